@@ -1,0 +1,192 @@
+//! The one place that turns [`Diag`]s into text: miette's graphical report for people,
+//! one JSON object per line for tools and editors.
+
+use super::{Diag, Diags, Severity};
+use crate::source::SourceMap;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+use std::fmt;
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// miette's graphical report; `color` adds ANSI colours.
+    Human { color: bool, width: usize },
+    Json,
+}
+
+/// Adapter giving a [`Diag`] and its file to miette.
+struct Report<'a> {
+    diag: &'a Diag,
+    source: NamedSource<String>,
+    file: Option<crate::source::FileId>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diag.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.file.map(|_| &self.source as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let file = self.file?;
+        let labels = self
+            .diag
+            .labels
+            .iter()
+            .filter(move |l| l.span.file == file)
+            .map(|l| {
+                let span = SourceSpan::new((l.span.start as usize).into(), l.span.len());
+                let text = (!l.message.is_empty()).then(|| l.message.clone());
+                if l.primary {
+                    LabeledSpan::new_primary_with_span(text, span)
+                } else {
+                    LabeledSpan::new_with_span(text, span)
+                }
+            });
+        Some(Box::new(labels))
+    }
+}
+
+/// One diagnostic as a JSON object (`--message-format json`).
+#[derive(Serialize)]
+pub struct JsonDiag<'a> {
+    pub severity: Severity,
+    pub code: &'a str,
+    pub message: &'a str,
+    pub file: Option<&'a str>,
+    /// Byte offsets `[start, end)` of the primary label.
+    pub span: Option<[u32; 2]>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub label: Option<&'a str>,
+    pub help: Option<&'a str>,
+}
+
+pub fn to_json<'a>(diag: &'a Diag, sources: &'a SourceMap) -> JsonDiag<'a> {
+    let primary = diag.labels.iter().find(|l| l.primary);
+    let (file, span, line, column) = match primary {
+        Some(l) => {
+            let f = sources.get(l.span.file);
+            let (line, col) = f.line_col(l.span.start as usize);
+            (
+                Some(f.name.as_str()),
+                Some([l.span.start, l.span.end]),
+                Some(line),
+                Some(col),
+            )
+        }
+        None => (None, None, None, None),
+    };
+    JsonDiag {
+        severity: diag.severity,
+        code: diag.code,
+        message: &diag.message,
+        file,
+        span,
+        line,
+        column,
+        label: primary.map(|l| l.message.as_str()),
+        help: diag.help.as_deref(),
+    }
+}
+
+/// Renders one diagnostic.
+pub fn render_one(diag: &Diag, sources: &SourceMap, format: Format) -> String {
+    match format {
+        Format::Json => serde_json::to_string(&to_json(diag, sources))
+            .expect("invariant: diagnostics serialise to JSON"),
+        Format::Human { color, width } => {
+            let file = diag.primary_span().map(|s| s.file);
+            let source = match file {
+                Some(f) => {
+                    let sf = sources.get(f);
+                    NamedSource::new(sf.name.clone(), sf.text.clone())
+                }
+                None => NamedSource::new("", String::new()),
+            };
+            let report = Report { diag, source, file };
+            let theme = if color {
+                GraphicalTheme::unicode()
+            } else {
+                GraphicalTheme::unicode_nocolor()
+            };
+            let handler = GraphicalReportHandler::new_themed(theme)
+                .with_width(width)
+                .with_links(false);
+            let mut out = String::new();
+            if handler.render_report(&mut out, &report).is_err() {
+                out = format!("{}: {}\n", diag.code, diag.message);
+            }
+            out
+        }
+    }
+}
+
+/// Renders every diagnostic in source order, then (for people) one summary line.
+pub fn render_all(diags: &Diags, sources: &SourceMap, format: Format, what: &str) -> String {
+    let mut out = String::new();
+    for d in diags.sorted() {
+        out.push_str(&render_one(d, sources, format));
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    if let Format::Human { .. } = format {
+        let (e, w) = (diags.error_count(), diags.warning_count());
+        let name = sources
+            .files()
+            .next()
+            .map(|(_, f)| f.name.clone())
+            .unwrap_or_default();
+        if e > 0 {
+            out.push_str(&format!(
+                "{} in {name}; {what}\n",
+                plural(e, "error"),
+            ));
+        } else if w > 0 {
+            out.push_str(&format!("{} in {name}\n", plural(w, "warning")));
+        }
+    }
+    out
+}
+
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

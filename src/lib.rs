@@ -1,0 +1,9 @@
+//! pdec: a compiler and solver for partial differential equations.
+//!
+//! The pipeline, one module per stage (see `ARCHITECTURE.md`):
+//! source → [`syntax`] → [`resolve`] → [`check`] → [`ir::Problem`] → [`passes`] → [`plan`].
+#![deny(clippy::unwrap_used, clippy::todo)]
+
+pub mod diag;
+pub mod source;
+pub mod syntax;

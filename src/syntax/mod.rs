@@ -1,0 +1,71 @@
+//! Stage 2, parse: source text to [`ast::File`].
+//!
+//! The file is first cut into statements (a statement starts on a line whose first word is a
+//! statement keyword), then each statement is parsed on its own with the pest grammar in
+//! `grammar/pde.pest`. A syntax error thus costs one statement, not the rest of the file, and
+//! several independent errors are reported in one run. Nesting is bounded before pest runs,
+//! so hostile input cannot overflow the stack.
+
+pub mod ast;
+mod build;
+mod errors;
+pub mod print;
+mod split;
+
+use crate::diag::Diags;
+use crate::source::{FileId, SourceFile};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/pde.pest"]
+pub(crate) struct PdeParser;
+
+/// Deepest bracket nesting accepted in one statement.
+pub const MAX_NESTING: usize = 64;
+/// Deepest expression tree accepted (operators chained without brackets count too).
+pub const MAX_EXPR_DEPTH: u32 = 200;
+
+/// Parses a whole file. Statements with syntax errors are left out of the tree and reported.
+pub fn parse(file: FileId, source: &SourceFile, diags: &mut Diags) -> ast::File {
+    let mut builder = build::Builder::new(file);
+    let mut items = Vec::new();
+    for chunk in split::statements(&source.text) {
+        if let Some(d) = split::check_chunk(file, &source.text, &chunk) {
+            diags.push(d);
+            continue;
+        }
+        let text = &source.text[chunk.start..chunk.end];
+        match <PdeParser as pest::Parser<Rule>>::parse(Rule::statement_eoi, text) {
+            Ok(mut pairs) => {
+                let Some(pair) = pairs.next() else { continue };
+                builder.offset = chunk.start;
+                match builder.statement(pair) {
+                    Ok(item) => items.push(item),
+                    Err(d) => diags.push(*d),
+                }
+                diags.extend(std::mem::take(&mut builder.diags));
+            }
+            Err(e) => diags.push(errors::from_pest(file, &source.text, chunk.start, text, e)),
+        }
+    }
+    ast::File {
+        items,
+        name_count: builder.next_name,
+    }
+}
+
+/// Parses a single expression (used by `--at` style command-line values and tests).
+pub fn parse_expr(file: FileId, text: &str, diags: &mut Diags) -> Option<ast::Expr> {
+    let wrapped = format!("report {text}");
+    let source = SourceFile {
+        name: String::new(),
+        text: wrapped,
+    };
+    let parsed = parse(file, &source, diags);
+    match parsed.items.into_iter().next()?.kind {
+        ast::ItemKind::Report(e) => Some(e),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;
