@@ -7,3 +7,7 @@
 pub mod diag;
 pub mod source;
 pub mod syntax;
+pub mod builtins;
+pub mod loader;
+pub mod resolve;
+pub mod std_lib;
