@@ -11,3 +11,4 @@ pub mod builtins;
 pub mod loader;
 pub mod resolve;
 pub mod std_lib;
+pub mod ir;

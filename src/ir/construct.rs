@@ -1,0 +1,401 @@
+//! Typed constructors for IR nodes: they infer the result type, reject ill-typed
+//! combinations with a [`TypeError`] (the checker turns it into a diagnostic with spans),
+//! apply light algebraic simplification, and fold constant operands.
+
+use super::eval::{self, Dense};
+use super::*;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeError {
+    ShapeMismatch(Shape, Shape),
+    NotIndexable(Shape),
+    WrongIndexCount { shape: Shape, given: usize },
+    IndexOutOfRange { len: usize, lo: i64, hi: i64 },
+    BooleanExpected,
+    BooleanArithmetic,
+    SumBodyNotScalar(Shape),
+    VectorExpected(Shape),
+    ScalarEntryExpected(Shape),
+    TooLarge,
+}
+
+fn union_axes(a: &[AxisId], b: &[AxisId]) -> Vec<AxisId> {
+    let mut v: Vec<AxisId> = a.iter().chain(b).copied().collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn broadcast_shape(a: Shape, b: Shape) -> Result<Shape, TypeError> {
+    match (a, b) {
+        (Shape::Scalar, s) | (s, Shape::Scalar) => Ok(s),
+        (x, y) if x == y => Ok(x),
+        (x, y) => Err(TypeError::ShapeMismatch(x, y)),
+    }
+}
+
+impl Graph {
+    /// Adds `op` with type `ty`, folding it to a constant when all children are constant.
+    fn finish(&mut self, op: Op, ty: Ty, span: Span) -> Result<NodeId, TypeError> {
+        if self.nodes.len() >= MAX_NODES {
+            return Err(TypeError::TooLarge);
+        }
+        let foldable = !children(&op).is_empty()
+            && children(&op).iter().all(|c| self.is_constant(*c));
+        if foldable {
+            if self.numel(&ty) > MAX_TENSOR {
+                return Err(TypeError::TooLarge);
+            }
+            if let Some(d) = eval::fold(self, &op, &ty) {
+                return Ok(self.from_dense(d, ty, span));
+            }
+        }
+        Ok(self.add(op, ty, span))
+    }
+
+    /// A constant node from a dense value of type `ty`.
+    pub fn from_dense(&mut self, d: Dense, ty: Ty, span: Span) -> NodeId {
+        if d.data.len() == 1 && ty.axes.is_empty() && ty.shape == Shape::Scalar {
+            let mut id = self.constant(d.data[0], span);
+            if ty.boolean {
+                id = self.add(self.op(id).clone(), ty, span);
+            }
+            return id;
+        }
+        self.tensors.push(Tensor { data: d.data });
+        let k = self.tensors.len() - 1;
+        self.add(Op::Tensor(k), ty, span)
+    }
+
+    pub fn unary(&mut self, op: UnOp, a: NodeId, span: Span) -> Result<NodeId, TypeError> {
+        let ta = self.ty(a).clone();
+        let boolean = match op {
+            UnOp::Not => {
+                if !ta.boolean {
+                    return Err(TypeError::BooleanExpected);
+                }
+                true
+            }
+            _ => {
+                if ta.boolean {
+                    return Err(TypeError::BooleanArithmetic);
+                }
+                false
+            }
+        };
+        if op == UnOp::Neg
+            && let Op::Unary(UnOp::Neg, inner) = self.op(a)
+        {
+            return Ok(*inner);
+        }
+        let ty = Ty { boolean, ..ta };
+        self.finish(Op::Unary(op, a), ty, span)
+    }
+
+    pub fn binary(
+        &mut self,
+        op: BinOp,
+        a: NodeId,
+        b: NodeId,
+        span: Span,
+    ) -> Result<NodeId, TypeError> {
+        let (ta, tb) = (self.ty(a).clone(), self.ty(b).clone());
+        let logical = matches!(op, BinOp::And | BinOp::Or);
+        if logical && !(ta.boolean && tb.boolean) {
+            return Err(TypeError::BooleanExpected);
+        }
+        if !logical && (ta.boolean || tb.boolean) {
+            return Err(TypeError::BooleanArithmetic);
+        }
+        let shape = broadcast_shape(ta.shape, tb.shape)?;
+        let ty = Ty {
+            axes: union_axes(&ta.axes, &tb.axes),
+            shape,
+            boolean: logical || op.is_comparison(),
+        };
+        // Identities that keep derivative terms recognisable.
+        let (ca, cb) = (self.as_const(a), self.as_const(b));
+        let same_ty = |g: &Graph, n: NodeId| *g.ty(n) == ty;
+        match op {
+            BinOp::Add if ca == Some(0.0) && same_ty(self, b) => return Ok(b),
+            BinOp::Add | BinOp::Sub if cb == Some(0.0) && same_ty(self, a) => return Ok(a),
+            BinOp::Mul if ca == Some(1.0) && same_ty(self, b) => return Ok(b),
+            BinOp::Mul | BinOp::Div if cb == Some(1.0) && same_ty(self, a) => return Ok(a),
+            BinOp::Pow if cb == Some(1.0) && same_ty(self, a) => return Ok(a),
+            BinOp::Mul if (ca == Some(0.0) || cb == Some(0.0)) => {
+                let zero = self.constant(0.0, span);
+                return self.broadcast_to(zero, &ty, span);
+            }
+            BinOp::Sub if ca == Some(0.0) && same_ty(self, b) => {
+                return self.unary(UnOp::Neg, b, span);
+            }
+            _ => {}
+        }
+        self.finish(Op::Binary(op, a, b), ty, span)
+    }
+
+    /// A value of type `ty` equal to the scalar constant `c` (folded).
+    fn broadcast_to(&mut self, c: NodeId, ty: &Ty, span: Span) -> Result<NodeId, TypeError> {
+        if self.ty(c) == ty {
+            return Ok(c);
+        }
+        let v = self.as_const(c).unwrap_or(0.0);
+        let n = self.numel(ty);
+        if n > MAX_TENSOR {
+            return Err(TypeError::TooLarge);
+        }
+        Ok(self.from_dense(
+            Dense {
+                layout: eval::Layout::of(self, ty),
+                data: vec![v; n],
+            },
+            ty.clone(),
+            span,
+        ))
+    }
+
+    pub fn select(
+        &mut self,
+        c: NodeId,
+        a: NodeId,
+        b: NodeId,
+        span: Span,
+    ) -> Result<NodeId, TypeError> {
+        let (tc, ta, tb) = (self.ty(c).clone(), self.ty(a).clone(), self.ty(b).clone());
+        if !tc.boolean {
+            return Err(TypeError::BooleanExpected);
+        }
+        if ta.boolean != tb.boolean {
+            return Err(TypeError::BooleanArithmetic);
+        }
+        let shape = broadcast_shape(broadcast_shape(tc.shape, ta.shape)?, tb.shape)?;
+        let ty = Ty {
+            axes: union_axes(&union_axes(&tc.axes, &ta.axes), &tb.axes),
+            shape,
+            boolean: ta.boolean,
+        };
+        if a == b {
+            return Ok(a);
+        }
+        self.finish(Op::Select(c, a, b), ty, span)
+    }
+
+    /// `base[sels]`: each selector consumes one positional dimension.
+    pub fn index(&mut self, base: NodeId, sels: &[Sel], span: Span) -> Result<NodeId, TypeError> {
+        let tb = self.ty(base).clone();
+        let dims = tb.shape.dims();
+        if dims.is_empty() {
+            return Err(TypeError::NotIndexable(tb.shape));
+        }
+        if sels.len() > dims.len() {
+            return Err(TypeError::WrongIndexCount {
+                shape: tb.shape,
+                given: sels.len(),
+            });
+        }
+        let mut axes = tb.axes.clone();
+        for (s, len) in sels.iter().zip(&dims) {
+            match *s {
+                Sel::Fixed(k) => {
+                    if k >= *len {
+                        return Err(TypeError::IndexOutOfRange {
+                            len: *len,
+                            lo: k as i64 + 1,
+                            hi: k as i64 + 1,
+                        });
+                    }
+                }
+                Sel::Axis(a, off) => {
+                    let ax = self.axis(a);
+                    if off + ax.len() > *len {
+                        return Err(TypeError::IndexOutOfRange {
+                            len: *len,
+                            lo: ax.lo,
+                            hi: ax.hi,
+                        });
+                    }
+                    axes.push(a);
+                }
+            }
+        }
+        axes.sort();
+        axes.dedup();
+        let rest = &dims[sels.len()..];
+        let shape = match rest {
+            [] => Shape::Scalar,
+            [n] => Shape::Vector(*n),
+            _ => Shape::Matrix(rest[0], rest[1]),
+        };
+        let ty = Ty {
+            axes,
+            shape,
+            boolean: tb.boolean,
+        };
+        // Push indexing into derivatives and elementwise operations so that `grad(u)[i]`
+        // becomes `d(u, x[i])`, which the second-order analysis recognises.
+        match self.op(base).clone() {
+            Op::Deriv(coords) => {
+                let mut coords = coords;
+                let mut it = sels.iter();
+                for c in coords.iter_mut() {
+                    if let Coord::Space { comp, .. } = c
+                        && *comp == Comp::Whole
+                    {
+                        match it.next() {
+                            Some(Sel::Fixed(k)) => *comp = Comp::Fixed(*k),
+                            Some(Sel::Axis(a, o)) => *comp = Comp::Axis(*a, *o),
+                            None => break,
+                        }
+                    }
+                }
+                return self.finish(Op::Deriv(coords), ty, span);
+            }
+            Op::Binary(op, a, b) if sels.len() == dims.len() => {
+                let ia = self.index_if_shaped(a, sels, span)?;
+                let ib = self.index_if_shaped(b, sels, span)?;
+                return self.binary(op, ia, ib, span);
+            }
+            Op::Unary(op, a) if sels.len() == dims.len() => {
+                let ia = self.index(a, sels, span)?;
+                return self.unary(op, ia, span);
+            }
+            Op::Select(c, a, b) if sels.len() == dims.len() => {
+                let ic = self.index_if_shaped(c, sels, span)?;
+                let ia = self.index_if_shaped(a, sels, span)?;
+                let ib = self.index_if_shaped(b, sels, span)?;
+                return self.select(ic, ia, ib, span);
+            }
+            Op::Stack(items) if sels.len() == 1 => {
+                if let Sel::Fixed(k) = sels[0] {
+                    return Ok(items[k]);
+                }
+            }
+            _ => {}
+        }
+        self.finish(Op::Index(base, sels.to_vec()), ty, span)
+    }
+
+    fn index_if_shaped(&mut self, n: NodeId, sels: &[Sel], span: Span) -> Result<NodeId, TypeError> {
+        if self.ty(n).shape == Shape::Scalar {
+            Ok(n)
+        } else {
+            self.index(n, sels, span)
+        }
+    }
+
+    /// `sum`/`prod` over index axes. Axes the body does not depend on multiply (or power)
+    /// by their length.
+    pub fn reduce(
+        &mut self,
+        op: RedOp,
+        axes: &[AxisId],
+        body: NodeId,
+        span: Span,
+    ) -> Result<NodeId, TypeError> {
+        let tb = self.ty(body).clone();
+        if tb.boolean {
+            return Err(TypeError::BooleanArithmetic);
+        }
+        if tb.shape != Shape::Scalar {
+            return Err(TypeError::SumBodyNotScalar(tb.shape));
+        }
+        let (present, absent): (Vec<AxisId>, Vec<AxisId>) =
+            axes.iter().partition(|a| tb.axes.contains(a));
+        let mut result = body;
+        if !present.is_empty() {
+            let ty = Ty {
+                axes: tb.axes.iter().filter(|a| !present.contains(a)).copied().collect(),
+                shape: Shape::Scalar,
+                boolean: false,
+            };
+            // Sums distribute over + and -, which keeps each PDE term separate.
+            if op == RedOp::Sum
+                && let Op::Binary(bop @ (BinOp::Add | BinOp::Sub), a, b) = self.op(body).clone()
+            {
+                let ra = self.reduce(op, &present, a, span)?;
+                let rb = self.reduce(op, &present, b, span)?;
+                result = self.binary(bop, ra, rb, span)?;
+            } else {
+                result = self.finish(Op::Reduce(op, present, body), ty, span)?;
+            }
+        }
+        let count: usize = absent.iter().map(|a| self.axis(*a).len()).product();
+        if count != 1 || !absent.is_empty() {
+            let c = self.constant(count as f64, span);
+            result = match op {
+                RedOp::Sum => self.binary(BinOp::Mul, c, result, span)?,
+                RedOp::Prod => self.binary(BinOp::Pow, result, c, span)?,
+            };
+        }
+        Ok(result)
+    }
+
+    pub fn reduce_vec(&mut self, op: VecRed, v: NodeId, span: Span) -> Result<NodeId, TypeError> {
+        let tv = self.ty(v).clone();
+        if tv.boolean {
+            return Err(TypeError::BooleanArithmetic);
+        }
+        match tv.shape {
+            Shape::Vector(_) => {}
+            s => return Err(TypeError::VectorExpected(s)),
+        }
+        let ty = Ty {
+            axes: tv.axes,
+            shape: Shape::Scalar,
+            boolean: false,
+        };
+        self.finish(Op::ReduceVec(op, v), ty, span)
+    }
+
+    pub fn stack(&mut self, items: &[NodeId], span: Span) -> Result<NodeId, TypeError> {
+        let mut axes = Vec::new();
+        for i in items {
+            let t = self.ty(*i);
+            if t.shape != Shape::Scalar || t.boolean {
+                return Err(TypeError::ScalarEntryExpected(t.shape));
+            }
+            axes = union_axes(&axes, &t.axes);
+        }
+        let ty = Ty {
+            axes,
+            shape: Shape::Vector(items.len()),
+            boolean: false,
+        };
+        self.finish(Op::Stack(items.to_vec()), ty, span)
+    }
+
+    /// A derivative node; its type has one positional dimension per `Whole` coordinate.
+    pub fn deriv(&mut self, coords: Vec<Coord>, dims: &[usize], span: Span) -> NodeId {
+        let mut axes: Vec<AxisId> = coords
+            .iter()
+            .filter_map(|c| match c {
+                Coord::Space {
+                    comp: Comp::Axis(a, _),
+                    ..
+                } => Some(*a),
+                _ => None,
+            })
+            .collect();
+        axes.sort();
+        axes.dedup();
+        let shape = match dims {
+            [] => Shape::Scalar,
+            [n] => Shape::Vector(*n),
+            [n, m, ..] => Shape::Matrix(*n, *m),
+        };
+        // Mixed partials commute: keep coordinates in a canonical order.
+        let mut coords = coords;
+        if coords.iter().all(|c| !matches!(c, Coord::Space { comp: Comp::Whole, .. })) {
+            coords.sort();
+        }
+        self.add(
+            Op::Deriv(coords),
+            Ty {
+                axes,
+                shape,
+                boolean: false,
+            },
+            span,
+        )
+    }
+}

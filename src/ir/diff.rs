@@ -1,0 +1,223 @@
+//! Symbolic differentiation of IR expressions along one space coordinate, used to expand
+//! `div(F)` into derivative nodes (product and chain rules), so that `div(a * grad(u))`
+//! reaches the second-order analysis as `a * lap(u) + grad(a) . grad(u)`.
+
+use super::*;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DiffError {
+    /// The expression uses an operation that has no derivative here (e.g. `sign`, `min`).
+    NotDifferentiable(&'static str),
+    /// Differentiating would need third or higher derivatives of the unknown.
+    OrderTooHigh,
+    Type(TypeError),
+}
+
+impl From<TypeError> for DiffError {
+    fn from(e: TypeError) -> DiffError {
+        DiffError::Type(e)
+    }
+}
+
+/// `d(node) / d(x_var[comp])` where `comp` is a scalar component (fixed or axis).
+pub fn diff(g: &mut Graph, id: NodeId, var: usize, comp: Comp, span: Span) -> Result<NodeId, DiffError> {
+    let zero = g.constant(0.0, span);
+    let one = g.constant(1.0, span);
+    let op = g.op(id).clone();
+    Ok(match op {
+        Op::Const(_) | Op::Tensor(_) | Op::AxisValue(_) => zero,
+        Op::Input(Input::Space(v)) if v == var => {
+            // x (a whole vector) differentiated along one component: a unit vector.
+            match g.ty(id).shape {
+                Shape::Scalar => one,
+                Shape::Vector(n) => unit_vector(g, n, comp, span)?,
+                Shape::Matrix(..) => return Err(DiffError::NotDifferentiable("matrix input")),
+            }
+        }
+        Op::Input(_) => zero,
+        Op::Index(base, sels) => {
+            if let Op::Input(Input::Space(v)) = g.op(base).clone()
+                && v == var
+                && sels.len() == 1
+            {
+                // d x[s] / d x[comp] = [s == comp]
+                return Ok(kronecker(g, sels[0], comp, span)?);
+            }
+            let db = diff(g, base, var, comp, span)?;
+            if g.as_const(db) == Some(0.0) {
+                zero
+            } else {
+                g.index(db, &sels, span)?
+            }
+        }
+        Op::U => g.deriv(vec![Coord::Space { var, comp }], &[], span),
+        Op::Deriv(mut coords) => {
+            if coords.len() >= 2 {
+                return Err(DiffError::OrderTooHigh);
+            }
+            let dims = g.ty(id).shape.dims();
+            coords.push(Coord::Space { var, comp });
+            g.deriv(coords, &dims, span)
+        }
+        Op::Lap(_) | Op::NormalDeriv => return Err(DiffError::OrderTooHigh),
+        Op::Unary(u, a) => {
+            let da = diff(g, a, var, comp, span)?;
+            if g.as_const(da) == Some(0.0) {
+                return Ok(zero);
+            }
+            let outer = match u {
+                UnOp::Neg => return Ok(g.unary(UnOp::Neg, da, span)?),
+                UnOp::Exp => id,
+                UnOp::Log => g.binary(BinOp::Div, one, a, span)?,
+                UnOp::Sqrt => {
+                    let two = g.constant(2.0, span);
+                    let den = g.binary(BinOp::Mul, two, id, span)?;
+                    g.binary(BinOp::Div, one, den, span)?
+                }
+                UnOp::Sin => g.unary(UnOp::Cos, a, span)?,
+                UnOp::Cos => {
+                    let s = g.unary(UnOp::Sin, a, span)?;
+                    g.unary(UnOp::Neg, s, span)?
+                }
+                UnOp::Tanh => {
+                    let sq = g.binary(BinOp::Mul, id, id, span)?;
+                    g.binary(BinOp::Sub, one, sq, span)?
+                }
+                UnOp::Sinh => g.unary(UnOp::Cosh, a, span)?,
+                UnOp::Cosh => g.unary(UnOp::Sinh, a, span)?,
+                UnOp::Abs => g.unary(UnOp::Sign, a, span)?,
+                UnOp::Atan => {
+                    let sq = g.binary(BinOp::Mul, a, a, span)?;
+                    let den = g.binary(BinOp::Add, one, sq, span)?;
+                    g.binary(BinOp::Div, one, den, span)?
+                }
+                UnOp::Tan => {
+                    let c = g.unary(UnOp::Cos, a, span)?;
+                    let c2 = g.binary(BinOp::Mul, c, c, span)?;
+                    g.binary(BinOp::Div, one, c2, span)?
+                }
+                UnOp::Erf => {
+                    let sq = g.binary(BinOp::Mul, a, a, span)?;
+                    let neg = g.unary(UnOp::Neg, sq, span)?;
+                    let e = g.unary(UnOp::Exp, neg, span)?;
+                    let k = g.constant(2.0 / std::f64::consts::PI.sqrt(), span);
+                    g.binary(BinOp::Mul, k, e, span)?
+                }
+                UnOp::Sign | UnOp::Not => return Err(DiffError::NotDifferentiable("sign")),
+            };
+            g.binary(BinOp::Mul, outer, da, span)?
+        }
+        Op::Binary(b, x, y) => {
+            let dx = diff(g, x, var, comp, span)?;
+            let dy = diff(g, y, var, comp, span)?;
+            match b {
+                BinOp::Add | BinOp::Sub => g.binary(b, dx, dy, span)?,
+                BinOp::Mul => {
+                    let l = g.binary(BinOp::Mul, dx, y, span)?;
+                    let r = g.binary(BinOp::Mul, x, dy, span)?;
+                    g.binary(BinOp::Add, l, r, span)?
+                }
+                BinOp::Div => {
+                    // (dx - (x / y) dy) / y
+                    let q = g.binary(BinOp::Div, x, y, span)?;
+                    let t = g.binary(BinOp::Mul, q, dy, span)?;
+                    let n = g.binary(BinOp::Sub, dx, t, span)?;
+                    g.binary(BinOp::Div, n, y, span)?
+                }
+                BinOp::Pow => {
+                    if g.is_constant(y) {
+                        // y x^(y-1) dx
+                        let ym1 = g.binary(BinOp::Sub, y, one, span)?;
+                        let p = g.binary(BinOp::Pow, x, ym1, span)?;
+                        let c = g.binary(BinOp::Mul, y, p, span)?;
+                        g.binary(BinOp::Mul, c, dx, span)?
+                    } else {
+                        // x^y (dy log x + y dx / x)
+                        let lx = g.unary(UnOp::Log, x, span)?;
+                        let a = g.binary(BinOp::Mul, dy, lx, span)?;
+                        let q = g.binary(BinOp::Div, dx, x, span)?;
+                        let b2 = g.binary(BinOp::Mul, y, q, span)?;
+                        let s = g.binary(BinOp::Add, a, b2, span)?;
+                        g.binary(BinOp::Mul, id, s, span)?
+                    }
+                }
+                BinOp::Min | BinOp::Max => {
+                    let c = g.binary(
+                        if b == BinOp::Max { BinOp::Ge } else { BinOp::Le },
+                        x,
+                        y,
+                        span,
+                    )?;
+                    g.select(c, dx, dy, span)?
+                }
+                _ => zero,
+            }
+        }
+        Op::Select(c, a, b) => {
+            let da = diff(g, a, var, comp, span)?;
+            let db = diff(g, b, var, comp, span)?;
+            g.select(c, da, db, span)?
+        }
+        Op::Reduce(r, axes, body) => {
+            if r != RedOp::Sum {
+                return Err(DiffError::NotDifferentiable("prod over an index"));
+            }
+            let db = diff(g, body, var, comp, span)?;
+            g.reduce(RedOp::Sum, &axes, db, span)?
+        }
+        Op::ReduceVec(r, v) => {
+            let dv = diff(g, v, var, comp, span)?;
+            match r {
+                VecRed::Sum => g.reduce_vec(VecRed::Sum, dv, span)?,
+                VecRed::Mean => g.reduce_vec(VecRed::Mean, dv, span)?,
+                _ => return Err(DiffError::NotDifferentiable("prod, max or min of a vector")),
+            }
+        }
+        Op::Stack(items) => {
+            let mut d = Vec::new();
+            for i in items {
+                d.push(diff(g, i, var, comp, span)?);
+            }
+            g.stack(&d, span)?
+        }
+    })
+}
+
+/// The unit vector `e_comp` of length n.
+fn unit_vector(g: &mut Graph, n: usize, comp: Comp, span: Span) -> Result<NodeId, DiffError> {
+    let mut items = Vec::with_capacity(n);
+    for k in 0..n {
+        items.push(kronecker(g, Sel::Fixed(k), comp, span)?);
+    }
+    Ok(g.stack(&items, span)?)
+}
+
+/// `[component s == component comp]` as a (possibly axis-dependent) constant.
+fn kronecker(g: &mut Graph, s: Sel, comp: Comp, span: Span) -> Result<NodeId, DiffError> {
+    let as_value = |g: &mut Graph, sel: Sel| -> Result<NodeId, TypeError> {
+        Ok(match sel {
+            Sel::Fixed(k) => g.constant(k as f64, span),
+            Sel::Axis(a, off) => {
+                let lo = g.axis(a).lo;
+                let av = g.add(Op::AxisValue(a), Ty { axes: vec![a], shape: Shape::Scalar, boolean: false }, span);
+                let shift = g.constant(off as f64 - lo as f64, span);
+                g.binary(BinOp::Add, av, shift, span)?
+            }
+        })
+    };
+    let c = match comp {
+        Comp::Fixed(k) => Sel::Fixed(k),
+        Comp::Axis(a, o) => Sel::Axis(a, o),
+        Comp::Scalar => Sel::Fixed(0),
+        Comp::Whole => return Err(DiffError::NotDifferentiable("whole vector")),
+    };
+    if s == c {
+        return Ok(g.constant(1.0, span));
+    }
+    let a = as_value(g, s)?;
+    let b = as_value(g, c)?;
+    let eq = g.binary(BinOp::Eq, a, b, span)?;
+    let one = g.constant(1.0, span);
+    let zero = g.constant(0.0, span);
+    Ok(g.select(eq, one, zero, span)?)
+}

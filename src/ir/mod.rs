@@ -1,0 +1,616 @@
+//! The derivative-aware IR: expressions over the network inputs `(t, x, params)` and the
+//! unknown `u` with its derivatives.
+//!
+//! Invariants: no names and no unevaluated constants (constant sub-expressions are folded as
+//! nodes are built); every node has a known type and keeps a source span. Sums over index
+//! ranges stay vectorised: an index variable is a named *axis* of a node's type, so
+//! `sum(i in 1..d, j in 1..d) rho[i, j] * x[i] * x[j] * d(u, x[i], x[j])` is a handful of
+//! nodes whatever `d` is. Nodes are hash-consed: building the same expression twice returns
+//! the same node. The IR knows nothing about neural networks.
+
+mod construct;
+pub mod diff;
+pub mod eval;
+pub mod print;
+
+use crate::source::Span;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct NodeId(pub u32);
+
+/// One instance of an index variable (each `sum(i in ...)` and each inlining gets its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct AxisId(pub u32);
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Axis {
+    pub name: String,
+    /// Inclusive 1-based range `lo..hi`.
+    pub lo: i64,
+    pub hi: i64,
+}
+
+impl Axis {
+    pub fn len(&self) -> usize {
+        (self.hi - self.lo + 1) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hi < self.lo
+    }
+}
+
+/// The positional part of a type: what a value is at one point, for one choice of indices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Shape {
+    Scalar,
+    Vector(usize),
+    Matrix(usize, usize),
+}
+
+impl Shape {
+    pub fn dims(self) -> Vec<usize> {
+        match self {
+            Shape::Scalar => vec![],
+            Shape::Vector(n) => vec![n],
+            Shape::Matrix(n, m) => vec![n, m],
+        }
+    }
+
+    pub fn describe(self) -> String {
+        match self {
+            Shape::Scalar => "a scalar".into(),
+            Shape::Vector(n) => format!("a vector of length {n}"),
+            Shape::Matrix(n, m) => format!("a {n}x{m} matrix"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Ty {
+    /// Free index variables, sorted.
+    pub axes: Vec<AxisId>,
+    pub shape: Shape,
+    /// A truth value (from a comparison); only `if` conditions and `and`/`or`/`not` take it.
+    pub boolean: bool,
+}
+
+impl Ty {
+    pub fn scalar() -> Ty {
+        Ty {
+            axes: vec![],
+            shape: Shape::Scalar,
+            boolean: false,
+        }
+    }
+
+    pub fn of_shape(shape: Shape) -> Ty {
+        Ty {
+            axes: vec![],
+            shape,
+            boolean: false,
+        }
+    }
+}
+
+/// A network input variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Input {
+    Time,
+    /// Index into [`Problem::space`].
+    Space(usize),
+    /// Index into [`Problem::params`].
+    Param(usize),
+}
+
+/// Which component of a space variable a derivative or index refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Comp {
+    /// The variable is a scalar.
+    Scalar,
+    /// A fixed 0-based component.
+    Fixed(usize),
+    /// Component `offset + k` for the k-th value of an index axis (0-based).
+    Axis(AxisId, usize),
+    /// All components: a positional dimension (gradient, Hessian).
+    Whole,
+}
+
+/// A coordinate to differentiate along.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Coord {
+    Time,
+    Space { var: usize, comp: Comp },
+}
+
+/// How a positional vector dimension is indexed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Sel {
+    Fixed(usize),
+    Axis(AxisId, usize),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum UnOp {
+    Neg,
+    Exp,
+    Log,
+    Sqrt,
+    Abs,
+    Sin,
+    Cos,
+    Tan,
+    Tanh,
+    Sinh,
+    Cosh,
+    Atan,
+    Erf,
+    Sign,
+    Not,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Min,
+    Max,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    And,
+    Or,
+}
+
+impl BinOp {
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum RedOp {
+    Sum,
+    Prod,
+}
+
+/// Reductions of a positional vector to a scalar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum VecRed {
+    Sum,
+    Prod,
+    Mean,
+    Max,
+    Min,
+}
+
+/// `f64` compared and hashed by its bits, for hash-consing.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Real(pub f64);
+
+impl PartialEq for Real {
+    fn eq(&self, o: &Real) -> bool {
+        self.0.to_bits() == o.0.to_bits()
+    }
+}
+impl Eq for Real {}
+impl std::hash::Hash for Real {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.0.to_bits().hash(h)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Op {
+    Const(Real),
+    /// A folded constant with more than one element: index into [`Graph::tensors`].
+    Tensor(usize),
+    Input(Input),
+    /// The 1-based value of an index variable.
+    AxisValue(AxisId),
+    /// The unknown.
+    U,
+    /// Partial derivative of the unknown along the coordinates, in order.
+    Deriv(Vec<Coord>),
+    /// Laplacian of the unknown in one space variable.
+    Lap(usize),
+    /// Outward normal derivative of the unknown (boundary conditions only).
+    NormalDeriv,
+    Unary(UnOp, NodeId),
+    Binary(BinOp, NodeId, NodeId),
+    Select(NodeId, NodeId, NodeId),
+    Index(NodeId, Vec<Sel>),
+    Reduce(RedOp, Vec<AxisId>, NodeId),
+    ReduceVec(VecRed, NodeId),
+    /// `[a, b, c]` with scalar entries.
+    Stack(Vec<NodeId>),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Node {
+    pub op: Op,
+    pub ty: Ty,
+    pub span: Span,
+}
+
+/// A dense constant. Layout: the type's axes (sorted) then its positional dims, row-major.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Tensor {
+    pub data: Vec<f64>,
+}
+
+/// Nodes, folded constants and axes of one problem.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    pub tensors: Vec<Tensor>,
+    pub axes: Vec<Axis>,
+    #[serde(skip)]
+    interned: HashMap<(Op, Ty), NodeId>,
+}
+
+/// Upper bound on IR nodes: a hostile file (functions calling functions twice, 40 deep)
+/// could otherwise grow without limit.
+pub const MAX_NODES: usize = 200_000;
+/// Upper bound on the elements of one folded constant (a 3000 x 3000 matrix).
+pub const MAX_TENSOR: usize = 9_000_000;
+
+impl Graph {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+
+    pub fn op(&self, id: NodeId) -> &Op {
+        &self.nodes[id.0 as usize].op
+    }
+
+    pub fn ty(&self, id: NodeId) -> &Ty {
+        &self.nodes[id.0 as usize].ty
+    }
+
+    pub fn axis(&self, a: AxisId) -> &Axis {
+        &self.axes[a.0 as usize]
+    }
+
+    pub fn new_axis(&mut self, name: &str, lo: i64, hi: i64) -> AxisId {
+        self.axes.push(Axis {
+            name: name.to_string(),
+            lo,
+            hi,
+        });
+        AxisId(self.axes.len() as u32 - 1)
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Adds a node (or returns the existing identical one). Does not fold.
+    pub fn add(&mut self, op: Op, ty: Ty, span: Span) -> NodeId {
+        let key = (op, ty);
+        if let Some(id) = self.interned.get(&key) {
+            return *id;
+        }
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(Node {
+            op: key.0.clone(),
+            ty: key.1.clone(),
+            span,
+        });
+        self.interned.insert(key, id);
+        id
+    }
+
+    pub fn constant(&mut self, v: f64, span: Span) -> NodeId {
+        self.add(Op::Const(Real(v)), Ty::scalar(), span)
+    }
+
+    pub fn as_const(&self, id: NodeId) -> Option<f64> {
+        match self.op(id) {
+            Op::Const(r) => Some(r.0),
+            _ => None,
+        }
+    }
+
+    /// True when the node's value is known at compile time.
+    pub fn is_constant(&self, id: NodeId) -> bool {
+        matches!(
+            self.op(id),
+            Op::Const(_) | Op::Tensor(_) | Op::AxisValue(_)
+        )
+    }
+
+    /// Does the node depend on the unknown (its value or a derivative)?
+    pub fn depends_on_unknown(&self, id: NodeId) -> bool {
+        self.any(id, &mut |op| {
+            matches!(op, Op::U | Op::Deriv(_) | Op::Lap(_) | Op::NormalDeriv)
+        })
+    }
+
+    /// Does the node depend on a network input?
+    pub fn depends_on_input(&self, id: NodeId, input: Input) -> bool {
+        self.any(id, &mut |op| *op == Op::Input(input))
+    }
+
+    /// Is `pred` true of any node reachable from `id`? (Iterative: graphs can be deep.)
+    pub fn any(&self, id: NodeId, pred: &mut impl FnMut(&Op) -> bool) -> bool {
+        let mut stack = vec![id];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            let op = self.op(n);
+            if pred(op) {
+                return true;
+            }
+            stack.extend(children(op));
+        }
+        false
+    }
+
+    /// The highest total derivative order of the unknown in the expression.
+    pub fn derivative_order(&self, id: NodeId) -> usize {
+        let mut best = 0;
+        self.any(id, &mut |op| {
+            let o = match op {
+                Op::U => 0,
+                Op::Deriv(c) => c.len(),
+                Op::Lap(_) => 2,
+                Op::NormalDeriv => 1,
+                _ => 0,
+            };
+            best = best.max(o);
+            false
+        });
+        best
+    }
+
+    /// Number of elements of a node's value: product of axis lengths and positional dims.
+    pub fn numel(&self, ty: &Ty) -> usize {
+        let a: usize = ty.axes.iter().map(|a| self.axis(*a).len()).product();
+        a * ty.shape.dims().iter().product::<usize>()
+    }
+}
+
+pub fn children(op: &Op) -> Vec<NodeId> {
+    match op {
+        Op::Unary(_, a) | Op::Index(a, _) | Op::Reduce(_, _, a) | Op::ReduceVec(_, a) => vec![*a],
+        Op::Binary(_, a, b) => vec![*a, *b],
+        Op::Select(c, a, b) => vec![*c, *a, *b],
+        Op::Stack(v) => v.clone(),
+        _ => vec![],
+    }
+}
+
+/// Domain of a space variable.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Domain {
+    Interval { lo: f64, hi: f64 },
+    Box { lo: Vec<f64>, hi: Vec<f64> },
+    Ball { center: Vec<f64>, radius: f64 },
+}
+
+impl Domain {
+    /// `None` for a scalar variable.
+    pub fn dim(&self) -> Option<usize> {
+        match self {
+            Domain::Interval { .. } => None,
+            Domain::Box { lo, .. } => Some(lo.len()),
+            Domain::Ball { center, .. } => Some(center.len()),
+        }
+    }
+
+    /// Per-component bounding box `(lo, hi)` (for input normalisation and bounds).
+    pub fn bounds(&self) -> Vec<(f64, f64)> {
+        match self {
+            Domain::Interval { lo, hi } => vec![(*lo, *hi)],
+            Domain::Box { lo, hi } => lo.iter().zip(hi).map(|(a, b)| (*a, *b)).collect(),
+            Domain::Ball { center, radius } => {
+                center.iter().map(|c| (c - radius, c + radius)).collect()
+            }
+        }
+    }
+
+    pub fn faces(&self, var: usize) -> Vec<Face> {
+        match self {
+            Domain::Interval { .. } => vec![
+                Face::Side {
+                    var,
+                    comp: None,
+                    side: Side::Lo,
+                },
+                Face::Side {
+                    var,
+                    comp: None,
+                    side: Side::Hi,
+                },
+            ],
+            Domain::Box { lo, .. } => (0..lo.len())
+                .flat_map(|k| {
+                    [Side::Lo, Side::Hi].map(|side| Face::Side {
+                        var,
+                        comp: Some(k),
+                        side,
+                    })
+                })
+                .collect(),
+            Domain::Ball { .. } => vec![Face::Sphere { var }],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Lo,
+    Hi,
+}
+
+/// A piece of the boundary of the space domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Face {
+    /// `x = lo` / `x = hi` (scalar x, `comp` None) or `x[k] = lo/hi` (0-based k).
+    Side {
+        var: usize,
+        comp: Option<usize>,
+        side: Side,
+    },
+    /// The surface of a ball.
+    Sphere { var: usize },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Var {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TimeVar {
+    pub name: String,
+    pub lo: f64,
+    pub hi: f64,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SpaceVar {
+    pub name: String,
+    pub domain: Domain,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ParamVar {
+    pub name: String,
+    pub lo: f64,
+    pub hi: f64,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Unknown {
+    pub name: String,
+    /// The declared arguments, in order (time and space variables).
+    pub args: Vec<Input>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// The PDE as `residual = lhs - rhs = 0`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Pde {
+    pub residual: NodeId,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Where {
+    /// The time slice `t = at` (initial or terminal condition).
+    TimeSlice { at: f64, terminal: bool },
+    /// Faces of the space domain (for all times and parameters).
+    Faces { faces: Vec<Face> },
+    /// Periodicity in one coordinate: `u` equal on its two opposite faces.
+    Periodic { var: usize, comp: Option<usize> },
+}
+
+/// A condition besides the PDE, each one named loss term.
+#[derive(Clone, Debug, Serialize)]
+pub struct Condition {
+    /// `initial`, `boundary x=0`, `boundary on(x)`, ... (keys for loss weights).
+    pub name: String,
+    pub region: Where,
+    /// Zero when the condition holds. For periodic conditions: the unknown's expression
+    /// whose values on the two faces must agree.
+    pub residual: NodeId,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Constraint {
+    /// `u >= obstacle` (true) or `u <= obstacle`.
+    pub at_least: bool,
+    pub obstacle: NodeId,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A point at which to print the solution: values for every input and every param.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub text: String,
+    pub time: Option<f64>,
+    /// One vector of values per space variable.
+    pub space: Vec<Vec<f64>>,
+    pub params: Vec<f64>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Problem {
+    pub name: String,
+    pub graph: Graph,
+    pub time: Option<TimeVar>,
+    pub space: Vec<SpaceVar>,
+    pub params: Vec<ParamVar>,
+    pub unknown: Unknown,
+    pub pde: Pde,
+    pub conditions: Vec<Condition>,
+    pub constraint: Option<Constraint>,
+    pub exact: Option<NodeId>,
+    pub reference: Option<String>,
+    pub reports: Vec<Report>,
+}
+
+impl Problem {
+    pub fn input_name(&self, i: Input) -> &str {
+        match i {
+            Input::Time => self.time.as_ref().map(|t| t.name.as_str()).unwrap_or("t"),
+            Input::Space(k) => &self.space[k].name,
+            Input::Param(k) => &self.params[k].name,
+        }
+    }
+
+    pub fn face_name(&self, f: Face) -> String {
+        match f {
+            Face::Side { var, comp, side } => {
+                let v = &self.space[var];
+                let (lo, hi) = v.domain.bounds()[comp.unwrap_or(0)];
+                let at = if side == Side::Lo { lo } else { hi };
+                let at = crate::syntax::print::format_number(at);
+                match comp {
+                    None => format!("{} = {at}", v.name),
+                    Some(k) => format!("{}[{}] = {at}", v.name, k + 1),
+                }
+            }
+            Face::Sphere { var } => format!("on({})", self.space[var].name),
+        }
+    }
+}
+pub use construct::TypeError;

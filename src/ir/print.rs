@@ -1,0 +1,201 @@
+//! IR expressions printed in the `.pde` notation, for `pdec explain` and snapshots.
+
+use super::*;
+use crate::syntax::print::format_number;
+
+pub struct Printer<'a> {
+    pub problem: &'a Problem,
+}
+
+impl Printer<'_> {
+    fn axis(&self, a: AxisId) -> String {
+        let g = &self.problem.graph;
+        let name = &g.axis(a).name;
+        // Distinct axes with the same name (from inlining) get primes.
+        let rank = (0..a.0).filter(|k| g.axes[*k as usize].name == *name).count();
+        format!("{name}{}", "'".repeat(rank.min(3)))
+    }
+
+    fn comp(&self, var: usize, comp: Comp) -> String {
+        let name = &self.problem.space[var].name;
+        match comp {
+            Comp::Scalar | Comp::Whole => name.clone(),
+            Comp::Fixed(k) => format!("{name}[{}]", k + 1),
+            Comp::Axis(a, off) => self.indexed(name, a, off),
+        }
+    }
+
+    fn indexed(&self, name: &str, a: AxisId, off: usize) -> String {
+        let lo = self.problem.graph.axis(a).lo;
+        let shift = off as i64 + 1 - lo;
+        match shift {
+            0 => format!("{name}[{}]", self.axis(a)),
+            s if s > 0 => format!("{name}[{} + {s}]", self.axis(a)),
+            s => format!("{name}[{} - {}]", self.axis(a), -s),
+        }
+    }
+
+    fn prec(&self, id: NodeId) -> u8 {
+        match self.problem.graph.op(id) {
+            Op::Binary(op, ..) => match op {
+                BinOp::Or => 1,
+                BinOp::And => 2,
+                BinOp::Add | BinOp::Sub => 5,
+                BinOp::Mul | BinOp::Div => 6,
+                BinOp::Pow => 8,
+                BinOp::Min | BinOp::Max => 10,
+                _ => 4,
+            },
+            Op::Unary(UnOp::Neg, _) => 7,
+            Op::Reduce(..) => 5,
+            Op::Select(..) => 0,
+            Op::Const(r) if r.0 < 0.0 => 7,
+            _ => 10,
+        }
+    }
+
+    fn wrap(&self, id: NodeId, min: u8) -> String {
+        let s = self.expr(id);
+        if self.prec(id) < min { format!("({s})") } else { s }
+    }
+
+    pub fn expr(&self, id: NodeId) -> String {
+        let g = &self.problem.graph;
+        let u = &self.problem.unknown.name;
+        match g.op(id) {
+            Op::Const(r) => format_number(r.0),
+            Op::Tensor(_) => {
+                let ty = g.ty(id);
+                let dims: Vec<String> = ty
+                    .axes
+                    .iter()
+                    .map(|a| format!("{}={}", self.axis(*a), g.axis(*a).len()))
+                    .chain(ty.shape.dims().iter().map(|d| d.to_string()))
+                    .collect();
+                format!("<constant {}>", dims.join("x"))
+            }
+            Op::Input(i) => self.problem.input_name(*i).to_string(),
+            Op::AxisValue(a) => self.axis(*a),
+            Op::U => u.clone(),
+            Op::Deriv(coords) => {
+                let wholes = coords
+                    .iter()
+                    .filter(|c| matches!(c, Coord::Space { comp: Comp::Whole, .. }))
+                    .count();
+                if wholes == coords.len() && wholes == 1 {
+                    return format!("grad({u})");
+                }
+                if wholes == coords.len() && wholes == 2 {
+                    return format!("hess({u})");
+                }
+                let cs: Vec<String> = coords
+                    .iter()
+                    .map(|c| match c {
+                        Coord::Time => self.problem.input_name(Input::Time).to_string(),
+                        Coord::Space { var, comp } => self.comp(*var, *comp),
+                    })
+                    .collect();
+                format!("d({u}, {})", cs.join(", "))
+            }
+            Op::Lap(var) => {
+                if self.problem.space.len() > 1 {
+                    format!("lap_{}({u})", self.problem.space[*var].name)
+                } else {
+                    format!("lap({u})")
+                }
+            }
+            Op::NormalDeriv => format!("dn({u})"),
+            Op::Unary(op, a) => {
+                let name = match op {
+                    UnOp::Neg => return format!("-{}", self.wrap(*a, 8)),
+                    UnOp::Not => return format!("not {}", self.wrap(*a, 4)),
+                    UnOp::Exp => "exp",
+                    UnOp::Log => "log",
+                    UnOp::Sqrt => "sqrt",
+                    UnOp::Abs => "abs",
+                    UnOp::Sin => "sin",
+                    UnOp::Cos => "cos",
+                    UnOp::Tan => "tan",
+                    UnOp::Tanh => "tanh",
+                    UnOp::Sinh => "sinh",
+                    UnOp::Cosh => "cosh",
+                    UnOp::Atan => "atan",
+                    UnOp::Erf => "erf",
+                    UnOp::Sign => "sign",
+                };
+                format!("{name}({})", self.expr(*a))
+            }
+            Op::Binary(op, a, b) => {
+                let sym = match op {
+                    BinOp::Min => return format!("min({}, {})", self.expr(*a), self.expr(*b)),
+                    BinOp::Max => return format!("max({}, {})", self.expr(*a), self.expr(*b)),
+                    BinOp::Add => "+",
+                    BinOp::Sub => "-",
+                    BinOp::Mul => "*",
+                    BinOp::Div => "/",
+                    BinOp::Pow => "^",
+                    BinOp::Lt => "<",
+                    BinOp::Le => "<=",
+                    BinOp::Gt => ">",
+                    BinOp::Ge => ">=",
+                    BinOp::Eq => "==",
+                    BinOp::Ne => "!=",
+                    BinOp::And => "and",
+                    BinOp::Or => "or",
+                };
+                let p = self.prec(id);
+                let (l, r) = match op {
+                    BinOp::Pow => (p + 1, p),
+                    BinOp::Sub | BinOp::Div => (p, p + 1),
+                    _ if op.is_comparison() => (p + 1, p + 1),
+                    _ => (p, p),
+                };
+                format!("{} {sym} {}", self.wrap(*a, l), self.wrap(*b, r))
+            }
+            Op::Select(c, a, b) => format!(
+                "if {} then {} else {}",
+                self.expr(*c),
+                self.expr(*a),
+                self.expr(*b)
+            ),
+            Op::Index(base, sels) => {
+                let s: Vec<String> = sels
+                    .iter()
+                    .map(|s| match s {
+                        Sel::Fixed(k) => (k + 1).to_string(),
+                        Sel::Axis(a, off) => {
+                            let t = self.indexed("", *a, *off);
+                            t[1..t.len() - 1].to_string()
+                        }
+                    })
+                    .collect();
+                format!("{}[{}]", self.wrap(*base, 10), s.join(", "))
+            }
+            Op::Reduce(op, axes, body) => {
+                let bs: Vec<String> = axes
+                    .iter()
+                    .map(|a| {
+                        let ax = g.axis(*a);
+                        format!("{} in {}..{}", self.axis(*a), ax.lo, ax.hi)
+                    })
+                    .collect();
+                let name = if *op == RedOp::Sum { "sum" } else { "prod" };
+                format!("{name}({}) {}", bs.join(", "), self.wrap(*body, 6))
+            }
+            Op::ReduceVec(op, v) => {
+                let name = match op {
+                    VecRed::Sum => "sum",
+                    VecRed::Prod => "prod",
+                    VecRed::Mean => "mean",
+                    VecRed::Max => "max",
+                    VecRed::Min => "min",
+                };
+                format!("{name}({})", self.expr(*v))
+            }
+            Op::Stack(items) => {
+                let s: Vec<String> = items.iter().map(|i| self.expr(*i)).collect();
+                format!("[{}]", s.join(", "))
+            }
+        }
+    }
+}
