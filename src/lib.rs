@@ -12,3 +12,5 @@ pub mod loader;
 pub mod resolve;
 pub mod std_lib;
 pub mod ir;
+pub mod settings;
+pub mod check;

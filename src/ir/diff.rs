@@ -59,7 +59,7 @@ pub fn diff(g: &mut Graph, id: NodeId, var: usize, comp: Comp, span: Span) -> Re
             coords.push(Coord::Space { var, comp });
             g.deriv(coords, &dims, span)
         }
-        Op::Lap(_) | Op::NormalDeriv => return Err(DiffError::OrderTooHigh),
+        Op::NormalDeriv => return Err(DiffError::OrderTooHigh),
         Op::Unary(u, a) => {
             let da = diff(g, a, var, comp, span)?;
             if g.as_const(da) == Some(0.0) {

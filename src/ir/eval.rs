@@ -109,6 +109,14 @@ fn broadcast_offset(input: &Layout, out: &Layout, idx: &[usize]) -> usize {
     off
 }
 
+/// `input` broadcast to the layout `out` (its axes a subset, its dims equal or empty).
+pub fn broadcast(input: &Dense, out: &Layout) -> Dense {
+    Dense {
+        layout: out.clone(),
+        data: map_n(out, &[input], |v| v[0]),
+    }
+}
+
 fn map_n(out: &Layout, inputs: &[&Dense], f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
     let mut data = vec![0.0; out.numel()];
     let mut vals = vec![0.0; inputs.len()];

@@ -223,8 +223,6 @@ pub enum Op {
     U,
     /// Partial derivative of the unknown along the coordinates, in order.
     Deriv(Vec<Coord>),
-    /// Laplacian of the unknown in one space variable.
-    Lap(usize),
     /// Outward normal derivative of the unknown (boundary conditions only).
     NormalDeriv,
     Unary(UnOp, NodeId),
@@ -338,7 +336,7 @@ impl Graph {
     /// Does the node depend on the unknown (its value or a derivative)?
     pub fn depends_on_unknown(&self, id: NodeId) -> bool {
         self.any(id, &mut |op| {
-            matches!(op, Op::U | Op::Deriv(_) | Op::Lap(_) | Op::NormalDeriv)
+            matches!(op, Op::U | Op::Deriv(_) | Op::NormalDeriv)
         })
     }
 
@@ -371,7 +369,6 @@ impl Graph {
             let o = match op {
                 Op::U => 0,
                 Op::Deriv(c) => c.len(),
-                Op::Lap(_) => 2,
                 Op::NormalDeriv => 1,
                 _ => 0,
             };

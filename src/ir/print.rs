@@ -97,13 +97,6 @@ impl Printer<'_> {
                     .collect();
                 format!("d({u}, {})", cs.join(", "))
             }
-            Op::Lap(var) => {
-                if self.problem.space.len() > 1 {
-                    format!("lap_{}({u})", self.problem.space[*var].name)
-                } else {
-                    format!("lap({u})")
-                }
-            }
             Op::NormalDeriv => format!("dn({u})"),
             Op::Unary(op, a) => {
                 let name = match op {

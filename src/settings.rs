@@ -1,0 +1,544 @@
+//! Solver settings: the `solve { ... }` block and `--set key=value` overrides, checked like
+//! the rest of the file (unknown keys get a did-you-mean, values their range).
+//!
+//! The mathematics never depends on these; they only steer training. Every setting has a
+//! default chosen for a sound first run, documented in `docs/LANGUAGE.md`.
+
+use crate::diag::suggest::did_you_mean;
+use crate::diag::{Diag, Diags};
+use crate::source::Span;
+use crate::syntax::ast::{Expr, ExprKind, Setting, UnaryOp};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetKind {
+    Dgm,
+    Mlp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Net {
+    pub kind: NetKind,
+    pub layers: usize,
+    pub width: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Schedule {
+    Constant,
+    /// Multiply the rate by `factor` every `every` steps.
+    Step { every: u64, factor: f64 },
+    /// Multiply the rate by `factor` over each `every` steps, smoothly.
+    Exponential { every: u64, factor: f64 },
+    /// Cosine decay from `lr` to `min_lr` over the run.
+    Cosine { min_lr: f64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SecondOrder {
+    /// Monte Carlo where it pays (many directions) and is possible, exact elsewhere.
+    Auto,
+    Exact,
+    /// `delta`: variance of the Gaussian step; `None` picks the default for the dtype.
+    MonteCarlo { delta: Option<f64> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DType {
+    F32,
+    F64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FreeBoundaryLoss {
+    /// The DGM paper's: PDE residual where `u > g`, plus `max(g - u, 0)^2`.
+    Penalty,
+    /// `(L u * (u - g))^2 + max(L u, 0)^2 + max(g - u, 0)^2` (signs per time direction).
+    Complementarity,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Settings {
+    pub net: Net,
+    pub steps: u64,
+    /// Points per step for the PDE term; other terms default to a share of it.
+    pub batch: usize,
+    /// Per-term batch sizes, keyed by loss-term name or kind (`boundary`, `initial`).
+    pub batch_per_term: BTreeMap<String, usize>,
+    pub lr: f64,
+    pub lr_schedule: Schedule,
+    /// Clip the gradient's global norm to this value.
+    pub clip: Option<f64>,
+    pub second_order: SecondOrder,
+    /// A term needs at least this many second-order directions for `auto` to pick
+    /// Monte Carlo.
+    pub auto_mc_threshold: usize,
+    pub seed: u64,
+    pub dtype: DType,
+    pub free_boundary: FreeBoundaryLoss,
+    /// Loss weights keyed by loss-term name or kind; default 1.
+    pub weights: BTreeMap<String, f64>,
+    /// Draw fresh points every this many steps.
+    pub resample_every: u64,
+    /// Stop after this many seconds of training (besides `steps`).
+    pub time_limit: Option<f64>,
+    pub log_every: u64,
+    pub checkpoint_every: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            net: Net {
+                kind: NetKind::Dgm,
+                layers: 3,
+                width: 50,
+            },
+            steps: 10_000,
+            batch: 1024,
+            batch_per_term: BTreeMap::new(),
+            lr: 1e-3,
+            lr_schedule: Schedule::Cosine { min_lr: 1e-5 },
+            clip: None,
+            second_order: SecondOrder::Auto,
+            auto_mc_threshold: 16,
+            seed: 0,
+            dtype: DType::F32,
+            free_boundary: FreeBoundaryLoss::Penalty,
+            weights: BTreeMap::new(),
+            resample_every: 1,
+            time_limit: None,
+            log_every: 100,
+            checkpoint_every: 1000,
+        }
+    }
+}
+
+impl Settings {
+    /// The Monte Carlo `delta` in effect: sound defaults against cancellation in each dtype.
+    pub fn mc_delta(&self) -> Option<f64> {
+        match &self.second_order {
+            SecondOrder::MonteCarlo { delta: Some(d) } => Some(*d),
+            _ => Some(match self.dtype {
+                DType::F32 => 1e-3,
+                DType::F64 => 1e-4,
+            }),
+        }
+    }
+}
+
+/// Every key, for did-you-mean and `docs/LANGUAGE.md`.
+pub const KEYS: &[&str] = &[
+    "net",
+    "steps",
+    "batch",
+    "lr",
+    "lr_schedule",
+    "clip",
+    "second_order",
+    "auto_mc_threshold",
+    "seed",
+    "dtype",
+    "free_boundary",
+    "weight",
+    "resample_every",
+    "time_limit",
+    "log_every",
+    "checkpoint_every",
+];
+
+struct Value<'a> {
+    expr: &'a Expr,
+}
+
+impl Value<'_> {
+    fn number(&self) -> Option<f64> {
+        match &self.expr.kind {
+            ExprKind::Number(v) => Some(*v),
+            ExprKind::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } => match operand.kind {
+                ExprKind::Number(v) => Some(-v),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn word(&self) -> Option<&str> {
+        match &self.expr.kind {
+            ExprKind::Name(n) => Some(&n.text),
+            _ => None,
+        }
+    }
+
+    /// `name(a = 1, b = 2)` or bare `name`.
+    fn call(&self) -> Option<(&str, Vec<(Option<&str>, Value<'_>)>)> {
+        match &self.expr.kind {
+            ExprKind::Name(n) => Some((&n.text, vec![])),
+            ExprKind::Call { callee, args } => Some((
+                &callee.text,
+                args.iter()
+                    .map(|a| (a.name.as_ref().map(|n| n.text.as_str()), Value { expr: &a.value }))
+                    .collect(),
+            )),
+            _ => None,
+        }
+    }
+}
+
+fn bad_value(span: Span, key: &str, expected: &str) -> Diag {
+    Diag::error(
+        "pdec::settings::bad_value",
+        format!("invalid value for `{key}`"),
+    )
+    .primary(span, format!("expected {expected}"))
+    .help(format!("`{key}` takes {expected}"))
+}
+
+fn out_of_range(span: Span, key: &str, range: &str) -> Diag {
+    Diag::error(
+        "pdec::settings::out_of_range",
+        format!("`{key}` is out of range"),
+    )
+    .primary(span, format!("must be {range}"))
+    .help(format!("`{key}` must be {range}"))
+}
+
+fn positive_int(v: &Value, key: &str, max: f64, diags: &mut Diags) -> Option<u64> {
+    let span = v.expr.span;
+    match v.number() {
+        Some(x) if x.fract() != 0.0 => {
+            diags.push(bad_value(span, key, "a whole number"));
+            None
+        }
+        Some(x) if x < 1.0 || x > max => {
+            diags.push(out_of_range(span, key, &format!("between 1 and {max}")));
+            None
+        }
+        Some(x) => Some(x as u64),
+        None => {
+            diags.push(bad_value(span, key, "a whole number"));
+            None
+        }
+    }
+}
+
+fn positive(v: &Value, key: &str, diags: &mut Diags) -> Option<f64> {
+    match v.number() {
+        Some(x) if x > 0.0 && x.is_finite() => Some(x),
+        Some(_) => {
+            diags.push(out_of_range(v.expr.span, key, "a positive number"));
+            None
+        }
+        None => {
+            diags.push(bad_value(v.expr.span, key, "a number"));
+            None
+        }
+    }
+}
+
+fn args_of<'v>(
+    args: &'v [(Option<&'v str>, Value<'v>)],
+    allowed: &[&'static str],
+    key: &str,
+    span: Span,
+    diags: &mut Diags,
+) -> Option<BTreeMap<&'v str, &'v Value<'v>>> {
+    let mut out = BTreeMap::new();
+    for (i, (name, v)) in args.iter().enumerate() {
+        let name = match name {
+            Some(n) => n,
+            None => match allowed.get(i).copied() {
+                Some(n) => n,
+                None => {
+                    diags.push(bad_value(v.expr.span, key, "named arguments"));
+                    return None;
+                }
+            },
+        };
+        if !allowed.contains(&name) {
+            diags.push(
+                Diag::error(
+                    "pdec::settings::unknown_setting",
+                    format!("`{key}` has no argument `{name}`"),
+                )
+                .primary(v.expr.span, "unknown argument")
+                .help(match did_you_mean(name, allowed.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("its arguments are: {}", allowed.join(", ")),
+                }),
+            );
+            return None;
+        }
+        out.insert(name, v);
+    }
+    let _ = span;
+    Some(out)
+}
+
+/// Applies settings in order (the file's block, then command-line overrides).
+pub fn apply(settings: &mut Settings, items: &[Setting], diags: &mut Diags) {
+    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    for s in items {
+        let full = s.key.join(".");
+        if let Some(prev) = seen.insert(full.clone(), s.key_span) {
+            diags.push(
+                Diag::error(
+                    "pdec::settings::duplicate_setting",
+                    format!("`{full}` is set twice"),
+                )
+                .primary(s.key_span, "set again here")
+                .secondary(prev, "first set here")
+                .help("keep one of them"),
+            );
+            continue;
+        }
+        apply_one(settings, s, diags);
+    }
+}
+
+fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
+    let key = s.key[0].as_str();
+    let v = Value { expr: &s.value };
+    let span = s.value.span;
+    let sub = s.key.get(1).cloned();
+    if s.key.len() > 2 || (sub.is_some() && !matches!(key, "weight" | "batch")) {
+        diags.push(
+            Diag::error(
+                "pdec::settings::unknown_setting",
+                format!("unknown setting `{}`", s.key.join(".")),
+            )
+            .primary(s.key_span, "not a setting")
+            .help("only `weight.TERM` and `batch.TERM` take a loss-term name after the dot"),
+        );
+        return;
+    }
+    match key {
+        "net" => {
+            let Some((name, args)) = v.call() else {
+                diags.push(bad_value(span, key, "`dgm(layers = 3, width = 50)` or `mlp(...)`"));
+                return;
+            };
+            let kind = match name {
+                "dgm" => NetKind::Dgm,
+                "mlp" => NetKind::Mlp,
+                _ => {
+                    diags.push(bad_value(span, key, "`dgm(layers = 3, width = 50)` or `mlp(...)`"));
+                    return;
+                }
+            };
+            let Some(a) = args_of(&args, &["layers", "width"], key, span, diags) else {
+                return;
+            };
+            let mut net = Net {
+                kind,
+                layers: st.net.layers,
+                width: st.net.width,
+            };
+            if let Some(l) = a.get("layers") {
+                match positive_int(l, "layers", 64.0, diags) {
+                    Some(l) => net.layers = l as usize,
+                    None => return,
+                }
+            }
+            if let Some(w) = a.get("width") {
+                match positive_int(w, "width", 65536.0, diags) {
+                    Some(w) => net.width = w as usize,
+                    None => return,
+                }
+            }
+            st.net = net;
+        }
+        "steps" => {
+            if let Some(n) = positive_int(&v, key, 1e12, diags) {
+                st.steps = n
+            }
+        }
+        "batch" => {
+            if let Some(n) = positive_int(&v, key, 1e9, diags) {
+                match sub {
+                    Some(term) => {
+                        st.batch_per_term.insert(term, n as usize);
+                    }
+                    None => st.batch = n as usize,
+                }
+            }
+        }
+        "lr" => match v.number() {
+            Some(x) if x > 0.0 && x < 10.0 => st.lr = x,
+            Some(_) => diags.push(out_of_range(span, key, "in (0, 10)")),
+            None => diags.push(bad_value(span, key, "a number such as 1e-3")),
+        },
+        "lr_schedule" => {
+            let expected = "`constant`, `step(every, factor)`, `exponential(every, factor)` or `cosine(min_lr)`";
+            let Some((name, args)) = v.call() else {
+                diags.push(bad_value(span, key, expected));
+                return;
+            };
+            let sched = match name {
+                "constant" => Some(Schedule::Constant),
+                "step" | "exponential" => {
+                    let Some(a) = args_of(&args, &["every", "factor"], key, span, diags) else {
+                        return;
+                    };
+                    let every = match a.get("every") {
+                        Some(e) => positive_int(e, "every", 1e12, diags),
+                        None => Some(1000),
+                    };
+                    let factor = match a.get("factor") {
+                        Some(f) => match f.number() {
+                            Some(x) if x > 0.0 && x <= 1.0 => Some(x),
+                            _ => {
+                                diags.push(out_of_range(f.expr.span, "factor", "in (0, 1]"));
+                                None
+                            }
+                        },
+                        None => Some(0.5),
+                    };
+                    match (every, factor) {
+                        (Some(every), Some(factor)) if name == "step" => {
+                            Some(Schedule::Step { every, factor })
+                        }
+                        (Some(every), Some(factor)) => Some(Schedule::Exponential { every, factor }),
+                        _ => return,
+                    }
+                }
+                "cosine" => {
+                    let Some(a) = args_of(&args, &["min_lr"], key, span, diags) else {
+                        return;
+                    };
+                    match a.get("min_lr") {
+                        Some(m) => match m.number() {
+                            Some(x) if x >= 0.0 => Some(Schedule::Cosine { min_lr: x }),
+                            _ => {
+                                diags.push(out_of_range(m.expr.span, "min_lr", "zero or positive"));
+                                return;
+                            }
+                        },
+                        None => Some(Schedule::Cosine { min_lr: 0.0 }),
+                    }
+                }
+                _ => None,
+            };
+            match sched {
+                Some(s) => st.lr_schedule = s,
+                None => diags.push(bad_value(span, key, expected)),
+            }
+        }
+        "clip" => {
+            if v.word() == Some("none") {
+                st.clip = None;
+            } else if let Some(x) = positive(&v, key, diags) {
+                st.clip = Some(x)
+            }
+        }
+        "second_order" => {
+            let expected = "`auto`, `exact` or `monte_carlo(delta = ...)`";
+            let Some((name, args)) = v.call() else {
+                diags.push(bad_value(span, key, expected));
+                return;
+            };
+            st.second_order = match name {
+                "auto" => SecondOrder::Auto,
+                "exact" => SecondOrder::Exact,
+                "monte_carlo" => {
+                    let Some(a) = args_of(&args, &["delta"], key, span, diags) else {
+                        return;
+                    };
+                    let delta = match a.get("delta") {
+                        Some(d) => match d.number() {
+                            Some(x) if x > 0.0 && x < 1.0 => Some(x),
+                            _ => {
+                                diags.push(out_of_range(d.expr.span, "delta", "in (0, 1)"));
+                                return;
+                            }
+                        },
+                        None => None,
+                    };
+                    SecondOrder::MonteCarlo { delta }
+                }
+                _ => {
+                    diags.push(bad_value(span, key, expected));
+                    return;
+                }
+            };
+        }
+        "auto_mc_threshold" => {
+            if let Some(n) = positive_int(&v, key, 1e9, diags) {
+                st.auto_mc_threshold = n as usize
+            }
+        }
+        "seed" => match v.number() {
+            Some(x) if x >= 0.0 && x.fract() == 0.0 && x < 2f64.powi(53) => st.seed = x as u64,
+            _ => diags.push(bad_value(span, key, "a whole number >= 0")),
+        },
+        "dtype" => match v.word() {
+            Some("f32") => st.dtype = DType::F32,
+            Some("f64") => st.dtype = DType::F64,
+            _ => diags.push(bad_value(span, key, "`f32` or `f64`")),
+        },
+        "free_boundary" => match v.word() {
+            Some("penalty") => st.free_boundary = FreeBoundaryLoss::Penalty,
+            Some("complementarity") => st.free_boundary = FreeBoundaryLoss::Complementarity,
+            _ => diags.push(bad_value(span, key, "`penalty` or `complementarity`")),
+        },
+        "weight" => {
+            let Some(term) = sub else {
+                diags.push(
+                    Diag::error("pdec::settings::bad_value", "`weight` needs a loss-term name")
+                        .primary(s.key_span, "which term?")
+                        .help("write `weight.boundary = 10` or `weight.\"boundary x=0\" = 10`"),
+                );
+                return;
+            };
+            match v.number() {
+                Some(x) if x >= 0.0 && x.is_finite() => {
+                    st.weights.insert(term, x);
+                }
+                Some(_) => diags.push(out_of_range(span, "weight", "zero or positive")),
+                None => diags.push(bad_value(span, "weight", "a number")),
+            }
+        }
+        "resample_every" => {
+            if let Some(n) = positive_int(&v, key, 1e12, diags) {
+                st.resample_every = n
+            }
+        }
+        "time_limit" => {
+            if v.word() == Some("none") {
+                st.time_limit = None;
+            } else if let Some(x) = positive(&v, key, diags) {
+                st.time_limit = Some(x)
+            }
+        }
+        "log_every" => {
+            if let Some(n) = positive_int(&v, key, 1e12, diags) {
+                st.log_every = n
+            }
+        }
+        "checkpoint_every" => {
+            if let Some(n) = positive_int(&v, key, 1e12, diags) {
+                st.checkpoint_every = n
+            }
+        }
+        _ => diags.push(
+            Diag::error(
+                "pdec::settings::unknown_setting",
+                format!("unknown setting `{key}`"),
+            )
+            .primary(s.key_span, "not a setting")
+            .help(match did_you_mean(key, KEYS.iter().copied()) {
+                Some(k) => format!("did you mean `{k}`?"),
+                None => format!("settings are: {}", KEYS.join(", ")),
+            }),
+        ),
+    }
+}
