@@ -14,3 +14,8 @@ pub mod std_lib;
 pub mod ir;
 pub mod settings;
 pub mod check;
+pub mod passes;
+pub mod plan;
+pub mod driver;
+pub mod explain;
+pub mod cli;

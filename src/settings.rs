@@ -90,6 +90,9 @@ pub struct Settings {
     pub time_limit: Option<f64>,
     pub log_every: u64,
     pub checkpoint_every: u64,
+    /// Where each key was set (`weight.pde`, ...), for diagnostics of later stages.
+    #[serde(skip)]
+    pub key_spans: BTreeMap<String, Span>,
 }
 
 impl Default for Settings {
@@ -116,6 +119,7 @@ impl Default for Settings {
             time_limit: None,
             log_every: 100,
             checkpoint_every: 1000,
+            key_spans: BTreeMap::new(),
         }
     }
 }
@@ -301,6 +305,7 @@ pub fn apply(settings: &mut Settings, items: &[Setting], diags: &mut Diags) {
             );
             continue;
         }
+        settings.key_spans.insert(full, s.key_span);
         apply_one(settings, s, diags);
     }
 }

@@ -1,7 +1,6 @@
 //! IR expressions printed in the `.pde` notation, for `pdec explain` and snapshots.
 
 use super::*;
-use crate::syntax::print::format_number;
 
 pub struct Printer<'a> {
     pub problem: &'a Problem,
@@ -9,11 +8,7 @@ pub struct Printer<'a> {
 
 impl Printer<'_> {
     fn axis(&self, a: AxisId) -> String {
-        let g = &self.problem.graph;
-        let name = &g.axis(a).name;
-        // Distinct axes with the same name (from inlining) get primes.
-        let rank = (0..a.0).filter(|k| g.axes[*k as usize].name == *name).count();
-        format!("{name}{}", "'".repeat(rank.min(3)))
+        self.problem.graph.axis(a).name.clone()
     }
 
     fn comp(&self, var: usize, comp: Comp) -> String {
@@ -63,16 +58,18 @@ impl Printer<'_> {
         let g = &self.problem.graph;
         let u = &self.problem.unknown.name;
         match g.op(id) {
-            Op::Const(r) => format_number(r.0),
+            Op::Const(r) => display_number(r.0),
             Op::Tensor(_) => {
                 let ty = g.ty(id);
-                let dims: Vec<String> = ty
-                    .axes
-                    .iter()
-                    .map(|a| format!("{}={}", self.axis(*a), g.axis(*a).len()))
-                    .chain(ty.shape.dims().iter().map(|d| d.to_string()))
-                    .collect();
-                format!("<constant {}>", dims.join("x"))
+                let mut dims: Vec<String> = ty.axes.iter().map(|a| g.axis(*a).len().to_string()).collect();
+                dims.extend(ty.shape.dims().iter().map(|d| d.to_string()));
+                let constant = format!("<{} constant>", dims.join("x"));
+                if ty.axes.is_empty() {
+                    constant
+                } else {
+                    let names: Vec<String> = ty.axes.iter().map(|a| self.axis(*a)).collect();
+                    format!("{constant}[{}]", names.join(", "))
+                }
             }
             Op::Input(i) => self.problem.input_name(*i).to_string(),
             Op::AxisValue(a) => self.axis(*a),
@@ -191,4 +188,15 @@ impl Printer<'_> {
             }
         }
     }
+}
+
+/// A number for people: 12 significant digits, so `0.5 * 0.2^2` prints as `0.02`.
+pub fn display_number(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let s = format!("{v:.11e}");
+    let parsed: f64 = s.parse().unwrap_or(v);
+    let plain = format!("{parsed}");
+    if plain.len() <= 12 { plain } else { format!("{parsed:e}") }
 }

@@ -1,0 +1,24 @@
+// Viscous Burgers' equation for a whole family of set-ups (DGM paper, section 6):
+// one network solves it for every viscosity, advection strength and pair of end values.
+problem burgers_family
+
+param nu    in [0.01, 0.1]     // viscosity
+param alpha in [0.01, 1]       // advection strength
+param a     in [-1, 1]         // value at the left end
+param b     in [-1, 1]         // value at the right end
+
+time    t in [0, 1]
+space   x in [0, 1]
+unknown u(t, x)
+
+pde      d(u, t) = nu * d(u, x, x) - alpha * u * d(u, x)
+initial  u = a + (b - a) * x
+boundary x = 0: u = a
+boundary x = 1: u = b
+
+report u(1, x = 0.5, nu = 0.05, alpha = 0.5, a = -1, b = 1)
+
+solve {
+  steps = 20000
+  batch = 2048
+}

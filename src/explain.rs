@@ -1,0 +1,183 @@
+//! `pdec explain`: the plan in words and numbers.
+
+use crate::check::Checked;
+use crate::ir::print::Printer;
+use crate::passes::second_order::{Factor, Lower, Path, TermClass};
+use crate::passes::{Analysis, TimeDirection};
+use crate::plan::{Plan, Region};
+use crate::settings::{DType, NetKind, Schedule, SecondOrder};
+use crate::syntax::print::format_number as num;
+use std::fmt::Write;
+
+fn factor_text(checked: &Checked, f: &Factor) -> String {
+    let p = &checked.problem;
+    let pr = Printer { problem: p };
+    let var = &p.space[f.var].name;
+    let s = f.scale.map(|s| pr.expr(s)).unwrap_or_else(|| "1".into());
+    let d = match &f.diag {
+        None => "I".to_string(),
+        Some(dg) => {
+            let e = pr.expr(dg.node);
+            if dg.sqrt { format!("diag(sqrt({e}))") } else { format!("diag({e})") }
+        }
+    };
+    let l = match f.lower {
+        Lower::Identity { len: 1, .. } if p.space[f.var].domain.dim().is_none() => "1".to_string(),
+        Lower::Identity { offset, len } => format!("I on {var}[{}..{}]", offset + 1, offset + len),
+        Lower::Unit { component } => format!("e_{}", component + 1),
+        Lower::Cholesky { len, rank, .. } => {
+            format!("Cholesky factor of a constant {len}x{len} matrix (rank {rank}, computed at compile time)")
+        }
+    };
+    let sign = if f.sign < 0.0 { "-" } else { "" };
+    format!("C = {sign}s * D L L^T D with s = {s}, D = {d}, L = {l}; B = sqrt(s) D L has {} column(s)", f.columns())
+}
+
+pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) -> String {
+    let p = &checked.problem;
+    let st = &checked.settings;
+    let mut o = String::new();
+    let _ = writeln!(o, "problem {} ({file})", p.name);
+    let _ = writeln!(o);
+    let _ = writeln!(o, "network inputs ({} columns, each rescaled affinely to [-1, 1]):", plan.input_width);
+    for i in &plan.inputs {
+        let range = if i.components == 1 {
+            format!("[{}, {}]", num(i.lo[0]), num(i.hi[0]))
+        } else if i.lo.iter().all(|v| *v == i.lo[0]) && i.hi.iter().all(|v| *v == i.hi[0]) {
+            format!("[{}, {}]^{}", num(i.lo[0]), num(i.hi[0]), i.components)
+        } else {
+            format!("{} components, per-component box", i.components)
+        };
+        let _ = writeln!(o, "  {:<10} {:<6} {range}", i.name, i.kind);
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "loss terms (mean squared residuals, weighted):");
+    for t in &plan.terms {
+        let _ = writeln!(o, "  {:<24} weight {:<6} batch {:<6} {}", t.name, num(t.weight), t.batch, t.sampler);
+        if let Region::Faces { faces } = &t.region
+            && faces.len() > 1
+            && faces.len() <= 8
+        {
+            for f in faces {
+                let _ = writeln!(o, "  {:<24}   face {:<14} share {:.3}", "", f.name, f.share);
+            }
+        }
+    }
+    if let Some(fb) = plan.free_boundary {
+        let c = p.constraint.as_ref();
+        let op = if c.is_some_and(|c| c.at_least) { ">=" } else { "<=" };
+        let obstacle = c.map(|c| Printer { problem: p }.expr(c.obstacle)).unwrap_or_default();
+        let _ = writeln!(o, "  free boundary: {} {op} {obstacle}", p.unknown.name);
+        let _ = writeln!(
+            o,
+            "    loss: {}",
+            match fb {
+                crate::settings::FreeBoundaryLoss::Penalty =>
+                    "penalty (DGM paper): PDE residual only where the network is off the obstacle, plus the squared violation",
+                crate::settings::FreeBoundaryLoss::Complementarity =>
+                    "complementarity: (residual * gap)^2 + one-sided residual^2 + violation^2",
+            }
+        );
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "PDE terms (residual = sum of these):");
+    for t in &analysis.terms {
+        let class = match t.class {
+            TermClass::Source => "source (no unknown)",
+            TermClass::FirstOrder => {
+                if t.order == 0 { "zeroth order" } else { "first order" }
+            }
+            TermClass::SecondOrder => "second order, linear",
+            TermClass::OtherSecondOrder => "second order, computed exactly",
+        };
+        let _ = writeln!(o, "  {:<22} {}", class, t.text);
+    }
+    if !plan.second_order.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "second-order terms:");
+        for (k, t) in plan.second_order.iter().enumerate() {
+            let _ = writeln!(o, "  {}. {}", k + 1, t.term);
+            match (&t.factor, &t.not_factorable) {
+                (Some(f), _) => {
+                    let _ = writeln!(o, "     Monte Carlo-eligible: {}", factor_text(checked, f));
+                }
+                (None, Some(why)) => {
+                    let _ = writeln!(o, "     not factorable as B B^T: {why}");
+                }
+                _ => {}
+            }
+            let path = match t.path {
+                Path::Exact => format!("exact, {} second-order direction(s) through forward-mode jets", t.directions),
+                Path::MonteCarlo => format!(
+                    "monte_carlo, antithetic estimator with two independent draws, delta = {}",
+                    plan.mc_delta.map(num).unwrap_or_default()
+                ),
+            };
+            let _ = writeln!(o, "     path: {path}");
+            let _ = writeln!(o, "     why:  {}", t.why);
+        }
+    }
+    for t in &plan.other_second_order {
+        let _ = writeln!(o, "  exact (not linear in second space derivatives): {t}");
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "time direction: {}",
+        match analysis.direction {
+            TimeDirection::Forward => "forward (initial condition)",
+            TimeDirection::Backward => "backward (terminal condition)",
+            TimeDirection::Undetermined => "not determined by the signs of the terms",
+        }
+    );
+    let _ = writeln!(o);
+    let c = &plan.cost;
+    let _ = writeln!(o, "work per collocation point and step:");
+    let _ = writeln!(
+        o,
+        "  exact path: one forward pass carrying 1 value + {} first-order tangent(s) + {} second-order direction(s)",
+        c.first_order_tangents, c.exact_second_order_directions
+    );
+    if c.monte_carlo_jvps > 0 {
+        let mc_cols: usize = plan.second_order.iter().filter(|t| t.path == Path::MonteCarlo).map(|t| t.directions).sum();
+        let _ = writeln!(
+            o,
+            "  monte carlo path: {} Jacobian-vector products (2 independent draws x 2 points x +- v), independent of the {mc_cols} direction(s) it replaces",
+            c.monte_carlo_jvps
+        );
+    }
+    let _ = writeln!(o);
+    let net = match st.net.kind {
+        NetKind::Dgm => "dgm",
+        NetKind::Mlp => "mlp",
+    };
+    let sched = match &st.lr_schedule {
+        Schedule::Constant => "constant".to_string(),
+        Schedule::Step { every, factor } => format!("step(every = {every}, factor = {})", num(*factor)),
+        Schedule::Exponential { every, factor } => format!("exponential(every = {every}, factor = {})", num(*factor)),
+        Schedule::Cosine { min_lr } => format!("cosine(min_lr = {})", num(*min_lr)),
+    };
+    let so = match &st.second_order {
+        SecondOrder::Auto => "auto".to_string(),
+        SecondOrder::Exact => "exact".to_string(),
+        SecondOrder::MonteCarlo { delta } => match delta {
+            Some(d) => format!("monte_carlo(delta = {})", num(*d)),
+            None => "monte_carlo".to_string(),
+        },
+    };
+    let _ = writeln!(
+        o,
+        "settings: net = {net}(layers = {}, width = {}), steps = {}, batch = {}, lr = {}, lr_schedule = {sched}, second_order = {so}, dtype = {}, seed = {}",
+        st.net.layers,
+        st.net.width,
+        st.steps,
+        st.batch,
+        num(st.lr),
+        match st.dtype {
+            DType::F32 => "f32",
+            DType::F64 => "f64",
+        },
+        st.seed
+    );
+    o
+}

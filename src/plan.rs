@@ -1,0 +1,419 @@
+//! Stage 6, plan: the serialisable training plan. Everything the solver needs to know and
+//! nothing about candle: the network's inputs and their ranges (for rescaling to [-1, 1]),
+//! one named loss term per condition with its region, sampler, weight and batch, and for each
+//! second-order term its path (exact, or Monte Carlo with its factor `B`).
+
+use crate::diag::suggest::did_you_mean;
+use crate::diag::{Diag, Diags};
+use crate::ir::{Comp, Coord, Domain, Face, Input, Op, Problem, Where};
+use crate::passes::second_order::{Factor, Path};
+use crate::passes::{Analysis, TimeDirection};
+use crate::settings::{FreeBoundaryLoss, Settings};
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NetInput {
+    pub name: String,
+    pub kind: &'static str,
+    pub components: usize,
+    /// Per-component range: the affine map to [-1, 1] uses it.
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TermKind {
+    Pde,
+    Initial,
+    Terminal,
+    Boundary,
+    Periodic,
+    Constraint,
+}
+
+impl TermKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TermKind::Pde => "pde",
+            TermKind::Initial => "initial",
+            TermKind::Terminal => "terminal",
+            TermKind::Boundary => "boundary",
+            TermKind::Periodic => "periodic",
+            TermKind::Constraint => "constraint",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FacePlan {
+    pub face: Face,
+    pub name: String,
+    /// Share of this term's boundary points drawn on the face (proportional to its area).
+    pub share: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Region {
+    /// The whole space-time-parameter domain.
+    Interior,
+    TimeSlice { at: f64 },
+    Faces { faces: Vec<FacePlan> },
+    Periodic { var: usize, comp: Option<usize> },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LossTerm {
+    pub name: String,
+    pub kind: TermKind,
+    pub region: Region,
+    /// How points are drawn, in words.
+    pub sampler: String,
+    pub weight: f64,
+    pub batch: usize,
+    /// The residual node in the problem's graph (zero when satisfied).
+    pub residual: crate::ir::NodeId,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SecondOrderPlan {
+    pub term: String,
+    pub path: Path,
+    pub why: String,
+    pub directions: usize,
+    pub factor: Option<Factor>,
+    pub not_factorable: Option<String>,
+}
+
+/// Work per collocation point and step, in network passes.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cost {
+    /// First-order tangent channels carried through the network.
+    pub first_order_tangents: usize,
+    /// Second-order directions computed exactly (each a tangent and a second-order channel).
+    pub exact_second_order_directions: usize,
+    /// Jacobian-vector products for Monte Carlo terms: 2 draws x 2 points (x +- v).
+    pub monte_carlo_jvps: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub problem: String,
+    pub inputs: Vec<NetInput>,
+    pub input_width: usize,
+    pub terms: Vec<LossTerm>,
+    pub second_order: Vec<SecondOrderPlan>,
+    pub other_second_order: Vec<String>,
+    pub direction: TimeDirection,
+    pub free_boundary: Option<FreeBoundaryLoss>,
+    pub mc_delta: Option<f64>,
+    pub cost: Cost,
+    pub settings: Settings,
+}
+
+fn domain_text(d: &Domain) -> String {
+    let f = crate::syntax::print::format_number;
+    match d {
+        Domain::Interval { lo, hi } => format!("[{}, {}]", f(*lo), f(*hi)),
+        Domain::Box { lo, hi } => {
+            if lo.iter().all(|v| *v == lo[0]) && hi.iter().all(|v| *v == hi[0]) {
+                format!("[{}, {}]^{}", f(lo[0]), f(hi[0]), lo.len())
+            } else {
+                lo.iter()
+                    .zip(hi)
+                    .map(|(a, b)| format!("[{}, {}]", f(*a), f(*b)))
+                    .collect::<Vec<_>>()
+                    .join(" x ")
+            }
+        }
+        Domain::Ball { center, radius } => format!(
+            "ball(dim {}, center {}, radius {})",
+            center.len(),
+            if center.iter().all(|c| *c == 0.0) { "0".to_string() } else { format!("{center:?}") },
+            f(*radius)
+        ),
+    }
+}
+
+/// Area (measure) of a face, times the volume of the other space variables' domains.
+fn face_measure(p: &Problem, face: Face) -> f64 {
+    let volume = |d: &Domain| match d {
+        Domain::Interval { lo, hi } => hi - lo,
+        Domain::Box { lo, hi } => lo.iter().zip(hi).map(|(a, b)| b - a).product(),
+        Domain::Ball { center, radius } => {
+            let n = center.len() as f64;
+            std::f64::consts::PI.powf(n / 2.0) / gamma(n / 2.0 + 1.0) * radius.powf(n)
+        }
+    };
+    let (var, own) = match face {
+        Face::Side { var, comp, .. } => {
+            let own = match (&p.space[var].domain, comp) {
+                (Domain::Box { lo, hi }, Some(k)) => lo
+                    .iter()
+                    .zip(hi)
+                    .enumerate()
+                    .filter(|(i, _)| *i != k)
+                    .map(|(_, (a, b))| b - a)
+                    .product(),
+                _ => 1.0,
+            };
+            (var, own)
+        }
+        Face::Sphere { var } => {
+            let Domain::Ball { center, radius } = &p.space[var].domain else {
+                return 1.0;
+            };
+            let n = center.len() as f64;
+            (var, 2.0 * std::f64::consts::PI.powf(n / 2.0) / gamma(n / 2.0) * radius.powf(n - 1.0))
+        }
+    };
+    let others: f64 = p
+        .space
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| *k != var)
+        .map(|(_, s)| volume(&s.domain))
+        .product();
+    own * others
+}
+
+/// Lanczos approximation of the Gamma function (for ball volumes and sphere areas).
+fn gamma(x: f64) -> f64 {
+    if x < 0.5 {
+        return std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma(1.0 - x));
+    }
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    let x = x - 1.0;
+    let mut a = G[0];
+    let t = x + 7.5;
+    for (i, g) in G.iter().enumerate().skip(1) {
+        a += g / (x + i as f64);
+    }
+    (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * a
+}
+
+pub fn plan(problem: &Problem, analysis: &Analysis, settings: &Settings, diags: &mut Diags) -> Plan {
+    let f = crate::syntax::print::format_number;
+    let mut inputs = Vec::new();
+    for i in &problem.unknown.args {
+        match i {
+            Input::Time => {
+                if let Some(t) = &problem.time {
+                    inputs.push(NetInput { name: t.name.clone(), kind: "time", components: 1, lo: vec![t.lo], hi: vec![t.hi] });
+                }
+            }
+            Input::Space(k) => {
+                let s = &problem.space[*k];
+                let b = s.domain.bounds();
+                inputs.push(NetInput {
+                    name: s.name.clone(),
+                    kind: "space",
+                    components: b.len(),
+                    lo: b.iter().map(|x| x.0).collect(),
+                    hi: b.iter().map(|x| x.1).collect(),
+                });
+            }
+            Input::Param(_) => {}
+        }
+    }
+    for p in &problem.params {
+        inputs.push(NetInput { name: p.name.clone(), kind: "param", components: 1, lo: vec![p.lo], hi: vec![p.hi] });
+    }
+    let input_width = inputs.iter().map(|i| i.components).sum();
+
+    let interior = {
+        let mut parts = Vec::new();
+        if let Some(t) = &problem.time {
+            parts.push(format!("{} uniform in [{}, {}]", t.name, f(t.lo), f(t.hi)));
+        }
+        for s in &problem.space {
+            parts.push(format!("{} uniform in {}", s.name, domain_text(&s.domain)));
+        }
+        if !problem.params.is_empty() {
+            let names: Vec<&str> = problem.params.iter().map(|p| p.name.as_str()).collect();
+            parts.push(format!("params ({}) uniform in their box", names.join(", ")));
+        }
+        parts.join("; ")
+    };
+    let small = (settings.batch / 4).max(64).min(settings.batch);
+    let mut terms = vec![LossTerm {
+        name: "pde".into(),
+        kind: TermKind::Pde,
+        region: Region::Interior,
+        sampler: interior.clone(),
+        weight: 1.0,
+        batch: settings.batch,
+        residual: problem.pde.residual,
+    }];
+    for c in &problem.conditions {
+        let (kind, region, sampler) = match &c.region {
+            Where::TimeSlice { at, terminal } => (
+                if *terminal { TermKind::Terminal } else { TermKind::Initial },
+                Region::TimeSlice { at: *at },
+                format!(
+                    "{} = {}; {}",
+                    problem.time.as_ref().map(|t| t.name.as_str()).unwrap_or("t"),
+                    f(*at),
+                    interior.split("; ").filter(|p| !p.starts_with(&format!("{} ", problem.time.as_ref().map(|t| t.name.as_str()).unwrap_or("t")))).collect::<Vec<_>>().join("; ")
+                ),
+            ),
+            Where::Faces { faces } => {
+                let measures: Vec<f64> = faces.iter().map(|fc| face_measure(problem, *fc)).collect();
+                let total: f64 = measures.iter().sum();
+                let plans: Vec<FacePlan> = faces
+                    .iter()
+                    .zip(&measures)
+                    .map(|(fc, m)| FacePlan {
+                        face: *fc,
+                        name: problem.face_name(*fc),
+                        share: if total > 0.0 { m / total } else { 1.0 / faces.len() as f64 },
+                    })
+                    .collect();
+                let sampler = if faces.len() == 1 {
+                    match faces[0] {
+                        Face::Sphere { .. } => "uniform on the sphere".to_string(),
+                        _ => format!("uniform on the face {}", plans[0].name),
+                    }
+                } else {
+                    format!("uniform on {} faces, each chosen in proportion to its area", faces.len())
+                };
+                (TermKind::Boundary, Region::Faces { faces: plans }, sampler)
+            }
+            Where::Periodic { var, comp } => (
+                TermKind::Periodic,
+                Region::Periodic { var: *var, comp: *comp },
+                "pairs of points on the two opposite faces (values and normal derivatives must agree)".to_string(),
+            ),
+        };
+        terms.push(LossTerm {
+            name: c.name.clone(),
+            kind,
+            region,
+            sampler,
+            weight: 1.0,
+            batch: small,
+            residual: c.residual,
+        });
+    }
+    if let Some(c) = &problem.constraint {
+        terms.push(LossTerm {
+            name: "constraint".into(),
+            kind: TermKind::Constraint,
+            region: Region::Interior,
+            sampler: format!("{interior} (shared with pde)"),
+            weight: 1.0,
+            batch: settings.batch,
+            residual: c.obstacle,
+        });
+    }
+    // Weights and per-term batches from settings: by exact name, else by kind.
+    let names: Vec<String> = terms.iter().map(|t| t.name.clone()).collect();
+    let kinds: Vec<&str> = terms.iter().map(|t| t.kind.name()).collect();
+    for t in &mut terms {
+        if let Some(w) = settings.weights.get(&t.name).or_else(|| settings.weights.get(t.kind.name())) {
+            t.weight = *w;
+        }
+        if let Some(b) = settings.batch_per_term.get(&t.name).or_else(|| settings.batch_per_term.get(t.kind.name())) {
+            t.batch = *b;
+        }
+    }
+    for (what, keys) in [("weight", settings.weights.keys().collect::<Vec<_>>()), ("batch", settings.batch_per_term.keys().collect())] {
+        for k in keys {
+            let span = settings.key_spans.get(&format!("{what}.{k}")).copied();
+            if !names.contains(k) && !kinds.contains(&k.as_str()) {
+                let candidates: Vec<&str> = names.iter().map(String::as_str).chain(kinds.iter().copied()).collect();
+                let mut d = Diag::error("pdec::plan::unknown_term", format!("`{what}.\"{k}\"` names no loss term"));
+                if let Some(span) = span {
+                    d = d.primary(span, "not a loss term of this problem");
+                }
+                diags.push(
+                    d.help(match did_you_mean(k, candidates.iter().copied()) {
+                            Some(s) => format!("did you mean `{what}.\"{s}\"`?"),
+                            None => format!("loss terms: {}", names.join(", ")),
+                        }),
+                );
+            }
+        }
+    }
+
+    let second_order: Vec<SecondOrderPlan> = analysis
+        .second_order
+        .iter()
+        .map(|t| SecondOrderPlan {
+            term: t.text.clone(),
+            path: t.path,
+            why: t.why.clone(),
+            directions: t.directions,
+            factor: t.factor.clone().ok(),
+            not_factorable: t.factor.clone().err(),
+        })
+        .collect();
+    let cost = Cost {
+        first_order_tangents: first_order_tangents(problem),
+        exact_second_order_directions: second_order.iter().filter(|t| t.path == Path::Exact).map(|t| t.directions).sum::<usize>()
+            + analysis.other_second_order.len(),
+        monte_carlo_jvps: if second_order.iter().any(|t| t.path == Path::MonteCarlo) { 4 } else { 0 },
+    };
+    Plan {
+        problem: problem.name.clone(),
+        inputs,
+        input_width,
+        terms,
+        second_order,
+        other_second_order: analysis.other_second_order.clone(),
+        direction: analysis.direction,
+        free_boundary: problem.constraint.as_ref().map(|_| settings.free_boundary),
+        mc_delta: analysis
+            .second_order
+            .iter()
+            .any(|t| t.path == Path::MonteCarlo)
+            .then(|| settings.mc_delta())
+            .flatten(),
+        cost,
+        settings: settings.clone(),
+    }
+}
+
+/// How many first-derivative directions the residuals need (time, and space components).
+fn first_order_tangents(p: &Problem) -> usize {
+    let mut time = false;
+    let mut comps: Vec<std::collections::BTreeSet<usize>> = vec![Default::default(); p.space.len()];
+    let g = &p.graph;
+    for n in &g.nodes {
+        let Op::Deriv(coords) = &n.op else { continue };
+        for c in coords {
+            match c {
+                Coord::Time => time = true,
+                Coord::Space { var, comp } => {
+                    let len = p.space[*var].domain.dim().unwrap_or(1);
+                    match comp {
+                        Comp::Scalar => {
+                            comps[*var].insert(0);
+                        }
+                        Comp::Fixed(k) => {
+                            comps[*var].insert(*k);
+                        }
+                        Comp::Axis(a, off) => {
+                            for k in 0..g.axis(*a).len() {
+                                comps[*var].insert(k + off);
+                            }
+                        }
+                        Comp::Whole => comps[*var].extend(0..len),
+                    }
+                }
+            }
+        }
+    }
+    usize::from(time) + comps.iter().map(|c| c.len()).sum::<usize>()
+}
