@@ -289,7 +289,10 @@ pub fn resolve(program: &Program, diags: &mut Diags) -> Resolution {
         names.push(r.table);
     }
     detect_recursion(program, &names, diags);
-    warn_unused(program, &used, diags);
+    // After a resolution error, "unused" is usually a consequence (a misspelt use).
+    if !diags.has_errors() {
+        warn_unused(program, &used, diags);
+    }
     Resolution { names }
 }
 

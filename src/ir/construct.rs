@@ -83,10 +83,17 @@ impl Graph {
                 false
             }
         };
-        if op == UnOp::Neg
-            && let Op::Unary(UnOp::Neg, inner) = self.op(a)
-        {
-            return Ok(*inner);
+        if op == UnOp::Neg {
+            match self.op(a).clone() {
+                Op::Unary(UnOp::Neg, inner) => return Ok(inner),
+                // -(c * x) = (-c) * x keeps coefficients readable.
+                Op::Binary(BinOp::Mul, c, x) if self.as_const(c).is_some() => {
+                    let span2 = self.node(c).span;
+                    let neg = self.constant(-self.as_const(c).unwrap_or(0.0), span2);
+                    return self.binary(BinOp::Mul, neg, x, span);
+                }
+                _ => {}
+            }
         }
         let ty = Ty { boolean, ..ta };
         self.finish(Op::Unary(op, a), ty, span)

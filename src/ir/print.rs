@@ -195,8 +195,10 @@ pub fn display_number(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
-    let s = format!("{v:.11e}");
-    let parsed: f64 = s.parse().unwrap_or(v);
-    let plain = format!("{parsed}");
-    if plain.len() <= 12 { plain } else { format!("{parsed:e}") }
+    let rounded: f64 = format!("{v:.11e}").parse().unwrap_or(v);
+    if (1e-4..1e7).contains(&rounded.abs()) {
+        format!("{rounded}")
+    } else {
+        format!("{rounded:e}")
+    }
 }

@@ -324,7 +324,12 @@ impl Analyzer<'_> {
         for r in raws {
             let span = r.span;
             let Some(mut node) = product(&mut self.problem.graph, &r.factors, span) else { continue };
-            if r.coef != 1.0 {
+            if r.coef == -1.0 {
+                match self.problem.graph.unary(UnOp::Neg, node, span) {
+                    Ok(n) => node = n,
+                    Err(_) => continue,
+                }
+            } else if r.coef != 1.0 {
                 let c = self.problem.graph.constant(r.coef, span);
                 match self.problem.graph.binary(BinOp::Mul, c, node, span) {
                     Ok(n) => node = n,
