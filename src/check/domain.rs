@@ -337,7 +337,7 @@ impl Checker<'_> {
                     let node = self.lower(&indices[0], &env, super::expr::Ctx::CONST)?;
                     let dense = crate::ir::eval::leaf(&self.g, node)?;
                     let mut v = Vec::new();
-                    for x in dense.data {
+                    for &x in dense.data.iter() {
                         if x.fract() != 0.0 || x < 1.0 || x > bounds.len() as f64 {
                             self.diags.push(
                                 Diag::error("pdec::check::index_out_of_range", format!("component {x} is out of range"))

@@ -675,18 +675,18 @@ impl Checker<'_> {
             self.type_error(TypeError::TooLarge, value.span, "");
             return None;
         }
-        let dense = crate::ir::eval::leaf(&self.g, v)?;
         let out = crate::ir::eval::Layout {
             axes: axes.iter().copied().zip(lens.iter().copied()).collect(),
             dims: vec![],
         };
-        let full = crate::ir::eval::broadcast(&dense, &out);
+        let full = crate::ir::eval::broadcast(crate::ir::eval::leaf(&self.g, v)?, &out);
+        let data = full.data.into_owned();
         let shape = match lens.as_slice() {
             [n] => Shape::Vector(*n),
             [n, m] => Shape::Matrix(*n, *m),
             _ => Shape::Scalar,
         };
-        self.g.tensors.push(crate::ir::Tensor { data: full.data });
+        self.g.tensors.push(crate::ir::Tensor { data });
         let k = self.g.tensors.len() - 1;
         Some(self.g.add(Op::Tensor(k), Ty::of_shape(shape), name.span))
     }

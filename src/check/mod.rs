@@ -651,6 +651,17 @@ impl Checker<'_> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "problem".into())
         });
+        let mut pde = pde;
+        let mut conditions = conditions;
+        let mut constraint = constraint;
+        let mut exact = exact.map(|e| e.0);
+        {
+            let mut roots: Vec<&mut NodeId> = vec![&mut pde.residual];
+            roots.extend(conditions.iter_mut().map(|c| &mut c.residual));
+            roots.extend(constraint.iter_mut().map(|c| &mut c.obstacle));
+            roots.extend(exact.iter_mut());
+            self.g.compact(&mut roots);
+        }
         Some(Problem {
             name: problem_name,
             graph: std::mem::take(&mut self.g),
@@ -665,7 +676,7 @@ impl Checker<'_> {
             pde,
             conditions,
             constraint,
-            exact: exact.map(|e| e.0),
+            exact,
             reference: reference.map(|r| r.0),
             reports,
         })
@@ -800,9 +811,9 @@ impl Checker<'_> {
                     let dense = ir::eval::leaf(&self.g, n)?;
                     let dim = self.space[k].domain.dim();
                     let vals = match (dim, dense.data.len(), &dense.layout.dims[..]) {
-                        (None, 1, []) => dense.data,
+                        (None, 1, []) => dense.data.into_owned(),
                         (Some(d), 1, []) => vec![dense.data[0]; d],
-                        (Some(d), len, [_]) if len == d => dense.data,
+                        (Some(d), len, [_]) if len == d => dense.data.into_owned(),
                         _ => {
                             self.diags.push(
                                 Diag::error(

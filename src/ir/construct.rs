@@ -54,7 +54,7 @@ impl Graph {
     }
 
     /// A constant node from a dense value of type `ty`.
-    pub fn from_dense(&mut self, d: Dense, ty: Ty, span: Span) -> NodeId {
+    pub fn from_dense(&mut self, d: Dense<'_>, ty: Ty, span: Span) -> NodeId {
         if d.data.len() == 1 && ty.axes.is_empty() && ty.shape == Shape::Scalar {
             let mut id = self.constant(d.data[0], span);
             if ty.boolean {
@@ -62,7 +62,9 @@ impl Graph {
             }
             return id;
         }
-        self.tensors.push(Tensor { data: d.data });
+        self.tensors.push(Tensor {
+            data: d.data.into_owned(),
+        });
         let k = self.tensors.len() - 1;
         self.add(Op::Tensor(k), ty, span)
     }
@@ -154,7 +156,7 @@ impl Graph {
         Ok(self.from_dense(
             Dense {
                 layout: eval::Layout::of(self, ty),
-                data: vec![v; n],
+                data: std::borrow::Cow::Owned(vec![v; n]),
             },
             ty.clone(),
             span,

@@ -2,6 +2,7 @@
 //! broadcasting over index axes. Only called on nodes whose children are already constant.
 
 use super::*;
+use std::borrow::Cow;
 
 /// A row-major layout: index axes first (sorted), then positional dims.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,32 +32,33 @@ impl Layout {
     }
 }
 
+/// A dense value; constants already in the graph are borrowed, not copied.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Dense {
+pub struct Dense<'a> {
     pub layout: Layout,
-    pub data: Vec<f64>,
+    pub data: Cow<'a, [f64]>,
 }
 
-impl Dense {
-    pub fn scalar(v: f64) -> Dense {
+impl Dense<'_> {
+    pub fn scalar(v: f64) -> Dense<'static> {
         Dense {
             layout: Layout {
                 axes: vec![],
                 dims: vec![],
             },
-            data: vec![v],
+            data: Cow::Owned(vec![v]),
         }
     }
 }
 
 /// Value of a constant leaf (`Const`, `Tensor`, `AxisValue`).
-pub fn leaf(g: &Graph, id: NodeId) -> Option<Dense> {
+pub fn leaf(g: &Graph, id: NodeId) -> Option<Dense<'_>> {
     let node = g.node(id);
     match &node.op {
         Op::Const(r) => Some(Dense::scalar(r.0)),
         Op::Tensor(k) => Some(Dense {
             layout: Layout::of(g, &node.ty),
-            data: g.tensors[*k].data.clone(),
+            data: Cow::Borrowed(&g.tensors[*k].data),
         }),
         Op::AxisValue(a) => {
             let ax = g.axis(*a);
@@ -65,7 +67,7 @@ pub fn leaf(g: &Graph, id: NodeId) -> Option<Dense> {
                     axes: vec![(*a, ax.len())],
                     dims: vec![],
                 },
-                data: (ax.lo..=ax.hi).map(|v| v as f64).collect(),
+                data: Cow::Owned((ax.lo..=ax.hi).map(|v| v as f64).collect()),
             })
         }
         _ => None,
@@ -110,14 +112,17 @@ fn broadcast_offset(input: &Layout, out: &Layout, idx: &[usize]) -> usize {
 }
 
 /// `input` broadcast to the layout `out` (its axes a subset, its dims equal or empty).
-pub fn broadcast(input: &Dense, out: &Layout) -> Dense {
+pub fn broadcast<'a>(input: Dense<'a>, out: &Layout) -> Dense<'a> {
+    if input.layout == *out {
+        return input;
+    }
     Dense {
         layout: out.clone(),
-        data: map_n(out, &[input], |v| v[0]),
+        data: Cow::Owned(map_n(out, &[&input], |v| v[0])),
     }
 }
 
-fn map_n(out: &Layout, inputs: &[&Dense], f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
+fn map_n(out: &Layout, inputs: &[&Dense<'_>], f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
     let mut data = vec![0.0; out.numel()];
     let mut vals = vec![0.0; inputs.len()];
     for_each_index(out, |flat, idx| {
@@ -206,7 +211,7 @@ pub fn erf(x: f64) -> f64 {
 }
 
 /// Evaluates `op` (result type `ty`) whose children are all constant leaves.
-pub fn fold(g: &Graph, op: &Op, ty: &Ty) -> Option<Dense> {
+pub fn fold(g: &Graph, op: &Op, ty: &Ty) -> Option<Dense<'static>> {
     let out = Layout::of(g, ty);
     let get = |id: NodeId| leaf(g, id);
     let data = match op {
@@ -292,7 +297,7 @@ pub fn fold(g: &Graph, op: &Op, ty: &Ty) -> Option<Dense> {
                 .collect()
         }
         Op::Stack(items) => {
-            let vals: Vec<Dense> = items.iter().map(|i| get(*i)).collect::<Option<_>>()?;
+            let vals: Vec<Dense<'_>> = items.iter().map(|i| get(*i)).collect::<Option<_>>()?;
             let n = items.len();
             let mut data = vec![0.0; out.numel()];
             for_each_index(&out, |flat, idx| {
@@ -310,7 +315,10 @@ pub fn fold(g: &Graph, op: &Op, ty: &Ty) -> Option<Dense> {
         }
         _ => return None,
     };
-    Some(Dense { layout: out, data })
+    Some(Dense {
+        layout: out,
+        data: Cow::Owned(data),
+    })
 }
 
 #[cfg(test)]

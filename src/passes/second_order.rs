@@ -464,7 +464,7 @@ impl Analyzer<'_> {
                                 self.print(*f)
                             ));
                         };
-                        let full = eval::broadcast(&dense, &eval::Layout { axes: { let mut v = vec![(a, n), (b, n)]; v.sort(); v }, dims: vec![] });
+                        let full = eval::broadcast(dense, &eval::Layout { axes: { let mut v = vec![(a, n), (b, n)]; v.sort(); v }, dims: vec![] });
                         let a_first = a < b;
                         for i in 0..n {
                             for j in 0..n {

@@ -226,7 +226,13 @@ impl Builder {
                             }
                         })
                         .collect();
-                    let value = self.expr(parts.next().expect("invariant: setting has a value"))?;
+                    let vp = parts.next().expect("invariant: setting has a value");
+                    let value = if vp.as_rule() == Rule::keyword_value {
+                        let span = self.span(&vp);
+                        Expr { kind: ExprKind::Name(self.ident(vp)), span }
+                    } else {
+                        self.expr(vp)?
+                    };
                     settings.push(Setting {
                         key,
                         key_span,
