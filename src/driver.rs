@@ -73,6 +73,7 @@ pub fn compile(source: SourceFile, sets: &[String]) -> Compiled {
         return out;
     }
     let Some(mut checked) = check::check(&out.program, &res, &overrides, &mut diags) else {
+        debug_assert!(diags.has_errors(), "check rejected the problem without a diagnostic");
         out.diags = diags;
         return out;
     };

@@ -51,7 +51,7 @@ impl Checker<'_> {
                         .help(if lo == hi {
                             "a fixed value is a `const`, not a `param`".to_string()
                         } else {
-                            format!("write it as [{}, {}]", format_number(hi), format_number(lo))
+                            format!("write it as `[{}, {}]`", format_number(hi), format_number(lo))
                         }),
                     );
                     return None;
@@ -211,6 +211,21 @@ impl Checker<'_> {
         }
     }
 
+    /// Does this locus or coordinate name a space variable whose declaration failed? Then
+    /// it was reported already and nothing more is said.
+    fn names_failed_var(&self, e: &Expr) -> bool {
+        let mut found = false;
+        walk_names(e, &mut |n| {
+            if let Some(Res::Item(r)) = self.res.get(0, n.id)
+                && let Some(i) = self.inputs.get(&r)
+                && self.failed.contains(i)
+            {
+                found = true;
+            }
+        });
+        found
+    }
+
     fn faces_help(&self, var: usize) -> String {
         let v = &self.space[var];
         let faces = v.domain.faces(var);
@@ -254,6 +269,9 @@ impl Checker<'_> {
 
     /// The faces a boundary locus names. `binders` come from `for i in 1..d`.
     pub fn locus(&mut self, lhs: &Expr, rhs: Option<&Expr>, binders: &[Binder]) -> Option<Vec<Face>> {
+        if self.names_failed_var(lhs) {
+            return None;
+        }
         let span = match rhs {
             Some(r) => lhs.span.to(r.span),
             None => lhs.span,
@@ -334,13 +352,13 @@ impl Checker<'_> {
                 }
                 // The components named: a constant or every value of an index variable.
                 let comps: Vec<usize> = {
-                    let node = self.lower(&indices[0], &env, super::expr::Ctx::CONST)?;
+                    let node = self.lower(&indices[0], &env, super::expr::Ctx { what: "a boundary locus", ..super::expr::Ctx::CONST })?;
                     let dense = crate::ir::eval::leaf(&self.g, node)?;
                     let mut v = Vec::new();
                     for &x in dense.data.iter() {
                         if x.fract() != 0.0 || x < 1.0 || x > bounds.len() as f64 {
                             self.diags.push(
-                                Diag::error("pdec::check::index_out_of_range", format!("component {x} is out of range"))
+                                Diag::error("pdec::check::index_out_of_range", format!("component {x} is out of range for `{}`", n.text))
                                     .primary(indices[0].span, format!("`{}` has {} components", n.text, bounds.len()))
                                     .help(format!("components of `{}` run from 1 to {}", n.text, bounds.len())),
                             );
@@ -405,6 +423,9 @@ impl Checker<'_> {
 
     /// `periodic x` or `periodic x[k]`: the coordinate and its two faces.
     pub fn periodic(&mut self, e: &Expr) -> Option<(usize, Option<usize>, Vec<Face>)> {
+        if self.names_failed_var(e) {
+            return None;
+        }
         let env = Env::default();
         let (n, comp) = match &e.kind {
             ExprKind::Name(n) => (n, None),
@@ -452,5 +473,22 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+}
+
+fn walk_names(e: &Expr, f: &mut impl FnMut(&Ident)) {
+    match &e.kind {
+        ExprKind::Name(n) => f(n),
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| walk_names(&a.value, f)),
+        ExprKind::Index { base, indices } => {
+            walk_names(base, f);
+            indices.iter().for_each(|i| walk_names(i, f));
+        }
+        ExprKind::Unary { operand, .. } => walk_names(operand, f),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            walk_names(lhs, f);
+            walk_names(rhs, f);
+        }
+        _ => {}
     }
 }

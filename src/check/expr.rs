@@ -101,7 +101,11 @@ impl Checker<'_> {
             .help("only vectors and matrices have components"),
             TypeError::WrongIndexCount { shape, given } => Diag::error(
                 "pdec::check::wrong_index_count",
-                format!("{} takes {} index(es), {given} given", shape.describe(), shape.dims().len()),
+                format!(
+                    "{} takes {}, {given} given",
+                    shape.describe(),
+                    if shape.dims().len() == 1 { "1 index".to_string() } else { format!("{} indices", shape.dims().len()) }
+                ),
             )
             .primary(span, "wrong number of indices")
             .help("a vector takes `v[i]`, a matrix `m[i, j]`"),
@@ -140,7 +144,7 @@ impl Checker<'_> {
             .primary(span, "not a vector")
             .help("this function reduces the components of a vector"),
             TypeError::ScalarEntryExpected(s) => Diag::error(
-                "pdec::check::vector_expected",
+                "pdec::check::entry_not_scalar",
                 format!("vector entries must be scalars, found {}", s.describe()),
             )
             .primary(span, "not a scalar")
@@ -226,6 +230,13 @@ impl Checker<'_> {
                 }
                 let r = self.g.binary(bop, a, b, span);
                 match r {
+                    Err(e @ (TypeError::BooleanArithmetic | TypeError::BooleanExpected)) => {
+                        // Point at the operand that has the wrong kind.
+                        let want_bool = matches!(bop, BinOp::And | BinOp::Or);
+                        let culprit = if self.g.ty(a).boolean != want_bool { lhs.span } else { rhs.span };
+                        self.type_error(e, culprit, "");
+                        None
+                    }
                     Err(TypeError::ShapeMismatch(x, y)) => {
                         let habit = match (bop, x, y) {
                             (BinOp::Pow, Shape::Vector(_), _) => {
@@ -318,6 +329,14 @@ impl Checker<'_> {
                     );
                     return None;
                 }
+                if let Some(k) = nodes.iter().position(|n| {
+                    let t = self.g.ty(*n);
+                    t.shape != Shape::Scalar || t.boolean
+                }) {
+                    let s = self.g.ty(nodes[k]).shape;
+                    self.type_error(TypeError::ScalarEntryExpected(s), items[k].span, "");
+                    return None;
+                }
                 let r = self.g.stack(&nodes, span);
                 self.t(r, span)
             }
@@ -356,7 +375,7 @@ impl Checker<'_> {
 
     /// An index expression: an index variable (possibly shifted, `i + 1`) or a constant.
     fn selector(&mut self, ix: &Expr, env: &Env, len: usize, name: &str) -> Option<Sel> {
-        let n = self.lower(ix, env, Ctx::CONST)?;
+        let n = self.lower(ix, env, Ctx { what: "an index", ..Ctx::CONST })?;
         let bad = |this: &mut Self| {
             this.diags.push(
                 Diag::error(
@@ -391,10 +410,16 @@ impl Checker<'_> {
                 Some(Sel::Fixed(v as usize - 1))
             }
             Op::AxisValue(a) => {
-                let lo = self.g.axis(a).lo;
-                if lo < 1 {
-                    let hi = self.g.axis(a).hi;
-                    self.type_error(TypeError::IndexOutOfRange { len, lo, hi }, ix.span, "");
+                let (lo, hi) = (self.g.axis(a).lo, self.g.axis(a).hi);
+                if lo < 1 || (len > 0 && hi > len as i64) {
+                    self.diags.push(
+                        Diag::error(
+                            "pdec::check::index_out_of_range",
+                            format!("index range {lo}..{hi} is out of range for `{name}`"),
+                        )
+                        .primary(ix.span, format!("`{name}` has {len} components"))
+                        .help(format!("indices of `{name}` run from 1 to {len}; adjust the range of the index variable")),
+                    );
                     return None;
                 }
                 Some(Sel::Axis(a, (lo - 1) as usize))
@@ -413,11 +438,14 @@ impl Checker<'_> {
                     return bad(self);
                 }
                 let hi = first + data.len() as f64 - 1.0;
-                if first < 1.0 {
-                    self.type_error(
-                        TypeError::IndexOutOfRange { len, lo: first as i64, hi: hi as i64 },
-                        ix.span,
-                        "",
+                if first < 1.0 || (len > 0 && hi > len as f64) {
+                    self.diags.push(
+                        Diag::error(
+                            "pdec::check::index_out_of_range",
+                            format!("index range {}..{} is out of range for `{name}`", first, hi),
+                        )
+                        .primary(ix.span, format!("`{name}` has {len} components"))
+                        .help(format!("indices of `{name}` run from 1 to {len}; adjust the range of the index variable")),
                     );
                     return None;
                 }
@@ -450,7 +478,7 @@ impl Checker<'_> {
     }
 
     /// A whole-number compile-time constant.
-    pub fn const_int(&mut self, e: &Expr, env: &Env, what: &str) -> Option<i64> {
+    pub fn const_int(&mut self, e: &Expr, env: &Env, what: &'static str) -> Option<i64> {
         let v = self.const_scalar(e, env, what)?;
         if v.fract() != 0.0 || v.abs() > 1e15 {
             self.diags.push(
@@ -467,8 +495,8 @@ impl Checker<'_> {
     }
 
     /// A scalar compile-time constant.
-    pub fn const_scalar(&mut self, e: &Expr, env: &Env, what: &str) -> Option<f64> {
-        let n = self.lower(e, env, Ctx::CONST)?;
+    pub fn const_scalar(&mut self, e: &Expr, env: &Env, what: &'static str) -> Option<f64> {
+        let n = self.lower(e, env, Ctx { what, ..Ctx::CONST })?;
         match self.g.op(n) {
             Op::Const(r) if r.0.is_finite() => Some(r.0),
             Op::Const(r) => {
@@ -520,6 +548,9 @@ impl Checker<'_> {
             Res::Builtin(_) => None,
             Res::Item(r) => {
                 if let Some(input) = self.inputs.get(&r).copied() {
+                    if self.failed.contains(&input) {
+                        return None;
+                    }
                     if !ctx.inputs {
                         self.input_not_allowed(n, ctx);
                         return None;
@@ -665,7 +696,14 @@ impl Checker<'_> {
             return Some(v);
         }
         if ty.shape != Shape::Scalar {
-            self.type_error(TypeError::SumBodyNotScalar(ty.shape), value.span, "");
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::entry_not_scalar",
+                    format!("each entry of constant `{}` must be a scalar, found {}", name.text, ty.shape.describe()),
+                )
+                .primary(value.span, "not a scalar")
+                .help(format!("`{}[...]` defines one number per index; index the vector, e.g. `v[i]`", name.text)),
+            );
             return None;
         }
         // The value over the binders' axes becomes a positional vector or matrix.
@@ -837,6 +875,9 @@ impl Checker<'_> {
             Some(_) => return bad(self, format!("`{}`", name.text), self.inputs_help()),
             None => return None,
         };
+        if self.inputs.get(&r).is_some_and(|i| self.failed.contains(i)) {
+            return None;
+        }
         match self.inputs.get(&r).copied() {
             Some(Input::Param(_)) => {
                 self.diags.push(
@@ -845,10 +886,7 @@ impl Checker<'_> {
                         format!("cannot differentiate with respect to the parameter `{}`", name.text),
                     )
                     .primary(e.span, "a parameter, not an argument of the unknown")
-                    .help(format!(
-                        "derivatives are taken along the unknown's arguments: {}",
-                        self.inputs_help()
-                    )),
+                    .help(self.inputs_help()),
                 );
                 None
             }
@@ -904,9 +942,9 @@ impl Checker<'_> {
             .map(|i| format!("`{}`", self.input_name(*i)))
             .collect();
         if names.is_empty() {
-            "the unknown's arguments (declare it with `unknown u(t, x)`)".into()
+            "derivatives are taken along the unknown's arguments (declare them with `unknown u(t, x)`)".into()
         } else {
-            names.join(", ")
+            format!("derivatives are taken along the unknown's arguments: {}", names.join(", "))
         }
     }
 
@@ -956,6 +994,9 @@ impl Checker<'_> {
                         _ => None,
                     })
                     .collect();
+                if vars.iter().any(|v| self.failed.contains(&Input::Space(*v))) {
+                    return None;
+                }
                 match vars.as_slice() {
                     [v] => Some(*v),
                     [] => {
@@ -1065,6 +1106,9 @@ impl Checker<'_> {
                     if v.is_empty() {
                         self.operator_var(args, "lap", span, env)?;
                     }
+                    if v.iter().any(|k| self.failed.contains(&Input::Space(*k))) {
+                        return None;
+                    }
                     v
                 } else {
                     vec![self.operator_var(args, &callee.text, span, env)?]
@@ -1156,7 +1200,7 @@ impl Checker<'_> {
                         self.diags.push(
                             Diag::error(
                                 "pdec::check::not_differentiable",
-                                format!("cannot differentiate {what} inside `div`"),
+                                format!("cannot differentiate `{what}` inside `div`"),
                             )
                             .primary(args[0].value.span, "not differentiable")
                             .help("write the divergence out with `d(...)` terms"),

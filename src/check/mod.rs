@@ -51,6 +51,9 @@ pub struct Checker<'a> {
     unknown_name: Option<String>,
     unknown_args: Vec<Input>,
     consts: HashMap<ItemRef, ConstState>,
+    /// Inputs whose declaration failed: expressions using them lower to nothing, silently,
+    /// so one bad domain does not cascade into errors about every use.
+    failed: std::collections::HashSet<Input>,
 }
 
 /// Checks the program; `overrides` are `--set` settings applied after the file's.
@@ -74,6 +77,7 @@ pub fn check(
         unknown_name: None,
         unknown_args: Vec::new(),
         consts: HashMap::new(),
+        failed: Default::default(),
     };
     c.declarations();
     let problem = c.statements();
@@ -123,47 +127,29 @@ impl Checker<'_> {
     /// Time, space, params and the unknown, with their domains.
     fn declarations(&mut self) {
         let program = self.program;
+        // Every input is registered before any domain is evaluated, so that a domain using a
+        // later input is reported as not constant rather than silently dropped.
         let mut time_span: Option<Span> = None;
         let mut unknown_span: Option<Span> = None;
+        let (mut n_space, mut n_params) = (0, 0);
         for (i, item) in program.user().ast.items.iter().enumerate() {
             let r = ItemRef { module: 0, item: i };
             match &item.kind {
-                ItemKind::Time { name, domain } => {
+                ItemKind::Time { .. } => {
                     if let Some(prev) = time_span {
                         self.duplicate(item.keyword, prev, "time");
                         continue;
                     }
                     time_span = Some(item.keyword);
-                    if let Some(Domain::Interval { lo, hi }) = self.domain(domain, DomainUse::Time) {
-                        self.time = Some(TimeVar {
-                            name: name.text.clone(),
-                            lo,
-                            hi,
-                            span: name.span,
-                        });
-                        self.inputs.insert(r, Input::Time);
-                    }
+                    self.inputs.insert(r, Input::Time);
                 }
-                ItemKind::Space { name, domain } => {
-                    if let Some(d) = self.domain(domain, DomainUse::Space) {
-                        self.space.push(SpaceVar {
-                            name: name.text.clone(),
-                            domain: d,
-                            span: name.span.to(domain.span),
-                        });
-                        self.inputs.insert(r, Input::Space(self.space.len() - 1));
-                    }
+                ItemKind::Space { .. } => {
+                    self.inputs.insert(r, Input::Space(n_space));
+                    n_space += 1;
                 }
-                ItemKind::Param { name, domain } => {
-                    if let Some(Domain::Interval { lo, hi }) = self.domain(domain, DomainUse::Param) {
-                        self.params.push(ParamVar {
-                            name: name.text.clone(),
-                            lo,
-                            hi,
-                            span: name.span,
-                        });
-                        self.inputs.insert(r, Input::Param(self.params.len() - 1));
-                    }
+                ItemKind::Param { .. } => {
+                    self.inputs.insert(r, Input::Param(n_params));
+                    n_params += 1;
                 }
                 ItemKind::Unknown { .. } => {
                     if let Some(prev) = unknown_span {
@@ -173,6 +159,58 @@ impl Checker<'_> {
                     unknown_span = Some(item.keyword);
                     self.unknown_item = Some(r);
                 }
+                _ => {}
+            }
+        }
+        // Placeholders first (names are known even while domains are checked).
+        for (i, item) in program.user().ast.items.iter().enumerate() {
+            let r = ItemRef { module: 0, item: i };
+            let placeholder = Domain::Interval { lo: 0.0, hi: 1.0 };
+            match (&item.kind, self.inputs.get(&r)) {
+                (ItemKind::Time { name, .. }, Some(Input::Time)) => {
+                    self.time = Some(TimeVar { name: name.text.clone(), lo: 0.0, hi: 1.0, span: name.span })
+                }
+                (ItemKind::Space { name, domain }, Some(_)) => self.space.push(SpaceVar {
+                    name: name.text.clone(),
+                    domain: placeholder,
+                    span: name.span.to(domain.span),
+                }),
+                (ItemKind::Param { name, .. }, Some(_)) => {
+                    self.params.push(ParamVar { name: name.text.clone(), lo: 0.0, hi: 1.0, span: name.span })
+                }
+                _ => {}
+            }
+        }
+        for (i, item) in program.user().ast.items.iter().enumerate() {
+            let r = ItemRef { module: 0, item: i };
+            let Some(input) = self.inputs.get(&r).copied() else { continue };
+            match (&item.kind, input) {
+                (ItemKind::Time { domain, .. }, Input::Time) => match self.domain(domain, DomainUse::Time) {
+                    Some(Domain::Interval { lo, hi }) => {
+                        if let Some(t) = self.time.as_mut() {
+                            t.lo = lo;
+                            t.hi = hi;
+                        }
+                    }
+                    _ => {
+                        self.failed.insert(input);
+                    }
+                },
+                (ItemKind::Space { domain, .. }, Input::Space(k)) => match self.domain(domain, DomainUse::Space) {
+                    Some(d) => self.space[k].domain = d,
+                    None => {
+                        self.failed.insert(input);
+                    }
+                },
+                (ItemKind::Param { domain, .. }, Input::Param(k)) => match self.domain(domain, DomainUse::Param) {
+                    Some(Domain::Interval { lo, hi }) => {
+                        self.params[k].lo = lo;
+                        self.params[k].hi = hi;
+                    }
+                    _ => {
+                        self.failed.insert(input);
+                    }
+                },
                 _ => {}
             }
         }
@@ -313,6 +351,7 @@ impl Checker<'_> {
         let mut covered: BTreeMap<Face, Span> = BTreeMap::new();
         let mut boundary_none: Option<Span> = None;
         let mut boundary_spans: Vec<Span> = Vec::new();
+        let mut unknown_locus = false;
         let mut constraint: Option<Constraint> = None;
         let mut exact: Option<(NodeId, Span)> = None;
         let mut reference: Option<(String, Span)> = None;
@@ -368,11 +407,12 @@ impl Checker<'_> {
                         );
                         continue;
                     };
+                    // Counted even when it fails below: a bad condition is not a missing one.
+                    time_conditions.push((terminal, item.keyword));
                     let Some(r) = self.residual(eq, Ctx::PDE) else { continue };
                     if !self.condition_mentions_unknown(r, eq.span, kw) {
                         continue;
                     }
-                    time_conditions.push((terminal, item.keyword));
                     let at = if terminal { t.hi } else { t.lo };
                     let name = if self.is_bare_unknown(&eq.lhs) {
                         kw.to_string()
@@ -402,10 +442,11 @@ impl Checker<'_> {
                     boundary_spans.push(item.span);
                     let faces = self.locus(lhs, rhs.as_ref(), binders);
                     let r = self.residual(condition, Ctx::BOUNDARY);
-                    let (Some(faces), Some(r)) = (faces, r) else { continue };
-                    if !self.condition_mentions_unknown(r, condition.span, "boundary") {
+                    let Some(faces) = faces else {
+                        // Which faces it meant is unknown: do not call any face uncovered.
+                        unknown_locus = true;
                         continue;
-                    }
+                    };
                     for f in &faces {
                         if let Some(prev) = covered.insert(*f, *span) {
                             let fname = self.face_name(*f);
@@ -419,6 +460,10 @@ impl Checker<'_> {
                                 .help("give each face one condition; combine them (Robin) if both matter"),
                             );
                         }
+                    }
+                    let Some(r) = r else { continue };
+                    if !self.condition_mentions_unknown(r, condition.span, "boundary") {
+                        continue;
                     }
                     let mut name = format!("boundary {}", compact(&print::expr(lhs)));
                     if let Some(r) = rhs {
@@ -441,7 +486,10 @@ impl Checker<'_> {
                 }
                 ItemKind::Periodic(e) => {
                     boundary_spans.push(item.span);
-                    let Some((var, comp, faces)) = self.periodic(e) else { continue };
+                    let Some((var, comp, faces)) = self.periodic(e) else {
+                        unknown_locus = true;
+                        continue;
+                    };
                     for f in &faces {
                         if let Some(prev) = covered.insert(*f, e.span) {
                             let fname = self.face_name(*f);
@@ -500,7 +548,7 @@ impl Checker<'_> {
                     }
                     if !self.is_bare_unknown(&eq.lhs) {
                         self.diags.push(
-                            Diag::error("pdec::check::exact_lhs", "`exact` gives the unknown's closed form")
+                            Diag::error("pdec::check::exact_lhs", "the left side of `exact` must be the unknown itself")
                                 .primary(eq.lhs.span, "not the unknown")
                                 .help(format!(
                                     "write `exact {} = expression`",
@@ -611,9 +659,12 @@ impl Checker<'_> {
                     .help("remove `boundary none`, or the boundary conditions"),
                 );
             }
-        } else {
+        } else if !unknown_locus {
             let mut missing_by_var: BTreeMap<usize, Vec<Face>> = BTreeMap::new();
             for (k, v) in self.space.iter().enumerate() {
+                if self.failed.contains(&Input::Space(k)) {
+                    continue;
+                }
                 for f in v.domain.faces(k) {
                     if !covered.contains_key(&f) {
                         missing_by_var.entry(k).or_default().push(f);
@@ -737,7 +788,11 @@ impl Checker<'_> {
                         self.diags.push(
                             Diag::error("pdec::check::arity", format!("`{u}` has {} arguments", self.unknown_args.len()))
                                 .primary(a.value.span, "one too many")
-                                .help("give parameters by name: `nu = 0.05`"),
+                                .help(if self.params.is_empty() {
+                                    format!("give one value per argument of `{u}`")
+                                } else {
+                                    format!("parameters are given by name, e.g. `{} = ...`", self.params[0].name)
+                                }),
                         );
                         ok = false;
                         continue;
@@ -777,6 +832,9 @@ impl Checker<'_> {
                 ok = false;
             }
         }
+        if !ok || given.keys().any(|i| self.failed.contains(i)) {
+            return None;
+        }
         let mut missing: Vec<String> = Vec::new();
         for i in self.unknown_args.iter().copied().chain((0..self.params.len()).map(Input::Param)) {
             if !given.contains_key(&i) {
@@ -796,9 +854,6 @@ impl Checker<'_> {
             );
             return None;
         }
-        if !ok {
-            return None;
-        }
         let mut time = None;
         let mut space = vec![Vec::new(); self.space.len()];
         let mut params = vec![0.0; self.params.len()];
@@ -807,7 +862,7 @@ impl Checker<'_> {
                 Input::Time => time = Some(self.const_scalar(value, &env, "a report value")?),
                 Input::Param(k) => params[k] = self.const_scalar(value, &env, "a report value")?,
                 Input::Space(k) => {
-                    let n = self.lower(value, &env, Ctx::CONST)?;
+                    let n = self.lower(value, &env, Ctx { what: "a report value", ..Ctx::CONST })?;
                     let dense = ir::eval::leaf(&self.g, n)?;
                     let dim = self.space[k].domain.dim();
                     let vals = match (dim, dense.data.len(), &dense.layout.dims[..]) {
@@ -841,7 +896,7 @@ impl Checker<'_> {
 
     fn report_not_unknown(&mut self, span: Span, u: &str) {
         self.diags.push(
-            Diag::error("pdec::check::report_not_unknown", "`report` evaluates the unknown at a point")
+            Diag::error("pdec::check::report_not_unknown", "`report` takes a value of the unknown at a point")
                 .primary(span, "not a point value of the unknown")
                 .help(format!("write `report {u}(0, x = 1)` with a value for each argument and parameter")),
         );

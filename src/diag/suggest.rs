@@ -10,7 +10,9 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
         let dist = strsim::damerau_levenshtein(name, c);
         let limit = (name.len().max(c.len()) / 3).max(1);
         let case_only = c.eq_ignore_ascii_case(name);
-        if (dist <= limit || case_only) && best.is_none_or(|(b, _)| dist < b) {
+        // Replacing every letter of a short name is not a typo (`y` is not "close" to `t`).
+        let plausible = dist <= limit && dist < name.len().min(c.len());
+        if (plausible || case_only) && best.is_none_or(|(b, _)| dist < b) {
             best = Some((if case_only { 0 } else { dist }, c));
         }
     }

@@ -1,0 +1,68 @@
+//! Every diagnostic code used in the source has an entry in docs/DIAGNOSTICS.md and a test
+//! case that triggers it: a `tests/ui` annotation, or (for codes without a source file, such
+//! as unreadable paths) an assertion in `tests/cli.rs`.
+
+use std::path::Path;
+
+fn walk(dir: &Path, ext: &str, out: &mut Vec<String>) {
+    for e in std::fs::read_dir(dir).expect("readable dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, ext, out);
+        } else if p.extension().is_some_and(|x| x == ext) {
+            out.push(std::fs::read_to_string(&p).expect("readable file"));
+        }
+    }
+}
+
+fn codes_in(text: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("pdec::") {
+        let tail = &rest[i..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+            .unwrap_or(tail.len());
+        let code = &tail[..end];
+        if code.matches("::").count() == 2 && !code.ends_with(':') {
+            v.push(code.to_string());
+        }
+        rest = &tail[end.max(6)..];
+    }
+    v
+}
+
+#[test]
+fn every_code_is_documented_and_tested() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut src = Vec::new();
+    walk(&root.join("src"), "rs", &mut src);
+    let mut codes: Vec<String> = src
+        .iter()
+        .flat_map(|t| {
+            // Only string literals: "pdec::stage::kind".
+            t.split('"').filter(|s| s.starts_with("pdec::")).flat_map(codes_in).collect::<Vec<_>>()
+        })
+        .collect();
+    codes.sort();
+    codes.dedup();
+    assert!(codes.len() >= 30, "only {} codes found", codes.len());
+
+    let docs = std::fs::read_to_string(root.join("docs/DIAGNOSTICS.md")).unwrap_or_default();
+    let mut ui = Vec::new();
+    walk(&root.join("tests/ui"), "pde", &mut ui);
+    let annotated: Vec<String> = ui
+        .iter()
+        .flat_map(|t| t.lines().filter_map(|l| l.split_once("//~").map(|(_, c)| c.to_string())).collect::<Vec<_>>())
+        .flat_map(|c| codes_in(&c))
+        .collect();
+    let cli = std::fs::read_to_string(root.join("tests/cli.rs")).unwrap_or_default();
+
+    let undocumented: Vec<&String> = codes.iter().filter(|c| !docs.contains(&format!("### {c}"))).collect();
+    let untested: Vec<&String> = codes
+        .iter()
+        .filter(|c| !annotated.contains(c) && !cli.contains(&format!("\"{c}\"")))
+        .collect();
+    assert!(undocumented.is_empty(), "codes without a `### code` entry in docs/DIAGNOSTICS.md: {undocumented:?}");
+    assert!(untested.is_empty(), "codes without a tests/ui case (or tests/cli.rs check): {untested:?}");
+}

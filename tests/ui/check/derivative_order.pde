@@ -1,0 +1,7 @@
+// A third derivative.
+time t in [0, 1]
+space x in [0, 1]
+unknown u(t, x)
+pde d(u, t) = d(u, x, x, x) //~ pdec::check::derivative_order
+initial u = 0
+boundary on(x): u = 0
