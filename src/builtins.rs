@@ -70,12 +70,42 @@ macro_rules! b {
 }
 
 pub const BUILTINS: &[BuiltinInfo] = &[
-    b!("d", D, Callable, "d(u, x, ...)", "partial derivative of the unknown: d(u, t), d(u, x, x), d(u, x[i], x[j])"),
-    b!("grad", Grad, Callable, "grad(u)", "gradient of the unknown in a vector space variable"),
+    b!(
+        "d",
+        D,
+        Callable,
+        "d(u, x, ...)",
+        "partial derivative of the unknown: d(u, t), d(u, x, x), d(u, x[i], x[j])"
+    ),
+    b!(
+        "grad",
+        Grad,
+        Callable,
+        "grad(u)",
+        "gradient of the unknown in a vector space variable"
+    ),
     b!("lap", Lap, Callable, "lap(u)", "Laplacian of the unknown"),
-    b!("hess", Hess, Callable, "hess(u)", "Hessian matrix of the unknown"),
-    b!("div", Div, Callable, "div(F)", "divergence of a vector field built from the unknown, e.g. div(a * grad(u))"),
-    b!("dn", Dn, Callable, "dn(u)", "outward normal derivative, in boundary conditions"),
+    b!(
+        "hess",
+        Hess,
+        Callable,
+        "hess(u)",
+        "Hessian matrix of the unknown"
+    ),
+    b!(
+        "div",
+        Div,
+        Callable,
+        "div(F)",
+        "divergence of a vector field built from the unknown, e.g. div(a * grad(u))"
+    ),
+    b!(
+        "dn",
+        Dn,
+        Callable,
+        "dn(u)",
+        "outward normal derivative, in boundary conditions"
+    ),
     b!("exp", Exp, Callable, "exp(z)", "exponential"),
     b!("log", Log, Callable, "log(z)", "natural logarithm"),
     b!("sqrt", Sqrt, Callable, "sqrt(z)", "square root"),
@@ -89,21 +119,77 @@ pub const BUILTINS: &[BuiltinInfo] = &[
     b!("atan", Atan, Callable, "atan(z)", "arc tangent"),
     b!("erf", Erf, Callable, "erf(z)", "error function"),
     b!("sign", Sign, Callable, "sign(z)", "-1, 0 or 1"),
-    b!("min", Min, Callable, "min(a, b) or min(v)", "elementwise minimum of two values, or the smallest component of a vector"),
-    b!("max", Max, Callable, "max(a, b) or max(v)", "elementwise maximum of two values, or the largest component of a vector"),
-    b!("norm", Norm, Callable, "norm(v)", "Euclidean norm of a vector"),
-    b!("dot", Dot, Callable, "dot(a, b)", "dot product of two vectors"),
-    b!("mean", Mean, Callable, "mean(v)", "mean of the components of a vector"),
-    b!("len", Len, Callable, "len(v)", "number of components of a vector"),
-    b!("on", On, Callable, "on(x)", "the whole boundary of a space variable's domain, in `boundary on(x): ...`"),
-    b!("ball", Ball, Callable, "ball(n, center = c, radius = r)", "the n-dimensional ball, as a space domain"),
-    b!("sphere", Sphere, Callable, "sphere(n, center = c, radius = r)", "the sphere, the surface of a ball (a boundary locus)"),
+    b!(
+        "min",
+        Min,
+        Callable,
+        "min(a, b) or min(v)",
+        "elementwise minimum of two values, or the smallest component of a vector"
+    ),
+    b!(
+        "max",
+        Max,
+        Callable,
+        "max(a, b) or max(v)",
+        "elementwise maximum of two values, or the largest component of a vector"
+    ),
+    b!(
+        "norm",
+        Norm,
+        Callable,
+        "norm(v)",
+        "Euclidean norm of a vector"
+    ),
+    b!(
+        "dot",
+        Dot,
+        Callable,
+        "dot(a, b)",
+        "dot product of two vectors"
+    ),
+    b!(
+        "mean",
+        Mean,
+        Callable,
+        "mean(v)",
+        "mean of the components of a vector"
+    ),
+    b!(
+        "len",
+        Len,
+        Callable,
+        "len(v)",
+        "number of components of a vector"
+    ),
+    b!(
+        "on",
+        On,
+        Callable,
+        "on(x)",
+        "the whole boundary of a space variable's domain, in `boundary on(x): ...`"
+    ),
+    b!(
+        "ball",
+        Ball,
+        Callable,
+        "ball(n, center = c, radius = r)",
+        "the n-dimensional ball, as a space domain"
+    ),
+    b!(
+        "sphere",
+        Sphere,
+        Callable,
+        "sphere(n, center = c, radius = r)",
+        "the sphere, the surface of a ball (a boundary locus)"
+    ),
     b!("pi", Pi, Value, "pi", "3.14159..."),
     b!("e", E, Value, "e", "2.71828..."),
 ];
 
 pub fn lookup(name: &str, ns: Namespace) -> Option<&'static BuiltinInfo> {
-    BUILTINS.iter().find(|b| b.name == name && b.namespace == ns)
+    BUILTINS
+        .iter()
+        .find(|b| b.name == name && b.namespace == ns)
 }
 
 pub fn info(b: Builtin) -> &'static BuiltinInfo {

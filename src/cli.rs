@@ -8,10 +8,14 @@ use crate::source::SourceMap;
 use crate::std_lib;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
-#[command(name = "pdec", version, about = "A compiler and solver for partial differential equations (Deep Galerkin Method)")]
+#[command(
+    name = "pdec",
+    version,
+    about = "A compiler and solver for partial differential equations (Deep Galerkin Method)"
+)]
 pub struct Cli {
     /// How diagnostics are printed.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human, global = true)]
@@ -72,7 +76,9 @@ pub fn run(cli: Cli) -> i32 {
             color: match cli.color {
                 Color::Always => true,
                 Color::Never => false,
-                Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                Color::Auto => {
+                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
             },
             width: 100,
         },
@@ -85,15 +91,24 @@ pub fn run(cli: Cli) -> i32 {
             }
             code
         }
-        Command::Explain { file, set, format: out } => {
+        Command::Explain {
+            file,
+            set,
+            format: out,
+        } => {
             let Some(compiled) = compile_file(&file, &set, format, "nothing to explain") else {
                 return 1;
             };
-            let (Some(checked), Some(analysis), Some(plan)) = (&compiled.checked, &compiled.analysis, &compiled.plan) else {
+            let (Some(checked), Some(analysis), Some(plan)) =
+                (&compiled.checked, &compiled.analysis, &compiled.plan)
+            else {
                 return 1;
             };
             match out {
-                ExplainFormat::Text => print!("{}", crate::explain::explain(&file.display().to_string(), checked, analysis, plan)),
+                ExplainFormat::Text => print!(
+                    "{}",
+                    crate::explain::explain(&file.display().to_string(), checked, analysis, plan)
+                ),
                 ExplainFormat::Json => match serde_json::to_string_pretty(plan) {
                     Ok(s) => println!("{s}"),
                     Err(e) => {
@@ -114,7 +129,7 @@ fn print_diags(diags: &Diags, sources: &SourceMap, format: Format, what: &str) {
 }
 
 /// Loads and compiles; prints diagnostics. `None` when the file had errors.
-fn compile_file(path: &PathBuf, set: &[String], format: Format, what: &str) -> Option<Compiled> {
+fn compile_file(path: &Path, set: &[String], format: Format, what: &str) -> Option<Compiled> {
     let source = match crate::loader::read_file(path) {
         Ok(s) => s,
         Err(d) => {
@@ -132,7 +147,7 @@ fn compile_file(path: &PathBuf, set: &[String], format: Format, what: &str) -> O
     Some(compiled)
 }
 
-fn check_one(path: &PathBuf, set: &[String], format: Format) -> i32 {
+fn check_one(path: &Path, set: &[String], format: Format) -> i32 {
     let Some(c) = compile_file(path, set, format, "nothing was trained") else {
         return 1;
     };
@@ -140,7 +155,11 @@ fn check_one(path: &PathBuf, set: &[String], format: Format) -> i32 {
         && let (Some(checked), Some(plan)) = (&c.checked, &c.plan)
     {
         let p = &checked.problem;
-        let mc = plan.second_order.iter().filter(|t| t.path == crate::passes::second_order::Path::MonteCarlo).count();
+        let mc = plan
+            .second_order
+            .iter()
+            .filter(|t| t.path == crate::passes::second_order::Path::MonteCarlo)
+            .count();
         println!(
             "ok: {} (problem {}: {} loss terms, {} network inputs, {} second-order term(s), {} on the Monte Carlo path)",
             path.display(),
@@ -157,7 +176,9 @@ fn check_one(path: &PathBuf, set: &[String], format: Format) -> i32 {
 fn std_command(module: Option<&str>, format: Format) -> i32 {
     match module {
         None => {
-            println!("standard library modules (`use std::NAME::{{...}}`; `prelude` is always in scope):");
+            println!(
+                "standard library modules (`use std::NAME::{{...}}`; `prelude` is always in scope):"
+            );
             for m in std_lib::MODULES {
                 let fns: Vec<String> = m
                     .text
@@ -180,7 +201,11 @@ fn std_command(module: Option<&str>, format: Format) -> i32 {
             None => {
                 let mut diags = Diags::default();
                 diags.push(
-                    Diag::error("pdec::cli::unknown_std_module", format!("no module `std::{name}`")).help(
+                    Diag::error(
+                        "pdec::cli::unknown_std_module",
+                        format!("no module `std::{name}`"),
+                    )
+                    .help(
                         match crate::diag::suggest::did_you_mean(name, std_lib::names()) {
                             Some(s) => format!("did you mean `{s}`? `pdec std` lists the modules"),
                             None => "`pdec std` lists the modules".to_string(),

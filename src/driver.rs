@@ -27,7 +27,10 @@ fn overrides(program: &mut Program, sets: &[String], diags: &mut Diags) -> Vec<S
     let mut text = String::from("solve {\n");
     for s in sets {
         // One per line; a value cannot smuggle in a closing brace or a new statement.
-        let clean: String = s.chars().map(|c| if c == '\n' || c == '}' { ' ' } else { c }).collect();
+        let clean: String = s
+            .chars()
+            .map(|c| if c == '\n' || c == '}' { ' ' } else { c })
+            .collect();
         text.push_str(&clean);
         text.push('\n');
     }
@@ -73,7 +76,10 @@ pub fn compile(source: SourceFile, sets: &[String]) -> Compiled {
         return out;
     }
     let Some(mut checked) = check::check(&out.program, &res, &overrides, &mut diags) else {
-        debug_assert!(diags.has_errors(), "check rejected the problem without a diagnostic");
+        debug_assert!(
+            diags.has_errors(),
+            "check rejected the problem without a diagnostic"
+        );
         out.diags = diags;
         return out;
     };

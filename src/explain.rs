@@ -18,7 +18,11 @@ fn factor_text(checked: &Checked, f: &Factor) -> String {
         None => "I".to_string(),
         Some(dg) => {
             let e = pr.expr(dg.node);
-            if dg.sqrt { format!("diag(sqrt({e}))") } else { format!("diag({e})") }
+            if dg.sqrt {
+                format!("diag(sqrt({e}))")
+            } else {
+                format!("diag({e})")
+            }
         }
     };
     let l = match f.lower {
@@ -26,11 +30,16 @@ fn factor_text(checked: &Checked, f: &Factor) -> String {
         Lower::Identity { offset, len } => format!("I on {var}[{}..{}]", offset + 1, offset + len),
         Lower::Unit { component } => format!("e_{}", component + 1),
         Lower::Cholesky { len, rank, .. } => {
-            format!("Cholesky factor of a constant {len}x{len} matrix (rank {rank}, computed at compile time)")
+            format!(
+                "Cholesky factor of a constant {len}x{len} matrix (rank {rank}, computed at compile time)"
+            )
         }
     };
     let sign = if f.sign < 0.0 { "-" } else { "" };
-    format!("C = {sign}s * D L L^T D with s = {s}, D = {d}, L = {l}; B = sqrt(s) D L has {} column(s)", f.columns())
+    format!(
+        "C = {sign}s * D L L^T D with s = {s}, D = {d}, L = {l}; B = sqrt(s) D L has {} column(s)",
+        f.columns()
+    )
 }
 
 pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) -> String {
@@ -39,7 +48,11 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     let mut o = String::new();
     let _ = writeln!(o, "problem {} ({file})", p.name);
     let _ = writeln!(o);
-    let _ = writeln!(o, "network inputs ({} columns, each rescaled affinely to [-1, 1]):", plan.input_width);
+    let _ = writeln!(
+        o,
+        "network inputs ({} columns, each rescaled affinely to [-1, 1]):",
+        plan.input_width
+    );
     for i in &plan.inputs {
         let range = if i.components == 1 {
             format!("[{}, {}]", num(i.lo[0]), num(i.hi[0]))
@@ -53,7 +66,14 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     let _ = writeln!(o);
     let _ = writeln!(o, "loss terms (mean squared residuals, weighted):");
     for t in &plan.terms {
-        let _ = writeln!(o, "  {:<24} weight {:<6} batch {:<6} {}", t.name, num(t.weight), t.batch, t.sampler);
+        let _ = writeln!(
+            o,
+            "  {:<24} weight {:<6} batch {:<6} {}",
+            t.name,
+            num(t.weight),
+            t.batch,
+            t.sampler
+        );
         if let Region::Faces { faces } = &t.region
             && faces.len() > 1
             && faces.len() <= 8
@@ -65,8 +85,14 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     }
     if let Some(fb) = plan.free_boundary {
         let c = p.constraint.as_ref();
-        let op = if c.is_some_and(|c| c.at_least) { ">=" } else { "<=" };
-        let obstacle = c.map(|c| Printer { problem: p }.expr(c.obstacle)).unwrap_or_default();
+        let op = if c.is_some_and(|c| c.at_least) {
+            ">="
+        } else {
+            "<="
+        };
+        let obstacle = c
+            .map(|c| Printer { problem: p }.expr(c.obstacle))
+            .unwrap_or_default();
         let _ = writeln!(o, "  free boundary: {} {op} {obstacle}", p.unknown.name);
         let _ = writeln!(
             o,
@@ -85,7 +111,11 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
         let class = match t.class {
             TermClass::Source => "source (no unknown)",
             TermClass::FirstOrder => {
-                if t.order == 0 { "zeroth order" } else { "first order" }
+                if t.order == 0 {
+                    "zeroth order"
+                } else {
+                    "first order"
+                }
             }
             TermClass::SecondOrder => "second order, linear",
             TermClass::OtherSecondOrder => "second order, computed exactly",
@@ -107,7 +137,10 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
                 _ => {}
             }
             let path = match t.path {
-                Path::Exact => format!("exact, {} second-order direction(s) through forward-mode jets", t.directions),
+                Path::Exact => format!(
+                    "exact, {} second-order direction(s) through forward-mode jets",
+                    t.directions
+                ),
                 Path::MonteCarlo => format!(
                     "monte_carlo, antithetic estimator with two independent draws, delta = {}",
                     plan.mc_delta.map(num).unwrap_or_default()
@@ -139,7 +172,12 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
         c.first_order_tangents, c.exact_second_order_directions
     );
     if c.monte_carlo_jvps > 0 {
-        let mc_cols: usize = plan.second_order.iter().filter(|t| t.path == Path::MonteCarlo).map(|t| t.directions).sum();
+        let mc_cols: usize = plan
+            .second_order
+            .iter()
+            .filter(|t| t.path == Path::MonteCarlo)
+            .map(|t| t.directions)
+            .sum();
         let _ = writeln!(
             o,
             "  monte carlo path: {} Jacobian-vector products (2 independent draws x 2 points x +- v), independent of the {mc_cols} direction(s) it replaces",
@@ -153,8 +191,12 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     };
     let sched = match &st.lr_schedule {
         Schedule::Constant => "constant".to_string(),
-        Schedule::Step { every, factor } => format!("step(every = {every}, factor = {})", num(*factor)),
-        Schedule::Exponential { every, factor } => format!("exponential(every = {every}, factor = {})", num(*factor)),
+        Schedule::Step { every, factor } => {
+            format!("step(every = {every}, factor = {})", num(*factor))
+        }
+        Schedule::Exponential { every, factor } => {
+            format!("exponential(every = {every}, factor = {})", num(*factor))
+        }
         Schedule::Cosine { min_lr } => format!("cosine(min_lr = {})", num(*min_lr)),
     };
     let so = match &st.second_order {

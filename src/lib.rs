@@ -4,18 +4,18 @@
 //! source → [`syntax`] → [`resolve`] → [`check`] → [`ir::Problem`] → [`passes`] → [`plan`].
 #![deny(clippy::unwrap_used, clippy::todo)]
 
-pub mod diag;
-pub mod source;
-pub mod syntax;
 pub mod builtins;
-pub mod loader;
-pub mod resolve;
-pub mod std_lib;
-pub mod ir;
-pub mod settings;
 pub mod check;
-pub mod passes;
-pub mod plan;
+pub mod cli;
+pub mod diag;
 pub mod driver;
 pub mod explain;
-pub mod cli;
+pub mod ir;
+pub mod loader;
+pub mod passes;
+pub mod plan;
+pub mod resolve;
+pub mod settings;
+pub mod source;
+pub mod std_lib;
+pub mod syntax;

@@ -12,14 +12,20 @@ pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
     let name = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| {
         Box::new(
-            Diag::error("pdec::load::cannot_read", format!("cannot read `{name}`: {e}"))
-                .help("check the path; `pdec check examples/burgers.pde` checks an example"),
+            Diag::error(
+                "pdec::load::cannot_read",
+                format!("cannot read `{name}`: {e}"),
+            )
+            .help("check the path; `pdec check examples/burgers.pde` checks an example"),
         )
     })?;
     if meta.is_dir() {
         return Err(Box::new(
-            Diag::error("pdec::load::cannot_read", format!("`{name}` is a directory"))
-                .help("give the path of a `.pde` file"),
+            Diag::error(
+                "pdec::load::cannot_read",
+                format!("`{name}` is a directory"),
+            )
+            .help("give the path of a `.pde` file"),
         ));
     }
     if meta.len() > MAX_FILE_BYTES {

@@ -15,7 +15,9 @@ fn main() {
     let code = match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         Ok(Err(_)) | Err(_) => {
-            eprintln!("error: internal error in pdec (this is a bug; please report it with the input file)");
+            eprintln!(
+                "error: internal error in pdec (this is a bug; please report it with the input file)"
+            );
             2
         }
     };

@@ -58,9 +58,16 @@ pub struct FacePlan {
 pub enum Region {
     /// The whole space-time-parameter domain.
     Interior,
-    TimeSlice { at: f64 },
-    Faces { faces: Vec<FacePlan> },
-    Periodic { var: usize, comp: Option<usize> },
+    TimeSlice {
+        at: f64,
+    },
+    Faces {
+        faces: Vec<FacePlan>,
+    },
+    Periodic {
+        var: usize,
+        comp: Option<usize>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -130,7 +137,11 @@ fn domain_text(d: &Domain) -> String {
         Domain::Ball { center, radius } => format!(
             "ball(dim {}, center {}, radius {})",
             center.len(),
-            if center.iter().all(|c| *c == 0.0) { "0".to_string() } else { format!("{center:?}") },
+            if center.iter().all(|c| *c == 0.0) {
+                "0".to_string()
+            } else {
+                format!("{center:?}")
+            },
             f(*radius)
         ),
     }
@@ -165,7 +176,10 @@ fn face_measure(p: &Problem, face: Face) -> f64 {
                 return 1.0;
             };
             let n = center.len() as f64;
-            (var, 2.0 * std::f64::consts::PI.powf(n / 2.0) / gamma(n / 2.0) * radius.powf(n - 1.0))
+            (
+                var,
+                2.0 * std::f64::consts::PI.powf(n / 2.0) / gamma(n / 2.0) * radius.powf(n - 1.0),
+            )
         }
     };
     let others: f64 = p
@@ -203,14 +217,25 @@ fn gamma(x: f64) -> f64 {
     (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * a
 }
 
-pub fn plan(problem: &Problem, analysis: &Analysis, settings: &Settings, diags: &mut Diags) -> Plan {
+pub fn plan(
+    problem: &Problem,
+    analysis: &Analysis,
+    settings: &Settings,
+    diags: &mut Diags,
+) -> Plan {
     let f = crate::syntax::print::format_number;
     let mut inputs = Vec::new();
     for i in &problem.unknown.args {
         match i {
             Input::Time => {
                 if let Some(t) = &problem.time {
-                    inputs.push(NetInput { name: t.name.clone(), kind: "time", components: 1, lo: vec![t.lo], hi: vec![t.hi] });
+                    inputs.push(NetInput {
+                        name: t.name.clone(),
+                        kind: "time",
+                        components: 1,
+                        lo: vec![t.lo],
+                        hi: vec![t.hi],
+                    });
                 }
             }
             Input::Space(k) => {
@@ -228,7 +253,13 @@ pub fn plan(problem: &Problem, analysis: &Analysis, settings: &Settings, diags: 
         }
     }
     for p in &problem.params {
-        inputs.push(NetInput { name: p.name.clone(), kind: "param", components: 1, lo: vec![p.lo], hi: vec![p.hi] });
+        inputs.push(NetInput {
+            name: p.name.clone(),
+            kind: "param",
+            components: 1,
+            lo: vec![p.lo],
+            hi: vec![p.hi],
+        });
     }
     let input_width = inputs.iter().map(|i| i.components).sum();
 
@@ -242,7 +273,10 @@ pub fn plan(problem: &Problem, analysis: &Analysis, settings: &Settings, diags: 
         }
         if !problem.params.is_empty() {
             let names: Vec<&str> = problem.params.iter().map(|p| p.name.as_str()).collect();
-            parts.push(format!("params ({}) uniform in their box", names.join(", ")));
+            parts.push(format!(
+                "params ({}) uniform in their box",
+                names.join(", ")
+            ));
         }
         parts.join("; ")
     };
@@ -321,28 +355,44 @@ pub fn plan(problem: &Problem, analysis: &Analysis, settings: &Settings, diags: 
     let names: Vec<String> = terms.iter().map(|t| t.name.clone()).collect();
     let kinds: Vec<&str> = terms.iter().map(|t| t.kind.name()).collect();
     for t in &mut terms {
-        if let Some(w) = settings.weights.get(&t.name).or_else(|| settings.weights.get(t.kind.name())) {
+        if let Some(w) = settings
+            .weights
+            .get(&t.name)
+            .or_else(|| settings.weights.get(t.kind.name()))
+        {
             t.weight = *w;
         }
-        if let Some(b) = settings.batch_per_term.get(&t.name).or_else(|| settings.batch_per_term.get(t.kind.name())) {
+        if let Some(b) = settings
+            .batch_per_term
+            .get(&t.name)
+            .or_else(|| settings.batch_per_term.get(t.kind.name()))
+        {
             t.batch = *b;
         }
     }
-    for (what, keys) in [("weight", settings.weights.keys().collect::<Vec<_>>()), ("batch", settings.batch_per_term.keys().collect())] {
+    for (what, keys) in [
+        ("weight", settings.weights.keys().collect::<Vec<_>>()),
+        ("batch", settings.batch_per_term.keys().collect()),
+    ] {
         for k in keys {
             let span = settings.key_spans.get(&format!("{what}.{k}")).copied();
             if !names.contains(k) && !kinds.contains(&k.as_str()) {
-                let candidates: Vec<&str> = names.iter().map(String::as_str).chain(kinds.iter().copied()).collect();
-                let mut d = Diag::error("pdec::plan::unknown_term", format!("`{what}.\"{k}\"` names no loss term"));
+                let candidates: Vec<&str> = names
+                    .iter()
+                    .map(String::as_str)
+                    .chain(kinds.iter().copied())
+                    .collect();
+                let mut d = Diag::error(
+                    "pdec::plan::unknown_term",
+                    format!("`{what}.\"{k}\"` names no loss term"),
+                );
                 if let Some(span) = span {
                     d = d.primary(span, "not a loss term of this problem");
                 }
-                diags.push(
-                    d.help(match did_you_mean(k, candidates.iter().copied()) {
-                            Some(s) => format!("did you mean `{what}.\"{s}\"`?"),
-                            None => format!("loss terms: {}", names.join(", ")),
-                        }),
-                );
+                diags.push(d.help(match did_you_mean(k, candidates.iter().copied()) {
+                    Some(s) => format!("did you mean `{what}.\"{s}\"`?"),
+                    None => format!("loss terms: {}", names.join(", ")),
+                }));
             }
         }
     }
@@ -361,9 +411,17 @@ pub fn plan(problem: &Problem, analysis: &Analysis, settings: &Settings, diags: 
         .collect();
     let cost = Cost {
         first_order_tangents: first_order_tangents(problem),
-        exact_second_order_directions: second_order.iter().filter(|t| t.path == Path::Exact).map(|t| t.directions).sum::<usize>()
+        exact_second_order_directions: second_order
+            .iter()
+            .filter(|t| t.path == Path::Exact)
+            .map(|t| t.directions)
+            .sum::<usize>()
             + analysis.other_second_order.len(),
-        monte_carlo_jvps: if second_order.iter().any(|t| t.path == Path::MonteCarlo) { 4 } else { 0 },
+        monte_carlo_jvps: if second_order.iter().any(|t| t.path == Path::MonteCarlo) {
+            4
+        } else {
+            0
+        },
     };
     Plan {
         problem: problem.name.clone(),

@@ -310,7 +310,10 @@ fn import(
         let help = if first.text != "std" {
             format!(
                 "the standard library is `std`; its modules are {}",
-                std_lib::names().map(|n| format!("`std::{n}`")).collect::<Vec<_>>().join(", ")
+                std_lib::names()
+                    .map(|n| format!("`std::{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         } else {
             "write `use std::MODULE::{name, ...}`".to_string()
@@ -449,13 +452,14 @@ impl Resolver<'_> {
             | ItemKind::Terminal(eq)
             | ItemKind::Exact(eq) => self.equation(eq),
             ItemKind::Boundary(Boundary::None(_)) => {}
-            ItemKind::Boundary(Boundary::Locus {
-                lhs,
-                rhs,
-                binders,
-                condition,
-                ..
-            }) => {
+            ItemKind::Boundary(Boundary::Locus(locus)) => {
+                let Locus {
+                    lhs,
+                    rhs,
+                    binders,
+                    condition,
+                    ..
+                } = &**locus;
                 let n = self.push_binders(binders);
                 self.expr(lhs);
                 if let Some(r) = rhs {
@@ -525,7 +529,9 @@ impl Resolver<'_> {
         let mut candidates: Vec<&str> = self.scope.values.keys().map(String::as_str).collect();
         candidates.extend(self.locals.iter().map(|(n, _)| n.as_str()));
         let help = notation_habit(&name.text, self.unknown_name.as_deref(), &self.vector_names)
-            .or_else(|| did_you_mean(&name.text, candidates).map(|s| format!("did you mean `{s}`?")))
+            .or_else(|| {
+                did_you_mean(&name.text, candidates).map(|s| format!("did you mean `{s}`?"))
+            })
             .unwrap_or_else(|| {
                 format!(
                     "declare it, e.g. `const {} = ...` or `param {} in [lo, hi]`",
@@ -547,19 +553,13 @@ impl Resolver<'_> {
             self.record(name.id, r);
             return;
         }
-        if let Some(r) = self
-            .scope
-            .values
-            .get(&name.text)
-            .copied()
-            .or_else(|| {
-                self.locals
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| *n == name.text)
-                    .map(|(_, id)| Res::Local(*id))
-            })
-        {
+        if let Some(r) = self.scope.values.get(&name.text).copied().or_else(|| {
+            self.locals
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == name.text)
+                .map(|(_, id)| Res::Local(*id))
+        }) {
             let what = match r {
                 Res::Item(i) => Kind::of(&self.program.item(i).kind)
                     .map(|(k, _)| k.describe())
@@ -582,7 +582,9 @@ impl Resolver<'_> {
             "ln" => "the natural logarithm is `log`".to_string(),
             "laplacian" | "laplace" | "Delta" => "the Laplacian is `lap(u)`".to_string(),
             "nabla" | "gradient" => "the gradient is `grad(u)`".to_string(),
-            "diff" | "D" | "partial" | "deriv" => "derivatives are written `d(u, x)`, `d(u, x, x)`".to_string(),
+            "diff" | "D" | "partial" | "deriv" => {
+                "derivatives are written `d(u, x)`, `d(u, x, x)`".to_string()
+            }
             "pow" => "powers are written `a ^ b`".to_string(),
             "sum" | "prod" => "write `sum(i in 1..d) expression` or `sum(v)`".to_string(),
             _ => match did_you_mean(&name.text, candidates) {

@@ -30,11 +30,19 @@ pub struct Net {
 pub enum Schedule {
     Constant,
     /// Multiply the rate by `factor` every `every` steps.
-    Step { every: u64, factor: f64 },
+    Step {
+        every: u64,
+        factor: f64,
+    },
     /// Multiply the rate by `factor` over each `every` steps, smoothly.
-    Exponential { every: u64, factor: f64 },
+    Exponential {
+        every: u64,
+        factor: f64,
+    },
     /// Cosine decay from `lr` to `min_lr` over the run.
-    Cosine { min_lr: f64 },
+    Cosine {
+        min_lr: f64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -44,7 +52,9 @@ pub enum SecondOrder {
     Auto,
     Exact,
     /// `delta`: variance of the Gaussian step; `None` picks the default for the dtype.
-    MonteCarlo { delta: Option<f64> },
+    MonteCarlo {
+        delta: Option<f64>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -157,6 +167,9 @@ pub const KEYS: &[&str] = &[
     "checkpoint_every",
 ];
 
+/// An argument of a setting's call form: `layers = 3`.
+type NamedValue<'a> = (Option<&'a str>, Value<'a>);
+
 struct Value<'a> {
     expr: &'a Expr,
 }
@@ -184,13 +197,18 @@ impl Value<'_> {
     }
 
     /// `name(a = 1, b = 2)` or bare `name`.
-    fn call(&self) -> Option<(&str, Vec<(Option<&str>, Value<'_>)>)> {
+    fn call(&self) -> Option<(&str, Vec<NamedValue<'_>>)> {
         match &self.expr.kind {
             ExprKind::Name(n) => Some((&n.text, vec![])),
             ExprKind::Call { callee, args } => Some((
                 &callee.text,
                 args.iter()
-                    .map(|a| (a.name.as_ref().map(|n| n.text.as_str()), Value { expr: &a.value }))
+                    .map(|a| {
+                        (
+                            a.name.as_ref().map(|n| n.text.as_str()),
+                            Value { expr: &a.value },
+                        )
+                    })
                     .collect(),
             )),
             _ => None,
@@ -329,14 +347,22 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
     match key {
         "net" => {
             let Some((name, args)) = v.call() else {
-                diags.push(bad_value(span, key, "`dgm(layers = 3, width = 50)` or `mlp(...)`"));
+                diags.push(bad_value(
+                    span,
+                    key,
+                    "`dgm(layers = 3, width = 50)` or `mlp(...)`",
+                ));
                 return;
             };
             let kind = match name {
                 "dgm" => NetKind::Dgm,
                 "mlp" => NetKind::Mlp,
                 _ => {
-                    diags.push(bad_value(span, key, "`dgm(layers = 3, width = 50)` or `mlp(...)`"));
+                    diags.push(bad_value(
+                        span,
+                        key,
+                        "`dgm(layers = 3, width = 50)` or `mlp(...)`",
+                    ));
                     return;
                 }
             };
@@ -412,7 +438,9 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
                         (Some(every), Some(factor)) if name == "step" => {
                             Some(Schedule::Step { every, factor })
                         }
-                        (Some(every), Some(factor)) => Some(Schedule::Exponential { every, factor }),
+                        (Some(every), Some(factor)) => {
+                            Some(Schedule::Exponential { every, factor })
+                        }
                         _ => return,
                     }
                 }
@@ -498,9 +526,12 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
         "weight" => {
             let Some(term) = sub else {
                 diags.push(
-                    Diag::error("pdec::settings::bad_value", "`weight` needs a loss-term name")
-                        .primary(s.key_span, "which term?")
-                        .help("write `weight.boundary = 10` or `weight.\"boundary x=0\" = 10`"),
+                    Diag::error(
+                        "pdec::settings::bad_value",
+                        "`weight` needs a loss-term name",
+                    )
+                    .primary(s.key_span, "which term?")
+                    .help("write `weight.boundary = 10` or `weight.\"boundary x=0\" = 10`"),
                 );
                 return;
             };

@@ -41,7 +41,10 @@ fn every_code_is_documented_and_tested() {
         .iter()
         .flat_map(|t| {
             // Only string literals: "pdec::stage::kind".
-            t.split('"').filter(|s| s.starts_with("pdec::")).flat_map(codes_in).collect::<Vec<_>>()
+            t.split('"')
+                .filter(|s| s.starts_with("pdec::"))
+                .flat_map(codes_in)
+                .collect::<Vec<_>>()
         })
         .collect();
     codes.sort();
@@ -53,16 +56,29 @@ fn every_code_is_documented_and_tested() {
     walk(&root.join("tests/ui"), "pde", &mut ui);
     let annotated: Vec<String> = ui
         .iter()
-        .flat_map(|t| t.lines().filter_map(|l| l.split_once("//~").map(|(_, c)| c.to_string())).collect::<Vec<_>>())
+        .flat_map(|t| {
+            t.lines()
+                .filter_map(|l| l.split_once("//~").map(|(_, c)| c.to_string()))
+                .collect::<Vec<_>>()
+        })
         .flat_map(|c| codes_in(&c))
         .collect();
     let cli = std::fs::read_to_string(root.join("tests/cli.rs")).unwrap_or_default();
 
-    let undocumented: Vec<&String> = codes.iter().filter(|c| !docs.contains(&format!("### {c}"))).collect();
+    let undocumented: Vec<&String> = codes
+        .iter()
+        .filter(|c| !docs.contains(&format!("### {c}")))
+        .collect();
     let untested: Vec<&String> = codes
         .iter()
         .filter(|c| !annotated.contains(c) && !cli.contains(&format!("\"{c}\"")))
         .collect();
-    assert!(undocumented.is_empty(), "codes without a `### code` entry in docs/DIAGNOSTICS.md: {undocumented:?}");
-    assert!(untested.is_empty(), "codes without a tests/ui case (or tests/cli.rs check): {untested:?}");
+    assert!(
+        undocumented.is_empty(),
+        "codes without a `### code` entry in docs/DIAGNOSTICS.md: {undocumented:?}"
+    );
+    assert!(
+        untested.is_empty(),
+        "codes without a tests/ui case (or tests/cli.rs check): {untested:?}"
+    );
 }

@@ -21,7 +21,11 @@ fn examples() -> Vec<PathBuf> {
 
 fn compile(path: &PathBuf, sets: &[String]) -> pdec::driver::Compiled {
     let text = std::fs::read_to_string(path).expect("readable example");
-    let name = path.strip_prefix(root()).unwrap_or(path).display().to_string();
+    let name = path
+        .strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
     pdec::driver::compile(SourceFile { name, text }, sets)
 }
 
@@ -29,7 +33,10 @@ fn render(c: &pdec::driver::Compiled) -> String {
     pdec::diag::render::render_all(
         &c.diags,
         &c.program.sources,
-        pdec::diag::render::Format::Human { color: false, width: 100 },
+        pdec::diag::render::Format::Human {
+            color: false,
+            width: 100,
+        },
         "",
     )
 }
@@ -54,13 +61,24 @@ fn every_std_module_checks() {
         let file = pdec::source::FileId(0);
         let ast = pdec::syntax::parse(
             file,
-            &SourceFile { name: format!("std/{}.pde", m.name), text: m.text.into() },
+            &SourceFile {
+                name: format!("std/{}.pde", m.name),
+                text: m.text.into(),
+            },
             &mut diags,
         );
-        assert!(diags.is_empty(), "std::{} has syntax errors: {diags:?}", m.name);
+        assert!(
+            diags.is_empty(),
+            "std::{} has syntax errors: {diags:?}",
+            m.name
+        );
         for item in &ast.items {
             assert!(
-                matches!(item.kind, pdec::syntax::ast::ItemKind::Fn { .. } | pdec::syntax::ast::ItemKind::Const { .. }),
+                matches!(
+                    item.kind,
+                    pdec::syntax::ast::ItemKind::Fn { .. }
+                        | pdec::syntax::ast::ItemKind::Const { .. }
+                ),
                 "std::{} holds a `{}` statement; std modules hold only fn and const",
                 m.name,
                 item.kind.keyword()
@@ -76,7 +94,11 @@ fn explain_snapshots() {
         let (Some(checked), Some(analysis), Some(plan)) = (&c.checked, &c.analysis, &c.plan) else {
             panic!("{} does not compile", p.display());
         };
-        let name = p.file_stem().expect("file name").to_string_lossy().to_string();
+        let name = p
+            .file_stem()
+            .expect("file name")
+            .to_string_lossy()
+            .to_string();
         let text = pdec::explain::explain(&format!("examples/{name}.pde"), checked, analysis, plan);
         insta::assert_snapshot!(format!("explain_{name}"), text);
     }
@@ -91,7 +113,18 @@ fn basket_diffusion_is_monte_carlo_with_cholesky_and_burgers_is_exact() {
     let t = &plan.second_order[0];
     assert_eq!(t.path, Path::MonteCarlo);
     let f = t.factor.as_ref().expect("factorable");
-    assert!(matches!(f.lower, Lower::Cholesky { len: 100, rank: 100, .. }), "{:?}", f.lower);
+    assert!(
+        matches!(
+            f.lower,
+            Lower::Cholesky {
+                len: 100,
+                rank: 100,
+                ..
+            }
+        ),
+        "{:?}",
+        f.lower
+    );
     assert!(f.diag.is_some(), "D = diag(x)");
 
     let c = compile(&root().join("examples/burgers.pde"), &[]);
@@ -107,17 +140,26 @@ fn the_cholesky_factor_reproduces_the_basket_covariance() {
     let checked = c.checked.expect("compiles");
     let plan = c.plan.expect("plan");
     let f = plan.second_order[0].factor.as_ref().expect("factor");
-    let Lower::Cholesky { tensor, len, .. } = f.lower else { panic!("cholesky") };
+    let Lower::Cholesky { tensor, len, .. } = f.lower else {
+        panic!("cholesky")
+    };
     let l = &checked.problem.graph.tensors[tensor].data;
     // C = s * diag(x) L L^T diag(x) with s = 0.5 sigma^2 = 0.03125... the rho matrix has 1 on
     // the diagonal and 0.75 elsewhere; s * (L L^T) must equal 0.5 * sigma^2 * rho.
-    let s = f.scale.map(|n| checked.problem.graph.as_const(n).expect("constant scale")).unwrap_or(1.0);
+    let s = f
+        .scale
+        .map(|n| checked.problem.graph.as_const(n).expect("constant scale"))
+        .unwrap_or(1.0);
     for i in [0, 1, 57, 99] {
         for j in [0, 3, 57, 99] {
             let llt: f64 = (0..len).map(|k| l[i * len + k] * l[j * len + k]).sum();
             let rho = if i == j { 1.0 } else { 0.75 };
             let want = 0.5 * 0.25 * 0.25 * rho;
-            assert!((s * llt - want).abs() < 1e-12, "C[{i}][{j}] = {} vs {want}", s * llt);
+            assert!(
+                (s * llt - want).abs() < 1e-12,
+                "C[{i}][{j}] = {} vs {want}",
+                s * llt
+            );
         }
     }
 }
@@ -129,12 +171,24 @@ fn high_dimension_does_not_unroll() {
     let text = std::fs::read_to_string(root().join("examples/american_basket.pde"))
         .expect("example")
         .replace("const d     = 100", "const d     = 1000");
-    let c = pdec::driver::compile(SourceFile { name: "basket1000.pde".into(), text }, &["second_order=exact".into()]);
+    let c = pdec::driver::compile(
+        SourceFile {
+            name: "basket1000.pde".into(),
+            text,
+        },
+        &["second_order=exact".into()],
+    );
     assert!(!c.diags.has_errors(), "{}", render(&c));
     let checked = c.checked.expect("compiles");
     let n = checked.problem.graph.nodes.len();
     assert!(n < 300, "{n} IR nodes at d = 1000");
     // The largest constants are the d x d correlation matrix and its (cached) index forms.
-    let elements: usize = checked.problem.graph.tensors.iter().map(|t| t.data.len()).sum();
+    let elements: usize = checked
+        .problem
+        .graph
+        .tensors
+        .iter()
+        .map(|t| t.data.len())
+        .sum();
     assert!(elements <= 4 * 1000 * 1000, "{elements} constant elements");
 }

@@ -13,7 +13,9 @@ use pdec::source::SourceFile;
 use std::path::{Path, PathBuf};
 
 fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
@@ -50,9 +52,16 @@ fn compare(path: &Path, actual: &str, bless: bool) -> Result<(), String> {
 
 fn run_case(path: &Path, bless: bool) -> Result<(), Failed> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let rel = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path).display().to_string();
+    let rel = path
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path)
+        .display()
+        .to_string();
     if !text.starts_with("//") {
-        return Err(format!("{rel}: the first line must be a `//` comment saying what the case tests").into());
+        return Err(format!(
+            "{rel}: the first line must be a `//` comment saying what the case tests"
+        )
+        .into());
     }
     let compiled = pdec::driver::compile(
         SourceFile {

@@ -8,7 +8,7 @@ use crate::builtins::Builtin;
 use crate::diag::Diag;
 use crate::ir::{Domain, Face, Input, Side};
 use crate::resolve::Res;
-use crate::syntax::ast::{Binder, BinaryOp, Expr, ExprKind, Ident};
+use crate::syntax::ast::{BinaryOp, Binder, Expr, ExprKind, Ident};
 use crate::syntax::print::format_number;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,13 +45,21 @@ impl Checker<'_> {
                     self.diags.push(
                         Diag::error(
                             "pdec::check::empty_interval",
-                            format!("the interval [{}, {}] is empty", format_number(lo), format_number(hi)),
+                            format!(
+                                "the interval [{}, {}] is empty",
+                                format_number(lo),
+                                format_number(hi)
+                            ),
                         )
                         .primary(e.span, "lower bound not below upper bound")
                         .help(if lo == hi {
                             "a fixed value is a `const`, not a `param`".to_string()
                         } else {
-                            format!("write it as `[{}, {}]`", format_number(hi), format_number(lo))
+                            format!(
+                                "write it as `[{}, {}]`",
+                                format_number(hi),
+                                format_number(lo)
+                            )
                         }),
                     );
                     return None;
@@ -66,7 +74,7 @@ impl Checker<'_> {
             } if usage == DomainUse::Space => {
                 let base = self.domain(lhs, usage)?;
                 let n = self.const_int(rhs, &env, "a dimension")?;
-                if n < 1 || n > 100_000 {
+                if !(1..=100_000).contains(&n) {
                     self.diags.push(
                         Diag::error(
                             "pdec::check::bad_dimension",
@@ -95,16 +103,17 @@ impl Checker<'_> {
                 let a = self.domain(lhs, usage);
                 let b = self.domain(rhs, usage);
                 let (a, b) = (a?, b?);
-                let parts = |d: Domain, this: &mut Self, e: &Expr| -> Option<(Vec<f64>, Vec<f64>)> {
-                    match d {
-                        Domain::Interval { lo, hi } => Some((vec![lo], vec![hi])),
-                        Domain::Box { lo, hi } => Some((lo, hi)),
-                        Domain::Ball { .. } => {
-                            this.bad_domain(e, usage);
-                            None
+                let parts =
+                    |d: Domain, this: &mut Self, e: &Expr| -> Option<(Vec<f64>, Vec<f64>)> {
+                        match d {
+                            Domain::Interval { lo, hi } => Some((vec![lo], vec![hi])),
+                            Domain::Box { lo, hi } => Some((lo, hi)),
+                            Domain::Ball { .. } => {
+                                this.bad_domain(e, usage);
+                                None
+                            }
                         }
-                    }
-                };
+                    };
                 let (mut lo, mut hi) = parts(a, self, lhs)?;
                 let (lo2, hi2) = parts(b, self, rhs)?;
                 lo.extend(lo2);
@@ -112,7 +121,10 @@ impl Checker<'_> {
                 Some(Domain::Box { lo, hi })
             }
             ExprKind::Call { callee, args } if usage == DomainUse::Space => {
-                let is_ball = matches!(self.res.get(0, callee.id), Some(Res::Builtin(Builtin::Ball)));
+                let is_ball = matches!(
+                    self.res.get(0, callee.id),
+                    Some(Res::Builtin(Builtin::Ball))
+                );
                 if !is_ball {
                     self.bad_domain(e, usage);
                     return None;
@@ -147,11 +159,14 @@ impl Checker<'_> {
                     return None;
                 };
                 let n = self.const_int(dim, &env, "a dimension")?;
-                if n < 1 || n > 100_000 {
+                if !(1..=100_000).contains(&n) {
                     self.diags.push(
-                        Diag::error("pdec::check::bad_dimension", format!("dimension {n} is out of range"))
-                            .primary(dim.span, "must be between 1 and 100000")
-                            .help("the first argument of `ball` is the number of components"),
+                        Diag::error(
+                            "pdec::check::bad_dimension",
+                            format!("dimension {n} is out of range"),
+                        )
+                        .primary(dim.span, "must be between 1 and 100000")
+                        .help("the first argument of `ball` is the number of components"),
                     );
                     return None;
                 }
@@ -161,9 +176,12 @@ impl Checker<'_> {
                 };
                 if r <= 0.0 {
                     self.diags.push(
-                        Diag::error("pdec::check::bad_radius", format!("radius {} is not positive", format_number(r)))
-                            .primary(radius.map(|r| r.span).unwrap_or(e.span), "must be > 0")
-                            .help("a ball needs a positive radius"),
+                        Diag::error(
+                            "pdec::check::bad_radius",
+                            format!("radius {} is not positive", format_number(r)),
+                        )
+                        .primary(radius.map(|r| r.span).unwrap_or(e.span), "must be > 0")
+                        .help("a ball needs a positive radius"),
                     );
                     return None;
                 }
@@ -191,7 +209,10 @@ impl Checker<'_> {
                         _ => vec![self.const_scalar(c, &env, "the center")?; n as usize],
                     },
                 };
-                Some(Domain::Ball { center: c, radius: r })
+                Some(Domain::Ball {
+                    center: c,
+                    radius: r,
+                })
             }
             _ => {
                 self.bad_domain(e, usage);
@@ -229,13 +250,25 @@ impl Checker<'_> {
     fn faces_help(&self, var: usize) -> String {
         let v = &self.space[var];
         let faces = v.domain.faces(var);
-        let names: Vec<String> = faces.iter().take(4).map(|f| format!("`{}`", self.face_name(*f))).collect();
+        let names: Vec<String> = faces
+            .iter()
+            .take(4)
+            .map(|f| format!("`{}`", self.face_name(*f)))
+            .collect();
         let more = if faces.len() > 4 {
-            format!(" ... ({} faces; `x[i] = c for i in 1..d` names many)", faces.len())
+            format!(
+                " ... ({} faces; `x[i] = c for i in 1..d` names many)",
+                faces.len()
+            )
         } else {
             String::new()
         };
-        format!("the faces of `{}` are {}{more}, or all of them: `on({})`", v.name, names.join(", "), v.name)
+        format!(
+            "the faces of `{}` are {}{more}, or all of them: `on({})`",
+            v.name,
+            names.join(", "),
+            v.name
+        )
     }
 
     pub fn face_name(&self, f: Face) -> String {
@@ -249,18 +282,27 @@ impl Checker<'_> {
                     Some(k) => format!("{}[{}] = {at}", v.name, k + 1),
                 }
             }
-            Face::Sphere { var } => format!("norm({}) = {}", self.space[var].name, match &self.space[var].domain {
-                Domain::Ball { radius, .. } => format_number(*radius),
-                _ => String::new(),
-            }),
+            Face::Sphere { var } => format!(
+                "norm({}) = {}",
+                self.space[var].name,
+                match &self.space[var].domain {
+                    Domain::Ball { radius, .. } => format_number(*radius),
+                    _ => String::new(),
+                }
+            ),
         }
     }
 
     fn not_a_face(&mut self, span: crate::source::Span, var: Option<usize>, why: &str) {
-        let mut d = Diag::error("pdec::check::not_a_face", format!("this locus is not a face of the domain: {why}"))
-            .primary(span, "not a face");
+        let mut d = Diag::error(
+            "pdec::check::not_a_face",
+            format!("this locus is not a face of the domain: {why}"),
+        )
+        .primary(span, "not a face");
         if let Some(v) = var {
-            d = d.secondary(self.space[v].span, "domain declared here").help(self.faces_help(v));
+            d = d
+                .secondary(self.space[v].span, "domain declared here")
+                .help(self.faces_help(v));
         } else {
             d = d.help("name a face of a space variable: `x = 0`, `x[1] = 1`, `on(x)`");
         }
@@ -268,7 +310,12 @@ impl Checker<'_> {
     }
 
     /// The faces a boundary locus names. `binders` come from `for i in 1..d`.
-    pub fn locus(&mut self, lhs: &Expr, rhs: Option<&Expr>, binders: &[Binder]) -> Option<Vec<Face>> {
+    pub fn locus(
+        &mut self,
+        lhs: &Expr,
+        rhs: Option<&Expr>,
+        binders: &[Binder],
+    ) -> Option<Vec<Face>> {
         if self.names_failed_var(lhs) {
             return None;
         }
@@ -297,7 +344,11 @@ impl Checker<'_> {
                 self.not_a_face(span, None, "`on` takes a space variable");
                 return None;
             }
-            self.not_a_face(span, None, "expected `on(x)` or an equation such as `x = 0`");
+            self.not_a_face(
+                span,
+                None,
+                "expected `on(x)` or an equation such as `x = 0`",
+            );
             return None;
         };
         let value = self.const_scalar(rhs, &env, "a boundary position");
@@ -321,16 +372,35 @@ impl Checker<'_> {
                 match &self.space[var].domain {
                     Domain::Interval { lo, hi } => {
                         if value == *lo {
-                            Some(vec![Face::Side { var, comp: None, side: Side::Lo }])
+                            Some(vec![Face::Side {
+                                var,
+                                comp: None,
+                                side: Side::Lo,
+                            }])
                         } else if value == *hi {
-                            Some(vec![Face::Side { var, comp: None, side: Side::Hi }])
+                            Some(vec![Face::Side {
+                                var,
+                                comp: None,
+                                side: Side::Hi,
+                            }])
                         } else {
-                            self.not_a_face(span, Some(var), &format!("`{}` is inside the domain", self.face_like(var, None, value)));
+                            self.not_a_face(
+                                span,
+                                Some(var),
+                                &format!(
+                                    "`{}` is inside the domain",
+                                    self.face_like(var, None, value)
+                                ),
+                            );
                             None
                         }
                     }
                     _ => {
-                        self.not_a_face(span, Some(var), &format!("`{}` is a vector; name one component", n.text));
+                        self.not_a_face(
+                            span,
+                            Some(var),
+                            &format!("`{}` is a vector; name one component", n.text),
+                        );
                         None
                     }
                 }
@@ -352,15 +422,32 @@ impl Checker<'_> {
                 }
                 // The components named: a constant or every value of an index variable.
                 let comps: Vec<usize> = {
-                    let node = self.lower(&indices[0], &env, super::expr::Ctx { what: "a boundary locus", ..super::expr::Ctx::CONST })?;
+                    let node = self.lower(
+                        &indices[0],
+                        &env,
+                        super::expr::Ctx {
+                            what: "a boundary locus",
+                            ..super::expr::Ctx::CONST
+                        },
+                    )?;
                     let dense = crate::ir::eval::leaf(&self.g, node)?;
                     let mut v = Vec::new();
                     for &x in dense.data.iter() {
                         if x.fract() != 0.0 || x < 1.0 || x > bounds.len() as f64 {
                             self.diags.push(
-                                Diag::error("pdec::check::index_out_of_range", format!("component {x} is out of range for `{}`", n.text))
-                                    .primary(indices[0].span, format!("`{}` has {} components", n.text, bounds.len()))
-                                    .help(format!("components of `{}` run from 1 to {}", n.text, bounds.len())),
+                                Diag::error(
+                                    "pdec::check::index_out_of_range",
+                                    format!("component {x} is out of range for `{}`", n.text),
+                                )
+                                .primary(
+                                    indices[0].span,
+                                    format!("`{}` has {} components", n.text, bounds.len()),
+                                )
+                                .help(format!(
+                                    "components of `{}` run from 1 to {}",
+                                    n.text,
+                                    bounds.len()
+                                )),
                             );
                             return None;
                         }
@@ -376,17 +463,31 @@ impl Checker<'_> {
                     } else if value == hi {
                         Side::Hi
                     } else {
-                        self.not_a_face(span, Some(var), &format!("`{}` is not on the boundary", self.face_like(var, Some(k), value)));
+                        self.not_a_face(
+                            span,
+                            Some(var),
+                            &format!(
+                                "`{}` is not on the boundary",
+                                self.face_like(var, Some(k), value)
+                            ),
+                        );
                         return None;
                     };
-                    faces.push(Face::Side { var, comp: Some(k), side });
+                    faces.push(Face::Side {
+                        var,
+                        comp: Some(k),
+                        side,
+                    });
                 }
                 faces.sort();
                 faces.dedup();
                 Some(faces)
             }
             ExprKind::Call { callee, args }
-                if matches!(self.res.get(0, callee.id), Some(Res::Builtin(Builtin::Norm))) =>
+                if matches!(
+                    self.res.get(0, callee.id),
+                    Some(Res::Builtin(Builtin::Norm))
+                ) =>
             {
                 let value = value?;
                 if let [a] = args.as_slice()
@@ -397,7 +498,11 @@ impl Checker<'_> {
                         if center.iter().all(|c| *c == 0.0) && value == *radius {
                             return Some(vec![Face::Sphere { var }]);
                         }
-                        self.not_a_face(span, Some(var), "the sphere of the ball has another center or radius");
+                        self.not_a_face(
+                            span,
+                            Some(var),
+                            "the sphere of the ball has another center or radius",
+                        );
                         return None;
                     }
                     self.not_a_face(span, Some(var), "the domain is not a ball");
@@ -407,7 +512,11 @@ impl Checker<'_> {
                 None
             }
             _ => {
-                self.not_a_face(span, None, "expected `x = c`, `x[i] = c`, `norm(x) = r` or `on(x)`");
+                self.not_a_face(
+                    span,
+                    None,
+                    "expected `x = c`, `x[i] = c`, `norm(x) = r` or `on(x)`",
+                );
                 None
             }
         }
@@ -445,7 +554,11 @@ impl Checker<'_> {
             }
         };
         let Some(var) = self.space_var(n) else {
-            self.not_a_face(e.span, None, &format!("`{}` is not a space variable", n.text));
+            self.not_a_face(
+                e.span,
+                None,
+                &format!("`{}` is not a space variable", n.text),
+            );
             return None;
         };
         match (&self.space[var].domain, comp) {
@@ -453,8 +566,16 @@ impl Checker<'_> {
                 var,
                 None,
                 vec![
-                    Face::Side { var, comp: None, side: Side::Lo },
-                    Face::Side { var, comp: None, side: Side::Hi },
+                    Face::Side {
+                        var,
+                        comp: None,
+                        side: Side::Lo,
+                    },
+                    Face::Side {
+                        var,
+                        comp: None,
+                        side: Side::Hi,
+                    },
                 ],
             )),
             (Domain::Box { lo, .. }, Some(k)) if k >= 1 && (k as usize) <= lo.len() => {
@@ -463,13 +584,25 @@ impl Checker<'_> {
                     var,
                     c,
                     vec![
-                        Face::Side { var, comp: c, side: Side::Lo },
-                        Face::Side { var, comp: c, side: Side::Hi },
+                        Face::Side {
+                            var,
+                            comp: c,
+                            side: Side::Lo,
+                        },
+                        Face::Side {
+                            var,
+                            comp: c,
+                            side: Side::Hi,
+                        },
                     ],
                 ))
             }
             _ => {
-                self.not_a_face(e.span, Some(var), "periodicity needs an interval or one box component `x[k]`");
+                self.not_a_face(
+                    e.span,
+                    Some(var),
+                    "periodicity needs an interval or one box component `x[k]`",
+                );
                 None
             }
         }

@@ -7,8 +7,7 @@ use crate::builtins::{self, Builtin};
 use crate::diag::Diag;
 use crate::ir::diff::{self, DiffError};
 use crate::ir::{
-    AxisId, BinOp, Comp, Coord, Input, NodeId, Op, RedOp, Sel, Shape, Ty, TypeError, UnOp,
-    VecRed,
+    AxisId, BinOp, Comp, Coord, Input, NodeId, Op, RedOp, Sel, Shape, Ty, TypeError, UnOp, VecRed,
 };
 use crate::resolve::{ItemRef, Res};
 use crate::source::Span;
@@ -194,7 +193,10 @@ impl Checker<'_> {
                 }
             }
             ExprKind::Binary {
-                op, lhs, rhs, op_span,
+                op,
+                lhs,
+                rhs,
+                op_span,
             } => {
                 let a = self.lower(lhs, env, ctx);
                 let b = self.lower(rhs, env, ctx);
@@ -215,7 +217,8 @@ impl Checker<'_> {
                     BinaryOp::Or => BinOp::Or,
                 };
                 if bop == BinOp::Mul
-                    && let (Shape::Matrix(..), Shape::Vector(_)) | (Shape::Matrix(..), Shape::Matrix(..)) =
+                    && let (Shape::Matrix(..), Shape::Vector(_))
+                    | (Shape::Matrix(..), Shape::Matrix(..)) =
                         (self.g.ty(a).shape, self.g.ty(b).shape)
                 {
                     self.diags.push(
@@ -224,7 +227,9 @@ impl Checker<'_> {
                             "`*` is elementwise; there is no matrix product operator",
                         )
                         .primary(*op_span, "matrix times vector or matrix")
-                        .help("write the product with an index sum: `sum(j in 1..n) A[i, j] * v[j]`"),
+                        .help(
+                            "write the product with an index sum: `sum(j in 1..n) A[i, j] * v[j]`",
+                        ),
                     );
                     return None;
                 }
@@ -233,7 +238,11 @@ impl Checker<'_> {
                     Err(e @ (TypeError::BooleanArithmetic | TypeError::BooleanExpected)) => {
                         // Point at the operand that has the wrong kind.
                         let want_bool = matches!(bop, BinOp::And | BinOp::Or);
-                        let culprit = if self.g.ty(a).boolean != want_bool { lhs.span } else { rhs.span };
+                        let culprit = if self.g.ty(a).boolean != want_bool {
+                            lhs.span
+                        } else {
+                            rhs.span
+                        };
                         self.type_error(e, culprit, "");
                         None
                     }
@@ -323,9 +332,12 @@ impl Checker<'_> {
                 let nodes: Vec<NodeId> = nodes.into_iter().collect::<Option<_>>()?;
                 if nodes.is_empty() {
                     self.diags.push(
-                        Diag::error("pdec::check::empty_vector", "a vector needs at least one component")
-                            .primary(span, "empty")
-                            .help("write its components: `[1, 2]`"),
+                        Diag::error(
+                            "pdec::check::empty_vector",
+                            "a vector needs at least one component",
+                        )
+                        .primary(span, "empty")
+                        .help("write its components: `[1, 2]`"),
                     );
                     return None;
                 }
@@ -346,7 +358,12 @@ impl Checker<'_> {
                 let mut sels = Vec::new();
                 for (k, ix) in indices.iter().enumerate() {
                     let len = dims.get(k).copied().unwrap_or(0);
-                    sels.push(self.selector(ix, env, len, ast_name(base).unwrap_or("this value"))?);
+                    sels.push(self.selector(
+                        ix,
+                        env,
+                        len,
+                        ast_name(base).unwrap_or("this value"),
+                    )?);
                 }
                 let r = self.g.index(b, &sels, span);
                 match r {
@@ -375,7 +392,14 @@ impl Checker<'_> {
 
     /// An index expression: an index variable (possibly shifted, `i + 1`) or a constant.
     fn selector(&mut self, ix: &Expr, env: &Env, len: usize, name: &str) -> Option<Sel> {
-        let n = self.lower(ix, env, Ctx { what: "an index", ..Ctx::CONST })?;
+        let n = self.lower(
+            ix,
+            env,
+            Ctx {
+                what: "an index",
+                ..Ctx::CONST
+            },
+        )?;
         let bad = |this: &mut Self| {
             this.diags.push(
                 Diag::error(
@@ -584,7 +608,10 @@ impl Checker<'_> {
         self.diags.push(
             Diag::error(
                 "pdec::check::not_constant",
-                format!("{} must be known before training, but it uses `{}`", ctx.what, n.text),
+                format!(
+                    "{} must be known before training, but it uses `{}`",
+                    ctx.what, n.text
+                ),
             )
             .primary(n.span, "a network input, not a constant")
             .help("constants, domains and index ranges may use only numbers and other constants"),
@@ -628,7 +655,9 @@ impl Checker<'_> {
                     )
                     .primary(span, "used here while being defined")
                     .secondary(name.span, "defined here")
-                    .help("give one of the constants in the cycle a value that does not refer back"),
+                    .help(
+                        "give one of the constants in the cycle a value that does not refer back",
+                    ),
                 );
                 self.consts.insert(r, super::ConstState::Done(None));
                 return None;
@@ -659,7 +688,11 @@ impl Checker<'_> {
             self.diags.push(
                 Diag::error(
                     "pdec::check::too_many_indices",
-                    format!("constant `{}` has {} indices; at most 2 (a matrix)", name.text, binders.len()),
+                    format!(
+                        "constant `{}` has {} indices; at most 2 (a matrix)",
+                        name.text,
+                        binders.len()
+                    ),
                 )
                 .primary(binders[2].span, "third index")
                 .help("constants are scalars, vectors or matrices"),
@@ -699,10 +732,17 @@ impl Checker<'_> {
             self.diags.push(
                 Diag::error(
                     "pdec::check::entry_not_scalar",
-                    format!("each entry of constant `{}` must be a scalar, found {}", name.text, ty.shape.describe()),
+                    format!(
+                        "each entry of constant `{}` must be a scalar, found {}",
+                        name.text,
+                        ty.shape.describe()
+                    ),
                 )
                 .primary(value.span, "not a scalar")
-                .help(format!("`{}[...]` defines one number per index; index the vector, e.g. `v[i]`", name.text)),
+                .help(format!(
+                    "`{}[...]` defines one number per index; index the vector, e.g. `v[i]`",
+                    name.text
+                )),
             );
             return None;
         }
@@ -757,7 +797,14 @@ impl Checker<'_> {
         true
     }
 
-    fn lower_call(&mut self, callee: &Ident, args: &[Arg], span: Span, env: &Env, ctx: Ctx) -> Option<NodeId> {
+    fn lower_call(
+        &mut self,
+        callee: &Ident,
+        args: &[Arg],
+        span: Span,
+        env: &Env,
+        ctx: Ctx,
+    ) -> Option<NodeId> {
         match self.res.get(env.module, callee.id)? {
             Res::Item(r) if Some(r) == self.unknown_item => {
                 self.diags.push(
@@ -779,7 +826,15 @@ impl Checker<'_> {
         }
     }
 
-    fn inline_fn(&mut self, r: ItemRef, callee: &Ident, args: &[Arg], span: Span, env: &Env, ctx: Ctx) -> Option<NodeId> {
+    fn inline_fn(
+        &mut self,
+        r: ItemRef,
+        callee: &Ident,
+        args: &[Arg],
+        span: Span,
+        env: &Env,
+        ctx: Ctx,
+    ) -> Option<NodeId> {
         let program = self.program;
         let ast::ItemKind::Fn { name, params, body } = &program.item(r).kind else {
             return None;
@@ -798,7 +853,11 @@ impl Checker<'_> {
         let signature = format!(
             "{}({})",
             name.text,
-            params.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(", ")
+            params
+                .iter()
+                .map(|p| p.text.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let mut values: Vec<Option<NodeId>> = vec![None; params.len()];
         let mut ok = true;
@@ -883,7 +942,10 @@ impl Checker<'_> {
                 self.diags.push(
                     Diag::error(
                         "pdec::check::derivative_wrt_param",
-                        format!("cannot differentiate with respect to the parameter `{}`", name.text),
+                        format!(
+                            "cannot differentiate with respect to the parameter `{}`",
+                            name.text
+                        ),
                     )
                     .primary(e.span, "a parameter, not an argument of the unknown")
                     .help(self.inputs_help()),
@@ -900,8 +962,14 @@ impl Checker<'_> {
             Some(Input::Space(var)) => {
                 let dim = self.space[var].domain.dim();
                 match (index, dim) {
-                    (None, None) => Some(Coord::Space { var, comp: Comp::Scalar }),
-                    (None, Some(_)) => Some(Coord::Space { var, comp: Comp::Whole }),
+                    (None, None) => Some(Coord::Space {
+                        var,
+                        comp: Comp::Scalar,
+                    }),
+                    (None, Some(_)) => Some(Coord::Space {
+                        var,
+                        comp: Comp::Whole,
+                    }),
                     (Some(_), None) => {
                         self.type_error(TypeError::NotIndexable(Shape::Scalar), e.span, "");
                         None
@@ -910,7 +978,9 @@ impl Checker<'_> {
                         let sel = self.selector(ix, env, n, &name.text)?;
                         let comp = match sel {
                             Sel::Fixed(k) if k < n => Comp::Fixed(k),
-                            Sel::Axis(a, off) if off + self.g.axis(a).len() <= n => Comp::Axis(a, off),
+                            Sel::Axis(a, off) if off + self.g.axis(a).len() <= n => {
+                                Comp::Axis(a, off)
+                            }
                             _ => {
                                 let (lo, hi) = match sel {
                                     Sel::Axis(a, _) => (self.g.axis(a).lo, self.g.axis(a).hi),
@@ -919,7 +989,15 @@ impl Checker<'_> {
                                 self.diags.push(
                                     Diag::error(
                                         "pdec::check::index_out_of_range",
-                                        format!("index {} is out of range for `{}`", if lo == hi { lo.to_string() } else { format!("range {lo}..{hi}") }, name.text),
+                                        format!(
+                                            "index {} is out of range for `{}`",
+                                            if lo == hi {
+                                                lo.to_string()
+                                            } else {
+                                                format!("range {lo}..{hi}")
+                                            },
+                                            name.text
+                                        ),
                                     )
                                     .primary(ix.span, format!("`{}` has {n} components", name.text))
                                     .help(format!("indices of `{}` run from 1 to {n}", name.text)),
@@ -944,7 +1022,10 @@ impl Checker<'_> {
         if names.is_empty() {
             "derivatives are taken along the unknown's arguments (declare them with `unknown u(t, x)`)".into()
         } else {
-            format!("derivatives are taken along the unknown's arguments: {}", names.join(", "))
+            format!(
+                "derivatives are taken along the unknown's arguments: {}",
+                names.join(", ")
+            )
         }
     }
 
@@ -972,7 +1053,10 @@ impl Checker<'_> {
     fn operator_var(&mut self, args: &[Arg], op: &str, span: Span, env: &Env) -> Option<usize> {
         match args.get(1) {
             Some(a) => match self.coord(&a.value, env)? {
-                Coord::Space { var, comp: Comp::Scalar | Comp::Whole } => Some(var),
+                Coord::Space {
+                    var,
+                    comp: Comp::Scalar | Comp::Whole,
+                } => Some(var),
                 _ => {
                     self.diags.push(
                         Diag::error(
@@ -1026,10 +1110,21 @@ impl Checker<'_> {
         }
     }
 
-    fn lower_builtin(&mut self, b: Builtin, callee: &Ident, args: &[Arg], span: Span, env: &Env, ctx: Ctx) -> Option<NodeId> {
+    fn lower_builtin(
+        &mut self,
+        b: Builtin,
+        callee: &Ident,
+        args: &[Arg],
+        span: Span,
+        env: &Env,
+        ctx: Ctx,
+    ) -> Option<NodeId> {
         let info = builtins::info(b);
         let n = args.len();
-        let derivative = matches!(b, Builtin::D | Builtin::Grad | Builtin::Lap | Builtin::Hess | Builtin::Dn);
+        let derivative = matches!(
+            b,
+            Builtin::D | Builtin::Grad | Builtin::Lap | Builtin::Hess | Builtin::Dn
+        );
         if derivative && !ctx.unknown {
             self.unknown_not_allowed(span, ctx);
             return None;
@@ -1075,7 +1170,9 @@ impl Checker<'_> {
                                 format!("the unknown does not depend on `{name}`"),
                             )
                             .primary(span, format!("`{name}` is not an argument of the unknown"))
-                            .help(format!("add it to the unknown's arguments, e.g. `unknown u(..., {name})`")),
+                            .help(format!(
+                                "add it to the unknown's arguments, e.g. `unknown u(..., {name})`"
+                            )),
                         );
                         return None;
                     }
@@ -1083,7 +1180,10 @@ impl Checker<'_> {
                 let dims: Vec<usize> = coords
                     .iter()
                     .filter_map(|c| match c {
-                        Coord::Space { var, comp: Comp::Whole } => self.space[*var].domain.dim(),
+                        Coord::Space {
+                            var,
+                            comp: Comp::Whole,
+                        } => self.space[*var].domain.dim(),
                         _ => None,
                     })
                     .collect();
@@ -1099,10 +1199,14 @@ impl Checker<'_> {
                 }
                 // `lap(u)` with several space variables sums over all of them.
                 let vars: Vec<usize> = if b == Builtin::Lap && n == 1 {
-                    let v: Vec<usize> = self.unknown_args.iter().filter_map(|i| match i {
-                        Input::Space(k) => Some(*k),
-                        _ => None,
-                    }).collect();
+                    let v: Vec<usize> = self
+                        .unknown_args
+                        .iter()
+                        .filter_map(|i| match i {
+                            Input::Space(k) => Some(*k),
+                            _ => None,
+                        })
+                        .collect();
                     if v.is_empty() {
                         self.operator_var(args, "lap", span, env)?;
                     }
@@ -1117,15 +1221,62 @@ impl Checker<'_> {
                 for var in vars {
                     let dim = self.space[var].domain.dim();
                     let node = match (b, dim) {
-                        (Builtin::Grad, None) => self.g.deriv(vec![Coord::Space { var, comp: Comp::Scalar }], &[], span),
-                        (Builtin::Grad, Some(d)) => self.g.deriv(vec![Coord::Space { var, comp: Comp::Whole }], &[d], span),
-                        (Builtin::Hess, None) => self.g.deriv(vec![Coord::Space { var, comp: Comp::Scalar }; 2], &[], span),
-                        (Builtin::Hess, Some(d)) => self.g.deriv(vec![Coord::Space { var, comp: Comp::Whole }; 2], &[d, d], span),
-                        (_, None) => self.g.deriv(vec![Coord::Space { var, comp: Comp::Scalar }; 2], &[], span),
+                        (Builtin::Grad, None) => self.g.deriv(
+                            vec![Coord::Space {
+                                var,
+                                comp: Comp::Scalar,
+                            }],
+                            &[],
+                            span,
+                        ),
+                        (Builtin::Grad, Some(d)) => self.g.deriv(
+                            vec![Coord::Space {
+                                var,
+                                comp: Comp::Whole,
+                            }],
+                            &[d],
+                            span,
+                        ),
+                        (Builtin::Hess, None) => self.g.deriv(
+                            vec![
+                                Coord::Space {
+                                    var,
+                                    comp: Comp::Scalar
+                                };
+                                2
+                            ],
+                            &[],
+                            span,
+                        ),
+                        (Builtin::Hess, Some(d)) => self.g.deriv(
+                            vec![
+                                Coord::Space {
+                                    var,
+                                    comp: Comp::Whole
+                                };
+                                2
+                            ],
+                            &[d, d],
+                            span,
+                        ),
+                        (_, None) => self.g.deriv(
+                            vec![
+                                Coord::Space {
+                                    var,
+                                    comp: Comp::Scalar
+                                };
+                                2
+                            ],
+                            &[],
+                            span,
+                        ),
                         (_, Some(d)) => {
                             // lap(u) = sum(k in 1..d) d(u, x[k], x[k]), kept vectorised.
                             let a = self.g.new_axis("k", 1, d as i64);
-                            let c = Coord::Space { var, comp: Comp::Axis(a, 0) };
+                            let c = Coord::Space {
+                                var,
+                                comp: Comp::Axis(a, 0),
+                            };
                             let h = self.g.deriv(vec![c, c], &[], span);
                             let r = self.g.reduce(RedOp::Sum, &[a], h, span);
                             self.t(r, span)?
@@ -1153,7 +1304,11 @@ impl Checker<'_> {
                 let result = match dim {
                     None => {
                         if shape != Shape::Scalar {
-                            self.type_error(TypeError::ShapeMismatch(shape, Shape::Scalar), args[0].value.span, "");
+                            self.type_error(
+                                TypeError::ShapeMismatch(shape, Shape::Scalar),
+                                args[0].value.span,
+                                "",
+                            );
                             return None;
                         }
                         diff::diff(&mut self.g, field, var, Comp::Scalar, span)
@@ -1163,7 +1318,10 @@ impl Checker<'_> {
                             self.diags.push(
                                 Diag::error(
                                     "pdec::check::shape_mismatch",
-                                    format!("`div` needs a vector field of length {d}, found {}", shape.describe()),
+                                    format!(
+                                        "`div` needs a vector field of length {d}, found {}",
+                                        shape.describe()
+                                    ),
                                 )
                                 .primary(args[0].value.span, "not a vector field")
                                 .help("e.g. `div(a * grad(u))`"),
@@ -1175,7 +1333,9 @@ impl Checker<'_> {
                         let fk = self.g.index(field, &[Sel::Axis(a, 0)], span);
                         let fk = self.t(fk, span)?;
                         diff::diff(&mut self.g, fk, var, comp, span).and_then(|dk| {
-                            self.g.reduce(RedOp::Sum, &[a], dk, span).map_err(DiffError::from)
+                            self.g
+                                .reduce(RedOp::Sum, &[a], dk, span)
+                                .map_err(DiffError::from)
                         })
                     }
                 };
@@ -1230,9 +1390,19 @@ impl Checker<'_> {
                 }
                 Some(self.g.add(Op::NormalDeriv, Ty::scalar(), span))
             }
-            Builtin::Exp | Builtin::Log | Builtin::Sqrt | Builtin::Abs | Builtin::Sin | Builtin::Cos
-            | Builtin::Tan | Builtin::Tanh | Builtin::Sinh | Builtin::Cosh | Builtin::Atan
-            | Builtin::Erf | Builtin::Sign => {
+            Builtin::Exp
+            | Builtin::Log
+            | Builtin::Sqrt
+            | Builtin::Abs
+            | Builtin::Sin
+            | Builtin::Cos
+            | Builtin::Tan
+            | Builtin::Tanh
+            | Builtin::Sinh
+            | Builtin::Cosh
+            | Builtin::Atan
+            | Builtin::Erf
+            | Builtin::Sign => {
                 if n != 1 {
                     self.arity(span, &callee.text, info.signature, n);
                     return None;
@@ -1259,14 +1429,22 @@ impl Checker<'_> {
             Builtin::Min | Builtin::Max => match n {
                 1 => {
                     let v = self.lower(&args[0].value, env, ctx)?;
-                    let op = if b == Builtin::Min { VecRed::Min } else { VecRed::Max };
+                    let op = if b == Builtin::Min {
+                        VecRed::Min
+                    } else {
+                        VecRed::Max
+                    };
                     let r = self.g.reduce_vec(op, v, span);
                     self.t(r, args[0].value.span)
                 }
                 2 => {
                     let x = self.lower(&args[0].value, env, ctx);
                     let y = self.lower(&args[1].value, env, ctx);
-                    let op = if b == Builtin::Min { BinOp::Min } else { BinOp::Max };
+                    let op = if b == Builtin::Min {
+                        BinOp::Min
+                    } else {
+                        BinOp::Max
+                    };
                     let r = self.g.binary(op, x?, y?, span);
                     self.t(r, span)
                 }
@@ -1330,7 +1508,10 @@ impl Checker<'_> {
                 self.diags.push(
                     Diag::error(
                         "pdec::check::misplaced_domain",
-                        format!("`{}` describes a region and cannot be used as a value", callee.text),
+                        format!(
+                            "`{}` describes a region and cannot be used as a value",
+                            callee.text
+                        ),
                     )
                     .primary(span, "a region, not a number")
                     .help(match b {

@@ -168,49 +168,65 @@ impl Checker<'_> {
             let placeholder = Domain::Interval { lo: 0.0, hi: 1.0 };
             match (&item.kind, self.inputs.get(&r)) {
                 (ItemKind::Time { name, .. }, Some(Input::Time)) => {
-                    self.time = Some(TimeVar { name: name.text.clone(), lo: 0.0, hi: 1.0, span: name.span })
+                    self.time = Some(TimeVar {
+                        name: name.text.clone(),
+                        lo: 0.0,
+                        hi: 1.0,
+                        span: name.span,
+                    })
                 }
                 (ItemKind::Space { name, domain }, Some(_)) => self.space.push(SpaceVar {
                     name: name.text.clone(),
                     domain: placeholder,
                     span: name.span.to(domain.span),
                 }),
-                (ItemKind::Param { name, .. }, Some(_)) => {
-                    self.params.push(ParamVar { name: name.text.clone(), lo: 0.0, hi: 1.0, span: name.span })
-                }
+                (ItemKind::Param { name, .. }, Some(_)) => self.params.push(ParamVar {
+                    name: name.text.clone(),
+                    lo: 0.0,
+                    hi: 1.0,
+                    span: name.span,
+                }),
                 _ => {}
             }
         }
         for (i, item) in program.user().ast.items.iter().enumerate() {
             let r = ItemRef { module: 0, item: i };
-            let Some(input) = self.inputs.get(&r).copied() else { continue };
+            let Some(input) = self.inputs.get(&r).copied() else {
+                continue;
+            };
             match (&item.kind, input) {
-                (ItemKind::Time { domain, .. }, Input::Time) => match self.domain(domain, DomainUse::Time) {
-                    Some(Domain::Interval { lo, hi }) => {
-                        if let Some(t) = self.time.as_mut() {
-                            t.lo = lo;
-                            t.hi = hi;
+                (ItemKind::Time { domain, .. }, Input::Time) => {
+                    match self.domain(domain, DomainUse::Time) {
+                        Some(Domain::Interval { lo, hi }) => {
+                            if let Some(t) = self.time.as_mut() {
+                                t.lo = lo;
+                                t.hi = hi;
+                            }
+                        }
+                        _ => {
+                            self.failed.insert(input);
                         }
                     }
-                    _ => {
-                        self.failed.insert(input);
+                }
+                (ItemKind::Space { domain, .. }, Input::Space(k)) => {
+                    match self.domain(domain, DomainUse::Space) {
+                        Some(d) => self.space[k].domain = d,
+                        None => {
+                            self.failed.insert(input);
+                        }
                     }
-                },
-                (ItemKind::Space { domain, .. }, Input::Space(k)) => match self.domain(domain, DomainUse::Space) {
-                    Some(d) => self.space[k].domain = d,
-                    None => {
-                        self.failed.insert(input);
+                }
+                (ItemKind::Param { domain, .. }, Input::Param(k)) => {
+                    match self.domain(domain, DomainUse::Param) {
+                        Some(Domain::Interval { lo, hi }) => {
+                            self.params[k].lo = lo;
+                            self.params[k].hi = hi;
+                        }
+                        _ => {
+                            self.failed.insert(input);
+                        }
                     }
-                },
-                (ItemKind::Param { domain, .. }, Input::Param(k)) => match self.domain(domain, DomainUse::Param) {
-                    Some(Domain::Interval { lo, hi }) => {
-                        self.params[k].lo = lo;
-                        self.params[k].hi = hi;
-                    }
-                    _ => {
-                        self.failed.insert(input);
-                    }
-                },
+                }
                 _ => {}
             }
         }
@@ -283,7 +299,11 @@ impl Checker<'_> {
                         format!("the unknown `{}` does not depend on `{vname}`", name.text),
                     )
                     .primary(span, "declared here")
-                    .secondary(name.span.to(args.last().map(|a| a.span).unwrap_or(name.span)), "the unknown's arguments")
+                    .secondary(
+                        name.span
+                            .to(args.last().map(|a| a.span).unwrap_or(name.span)),
+                        "the unknown's arguments",
+                    )
                     .help(format!("add it: `unknown {}({})`", name.text, {
                         let mut v: Vec<String> = args.iter().map(|a| a.text.clone()).collect();
                         v.push(vname.clone());
@@ -314,7 +334,11 @@ impl Checker<'_> {
             let what = if ty.boolean {
                 "a condition".to_string()
             } else if !ty.axes.is_empty() {
-                let names: Vec<String> = ty.axes.iter().map(|a| format!("`{}`", self.g.axis(*a).name)).collect();
+                let names: Vec<String> = ty
+                    .axes
+                    .iter()
+                    .map(|a| format!("`{}`", self.g.axis(*a).name))
+                    .collect();
                 format!("a value for each {}", names.join(", "))
             } else {
                 ty.shape.describe()
@@ -379,19 +403,30 @@ impl Checker<'_> {
                         self.duplicate(item.keyword, *prev, "pde");
                         continue;
                     }
-                    let Some(r) = self.residual(eq, Ctx::PDE) else { continue };
+                    let Some(r) = self.residual(eq, Ctx::PDE) else {
+                        continue;
+                    };
                     if !self.g.depends_on_unknown(r) {
                         self.diags.push(
-                            Diag::error("pdec::check::pde_without_unknown", "the equation does not involve the unknown")
-                                .primary(eq.span, "nothing to solve for")
-                                .help(format!(
-                                    "write the equation in terms of `{}` and its derivatives",
-                                    self.unknown_name.clone().unwrap_or_else(|| "u".into())
-                                )),
+                            Diag::error(
+                                "pdec::check::pde_without_unknown",
+                                "the equation does not involve the unknown",
+                            )
+                            .primary(eq.span, "nothing to solve for")
+                            .help(format!(
+                                "write the equation in terms of `{}` and its derivatives",
+                                self.unknown_name.clone().unwrap_or_else(|| "u".into())
+                            )),
                         );
                         continue;
                     }
-                    pde = Some((Pde { residual: r, span: eq.span }, item.keyword));
+                    pde = Some((
+                        Pde {
+                            residual: r,
+                            span: eq.span,
+                        },
+                        item.keyword,
+                    ));
                 }
                 ItemKind::Initial(eq) | ItemKind::Terminal(eq) => {
                     let terminal = matches!(item.kind, ItemKind::Terminal(_));
@@ -409,7 +444,9 @@ impl Checker<'_> {
                     };
                     // Counted even when it fails below: a bad condition is not a missing one.
                     time_conditions.push((terminal, item.keyword));
-                    let Some(r) = self.residual(eq, Ctx::PDE) else { continue };
+                    let Some(r) = self.residual(eq, Ctx::PDE) else {
+                        continue;
+                    };
                     if !self.condition_mentions_unknown(r, eq.span, kw) {
                         continue;
                     }
@@ -432,13 +469,14 @@ impl Checker<'_> {
                     }
                     boundary_none = Some(item.span);
                 }
-                ItemKind::Boundary(Boundary::Locus {
-                    lhs,
-                    rhs,
-                    span,
-                    binders,
-                    condition,
-                }) => {
+                ItemKind::Boundary(Boundary::Locus(locus)) => {
+                    let ast::Locus {
+                        lhs,
+                        rhs,
+                        span,
+                        binders,
+                        condition,
+                    } = &**locus;
                     boundary_spans.push(item.span);
                     let faces = self.locus(lhs, rhs.as_ref(), binders);
                     let r = self.residual(condition, Ctx::BOUNDARY);
@@ -473,7 +511,14 @@ impl Checker<'_> {
                     if !binders.is_empty() {
                         let b: Vec<String> = binders
                             .iter()
-                            .map(|b| format!("{} in {}..{}", b.name.text, print::expr(&b.lo), print::expr(&b.hi)))
+                            .map(|b| {
+                                format!(
+                                    "{} in {}..{}",
+                                    b.name.text,
+                                    print::expr(&b.lo),
+                                    print::expr(&b.hi)
+                                )
+                            })
                             .collect();
                         name.push_str(&format!(" for {}", b.join(", ")));
                     }
@@ -500,7 +545,9 @@ impl Checker<'_> {
                                 )
                                 .primary(e.span, "periodicity covers this face")
                                 .secondary(prev, "another condition")
-                                .help("a periodic coordinate needs no other condition on its faces"),
+                                .help(
+                                    "a periodic coordinate needs no other condition on its faces",
+                                ),
                             );
                         }
                     }
@@ -531,7 +578,9 @@ impl Checker<'_> {
                         );
                         continue;
                     }
-                    let Some(g) = self.lower(rhs, &Env::default(), Ctx::OBSTACLE) else { continue };
+                    let Some(g) = self.lower(rhs, &Env::default(), Ctx::OBSTACLE) else {
+                        continue;
+                    };
                     if !self.scalar_expr(g, rhs.span, "the obstacle") {
                         continue;
                     }
@@ -548,17 +597,22 @@ impl Checker<'_> {
                     }
                     if !self.is_bare_unknown(&eq.lhs) {
                         self.diags.push(
-                            Diag::error("pdec::check::exact_lhs", "the left side of `exact` must be the unknown itself")
-                                .primary(eq.lhs.span, "not the unknown")
-                                .help(format!(
-                                    "write `exact {} = expression`",
-                                    self.unknown_name.clone().unwrap_or_else(|| "u".into())
-                                )),
+                            Diag::error(
+                                "pdec::check::exact_lhs",
+                                "the left side of `exact` must be the unknown itself",
+                            )
+                            .primary(eq.lhs.span, "not the unknown")
+                            .help(format!(
+                                "write `exact {} = expression`",
+                                self.unknown_name.clone().unwrap_or_else(|| "u".into())
+                            )),
                         );
                         continue;
                     }
                     let Some(rhs) = &eq.rhs else { continue };
-                    let Some(v) = self.lower(rhs, &Env::default(), Ctx::EXACT) else { continue };
+                    let Some(v) = self.lower(rhs, &Env::default(), Ctx::EXACT) else {
+                        continue;
+                    };
                     if self.scalar_expr(v, rhs.span, "the exact solution") {
                         exact = Some((v, item.keyword));
                     }
@@ -601,12 +655,18 @@ impl Checker<'_> {
         let file_span = Span::new(program.user().file, 0, 0);
         if self.unknown_item.is_none() {
             self.diags.push(
-                Diag::error("pdec::check::missing_unknown", "the problem declares no unknown")
-                    .primary(file_span, "nothing to solve for")
-                    .help("declare the solution's name and arguments: `unknown u(t, x)`"),
+                Diag::error(
+                    "pdec::check::missing_unknown",
+                    "the problem declares no unknown",
+                )
+                .primary(file_span, "nothing to solve for")
+                .help("declare the solution's name and arguments: `unknown u(t, x)`"),
             );
         }
-        if pde.is_none() && self.unknown_item.is_some() && !items.iter().any(|i| matches!(i.kind, ItemKind::Pde(_))) {
+        if pde.is_none()
+            && self.unknown_item.is_some()
+            && !items.iter().any(|i| matches!(i.kind, ItemKind::Pde(_)))
+        {
             self.diags.push(
                 Diag::error("pdec::check::missing_pde", "the problem has no equation")
                     .primary(file_span, "no `pde` statement")
@@ -672,8 +732,16 @@ impl Checker<'_> {
                 }
             }
             for (var, faces) in missing_by_var {
-                let names: Vec<String> = faces.iter().take(4).map(|f| format!("`{}`", self.face_name(*f))).collect();
-                let more = if faces.len() > 4 { format!(" and {} more", faces.len() - 4) } else { String::new() };
+                let names: Vec<String> = faces
+                    .iter()
+                    .take(4)
+                    .map(|f| format!("`{}`", self.face_name(*f)))
+                    .collect();
+                let more = if faces.len() > 4 {
+                    format!(" and {} more", faces.len() - 4)
+                } else {
+                    String::new()
+                };
                 let v = &self.space[var];
                 self.diags.push(
                     Diag::error(
@@ -703,8 +771,6 @@ impl Checker<'_> {
                 .unwrap_or_else(|| "problem".into())
         });
         let mut pde = pde;
-        let mut conditions = conditions;
-        let mut constraint = constraint;
         let mut exact = exact.map(|e| e.0);
         {
             let mut roots: Vec<&mut NodeId> = vec![&mut pde.residual];
@@ -716,7 +782,10 @@ impl Checker<'_> {
         Some(Problem {
             name: problem_name,
             graph: std::mem::take(&mut self.g),
-            time: self.time.clone().filter(|_| self.unknown_args.contains(&Input::Time)),
+            time: self
+                .time
+                .clone()
+                .filter(|_| self.unknown_args.contains(&Input::Time)),
             space: self.space.clone(),
             params: self.params.clone(),
             unknown: Unknown {
@@ -744,7 +813,9 @@ impl Checker<'_> {
                 format!("this {kw} condition does not involve the unknown"),
             )
             .primary(span, "nothing constrains the solution here")
-            .help(format!("write it as `{u} = value` (or with derivatives of `{u}`)")),
+            .help(format!(
+                "write it as `{u} = value` (or with derivatives of `{u}`)"
+            )),
         );
         false
     }
@@ -757,7 +828,14 @@ impl Checker<'_> {
         self.diags.push(
             Diag::error(
                 "pdec::check::expected_scalar",
-                format!("{what} must be a scalar, found {}", if ty.boolean { "a condition".into() } else { ty.shape.describe() }),
+                format!(
+                    "{what} must be a scalar, found {}",
+                    if ty.boolean {
+                        "a condition".into()
+                    } else {
+                        ty.shape.describe()
+                    }
+                ),
             )
             .primary(span, "not a scalar")
             .help("reduce vectors with `sum`, `mean`, `norm` or index them"),
@@ -772,7 +850,8 @@ impl Checker<'_> {
             self.report_not_unknown(e.span, &u);
             return None;
         };
-        if !matches!(self.res.get(0, callee.id), Some(Res::Item(r)) if Some(r) == self.unknown_item) {
+        if !matches!(self.res.get(0, callee.id), Some(Res::Item(r)) if Some(r) == self.unknown_item)
+        {
             self.report_not_unknown(e.span, &u);
             return None;
         }
@@ -786,35 +865,58 @@ impl Checker<'_> {
                     Some(input) => *input,
                     None => {
                         self.diags.push(
-                            Diag::error("pdec::check::arity", format!("`{u}` has {} arguments", self.unknown_args.len()))
-                                .primary(a.value.span, "one too many")
-                                .help(if self.params.is_empty() {
-                                    format!("give one value per argument of `{u}`")
-                                } else {
-                                    format!("parameters are given by name, e.g. `{} = ...`", self.params[0].name)
-                                }),
+                            Diag::error(
+                                "pdec::check::arity",
+                                format!("`{u}` has {} arguments", self.unknown_args.len()),
+                            )
+                            .primary(a.value.span, "one too many")
+                            .help(if self.params.is_empty() {
+                                format!("give one value per argument of `{u}`")
+                            } else {
+                                format!(
+                                    "parameters are given by name, e.g. `{} = ...`",
+                                    self.params[0].name
+                                )
+                            }),
                         );
                         ok = false;
                         continue;
                     }
                 },
                 Some(n) => {
-                    let found = self.unknown_args.iter().copied().chain((0..self.params.len()).map(Input::Param)).find(|i| self.input_name(*i) == n.text);
+                    let found = self
+                        .unknown_args
+                        .iter()
+                        .copied()
+                        .chain((0..self.params.len()).map(Input::Param))
+                        .find(|i| self.input_name(*i) == n.text);
                     match found {
                         Some(i) => i,
                         None => {
-                            let mut names: Vec<&str> = self.unknown_args.iter().map(|i| self.input_name(*i)).collect();
+                            let mut names: Vec<&str> = self
+                                .unknown_args
+                                .iter()
+                                .map(|i| self.input_name(*i))
+                                .collect();
                             names.extend(self.params.iter().map(|p| p.name.as_str()));
                             self.diags.push(
                                 Diag::error(
                                     "pdec::check::report_unknown_argument",
-                                    format!("`{}` is neither an argument of `{u}` nor a parameter", n.text),
+                                    format!(
+                                        "`{}` is neither an argument of `{u}` nor a parameter",
+                                        n.text
+                                    ),
                                 )
                                 .primary(n.span, "unknown input")
-                                .help(match crate::diag::suggest::did_you_mean(&n.text, names.iter().copied()) {
-                                    Some(s) => format!("did you mean `{s}`?"),
-                                    None => format!("inputs are: {}", names.join(", ")),
-                                }),
+                                .help(
+                                    match crate::diag::suggest::did_you_mean(
+                                        &n.text,
+                                        names.iter().copied(),
+                                    ) {
+                                        Some(s) => format!("did you mean `{s}`?"),
+                                        None => format!("inputs are: {}", names.join(", ")),
+                                    },
+                                ),
                             );
                             ok = false;
                             continue;
@@ -824,10 +926,13 @@ impl Checker<'_> {
             };
             if let Some((prev, _)) = given.insert(input, (a.value.span, &a.value)) {
                 self.diags.push(
-                    Diag::error("pdec::check::report_unknown_argument", format!("`{}` is given twice", self.input_name(input)))
-                        .primary(a.value.span, "again here")
-                        .secondary(prev, "first here")
-                        .help("give each input once"),
+                    Diag::error(
+                        "pdec::check::report_unknown_argument",
+                        format!("`{}` is given twice", self.input_name(input)),
+                    )
+                    .primary(a.value.span, "again here")
+                    .secondary(prev, "first here")
+                    .help("give each input once"),
                 );
                 ok = false;
             }
@@ -836,21 +941,42 @@ impl Checker<'_> {
             return None;
         }
         let mut missing: Vec<String> = Vec::new();
-        for i in self.unknown_args.iter().copied().chain((0..self.params.len()).map(Input::Param)) {
+        for i in self
+            .unknown_args
+            .iter()
+            .copied()
+            .chain((0..self.params.len()).map(Input::Param))
+        {
             if !given.contains_key(&i) {
                 missing.push(self.input_name(i).to_string());
             }
         }
         if !missing.is_empty() {
-            let params_missing = missing.iter().any(|m| self.params.iter().any(|p| &p.name == m));
+            let params_missing = missing
+                .iter()
+                .any(|m| self.params.iter().any(|p| &p.name == m));
             let example: Vec<String> = missing.iter().map(|m| format!("{m} = ...")).collect();
             self.diags.push(
                 Diag::error(
-                    if params_missing { "pdec::check::report_missing_param" } else { "pdec::check::report_missing_input" },
-                    format!("the report point gives no value for {}", missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
+                    if params_missing {
+                        "pdec::check::report_missing_param"
+                    } else {
+                        "pdec::check::report_missing_input"
+                    },
+                    format!(
+                        "the report point gives no value for {}",
+                        missing
+                            .iter()
+                            .map(|m| format!("`{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 )
                 .primary(e.span, "incomplete point")
-                .help(format!("one trained network covers every value; pick one: `{}`", example.join(", "))),
+                .help(format!(
+                    "one trained network covers every value; pick one: `{}`",
+                    example.join(", ")
+                )),
             );
             return None;
         }
@@ -862,7 +988,14 @@ impl Checker<'_> {
                 Input::Time => time = Some(self.const_scalar(value, &env, "a report value")?),
                 Input::Param(k) => params[k] = self.const_scalar(value, &env, "a report value")?,
                 Input::Space(k) => {
-                    let n = self.lower(value, &env, Ctx { what: "a report value", ..Ctx::CONST })?;
+                    let n = self.lower(
+                        value,
+                        &env,
+                        Ctx {
+                            what: "a report value",
+                            ..Ctx::CONST
+                        },
+                    )?;
                     let dense = ir::eval::leaf(&self.g, n)?;
                     let dim = self.space[k].domain.dim();
                     let vals = match (dim, dense.data.len(), &dense.layout.dims[..]) {
@@ -873,7 +1006,16 @@ impl Checker<'_> {
                             self.diags.push(
                                 Diag::error(
                                     "pdec::check::shape_mismatch",
-                                    format!("`{}` needs {}", self.space[k].name, match dim { None => "a number".to_string(), Some(d) => format!("one number (for every component) or {d} numbers") }),
+                                    format!(
+                                        "`{}` needs {}",
+                                        self.space[k].name,
+                                        match dim {
+                                            None => "a number".to_string(),
+                                            Some(d) => format!(
+                                                "one number (for every component) or {d} numbers"
+                                            ),
+                                        }
+                                    ),
                                 )
                                 .primary(span, "wrong shape")
                                 .help("e.g. `x = 1` or `x = [1, 2]`"),
@@ -896,9 +1038,14 @@ impl Checker<'_> {
 
     fn report_not_unknown(&mut self, span: Span, u: &str) {
         self.diags.push(
-            Diag::error("pdec::check::report_not_unknown", "`report` takes a value of the unknown at a point")
-                .primary(span, "not a point value of the unknown")
-                .help(format!("write `report {u}(0, x = 1)` with a value for each argument and parameter")),
+            Diag::error(
+                "pdec::check::report_not_unknown",
+                "`report` takes a value of the unknown at a point",
+            )
+            .primary(span, "not a point value of the unknown")
+            .help(format!(
+                "write `report {u}(0, x = 1)` with a value for each argument and parameter"
+            )),
         );
     }
 }
@@ -917,7 +1064,10 @@ fn reference_problem(path: &str) -> Option<&'static str> {
     if p.is_absolute() || path.starts_with('/') || path.starts_with('\\') || path.contains(':') {
         return Some("absolute paths are not allowed");
     }
-    if p.components().any(|c| matches!(c, std::path::Component::ParentDir)) || path.split(['/', '\\']).any(|s| s == "..") {
+    if p.components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+        || path.split(['/', '\\']).any(|s| s == "..")
+    {
         return Some("`..` leaves the problem's folder");
     }
     None

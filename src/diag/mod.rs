@@ -134,10 +134,7 @@ impl Diags {
         let mut v: Vec<&Diag> = self.list.iter().collect();
         v.sort_by_key(|d| {
             let s = d.primary_span();
-            (
-                s.map(|s| (s.file, s.start)).unwrap_or_default(),
-                d.severity,
-            )
+            (s.map(|s| (s.file, s.start)).unwrap_or_default(), d.severity)
         });
         v
     }

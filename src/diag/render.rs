@@ -7,11 +7,17 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, S
 use serde::Serialize;
 use std::fmt;
 
+/// Labels beyond this column are reported by position, without a source snippet.
+const MAX_SNIPPET_COLUMN: usize = 2000;
+
 /// How diagnostics are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// miette's graphical report; `color` adds ANSI colours.
-    Human { color: bool, width: usize },
+    Human {
+        color: bool,
+        width: usize,
+    },
     Json,
 }
 
@@ -137,6 +143,13 @@ pub fn render_one(diag: &Diag, sources: &SourceMap, format: Format) -> String {
                 }
                 None => NamedSource::new("", String::new()),
             };
+            // miette draws labels with format widths, which Rust caps at 65535 columns: on
+            // absurdly long lines show the position instead of the snippet.
+            let far_right = diag.labels.iter().any(|l| {
+                let f = sources.get(l.span.file);
+                f.line_col(l.span.end as usize).1 > MAX_SNIPPET_COLUMN
+            });
+            let file = if far_right { None } else { file };
             let report = Report { diag, source, file };
             let theme = if color {
                 GraphicalTheme::unicode()
@@ -147,8 +160,16 @@ pub fn render_one(diag: &Diag, sources: &SourceMap, format: Format) -> String {
                 .with_width(width)
                 .with_links(false);
             let mut out = String::new();
-            if handler.render_report(&mut out, &report).is_err() {
+            let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                handler.render_report(&mut out, &report)
+            }));
+            if !matches!(rendered, Ok(Ok(()))) {
                 out = format!("{}: {}\n", diag.code, diag.message);
+            }
+            if far_right && let Some(l) = diag.labels.iter().find(|l| l.primary) {
+                let f = sources.get(l.span.file);
+                let (line, col) = f.line_col(l.span.start as usize);
+                out.push_str(&format!("  at {}:{line}:{col}: {}\n", f.name, l.message));
             }
             out
         }
@@ -172,10 +193,7 @@ pub fn render_all(diags: &Diags, sources: &SourceMap, format: Format, what: &str
             .map(|(_, f)| f.name.clone())
             .unwrap_or_default();
         if e > 0 {
-            out.push_str(&format!(
-                "{} in {name}; {what}\n",
-                plural(e, "error"),
-            ));
+            out.push_str(&format!("{} in {name}; {what}\n", plural(e, "error"),));
         } else if w > 0 {
             out.push_str(&format!("{} in {name}\n", plural(w, "warning")));
         }

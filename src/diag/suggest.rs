@@ -1,7 +1,10 @@
 //! Did-you-mean suggestions and habits carried over from other notations.
 
 /// The closest candidate to `name`, if it is close enough to be a plausible typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         if c == name {
@@ -64,9 +67,9 @@ mod tests {
 
     #[test]
     fn derivative_habits() {
-        let h = notation_habit("u_xx", Some("u"), &[]).unwrap();
+        let h = notation_habit("u_xx", Some("u"), &[]).expect("hint");
         assert!(h.contains("d(u, x, x)"), "{h}");
-        let h = notation_habit("x1", None, &["x".into()]).unwrap();
+        let h = notation_habit("x1", None, &["x".into()]).expect("hint");
         assert!(h.contains("x[1]"), "{h}");
     }
 }

@@ -40,8 +40,8 @@ impl Graph {
         if self.nodes.len() >= MAX_NODES {
             return Err(TypeError::TooLarge);
         }
-        let foldable = !children(&op).is_empty()
-            && children(&op).iter().all(|c| self.is_constant(*c));
+        let foldable =
+            !children(&op).is_empty() && children(&op).iter().all(|c| self.is_constant(*c));
         if foldable {
             if self.numel(&ty) > MAX_TENSOR {
                 return Err(TypeError::TooLarge);
@@ -284,7 +284,12 @@ impl Graph {
         self.finish(Op::Index(base, sels.to_vec()), ty, span)
     }
 
-    fn index_if_shaped(&mut self, n: NodeId, sels: &[Sel], span: Span) -> Result<NodeId, TypeError> {
+    fn index_if_shaped(
+        &mut self,
+        n: NodeId,
+        sels: &[Sel],
+        span: Span,
+    ) -> Result<NodeId, TypeError> {
         if self.ty(n).shape == Shape::Scalar {
             Ok(n)
         } else {
@@ -313,7 +318,12 @@ impl Graph {
         let mut result = body;
         if !present.is_empty() {
             let ty = Ty {
-                axes: tb.axes.iter().filter(|a| !present.contains(a)).copied().collect(),
+                axes: tb
+                    .axes
+                    .iter()
+                    .filter(|a| !present.contains(a))
+                    .copied()
+                    .collect(),
                 shape: Shape::Scalar,
                 boolean: false,
             };
@@ -394,7 +404,15 @@ impl Graph {
         };
         // Mixed partials commute: keep coordinates in a canonical order.
         let mut coords = coords;
-        if coords.iter().all(|c| !matches!(c, Coord::Space { comp: Comp::Whole, .. })) {
+        if coords.iter().all(|c| {
+            !matches!(
+                c,
+                Coord::Space {
+                    comp: Comp::Whole,
+                    ..
+                }
+            )
+        }) {
             coords.sort();
         }
         self.add(

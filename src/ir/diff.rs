@@ -20,7 +20,13 @@ impl From<TypeError> for DiffError {
 }
 
 /// `d(node) / d(x_var[comp])` where `comp` is a scalar component (fixed or axis).
-pub fn diff(g: &mut Graph, id: NodeId, var: usize, comp: Comp, span: Span) -> Result<NodeId, DiffError> {
+pub fn diff(
+    g: &mut Graph,
+    id: NodeId,
+    var: usize,
+    comp: Comp,
+    span: Span,
+) -> Result<NodeId, DiffError> {
     let zero = g.constant(0.0, span);
     let one = g.constant(1.0, span);
     let op = g.op(id).clone();
@@ -41,7 +47,7 @@ pub fn diff(g: &mut Graph, id: NodeId, var: usize, comp: Comp, span: Span) -> Re
                 && sels.len() == 1
             {
                 // d x[s] / d x[comp] = [s == comp]
-                return Ok(kronecker(g, sels[0], comp, span)?);
+                return kronecker(g, sels[0], comp, span);
             }
             let db = diff(g, base, var, comp, span)?;
             if g.as_const(db) == Some(0.0) {
@@ -143,7 +149,11 @@ pub fn diff(g: &mut Graph, id: NodeId, var: usize, comp: Comp, span: Span) -> Re
                 }
                 BinOp::Min | BinOp::Max => {
                     let c = g.binary(
-                        if b == BinOp::Max { BinOp::Ge } else { BinOp::Le },
+                        if b == BinOp::Max {
+                            BinOp::Ge
+                        } else {
+                            BinOp::Le
+                        },
                         x,
                         y,
                         span,
@@ -199,7 +209,15 @@ fn kronecker(g: &mut Graph, s: Sel, comp: Comp, span: Span) -> Result<NodeId, Di
             Sel::Fixed(k) => g.constant(k as f64, span),
             Sel::Axis(a, off) => {
                 let lo = g.axis(a).lo;
-                let av = g.add(Op::AxisValue(a), Ty { axes: vec![a], shape: Shape::Scalar, boolean: false }, span);
+                let av = g.add(
+                    Op::AxisValue(a),
+                    Ty {
+                        axes: vec![a],
+                        shape: Shape::Scalar,
+                        boolean: false,
+                    },
+                    span,
+                );
                 let shift = g.constant(off as f64 - lo as f64, span);
                 g.binary(BinOp::Add, av, shift, span)?
             }

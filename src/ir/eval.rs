@@ -198,15 +198,16 @@ pub fn erf(x: f64) -> f64 {
     }
     let t = 1.0 / (1.0 + 0.5 * x.abs());
     // Numerical Recipes erfc approximation (fractional error < 1.2e-7).
-    let tau = t * (-x * x - 1.26551223
-        + t * (1.00002368
-            + t * (0.37409196
-                + t * (0.09678418
-                    + t * (-0.18628806
-                        + t * (0.27886807
-                            + t * (-1.13520398
-                                + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
-        .exp();
+    let tau = t
+        * (-x * x - 1.26551223
+            + t * (1.00002368
+                + t * (0.37409196
+                    + t * (0.09678418
+                        + t * (-0.18628806
+                            + t * (0.27886807
+                                + t * (-1.13520398
+                                    + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
+            .exp();
     if x >= 0.0 { 1.0 - tau } else { tau - 1.0 }
 }
 
@@ -225,7 +226,11 @@ pub fn fold(g: &Graph, op: &Op, ty: &Ty) -> Option<Dense<'static>> {
         }
         Op::Select(c, x, y) => {
             let (c, x, y) = (get(*c)?, get(*x)?, get(*y)?);
-            map_n(&out, &[&c, &x, &y], |v| if v[0] != 0.0 { v[1] } else { v[2] })
+            map_n(
+                &out,
+                &[&c, &x, &y],
+                |v| if v[0] != 0.0 { v[1] } else { v[2] },
+            )
         }
         Op::Index(base, sels) => {
             let b = get(*base)?;
@@ -327,7 +332,12 @@ mod tests {
 
     #[test]
     fn erf_matches_known_values() {
-        for (x, v) in [(0.0, 0.0), (0.3, 0.328626759), (1.0, 0.842700793), (-2.0, -0.995322265)] {
+        for (x, v) in [
+            (0.0, 0.0),
+            (0.3, 0.328626759),
+            (1.0, 0.842700793),
+            (-2.0, -0.995322265),
+        ] {
             assert!((erf(x) - v).abs() < 2e-7, "erf({x}) = {}", erf(x));
         }
     }

@@ -311,7 +311,10 @@ impl Graph {
             stack.extend(children(&self.nodes[n.0 as usize].op));
         }
         let old_nodes = std::mem::take(&mut self.nodes);
-        let mut old_tensors: Vec<Option<Tensor>> = std::mem::take(&mut self.tensors).into_iter().map(Some).collect();
+        let mut old_tensors: Vec<Option<Tensor>> = std::mem::take(&mut self.tensors)
+            .into_iter()
+            .map(Some)
+            .collect();
         self.interned.clear();
         let mut map = vec![NodeId(u32::MAX); old_nodes.len()];
         let m = |map: &[NodeId], n: &NodeId| map[n.0 as usize];
@@ -370,10 +373,7 @@ impl Graph {
 
     /// True when the node's value is known at compile time.
     pub fn is_constant(&self, id: NodeId) -> bool {
-        matches!(
-            self.op(id),
-            Op::Const(_) | Op::Tensor(_) | Op::AxisValue(_)
-        )
+        matches!(self.op(id), Op::Const(_) | Op::Tensor(_) | Op::AxisValue(_))
     }
 
     /// Does the node depend on the unknown (its value or a derivative)?

@@ -51,7 +51,11 @@ impl Printer<'_> {
 
     fn wrap(&self, id: NodeId, min: u8) -> String {
         let s = self.expr(id);
-        if self.prec(id) < min { format!("({s})") } else { s }
+        if self.prec(id) < min {
+            format!("({s})")
+        } else {
+            s
+        }
     }
 
     pub fn expr(&self, id: NodeId) -> String {
@@ -61,7 +65,11 @@ impl Printer<'_> {
             Op::Const(r) => display_number(r.0),
             Op::Tensor(_) => {
                 let ty = g.ty(id);
-                let mut dims: Vec<String> = ty.axes.iter().map(|a| g.axis(*a).len().to_string()).collect();
+                let mut dims: Vec<String> = ty
+                    .axes
+                    .iter()
+                    .map(|a| g.axis(*a).len().to_string())
+                    .collect();
                 dims.extend(ty.shape.dims().iter().map(|d| d.to_string()));
                 let constant = format!("<{} constant>", dims.join("x"));
                 if ty.axes.is_empty() {
@@ -77,7 +85,15 @@ impl Printer<'_> {
             Op::Deriv(coords) => {
                 let wholes = coords
                     .iter()
-                    .filter(|c| matches!(c, Coord::Space { comp: Comp::Whole, .. }))
+                    .filter(|c| {
+                        matches!(
+                            c,
+                            Coord::Space {
+                                comp: Comp::Whole,
+                                ..
+                            }
+                        )
+                    })
                     .count();
                 if wholes == coords.len() && wholes == 1 {
                     return format!("grad({u})");

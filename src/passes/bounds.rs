@@ -39,7 +39,12 @@ impl Interval {
     }
 
     fn mul(self, o: Interval) -> Interval {
-        let c = [self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi];
+        let c = [
+            self.lo * o.lo,
+            self.lo * o.hi,
+            self.hi * o.lo,
+            self.hi * o.hi,
+        ];
         let c = c.map(|v| if v.is_nan() { 0.0 } else { v });
         Interval {
             lo: c.iter().copied().fold(f64::INFINITY, f64::min),
@@ -173,7 +178,11 @@ impl<'a> Bounds<'a> {
                             let p = |v: f64| v.powf(e);
                             if e as i64 % 2 == 0 {
                                 let m = x.lo.abs().max(x.hi.abs());
-                                let lo = if x.lo <= 0.0 && x.hi >= 0.0 { 0.0 } else { p(x.lo.abs().min(x.hi.abs())) };
+                                let lo = if x.lo <= 0.0 && x.hi >= 0.0 {
+                                    0.0
+                                } else {
+                                    p(x.lo.abs().min(x.hi.abs()))
+                                };
                                 Interval::new(lo, p(m))
                             } else {
                                 x.monotone(p)

@@ -5,7 +5,10 @@
 /// (row-major, n x n). Pivots within `tol` of zero (semi-definite directions) give a zero
 /// column. Returns `Err(k)` when the matrix is not positive semi-definite at row `k`.
 pub fn cholesky(a: &[f64], n: usize) -> Result<Vec<f64>, usize> {
-    let scale = (0..n).map(|i| a[i * n + i].abs()).fold(0.0, f64::max).max(1e-300);
+    let scale = (0..n)
+        .map(|i| a[i * n + i].abs())
+        .fold(0.0, f64::max)
+        .max(1e-300);
     let tol = 1e-10 * scale * n as f64;
     let mut l = vec![0.0; n * n];
     for j in 0..n {
@@ -71,8 +74,10 @@ mod tests {
     #[test]
     fn factors_a_correlation_matrix() {
         let n = 5;
-        let a: Vec<f64> = (0..n * n).map(|k| if k / n == k % n { 1.0 } else { 0.75 }).collect();
-        let l = cholesky(&a, n).unwrap();
+        let a: Vec<f64> = (0..n * n)
+            .map(|k| if k / n == k % n { 1.0 } else { 0.75 })
+            .collect();
+        let l = cholesky(&a, n).expect("positive definite");
         for (x, y) in reconstruct(&l, n).iter().zip(&a) {
             assert!((x - y).abs() < 1e-12);
         }
@@ -82,7 +87,7 @@ mod tests {
     fn semi_definite_is_accepted_and_indefinite_rejected() {
         // All-ones: rank one, semi-definite.
         let ones = vec![1.0; 9];
-        let l = cholesky(&ones, 3).unwrap();
+        let l = cholesky(&ones, 3).expect("semi-definite");
         for (x, y) in reconstruct(&l, 3).iter().zip(&ones) {
             assert!((x - y).abs() < 1e-12);
         }

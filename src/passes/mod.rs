@@ -65,7 +65,11 @@ pub fn run(problem: &mut Problem, settings: &Settings, diags: &mut Diags) -> Ana
             TermClass::FirstOrder => {
                 // The time-derivative term's sign, for the direction check.
                 let g = &a.problem.graph;
-                let u: Vec<_> = raw.factors.iter().filter(|f| g.depends_on_unknown(**f)).collect();
+                let u: Vec<_> = raw
+                    .factors
+                    .iter()
+                    .filter(|f| g.depends_on_unknown(**f))
+                    .collect();
                 if let [d] = u.as_slice()
                     && let Op::Deriv(c) = g.op(**d)
                     && c.as_slice() == [Coord::Time]
@@ -93,7 +97,10 @@ pub fn run(problem: &mut Problem, settings: &Settings, diags: &mut Diags) -> Ana
     let problem = a.problem;
     choose_paths(&mut second, settings, diags, problem);
     let diffusion_sign = {
-        let signs: Vec<f64> = second.iter().filter_map(|t| t.factor.as_ref().ok().map(|f| f.sign)).collect();
+        let signs: Vec<f64> = second
+            .iter()
+            .filter_map(|t| t.factor.as_ref().ok().map(|f| f.sign))
+            .collect();
         if !signs.is_empty() && signs.iter().all(|s| *s == signs[0]) {
             Some(signs[0])
         } else {
@@ -115,8 +122,17 @@ pub fn run(problem: &mut Problem, settings: &Settings, diags: &mut Diags) -> Ana
 }
 
 /// Applies `second_order = exact | monte_carlo | auto` to each term and says why.
-fn choose_paths(terms: &mut [SecondOrderTerm], settings: &Settings, diags: &mut Diags, problem: &Problem) {
-    let total: usize = terms.iter().filter(|t| t.factor.is_ok()).map(|t| t.directions).sum();
+fn choose_paths(
+    terms: &mut [SecondOrderTerm],
+    settings: &Settings,
+    diags: &mut Diags,
+    problem: &Problem,
+) {
+    let total: usize = terms
+        .iter()
+        .filter(|t| t.factor.is_ok())
+        .map(|t| t.directions)
+        .sum();
     for t in terms.iter_mut() {
         match (&settings.second_order, &t.factor) {
             (SecondOrder::Exact, _) => {
@@ -168,7 +184,9 @@ fn choose_paths(terms: &mut [SecondOrderTerm], settings: &Settings, diags: &mut 
 
 fn check_direction(problem: &Problem, direction: TimeDirection, diags: &mut Diags) {
     for c in &problem.conditions {
-        let Where::TimeSlice { terminal, .. } = c.region else { continue };
+        let Where::TimeSlice { terminal, .. } = c.region else {
+            continue;
+        };
         match (direction, terminal) {
             (TimeDirection::Backward, false) => diags.push(
                 Diag::error(

@@ -221,11 +221,17 @@ fn flatten(g: &Graph, r: Raw) -> Raw {
                 coef = -coef;
                 stack.push(*a);
             }
-            Op::Const(c) if g.ty(f).axes.is_empty() && g.ty(f).shape == Shape::Scalar => coef *= c.0,
+            Op::Const(c) if g.ty(f).axes.is_empty() && g.ty(f).shape == Shape::Scalar => {
+                coef *= c.0
+            }
             _ => out.push(f),
         }
     }
-    Raw { coef, factors: out, ..r }
+    Raw {
+        coef,
+        factors: out,
+        ..r
+    }
 }
 
 fn product(g: &mut Graph, factors: &[NodeId], span: crate::source::Span) -> Option<NodeId> {
@@ -249,7 +255,10 @@ fn same_modulo_axis(g: &Graph, a: NodeId, b: NodeId, from: AxisId, to: AxisId) -
         return false;
     }
     let kids = |x: &[NodeId], y: &[NodeId]| {
-        x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_modulo_axis(g, *p, *q, from, to))
+        x.len() == y.len()
+            && x.iter()
+                .zip(y)
+                .all(|(p, q)| same_modulo_axis(g, *p, *q, from, to))
     };
     match (&na.op, &nb.op) {
         (Op::AxisValue(x), Op::AxisValue(y)) => rename(*x) == *y,
@@ -271,10 +280,16 @@ fn same_modulo_axis(g: &Graph, a: NodeId, b: NodeId, from: AxisId, to: AxisId) -
                 && same_modulo_axis(g, *x, *y, from, to)
         }
         (Op::Unary(o1, x), Op::Unary(o2, y)) => o1 == o2 && same_modulo_axis(g, *x, *y, from, to),
-        (Op::Binary(o1, x1, y1), Op::Binary(o2, x2, y2)) => o1 == o2 && kids(&[*x1, *y1], &[*x2, *y2]),
-        (Op::Select(c1, x1, y1), Op::Select(c2, x2, y2)) => kids(&[*c1, *x1, *y1], &[*c2, *x2, *y2]),
+        (Op::Binary(o1, x1, y1), Op::Binary(o2, x2, y2)) => {
+            o1 == o2 && kids(&[*x1, *y1], &[*x2, *y2])
+        }
+        (Op::Select(c1, x1, y1), Op::Select(c2, x2, y2)) => {
+            kids(&[*c1, *x1, *y1], &[*c2, *x2, *y2])
+        }
         (Op::Stack(x), Op::Stack(y)) => kids(x, y),
-        (Op::ReduceVec(o1, x), Op::ReduceVec(o2, y)) => o1 == o2 && same_modulo_axis(g, *x, *y, from, to),
+        (Op::ReduceVec(o1, x), Op::ReduceVec(o2, y)) => {
+            o1 == o2 && same_modulo_axis(g, *x, *y, from, to)
+        }
         (x, y) => x == y && na.ty.axes.is_empty(),
     }
 }
@@ -301,7 +316,11 @@ impl Analyzer<'_> {
             Some(s) if s > 0.0 => Ok((node, 1.0)),
             Some(_) => {
                 let span = self.problem.graph.node(node).span;
-                let n = self.problem.graph.unary(UnOp::Neg, node, span).map_err(|e| format!("{e:?}"))?;
+                let n = self
+                    .problem
+                    .graph
+                    .unary(UnOp::Neg, node, span)
+                    .map_err(|e| format!("{e:?}"))?;
                 Ok((n, -1.0))
             }
             None => Err(format!(
@@ -312,18 +331,26 @@ impl Analyzer<'_> {
     }
 
     fn print(&self, n: NodeId) -> String {
-        print::Printer { problem: self.problem }.expr(n)
+        print::Printer {
+            problem: self.problem,
+        }
+        .expr(n)
     }
 
     /// Splits the residual and classifies every term.
     pub fn terms(&mut self) -> Vec<(Term, Raw)> {
         let residual = self.problem.pde.residual;
         let raws = split(&mut self.problem.graph, residual);
-        let raws: Vec<Raw> = raws.into_iter().map(|r| flatten(&self.problem.graph, r)).collect();
+        let raws: Vec<Raw> = raws
+            .into_iter()
+            .map(|r| flatten(&self.problem.graph, r))
+            .collect();
         let mut out = Vec::new();
         for r in raws {
             let span = r.span;
-            let Some(mut node) = product(&mut self.problem.graph, &r.factors, span) else { continue };
+            let Some(mut node) = product(&mut self.problem.graph, &r.factors, span) else {
+                continue;
+            };
             if r.coef == -1.0 {
                 match self.problem.graph.unary(UnOp::Neg, node, span) {
                     Ok(n) => node = n,
@@ -343,9 +370,23 @@ impl Analyzer<'_> {
                 }
             }
             let g = &self.problem.graph;
-            let u_factors: Vec<NodeId> = r.factors.iter().copied().filter(|f| g.depends_on_unknown(*f)).collect();
-            let order = r.factors.iter().map(|f| g.derivative_order(*f)).sum::<usize>();
-            let max_order = r.factors.iter().map(|f| g.derivative_order(*f)).max().unwrap_or(0);
+            let u_factors: Vec<NodeId> = r
+                .factors
+                .iter()
+                .copied()
+                .filter(|f| g.depends_on_unknown(*f))
+                .collect();
+            let order = r
+                .factors
+                .iter()
+                .map(|f| g.derivative_order(*f))
+                .sum::<usize>();
+            let max_order = r
+                .factors
+                .iter()
+                .map(|f| g.derivative_order(*f))
+                .max()
+                .unwrap_or(0);
             let class = if u_factors.is_empty() {
                 TermClass::Source
             } else if max_order < 2 {
@@ -354,7 +395,11 @@ impl Analyzer<'_> {
                 let linear = u_factors.len() == 1
                     && matches!(g.op(u_factors[0]), Op::Deriv(c) if c.len() == 2
                         && c.iter().all(|c| matches!(c, Coord::Space { comp, .. } if *comp != Comp::Whole)));
-                if linear { TermClass::SecondOrder } else { TermClass::OtherSecondOrder }
+                if linear {
+                    TermClass::SecondOrder
+                } else {
+                    TermClass::OtherSecondOrder
+                }
             };
             let _ = order;
             let text = self.print(node);
@@ -374,12 +419,17 @@ impl Analyzer<'_> {
     /// Tries to factor a term linear in second space derivatives.
     pub fn factor(&mut self, raw: &Raw) -> Result<Factor, String> {
         let g = &self.problem.graph;
-        let (deriv, others): (Vec<NodeId>, Vec<NodeId>) =
-            raw.factors.iter().copied().partition(|f| g.depends_on_unknown(*f));
+        let (deriv, others): (Vec<NodeId>, Vec<NodeId>) = raw
+            .factors
+            .iter()
+            .copied()
+            .partition(|f| g.depends_on_unknown(*f));
         let Op::Deriv(coords) = g.op(deriv[0]).clone() else {
             return Err("not a plain second derivative".into());
         };
-        let (Coord::Space { var: v1, comp: c1 }, Coord::Space { var: v2, comp: c2 }) = (coords[0], coords[1]) else {
+        let (Coord::Space { var: v1, comp: c1 }, Coord::Space { var: v2, comp: c2 }) =
+            (coords[0], coords[1])
+        else {
             return Err("not a second derivative in space".into());
         };
         if v1 != v2 {
@@ -395,26 +445,47 @@ impl Analyzer<'_> {
                 _ => None,
             })
             .collect();
-        let (axis_factors, plain): (Vec<NodeId>, Vec<NodeId>) = others
-            .iter()
-            .copied()
-            .partition(|f| self.problem.graph.ty(*f).axes.iter().any(|a| deriv_axes.contains(a)));
+        let (axis_factors, plain): (Vec<NodeId>, Vec<NodeId>) =
+            others.iter().copied().partition(|f| {
+                self.problem
+                    .graph
+                    .ty(*f)
+                    .axes
+                    .iter()
+                    .any(|a| deriv_axes.contains(a))
+            });
         for f in &axis_factors {
-            if self.problem.graph.ty(*f).axes.iter().any(|a| !deriv_axes.contains(a)) {
+            if self
+                .problem
+                .graph
+                .ty(*f)
+                .axes
+                .iter()
+                .any(|a| !deriv_axes.contains(a))
+            {
                 return Err(format!(
                     "the coefficient `{}` couples the derivative's indices with other indices",
                     self.print(*f)
                 ));
             }
         }
-        let other_axes: Vec<AxisId> = raw.axes.iter().copied().filter(|a| !deriv_axes.contains(a)).collect();
+        let other_axes: Vec<AxisId> = raw
+            .axes
+            .iter()
+            .copied()
+            .filter(|a| !deriv_axes.contains(a))
+            .collect();
         let g = &mut self.problem.graph;
         let mut scale = product(g, &plain, span).ok_or("coefficient too large")?;
         if !other_axes.is_empty() {
-            scale = g.reduce(RedOp::Sum, &other_axes, scale, span).map_err(|e| format!("{e:?}"))?;
+            scale = g
+                .reduce(RedOp::Sum, &other_axes, scale, span)
+                .map_err(|e| format!("{e:?}"))?;
         }
         let c = g.constant(raw.coef, span);
-        scale = g.binary(BinOp::Mul, c, scale, span).map_err(|e| format!("{e:?}"))?;
+        scale = g
+            .binary(BinOp::Mul, c, scale, span)
+            .map_err(|e| format!("{e:?}"))?;
         let (scale, mut sign) = self.positive_part(scale, "the coefficient")?;
         let scale = (self.problem.graph.as_const(scale) != Some(1.0)).then_some(scale);
         let dim = self.problem.space[var].domain.dim();
@@ -440,7 +511,11 @@ impl Analyzer<'_> {
                     let d = product(g, &axis_factors, span).ok_or("coefficient too large")?;
                     let (d, s) = self.positive_part(d, "the diagonal coefficient")?;
                     sign *= s;
-                    diag = Some(DiagFactor { node: d, axis: a, sqrt: true });
+                    diag = Some(DiagFactor {
+                        node: d,
+                        axis: a,
+                        sqrt: true,
+                    });
                 }
                 lower = Lower::Identity { offset: oa, len };
             }
@@ -464,11 +539,25 @@ impl Analyzer<'_> {
                                 self.print(*f)
                             ));
                         };
-                        let full = eval::broadcast(dense, &eval::Layout { axes: { let mut v = vec![(a, n), (b, n)]; v.sort(); v }, dims: vec![] });
+                        let full = eval::broadcast(
+                            dense,
+                            &eval::Layout {
+                                axes: {
+                                    let mut v = vec![(a, n), (b, n)];
+                                    v.sort();
+                                    v
+                                },
+                                dims: vec![],
+                            },
+                        );
                         let a_first = a < b;
                         for i in 0..n {
                             for j in 0..n {
-                                let v = if a_first { full.data[i * n + j] } else { full.data[j * n + i] };
+                                let v = if a_first {
+                                    full.data[i * n + j]
+                                } else {
+                                    full.data[j * n + i]
+                                };
                                 m[i * n + j] *= v;
                             }
                         }
@@ -517,7 +606,9 @@ impl Analyzer<'_> {
                     }
                 };
                 sign *= msign;
-                let rank = (0..n).filter(|j| (0..n).any(|i| l[i * n + j] != 0.0)).count();
+                let rank = (0..n)
+                    .filter(|j| (0..n).any(|i| l[i * n + j] != 0.0))
+                    .count();
                 let g = &mut self.problem.graph;
                 g.tensors.push(Tensor { data: l });
                 lower = Lower::Cholesky {
@@ -527,7 +618,11 @@ impl Analyzer<'_> {
                     rank,
                 };
                 if pa != one {
-                    diag = Some(DiagFactor { node: pa, axis: a, sqrt: false });
+                    diag = Some(DiagFactor {
+                        node: pa,
+                        axis: a,
+                        sqrt: false,
+                    });
                 }
             }
             _ => {
@@ -543,4 +638,3 @@ impl Analyzer<'_> {
         })
     }
 }
-

@@ -144,15 +144,19 @@ pub struct Equation {
 pub enum Boundary {
     /// `boundary none`: the user states that no face carries data.
     None(Span),
-    Locus {
-        /// `x = 0`, `x[i] = 1`, `on(x)`, `norm(x) = 1`.
-        lhs: Expr,
-        rhs: Option<Expr>,
-        span: Span,
-        /// `for i in 1..d`.
-        binders: Vec<Binder>,
-        condition: Equation,
-    },
+    Locus(Box<Locus>),
+}
+
+/// `boundary LOCUS for BINDERS: CONDITION`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Locus {
+    /// `x = 0`, `x[i] = 1`, `on(x)`, `norm(x) = 1`.
+    pub lhs: Expr,
+    pub rhs: Option<Expr>,
+    pub span: Span,
+    /// `for i in 1..d`.
+    pub binders: Vec<Binder>,
+    pub condition: Equation,
 }
 
 /// `i in 1..d`: an index ranging over an inclusive integer range.

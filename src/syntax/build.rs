@@ -55,9 +55,15 @@ impl Builder {
         let span = self.span(&pair);
         let rule = pair.as_rule();
         let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_in);
-        let kw = inner.next().expect("invariant: every statement starts with its keyword");
+        let kw = inner
+            .next()
+            .expect("invariant: every statement starts with its keyword");
         let keyword = self.span(&kw);
-        let mut next = || inner.next().expect("invariant: grammar guarantees this child");
+        let mut next = || {
+            inner
+                .next()
+                .expect("invariant: grammar guarantees this child")
+        };
         let kind = match rule {
             Rule::problem_stmt => ItemKind::Problem(self.ident(next())),
             Rule::use_stmt => {
@@ -127,7 +133,8 @@ impl Builder {
                 } else {
                     let locus_span = self.span(&p);
                     let mut parts = p.into_inner();
-                    let lhs = self.expr(parts.next().expect("invariant: locus has an expression"))?;
+                    let lhs =
+                        self.expr(parts.next().expect("invariant: locus has an expression"))?;
                     let rhs = match parts.next() {
                         Some(r) => Some(self.expr(r)?),
                         None => None,
@@ -141,13 +148,13 @@ impl Builder {
                         p = next();
                     }
                     let condition = self.equation(p, "boundary")?;
-                    ItemKind::Boundary(Boundary::Locus {
+                    ItemKind::Boundary(Boundary::Locus(Box::new(Locus {
                         lhs,
                         rhs,
                         span: locus_span,
                         binders,
                         condition,
-                    })
+                    })))
                 }
             }
             Rule::periodic_stmt => ItemKind::Periodic(self.expr(next())?),
@@ -229,7 +236,10 @@ impl Builder {
                     let vp = parts.next().expect("invariant: setting has a value");
                     let value = if vp.as_rule() == Rule::keyword_value {
                         let span = self.span(&vp);
-                        Expr { kind: ExprKind::Name(self.ident(vp)), span }
+                        Expr {
+                            kind: ExprKind::Name(self.ident(vp)),
+                            span,
+                        }
                     } else {
                         self.expr(vp)?
                     };
@@ -525,7 +535,10 @@ impl Builder {
             }
             Rule::ident => (ExprKind::Name(self.ident(pair)), 1),
             Rule::paren => {
-                let inner = pair.into_inner().next().expect("invariant: paren has an expression");
+                let inner = pair
+                    .into_inner()
+                    .next()
+                    .expect("invariant: paren has an expression");
                 let (mut e, d) = self.expr_depth(inner, depth + 1)?;
                 // Keep the parentheses in the span so labels cover what the user wrote.
                 e.span = span;
@@ -586,7 +599,10 @@ impl Builder {
                     let mut ap = a.into_inner();
                     let first = ap.next().expect("invariant: argument is not empty");
                     let (name, value_pair) = if first.as_rule() == Rule::arg_name {
-                        let n = first.into_inner().next().expect("invariant: arg_name has ident");
+                        let n = first
+                            .into_inner()
+                            .next()
+                            .expect("invariant: arg_name has ident");
                         (
                             Some(self.ident(n)),
                             ap.next().expect("invariant: named argument has a value"),

@@ -90,13 +90,22 @@ pub fn from_pest(
     let prev_star = text[..pos.min(text.len())].trim_end().ends_with('*');
     if rest.starts_with("**") || (prev_star && rest.starts_with('*')) {
         let start = if rest.starts_with("**") { at } else { at - 1 };
-        return Diag::error("pdec::syntax::double_star", "`**` is not the power operator")
-            .primary(Span::new(file, start, start + 2), "power written as in Python")
-            .help("powers are written with `^`: `x^2`");
+        return Diag::error(
+            "pdec::syntax::double_star",
+            "`**` is not the power operator",
+        )
+        .primary(
+            Span::new(file, start, start + 2),
+            "power written as in Python",
+        )
+        .help("powers are written with `^`: `x^2`");
     }
     if rest.starts_with(":=") {
         return Diag::error("pdec::syntax::walrus", "`:=` is not used in `.pde` files")
-            .primary(Span::new(file, at, at + 2), "assignment written as in Pascal or Go")
+            .primary(
+                Span::new(file, at, at + 2),
+                "assignment written as in Pascal or Go",
+            )
             .help("definitions use `=`: `const d = 100`");
     }
     if rest.starts_with(".{") || rest.starts_with("::{") && text[..pos].trim_end().ends_with('.') {
@@ -104,7 +113,12 @@ pub fn from_pest(
             .primary(Span::new(file, at, at + 2), "path written with `.`")
             .help("write `use std::finance::{call, geomean}`");
     }
-    if rest.starts_with('.') && text[..pos].trim_end().ends_with(|c: char| c.is_alphanumeric()) && text.trim_start().starts_with("use") {
+    if rest.starts_with('.')
+        && text[..pos]
+            .trim_end()
+            .ends_with(|c: char| c.is_alphanumeric())
+        && text.trim_start().starts_with("use")
+    {
         return Diag::error("pdec::syntax::dot_import", "module paths use `::`, not `.`")
             .primary(Span::new(file, at, at + 1), "path written with `.`")
             .help("write `use std::finance::{call, geomean}`");
@@ -140,7 +154,8 @@ pub fn from_pest(
             };
             let span = Span::new(file, at, at + token.len());
             let help = if token == "=" {
-                "`=` separates the two sides of an equation; comparisons inside `if` use `==`".to_string()
+                "`=` separates the two sides of an equation; comparisons inside `if` use `==`"
+                    .to_string()
             } else if super::split::STATEMENT_KEYWORDS.contains(&token.as_str()) {
                 format!("`{token}` starts a new statement: put it at the start of a line")
             } else {

@@ -70,13 +70,14 @@ pub fn item(item: &Item) -> String {
         ItemKind::Terminal(e) => format!("terminal {}", equation(e)),
         ItemKind::Exact(e) => format!("exact {}", equation(e)),
         ItemKind::Boundary(Boundary::None(_)) => "boundary none".into(),
-        ItemKind::Boundary(Boundary::Locus {
-            lhs,
-            rhs,
-            binders: bs,
-            condition,
-            ..
-        }) => {
+        ItemKind::Boundary(Boundary::Locus(locus)) => {
+            let Locus {
+                lhs,
+                rhs,
+                binders: bs,
+                condition,
+                ..
+            } = &**locus;
             let mut s = format!("boundary {}", expr(lhs));
             if let Some(r) = rhs {
                 let _ = write!(s, " = {}", expr(r));
@@ -136,7 +137,9 @@ fn power(e: &Expr) -> u8 {
             BinaryOp::Pow => prec::POW,
             _ => prec::CMP,
         },
-        ExprKind::Unary { op: UnaryOp::Not, .. } => prec::NOT,
+        ExprKind::Unary {
+            op: UnaryOp::Not, ..
+        } => prec::NOT,
         ExprKind::Unary { .. } => prec::NEG,
         // A reduction's body extends to the right: treat it as loosely as `+` when it is an
         // operand, so it gets brackets.
@@ -196,7 +199,11 @@ pub fn expr(e: &Expr) -> String {
             expr(then),
             expr(otherwise)
         ),
-        ExprKind::Reduce { op, binders: bs, body } => {
+        ExprKind::Reduce {
+            op,
+            binders: bs,
+            body,
+        } => {
             format!("{}({}) {}", op.name(), binders(bs), wrap(body, prec::MUL))
         }
         ExprKind::ReduceVector { op, arg } => format!("{}({})", op.name(), expr(arg)),

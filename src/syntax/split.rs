@@ -30,8 +30,20 @@ pub const STATEMENT_KEYWORDS: &[&str] = &[
 
 /// Words that start statements in other languages; each gets a tailored message.
 pub const FOREIGN_KEYWORDS: &[&str] = &[
-    "import", "from", "let", "var", "def", "function", "func", "include", "equation", "domain",
-    "variable", "parameter", "bc", "ic",
+    "import",
+    "from",
+    "let",
+    "var",
+    "def",
+    "function",
+    "func",
+    "include",
+    "equation",
+    "domain",
+    "variable",
+    "parameter",
+    "bc",
+    "ic",
 ];
 
 #[derive(Clone, Debug)]
@@ -175,7 +187,11 @@ fn stray_chunk(pos: usize) -> Chunk {
 pub fn check_chunk(file: FileId, text: &str, chunk: &Chunk) -> Option<Diag> {
     let body = &text[chunk.start..chunk.end];
     let word = first_word(body);
-    let word_span = Span::new(file, chunk.start, chunk.start + word.len().max(1).min(body.len()));
+    let word_span = Span::new(
+        file,
+        chunk.start,
+        chunk.start + word.len().max(1).min(body.len()),
+    );
     if chunk.max_depth > super::MAX_NESTING {
         return Some(
             Diag::error(
@@ -231,7 +247,9 @@ pub fn check_chunk(file: FileId, text: &str, chunk: &Chunk) -> Option<Diag> {
                 "constants are declared with `const NAME = value`; network inputs with `param`, `time`, `space`"
             }
             "parameter" => "parameters are declared with `param NAME in [lo, hi]`",
-            "def" | "function" | "func" => "functions are declared with `fn name(a, b) = expression`",
+            "def" | "function" | "func" => {
+                "functions are declared with `fn name(a, b) = expression`"
+            }
             "equation" => "the equation is declared with `pde lhs = rhs`",
             "domain" => "domains are declared with `time t in [0, 1]` and `space x in [0, 1]^d`",
             "bc" => "boundary conditions are written `boundary x = 0: u = 0`",
@@ -247,7 +265,8 @@ pub fn check_chunk(file: FileId, text: &str, chunk: &Chunk) -> Option<Diag> {
         );
     }
     if !STATEMENT_KEYWORDS.contains(&word) {
-        let suggestion = crate::diag::suggest::did_you_mean(word, STATEMENT_KEYWORDS.iter().copied());
+        let suggestion =
+            crate::diag::suggest::did_you_mean(word, STATEMENT_KEYWORDS.iter().copied());
         let (label_span, found) = if word.is_empty() {
             let ch = body.chars().next().unwrap_or(' ');
             (
@@ -278,10 +297,18 @@ mod tests {
 
     #[test]
     fn cuts_at_statement_keywords_only() {
-        let src = "problem p\n// pde in a comment\npde d(u, t) =\n   lap(u)\nsolve {\n  steps = 3\n}\n";
+        let src =
+            "problem p\n// pde in a comment\npde d(u, t) =\n   lap(u)\nsolve {\n  steps = 3\n}\n";
         let chunks = statements(src);
         let texts: Vec<&str> = chunks.iter().map(|c| &src[c.start..c.end]).collect();
-        assert_eq!(texts, ["problem p", "pde d(u, t) =\n   lap(u)", "solve {\n  steps = 3\n}"]);
+        assert_eq!(
+            texts,
+            [
+                "problem p",
+                "pde d(u, t) =\n   lap(u)",
+                "solve {\n  steps = 3\n}"
+            ]
+        );
     }
 
     #[test]

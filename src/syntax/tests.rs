@@ -43,7 +43,10 @@ fn bracketed(e: &Expr) -> String {
         ExprKind::Binary { op, lhs, rhs, .. } => {
             format!("({} {} {})", bracketed(lhs), op.symbol(), bracketed(rhs))
         }
-        ExprKind::Unary { op: UnaryOp::Neg, operand } => format!("(-{})", bracketed(operand)),
+        ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } => format!("(-{})", bracketed(operand)),
         ExprKind::Reduce { body, .. } => format!("(sum {})", bracketed(body)),
         _ => print::expr(e),
     }
@@ -63,10 +66,7 @@ fn precedence_follows_mathematics() {
     assert_eq!(tree("-x ^ 2"), "(-(x ^ 2))");
     assert_eq!(tree("a - b - c"), "((a - b) - c)");
     assert_eq!(tree("a / b * c"), "((a / b) * c)");
-    assert_eq!(
-        tree("sum(i in 1..d) a * b + c"),
-        "((sum (a * b)) + c)"
-    );
+    assert_eq!(tree("sum(i in 1..d) a * b + c"), "((sum (a * b)) + c)");
     assert_eq!(tree("2 * -3"), "(2 * (-3))");
 }
 
@@ -105,7 +105,8 @@ solve {
 
 #[test]
 fn each_bad_statement_reports_once_and_parsing_goes_on() {
-    let c = codes("problem p\nconst a := 1\npde d(u, t) == lap(u)\nconst b = 2 ** 3\nimport numpy\n");
+    let c =
+        codes("problem p\nconst a := 1\npde d(u, t) == lap(u)\nconst b = 2 ** 3\nimport numpy\n");
     assert_eq!(
         c,
         [
@@ -137,7 +138,10 @@ fn deep_nesting_is_a_diagnostic_not_a_crash() {
 #[test]
 fn printing_keeps_needed_brackets() {
     assert_eq!(expr_text("(a + b) * c"), "(a + b) * c");
-    assert_eq!(expr_text("(sum(i in 1..d) x[i]) * 2"), "(sum(i in 1..d) x[i]) * 2");
+    assert_eq!(
+        expr_text("(sum(i in 1..d) x[i]) * 2"),
+        "(sum(i in 1..d) x[i]) * 2"
+    );
     assert_eq!(expr_text("(-x) ^ 2"), "(-x) ^ 2");
     assert_eq!(expr_text("a - (b - c)"), "a - (b - c)");
 }
@@ -158,7 +162,8 @@ mod roundtrip {
         ];
         leaf.prop_recursive(5, 40, 4, |inner| {
             prop_oneof![
-                (inner.clone(), "[-+*/^]", inner.clone()).prop_map(|(a, o, b)| format!("{a} {o} {b}")),
+                (inner.clone(), "[-+*/^]", inner.clone())
+                    .prop_map(|(a, o, b)| format!("{a} {o} {b}")),
                 inner.clone().prop_map(|a| format!("({a})")),
                 inner.clone().prop_map(|a| format!("-{a}")),
                 (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("f({a}, {b})")),
@@ -173,8 +178,10 @@ mod roundtrip {
 
     fn is_keyword(s: &str) -> bool {
         super::super::split::STATEMENT_KEYWORDS.contains(&s)
-            || ["none", "if", "then", "else", "sum", "prod", "in", "for", "and", "or", "not"]
-                .contains(&s)
+            || [
+                "none", "if", "then", "else", "sum", "prod", "in", "for", "and", "or", "not",
+            ]
+            .contains(&s)
     }
 
     proptest! {

@@ -1,0 +1,225 @@
+//! The `pdec` binary end to end: commands, exit codes (0 accepted, 1 errors, 2 internal),
+//! output formats, and diagnostics that have no `.pde` source of their own
+//! ("pdec::load::cannot_read", "pdec::load::too_large", "pdec::load::not_utf8",
+//! "pdec::cli::unknown_std_module").
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn pdec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pdec"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("pdec runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir.join(name)
+}
+
+const GOOD: &str = "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = d(u, x, x)\ninitial u = 0\nboundary on(x): u = 0\n";
+
+#[test]
+fn check_accepts_every_example() {
+    let out = pdec(&[
+        "check",
+        "examples/burgers.pde",
+        "examples/american_basket.pde",
+        "examples/heat_ball.pde",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.matches("ok: ").count(), 3, "{stdout}");
+}
+
+#[test]
+fn errors_exit_1_with_rendered_diagnostics_and_a_summary() {
+    let p = scratch("bad.pde");
+    std::fs::write(&p, GOOD.replace("d(u, x, x)", "d(u, x, x) + nuu")).expect("write");
+    let out = pdec(&["check", p.to_str().expect("utf8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("pdec::resolve::unknown_name"), "{err}");
+    assert!(err.contains("unknown name `nuu`"), "{err}");
+    assert!(err.contains("1 error in"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "NO_COLOR output has escape codes: {err}"
+    );
+}
+
+#[test]
+fn json_message_format_prints_one_object_per_diagnostic() {
+    let p = scratch("bad_json.pde");
+    std::fs::write(&p, GOOD.replace("d(u, x, x)", "d(u, x, x) + nuu + 1 ** 2")).expect("write");
+    let out = pdec(&[
+        "check",
+        "--message-format",
+        "json",
+        p.to_str().expect("utf8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(!lines.is_empty());
+    for l in lines {
+        let v: serde_json::Value = serde_json::from_str(l).expect("valid JSON line");
+        for key in [
+            "severity", "code", "message", "file", "span", "line", "column", "help",
+        ] {
+            assert!(v.get(key).is_some(), "missing {key} in {l}");
+        }
+        assert_eq!(v["severity"], "error");
+        assert!(v["code"].as_str().is_some_and(|c| c.starts_with("pdec::")));
+    }
+}
+
+#[test]
+fn unreadable_inputs_are_diagnostics() {
+    let out = pdec(&["check", "no/such/file.pde"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pdec::load::cannot_read"));
+
+    let big = scratch("big.pde");
+    std::fs::write(&big, vec![b' '; 5 * 1024 * 1024]).expect("write");
+    let out = pdec(&["check", big.to_str().expect("utf8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pdec::load::too_large"));
+
+    let bin = scratch("latin1.pde");
+    std::fs::write(&bin, b"problem caf\xe9\n").expect("write");
+    let out = pdec(&["check", bin.to_str().expect("utf8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pdec::load::not_utf8"));
+}
+
+#[test]
+fn hostile_nesting_is_an_error_not_a_crash() {
+    let p = scratch("deep.pde");
+    let deep = format!(
+        "{GOOD}report u(0, x = {}1{})\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    std::fs::write(&p, deep).expect("write");
+    let out = pdec(&["check", p.to_str().expect("utf8 path")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("pdec::syntax::too_deep"));
+}
+
+#[test]
+fn explain_reports_paths_and_factors() {
+    let out = pdec(&["explain", "examples/american_basket.pde"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("Monte Carlo-eligible"), "{s}");
+    assert!(
+        s.contains("Cholesky factor of a constant 100x100 matrix"),
+        "{s}"
+    );
+    assert!(s.contains("path: monte_carlo"), "{s}");
+
+    let out = pdec(&["explain", "examples/burgers.pde"]);
+    let s = text(&out.stdout);
+    assert!(s.contains("path: exact"), "{s}");
+}
+
+#[test]
+fn explain_json_is_the_serialised_plan() {
+    let out = pdec(&["explain", "--format", "json", "examples/heat_ball.pde"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
+    assert_eq!(v["problem"], "heat_ball");
+    assert_eq!(v["input_width"], 11);
+    let names: Vec<&str> = v["terms"]
+        .as_array()
+        .expect("terms")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(names, ["pde", "initial", "boundary on(x)"]);
+}
+
+#[test]
+fn set_overrides_settings_and_is_checked() {
+    let out = pdec(&[
+        "explain",
+        "examples/burgers.pde",
+        "--set",
+        "steps=123",
+        "--set",
+        "dtype=f64",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("steps = 123") && s.contains("dtype = f64"),
+        "{s}"
+    );
+
+    let out = pdec(&["check", "examples/burgers.pde", "--set", "stepz=5"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("pdec::settings::unknown_setting") && err.contains("did you mean `steps`?"),
+        "{err}"
+    );
+
+    // Monte Carlo on a term that cannot be factored is refused with the reason.
+    let p = scratch("mixed.pde");
+    std::fs::write(
+        &p,
+        "space x in [0, 1]^2\nunknown u(x)\npde d(u, x[1], x[2]) = 1\nboundary on(x): u = 0\n",
+    )
+    .expect("write");
+    let out = pdec(&[
+        "check",
+        p.to_str().expect("utf8 path"),
+        "--set",
+        "second_order=monte_carlo",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pdec::passes::not_factorable"));
+    let out = pdec(&["check", p.to_str().expect("utf8 path")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn std_lists_and_prints_modules() {
+    let out = pdec(&["std"]);
+    assert_eq!(out.status.code(), Some(0));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("std::finance") && s.contains("geomean(x)") && s.contains("std::prelude"),
+        "{s}"
+    );
+
+    let out = pdec(&["std", "finance"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("fn call(s, k) = max(s - k, 0)"));
+
+    let out = pdec(&["std", "finanse"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("pdec::cli::unknown_std_module") && err.contains("did you mean `finance`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn warnings_do_not_fail_the_check() {
+    let p = scratch("warn.pde");
+    std::fs::write(&p, format!("param nu in [0, 1]\n{GOOD}")).expect("write");
+    let out = pdec(&["check", p.to_str().expect("utf8 path")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("pdec::resolve::unused_param"));
+}

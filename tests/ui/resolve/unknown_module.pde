@@ -1,0 +1,8 @@
+// A misspelt std module gets a did-you-mean.
+use std::financial::{call} //~ pdec::resolve::unknown_module
+time t in [0, 1]
+space x in [0, 1]
+unknown u(t, x)
+pde d(u, t) = d(u, x, x)
+initial u = 0
+boundary on(x): u = 0

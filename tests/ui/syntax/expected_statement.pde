@@ -1,0 +1,8 @@
+// A file that starts with a misspelt statement keyword.
+problme heat //~ pdec::syntax::expected_statement
+time t in [0, 1]
+space x in [0, 1]
+unknown u(t, x)
+pde d(u, t) = d(u, x, x)
+initial u = 0
+boundary on(x): u = 0
