@@ -133,9 +133,10 @@ fn compile_file(path: &Path, set: &[String], format: Format, what: &str) -> Opti
     let source = match crate::loader::read_file(path) {
         Ok(s) => s,
         Err(d) => {
+            // No source to show (the message names the path), so no summary line either.
             let mut diags = Diags::default();
             diags.push(*d);
-            print_diags(&diags, &SourceMap::default(), format, what);
+            print_diags(&diags, &SourceMap::default(), format, "");
             return None;
         }
     };
@@ -199,6 +200,7 @@ fn std_command(module: Option<&str>, format: Format) -> i32 {
                 0
             }
             None => {
+                let name = name.trim_start_matches("std::");
                 let mut diags = Diags::default();
                 diags.push(
                     Diag::error(

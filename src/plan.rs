@@ -384,14 +384,17 @@ pub fn plan(
                     .collect();
                 let mut d = Diag::error(
                     "pdec::plan::unknown_term",
-                    format!("`{what}.\"{k}\"` names no loss term"),
+                    format!(
+                        "`{}` names no loss term of this problem",
+                        setting_key(what, k)
+                    ),
                 );
                 if let Some(span) = span {
-                    d = d.primary(span, "not a loss term of this problem");
+                    d = d.primary(span, "no such loss term");
                 }
                 diags.push(d.help(match did_you_mean(k, candidates.iter().copied()) {
-                    Some(s) => format!("did you mean `{what}.\"{s}\"`?"),
-                    None => format!("loss terms: {}", names.join(", ")),
+                    Some(s) => format!("did you mean `{}`?", setting_key(what, &s)),
+                    None => format!("this problem's loss terms: {}", names.join(", ")),
                 }));
             }
         }
@@ -440,6 +443,15 @@ pub fn plan(
             .flatten(),
         cost,
         settings: settings.clone(),
+    }
+}
+
+/// `weight.pde` or `weight."boundary x=0"`: quoted only when the name needs it.
+fn setting_key(what: &str, term: &str) -> String {
+    if term.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        format!("{what}.{term}")
+    } else {
+        format!("{what}.\"{term}\"")
     }
 }
 

@@ -162,6 +162,10 @@ impl Kind {
 struct Scope {
     values: HashMap<String, Res>,
     callables: HashMap<String, Res>,
+    /// Names a failed `use` meant to bring in: their uses are not reported again.
+    poisoned: HashSet<String>,
+    /// A `use` of a missing module with `*`: any unknown name may have come from it.
+    poisoned_all: bool,
 }
 
 struct Resolver<'p> {
@@ -296,6 +300,15 @@ pub fn resolve(program: &Program, diags: &mut Diags) -> Resolution {
     Resolution { names }
 }
 
+/// Records the names a failed `use` meant to import.
+fn poison(u: &Use, scope: &mut Scope) {
+    match &u.items {
+        UseItems::List(items) => scope.poisoned.extend(items.iter().map(|i| i.text.clone())),
+        UseItems::All(_) => scope.poisoned_all = true,
+        UseItems::Module => {}
+    }
+}
+
 fn import(
     program: &Program,
     exports: &[Scope],
@@ -323,6 +336,7 @@ fn import(
                 .primary(path_span, "not a module")
                 .help(help),
         );
+        poison(u, scope);
         return;
     }
     let name = &u.path[1];
@@ -345,10 +359,11 @@ fn import(
                 ),
             }),
         );
+        poison(u, scope);
         return;
     };
     let ex = &exports[m];
-    let mut bring = |text: &str, span: Span, scope: &mut Scope| {
+    let mut bring = |text: &str, span: Span, scope: &mut Scope, glob: bool| {
         let mut found = false;
         if let Some(r) = ex.callables.get(text) {
             scope.callables.insert(text.to_string(), *r);
@@ -358,34 +373,54 @@ fn import(
             scope.values.insert(text.to_string(), *r);
             found = true;
         }
-        if found {
+        // Glob imports may be shadowed by the file's own definitions; named ones may not.
+        if found && !glob {
             imported.insert(text.to_string(), span);
         }
         found
     };
     match &u.items {
-        UseItems::Module => diags.push(
-            Diag::error(
-                "pdec::resolve::module_import",
-                format!("`use std::{}` names a module, not items", name.text),
-            )
-            .primary(path_span, "a whole module")
-            .help(format!(
-                "name what you use: `use std::{}::{{...}}`, or `use std::{}::*` for everything",
-                name.text, name.text
-            )),
-        ),
+        UseItems::Module => {
+            diags.push(
+                Diag::error(
+                    "pdec::resolve::module_import",
+                    format!("`use std::{}` names a module, not items", name.text),
+                )
+                .primary(path_span, "a whole module")
+                .help(format!(
+                    "name what you use: `use std::{}::{{...}}`, or `use std::{}::*` for everything",
+                    name.text, name.text
+                )),
+            );
+            scope
+                .poisoned
+                .extend(ex.callables.keys().chain(ex.values.keys()).cloned());
+        }
         UseItems::All(span) => {
             let mut names: Vec<&String> = ex.callables.keys().chain(ex.values.keys()).collect();
             names.sort();
             names.dedup();
             for n in names {
-                bring(n, *span, scope);
+                bring(n, *span, scope, true);
             }
         }
         UseItems::List(items) => {
+            let mut seen: HashMap<&str, Span> = HashMap::new();
             for it in items {
-                if !bring(&it.text, it.span, scope) {
+                if let Some(prev) = seen.insert(&it.text, it.span) {
+                    diags.push(
+                        Diag::error(
+                            "pdec::resolve::duplicate_definition",
+                            format!("`{}` is imported twice", it.text),
+                        )
+                        .primary(it.span, "again here")
+                        .secondary(prev, "first here")
+                        .help("list each name once"),
+                    );
+                    continue;
+                }
+                if !bring(&it.text, it.span, scope, false) {
+                    scope.poisoned.insert(it.text.clone());
                     let candidates: Vec<&str> = ex
                         .callables
                         .keys()
@@ -526,6 +561,9 @@ impl Resolver<'_> {
             );
             return;
         }
+        if self.scope.poisoned_all || self.scope.poisoned.contains(&name.text) {
+            return;
+        }
         let mut candidates: Vec<&str> = self.scope.values.keys().map(String::as_str).collect();
         candidates.extend(self.locals.iter().map(|(n, _)| n.as_str()));
         let help = notation_habit(&name.text, self.unknown_name.as_deref(), &self.vector_names)
@@ -575,6 +613,9 @@ impl Resolver<'_> {
                 .primary(name.span, "called here")
                 .help("for multiplication write `*` explicitly: `a * (b + c)`"),
             );
+            return;
+        }
+        if self.scope.poisoned_all || self.scope.poisoned.contains(&name.text) {
             return;
         }
         let candidates: Vec<&str> = self.scope.callables.keys().map(String::as_str).collect();
@@ -689,7 +730,9 @@ fn detect_recursion(program: &Program, names: &[Vec<Option<Res>>], diags: &mut D
             }
             let (to, span) = out[next];
             if to == start {
-                if reported.insert(start) {
+                // One report per cycle: its other members are not reported again.
+                if on_path.iter().all(|r| !reported.contains(r)) && reported.insert(start) {
+                    reported.extend(on_path.iter().copied());
                     let ItemKind::Fn { name, .. } = &program.item(start).kind else {
                         continue;
                     };
@@ -700,10 +743,15 @@ fn detect_recursion(program: &Program, names: &[Vec<Option<Res>>], diags: &mut D
                             _ => String::new(),
                         })
                         .collect();
+                    let how = if cycle.len() > 1 {
+                        format!("calls itself through `{}`", cycle[1..].join("`, `"))
+                    } else {
+                        "calls itself".to_string()
+                    };
                     diags.push(
                         Diag::error(
                             "pdec::resolve::recursive_fn",
-                            format!("function `{}` calls itself", name.text),
+                            format!("function `{}` {how}", name.text),
                         )
                         .primary(span, format!("cycle: {} -> {}", cycle.join(" -> "), name.text))
                         .secondary(name.span, "defined here")

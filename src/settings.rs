@@ -219,19 +219,28 @@ impl Value<'_> {
 fn bad_value(span: Span, key: &str, expected: &str) -> Diag {
     Diag::error(
         "pdec::settings::bad_value",
-        format!("invalid value for `{key}`"),
+        format!("invalid value for `{key}`: expected {expected}"),
     )
-    .primary(span, format!("expected {expected}"))
-    .help(format!("`{key}` takes {expected}"))
+    .primary(span, "not accepted here")
+    .help("the settings, their values and defaults are listed in docs/LANGUAGE.md (section \"Solver settings\")")
 }
 
 fn out_of_range(span: Span, key: &str, range: &str) -> Diag {
     Diag::error(
         "pdec::settings::out_of_range",
-        format!("`{key}` is out of range"),
+        format!("`{key}` is out of range: it must be {range}"),
     )
-    .primary(span, format!("must be {range}"))
-    .help(format!("`{key}` must be {range}"))
+    .primary(span, "out of range")
+    .help("the settings, their values and defaults are listed in docs/LANGUAGE.md (section \"Solver settings\")")
+}
+
+/// `1e12` rather than `1000000000000` in messages.
+fn show(max: f64) -> String {
+    if max >= 1e6 {
+        format!("{max:e}")
+    } else {
+        format!("{max}")
+    }
 }
 
 fn positive_int(v: &Value, key: &str, max: f64, diags: &mut Diags) -> Option<u64> {
@@ -242,7 +251,11 @@ fn positive_int(v: &Value, key: &str, max: f64, diags: &mut Diags) -> Option<u64
             None
         }
         Some(x) if x < 1.0 || x > max => {
-            diags.push(out_of_range(span, key, &format!("between 1 and {max}")));
+            diags.push(out_of_range(
+                span,
+                key,
+                &format!("between 1 and {}", show(max)),
+            ));
             None
         }
         Some(x) => Some(x as u64),
@@ -511,6 +524,9 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
         }
         "seed" => match v.number() {
             Some(x) if x >= 0.0 && x.fract() == 0.0 && x < 2f64.powi(53) => st.seed = x as u64,
+            Some(x) if x.fract() == 0.0 => {
+                diags.push(out_of_range(span, key, "between 0 and 2^53"))
+            }
             _ => diags.push(bad_value(span, key, "a whole number >= 0")),
         },
         "dtype" => match v.word() {

@@ -177,6 +177,7 @@ pub fn render_one(diag: &Diag, sources: &SourceMap, format: Format) -> String {
 }
 
 /// Renders every diagnostic in source order, then (for people) one summary line.
+/// `what` ends the summary line ("nothing was trained"); empty for no summary line.
 pub fn render_all(diags: &Diags, sources: &SourceMap, format: Format, what: &str) -> String {
     let mut out = String::new();
     for d in diags.sorted() {
@@ -185,17 +186,19 @@ pub fn render_all(diags: &Diags, sources: &SourceMap, format: Format, what: &str
             out.push('\n');
         }
     }
-    if let Format::Human { .. } = format {
+    if let Format::Human { .. } = format
+        && !what.is_empty()
+    {
         let (e, w) = (diags.error_count(), diags.warning_count());
-        let name = sources
+        let place = sources
             .files()
             .next()
-            .map(|(_, f)| f.name.clone())
+            .map(|(_, f)| format!(" in {}", f.name))
             .unwrap_or_default();
         if e > 0 {
-            out.push_str(&format!("{} in {name}; {what}\n", plural(e, "error"),));
+            out.push_str(&format!("{}{place}; {what}\n", plural(e, "error")));
         } else if w > 0 {
-            out.push_str(&format!("{} in {name}\n", plural(w, "warning")));
+            out.push_str(&format!("{}{place}\n", plural(w, "warning")));
         }
     }
     out

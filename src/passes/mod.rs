@@ -144,7 +144,7 @@ fn choose_paths(
                 t.why = "second_order = monte_carlo".into();
             }
             (SecondOrder::MonteCarlo { .. }, Err(reason)) => {
-                let code = if reason.contains("semi-definite") {
+                let code = if reason == second_order::INDEFINITE {
                     "pdec::passes::indefinite_matrix"
                 } else {
                     "pdec::passes::not_factorable"

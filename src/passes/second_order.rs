@@ -119,6 +119,10 @@ pub struct Raw {
     pub span: crate::source::Span,
 }
 
+/// Why a correlated term cannot take the Monte Carlo path when its constant matrix is
+/// indefinite (`passes::choose_paths` gives it its own diagnostic code).
+pub const INDEFINITE: &str = "the constant coefficient matrix is indefinite (neither positive nor negative semi-definite), so it has no factor B with C = B B^T";
+
 /// More terms than this after distributing products over sums: keep the expression whole.
 const MAX_TERMS: usize = 256;
 
@@ -496,7 +500,7 @@ impl Analyzer<'_> {
             (Comp::Fixed(k), Comp::Fixed(l), _) => {
                 if k != l {
                     return Err(format!(
-                        "a lone mixed derivative d(u, {n}[{}], {n}[{}]) is indefinite",
+                        "a mixed derivative d(u, {n}[{}], {n}[{}]) on its own has no factor B with C = B B^T; write the whole diffusion as one sum over i and j with a constant positive semi-definite matrix",
                         k + 1,
                         l + 1,
                         n = self.problem.space[var].name
@@ -597,10 +601,8 @@ impl Analyzer<'_> {
                         match linalg::cholesky(&neg, n) {
                             Ok(l) => (l, -1.0),
                             Err(_) => {
-                                return Err(format!(
-                                    "the coefficient matrix is not positive semi-definite (Cholesky fails at row {})",
-                                    row + 1
-                                ));
+                                let _ = row;
+                                return Err(INDEFINITE.to_string());
                             }
                         }
                     }

@@ -58,10 +58,36 @@ pub fn from_pest(
     text: &str,
     err: pest::error::Error<Rule>,
 ) -> Diag {
-    let pos = match err.location {
+    let mut pos = match err.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
+    // The farthest position any alternative reached is where the user's text went wrong
+    // (pest may report the start of the statement when every alternative failed).
+    let attempts = err.parse_attempts();
+    let mut literals: Vec<String> = Vec::new();
+    if let Some(a) = &attempts
+        && a.max_position >= pos
+    {
+        if a.max_position > pos {
+            pos = a.max_position;
+        }
+        for t in a.expected_tokens() {
+            // Literal punctuation only (the token type is not exported; its text is).
+            let token = t.to_string();
+            let punctuation = !token.is_empty()
+                && token.len() <= 2
+                && token.chars().all(|c| c.is_ascii_punctuation())
+                && !matches!(token.as_str(), "//" | "/*" | "*/" | "..");
+            if punctuation {
+                literals.push(format!("`{token}`"));
+            }
+        }
+    }
+    // Skip whitespace so the label lands on the offending token.
+    while text[pos.min(text.len())..].starts_with([' ', '\t', '\r', '\n']) {
+        pos += 1;
+    }
     let rest = &text[pos.min(text.len())..];
     let ch = rest.chars().next();
     let at = offset + pos;
@@ -130,8 +156,46 @@ pub fn from_pest(
         }
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    if let Some(a) = &attempts {
+        for stack in a.call_stacks() {
+            if let Some(r) = stack.deepest.get_rule()
+                && let Some(n) = rule_name(*r)
+            {
+                expected.push(n);
+            }
+        }
+    }
+    // Condense: operator tokens become "an operator"; the tokens that merely start an
+    // expression are implied by "an expression" or "a name".
+    const OPERATORS: &[&str] = &[
+        "`+`", "`-`", "`*`", "`/`", "`^`", "`<`", "`<=`", "`>`", "`>=`", "`==`", "`!=`",
+    ];
+    let starts_operand = expected
+        .iter()
+        .any(|e| matches!(*e, "an expression" | "a name" | "a number"));
+    let mut separators: Vec<&str> = Vec::new();
+    for l in &literals {
+        if OPERATORS.contains(&l.as_str()) {
+            if !starts_operand {
+                expected.push("an operator");
+            }
+        } else if !(starts_operand && matches!(l.as_str(), "`(`" | "`[`" | "`_`")) {
+            separators.push(l.as_str());
+        }
+    }
+    if expected.contains(&"an expression") {
+        expected.retain(|e| !matches!(*e, "a name" | "a number"));
+    }
+    if !separators.is_empty() {
+        expected.retain(|e| *e != "`[`");
+    }
     expected.sort();
     expected.dedup();
+    separators.sort();
+    separators.dedup();
+    let mut all = separators;
+    all.extend(expected);
+    let expected = all;
     let expected = match expected.len() {
         0 => "something else".to_string(),
         1 => expected[0].to_string(),
@@ -153,13 +217,32 @@ pub fn from_pest(
                 c.to_string()
             };
             let span = Span::new(file, at, at + token.len());
-            let help = if token == "=" {
+            let before = text[..pos.min(text.len())].trim_end();
+            let juxtaposed = (c.is_alphanumeric() || c == '(')
+                && before.ends_with(|p: char| p.is_alphanumeric() || p == ')' || p == '_')
+                && !super::split::STATEMENT_KEYWORDS.contains(&token.as_str());
+            let help = if juxtaposed {
+                let prev: String = before
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.' || *c == ')')
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                format!("multiplication needs an explicit `*`: `{prev} * {token}`")
+            } else if token == "=" {
                 "`=` separates the two sides of an equation; comparisons inside `if` use `==`"
                     .to_string()
             } else if super::split::STATEMENT_KEYWORDS.contains(&token.as_str()) {
                 format!("`{token}` starts a new statement: put it at the start of a line")
+            } else if expected.contains("`,`")
+                || expected.contains("`)`")
+                || expected.contains("`:`")
+            {
+                "check for a missing separator or closing bracket before this point".to_string()
             } else {
-                format!("expected {expected} here")
+                "statements are `keyword ...` on their own line; see docs/LANGUAGE.md for the syntax".to_string()
             };
             Diag::error(
                 "pdec::syntax::unexpected_token",

@@ -26,6 +26,9 @@ pub const MAX_EXPR_DEPTH: u32 = 200;
 
 /// Parses a whole file. Statements with syntax errors are left out of the tree and reported.
 pub fn parse(file: FileId, source: &SourceFile, diags: &mut Diags) -> ast::File {
+    // Track the literal tokens pest tried at the farthest position (`,` `)` `:`), so that
+    // errors can name them; a process-wide switch in pest.
+    pest::set_error_detail(true);
     let mut builder = build::Builder::new(file);
     let mut items = Vec::new();
     for chunk in split::statements(&source.text) {

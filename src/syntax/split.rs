@@ -3,6 +3,8 @@
 //! A statement starts at a line whose first word is a statement keyword (or a keyword from
 //! another language, so that `import` gets its own message) when no bracket is open, or when
 //! that word sits in column 0 (so an unclosed bracket costs one statement, not the file).
+//! Any other word in column 0 with no bracket open starts a statement too (continuation
+//! lines are indented), so a misspelt keyword is reported on its own line.
 
 use crate::diag::Diag;
 use crate::source::{FileId, Span};
@@ -75,10 +77,15 @@ pub fn statements(text: &str) -> Vec<Chunk> {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
         let word = first_word(trimmed);
+        let no_open = cur.as_ref().is_none_or(|c| c.open.is_empty());
+        let keyword = STATEMENT_KEYWORDS.contains(&word) || FOREIGN_KEYWORDS.contains(&word);
+        // Any word in column 0 also starts a statement: continuation lines are indented, so
+        // a misspelt keyword (`pde` as `pd`) gets its own message instead of spoiling the
+        // statement before it.
         let starts = !in_block_comment
             && !word.is_empty()
-            && (STATEMENT_KEYWORDS.contains(&word) || FOREIGN_KEYWORDS.contains(&word))
-            && (cur.as_ref().is_none_or(|c| c.open.is_empty()) || indent == 0);
+            && ((keyword && (no_open || indent == 0))
+                || (indent == 0 && no_open && word.starts_with(|c: char| c.is_ascii_alphabetic())));
         if starts {
             if let Some(c) = cur.take() {
                 chunks.push(c);
