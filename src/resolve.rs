@@ -843,3 +843,88 @@ fn warn_unused(program: &Program, used: &HashSet<ItemRef>, diags: &mut Diags) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve_text(text: &str) -> (Program, Resolution, Diags) {
+        let mut diags = Diags::default();
+        let program = load_program(
+            SourceFile {
+                name: "t.pde".into(),
+                text: text.into(),
+            },
+            &mut diags,
+        );
+        let res = resolve(&program, &mut diags);
+        (program, res, diags)
+    }
+
+    /// Finds the resolution of the n-th occurrence of `name` in the user's file.
+    fn res_of(program: &Program, res: &Resolution, name: &str, nth: usize) -> Option<Res> {
+        let mut found = Vec::new();
+        for item in &program.user().ast.items {
+            if let ItemKind::Pde(eq) = &item.kind {
+                collect_calls(&eq.lhs, &mut |i: &Ident| {
+                    if i.text == name {
+                        found.push(i.id)
+                    }
+                });
+                fn names(e: &Expr, f: &mut dyn FnMut(&Ident)) {
+                    match &e.kind {
+                        ExprKind::Name(n) => f(n),
+                        ExprKind::Call { args, .. } => args.iter().for_each(|a| names(&a.value, f)),
+                        ExprKind::Binary { lhs, rhs, .. } => {
+                            names(lhs, f);
+                            names(rhs, f);
+                        }
+                        _ => {}
+                    }
+                }
+                names(&eq.lhs, &mut |i: &Ident| {
+                    if i.text == name {
+                        found.push(i.id)
+                    }
+                });
+            }
+        }
+        found.get(nth).and_then(|id| res.get(0, *id))
+    }
+
+    #[test]
+    fn callables_and_values_live_in_two_namespaces() {
+        let (p, r, d) = resolve_text(
+            "const d = 3\ntime t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) * d = 0\n",
+        );
+        assert!(!d.has_errors(), "{d:?}");
+        // The call `d(...)` is the derivative builtin; the value `d` is the constant.
+        assert_eq!(res_of(&p, &r, "d", 0), Some(Res::Builtin(Builtin::D)));
+        assert!(matches!(
+            res_of(&p, &r, "d", 1),
+            Some(Res::Item(ItemRef { module: 0, item: 0 }))
+        ));
+    }
+
+    #[test]
+    fn std_imports_resolve_into_their_module() {
+        let (p, r, d) = resolve_text(
+            "use std::finance::{call}\ntime t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde call(x, 1) = 0\n",
+        );
+        assert!(!d.has_errors(), "{d:?}");
+        let Some(Res::Item(i)) = res_of(&p, &r, "call", 0) else {
+            panic!("call did not resolve to an item")
+        };
+        assert_eq!(p.modules[i.module].name, "finance");
+    }
+
+    #[test]
+    fn shadowing_builtins_and_unused_warnings() {
+        let (_, _, d) = resolve_text("const unused = 1\nconst _quiet = 2\nfn exp(z) = z\n");
+        let codes: Vec<&str> = d.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            ["pdec::resolve::unused_const", "pdec::resolve::unused_fn"]
+        );
+    }
+}

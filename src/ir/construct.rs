@@ -426,3 +426,90 @@ impl Graph {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, Span};
+
+    fn sp() -> Span {
+        Span::new(FileId(0), 0, 0)
+    }
+
+    #[test]
+    fn constants_fold_and_index_sums_stay_vectorised() {
+        let mut g = Graph::default();
+        let (two, three) = (g.constant(2.0, sp()), g.constant(3.0, sp()));
+        let six = g
+            .binary(BinOp::Mul, two, three, sp())
+            .expect("scalars multiply");
+        assert_eq!(g.as_const(six), Some(6.0));
+
+        // sum(i in 1..1000) x[i]^2 is four nodes, not a thousand.
+        let x = g.add(
+            Op::Input(Input::Space(0)),
+            Ty::of_shape(Shape::Vector(1000)),
+            sp(),
+        );
+        let i = g.new_axis("i", 1, 1000);
+        let xi = g.index(x, &[Sel::Axis(i, 0)], sp()).expect("in range");
+        let sq = g.binary(BinOp::Pow, xi, two, sp()).expect("scalar power");
+        let before = g.len();
+        let s = g.reduce(RedOp::Sum, &[i], sq, sp()).expect("scalar body");
+        assert_eq!(g.len(), before + 1);
+        assert_eq!(g.ty(s).axes, Vec::<AxisId>::new());
+
+        // Building the same expression again returns the same node.
+        let again = g.index(x, &[Sel::Axis(i, 0)], sp()).expect("in range");
+        assert_eq!(again, xi);
+    }
+
+    #[test]
+    fn type_errors_are_values_not_panics() {
+        let mut g = Graph::default();
+        let v2 = g.add(
+            Op::Input(Input::Space(0)),
+            Ty::of_shape(Shape::Vector(2)),
+            sp(),
+        );
+        let v3 = g.add(
+            Op::Input(Input::Space(1)),
+            Ty::of_shape(Shape::Vector(3)),
+            sp(),
+        );
+        assert_eq!(
+            g.binary(BinOp::Add, v2, v3, sp()),
+            Err(TypeError::ShapeMismatch(Shape::Vector(2), Shape::Vector(3)))
+        );
+        assert!(matches!(
+            g.index(v2, &[Sel::Fixed(2)], sp()),
+            Err(TypeError::IndexOutOfRange { len: 2, .. })
+        ));
+        let c = g.constant(1.0, sp());
+        assert_eq!(
+            g.index(c, &[Sel::Fixed(0)], sp()),
+            Err(TypeError::NotIndexable(Shape::Scalar))
+        );
+    }
+
+    #[test]
+    fn indexing_a_gradient_gives_a_partial_derivative() {
+        let mut g = Graph::default();
+        let grad = g.deriv(
+            vec![Coord::Space {
+                var: 0,
+                comp: Comp::Whole,
+            }],
+            &[5],
+            sp(),
+        );
+        let k = g.index(grad, &[Sel::Fixed(3)], sp()).expect("in range");
+        assert_eq!(
+            g.op(k),
+            &Op::Deriv(vec![Coord::Space {
+                var: 0,
+                comp: Comp::Fixed(3)
+            }])
+        );
+    }
+}

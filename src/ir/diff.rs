@@ -239,3 +239,43 @@ fn kronecker(g: &mut Graph, s: Sel, comp: Comp, span: Span) -> Result<NodeId, Di
     let zero = g.constant(0.0, span);
     Ok(g.select(eq, one, zero, span)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, Span};
+
+    #[test]
+    fn divergence_of_a_scaled_gradient_has_the_product_rule_terms() {
+        // d/dx (a(x) * du/dx) with a = x^2, in one dimension: 2x u_x + x^2 u_xx.
+        let sp = Span::new(FileId(0), 0, 0);
+        let mut g = Graph::default();
+        let x = g.add(Op::Input(Input::Space(0)), Ty::scalar(), sp);
+        let two = g.constant(2.0, sp);
+        let a = g.binary(BinOp::Pow, x, two, sp).expect("power");
+        let ux = g.deriv(
+            vec![Coord::Space {
+                var: 0,
+                comp: Comp::Scalar,
+            }],
+            &[],
+            sp,
+        );
+        let f = g.binary(BinOp::Mul, a, ux, sp).expect("product");
+        let d = diff(&mut g, f, 0, Comp::Scalar, sp).expect("differentiable");
+        let uxx = g.deriv(
+            vec![
+                Coord::Space {
+                    var: 0,
+                    comp: Comp::Scalar
+                };
+                2
+            ],
+            &[],
+            sp,
+        );
+        // The result mentions both u_x and u_xx.
+        let has = |g: &Graph, n: NodeId| g.any(d, &mut |op| op == g.op(n));
+        assert!(has(&g, ux) && has(&g, uxx));
+    }
+}

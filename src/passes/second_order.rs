@@ -640,3 +640,67 @@ impl Analyzer<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn analyse(src: &str) -> (crate::check::Checked, crate::passes::Analysis) {
+        let c = crate::driver::compile(
+            SourceFile {
+                name: "t.pde".into(),
+                text: src.into(),
+            },
+            &[],
+        );
+        assert!(!c.diags.has_errors(), "{:?}", c.diags);
+        (c.checked.expect("checked"), c.analysis.expect("analysed"))
+    }
+
+    const HEAD: &str = "time t in [0, 1]\nspace x in [0.5, 2]\nunknown u(t, x)\nboundary none\n";
+
+    #[test]
+    fn black_scholes_coefficient_is_proven_positive_with_intervals() {
+        let (_, a) = analyse(&format!(
+            "{HEAD}pde d(u, t) + 0.5 * 0.04 * x^2 * d(u, x, x) = 0\nterminal u = x\n"
+        ));
+        let f = a.second_order[0].factor.as_ref().expect("factorable");
+        assert_eq!(f.sign, 1.0);
+        assert!(f.scale.is_some());
+        assert_eq!(a.direction, crate::passes::TimeDirection::Backward);
+    }
+
+    #[test]
+    fn sign_changing_coefficient_is_not_factorable() {
+        let (_, a) = analyse(&format!(
+            "{HEAD}pde d(u, t) = (x - 1) * d(u, x, x)\ninitial u = 0\n"
+        ));
+        let why = a.second_order[0]
+            .factor
+            .as_ref()
+            .expect_err("sign may change");
+        assert!(why.contains("may change sign"), "{why}");
+    }
+
+    #[test]
+    fn nonlinear_second_order_terms_are_exact() {
+        let (_, a) = analyse(&format!(
+            "{HEAD}pde d(u, t) = d(u, x, x)^2\ninitial u = 0\n"
+        ));
+        assert!(a.second_order.is_empty());
+        assert_eq!(a.other_second_order.len(), 1);
+    }
+
+    #[test]
+    fn diagonal_sums_keep_their_per_component_coefficient() {
+        let (_, a) = analyse(
+            "time t in [0, 1]\nspace x in [1, 2]^4\nunknown u(t, x)\nboundary none\npde d(u, t) = sum(i in 1..4) x[i] * d(u, x[i], x[i])\ninitial u = 0\n",
+        );
+        let f = a.second_order[0].factor.as_ref().expect("factorable");
+        let d = f.diag.as_ref().expect("diagonal factor");
+        assert!(d.sqrt, "B = diag(sqrt(x_i))");
+        assert_eq!(f.lower, Lower::Identity { offset: 0, len: 4 });
+        assert_eq!(f.sign, -1.0);
+    }
+}

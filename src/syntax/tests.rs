@@ -228,3 +228,33 @@ mod roundtrip {
         }
     }
 }
+
+#[test]
+fn printed_programs_parse_back_to_the_same_program() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = ["examples", "std"]
+        .iter()
+        .flat_map(|d| {
+            std::fs::read_dir(dir.join(d))
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
+        .filter(|e| e.path().extension().is_some_and(|x| x == "pde"))
+        .map(|e| std::fs::read_to_string(e.path()).expect("readable"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 9);
+    for text in files {
+        let first = parse_ok(&text);
+        let printed = print::file(&first);
+        let second = parse_ok(&printed);
+        assert_eq!(print::file(&second), printed);
+        assert_eq!(first.items.len(), second.items.len());
+        for (a, b) in first.items.iter().zip(&second.items) {
+            if let (ItemKind::Pde(x), ItemKind::Pde(y)) = (&a.kind, &b.kind) {
+                assert_eq!(bracketed(&x.lhs), bracketed(&y.lhs));
+            }
+        }
+    }
+}
