@@ -19,3 +19,5 @@ pub mod settings;
 pub mod source;
 pub mod std_lib;
 pub mod syntax;
+pub mod geometry;
+pub mod reference;

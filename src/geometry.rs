@@ -1,0 +1,1 @@
+//! Samplers for every region of the language. Being written.
