@@ -21,3 +21,5 @@ pub mod std_lib;
 pub mod syntax;
 pub mod geometry;
 pub mod reference;
+pub mod jet;
+pub mod nn;

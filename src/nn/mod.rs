@@ -1,0 +1,256 @@
+//! The networks: DGM (METHOD.md section 2) and a tanh MLP. Weights are candle `Var`s,
+//! Glorot-uniform initialised from the run's seed with our own RNG (candle's CPU RNG cannot be
+//! seeded), biases zero. Both networks evaluate jets ([`crate::jet::Jet`]) so derivatives with
+//! respect to the inputs come out of the same graph as the values.
+
+use crate::jet::Jet;
+use crate::settings::{Net as NetSettings, NetKind};
+use candle_core::{DType, Device, Result, Tensor, Var};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// One tangent direction of the network input, in normalised coordinates.
+#[derive(Clone, Debug)]
+pub enum InputDir {
+    /// `scale * e_col`: a coordinate direction (cheap: a column of each input weight).
+    Unit { col: usize, scale: f64 },
+    /// Row `index` of [`InputJet::general`]: a direction that varies from point to point.
+    General(usize),
+}
+
+/// The network input with its tangent directions (second-order channels of an affine input
+/// map are zero).
+#[derive(Clone, Debug)]
+pub struct InputJet {
+    /// Normalised points `[N, D]`.
+    pub z: Tensor,
+    pub dirs: Vec<InputDir>,
+    /// Point-dependent directions `[Kg, N, D]`.
+    pub general: Option<Tensor>,
+    /// The first `k2` directions carry second-order channels.
+    pub k2: usize,
+}
+
+impl InputJet {
+    /// `z W^T + b` with tangents, as a [`Jet`].
+    pub fn linear(&self, w: &Tensor, b: Option<&Tensor>) -> Result<Jet> {
+        let wt = w.t()?; // [D, W]
+        let mut v = self.z.matmul(&wt)?;
+        if let Some(b) = b {
+            v = v.broadcast_add(b)?;
+        }
+        let (n, width) = (self.z.dim(0)?, wt.dim(1)?);
+        let mut blocks = Vec::new();
+        let mut i = 0;
+        while i < self.dirs.len() {
+            let mut j = i;
+            match &self.dirs[i] {
+                InputDir::Unit { .. } => {
+                    while j < self.dirs.len() && matches!(self.dirs[j], InputDir::Unit { .. }) {
+                        j += 1;
+                    }
+                    let (cols, scales): (Vec<u32>, Vec<f64>) = self.dirs[i..j]
+                        .iter()
+                        .map(|d| match d {
+                            InputDir::Unit { col, scale } => (*col as u32, *scale),
+                            InputDir::General(_) => (0, 0.0),
+                        })
+                        .unzip();
+                    let idx = Tensor::from_vec(cols, j - i, wt.device())?;
+                    let sc = Tensor::from_vec(scales, (j - i, 1), wt.device())?.to_dtype(wt.dtype())?;
+                    let rows = w.index_select(&idx, 1)?.t()?.broadcast_mul(&sc)?; // [k, W]
+                    blocks.push(rows.unsqueeze(1)?.broadcast_as((j - i, n, width))?.contiguous()?);
+                }
+                InputDir::General(_) => {
+                    while j < self.dirs.len() && matches!(self.dirs[j], InputDir::General(_)) {
+                        j += 1;
+                    }
+                    let g = self.general.as_ref().ok_or_else(|| {
+                        candle_core::Error::Msg("invariant: general directions have a tensor".into())
+                    })?;
+                    let ids: Vec<u32> = self.dirs[i..j]
+                        .iter()
+                        .map(|d| match d {
+                            InputDir::General(k) => *k as u32,
+                            InputDir::Unit { .. } => 0,
+                        })
+                        .collect();
+                    let idx = Tensor::from_vec(ids, j - i, g.device())?;
+                    let sel = g.index_select(&idx, 0)?; // [k, N, D]
+                    let d = sel.dim(2)?;
+                    blocks.push(sel.reshape(((j - i) * n, d))?.matmul(&wt)?.reshape((j - i, n, width))?);
+                }
+            }
+            i = j;
+        }
+        let t = match blocks.len() {
+            0 => None,
+            1 => blocks.pop(),
+            _ => Some(Tensor::cat(&blocks, 0)?),
+        };
+        Ok(Jet { v, t, s: None, k2: self.k2 })
+    }
+}
+
+/// A weight matrix and bias.
+struct Dense {
+    w: Var,
+    b: Var,
+}
+
+pub struct Net {
+    pub kind: NetKind,
+    /// Every trainable tensor with its name, in a fixed order (optimizer, checkpoints).
+    pub params: Vec<(String, Var)>,
+    layers: Vec<Layer>,
+    out: Dense,
+}
+
+enum Layer {
+    Mlp(Dense),
+    /// First DGM layer `S1 = tanh(W1 X + b1)`.
+    DgmIn(Dense),
+    /// One DGM layer: `Z, G, R, H` gates, each with `U` (on X) and `W` (on S).
+    Dgm { u: [Dense; 4], w: [Var; 4] },
+}
+
+fn glorot(rng: &mut ChaCha8Rng, out: usize, inp: usize, dtype: DType, dev: &Device) -> Result<Var> {
+    let a = (6.0 / (out + inp) as f64).sqrt();
+    let data: Vec<f64> = (0..out * inp).map(|_| rng.random_range(-a..a)).collect();
+    Var::from_tensor(&Tensor::from_vec(data, (out, inp), dev)?.to_dtype(dtype)?)
+}
+
+fn zeros(n: usize, dtype: DType, dev: &Device) -> Result<Var> {
+    Var::zeros(n, dtype, dev)
+}
+
+impl Net {
+    /// A fresh network for `input` columns and one output.
+    pub fn new(s: &NetSettings, input: usize, seed: u64, dtype: DType, dev: &Device) -> Result<Net> {
+        // A stream of its own, so sampling does not shift when the network changes.
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6e65_7477_6f72_6b00);
+        let mut params = Vec::new();
+        let dense = |name: &str, out: usize, inp: usize, rng: &mut ChaCha8Rng, params: &mut Vec<(String, Var)>| -> Result<Dense> {
+            let w = glorot(rng, out, inp, dtype, dev)?;
+            let b = zeros(out, dtype, dev)?;
+            params.push((format!("{name}.weight"), w.clone()));
+            params.push((format!("{name}.bias"), b.clone()));
+            Ok(Dense { w, b })
+        };
+        let width = s.width;
+        let mut layers = Vec::new();
+        match s.kind {
+            NetKind::Mlp => {
+                for l in 0..s.layers {
+                    let inp = if l == 0 { input } else { width };
+                    layers.push(Layer::Mlp(dense(&format!("mlp.{l}"), width, inp, &mut rng, &mut params)?));
+                }
+            }
+            NetKind::Dgm => {
+                layers.push(Layer::DgmIn(dense("dgm.in", width, input, &mut rng, &mut params)?));
+                for l in 0..s.layers {
+                    let mut us = Vec::new();
+                    let mut ws = Vec::new();
+                    for g in ["z", "g", "r", "h"] {
+                        us.push(dense(&format!("dgm.{l}.u{g}"), width, input, &mut rng, &mut params)?);
+                        let w = glorot(&mut rng, width, width, dtype, dev)?;
+                        params.push((format!("dgm.{l}.w{g}.weight"), w.clone()));
+                        ws.push(w);
+                    }
+                    let u: [Dense; 4] = us.try_into().map_err(|_| candle_core::Error::Msg("invariant: four gates".into()))?;
+                    let w: [Var; 4] = ws.try_into().map_err(|_| candle_core::Error::Msg("invariant: four gates".into()))?;
+                    layers.push(Layer::Dgm { u, w });
+                }
+            }
+        }
+        let inp = if s.layers == 0 && s.kind == NetKind::Mlp { input } else { width };
+        let out = dense("out", 1, inp, &mut rng, &mut params)?;
+        Ok(Net { kind: s.kind, params, layers, out })
+    }
+
+    /// The network on an input jet; the output jet has width 1.
+    pub fn forward(&self, x: &InputJet) -> Result<Jet> {
+        let mut h: Option<Jet> = None;
+        for layer in &self.layers {
+            h = Some(match layer {
+                Layer::Mlp(d) => match &h {
+                    None => x.linear(d.w.as_tensor(), Some(d.b.as_tensor()))?.tanh()?,
+                    Some(prev) => prev.linear(d.w.as_tensor(), Some(d.b.as_tensor()))?.tanh()?,
+                },
+                Layer::DgmIn(d) => x.linear(d.w.as_tensor(), Some(d.b.as_tensor()))?.tanh()?,
+                Layer::Dgm { u, w } => {
+                    let s = h.as_ref().ok_or_else(|| candle_core::Error::Msg("invariant: DGM starts with its input layer".into()))?;
+                    let gate = |k: usize, on: &Jet| -> Result<Jet> {
+                        x.linear(u[k].w.as_tensor(), Some(u[k].b.as_tensor()))?
+                            .add(&on.linear(w[k].as_tensor(), None)?)?
+                            .tanh()
+                    };
+                    let z = gate(0, s)?;
+                    let g = gate(1, s)?;
+                    let r = gate(2, s)?;
+                    let hh = gate(3, &s.mul(&r)?)?;
+                    g.one_minus()?.mul(&hh)?.add(&z.mul(s)?)?
+                }
+            });
+        }
+        match &h {
+            Some(h) => h.linear(self.out.w.as_tensor(), Some(self.out.b.as_tensor())),
+            None => x.linear(self.out.w.as_tensor(), Some(self.out.b.as_tensor())),
+        }
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        self.params.iter().map(|(_, v)| v.elem_count()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Net as NetSettings;
+
+    /// Value, directional first and second derivatives of the network at `x` along `v`, by
+    /// jets; and the same by central finite differences of the plain forward pass, in f64.
+    fn check(kind: NetKind, layers: usize) {
+        let dev = Device::Cpu;
+        let d = 3;
+        let net = Net::new(&NetSettings { kind, layers, width: 8 }, d, 7, DType::F64, &dev).expect("net");
+        let x = [0.3, -0.2, 0.7];
+        let dirs = [[1.0, 0.0, 0.0], [0.2, -0.5, 0.9]];
+        let eval = |p: &[f64]| -> f64 {
+            let z = Tensor::from_vec(p.to_vec(), (1, d), &dev).expect("t");
+            let j = net.forward(&InputJet { z, dirs: vec![], general: None, k2: 0 }).expect("fwd");
+            j.v.flatten_all().expect("f").to_vec1::<f64>().expect("v")[0]
+        };
+        let z = Tensor::from_vec(x.to_vec(), (1, d), &dev).expect("t");
+        let general = Tensor::from_vec(dirs[1].to_vec(), (1, 1, d), &dev).expect("g");
+        let jet = net
+            .forward(&InputJet {
+                z,
+                dirs: vec![InputDir::Unit { col: 0, scale: 1.0 }, InputDir::General(0)],
+                general: Some(general),
+                k2: 2,
+            })
+            .expect("jet");
+        let t = jet.t.expect("tangents").flatten_all().expect("f").to_vec1::<f64>().expect("t");
+        let s = jet.s.expect("second").flatten_all().expect("f").to_vec1::<f64>().expect("s");
+        let h = 1e-4;
+        for (k, v) in dirs.iter().enumerate() {
+            let at = |e: f64| -> f64 {
+                let p: Vec<f64> = x.iter().zip(v).map(|(a, b)| a + e * b).collect();
+                eval(&p)
+            };
+            let (fp, f0, fm) = (at(h), at(0.0), at(-h));
+            let d1 = (fp - fm) / (2.0 * h);
+            let d2 = (fp - 2.0 * f0 + fm) / (h * h);
+            assert!((t[k] - d1).abs() <= 1e-6 * d1.abs().max(1.0), "{kind:?} tangent {k}: {} vs {d1}", t[k]);
+            assert!((s[k] - d2).abs() <= 1e-5 * d2.abs().max(1.0), "{kind:?} second {k}: {} vs {d2}", s[k]);
+        }
+    }
+
+    #[test]
+    fn jets_match_finite_differences() {
+        check(NetKind::Mlp, 3);
+        check(NetKind::Dgm, 2);
+    }
+}
