@@ -23,3 +23,4 @@ pub mod geometry;
 pub mod reference;
 pub mod jet;
 pub mod nn;
+pub mod lower;

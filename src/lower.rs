@@ -1,0 +1,630 @@
+//! Stage 7a, lower: IR expressions evaluated as candle tensors on a batch of points, with the
+//! unknown and its derivatives read from one forward pass of the network's jet.
+//!
+//! A node's value on a batch is a tensor `[N, axes..., dims...]`: the batch, then one
+//! dimension per free index axis (sorted), then the positional shape. Index sums reduce
+//! axis dimensions, so `sum(i in 1..d) x[i] * d(u, x[i])` is a handful of tensor operations.
+//!
+//! [`Needs`] lists the derivatives a set of expressions reads (first derivatives by input
+//! column, diagonal and mixed second derivatives, the normal derivative); [`Directions`]
+//! turns them into the network's tangent directions, second-order ones first.
+
+use crate::ir::{self, AxisId, BinOp, Comp, Coord, Input, NodeId, Op, Problem, RedOp, Sel, Shape, Ty, UnOp, VecRed};
+use crate::nn::{InputDir, InputJet, Net};
+use candle_core::{DType, Device, Result, Tensor};
+use std::collections::{BTreeSet, HashMap};
+
+fn err(msg: impl Into<String>) -> candle_core::Error {
+    candle_core::Error::Msg(msg.into())
+}
+
+/// Where each input lives among the network's columns (the order of `plan.inputs`).
+#[derive(Clone, Debug)]
+pub struct Columns {
+    pub time: Option<usize>,
+    /// `(offset, len)` per space variable (len 1 for a scalar variable).
+    pub space: Vec<(usize, usize)>,
+    pub params: Vec<usize>,
+    pub width: usize,
+    /// Affine map to [-1, 1]: `z = scale * x + shift`, per column.
+    pub scale: Vec<f64>,
+    pub shift: Vec<f64>,
+}
+
+impl Columns {
+    pub fn new(p: &Problem) -> Columns {
+        let mut c = Columns { time: None, space: vec![(0, 0); p.space.len()], params: Vec::new(), width: 0, scale: Vec::new(), shift: Vec::new() };
+        let push = |lo: f64, hi: f64, c: &mut Columns| {
+            // Degenerate ranges cannot occur (checked), but keep the map finite anyway.
+            let half = ((hi - lo) / 2.0).max(1e-300);
+            c.scale.push(1.0 / half);
+            c.shift.push(-(lo + hi) / 2.0 / half);
+            c.width += 1;
+        };
+        for a in &p.unknown.args {
+            match a {
+                Input::Time => {
+                    if let Some(t) = &p.time {
+                        c.time = Some(c.width);
+                        push(t.lo, t.hi, &mut c);
+                    }
+                }
+                Input::Space(k) => {
+                    let b = p.space[*k].domain.bounds();
+                    c.space[*k] = (c.width, b.len());
+                    for (lo, hi) in b {
+                        push(lo, hi, &mut c);
+                    }
+                }
+                Input::Param(_) => {}
+            }
+        }
+        for pv in &p.params {
+            c.params.push(c.width);
+            push(pv.lo, pv.hi, &mut c);
+        }
+        c
+    }
+
+    /// Input columns of a derivative coordinate (several for an axis or a whole vector).
+    fn of_coord(&self, g: &ir::Graph, c: &Coord) -> Vec<usize> {
+        match c {
+            Coord::Time => self.time.into_iter().collect(),
+            Coord::Space { var, comp } => {
+                let (off, len) = self.space[*var];
+                match comp {
+                    Comp::Scalar => vec![off],
+                    Comp::Fixed(k) => vec![off + k],
+                    Comp::Axis(a, o) => (0..g.axis(*a).len()).map(|j| off + o + j).collect(),
+                    Comp::Whole => (off..off + len).collect(),
+                }
+            }
+        }
+    }
+}
+
+/// Derivatives of the unknown that a set of expressions reads.
+#[derive(Clone, Debug, Default)]
+pub struct Needs {
+    pub first: BTreeSet<usize>,
+    pub diag: BTreeSet<usize>,
+    pub mixed: BTreeSet<(usize, usize)>,
+    pub normal: bool,
+}
+
+/// Upper bound on mixed second derivatives computed by polarization in one problem.
+pub const MAX_MIXED: usize = 4096;
+
+impl Needs {
+    pub fn scan(&mut self, p: &Problem, cols: &Columns, roots: &[NodeId]) -> std::result::Result<(), String> {
+        let g = &p.graph;
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<NodeId> = roots.to_vec();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            let op = g.op(n);
+            stack.extend(ir::children(op));
+            match op {
+                Op::Deriv(coords) => match coords.as_slice() {
+                    [c] => self.first.extend(cols.of_coord(g, c)),
+                    [a, b] => {
+                        let (ca, cb) = (cols.of_coord(g, a), cols.of_coord(g, b));
+                        let same_axis = a == b;
+                        if same_axis && !matches!(a, Coord::Space { comp: Comp::Whole, .. }) {
+                            self.diag.extend(ca);
+                        } else {
+                            for x in &ca {
+                                for y in &cb {
+                                    if x == y {
+                                        self.diag.insert(*x);
+                                    } else {
+                                        self.diag.insert(*x);
+                                        self.diag.insert(*y);
+                                        self.mixed.insert((*x.min(y), *x.max(y)));
+                                    }
+                                }
+                            }
+                        }
+                        if self.mixed.len() > MAX_MIXED {
+                            return Err(format!(
+                                "the exact path needs more than {MAX_MIXED} mixed second derivatives; write the diffusion in a factorable form (see `pdec explain`)"
+                            ));
+                        }
+                    }
+                    _ => return Err("derivatives above second order are not supported".into()),
+                },
+                Op::NormalDeriv => self.normal = true,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The tangent directions of one forward pass and where each derivative is found.
+#[derive(Clone, Debug, Default)]
+pub struct Directions {
+    pub dirs: Vec<InputDir>,
+    /// Second-order channels: the first `k2` directions.
+    pub k2: usize,
+    pub first: HashMap<usize, usize>,
+    pub diag: HashMap<usize, usize>,
+    pub mixed: HashMap<(usize, usize), usize>,
+    pub normal: Option<usize>,
+    /// Point-dependent directions `[Kg, N, D]` in raw coordinates, built per batch.
+    pub general_count: usize,
+}
+
+impl Directions {
+    /// Second-order unit directions, then mixed pairs, then `extra_general` point-dependent
+    /// second-order directions (factor columns), then first-order-only ones.
+    pub fn new(needs: &Needs, cols: &Columns, extra_general: usize, extra_unit_diag: &BTreeSet<usize>) -> Directions {
+        let mut d = Directions::default();
+        let diag: BTreeSet<usize> = needs.diag.union(extra_unit_diag).copied().collect();
+        for c in &diag {
+            d.diag.insert(*c, d.dirs.len());
+            d.first.insert(*c, d.dirs.len());
+            d.dirs.push(InputDir::Unit { col: *c, scale: cols.scale[*c] });
+        }
+        for pair in &needs.mixed {
+            d.mixed.insert(*pair, d.dirs.len());
+            d.dirs.push(InputDir::General(d.general_count));
+            d.general_count += 1;
+        }
+        for _ in 0..extra_general {
+            d.dirs.push(InputDir::General(d.general_count));
+            d.general_count += 1;
+        }
+        d.k2 = d.dirs.len();
+        if needs.normal {
+            d.normal = Some(d.dirs.len());
+            d.dirs.push(InputDir::General(d.general_count));
+            d.general_count += 1;
+        }
+        for c in &needs.first {
+            if !d.first.contains_key(c) {
+                d.first.insert(*c, d.dirs.len());
+                d.dirs.push(InputDir::Unit { col: *c, scale: cols.scale[*c] });
+            }
+        }
+        d
+    }
+
+    /// First index of the extra general directions (factor columns).
+    pub fn factor_start(&self) -> usize {
+        self.diag.len() + self.mixed.len()
+    }
+}
+
+/// The network's output on a batch: value `[N]`, tangents `[K, N]`, channels `[K2, N]`.
+pub struct Outputs {
+    pub f: Tensor,
+    pub t: Option<Tensor>,
+    pub s: Option<Tensor>,
+}
+
+/// Points of one batch in raw coordinates, with what the evaluator needs of them.
+pub struct Batch<'a> {
+    pub x: Tensor,
+    pub normals: Option<Tensor>,
+    pub out: &'a Outputs,
+    pub dirs: &'a Directions,
+}
+
+/// Normalised inputs `z = scale * x + shift`.
+pub fn normalise(x: &Tensor, cols: &Columns) -> Result<Tensor> {
+    let dev = x.device();
+    let dt = x.dtype();
+    let sc = Tensor::from_vec(cols.scale.clone(), (1, cols.width), dev)?.to_dtype(dt)?;
+    let sh = Tensor::from_vec(cols.shift.clone(), (1, cols.width), dev)?.to_dtype(dt)?;
+    x.broadcast_mul(&sc)?.broadcast_add(&sh)
+}
+
+/// Runs the network on raw points with the given directions. `general` holds the
+/// point-dependent directions in raw coordinates `[Kg, N, D]` (mixed pairs first, then the
+/// caller's); mixed-pair rows are filled here.
+pub fn forward(net: &Net, cols: &Columns, x: &Tensor, dirs: &Directions, extra: Option<&Tensor>, normals: Option<&Tensor>) -> Result<Outputs> {
+    let n = x.dim(0)?;
+    let (dev, dt) = (x.device().clone(), x.dtype());
+    let z = normalise(x, cols)?;
+    let sc = Tensor::from_vec(cols.scale.clone(), (1, 1, cols.width), &dev)?.to_dtype(dt)?;
+    let mut parts: Vec<Tensor> = Vec::new();
+    if !dirs.mixed.is_empty() {
+        let mut pairs: Vec<(&(usize, usize), &usize)> = dirs.mixed.iter().collect();
+        pairs.sort_by_key(|(_, k)| **k);
+        let mut data = vec![0.0f64; pairs.len() * cols.width];
+        for (r, ((a, b), _)) in pairs.iter().enumerate() {
+            data[r * cols.width + a] = 1.0;
+            data[r * cols.width + b] = 1.0;
+        }
+        let m = Tensor::from_vec(data, (pairs.len(), 1, cols.width), &dev)?.to_dtype(dt)?;
+        parts.push(m.broadcast_as((pairs.len(), n, cols.width))?.contiguous()?);
+    }
+    if let Some(e) = extra {
+        parts.push(e.clone());
+    }
+    if let Some(nm) = normals {
+        parts.push(nm.unsqueeze(0)?);
+    }
+    let general = match parts.len() {
+        0 => None,
+        _ => Some(Tensor::cat(&parts, 0)?.broadcast_mul(&sc)?),
+    };
+    let jet = net.forward(&InputJet { z, dirs: dirs.dirs.clone(), general, k2: dirs.k2 })?;
+    let f = jet.v.squeeze(1)?;
+    let t = jet.t.map(|t| t.squeeze(2)).transpose()?;
+    let s = jet.s.map(|s| s.squeeze(2)).transpose()?;
+    Ok(Outputs { f, t, s })
+}
+
+/// Evaluates IR nodes on one batch; results are cached per node.
+pub struct Evaluator<'a> {
+    pub problem: &'a Problem,
+    pub cols: &'a Columns,
+    pub batch: Batch<'a>,
+    cache: HashMap<NodeId, Tensor>,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(problem: &'a Problem, cols: &'a Columns, batch: Batch<'a>) -> Evaluator<'a> {
+        Evaluator { problem, cols, batch, cache: HashMap::new() }
+    }
+
+    fn n(&self) -> Result<usize> {
+        self.batch.x.dim(0)
+    }
+
+    fn dev(&self) -> Device {
+        self.batch.x.device().clone()
+    }
+
+    fn dt(&self) -> DType {
+        self.batch.x.dtype()
+    }
+
+    /// The full tensor shape of a type on this batch.
+    fn shape_of(&self, ty: &Ty) -> Result<Vec<usize>> {
+        let g = &self.problem.graph;
+        let mut s = vec![self.n()?];
+        s.extend(ty.axes.iter().map(|a| g.axis(*a).len()));
+        s.extend(ty.shape.dims());
+        Ok(s)
+    }
+
+    /// Reshapes a value of type `from` so it broadcasts to type `to` (axes a subset, shape
+    /// equal or scalar), then broadcasts.
+    fn align(&self, t: &Tensor, from: &Ty, to: &Ty) -> Result<Tensor> {
+        let g = &self.problem.graph;
+        let mut shape = vec![t.dim(0)?];
+        for a in &to.axes {
+            shape.push(if from.axes.contains(a) { g.axis(*a).len() } else { 1 });
+        }
+        let pos = to.shape.dims();
+        if from.shape == Shape::Scalar {
+            shape.extend(pos.iter().map(|_| 1));
+        } else {
+            shape.extend(from.shape.dims());
+        }
+        let mut full = self.shape_of(to)?;
+        full[0] = t.dim(0)?;
+        let r = if t.dims() == shape.as_slice() { t.clone() } else { t.contiguous()?.reshape(shape)? };
+        if r.dims() == full.as_slice() { Ok(r) } else { r.broadcast_as(full) }
+    }
+
+    fn tangent(&self, k: usize) -> Result<Tensor> {
+        let t = self.batch.out.t.as_ref().ok_or_else(|| err("invariant: tangents were requested"))?;
+        t.get(k)
+    }
+
+    fn channel(&self, k: usize) -> Result<Tensor> {
+        let s = self.batch.out.s.as_ref().ok_or_else(|| err("invariant: second-order channels were requested"))?;
+        s.get(k)
+    }
+
+    fn first(&self, col: usize) -> Result<Tensor> {
+        let k = *self.batch.dirs.first.get(&col).ok_or_else(|| err("invariant: first derivative requested"))?;
+        self.tangent(k)
+    }
+
+    fn second(&self, a: usize, b: usize) -> Result<Tensor> {
+        let d = self.batch.dirs;
+        let diag = |c: usize| -> Result<Tensor> {
+            let k = *d.diag.get(&c).ok_or_else(|| err("invariant: diagonal second derivative requested"))?;
+            self.channel(k)
+        };
+        if a == b {
+            return diag(a);
+        }
+        // Polarization: H_ab = ((e_a + e_b)^T H (e_a + e_b) - H_aa - H_bb) / 2.
+        let k = *d.mixed.get(&(a.min(b), a.max(b))).ok_or_else(|| err("invariant: mixed derivative requested"))?;
+        ((self.channel(k)? - diag(a)?)? - diag(b)?)?.affine(0.5, 0.0)
+    }
+
+    fn deriv(&self, coords: &[Coord], ty: &Ty) -> Result<Tensor> {
+        let g = &self.problem.graph;
+        let cols: Vec<Vec<usize>> = coords.iter().map(|c| self.cols.of_coord(g, c)).collect();
+        // Dimension order of the result: the node's axes (sorted), then positional dims in
+        // coordinate order. Build the value as [N, c1.., c2..] in coordinate order, then
+        // permute to the type's order.
+        let axis_of = |c: &Coord| -> Option<AxisId> {
+            match c {
+                Coord::Space { comp: Comp::Axis(a, _), .. } => Some(*a),
+                _ => None,
+            }
+        };
+        let multi = |c: &Coord| matches!(c, Coord::Space { comp: Comp::Axis(..) | Comp::Whole, .. });
+        let value = match coords {
+            [c] => {
+                if multi(c) {
+                    let ts: Vec<Tensor> = cols[0].iter().map(|col| self.first(*col)).collect::<Result<_>>()?;
+                    Tensor::stack(&ts, 1)?
+                } else {
+                    self.first(cols[0][0])?
+                }
+            }
+            [a, b] => {
+                let same = a == b && axis_of(a).is_some();
+                if same {
+                    let ts: Vec<Tensor> = cols[0].iter().map(|c| self.second(*c, *c)).collect::<Result<_>>()?;
+                    Tensor::stack(&ts, 1)?
+                } else {
+                    let mut rows = Vec::new();
+                    for x in &cols[0] {
+                        let row: Vec<Tensor> = cols[1].iter().map(|y| self.second(*x, *y)).collect::<Result<_>>()?;
+                        rows.push(if multi(b) { Tensor::stack(&row, 1)? } else { row[0].clone() });
+                    }
+                    if multi(a) { Tensor::stack(&rows, 1)? } else { rows.swap_remove(0) }
+                }
+            }
+            _ => return Err(err("derivatives above second order are not supported")),
+        };
+        // Current dim order: coordinate order (same-axis diagonal counts once).
+        let mut current: Vec<Option<AxisId>> = Vec::new();
+        let same = coords.len() == 2 && coords[0] == coords[1] && axis_of(&coords[0]).is_some();
+        for (i, c) in coords.iter().enumerate() {
+            if same && i == 1 {
+                break;
+            }
+            if multi(c) {
+                current.push(axis_of(c));
+            }
+        }
+        // Target: axes sorted (ty.axes), then Whole dims in order.
+        let mut target: Vec<Option<AxisId>> = ty.axes.iter().map(|a| Some(*a)).collect();
+        target.extend(current.iter().filter(|c| c.is_none()).copied());
+        if current == target {
+            return Ok(value);
+        }
+        let mut used = vec![false; current.len()];
+        let mut perm = vec![0usize];
+        for t in &target {
+            let i = current
+                .iter()
+                .enumerate()
+                .position(|(i, c)| !used[i] && c == t)
+                .ok_or_else(|| err("invariant: derivative dims match the type"))?;
+            used[i] = true;
+            perm.push(i + 1);
+        }
+        value.permute(perm)?.contiguous()
+    }
+
+    fn constant_tensor(&self, id: NodeId) -> Result<Tensor> {
+        let node = self.problem.graph.node(id);
+        let Op::Tensor(k) = node.op else { return Err(err("invariant: a tensor constant")) };
+        let mut shape = self.shape_of(&node.ty)?;
+        shape[0] = 1;
+        Tensor::from_vec(self.problem.graph.tensors[k].data.clone(), shape, &self.dev())?.to_dtype(self.dt())
+    }
+
+    pub fn eval(&mut self, id: NodeId) -> Result<Tensor> {
+        if let Some(t) = self.cache.get(&id) {
+            return Ok(t.clone());
+        }
+        let v = self.compute(id)?;
+        self.cache.insert(id, v.clone());
+        Ok(v)
+    }
+
+    fn compute(&mut self, id: NodeId) -> Result<Tensor> {
+        let p = self.problem;
+        let g = &p.graph;
+        let node = g.node(id);
+        let ty = node.ty.clone();
+        let n = self.n()?;
+        let (dev, dt) = (self.dev(), self.dt());
+        let full = self.shape_of(&ty)?;
+        Ok(match node.op.clone() {
+            Op::Const(r) => Tensor::full(r.0, n, &dev)?.to_dtype(dt)?.reshape(full)?,
+            Op::Tensor(_) => self.constant_tensor(id)?.broadcast_as(full)?,
+            Op::AxisValue(a) => {
+                let ax = g.axis(a);
+                let vals: Vec<f64> = (ax.lo..=ax.hi).map(|v| v as f64).collect();
+                Tensor::from_vec(vals, (1, ax.len()), &dev)?.to_dtype(dt)?.broadcast_as(full)?
+            }
+            Op::Input(i) => {
+                let (off, len) = match i {
+                    Input::Time => (self.cols.time.ok_or_else(|| err("invariant: time column"))?, 1),
+                    Input::Space(k) => self.cols.space[k],
+                    Input::Param(k) => (self.cols.params[k], 1),
+                };
+                let x = self.batch.x.narrow(1, off, len)?;
+                if ty.shape == Shape::Scalar { x.squeeze(1)? } else { x.contiguous()? }
+            }
+            Op::U => self.batch.out.f.clone(),
+            Op::Deriv(coords) => self.deriv(&coords, &ty)?,
+            Op::NormalDeriv => {
+                let k = self.batch.dirs.normal.ok_or_else(|| err("invariant: normal direction requested"))?;
+                self.tangent(k)?
+            }
+            Op::Unary(op, a) => {
+                let x = self.eval(a)?;
+                match op {
+                    UnOp::Neg => x.neg()?,
+                    UnOp::Exp => x.exp()?,
+                    UnOp::Log => x.log()?,
+                    UnOp::Sqrt => x.sqrt()?,
+                    UnOp::Abs => x.abs()?,
+                    UnOp::Sin => x.sin()?,
+                    UnOp::Cos => x.cos()?,
+                    UnOp::Tan => (x.sin()? / x.cos()?)?,
+                    UnOp::Tanh => x.tanh()?,
+                    UnOp::Sinh => ((x.exp()? - x.neg()?.exp()?)? * 0.5)?,
+                    UnOp::Cosh => ((x.exp()? + x.neg()?.exp()?)? * 0.5)?,
+                    UnOp::Atan => atan(&x)?,
+                    UnOp::Erf => x.erf()?,
+                    UnOp::Sign => x.sign()?,
+                    UnOp::Not => x.eq(0.0)?.to_dtype(dt)?,
+                }
+            }
+            Op::Binary(op, a, b) => {
+                let (ta, tb) = (g.ty(a).clone(), g.ty(b).clone());
+                let x = self.eval(a)?;
+                let y = self.eval(b)?;
+                // Constant exponents keep their own fast, exact forms.
+                if op == BinOp::Pow
+                    && let Some(e) = g.as_const(b)
+                {
+                    let x = self.align(&x, &ta, &ty)?;
+                    return if e == 2.0 { x.sqr() } else if e == 1.0 { Ok(x) } else if e == 0.5 { x.sqrt() } else { x.powf(e) };
+                }
+                let x = self.align(&x, &ta, &ty)?;
+                let y = self.align(&y, &tb, &ty)?;
+                match op {
+                    BinOp::Add => (x + y)?,
+                    BinOp::Sub => (x - y)?,
+                    BinOp::Mul => (x * y)?,
+                    BinOp::Div => (x / y)?,
+                    BinOp::Pow => (y * x.log()?)?.exp()?,
+                    BinOp::Min => x.minimum(&y)?,
+                    BinOp::Max => x.maximum(&y)?,
+                    BinOp::Lt => x.lt(&y)?.to_dtype(dt)?,
+                    BinOp::Le => x.le(&y)?.to_dtype(dt)?,
+                    BinOp::Gt => x.gt(&y)?.to_dtype(dt)?,
+                    BinOp::Ge => x.ge(&y)?.to_dtype(dt)?,
+                    BinOp::Eq => x.eq(&y)?.to_dtype(dt)?,
+                    BinOp::Ne => x.ne(&y)?.to_dtype(dt)?,
+                    BinOp::And => (x.ne(0.0)?.to_dtype(dt)? * y.ne(0.0)?.to_dtype(dt)?)?,
+                    BinOp::Or => x.ne(0.0)?.to_dtype(dt)?.maximum(&y.ne(0.0)?.to_dtype(dt)?)?,
+                }
+            }
+            Op::Select(c, a, b) => {
+                let (tc, ta, tb) = (g.ty(c).clone(), g.ty(a).clone(), g.ty(b).clone());
+                let c = self.eval(c)?;
+                let x = self.eval(a)?;
+                let y = self.eval(b)?;
+                let c = self.align(&c, &tc, &Ty { boolean: false, ..ty.clone() })?.ne(0.0)?;
+                c.where_cond(&self.align(&x, &ta, &ty)?, &self.align(&y, &tb, &ty)?)?
+            }
+            Op::Index(base, sels) => self.index(base, &sels, &ty)?,
+            Op::Reduce(r, axes, body) => {
+                let tb = g.ty(body).clone();
+                let x = self.eval(body)?;
+                let dims: Vec<usize> = axes
+                    .iter()
+                    .map(|a| tb.axes.iter().position(|b| b == a).map(|i| i + 1).ok_or_else(|| err("invariant: reduced axis present")))
+                    .collect::<Result<_>>()?;
+                match r {
+                    RedOp::Sum => x.sum(dims)?,
+                    RedOp::Prod => {
+                        let mut v = x;
+                        for d in dims.iter().rev() {
+                            v = prod_dim(&v, *d)?;
+                        }
+                        v
+                    }
+                }
+            }
+            Op::ReduceVec(r, v) => {
+                let x = self.eval(v)?;
+                let last = x.rank() - 1;
+                match r {
+                    VecRed::Sum => x.sum(last)?,
+                    VecRed::Mean => x.mean(last)?,
+                    VecRed::Max => x.max(last)?,
+                    VecRed::Min => x.min(last)?,
+                    VecRed::Prod => prod_dim(&x, last)?,
+                }
+            }
+            Op::Stack(items) => {
+                let item_ty = Ty { shape: Shape::Scalar, ..ty.clone() };
+                let mut parts = Vec::new();
+                for i in items {
+                    let ti = g.ty(i).clone();
+                    let v = self.eval(i)?;
+                    parts.push(self.align(&v, &ti, &item_ty)?);
+                }
+                Tensor::stack(&parts, ty.axes.len() + 1)?
+            }
+        })
+    }
+
+    fn index(&mut self, base: NodeId, sels: &[Sel], ty: &Ty) -> Result<Tensor> {
+        let g = &self.problem.graph;
+        let tb = g.ty(base).clone();
+        let mut x = self.eval(base)?;
+        // Dims of x: [N, tb.axes..., pos...]; process selectors on the positional dims.
+        let mut order: Vec<Option<AxisId>> = tb.axes.iter().map(|a| Some(*a)).collect();
+        let mut pos = tb.axes.len() + 1;
+        for s in sels {
+            match *s {
+                Sel::Fixed(k) => {
+                    x = x.narrow(pos, k, 1)?.squeeze(pos)?;
+                }
+                Sel::Axis(a, off) => {
+                    let len = g.axis(a).len();
+                    x = x.narrow(pos, off, len)?;
+                    if order.contains(&Some(a)) {
+                        return Err(err("indexing with an axis the value already has is not supported"));
+                    }
+                    order.push(Some(a));
+                    pos += 1;
+                }
+            }
+        }
+        // x dims: [N, tb.axes..., new axes..., remaining pos...] -> [N, sorted axes..., pos...]
+        let rest = x.rank() - 1 - order.len();
+        let mut perm = vec![0];
+        for a in &ty.axes {
+            let i = order.iter().position(|o| *o == Some(*a)).ok_or_else(|| err("invariant: index axes"))?;
+            perm.push(i + 1);
+        }
+        for r in 0..rest {
+            perm.push(order.len() + 1 + r);
+        }
+        if perm.iter().enumerate().all(|(i, p)| i == *p) {
+            x.contiguous()
+        } else {
+            x.permute(perm)?.contiguous()
+        }
+    }
+}
+
+fn prod_dim(x: &Tensor, dim: usize) -> Result<Tensor> {
+    let n = x.dim(dim)?;
+    let mut acc = x.narrow(dim, 0, 1)?;
+    for i in 1..n {
+        acc = (acc * x.narrow(dim, i, 1)?)?;
+    }
+    acc.squeeze(dim)
+}
+
+/// `atan` from candle's elementwise operations (candle has none): range reduction to
+/// `|x| <= 1` and a minimax polynomial (error below 1e-5).
+fn atan(x: &Tensor) -> Result<Tensor> {
+    let ax = x.abs()?;
+    let big = ax.gt(1.0)?;
+    let r = big.where_cond(&ax.recip()?, &ax)?;
+    let r2 = r.sqr()?;
+    // atan(r) ~ r * (c1 + c3 r^2 + c5 r^4 + c7 r^6 + c9 r^8), |r| <= 1.
+    let c = [0.999_866_0, -0.330_299_5, 0.180_141_0, -0.085_133_0, 0.020_835_1];
+    let mut poly = (r2.ones_like()? * c[4])?;
+    for k in (0..4).rev() {
+        poly = ((poly * &r2)? + c[k])?;
+    }
+    let a = (poly * &r)?;
+    let a = big.where_cond(&a.affine(-1.0, std::f64::consts::FRAC_PI_2)?, &a)?;
+    a * x.sign()?
+}
