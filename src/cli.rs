@@ -66,6 +66,31 @@ pub enum Command {
     },
     /// List the standard library's modules, or print one.
     Std { module: Option<String> },
+    /// Train a network for the problem and report its values and errors.
+    Solve {
+        file: PathBuf,
+        /// Run directory (default: runs/<problem>-<time>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a `solve { }` setting, e.g. `--set steps=20000`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Shorthand for `--set seed=N`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Where to train: `cpu` (CUDA needs a build with `--features cuda`).
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        /// Print only the final report.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Evaluate a trained run at points: `--at "t = 0, x = 1, nu = 0.05"` (repeatable).
+    Eval {
+        run: PathBuf,
+        #[arg(long, required = true)]
+        at: Vec<String>,
+    },
 }
 
 /// Exit codes: 0 accepted, 1 the input has errors, 2 internal error (a bug).
@@ -120,6 +145,97 @@ pub fn run(cli: Cli) -> i32 {
             0
         }
         Command::Std { module } => std_command(module.as_deref(), format),
+        Command::Solve { file, out, mut set, seed, device, quiet } => {
+            if device != "cpu" {
+                let mut diags = Diags::default();
+                diags.push(
+                    Diag::error("pdec::cli::no_device", format!("this build of pdec cannot train on `{device}`"))
+                        .help("this build trains on the CPU (`--device cpu`); CUDA needs a build with `cargo build --release --features cuda`"),
+                );
+                print_diags(&diags, &SourceMap::default(), format, "");
+                return 1;
+            }
+            if let Some(s) = seed {
+                set.push(format!("seed={s}"));
+            }
+            let Some(compiled) = compile_file(&file, &set, format, "nothing was trained") else {
+                return 1;
+            };
+            let text = compiled.program.sources.get(compiled.program.user().file).text.clone();
+            let opts = crate::run::SolveOptions { out, sets: set, quiet };
+            run_result(crate::run::solve(&compiled, &text, &opts).map(|_| ()), format)
+        }
+        Command::Eval { run, at } => eval_command(&run, &at, format),
+    }
+}
+
+fn run_result(r: Result<(), crate::run::RunError>, format: Format) -> i32 {
+    match r {
+        Ok(()) => 0,
+        Err(crate::run::RunError::Diag(d)) => {
+            let mut diags = Diags::default();
+            diags.push(*d);
+            print_diags(&diags, &SourceMap::default(), format, "");
+            1
+        }
+        Err(crate::run::RunError::NotFinite(msg)) => {
+            eprintln!("error: {msg}");
+            eprintln!("  help: lower `lr`, set `clip = 1`, use `dtype = f64`, or a smaller Monte Carlo `delta`");
+            3
+        }
+        Err(crate::run::RunError::Internal(msg)) => {
+            eprintln!("error: internal error in pdec: {msg} (this is a bug; please report it with the input file)");
+            2
+        }
+    }
+}
+
+/// Rebuilds a run's problem with one `report` per `--at` and prints the values.
+fn eval_command(run: &Path, at: &[String], format: Format) -> i32 {
+    let problem = run.join("problem.pde");
+    let source = match crate::loader::read_file(&problem) {
+        Ok(s) => s,
+        Err(d) => {
+            let mut diags = Diags::default();
+            diags.push(
+                Diag::error("pdec::run::not_a_run", format!("`{}` is not a run directory", run.display()))
+                    .help(format!("a run directory holds problem.pde and model.safetensors ({})", d.message)),
+            );
+            print_diags(&diags, &SourceMap::default(), format, "");
+            return 1;
+        }
+    };
+    let sets: Vec<String> = std::fs::read_to_string(run.join("settings.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v.get("set").and_then(|s| s.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect()))
+        .unwrap_or_default();
+    let first = driver::compile(source.clone(), &sets);
+    let Some(checked) = &first.checked else {
+        print_diags(&first.diags, &first.program.sources, format, "");
+        return 1;
+    };
+    let before = checked.problem.reports.len();
+    let unknown = checked.problem.unknown.name.clone();
+    let mut text = source.text.clone();
+    for a in at {
+        // One line each: a value cannot start a new statement.
+        let clean: String = a.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
+        text.push_str(&format!("\nreport {unknown}({clean})"));
+    }
+    let compiled = driver::compile(crate::source::SourceFile { name: format!("{} (with --at)", problem.display()), text }, &sets);
+    print_diags(&compiled.diags, &compiled.program.sources, format, "");
+    if compiled.diags.has_errors() {
+        return 1;
+    }
+    match crate::run::eval_at(&compiled, run) {
+        Ok(values) => {
+            for (expr, v) in values.into_iter().skip(before) {
+                println!("{expr} = {v:.8}");
+            }
+            0
+        }
+        Err(e) => run_result(Err(e), format),
     }
 }
 

@@ -1,1 +1,932 @@
-//! Samplers for every region of the language. Being written.
+//! Samplers of collocation points for every region of the language.
+//!
+//! A point is one row of network inputs: the concatenation, in [`crate::plan::Plan::inputs`]
+//! order, of each input's components (time: one column, each space variable: its components,
+//! a scalar variable one, each parameter: one). [`Layout`] says which columns belong to which
+//! input; it is built from the [`Problem`] exactly as [`crate::plan::plan`] builds `inputs`
+//! (the unknown's arguments in order, then the parameters in declaration order).
+//!
+//! What each region draws:
+//!
+//! - **interior** ([`sample_interior`]): time uniform in its interval, each space variable
+//!   uniform in its domain (a ball uniform in volume), each parameter uniform in its range;
+//! - **time slice** ([`sample_time_slice`]): the same with time fixed;
+//! - **faces** ([`sample_faces`]): a face chosen with the probability of its
+//!   [`FacePlan::share`], a point uniform on it (the fixed coordinate set *exactly* to the
+//!   bound), the rest as in the interior; each point carries the face's outward unit normal;
+//! - **periodic** ([`sample_periodic_pairs`]): one random point placed on both opposite faces
+//!   of a coordinate.
+//!
+//! Every sampler takes the random generator as an argument, so a seeded
+//! [`rand_chacha::ChaCha8Rng`] gives bitwise the same batches run after run.
+
+use crate::ir::{Domain, Face, Input, Problem, Side};
+use crate::plan::{FacePlan, Region};
+use rand::{Rng, RngExt};
+use rand_distr::StandardNormal;
+use std::ops::Range;
+
+/// Column offsets of each network input in a point's row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Column of the time variable; `None` when the problem has no time (or the unknown does
+    /// not take it).
+    pub time: Option<usize>,
+    /// Per space variable (indexed like [`Problem::space`]): `(offset, len)` of its columns,
+    /// `len` 1 for a scalar variable; `None` for a variable the unknown does not take.
+    pub space: Vec<Option<(usize, usize)>>,
+    /// Column of each parameter (indexed like [`Problem::params`]).
+    pub params: Vec<usize>,
+    width: usize,
+}
+
+impl Layout {
+    /// The layout of the problem's network inputs, consistent with
+    /// [`crate::plan::Plan::inputs`] and [`crate::plan::Plan::input_width`].
+    pub fn new(problem: &Problem) -> Layout {
+        let mut width = 0;
+        let mut time = None;
+        let mut space = vec![None; problem.space.len()];
+        for input in &problem.unknown.args {
+            match *input {
+                Input::Time => {
+                    if problem.time.is_some() {
+                        time = Some(width);
+                        width += 1;
+                    }
+                }
+                Input::Space(k) => {
+                    let len = problem.space[k].domain.bounds().len();
+                    space[k] = Some((width, len));
+                    width += len;
+                }
+                Input::Param(_) => {}
+            }
+        }
+        let params: Vec<usize> = (width..width + problem.params.len()).collect();
+        width += params.len();
+        Layout {
+            time,
+            space,
+            params,
+            width,
+        }
+    }
+
+    /// Number of columns of a point: the network's input width.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// First column of an input, if it has one.
+    pub fn offset(&self, input: Input) -> Option<usize> {
+        self.columns(input).map(|r| r.start)
+    }
+
+    /// The columns of an input, if it has any.
+    pub fn columns(&self, input: Input) -> Option<Range<usize>> {
+        match input {
+            Input::Time => self.time.map(|c| c..c + 1),
+            Input::Space(k) => self.space.get(k).copied().flatten().map(|(o, l)| o..o + l),
+            Input::Param(k) => self.params.get(k).map(|c| *c..*c + 1),
+        }
+    }
+}
+
+/// A batch of points, row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batch {
+    /// Number of points.
+    pub n: usize,
+    /// Columns per point ([`Layout::width`]).
+    pub width: usize,
+    /// `n * width` values: point `i` is `points[i * width..(i + 1) * width]`.
+    pub points: Vec<f64>,
+    /// For points on faces of the space domain (boundary faces and the two sides of a
+    /// periodic pair): `n * width` values, the outward unit normal of the point's face in the
+    /// columns of its space variable, zero in every other column. `None` elsewhere.
+    pub normals: Option<Vec<f64>>,
+}
+
+impl Batch {
+    /// Point `i`'s row.
+    pub fn point(&self, i: usize) -> &[f64] {
+        &self.points[i * self.width..(i + 1) * self.width]
+    }
+
+    /// Point `i`'s outward normal row, for batches on faces.
+    pub fn normal(&self, i: usize) -> Option<&[f64]> {
+        self.normals
+            .as_ref()
+            .map(|v| &v[i * self.width..(i + 1) * self.width])
+    }
+}
+
+/// Uniform in `[lo, hi]` (clamped, so rounding cannot step outside).
+fn uniform(rng: &mut impl Rng, lo: f64, hi: f64) -> f64 {
+    (lo + (hi - lo) * rng.random::<f64>()).clamp(lo.min(hi), hi.max(lo))
+}
+
+/// A uniformly distributed unit vector written into `out` (Gaussian direction, normalised).
+fn unit_vector(rng: &mut impl Rng, out: &mut [f64]) {
+    loop {
+        let mut norm2 = 0.0;
+        for v in out.iter_mut() {
+            let g: f64 = rng.sample(StandardNormal);
+            *v = g;
+            norm2 += g * g;
+        }
+        let norm = norm2.sqrt();
+        if norm > 0.0 && norm.is_finite() {
+            for v in out.iter_mut() {
+                *v /= norm;
+            }
+            return;
+        }
+    }
+}
+
+/// A point uniform in the volume of the domain, written into its columns.
+fn fill_domain(rng: &mut impl Rng, domain: &Domain, out: &mut [f64]) {
+    match domain {
+        Domain::Interval { lo, hi } => out[0] = uniform(rng, *lo, *hi),
+        Domain::Box { lo, hi } => {
+            for (v, (a, b)) in out.iter_mut().zip(lo.iter().zip(hi)) {
+                *v = uniform(rng, *a, *b);
+            }
+        }
+        Domain::Ball { center, radius } => {
+            unit_vector(rng, out);
+            let d = center.len() as f64;
+            let s = radius * rng.random::<f64>().powf(1.0 / d);
+            for (v, c) in out.iter_mut().zip(center) {
+                *v = c + s * *v;
+            }
+        }
+    }
+}
+
+/// Fills a whole row as an interior point, except the columns of space variable `skip`.
+fn fill_row(
+    rng: &mut impl Rng,
+    problem: &Problem,
+    layout: &Layout,
+    row: &mut [f64],
+    skip: Option<usize>,
+) {
+    if let (Some(c), Some(t)) = (layout.time, &problem.time) {
+        row[c] = uniform(rng, t.lo, t.hi);
+    }
+    for (k, s) in problem.space.iter().enumerate() {
+        if Some(k) == skip {
+            continue;
+        }
+        if let Some(Some((o, l))) = layout.space.get(k) {
+            fill_domain(rng, &s.domain, &mut row[*o..o + l]);
+        }
+    }
+    for (p, c) in problem.params.iter().zip(&layout.params) {
+        row[*c] = uniform(rng, p.lo, p.hi);
+    }
+}
+
+fn space_columns(layout: &Layout, var: usize) -> (usize, usize) {
+    match layout.space.get(var).copied().flatten() {
+        Some(cols) => cols,
+        None => panic!("space variable {var} has no network input columns"),
+    }
+}
+
+/// Points uniform in the whole space-time-parameter domain.
+pub fn sample_interior(problem: &Problem, layout: &Layout, n: usize, rng: &mut impl Rng) -> Batch {
+    let w = layout.width();
+    let mut points = vec![0.0; n * w];
+    for row in points.chunks_exact_mut(w.max(1)).take(n) {
+        fill_row(rng, problem, layout, row, None);
+    }
+    Batch {
+        n,
+        width: w,
+        points,
+        normals: None,
+    }
+}
+
+/// Points with time fixed at `at`, everything else uniform as in [`sample_interior`].
+pub fn sample_time_slice(
+    problem: &Problem,
+    layout: &Layout,
+    at: f64,
+    n: usize,
+    rng: &mut impl Rng,
+) -> Batch {
+    let mut b = sample_interior(problem, layout, n, rng);
+    if let Some(c) = layout.time {
+        for row in b.points.chunks_exact_mut(b.width) {
+            row[c] = at;
+        }
+    }
+    b
+}
+
+/// Index of the face drawn for a uniform `u` in `[0, 1)`, by cumulative shares.
+fn pick_face(faces: &[FacePlan], u: f64) -> usize {
+    let total: f64 = faces.iter().map(|f| f.share.max(0.0)).sum();
+    if !(total > 0.0 && total.is_finite()) {
+        return ((u * faces.len() as f64) as usize).min(faces.len() - 1);
+    }
+    let target = u * total;
+    let mut cum = 0.0;
+    for (i, f) in faces.iter().enumerate() {
+        cum += f.share.max(0.0);
+        if target < cum {
+            return i;
+        }
+    }
+    // Rounding at the top end: the last face with a positive share.
+    faces
+        .iter()
+        .rposition(|f| f.share > 0.0)
+        .unwrap_or(faces.len() - 1)
+}
+
+/// Writes a point uniform on `face` into its variable's columns of `row` and its outward unit
+/// normal into `normal` (whose other columns are left untouched).
+fn fill_face(
+    rng: &mut impl Rng,
+    problem: &Problem,
+    layout: &Layout,
+    face: Face,
+    row: &mut [f64],
+    normal: &mut [f64],
+) {
+    match face {
+        Face::Side { var, comp, side } => {
+            let (o, l) = space_columns(layout, var);
+            let domain = &problem.space[var].domain;
+            fill_domain(rng, domain, &mut row[o..o + l]);
+            let k = comp.unwrap_or(0);
+            let (lo, hi) = domain.bounds()[k];
+            let (at, sign) = match side {
+                Side::Lo => (lo, -1.0),
+                Side::Hi => (hi, 1.0),
+            };
+            row[o + k] = at;
+            normal[o + k] = sign;
+        }
+        Face::Sphere { var } => {
+            let (o, l) = space_columns(layout, var);
+            let Domain::Ball { center, radius } = &problem.space[var].domain else {
+                panic!(
+                    "sphere face of `{}`, which is not a ball",
+                    problem.space[var].name
+                );
+            };
+            let dir = &mut normal[o..o + l];
+            unit_vector(rng, dir);
+            for ((x, c), g) in row[o..o + l].iter_mut().zip(center).zip(dir.iter()) {
+                *x = c + radius * g;
+            }
+        }
+    }
+}
+
+/// Points on faces of the space domain: each picks a face with probability proportional to
+/// its [`FacePlan::share`], then a point uniform on it; time, parameters and the other space
+/// variables are uniform as in [`sample_interior`]. The batch carries outward unit normals.
+/// An empty `faces` gives an empty batch.
+///
+/// # Panics
+///
+/// If a face names a space variable the problem (or layout) does not have, or a sphere face
+/// names a variable that is not a ball.
+pub fn sample_faces(
+    problem: &Problem,
+    layout: &Layout,
+    faces: &[FacePlan],
+    n: usize,
+    rng: &mut impl Rng,
+) -> Batch {
+    let w = layout.width();
+    let n = if faces.is_empty() { 0 } else { n };
+    let mut points = vec![0.0; n * w];
+    let mut normals = vec![0.0; n * w];
+    for i in 0..n {
+        let face = faces[pick_face(faces, rng.random::<f64>())].face;
+        let var = match face {
+            Face::Side { var, .. } | Face::Sphere { var } => var,
+        };
+        let row = &mut points[i * w..(i + 1) * w];
+        fill_row(rng, problem, layout, row, Some(var));
+        fill_face(
+            rng,
+            problem,
+            layout,
+            face,
+            row,
+            &mut normals[i * w..(i + 1) * w],
+        );
+    }
+    Batch {
+        n,
+        width: w,
+        points,
+        normals: Some(normals),
+    }
+}
+
+/// Pairs of points on the two opposite faces of coordinate `comp` of space variable `var`
+/// (`None` for a scalar variable): the same random point with that coordinate at its lower
+/// bound in the first batch and at its upper bound in the second. Both batches carry their
+/// face's outward normal (`-e_k` and `+e_k`).
+///
+/// # Panics
+///
+/// If `var` is not a space variable with network input columns.
+pub fn sample_periodic_pairs(
+    problem: &Problem,
+    layout: &Layout,
+    var: usize,
+    comp: Option<usize>,
+    n: usize,
+    rng: &mut impl Rng,
+) -> (Batch, Batch) {
+    let (o, _) = space_columns(layout, var);
+    let k = comp.unwrap_or(0);
+    let (lo, hi) = problem.space[var].domain.bounds()[k];
+    let mut first = sample_interior(problem, layout, n, rng);
+    let w = first.width;
+    let mut second = first.clone();
+    let mut n_lo = vec![0.0; n * w];
+    let mut n_hi = vec![0.0; n * w];
+    for i in 0..n {
+        first.points[i * w + o + k] = lo;
+        second.points[i * w + o + k] = hi;
+        n_lo[i * w + o + k] = -1.0;
+        n_hi[i * w + o + k] = 1.0;
+    }
+    first.normals = Some(n_lo);
+    second.normals = Some(n_hi);
+    (first, second)
+}
+
+/// The points of one loss term's region: one batch, or for [`Region::Periodic`] the two
+/// batches of [`sample_periodic_pairs`] (lower face first).
+pub fn sample_region(
+    problem: &Problem,
+    layout: &Layout,
+    region: &Region,
+    n: usize,
+    rng: &mut impl Rng,
+) -> Vec<Batch> {
+    match region {
+        Region::Interior => vec![sample_interior(problem, layout, n, rng)],
+        Region::TimeSlice { at } => vec![sample_time_slice(problem, layout, *at, n, rng)],
+        Region::Faces { faces } => vec![sample_faces(problem, layout, faces, n, rng)],
+        Region::Periodic { var, comp } => {
+            let (a, b) = sample_periodic_pairs(problem, layout, *var, *comp, n, rng);
+            vec![a, b]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::compile;
+    use crate::plan::Plan;
+    use crate::source::SourceFile;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn build(text: &str) -> (Problem, Plan) {
+        let c = compile(
+            SourceFile {
+                name: "test.pde".into(),
+                text: text.into(),
+            },
+            &[],
+        );
+        assert!(!c.diags.has_errors(), "{text}\n{:#?}", c.diags);
+        let plan = c.plan.expect("a plan");
+        let problem = c.checked.expect("a checked problem").problem;
+        (problem, plan)
+    }
+
+    fn rng(seed: u64) -> ChaCha8Rng {
+        ChaCha8Rng::seed_from_u64(seed)
+    }
+
+    fn region<'a>(plan: &'a Plan, name: &str) -> &'a Region {
+        &plan
+            .terms
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("no term {name}"))
+            .region
+    }
+
+    /// Is `x` (a space variable's columns) inside the domain (closed, up to rounding)?
+    fn in_domain(d: &Domain, x: &[f64]) -> bool {
+        match d {
+            Domain::Interval { lo, hi } => x.len() == 1 && *lo <= x[0] && x[0] <= *hi,
+            Domain::Box { lo, hi } => {
+                x.len() == lo.len()
+                    && x.iter()
+                        .zip(lo.iter().zip(hi))
+                        .all(|(v, (a, b))| a <= v && v <= b)
+            }
+            Domain::Ball { center, radius } => {
+                x.len() == center.len() && dist(x, center) <= radius * (1.0 + 1e-12)
+            }
+        }
+    }
+
+    fn dist(x: &[f64], c: &[f64]) -> f64 {
+        x.iter()
+            .zip(c)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt()
+    }
+
+    /// Time, parameters and every space variable but `skip` inside their ranges.
+    fn assert_inside(p: &Problem, l: &Layout, row: &[f64], skip: Option<usize>) {
+        if let (Some(c), Some(t)) = (l.time, &p.time) {
+            assert!(t.lo <= row[c] && row[c] <= t.hi, "time {} outside", row[c]);
+        }
+        for (k, s) in p.space.iter().enumerate() {
+            if Some(k) == skip {
+                continue;
+            }
+            let (o, n) = l.space[k].expect("columns");
+            assert!(
+                in_domain(&s.domain, &row[o..o + n]),
+                "{} = {:?} outside {:?}",
+                s.name,
+                &row[o..o + n],
+                s.domain
+            );
+        }
+        for (q, c) in p.params.iter().zip(&l.params) {
+            assert!(
+                q.lo <= row[*c] && row[*c] <= q.hi,
+                "{} = {} outside",
+                q.name,
+                row[*c]
+            );
+        }
+    }
+
+    /// Which face of `faces` the point lies on, checking it lies exactly on it, inside the
+    /// face's other bounds, and that its normal is the face's outward unit normal.
+    fn check_face_point(
+        p: &Problem,
+        l: &Layout,
+        faces: &[FacePlan],
+        row: &[f64],
+        normal: &[f64],
+    ) -> usize {
+        let norm: f64 = normal.iter().map(|v| v * v).sum::<f64>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-12, "normal {normal:?} not unit");
+        let mut found = None;
+        for (i, f) in faces.iter().enumerate() {
+            let on = match f.face {
+                Face::Side { var, comp, side } => {
+                    let (o, _) = l.space[var].expect("columns");
+                    let k = comp.unwrap_or(0);
+                    let (lo, hi) = p.space[var].domain.bounds()[k];
+                    let at = if side == Side::Lo { lo } else { hi };
+                    // An edge point may lie on two faces; the normal tells which was drawn.
+                    let sign = if side == Side::Lo { -1.0 } else { 1.0 };
+                    row[o + k] == at && normal[o + k] == sign
+                }
+                Face::Sphere { var } => {
+                    let (o, n) = l.space[var].expect("columns");
+                    let Domain::Ball { center, radius } = &p.space[var].domain else {
+                        panic!("not a ball")
+                    };
+                    let x = &row[o..o + n];
+                    let r = dist(x, center);
+                    r > 0.0
+                        && (r - radius).abs() < 1e-12
+                        && x.iter()
+                            .zip(center)
+                            .zip(&normal[o..o + n])
+                            .all(|((x, c), m)| ((x - c) / radius - m).abs() < 1e-12)
+                }
+            };
+            if on {
+                assert!(
+                    found.is_none(),
+                    "point {row:?} on two faces with the same normal"
+                );
+                found = Some(i);
+            }
+        }
+        let i = found.unwrap_or_else(|| panic!("point {row:?} normal {normal:?} on no face"));
+        let var = match faces[i].face {
+            Face::Side { var, .. } | Face::Sphere { var } => var,
+        };
+        let (o, n) = l.space[var].expect("columns");
+        // Only the face variable's columns carry the normal.
+        for (c, m) in normal.iter().enumerate() {
+            if c < o || c >= o + n {
+                assert_eq!(
+                    *m, 0.0,
+                    "normal {normal:?} outside the face variable's columns"
+                );
+            }
+        }
+        // The face variable itself inside its domain (the fixed component is on the bound).
+        assert!(in_domain(&p.space[var].domain, &row[o..o + n]), "{row:?}");
+        // And outward: stepping inward along -normal stays inside for a small step.
+        let inward: Vec<f64> = row[o..o + n]
+            .iter()
+            .zip(&normal[o..o + n])
+            .map(|(x, m)| x - 1e-6 * m)
+            .collect();
+        let outward: Vec<f64> = row[o..o + n]
+            .iter()
+            .zip(&normal[o..o + n])
+            .map(|(x, m)| x + 1e-6 * m)
+            .collect();
+        assert!(
+            !in_domain(&p.space[var].domain, &outward),
+            "normal {normal:?} points inward at {row:?}"
+        );
+        assert!(
+            in_domain(&p.space[var].domain, &inward),
+            "normal {normal:?} does not point out: the inward step leaves the domain at {row:?}"
+        );
+        assert_inside(p, l, row, Some(var));
+        i
+    }
+
+    const LAYOUT: &str = "
+param nu in [0.01, 0.1]
+param a  in [-1, 1]
+time  t in [0, 1]
+space x in [0, 1]
+space y in [0, 1] * [-1, 1] * [2, 3]
+unknown u(t, x, y)
+pde d(u, t) = nu * d(u, x, x) + lap(u, y) + a
+initial u = 0
+boundary on(x): u = 0
+boundary on(y): u = 0
+";
+
+    #[test]
+    fn layout_offsets() {
+        let (p, plan) = build(LAYOUT);
+        let l = Layout::new(&p);
+        assert_eq!(l.time, Some(0));
+        assert_eq!(l.space, vec![Some((1, 1)), Some((2, 3))]);
+        assert_eq!(l.params, vec![5, 6]);
+        assert_eq!(l.width(), 7);
+        assert_eq!(l.width(), plan.input_width);
+        assert_eq!(l.offset(Input::Time), Some(0));
+        assert_eq!(l.columns(Input::Space(1)), Some(2..5));
+        assert_eq!(l.offset(Input::Param(1)), Some(6));
+        assert_eq!(l.offset(Input::Param(2)), None);
+    }
+
+    /// The layout agrees with the plan's inputs, whatever the order of the unknown's arguments.
+    #[test]
+    fn layout_follows_argument_order() {
+        let text = LAYOUT.replace("unknown u(t, x, y)", "unknown u(y, t, x)");
+        let (p, plan) = build(&text);
+        let l = Layout::new(&p);
+        assert_eq!(l.space, vec![Some((4, 1)), Some((0, 3))]);
+        assert_eq!(l.time, Some(3));
+        assert_eq!(l.params, vec![5, 6]);
+        let mut offset = 0;
+        for input in &plan.inputs {
+            let which = match input.kind {
+                "time" => Input::Time,
+                "space" => Input::Space(
+                    p.space
+                        .iter()
+                        .position(|s| s.name == input.name)
+                        .expect("space"),
+                ),
+                _ => Input::Param(
+                    p.params
+                        .iter()
+                        .position(|q| q.name == input.name)
+                        .expect("param"),
+                ),
+            };
+            assert_eq!(
+                l.columns(which),
+                Some(offset..offset + input.components),
+                "{}",
+                input.name
+            );
+            offset += input.components;
+        }
+        assert_eq!(offset, l.width());
+    }
+
+    #[test]
+    fn interior_and_time_slice_points_are_inside() {
+        let (p, plan) = build(LAYOUT);
+        let l = Layout::new(&p);
+        let b = sample_interior(&p, &l, 2000, &mut rng(1));
+        assert_eq!((b.n, b.width, b.points.len()), (2000, 7, 2000 * 7));
+        assert!(b.normals.is_none());
+        for i in 0..b.n {
+            assert_inside(&p, &l, b.point(i), None);
+        }
+        let Region::TimeSlice { at } = region(&plan, "initial") else {
+            panic!("initial is a time slice")
+        };
+        let bs = sample_region(&p, &l, region(&plan, "initial"), 500, &mut rng(2));
+        assert_eq!(bs.len(), 1);
+        for i in 0..bs[0].n {
+            assert_eq!(bs[0].point(i)[0], *at);
+            assert_inside(&p, &l, bs[0].point(i), None);
+        }
+    }
+
+    /// Box components and params are uniform: their means are the midpoints within 4 sigma.
+    #[test]
+    fn interior_is_uniform_in_the_box() {
+        let (p, _) = build(LAYOUT);
+        let l = Layout::new(&p);
+        let n = 10_000;
+        let b = sample_interior(&p, &l, n, &mut rng(3));
+        let ranges = [
+            (0.0, 1.0),
+            (0.0, 1.0),
+            (0.0, 1.0),
+            (-1.0, 1.0),
+            (2.0, 3.0),
+            (0.01, 0.1),
+            (-1.0, 1.0),
+        ];
+        for (c, (lo, hi)) in ranges.iter().enumerate() {
+            let mean = (0..n).map(|i| b.point(i)[c]).sum::<f64>() / n as f64;
+            let sigma = (hi - lo) / (12.0 * n as f64).sqrt();
+            assert!(
+                (mean - (lo + hi) / 2.0).abs() < 4.0 * sigma,
+                "column {c}: mean {mean}"
+            );
+        }
+    }
+
+    const BALL: &str = "
+time  t in [0, 1]
+space x in ball(3, center = [1, -2, 0.5], radius = 2)
+unknown u(t, x)
+pde d(u, t) = lap(u)
+initial u = 0
+boundary on(x): u = 0
+";
+
+    /// Uniform in volume: P(|x - c| < r s) = s^d, checked at s = 1/2 and s = 0.9; the
+    /// direction is isotropic (mean of x - c near 0).
+    #[test]
+    fn ball_interior_is_uniform_in_volume() {
+        let (p, _) = build(BALL);
+        let l = Layout::new(&p);
+        let n = 10_000;
+        let b = sample_interior(&p, &l, n, &mut rng(4));
+        let c = [1.0, -2.0, 0.5];
+        let r: Vec<f64> = (0..n).map(|i| dist(&b.point(i)[1..4], &c)).collect();
+        assert!(r.iter().all(|r| *r <= 2.0 * (1.0 + 1e-12)));
+        for s in [0.5f64, 0.9] {
+            let expect = s.powi(3);
+            let got = r.iter().filter(|r| **r < 2.0 * s).count() as f64 / n as f64;
+            let sigma = (expect * (1.0 - expect) / n as f64).sqrt();
+            assert!(
+                (got - expect).abs() < 4.0 * sigma,
+                "P(|x| < {s} r) = {got}, expected {expect}"
+            );
+        }
+        for (k, ck) in c.iter().enumerate() {
+            let mean = (0..n).map(|i| b.point(i)[1 + k] - ck).sum::<f64>() / n as f64;
+            // Var of one component of a uniform point of the ball: r^2 / (d + 2).
+            let sigma = (4.0 / 5.0 / n as f64).sqrt();
+            assert!(mean.abs() < 4.0 * sigma, "component {k}: mean {mean}");
+        }
+    }
+
+    #[test]
+    fn sphere_points_are_on_the_sphere_with_outward_normals() {
+        let (p, plan) = build(BALL);
+        let l = Layout::new(&p);
+        let Region::Faces { faces } = region(&plan, "boundary on(x)") else {
+            panic!("boundary is faces")
+        };
+        let n = 5000;
+        let b = sample_faces(&p, &l, faces, n, &mut rng(5));
+        let normals = b.normals.as_ref().expect("normals");
+        assert_eq!(normals.len(), n * b.width);
+        let mut mean = [0.0; 3];
+        for i in 0..n {
+            assert_eq!(
+                check_face_point(&p, &l, faces, b.point(i), &normals[i * 4..i * 4 + 4]),
+                0
+            );
+            for (k, m) in mean.iter_mut().enumerate() {
+                *m += normals[i * 4 + 1 + k] / n as f64;
+            }
+        }
+        // Uniform direction: each component has variance 1/d.
+        for m in mean {
+            assert!(
+                m.abs() < 4.0 * (1.0 / 3.0 / n as f64).sqrt(),
+                "mean normal {mean:?}"
+            );
+        }
+    }
+
+    const BOX: &str = "
+time  t in [0, 1]
+space x in [0, 1] * [0, 2] * [-1, 2]
+unknown u(t, x)
+pde d(u, t) = lap(u)
+initial u = 0
+boundary on(x): u = 0
+";
+
+    /// Face counts over 10000 draws match the plan's shares (proportional to area) within
+    /// 4 sigma; every point is exactly on its face with the outward normal.
+    #[test]
+    fn box_faces_follow_shares() {
+        let (p, plan) = build(BOX);
+        let l = Layout::new(&p);
+        let Region::Faces { faces } = region(&plan, "boundary on(x)") else {
+            panic!("boundary is faces")
+        };
+        assert_eq!(faces.len(), 6);
+        // Areas 6, 6, 3, 3, 2, 2 out of 22.
+        let shares: Vec<f64> = faces.iter().map(|f| f.share).collect();
+        for (s, a) in shares.iter().zip([6.0, 6.0, 3.0, 3.0, 2.0, 2.0]) {
+            assert!((s - a / 22.0).abs() < 1e-12, "{shares:?}");
+        }
+        let n = 10_000;
+        let b = sample_region(&p, &l, region(&plan, "boundary on(x)"), n, &mut rng(6));
+        assert_eq!(b.len(), 1);
+        let b = &b[0];
+        let mut counts = [0usize; 6];
+        for i in 0..n {
+            counts[check_face_point(&p, &l, faces, b.point(i), b.normal(i).expect("normals"))] += 1;
+        }
+        for (c, s) in counts.iter().zip(&shares) {
+            let expect = n as f64 * s;
+            let sigma = (n as f64 * s * (1.0 - s)).sqrt();
+            assert!(
+                (*c as f64 - expect).abs() < 4.0 * sigma,
+                "counts {counts:?}, shares {shares:?}"
+            );
+        }
+    }
+
+    const MIXED: &str = "
+param k in [1, 2]
+space x in [0, 1]
+space y in ball(2, center = [1, 2], radius = 0.5)
+unknown u(x, y)
+pde -d(u, x, x) - lap(u, y) = k
+boundary x = 0: u = 0
+boundary x = 1: dn(u) = 0
+boundary on(y): u = 0
+";
+
+    /// Several space variables: the face variable is on its face, the others inside their
+    /// domains, the normal only in the face variable's columns.
+    #[test]
+    fn faces_of_several_space_variables() {
+        let (p, plan) = build(MIXED);
+        let l = Layout::new(&p);
+        assert_eq!(l.space, vec![Some((0, 1)), Some((1, 2))]);
+        assert_eq!(l.params, vec![3]);
+        for (name, side) in [("boundary x=0", -1.0), ("boundary x=1", 1.0)] {
+            let Region::Faces { faces } = region(&plan, name) else {
+                panic!("faces")
+            };
+            let b = sample_faces(&p, &l, faces, 1000, &mut rng(7));
+            for i in 0..b.n {
+                check_face_point(&p, &l, faces, b.point(i), b.normal(i).expect("normals"));
+                assert_eq!(b.normal(i).expect("normals")[0], side);
+            }
+        }
+        let Region::Faces { faces } = region(&plan, "boundary on(y)") else {
+            panic!("faces")
+        };
+        let b = sample_faces(&p, &l, faces, 1000, &mut rng(8));
+        for i in 0..b.n {
+            check_face_point(&p, &l, faces, b.point(i), b.normal(i).expect("normals"));
+        }
+    }
+
+    /// A hand-made two-face region with unequal shares across variables.
+    #[test]
+    fn face_choice_across_variables_follows_shares() {
+        let (p, plan) = build(MIXED);
+        let l = Layout::new(&p);
+        let mut faces = Vec::new();
+        for name in ["boundary x=1", "boundary on(y)"] {
+            let Region::Faces { faces: f } = region(&plan, name) else {
+                panic!("faces")
+            };
+            faces.extend(f.iter().cloned());
+        }
+        faces[0].share = 0.3;
+        faces[1].share = 0.7;
+        let n = 10_000;
+        let b = sample_faces(&p, &l, &faces, n, &mut rng(9));
+        let on_x = (0..n)
+            .filter(|i| {
+                check_face_point(&p, &l, &faces, b.point(*i), b.normal(*i).expect("normals")) == 0
+            })
+            .count() as f64;
+        let sigma = (n as f64 * 0.3 * 0.7).sqrt();
+        assert!((on_x - 0.3 * n as f64).abs() < 4.0 * sigma, "{on_x}");
+        assert_eq!(sample_faces(&p, &l, &[], 10, &mut rng(9)).n, 0);
+    }
+
+    const PERIODIC: &str = "
+time  t in [0, 1]
+space x in [0, 2] * [-1, 1]
+unknown u(t, x)
+pde d(u, t) = lap(u)
+initial u = 0
+periodic x[1]
+boundary x[2] = -1: u = 0
+boundary x[2] = 1: u = 0
+";
+
+    #[test]
+    fn periodic_pairs_are_the_same_point_on_opposite_faces() {
+        let (p, plan) = build(PERIODIC);
+        let l = Layout::new(&p);
+        let (name, reg) = plan
+            .terms
+            .iter()
+            .find(|t| matches!(t.region, Region::Periodic { .. }))
+            .map(|t| (t.name.clone(), &t.region))
+            .expect("a periodic term");
+        assert!(
+            matches!(
+                reg,
+                Region::Periodic {
+                    var: 0,
+                    comp: Some(0)
+                }
+            ),
+            "{name}: {reg:?}"
+        );
+        let n = 1000;
+        let bs = sample_region(&p, &l, reg, n, &mut rng(10));
+        assert_eq!(bs.len(), 2);
+        let (a, b) = (&bs[0], &bs[1]);
+        let face = |side| FacePlan {
+            face: Face::Side {
+                var: 0,
+                comp: Some(0),
+                side,
+            },
+            name: String::new(),
+            share: 1.0,
+        };
+        for i in 0..n {
+            let (pa, pb) = (a.point(i), b.point(i));
+            assert_eq!((pa[1], pb[1]), (0.0, 2.0));
+            assert_eq!((pa[0], pa[2]), (pb[0], pb[2]));
+            check_face_point(&p, &l, &[face(Side::Lo)], pa, a.normal(i).expect("normals"));
+            check_face_point(&p, &l, &[face(Side::Hi)], pb, b.normal(i).expect("normals"));
+        }
+    }
+
+    /// The same seed gives bitwise the same batches for every term; another seed does not.
+    #[test]
+    fn deterministic_by_seed() {
+        for text in [LAYOUT, BALL, BOX, MIXED, PERIODIC] {
+            let (p, plan) = build(text);
+            let l = Layout::new(&p);
+            let draw = |seed| {
+                let mut r = rng(seed);
+                plan.terms
+                    .iter()
+                    .flat_map(|t| sample_region(&p, &l, &t.region, 64, &mut r))
+                    .collect::<Vec<_>>()
+            };
+            let (a, b, c) = (draw(42), draw(42), draw(43));
+            let bits = |v: &[Batch]| {
+                v.iter()
+                    .flat_map(|b| {
+                        b.points
+                            .iter()
+                            .chain(b.normals.iter().flatten())
+                            .map(|x| x.to_bits())
+                    })
+                    .collect::<Vec<u64>>()
+            };
+            assert_eq!(bits(&a), bits(&b));
+            assert_ne!(bits(&a), bits(&c));
+        }
+    }
+}

@@ -59,7 +59,9 @@ impl Jet {
         }
         let lin = |x: &Tensor| -> Result<Tensor> {
             let (k, n, i) = x.dims3()?;
-            x.reshape((k * n, i))?.matmul(&wt)?.reshape((k, n, wt.dim(1)?))
+            x.reshape((k * n, i))?
+                .matmul(&wt)?
+                .reshape((k, n, wt.dim(1)?))
         };
         Ok(Jet {
             v,
@@ -115,6 +117,11 @@ impl Jet {
             let s2 = (&y * &s1)?.affine(-2.0, 0.0)?;
             s = add_opt(s, Some(bmul(&s2, &t2.sqr()?)?))?;
         }
-        Ok(Jet { v: y, t, s, k2: self.k2 })
+        Ok(Jet {
+            v: y,
+            t,
+            s,
+            k2: self.k2,
+        })
     }
 }

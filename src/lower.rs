@@ -9,7 +9,10 @@
 //! column, diagonal and mixed second derivatives, the normal derivative); [`Directions`]
 //! turns them into the network's tangent directions, second-order ones first.
 
-use crate::ir::{self, AxisId, BinOp, Comp, Coord, Input, NodeId, Op, Problem, RedOp, Sel, Shape, Ty, UnOp, VecRed};
+use crate::ir::{
+    self, AxisId, BinOp, Comp, Coord, Input, NodeId, Op, Problem, RedOp, Sel, Shape, Ty, UnOp,
+    VecRed,
+};
 use crate::nn::{InputDir, InputJet, Net};
 use candle_core::{DType, Device, Result, Tensor};
 use std::collections::{BTreeSet, HashMap};
@@ -33,7 +36,14 @@ pub struct Columns {
 
 impl Columns {
     pub fn new(p: &Problem) -> Columns {
-        let mut c = Columns { time: None, space: vec![(0, 0); p.space.len()], params: Vec::new(), width: 0, scale: Vec::new(), shift: Vec::new() };
+        let mut c = Columns {
+            time: None,
+            space: vec![(0, 0); p.space.len()],
+            params: Vec::new(),
+            width: 0,
+            scale: Vec::new(),
+            shift: Vec::new(),
+        };
         let push = |lo: f64, hi: f64, c: &mut Columns| {
             // Degenerate ranges cannot occur (checked), but keep the map finite anyway.
             let half = ((hi - lo) / 2.0).max(1e-300);
@@ -96,7 +106,12 @@ pub struct Needs {
 pub const MAX_MIXED: usize = 4096;
 
 impl Needs {
-    pub fn scan(&mut self, p: &Problem, cols: &Columns, roots: &[NodeId]) -> std::result::Result<(), String> {
+    pub fn scan(
+        &mut self,
+        p: &Problem,
+        cols: &Columns,
+        roots: &[NodeId],
+    ) -> std::result::Result<(), String> {
         let g = &p.graph;
         let mut seen = std::collections::HashSet::new();
         let mut stack: Vec<NodeId> = roots.to_vec();
@@ -112,7 +127,15 @@ impl Needs {
                     [a, b] => {
                         let (ca, cb) = (cols.of_coord(g, a), cols.of_coord(g, b));
                         let same_axis = a == b;
-                        if same_axis && !matches!(a, Coord::Space { comp: Comp::Whole, .. }) {
+                        if same_axis
+                            && !matches!(
+                                a,
+                                Coord::Space {
+                                    comp: Comp::Whole,
+                                    ..
+                                }
+                            )
+                        {
                             self.diag.extend(ca);
                         } else {
                             for x in &ca {
@@ -160,13 +183,21 @@ pub struct Directions {
 impl Directions {
     /// Second-order unit directions, then mixed pairs, then `extra_general` point-dependent
     /// second-order directions (factor columns), then first-order-only ones.
-    pub fn new(needs: &Needs, cols: &Columns, extra_general: usize, extra_unit_diag: &BTreeSet<usize>) -> Directions {
+    pub fn new(
+        needs: &Needs,
+        cols: &Columns,
+        extra_general: usize,
+        extra_unit_diag: &BTreeSet<usize>,
+    ) -> Directions {
         let mut d = Directions::default();
         let diag: BTreeSet<usize> = needs.diag.union(extra_unit_diag).copied().collect();
         for c in &diag {
             d.diag.insert(*c, d.dirs.len());
             d.first.insert(*c, d.dirs.len());
-            d.dirs.push(InputDir::Unit { col: *c, scale: cols.scale[*c] });
+            d.dirs.push(InputDir::Unit {
+                col: *c,
+                scale: cols.scale[*c],
+            });
         }
         for pair in &needs.mixed {
             d.mixed.insert(*pair, d.dirs.len());
@@ -186,7 +217,10 @@ impl Directions {
         for c in &needs.first {
             if !d.first.contains_key(c) {
                 d.first.insert(*c, d.dirs.len());
-                d.dirs.push(InputDir::Unit { col: *c, scale: cols.scale[*c] });
+                d.dirs.push(InputDir::Unit {
+                    col: *c,
+                    scale: cols.scale[*c],
+                });
             }
         }
         d
@@ -225,7 +259,14 @@ pub fn normalise(x: &Tensor, cols: &Columns) -> Result<Tensor> {
 /// Runs the network on raw points with the given directions. `general` holds the
 /// point-dependent directions in raw coordinates `[Kg, N, D]` (mixed pairs first, then the
 /// caller's); mixed-pair rows are filled here.
-pub fn forward(net: &Net, cols: &Columns, x: &Tensor, dirs: &Directions, extra: Option<&Tensor>, normals: Option<&Tensor>) -> Result<Outputs> {
+pub fn forward(
+    net: &Net,
+    cols: &Columns,
+    x: &Tensor,
+    dirs: &Directions,
+    extra: Option<&Tensor>,
+    normals: Option<&Tensor>,
+) -> Result<Outputs> {
     let n = x.dim(0)?;
     let (dev, dt) = (x.device().clone(), x.dtype());
     let z = normalise(x, cols)?;
@@ -252,7 +293,12 @@ pub fn forward(net: &Net, cols: &Columns, x: &Tensor, dirs: &Directions, extra: 
         0 => None,
         _ => Some(Tensor::cat(&parts, 0)?.broadcast_mul(&sc)?),
     };
-    let jet = net.forward(&InputJet { z, dirs: dirs.dirs.clone(), general, k2: dirs.k2 })?;
+    let jet = net.forward(&InputJet {
+        z,
+        dirs: dirs.dirs.clone(),
+        general,
+        k2: dirs.k2,
+    })?;
     let f = jet.v.squeeze(1)?;
     let t = jet.t.map(|t| t.squeeze(2)).transpose()?;
     let s = jet.s.map(|s| s.squeeze(2)).transpose()?;
@@ -269,7 +315,12 @@ pub struct Evaluator<'a> {
 
 impl<'a> Evaluator<'a> {
     pub fn new(problem: &'a Problem, cols: &'a Columns, batch: Batch<'a>) -> Evaluator<'a> {
-        Evaluator { problem, cols, batch, cache: HashMap::new() }
+        Evaluator {
+            problem,
+            cols,
+            batch,
+            cache: HashMap::new(),
+        }
     }
 
     fn n(&self) -> Result<usize> {
@@ -299,7 +350,11 @@ impl<'a> Evaluator<'a> {
         let g = &self.problem.graph;
         let mut shape = vec![t.dim(0)?];
         for a in &to.axes {
-            shape.push(if from.axes.contains(a) { g.axis(*a).len() } else { 1 });
+            shape.push(if from.axes.contains(a) {
+                g.axis(*a).len()
+            } else {
+                1
+            });
         }
         let pos = to.shape.dims();
         if from.shape == Shape::Scalar {
@@ -309,36 +364,65 @@ impl<'a> Evaluator<'a> {
         }
         let mut full = self.shape_of(to)?;
         full[0] = t.dim(0)?;
-        let r = if t.dims() == shape.as_slice() { t.clone() } else { t.contiguous()?.reshape(shape)? };
-        if r.dims() == full.as_slice() { Ok(r) } else { r.broadcast_as(full) }
+        let r = if t.dims() == shape.as_slice() {
+            t.clone()
+        } else {
+            t.contiguous()?.reshape(shape)?
+        };
+        if r.dims() == full.as_slice() {
+            Ok(r)
+        } else {
+            r.broadcast_as(full)
+        }
     }
 
     fn tangent(&self, k: usize) -> Result<Tensor> {
-        let t = self.batch.out.t.as_ref().ok_or_else(|| err("invariant: tangents were requested"))?;
+        let t = self
+            .batch
+            .out
+            .t
+            .as_ref()
+            .ok_or_else(|| err("invariant: tangents were requested"))?;
         t.get(k)
     }
 
     fn channel(&self, k: usize) -> Result<Tensor> {
-        let s = self.batch.out.s.as_ref().ok_or_else(|| err("invariant: second-order channels were requested"))?;
+        let s = self
+            .batch
+            .out
+            .s
+            .as_ref()
+            .ok_or_else(|| err("invariant: second-order channels were requested"))?;
         s.get(k)
     }
 
     fn first(&self, col: usize) -> Result<Tensor> {
-        let k = *self.batch.dirs.first.get(&col).ok_or_else(|| err("invariant: first derivative requested"))?;
+        let k = *self
+            .batch
+            .dirs
+            .first
+            .get(&col)
+            .ok_or_else(|| err("invariant: first derivative requested"))?;
         self.tangent(k)
     }
 
     fn second(&self, a: usize, b: usize) -> Result<Tensor> {
         let d = self.batch.dirs;
         let diag = |c: usize| -> Result<Tensor> {
-            let k = *d.diag.get(&c).ok_or_else(|| err("invariant: diagonal second derivative requested"))?;
+            let k = *d
+                .diag
+                .get(&c)
+                .ok_or_else(|| err("invariant: diagonal second derivative requested"))?;
             self.channel(k)
         };
         if a == b {
             return diag(a);
         }
         // Polarization: H_ab = ((e_a + e_b)^T H (e_a + e_b) - H_aa - H_bb) / 2.
-        let k = *d.mixed.get(&(a.min(b), a.max(b))).ok_or_else(|| err("invariant: mixed derivative requested"))?;
+        let k = *d
+            .mixed
+            .get(&(a.min(b), a.max(b)))
+            .ok_or_else(|| err("invariant: mixed derivative requested"))?;
         ((self.channel(k)? - diag(a)?)? - diag(b)?)?.affine(0.5, 0.0)
     }
 
@@ -350,15 +434,29 @@ impl<'a> Evaluator<'a> {
         // permute to the type's order.
         let axis_of = |c: &Coord| -> Option<AxisId> {
             match c {
-                Coord::Space { comp: Comp::Axis(a, _), .. } => Some(*a),
+                Coord::Space {
+                    comp: Comp::Axis(a, _),
+                    ..
+                } => Some(*a),
                 _ => None,
             }
         };
-        let multi = |c: &Coord| matches!(c, Coord::Space { comp: Comp::Axis(..) | Comp::Whole, .. });
+        let multi = |c: &Coord| {
+            matches!(
+                c,
+                Coord::Space {
+                    comp: Comp::Axis(..) | Comp::Whole,
+                    ..
+                }
+            )
+        };
         let value = match coords {
             [c] => {
                 if multi(c) {
-                    let ts: Vec<Tensor> = cols[0].iter().map(|col| self.first(*col)).collect::<Result<_>>()?;
+                    let ts: Vec<Tensor> = cols[0]
+                        .iter()
+                        .map(|col| self.first(*col))
+                        .collect::<Result<_>>()?;
                     Tensor::stack(&ts, 1)?
                 } else {
                     self.first(cols[0][0])?
@@ -367,15 +465,29 @@ impl<'a> Evaluator<'a> {
             [a, b] => {
                 let same = a == b && axis_of(a).is_some();
                 if same {
-                    let ts: Vec<Tensor> = cols[0].iter().map(|c| self.second(*c, *c)).collect::<Result<_>>()?;
+                    let ts: Vec<Tensor> = cols[0]
+                        .iter()
+                        .map(|c| self.second(*c, *c))
+                        .collect::<Result<_>>()?;
                     Tensor::stack(&ts, 1)?
                 } else {
                     let mut rows = Vec::new();
                     for x in &cols[0] {
-                        let row: Vec<Tensor> = cols[1].iter().map(|y| self.second(*x, *y)).collect::<Result<_>>()?;
-                        rows.push(if multi(b) { Tensor::stack(&row, 1)? } else { row[0].clone() });
+                        let row: Vec<Tensor> = cols[1]
+                            .iter()
+                            .map(|y| self.second(*x, *y))
+                            .collect::<Result<_>>()?;
+                        rows.push(if multi(b) {
+                            Tensor::stack(&row, 1)?
+                        } else {
+                            row[0].clone()
+                        });
                     }
-                    if multi(a) { Tensor::stack(&rows, 1)? } else { rows.swap_remove(0) }
+                    if multi(a) {
+                        Tensor::stack(&rows, 1)?
+                    } else {
+                        rows.swap_remove(0)
+                    }
                 }
             }
             _ => return Err(err("derivatives above second order are not supported")),
@@ -413,10 +525,17 @@ impl<'a> Evaluator<'a> {
 
     fn constant_tensor(&self, id: NodeId) -> Result<Tensor> {
         let node = self.problem.graph.node(id);
-        let Op::Tensor(k) = node.op else { return Err(err("invariant: a tensor constant")) };
+        let Op::Tensor(k) = node.op else {
+            return Err(err("invariant: a tensor constant"));
+        };
         let mut shape = self.shape_of(&node.ty)?;
         shape[0] = 1;
-        Tensor::from_vec(self.problem.graph.tensors[k].data.clone(), shape, &self.dev())?.to_dtype(self.dt())
+        Tensor::from_vec(
+            self.problem.graph.tensors[k].data.clone(),
+            shape,
+            &self.dev(),
+        )?
+        .to_dtype(self.dt())
     }
 
     pub fn eval(&mut self, id: NodeId) -> Result<Tensor> {
@@ -442,21 +561,36 @@ impl<'a> Evaluator<'a> {
             Op::AxisValue(a) => {
                 let ax = g.axis(a);
                 let vals: Vec<f64> = (ax.lo..=ax.hi).map(|v| v as f64).collect();
-                Tensor::from_vec(vals, (1, ax.len()), &dev)?.to_dtype(dt)?.broadcast_as(full)?
+                Tensor::from_vec(vals, (1, ax.len()), &dev)?
+                    .to_dtype(dt)?
+                    .broadcast_as(full)?
             }
             Op::Input(i) => {
                 let (off, len) = match i {
-                    Input::Time => (self.cols.time.ok_or_else(|| err("invariant: time column"))?, 1),
+                    Input::Time => (
+                        self.cols
+                            .time
+                            .ok_or_else(|| err("invariant: time column"))?,
+                        1,
+                    ),
                     Input::Space(k) => self.cols.space[k],
                     Input::Param(k) => (self.cols.params[k], 1),
                 };
                 let x = self.batch.x.narrow(1, off, len)?;
-                if ty.shape == Shape::Scalar { x.squeeze(1)? } else { x.contiguous()? }
+                if ty.shape == Shape::Scalar {
+                    x.squeeze(1)?
+                } else {
+                    x.contiguous()?
+                }
             }
             Op::U => self.batch.out.f.clone(),
             Op::Deriv(coords) => self.deriv(&coords, &ty)?,
             Op::NormalDeriv => {
-                let k = self.batch.dirs.normal.ok_or_else(|| err("invariant: normal direction requested"))?;
+                let k = self
+                    .batch
+                    .dirs
+                    .normal
+                    .ok_or_else(|| err("invariant: normal direction requested"))?;
                 self.tangent(k)?
             }
             Op::Unary(op, a) => {
@@ -488,7 +622,15 @@ impl<'a> Evaluator<'a> {
                     && let Some(e) = g.as_const(b)
                 {
                     let x = self.align(&x, &ta, &ty)?;
-                    return if e == 2.0 { x.sqr() } else if e == 1.0 { Ok(x) } else if e == 0.5 { x.sqrt() } else { x.powf(e) };
+                    return if e == 2.0 {
+                        x.sqr()
+                    } else if e == 1.0 {
+                        Ok(x)
+                    } else if e == 0.5 {
+                        x.sqrt()
+                    } else {
+                        x.powf(e)
+                    };
                 }
                 let x = self.align(&x, &ta, &ty)?;
                 let y = self.align(&y, &tb, &ty)?;
@@ -507,7 +649,10 @@ impl<'a> Evaluator<'a> {
                     BinOp::Eq => x.eq(&y)?.to_dtype(dt)?,
                     BinOp::Ne => x.ne(&y)?.to_dtype(dt)?,
                     BinOp::And => (x.ne(0.0)?.to_dtype(dt)? * y.ne(0.0)?.to_dtype(dt)?)?,
-                    BinOp::Or => x.ne(0.0)?.to_dtype(dt)?.maximum(&y.ne(0.0)?.to_dtype(dt)?)?,
+                    BinOp::Or => x
+                        .ne(0.0)?
+                        .to_dtype(dt)?
+                        .maximum(&y.ne(0.0)?.to_dtype(dt)?)?,
                 }
             }
             Op::Select(c, a, b) => {
@@ -515,7 +660,16 @@ impl<'a> Evaluator<'a> {
                 let c = self.eval(c)?;
                 let x = self.eval(a)?;
                 let y = self.eval(b)?;
-                let c = self.align(&c, &tc, &Ty { boolean: false, ..ty.clone() })?.ne(0.0)?;
+                let c = self
+                    .align(
+                        &c,
+                        &tc,
+                        &Ty {
+                            boolean: false,
+                            ..ty.clone()
+                        },
+                    )?
+                    .ne(0.0)?;
                 c.where_cond(&self.align(&x, &ta, &ty)?, &self.align(&y, &tb, &ty)?)?
             }
             Op::Index(base, sels) => self.index(base, &sels, &ty)?,
@@ -524,7 +678,13 @@ impl<'a> Evaluator<'a> {
                 let x = self.eval(body)?;
                 let dims: Vec<usize> = axes
                     .iter()
-                    .map(|a| tb.axes.iter().position(|b| b == a).map(|i| i + 1).ok_or_else(|| err("invariant: reduced axis present")))
+                    .map(|a| {
+                        tb.axes
+                            .iter()
+                            .position(|b| b == a)
+                            .map(|i| i + 1)
+                            .ok_or_else(|| err("invariant: reduced axis present"))
+                    })
                     .collect::<Result<_>>()?;
                 match r {
                     RedOp::Sum => x.sum(dims)?,
@@ -549,7 +709,10 @@ impl<'a> Evaluator<'a> {
                 }
             }
             Op::Stack(items) => {
-                let item_ty = Ty { shape: Shape::Scalar, ..ty.clone() };
+                let item_ty = Ty {
+                    shape: Shape::Scalar,
+                    ..ty.clone()
+                };
                 let mut parts = Vec::new();
                 for i in items {
                     let ti = g.ty(i).clone();
@@ -577,7 +740,9 @@ impl<'a> Evaluator<'a> {
                     let len = g.axis(a).len();
                     x = x.narrow(pos, off, len)?;
                     if order.contains(&Some(a)) {
-                        return Err(err("indexing with an axis the value already has is not supported"));
+                        return Err(err(
+                            "indexing with an axis the value already has is not supported",
+                        ));
                     }
                     order.push(Some(a));
                     pos += 1;
@@ -588,7 +753,10 @@ impl<'a> Evaluator<'a> {
         let rest = x.rank() - 1 - order.len();
         let mut perm = vec![0];
         for a in &ty.axes {
-            let i = order.iter().position(|o| *o == Some(*a)).ok_or_else(|| err("invariant: index axes"))?;
+            let i = order
+                .iter()
+                .position(|o| *o == Some(*a))
+                .ok_or_else(|| err("invariant: index axes"))?;
             perm.push(i + 1);
         }
         for r in 0..rest {
@@ -619,7 +787,13 @@ fn atan(x: &Tensor) -> Result<Tensor> {
     let r = big.where_cond(&ax.recip()?, &ax)?;
     let r2 = r.sqr()?;
     // atan(r) ~ r * (c1 + c3 r^2 + c5 r^4 + c7 r^6 + c9 r^8), |r| <= 1.
-    let c = [0.999_866_0, -0.330_299_5, 0.180_141_0, -0.085_133_0, 0.020_835_1];
+    let c = [
+        0.999_866_0,
+        -0.330_299_5,
+        0.180_141_0,
+        -0.085_133_0,
+        0.020_835_1,
+    ];
     let mut poly = (r2.ones_like()? * c[4])?;
     for k in (0..4).rev() {
         poly = ((poly * &r2)? + c[k])?;

@@ -57,16 +57,23 @@ impl InputJet {
                         })
                         .unzip();
                     let idx = Tensor::from_vec(cols, j - i, wt.device())?;
-                    let sc = Tensor::from_vec(scales, (j - i, 1), wt.device())?.to_dtype(wt.dtype())?;
+                    let sc =
+                        Tensor::from_vec(scales, (j - i, 1), wt.device())?.to_dtype(wt.dtype())?;
                     let rows = w.index_select(&idx, 1)?.t()?.broadcast_mul(&sc)?; // [k, W]
-                    blocks.push(rows.unsqueeze(1)?.broadcast_as((j - i, n, width))?.contiguous()?);
+                    blocks.push(
+                        rows.unsqueeze(1)?
+                            .broadcast_as((j - i, n, width))?
+                            .contiguous()?,
+                    );
                 }
                 InputDir::General(_) => {
                     while j < self.dirs.len() && matches!(self.dirs[j], InputDir::General(_)) {
                         j += 1;
                     }
                     let g = self.general.as_ref().ok_or_else(|| {
-                        candle_core::Error::Msg("invariant: general directions have a tensor".into())
+                        candle_core::Error::Msg(
+                            "invariant: general directions have a tensor".into(),
+                        )
                     })?;
                     let ids: Vec<u32> = self.dirs[i..j]
                         .iter()
@@ -78,7 +85,11 @@ impl InputJet {
                     let idx = Tensor::from_vec(ids, j - i, g.device())?;
                     let sel = g.index_select(&idx, 0)?; // [k, N, D]
                     let d = sel.dim(2)?;
-                    blocks.push(sel.reshape(((j - i) * n, d))?.matmul(&wt)?.reshape((j - i, n, width))?);
+                    blocks.push(sel.reshape(((j - i) * n, d))?.matmul(&wt)?.reshape((
+                        j - i,
+                        n,
+                        width,
+                    ))?);
                 }
             }
             i = j;
@@ -88,7 +99,12 @@ impl InputJet {
             1 => blocks.pop(),
             _ => Some(Tensor::cat(&blocks, 0)?),
         };
-        Ok(Jet { v, t, s: None, k2: self.k2 })
+        Ok(Jet {
+            v,
+            t,
+            s: None,
+            k2: self.k2,
+        })
     }
 }
 
@@ -111,7 +127,10 @@ enum Layer {
     /// First DGM layer `S1 = tanh(W1 X + b1)`.
     DgmIn(Dense),
     /// One DGM layer: `Z, G, R, H` gates, each with `U` (on X) and `W` (on S).
-    Dgm { u: [Dense; 4], w: [Var; 4] },
+    Dgm {
+        u: [Dense; 4],
+        w: [Var; 4],
+    },
 }
 
 fn glorot(rng: &mut ChaCha8Rng, out: usize, inp: usize, dtype: DType, dev: &Device) -> Result<Var> {
@@ -126,11 +145,22 @@ fn zeros(n: usize, dtype: DType, dev: &Device) -> Result<Var> {
 
 impl Net {
     /// A fresh network for `input` columns and one output.
-    pub fn new(s: &NetSettings, input: usize, seed: u64, dtype: DType, dev: &Device) -> Result<Net> {
+    pub fn new(
+        s: &NetSettings,
+        input: usize,
+        seed: u64,
+        dtype: DType,
+        dev: &Device,
+    ) -> Result<Net> {
         // A stream of its own, so sampling does not shift when the network changes.
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6e65_7477_6f72_6b00);
         let mut params = Vec::new();
-        let dense = |name: &str, out: usize, inp: usize, rng: &mut ChaCha8Rng, params: &mut Vec<(String, Var)>| -> Result<Dense> {
+        let dense = |name: &str,
+                     out: usize,
+                     inp: usize,
+                     rng: &mut ChaCha8Rng,
+                     params: &mut Vec<(String, Var)>|
+         -> Result<Dense> {
             let w = glorot(rng, out, inp, dtype, dev)?;
             let b = zeros(out, dtype, dev)?;
             params.push((format!("{name}.weight"), w.clone()));
@@ -143,29 +173,60 @@ impl Net {
             NetKind::Mlp => {
                 for l in 0..s.layers {
                     let inp = if l == 0 { input } else { width };
-                    layers.push(Layer::Mlp(dense(&format!("mlp.{l}"), width, inp, &mut rng, &mut params)?));
+                    layers.push(Layer::Mlp(dense(
+                        &format!("mlp.{l}"),
+                        width,
+                        inp,
+                        &mut rng,
+                        &mut params,
+                    )?));
                 }
             }
             NetKind::Dgm => {
-                layers.push(Layer::DgmIn(dense("dgm.in", width, input, &mut rng, &mut params)?));
+                layers.push(Layer::DgmIn(dense(
+                    "dgm.in",
+                    width,
+                    input,
+                    &mut rng,
+                    &mut params,
+                )?));
                 for l in 0..s.layers {
                     let mut us = Vec::new();
                     let mut ws = Vec::new();
                     for g in ["z", "g", "r", "h"] {
-                        us.push(dense(&format!("dgm.{l}.u{g}"), width, input, &mut rng, &mut params)?);
+                        us.push(dense(
+                            &format!("dgm.{l}.u{g}"),
+                            width,
+                            input,
+                            &mut rng,
+                            &mut params,
+                        )?);
                         let w = glorot(&mut rng, width, width, dtype, dev)?;
                         params.push((format!("dgm.{l}.w{g}.weight"), w.clone()));
                         ws.push(w);
                     }
-                    let u: [Dense; 4] = us.try_into().map_err(|_| candle_core::Error::Msg("invariant: four gates".into()))?;
-                    let w: [Var; 4] = ws.try_into().map_err(|_| candle_core::Error::Msg("invariant: four gates".into()))?;
+                    let u: [Dense; 4] = us
+                        .try_into()
+                        .map_err(|_| candle_core::Error::Msg("invariant: four gates".into()))?;
+                    let w: [Var; 4] = ws
+                        .try_into()
+                        .map_err(|_| candle_core::Error::Msg("invariant: four gates".into()))?;
                     layers.push(Layer::Dgm { u, w });
                 }
             }
         }
-        let inp = if s.layers == 0 && s.kind == NetKind::Mlp { input } else { width };
+        let inp = if s.layers == 0 && s.kind == NetKind::Mlp {
+            input
+        } else {
+            width
+        };
         let out = dense("out", 1, inp, &mut rng, &mut params)?;
-        Ok(Net { kind: s.kind, params, layers, out })
+        Ok(Net {
+            kind: s.kind,
+            params,
+            layers,
+            out,
+        })
     }
 
     /// The network on an input jet; the output jet has width 1.
@@ -175,11 +236,15 @@ impl Net {
             h = Some(match layer {
                 Layer::Mlp(d) => match &h {
                     None => x.linear(d.w.as_tensor(), Some(d.b.as_tensor()))?.tanh()?,
-                    Some(prev) => prev.linear(d.w.as_tensor(), Some(d.b.as_tensor()))?.tanh()?,
+                    Some(prev) => prev
+                        .linear(d.w.as_tensor(), Some(d.b.as_tensor()))?
+                        .tanh()?,
                 },
                 Layer::DgmIn(d) => x.linear(d.w.as_tensor(), Some(d.b.as_tensor()))?.tanh()?,
                 Layer::Dgm { u, w } => {
-                    let s = h.as_ref().ok_or_else(|| candle_core::Error::Msg("invariant: DGM starts with its input layer".into()))?;
+                    let s = h.as_ref().ok_or_else(|| {
+                        candle_core::Error::Msg("invariant: DGM starts with its input layer".into())
+                    })?;
                     let gate = |k: usize, on: &Jet| -> Result<Jet> {
                         x.linear(u[k].w.as_tensor(), Some(u[k].b.as_tensor()))?
                             .add(&on.linear(w[k].as_tensor(), None)?)?
@@ -214,12 +279,30 @@ mod tests {
     fn check(kind: NetKind, layers: usize) {
         let dev = Device::Cpu;
         let d = 3;
-        let net = Net::new(&NetSettings { kind, layers, width: 8 }, d, 7, DType::F64, &dev).expect("net");
+        let net = Net::new(
+            &NetSettings {
+                kind,
+                layers,
+                width: 8,
+            },
+            d,
+            7,
+            DType::F64,
+            &dev,
+        )
+        .expect("net");
         let x = [0.3, -0.2, 0.7];
         let dirs = [[1.0, 0.0, 0.0], [0.2, -0.5, 0.9]];
         let eval = |p: &[f64]| -> f64 {
             let z = Tensor::from_vec(p.to_vec(), (1, d), &dev).expect("t");
-            let j = net.forward(&InputJet { z, dirs: vec![], general: None, k2: 0 }).expect("fwd");
+            let j = net
+                .forward(&InputJet {
+                    z,
+                    dirs: vec![],
+                    general: None,
+                    k2: 0,
+                })
+                .expect("fwd");
             j.v.flatten_all().expect("f").to_vec1::<f64>().expect("v")[0]
         };
         let z = Tensor::from_vec(x.to_vec(), (1, d), &dev).expect("t");
@@ -232,8 +315,20 @@ mod tests {
                 k2: 2,
             })
             .expect("jet");
-        let t = jet.t.expect("tangents").flatten_all().expect("f").to_vec1::<f64>().expect("t");
-        let s = jet.s.expect("second").flatten_all().expect("f").to_vec1::<f64>().expect("s");
+        let t = jet
+            .t
+            .expect("tangents")
+            .flatten_all()
+            .expect("f")
+            .to_vec1::<f64>()
+            .expect("t");
+        let s = jet
+            .s
+            .expect("second")
+            .flatten_all()
+            .expect("f")
+            .to_vec1::<f64>()
+            .expect("s");
         let h = 1e-4;
         for (k, v) in dirs.iter().enumerate() {
             let at = |e: f64| -> f64 {
@@ -243,8 +338,16 @@ mod tests {
             let (fp, f0, fm) = (at(h), at(0.0), at(-h));
             let d1 = (fp - fm) / (2.0 * h);
             let d2 = (fp - 2.0 * f0 + fm) / (h * h);
-            assert!((t[k] - d1).abs() <= 1e-6 * d1.abs().max(1.0), "{kind:?} tangent {k}: {} vs {d1}", t[k]);
-            assert!((s[k] - d2).abs() <= 1e-5 * d2.abs().max(1.0), "{kind:?} second {k}: {} vs {d2}", s[k]);
+            assert!(
+                (t[k] - d1).abs() <= 1e-6 * d1.abs().max(1.0),
+                "{kind:?} tangent {k}: {} vs {d1}",
+                t[k]
+            );
+            assert!(
+                (s[k] - d2).abs() <= 1e-5 * d2.abs().max(1.0),
+                "{kind:?} second {k}: {} vs {d2}",
+                s[k]
+            );
         }
     }
 

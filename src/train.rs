@@ -1,0 +1,937 @@
+//! Stage 7b, train: the loss of every named term on freshly sampled points, and the
+//! optimisation loop (Adam with a learning-rate schedule and optional clipping).
+//!
+//! The PDE term's residual is the sum of the analysis' terms: most are evaluated from the IR
+//! on one forward pass of the network's jet; second-order terms factored as `C = B B^T` take
+//! either the exact path (second-order channels along the columns of `B`) or the Monte Carlo
+//! path (METHOD.md section 4): the antithetic estimator with two independent draws `w, w~`,
+//! and the loss `2 mean(detach(A(w)) A(w~))`, whose gradient is unbiased for that of
+//! `mean(A^2)`.
+
+use crate::geometry::{self, Layout};
+use crate::ir::{NodeId, Problem};
+use crate::lower::{self, Batch, Columns, Directions, Evaluator, Needs, Outputs};
+use crate::nn::{InputDir, Net};
+use crate::passes::Analysis;
+use crate::passes::second_order::{Factor, Lower, Path, TermClass};
+use crate::plan::{LossTerm, Plan, Region, TermKind};
+use crate::settings::{FreeBoundaryLoss, Schedule, Settings};
+use candle_core::{DType, Device, Result, Tensor, Var};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use std::collections::BTreeSet;
+
+fn err(msg: impl Into<String>) -> candle_core::Error {
+    candle_core::Error::Msg(msg.into())
+}
+
+/// A second-order term computed through its factor.
+#[derive(Clone, Debug)]
+struct FactorTerm {
+    factor: Factor,
+    path: Path,
+}
+
+/// How the PDE residual is assembled.
+struct PdeProgram {
+    /// Terms evaluated from the IR.
+    ir_terms: Vec<NodeId>,
+    factors: Vec<FactorTerm>,
+    dirs: Directions,
+}
+
+/// One condition's program.
+struct ConditionProgram {
+    needs: Needs,
+    dirs: Directions,
+}
+
+/// Everything needed to compute the losses of one problem, built once before training.
+pub struct LossProgram<'a> {
+    pub problem: &'a Problem,
+    pub plan: &'a Plan,
+    pub settings: &'a Settings,
+    pub cols: Columns,
+    pub layout: Layout,
+    pde: PdeProgram,
+    conditions: Vec<Option<ConditionProgram>>,
+    /// The sign the residual must have where the constraint is active, if known.
+    active_sign: Option<f64>,
+    pub device: Device,
+    pub dtype: DType,
+}
+
+/// The losses of one step: one scalar per plan term, in plan order.
+pub struct StepLosses {
+    pub terms: Vec<Tensor>,
+}
+
+impl<'a> LossProgram<'a> {
+    pub fn new(
+        problem: &'a Problem,
+        plan: &'a Plan,
+        analysis: &Analysis,
+        settings: &'a Settings,
+        device: Device,
+    ) -> std::result::Result<LossProgram<'a>, String> {
+        let cols = Columns::new(problem);
+        let layout = Layout::new(problem);
+        if layout.width() != cols.width {
+            return Err("invariant: sampler and network agree on the input columns".into());
+        }
+        let dtype = match settings.dtype {
+            crate::settings::DType::F32 => DType::F32,
+            crate::settings::DType::F64 => DType::F64,
+        };
+        let mut ir_terms = Vec::new();
+        let mut factors = Vec::new();
+        let mut so = analysis.second_order.iter();
+        for t in &analysis.terms {
+            if t.class == TermClass::SecondOrder {
+                let s = so
+                    .next()
+                    .ok_or("invariant: one second-order entry per second-order term")?;
+                if let Ok(f) = &s.factor {
+                    factors.push(FactorTerm {
+                        factor: f.clone(),
+                        path: s.path,
+                    });
+                    continue;
+                }
+            }
+            ir_terms.push(t.node);
+        }
+        let mut needs = Needs::default();
+        let mut roots = ir_terms.clone();
+        for f in &factors {
+            roots.extend(f.factor.scale);
+            roots.extend(f.factor.diag.as_ref().map(|d| d.node));
+        }
+        if let Some(c) = &problem.constraint {
+            roots.push(c.obstacle);
+        }
+        needs.scan(problem, &cols, &roots)?;
+        // Exact-path factors: unit second-order channels (identity, one component) or
+        // point-dependent columns of B (Cholesky).
+        let mut unit_diag = BTreeSet::new();
+        let mut general = 0;
+        for f in factors.iter().filter(|f| f.path == Path::Exact) {
+            let (off, _) = cols.space[f.factor.var];
+            match f.factor.lower {
+                Lower::Identity { offset, len } => {
+                    unit_diag.extend((0..len).map(|k| off + offset + k))
+                }
+                Lower::Unit { component } => {
+                    unit_diag.insert(off + component);
+                }
+                Lower::Cholesky { rank, .. } => general += rank,
+            }
+        }
+        let dirs = Directions::new(&needs, &cols, general, &unit_diag);
+        let mut conditions = Vec::new();
+        for term in &plan.terms {
+            conditions.push(match term.kind {
+                TermKind::Pde | TermKind::Constraint => None,
+                TermKind::Periodic => {
+                    let mut n = Needs::default();
+                    // Values and the derivative across the periodic coordinate must agree.
+                    if let Region::Periodic { var, comp } = term.region {
+                        let (off, _) = cols.space[var];
+                        n.first.insert(off + comp.unwrap_or(0));
+                    }
+                    let d = Directions::new(&n, &cols, 0, &BTreeSet::new());
+                    Some(ConditionProgram { needs: n, dirs: d })
+                }
+                _ => {
+                    let mut n = Needs::default();
+                    n.scan(problem, &cols, &[term.residual])?;
+                    let d = Directions::new(&n, &cols, 0, &BTreeSet::new());
+                    Some(ConditionProgram { needs: n, dirs: d })
+                }
+            });
+        }
+        let active_sign = problem.constraint.as_ref().and_then(|c| {
+            let backward = match analysis.direction {
+                crate::passes::TimeDirection::Backward => Some(true),
+                crate::passes::TimeDirection::Forward => Some(false),
+                crate::passes::TimeDirection::Undetermined => None,
+            };
+            // u >= g on a backward equation: where the obstacle binds, the residual is <= 0.
+            backward.map(|b| if b == c.at_least { -1.0 } else { 1.0 })
+        });
+        Ok(LossProgram {
+            problem,
+            plan,
+            settings,
+            cols,
+            layout,
+            pde: PdeProgram {
+                ir_terms,
+                factors,
+                dirs,
+            },
+            conditions,
+            active_sign,
+            device,
+            dtype,
+        })
+    }
+
+    pub fn tensor(&self, b: &geometry::Batch) -> Result<(Tensor, Option<Tensor>)> {
+        let x = Tensor::from_vec(b.points.clone(), (b.n, b.width), &self.device)?
+            .to_dtype(self.dtype)?;
+        let nm = b
+            .normals
+            .as_ref()
+            .map(|n| {
+                Tensor::from_vec(n.clone(), (b.n, b.width), &self.device)?.to_dtype(self.dtype)
+            })
+            .transpose()?;
+        Ok((x, nm))
+    }
+
+    /// `sqrt(s)` `[N]` and the diagonal `[N, len]` of a factor, on a batch.
+    fn factor_parts(
+        &self,
+        ev: &mut Evaluator,
+        f: &Factor,
+        n: usize,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        let s = match f.scale {
+            Some(s) => ev.eval(s)?.sqrt()?,
+            None => Tensor::ones(n, self.dtype, &self.device)?,
+        };
+        let d = match &f.diag {
+            Some(d) => {
+                let v = ev.eval(d.node)?;
+                Some(if d.sqrt { v.sqrt()? } else { v })
+            }
+            None => None,
+        };
+        Ok((s, d))
+    }
+
+    /// Pads `[.., N, len]` values of a space variable's components into all D columns.
+    fn pad(&self, v: &Tensor, var: usize, offset: usize) -> Result<Tensor> {
+        let (off, _) = self.cols.space[var];
+        let start = off + offset;
+        let len = v.dim(v.rank() - 1)?;
+        let mut parts = Vec::new();
+        let mut dims = v.dims().to_vec();
+        if start > 0 {
+            dims[v.rank() - 1] = start;
+            parts.push(Tensor::zeros(dims.clone(), self.dtype, &self.device)?);
+        }
+        parts.push(v.clone());
+        let after = self.cols.width - start - len;
+        if after > 0 {
+            dims[v.rank() - 1] = after;
+            parts.push(Tensor::zeros(dims, self.dtype, &self.device)?);
+        }
+        Tensor::cat(&parts, v.rank() - 1)
+    }
+
+    /// Columns of `B` for an exact-path Cholesky factor: `[r, N, D]` directions.
+    fn cholesky_dirs(&self, ev: &mut Evaluator, f: &Factor, n: usize) -> Result<Tensor> {
+        let Lower::Cholesky {
+            tensor,
+            offset,
+            len,
+            rank,
+        } = f.lower
+        else {
+            return Err(err("invariant: a Cholesky factor"));
+        };
+        let (s, d) = self.factor_parts(ev, f, n)?;
+        let l = Tensor::from_vec(
+            self.problem.graph.tensors[tensor].data.clone(),
+            (len, len),
+            &self.device,
+        )?
+        .to_dtype(self.dtype)?
+        .narrow(1, 0, rank)?; // [len, r]
+        let mut b = l.unsqueeze(0)?.broadcast_as((n, len, rank))?; // [N, len, r]
+        if let Some(d) = d {
+            b = b.broadcast_mul(&d.unsqueeze(2)?)?;
+        }
+        b = b.broadcast_mul(&s.reshape((n, 1, 1))?)?;
+        let v = b.permute((2, 0, 1))?.contiguous()?; // [r, N, len]
+        self.pad(&v, f.var, offset)
+    }
+
+    /// `v = B w` for a Monte Carlo draw `w ~ N(0, delta I)`: `[N, D]`.
+    fn mc_direction(
+        &self,
+        ev: &mut Evaluator,
+        f: &Factor,
+        n: usize,
+        rng: &mut ChaCha8Rng,
+        delta: f64,
+    ) -> Result<Tensor> {
+        let (s, d) = self.factor_parts(ev, f, n)?;
+        let cols = f.columns();
+        let w: Vec<f64> = (0..n * cols)
+            .map(|_| delta.sqrt() * Distribution::<f64>::sample(&StandardNormal, rng))
+            .collect();
+        let w = Tensor::from_vec(w, (n, cols), &self.device)?.to_dtype(self.dtype)?;
+        let (v, offset) = match f.lower {
+            Lower::Identity { offset, .. } => (w, offset),
+            Lower::Unit { component } => (w, component),
+            Lower::Cholesky {
+                tensor,
+                offset,
+                len,
+                rank,
+            } => {
+                let l = Tensor::from_vec(
+                    self.problem.graph.tensors[tensor].data.clone(),
+                    (len, len),
+                    &self.device,
+                )?
+                .to_dtype(self.dtype)?
+                .narrow(1, 0, rank)?;
+                (w.matmul(&l.t()?)?, offset) // [N, len]
+            }
+        };
+        let mut v = v;
+        if let Some(d) = d {
+            v = (v * d)?;
+        }
+        v = v.broadcast_mul(&s.unsqueeze(1)?)?;
+        self.pad(&v, f.var, offset)
+    }
+
+    /// The exact value of a factored second-order term from the base pass.
+    fn exact_factor_value(
+        &self,
+        ev: &mut Evaluator,
+        f: &Factor,
+        n: usize,
+        general_start: usize,
+    ) -> Result<Tensor> {
+        let (off, _) = self.cols.space[f.var];
+        let value = match f.lower {
+            Lower::Identity { offset, len } => {
+                let (s, d) = self.factor_parts(ev, f, n)?;
+                let h: Vec<Tensor> = (0..len)
+                    .map(|k| ev_second(ev, off + offset + k))
+                    .collect::<Result<_>>()?;
+                let h = Tensor::stack(&h, 1)?; // [N, len]
+                let h = match d {
+                    Some(d) => (h * d.sqr()?)?,
+                    None => h,
+                };
+                (h.sum(1)? * s.sqr()?)?
+            }
+            Lower::Unit { component } => {
+                let (s, _) = self.factor_parts(ev, f, n)?;
+                (ev_second(ev, off + component)? * s.sqr()?)?
+            }
+            Lower::Cholesky { rank, .. } => {
+                let ch = ev
+                    .batch
+                    .out
+                    .s
+                    .as_ref()
+                    .ok_or_else(|| err("invariant: channels for factor columns"))?;
+                ch.narrow(0, general_start, rank)?.sum(0)?
+            }
+        };
+        value.affine(f.sign, 0.0)
+    }
+
+    /// The PDE residual on a batch, with Monte Carlo terms estimated from `draws` independent
+    /// draws: returns one residual per draw (or one when there is no Monte Carlo term), the
+    /// network value `[N]` and the obstacle `[N]` when there is a constraint.
+    fn pde_residuals(
+        &self,
+        net: &Net,
+        x: &Tensor,
+        rng: &mut ChaCha8Rng,
+        draws: usize,
+    ) -> Result<(Vec<Tensor>, Tensor, Option<Tensor>)> {
+        let n = x.dim(0)?;
+        // Exact-path Cholesky directions depend on the points: evaluate their factors first
+        // on a network-free evaluator (they never involve the unknown).
+        let zero = Outputs {
+            f: Tensor::zeros(n, self.dtype, &self.device)?,
+            t: None,
+            s: None,
+        };
+        let empty_dirs = Directions::default();
+        let mut pre = Evaluator::new(
+            self.problem,
+            &self.cols,
+            Batch {
+                x: x.clone(),
+                normals: None,
+                out: &zero,
+                dirs: &empty_dirs,
+            },
+        );
+        let mut extra = Vec::new();
+        for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
+            if matches!(f.factor.lower, Lower::Cholesky { .. }) {
+                extra.push(self.cholesky_dirs(&mut pre, &f.factor, n)?);
+            }
+        }
+        let extra = if extra.is_empty() {
+            None
+        } else {
+            Some(Tensor::cat(&extra, 0)?)
+        };
+        let out = lower::forward(net, &self.cols, x, &self.pde.dirs, extra.as_ref(), None)?;
+        let mut ev = Evaluator::new(
+            self.problem,
+            &self.cols,
+            Batch {
+                x: x.clone(),
+                normals: None,
+                out: &out,
+                dirs: &self.pde.dirs,
+            },
+        );
+        let mut rest = Tensor::zeros(n, self.dtype, &self.device)?;
+        for t in &self.pde.ir_terms {
+            let v = ev.eval(*t)?;
+            rest = (rest + broadcast_scalar(&v, n)?)?;
+        }
+        let mut general_start = self.pde.dirs.factor_start();
+        for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
+            rest = (rest + self.exact_factor_value(&mut ev, &f.factor, n, general_start)?)?;
+            if let Lower::Cholesky { rank, .. } = f.factor.lower {
+                general_start += rank;
+            }
+        }
+        let obstacle = match &self.problem.constraint {
+            Some(c) => Some(broadcast_scalar(&ev.eval(c.obstacle)?, n)?),
+            None => None,
+        };
+        let mc: Vec<&FactorTerm> = self
+            .pde
+            .factors
+            .iter()
+            .filter(|f| f.path == Path::MonteCarlo)
+            .collect();
+        if mc.is_empty() {
+            return Ok((vec![rest], out.f, obstacle));
+        }
+        let delta = self.settings.mc_delta().unwrap_or(1e-3);
+        let mut residuals = vec![rest.clone(); draws];
+        for f in mc {
+            // All draws and both signs in one forward pass: [x + v1, x - v1, x + v2, x - v2].
+            let mut pts = Vec::new();
+            let mut vs = Vec::new();
+            for _ in 0..draws {
+                let v = self.mc_direction(&mut ev, &f.factor, n, rng, delta)?;
+                pts.push((x + &v)?);
+                pts.push((x - &v)?);
+                vs.push(v.clone());
+                vs.push(v);
+            }
+            let xs = Tensor::cat(&pts, 0)?;
+            let v_all = Tensor::cat(&vs, 0)?.unsqueeze(0)?;
+            let jdirs = Directions {
+                dirs: vec![InputDir::General(0)],
+                general_count: 1,
+                ..Directions::default()
+            };
+            let o = lower::forward(net, &self.cols, &xs, &jdirs, Some(&v_all), None)?;
+            let jvp =
+                o.t.ok_or_else(|| err("invariant: one tangent"))?
+                    .squeeze(0)?; // [2 draws N]
+            for (k, r) in residuals.iter_mut().enumerate() {
+                let plus = jvp.narrow(0, 2 * k * n, n)?;
+                let minus = jvp.narrow(0, (2 * k + 1) * n, n)?;
+                let q = ((plus - minus)? * (f.factor.sign / (2.0 * delta)))?;
+                *r = (&*r + q)?;
+            }
+        }
+        Ok((residuals, out.f, obstacle))
+    }
+
+    /// The losses of every term on the given batches (`batches[k]` for plan term k).
+    pub fn losses(
+        &self,
+        net: &Net,
+        batches: &[Vec<geometry::Batch>],
+        rng: &mut ChaCha8Rng,
+    ) -> Result<StepLosses> {
+        let mut terms: Vec<Option<Tensor>> = vec![None; self.plan.terms.len()];
+        let pde_index = self
+            .plan
+            .terms
+            .iter()
+            .position(|t| t.kind == TermKind::Pde)
+            .ok_or_else(|| err("invariant: a pde term"))?;
+        let (x, _) = self.tensor(&batches[pde_index][0])?;
+        let has_mc = self.pde.factors.iter().any(|f| f.path == Path::MonteCarlo);
+        let (res, f, obstacle) = self.pde_residuals(net, &x, rng, if has_mc { 2 } else { 1 })?;
+        // The squared residual, or its two-draw estimate.
+        let sq = |mask: Option<&Tensor>, a: &Tensor, b: &Tensor| -> Result<Tensor> {
+            let (a, b) = match mask {
+                Some(m) => ((a * m)?, (b * m)?),
+                None => (a.clone(), b.clone()),
+            };
+            if has_mc {
+                // value: mean(a b); gradient: 2 mean(a grad b).
+                let prod = (a.detach() * &b)?;
+                let value = prod.detach();
+                (prod.affine(2.0, 0.0)? - value)?.mean_all()
+            } else {
+                a.sqr()?.mean_all()
+            }
+        };
+        let (a, b) = (&res[0], res.get(1).unwrap_or(&res[0]));
+        match (&self.problem.constraint, &obstacle) {
+            (Some(c), Some(g)) => {
+                let gap = if c.at_least { (&f - g)? } else { (g - &f)? };
+                let violation = gap.neg()?.relu()?.sqr()?.mean_all()?;
+                let pde = match self.settings.free_boundary {
+                    FreeBoundaryLoss::Penalty => {
+                        // The PDE holds only where the network is off the obstacle.
+                        let mask = gap.gt(0.0)?.to_dtype(self.dtype)?.detach();
+                        sq(Some(&mask), a, b)?
+                    }
+                    FreeBoundaryLoss::Complementarity => {
+                        let g2 = gap.relu()?;
+                        let mut l = sq(Some(&g2), a, b)?;
+                        if let Some(s) = self.active_sign {
+                            // The residual may not have the wrong sign anywhere.
+                            let ra = (a.affine(-s, 0.0)?).relu()?;
+                            let rb = (b.affine(-s, 0.0)?).relu()?;
+                            l = (l + sq(None, &ra, &rb)?)?;
+                        }
+                        l
+                    }
+                };
+                terms[pde_index] = Some(pde);
+                if let Some(ci) = self
+                    .plan
+                    .terms
+                    .iter()
+                    .position(|t| t.kind == TermKind::Constraint)
+                {
+                    terms[ci] = Some(violation);
+                }
+            }
+            _ => terms[pde_index] = Some(sq(None, a, b)?),
+        }
+        for (k, term) in self.plan.terms.iter().enumerate() {
+            let Some(prog) = &self.conditions[k] else {
+                continue;
+            };
+            terms[k] = Some(self.condition_loss(net, term, prog, &batches[k])?);
+        }
+        let terms = terms
+            .into_iter()
+            .map(|t| t.ok_or_else(|| err("invariant: every term has a loss")))
+            .collect::<Result<_>>()?;
+        Ok(StepLosses { terms })
+    }
+
+    fn condition_loss(
+        &self,
+        net: &Net,
+        term: &LossTerm,
+        prog: &ConditionProgram,
+        batches: &[geometry::Batch],
+    ) -> Result<Tensor> {
+        if term.kind == TermKind::Periodic {
+            let mut vals = Vec::new();
+            for b in batches {
+                let (x, _) = self.tensor(b)?;
+                let out = lower::forward(net, &self.cols, &x, &prog.dirs, None, None)?;
+                let t = out
+                    .t
+                    .ok_or_else(|| err("invariant: periodic tangent"))?
+                    .get(0)?;
+                vals.push((out.f, t));
+            }
+            let du = (&vals[0].0 - &vals[1].0)?.sqr()?.mean_all()?;
+            let dd = (&vals[0].1 - &vals[1].1)?.sqr()?.mean_all()?;
+            return du + dd;
+        }
+        let (x, normals) = self.tensor(&batches[0])?;
+        let n = x.dim(0)?;
+        let out = lower::forward(
+            net,
+            &self.cols,
+            &x,
+            &prog.dirs,
+            None,
+            if prog.needs.normal {
+                normals.as_ref()
+            } else {
+                None
+            },
+        )?;
+        let mut ev = Evaluator::new(
+            self.problem,
+            &self.cols,
+            Batch {
+                x,
+                normals,
+                out: &out,
+                dirs: &prog.dirs,
+            },
+        );
+        let r = broadcast_scalar(&ev.eval(term.residual)?, n)?;
+        r.sqr()?.mean_all()
+    }
+}
+
+fn ev_second(ev: &Evaluator, col: usize) -> Result<Tensor> {
+    let k = *ev
+        .batch
+        .dirs
+        .diag
+        .get(&col)
+        .ok_or_else(|| err("invariant: diagonal channel for a factor"))?;
+    ev.batch
+        .out
+        .s
+        .as_ref()
+        .ok_or_else(|| err("invariant: channels"))?
+        .get(k)
+}
+
+/// A node's value as `[N]` (constants come as `[N]` already; this only checks).
+fn broadcast_scalar(v: &Tensor, n: usize) -> Result<Tensor> {
+    if v.dims() == [n] {
+        Ok(v.clone())
+    } else {
+        v.broadcast_as(n)?.contiguous()
+    }
+}
+
+/// Adam (with our own state, so that it can be checkpointed).
+pub struct Adam {
+    pub m: Vec<Tensor>,
+    pub v: Vec<Tensor>,
+    pub step: u64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+}
+
+impl Adam {
+    pub fn new(params: &[(String, Var)]) -> Result<Adam> {
+        let z: Vec<Tensor> = params
+            .iter()
+            .map(|(_, p)| p.zeros_like())
+            .collect::<Result<_>>()?;
+        Ok(Adam {
+            m: z.clone(),
+            v: z,
+            step: 0,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+        })
+    }
+
+    /// One update; returns the gradient's global norm (before clipping).
+    pub fn update(
+        &mut self,
+        params: &[(String, Var)],
+        grads: &candle_core::backprop::GradStore,
+        lr: f64,
+        clip: Option<f64>,
+    ) -> Result<f64> {
+        let gs: Vec<Tensor> = params
+            .iter()
+            .map(|(_, p)| match grads.get(p.as_tensor()) {
+                Some(g) => Ok(g.clone()),
+                None => p.zeros_like(),
+            })
+            .collect::<Result<_>>()?;
+        let mut norm2 = 0.0;
+        for g in &gs {
+            norm2 += g
+                .sqr()?
+                .sum_all()?
+                .to_dtype(DType::F64)?
+                .to_scalar::<f64>()?;
+        }
+        let norm = norm2.sqrt();
+        let factor = match clip {
+            Some(c) if norm > c => c / norm,
+            _ => 1.0,
+        };
+        self.step += 1;
+        let (b1, b2) = (self.beta1, self.beta2);
+        let bc1 = 1.0 - b1.powi(self.step as i32);
+        let bc2 = 1.0 - b2.powi(self.step as i32);
+        for (i, ((_, p), g)) in params.iter().zip(gs).enumerate() {
+            let g = if factor != 1.0 { (g * factor)? } else { g };
+            self.m[i] = ((&self.m[i] * b1)? + (&g * (1.0 - b1))?)?;
+            self.v[i] = ((&self.v[i] * b2)? + (g.sqr()? * (1.0 - b2))?)?;
+            let mhat = (&self.m[i] / bc1)?;
+            let vhat = (&self.v[i] / bc2)?;
+            let upd = (mhat / (vhat.sqrt()? + self.eps)?)?;
+            p.set(&(p.as_tensor() - (upd * lr)?)?)?;
+        }
+        Ok(norm)
+    }
+}
+
+/// The learning rate at `step` (0-based) of `steps`.
+pub fn learning_rate(s: &Settings, step: u64) -> f64 {
+    match &s.lr_schedule {
+        Schedule::Constant => s.lr,
+        Schedule::Step { every, factor } => s.lr * factor.powi((step / every) as i32),
+        Schedule::Exponential { every, factor } => s.lr * factor.powf(step as f64 / *every as f64),
+        Schedule::Cosine { min_lr } => {
+            let frac = (step as f64 / s.steps.max(1) as f64).min(1.0);
+            min_lr + (s.lr - min_lr) * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos())
+        }
+    }
+}
+
+/// Sampler RNG for a step: keyed by seed and step, so that a run's points do not depend on
+/// anything but these two (resumed runs and more ranks draw the same points).
+pub fn step_rng(seed: u64, step: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(step);
+    rng
+}
+
+/// Draws each term's batches.
+pub fn sample(program: &LossProgram, rng: &mut ChaCha8Rng) -> Vec<Vec<geometry::Batch>> {
+    program
+        .plan
+        .terms
+        .iter()
+        .map(|t| match t.kind {
+            // The constraint is evaluated on the PDE's points.
+            TermKind::Constraint => Vec::new(),
+            _ => geometry::sample_region(program.problem, &program.layout, &t.region, t.batch, rng),
+        })
+        .collect()
+}
+
+/// Network values at explicit points `[M, D]` (no derivatives).
+pub fn values(net: &Net, cols: &Columns, x: &Tensor) -> Result<Tensor> {
+    let out = lower::forward(net, cols, x, &Directions::default(), None, None)?;
+    Ok(out.f)
+}
+
+/// A point of the input space as a row, from a report.
+pub fn report_row(p: &Problem, cols: &Columns, r: &crate::ir::Report) -> Vec<f64> {
+    let mut row = vec![0.0; cols.width];
+    if let (Some(c), Some(t)) = (cols.time, r.time) {
+        row[c] = t;
+    }
+    for (k, vals) in r.space.iter().enumerate() {
+        let (off, _) = cols.space[k];
+        for (j, v) in vals.iter().enumerate() {
+            row[off + j] = *v;
+        }
+    }
+    for (k, v) in r.params.iter().enumerate() {
+        row[cols.params[k]] = *v;
+    }
+    let _ = p;
+    row
+}
+
+/// Evaluates a network-free node (an exact solution) on points.
+pub fn eval_free(p: &Problem, cols: &Columns, node: NodeId, x: &Tensor) -> Result<Tensor> {
+    let n = x.dim(0)?;
+    let zero = Outputs {
+        f: Tensor::zeros(n, x.dtype(), x.device())?,
+        t: None,
+        s: None,
+    };
+    let dirs = Directions::default();
+    let mut ev = Evaluator::new(
+        p,
+        cols,
+        Batch {
+            x: x.clone(),
+            normals: None,
+            out: &zero,
+            dirs: &dirs,
+        },
+    );
+    broadcast_scalar(&ev.eval(node)?, n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    /// The PDE residual computed by the loss program (jets, input rescaling, exact factor
+    /// paths, IR lowering) equals the residual from finite differences of the network's
+    /// plain values, in f64.
+    type Fd<'a> = &'a dyn Fn(&[f64], &f64, &dyn Fn(usize) -> f64, &dyn Fn(usize, usize) -> f64) -> f64;
+
+    fn residual_matches(src: &str, fd: Fd) {
+        residual_matches_with(src, false, fd)
+    }
+
+    fn residual_matches_finite_differences(src: &str, exact_path: bool) {
+        residual_matches_with(src, exact_path, &fd_residual)
+    }
+
+    fn residual_matches_with(src: &str, exact_path: bool, fd: Fd) {
+        let mut sets = vec!["dtype=f64".to_string(), "net=dgm(layers=2, width=8)".into()];
+        if exact_path {
+            sets.push("second_order=exact".into());
+        }
+        let c = crate::driver::compile(SourceFile { name: "t.pde".into(), text: src.into() }, &sets);
+        assert!(!c.diags.has_errors(), "{:?}", c.diags);
+        let (checked, analysis, plan) = (c.checked.expect("c"), c.analysis.expect("a"), c.plan.expect("p"));
+        let dev = Device::Cpu;
+        let prog = LossProgram::new(&checked.problem, &plan, &analysis, &checked.settings, dev.clone()).expect("program");
+        let net = Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev).expect("net");
+        let mut rng = step_rng(1, 0);
+        let b = geometry::sample_interior(&checked.problem, &prog.layout, 5, &mut rng);
+        let (x, _) = prog.tensor(&b).expect("x");
+        let (res, _, _) = prog.pde_residuals(&net, &x, &mut rng, 1).expect("residual");
+        let got = res[0].to_vec1::<f64>().expect("v");
+        // Finite differences: u(x + h e_i +- h e_j) combinations of the plain network.
+        let w = plan.input_width;
+        let u = |p: &[f64]| -> f64 {
+            let t = Tensor::from_vec(p.to_vec(), (1, w), &dev).expect("t");
+            values(&net, &prog.cols, &t).expect("v").to_vec1::<f64>().expect("v")[0]
+        };
+        let h = 2e-4;
+        for (i, g) in got.iter().enumerate() {
+            let p: Vec<f64> = b.point(i).to_vec();
+            let d1 = |c: usize| {
+                let (mut a, mut m) = (p.clone(), p.clone());
+                a[c] += h;
+                m[c] -= h;
+                (u(&a) - u(&m)) / (2.0 * h)
+            };
+            let d2 = |c: usize, e: usize| {
+                let at = |s1: f64, s2: f64| {
+                    let mut q = p.clone();
+                    q[c] += s1 * h;
+                    q[e] += s2 * h;
+                    u(&q)
+                };
+                (at(1.0, 1.0) - at(1.0, -1.0) - at(-1.0, 1.0) + at(-1.0, -1.0)) / (4.0 * h * h)
+            };
+            let expect = fd(&p, &u(&p), &d1, &d2);
+            assert!((g - expect).abs() <= 1e-5 * expect.abs().max(1.0), "point {i}: jets {g} vs finite differences {expect}");
+        }
+    }
+
+    // Column layout: t = 0, x = 1..=3.
+    fn fd_residual(p: &[f64], u: &f64, d1: &dyn Fn(usize) -> f64, d2: &dyn Fn(usize, usize) -> f64) -> f64 {
+        let rho = [[1.0, 0.5, 0.2], [0.5, 1.0, 0.3], [0.2, 0.3, 1.0]];
+        let mut r = d1(0) + 0.5 * u * d1(1);
+        for i in 0..3 {
+            for j in 0..3 {
+                r += 0.1 * rho[i][j] * p[1 + i] * p[1 + j] * d2(1 + i, 1 + j);
+            }
+            r -= (1.0 + p[1 + i]) * d2(1 + i, 1 + i);
+        }
+        r
+    }
+
+    const PROBLEM: &str = "time t in [0, 1]\nspace x in [0.5, 2]^3\nunknown u(t, x)\nboundary none\n\
+        const rho[i in 1..3, j in 1..3] = if i == j then 1 else if i + j == 3 then 0.5 else if i + j == 4 then 0.2 else 0.3\n\
+        pde d(u, t) + 0.5 * u * d(u, x[1]) + sum(i in 1..3, j in 1..3) 0.1 * rho[i, j] * x[i] * x[j] * d(u, x[i], x[j]) - sum(i in 1..3) (1 + x[i]) * d(u, x[i], x[i]) = 0\n\
+        terminal u = 0\n";
+
+    #[test]
+    fn nonfactorable_and_nonlinear_second_order_terms_match_finite_differences() {
+        // A lone mixed derivative (polarization) and a u-dependent coefficient (IR path).
+        let src = "time t in [0, 1]\nspace x in [0.5, 2]^3\nunknown u(t, x)\nboundary none\n\
+            pde d(u, t) + 0.5 * u * d(u, x[1]) + 0.1 * x[1] * x[2] * d(u, x[1], x[2]) - u^2 * d(u, x[3], x[3]) = 0\nterminal u = 0\n";
+        let c = crate::driver::compile(SourceFile { name: "t.pde".into(), text: src.into() }, &[]);
+        let a = c.analysis.expect("analysed");
+        assert!(a.second_order.iter().any(|t| t.factor.is_err()), "the mixed term is not factorable");
+        assert_eq!(a.other_second_order.len(), 1);
+        let _ = fd_residual;
+        residual_matches(src, &|p, u, d1, d2| d1(0) + 0.5 * u * d1(1) + 0.1 * p[1] * p[2] * d2(1, 2) - u * u * d2(3, 3));
+    }
+
+    #[test]
+    fn pde_residual_matches_finite_differences_on_the_exact_path() {
+        residual_matches_finite_differences(PROBLEM, true);
+    }
+
+    /// Flattened parameter gradient of a scalar loss.
+    fn grad_vector(net: &Net, loss: &Tensor) -> Vec<f64> {
+        let g = loss.backward().expect("backward");
+        let mut v = Vec::new();
+        for (_, p) in &net.params {
+            match g.get(p.as_tensor()) {
+                Some(t) => v.extend(t.flatten_all().expect("f").to_vec1::<f64>().expect("v")),
+                None => v.extend(std::iter::repeat_n(0.0, p.elem_count())),
+            }
+        }
+        v
+    }
+
+    /// The Monte Carlo gradient (two independent draws) averaged over many draws matches the
+    /// exact-path gradient of the same network and points, within a stated statistical
+    /// tolerance; the one-draw gradient (of `mean(A(w)^2)`) is biased by the variance of the
+    /// estimator and fails the same check.
+    #[test]
+    fn monte_carlo_gradient_is_unbiased_and_one_draw_is_not() {
+        let src = "time t in [0, 1]\nspace x in [-1, 1]^5\nunknown u(t, x)\nboundary none\npde d(u, t) = 0.5 * lap(u) + 0.25 * sum(i in 1..5) x[i]^2 * d(u, x[i], x[i])\ninitial u = 0\n";
+        let build = |so: &str| {
+            let sets = vec!["dtype=f64".to_string(), "net=mlp(layers=2, width=8)".into(), format!("second_order={so}"), "auto_mc_threshold=1".into()];
+            let c = crate::driver::compile(SourceFile { name: "t.pde".into(), text: src.into() }, &sets);
+            assert!(!c.diags.has_errors(), "{:?}", c.diags);
+            (c.checked.expect("c"), c.analysis.expect("a"), c.plan.expect("p"))
+        };
+        let (ce, ae, pe) = build("exact");
+        let (cm, am, pm) = build("monte_carlo(delta = 1e-4)");
+        assert!(pm.second_order.iter().all(|t| t.path == Path::MonteCarlo));
+        let dev = Device::Cpu;
+        let exact = LossProgram::new(&ce.problem, &pe, &ae, &ce.settings, dev.clone()).expect("exact");
+        let mc = LossProgram::new(&cm.problem, &pm, &am, &cm.settings, dev.clone()).expect("mc");
+        let net = Net::new(&ce.settings.net, pe.input_width, 5, DType::F64, &dev).expect("net");
+        let mut rng = step_rng(2, 0);
+        let b = geometry::sample_interior(&ce.problem, &exact.layout, 8, &mut rng);
+        let (x, _) = exact.tensor(&b).expect("x");
+
+        let (r, _, _) = exact.pde_residuals(&net, &x, &mut rng, 1).expect("exact residual");
+        let g_exact = grad_vector(&net, &r[0].sqr().expect("sq").mean_all().expect("mean"));
+
+        let draws = 300;
+        let p = g_exact.len();
+        let (mut s2, mut q2) = (vec![0.0; p], vec![0.0; p]);
+        let (mut s1, mut q1) = (vec![0.0; p], vec![0.0; p]);
+        for _ in 0..draws {
+            let (r, _, _) = mc.pde_residuals(&net, &x, &mut rng, 2).expect("two draws");
+            let two = ((r[0].detach() * &r[1]).expect("p").mean_all().expect("m") * 2.0).expect("x2");
+            for (k, g) in grad_vector(&net, &two).iter().enumerate() {
+                s2[k] += g;
+                q2[k] += g * g;
+            }
+            let one = r[0].sqr().expect("sq").mean_all().expect("m");
+            for (k, g) in grad_vector(&net, &one).iter().enumerate() {
+                s1[k] += g;
+                q1[k] += g * g;
+            }
+        }
+        let m = draws as f64;
+        // Squared distance of the averaged gradient from the exact one, in units of the
+        // estimated variance of that average: about `p` when unbiased (chi-squared with p
+        // degrees of freedom), much larger when biased.
+        let stat = |s: &[f64], q: &[f64]| -> f64 {
+            (0..p)
+                .map(|k| {
+                    let mean = s[k] / m;
+                    let var = (q[k] / m - mean * mean).max(1e-30) / m;
+                    (mean - g_exact[k]).powi(2) / var
+                })
+                .sum::<f64>()
+        };
+        let (two, one) = (stat(&s2, &q2), stat(&s1, &q1));
+        eprintln!("chi2 statistic: two draws {two:.1}, one draw {one:.1}, {p} parameters");
+        let limit = p as f64 + 6.0 * (2.0 * p as f64).sqrt(); // chi-squared mean + 6 sd
+        assert!(two < limit, "two-draw gradient deviates: {two:.1} (limit {limit:.1}, {p} parameters)");
+        assert!(one > 4.0 * limit, "one-draw gradient looks unbiased ({one:.1}); the test cannot tell them apart");
+    }
+}
