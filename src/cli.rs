@@ -145,7 +145,14 @@ pub fn run(cli: Cli) -> i32 {
             0
         }
         Command::Std { module } => std_command(module.as_deref(), format),
-        Command::Solve { file, out, mut set, seed, device, quiet } => {
+        Command::Solve {
+            file,
+            out,
+            mut set,
+            seed,
+            device,
+            quiet,
+        } => {
             if device != "cpu" {
                 let mut diags = Diags::default();
                 diags.push(
@@ -161,9 +168,21 @@ pub fn run(cli: Cli) -> i32 {
             let Some(compiled) = compile_file(&file, &set, format, "nothing was trained") else {
                 return 1;
             };
-            let text = compiled.program.sources.get(compiled.program.user().file).text.clone();
-            let opts = crate::run::SolveOptions { out, sets: set, quiet };
-            run_result(crate::run::solve(&compiled, &text, &opts).map(|_| ()), format)
+            let text = compiled
+                .program
+                .sources
+                .get(compiled.program.user().file)
+                .text
+                .clone();
+            let opts = crate::run::SolveOptions {
+                out,
+                sets: set,
+                quiet,
+            };
+            run_result(
+                crate::run::solve(&compiled, &text, &opts).map(|_| ()),
+                format,
+            )
         }
         Command::Eval { run, at } => eval_command(&run, &at, format),
     }
@@ -180,11 +199,15 @@ fn run_result(r: Result<(), crate::run::RunError>, format: Format) -> i32 {
         }
         Err(crate::run::RunError::NotFinite(msg)) => {
             eprintln!("error: {msg}");
-            eprintln!("  help: lower `lr`, set `clip = 1`, use `dtype = f64`, or a smaller Monte Carlo `delta`");
+            eprintln!(
+                "  help: lower `lr`, set `clip = 1`, use `dtype = f64`, or a smaller Monte Carlo `delta`"
+            );
             3
         }
         Err(crate::run::RunError::Internal(msg)) => {
-            eprintln!("error: internal error in pdec: {msg} (this is a bug; please report it with the input file)");
+            eprintln!(
+                "error: internal error in pdec: {msg} (this is a bug; please report it with the input file)"
+            );
             2
         }
     }
@@ -198,8 +221,14 @@ fn eval_command(run: &Path, at: &[String], format: Format) -> i32 {
         Err(d) => {
             let mut diags = Diags::default();
             diags.push(
-                Diag::error("pdec::run::not_a_run", format!("`{}` is not a run directory", run.display()))
-                    .help(format!("a run directory holds problem.pde and model.safetensors ({})", d.message)),
+                Diag::error(
+                    "pdec::run::not_a_run",
+                    format!("`{}` is not a run directory", run.display()),
+                )
+                .help(format!(
+                    "a run directory holds problem.pde and model.safetensors ({})",
+                    d.message
+                )),
             );
             print_diags(&diags, &SourceMap::default(), format, "");
             return 1;
@@ -208,7 +237,13 @@ fn eval_command(run: &Path, at: &[String], format: Format) -> i32 {
     let sets: Vec<String> = std::fs::read_to_string(run.join("settings.json"))
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| v.get("set").and_then(|s| s.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect()))
+        .and_then(|v| {
+            v.get("set").and_then(|s| s.as_array()).map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+        })
         .unwrap_or_default();
     let first = driver::compile(source.clone(), &sets);
     let Some(checked) = &first.checked else {
@@ -223,7 +258,13 @@ fn eval_command(run: &Path, at: &[String], format: Format) -> i32 {
         let clean: String = a.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
         text.push_str(&format!("\nreport {unknown}({clean})"));
     }
-    let compiled = driver::compile(crate::source::SourceFile { name: format!("{} (with --at)", problem.display()), text }, &sets);
+    let compiled = driver::compile(
+        crate::source::SourceFile {
+            name: format!("{} (with --at)", problem.display()),
+            text,
+        },
+        &sets,
+    );
     print_diags(&compiled.diags, &compiled.program.sources, format, "");
     if compiled.diags.has_errors() {
         return 1;

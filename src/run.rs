@@ -41,8 +41,11 @@ impl From<candle_core::Error> for RunError {
 impl From<std::io::Error> for RunError {
     fn from(e: std::io::Error) -> RunError {
         RunError::Diag(Box::new(
-            Diag::error("pdec::run::io", format!("cannot write the run directory: {e}"))
-                .help("check that the output folder is writable and the disk is not full"),
+            Diag::error(
+                "pdec::run::io",
+                format!("cannot write the run directory: {e}"),
+            )
+            .help("check that the output folder is writable and the disk is not full"),
         ))
     }
 }
@@ -119,7 +122,12 @@ fn timestamp() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}-{:02}-{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}-{:02}-{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn run_dir(name: &str, out: Option<&Path>) -> std::io::Result<PathBuf> {
@@ -146,7 +154,11 @@ fn dtype(c: &Checked) -> DType {
 }
 
 fn save_model(net: &Net, path: &Path) -> Result<(), RunError> {
-    let tensors: HashMap<String, Tensor> = net.params.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
+    let tensors: HashMap<String, Tensor> = net
+        .params
+        .iter()
+        .map(|(n, v)| (n.clone(), v.as_tensor().clone()))
+        .collect();
     let tmp = path.with_extension("tmp");
     candle_core::safetensors::save(&tensors, &tmp)?;
     std::fs::rename(&tmp, path)?;
@@ -156,21 +168,34 @@ fn save_model(net: &Net, path: &Path) -> Result<(), RunError> {
 fn load_model(net: &Net, path: &Path) -> Result<(), RunError> {
     let map = candle_core::safetensors::load(path, &Device::Cpu).map_err(|e| {
         RunError::Diag(Box::new(
-            Diag::error("pdec::run::bad_checkpoint", format!("cannot read the model in `{}`: {e}", path.display()))
-                .help("the run directory may be incomplete; train again or point at another run"),
+            Diag::error(
+                "pdec::run::bad_checkpoint",
+                format!("cannot read the model in `{}`: {e}", path.display()),
+            )
+            .help("the run directory may be incomplete; train again or point at another run"),
         ))
     })?;
     for (name, var) in &net.params {
         let t = map.get(name).ok_or_else(|| {
             RunError::Diag(Box::new(
-                Diag::error("pdec::run::bad_checkpoint", format!("the model in `{}` has no tensor `{name}`", path.display()))
-                    .help("the model does not match the problem's network settings"),
+                Diag::error(
+                    "pdec::run::bad_checkpoint",
+                    format!("the model in `{}` has no tensor `{name}`", path.display()),
+                )
+                .help("the model does not match the problem's network settings"),
             ))
         })?;
         if t.dims() != var.dims() {
             return Err(RunError::Diag(Box::new(
-                Diag::error("pdec::run::bad_checkpoint", format!("tensor `{name}` has shape {:?}, the network expects {:?}", t.dims(), var.dims()))
-                    .help("the model does not match the problem's network settings"),
+                Diag::error(
+                    "pdec::run::bad_checkpoint",
+                    format!(
+                        "tensor `{name}` has shape {:?}, the network expects {:?}",
+                        t.dims(),
+                        var.dims()
+                    ),
+                )
+                .help("the model does not match the problem's network settings"),
             )));
         }
         var.set(&t.to_dtype(var.dtype())?)?;
@@ -179,8 +204,14 @@ fn load_model(net: &Net, path: &Path) -> Result<(), RunError> {
 }
 
 /// Trains the problem; prints progress to stderr and the final report to stdout.
-pub fn solve(compiled: &Compiled, source_text: &str, opts: &SolveOptions) -> Result<PathBuf, RunError> {
-    let (Some(checked), Some(analysis), Some(plan)) = (&compiled.checked, &compiled.analysis, &compiled.plan) else {
+pub fn solve(
+    compiled: &Compiled,
+    source_text: &str,
+    opts: &SolveOptions,
+) -> Result<PathBuf, RunError> {
+    let (Some(checked), Some(analysis), Some(plan)) =
+        (&compiled.checked, &compiled.analysis, &compiled.plan)
+    else {
         return Err(RunError::Internal("solve called without a plan".into()));
     };
     let st = &checked.settings;
@@ -188,7 +219,13 @@ pub fn solve(compiled: &Compiled, source_text: &str, opts: &SolveOptions) -> Res
     let device = Device::Cpu;
     let dt = dtype(checked);
     let program = LossProgram::new(problem, plan, analysis, st, device.clone()).map_err(|why| {
-        RunError::Diag(Box::new(Diag::error("pdec::run::unsupported", format!("this problem cannot be trained: {why}")).help("see `pdec explain` for how each term is computed")))
+        RunError::Diag(Box::new(
+            Diag::error(
+                "pdec::run::unsupported",
+                format!("this problem cannot be trained: {why}"),
+            )
+            .help("see `pdec explain` for how each term is computed"),
+        ))
     })?;
     let net = Net::new(&st.net, plan.input_width, st.seed, dt, &device)?;
     let mut adam = Adam::new(&net.params)?;
@@ -204,12 +241,24 @@ pub fn solve(compiled: &Compiled, source_text: &str, opts: &SolveOptions) -> Res
         "input_width": plan.input_width,
         "parameters": net.parameter_count(),
     });
-    write_atomic(&dir.join("settings.json"), serde_json::to_string_pretty(&settings_json).unwrap_or_default().as_bytes())?;
+    write_atomic(
+        &dir.join("settings.json"),
+        serde_json::to_string_pretty(&settings_json)
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
     let names: Vec<String> = plan.terms.iter().map(|t| t.name.clone()).collect();
-    let mut csv = csv::Writer::from_path(dir.join("loss.csv")).map_err(|e| RunError::Internal(e.to_string()))?;
-    let mut header = vec!["step".to_string(), "wall_s".into(), "lr".into(), "total".into()];
+    let mut csv = csv::Writer::from_path(dir.join("loss.csv"))
+        .map_err(|e| RunError::Internal(e.to_string()))?;
+    let mut header = vec![
+        "step".to_string(),
+        "wall_s".into(),
+        "lr".into(),
+        "total".into(),
+    ];
     header.extend(names.iter().cloned());
-    csv.write_record(&header).map_err(|e| RunError::Internal(e.to_string()))?;
+    csv.write_record(&header)
+        .map_err(|e| RunError::Internal(e.to_string()))?;
 
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -266,7 +315,9 @@ pub fn solve(compiled: &Compiled, source_text: &str, opts: &SolveOptions) -> Res
             save_model(&net, &dir.join("model.safetensors"))?;
             return Err(RunError::NotFinite(format!(
                 "the loss term `{}` became {} at step {step}; the model before this step is in {}",
-                names[k], values[k], dir.display()
+                names[k],
+                values[k],
+                dir.display()
             )));
         }
         let lr = train::learning_rate(st, step);
@@ -274,15 +325,33 @@ pub fn solve(compiled: &Compiled, source_text: &str, opts: &SolveOptions) -> Res
         adam.update(&net.params, &grads, lr, st.clip)?;
         last = values.clone();
         done = step + 1;
-        let total_v: f64 = plan.terms.iter().zip(&values).map(|(t, v)| t.weight * v).sum();
+        let total_v: f64 = plan
+            .terms
+            .iter()
+            .zip(&values)
+            .map(|(t, v)| t.weight * v)
+            .sum();
         if step % st.log_every == 0 || step + 1 == st.steps {
-            let mut rec = vec![step.to_string(), format!("{:.3}", start.elapsed().as_secs_f64()), format!("{lr:.6e}"), format!("{total_v:.6e}")];
+            let mut rec = vec![
+                step.to_string(),
+                format!("{:.3}", start.elapsed().as_secs_f64()),
+                format!("{lr:.6e}"),
+                format!("{total_v:.6e}"),
+            ];
             rec.extend(values.iter().map(|v| format!("{v:.6e}")));
-            csv.write_record(&rec).map_err(|e| RunError::Internal(e.to_string()))?;
+            csv.write_record(&rec)
+                .map_err(|e| RunError::Internal(e.to_string()))?;
             csv.flush()?;
             if !opts.quiet {
-                let parts: Vec<String> = names.iter().zip(&values).map(|(n, v)| format!("{n} {v:.3e}")).collect();
-                eprintln!("step {step:>7}  loss {total_v:.3e}  lr {lr:.1e}  [{}]", parts.join(", "));
+                let parts: Vec<String> = names
+                    .iter()
+                    .zip(&values)
+                    .map(|(n, v)| format!("{n} {v:.3e}"))
+                    .collect();
+                eprintln!(
+                    "step {step:>7}  loss {total_v:.3e}  lr {lr:.1e}  [{}]",
+                    parts.join(", ")
+                );
             }
         }
         if st.checkpoint_every > 0 && (step + 1) % st.checkpoint_every == 0 {
@@ -298,12 +367,20 @@ pub fn solve(compiled: &Compiled, source_text: &str, opts: &SolveOptions) -> Res
     for r in &problem.reports {
         let row = train::report_row(problem, cols, r);
         let x = Tensor::from_vec(row, (1, cols.width), &device)?.to_dtype(dt)?;
-        let v = train::values(&net, cols, &x)?.to_dtype(DType::F64)?.to_vec1::<f64>()?[0];
+        let v = train::values(&net, cols, &x)?
+            .to_dtype(DType::F64)?
+            .to_vec1::<f64>()?[0];
         let exact = match problem.exact {
-            Some(e) => Some(train::eval_free(problem, cols, e, &x.to_dtype(DType::F64)?)?.to_vec1::<f64>()?[0]),
+            Some(e) => Some(
+                train::eval_free(problem, cols, e, &x.to_dtype(DType::F64)?)?.to_vec1::<f64>()?[0],
+            ),
             None => None,
         };
-        reports.push(ReportValue { expr: r.text.clone(), value: v, exact });
+        reports.push(ReportValue {
+            expr: r.text.clone(),
+            value: v,
+            exact,
+        });
     }
     let metrics = match problem.exact {
         Some(e) => Some(exact_metrics(&program, &net, e, st.seed)?),
@@ -318,38 +395,71 @@ pub fn solve(compiled: &Compiled, source_text: &str, opts: &SolveOptions) -> Res
         final_loss: names.iter().cloned().zip(last.iter().copied()).collect(),
         reports,
         metrics,
-        second_order: plan.second_order.iter().map(|t| SecondOrderSummary { term: t.term.clone(), path: t.path, why: t.why.clone() }).collect(),
+        second_order: plan
+            .second_order
+            .iter()
+            .map(|t| SecondOrderSummary {
+                term: t.term.clone(),
+                path: t.path,
+                why: t.why.clone(),
+            })
+            .collect(),
         parameters: net.parameter_count(),
     };
-    let json = serde_json::to_string_pretty(&summary).map_err(|e| RunError::Internal(e.to_string()))?;
+    let json =
+        serde_json::to_string_pretty(&summary).map_err(|e| RunError::Internal(e.to_string()))?;
     write_atomic(&dir.join("summary.json"), json.as_bytes())?;
     println!("{}: {done} steps in {wall:.1} s ({stopped})", problem.name);
     for r in &summary.reports {
         match r.exact {
-            Some(e) => println!("  {} = {:.6}   (exact {:.6}, error {:.2e})", r.expr, r.value, e, (r.value - e).abs()),
+            Some(e) => println!(
+                "  {} = {:.6}   (exact {:.6}, error {:.2e})",
+                r.expr,
+                r.value,
+                e,
+                (r.value - e).abs()
+            ),
             None => println!("  {} = {:.6}", r.expr, r.value),
         }
     }
     if let Some(m) = &summary.metrics {
-        println!("  relative L2 error {:.3e}, max abs error {:.3e} on {} fresh points", m.rel_l2, m.max_abs, m.points);
+        println!(
+            "  relative L2 error {:.3e}, max abs error {:.3e} on {} fresh points",
+            m.rel_l2, m.max_abs, m.points
+        );
     }
     println!("  run directory: {}", dir.display());
     Ok(dir)
 }
 
 /// Relative L2 and max-abs error against `exact` on fresh interior points.
-fn exact_metrics(program: &LossProgram, net: &Net, exact: crate::ir::NodeId, seed: u64) -> Result<Metrics, RunError> {
+fn exact_metrics(
+    program: &LossProgram,
+    net: &Net,
+    exact: crate::ir::NodeId,
+    seed: u64,
+) -> Result<Metrics, RunError> {
     let points = 4096;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x6576_616c);
     let b = crate::geometry::sample_interior(program.problem, &program.layout, points, &mut rng);
     let (x, _) = program.tensor(&b)?;
-    let u = train::values(net, &program.cols, &x)?.to_dtype(DType::F64)?.to_vec1::<f64>()?;
+    let u = train::values(net, &program.cols, &x)?
+        .to_dtype(DType::F64)?
+        .to_vec1::<f64>()?;
     let x64 = x.to_dtype(DType::F64)?;
     let e = train::eval_free(program.problem, &program.cols, exact, &x64)?.to_vec1::<f64>()?;
     let num: f64 = u.iter().zip(&e).map(|(a, b)| (a - b).powi(2)).sum();
     let den: f64 = e.iter().map(|b| b * b).sum();
-    let max_abs = u.iter().zip(&e).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-    Ok(Metrics { rel_l2: (num / den.max(1e-300)).sqrt(), max_abs, points })
+    let max_abs = u
+        .iter()
+        .zip(&e)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    Ok(Metrics {
+        rel_l2: (num / den.max(1e-300)).sqrt(),
+        max_abs,
+        points,
+    })
 }
 
 /// `pdec eval RUN_DIR --at "t = 0, x = 1"`: values of a trained network.
@@ -360,14 +470,22 @@ pub fn eval_at(compiled: &Compiled, run: &Path) -> Result<Vec<(String, f64)>, Ru
     let problem = &checked.problem;
     let dt = dtype(checked);
     let device = Device::Cpu;
-    let net = Net::new(&checked.settings.net, plan.input_width, checked.settings.seed, dt, &device)?;
+    let net = Net::new(
+        &checked.settings.net,
+        plan.input_width,
+        checked.settings.seed,
+        dt,
+        &device,
+    )?;
     load_model(&net, &run.join("model.safetensors"))?;
     let cols = crate::lower::Columns::new(problem);
     let mut out = Vec::new();
     for r in &problem.reports {
         let row = train::report_row(problem, &cols, r);
         let x = Tensor::from_vec(row, (1, cols.width), &device)?.to_dtype(dt)?;
-        let v = train::values(&net, &cols, &x)?.to_dtype(DType::F64)?.to_vec1::<f64>()?[0];
+        let v = train::values(&net, &cols, &x)?
+            .to_dtype(DType::F64)?
+            .to_vec1::<f64>()?[0];
         out.push((r.text.clone(), v));
     }
     Ok(out)

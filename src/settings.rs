@@ -57,6 +57,17 @@ pub enum SecondOrder {
     },
 }
 
+/// Distribution of the Monte Carlo noise `w` (both have `E[w w^T] = delta I`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum McNoise {
+    /// `+-sqrt(delta)` per component (Hutchinson): no variance from the diagonal of
+    /// `B^T H B`, so much less noise when the Hessian is nearly diagonal.
+    Rademacher,
+    /// `N(0, delta)` per component, as in the DGM paper.
+    Gaussian,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DType {
@@ -89,6 +100,9 @@ pub struct Settings {
     /// A term needs at least this many second-order directions for `auto` to pick
     /// Monte Carlo.
     pub auto_mc_threshold: usize,
+    pub mc_noise: McNoise,
+    /// Independent noise draws averaged in each of the two factors `A(w)`, `A(w~)`.
+    pub mc_draws: usize,
     pub seed: u64,
     pub dtype: DType,
     pub free_boundary: FreeBoundaryLoss,
@@ -121,6 +135,8 @@ impl Default for Settings {
             clip: None,
             second_order: SecondOrder::Auto,
             auto_mc_threshold: 16,
+            mc_noise: McNoise::Rademacher,
+            mc_draws: 1,
             seed: 0,
             dtype: DType::F32,
             free_boundary: FreeBoundaryLoss::Penalty,
@@ -157,6 +173,8 @@ pub const KEYS: &[&str] = &[
     "clip",
     "second_order",
     "auto_mc_threshold",
+    "mc_noise",
+    "mc_draws",
     "seed",
     "dtype",
     "free_boundary",
@@ -520,6 +538,16 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
         "auto_mc_threshold" => {
             if let Some(n) = positive_int(&v, key, 1e9, diags) {
                 st.auto_mc_threshold = n as usize
+            }
+        }
+        "mc_noise" => match v.word() {
+            Some("rademacher") => st.mc_noise = McNoise::Rademacher,
+            Some("gaussian") => st.mc_noise = McNoise::Gaussian,
+            _ => diags.push(bad_value(span, key, "`rademacher` or `gaussian`")),
+        },
+        "mc_draws" => {
+            if let Some(n) = positive_int(&v, key, 1024.0, diags) {
+                st.mc_draws = n as usize
             }
         }
         "seed" => match v.number() {

@@ -15,9 +15,9 @@ use crate::nn::{InputDir, Net};
 use crate::passes::Analysis;
 use crate::passes::second_order::{Factor, Lower, Path, TermClass};
 use crate::plan::{LossTerm, Plan, Region, TermKind};
-use crate::settings::{FreeBoundaryLoss, Schedule, Settings};
+use crate::settings::{FreeBoundaryLoss, McNoise, Schedule, Settings};
 use candle_core::{DType, Device, Result, Tensor, Var};
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use std::collections::BTreeSet;
@@ -271,9 +271,15 @@ impl<'a> LossProgram<'a> {
     ) -> Result<Tensor> {
         let (s, d) = self.factor_parts(ev, f, n)?;
         let cols = f.columns();
-        let w: Vec<f64> = (0..n * cols)
-            .map(|_| delta.sqrt() * Distribution::<f64>::sample(&StandardNormal, rng))
-            .collect();
+        let sd = delta.sqrt();
+        let w: Vec<f64> = match self.settings.mc_noise {
+            McNoise::Gaussian => (0..n * cols)
+                .map(|_| sd * Distribution::<f64>::sample(&StandardNormal, rng))
+                .collect(),
+            McNoise::Rademacher => (0..n * cols)
+                .map(|_| if rng.random::<bool>() { sd } else { -sd })
+                .collect(),
+        };
         let w = Tensor::from_vec(w, (n, cols), &self.device)?.to_dtype(self.dtype)?;
         let (v, offset) = match f.lower {
             Lower::Identity { offset, .. } => (w, offset),
@@ -419,11 +425,12 @@ impl<'a> LossProgram<'a> {
         }
         let delta = self.settings.mc_delta().unwrap_or(1e-3);
         let mut residuals = vec![rest.clone(); draws];
+        let per = self.settings.mc_draws.max(1);
         for f in mc {
             // All draws and both signs in one forward pass: [x + v1, x - v1, x + v2, x - v2].
             let mut pts = Vec::new();
             let mut vs = Vec::new();
-            for _ in 0..draws {
+            for _ in 0..draws * per {
                 let v = self.mc_direction(&mut ev, &f.factor, n, rng, delta)?;
                 pts.push((x + &v)?);
                 pts.push((x - &v)?);
@@ -442,10 +449,13 @@ impl<'a> LossProgram<'a> {
                 o.t.ok_or_else(|| err("invariant: one tangent"))?
                     .squeeze(0)?; // [2 draws N]
             for (k, r) in residuals.iter_mut().enumerate() {
-                let plus = jvp.narrow(0, 2 * k * n, n)?;
-                let minus = jvp.narrow(0, (2 * k + 1) * n, n)?;
-                let q = ((plus - minus)? * (f.factor.sign / (2.0 * delta)))?;
-                *r = (&*r + q)?;
+                // Factor k averages draws k*per .. (k+1)*per: independent of the other factor.
+                for jd in k * per..(k + 1) * per {
+                    let plus = jvp.narrow(0, 2 * jd * n, n)?;
+                    let minus = jvp.narrow(0, (2 * jd + 1) * n, n)?;
+                    let scale = f.factor.sign / (2.0 * delta * per as f64);
+                    *r = (&*r + ((plus - minus)? * scale)?)?;
+                }
             }
         }
         Ok((residuals, out.f, obstacle))
@@ -767,7 +777,8 @@ mod tests {
     /// The PDE residual computed by the loss program (jets, input rescaling, exact factor
     /// paths, IR lowering) equals the residual from finite differences of the network's
     /// plain values, in f64.
-    type Fd<'a> = &'a dyn Fn(&[f64], &f64, &dyn Fn(usize) -> f64, &dyn Fn(usize, usize) -> f64) -> f64;
+    type Fd<'a> =
+        &'a dyn Fn(&[f64], &f64, &dyn Fn(usize) -> f64, &dyn Fn(usize, usize) -> f64) -> f64;
 
     fn residual_matches(src: &str, fd: Fd) {
         residual_matches_with(src, false, fd)
@@ -782,12 +793,30 @@ mod tests {
         if exact_path {
             sets.push("second_order=exact".into());
         }
-        let c = crate::driver::compile(SourceFile { name: "t.pde".into(), text: src.into() }, &sets);
+        let c = crate::driver::compile(
+            SourceFile {
+                name: "t.pde".into(),
+                text: src.into(),
+            },
+            &sets,
+        );
         assert!(!c.diags.has_errors(), "{:?}", c.diags);
-        let (checked, analysis, plan) = (c.checked.expect("c"), c.analysis.expect("a"), c.plan.expect("p"));
+        let (checked, analysis, plan) = (
+            c.checked.expect("c"),
+            c.analysis.expect("a"),
+            c.plan.expect("p"),
+        );
         let dev = Device::Cpu;
-        let prog = LossProgram::new(&checked.problem, &plan, &analysis, &checked.settings, dev.clone()).expect("program");
-        let net = Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev).expect("net");
+        let prog = LossProgram::new(
+            &checked.problem,
+            &plan,
+            &analysis,
+            &checked.settings,
+            dev.clone(),
+        )
+        .expect("program");
+        let net =
+            Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev).expect("net");
         let mut rng = step_rng(1, 0);
         let b = geometry::sample_interior(&checked.problem, &prog.layout, 5, &mut rng);
         let (x, _) = prog.tensor(&b).expect("x");
@@ -797,7 +826,10 @@ mod tests {
         let w = plan.input_width;
         let u = |p: &[f64]| -> f64 {
             let t = Tensor::from_vec(p.to_vec(), (1, w), &dev).expect("t");
-            values(&net, &prog.cols, &t).expect("v").to_vec1::<f64>().expect("v")[0]
+            values(&net, &prog.cols, &t)
+                .expect("v")
+                .to_vec1::<f64>()
+                .expect("v")[0]
         };
         let h = 2e-4;
         for (i, g) in got.iter().enumerate() {
@@ -818,12 +850,20 @@ mod tests {
                 (at(1.0, 1.0) - at(1.0, -1.0) - at(-1.0, 1.0) + at(-1.0, -1.0)) / (4.0 * h * h)
             };
             let expect = fd(&p, &u(&p), &d1, &d2);
-            assert!((g - expect).abs() <= 1e-5 * expect.abs().max(1.0), "point {i}: jets {g} vs finite differences {expect}");
+            assert!(
+                (g - expect).abs() <= 1e-5 * expect.abs().max(1.0),
+                "point {i}: jets {g} vs finite differences {expect}"
+            );
         }
     }
 
     // Column layout: t = 0, x = 1..=3.
-    fn fd_residual(p: &[f64], u: &f64, d1: &dyn Fn(usize) -> f64, d2: &dyn Fn(usize, usize) -> f64) -> f64 {
+    fn fd_residual(
+        p: &[f64],
+        u: &f64,
+        d1: &dyn Fn(usize) -> f64,
+        d2: &dyn Fn(usize, usize) -> f64,
+    ) -> f64 {
         let rho = [[1.0, 0.5, 0.2], [0.5, 1.0, 0.3], [0.2, 0.3, 1.0]];
         let mut r = d1(0) + 0.5 * u * d1(1);
         for i in 0..3 {
@@ -845,12 +885,23 @@ mod tests {
         // A lone mixed derivative (polarization) and a u-dependent coefficient (IR path).
         let src = "time t in [0, 1]\nspace x in [0.5, 2]^3\nunknown u(t, x)\nboundary none\n\
             pde d(u, t) + 0.5 * u * d(u, x[1]) + 0.1 * x[1] * x[2] * d(u, x[1], x[2]) - u^2 * d(u, x[3], x[3]) = 0\nterminal u = 0\n";
-        let c = crate::driver::compile(SourceFile { name: "t.pde".into(), text: src.into() }, &[]);
+        let c = crate::driver::compile(
+            SourceFile {
+                name: "t.pde".into(),
+                text: src.into(),
+            },
+            &[],
+        );
         let a = c.analysis.expect("analysed");
-        assert!(a.second_order.iter().any(|t| t.factor.is_err()), "the mixed term is not factorable");
+        assert!(
+            a.second_order.iter().any(|t| t.factor.is_err()),
+            "the mixed term is not factorable"
+        );
         assert_eq!(a.other_second_order.len(), 1);
         let _ = fd_residual;
-        residual_matches(src, &|p, u, d1, d2| d1(0) + 0.5 * u * d1(1) + 0.1 * p[1] * p[2] * d2(1, 2) - u * u * d2(3, 3));
+        residual_matches(src, &|p, u, d1, d2| {
+            d1(0) + 0.5 * u * d1(1) + 0.1 * p[1] * p[2] * d2(1, 2) - u * u * d2(3, 3)
+        });
     }
 
     #[test]
@@ -879,23 +930,41 @@ mod tests {
     fn monte_carlo_gradient_is_unbiased_and_one_draw_is_not() {
         let src = "time t in [0, 1]\nspace x in [-1, 1]^5\nunknown u(t, x)\nboundary none\npde d(u, t) = 0.5 * lap(u) + 0.25 * sum(i in 1..5) x[i]^2 * d(u, x[i], x[i])\ninitial u = 0\n";
         let build = |so: &str| {
-            let sets = vec!["dtype=f64".to_string(), "net=mlp(layers=2, width=8)".into(), format!("second_order={so}"), "auto_mc_threshold=1".into()];
-            let c = crate::driver::compile(SourceFile { name: "t.pde".into(), text: src.into() }, &sets);
+            let sets = vec![
+                "dtype=f64".to_string(),
+                "net=mlp(layers=2, width=8)".into(),
+                format!("second_order={so}"),
+                "auto_mc_threshold=1".into(),
+            ];
+            let c = crate::driver::compile(
+                SourceFile {
+                    name: "t.pde".into(),
+                    text: src.into(),
+                },
+                &sets,
+            );
             assert!(!c.diags.has_errors(), "{:?}", c.diags);
-            (c.checked.expect("c"), c.analysis.expect("a"), c.plan.expect("p"))
+            (
+                c.checked.expect("c"),
+                c.analysis.expect("a"),
+                c.plan.expect("p"),
+            )
         };
         let (ce, ae, pe) = build("exact");
         let (cm, am, pm) = build("monte_carlo(delta = 1e-4)");
         assert!(pm.second_order.iter().all(|t| t.path == Path::MonteCarlo));
         let dev = Device::Cpu;
-        let exact = LossProgram::new(&ce.problem, &pe, &ae, &ce.settings, dev.clone()).expect("exact");
+        let exact =
+            LossProgram::new(&ce.problem, &pe, &ae, &ce.settings, dev.clone()).expect("exact");
         let mc = LossProgram::new(&cm.problem, &pm, &am, &cm.settings, dev.clone()).expect("mc");
         let net = Net::new(&ce.settings.net, pe.input_width, 5, DType::F64, &dev).expect("net");
         let mut rng = step_rng(2, 0);
         let b = geometry::sample_interior(&ce.problem, &exact.layout, 8, &mut rng);
         let (x, _) = exact.tensor(&b).expect("x");
 
-        let (r, _, _) = exact.pde_residuals(&net, &x, &mut rng, 1).expect("exact residual");
+        let (r, _, _) = exact
+            .pde_residuals(&net, &x, &mut rng, 1)
+            .expect("exact residual");
         let g_exact = grad_vector(&net, &r[0].sqr().expect("sq").mean_all().expect("mean"));
 
         let draws = 300;
@@ -904,7 +973,8 @@ mod tests {
         let (mut s1, mut q1) = (vec![0.0; p], vec![0.0; p]);
         for _ in 0..draws {
             let (r, _, _) = mc.pde_residuals(&net, &x, &mut rng, 2).expect("two draws");
-            let two = ((r[0].detach() * &r[1]).expect("p").mean_all().expect("m") * 2.0).expect("x2");
+            let two =
+                ((r[0].detach() * &r[1]).expect("p").mean_all().expect("m") * 2.0).expect("x2");
             for (k, g) in grad_vector(&net, &two).iter().enumerate() {
                 s2[k] += g;
                 q2[k] += g * g;
@@ -931,7 +1001,13 @@ mod tests {
         let (two, one) = (stat(&s2, &q2), stat(&s1, &q1));
         eprintln!("chi2 statistic: two draws {two:.1}, one draw {one:.1}, {p} parameters");
         let limit = p as f64 + 6.0 * (2.0 * p as f64).sqrt(); // chi-squared mean + 6 sd
-        assert!(two < limit, "two-draw gradient deviates: {two:.1} (limit {limit:.1}, {p} parameters)");
-        assert!(one > 4.0 * limit, "one-draw gradient looks unbiased ({one:.1}); the test cannot tell them apart");
+        assert!(
+            two < limit,
+            "two-draw gradient deviates: {two:.1} (limit {limit:.1}, {p} parameters)"
+        );
+        assert!(
+            one > 4.0 * limit,
+            "one-draw gradient looks unbiased ({one:.1}); the test cannot tell them apart"
+        );
     }
 }
