@@ -178,16 +178,21 @@ pub struct Directions {
     pub normal: Option<usize>,
     /// Point-dependent directions `[Kg, N, D]` in raw coordinates, built per batch.
     pub general_count: usize,
+    /// First-order point-dependent directions (a drift `sum_i b_i(x) d(u, x[i])` is one
+    /// Jacobian-vector product along `b`): where they start among `dirs`.
+    pub jvp_start: usize,
 }
 
 impl Directions {
     /// Second-order unit directions, then mixed pairs, then `extra_general` point-dependent
-    /// second-order directions (factor columns), then first-order-only ones.
+    /// second-order directions (factor columns); then first-order only: the normal,
+    /// `extra_first` point-dependent directions, unit directions.
     pub fn new(
         needs: &Needs,
         cols: &Columns,
         extra_general: usize,
         extra_unit_diag: &BTreeSet<usize>,
+        extra_first: usize,
     ) -> Directions {
         let mut d = Directions::default();
         let diag: BTreeSet<usize> = needs.diag.union(extra_unit_diag).copied().collect();
@@ -211,6 +216,11 @@ impl Directions {
         d.k2 = d.dirs.len();
         if needs.normal {
             d.normal = Some(d.dirs.len());
+            d.dirs.push(InputDir::General(d.general_count));
+            d.general_count += 1;
+        }
+        d.jvp_start = d.dirs.len();
+        for _ in 0..extra_first {
             d.dirs.push(InputDir::General(d.general_count));
             d.general_count += 1;
         }
@@ -266,6 +276,7 @@ pub fn forward(
     dirs: &Directions,
     extra: Option<&Tensor>,
     normals: Option<&Tensor>,
+    jvps: Option<&Tensor>,
 ) -> Result<Outputs> {
     let n = x.dim(0)?;
     let (dev, dt) = (x.device().clone(), x.dtype());
@@ -288,6 +299,9 @@ pub fn forward(
     }
     if let Some(nm) = normals {
         parts.push(nm.unsqueeze(0)?);
+    }
+    if let Some(j) = jvps {
+        parts.push(j.clone());
     }
     let general = match parts.len() {
         0 => None,

@@ -33,10 +33,85 @@ struct FactorTerm {
     path: Path,
 }
 
+/// A drift term `coef * sum(i) c_1[i] * ... * d(u, x[i])`: one Jacobian-vector product
+/// along `b = coef * c_1 * ...` instead of one tangent per component.
+#[derive(Clone, Debug)]
+struct Drift {
+    coef: f64,
+    factors: Vec<NodeId>,
+    var: usize,
+    offset: usize,
+    /// Components the index ranges over.
+    len: usize,
+}
+
+fn flatten_product(g: &crate::ir::Graph, n: NodeId, coef: &mut f64, out: &mut Vec<NodeId>) {
+    match g.op(n) {
+        crate::ir::Op::Binary(crate::ir::BinOp::Mul, a, b) => {
+            flatten_product(g, *a, coef, out);
+            flatten_product(g, *b, coef, out);
+        }
+        crate::ir::Op::Unary(crate::ir::UnOp::Neg, a) => {
+            *coef = -*coef;
+            flatten_product(g, *a, coef, out);
+        }
+        crate::ir::Op::Const(c) if g.ty(n).axes.is_empty() => *coef *= c.0,
+        _ => out.push(n),
+    }
+}
+
+/// Recognises `sum(i in r) coef * c[i] * ... * d(u, x[i])` with coefficients free of `u`.
+fn drift_of(p: &Problem, node: NodeId) -> Option<Drift> {
+    use crate::ir::{Comp, Coord, Op, RedOp};
+    let g = &p.graph;
+    let mut coef = 1.0;
+    let mut outer = Vec::new();
+    flatten_product(g, node, &mut coef, &mut outer);
+    let [reduce] = outer.as_slice() else {
+        return None;
+    };
+    let Op::Reduce(RedOp::Sum, axes, body) = g.op(*reduce) else {
+        return None;
+    };
+    let [axis] = axes.as_slice() else { return None };
+    let mut factors = Vec::new();
+    flatten_product(g, *body, &mut coef, &mut factors);
+    let (u, rest): (Vec<NodeId>, Vec<NodeId>) =
+        factors.iter().partition(|f| g.depends_on_unknown(**f));
+    let [d] = u.as_slice() else { return None };
+    let Op::Deriv(coords) = g.op(*d) else {
+        return None;
+    };
+    let [
+        Coord::Space {
+            var,
+            comp: Comp::Axis(a, offset),
+        },
+    ] = coords.as_slice()
+    else {
+        return None;
+    };
+    if a != axis {
+        return None;
+    }
+    let plain = rest.iter().all(|f| {
+        let t = g.ty(*f);
+        t.shape == crate::ir::Shape::Scalar && !t.boolean && t.axes.iter().all(|x| x == axis)
+    });
+    plain.then(|| Drift {
+        coef,
+        factors: rest,
+        var: *var,
+        offset: *offset,
+        len: g.axis(*a).len(),
+    })
+}
+
 /// How the PDE residual is assembled.
 struct PdeProgram {
     /// Terms evaluated from the IR.
     ir_terms: Vec<NodeId>,
+    drifts: Vec<Drift>,
     factors: Vec<FactorTerm>,
     dirs: Directions,
 }
@@ -85,6 +160,7 @@ impl<'a> LossProgram<'a> {
             crate::settings::DType::F64 => DType::F64,
         };
         let mut ir_terms = Vec::new();
+        let mut drifts = Vec::new();
         let mut factors = Vec::new();
         let mut so = analysis.second_order.iter();
         for t in &analysis.terms {
@@ -100,6 +176,12 @@ impl<'a> LossProgram<'a> {
                     continue;
                 }
             }
+            if t.class == TermClass::FirstOrder
+                && let Some(d) = drift_of(problem, t.node)
+            {
+                drifts.push(d);
+                continue;
+            }
             ir_terms.push(t.node);
         }
         let mut needs = Needs::default();
@@ -110,6 +192,9 @@ impl<'a> LossProgram<'a> {
         }
         if let Some(c) = &problem.constraint {
             roots.push(c.obstacle);
+        }
+        for d in &drifts {
+            roots.extend(&d.factors);
         }
         needs.scan(problem, &cols, &roots)?;
         // Exact-path factors: unit second-order channels (identity, one component) or
@@ -128,7 +213,7 @@ impl<'a> LossProgram<'a> {
                 Lower::Cholesky { rank, .. } => general += rank,
             }
         }
-        let dirs = Directions::new(&needs, &cols, general, &unit_diag);
+        let dirs = Directions::new(&needs, &cols, general, &unit_diag, drifts.len());
         let mut conditions = Vec::new();
         for term in &plan.terms {
             conditions.push(match term.kind {
@@ -140,13 +225,13 @@ impl<'a> LossProgram<'a> {
                         let (off, _) = cols.space[var];
                         n.first.insert(off + comp.unwrap_or(0));
                     }
-                    let d = Directions::new(&n, &cols, 0, &BTreeSet::new());
+                    let d = Directions::new(&n, &cols, 0, &BTreeSet::new(), 0);
                     Some(ConditionProgram { needs: n, dirs: d })
                 }
                 _ => {
                     let mut n = Needs::default();
                     n.scan(problem, &cols, &[term.residual])?;
-                    let d = Directions::new(&n, &cols, 0, &BTreeSet::new());
+                    let d = Directions::new(&n, &cols, 0, &BTreeSet::new(), 0);
                     Some(ConditionProgram { needs: n, dirs: d })
                 }
             });
@@ -168,6 +253,7 @@ impl<'a> LossProgram<'a> {
             layout,
             pde: PdeProgram {
                 ir_terms,
+                drifts,
                 factors,
                 dirs,
             },
@@ -387,7 +473,38 @@ impl<'a> LossProgram<'a> {
         } else {
             Some(Tensor::cat(&extra, 0)?)
         };
-        let out = lower::forward(net, &self.cols, x, &self.pde.dirs, extra.as_ref(), None)?;
+        // Drift directions b(x) `[nd, N, D]`.
+        let mut jv = Vec::new();
+        for d in &self.pde.drifts {
+            let mut b: Option<Tensor> = None;
+            for f in &d.factors {
+                let v = pre.eval(*f)?;
+                let v = if v.rank() == 1 { v.unsqueeze(1)? } else { v };
+                b = Some(match b {
+                    None => v,
+                    Some(p) => p.broadcast_mul(&v)?,
+                });
+            }
+            let b = match b {
+                Some(b) => b.broadcast_as((n, d.len))?.contiguous()?,
+                None => Tensor::ones((n, d.len), self.dtype, &self.device)?,
+            };
+            jv.push(self.pad(&(b * d.coef)?.unsqueeze(0)?, d.var, d.offset)?);
+        }
+        let jvps = if jv.is_empty() {
+            None
+        } else {
+            Some(Tensor::cat(&jv, 0)?)
+        };
+        let out = lower::forward(
+            net,
+            &self.cols,
+            x,
+            &self.pde.dirs,
+            extra.as_ref(),
+            None,
+            jvps.as_ref(),
+        )?;
         let mut ev = Evaluator::new(
             self.problem,
             &self.cols,
@@ -402,6 +519,13 @@ impl<'a> LossProgram<'a> {
         for t in &self.pde.ir_terms {
             let v = ev.eval(*t)?;
             rest = (rest + broadcast_scalar(&v, n)?)?;
+        }
+        for k in 0..self.pde.drifts.len() {
+            let t = out
+                .t
+                .as_ref()
+                .ok_or_else(|| err("invariant: drift tangents"))?;
+            rest = (rest + t.get(self.pde.dirs.jvp_start + k)?)?;
         }
         let mut general_start = self.pde.dirs.factor_start();
         for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
@@ -444,7 +568,7 @@ impl<'a> LossProgram<'a> {
                 general_count: 1,
                 ..Directions::default()
             };
-            let o = lower::forward(net, &self.cols, &xs, &jdirs, Some(&v_all), None)?;
+            let o = lower::forward(net, &self.cols, &xs, &jdirs, Some(&v_all), None, None)?;
             let jvp =
                 o.t.ok_or_else(|| err("invariant: one tangent"))?
                     .squeeze(0)?; // [2 draws N]
@@ -552,7 +676,7 @@ impl<'a> LossProgram<'a> {
             let mut vals = Vec::new();
             for b in batches {
                 let (x, _) = self.tensor(b)?;
-                let out = lower::forward(net, &self.cols, &x, &prog.dirs, None, None)?;
+                let out = lower::forward(net, &self.cols, &x, &prog.dirs, None, None, None)?;
                 let t = out
                     .t
                     .ok_or_else(|| err("invariant: periodic tangent"))?
@@ -576,6 +700,7 @@ impl<'a> LossProgram<'a> {
             } else {
                 None
             },
+            None,
         )?;
         let mut ev = Evaluator::new(
             self.problem,
@@ -724,7 +849,7 @@ pub fn sample(program: &LossProgram, rng: &mut ChaCha8Rng) -> Vec<Vec<geometry::
 
 /// Network values at explicit points `[M, D]` (no derivatives).
 pub fn values(net: &Net, cols: &Columns, x: &Tensor) -> Result<Tensor> {
-    let out = lower::forward(net, cols, x, &Directions::default(), None, None)?;
+    let out = lower::forward(net, cols, x, &Directions::default(), None, None, None)?;
     Ok(out.f)
 }
 
@@ -871,13 +996,14 @@ mod tests {
                 r += 0.1 * rho[i][j] * p[1 + i] * p[1 + j] * d2(1 + i, 1 + j);
             }
             r -= (1.0 + p[1 + i]) * d2(1 + i, 1 + i);
+            r += 0.3 * (p[1 + i] - 1.0) * d1(1 + i);
         }
         r
     }
 
     const PROBLEM: &str = "time t in [0, 1]\nspace x in [0.5, 2]^3\nunknown u(t, x)\nboundary none\n\
         const rho[i in 1..3, j in 1..3] = if i == j then 1 else if i + j == 3 then 0.5 else if i + j == 4 then 0.2 else 0.3\n\
-        pde d(u, t) + 0.5 * u * d(u, x[1]) + sum(i in 1..3, j in 1..3) 0.1 * rho[i, j] * x[i] * x[j] * d(u, x[i], x[j]) - sum(i in 1..3) (1 + x[i]) * d(u, x[i], x[i]) = 0\n\
+        pde d(u, t) + 0.5 * u * d(u, x[1]) + sum(i in 1..3, j in 1..3) 0.1 * rho[i, j] * x[i] * x[j] * d(u, x[i], x[j]) - sum(i in 1..3) (1 + x[i]) * d(u, x[i], x[i]) + 0.3 * sum(i in 1..3) (x[i] - 1) * d(u, x[i]) = 0\n\
         terminal u = 0\n";
 
     #[test]
