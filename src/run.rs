@@ -88,6 +88,9 @@ struct Summary {
     final_loss: HashMap<String, f64>,
     reports: Vec<ReportValue>,
     metrics: Option<Metrics>,
+    /// Largest violation of the free-boundary constraint by the raw network (before the
+    /// projection applied to reported values), on fresh interior points.
+    constraint_violation: Option<f64>,
     second_order: Vec<SecondOrderSummary>,
     parameters: usize,
 }
@@ -367,7 +370,7 @@ pub fn solve(
     for r in &problem.reports {
         let row = train::report_row(problem, cols, r);
         let x = Tensor::from_vec(row, (1, cols.width), &device)?.to_dtype(dt)?;
-        let v = train::values(&net, cols, &x)?
+        let v = train::solution(&net, problem, cols, &x)?
             .to_dtype(DType::F64)?
             .to_vec1::<f64>()?[0];
         let exact = match problem.exact {
@@ -386,6 +389,10 @@ pub fn solve(
         Some(e) => Some(exact_metrics(&program, &net, e, st.seed)?),
         None => None,
     };
+    let constraint_violation = match &problem.constraint {
+        Some(c) => Some(violation(&program, &net, c, st.seed)?),
+        None => None,
+    };
     let summary = Summary {
         problem: problem.name.clone(),
         seed: st.seed,
@@ -395,6 +402,7 @@ pub fn solve(
         final_loss: names.iter().cloned().zip(last.iter().copied()).collect(),
         reports,
         metrics,
+        constraint_violation,
         second_order: plan
             .second_order
             .iter()
@@ -422,6 +430,11 @@ pub fn solve(
             None => println!("  {} = {:.6}", r.expr, r.value),
         }
     }
+    if let Some(v) = summary.constraint_violation {
+        println!(
+            "  largest constraint violation of the raw network {v:.3e} (reported values are projected onto the constraint)"
+        );
+    }
     if let Some(m) = &summary.metrics {
         println!(
             "  relative L2 error {:.3e}, max abs error {:.3e} on {} fresh points",
@@ -430,6 +443,28 @@ pub fn solve(
     }
     println!("  run directory: {}", dir.display());
     Ok(dir)
+}
+
+/// `max(g - u, 0)` (or `max(u - g, 0)`) of the raw network over fresh interior points.
+fn violation(
+    program: &LossProgram,
+    net: &Net,
+    c: &crate::ir::Constraint,
+    seed: u64,
+) -> Result<f64, RunError> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x636f_6e73);
+    let b = crate::geometry::sample_interior(program.problem, &program.layout, 4096, &mut rng);
+    let (x, _) = program.tensor(&b)?;
+    let u = train::values(net, &program.cols, &x)?
+        .to_dtype(DType::F64)?
+        .to_vec1::<f64>()?;
+    let g = train::eval_free(program.problem, &program.cols, c.obstacle, &x)?
+        .to_dtype(DType::F64)?
+        .to_vec1::<f64>()?;
+    Ok(u.iter()
+        .zip(&g)
+        .map(|(u, g)| if c.at_least { g - u } else { u - g })
+        .fold(0.0, f64::max))
 }
 
 /// Relative L2 and max-abs error against `exact` on fresh interior points.
@@ -443,7 +478,7 @@ fn exact_metrics(
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x6576_616c);
     let b = crate::geometry::sample_interior(program.problem, &program.layout, points, &mut rng);
     let (x, _) = program.tensor(&b)?;
-    let u = train::values(net, &program.cols, &x)?
+    let u = train::solution(net, program.problem, &program.cols, &x)?
         .to_dtype(DType::F64)?
         .to_vec1::<f64>()?;
     let x64 = x.to_dtype(DType::F64)?;
@@ -483,7 +518,7 @@ pub fn eval_at(compiled: &Compiled, run: &Path) -> Result<Vec<(String, f64)>, Ru
     for r in &problem.reports {
         let row = train::report_row(problem, &cols, r);
         let x = Tensor::from_vec(row, (1, cols.width), &device)?.to_dtype(dt)?;
-        let v = train::values(&net, &cols, &x)?
+        let v = train::solution(&net, problem, &cols, &x)?
             .to_dtype(DType::F64)?
             .to_vec1::<f64>()?[0];
         out.push((r.text.clone(), v));

@@ -853,6 +853,25 @@ pub fn values(net: &Net, cols: &Columns, x: &Tensor) -> Result<Tensor> {
     Ok(out.f)
 }
 
+/// The solution at explicit points: the network's values, projected onto the free-boundary
+/// constraint when there is one (`max(u, g)` for `u >= g`). The exact solution satisfies the
+/// constraint, so the projection can only move a value closer to it; for an American option
+/// it is the early-exercise rule itself.
+pub fn solution(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Tensor> {
+    let u = values(net, cols, x)?;
+    match &p.constraint {
+        Some(c) => {
+            let g = eval_free(p, cols, c.obstacle, x)?.to_dtype(u.dtype())?;
+            if c.at_least {
+                u.maximum(&g)
+            } else {
+                u.minimum(&g)
+            }
+        }
+        None => Ok(u),
+    }
+}
+
 /// A point of the input space as a row, from a report.
 pub fn report_row(p: &Problem, cols: &Columns, r: &crate::ir::Report) -> Vec<f64> {
     let mut row = vec![0.0; cols.width];
