@@ -20,3 +20,11 @@ boundary s = 3:    u = 3 * exp(-q * (T - t)) - K * exp(-r * (T - t))
 exact u = if t < T then bs_call(s, K, r, q, sigma, T - t) else call(s, K)
 
 report u(0, s = 1)
+
+solve {
+  net   = mlp(layers = 3, width = 32)
+  steps = 3000
+  batch = 512
+  lr    = 1e-2
+  clip  = 1
+}
