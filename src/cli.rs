@@ -85,11 +85,17 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Evaluate a trained run at points: `--at "t = 0, x = 1, nu = 0.05"` (repeatable).
+    /// Evaluate a trained run at points: `--at "t = 0, x = 1, nu = 0.05"` (repeatable), or
+    /// every row of `--points FILE.csv` (columns named after the inputs) into `--output`.
     Eval {
         run: PathBuf,
-        #[arg(long, required = true)]
+        #[arg(long)]
         at: Vec<String>,
+        #[arg(long)]
+        points: Option<PathBuf>,
+        /// Where to write the values for `--points` (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -174,8 +180,27 @@ pub fn run(cli: Cli) -> i32 {
                 .get(compiled.program.user().file)
                 .text
                 .clone();
+            let mut reference = None;
+            if let Some(checked) = &compiled.checked
+                && let Some(rel) = &checked.problem.reference
+            {
+                let p = &checked.problem;
+                let read = crate::loader::read_reference(&file, rel).and_then(|(name, text)| {
+                    crate::table::parse(p, &crate::lower::Columns::new(p), &name, &text, true)
+                });
+                match read {
+                    Ok(t) => reference = Some(t),
+                    Err(d) => {
+                        let mut diags = Diags::default();
+                        diags.push(*d);
+                        print_diags(&diags, &SourceMap::default(), format, "");
+                        return 1;
+                    }
+                }
+            }
             let opts = crate::run::SolveOptions {
                 out,
+                reference,
                 sets: set,
                 quiet,
             };
@@ -184,7 +209,26 @@ pub fn run(cli: Cli) -> i32 {
                 format,
             )
         }
-        Command::Eval { run, at } => eval_command(&run, &at, format),
+        Command::Eval {
+            run,
+            at,
+            points,
+            output,
+        } => {
+            if at.is_empty() && points.is_none() {
+                let mut diags = Diags::default();
+                diags.push(
+                    Diag::error(
+                        "pdec::cli::nothing_to_evaluate",
+                        "`pdec eval` needs `--at` or `--points`",
+                    )
+                    .help("e.g. `pdec eval runs/heat --at \"t = 0, x = 0.5\"`"),
+                );
+                print_diags(&diags, &SourceMap::default(), format, "");
+                return 1;
+            }
+            eval_command(&run, &at, points.as_deref(), output.as_deref(), format)
+        }
     }
 }
 
@@ -214,7 +258,13 @@ fn run_result(r: Result<(), crate::run::RunError>, format: Format) -> i32 {
 }
 
 /// Rebuilds a run's problem with one `report` per `--at` and prints the values.
-fn eval_command(run: &Path, at: &[String], format: Format) -> i32 {
+fn eval_command(
+    run: &Path,
+    at: &[String],
+    points: Option<&Path>,
+    output: Option<&Path>,
+    format: Format,
+) -> i32 {
     let problem = run.join("problem.pde");
     let source = match crate::loader::read_file(&problem) {
         Ok(s) => s,
@@ -269,15 +319,78 @@ fn eval_command(run: &Path, at: &[String], format: Format) -> i32 {
     if compiled.diags.has_errors() {
         return 1;
     }
-    match crate::run::eval_at(&compiled, run) {
-        Ok(values) => {
-            for (expr, v) in values.into_iter().skip(before) {
-                println!("{expr} = {v:.8}");
+    if !at.is_empty() {
+        match crate::run::eval_at(&compiled, run) {
+            Ok(values) => {
+                for (expr, v) in values.into_iter().skip(before) {
+                    println!("{expr} = {v:.8}");
+                }
             }
-            0
+            Err(e) => return run_result(Err(e), format),
         }
-        Err(e) => run_result(Err(e), format),
     }
+    if let Some(path) = points {
+        let fail = |d: Diag| {
+            let mut diags = Diags::default();
+            diags.push(d);
+            print_diags(&diags, &SourceMap::default(), format, "");
+            1
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                return fail(
+                    Diag::error(
+                        "pdec::load::cannot_read",
+                        format!("cannot read `{}`: {e}", path.display()),
+                    )
+                    .help("give a CSV file of points"),
+                );
+            }
+        };
+        let Some(checked) = &compiled.checked else {
+            return 1;
+        };
+        let p = &checked.problem;
+        let cols = crate::lower::Columns::new(p);
+        let table = match crate::table::parse(p, &cols, &path.display().to_string(), &text, false) {
+            Ok(t) => t,
+            Err(d) => return fail(*d),
+        };
+        let result = crate::run::load_net(&compiled, run).and_then(|(net, dt)| {
+            crate::run::solution_at(p, &cols, &net, &table.points, table.rows, dt)
+        });
+        let values = match result {
+            Ok(v) => v,
+            Err(e) => return run_result(Err(e), format),
+        };
+        let mut out = String::new();
+        out.push_str(&crate::table::header(p, &cols).join(","));
+        out.push('\n');
+        let hc = crate::table::header_columns(p, &cols);
+        for (i, v) in values.iter().enumerate() {
+            let row = &table.points[i * cols.width..(i + 1) * cols.width];
+            let mut cells: Vec<String> = hc.iter().map(|c| format!("{}", row[*c])).collect();
+            cells.push(format!("{v}"));
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        match output {
+            Some(o) => {
+                if let Err(e) = crate::run::write_atomic(o, out.as_bytes()) {
+                    return fail(
+                        Diag::error(
+                            "pdec::run::io",
+                            format!("cannot write `{}`: {e}", o.display()),
+                        )
+                        .help("check that the folder exists and is writable"),
+                    );
+                }
+            }
+            None => print!("{out}"),
+        }
+    }
+    0
 }
 
 fn print_diags(diags: &Diags, sources: &SourceMap, format: Format, what: &str) {

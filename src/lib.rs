@@ -25,4 +25,5 @@ pub mod settings;
 pub mod source;
 pub mod std_lib;
 pub mod syntax;
+pub mod table;
 pub mod train;

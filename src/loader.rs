@@ -61,3 +61,52 @@ pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
     })?;
     Ok(SourceFile { name, text })
 }
+
+/// Reads a `reference "file.csv"` named by a problem file: the path is relative to the
+/// problem's folder and, once symlinks are resolved, must stay inside it.
+pub fn read_reference(problem_path: &Path, relative: &str) -> Result<(String, String), Box<Diag>> {
+    let folder = problem_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let outside = |why: String| {
+        Box::new(
+            Diag::error("pdec::load::reference_outside_folder", format!("reference file `{relative}` {why}"))
+                .help("put the CSV file next to the `.pde` file (or in a sub-folder) and name it with a relative path"),
+        )
+    };
+    let root =
+        std::fs::canonicalize(folder).map_err(|e| outside(format!("cannot be located: {e}")))?;
+    let target = std::fs::canonicalize(folder.join(relative)).map_err(|e| {
+        Box::new(
+            Diag::error(
+                "pdec::load::reference_missing",
+                format!("cannot read reference file `{relative}`: {e}"),
+            )
+            .help("the path is relative to the folder of the `.pde` file"),
+        )
+    })?;
+    if !target.starts_with(&root) {
+        return Err(outside("resolves outside the problem's folder".into()));
+    }
+    let meta = std::fs::metadata(&target).map_err(|e| outside(format!("cannot be read: {e}")))?;
+    if meta.len() > 256 * 1024 * 1024 {
+        return Err(Box::new(
+            Diag::error(
+                "pdec::load::too_large",
+                format!("reference file `{relative}` is larger than 256 MiB"),
+            )
+            .help("sample fewer reference points"),
+        ));
+    }
+    let text = std::fs::read_to_string(&target).map_err(|e| {
+        Box::new(
+            Diag::error(
+                "pdec::load::reference_missing",
+                format!("cannot read reference file `{relative}`: {e}"),
+            )
+            .help("the file must be UTF-8 CSV text"),
+        )
+    })?;
+    Ok((target.display().to_string(), text))
+}

@@ -53,6 +53,8 @@ impl From<std::io::Error> for RunError {
 #[derive(Clone, Debug)]
 pub struct SolveOptions {
     pub out: Option<PathBuf>,
+    /// The problem's `reference` table, read and checked before training.
+    pub reference: Option<crate::table::Table>,
     pub sets: Vec<String>,
     pub quiet: bool,
 }
@@ -88,6 +90,8 @@ struct Summary {
     final_loss: HashMap<String, f64>,
     reports: Vec<ReportValue>,
     metrics: Option<Metrics>,
+    /// Errors against the `reference` table's values.
+    reference_metrics: Option<Metrics>,
     /// Largest violation of the free-boundary constraint by the raw network (before the
     /// projection applied to reported values), on fresh interior points.
     constraint_violation: Option<f64>,
@@ -389,6 +393,10 @@ pub fn solve(
         Some(e) => Some(exact_metrics(&program, &net, e, st.seed)?),
         None => None,
     };
+    let reference_metrics = match &opts.reference {
+        Some(t) => Some(table_metrics(&program, &net, t)?),
+        None => None,
+    };
     let constraint_violation = match &problem.constraint {
         Some(c) => Some(violation(&program, &net, c, st.seed)?),
         None => None,
@@ -402,6 +410,7 @@ pub fn solve(
         final_loss: names.iter().cloned().zip(last.iter().copied()).collect(),
         reports,
         metrics,
+        reference_metrics,
         constraint_violation,
         second_order: plan
             .second_order
@@ -435,6 +444,12 @@ pub fn solve(
             "  largest constraint violation of the raw network {v:.3e} (reported values are projected onto the constraint)"
         );
     }
+    if let Some(m) = &summary.reference_metrics {
+        println!(
+            "  against the reference table: relative L2 error {:.3e}, max abs error {:.3e} on {} points",
+            m.rel_l2, m.max_abs, m.points
+        );
+    }
     if let Some(m) = &summary.metrics {
         println!(
             "  relative L2 error {:.3e}, max abs error {:.3e} on {} fresh points",
@@ -443,6 +458,68 @@ pub fn solve(
     }
     println!("  run directory: {}", dir.display());
     Ok(dir)
+}
+
+/// Errors of the trained solution at a table's points against its values.
+fn table_metrics(
+    program: &LossProgram,
+    net: &Net,
+    t: &crate::table::Table,
+) -> Result<Metrics, RunError> {
+    let values = t
+        .values
+        .as_ref()
+        .ok_or_else(|| RunError::Internal("reference table without values".into()))?;
+    let u = solution_at(
+        program.problem,
+        &program.cols,
+        net,
+        &t.points,
+        t.rows,
+        program.dtype,
+    )?;
+    let num: f64 = u.iter().zip(values).map(|(a, b)| (a - b).powi(2)).sum();
+    let den: f64 = values.iter().map(|b| b * b).sum();
+    let max_abs = u
+        .iter()
+        .zip(values)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    Ok(Metrics {
+        rel_l2: (num / den.max(1e-300)).sqrt(),
+        max_abs,
+        points: t.rows,
+    })
+}
+
+/// The solution at rows of points (in chunks, to bound memory).
+pub fn solution_at(
+    p: &crate::ir::Problem,
+    cols: &crate::lower::Columns,
+    net: &Net,
+    points: &[f64],
+    rows: usize,
+    dt: DType,
+) -> Result<Vec<f64>, RunError> {
+    let mut out = Vec::with_capacity(rows);
+    let chunk = 8192;
+    let mut start = 0;
+    while start < rows {
+        let n = chunk.min(rows - start);
+        let x = Tensor::from_vec(
+            points[start * cols.width..(start + n) * cols.width].to_vec(),
+            (n, cols.width),
+            &Device::Cpu,
+        )?
+        .to_dtype(dt)?;
+        out.extend(
+            train::solution(net, p, cols, &x)?
+                .to_dtype(DType::F64)?
+                .to_vec1::<f64>()?,
+        );
+        start += n;
+    }
+    Ok(out)
 }
 
 /// `max(g - u, 0)` (or `max(u - g, 0)`) of the raw network over fresh interior points.
@@ -495,6 +572,23 @@ fn exact_metrics(
         max_abs,
         points,
     })
+}
+
+/// Loads a run's trained network for its (recompiled) problem.
+pub fn load_net(compiled: &Compiled, run: &Path) -> Result<(Net, DType), RunError> {
+    let (Some(checked), Some(plan)) = (&compiled.checked, &compiled.plan) else {
+        return Err(RunError::Internal("eval called without a plan".into()));
+    };
+    let dt = dtype(checked);
+    let net = Net::new(
+        &checked.settings.net,
+        plan.input_width,
+        checked.settings.seed,
+        dt,
+        &Device::Cpu,
+    )?;
+    load_model(&net, &run.join("model.safetensors"))?;
+    Ok((net, dt))
 }
 
 /// `pdec eval RUN_DIR --at "t = 0, x = 1"`: values of a trained network.

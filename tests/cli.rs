@@ -223,3 +223,157 @@ fn warnings_do_not_fail_the_check() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("pdec::resolve::unused_param"));
 }
+
+fn problem_dir(name: &str) -> PathBuf {
+    let d = scratch(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("dir");
+    d
+}
+
+const SMALL: &str = "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = d(u, x, x)\ninitial u = sin(pi * x)\nboundary on(x): u = 0\nsolve {\n  net = mlp(layers = 1, width = 4)\n  steps = 2\n  batch = 16\n}\n";
+
+#[test]
+fn solve_and_eval_refuse_what_they_cannot_do() {
+    let dir = problem_dir("refuse");
+    let p = dir.join("p.pde");
+    std::fs::write(&p, SMALL).expect("write");
+    let ps = p.to_str().expect("utf8");
+
+    let out = pdec(&["solve", ps, "--device", "cuda"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pdec::cli::no_device"));
+
+    let out = pdec(&["solve", ps, "--quiet", "--out", "/dev/null/run"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("pdec::run::io"));
+
+    let run = dir.join("run");
+    let out = pdec(&["solve", ps, "--quiet", "--out", run.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let out = pdec(&["eval", run.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pdec::cli::nothing_to_evaluate"));
+
+    let out = pdec(&[
+        "eval",
+        dir.to_str().expect("utf8"),
+        "--at",
+        "t = 0, x = 0.5",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pdec::run::not_a_run"));
+
+    // Points from a CSV file, written to another.
+    let pts = dir.join("points.csv");
+    std::fs::write(&pts, "x,t\n0.5,0\n0.25,0.5\n").expect("write");
+    let res = dir.join("values.csv");
+    let out = pdec(&[
+        "eval",
+        run.to_str().expect("utf8"),
+        "--points",
+        pts.to_str().expect("utf8"),
+        "--output",
+        res.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let csv = std::fs::read_to_string(&res).expect("values");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "t,x,u");
+    assert_eq!(lines.len(), 3);
+    let at = pdec(&[
+        "eval",
+        run.to_str().expect("utf8"),
+        "--at",
+        "t = 0, x = 0.5",
+    ]);
+    let v: f64 = text(&at.stdout)
+        .rsplit('=')
+        .next()
+        .and_then(|v| v.trim().parse().ok())
+        .expect("value");
+    let w: f64 = lines[1]
+        .rsplit(',')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .expect("csv value");
+    assert!((v - w).abs() < 1e-6, "{v} vs {w}");
+
+    // A corrupt model is a diagnostic, not a panic.
+    std::fs::write(run.join("model.safetensors"), b"not a model").expect("write");
+    let out = pdec(&[
+        "eval",
+        run.to_str().expect("utf8"),
+        "--at",
+        "t = 0, x = 0.5",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("pdec::run::bad_checkpoint"));
+}
+
+#[test]
+fn reference_tables_are_checked_before_training() {
+    let dir = problem_dir("reference");
+    let sub = dir.join("problem");
+    std::fs::create_dir_all(&sub).expect("dir");
+    let p = sub.join("p.pde");
+    let ps = p.to_str().expect("utf8");
+    let run = |csv: &str| {
+        std::fs::write(&p, format!("{SMALL}reference \"{csv}\"\n")).expect("write");
+        pdec(&[
+            "solve",
+            ps,
+            "--quiet",
+            "--out",
+            dir.join("run").to_str().expect("utf8"),
+        ])
+    };
+    let out = run("missing.csv");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pdec::load::reference_missing"));
+
+    std::fs::write(dir.join("outside.csv"), "t,x,u\n0,0,0\n").expect("write");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.join("outside.csv"), sub.join("link.csv")).expect("symlink");
+    let out = run("link.csv");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("pdec::load::reference_outside_folder"));
+
+    std::fs::write(sub.join("bad.csv"), "t,u\n0,1\n").expect("write");
+    let out = run("bad.csv");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("pdec::load::bad_table")
+            && text(&out.stderr).contains("no column `x`")
+    );
+
+    std::fs::write(sub.join("good.csv"), "t,x,u\n0,0.5,1\n0.5,0.5,0.0072\n").expect("write");
+    let out = run("good.csv");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("against the reference table"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn problems_the_solver_cannot_compute_are_refused_before_training() {
+    let dir = problem_dir("unsupported");
+    let p = dir.join("p.pde");
+    std::fs::write(
+        &p,
+        "space x in [0, 1]^100\nunknown u(x)\nboundary none\npde sum(i in 1..100, j in 1..100) d(u, x[i], x[j])^2 = 1\nsolve { steps = 1 }\n",
+    )
+    .expect("write");
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--quiet",
+        "--out",
+        dir.join("run").to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("pdec::run::unsupported"));
+}

@@ -1,0 +1,171 @@
+//! Tables of points in CSV: `reference "file.csv"` data and `pdec eval --points`. Columns are
+//! named after the problem's inputs: the time variable, each scalar space variable, each
+//! component of a vector variable as `x1`, `x2`, ... (or `x[1]`, ...), and each parameter;
+//! a reference table also has a column named after the unknown.
+
+use crate::diag::Diag;
+use crate::ir::{Input, Problem};
+use crate::lower::Columns;
+
+/// Points in the network's column order, and the unknown's values if present.
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub rows: usize,
+    pub points: Vec<f64>,
+    pub values: Option<Vec<f64>>,
+}
+
+fn column_names(p: &Problem, cols: &Columns) -> Vec<(usize, Vec<String>)> {
+    let mut out = Vec::new();
+    for a in &p.unknown.args {
+        match a {
+            Input::Time => {
+                if let (Some(c), Some(t)) = (cols.time, &p.time) {
+                    out.push((c, vec![t.name.clone()]));
+                }
+            }
+            Input::Space(k) => {
+                let (off, len) = cols.space[*k];
+                let name = &p.space[*k].name;
+                if p.space[*k].domain.dim().is_none() {
+                    out.push((off, vec![name.clone()]));
+                } else {
+                    for j in 0..len {
+                        out.push((
+                            off + j,
+                            vec![format!("{name}{}", j + 1), format!("{name}[{}]", j + 1)],
+                        ));
+                    }
+                }
+            }
+            Input::Param(_) => {}
+        }
+    }
+    for (k, pv) in p.params.iter().enumerate() {
+        out.push((cols.params[k], vec![pv.name.clone()]));
+    }
+    out
+}
+
+/// Parses a CSV table; `file` names it in diagnostics.
+pub fn parse(
+    p: &Problem,
+    cols: &Columns,
+    file: &str,
+    text: &str,
+    want_values: bool,
+) -> Result<Table, Box<Diag>> {
+    let bad = |msg: String, help: &str| {
+        Box::new(Diag::error("pdec::load::bad_table", msg).help(help.to_string()))
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| {
+            bad(
+                format!("`{file}` has no readable header: {e}"),
+                "the first line names the columns",
+            )
+        })?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut index = Vec::new();
+    for (col, names) in column_names(p, cols) {
+        let pos = header
+            .iter()
+            .position(|h| names.contains(h))
+            .ok_or_else(|| {
+                bad(
+                    format!("`{file}` has no column `{}`", names[0]),
+                    &format!(
+                        "the header must name every input: {}",
+                        column_names(p, cols)
+                            .iter()
+                            .map(|(_, n)| n[0].clone())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+        index.push((col, pos));
+    }
+    let value_pos = if want_values {
+        Some(
+            header
+                .iter()
+                .position(|h| *h == p.unknown.name)
+                .ok_or_else(|| {
+                    bad(
+                        format!(
+                            "`{file}` has no column `{}` with the solution's values",
+                            p.unknown.name
+                        ),
+                        "add a column named after the unknown",
+                    )
+                })?,
+        )
+    } else {
+        None
+    };
+    let mut points = Vec::new();
+    let mut values = Vec::new();
+    let mut rows = 0;
+    for (line, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| {
+            bad(
+                format!("`{file}` line {}: {e}", line + 2),
+                "every row needs a value in every column",
+            )
+        })?;
+        let num = |pos: usize| -> Result<f64, Box<Diag>> {
+            let s = rec.get(pos).unwrap_or("");
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    bad(
+                        format!("`{file}` line {}: `{s}` is not a finite number", line + 2),
+                        "cells hold plain numbers such as 0.5 or 1e-3",
+                    )
+                })
+        };
+        let mut row = vec![0.0; cols.width];
+        for (col, pos) in &index {
+            row[*col] = num(*pos)?;
+        }
+        points.extend(row);
+        if let Some(v) = value_pos {
+            values.push(num(v)?);
+        }
+        rows += 1;
+    }
+    if rows == 0 {
+        return Err(bad(
+            format!("`{file}` has no rows"),
+            "add at least one point",
+        ));
+    }
+    Ok(Table {
+        rows,
+        points,
+        values: value_pos.map(|_| values),
+    })
+}
+
+/// The header of an output table: inputs, then the unknown.
+pub fn header(p: &Problem, cols: &Columns) -> Vec<String> {
+    let mut h: Vec<String> = column_names(p, cols)
+        .into_iter()
+        .map(|(_, n)| n[0].clone())
+        .collect();
+    h.push(p.unknown.name.clone());
+    h
+}
+
+/// Input columns in header order, for writing rows back.
+pub fn header_columns(p: &Problem, cols: &Columns) -> Vec<usize> {
+    column_names(p, cols).into_iter().map(|(c, _)| c).collect()
+}
