@@ -320,8 +320,21 @@ pub fn solve(
             .collect::<candle_core::Result<_>>()?;
         if let Some((k, _)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
             save_model(&net, &dir.join("model.safetensors"))?;
+            // Point at the statement the term comes from.
+            let span = match plan.terms[k].kind {
+                crate::plan::TermKind::Pde => Some(problem.pde.span),
+                crate::plan::TermKind::Constraint => problem.constraint.as_ref().map(|c| c.span),
+                _ => problem.conditions.iter().find(|c| c.name == names[k]).map(|c| c.span),
+            };
+            let place = span
+                .map(|s| {
+                    let f = compiled.program.sources.get(s.file);
+                    let (line, col) = f.line_col(s.start as usize);
+                    format!(" (from {}:{line}:{col}: `{}`)", f.name, compiled.program.sources.text(s).lines().next().unwrap_or(""))
+                })
+                .unwrap_or_default();
             return Err(RunError::NotFinite(format!(
-                "the loss term `{}` became {} at step {step}; the model before this step is in {}",
+                "the loss term `{}`{place} became {} at step {step}; the model before this step is in {}",
                 names[k],
                 values[k],
                 dir.display()

@@ -377,3 +377,37 @@ fn problems_the_solver_cannot_compute_are_refused_before_training() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("pdec::run::unsupported"));
 }
+
+#[test]
+fn a_nan_loss_stops_the_run_with_exit_3_naming_the_term() {
+    let dir = problem_dir("nan");
+    let p = dir.join("p.pde");
+    std::fs::write(
+        &p,
+        "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = d(u, x, x) + sqrt(u - 10)\ninitial u = 0\nboundary on(x): u = 0\nsolve {\n  steps = 5\n  batch = 16\n}\n",
+    )
+    .expect("write");
+    let run = dir.join("run");
+    let out = pdec(&["solve", p.to_str().expect("utf8"), "--quiet", "--out", run.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(err.contains("the loss term `pde`") && err.contains("p.pde:4:5") && err.contains("NaN"), "{err}");
+    // The last good model is kept.
+    assert!(run.join("model.safetensors").is_file());
+}
+
+#[test]
+fn learning_rate_schedules() {
+    use pdec::settings::{Schedule, Settings};
+    let mut s = Settings { lr: 1e-2, steps: 100, ..Settings::default() };
+    s.lr_schedule = Schedule::Constant;
+    assert_eq!(pdec::train::learning_rate(&s, 77), 1e-2);
+    s.lr_schedule = Schedule::Step { every: 10, factor: 0.5 };
+    assert!((pdec::train::learning_rate(&s, 25) - 2.5e-3).abs() < 1e-15);
+    s.lr_schedule = Schedule::Exponential { every: 10, factor: 0.5 };
+    assert!((pdec::train::learning_rate(&s, 5) - 1e-2 * 0.5f64.sqrt()).abs() < 1e-15);
+    s.lr_schedule = Schedule::Cosine { min_lr: 1e-4 };
+    assert!((pdec::train::learning_rate(&s, 0) - 1e-2).abs() < 1e-15);
+    assert!((pdec::train::learning_rate(&s, 50) - (1e-4 + (1e-2 - 1e-4) * 0.5)).abs() < 1e-12);
+    assert!((pdec::train::learning_rate(&s, 100) - 1e-4).abs() < 1e-15);
+}
