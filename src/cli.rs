@@ -46,6 +46,51 @@ pub enum ExplainFormat {
     Json,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    Call,
+    Put,
+}
+
+/// Option parameters shared by the reference commands.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OptionArgs {
+    #[arg(long, value_enum, default_value_t = Kind::Put)]
+    pub kind: Kind,
+    /// Spot price (for a basket: every asset's).
+    #[arg(long, default_value_t = 1.0)]
+    pub spot: f64,
+    #[arg(long, default_value_t = 1.0)]
+    pub strike: f64,
+    #[arg(long, default_value_t = 0.05)]
+    pub rate: f64,
+    #[arg(long, default_value_t = 0.0)]
+    pub dividend: f64,
+    #[arg(long, default_value_t = 0.2)]
+    pub sigma: f64,
+    #[arg(long, default_value_t = 1.0)]
+    pub maturity: f64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReferenceCommand {
+    /// European option price (Black-Scholes-Merton closed form).
+    European(OptionArgs),
+    /// American option on one asset (finite differences with early exercise, cross-checked
+    /// against a binomial tree).
+    American(OptionArgs),
+    /// American call on the geometric mean of `d` correlated assets, through its exact 1-D
+    /// reduction (the DGM paper's basket).
+    GeometricBasket {
+        #[arg(long)]
+        d: usize,
+        #[arg(long, default_value_t = 0.75)]
+        rho: f64,
+        #[command(flatten)]
+        option: OptionArgs,
+    },
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check problem files: diagnostics only, no training.
@@ -84,6 +129,11 @@ pub enum Command {
         /// Print only the final report.
         #[arg(long)]
         quiet: bool,
+    },
+    /// Independent reference solutions (closed forms, finite differences, trees).
+    Reference {
+        #[command(subcommand)]
+        what: ReferenceCommand,
     },
     /// Evaluate a trained run at points: `--at "t = 0, x = 1, nu = 0.05"` (repeatable), or
     /// every row of `--points FILE.csv` (columns named after the inputs) into `--output`.
@@ -209,6 +259,7 @@ pub fn run(cli: Cli) -> i32 {
                 format,
             )
         }
+        Command::Reference { what } => reference_command(what),
         Command::Eval {
             run,
             at,
@@ -230,6 +281,83 @@ pub fn run(cli: Cli) -> i32 {
             eval_command(&run, &at, points.as_deref(), output.as_deref(), format)
         }
     }
+}
+
+fn reference_command(what: ReferenceCommand) -> i32 {
+    use crate::reference::{self as r, OptionKind};
+    let kind = |k: Kind| {
+        if k == Kind::Call {
+            OptionKind::Call
+        } else {
+            OptionKind::Put
+        }
+    };
+    let (label, value) = match what {
+        ReferenceCommand::European(o) => (
+            "European",
+            r::black_scholes(
+                kind(o.kind),
+                o.spot,
+                o.strike,
+                o.rate,
+                o.dividend,
+                o.sigma,
+                o.maturity,
+            ),
+        ),
+        ReferenceCommand::American(o) => {
+            let v = r::american(
+                kind(o.kind),
+                o.spot,
+                o.strike,
+                o.rate,
+                o.dividend,
+                o.sigma,
+                o.maturity,
+            );
+            let tree = r::american_binomial(
+                kind(o.kind),
+                o.spot,
+                o.strike,
+                o.rate,
+                o.dividend,
+                o.sigma,
+                o.maturity,
+                4000,
+            );
+            println!("binomial tree (4000 steps, cross-check): {tree:.8}");
+            ("American", v)
+        }
+        ReferenceCommand::GeometricBasket { d, rho, option: o } => {
+            if let Some((s, c)) = r::american::geometric_basket_params(d, o.dividend, o.sigma, rho)
+            {
+                println!("1-D reduction: volatility {s:.8}, dividend yield {c:.8}");
+            }
+            (
+                "American geometric basket",
+                r::american::geometric_basket_option(
+                    kind(o.kind),
+                    true,
+                    d,
+                    o.spot,
+                    o.rate,
+                    o.dividend,
+                    o.sigma,
+                    rho,
+                    o.strike,
+                    o.maturity,
+                ),
+            )
+        }
+    };
+    if !value.is_finite() {
+        eprintln!(
+            "error: these parameters have no price (check that volatility, maturity and prices are positive and rho is a valid correlation)"
+        );
+        return 1;
+    }
+    println!("{label} price: {value:.8}");
+    0
 }
 
 fn run_result(r: Result<(), crate::run::RunError>, format: Format) -> i32 {
