@@ -324,13 +324,27 @@ pub fn solve(
             let span = match plan.terms[k].kind {
                 crate::plan::TermKind::Pde => Some(problem.pde.span),
                 crate::plan::TermKind::Constraint => problem.constraint.as_ref().map(|c| c.span),
-                _ => problem.conditions.iter().find(|c| c.name == names[k]).map(|c| c.span),
+                _ => problem
+                    .conditions
+                    .iter()
+                    .find(|c| c.name == names[k])
+                    .map(|c| c.span),
             };
             let place = span
                 .map(|s| {
                     let f = compiled.program.sources.get(s.file);
                     let (line, col) = f.line_col(s.start as usize);
-                    format!(" (from {}:{line}:{col}: `{}`)", f.name, compiled.program.sources.text(s).lines().next().unwrap_or(""))
+                    format!(
+                        " (from {}:{line}:{col}: `{}`)",
+                        f.name,
+                        compiled
+                            .program
+                            .sources
+                            .text(s)
+                            .lines()
+                            .next()
+                            .unwrap_or("")
+                    )
                 })
                 .unwrap_or_default();
             return Err(RunError::NotFinite(format!(

@@ -388,10 +388,19 @@ fn a_nan_loss_stops_the_run_with_exit_3_naming_the_term() {
     )
     .expect("write");
     let run = dir.join("run");
-    let out = pdec(&["solve", p.to_str().expect("utf8"), "--quiet", "--out", run.to_str().expect("utf8")]);
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--quiet",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
     assert_eq!(out.status.code(), Some(3));
     let err = text(&out.stderr);
-    assert!(err.contains("the loss term `pde`") && err.contains("p.pde:4:5") && err.contains("NaN"), "{err}");
+    assert!(
+        err.contains("the loss term `pde`") && err.contains("p.pde:4:5") && err.contains("NaN"),
+        "{err}"
+    );
     // The last good model is kept.
     assert!(run.join("model.safetensors").is_file());
 }
@@ -399,12 +408,22 @@ fn a_nan_loss_stops_the_run_with_exit_3_naming_the_term() {
 #[test]
 fn learning_rate_schedules() {
     use pdec::settings::{Schedule, Settings};
-    let mut s = Settings { lr: 1e-2, steps: 100, ..Settings::default() };
+    let mut s = Settings {
+        lr: 1e-2,
+        steps: 100,
+        ..Settings::default()
+    };
     s.lr_schedule = Schedule::Constant;
     assert_eq!(pdec::train::learning_rate(&s, 77), 1e-2);
-    s.lr_schedule = Schedule::Step { every: 10, factor: 0.5 };
+    s.lr_schedule = Schedule::Step {
+        every: 10,
+        factor: 0.5,
+    };
     assert!((pdec::train::learning_rate(&s, 25) - 2.5e-3).abs() < 1e-15);
-    s.lr_schedule = Schedule::Exponential { every: 10, factor: 0.5 };
+    s.lr_schedule = Schedule::Exponential {
+        every: 10,
+        factor: 0.5,
+    };
     assert!((pdec::train::learning_rate(&s, 5) - 1e-2 * 0.5f64.sqrt()).abs() < 1e-15);
     s.lr_schedule = Schedule::Cosine { min_lr: 1e-4 };
     assert!((pdec::train::learning_rate(&s, 0) - 1e-2).abs() < 1e-15);
