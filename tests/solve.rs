@@ -192,3 +192,76 @@ fn american_put_stays_above_its_payoff_and_near_the_tree_price() {
         assert!(*v >= payoff, "u(0, {s}) = {v} is below the payoff {payoff}");
     }
 }
+
+#[test]
+fn every_example_trains_a_step_without_panicking() {
+    let mut list: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
+            .expect("examples")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "pde"))
+            .collect();
+    list.sort();
+    for p in list {
+        let name = p.file_stem().expect("name").to_string_lossy().to_string();
+        let dir = out_dir(&format!("example_{name}"));
+        let out = pdec(&[
+            "solve",
+            p.to_str().expect("utf8"),
+            "--quiet",
+            "--out",
+            dir.to_str().expect("utf8"),
+            "--set",
+            "steps=1",
+            "--set",
+            "batch=32",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(dir.join("summary.json").is_file(), "{name}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn interrupting_a_run_keeps_its_model_and_summary() {
+    let dir = out_dir("interrupted");
+    let child = Command::new(env!("CARGO_BIN_EXE_pdec"))
+        .args([
+            "solve",
+            "tests/problems/heat1d.pde",
+            "--quiet",
+            "--set",
+            "steps=1000000",
+            "--out",
+            dir.to_str().expect("utf8"),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until training has started (the loss file has its first row), then Ctrl-C.
+    let start = std::time::Instant::now();
+    while std::fs::read_to_string(dir.join("loss.csv"))
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+        < 2
+    {
+        assert!(start.elapsed().as_secs() < 60, "training did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0));
+    let s = summary(&dir);
+    assert_eq!(s["stopped"], "interrupted");
+    assert!(dir.join("model.safetensors").is_file());
+}
