@@ -36,44 +36,39 @@ pub struct Columns {
 
 impl Columns {
     pub fn new(p: &Problem) -> Columns {
-        let mut c = Columns {
-            time: None,
-            space: vec![(0, 0); p.space.len()],
-            params: Vec::new(),
-            width: 0,
-            scale: Vec::new(),
-            shift: Vec::new(),
-        };
-        let push = |lo: f64, hi: f64, c: &mut Columns| {
+        // Offsets come from the samplers' layout, so points and network agree by construction.
+        let layout = crate::geometry::Layout::new(p);
+        let width = layout.width();
+        let (mut scale, mut shift) = (vec![1.0; width], vec![0.0; width]);
+        let mut set = |col: usize, lo: f64, hi: f64| {
             // Degenerate ranges cannot occur (checked), but keep the map finite anyway.
             let half = ((hi - lo) / 2.0).max(1e-300);
-            c.scale.push(1.0 / half);
-            c.shift.push(-(lo + hi) / 2.0 / half);
-            c.width += 1;
+            scale[col] = 1.0 / half;
+            shift[col] = -(lo + hi) / 2.0 / half;
         };
-        for a in &p.unknown.args {
-            match a {
-                Input::Time => {
-                    if let Some(t) = &p.time {
-                        c.time = Some(c.width);
-                        push(t.lo, t.hi, &mut c);
-                    }
+        if let (Some(c), Some(t)) = (layout.time, &p.time) {
+            set(c, t.lo, t.hi);
+        }
+        let mut space = vec![(0, 0); p.space.len()];
+        for (k, s) in p.space.iter().enumerate() {
+            if let Some((off, len)) = layout.space.get(k).copied().flatten() {
+                space[k] = (off, len);
+                for (j, (lo, hi)) in s.domain.bounds().into_iter().enumerate() {
+                    set(off + j, lo, hi);
                 }
-                Input::Space(k) => {
-                    let b = p.space[*k].domain.bounds();
-                    c.space[*k] = (c.width, b.len());
-                    for (lo, hi) in b {
-                        push(lo, hi, &mut c);
-                    }
-                }
-                Input::Param(_) => {}
             }
         }
-        for pv in &p.params {
-            c.params.push(c.width);
-            push(pv.lo, pv.hi, &mut c);
+        for (k, pv) in p.params.iter().enumerate() {
+            set(layout.params[k], pv.lo, pv.hi);
         }
-        c
+        Columns {
+            time: layout.time,
+            space,
+            params: layout.params.clone(),
+            width,
+            scale,
+            shift,
+        }
     }
 
     /// Input columns of a derivative coordinate (several for an axis or a whole vector).

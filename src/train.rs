@@ -152,9 +152,6 @@ impl<'a> LossProgram<'a> {
     ) -> std::result::Result<LossProgram<'a>, String> {
         let cols = Columns::new(problem);
         let layout = Layout::new(problem);
-        if layout.width() != cols.width {
-            return Err("invariant: sampler and network agree on the input columns".into());
-        }
         let dtype = match settings.dtype {
             crate::settings::DType::F32 => DType::F32,
             crate::settings::DType::F64 => DType::F64,

@@ -272,25 +272,7 @@ impl Checker<'_> {
     }
 
     pub fn face_name(&self, f: Face) -> String {
-        match f {
-            Face::Side { var, comp, side } => {
-                let v = &self.space[var];
-                let (lo, hi) = v.domain.bounds()[comp.unwrap_or(0)];
-                let at = format_number(if side == Side::Lo { lo } else { hi });
-                match comp {
-                    None => format!("{} = {at}", v.name),
-                    Some(k) => format!("{}[{}] = {at}", v.name, k + 1),
-                }
-            }
-            Face::Sphere { var } => format!(
-                "norm({}) = {}",
-                self.space[var].name,
-                match &self.space[var].domain {
-                    Domain::Ball { radius, .. } => format_number(*radius),
-                    _ => String::new(),
-                }
-            ),
-        }
+        crate::ir::face_name(&self.space, f)
     }
 
     fn not_a_face(&mut self, span: crate::source::Span, var: Option<usize>, why: &str) {

@@ -638,19 +638,27 @@ impl Problem {
     }
 
     pub fn face_name(&self, f: Face) -> String {
-        match f {
-            Face::Side { var, comp, side } => {
-                let v = &self.space[var];
-                let (lo, hi) = v.domain.bounds()[comp.unwrap_or(0)];
-                let at = if side == Side::Lo { lo } else { hi };
-                let at = crate::syntax::print::format_number(at);
-                match comp {
-                    None => format!("{} = {at}", v.name),
-                    Some(k) => format!("{}[{}] = {at}", v.name, k + 1),
-                }
+        face_name(&self.space, f)
+    }
+}
+
+/// A face as the locus that names it: `x = 0`, `x[2] = 1`, `norm(x) = 1`.
+pub fn face_name(space: &[SpaceVar], f: Face) -> String {
+    let num = crate::syntax::print::format_number;
+    match f {
+        Face::Side { var, comp, side } => {
+            let v = &space[var];
+            let (lo, hi) = v.domain.bounds()[comp.unwrap_or(0)];
+            let at = num(if side == Side::Lo { lo } else { hi });
+            match comp {
+                None => format!("{} = {at}", v.name),
+                Some(k) => format!("{}[{}] = {at}", v.name, k + 1),
             }
-            Face::Sphere { var } => format!("on({})", self.space[var].name),
         }
+        Face::Sphere { var } => match &space[var].domain {
+            Domain::Ball { radius, .. } => format!("norm({}) = {}", space[var].name, num(*radius)),
+            _ => format!("on({})", space[var].name),
+        },
     }
 }
 pub use construct::TypeError;
