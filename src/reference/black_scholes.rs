@@ -31,8 +31,17 @@ impl OptionKind {
 /// Accuracy: the normal distribution function is Cody's (relative error < 1e-15), so the
 /// price has an absolute error of a few ulps of `max(s, k)` (the usual cancellation in
 /// `S N(d1) - K N(d2)` for deep in-the-money options is the only loss).
-pub fn black_scholes(kind: OptionKind, s: f64, k: f64, r: f64, q: f64, sigma: f64, tau: f64) -> f64 {
-    if !(s > 0.0 && k > 0.0 && sigma >= 0.0) || !(r.is_finite() && q.is_finite() && tau.is_finite()) {
+pub fn black_scholes(
+    kind: OptionKind,
+    s: f64,
+    k: f64,
+    r: f64,
+    q: f64,
+    sigma: f64,
+    tau: f64,
+) -> f64 {
+    let finite = r.is_finite() && q.is_finite() && tau.is_finite();
+    if !(s > 0.0 && k > 0.0 && sigma >= 0.0 && finite) {
         return f64::NAN;
     }
     if tau <= 0.0 {
@@ -81,8 +90,14 @@ mod tests {
             let sym = black_scholes(OptionKind::Put, k, s, q, r, sig, t);
             assert!((c - sym).abs() < 1e-14 * s.max(k), "symmetry");
         }
-        assert_eq!(black_scholes(OptionKind::Call, 1.2, 1.0, 0.1, 0.0, 0.3, 0.0), 1.2 - 1.0);
-        assert_eq!(black_scholes(OptionKind::Put, 1.2, 1.0, 0.1, 0.0, 0.3, 0.0), 0.0);
+        assert_eq!(
+            black_scholes(OptionKind::Call, 1.2, 1.0, 0.1, 0.0, 0.3, 0.0),
+            1.2 - 1.0
+        );
+        assert_eq!(
+            black_scholes(OptionKind::Put, 1.2, 1.0, 0.1, 0.0, 0.3, 0.0),
+            0.0
+        );
         let det = black_scholes(OptionKind::Call, 1.0, 1.0, 0.1, 0.0, 0.0, 1.0);
         assert!((det - (1.0 - (-0.1f64).exp())).abs() < 1e-15);
         assert!(black_scholes(OptionKind::Call, -1.0, 1.0, 0.1, 0.0, 0.2, 1.0).is_nan());
