@@ -14,10 +14,13 @@ boundary x = -1: u = 0
 boundary x = 1:  u = 0
 
 report u(0.5, x = 0.5)
+reference "burgers_reference.csv"     // written by `pdec reference burgers --out ...`
 
 solve {
-  net   = dgm(layers = 3, width = 50)
-  steps = 20000
-  batch = 2048
-  lr    = 1e-3
+  net        = mlp(layers = 4, width = 50)
+  steps      = 20000
+  batch      = 2048
+  lr         = 3e-3
+  clip       = 1
+  time_limit = 600        // seconds: the documented 10-minute budget on 2 cores
 }

@@ -79,6 +79,20 @@ pub enum ReferenceCommand {
     /// American option on one asset (finite differences with early exercise, cross-checked
     /// against a binomial tree).
     American(OptionArgs),
+    /// Viscous Burgers `u_t + u u_x = nu u_xx` on [-1, 1], `u0 = -sin(pi x)`, by the
+    /// Cole-Hopf solution: a CSV table `t,x,u` on a grid (for a problem's `reference`).
+    Burgers {
+        #[arg(long, default_value_t = 0.01 / std::f64::consts::PI)]
+        nu: f64,
+        /// Time levels in [0, 1].
+        #[arg(long, default_value_t = 11)]
+        nt: usize,
+        /// Points in [-1, 1].
+        #[arg(long, default_value_t = 201)]
+        nx: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// American call on the geometric mean of `d` correlated assets, through its exact 1-D
     /// reduction (the DGM paper's basket).
     GeometricBasket {
@@ -292,7 +306,39 @@ fn reference_command(what: ReferenceCommand) -> i32 {
             OptionKind::Put
         }
     };
+    if let ReferenceCommand::Burgers { nu, nt, nx, out } = &what {
+        if *nt < 1 || *nx < 2 || !(*nu > 0.0) {
+            eprintln!("error: need nt >= 1, nx >= 2 and nu > 0");
+            return 1;
+        }
+        let mut csv = String::from("t,x,u\n");
+        for i in 0..*nt {
+            let t = if *nt == 1 {
+                1.0
+            } else {
+                i as f64 / (*nt - 1) as f64
+            };
+            for j in 0..*nx {
+                let x = -1.0 + 2.0 * j as f64 / (*nx - 1) as f64;
+                csv.push_str(&format!(
+                    "{t},{x},{:.12}\n",
+                    r::burgers_cole_hopf(*nu, t, x)
+                ));
+            }
+        }
+        if let Err(e) = crate::run::write_atomic(out, csv.as_bytes()) {
+            eprintln!("error: cannot write `{}`: {e}", out.display());
+            return 1;
+        }
+        println!(
+            "wrote {} points of the Cole-Hopf solution (nu = {nu}) to {}",
+            nt * nx,
+            out.display()
+        );
+        return 0;
+    }
     let (label, value) = match what {
+        ReferenceCommand::Burgers { .. } => return 0,
         ReferenceCommand::European(o) => (
             "European",
             r::black_scholes(
