@@ -307,7 +307,7 @@ fn reference_command(what: ReferenceCommand) -> i32 {
         }
     };
     if let ReferenceCommand::Burgers { nu, nt, nx, out } = &what {
-        if *nt < 1 || *nx < 2 || !(*nu > 0.0) {
+        if *nt < 1 || *nx < 2 || !nu.is_finite() || *nu <= 0.0 {
             eprintln!("error: need nt >= 1, nx >= 2 and nu > 0");
             return 1;
         }

@@ -369,18 +369,7 @@ impl Checker<'_> {
                 match r {
                     Err(TypeError::IndexOutOfRange { len, lo, hi }) => {
                         let name = ast_name(base).unwrap_or("this value");
-                        self.diags.push(
-                            Diag::error(
-                                "pdec::check::index_out_of_range",
-                                if lo == hi {
-                                    format!("index {lo} is out of range for `{name}`")
-                                } else {
-                                    format!("index range {lo}..{hi} is out of range for `{name}`")
-                                },
-                            )
-                            .primary(span, format!("`{name}` has {len} components"))
-                            .help(format!("indices of `{name}` run from 1 to {len}")),
-                        );
+                        self.diags.push(out_of_range(name, len, lo, hi, span));
                         None
                     }
                     r => self.t(r, span),
@@ -418,14 +407,8 @@ impl Checker<'_> {
                     return bad(self);
                 }
                 if len > 0 && (v < 1.0 || v > len as f64) {
-                    self.diags.push(
-                        Diag::error(
-                            "pdec::check::index_out_of_range",
-                            format!("index {v} is out of range for `{name}`"),
-                        )
-                        .primary(ix.span, format!("`{name}` has {len} components"))
-                        .help(format!("indices of `{name}` run from 1 to {len}")),
-                    );
+                    self.diags
+                        .push(out_of_range(name, len, v as i64, v as i64, ix.span));
                     return None;
                 }
                 if v < 1.0 {
@@ -436,14 +419,7 @@ impl Checker<'_> {
             Op::AxisValue(a) => {
                 let (lo, hi) = (self.g.axis(a).lo, self.g.axis(a).hi);
                 if lo < 1 || (len > 0 && hi > len as i64) {
-                    self.diags.push(
-                        Diag::error(
-                            "pdec::check::index_out_of_range",
-                            format!("index range {lo}..{hi} is out of range for `{name}`"),
-                        )
-                        .primary(ix.span, format!("`{name}` has {len} components"))
-                        .help(format!("indices of `{name}` run from 1 to {len}; adjust the range of the index variable")),
-                    );
+                    self.diags.push(out_of_range(name, len, lo, hi, ix.span));
                     return None;
                 }
                 Some(Sel::Axis(a, (lo - 1) as usize))
@@ -463,14 +439,8 @@ impl Checker<'_> {
                 }
                 let hi = first + data.len() as f64 - 1.0;
                 if first < 1.0 || (len > 0 && hi > len as f64) {
-                    self.diags.push(
-                        Diag::error(
-                            "pdec::check::index_out_of_range",
-                            format!("index range {}..{} is out of range for `{name}`", first, hi),
-                        )
-                        .primary(ix.span, format!("`{name}` has {len} components"))
-                        .help(format!("indices of `{name}` run from 1 to {len}; adjust the range of the index variable")),
-                    );
+                    self.diags
+                        .push(out_of_range(name, len, first as i64, hi as i64, ix.span));
                     return None;
                 }
                 Some(Sel::Axis(a, first as usize - 1))
@@ -986,22 +956,8 @@ impl Checker<'_> {
                                     Sel::Axis(a, _) => (self.g.axis(a).lo, self.g.axis(a).hi),
                                     Sel::Fixed(k) => (k as i64 + 1, k as i64 + 1),
                                 };
-                                self.diags.push(
-                                    Diag::error(
-                                        "pdec::check::index_out_of_range",
-                                        format!(
-                                            "index {} is out of range for `{}`",
-                                            if lo == hi {
-                                                lo.to_string()
-                                            } else {
-                                                format!("range {lo}..{hi}")
-                                            },
-                                            name.text
-                                        ),
-                                    )
-                                    .primary(ix.span, format!("`{}` has {n} components", name.text))
-                                    .help(format!("indices of `{}` run from 1 to {n}", name.text)),
-                                );
+                                self.diags
+                                    .push(out_of_range(&name.text, n, lo, hi, ix.span));
                                 return None;
                             }
                         };
@@ -1524,6 +1480,25 @@ impl Checker<'_> {
             Builtin::Pi | Builtin::E => None,
         }
     }
+}
+
+/// `index 3 is out of range for `x`` / `index range 0..2 ...`, labelled with the length.
+fn out_of_range(name: &str, len: usize, lo: i64, hi: i64, span: Span) -> Diag {
+    let what = if lo == hi {
+        format!("index {lo}")
+    } else {
+        format!("index range {lo}..{hi}")
+    };
+    Diag::error(
+        "pdec::check::index_out_of_range",
+        format!("{what} is out of range for `{name}`"),
+    )
+    .primary(span, format!("`{name}` has {len} components"))
+    .help(if lo == hi {
+        format!("indices of `{name}` run from 1 to {len}")
+    } else {
+        format!("indices of `{name}` run from 1 to {len}; adjust the range of the index variable")
+    })
 }
 
 fn ast_name(e: &Expr) -> Option<&str> {
