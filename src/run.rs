@@ -354,7 +354,7 @@ pub fn solve(
                 dir.display()
             )));
         }
-        let lr = train::learning_rate(st, step);
+        let lr = train::learning_rate(st, step, start.elapsed().as_secs_f64());
         let grads = total.backward()?;
         adam.update(&net.params, &grads, lr, st.clip)?;
         last = values.clone();

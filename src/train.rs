@@ -809,14 +809,21 @@ impl Adam {
     }
 }
 
-/// The learning rate at `step` (0-based) of `steps`.
-pub fn learning_rate(s: &Settings, step: u64) -> f64 {
+/// The learning rate at `step` (0-based) of `steps`, `elapsed` seconds into the run. The
+/// cosine schedule follows whichever budget is further along, steps or `time_limit`, so a
+/// time-limited run still reaches its small learning rates (at the price of depending on
+/// wall time: such runs are not bitwise reproducible).
+pub fn learning_rate(s: &Settings, step: u64, elapsed: f64) -> f64 {
     match &s.lr_schedule {
         Schedule::Constant => s.lr,
         Schedule::Step { every, factor } => s.lr * factor.powi((step / every) as i32),
         Schedule::Exponential { every, factor } => s.lr * factor.powf(step as f64 / *every as f64),
         Schedule::Cosine { min_lr } => {
-            let frac = (step as f64 / s.steps.max(1) as f64).min(1.0);
+            let mut frac = step as f64 / s.steps.max(1) as f64;
+            if let Some(limit) = s.time_limit {
+                frac = frac.max(elapsed / limit);
+            }
+            let frac = frac.min(1.0);
             min_lr + (s.lr - min_lr) * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos())
         }
     }
