@@ -224,12 +224,9 @@ pub fn run(cli: Cli) -> i32 {
             quiet,
         } => {
             if device != "cpu" {
-                let mut diags = Diags::default();
-                diags.push(
+                print_one(
                     Diag::error("pdec::cli::no_device", format!("this build of pdec cannot train on `{device}`"))
-                        .help("this build trains on the CPU (`--device cpu`); CUDA needs a build with `cargo build --release --features cuda`"),
-                );
-                print_diags(&diags, &SourceMap::default(), format, "");
+                        .help("this build trains on the CPU (`--device cpu`); CUDA needs a build with `cargo build --release --features cuda`"), format);
                 return 1;
             }
             if let Some(s) = seed {
@@ -255,9 +252,7 @@ pub fn run(cli: Cli) -> i32 {
                 match read {
                     Ok(t) => reference = Some(t),
                     Err(d) => {
-                        let mut diags = Diags::default();
-                        diags.push(*d);
-                        print_diags(&diags, &SourceMap::default(), format, "");
+                        print_one(*d, format);
                         return 1;
                     }
                 }
@@ -281,20 +276,50 @@ pub fn run(cli: Cli) -> i32 {
             output,
         } => {
             if at.is_empty() && points.is_none() {
-                let mut diags = Diags::default();
-                diags.push(
+                print_one(
                     Diag::error(
                         "pdec::cli::nothing_to_evaluate",
                         "`pdec eval` needs `--at` or `--points`",
                     )
                     .help("e.g. `pdec eval runs/heat --at \"t = 0, x = 0.5\"`"),
+                    format,
                 );
-                print_diags(&diags, &SourceMap::default(), format, "");
                 return 1;
             }
             eval_command(&run, &at, points.as_deref(), output.as_deref(), format)
         }
     }
+}
+
+/// The Cole-Hopf solution of viscous Burgers on a grid, as a CSV table `t,x,u`.
+fn burgers_table(nu: f64, nt: usize, nx: usize, out: &Path) -> i32 {
+    use crate::reference as r;
+    if nt < 1 || nx < 2 || !nu.is_finite() || nu <= 0.0 {
+        eprintln!("error: need nt >= 1, nx >= 2 and nu > 0");
+        return 1;
+    }
+    let mut csv = String::from("t,x,u\n");
+    for i in 0..nt {
+        let t = if nt == 1 {
+            1.0
+        } else {
+            i as f64 / (nt - 1) as f64
+        };
+        for j in 0..nx {
+            let x = -1.0 + 2.0 * j as f64 / (nx - 1) as f64;
+            csv.push_str(&format!("{t},{x},{:.12}\n", r::burgers_cole_hopf(nu, t, x)));
+        }
+    }
+    if let Err(e) = crate::run::write_atomic(out, csv.as_bytes()) {
+        eprintln!("error: cannot write `{}`: {e}", out.display());
+        return 1;
+    }
+    println!(
+        "wrote {} points of the Cole-Hopf solution (nu = {nu}) to {}",
+        nt * nx,
+        out.display()
+    );
+    0
 }
 
 fn reference_command(what: ReferenceCommand) -> i32 {
@@ -306,39 +331,8 @@ fn reference_command(what: ReferenceCommand) -> i32 {
             OptionKind::Put
         }
     };
-    if let ReferenceCommand::Burgers { nu, nt, nx, out } = &what {
-        if *nt < 1 || *nx < 2 || !nu.is_finite() || *nu <= 0.0 {
-            eprintln!("error: need nt >= 1, nx >= 2 and nu > 0");
-            return 1;
-        }
-        let mut csv = String::from("t,x,u\n");
-        for i in 0..*nt {
-            let t = if *nt == 1 {
-                1.0
-            } else {
-                i as f64 / (*nt - 1) as f64
-            };
-            for j in 0..*nx {
-                let x = -1.0 + 2.0 * j as f64 / (*nx - 1) as f64;
-                csv.push_str(&format!(
-                    "{t},{x},{:.12}\n",
-                    r::burgers_cole_hopf(*nu, t, x)
-                ));
-            }
-        }
-        if let Err(e) = crate::run::write_atomic(out, csv.as_bytes()) {
-            eprintln!("error: cannot write `{}`: {e}", out.display());
-            return 1;
-        }
-        println!(
-            "wrote {} points of the Cole-Hopf solution (nu = {nu}) to {}",
-            nt * nx,
-            out.display()
-        );
-        return 0;
-    }
     let (label, value) = match what {
-        ReferenceCommand::Burgers { .. } => return 0,
+        ReferenceCommand::Burgers { nu, nt, nx, out } => return burgers_table(nu, nt, nx, &out),
         ReferenceCommand::European(o) => (
             "European",
             r::black_scholes(
@@ -410,9 +404,7 @@ fn run_result(r: Result<(), crate::run::RunError>, format: Format) -> i32 {
     match r {
         Ok(()) => 0,
         Err(crate::run::RunError::Diag(d)) => {
-            let mut diags = Diags::default();
-            diags.push(*d);
-            print_diags(&diags, &SourceMap::default(), format, "");
+            print_one(*d, format);
             1
         }
         Err(crate::run::RunError::NotFinite(msg)) => {
@@ -443,8 +435,7 @@ fn eval_command(
     let source = match crate::loader::read_file(&problem) {
         Ok(s) => s,
         Err(d) => {
-            let mut diags = Diags::default();
-            diags.push(
+            print_one(
                 Diag::error(
                     "pdec::run::not_a_run",
                     format!("`{}` is not a run directory", run.display()),
@@ -453,8 +444,8 @@ fn eval_command(
                     "a run directory holds problem.pde and model.safetensors ({})",
                     d.message
                 )),
+                format,
             );
-            print_diags(&diags, &SourceMap::default(), format, "");
             return 1;
         }
     };
@@ -505,9 +496,7 @@ fn eval_command(
     }
     if let Some(path) = points {
         let fail = |d: Diag| {
-            let mut diags = Diags::default();
-            diags.push(d);
-            print_diags(&diags, &SourceMap::default(), format, "");
+            print_one(d, format);
             1
         };
         let text = match std::fs::read_to_string(path) {
@@ -567,6 +556,13 @@ fn eval_command(
     0
 }
 
+/// Prints one diagnostic that has no source text (a path, a command-line value).
+fn print_one(d: Diag, format: Format) {
+    let mut diags = Diags::default();
+    diags.push(d);
+    print_diags(&diags, &SourceMap::default(), format, "");
+}
+
 fn print_diags(diags: &Diags, sources: &SourceMap, format: Format, what: &str) {
     let text = render::render_all(diags, sources, format, what);
     eprint!("{text}");
@@ -578,9 +574,7 @@ fn compile_file(path: &Path, set: &[String], format: Format, what: &str) -> Opti
         Ok(s) => s,
         Err(d) => {
             // No source to show (the message names the path), so no summary line either.
-            let mut diags = Diags::default();
-            diags.push(*d);
-            print_diags(&diags, &SourceMap::default(), format, "");
+            print_one(*d, format);
             return None;
         }
     };
@@ -645,8 +639,7 @@ fn std_command(module: Option<&str>, format: Format) -> i32 {
             }
             None => {
                 let name = name.trim_start_matches("std::");
-                let mut diags = Diags::default();
-                diags.push(
+                print_one(
                     Diag::error(
                         "pdec::cli::unknown_std_module",
                         format!("no module `std::{name}`"),
@@ -657,8 +650,8 @@ fn std_command(module: Option<&str>, format: Format) -> i32 {
                             None => "`pdec std` lists the modules".to_string(),
                         },
                     ),
+                    format,
                 );
-                print_diags(&diags, &SourceMap::default(), format, "");
                 1
             }
         },

@@ -34,6 +34,23 @@ impl Checker<'_> {
         );
     }
 
+    /// A dimension: a whole-number constant between 1 and 100000.
+    fn dimension(&mut self, e: &Expr, help: &str) -> Option<i64> {
+        let n = self.const_int(e, &Env::default(), "a dimension")?;
+        if !(1..=100_000).contains(&n) {
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::bad_dimension",
+                    format!("dimension {n} is out of range"),
+                )
+                .primary(e.span, "must be between 1 and 100000")
+                .help(help.to_string()),
+            );
+            return None;
+        }
+        Some(n)
+    }
+
     pub fn domain(&mut self, e: &Expr, usage: DomainUse) -> Option<Domain> {
         let env = Env::default();
         match &e.kind {
@@ -73,18 +90,10 @@ impl Checker<'_> {
                 ..
             } if usage == DomainUse::Space => {
                 let base = self.domain(lhs, usage)?;
-                let n = self.const_int(rhs, &env, "a dimension")?;
-                if !(1..=100_000).contains(&n) {
-                    self.diags.push(
-                        Diag::error(
-                            "pdec::check::bad_dimension",
-                            format!("dimension {n} is out of range"),
-                        )
-                        .primary(rhs.span, "must be between 1 and 100000")
-                        .help("the dimension is the number of components, e.g. `[0, 1]^3`"),
-                    );
-                    return None;
-                }
+                let n = self.dimension(
+                    rhs,
+                    "the dimension is the number of components, e.g. `[0, 1]^3`",
+                )?;
                 let Domain::Interval { lo, hi } = base else {
                     self.bad_domain(lhs, usage);
                     return None;
@@ -158,18 +167,10 @@ impl Checker<'_> {
                     );
                     return None;
                 };
-                let n = self.const_int(dim, &env, "a dimension")?;
-                if !(1..=100_000).contains(&n) {
-                    self.diags.push(
-                        Diag::error(
-                            "pdec::check::bad_dimension",
-                            format!("dimension {n} is out of range"),
-                        )
-                        .primary(dim.span, "must be between 1 and 100000")
-                        .help("the first argument of `ball` is the number of components"),
-                    );
-                    return None;
-                }
+                let n = self.dimension(
+                    dim,
+                    "the first argument of `ball` is the number of components",
+                )?;
                 let r = match radius {
                     Some(r) => self.const_scalar(r, &env, "a radius")?,
                     None => 1.0,

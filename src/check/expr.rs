@@ -1193,17 +1193,6 @@ impl Checker<'_> {
                             &[d],
                             span,
                         ),
-                        (Builtin::Hess, None) => self.g.deriv(
-                            vec![
-                                Coord::Space {
-                                    var,
-                                    comp: Comp::Scalar
-                                };
-                                2
-                            ],
-                            &[],
-                            span,
-                        ),
                         (Builtin::Hess, Some(d)) => self.g.deriv(
                             vec![
                                 Coord::Space {
@@ -1215,6 +1204,7 @@ impl Checker<'_> {
                             &[d, d],
                             span,
                         ),
+                        // A scalar variable: the Hessian and the Laplacian are d(u, x, x).
                         (_, None) => self.g.deriv(
                             vec![
                                 Coord::Space {

@@ -306,32 +306,7 @@ impl Builder {
     }
 
     pub fn expr(&mut self, pair: Pair<Rule>) -> Res<Expr> {
-        let toks: Vec<Tok> = pair
-            .into_inner()
-            .map(|p| match p.as_rule() {
-                Rule::neg | Rule::pos | Rule::not_op | Rule::reduce_op => Tok::Prefix(p),
-                Rule::index => Tok::Postfix(p),
-                Rule::add
-                | Rule::sub
-                | Rule::mul
-                | Rule::div
-                | Rule::pow
-                | Rule::le
-                | Rule::ge
-                | Rule::eq
-                | Rule::ne
-                | Rule::lt
-                | Rule::gt
-                | Rule::and_op
-                | Rule::or_op => Tok::Infix(p),
-                _ => Tok::Primary(p),
-            })
-            .collect();
-        let mut pratt = Pratt {
-            toks: toks.into_iter().peekable(),
-        };
-        let (e, _) = self.pratt(&mut pratt, 0, 0)?;
-        Ok(e)
+        Ok(self.expr_depth(pair, 0)?.0)
     }
 
     fn too_deep(&self, span: Span) -> Box<Diag> {
