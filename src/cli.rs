@@ -105,6 +105,12 @@ pub enum ReferenceCommand {
     },
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
+    Table,
+    Json,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check problem files: diagnostics only, no training.
@@ -137,12 +143,49 @@ pub enum Command {
         /// Shorthand for `--set seed=N`.
         #[arg(long)]
         seed: Option<u64>,
-        /// Where to train: `cpu` (CUDA needs a build with `--features cuda`).
+        /// Where to train: `cpu`, `cuda`, `cuda:N` or `auto` (a GPU when the build has CUDA
+        /// and one answers, else the CPU). CUDA needs a build with `--features cuda`.
         #[arg(long, default_value = "cpu")]
         device: String,
         /// Print only the final report.
         #[arg(long)]
         quiet: bool,
+    },
+    /// Time training steps of the DGM network on a d-dimensional heat problem: ms per step
+    /// and peak memory for the exact and Monte Carlo second-order paths.
+    Bench {
+        /// Dimensions, comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10, 100, 200, 500])]
+        d: Vec<usize>,
+        /// Second-order paths: `exact`, `mc`.
+        #[arg(long, value_delimiter = ',', default_values_t = ["exact".to_string(), "mc".to_string()])]
+        path: Vec<String>,
+        /// Precisions: `f32`, `f64`.
+        #[arg(long, value_delimiter = ',', default_values_t = ["f32".to_string(), "f64".to_string()])]
+        dtype: Vec<String>,
+        /// Points per step (interior and initial batches alike).
+        #[arg(long, value_delimiter = ',', default_values_t = [1024usize])]
+        batch: Vec<usize>,
+        /// DGM widths (3 layers by default).
+        #[arg(long, value_delimiter = ',', default_values_t = [50usize, 128])]
+        width: Vec<usize>,
+        #[arg(long, default_value_t = 3)]
+        layers: usize,
+        /// Timed steps per row (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        steps: usize,
+        /// Untimed steps before timing.
+        #[arg(long, default_value_t = 1)]
+        warmup: usize,
+        /// `cpu`, `cuda`, `cuda:N` or `auto`.
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
+        format: BenchFormat,
+        /// Run every row in this process (by default each row runs in a child process, so
+        /// that its peak memory is its own and an out-of-memory row cannot end the table).
+        #[arg(long)]
+        in_process: bool,
     },
     /// Independent reference solutions (closed forms, finite differences, trees).
     Reference {
@@ -223,12 +266,13 @@ pub fn run(cli: Cli) -> i32 {
             device,
             quiet,
         } => {
-            if device != "cpu" {
-                print_one(
-                    Diag::error("pdec::cli::no_device", format!("this build of pdec cannot train on `{device}`"))
-                        .help("this build trains on the CPU (`--device cpu`); CUDA needs a build with `cargo build --release --features cuda`"), format);
-                return 1;
-            }
+            let device = match crate::device::parse(&device).and_then(crate::device::open) {
+                Ok(d) => d,
+                Err(d) => {
+                    print_one(*d, format);
+                    return 1;
+                }
+            };
             if let Some(s) = seed {
                 set.push(format!("seed={s}"));
             }
@@ -262,6 +306,7 @@ pub fn run(cli: Cli) -> i32 {
                 reference,
                 sets: set,
                 quiet,
+                device,
             };
             run_result(
                 crate::run::solve(&compiled, &text, &opts).map(|_| ()),
@@ -269,6 +314,40 @@ pub fn run(cli: Cli) -> i32 {
             )
         }
         Command::Reference { what } => reference_command(what),
+        Command::Bench {
+            d,
+            path,
+            dtype,
+            batch,
+            width,
+            layers,
+            steps,
+            warmup,
+            device: device_name,
+            format: out,
+            in_process,
+        } => {
+            let device = match crate::device::parse(&device_name).and_then(crate::device::open) {
+                Ok(d) => d,
+                Err(d) => {
+                    print_one(*d, format);
+                    return 1;
+                }
+            };
+            let spec = BenchSpec {
+                d,
+                path,
+                dtype,
+                batch,
+                width,
+                layers,
+                steps,
+                warmup,
+                in_process,
+                device_name,
+            };
+            bench_command(&spec, &device, out, format)
+        }
         Command::Eval {
             run,
             at,
@@ -656,4 +735,172 @@ fn std_command(module: Option<&str>, format: Format) -> i32 {
             }
         },
     }
+}
+
+struct BenchSpec {
+    d: Vec<usize>,
+    path: Vec<String>,
+    dtype: Vec<String>,
+    batch: Vec<usize>,
+    width: Vec<usize>,
+    layers: usize,
+    steps: usize,
+    warmup: usize,
+    in_process: bool,
+    device_name: String,
+}
+
+/// Runs one row in a child `pdec bench --in-process` and reads its JSON row back.
+fn bench_child(spec: &BenchSpec, c: &crate::bench::Case) -> Result<crate::bench::Row, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = std::process::Command::new(exe)
+        .args(["bench", "--in-process", "--format", "json"])
+        .args([
+            "--d",
+            &c.d.to_string(),
+            "--path",
+            c.path.name(),
+            "--dtype",
+            c.dtype,
+        ])
+        .args([
+            "--batch",
+            &c.batch.to_string(),
+            "--width",
+            &c.width.to_string(),
+        ])
+        .args([
+            "--layers",
+            &c.layers.to_string(),
+            "--steps",
+            &spec.steps.to_string(),
+        ])
+        .args([
+            "--warmup",
+            &spec.warmup.to_string(),
+            "--device",
+            &spec.device_name,
+        ])
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    match text.lines().find_map(|l| serde_json::from_str(l).ok()) {
+        Some(row) if out.status.success() => Ok(row),
+        _ => Err(format!(
+            "the row's process ended with {} ({})",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+    }
+}
+
+fn bench_command(
+    spec: &BenchSpec,
+    device: &candle_core::Device,
+    out: BenchFormat,
+    format: Format,
+) -> i32 {
+    use crate::bench::{BenchPath, Case};
+    let bad = |what: &str, help: &str| {
+        print_one(
+            Diag::error("pdec::cli::bad_bench", what.to_string()).help(help.to_string()),
+            format,
+        );
+        1
+    };
+    let mut paths = Vec::new();
+    for p in &spec.path {
+        match p.as_str() {
+            "exact" => paths.push(BenchPath::Exact),
+            "mc" | "monte_carlo" => paths.push(BenchPath::MonteCarlo),
+            other => {
+                return bad(
+                    &format!("`{other}` is not a second-order path"),
+                    "use `exact` or `mc`",
+                );
+            }
+        }
+    }
+    let mut dtypes = Vec::new();
+    for t in &spec.dtype {
+        match t.as_str() {
+            "f32" => dtypes.push("f32"),
+            "f64" => dtypes.push("f64"),
+            other => {
+                return bad(
+                    &format!("`{other}` is not a precision"),
+                    "use `f32` or `f64`",
+                );
+            }
+        }
+    }
+    let sizes = spec.d.iter().chain(&spec.batch).chain(&spec.width);
+    if sizes.clone().any(|&n| n == 0) || spec.layers == 0 || spec.steps == 0 {
+        return bad(
+            "`--d`, `--batch`, `--width`, `--layers` and `--steps` must be at least 1",
+            "e.g. `pdec bench --d 10,100 --steps 5`",
+        );
+    }
+    if spec.d.iter().any(|&d| d > 100_000) {
+        return bad(
+            "`--d` above 100000",
+            "the benchmark builds d directions per point",
+        );
+    }
+    let mut cases = Vec::new();
+    for &width in &spec.width {
+        for &dtype in &dtypes {
+            for &path in &paths {
+                for &batch in &spec.batch {
+                    for &d in &spec.d {
+                        cases.push(Case {
+                            d,
+                            path,
+                            dtype,
+                            batch,
+                            width,
+                            layers: spec.layers,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    let mut failed = false;
+    for c in &cases {
+        let result = if spec.in_process || cases.len() == 1 {
+            crate::bench::run_case(c, spec.warmup, spec.steps, device)
+        } else {
+            bench_child(spec, c)
+        };
+        match result {
+            Ok(row) => {
+                if out == BenchFormat::Json {
+                    println!("{}", serde_json::to_string(&row).unwrap_or_default());
+                } else {
+                    eprintln!(
+                        "d {:>4} {:<5} {} width {:>4}: {:.2} ms/step",
+                        row.d, row.path, row.dtype, row.width, row.ms_per_step
+                    );
+                }
+                rows.push(row);
+            }
+            Err(why) => {
+                failed = true;
+                eprintln!(
+                    "error: d {} {} {} width {} failed: {why}",
+                    c.d,
+                    c.path.name(),
+                    c.dtype,
+                    c.width
+                );
+            }
+        }
+    }
+    if out == BenchFormat::Table {
+        print!("{}", crate::bench::table(&rows));
+    }
+    if failed { 2 } else { 0 }
 }

@@ -4,9 +4,11 @@
 //! source → [`syntax`] → [`resolve`] → [`check`] → [`ir::Problem`] → [`passes`] → [`plan`].
 #![deny(clippy::unwrap_used, clippy::todo)]
 
+pub mod bench;
 pub mod builtins;
 pub mod check;
 pub mod cli;
+pub mod device;
 pub mod diag;
 pub mod driver;
 pub mod explain;

@@ -57,6 +57,8 @@ pub struct SolveOptions {
     pub reference: Option<crate::table::Table>,
     pub sets: Vec<String>,
     pub quiet: bool,
+    /// Where to train (the run directory and reports do not depend on it).
+    pub device: Device,
 }
 
 #[derive(Serialize)]
@@ -210,6 +212,55 @@ fn load_model(net: &Net, path: &Path) -> Result<(), RunError> {
     Ok(())
 }
 
+/// The diagnostic for a loss term that became NaN or infinite: names the term and the
+/// statement it comes from.
+fn not_finite(
+    compiled: &Compiled,
+    names: &[String],
+    k: usize,
+    value: f64,
+    step: u64,
+    dir: &Path,
+) -> RunError {
+    let (Some(checked), Some(plan)) = (&compiled.checked, &compiled.plan) else {
+        return RunError::Internal("not_finite without a plan".into());
+    };
+    let problem = &checked.problem;
+    // Point at the statement the term comes from.
+    let span = match plan.terms[k].kind {
+        crate::plan::TermKind::Pde => Some(problem.pde.span),
+        crate::plan::TermKind::Constraint => problem.constraint.as_ref().map(|c| c.span),
+        _ => problem
+            .conditions
+            .iter()
+            .find(|c| c.name == names[k])
+            .map(|c| c.span),
+    };
+    let place = span
+        .map(|s| {
+            let f = compiled.program.sources.get(s.file);
+            let (line, col) = f.line_col(s.start as usize);
+            format!(
+                " (from {}:{line}:{col}: `{}`)",
+                f.name,
+                compiled
+                    .program
+                    .sources
+                    .text(s)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+            )
+        })
+        .unwrap_or_default();
+    RunError::NotFinite(format!(
+        "the loss term `{}`{place} became {} at step {step}; the model before this step is in {}",
+        names[k],
+        value,
+        dir.display()
+    ))
+}
+
 /// Trains the problem; prints progress to stderr and the final report to stdout.
 pub fn solve(
     compiled: &Compiled,
@@ -223,7 +274,7 @@ pub fn solve(
     };
     let st = &checked.settings;
     let problem = &checked.problem;
-    let device = Device::Cpu;
+    let device = opts.device.clone();
     let dt = dtype(checked);
     let program = LossProgram::new(problem, plan, analysis, st, device.clone()).map_err(|why| {
         RunError::Diag(Box::new(
@@ -245,6 +296,7 @@ pub fn solve(
         "set": opts.sets,
         "pdec_version": env!("CARGO_PKG_VERSION"),
         "candle_version": "0.11",
+        "device": crate::device::name(&device),
         "input_width": plan.input_width,
         "parameters": net.parameter_count(),
     });
@@ -299,64 +351,14 @@ pub fn solve(
             stopped = "time_limit";
             break;
         }
-        let mut rng = train::step_rng(st.seed, step);
-        if step % st.resample_every == 0 || batches.is_empty() {
-            batches = train::sample(&program, &mut rng);
-        }
-        let losses = program.losses(&net, &batches, &mut rng)?;
-        let mut total: Option<Tensor> = None;
-        for (t, l) in plan.terms.iter().zip(&losses.terms) {
-            let w = (l * t.weight)?;
-            total = Some(match total {
-                None => w,
-                Some(s) => (s + w)?,
-            });
-        }
-        let total = total.ok_or_else(|| RunError::Internal("no loss terms".into()))?;
-        let values: Vec<f64> = losses
-            .terms
-            .iter()
-            .map(|l| l.to_dtype(DType::F64).and_then(|l| l.to_scalar::<f64>()))
-            .collect::<candle_core::Result<_>>()?;
-        if let Some((k, _)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            save_model(&net, &dir.join("model.safetensors"))?;
-            // Point at the statement the term comes from.
-            let span = match plan.terms[k].kind {
-                crate::plan::TermKind::Pde => Some(problem.pde.span),
-                crate::plan::TermKind::Constraint => problem.constraint.as_ref().map(|c| c.span),
-                _ => problem
-                    .conditions
-                    .iter()
-                    .find(|c| c.name == names[k])
-                    .map(|c| c.span),
-            };
-            let place = span
-                .map(|s| {
-                    let f = compiled.program.sources.get(s.file);
-                    let (line, col) = f.line_col(s.start as usize);
-                    format!(
-                        " (from {}:{line}:{col}: `{}`)",
-                        f.name,
-                        compiled
-                            .program
-                            .sources
-                            .text(s)
-                            .lines()
-                            .next()
-                            .unwrap_or("")
-                    )
-                })
-                .unwrap_or_default();
-            return Err(RunError::NotFinite(format!(
-                "the loss term `{}`{place} became {} at step {step}; the model before this step is in {}",
-                names[k],
-                values[k],
-                dir.display()
-            )));
-        }
         let lr = train::learning_rate(st, step, start.elapsed().as_secs_f64());
-        let grads = total.backward()?;
-        adam.update(&net.params, &grads, lr, st.clip)?;
+        let values = match train::train_step(&program, &net, &mut adam, step, lr, &mut batches)? {
+            train::StepOutcome::Updated(v) => v,
+            train::StepOutcome::NotFinite { term: k, values } => {
+                save_model(&net, &dir.join("model.safetensors"))?;
+                return Err(not_finite(compiled, &names, k, values[k], step, &dir));
+            }
+        };
         last = values.clone();
         done = step + 1;
         let total_v: f64 = plan

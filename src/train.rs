@@ -764,14 +764,15 @@ impl Adam {
         })
     }
 
-    /// One update; returns the gradient's global norm (before clipping).
+    /// One update. The gradient norm for clipping stays on the device: one host read per
+    /// step at most (on a GPU every read is a synchronisation).
     pub fn update(
         &mut self,
         params: &[(String, Var)],
         grads: &candle_core::backprop::GradStore,
         lr: f64,
         clip: Option<f64>,
-    ) -> Result<f64> {
+    ) -> Result<()> {
         let gs: Vec<Tensor> = params
             .iter()
             .map(|(_, p)| match grads.get(p.as_tensor()) {
@@ -779,25 +780,27 @@ impl Adam {
                 None => p.zeros_like(),
             })
             .collect::<Result<_>>()?;
-        let mut norm2 = 0.0;
-        for g in &gs {
-            norm2 += g
-                .sqr()?
-                .sum_all()?
-                .to_dtype(DType::F64)?
-                .to_scalar::<f64>()?;
-        }
-        let norm = norm2.sqrt();
+        // min(1, c / |g|) as a one-element tensor, so clipping costs no host read.
         let factor = match clip {
-            Some(c) if norm > c => c / norm,
-            _ => 1.0,
+            Some(c) => {
+                let sums: Vec<Tensor> = gs
+                    .iter()
+                    .map(|g| g.sqr()?.sum_all()?.reshape(1))
+                    .collect::<Result<_>>()?;
+                let norm = Tensor::cat(&sums, 0)?.sum_all()?.sqrt()?;
+                Some(norm.affine(1.0 / c, 0.0)?.maximum(1.0)?.recip()?)
+            }
+            None => None,
         };
         self.step += 1;
         let (b1, b2) = (self.beta1, self.beta2);
         let bc1 = 1.0 - b1.powi(self.step as i32);
         let bc2 = 1.0 - b2.powi(self.step as i32);
         for (i, ((_, p), g)) in params.iter().zip(gs).enumerate() {
-            let g = if factor != 1.0 { (g * factor)? } else { g };
+            let g = match &factor {
+                Some(f) => g.broadcast_mul(f)?,
+                None => g,
+            };
             self.m[i] = ((&self.m[i] * b1)? + (&g * (1.0 - b1))?)?;
             self.v[i] = ((&self.v[i] * b2)? + (g.sqr()? * (1.0 - b2))?)?;
             let mhat = (&self.m[i] / bc1)?;
@@ -805,8 +808,58 @@ impl Adam {
             let upd = (mhat / (vhat.sqrt()? + self.eps)?)?;
             p.set(&(p.as_tensor() - (upd * lr)?)?)?;
         }
-        Ok(norm)
+        Ok(())
     }
+}
+
+/// What one training step produced.
+pub enum StepOutcome {
+    /// The parameters were updated; the loss of each plan term before the update.
+    Updated(Vec<f64>),
+    /// Term `k` was NaN or infinite: nothing was updated.
+    NotFinite { term: usize, values: Vec<f64> },
+}
+
+/// One training step, shared by `pdec solve` and `pdec bench` so that the benchmark times
+/// exactly what training runs: sample (when due), losses, one host read of the term values,
+/// backward, Adam. `batches` carries points between steps for `resample_every`.
+pub fn train_step(
+    program: &LossProgram,
+    net: &Net,
+    adam: &mut Adam,
+    step: u64,
+    lr: f64,
+    batches: &mut Vec<Vec<geometry::Batch>>,
+) -> Result<StepOutcome> {
+    let st = program.settings;
+    let mut rng = step_rng(st.seed, step);
+    if step % st.resample_every == 0 || batches.is_empty() {
+        *batches = sample(program, &mut rng);
+    }
+    let losses = program.losses(net, batches, &mut rng)?;
+    let mut total: Option<Tensor> = None;
+    for (t, l) in program.plan.terms.iter().zip(&losses.terms) {
+        let w = (l * t.weight)?;
+        total = Some(match total {
+            None => w,
+            Some(s) => (s + w)?,
+        });
+    }
+    let total = total.ok_or_else(|| err("no loss terms"))?;
+    let stacked: Vec<Tensor> = losses
+        .terms
+        .iter()
+        .map(|l| l.reshape(1))
+        .collect::<Result<_>>()?;
+    let values = Tensor::cat(&stacked, 0)?
+        .to_dtype(DType::F64)?
+        .to_vec1::<f64>()?;
+    if let Some(term) = values.iter().position(|v| !v.is_finite()) {
+        return Ok(StepOutcome::NotFinite { term, values });
+    }
+    let grads = total.backward()?;
+    adam.update(&net.params, &grads, lr, st.clip)?;
+    Ok(StepOutcome::Updated(values))
 }
 
 /// The learning rate at `step` (0-based) of `steps`, `elapsed` seconds into the run. The

@@ -243,6 +243,9 @@ fn solve_and_eval_refuse_what_they_cannot_do() {
     let out = pdec(&["solve", ps, "--device", "cuda"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("pdec::cli::no_device"));
+    let out = pdec(&["solve", ps, "--device", "tpu"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pdec::cli::bad_device"));
 
     let out = pdec(&["solve", ps, "--quiet", "--out", "/dev/null/run"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -433,4 +436,35 @@ fn learning_rate_schedules() {
     s.time_limit = Some(10.0);
     assert!((pdec::train::learning_rate(&s, 0, 5.0) - (1e-4 + (1e-2 - 1e-4) * 0.5)).abs() < 1e-12);
     assert!((pdec::train::learning_rate(&s, 0, 20.0) - 1e-4).abs() < 1e-15);
+}
+
+#[test]
+fn bench_prints_one_json_row_per_case() {
+    let out = pdec(&[
+        "bench", "--d", "1,3", "--path", "exact,mc", "--dtype", "f32", "--batch", "8", "--width",
+        "4", "--layers", "1", "--steps", "1", "--warmup", "0", "--format", "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json row"))
+        .collect();
+    assert_eq!(rows.len(), 4);
+    for r in &rows {
+        for key in [
+            "d",
+            "path",
+            "dtype",
+            "batch",
+            "width",
+            "ms_per_step",
+            "peak_mem_mb",
+        ] {
+            assert!(r.get(key).is_some(), "{key} missing in {r}");
+        }
+        assert!(r["ms_per_step"].as_f64().expect("ms") > 0.0);
+    }
+    let out = pdec(&["bench", "--path", "quadrature"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pdec::cli::bad_bench"));
 }

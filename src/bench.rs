@@ -1,0 +1,301 @@
+//! `pdec bench`: milliseconds per training step and peak memory of the DGM network on a
+//! `d`-dimensional heat problem, for the exact and Monte Carlo second-order paths.
+//!
+//! Each row compiles a generated `.pde` problem (so the step timed is the one `pdec solve`
+//! runs, through [`train::train_step`]), runs `warmup` untimed steps and then `steps` timed
+//! ones, and reports the median. Peak memory is the process's peak resident set during the
+//! row on the CPU (Linux resets it per row through `/proc/self/clear_refs`), and the GPU
+//! memory in use after the row on CUDA.
+
+use crate::driver;
+use crate::nn::Net;
+use crate::source::SourceFile;
+use crate::train::{self, Adam, LossProgram, StepOutcome};
+use candle_core::Device;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// One configuration to time.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub d: usize,
+    pub path: BenchPath,
+    pub dtype: &'static str,
+    pub batch: usize,
+    pub width: usize,
+    pub layers: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchPath {
+    Exact,
+    MonteCarlo,
+}
+
+impl BenchPath {
+    pub fn name(self) -> &'static str {
+        match self {
+            BenchPath::Exact => "exact",
+            BenchPath::MonteCarlo => "mc",
+        }
+    }
+}
+
+/// One measured row (`--format json` prints these, one object per line).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Row {
+    pub d: usize,
+    pub path: String,
+    pub dtype: String,
+    pub batch: usize,
+    pub width: usize,
+    pub layers: usize,
+    pub device: String,
+    pub ms_per_step: f64,
+    /// Fastest and slowest timed step, to show the spread on a noisy machine.
+    pub ms_min: f64,
+    pub ms_max: f64,
+    pub peak_mem_mb: Option<f64>,
+    pub steps: usize,
+}
+
+/// The benchmark problem: `du/dt = 1/2 lap(u)` on `[-1, 1]^d` from `|x|^2 / d`, no
+/// boundary data. Its PDE term has d second-order directions on the exact path and two
+/// draws on the Monte Carlo path: the cost that grows with d is the second-order term.
+pub fn problem_source(c: &Case, steps: usize) -> String {
+    let second_order = match c.path {
+        BenchPath::Exact => "exact",
+        BenchPath::MonteCarlo => "monte_carlo()",
+    };
+    format!(
+        "problem bench\n\
+         const d = {d}\n\
+         time    t in [0, 1]\n\
+         space   x in [-1, 1]^d\n\
+         unknown u(t, x)\n\
+         boundary none\n\
+         pde     d(u, t) = 0.5 * lap(u)\n\
+         initial u = sum(i in 1..d) x[i]^2 / d\n\
+         solve {{\n  net = dgm(layers = {layers}, width = {width})\n  batch = {batch}\n  \
+         steps = {steps}\n  lr = 1e-4\n  second_order = {second_order}\n  dtype = {dtype}\n  \
+         lr_schedule = constant\n}}\n",
+        d = c.d,
+        layers = c.layers,
+        width = c.width,
+        batch = c.batch,
+        dtype = c.dtype,
+    )
+}
+
+/// Times one case. Errors are strings: the cases are generated, so a failure is a bug (or
+/// an out-of-memory on a large case), reported in the table rather than aborting it.
+pub fn run_case(c: &Case, warmup: usize, steps: usize, device: &Device) -> Result<Row, String> {
+    let text = problem_source(c, warmup + steps);
+    let compiled = driver::compile(
+        SourceFile {
+            name: format!("bench_d{}.pde", c.d),
+            text,
+        },
+        &[],
+    );
+    let (Some(checked), Some(analysis), Some(plan)) =
+        (&compiled.checked, &compiled.analysis, &compiled.plan)
+    else {
+        return Err(format!(
+            "the benchmark problem did not compile: {:?}",
+            compiled.diags
+        ));
+    };
+    let st = &checked.settings;
+    let dt = match st.dtype {
+        crate::settings::DType::F32 => candle_core::DType::F32,
+        crate::settings::DType::F64 => candle_core::DType::F64,
+    };
+    let e = |e: candle_core::Error| e.to_string();
+    let program = LossProgram::new(&checked.problem, plan, analysis, st, device.clone())?;
+    let mem_before = crate::device::gpu_memory_used(device);
+    reset_peak_rss();
+    let net = Net::new(&st.net, plan.input_width, st.seed, dt, device).map_err(e)?;
+    let mut adam = Adam::new(&net.params).map_err(e)?;
+    let mut batches = Vec::new();
+    let mut times = Vec::with_capacity(steps);
+    for step in 0..(warmup + steps) as u64 {
+        let start = Instant::now();
+        match train::train_step(&program, &net, &mut adam, step, st.lr, &mut batches).map_err(e)? {
+            StepOutcome::Updated(_) => {}
+            StepOutcome::NotFinite { term, .. } => {
+                return Err(format!("loss term {term} became NaN at step {step}"));
+            }
+        }
+        device.synchronize().map_err(e)?;
+        if step as usize >= warmup {
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let peak_mem_mb = if device.is_cuda() {
+        match (mem_before, crate::device::gpu_memory_used(device)) {
+            (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64 / 1048576.0),
+            _ => None,
+        }
+    } else {
+        peak_rss_mb()
+    };
+    Ok(Row {
+        d: c.d,
+        path: c.path.name().to_string(),
+        dtype: c.dtype.to_string(),
+        batch: c.batch,
+        width: c.width,
+        layers: c.layers,
+        device: crate::device::name(device),
+        ms_per_step: median(&times),
+        ms_min: times.first().copied().unwrap_or(f64::NAN),
+        ms_max: times.last().copied().unwrap_or(f64::NAN),
+        peak_mem_mb,
+        steps,
+    })
+}
+
+fn median(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]),
+    }
+}
+
+/// Resets the kernel's peak-RSS counter (VmHWM) so each row reports its own peak.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The human table, followed by how step time grows with d and the Monte Carlo speed-up.
+pub fn table(rows: &[Row]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>12}  {:>17}  {:>12}",
+        "d", "path", "dtype", "batch", "width", "device", "ms/step", "min..max", "peak MB"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>12.2}  {:>17}  {:>12}",
+            r.d,
+            r.path,
+            r.dtype,
+            r.batch,
+            r.width,
+            r.device,
+            r.ms_per_step,
+            format!("{:.1}..{:.1}", r.ms_min, r.ms_max),
+            r.peak_mem_mb
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_else(|| "-".into()),
+        );
+    }
+    // Growth with d and the Monte Carlo speed-up, per (dtype, width).
+    let mut groups: Vec<(&str, usize)> = rows.iter().map(|r| (r.dtype.as_str(), r.width)).collect();
+    groups.sort();
+    groups.dedup();
+    for (dtype, width) in groups {
+        for path in ["exact", "mc"] {
+            let mut g: Vec<&Row> = rows
+                .iter()
+                .filter(|r| r.dtype == dtype && r.width == width && r.path == path)
+                .collect();
+            g.sort_by_key(|r| r.d);
+            if let (Some(a), Some(b)) = (g.first(), g.last())
+                && a.d != b.d
+            {
+                let _ = writeln!(
+                    s,
+                    "{path} {dtype} width {width}: d {} -> {}: step time x{:.1}",
+                    a.d,
+                    b.d,
+                    b.ms_per_step / a.ms_per_step
+                );
+            }
+        }
+        let mut ds: Vec<usize> = rows.iter().map(|r| r.d).collect();
+        ds.sort();
+        ds.dedup();
+        for d in ds {
+            let find = |p: &str| {
+                rows.iter()
+                    .find(|r| r.dtype == dtype && r.width == width && r.d == d && r.path == p)
+            };
+            if let (Some(ex), Some(mc)) = (find("exact"), find("mc")) {
+                let _ = writeln!(
+                    s,
+                    "d {d} {dtype} width {width}: Monte Carlo {:.1}x faster than exact",
+                    ex.ms_per_step / mc.ms_per_step
+                );
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(path: BenchPath) -> Case {
+        Case {
+            d: 3,
+            path,
+            dtype: "f32",
+            batch: 16,
+            width: 8,
+            layers: 1,
+        }
+    }
+
+    #[test]
+    fn the_benchmark_problem_compiles_on_both_paths() {
+        for path in [BenchPath::Exact, BenchPath::MonteCarlo] {
+            let row = run_case(&case(path), 1, 2, &Device::Cpu).expect("row");
+            assert_eq!(row.d, 3);
+            assert_eq!(row.steps, 2);
+            assert!(row.ms_per_step > 0.0 && row.ms_min <= row.ms_max);
+        }
+    }
+
+    #[test]
+    fn the_path_setting_reaches_the_plan() {
+        for (path, want) in [
+            (BenchPath::Exact, crate::passes::second_order::Path::Exact),
+            (
+                BenchPath::MonteCarlo,
+                crate::passes::second_order::Path::MonteCarlo,
+            ),
+        ] {
+            let c = driver::compile(
+                SourceFile {
+                    name: "b.pde".into(),
+                    text: problem_source(&case(path), 3),
+                },
+                &[],
+            );
+            let plan = c.plan.expect("plan");
+            assert!(plan.second_order.iter().all(|t| t.path == want));
+            assert!(!plan.second_order.is_empty());
+        }
+    }
+
+    #[test]
+    fn median_of_even_and_odd() {
+        assert_eq!(median(&[1.0, 2.0, 10.0]), 2.0);
+        assert_eq!(median(&[1.0, 2.0, 3.0, 10.0]), 2.5);
+    }
+}

@@ -1,0 +1,139 @@
+//! Where training runs: `--device cpu | cuda | cuda:N | auto`.
+//!
+//! A build without the `cuda` feature refuses CUDA with a diagnostic that says how to build
+//! with it; `auto` picks the first GPU when the build has CUDA and a GPU answers, else the CPU.
+
+use crate::diag::Diag;
+use candle_core::Device;
+
+/// What the user asked for, before any device is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceSpec {
+    Cpu,
+    Cuda(usize),
+    Auto,
+}
+
+pub fn parse(spec: &str) -> Result<DeviceSpec, Box<Diag>> {
+    let s = spec.trim();
+    match s {
+        "cpu" => return Ok(DeviceSpec::Cpu),
+        "cuda" | "gpu" => return Ok(DeviceSpec::Cuda(0)),
+        "auto" => return Ok(DeviceSpec::Auto),
+        _ => {}
+    }
+    if let Some(i) = s.strip_prefix("cuda:")
+        && let Ok(i) = i.parse::<usize>()
+    {
+        return Ok(DeviceSpec::Cuda(i));
+    }
+    Err(Box::new(
+        Diag::error("pdec::cli::bad_device", format!("`{spec}` is not a device"))
+            .help("use `cpu`, `cuda`, `cuda:N` (the N-th GPU) or `auto`"),
+    ))
+}
+
+/// Opens the device; a CUDA request that cannot be met is a diagnostic, never a panic.
+pub fn open(spec: DeviceSpec) -> Result<Device, Box<Diag>> {
+    match spec {
+        DeviceSpec::Cpu => Ok(Device::Cpu),
+        DeviceSpec::Auto => Ok(auto()),
+        DeviceSpec::Cuda(i) => cuda(i),
+    }
+}
+
+/// A short name for logs and settings.json: `cpu` or `cuda:N`.
+pub fn name(dev: &Device) -> String {
+    match dev.location() {
+        candle_core::DeviceLocation::Cpu => "cpu".into(),
+        candle_core::DeviceLocation::Cuda { gpu_id } => format!("cuda:{gpu_id}"),
+        candle_core::DeviceLocation::Metal { gpu_id } => format!("metal:{gpu_id}"),
+    }
+}
+
+#[cfg(feature = "cuda")]
+fn auto() -> Device {
+    Device::new_cuda(0).unwrap_or(Device::Cpu)
+}
+
+#[cfg(not(feature = "cuda"))]
+fn auto() -> Device {
+    Device::Cpu
+}
+
+#[cfg(feature = "cuda")]
+fn cuda(i: usize) -> Result<Device, Box<Diag>> {
+    Device::new_cuda(i).map_err(|e| {
+        Box::new(
+            Diag::error(
+                "pdec::cli::no_device",
+                format!("cannot open the GPU `cuda:{i}`: {e}"),
+            )
+            .help(
+                "check `nvidia-smi` and that the CUDA driver library (libcuda.so.1) is on the \
+                 library path, or train with `--device cpu`",
+            ),
+        )
+    })
+}
+
+#[cfg(not(feature = "cuda"))]
+fn cuda(i: usize) -> Result<Device, Box<Diag>> {
+    Err(Box::new(
+        Diag::error(
+            "pdec::cli::no_device",
+            format!("this build of pdec cannot train on `cuda:{i}`: it was built without CUDA"),
+        )
+        .help(
+            "build with `CUDA_COMPUTE_CAP=90 cargo build --release --features cuda` (needs nvcc; \
+             see README, `scripts/cuda-build-check.sh`), or train with `--device cpu`",
+        ),
+    ))
+}
+
+/// Bytes of GPU memory in use on the device (all processes), for benchmarks.
+#[cfg(feature = "cuda")]
+pub fn gpu_memory_used(dev: &Device) -> Option<u64> {
+    if !dev.is_cuda() {
+        return None;
+    }
+    let (free, total) = candle_core::cuda_backend::cudarc::driver::result::mem_get_info().ok()?;
+    Some((total - free) as u64)
+}
+
+#[cfg(not(feature = "cuda"))]
+pub fn gpu_memory_used(_dev: &Device) -> Option<u64> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_device_names() {
+        assert_eq!(parse("cpu").unwrap(), DeviceSpec::Cpu);
+        assert_eq!(parse("cuda").unwrap(), DeviceSpec::Cuda(0));
+        assert_eq!(parse("cuda:3").unwrap(), DeviceSpec::Cuda(3));
+        assert_eq!(parse("auto").unwrap(), DeviceSpec::Auto);
+        assert!(parse("cuda:x").is_err());
+        assert!(parse("tpu").is_err());
+    }
+
+    #[test]
+    fn auto_and_cpu_open() {
+        assert_eq!(name(&open(DeviceSpec::Cpu).unwrap()), "cpu");
+        // Without a GPU (CI), auto falls back to the CPU.
+        let d = open(DeviceSpec::Auto).unwrap();
+        if !d.is_cuda() {
+            assert_eq!(name(&d), "cpu");
+        }
+    }
+
+    #[cfg(not(feature = "cuda"))]
+    #[test]
+    fn cpu_build_refuses_cuda_with_a_hint() {
+        let d = open(DeviceSpec::Cuda(0)).unwrap_err();
+        assert_eq!(d.code, "pdec::cli::no_device");
+    }
+}
