@@ -112,19 +112,19 @@ mod tests {
 
     #[test]
     fn parses_device_names() {
-        assert_eq!(parse("cpu").unwrap(), DeviceSpec::Cpu);
-        assert_eq!(parse("cuda").unwrap(), DeviceSpec::Cuda(0));
-        assert_eq!(parse("cuda:3").unwrap(), DeviceSpec::Cuda(3));
-        assert_eq!(parse("auto").unwrap(), DeviceSpec::Auto);
+        assert_eq!(parse("cpu").expect("ok"), DeviceSpec::Cpu);
+        assert_eq!(parse("cuda").expect("ok"), DeviceSpec::Cuda(0));
+        assert_eq!(parse("cuda:3").expect("ok"), DeviceSpec::Cuda(3));
+        assert_eq!(parse("auto").expect("ok"), DeviceSpec::Auto);
         assert!(parse("cuda:x").is_err());
         assert!(parse("tpu").is_err());
     }
 
     #[test]
     fn auto_and_cpu_open() {
-        assert_eq!(name(&open(DeviceSpec::Cpu).unwrap()), "cpu");
+        assert_eq!(name(&open(DeviceSpec::Cpu).expect("ok")), "cpu");
         // Without a GPU (CI), auto falls back to the CPU.
-        let d = open(DeviceSpec::Auto).unwrap();
+        let d = open(DeviceSpec::Auto).expect("ok");
         if !d.is_cuda() {
             assert_eq!(name(&d), "cpu");
         }
@@ -133,7 +133,7 @@ mod tests {
     #[cfg(not(feature = "cuda"))]
     #[test]
     fn cpu_build_refuses_cuda_with_a_hint() {
-        let d = open(DeviceSpec::Cuda(0)).unwrap_err();
+        let d = open(DeviceSpec::Cuda(0)).expect_err("refused");
         assert_eq!(d.code, "pdec::cli::no_device");
     }
 }

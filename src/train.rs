@@ -833,7 +833,7 @@ pub fn train_step(
 ) -> Result<StepOutcome> {
     let st = program.settings;
     let mut rng = step_rng(st.seed, step);
-    if step % st.resample_every == 0 || batches.is_empty() {
+    if step.is_multiple_of(st.resample_every) || batches.is_empty() {
         *batches = sample(program, &mut rng);
     }
     let losses = program.losses(net, batches, &mut rng)?;
