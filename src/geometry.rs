@@ -22,12 +22,13 @@
 
 use crate::ir::{Domain, Face, Input, Problem, Side};
 use crate::plan::{FacePlan, Region};
+use crate::settings::{LawKind, Sampling};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 use std::ops::Range;
 
 /// Column offsets of each network input in a point's row.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Layout {
     /// Column of the time variable; `None` when the problem has no time (or the unknown does
     /// not take it).
@@ -37,6 +38,8 @@ pub struct Layout {
     pub space: Vec<Option<(usize, usize)>>,
     /// Column of each parameter (indexed like [`Problem::params`]).
     pub params: Vec<usize>,
+    /// The law of space points inside their domains (the `sampling` setting).
+    pub sampling: Sampling,
     width: usize,
 }
 
@@ -69,7 +72,17 @@ impl Layout {
             time,
             space,
             params,
+            sampling: Sampling::Uniform,
             width,
+        }
+    }
+
+    /// The same layout with uniform sampling: error metrics are measured on uniform points,
+    /// whatever law training used, so that runs stay comparable.
+    pub fn uniform(&self) -> Layout {
+        Layout {
+            sampling: Sampling::Uniform,
+            ..self.clone()
         }
     }
 
@@ -166,6 +179,54 @@ fn fill_domain(rng: &mut impl Rng, domain: &Domain, out: &mut [f64]) {
     }
 }
 
+/// Whether a point lies in the (closed) domain.
+fn inside(domain: &Domain, p: &[f64]) -> bool {
+    match domain {
+        Domain::Interval { lo, hi } => p[0] >= *lo && p[0] <= *hi,
+        Domain::Box { lo, hi } => p
+            .iter()
+            .zip(lo.iter().zip(hi))
+            .all(|(v, (a, b))| v >= a && v <= b),
+        Domain::Ball { center, radius } => {
+            let r2: f64 = p.iter().zip(center).map(|(v, c)| (v - c) * (v - c)).sum();
+            r2 <= radius * radius
+        }
+    }
+}
+
+/// A point of the domain drawn from the `sampling` law (see [`Sampling`]).
+fn fill_space(rng: &mut impl Rng, domain: &Domain, law: &Sampling, out: &mut [f64]) {
+    let Sampling::Law {
+        kind,
+        center,
+        sd,
+        corr,
+        uniform,
+    } = *law
+    else {
+        return fill_domain(rng, domain, out);
+    };
+    if rng.random::<f64>() < uniform {
+        return fill_domain(rng, domain, out);
+    }
+    let (common, own) = (corr.sqrt(), (1.0 - corr).sqrt());
+    for _ in 0..16 {
+        let z0: f64 = rng.sample(StandardNormal);
+        for v in out.iter_mut() {
+            let z: f64 = rng.sample(StandardNormal);
+            let z = common * z0 + own * z;
+            *v = match kind {
+                LawKind::Normal => center + sd * z,
+                LawKind::LogNormal => center * (sd * z).exp(),
+            };
+        }
+        if inside(domain, out) {
+            return;
+        }
+    }
+    fill_domain(rng, domain, out)
+}
+
 /// Fills a whole row as an interior point, except the columns of space variable `skip`.
 fn fill_row(
     rng: &mut impl Rng,
@@ -182,7 +243,7 @@ fn fill_row(
             continue;
         }
         if let Some(Some((o, l))) = layout.space.get(k) {
-            fill_domain(rng, &s.domain, &mut row[*o..o + l]);
+            fill_space(rng, &s.domain, &layout.sampling, &mut row[*o..o + l]);
         }
     }
     for (p, c) in problem.params.iter().zip(&layout.params) {
@@ -928,5 +989,64 @@ boundary x[2] = 1: u = 0
             assert_eq!(bits(&a), bits(&b));
             assert_ne!(bits(&a), bits(&c));
         }
+    }
+
+    #[test]
+    fn lognormal_sampling_has_its_median_and_correlation_and_stays_inside() {
+        let (p, _) = build(
+            "time t in [0, 1]\nspace x in [0, 2]^4\nunknown u(t, x)\npde d(u, t) = lap(u)\n\
+             initial u = 0\nboundary none\n",
+        );
+        let mut l = Layout::new(&p);
+        l.sampling = Sampling::Law {
+            kind: LawKind::LogNormal,
+            center: 1.0,
+            sd: 0.2,
+            corr: 0.75,
+            uniform: 0.0,
+        };
+        let n = 20000;
+        let b = sample_interior(&p, &l, n, &mut rng(5));
+        let (o, _) = l.space[0].expect("x has columns");
+        let logs: Vec<[f64; 4]> = (0..n)
+            .map(|i| {
+                let r = b.point(i);
+                assert!(r[o..o + 4].iter().all(|v| (0.0..=2.0).contains(v)));
+                [r[o].ln(), r[o + 1].ln(), r[o + 2].ln(), r[o + 3].ln()]
+            })
+            .collect();
+        let mean = |k: usize| logs.iter().map(|r| r[k]).sum::<f64>() / n as f64;
+        let (m0, m1) = (mean(0), mean(1));
+        // log x ~ N(0, 0.2^2) (truncation at 2 cuts almost nothing): mean 0 within 4 sigma.
+        assert!(m0.abs() < 4.0 * 0.2 / (n as f64).sqrt(), "mean {m0}");
+        let cov = logs.iter().map(|r| (r[0] - m0) * (r[1] - m1)).sum::<f64>() / n as f64;
+        let var = logs.iter().map(|r| (r[0] - m0).powi(2)).sum::<f64>() / n as f64;
+        assert!((var.sqrt() - 0.2).abs() < 0.01, "sd {}", var.sqrt());
+        assert!((cov / var - 0.75).abs() < 0.03, "corr {}", cov / var);
+        // Time and the other columns are untouched by the law.
+        let t = l.time.expect("time column");
+        assert!((0..n).all(|i| (0.0..=1.0).contains(&b.point(i)[t])));
+    }
+
+    #[test]
+    fn a_law_far_outside_the_domain_falls_back_to_uniform_points() {
+        let (p, _) = build(
+            "time t in [0, 1]\nspace x in [0, 1]^2\nunknown u(t, x)\npde d(u, t) = lap(u)\n\
+             initial u = 0\nboundary none\n",
+        );
+        let mut l = Layout::new(&p);
+        l.sampling = Sampling::Law {
+            kind: LawKind::Normal,
+            center: 50.0,
+            sd: 0.1,
+            corr: 0.0,
+            uniform: 0.0,
+        };
+        let b = sample_interior(&p, &l, 500, &mut rng(1));
+        let (o, _) = l.space[0].expect("columns");
+        let xs: Vec<f64> = (0..500).map(|i| b.point(i)[o]).collect();
+        assert!(xs.iter().all(|v| (0.0..=1.0).contains(v)));
+        let mean = xs.iter().sum::<f64>() / 500.0;
+        assert!((mean - 0.5).abs() < 0.05, "uniform fallback, mean {mean}");
     }
 }

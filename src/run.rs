@@ -559,7 +559,12 @@ fn violation(
     seed: u64,
 ) -> Result<f64, RunError> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x636f_6e73);
-    let b = crate::geometry::sample_interior(program.problem, &program.layout, 4096, &mut rng);
+    let b = crate::geometry::sample_interior(
+        program.problem,
+        &program.layout.uniform(),
+        4096,
+        &mut rng,
+    );
     let (x, _) = program.tensor(&b)?;
     let u = train::values(net, &program.cols, &x)?
         .to_dtype(DType::F64)?
@@ -582,7 +587,12 @@ fn exact_metrics(
 ) -> Result<Metrics, RunError> {
     let points = 4096;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x6576_616c);
-    let b = crate::geometry::sample_interior(program.problem, &program.layout, points, &mut rng);
+    let b = crate::geometry::sample_interior(
+        program.problem,
+        &program.layout.uniform(),
+        points,
+        &mut rng,
+    );
     let (x, _) = program.tensor(&b)?;
     let u = train::solution(net, program.problem, &program.cols, &x)?
         .to_dtype(DType::F64)?

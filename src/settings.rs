@@ -84,6 +84,32 @@ pub enum FreeBoundaryLoss {
     Complementarity,
 }
 
+/// How space points are drawn inside their domains (boundary faces stay uniform).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "law")]
+pub enum Sampling {
+    /// Uniform in the domain's volume.
+    Uniform,
+    /// Every component `center + sd * z` (`normal`) or `center * exp(sd * z)` (`lognormal`),
+    /// `z` standard normal with pairwise correlation `corr` between components; a share
+    /// `uniform` of the points stays uniform so that the whole domain is still covered.
+    /// Draws outside the domain are redrawn (16 times, then a uniform point).
+    Law {
+        kind: LawKind,
+        center: f64,
+        sd: f64,
+        corr: f64,
+        uniform: f64,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LawKind {
+    Normal,
+    LogNormal,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Settings {
     pub net: Net,
@@ -106,6 +132,8 @@ pub struct Settings {
     pub seed: u64,
     pub dtype: DType,
     pub free_boundary: FreeBoundaryLoss,
+    /// The law of interior (and time-slice) space points.
+    pub sampling: Sampling,
     /// Loss weights keyed by loss-term name or kind; default 1.
     pub weights: BTreeMap<String, f64>,
     /// Draw fresh points every this many steps.
@@ -140,6 +168,7 @@ impl Default for Settings {
             seed: 0,
             dtype: DType::F32,
             free_boundary: FreeBoundaryLoss::Penalty,
+            sampling: Sampling::Uniform,
             weights: BTreeMap::new(),
             resample_every: 1,
             time_limit: None,
@@ -178,6 +207,7 @@ pub const KEYS: &[&str] = &[
     "seed",
     "dtype",
     "free_boundary",
+    "sampling",
     "weight",
     "resample_every",
     "time_limit",
@@ -562,6 +592,94 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
             Some("f64") => st.dtype = DType::F64,
             _ => diags.push(bad_value(span, key, "`f32` or `f64`")),
         },
+        "sampling" => {
+            let expected = "`uniform`, `normal(center, sd, corr, uniform)` or `lognormal(center, sd, corr, uniform)`";
+            if v.word() == Some("uniform") {
+                st.sampling = Sampling::Uniform;
+                return;
+            }
+            let Some((name, args)) = v.call() else {
+                diags.push(bad_value(span, key, expected));
+                return;
+            };
+            let kind = match name {
+                "normal" => LawKind::Normal,
+                "lognormal" => LawKind::LogNormal,
+                "uniform" if args.is_empty() => {
+                    st.sampling = Sampling::Uniform;
+                    return;
+                }
+                _ => {
+                    diags.push(bad_value(span, key, expected));
+                    return;
+                }
+            };
+            let names = ["center", "sd", "corr", "uniform"];
+            let Some(a) = args_of(&args, &names, key, span, diags) else {
+                return;
+            };
+            let mut get = |name: &str,
+                           default: Option<f64>,
+                           ok: &dyn Fn(f64) -> bool,
+                           range: &str| {
+                match a.get(name) {
+                    Some(v) => match v.number() {
+                        Some(x) if ok(x) => Some(x),
+                        _ => {
+                            diags.push(out_of_range(v.expr.span, name, range));
+                            None
+                        }
+                    },
+                    None if default.is_some() => default,
+                    None => {
+                        diags.push(bad_value(
+                            span,
+                            key,
+                            &format!("`{name} = ...` among the arguments, e.g. `lognormal(center = 1, sd = 0.3, corr = 0.75)`"),
+                        ));
+                        None
+                    }
+                }
+            };
+            let center = get(
+                "center",
+                None,
+                &|x: f64| x.is_finite() && (kind == LawKind::Normal || x > 0.0),
+                if kind == LawKind::LogNormal {
+                    "a number > 0"
+                } else {
+                    "a finite number"
+                },
+            );
+            let sd = get(
+                "sd",
+                None,
+                &|x: f64| x.is_finite() && x > 0.0,
+                "a number > 0",
+            );
+            let corr = get(
+                "corr",
+                Some(0.0),
+                &|x: f64| (0.0..1.0).contains(&x),
+                "in [0, 1)",
+            );
+            let uniform = get(
+                "uniform",
+                Some(0.25),
+                &|x: f64| (0.0..=1.0).contains(&x),
+                "in [0, 1]",
+            );
+            if let (Some(center), Some(sd), Some(corr), Some(uniform)) = (center, sd, corr, uniform)
+            {
+                st.sampling = Sampling::Law {
+                    kind,
+                    center,
+                    sd,
+                    corr,
+                    uniform,
+                };
+            }
+        }
         "free_boundary" => match v.word() {
             Some("penalty") => st.free_boundary = FreeBoundaryLoss::Penalty,
             Some("complementarity") => st.free_boundary = FreeBoundaryLoss::Complementarity,

@@ -151,7 +151,8 @@ impl<'a> LossProgram<'a> {
         device: Device,
     ) -> std::result::Result<LossProgram<'a>, String> {
         let cols = Columns::new(problem);
-        let layout = Layout::new(problem);
+        let mut layout = Layout::new(problem);
+        layout.sampling = settings.sampling.clone();
         let dtype = match settings.dtype {
             crate::settings::DType::F32 => DType::F32,
             crate::settings::DType::F64 => DType::F64,
