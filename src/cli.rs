@@ -133,10 +133,16 @@ pub enum Command {
     Std { module: Option<String> },
     /// Train a network for the problem and report its values and errors.
     Solve {
-        file: PathBuf,
+        /// The problem file (not with `--resume`, which reads the run's copy).
+        #[arg(required_unless_present = "resume")]
+        file: Option<PathBuf>,
         /// Run directory (default: runs/<problem>-<time>/).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "resume")]
         out: Option<PathBuf>,
+        /// Continue a run from its last checkpoint (network, optimizer, step); `--set` may
+        /// change settings such as `steps`. The continued run matches an uninterrupted one.
+        #[arg(long, value_name = "RUN_DIR", conflicts_with = "file")]
+        resume: Option<PathBuf>,
         /// Override a `solve { }` setting, e.g. `--set steps=20000`.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
@@ -261,6 +267,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Solve {
             file,
             out,
+            resume,
             mut set,
             seed,
             device,
@@ -276,6 +283,19 @@ pub fn run(cli: Cli) -> i32 {
             if let Some(s) = seed {
                 set.push(format!("seed={s}"));
             }
+            // A resumed run compiles the run's copy of the problem with the run's overrides,
+            // then this command's (which replace those of the same key).
+            let (file, source) = match (&resume, file) {
+                (Some(dir), _) => match resume_inputs(dir, &mut set) {
+                    Ok(source) => (dir.join("problem.pde"), source),
+                    Err(d) => {
+                        print_one(*d, format);
+                        return 1;
+                    }
+                },
+                (None, Some(f)) => (f.clone(), Some(f)),
+                (None, None) => return 1,
+            };
             let Some(compiled) = compile_file(&file, &set, format, "nothing was trained") else {
                 return 1;
             };
@@ -290,7 +310,9 @@ pub fn run(cli: Cli) -> i32 {
                 && let Some(rel) = &checked.problem.reference
             {
                 let p = &checked.problem;
-                let read = crate::loader::read_reference(&file, rel).and_then(|(name, text)| {
+                // Reference tables live beside the original problem file.
+                let beside = source.as_deref().unwrap_or(&file);
+                let read = crate::loader::read_reference(beside, rel).and_then(|(name, text)| {
                     crate::table::parse(p, &crate::lower::Columns::new(p), &name, &text, true)
                 });
                 match read {
@@ -307,6 +329,8 @@ pub fn run(cli: Cli) -> i32 {
                 sets: set,
                 quiet,
                 device,
+                resume,
+                source: source.map(|p| std::path::absolute(&p).unwrap_or(p)),
             };
             run_result(
                 crate::run::solve(&compiled, &text, &opts).map(|_| ()),
@@ -489,7 +513,7 @@ fn run_result(r: Result<(), crate::run::RunError>, format: Format) -> i32 {
         Err(crate::run::RunError::NotFinite(msg)) => {
             eprintln!("error: {msg}");
             eprintln!(
-                "  help: lower `lr`, set `clip = 1`, use `dtype = f64`, or a smaller Monte Carlo `delta`"
+                "  help: lower `lr`, set `clip = 1`, use `dtype = f64`, a smaller Monte Carlo `delta`, or `on_nan = rollback` (back to the last checkpoint with half the learning rate)"
             );
             3
         }
@@ -903,4 +927,40 @@ fn bench_command(
         print!("{}", crate::bench::table(&rows));
     }
     if failed { 2 } else { 0 }
+}
+
+/// The original problem path recorded in a run's settings.json, and the run's `--set`
+/// overrides merged in front of `set` (a key given again now wins).
+fn resume_inputs(dir: &Path, set: &mut Vec<String>) -> Result<Option<PathBuf>, Box<Diag>> {
+    let bad = |why: String| {
+        Box::new(
+            Diag::error(
+                "pdec::run::bad_checkpoint",
+                format!("cannot resume `{}`: {why}", dir.display()),
+            )
+            .help("`--resume` takes a run directory written by `pdec solve` (with problem.pde, settings.json and checkpoint.safetensors)"),
+        )
+    };
+    let text = std::fs::read_to_string(dir.join("settings.json"))
+        .map_err(|e| bad(format!("settings.json: {e}")))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("settings.json: {e}")))?;
+    let key = |s: &str| s.split('=').next().unwrap_or("").trim().to_string();
+    let new_keys: Vec<String> = set.iter().map(|s| key(s)).collect();
+    let mut merged: Vec<String> = json["set"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str())
+                .filter(|s| !new_keys.contains(&key(s)))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    merged.append(set);
+    *set = merged;
+    if !dir.join("problem.pde").is_file() {
+        return Err(bad("it has no problem.pde".into()));
+    }
+    Ok(json["source"].as_str().map(PathBuf::from))
 }

@@ -67,7 +67,11 @@ fn cuda(i: usize) -> Result<Device, Box<Diag>> {
         Box::new(
             Diag::error(
                 "pdec::cli::no_device",
-                format!("cannot open the GPU `cuda:{i}`: {e}"),
+                // candle's error text may carry a backtrace: its first line says enough.
+                format!(
+                    "cannot open the GPU `cuda:{i}`: {}",
+                    e.to_string().lines().next().unwrap_or("")
+                ),
             )
             .help(
                 "check `nvidia-smi` and that the CUDA driver library (libcuda.so.1) is on the \

@@ -10,6 +10,7 @@ use crate::check::Checked;
 use crate::diag::Diag;
 use crate::driver::Compiled;
 use crate::nn::Net;
+use crate::settings::OnNan;
 use crate::train::{self, Adam, LossProgram};
 use candle_core::{DType, Device, Tensor};
 use rand::SeedableRng;
@@ -59,6 +60,10 @@ pub struct SolveOptions {
     pub quiet: bool,
     /// Where to train (the run directory and reports do not depend on it).
     pub device: Device,
+    /// Continue the run in this directory from its checkpoint.
+    pub resume: Option<PathBuf>,
+    /// The problem file as given (recorded in settings.json, for `--resume`).
+    pub source: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -168,10 +173,150 @@ fn save_model(net: &Net, path: &Path) -> Result<(), RunError> {
         .iter()
         .map(|(n, v)| (n.clone(), v.as_tensor().clone()))
         .collect();
+    save_tensors(&tensors, path)
+}
+
+/// safetensors written to a temporary file, flushed to disk, then renamed over `path`: a
+/// crash at any moment leaves the old file or the new one, never a torn one.
+fn save_tensors(tensors: &HashMap<String, Tensor>, path: &Path) -> Result<(), RunError> {
     let tmp = path.with_extension("tmp");
-    candle_core::safetensors::save(&tensors, &tmp)?;
+    candle_core::safetensors::save(tensors, &tmp)?;
+    std::fs::File::open(&tmp)?.sync_all()?;
     std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
     Ok(())
+}
+
+/// Everything a resumed run needs to continue as if it had never stopped: the network, the
+/// optimizer's moments and step, the step reached, the wall time spent and the
+/// learning-rate scale left by NaN rollbacks. Points and noise are keyed by seed and step,
+/// so no random state needs saving.
+pub struct Checkpoint {
+    pub step: u64,
+    pub wall_s: f64,
+    pub lr_scale: f64,
+    pub params: Vec<Tensor>,
+    pub adam_m: Vec<Tensor>,
+    pub adam_v: Vec<Tensor>,
+    pub adam_step: u64,
+}
+
+impl Checkpoint {
+    /// A copy of the current state (tensors are immutable: cloning shares storage, and the
+    /// training step replaces rather than mutates them).
+    pub fn take(
+        net: &Net,
+        adam: &Adam,
+        step: u64,
+        wall_s: f64,
+        lr_scale: f64,
+    ) -> Result<Checkpoint, RunError> {
+        // `Var::set` writes into the variable's storage, so the parameters are copied; the
+        // optimizer's moments are replaced each step, so sharing them is safe.
+        let params = net
+            .params
+            .iter()
+            .map(|(_, v)| v.as_tensor().copy())
+            .collect::<candle_core::Result<_>>()?;
+        Ok(Checkpoint {
+            step,
+            wall_s,
+            lr_scale,
+            params,
+            adam_m: adam.m.clone(),
+            adam_v: adam.v.clone(),
+            adam_step: adam.step,
+        })
+    }
+
+    /// Puts the network and optimizer back to this state.
+    pub fn restore(&self, net: &Net, adam: &mut Adam) -> Result<(), RunError> {
+        if self.params.len() != net.params.len() {
+            return Err(RunError::Internal("checkpoint of another network".into()));
+        }
+        for ((_, var), t) in net.params.iter().zip(&self.params) {
+            var.set(t)?;
+        }
+        adam.m = self.adam_m.clone();
+        adam.v = self.adam_v.clone();
+        adam.step = self.adam_step;
+        Ok(())
+    }
+
+    fn save(&self, net: &Net, path: &Path) -> Result<(), RunError> {
+        let mut map = HashMap::new();
+        for (i, (name, _)) in net.params.iter().enumerate() {
+            map.insert(name.clone(), self.params[i].clone());
+            map.insert(format!("adam.m.{name}"), self.adam_m[i].clone());
+            map.insert(format!("adam.v.{name}"), self.adam_v[i].clone());
+        }
+        let scalar = |v: f64| Tensor::from_vec(vec![v], 1, &Device::Cpu);
+        map.insert("meta.step".into(), scalar(self.step as f64)?);
+        map.insert("meta.wall_s".into(), scalar(self.wall_s)?);
+        map.insert("meta.lr_scale".into(), scalar(self.lr_scale)?);
+        map.insert("meta.adam_step".into(), scalar(self.adam_step as f64)?);
+        save_tensors(&map, path)
+    }
+
+    /// Reads a checkpoint for this network; a missing, truncated or foreign file is a
+    /// diagnostic.
+    pub fn load(net: &Net, path: &Path, device: &Device) -> Result<Checkpoint, RunError> {
+        let bad = |why: String| {
+            RunError::Diag(Box::new(
+                Diag::error(
+                    "pdec::run::bad_checkpoint",
+                    format!("cannot resume from `{}`: {why}", path.display()),
+                )
+                .help("the checkpoint is missing or damaged, or the problem's network settings changed; start a new run"),
+            ))
+        };
+        let map = candle_core::safetensors::load(path, device).map_err(|e| bad(e.to_string()))?;
+        let get = |name: &str, like: Option<&candle_core::Var>| -> Result<Tensor, RunError> {
+            let t = map
+                .get(name)
+                .ok_or_else(|| bad(format!("it has no tensor `{name}`")))?;
+            if let Some(v) = like {
+                if t.dims() != v.dims() {
+                    return Err(bad(format!(
+                        "tensor `{name}` has shape {:?}, the network expects {:?}",
+                        t.dims(),
+                        v.dims()
+                    )));
+                }
+                return Ok(t.to_dtype(v.dtype())?);
+            }
+            Ok(t.clone())
+        };
+        let meta = |name: &str| -> Result<f64, RunError> {
+            let v = get(name, None)?
+                .to_dtype(DType::F64)?
+                .flatten_all()?
+                .to_vec1::<f64>()?;
+            v.first()
+                .copied()
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .ok_or_else(|| bad(format!("`{name}` is not a count")))
+        };
+        let mut c = Checkpoint {
+            step: meta("meta.step")? as u64,
+            wall_s: meta("meta.wall_s")?,
+            lr_scale: meta("meta.lr_scale")?,
+            params: Vec::new(),
+            adam_m: Vec::new(),
+            adam_v: Vec::new(),
+            adam_step: meta("meta.adam_step")? as u64,
+        };
+        for (name, var) in &net.params {
+            c.params.push(get(name, Some(var))?);
+            c.adam_m.push(get(&format!("adam.m.{name}"), Some(var))?);
+            c.adam_v.push(get(&format!("adam.v.{name}"), Some(var))?);
+        }
+        Ok(c)
+    }
 }
 
 fn load_model(net: &Net, path: &Path) -> Result<(), RunError> {
@@ -220,6 +365,7 @@ fn not_finite(
     k: usize,
     value: f64,
     step: u64,
+    saved_step: u64,
     dir: &Path,
 ) -> RunError {
     let (Some(checked), Some(plan)) = (&compiled.checked, &compiled.plan) else {
@@ -254,11 +400,57 @@ fn not_finite(
         })
         .unwrap_or_default();
     RunError::NotFinite(format!(
-        "the loss term `{}`{place} became {} at step {step}; the model before this step is in {}",
+        "the loss term `{}`{place} became {} at step {step}; the last checkpoint (step {saved_step}) is kept in {}",
         names[k],
         value,
         dir.display()
     ))
+}
+
+/// NaN rollbacks allowed in one run before it stops with exit code 3.
+const MAX_ROLLBACKS: u32 = 8;
+
+/// `loss.csv`, opened for appending. A fresh run writes the header; a resumed run keeps the
+/// rows before the step it resumes at (rewritten atomically) so that the file reads as one
+/// uninterrupted run.
+fn loss_log(
+    path: &Path,
+    names: &[String],
+    first_step: u64,
+) -> Result<csv::Writer<std::fs::File>, RunError> {
+    let mut header = vec![
+        "step".to_string(),
+        "wall_s".into(),
+        "lr".into(),
+        "total".into(),
+    ];
+    header.extend(names.iter().cloned());
+    let mut text = header.join(",") + "\n";
+    if first_step > 0 {
+        let old = std::fs::read_to_string(path).unwrap_or_default();
+        for line in old.lines().skip(1) {
+            let step = line.split(',').next().and_then(|f| f.parse::<u64>().ok());
+            if step.is_some_and(|s| s < first_step) {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    } else {
+        // Column names with commas or quotes are quoted by the csv writer.
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&header)
+            .map_err(|e| RunError::Internal(e.to_string()))?;
+        text = String::from_utf8(
+            w.into_inner()
+                .map_err(|e| RunError::Internal(e.to_string()))?,
+        )
+        .map_err(|e| RunError::Internal(e.to_string()))?;
+    }
+    write_atomic(path, text.as_bytes())?;
+    let file = std::fs::OpenOptions::new().append(true).open(path)?;
+    Ok(csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(file))
 }
 
 /// Trains the problem; prints progress to stderr and the final report to stdout.
@@ -288,12 +480,32 @@ pub fn solve(
     let net = Net::new(&st.net, plan.input_width, st.seed, dt, &device)?;
     let mut adam = Adam::new(&net.params)?;
 
-    let dir = run_dir(&problem.name, opts.out.as_deref())?;
-    write_atomic(&dir.join("problem.pde"), source_text.as_bytes())?;
+    let dir = match &opts.resume {
+        Some(d) => d.clone(),
+        None => run_dir(&problem.name, opts.out.as_deref())?,
+    };
+    let checkpoint_path = dir.join("checkpoint.safetensors");
+    let model_path = dir.join("model.safetensors");
+    let resumed = match &opts.resume {
+        Some(_) => {
+            let c = Checkpoint::load(&net, &checkpoint_path, &device)?;
+            c.restore(&net, &mut adam)?;
+            Some(c)
+        }
+        None => None,
+    };
+    let first_step = resumed.as_ref().map_or(0, |c| c.step);
+    let wall_offset = resumed.as_ref().map_or(0.0, |c| c.wall_s);
+    let mut lr_scale = resumed.as_ref().map_or(1.0, |c| c.lr_scale);
+    if resumed.is_none() {
+        write_atomic(&dir.join("problem.pde"), source_text.as_bytes())?;
+    }
     let settings_json = serde_json::json!({
         "settings": st,
         "seed": st.seed,
         "set": opts.sets,
+        "source": opts.source.as_ref().map(|p| p.display().to_string()),
+        "resumed_at_step": resumed.as_ref().map(|c| c.step),
         "pdec_version": env!("CARGO_PKG_VERSION"),
         "candle_version": "0.11",
         "device": crate::device::name(&device),
@@ -307,17 +519,7 @@ pub fn solve(
             .as_bytes(),
     )?;
     let names: Vec<String> = plan.terms.iter().map(|t| t.name.clone()).collect();
-    let mut csv = csv::Writer::from_path(dir.join("loss.csv"))
-        .map_err(|e| RunError::Internal(e.to_string()))?;
-    let mut header = vec![
-        "step".to_string(),
-        "wall_s".into(),
-        "lr".into(),
-        "total".into(),
-    ];
-    header.extend(names.iter().cloned());
-    csv.write_record(&header)
-        .map_err(|e| RunError::Internal(e.to_string()))?;
+    let mut csv = loss_log(&dir.join("loss.csv"), &names, first_step)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -326,8 +528,12 @@ pub fn solve(
         let _ = ctrlc::set_handler(move || s.store(true, Ordering::SeqCst));
     }
     if !opts.quiet {
+        let from = match &resumed {
+            Some(c) => format!(", resumed at step {}", c.step),
+            None => String::new(),
+        };
         eprintln!(
-            "training {} in {}: {} parameters, {} steps, terms: {}",
+            "training {} in {}: {} parameters, {} steps{from}, terms: {}",
             problem.name,
             dir.display(),
             net.parameter_count(),
@@ -336,41 +542,71 @@ pub fn solve(
         );
     }
     let start = Instant::now();
+    let wall_now = || wall_offset + start.elapsed().as_secs_f64();
     let mut batches = Vec::new();
     let mut last: Vec<f64> = vec![f64::NAN; names.len()];
     let mut stopped = "steps";
-    let mut done = 0;
-    for step in 0..st.steps {
+    let mut step = first_step;
+    // The state to go back to on a NaN with `on_nan = rollback`: the last checkpoint.
+    let mut last_good = match st.on_nan {
+        OnNan::Rollback => Some(Checkpoint::take(&net, &adam, step, wall_offset, lr_scale)?),
+        OnNan::Stop => None,
+    };
+    let mut rollbacks = 0;
+    // A checkpoint from the start, so that a run killed at any moment can be resumed.
+    let mut saved_step = step;
+    if resumed.is_none() {
+        Checkpoint::take(&net, &adam, step, 0.0, lr_scale)?.save(&net, &checkpoint_path)?;
+        save_model(&net, &model_path)?;
+    }
+    while step < st.steps {
         if stop.load(Ordering::SeqCst) {
             stopped = "interrupted";
             break;
         }
         if let Some(limit) = st.time_limit
-            && start.elapsed().as_secs_f64() >= limit
+            && wall_now() >= limit
         {
             stopped = "time_limit";
             break;
         }
-        let lr = train::learning_rate(st, step, start.elapsed().as_secs_f64());
+        let lr = train::learning_rate(st, step, wall_now()) * lr_scale;
         let values = match train::train_step(&program, &net, &mut adam, step, lr, &mut batches)? {
             train::StepOutcome::Updated(v) => v,
             train::StepOutcome::NotFinite { term: k, values } => {
-                save_model(&net, &dir.join("model.safetensors"))?;
-                return Err(not_finite(compiled, &names, k, values[k], step, &dir));
+                if let Some(good) = &last_good
+                    && rollbacks < MAX_ROLLBACKS
+                {
+                    rollbacks += 1;
+                    lr_scale *= 0.5;
+                    good.restore(&net, &mut adam)?;
+                    if !opts.quiet {
+                        eprintln!(
+                            "warning: the loss term `{}` became {} at step {step}; back to step {} with the learning rate x{lr_scale} (rollback {rollbacks} of {MAX_ROLLBACKS})",
+                            names[k], values[k], good.step
+                        );
+                    }
+                    step = good.step;
+                    batches.clear();
+                    continue;
+                }
+                // The files on disk stay those of the last checkpoint, the last good state.
+                return Err(not_finite(
+                    compiled, &names, k, values[k], step, saved_step, &dir,
+                ));
             }
         };
         last = values.clone();
-        done = step + 1;
         let total_v: f64 = plan
             .terms
             .iter()
             .zip(&values)
             .map(|(t, v)| t.weight * v)
             .sum();
-        if step % st.log_every == 0 || step + 1 == st.steps {
+        if step.is_multiple_of(st.log_every) || step + 1 == st.steps {
             let mut rec = vec![
                 step.to_string(),
-                format!("{:.3}", start.elapsed().as_secs_f64()),
+                format!("{:.3}", wall_now()),
                 format!("{lr:.6e}"),
                 format!("{total_v:.6e}"),
             ];
@@ -390,12 +626,21 @@ pub fn solve(
                 );
             }
         }
-        if st.checkpoint_every > 0 && (step + 1) % st.checkpoint_every == 0 {
-            save_model(&net, &dir.join("model.safetensors"))?;
+        step += 1;
+        if st.checkpoint_every > 0 && step.is_multiple_of(st.checkpoint_every) {
+            let c = Checkpoint::take(&net, &adam, step, wall_now(), lr_scale)?;
+            c.save(&net, &checkpoint_path)?;
+            save_model(&net, &model_path)?;
+            saved_step = step;
+            if last_good.is_some() {
+                last_good = Some(c);
+            }
         }
     }
-    save_model(&net, &dir.join("model.safetensors"))?;
-    let wall = start.elapsed().as_secs_f64();
+    let done = step;
+    Checkpoint::take(&net, &adam, step, wall_now(), lr_scale)?.save(&net, &checkpoint_path)?;
+    save_model(&net, &model_path)?;
+    let wall = wall_now();
 
     // Reports and metrics.
     let cols = &program.cols;

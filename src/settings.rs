@@ -110,6 +110,16 @@ pub enum LawKind {
     LogNormal,
 }
 
+/// What a NaN or infinite loss does to the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnNan {
+    /// Stop with exit code 3, naming the term; the last checkpoint is kept.
+    Stop,
+    /// Go back to the last checkpoint with half the learning rate (at most 8 times).
+    Rollback,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Settings {
     pub net: Net,
@@ -142,6 +152,7 @@ pub struct Settings {
     pub time_limit: Option<f64>,
     pub log_every: u64,
     pub checkpoint_every: u64,
+    pub on_nan: OnNan,
     /// Where each key was set (`weight.pde`, ...), for diagnostics of later stages.
     #[serde(skip)]
     pub key_spans: BTreeMap<String, Span>,
@@ -174,6 +185,7 @@ impl Default for Settings {
             time_limit: None,
             log_every: 100,
             checkpoint_every: 1000,
+            on_nan: OnNan::Stop,
             key_spans: BTreeMap::new(),
         }
     }
@@ -213,6 +225,7 @@ pub const KEYS: &[&str] = &[
     "time_limit",
     "log_every",
     "checkpoint_every",
+    "on_nan",
 ];
 
 /// An argument of a setting's call form: `layers = 3`.
@@ -727,6 +740,11 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
                 st.checkpoint_every = n
             }
         }
+        "on_nan" => match v.word() {
+            Some("stop") => st.on_nan = OnNan::Stop,
+            Some("rollback") => st.on_nan = OnNan::Rollback,
+            _ => diags.push(bad_value(span, key, "`stop` or `rollback`")),
+        },
         _ => diags.push(
             Diag::error(
                 "pdec::settings::unknown_setting",

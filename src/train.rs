@@ -833,11 +833,14 @@ pub fn train_step(
     batches: &mut Vec<Vec<geometry::Batch>>,
 ) -> Result<StepOutcome> {
     let st = program.settings;
-    let mut rng = step_rng(st.seed, step);
-    if step.is_multiple_of(st.resample_every) || batches.is_empty() {
-        *batches = sample(program, &mut rng);
+    // Points come from the step that drew them and noise from this step, each keyed by
+    // seed and step alone: a resumed run (empty `batches`) redraws exactly the same points.
+    let drawn_at = step - step % st.resample_every;
+    if step == drawn_at || batches.is_empty() {
+        *batches = sample(program, &mut step_rng(st.seed, drawn_at));
     }
-    let losses = program.losses(net, batches, &mut rng)?;
+    let mut noise = step_rng(st.seed ^ NOISE_KEY, step);
+    let losses = program.losses(net, batches, &mut noise)?;
     let mut total: Option<Tensor> = None;
     for (t, l) in program.plan.terms.iter().zip(&losses.terms) {
         let w = (l * t.weight)?;
@@ -882,6 +885,9 @@ pub fn learning_rate(s: &Settings, step: u64, elapsed: f64) -> f64 {
         }
     }
 }
+
+/// Separates the Monte Carlo noise's random stream from the points'.
+const NOISE_KEY: u64 = 0x6e6f_6973_6520_6b65;
 
 /// Sampler RNG for a step: keyed by seed and step, so that a run's points do not depend on
 /// anything but these two (resumed runs and more ranks draw the same points).

@@ -1,0 +1,223 @@
+//! Crash safety and numerical faults: a run killed with SIGKILL resumes to the same final
+//! loss as an uninterrupted run; damaged checkpoints are diagnostics; a diverging run names
+//! its loss term, and `on_nan = rollback` recovers from it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn pdec_cmd(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pdec"));
+    c.args(args);
+    c
+}
+
+fn pdec(args: &[&str]) -> Output {
+    pdec_cmd(args).output().expect("pdec runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("reliability-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("dir");
+    d
+}
+
+const HEAT: &str = "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\n\
+pde d(u, t) = d(u, x, x)\ninitial u = sin(pi * x)\nboundary on(x): u = 0\n\
+solve {\n  net = mlp(layers = 2, width = 8)\n  steps = 1500\n  batch = 32\n  \
+checkpoint_every = 25\n  log_every = 50\n  seed = 3\n}\n";
+
+/// loss.csv without its wall-time column: what must match between runs.
+fn losses(run: &Path) -> Vec<String> {
+    std::fs::read_to_string(run.join("loss.csv"))
+        .expect("loss.csv")
+        .lines()
+        .map(|l| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            f.remove(1);
+            f.join(",")
+        })
+        .collect()
+}
+
+fn final_loss(run: &Path) -> serde_json::Value {
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).expect("summary"))
+            .expect("json");
+    s["final_loss"].clone()
+}
+
+#[test]
+fn a_run_killed_with_sigkill_resumes_to_the_same_final_loss() {
+    let d = dir("kill");
+    let p = d.join("heat.pde");
+    std::fs::write(&p, HEAT).expect("write");
+    let ps = p.to_str().expect("utf8");
+
+    let whole = d.join("whole");
+    let out = pdec(&[
+        "solve",
+        ps,
+        "--quiet",
+        "--out",
+        whole.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Kill the second run once it has written a checkpoint past the start.
+    let killed = d.join("killed");
+    let mut child = pdec_cmd(&[
+        "solve",
+        ps,
+        "--quiet",
+        "--out",
+        killed.to_str().expect("utf8"),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("spawn");
+    let start = Instant::now();
+    loop {
+        let rows = std::fs::read_to_string(killed.join("loss.csv"))
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
+        if rows >= 3 || start.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    assert!(
+        !killed.join("summary.json").exists(),
+        "the run finished before it was killed: make it longer"
+    );
+
+    let out = pdec(&[
+        "solve",
+        "--resume",
+        killed.to_str().expect("utf8"),
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(final_loss(&killed), final_loss(&whole));
+    assert_eq!(losses(&killed), losses(&whole), "loss.csv reads as one run");
+}
+
+#[test]
+fn resume_continues_a_finished_run_with_more_steps() {
+    let d = dir("more");
+    let p = d.join("heat.pde");
+    std::fs::write(&p, HEAT.replace("steps = 1500", "steps = 100")).expect("write");
+    let run = d.join("run");
+    let rs = run.to_str().expect("utf8");
+    let out = pdec(&["solve", p.to_str().expect("utf8"), "--quiet", "--out", rs]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = pdec(&["solve", "--resume", rs, "--set", "steps=150"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("resumed at step 100"));
+    assert!(
+        text(&out.stdout).contains("150 steps"),
+        "{}",
+        text(&out.stdout)
+    );
+    let settings = std::fs::read_to_string(run.join("settings.json")).expect("settings");
+    assert!(settings.contains("\"resumed_at_step\": 100"));
+}
+
+#[test]
+fn damaged_checkpoints_and_directories_are_diagnostics() {
+    let d = dir("damaged");
+    let p = d.join("heat.pde");
+    std::fs::write(&p, HEAT.replace("steps = 1500", "steps = 30")).expect("write");
+    let run = d.join("run");
+    let rs = run.to_str().expect("utf8");
+    let out = pdec(&["solve", p.to_str().expect("utf8"), "--quiet", "--out", rs]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Truncated checkpoint.
+    let ck = run.join("checkpoint.safetensors");
+    let bytes = std::fs::read(&ck).expect("checkpoint");
+    std::fs::write(&ck, &bytes[..bytes.len() / 2]).expect("truncate");
+    let out = pdec(&["solve", "--resume", rs]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("pdec::run::bad_checkpoint"));
+
+    // Not a run directory.
+    let out = pdec(&["solve", "--resume", d.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pdec::run::bad_checkpoint"));
+
+    // A checkpoint of another network (the problem's copy changed).
+    std::fs::write(&ck, &bytes).expect("restore");
+    let copy = run.join("problem.pde");
+    let src = std::fs::read_to_string(&copy).expect("copy");
+    std::fs::write(&copy, src.replace("width = 8", "width = 9")).expect("edit");
+    let out = pdec(&["solve", "--resume", rs]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("has shape"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+const DIVERGES: &str = "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\n\
+pde d(u, t) = d(u, x, x) + exp(u)\ninitial u = 0\nboundary on(x): u = 0\n\
+solve {\n  net = mlp(layers = 2, width = 16)\n  steps = 200\n  batch = 64\n  lr = 9\n  \
+lr_schedule = constant\n  checkpoint_every = 10\n}\n";
+
+#[test]
+fn a_diverging_run_stops_naming_its_term_and_keeps_the_last_checkpoint() {
+    let d = dir("diverge");
+    let p = d.join("p.pde");
+    std::fs::write(&p, DIVERGES).expect("write");
+    let run = d.join("run");
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--quiet",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("`pde`") && err.contains("p.pde:4"), "{err}");
+    assert!(err.contains("on_nan = rollback"), "{err}");
+    assert!(run.join("checkpoint.safetensors").exists());
+    // The kept checkpoint resumes (and diverges again, the same way).
+    let out = pdec(&["solve", "--resume", run.to_str().expect("utf8"), "--quiet"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+}
+
+#[test]
+fn rollback_halves_the_learning_rate_and_finishes() {
+    let d = dir("rollback");
+    let p = d.join("p.pde");
+    std::fs::write(&p, DIVERGES).expect("write");
+    let run = d.join("run");
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--set",
+        "on_nan=rollback",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("back to step 0 with the learning rate x0.5"),
+        "{err}"
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).expect("summary"))
+            .expect("json");
+    assert_eq!(s["steps"], 200);
+}
