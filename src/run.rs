@@ -57,6 +57,8 @@ pub struct SolveOptions {
     pub reference: Option<crate::table::Table>,
     pub sets: Vec<String>,
     pub quiet: bool,
+    /// `--log-every N`: plain progress lines every N steps instead of a live bar.
+    pub log_every: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -109,6 +111,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         f.sync_all()?;
     }
     std::fs::rename(&tmp, path)
+}
+
+/// Writes a new file; fails with `AlreadyExists` rather than overwrite one (`pdec new`).
+pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 /// `2026-11-25T21-17-13` from the system clock (UTC), for run directory names.
@@ -273,16 +285,18 @@ pub fn solve(
         // A second handler cannot be installed (tests run several solves): ignore that.
         let _ = ctrlc::set_handler(move || s.store(true, Ordering::SeqCst));
     }
-    if !opts.quiet {
-        eprintln!(
-            "training {} in {}: {} parameters, {} steps, terms: {}",
-            problem.name,
-            dir.display(),
-            net.parameter_count(),
-            st.steps,
-            names.join(", ")
-        );
-    }
+    let mut progress = crate::progress::Training::new(
+        crate::progress::Mode::choose(opts.quiet, opts.log_every, st.log_every),
+        st.steps,
+    );
+    progress.note(&format!(
+        "training {} in {}: {} parameters, {} steps, terms: {}",
+        problem.name,
+        dir.display(),
+        net.parameter_count(),
+        st.steps,
+        names.join(", ")
+    ));
     let start = Instant::now();
     let mut batches = Vec::new();
     let mut last: Vec<f64> = vec![f64::NAN; names.len()];
@@ -319,6 +333,7 @@ pub fn solve(
             .map(|l| l.to_dtype(DType::F64).and_then(|l| l.to_scalar::<f64>()))
             .collect::<candle_core::Result<_>>()?;
         if let Some((k, _)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            progress.abandon();
             save_model(&net, &dir.join("model.safetensors"))?;
             // Point at the statement the term comes from.
             let span = match plan.terms[k].kind {
@@ -376,22 +391,13 @@ pub fn solve(
             csv.write_record(&rec)
                 .map_err(|e| RunError::Internal(e.to_string()))?;
             csv.flush()?;
-            if !opts.quiet {
-                let parts: Vec<String> = names
-                    .iter()
-                    .zip(&values)
-                    .map(|(n, v)| format!("{n} {v:.3e}"))
-                    .collect();
-                eprintln!(
-                    "step {step:>7}  loss {total_v:.3e}  lr {lr:.1e}  [{}]",
-                    parts.join(", ")
-                );
-            }
         }
+        progress.step(step, total_v, lr, &names, &values);
         if st.checkpoint_every > 0 && (step + 1) % st.checkpoint_every == 0 {
             save_model(&net, &dir.join("model.safetensors"))?;
         }
     }
+    progress.finish();
     save_model(&net, &dir.join("model.safetensors"))?;
     let wall = start.elapsed().as_secs_f64();
 
