@@ -6,15 +6,15 @@ use std::finance::{geomean, call}
 
 const d     = 100
 const r     = 0.0
-const c     = 0.02            // dividend yield
+const c     = 0.02  // dividend yield
 const sigma = 0.25
 const K     = 1
 const rho[i in 1..d, j in 1..d] = if i == j then 1 else 0.75
 
 time    t in [0, 2]
-space   x in [0, 2]^d          // sampling box for the unbounded price space
+space   x in [0, 2]^d  // sampling box for the unbounded price space
 unknown u(t, x)
-boundary none                  // no boundary data: a deliberate statement, not an omission
+boundary none  // no boundary data: a deliberate statement, not an omission
 
 fn payoff(x) = call(geomean(x), K)
 
@@ -22,12 +22,12 @@ pde d(u, t) + sum(i in 1..d) (r - c) * x[i] * d(u, x[i])
     + 0.5 * sum(i in 1..d, j in 1..d) rho[i, j] * sigma * x[i] * sigma * x[j] * d(u, x[i], x[j])
     - r * u = 0
 terminal   u = payoff(x)
-constraint u >= payoff(x)      // free boundary: early exercise
+constraint u >= payoff(x)  // free boundary: early exercise
 
-report u(0, x = 1)             // x = 1 broadcasts to every component
+report u(0, x = 1)  // x = 1 broadcasts to every component
 
 solve {
-  net    = dgm(layers = 3, width = 50)
-  steps  = 20000
-  batch  = 1024
+  net   = dgm(layers = 3, width = 50)
+  steps = 20000
+  batch = 1024
 }

@@ -12,12 +12,12 @@ time    t in [0, T]
 space   s in [0.01, 3]
 unknown u(t, s)
 
-pde d(u, t) + 0.5 * sigma^2 * s^2 * d(u, s, s) + (r - q) * s * d(u, s) - r * u = 0
+pde      d(u, t) + 0.5 * sigma^2 * s^2 * d(u, s, s) + (r - q) * s * d(u, s) - r * u = 0
 terminal u = call(s, K)
 // Far-field conditions of the truncated price domain.
 boundary s = 0.01: u = 0
-boundary s = 3:    u = 3 * exp(-q * (T - t)) - K * exp(-r * (T - t))
-exact u = if t < T then bs_call(s, K, r, q, sigma, T - t) else call(s, K)
+boundary s = 3: u = 3 * exp(-q * (T - t)) - K * exp(-r * (T - t))
+exact    u = if t < T then bs_call(s, K, r, q, sigma, T - t) else call(s, K)
 
 report u(0, s = 1)
 

@@ -11,10 +11,10 @@ unknown u(t, x)
 pde      d(u, t) + u * d(u, x) = nu * d(u, x, x)
 initial  u = -sin(pi * x)
 boundary x = -1: u = 0
-boundary x = 1:  u = 0
+boundary x = 1: u = 0
 
 report u(0.5, x = 0.5)
-reference "burgers_reference.csv"     // written by `pdec reference burgers --out ...`
+reference "burgers_reference.csv"  // written by `pdec reference burgers --out ...`
 
 solve {
   net        = mlp(layers = 4, width = 50)
@@ -22,5 +22,5 @@ solve {
   batch      = 2048
   lr         = 3e-3
   clip       = 1
-  time_limit = 600        // seconds: the documented 10-minute budget on 2 cores
+  time_limit = 600  // seconds: the documented 10-minute budget on 2 cores
 }

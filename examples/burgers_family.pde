@@ -2,10 +2,10 @@
 // one network solves it for every viscosity, advection strength and pair of end values.
 problem burgers_family
 
-param nu    in [0.01, 0.1]     // viscosity
-param alpha in [0.01, 1]       // advection strength
-param a     in [-1, 1]         // value at the left end
-param b     in [-1, 1]         // value at the right end
+param nu    in [0.01, 0.1]  // viscosity
+param alpha in [0.01, 1]    // advection strength
+param a     in [-1, 1]      // value at the left end
+param b     in [-1, 1]      // value at the right end
 
 time    t in [0, 1]
 space   x in [0, 1]

@@ -10,6 +10,6 @@ unknown u(t, x)
 pde      d(u, t) = lap(u)
 initial  u = norm(x)^2 / d
 boundary on(x): u = 1 / d + 2 * t
-exact    u = norm(x)^2 / d + 2 * t        // enables error metrics after training
+exact    u = norm(x)^2 / d + 2 * t  // enables error metrics after training
 
 report u(0.5, x = 0)

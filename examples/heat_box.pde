@@ -10,7 +10,7 @@ unknown u(t, x)
 
 pde      d(u, t) = lap(u)
 initial  u = norm(x)^2 / d
-boundary x[i] = 0 for i in 1..d: dn(u) = 0                  // insulated: du/dn = -2 x_i / d = 0
+boundary x[i] = 0 for i in 1..d: dn(u) = 0  // insulated: du/dn = -2 x_i / d = 0
 boundary x[i] = 1 for i in 1..d: u = norm(x)^2 / d + 2 * t
 exact    u = norm(x)^2 / d + 2 * t
 

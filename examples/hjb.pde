@@ -6,7 +6,7 @@ const d      = 100
 const lambda = 1
 
 time    t in [0, 1]
-space   x in [-3, 3]^d         // sampling box around the origin
+space   x in [-3, 3]^d  // sampling box around the origin
 unknown u(t, x)
 boundary none
 

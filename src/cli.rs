@@ -156,6 +156,27 @@ pub enum Command {
         /// Print only the final report.
         #[arg(long)]
         quiet: bool,
+        /// Plain progress lines every N steps instead of the live bar (also sets
+        /// `log_every`, the interval of loss.csv).
+        #[arg(long, value_name = "N")]
+        log_every: Option<u64>,
+        /// Print the resolved settings and the plan, then stop: no training, no run directory.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write a commented starter problem `NAME.pde` from a template.
+    New {
+        name: PathBuf,
+        #[arg(long, value_enum, default_value_t = crate::templates::Template::Heat)]
+        template: crate::templates::Template,
+    },
+    /// Print a `.pde` file in the canonical layout (comments kept, meaning unchanged).
+    Fmt {
+        file: PathBuf,
+        /// Print nothing; exit 1 naming the first line that differs if the file is not in
+        /// the canonical layout.
+        #[arg(long)]
+        check: bool,
     },
     /// Time training steps of the DGM network on a d-dimensional heat problem: ms per step
     /// and peak memory for the exact and Monte Carlo second-order paths.
@@ -272,6 +293,8 @@ pub fn run(cli: Cli) -> i32 {
             seed,
             device,
             quiet,
+            log_every,
+            dry_run,
         } => {
             let device = match crate::device::parse(&device).and_then(crate::device::open) {
                 Ok(d) => d,
@@ -296,6 +319,9 @@ pub fn run(cli: Cli) -> i32 {
                 (None, Some(f)) => (f.clone(), Some(f)),
                 (None, None) => return 1,
             };
+            if let Some(n) = log_every {
+                set.push(format!("log_every={n}"));
+            }
             let Some(compiled) = compile_file(&file, &set, format, "nothing was trained") else {
                 return 1;
             };
@@ -323,6 +349,15 @@ pub fn run(cli: Cli) -> i32 {
                     }
                 }
             }
+            if dry_run {
+                return match crate::dry_run::text(&compiled, &file.display().to_string(), &set) {
+                    Ok(t) => {
+                        print!("{t}");
+                        0
+                    }
+                    Err(e) => run_result(Err(e), format),
+                };
+            }
             let opts = crate::run::SolveOptions {
                 out,
                 reference,
@@ -331,6 +366,7 @@ pub fn run(cli: Cli) -> i32 {
                 device,
                 resume,
                 source: source.map(|p| std::path::absolute(&p).unwrap_or(p)),
+                log_every,
             };
             run_result(
                 crate::run::solve(&compiled, &text, &opts).map(|_| ()),
@@ -372,6 +408,8 @@ pub fn run(cli: Cli) -> i32 {
             };
             bench_command(&spec, &device, out, format)
         }
+        Command::New { name, template } => crate::templates::new_command(&name, template, format),
+        Command::Fmt { file, check } => crate::fmt::command(&file, check, format),
         Command::Eval {
             run,
             at,
@@ -394,13 +432,8 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-/// The Cole-Hopf solution of viscous Burgers on a grid, as a CSV table `t,x,u`.
-fn burgers_table(nu: f64, nt: usize, nx: usize, out: &Path) -> i32 {
+fn burgers_csv(nu: f64, nt: usize, nx: usize) -> String {
     use crate::reference as r;
-    if nt < 1 || nx < 2 || !nu.is_finite() || nu <= 0.0 {
-        eprintln!("error: need nt >= 1, nx >= 2 and nu > 0");
-        return 1;
-    }
     let mut csv = String::from("t,x,u\n");
     for i in 0..nt {
         let t = if nt == 1 {
@@ -413,6 +446,18 @@ fn burgers_table(nu: f64, nt: usize, nx: usize, out: &Path) -> i32 {
             csv.push_str(&format!("{t},{x},{:.12}\n", r::burgers_cole_hopf(nu, t, x)));
         }
     }
+    csv
+}
+
+/// The Cole-Hopf solution of viscous Burgers on a grid, as a CSV table `t,x,u`.
+fn burgers_table(nu: f64, nt: usize, nx: usize, out: &Path) -> i32 {
+    if nt < 1 || nx < 2 || !nu.is_finite() || nu <= 0.0 {
+        eprintln!("error: need nt >= 1, nx >= 2 and nu > 0");
+        return 1;
+    }
+    let csv = crate::progress::spinner("tabulating the Cole-Hopf solution", || {
+        burgers_csv(nu, nt, nx)
+    });
     if let Err(e) = crate::run::write_atomic(out, csv.as_bytes()) {
         eprintln!("error: cannot write `{}`: {e}", out.display());
         return 1;
@@ -449,24 +494,30 @@ fn reference_command(what: ReferenceCommand) -> i32 {
             ),
         ),
         ReferenceCommand::American(o) => {
-            let v = r::american(
-                kind(o.kind),
-                o.spot,
-                o.strike,
-                o.rate,
-                o.dividend,
-                o.sigma,
-                o.maturity,
-            );
-            let tree = r::american_binomial(
-                kind(o.kind),
-                o.spot,
-                o.strike,
-                o.rate,
-                o.dividend,
-                o.sigma,
-                o.maturity,
-                4000,
+            let (v, tree) = crate::progress::spinner(
+                "pricing by finite differences and a binomial tree",
+                || {
+                    let v = r::american(
+                        kind(o.kind),
+                        o.spot,
+                        o.strike,
+                        o.rate,
+                        o.dividend,
+                        o.sigma,
+                        o.maturity,
+                    );
+                    let tree = r::american_binomial(
+                        kind(o.kind),
+                        o.spot,
+                        o.strike,
+                        o.rate,
+                        o.dividend,
+                        o.sigma,
+                        o.maturity,
+                        4000,
+                    );
+                    (v, tree)
+                },
             );
             println!("binomial tree (4000 steps, cross-check): {tree:.8}");
             ("American", v)
@@ -478,18 +529,20 @@ fn reference_command(what: ReferenceCommand) -> i32 {
             }
             (
                 "American geometric basket",
-                r::american::geometric_basket_option(
-                    kind(o.kind),
-                    true,
-                    d,
-                    o.spot,
-                    o.rate,
-                    o.dividend,
-                    o.sigma,
-                    rho,
-                    o.strike,
-                    o.maturity,
-                ),
+                crate::progress::spinner("pricing the 1-D reduction", || {
+                    r::american::geometric_basket_option(
+                        kind(o.kind),
+                        true,
+                        d,
+                        o.spot,
+                        o.rate,
+                        o.dividend,
+                        o.sigma,
+                        rho,
+                        o.strike,
+                        o.maturity,
+                    )
+                }),
             )
         }
     };
@@ -660,13 +713,13 @@ fn eval_command(
 }
 
 /// Prints one diagnostic that has no source text (a path, a command-line value).
-fn print_one(d: Diag, format: Format) {
+pub(crate) fn print_one(d: Diag, format: Format) {
     let mut diags = Diags::default();
     diags.push(d);
     print_diags(&diags, &SourceMap::default(), format, "");
 }
 
-fn print_diags(diags: &Diags, sources: &SourceMap, format: Format, what: &str) {
+pub(crate) fn print_diags(diags: &Diags, sources: &SourceMap, format: Format, what: &str) {
     let text = render::render_all(diags, sources, format, what);
     eprint!("{text}");
 }

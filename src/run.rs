@@ -64,6 +64,8 @@ pub struct SolveOptions {
     pub resume: Option<PathBuf>,
     /// The problem file as given (recorded in settings.json, for `--resume`).
     pub source: Option<PathBuf>,
+    /// `--log-every N`: plain progress lines every N steps instead of a live bar.
+    pub log_every: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -116,6 +118,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         f.sync_all()?;
     }
     std::fs::rename(&tmp, path)
+}
+
+/// Writes a new file; fails with `AlreadyExists` rather than overwrite one (`pdec new`).
+pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 /// `2026-11-25T21-17-13` from the system clock (UTC), for run directory names.
@@ -527,20 +539,25 @@ pub fn solve(
         // A second handler cannot be installed (tests run several solves): ignore that.
         let _ = ctrlc::set_handler(move || s.store(true, Ordering::SeqCst));
     }
-    if !opts.quiet {
-        let from = match &resumed {
-            Some(c) => format!(", resumed at step {}", c.step),
-            None => String::new(),
-        };
-        eprintln!(
-            "training {} in {}: {} parameters, {} steps{from}, terms: {}",
-            problem.name,
-            dir.display(),
-            net.parameter_count(),
-            st.steps,
-            names.join(", ")
-        );
-    }
+    let mut progress = crate::progress::Training::new(
+        crate::progress::Mode::choose(opts.quiet, opts.log_every, st.log_every),
+        st.steps,
+    );
+    let from = match &resumed {
+        Some(c) => {
+            progress.start_at(c.step);
+            format!(", resumed at step {}", c.step)
+        }
+        None => String::new(),
+    };
+    progress.note(&format!(
+        "training {} in {}: {} parameters, {} steps{from}, terms: {}",
+        problem.name,
+        dir.display(),
+        net.parameter_count(),
+        st.steps,
+        names.join(", ")
+    ));
     let start = Instant::now();
     let wall_now = || wall_offset + start.elapsed().as_secs_f64();
     let mut batches = Vec::new();
@@ -580,17 +597,16 @@ pub fn solve(
                     rollbacks += 1;
                     lr_scale *= 0.5;
                     good.restore(&net, &mut adam)?;
-                    if !opts.quiet {
-                        eprintln!(
-                            "warning: the loss term `{}` became {} at step {step}; back to step {} with the learning rate x{lr_scale} (rollback {rollbacks} of {MAX_ROLLBACKS})",
-                            names[k], values[k], good.step
-                        );
-                    }
+                    progress.note(&format!(
+                        "warning: the loss term `{}` became {} at step {step}; back to step {} with the learning rate x{lr_scale} (rollback {rollbacks} of {MAX_ROLLBACKS})",
+                        names[k], values[k], good.step
+                    ));
                     step = good.step;
                     batches.clear();
                     continue;
                 }
                 // The files on disk stay those of the last checkpoint, the last good state.
+                progress.abandon();
                 return Err(not_finite(
                     compiled, &names, k, values[k], step, saved_step, &dir,
                 ));
@@ -614,18 +630,8 @@ pub fn solve(
             csv.write_record(&rec)
                 .map_err(|e| RunError::Internal(e.to_string()))?;
             csv.flush()?;
-            if !opts.quiet {
-                let parts: Vec<String> = names
-                    .iter()
-                    .zip(&values)
-                    .map(|(n, v)| format!("{n} {v:.3e}"))
-                    .collect();
-                eprintln!(
-                    "step {step:>7}  loss {total_v:.3e}  lr {lr:.1e}  [{}]",
-                    parts.join(", ")
-                );
-            }
         }
+        progress.step(step, total_v, lr, &names, &values);
         step += 1;
         if st.checkpoint_every > 0 && step.is_multiple_of(st.checkpoint_every) {
             let c = Checkpoint::take(&net, &adam, step, wall_now(), lr_scale)?;
@@ -637,6 +643,7 @@ pub fn solve(
             }
         }
     }
+    progress.finish();
     let done = step;
     Checkpoint::take(&net, &adam, step, wall_now(), lr_scale)?.save(&net, &checkpoint_path)?;
     save_model(&net, &model_path)?;

@@ -1,6 +1,6 @@
 //! Every diagnostic code used in the source has an entry in docs/DIAGNOSTICS.md and a test
 //! case that triggers it: a `tests/ui` annotation, or (for codes without a source file, such
-//! as unreadable paths) an assertion in `tests/cli.rs`.
+//! as unreadable paths) a quoted code in a command-line test (`tests/cli.rs`, `tests/ux.rs`).
 
 use std::path::Path;
 
@@ -63,7 +63,17 @@ fn every_code_is_documented_and_tested() {
         })
         .flat_map(|c| codes_in(&c))
         .collect();
-    let cli = std::fs::read_to_string(root.join("tests/cli.rs")).unwrap_or_default();
+    // Quoted codes in the command-line tests (`tests/*.rs`).
+    let mut cli = String::new();
+    for e in std::fs::read_dir(root.join("tests"))
+        .expect("tests dir")
+        .flatten()
+    {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "rs") {
+            cli.push_str(&std::fs::read_to_string(&p).unwrap_or_default());
+        }
+    }
 
     let undocumented: Vec<&String> = codes
         .iter()

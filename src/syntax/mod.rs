@@ -10,7 +10,7 @@ pub mod ast;
 mod build;
 mod errors;
 pub mod print;
-mod split;
+pub(crate) mod split;
 
 use crate::diag::Diags;
 use crate::source::{FileId, SourceFile};
@@ -18,6 +18,44 @@ use crate::source::{FileId, SourceFile};
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/pde.pest"]
 pub(crate) struct PdeParser;
+
+/// The reserved words of `grammar/pde.pest`'s `keyword` rule (a test keeps them in step).
+pub const KEYWORDS: &[&str] = &[
+    "problem",
+    "use",
+    "const",
+    "param",
+    "time",
+    "space",
+    "unknown",
+    "fn",
+    "pde",
+    "initial",
+    "terminal",
+    "boundary",
+    "periodic",
+    "constraint",
+    "exact",
+    "reference",
+    "report",
+    "solve",
+    "none",
+    "if",
+    "then",
+    "else",
+    "sum",
+    "prod",
+    "in",
+    "for",
+    "and",
+    "or",
+    "not",
+];
+
+/// A reserved word (cannot be a name).
+pub fn is_keyword(word: &str) -> bool {
+    KEYWORDS.contains(&word)
+}
 
 /// Deepest bracket nesting accepted in one statement.
 pub const MAX_NESTING: usize = 64;

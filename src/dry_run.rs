@@ -1,0 +1,54 @@
+//! `pdec solve FILE --dry-run`: everything `pdec solve` decides before training, printed
+//! instead of acted on. The resolved settings (after `--set` overrides, as the `settings` of
+//! a run's settings.json) and the plan (`pdec explain`); the loss program is built too, so a
+//! problem the solver cannot compute is refused here as it would be by `solve`. No run
+//! directory is created and no network is trained.
+
+use crate::driver::Compiled;
+use crate::run::RunError;
+use std::fmt::Write;
+
+pub fn text(compiled: &Compiled, file: &str, sets: &[String]) -> Result<String, RunError> {
+    let (Some(checked), Some(analysis), Some(plan)) =
+        (&compiled.checked, &compiled.analysis, &compiled.plan)
+    else {
+        return Err(RunError::Internal("dry run without a plan".into()));
+    };
+    crate::train::LossProgram::new(
+        &checked.problem,
+        plan,
+        analysis,
+        &checked.settings,
+        candle_core::Device::Cpu,
+    )
+    .map_err(|why| {
+        RunError::Diag(Box::new(
+            crate::diag::Diag::error(
+                "pdec::run::unsupported",
+                format!("this problem cannot be trained: {why}"),
+            )
+            .help("see `pdec explain` for how each term is computed"),
+        ))
+    })?;
+    let settings = serde_json::json!({
+        "settings": checked.settings,
+        "seed": checked.settings.seed,
+        "set": sets,
+    });
+    let json = serde_json::to_string_pretty(&settings)
+        .map_err(|e| RunError::Internal(format!("cannot serialise the settings: {e}")))?;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "dry run: nothing is trained and no run directory is created"
+    );
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "resolved settings (after --set overrides; the `settings` of settings.json):"
+    );
+    let _ = writeln!(o, "{json}");
+    let _ = writeln!(o);
+    o.push_str(&crate::explain::explain(file, checked, analysis, plan));
+    Ok(o)
+}

@@ -1,0 +1,208 @@
+//! Progress of long work on stderr: a live bar while `pdec solve` trains (step, steps/s,
+//! ETA, learning rate, the loss of every named term) when stderr is a terminal, plain lines
+//! otherwise (logs, pipes, CI, `--log-every`), nothing with `--quiet`; and a spinner for long
+//! computations without steps (`pdec reference`). The final report stays on stdout.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// How training progress is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Nothing (`--quiet`).
+    Quiet,
+    /// One plain line every this many steps, plus the first and the last step.
+    Lines(u64),
+    /// A live bar redrawn in place (stderr is a terminal).
+    Bar,
+}
+
+impl Mode {
+    /// `--quiet` wins; `--log-every N` asks for plain lines; otherwise a bar on a terminal
+    /// and plain lines every `log_every` steps elsewhere.
+    pub fn choose(quiet: bool, log_every_flag: Option<u64>, log_every: u64) -> Mode {
+        if quiet {
+            Mode::Quiet
+        } else if let Some(n) = log_every_flag {
+            Mode::Lines(n.max(1))
+        } else if std::io::stderr().is_terminal() {
+            Mode::Bar
+        } else {
+            Mode::Lines(log_every.max(1))
+        }
+    }
+}
+
+/// One step's numbers, as shown.
+struct Shown {
+    step: u64,
+    total: f64,
+    lr: f64,
+    terms: String,
+}
+
+/// Training progress: call [`Training::step`] after every optimiser step and
+/// [`Training::finish`] at the end.
+pub struct Training {
+    mode: Mode,
+    steps: u64,
+    bar: Option<ProgressBar>,
+    /// The last step seen and whether its line was printed (for the final line of a run
+    /// stopped early by `time_limit` or Ctrl-C).
+    last: Option<(Shown, bool)>,
+}
+
+/// `pde 1.234e-3, initial 5.6e-4`: every named term's loss.
+pub fn terms_text(names: &[String], values: &[f64]) -> String {
+    names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| format!("{n} {v:.3e}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The plain progress line of one step.
+pub fn line(step: u64, total: f64, lr: f64, terms: &str) -> String {
+    format!("step {step:>7}  loss {total:.3e}  lr {lr:.1e}  [{terms}]")
+}
+
+impl Training {
+    pub fn new(mode: Mode, steps: u64) -> Training {
+        let bar = (mode == Mode::Bar).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} {bar:32} {pos}/{len} steps  {rate}  ETA {eta}\n  {wide_msg}",
+            ) {
+                bar.set_style(
+                    style
+                        .with_key(
+                            "rate",
+                            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                                let _ = write!(w, "{:.1} steps/s", s.per_sec());
+                            },
+                        )
+                        .progress_chars("=> "),
+                );
+            }
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Training {
+            mode,
+            steps,
+            bar,
+            last: None,
+        }
+    }
+
+    /// A resumed run: the bar starts at `step`, and its rate and ETA count from here.
+    pub fn start_at(&mut self, step: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(step);
+            bar.reset_eta();
+        }
+    }
+
+    /// A line before training starts (above the bar).
+    pub fn note(&self, text: &str) {
+        match (&self.mode, &self.bar) {
+            (Mode::Quiet, _) => {}
+            (_, Some(bar)) => bar.println(text),
+            _ => eprintln!("{text}"),
+        }
+    }
+
+    /// Step `step` (0-based) is done with these losses.
+    pub fn step(&mut self, step: u64, total: f64, lr: f64, names: &[String], values: &[f64]) {
+        match self.mode {
+            Mode::Quiet => {}
+            Mode::Bar => {
+                if let Some(bar) = &self.bar {
+                    bar.set_position(step + 1);
+                    bar.set_message(format!(
+                        "loss {total:.3e}  lr {lr:.1e}  [{}]",
+                        terms_text(names, values)
+                    ));
+                }
+            }
+            Mode::Lines(every) => {
+                let terms = terms_text(names, values);
+                let printed = step.is_multiple_of(every) || step + 1 == self.steps;
+                if printed {
+                    eprintln!("{}", line(step, total, lr, &terms));
+                }
+                self.last = Some((
+                    Shown {
+                        step,
+                        total,
+                        lr,
+                        terms,
+                    },
+                    printed,
+                ));
+            }
+        }
+    }
+
+    /// Training ended (all steps, time limit or interrupt): the last step's line if it was
+    /// not printed yet; the bar stays on screen with its final numbers.
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish();
+        }
+        if let Some((s, false)) = self.last.take() {
+            eprintln!("{}", line(s.step, s.total, s.lr, &s.terms));
+        }
+    }
+
+    /// Training failed: leave the bar where it stopped so the error below it reads well.
+    pub fn abandon(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.abandon();
+        }
+    }
+}
+
+impl Drop for Training {
+    fn drop(&mut self) {
+        self.abandon();
+    }
+}
+
+/// A spinner with a message while `work` runs, when stderr is a terminal; nothing otherwise.
+pub fn spinner<T>(message: &str, work: impl FnOnce() -> T) -> T {
+    if !std::io::stderr().is_terminal() {
+        return work();
+    }
+    let s = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        s.set_style(style);
+    }
+    s.set_message(message.to_string());
+    s.enable_steady_tick(Duration::from_millis(100));
+    let out = work();
+    s.finish_and_clear();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_every_n_plus_first_and_last() {
+        assert_eq!(
+            line(
+                4,
+                0.5,
+                1e-3,
+                &terms_text(&["pde".into(), "initial".into()], &[0.25, 0.125])
+            ),
+            "step       4  loss 5.000e-1  lr 1.0e-3  [pde 2.500e-1, initial 1.250e-1]"
+        );
+        assert_eq!(Mode::choose(true, Some(3), 100), Mode::Quiet);
+        assert_eq!(Mode::choose(false, Some(0), 100), Mode::Lines(1));
+    }
+}

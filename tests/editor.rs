@@ -1,0 +1,133 @@
+//! Editor support stays in step with the language: the TextMate grammar and the VS Code
+//! manifest are valid JSON, every keyword of `grammar/pde.pest` is highlighted as a keyword,
+//! and every built-in function and std module is known to the grammar.
+
+use std::path::Path;
+
+fn json(path: &str) -> serde_json::Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid JSON: {e}"))
+}
+
+/// The words of the pest rule `keyword = @{ ... }`.
+fn pest_keywords() -> Vec<String> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar/pde.pest");
+    let text = std::fs::read_to_string(p).expect("grammar");
+    let start = text.find("\nkeyword = @{").expect("keyword rule");
+    let body = &text[start..];
+    let body = &body[..body.find("~ !ident_char").expect("end of keyword rule")];
+    body.split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every `match` regex of the grammar whose scope (`name`, or a capture's) satisfies `f`.
+fn matches(v: &serde_json::Value, f: &dyn Fn(&str) -> bool, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            let named = |o: &serde_json::Map<String, serde_json::Value>| {
+                o.get("name").and_then(|n| n.as_str()).is_some_and(f)
+                    || ["captures", "beginCaptures"].iter().any(|c| {
+                        o.get(*c).and_then(|c| c.as_object()).is_some_and(|c| {
+                            c.values()
+                                .any(|x| x.get("name").and_then(|n| n.as_str()).is_some_and(f))
+                        })
+                    })
+            };
+            if named(m) {
+                for key in ["match", "begin"] {
+                    if let Some(s) = m.get(key).and_then(|s| s.as_str()) {
+                        out.push(s.to_string());
+                    }
+                }
+            }
+            for x in m.values() {
+                matches(x, f, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| matches(x, f, out)),
+        _ => {}
+    }
+}
+
+/// The alternatives of the regexes: the words they can match literally.
+fn words(regexes: &[String]) -> Vec<String> {
+    regexes
+        .iter()
+        .flat_map(|r| {
+            r.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn manifests_are_valid_json() {
+    let pkg = json("editors/vscode/package.json");
+    assert_eq!(pkg["contributes"]["grammars"][0]["scopeName"], "source.pde");
+    assert_eq!(pkg["contributes"]["languages"][0]["extensions"][0], ".pde");
+    let conf = json("editors/vscode/language-configuration.json");
+    assert_eq!(conf["comments"]["lineComment"], "//");
+    assert_eq!(conf["comments"]["blockComment"][0], "/*");
+    assert_eq!(conf["brackets"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn every_pest_keyword_is_a_keyword_of_the_textmate_grammar() {
+    let g = json("editors/pde.tmLanguage.json");
+    assert_eq!(g["scopeName"], "source.pde");
+    let mut regexes = Vec::new();
+    matches(
+        &g,
+        &|s| s.starts_with("keyword") || s.starts_with("constant.language"),
+        &mut regexes,
+    );
+    let known = words(&regexes);
+    let keywords = pest_keywords();
+    assert!(keywords.len() >= 25, "{keywords:?}");
+    let missing: Vec<&String> = keywords.iter().filter(|k| !known.contains(k)).collect();
+    assert!(
+        missing.is_empty(),
+        "keywords not in the TextMate grammar: {missing:?}"
+    );
+    // The compiler's list is the grammar's.
+    let mut ours: Vec<String> = pdec::syntax::KEYWORDS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut theirs = keywords.clone();
+    ours.sort();
+    theirs.sort();
+    assert_eq!(
+        ours, theirs,
+        "pdec::syntax::KEYWORDS differs from grammar/pde.pest"
+    );
+}
+
+#[test]
+fn builtins_and_std_modules_are_highlighted() {
+    let g = json("editors/pde.tmLanguage.json");
+    let mut regexes = Vec::new();
+    matches(
+        &g,
+        &|s| s.starts_with("support.function") || s.starts_with("constant.language"),
+        &mut regexes,
+    );
+    let known = words(&regexes);
+    let missing: Vec<&str> = pdec::builtins::BUILTINS
+        .iter()
+        .map(|b| b.name)
+        .filter(|n| !known.iter().any(|k| k == n))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "built-ins not in the TextMate grammar: {missing:?}"
+    );
+    let mut ns = Vec::new();
+    matches(&g, &|s| s.starts_with("entity.name.namespace"), &mut ns);
+    assert!(words(&ns).iter().any(|w| w == "std"), "{ns:?}");
+}
