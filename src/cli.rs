@@ -143,6 +143,9 @@ pub enum Command {
         /// Print only the final report.
         #[arg(long)]
         quiet: bool,
+        /// Do not draw loss.png, solution.png, ... at the end (`pdec plot` draws them later).
+        #[arg(long)]
+        no_plots: bool,
     },
     /// Independent reference solutions (closed forms, finite differences, trees).
     Reference {
@@ -161,6 +164,43 @@ pub enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Draw a run's pictures into its directory: loss.png, solution.png, error.png (with
+    /// `exact` or `reference`), exercise.png (free-boundary problems). See docs/OUTPUTS.md.
+    Plot {
+        run: PathBuf,
+        /// Also write SVG files.
+        #[arg(long)]
+        svg: bool,
+        /// Where to look in higher dimensions, e.g. `--slice "x[2..] = 1"` (default: the
+        /// diagonal of the box; parameters at the middle of their range).
+        #[arg(long)]
+        slice: Option<String>,
+    },
+    /// Write the solution on a grid or at points as CSV, NPZ or VTK. See docs/OUTPUTS.md.
+    Export {
+        run: PathBuf,
+        /// e.g. `--grid "t = 0..1:101, x = -1..1:201, x[2..] = 1"`.
+        #[arg(long)]
+        grid: Option<String>,
+        /// A CSV file of points with a column per input (as for `pdec eval --points`).
+        #[arg(long)]
+        points: Option<PathBuf>,
+        /// Output format (default: from the output's extension, else CSV).
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
+        /// Also write the space gradient `du/dx_i` (forward-mode jets through the network).
+        #[arg(long)]
+        gradient: bool,
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Npz,
+    Vtk,
 }
 
 /// Exit codes: 0 accepted, 1 the input has errors, 2 internal error (a bug).
@@ -222,6 +262,7 @@ pub fn run(cli: Cli) -> i32 {
             seed,
             device,
             quiet,
+            no_plots,
         } => {
             if device != "cpu" {
                 print_one(
@@ -263,11 +304,33 @@ pub fn run(cli: Cli) -> i32 {
                 sets: set,
                 quiet,
             };
-            run_result(
-                crate::run::solve(&compiled, &text, &opts).map(|_| ()),
-                format,
-            )
+            let reference = opts.reference.clone();
+            let dir = match crate::run::solve(&compiled, &text, &opts) {
+                Ok(dir) => dir,
+                Err(e) => return run_result(Err(e), format),
+            };
+            if !no_plots {
+                plot_after_solve(&dir, reference.as_ref(), quiet, format);
+            }
+            0
         }
+        Command::Plot { run, svg, slice } => plot_command(&run, svg, slice.as_deref(), format),
+        Command::Export {
+            run,
+            grid,
+            points,
+            format: out,
+            gradient,
+            output,
+        } => export_command(
+            &run,
+            grid.as_deref(),
+            points.as_deref(),
+            out,
+            gradient,
+            &output,
+            format,
+        ),
         Command::Reference { what } => reference_command(what),
         Command::Eval {
             run,
@@ -554,6 +617,151 @@ fn eval_command(
         }
     }
     0
+}
+
+fn failure(f: crate::rundir::Failure, format: Format) -> i32 {
+    match f {
+        crate::rundir::Failure::Compile(c) => {
+            print_diags(&c.diags, &c.program.sources, format, "");
+            1
+        }
+        crate::rundir::Failure::Run(e) => run_result(Err(e), format),
+    }
+}
+
+/// `pdec solve` draws the run's pictures; a failure is a warning, never a lost run.
+fn plot_after_solve(
+    dir: &Path,
+    reference: Option<&crate::table::Table>,
+    quiet: bool,
+    format: Format,
+) {
+    let opts = crate::plot::PlotOptions {
+        svg: false,
+        slice: None,
+        reference,
+    };
+    let r = crate::rundir::open(dir).and_then(|run| crate::plot::plot(&run, &opts));
+    let why = match r {
+        Ok(files) => {
+            if !quiet {
+                println!("  plots: {}", crate::plot::names(&files));
+            }
+            return;
+        }
+        Err(crate::rundir::Failure::Run(crate::run::RunError::Diag(d))) => {
+            format!("{} [{}]", d.message, d.code)
+        }
+        Err(crate::rundir::Failure::Run(e)) => format!("{e:?}"),
+        Err(crate::rundir::Failure::Compile(_)) => "the run's problem.pde does not compile".into(),
+    };
+    print_one(
+        Diag::warning(
+            "pdec::plot::failed",
+            format!("the plots were not drawn: {why}"),
+        )
+        .help(format!(
+            "the run is complete; `pdec plot {}` tries again",
+            dir.display()
+        )),
+        format,
+    );
+}
+
+fn plot_command(run: &Path, svg: bool, slice: Option<&str>, format: Format) -> i32 {
+    let opened = match crate::rundir::open(run) {
+        Ok(o) => o,
+        Err(f) => return failure(f, format),
+    };
+    let reference = match crate::plot::reference_table(&opened) {
+        Ok(t) => t,
+        Err(note) => {
+            eprintln!("note: {note}");
+            None
+        }
+    };
+    let opts = crate::plot::PlotOptions {
+        svg,
+        slice,
+        reference: reference.as_ref(),
+    };
+    match crate::plot::plot(&opened, &opts) {
+        Ok(files) => {
+            println!("wrote {}", crate::plot::names(&files));
+            0
+        }
+        Err(f) => failure(f, format),
+    }
+}
+
+fn export_command(
+    run: &Path,
+    grid: Option<&str>,
+    points: Option<&Path>,
+    out: Option<ExportFormat>,
+    gradient: bool,
+    output: &Path,
+    format: Format,
+) -> i32 {
+    let text;
+    let name;
+    let source = match (grid, points) {
+        (Some(g), None) => crate::export::Source::Grid(g),
+        (None, Some(p)) => {
+            text = match std::fs::read_to_string(p) {
+                Ok(t) => t,
+                Err(e) => {
+                    print_one(
+                        Diag::error(
+                            "pdec::load::cannot_read",
+                            format!("cannot read `{}`: {e}", p.display()),
+                        )
+                        .help("give a CSV file of points"),
+                        format,
+                    );
+                    return 1;
+                }
+            };
+            name = p.display().to_string();
+            crate::export::Source::Points {
+                name: &name,
+                text: &text,
+            }
+        }
+        _ => {
+            print_one(
+                Diag::error(
+                    "pdec::export::grid_or_points",
+                    "`pdec export` needs exactly one of `--grid` and `--points`",
+                )
+                .help("e.g. `--grid \"t = 0..1:101, x = -1..1:201\"` or `--points points.csv`"),
+                format,
+            );
+            return 1;
+        }
+    };
+    let opened = match crate::rundir::open(run) {
+        Ok(o) => o,
+        Err(f) => return failure(f, format),
+    };
+    let opts = crate::export::ExportOptions {
+        source,
+        format: match out {
+            Some(ExportFormat::Csv) => crate::export::Format::Csv,
+            Some(ExportFormat::Npz) => crate::export::Format::Npz,
+            Some(ExportFormat::Vtk) => crate::export::Format::Vtk,
+            None => crate::export::Format::from_path(output),
+        },
+        gradient,
+        output,
+    };
+    match crate::export::export(&opened, &opts) {
+        Ok(n) => {
+            println!("wrote {n} points to {}", output.display());
+            0
+        }
+        Err(f) => failure(f, format),
+    }
 }
 
 /// Prints one diagnostic that has no source text (a path, a command-line value).
