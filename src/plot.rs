@@ -29,7 +29,8 @@ pub const SIZE: (u32, u32) = (900, 600);
 pub const WIDE: (u32, u32) = (1600, 600);
 /// Times at which lines are drawn for time + one space axis.
 pub const TIME_SLICES: usize = 5;
-/// The exercise region is where `|u - g| <= EXERCISE_TOL * max(1, max |g|)`.
+/// The exercise region is where `|u - g| <= EXERCISE_TOL * max(1, max |g|)` and the obstacle
+/// `g` is above its smallest value on the plot by more than that tolerance.
 pub const EXERCISE_TOL: f64 = 1e-3;
 
 const FONT: &str = "sans-serif";
@@ -805,11 +806,14 @@ fn exercise_figure(run: &Opened, layout: &Layout) -> Result<Option<Figure>, Fail
     let g = run.free(c.obstacle, &s.points, rows)?;
     let scale = g.iter().fold(1.0f64, |m, v| m.max(v.abs()));
     let tol = EXERCISE_TOL * scale;
+    // Where the obstacle is at its floor (an option's payoff of 0) exercising is never
+    // better than waiting, and u and g are both near the floor: not counted.
+    let floor = g.iter().copied().fold(f64::INFINITY, f64::min);
     let ex: Vec<bool> = u
         .iter()
         .zip(&g)
         .zip(&s.inside)
-        .map(|((u, g), ok)| *ok && (u - g).abs() <= tol)
+        .map(|((u, g), ok)| *ok && (u - g).abs() <= tol && (g - floor).abs() > tol)
         .collect();
     let un = &p.unknown.name;
     let title = caption(
