@@ -641,19 +641,26 @@ fn plot_after_solve(
         slice: None,
         reference,
     };
-    let r = crate::rundir::open(dir).and_then(|run| crate::plot::plot(&run, &opts));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::rundir::open(dir).and_then(|run| crate::plot::plot(&run, &opts))
+    }));
     let why = match r {
-        Ok(files) => {
-            if !quiet {
-                println!("  plots: {}", crate::plot::names(&files));
+        Err(_) => "drawing panicked (a bug in pdec)".to_string(),
+        Ok(r) => match r {
+            Ok(files) => {
+                if !quiet {
+                    println!("  plots: {}", crate::plot::names(&files));
+                }
+                return;
             }
-            return;
-        }
-        Err(crate::rundir::Failure::Run(crate::run::RunError::Diag(d))) => {
-            format!("{} [{}]", d.message, d.code)
-        }
-        Err(crate::rundir::Failure::Run(e)) => format!("{e:?}"),
-        Err(crate::rundir::Failure::Compile(_)) => "the run's problem.pde does not compile".into(),
+            Err(crate::rundir::Failure::Run(crate::run::RunError::Diag(d))) => {
+                format!("{} [{}]", d.message, d.code)
+            }
+            Err(crate::rundir::Failure::Run(e)) => format!("{e:?}"),
+            Err(crate::rundir::Failure::Compile(_)) => {
+                "the run's problem.pde does not compile".into()
+            }
+        },
     };
     print_one(
         Diag::warning(

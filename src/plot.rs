@@ -190,9 +190,7 @@ impl Figure {
             Figure::Lines(c) => draw_lines(root, c),
             Figure::Heat(h) => draw_heat(root, h),
             Figure::Row(parts) => {
-                let (w, _) = root.dim_in_pixel();
                 let areas = root.split_evenly((1, parts.len()));
-                let _ = w;
                 for (a, f) in areas.iter().zip(parts) {
                     f.draw(a)?;
                 }
@@ -584,11 +582,13 @@ fn sample(run: &Opened, layout: &Layout, values: &[Vec<f64>]) -> Sampled {
     Sampled { points, inside }
 }
 
+/// A field's values at rows of points: `f(points, rows)`.
+type Eval<'a> = &'a dyn Fn(&[f64], usize) -> Result<Vec<f64>, Failure>;
+
 /// What to draw of a field on the layout's points (the solution, an error).
 struct Field<'a> {
     name: String,
-    /// `f(points, rows)`.
-    eval: &'a dyn Fn(&[f64], usize) -> Result<Vec<f64>, Failure>,
+    eval: Eval<'a>,
 }
 
 fn cells(xs: &[f64], ys: &[f64], v: &[f64]) -> Vec<Cell> {
@@ -882,11 +882,11 @@ fn exercise_figure(run: &Opened, layout: &Layout) -> Result<Option<Figure>, Fail
                 .collect();
             // The boundary: between neighbours along the vertical axis that differ.
             let mut curve = Vec::new();
-            for i in 0..xs.len() {
+            for (i, x) in xs.iter().enumerate() {
                 for j in 0..ys.len().saturating_sub(1) {
                     let (a, b) = (i * ys.len() + j, i * ys.len() + j + 1);
                     if s.inside[a] && s.inside[b] && ex[a] != ex[b] {
-                        curve.push((xs[i], (ys[j] + ys[j + 1]) / 2.0));
+                        curve.push((*x, (ys[j] + ys[j + 1]) / 2.0));
                     }
                 }
             }
