@@ -310,11 +310,13 @@ pub fn run(cli: Cli) -> i32 {
                 Err(e) => return run_result(Err(e), format),
             };
             if !no_plots {
-                plot_after_solve(&dir, reference.as_ref(), quiet, format);
+                crate::cli_outputs::plot_after_solve(&dir, reference.as_ref(), quiet, format);
             }
             0
         }
-        Command::Plot { run, svg, slice } => plot_command(&run, svg, slice.as_deref(), format),
+        Command::Plot { run, svg, slice } => {
+            crate::cli_outputs::plot_command(&run, svg, slice.as_deref(), format)
+        }
         Command::Export {
             run,
             grid,
@@ -322,7 +324,7 @@ pub fn run(cli: Cli) -> i32 {
             format: out,
             gradient,
             output,
-        } => export_command(
+        } => crate::cli_outputs::export_command(
             &run,
             grid.as_deref(),
             points.as_deref(),
@@ -463,7 +465,7 @@ fn reference_command(what: ReferenceCommand) -> i32 {
     0
 }
 
-fn run_result(r: Result<(), crate::run::RunError>, format: Format) -> i32 {
+pub(crate) fn run_result(r: Result<(), crate::run::RunError>, format: Format) -> i32 {
     match r {
         Ok(()) => 0,
         Err(crate::run::RunError::Diag(d)) => {
@@ -619,166 +621,14 @@ fn eval_command(
     0
 }
 
-fn failure(f: crate::rundir::Failure, format: Format) -> i32 {
-    match f {
-        crate::rundir::Failure::Compile(c) => {
-            print_diags(&c.diags, &c.program.sources, format, "");
-            1
-        }
-        crate::rundir::Failure::Run(e) => run_result(Err(e), format),
-    }
-}
-
-/// `pdec solve` draws the run's pictures; a failure is a warning, never a lost run.
-fn plot_after_solve(
-    dir: &Path,
-    reference: Option<&crate::table::Table>,
-    quiet: bool,
-    format: Format,
-) {
-    let opts = crate::plot::PlotOptions {
-        svg: false,
-        slice: None,
-        reference,
-    };
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::rundir::open(dir).and_then(|run| crate::plot::plot(&run, &opts))
-    }));
-    let why = match r {
-        Err(_) => "drawing panicked (a bug in pdec)".to_string(),
-        Ok(r) => match r {
-            Ok(files) => {
-                if !quiet {
-                    println!("  plots: {}", crate::plot::names(&files));
-                }
-                return;
-            }
-            Err(crate::rundir::Failure::Run(crate::run::RunError::Diag(d))) => {
-                format!("{} [{}]", d.message, d.code)
-            }
-            Err(crate::rundir::Failure::Run(e)) => format!("{e:?}"),
-            Err(crate::rundir::Failure::Compile(_)) => {
-                "the run's problem.pde does not compile".into()
-            }
-        },
-    };
-    print_one(
-        Diag::warning(
-            "pdec::plot::failed",
-            format!("the plots were not drawn: {why}"),
-        )
-        .help(format!(
-            "the run is complete; `pdec plot {}` tries again",
-            dir.display()
-        )),
-        format,
-    );
-}
-
-fn plot_command(run: &Path, svg: bool, slice: Option<&str>, format: Format) -> i32 {
-    let opened = match crate::rundir::open(run) {
-        Ok(o) => o,
-        Err(f) => return failure(f, format),
-    };
-    let reference = match crate::plot::reference_table(&opened) {
-        Ok(t) => t,
-        Err(note) => {
-            eprintln!("note: {note}");
-            None
-        }
-    };
-    let opts = crate::plot::PlotOptions {
-        svg,
-        slice,
-        reference: reference.as_ref(),
-    };
-    match crate::plot::plot(&opened, &opts) {
-        Ok(files) => {
-            println!("wrote {}", crate::plot::names(&files));
-            0
-        }
-        Err(f) => failure(f, format),
-    }
-}
-
-fn export_command(
-    run: &Path,
-    grid: Option<&str>,
-    points: Option<&Path>,
-    out: Option<ExportFormat>,
-    gradient: bool,
-    output: &Path,
-    format: Format,
-) -> i32 {
-    let text;
-    let name;
-    let source = match (grid, points) {
-        (Some(g), None) => crate::export::Source::Grid(g),
-        (None, Some(p)) => {
-            text = match std::fs::read_to_string(p) {
-                Ok(t) => t,
-                Err(e) => {
-                    print_one(
-                        Diag::error(
-                            "pdec::load::cannot_read",
-                            format!("cannot read `{}`: {e}", p.display()),
-                        )
-                        .help("give a CSV file of points"),
-                        format,
-                    );
-                    return 1;
-                }
-            };
-            name = p.display().to_string();
-            crate::export::Source::Points {
-                name: &name,
-                text: &text,
-            }
-        }
-        _ => {
-            print_one(
-                Diag::error(
-                    "pdec::export::grid_or_points",
-                    "`pdec export` needs exactly one of `--grid` and `--points`",
-                )
-                .help("e.g. `--grid \"t = 0..1:101, x = -1..1:201\"` or `--points points.csv`"),
-                format,
-            );
-            return 1;
-        }
-    };
-    let opened = match crate::rundir::open(run) {
-        Ok(o) => o,
-        Err(f) => return failure(f, format),
-    };
-    let opts = crate::export::ExportOptions {
-        source,
-        format: match out {
-            Some(ExportFormat::Csv) => crate::export::Format::Csv,
-            Some(ExportFormat::Npz) => crate::export::Format::Npz,
-            Some(ExportFormat::Vtk) => crate::export::Format::Vtk,
-            None => crate::export::Format::from_path(output),
-        },
-        gradient,
-        output,
-    };
-    match crate::export::export(&opened, &opts) {
-        Ok(n) => {
-            println!("wrote {n} points to {}", output.display());
-            0
-        }
-        Err(f) => failure(f, format),
-    }
-}
-
 /// Prints one diagnostic that has no source text (a path, a command-line value).
-fn print_one(d: Diag, format: Format) {
+pub(crate) fn print_one(d: Diag, format: Format) {
     let mut diags = Diags::default();
     diags.push(d);
     print_diags(&diags, &SourceMap::default(), format, "");
 }
 
-fn print_diags(diags: &Diags, sources: &SourceMap, format: Format, what: &str) {
+pub(crate) fn print_diags(diags: &Diags, sources: &SourceMap, format: Format, what: &str) {
     let text = render::render_all(diags, sources, format, what);
     eprint!("{text}");
 }

@@ -7,6 +7,7 @@
 pub mod builtins;
 pub mod check;
 pub mod cli;
+pub mod cli_outputs;
 pub mod diag;
 pub mod driver;
 pub mod explain;
