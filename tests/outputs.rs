@@ -520,3 +520,42 @@ fn bad_inputs_are_diagnostics_and_write_nothing() {
         "{names:?}"
     );
 }
+
+#[test]
+fn free_boundary_and_two_space_dimension_layouts() {
+    // American put (time + one space coordinate): the exercise region picture.
+    let dir = scratch("american").join("run");
+    ok(&pdec(&[
+        "solve",
+        "tests/problems/american_put.pde",
+        "--quiet",
+        "--set",
+        "steps=100",
+        "--out",
+        s(&dir),
+    ]));
+    let (w, h, colours, ink) = png_stats(&dir.join("exercise.png"));
+    assert_eq!((w, h), (900, 600));
+    assert!(colours >= 20 && ink >= 0.3, "{colours} colours, {ink} ink");
+    assert_eq!(png_stats(&dir.join("solution.png")).0, 1600);
+
+    // Poisson in the unit square (two space coordinates, no time): one heat map each.
+    let dir = scratch("poisson").join("run");
+    ok(&pdec(&[
+        "solve",
+        "examples/poisson_mixed.pde",
+        "--quiet",
+        "--set",
+        "steps=20",
+        "--out",
+        s(&dir),
+    ]));
+    for name in ["solution.png", "error.png"] {
+        let (w, h, colours, ink) = png_stats(&dir.join(name));
+        assert_eq!((w, h), (900, 600), "{name}");
+        assert!(
+            colours >= 50 && ink >= 0.3,
+            "{name}: {colours} colours, {ink} ink"
+        );
+    }
+}
