@@ -163,6 +163,9 @@ pub enum Command {
         /// Print the resolved settings and the plan, then stop: no training, no run directory.
         #[arg(long)]
         dry_run: bool,
+        /// Do not draw loss.png, solution.png, ... at the end (`pdec plot` draws them later).
+        #[arg(long)]
+        no_plots: bool,
     },
     /// Write a commented starter problem `NAME.pde` from a template.
     New {
@@ -231,6 +234,43 @@ pub enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Draw a run's pictures into its directory: loss.png, solution.png, error.png (with
+    /// `exact` or `reference`), exercise.png (free-boundary problems). See docs/OUTPUTS.md.
+    Plot {
+        run: PathBuf,
+        /// Also write SVG files.
+        #[arg(long)]
+        svg: bool,
+        /// Where to look in higher dimensions, e.g. `--slice "x[2..] = 1"` (default: the
+        /// diagonal of the box; parameters at the middle of their range).
+        #[arg(long)]
+        slice: Option<String>,
+    },
+    /// Write the solution on a grid or at points as CSV, NPZ or VTK. See docs/OUTPUTS.md.
+    Export {
+        run: PathBuf,
+        /// e.g. `--grid "t = 0..1:101, x = -1..1:201, x[2..] = 1"`.
+        #[arg(long)]
+        grid: Option<String>,
+        /// A CSV file of points with a column per input (as for `pdec eval --points`).
+        #[arg(long)]
+        points: Option<PathBuf>,
+        /// Output format (default: from the output's extension, else CSV).
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
+        /// Also write the space gradient `du/dx_i` (forward-mode jets through the network).
+        #[arg(long)]
+        gradient: bool,
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Npz,
+    Vtk,
 }
 
 /// Exit codes: 0 accepted, 1 the input has errors, 2 internal error (a bug).
@@ -295,6 +335,7 @@ pub fn run(cli: Cli) -> i32 {
             quiet,
             log_every,
             dry_run,
+            no_plots,
         } => {
             let device = match crate::device::parse(&device).and_then(crate::device::open) {
                 Ok(d) => d,
@@ -368,11 +409,35 @@ pub fn run(cli: Cli) -> i32 {
                 source: source.map(|p| std::path::absolute(&p).unwrap_or(p)),
                 log_every,
             };
-            run_result(
-                crate::run::solve(&compiled, &text, &opts).map(|_| ()),
-                format,
-            )
+            let reference = opts.reference.clone();
+            let dir = match crate::run::solve(&compiled, &text, &opts) {
+                Ok(dir) => dir,
+                Err(e) => return run_result(Err(e), format),
+            };
+            if !no_plots {
+                crate::cli_outputs::plot_after_solve(&dir, reference.as_ref(), quiet, format);
+            }
+            0
         }
+        Command::Plot { run, svg, slice } => {
+            crate::cli_outputs::plot_command(&run, svg, slice.as_deref(), format)
+        }
+        Command::Export {
+            run,
+            grid,
+            points,
+            format: out,
+            gradient,
+            output,
+        } => crate::cli_outputs::export_command(
+            &run,
+            grid.as_deref(),
+            points.as_deref(),
+            out,
+            gradient,
+            &output,
+            format,
+        ),
         Command::Reference { what } => reference_command(what),
         Command::Bench {
             d,
@@ -556,7 +621,7 @@ fn reference_command(what: ReferenceCommand) -> i32 {
     0
 }
 
-fn run_result(r: Result<(), crate::run::RunError>, format: Format) -> i32 {
+pub(crate) fn run_result(r: Result<(), crate::run::RunError>, format: Format) -> i32 {
     match r {
         Ok(()) => 0,
         Err(crate::run::RunError::Diag(d)) => {

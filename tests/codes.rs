@@ -89,6 +89,6 @@ fn every_code_is_documented_and_tested() {
     );
     assert!(
         untested.is_empty(),
-        "codes without a tests/ui case (or tests/cli.rs check): {untested:?}"
+        "codes without a tests/ui case (or tests/cli.rs or tests/outputs.rs check): {untested:?}"
     );
 }

@@ -1,0 +1,300 @@
+//! `pdec export RUN_DIR`: the trained solution (and with `--gradient` its space gradient) on a
+//! grid (`--grid "t = 0..1:101, x = -1..1:201"`, see [`crate::grid`]) or at the rows of a CSV
+//! table (`--points`), as CSV, NPZ (NumPy) or legacy VTK (ParaView). Files are written to a
+//! temporary name and renamed, so a failed export leaves nothing behind.
+
+use crate::diag::Diag;
+use crate::grid::{self, Layout, Purpose, Rule};
+use crate::rundir::{Failure, Opened};
+use candle_core::{Device, Tensor};
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Npz,
+    Vtk,
+}
+
+impl Format {
+    /// From the output file's extension (`.npz`, `.vtk`); CSV otherwise.
+    pub fn from_path(p: &Path) -> Format {
+        match p.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("npz") => Format::Npz,
+            Some(e) if e.eq_ignore_ascii_case("vtk") => Format::Vtk,
+            _ => Format::Csv,
+        }
+    }
+}
+
+/// Where the points come from.
+pub enum Source<'a> {
+    Grid(&'a str),
+    /// A CSV table's name (for messages) and text.
+    Points {
+        name: &'a str,
+        text: &'a str,
+    },
+}
+
+pub struct ExportOptions<'a> {
+    pub source: Source<'a>,
+    pub format: Format,
+    pub gradient: bool,
+    pub output: &'a Path,
+}
+
+/// What was written: the number of points.
+pub fn export(run: &Opened, opts: &ExportOptions) -> Result<usize, Failure> {
+    let p = run.problem();
+    let cols = &run.cols;
+    let (layout, points, rows) = match opts.source {
+        Source::Grid(spec) => {
+            let layout = grid::parse(spec)
+                .and_then(|items| grid::resolve(p, cols, &items, Purpose::Export))
+                .map_err(|e| e.diag(Purpose::Export))?;
+            let points = layout.points();
+            let rows = layout.len();
+            (Some(layout), points, rows)
+        }
+        Source::Points { name, text } => {
+            let t = crate::table::parse(p, cols, name, text, false).map_err(|d| *d)?;
+            (None, t.points, t.rows)
+        }
+    };
+    if opts.format == Format::Vtk {
+        let ok = layout
+            .as_ref()
+            .is_some_and(|l| (1..=3).contains(&l.axes.len()));
+        if !ok {
+            let why = match &layout {
+                None => "VTK output needs a grid, not a list of points".to_string(),
+                Some(l) => format!(
+                    "VTK output needs a grid of 1 to 3 axes; this one has {}",
+                    l.axes.len()
+                ),
+            };
+            return Err(Diag::error("pdec::export::vtk_layout", why)
+                .help("use `--grid` with at most three ranges (fix the other coordinates with values), or `--format csv` / `--format npz`")
+                .into());
+        }
+    }
+    let u = run.solution(&points, rows)?;
+    let grads = if opts.gradient {
+        Some(run.gradient(&points, rows)?)
+    } else {
+        None
+    };
+    let gnames: Vec<String> = run
+        .space_columns()
+        .into_iter()
+        .map(|(_, n)| format!("d{}_d{n}", p.unknown.name))
+        .collect();
+    let bytes_or_file = match opts.format {
+        Format::Csv => write_bytes(
+            opts.output,
+            csv(run, &points, &u, grads.as_deref(), &gnames).as_bytes(),
+        ),
+        Format::Vtk => {
+            let l = layout
+                .as_ref()
+                .ok_or_else(|| crate::run::RunError::Internal("VTK without a grid".into()))?;
+            let bytes = vtk(run, l, &u, grads.as_deref(), &gnames)?;
+            write_bytes(opts.output, &bytes)
+        }
+        Format::Npz => {
+            let arrays = npz_arrays(run, layout.as_ref(), &points, rows, &u, grads, &gnames)?;
+            write_npz(opts.output, &arrays)
+        }
+    };
+    bytes_or_file.map_err(|e| {
+        Diag::error(
+            "pdec::export::io",
+            format!("cannot write `{}`: {e}", opts.output.display()),
+        )
+        .help("check that the folder exists and is writable")
+    })?;
+    Ok(rows)
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    crate::run::write_atomic(path, bytes).inspect_err(|_| {
+        let _ = std::fs::remove_file(path.with_extension("tmp"));
+    })
+}
+
+/// The same layout as `pdec eval --points --output`: the inputs, the unknown, then the
+/// gradient columns.
+fn csv(
+    run: &Opened,
+    points: &[f64],
+    u: &[f64],
+    grads: Option<&[Vec<f64>]>,
+    gn: &[String],
+) -> String {
+    let p = run.problem();
+    let cols = &run.cols;
+    let mut header = crate::table::header(p, cols);
+    if grads.is_some() {
+        header.extend(gn.iter().cloned());
+    }
+    let hc = crate::table::header_columns(p, cols);
+    let mut out = header.join(",");
+    out.push('\n');
+    for (i, v) in u.iter().enumerate() {
+        let row = &points[i * cols.width..(i + 1) * cols.width];
+        let mut cells: Vec<String> = hc.iter().map(|c| format!("{}", row[*c])).collect();
+        cells.push(format!("{v}"));
+        if let Some(g) = grads {
+            cells.extend(g.iter().map(|g| format!("{}", g[i])));
+        }
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn tensor(data: Vec<f64>, shape: &[usize]) -> Result<Tensor, Failure> {
+    Ok(Tensor::from_vec(data, shape, &Device::Cpu)?)
+}
+
+/// Grid: one 1-D array per input column along its axis (0-d when it is fixed), `u` (and
+/// gradients) with the grid's shape. Points: every column and `u` as 1-D arrays.
+fn npz_arrays(
+    run: &Opened,
+    layout: Option<&Layout>,
+    points: &[f64],
+    rows: usize,
+    u: &[f64],
+    grads: Option<Vec<Vec<f64>>>,
+    gn: &[String],
+) -> Result<Vec<(String, Tensor)>, Failure> {
+    let p = run.problem();
+    let cols = &run.cols;
+    let names = crate::table::header(p, cols);
+    let hc = crate::table::header_columns(p, cols);
+    let mut arrays = Vec::new();
+    let shape = match layout {
+        Some(l) => l.shape(),
+        None => vec![rows],
+    };
+    for (name, col) in names.iter().zip(&hc) {
+        let t = match layout {
+            Some(l) => match l.rules[*col] {
+                Rule::Fixed(v) => Tensor::new(v, &Device::Cpu)?,
+                Rule::Axis { axis, a, b } => {
+                    let v: Vec<f64> = l.axes[axis].values().iter().map(|v| a + b * v).collect();
+                    let n = v.len();
+                    tensor(v, &[n])?
+                }
+            },
+            None => tensor(
+                (0..rows).map(|i| points[i * cols.width + col]).collect(),
+                &[rows],
+            )?,
+        };
+        arrays.push((name.clone(), t));
+    }
+    arrays.push((p.unknown.name.clone(), tensor(u.to_vec(), &shape)?));
+    if let Some(g) = grads {
+        for (name, g) in gn.iter().zip(g) {
+            arrays.push((name.clone(), tensor(g, &shape)?));
+        }
+    }
+    Ok(arrays)
+}
+
+fn write_npz(path: &Path, arrays: &[(String, Tensor)]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let r = Tensor::write_npz(arrays, &tmp)
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if r.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    r
+}
+
+/// Legacy binary VTK, a rectilinear grid: the first grid axis is VTK's x, the second y, the
+/// third z; `u` and the gradient components are point data.
+fn vtk(
+    run: &Opened,
+    l: &Layout,
+    u: &[f64],
+    grads: Option<&[Vec<f64>]>,
+    gn: &[String],
+) -> Result<Vec<u8>, Failure> {
+    use vtkio::model::{
+        Attribute, Attributes, ByteOrder, Coordinates, DataSet, Extent, RectilinearGridPiece,
+        Version, Vtk,
+    };
+    let shape = l.shape();
+    let mut dims = [1usize; 3];
+    let mut coords: Vec<Vec<f64>> = vec![vec![0.0]; 3];
+    for (k, a) in l.axes.iter().enumerate() {
+        dims[k] = a.n;
+        coords[k] = a.values();
+    }
+    // VTK orders points with x fastest; the grid's C order has the last axis fastest.
+    let reorder = |v: &[f64]| -> Vec<f64> {
+        let mut out = vec![0.0; v.len()];
+        let strides: Vec<usize> = (0..shape.len())
+            .map(|k| shape[k + 1..].iter().product())
+            .collect();
+        for (i, slot) in out.iter_mut().enumerate() {
+            let (i0, i1, i2) = (
+                i % dims[0],
+                (i / dims[0]) % dims[1],
+                i / (dims[0] * dims[1]),
+            );
+            let idx = [i0, i1, i2];
+            let c: usize = (0..shape.len()).map(|k| idx[k] * strides[k]).sum();
+            *slot = v[c];
+        }
+        out
+    };
+    let p = run.problem();
+    let mut point = vec![Attribute::scalars(&p.unknown.name, 1).with_data(reorder(u))];
+    if let Some(g) = grads {
+        for (name, g) in gn.iter().zip(g) {
+            point.push(Attribute::scalars(name, 1).with_data(reorder(g)));
+        }
+    }
+    let axes: Vec<String> = l
+        .axes
+        .iter()
+        .zip(["x", "y", "z"])
+        .map(|(a, v)| format!("{v} = {}", a.label))
+        .collect();
+    let mut title = format!("pdec export of {} ({})", p.name, axes.join(", "));
+    if !l.fixed.is_empty() {
+        title.push_str(&format!(" at {}", l.fixed.join(", ")));
+    }
+    let title: String = title.replace('\n', " ").chars().take(250).collect();
+    let extent = Extent::Dims([dims[0] as u32, dims[1] as u32, dims[2] as u32]);
+    let [cx, cy, cz]: [Vec<f64>; 3] = coords
+        .try_into()
+        .map_err(|_| crate::run::RunError::Internal("three coordinate arrays".into()))?;
+    let vtk = Vtk {
+        version: Version::Legacy { major: 3, minor: 0 },
+        title,
+        byte_order: ByteOrder::BigEndian,
+        file_path: None,
+        data: DataSet::inline(RectilinearGridPiece {
+            extent,
+            coords: Coordinates {
+                x: cx.into(),
+                y: cy.into(),
+                z: cz.into(),
+            },
+            data: Attributes {
+                point,
+                cell: Vec::new(),
+            },
+        }),
+    };
+    let mut bytes = Vec::new();
+    vtk.write_legacy(&mut bytes)
+        .map_err(|e| crate::run::RunError::Internal(format!("cannot encode VTK: {e}")))?;
+    Ok(bytes)
+}
