@@ -119,13 +119,26 @@ pub fn run_case(c: &Case, warmup: usize, steps: usize, device: &Device) -> Resul
     let mut adam = Adam::new(&net.params).map_err(e)?;
     let mut batches = Vec::new();
     let mut times = Vec::with_capacity(steps);
+    let comm = crate::distributed::Comm::single();
     for step in 0..(warmup + steps) as u64 {
         let start = Instant::now();
-        match train::train_step(&program, &net, &mut adam, step, st.lr, &mut batches).map_err(e)? {
-            StepOutcome::Updated(_) => {}
-            StepOutcome::NotFinite { term, .. } => {
-                return Err(format!("loss term {term} became NaN at step {step}"));
-            }
+        let control = train::Control {
+            stop: false,
+            elapsed: 0.0,
+        };
+        let stepped = train::train_step(
+            &program,
+            &net,
+            &mut adam,
+            step,
+            &mut batches,
+            &comm,
+            control,
+            |_| st.lr,
+        )
+        .map_err(e)?;
+        if let StepOutcome::NotFinite { term, .. } = stepped.outcome {
+            return Err(format!("loss term {term} became NaN at step {step}"));
         }
         device.synchronize().map_err(e)?;
         if step as usize >= warmup {

@@ -408,13 +408,15 @@ pub fn run(cli: Cli) -> i32 {
                 resume,
                 source: source.map(|p| std::path::absolute(&p).unwrap_or(p)),
                 log_every,
+                // Under `mpirun` (and a build with `--features mpi`): this rank of the job.
+                comm: crate::distributed::Comm::init(),
             };
             let reference = opts.reference.clone();
             let dir = match crate::run::solve(&compiled, &text, &opts) {
                 Ok(dir) => dir,
                 Err(e) => return run_result(Err(e), format),
             };
-            if !no_plots {
+            if !no_plots && opts.comm.is_root() {
                 crate::cli_outputs::plot_after_solve(&dir, reference.as_ref(), quiet, format);
             }
             0

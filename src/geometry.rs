@@ -122,6 +122,17 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Rows `lo..hi` (one rank's slice of a global batch).
+    pub fn rows(&self, lo: usize, hi: usize) -> Batch {
+        let (a, b) = (lo * self.width, hi * self.width);
+        Batch {
+            n: hi - lo,
+            width: self.width,
+            points: self.points[a..b].to_vec(),
+            normals: self.normals.as_ref().map(|v| v[a..b].to_vec()),
+        }
+    }
+
     /// Point `i`'s row.
     pub fn point(&self, i: usize) -> &[f64] {
         &self.points[i * self.width..(i + 1) * self.width]

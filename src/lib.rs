@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cli_outputs;
 pub mod device;
 pub mod diag;
+pub mod distributed;
 pub mod driver;
 pub mod dry_run;
 pub mod explain;

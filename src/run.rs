@@ -51,7 +51,7 @@ impl From<std::io::Error> for RunError {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct SolveOptions {
     pub out: Option<PathBuf>,
     /// The problem's `reference` table, read and checked before training.
@@ -66,6 +66,8 @@ pub struct SolveOptions {
     pub source: Option<PathBuf>,
     /// `--log-every N`: plain progress lines every N steps instead of a live bar.
     pub log_every: Option<u64>,
+    /// The ranks of a data-parallel run (one rank without `mpirun`).
+    pub comm: crate::distributed::Comm,
 }
 
 #[derive(Serialize)]
@@ -480,21 +482,42 @@ pub fn solve(
     let problem = &checked.problem;
     let device = opts.device.clone();
     let dt = dtype(checked);
-    let program = LossProgram::new(problem, plan, analysis, st, device.clone()).map_err(|why| {
-        RunError::Diag(Box::new(
+    let comm = &opts.comm;
+    let root = comm.is_root();
+    let mut program =
+        LossProgram::new(problem, plan, analysis, st, device.clone()).map_err(|why| {
+            RunError::Diag(Box::new(
+                Diag::error(
+                    "pdec::run::unsupported",
+                    format!("this problem cannot be trained: {why}"),
+                )
+                .help("see `pdec explain` for how each term is computed"),
+            ))
+        })?;
+    program.shard = (comm.rank(), comm.size());
+    if let Some(t) = plan.terms.iter().find(|t| t.batch < comm.size()) {
+        return Err(RunError::Diag(Box::new(
             Diag::error(
-                "pdec::run::unsupported",
-                format!("this problem cannot be trained: {why}"),
+                "pdec::run::too_few_points",
+                format!(
+                    "the loss term `{}` has {} points per step, fewer than the {} ranks",
+                    t.name,
+                    t.batch,
+                    comm.size()
+                ),
             )
-            .help("see `pdec explain` for how each term is computed"),
-        ))
-    })?;
+            .help("every rank needs at least one point of every term: raise `batch` (or `batch.NAME`), or start fewer ranks"),
+        )));
+    }
     let net = Net::new(&st.net, plan.input_width, st.seed, dt, &device)?;
     let mut adam = Adam::new(&net.params)?;
 
-    let dir = match &opts.resume {
-        Some(d) => d.clone(),
-        None => run_dir(&problem.name, opts.out.as_deref())?,
+    // Only rank 0 writes: the other ranks never create the directory.
+    let dir = match (&opts.resume, &opts.out) {
+        (Some(d), _) => d.clone(),
+        (None, Some(out)) if !root => out.clone(),
+        (None, None) if !root => PathBuf::new(),
+        (None, _) => run_dir(&problem.name, opts.out.as_deref())?,
     };
     let checkpoint_path = dir.join("checkpoint.safetensors");
     let model_path = dir.join("model.safetensors");
@@ -509,7 +532,7 @@ pub fn solve(
     let first_step = resumed.as_ref().map_or(0, |c| c.step);
     let wall_offset = resumed.as_ref().map_or(0.0, |c| c.wall_s);
     let mut lr_scale = resumed.as_ref().map_or(1.0, |c| c.lr_scale);
-    if resumed.is_none() {
+    if resumed.is_none() && root {
         write_atomic(&dir.join("problem.pde"), source_text.as_bytes())?;
     }
     let settings_json = serde_json::json!({
@@ -524,14 +547,19 @@ pub fn solve(
         "input_width": plan.input_width,
         "parameters": net.parameter_count(),
     });
-    write_atomic(
-        &dir.join("settings.json"),
-        serde_json::to_string_pretty(&settings_json)
-            .unwrap_or_default()
-            .as_bytes(),
-    )?;
+    if root {
+        write_atomic(
+            &dir.join("settings.json"),
+            serde_json::to_string_pretty(&settings_json)
+                .unwrap_or_default()
+                .as_bytes(),
+        )?;
+    }
     let names: Vec<String> = plan.terms.iter().map(|t| t.name.clone()).collect();
-    let mut csv = loss_log(&dir.join("loss.csv"), &names, first_step)?;
+    let mut csv = match root {
+        true => Some(loss_log(&dir.join("loss.csv"), &names, first_step)?),
+        false => None,
+    };
 
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -540,7 +568,7 @@ pub fn solve(
         let _ = ctrlc::set_handler(move || s.store(true, Ordering::SeqCst));
     }
     let mut progress = crate::progress::Training::new(
-        crate::progress::Mode::choose(opts.quiet, opts.log_every, st.log_every),
+        crate::progress::Mode::choose(opts.quiet || !root, opts.log_every, st.log_every),
         st.steps,
     );
     let from = match &resumed {
@@ -572,23 +600,40 @@ pub fn solve(
     let mut rollbacks = 0;
     // A checkpoint from the start, so that a run killed at any moment can be resumed.
     let mut saved_step = step;
-    if resumed.is_none() {
+    if resumed.is_none() && root {
         Checkpoint::take(&net, &adam, step, 0.0, lr_scale)?.save(&net, &checkpoint_path)?;
         save_model(&net, &model_path)?;
     }
     while step < st.steps {
-        if stop.load(Ordering::SeqCst) {
-            stopped = "interrupted";
+        let interrupted = stop.load(Ordering::SeqCst);
+        let time_up = st.time_limit.is_some_and(|limit| wall_now() >= limit);
+        // One rank stops before the step; several agree through the step's allreduce and
+        // stop after it (each deciding alone could leave a rank waiting forever).
+        if comm.size() == 1 && (interrupted || time_up) {
+            stopped = if interrupted {
+                "interrupted"
+            } else {
+                "time_limit"
+            };
             break;
         }
-        if let Some(limit) = st.time_limit
-            && wall_now() >= limit
-        {
-            stopped = "time_limit";
-            break;
-        }
-        let lr = train::learning_rate(st, step, wall_now()) * lr_scale;
-        let values = match train::train_step(&program, &net, &mut adam, step, lr, &mut batches)? {
+        let control = train::Control {
+            stop: interrupted || time_up,
+            elapsed: wall_now(),
+        };
+        let scale = lr_scale;
+        let stepped = train::train_step(
+            &program,
+            &net,
+            &mut adam,
+            step,
+            &mut batches,
+            comm,
+            control,
+            |elapsed| train::learning_rate(st, step, elapsed) * scale,
+        )?;
+        let (lr, agreed) = (stepped.lr, stepped.control);
+        let values = match stepped.outcome {
             train::StepOutcome::Updated(v) => v,
             train::StepOutcome::NotFinite { term: k, values } => {
                 if let Some(good) = &last_good
@@ -627,24 +672,41 @@ pub fn solve(
                 format!("{total_v:.6e}"),
             ];
             rec.extend(values.iter().map(|v| format!("{v:.6e}")));
-            csv.write_record(&rec)
-                .map_err(|e| RunError::Internal(e.to_string()))?;
-            csv.flush()?;
+            if let Some(csv) = &mut csv {
+                csv.write_record(&rec)
+                    .map_err(|e| RunError::Internal(e.to_string()))?;
+                csv.flush()?;
+            }
         }
         progress.step(step, total_v, lr, &names, &values);
         step += 1;
         if st.checkpoint_every > 0 && step.is_multiple_of(st.checkpoint_every) {
             let c = Checkpoint::take(&net, &adam, step, wall_now(), lr_scale)?;
-            c.save(&net, &checkpoint_path)?;
-            save_model(&net, &model_path)?;
+            if root {
+                c.save(&net, &checkpoint_path)?;
+                save_model(&net, &model_path)?;
+            }
             saved_step = step;
             if last_good.is_some() {
                 last_good = Some(c);
             }
         }
+        if comm.size() > 1 && agreed.stop {
+            let limit = st.time_limit.unwrap_or(f64::INFINITY);
+            stopped = if agreed.elapsed >= limit {
+                "time_limit"
+            } else {
+                "interrupted"
+            };
+            break;
+        }
     }
     progress.finish();
     let done = step;
+    if !root {
+        // The reports, metrics and files are rank 0's.
+        return Ok(dir);
+    }
     Checkpoint::take(&net, &adam, step, wall_now(), lr_scale)?.save(&net, &checkpoint_path)?;
     save_model(&net, &model_path)?;
     let wall = wall_now();

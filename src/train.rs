@@ -8,6 +8,7 @@
 //! and the loss `2 mean(detach(A(w)) A(w~))`, whose gradient is unbiased for that of
 //! `mean(A^2)`.
 
+use crate::distributed::Comm;
 use crate::geometry::{self, Layout};
 use crate::ir::{NodeId, Problem};
 use crate::lower::{self, Batch, Columns, Directions, Evaluator, Needs, Outputs};
@@ -135,6 +136,9 @@ pub struct LossProgram<'a> {
     active_sign: Option<f64>,
     pub device: Device,
     pub dtype: DType,
+    /// This process's rank and the number of ranks: it trains on its slice of every
+    /// global batch (`distributed`).
+    pub shard: (usize, usize),
 }
 
 /// The losses of one step: one scalar per plan term, in plan order.
@@ -259,7 +263,14 @@ impl<'a> LossProgram<'a> {
             active_sign,
             device,
             dtype,
+            shard: (0, 1),
         })
+    }
+
+    /// Rows `lo..hi` of a global batch of `n` rows that this rank trains on.
+    pub fn rows(&self, n: usize) -> (usize, usize) {
+        let (rank, size) = self.shard;
+        (n * rank / size, n * (rank + 1) / size)
     }
 
     pub fn tensor(&self, b: &geometry::Batch) -> Result<(Tensor, Option<Tensor>)> {
@@ -344,6 +355,18 @@ impl<'a> LossProgram<'a> {
         self.pad(&v, f.var, offset)
     }
 
+    /// The global row count of the PDE batch whose local slice has `n` rows.
+    fn pde_global_rows(&self, n: usize) -> usize {
+        if self.shard.1 == 1 {
+            return n;
+        }
+        self.plan
+            .terms
+            .iter()
+            .find(|t| t.kind == TermKind::Pde)
+            .map_or(n, |t| t.batch)
+    }
+
     /// `v = B w` for a Monte Carlo draw `w ~ N(0, delta I)`: `[N, D]`.
     fn mc_direction(
         &self,
@@ -356,14 +379,19 @@ impl<'a> LossProgram<'a> {
         let (s, d) = self.factor_parts(ev, f, n)?;
         let cols = f.columns();
         let sd = delta.sqrt();
+        // Noise for the global batch, of which this rank keeps its rows: the draws do not
+        // depend on the number of ranks.
+        let global = self.pde_global_rows(n);
+        let (lo, _) = self.rows(global);
         let w: Vec<f64> = match self.settings.mc_noise {
-            McNoise::Gaussian => (0..n * cols)
+            McNoise::Gaussian => (0..global * cols)
                 .map(|_| sd * Distribution::<f64>::sample(&StandardNormal, rng))
                 .collect(),
-            McNoise::Rademacher => (0..n * cols)
+            McNoise::Rademacher => (0..global * cols)
                 .map(|_| if rng.random::<bool>() { sd } else { -sd })
                 .collect(),
         };
+        let w = w[lo * cols..(lo + n) * cols].to_vec();
         let w = Tensor::from_vec(w, (n, cols), &self.device)?.to_dtype(self.dtype)?;
         let (v, offset) = match f.lower {
             Lower::Identity { offset, .. } => (w, offset),
@@ -774,13 +802,18 @@ impl Adam {
         lr: f64,
         clip: Option<f64>,
     ) -> Result<()> {
-        let gs: Vec<Tensor> = params
-            .iter()
-            .map(|(_, p)| match grads.get(p.as_tensor()) {
-                Some(g) => Ok(g.clone()),
-                None => p.zeros_like(),
-            })
-            .collect::<Result<_>>()?;
+        let gs = gradients(params, grads)?;
+        self.update_with(params, gs, lr, clip)
+    }
+
+    /// One update from gradients in parameter order.
+    pub fn update_with(
+        &mut self,
+        params: &[(String, Var)],
+        gs: Vec<Tensor>,
+        lr: f64,
+        clip: Option<f64>,
+    ) -> Result<()> {
         // min(1, c / |g|) as a one-element tensor, so clipping costs no host read.
         let factor = match clip {
             Some(c) => {
@@ -821,17 +854,52 @@ pub enum StepOutcome {
     NotFinite { term: usize, values: Vec<f64> },
 }
 
+/// Each parameter's gradient (zeros where the loss does not depend on it), in order.
+fn gradients(
+    params: &[(String, Var)],
+    grads: &candle_core::backprop::GradStore,
+) -> Result<Vec<Tensor>> {
+    params
+        .iter()
+        .map(|(_, p)| match grads.get(p.as_tensor()) {
+            Some(g) => Ok(g.clone()),
+            None => p.zeros_like(),
+        })
+        .collect()
+}
+
+/// What a rank knows before a step that all ranks must agree on.
+#[derive(Clone, Copy, Debug)]
+pub struct Control {
+    /// Ctrl-C or the time limit asks to stop.
+    pub stop: bool,
+    /// Seconds of training so far (rank 0's clock is the one used).
+    pub elapsed: f64,
+}
+
+/// A step's outcome with the agreed control values and the learning rate used.
+pub struct Stepped {
+    pub outcome: StepOutcome,
+    pub control: Control,
+    pub lr: f64,
+}
+
 /// One training step, shared by `pdec solve` and `pdec bench` so that the benchmark times
 /// exactly what training runs: sample (when due), losses, one host read of the term values,
-/// backward, Adam. `batches` carries points between steps for `resample_every`.
+/// backward, Adam. `batches` carries points between steps for `resample_every`. With several
+/// ranks, the term values, the gradients and the control values are summed in one
+/// allreduce (`distributed`), and `lr_at` gets rank 0's clock.
+#[allow(clippy::too_many_arguments)]
 pub fn train_step(
     program: &LossProgram,
     net: &Net,
     adam: &mut Adam,
     step: u64,
-    lr: f64,
     batches: &mut Vec<Vec<geometry::Batch>>,
-) -> Result<StepOutcome> {
+    comm: &Comm,
+    local: Control,
+    lr_at: impl FnOnce(f64) -> f64,
+) -> Result<Stepped> {
     let st = program.settings;
     // Points come from the step that drew them and noise from this step, each keyed by
     // seed and step alone: a resumed run (empty `batches`) redraws exactly the same points.
@@ -841,9 +909,33 @@ pub fn train_step(
     }
     let mut noise = step_rng(st.seed ^ NOISE_KEY, step);
     let losses = program.losses(net, batches, &mut noise)?;
+    // Each rank's share of a term: its rows over the term's global rows (1 on one rank).
+    let pde_rows = program
+        .plan
+        .terms
+        .iter()
+        .position(|t| t.kind == TermKind::Pde)
+        .and_then(|k| batches[k].first().map(|b| b.n))
+        .unwrap_or(0);
+    let share: Vec<f64> = program
+        .plan
+        .terms
+        .iter()
+        .zip(batches.iter())
+        .map(|(t, b)| {
+            if comm.size() == 1 {
+                return 1.0;
+            }
+            let local = match t.kind {
+                TermKind::Constraint => pde_rows,
+                _ => b.first().map_or(0, |b| b.n),
+            };
+            local as f64 / t.batch.max(1) as f64
+        })
+        .collect();
     let mut total: Option<Tensor> = None;
-    for (t, l) in program.plan.terms.iter().zip(&losses.terms) {
-        let w = (l * t.weight)?;
+    for ((t, l), f) in program.plan.terms.iter().zip(&losses.terms).zip(&share) {
+        let w = (l * (t.weight * f))?;
         total = Some(match total {
             None => w,
             Some(s) => (s + w)?,
@@ -855,15 +947,67 @@ pub fn train_step(
         .iter()
         .map(|l| l.reshape(1))
         .collect::<Result<_>>()?;
-    let values = Tensor::cat(&stacked, 0)?
+    let mut values = Tensor::cat(&stacked, 0)?
         .to_dtype(DType::F64)?
         .to_vec1::<f64>()?;
-    if let Some(term) = values.iter().position(|v| !v.is_finite()) {
-        return Ok(StepOutcome::NotFinite { term, values });
+    if comm.size() == 1 {
+        let lr = lr_at(local.elapsed);
+        if let Some(term) = values.iter().position(|v| !v.is_finite()) {
+            return Ok(Stepped {
+                outcome: StepOutcome::NotFinite { term, values },
+                control: local,
+                lr,
+            });
+        }
+        let grads = total.backward()?;
+        adam.update(&net.params, &grads, lr, st.clip)?;
+        return Ok(Stepped {
+            outcome: StepOutcome::Updated(values),
+            control: local,
+            lr,
+        });
     }
-    let grads = total.backward()?;
-    adam.update(&net.params, &grads, lr, st.clip)?;
-    Ok(StepOutcome::Updated(values))
+    // Several ranks: [scaled term values, stop, rank 0's clock, gradients] in one buffer.
+    for (v, f) in values.iter_mut().zip(&share) {
+        *v *= f;
+    }
+    let grads = gradients(&net.params, &total.backward()?)?;
+    let k = values.len();
+    let mut buf = values;
+    buf.push(if local.stop { 1.0 } else { 0.0 });
+    buf.push(if comm.is_root() { local.elapsed } else { 0.0 });
+    for g in &grads {
+        buf.extend(g.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?);
+    }
+    comm.sum_in_place(&mut buf);
+    let values = buf[..k].to_vec();
+    let control = Control {
+        stop: buf[k] > 0.0,
+        elapsed: buf[k + 1],
+    };
+    let lr = lr_at(control.elapsed);
+    if let Some(term) = values.iter().position(|v| !v.is_finite()) {
+        return Ok(Stepped {
+            outcome: StepOutcome::NotFinite { term, values },
+            control,
+            lr,
+        });
+    }
+    let mut at = k + 2;
+    let mut summed = Vec::with_capacity(grads.len());
+    for g in &grads {
+        let len = g.elem_count();
+        let t = Tensor::from_vec(buf[at..at + len].to_vec(), g.shape(), g.device())?
+            .to_dtype(g.dtype())?;
+        summed.push(t);
+        at += len;
+    }
+    adam.update_with(&net.params, summed, lr, st.clip)?;
+    Ok(Stepped {
+        outcome: StepOutcome::Updated(values),
+        control,
+        lr,
+    })
 }
 
 /// The learning rate at `step` (0-based) of `steps`, `elapsed` seconds into the run. The
@@ -897,7 +1041,7 @@ pub fn step_rng(seed: u64, step: u64) -> ChaCha8Rng {
     rng
 }
 
-/// Draws each term's batches.
+/// Draws each term's batches: the global batch, of which this rank keeps its rows.
 pub fn sample(program: &LossProgram, rng: &mut ChaCha8Rng) -> Vec<Vec<geometry::Batch>> {
     program
         .plan
@@ -906,7 +1050,20 @@ pub fn sample(program: &LossProgram, rng: &mut ChaCha8Rng) -> Vec<Vec<geometry::
         .map(|t| match t.kind {
             // The constraint is evaluated on the PDE's points.
             TermKind::Constraint => Vec::new(),
-            _ => geometry::sample_region(program.problem, &program.layout, &t.region, t.batch, rng),
+            _ => {
+                let all = geometry::sample_region(
+                    program.problem,
+                    &program.layout,
+                    &t.region,
+                    t.batch,
+                    rng,
+                );
+                if program.shard.1 == 1 {
+                    return all;
+                }
+                let (lo, hi) = program.rows(t.batch);
+                all.iter().map(|b| b.rows(lo, hi)).collect()
+            }
         })
         .collect()
 }

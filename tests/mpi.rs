@@ -1,0 +1,155 @@
+//! Data-parallel training over MPI (`cargo test --release --features mpi --test mpi`; CI
+//! installs Open MPI in `.ci/run`). Two ranks with the same total batch and seed follow the
+//! one-rank loss curve to round-off, and only rank 0 writes files.
+#![cfg(feature = "mpi")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("mpi-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("dir");
+    d
+}
+
+/// `pdec` on one rank (no mpirun) or on `ranks` ranks, run in `cwd`.
+fn pdec(cwd: &Path, ranks: usize, args: &[&str]) -> Output {
+    let exe = env!("CARGO_BIN_EXE_pdec");
+    let mut c = if ranks == 1 {
+        Command::new(exe)
+    } else {
+        let mut c = Command::new("mpirun");
+        c.args([
+            "-n",
+            &ranks.to_string(),
+            "--oversubscribe",
+            "--allow-run-as-root",
+            exe,
+        ]);
+        c
+    };
+    c.args(args)
+        .current_dir(cwd)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .output()
+        .expect("mpirun (Open MPI's `openmpi-bin`) must be installed for the mpi tests")
+}
+
+/// loss.csv rows as numbers, without the wall-time column.
+fn curve(run: &Path) -> Vec<Vec<f64>> {
+    std::fs::read_to_string(run.join("loss.csv"))
+        .expect("loss.csv")
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .enumerate()
+                .filter(|(i, _)| *i != 1)
+                .map(|(_, f)| f.parse::<f64>().expect("number"))
+                .collect()
+        })
+        .collect()
+}
+
+fn same_curve(a: &[Vec<f64>], b: &[Vec<f64>]) {
+    assert_eq!(a.len(), b.len(), "as many logged steps");
+    for (ra, rb) in a.iter().zip(b) {
+        for (x, y) in ra.iter().zip(rb) {
+            let tol = 1e-9 * x.abs().max(y.abs()).max(1e-12);
+            assert!((x - y).abs() <= tol, "one rank {ra:?}\ntwo ranks {rb:?}");
+        }
+    }
+}
+
+fn compare(name: &str, problem: &str) {
+    let d = dir(name);
+    std::fs::write(d.join("p.pde"), problem).expect("write");
+    let one = pdec(
+        &d,
+        1,
+        &["solve", "p.pde", "--quiet", "--no-plots", "--out", "one"],
+    );
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one.stderr));
+    let two = pdec(
+        &d,
+        2,
+        &["solve", "p.pde", "--quiet", "--no-plots", "--out", "two"],
+    );
+    assert_eq!(
+        two.status.code(),
+        Some(0),
+        "{}{}",
+        text(&two.stdout),
+        text(&two.stderr)
+    );
+    same_curve(&curve(&d.join("one")), &curve(&d.join("two")));
+    // Rank 0 alone wrote: the run directory holds one set of files, nothing else appeared.
+    let mut entries: Vec<String> = std::fs::read_dir(&d)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, ["one", "p.pde", "two"]);
+    let mut files: Vec<String> = std::fs::read_dir(d.join("two"))
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "checkpoint.safetensors",
+            "loss.csv",
+            "model.safetensors",
+            "problem.pde",
+            "settings.json",
+            "summary.json"
+        ]
+    );
+    // The report is printed once.
+    assert_eq!(text(&two.stdout).matches("run directory").count(), 1);
+}
+
+#[test]
+fn two_ranks_follow_the_one_rank_curve_on_the_exact_path() {
+    compare(
+        "exact",
+        "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = d(u, x, x)\n\
+         initial u = sin(pi * x)\nboundary on(x): u = 0\nsolve {\n  net = mlp(layers = 2, width = 8)\n  \
+         steps = 40\n  batch = 64\n  batch.initial = 33\n  dtype = f64\n  log_every = 1\n}\n",
+    );
+}
+
+#[test]
+fn two_ranks_follow_the_one_rank_curve_on_the_monte_carlo_path() {
+    compare(
+        "mc",
+        "time t in [0, 1]\nspace x in [0, 1]^3\nunknown u(t, x)\npde d(u, t) = lap(u)\n\
+         initial u = sum(i in 1..3) x[i]^2\nboundary none\nsolve {\n  net = dgm(layers = 1, width = 8)\n  \
+         steps = 30\n  batch = 31\n  second_order = monte_carlo()\n  dtype = f64\n  log_every = 1\n}\n",
+    );
+}
+
+#[test]
+fn fewer_points_than_ranks_is_a_diagnostic() {
+    let d = dir("few");
+    std::fs::write(
+        d.join("p.pde"),
+        "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = d(u, x, x)\n\
+         initial u = 0\nboundary none\nsolve {\n  steps = 2\n  batch = 1\n}\n",
+    )
+    .expect("write");
+    let out = pdec(&d, 2, &["solve", "p.pde", "--quiet", "--out", "run"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("pdec::run::too_few_points"),
+        "{}",
+        text(&out.stderr)
+    );
+}
