@@ -10,7 +10,10 @@ use candle_core::Device;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeviceSpec {
     Cpu,
+    /// `cuda:N`: that GPU.
     Cuda(usize),
+    /// `cuda`: the first GPU, or under `mpirun` the GPU of this rank's node-local index.
+    CudaAny,
     Auto,
 }
 
@@ -18,7 +21,7 @@ pub fn parse(spec: &str) -> Result<DeviceSpec, Box<Diag>> {
     let s = spec.trim();
     match s {
         "cpu" => return Ok(DeviceSpec::Cpu),
-        "cuda" | "gpu" => return Ok(DeviceSpec::Cuda(0)),
+        "cuda" | "gpu" => return Ok(DeviceSpec::CudaAny),
         "auto" => return Ok(DeviceSpec::Auto),
         _ => {}
     }
@@ -38,8 +41,19 @@ pub fn open(spec: DeviceSpec) -> Result<Device, Box<Diag>> {
     match spec {
         DeviceSpec::Cpu => Ok(Device::Cpu),
         DeviceSpec::Auto => Ok(auto()),
+        DeviceSpec::CudaAny => cuda(local_rank()),
         DeviceSpec::Cuda(i) => cuda(i),
     }
+}
+
+/// The process's index among the ranks on its node (Open MPI's
+/// `OMPI_COMM_WORLD_LOCAL_RANK`, or `MPI_LOCALRANKID` / `SLURM_LOCALID`), 0 outside a job:
+/// one rank per GPU.
+pub fn local_rank() -> usize {
+    ["OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok()?.parse().ok())
+        .unwrap_or(0)
 }
 
 /// A short name for logs and settings.json: `cpu` or `cuda:N`.
@@ -53,7 +67,7 @@ pub fn name(dev: &Device) -> String {
 
 #[cfg(feature = "cuda")]
 fn auto() -> Device {
-    Device::new_cuda(0).unwrap_or(Device::Cpu)
+    Device::new_cuda(local_rank()).unwrap_or(Device::Cpu)
 }
 
 #[cfg(not(feature = "cuda"))]
@@ -117,7 +131,7 @@ mod tests {
     #[test]
     fn parses_device_names() {
         assert_eq!(parse("cpu").expect("ok"), DeviceSpec::Cpu);
-        assert_eq!(parse("cuda").expect("ok"), DeviceSpec::Cuda(0));
+        assert_eq!(parse("cuda").expect("ok"), DeviceSpec::CudaAny);
         assert_eq!(parse("cuda:3").expect("ok"), DeviceSpec::Cuda(3));
         assert_eq!(parse("auto").expect("ok"), DeviceSpec::Auto);
         assert!(parse("cuda:x").is_err());
