@@ -103,6 +103,26 @@ pub enum ReferenceCommand {
         #[command(flatten)]
         option: OptionArgs,
     },
+    /// The HJB equation of Han, Jentzen & E, `u_t + lap u - lambda |grad u|^2 = 0` with
+    /// `u(T, x) = ln((1 + |x|^2) / 2)`: `u(t, x)` by Cole-Hopf and Monte Carlo, with a 95%
+    /// confidence interval.
+    Hjb {
+        #[arg(long, default_value_t = 100)]
+        d: usize,
+        #[arg(long, default_value_t = 1.0)]
+        lambda: f64,
+        #[arg(long, default_value_t = 1.0)]
+        maturity: f64,
+        #[arg(long, default_value_t = 0.0)]
+        t: f64,
+        /// The point: every component equals this value.
+        #[arg(long, default_value_t = 0.0)]
+        x: f64,
+        #[arg(long, default_value_t = 1_000_000)]
+        samples: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -548,6 +568,37 @@ fn reference_command(what: ReferenceCommand) -> i32 {
     };
     let (label, value) = match what {
         ReferenceCommand::Burgers { nu, nt, nx, out } => return burgers_table(nu, nt, nx, &out),
+        ReferenceCommand::Hjb {
+            d,
+            lambda,
+            maturity,
+            t,
+            x,
+            samples,
+            seed,
+        } => {
+            let ok = d >= 1
+                && samples >= 2
+                && lambda.is_finite()
+                && lambda > 0.0
+                && maturity.is_finite()
+                && (0.0..=maturity).contains(&t)
+                && x.is_finite();
+            if !ok {
+                eprintln!(
+                    "error: need d >= 1, samples >= 2, lambda > 0 and 0 <= t <= maturity (finite values)"
+                );
+                return 1;
+            }
+            let e = crate::progress::spinner("Monte Carlo over the Cole-Hopf transform", || {
+                r::hjb_monte_carlo(lambda, maturity, t, &vec![x; d], samples, seed)
+            });
+            println!(
+                "HJB u({t}, x = {x}) in d = {d}, lambda = {lambda}: {:.6} +- {:.6} (95%, {} samples)",
+                e.value, e.half_width_95, e.samples
+            );
+            return 0;
+        }
         ReferenceCommand::European(o) => (
             "European",
             r::black_scholes(

@@ -50,10 +50,14 @@ pub fn open(spec: DeviceSpec) -> Result<Device, Box<Diag>> {
 /// `OMPI_COMM_WORLD_LOCAL_RANK`, or `MPI_LOCALRANKID` / `SLURM_LOCALID`), 0 outside a job:
 /// one rank per GPU.
 pub fn local_rank() -> usize {
-    ["OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok()?.parse().ok())
-        .unwrap_or(0)
+    [
+        "OMPI_COMM_WORLD_LOCAL_RANK",
+        "MPI_LOCALRANKID",
+        "SLURM_LOCALID",
+    ]
+    .iter()
+    .find_map(|v| std::env::var(v).ok()?.parse().ok())
+    .unwrap_or(0)
 }
 
 /// A short name for logs and settings.json: `cpu` or `cuda:N`.

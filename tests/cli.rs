@@ -468,3 +468,13 @@ fn bench_prints_one_json_row_per_case() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("pdec::cli::bad_bench"));
 }
+
+#[test]
+fn reference_hjb_prints_an_estimate_with_its_interval() {
+    let out = pdec(&["reference", "hjb", "--d", "10", "--samples", "20000"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("+-") && s.contains("95%"), "{s}");
+    let out = pdec(&["reference", "hjb", "--t", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+}
