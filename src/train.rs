@@ -141,6 +141,13 @@ pub struct LossProgram<'a> {
     pub shard: (usize, usize),
 }
 
+/// A batch's points `[N, D]` (and face normals) on the device.
+#[derive(Clone, Debug)]
+pub struct Uploaded {
+    pub x: Tensor,
+    pub normals: Option<Tensor>,
+}
+
 /// The losses of one step: one scalar per plan term, in plan order.
 pub struct StepLosses {
     pub terms: Vec<Tensor>,
@@ -271,6 +278,41 @@ impl<'a> LossProgram<'a> {
     pub fn rows(&self, n: usize) -> (usize, usize) {
         let (rank, size) = self.shard;
         (n * rank / size, n * (rank + 1) / size)
+    }
+
+    /// Every batch of a step on the device in ONE host-to-device transfer: points and
+    /// normals of all terms in one buffer, then views of it per batch.
+    pub fn upload(&self, batches: &[Vec<geometry::Batch>]) -> Result<Vec<Vec<Uploaded>>> {
+        let width = self.cols.width.max(1);
+        let mut buf: Vec<f64> = Vec::new();
+        for b in batches.iter().flatten() {
+            buf.extend_from_slice(&b.points);
+            if let Some(n) = &b.normals {
+                buf.extend_from_slice(n);
+            }
+        }
+        let rows = buf.len() / width;
+        let all = Tensor::from_vec(buf, (rows, width), &self.device)?.to_dtype(self.dtype)?;
+        let mut at = 0;
+        let mut out = Vec::with_capacity(batches.len());
+        for term in batches {
+            let mut v = Vec::with_capacity(term.len());
+            for b in term {
+                let x = all.narrow(0, at, b.n)?;
+                at += b.n;
+                let normals = match &b.normals {
+                    Some(_) => {
+                        let n = all.narrow(0, at, b.n)?;
+                        at += b.n;
+                        Some(n)
+                    }
+                    None => None,
+                };
+                v.push(Uploaded { x, normals });
+            }
+            out.push(v);
+        }
+        Ok(out)
     }
 
     pub fn tensor(&self, b: &geometry::Batch) -> Result<(Tensor, Option<Tensor>)> {
@@ -615,7 +657,7 @@ impl<'a> LossProgram<'a> {
     pub fn losses(
         &self,
         net: &Net,
-        batches: &[Vec<geometry::Batch>],
+        batches: &[Vec<Uploaded>],
         rng: &mut ChaCha8Rng,
     ) -> Result<StepLosses> {
         let mut terms: Vec<Option<Tensor>> = vec![None; self.plan.terms.len()];
@@ -625,7 +667,7 @@ impl<'a> LossProgram<'a> {
             .iter()
             .position(|t| t.kind == TermKind::Pde)
             .ok_or_else(|| err("invariant: a pde term"))?;
-        let (x, _) = self.tensor(&batches[pde_index][0])?;
+        let x = batches[pde_index][0].x.clone();
         let has_mc = self.pde.factors.iter().any(|f| f.path == Path::MonteCarlo);
         let (res, f, obstacle) = self.pde_residuals(net, &x, rng, if has_mc { 2 } else { 1 })?;
         // The squared residual, or its two-draw estimate.
@@ -696,13 +738,13 @@ impl<'a> LossProgram<'a> {
         net: &Net,
         term: &LossTerm,
         prog: &ConditionProgram,
-        batches: &[geometry::Batch],
+        batches: &[Uploaded],
     ) -> Result<Tensor> {
         if term.kind == TermKind::Periodic {
             let mut vals = Vec::new();
             for b in batches {
-                let (x, _) = self.tensor(b)?;
-                let out = lower::forward(net, &self.cols, &x, &prog.dirs, None, None, None)?;
+                let x = &b.x;
+                let out = lower::forward(net, &self.cols, x, &prog.dirs, None, None, None)?;
                 let t = out
                     .t
                     .ok_or_else(|| err("invariant: periodic tangent"))?
@@ -713,7 +755,7 @@ impl<'a> LossProgram<'a> {
             let dd = (&vals[0].1 - &vals[1].1)?.sqr()?.mean_all()?;
             return du + dd;
         }
-        let (x, normals) = self.tensor(&batches[0])?;
+        let (x, normals) = (batches[0].x.clone(), batches[0].normals.clone());
         let n = x.dim(0)?;
         let out = lower::forward(
             net,
@@ -908,7 +950,8 @@ pub fn train_step(
         *batches = sample(program, &mut step_rng(st.seed, drawn_at));
     }
     let mut noise = step_rng(st.seed ^ NOISE_KEY, step);
-    let losses = program.losses(net, batches, &mut noise)?;
+    let uploaded = program.upload(batches)?;
+    let losses = program.losses(net, &uploaded, &mut noise)?;
     // Each rank's share of a term: its rows over the term's global rows (1 on one rank).
     let pde_rows = program
         .plan
@@ -1374,6 +1417,55 @@ mod tests {
         assert!(
             one > 4.0 * limit,
             "one-draw gradient looks unbiased ({one:.1}); the test cannot tell them apart"
+        );
+    }
+
+    #[test]
+    fn one_upload_per_step_gives_every_batch_and_its_normals() {
+        let src = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/poisson_mixed.pde"
+        ))
+        .expect("example");
+        let c = crate::driver::compile(
+            SourceFile {
+                name: "p.pde".into(),
+                text: src,
+            },
+            &["dtype=f64".to_string()],
+        );
+        let (checked, analysis, plan) = (
+            c.checked.expect("c"),
+            c.analysis.expect("a"),
+            c.plan.expect("p"),
+        );
+        let prog = LossProgram::new(
+            &checked.problem,
+            &plan,
+            &analysis,
+            &checked.settings,
+            Device::Cpu,
+        )
+        .expect("program");
+        let batches = sample(&prog, &mut step_rng(4, 2));
+        let up = prog.upload(&batches).expect("upload");
+        let mut normals = 0;
+        for (term, uploaded) in batches.iter().zip(&up) {
+            for (b, u) in term.iter().zip(uploaded) {
+                let (x, n) = prog.tensor(b).expect("tensor");
+                let flat =
+                    |t: &Tensor| t.flatten_all().and_then(|t| t.to_vec1::<f64>()).expect("v");
+                assert_eq!(flat(&x), flat(&u.x));
+                assert_eq!(n.is_some(), u.normals.is_some());
+                if let (Some(n), Some(m)) = (n, &u.normals) {
+                    assert_eq!(flat(&n), flat(m));
+                    normals += 1;
+                }
+            }
+        }
+        assert!(
+            normals > 0,
+            "the example has Neumann/Robin faces with normals"
         );
     }
 }
