@@ -357,12 +357,8 @@ pub fn run(cli: Cli) -> i32 {
             dry_run,
             no_plots,
         } => {
-            let device = match crate::device::parse(&device).and_then(crate::device::open) {
-                Ok(d) => d,
-                Err(d) => {
-                    print_one(*d, format);
-                    return 1;
-                }
+            let Some(device) = open_device(&device, format) else {
+                return 1;
             };
             if let Some(s) = seed {
                 set.push(format!("seed={s}"));
@@ -474,12 +470,8 @@ pub fn run(cli: Cli) -> i32 {
             format: out,
             in_process,
         } => {
-            let device = match crate::device::parse(&device_name).and_then(crate::device::open) {
-                Ok(d) => d,
-                Err(d) => {
-                    print_one(*d, format);
-                    return 1;
-                }
+            let Some(device) = open_device(&device_name, format) else {
+                return 1;
             };
             let spec = BenchSpec {
                 d,
@@ -1134,4 +1126,15 @@ fn resume_inputs(dir: &Path, set: &mut Vec<String>) -> Result<Option<PathBuf>, B
         return Err(bad("it has no problem.pde".into()));
     }
     Ok(json["source"].as_str().map(PathBuf::from))
+}
+
+/// `--device`, opened, or its diagnostic printed.
+fn open_device(name: &str, format: Format) -> Option<candle_core::Device> {
+    match crate::device::parse(name).and_then(crate::device::open) {
+        Ok(d) => Some(d),
+        Err(d) => {
+            print_one(*d, format);
+            None
+        }
+    }
 }
