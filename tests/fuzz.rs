@@ -154,6 +154,8 @@ fn a_ten_thousand_deep_expression_is_a_diagnostic() {
     }
 }
 
+const TOO_MANY: &str = "pdec::syntax::too_many_statements";
+
 #[test]
 fn a_hundred_thousand_statements_are_handled_quickly() {
     let mut text = String::from(
@@ -164,15 +166,18 @@ fn a_hundred_thousand_statements_are_handled_quickly() {
         text.push_str(&format!("const c{i} = {i}\n"));
     }
     let (v, took) = verdict(text.clone());
-    assert!(!matches!(v, Verdict::Failed(_)), "{v:?}");
-    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert_eq!(v, Verdict::Rejected, "{v:?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    // Found by the explicit case: 100,000 statements took 4 to 7 s to parse (pest's error
+    // detail); now statement 20,001 is an error and the rest is not read.
+    assert!(codes(&text).contains(&TOO_MANY.to_string()));
     let mut dup = String::new();
     for _ in 0..100_000 {
         dup.push_str("pde d(u, t) = d(u, x, x)\n");
     }
     let (v, took) = verdict(dup);
     assert_eq!(v, Verdict::Rejected, "{v:?}");
-    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
 }
 
 #[test]
@@ -203,10 +208,13 @@ fn a_hundred_megabyte_file_is_refused_before_it_is_read() {
     assert!(took < Duration::from_secs(2), "{took:?}");
 }
 
+const NOTE: &str = "pdec::cli::too_many_diagnostics";
+
 #[test]
 fn thousands_of_diagnostics_are_printed_quickly_up_to_a_cap() {
     // Found by the fuzzer: each diagnostic locates itself in the file, so 40,000 of them took
-    // 90 s to print (quadratic); now the first 100 are printed and one note counts the rest.
+    // 90 s to print (quadratic; 19,000 took 20 s); now the first 100 are printed and one note
+    // counts the rest.
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-many");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
@@ -214,11 +222,9 @@ fn thousands_of_diagnostics_are_printed_quickly_up_to_a_cap() {
                 initial u = 0\nboundary on(x): u = 0\n";
     let mut consts = String::from(head);
     let mut unknown = String::from(head);
-    for i in 0..100_000 {
+    for i in 0..19_000 {
         consts.push_str(&format!("const c{i} = {i}\n"));
-        if i < 40_000 {
-            unknown.push_str(&format!("report u(0, y{i})\n"));
-        }
+        unknown.push_str(&format!("report u(0, y{i})\n"));
     }
     for (name, text, code) in [("consts", consts, 0), ("unknown", unknown, 1)] {
         let p = dir.join(format!("{name}.pde"));
@@ -243,7 +249,7 @@ fn thousands_of_diagnostics_are_printed_quickly_up_to_a_cap() {
                 assert!(
                     err.lines()
                         .last()
-                        .is_some_and(|l| l.contains("\"pdec::cli::too_many_diagnostics\"")),
+                        .is_some_and(|l| l.contains(&format!("\"{NOTE}\""))),
                     "{name}"
                 );
             }

@@ -191,16 +191,14 @@ pub fn render_all(diags: &Diags, sources: &SourceMap, format: Format, what: &str
             out.push('\n');
         }
     }
-    if sorted.len() > shown {
+    let hidden = sorted.len() - shown + diags.dropped();
+    if hidden > 0 {
         // Each diagnostic locates itself in its file: thousands of them (a generated file,
         // 100,000 unused constants) would take time quadratic in the file's size.
         let note = Diag {
             code: "pdec::cli::too_many_diagnostics",
             severity: Severity::Note,
-            message: format!(
-                "{} more diagnostics not shown (the first {MAX_SHOWN} in source order are)",
-                sorted.len() - shown
-            ),
+            message: format!("{hidden} more diagnostics not shown (the first {MAX_SHOWN} are)"),
             labels: Vec::new(),
             help: Some("fix these and check again".into()),
         };
