@@ -20,7 +20,7 @@ fn verdict(text: String) -> (Verdict, Duration) {
 
 fn codes(text: &str) -> Vec<String> {
     let t = text.to_string();
-    let out = std::thread::Builder::new()
+    std::thread::Builder::new()
         .stack_size(fuzz::STACK_BYTES)
         .spawn(move || {
             let c = pdec::driver::compile(
@@ -37,8 +37,7 @@ fn codes(text: &str) -> Vec<String> {
         })
         .expect("thread")
         .join()
-        .expect("no panic");
-    out
+        .expect("no panic")
 }
 
 #[test]

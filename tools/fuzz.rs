@@ -1,7 +1,7 @@
 //! The front end's fuzzer (issue 6), on stable Rust:
 //!
 //! ```console
-//! cargo run --release --example fuzz -- --cases 1000000 [--seed N] [--jobs 2] [--out DIR]
+//! cargo run --release --example fuzz -- --cases 1000000 [--seed N] [--jobs 2] [--out DIR] [--max-seconds S]
 //! cargo run --release --example fuzz -- --seed N --show I    # print case I's input
 //! cargo run --release --example fuzz -- --seed N --case I    # run case I alone
 //! ```
@@ -31,12 +31,16 @@ struct Args {
     jobs: usize,
     out: PathBuf,
     worker: Option<(u64, u64)>,
+    /// Stop after this many seconds (the summary counts the cases done).
+    max_seconds: Option<u64>,
     show: Option<u64>,
     case: Option<u64>,
 }
 
 fn usage() -> ! {
-    eprintln!("usage: fuzz [--cases N] [--seed N] [--jobs N] [--out DIR] | --show I | --case I");
+    eprintln!(
+        "usage: fuzz [--cases N] [--seed N] [--jobs N] [--out DIR] [--max-seconds S] | --show I | --case I"
+    );
     std::process::exit(2)
 }
 
@@ -47,6 +51,7 @@ fn parse_args() -> Args {
         jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz"),
         worker: None,
+        max_seconds: None,
         show: None,
         case: None,
     };
@@ -62,6 +67,7 @@ fn parse_args() -> Args {
             "--jobs" => a.jobs = num(it.next()).max(1) as usize,
             "--out" => a.out = PathBuf::from(it.next().unwrap_or_else(|| usage())),
             "--show" => a.show = Some(num(it.next())),
+            "--max-seconds" => a.max_seconds = Some(num(it.next())),
             "--case" => a.case = Some(num(it.next())),
             "--worker" => {
                 let from = num(it.next());
@@ -224,7 +230,21 @@ fn main() {
         println!("FAIL case {i}: {why}\n  input saved to {}", path.display());
         failures.push((i, why, path));
     };
+    let mut stopped_early = false;
     while workers.iter().any(Option::is_some) {
+        if args
+            .max_seconds
+            .is_some_and(|m| start.elapsed() > Duration::from_secs(m))
+        {
+            for w in workers.iter_mut() {
+                if let Some(mut w) = w.take() {
+                    let _ = w.child.kill();
+                    let _ = w.child.wait();
+                }
+            }
+            stopped_early = true;
+            break;
+        }
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok((g, Event::Line(id, line))) => {
                 let Some(w) = workers[id].as_mut().filter(|w| w.generation == g) else {
@@ -291,6 +311,12 @@ fn main() {
         }
     }
     let s = start.elapsed().as_secs_f64();
+    if stopped_early {
+        println!(
+            "stopped by --max-seconds after {done} of {} cases",
+            args.cases
+        );
+    }
     println!(
         "done: {done} cases in {s:.1} s ({:.0} cases/s with {jobs} worker(s)): {accepted} accepted, {rejected} rejected with diagnostics, {} failed",
         done as f64 / s,
