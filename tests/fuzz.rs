@@ -8,6 +8,14 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The tests here time themselves (2 s per case); they take turns so that the bounded fuzz
+/// run, which keeps two cores busy, does not slow the others down.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn corpus() -> Corpus {
     Corpus::load(Path::new(env!("CARGO_MANIFEST_DIR")))
 }
@@ -42,6 +50,7 @@ fn codes(text: &str) -> Vec<String> {
 
 #[test]
 fn the_fuzzer_finds_no_failure_in_a_bounded_run() {
+    let _serial = serial();
     let corpus = corpus();
     assert!(
         corpus.files.len() > 100,
@@ -99,6 +108,7 @@ fn the_fuzzer_finds_no_failure_in_a_bounded_run() {
 
 #[test]
 fn the_whole_corpus_is_handled() {
+    let _serial = serial();
     for (name, text) in corpus().files {
         let (v, _) = verdict(text);
         assert!(!matches!(v, Verdict::Failed(_)), "{name}: {v:?}");
@@ -107,6 +117,7 @@ fn the_whole_corpus_is_handled() {
 
 #[test]
 fn a_dimension_of_ten_to_the_twelve_is_a_diagnostic() {
+    let _serial = serial();
     let text = "const d = 10^12\ntime t in [0, 1]\nspace x in [0, 1]^d\nunknown u(t, x)\n\
                 pde d(u, t) = lap(u)\ninitial u = 0\nboundary on(x): u = 0\n";
     let (v, took) = verdict(text.into());
@@ -124,6 +135,7 @@ fn a_dimension_of_ten_to_the_twelve_is_a_diagnostic() {
 
 #[test]
 fn a_ten_thousand_deep_expression_is_a_diagnostic() {
+    let _serial = serial();
     let head = "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\ninitial u = 0\n\
                 boundary on(x): u = 0\n";
     for deep in [
@@ -157,6 +169,7 @@ const TOO_MANY: &str = "pdec::syntax::too_many_statements";
 
 #[test]
 fn a_hundred_thousand_statements_are_handled_quickly() {
+    let _serial = serial();
     let mut text = String::from(
         "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = d(u, x, x)\n\
          initial u = 0\nboundary on(x): u = 0\n",
@@ -181,6 +194,7 @@ fn a_hundred_thousand_statements_are_handled_quickly() {
 
 #[test]
 fn a_hundred_megabyte_file_is_refused_before_it_is_read() {
+    let _serial = serial();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-huge");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
@@ -211,6 +225,7 @@ const NOTE: &str = "pdec::cli::too_many_diagnostics";
 
 #[test]
 fn thousands_of_diagnostics_are_printed_quickly_up_to_a_cap() {
+    let _serial = serial();
     // Found by the fuzzer: each diagnostic locates itself in the file, so 40,000 of them took
     // 90 s to print (quadratic; 19,000 took 20 s); now the first 100 are printed and one note
     // counts the rest.
