@@ -56,6 +56,10 @@ pub struct Row {
     pub ms_min: f64,
     pub ms_max: f64,
     pub peak_mem_mb: Option<f64>,
+    /// The resource guard's estimate for this row (`memory::estimate`), to compare with the
+    /// measured peak.
+    #[serde(default)]
+    pub estimated_mb: Option<f64>,
     pub steps: usize,
 }
 
@@ -166,6 +170,7 @@ pub fn run_case(c: &Case, warmup: usize, steps: usize, device: &Device) -> Resul
         ms_min: times.first().copied().unwrap_or(f64::NAN),
         ms_max: times.last().copied().unwrap_or(f64::NAN),
         peak_mem_mb,
+        estimated_mb: Some(crate::memory::estimate(plan).bytes / 1048576.0),
         steps,
     })
 }
@@ -196,13 +201,22 @@ pub fn table(rows: &[Row]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>12}  {:>17}  {:>12}",
-        "d", "path", "dtype", "batch", "width", "device", "ms/step", "min..max", "peak MB"
+        "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>12}  {:>17}  {:>12}  {:>10}",
+        "d",
+        "path",
+        "dtype",
+        "batch",
+        "width",
+        "device",
+        "ms/step",
+        "min..max",
+        "peak MB",
+        "est. MB"
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>12.2}  {:>17}  {:>12}",
+            "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>12.2}  {:>17}  {:>12}  {:>10}",
             r.d,
             r.path,
             r.dtype,
@@ -212,6 +226,9 @@ pub fn table(rows: &[Row]) -> String {
             r.ms_per_step,
             format!("{:.1}..{:.1}", r.ms_min, r.ms_max),
             r.peak_mem_mb
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_else(|| "-".into()),
+            r.estimated_mb
                 .map(|m| format!("{m:.0}"))
                 .unwrap_or_else(|| "-".into()),
         );

@@ -186,6 +186,10 @@ pub enum Command {
         /// Do not draw loss.png, solution.png, ... at the end (`pdec plot` draws them later).
         #[arg(long)]
         no_plots: bool,
+        /// Refuse to train when a step's estimated memory exceeds SIZE (`8G`, `512M`); on
+        /// the CPU the machine's available memory is always a limit too.
+        #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
+        max_memory: Option<u64>,
     },
     /// Write a commented starter problem `NAME.pde` from a template.
     New {
@@ -356,6 +360,7 @@ pub fn run(cli: Cli) -> i32 {
             log_every,
             dry_run,
             no_plots,
+            max_memory,
         } => {
             let Some(device) = open_device(&device, format) else {
                 return 1;
@@ -427,6 +432,20 @@ pub fn run(cli: Cli) -> i32 {
                 // Under `mpirun` (and a build with `--features mpi`): this rank of the job.
                 comm: crate::distributed::Comm::init(),
             };
+            // Refuse a step that cannot fit before anything is allocated.
+            if let Some(plan) = &compiled.plan
+                && let Err(d) = crate::memory::guard(plan, max_memory, opts.device.is_cpu())
+            {
+                let mut diags = Diags::default();
+                diags.push(*d);
+                print_diags(
+                    &diags,
+                    &compiled.program.sources,
+                    format,
+                    "nothing was trained",
+                );
+                return 1;
+            }
             let reference = opts.reference.clone();
             let dir = match crate::run::solve(&compiled, &text, &opts) {
                 Ok(dir) => dir,

@@ -17,12 +17,15 @@ pub mod dry_run;
 pub mod explain;
 pub mod export;
 pub mod fmt;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod geometry;
 pub mod grid;
 pub mod ir;
 pub mod jet;
 pub mod loader;
 pub mod lower;
+pub mod memory;
 pub mod nn;
 pub mod passes;
 pub mod plan;

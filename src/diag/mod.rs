@@ -95,34 +95,60 @@ impl Diag {
     }
 }
 
+/// Diagnostics kept per compilation; later ones are only counted (a generated file with
+/// 100,000 bad statements would otherwise hold and sort half a million of them).
+pub const MAX_KEPT: usize = 10_000;
+
 /// The diagnostics a compilation has produced so far.
 #[derive(Clone, Debug, Default)]
 pub struct Diags {
     list: Vec<Diag>,
+    /// Counted beyond [`MAX_KEPT`]: errors, warnings, all.
+    dropped_errors: usize,
+    dropped_warnings: usize,
+    dropped: usize,
 }
 
 impl Diags {
     pub fn push(&mut self, d: Diag) {
+        if self.list.len() >= MAX_KEPT {
+            self.dropped += 1;
+            self.dropped_errors += usize::from(d.is_error());
+            self.dropped_warnings += usize::from(d.severity == Severity::Warning);
+            return;
+        }
         self.list.push(d);
     }
 
     pub fn extend(&mut self, other: Diags) {
-        self.list.extend(other.list);
+        self.dropped += other.dropped;
+        self.dropped_errors += other.dropped_errors;
+        self.dropped_warnings += other.dropped_warnings;
+        for d in other.list {
+            self.push(d);
+        }
+    }
+
+    /// Diagnostics counted but not kept (beyond [`MAX_KEPT`]).
+    pub fn dropped(&self) -> usize {
+        self.dropped
     }
 
     pub fn has_errors(&self) -> bool {
-        self.list.iter().any(Diag::is_error)
+        self.dropped_errors > 0 || self.list.iter().any(Diag::is_error)
     }
 
     pub fn error_count(&self) -> usize {
-        self.list.iter().filter(|d| d.is_error()).count()
+        self.dropped_errors + self.list.iter().filter(|d| d.is_error()).count()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.list
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count()
+        self.dropped_warnings
+            + self
+                .list
+                .iter()
+                .filter(|d| d.severity == Severity::Warning)
+                .count()
     }
 
     pub fn is_empty(&self) -> bool {

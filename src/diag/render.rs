@@ -7,6 +7,9 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, S
 use serde::Serialize;
 use std::fmt;
 
+/// Diagnostics printed per run; the rest are counted in one note.
+pub const MAX_SHOWN: usize = 100;
+
 /// Labels beyond this column are reported by position, without a source snippet.
 const MAX_SNIPPET_COLUMN: usize = 2000;
 
@@ -180,8 +183,26 @@ pub fn render_one(diag: &Diag, sources: &SourceMap, format: Format) -> String {
 /// `what` ends the summary line ("nothing was trained"); empty for no summary line.
 pub fn render_all(diags: &Diags, sources: &SourceMap, format: Format, what: &str) -> String {
     let mut out = String::new();
-    for d in diags.sorted() {
+    let sorted = diags.sorted();
+    let shown = sorted.len().min(MAX_SHOWN);
+    for d in &sorted[..shown] {
         out.push_str(&render_one(d, sources, format));
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    let hidden = sorted.len() - shown + diags.dropped();
+    if hidden > 0 {
+        // Each diagnostic locates itself in its file: thousands of them (a generated file,
+        // 100,000 unused constants) would take time quadratic in the file's size.
+        let note = Diag {
+            code: "pdec::cli::too_many_diagnostics",
+            severity: Severity::Note,
+            message: format!("{hidden} more diagnostics not shown (the first {MAX_SHOWN} are)"),
+            labels: Vec::new(),
+            help: Some("fix these and check again".into()),
+        };
+        out.push_str(&render_one(&note, sources, format));
         if !out.ends_with('\n') {
             out.push('\n');
         }

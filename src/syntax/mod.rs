@@ -12,8 +12,8 @@ mod errors;
 pub mod print;
 pub(crate) mod split;
 
-use crate::diag::Diags;
-use crate::source::{FileId, SourceFile};
+use crate::diag::{Diag, Diags};
+use crate::source::{FileId, SourceFile, Span};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/pde.pest"]
@@ -59,6 +59,8 @@ pub fn is_keyword(word: &str) -> bool {
 
 /// Deepest bracket nesting accepted in one statement.
 pub const MAX_NESTING: usize = 64;
+/// Most statements read from one file (about 0.7 s of parsing).
+pub const MAX_STATEMENTS: usize = 20_000;
 /// Deepest expression tree accepted (operators chained without brackets count too).
 pub const MAX_EXPR_DEPTH: u32 = 200;
 
@@ -69,7 +71,25 @@ pub fn parse(file: FileId, source: &SourceFile, diags: &mut Diags) -> ast::File 
     pest::set_error_detail(true);
     let mut builder = build::Builder::new(file);
     let mut items = Vec::new();
-    for chunk in split::statements(&source.text) {
+    for (n, chunk) in split::statements(&source.text).into_iter().enumerate() {
+        if n == MAX_STATEMENTS {
+            // Parsing costs tens of microseconds per statement: bound the whole file's time.
+            let end = source.text[chunk.start..]
+                .find('\n')
+                .map_or(source.text.len(), |k| chunk.start + k);
+            diags.push(
+                Diag::error(
+                    "pdec::syntax::too_many_statements",
+                    format!("the file has more than {MAX_STATEMENTS} statements; the rest is not read"),
+                )
+                .primary(
+                    Span::new(file, chunk.start, end),
+                    format!("statement {}", MAX_STATEMENTS + 1),
+                )
+                .help("a problem is a few dozen statements; generate data into a `reference` CSV file instead"),
+            );
+            break;
+        }
         if let Some(d) = split::check_chunk(file, &source.text, &chunk) {
             diags.push(d);
             continue;

@@ -1,0 +1,245 @@
+//! The resource guard (issue 6): before `pdec solve` allocates anything, estimate the memory
+//! of one training step from the plan and the settings, and refuse with
+//! `pdec::run::too_much_memory`, naming the setting to lower, when the estimate exceeds the
+//! machine's available memory (`MemAvailable` in `/proc/meminfo`, CPU runs) or the
+//! `--max-memory SIZE` limit.
+//!
+//! The model (docs/RELIABILITY.md has its calibration): a step keeps, for every network layer,
+//! a fixed number of `[N, width]` tensors per jet channel for the backward pass, so
+//!
+//! ```text
+//! bytes = BASE + 5 * params * b + ALPHA(kind) * b * width * (layers + 1) * sum_terms(points * channels)
+//! ```
+//!
+//! `BASE` = 45 MiB, `ALPHA` = 36 for DGM (a DGM layer is four gates, each a jet through
+//! `tanh`, with products of jets) and 5 for the MLP, fitted to the peak RSS of 24 `pdec bench`
+//! rows (within 16%) and checked on `pdec solve` runs (within -31% .. +9%).
+//!
+//! with `b` the dtype's size, `params` the network's parameter count (value, gradient, two Adam
+//! moments and a checkpoint copy) and, per loss term, its batch times its jet channels: the PDE
+//! term carries the value, its tangent directions and one second-order channel per exact
+//! direction; the Monte Carlo path adds `2 draws x 2 signs x mc_draws` batches with one
+//! tangent; boundary, initial and periodic terms carry the value and about one tangent.
+
+use crate::diag::Diag;
+use crate::passes::second_order::{Lower, Path};
+use crate::plan::{Plan, TermKind};
+use crate::settings::{DType, NetKind};
+
+/// Resident memory of the process besides the step (binary, allocator, front end), in bytes.
+pub const BASE: f64 = 45.0 * MIB;
+/// Stored `[N, width]` tensors per layer and channel (calibrated, see docs/RELIABILITY.md).
+pub const ALPHA_DGM: f64 = 36.0;
+pub const ALPHA_MLP: f64 = 5.0;
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// The estimate and what it is made of.
+#[derive(Clone, Debug)]
+pub struct Estimate {
+    pub bytes: f64,
+    pub params: f64,
+    /// Jet channels of the PDE term per point (value, tangents, second-order channels).
+    pub pde_channels: f64,
+    /// Point-channels of one step over all terms.
+    pub point_channels: f64,
+    /// Exact second-order directions of the PDE term.
+    pub exact_directions: usize,
+}
+
+/// Parameters of the network for `input` columns.
+pub fn parameters(kind: NetKind, layers: usize, width: usize, input: usize) -> f64 {
+    let (l, w, d) = (layers as f64, width as f64, input as f64);
+    match kind {
+        // Input layer, then per layer 4 gates of (U: w x d + bias, W: w x w), then the output.
+        NetKind::Dgm => (w * d + w) + l * 4.0 * (w * d + w + w * w) + (w + 1.0),
+        NetKind::Mlp => (d * w + w) + (l - 1.0).max(0.0) * (w * w + w) + (w + 1.0),
+    }
+}
+
+pub fn estimate(plan: &Plan) -> Estimate {
+    let s = &plan.settings;
+    let b = match s.dtype {
+        DType::F32 => 4.0,
+        DType::F64 => 8.0,
+    };
+    let (w, l) = (s.net.width as f64, s.net.layers as f64);
+    let params = parameters(s.net.kind, s.net.layers, s.net.width, plan.input_width);
+    // Exact directions along coordinates (also first-order tangents) and point-dependent ones
+    // (Cholesky columns, mixed pairs), which come on top of the tangents.
+    let (mut unit, mut general, mut mc) = (0usize, 0usize, 0usize);
+    for t in &plan.second_order {
+        match (t.path, &t.factor) {
+            (Path::MonteCarlo, _) => mc += t.directions,
+            (Path::Exact, Some(f)) if !matches!(f.lower, Lower::Cholesky { .. }) => {
+                unit += t.directions
+            }
+            _ => general += t.directions,
+        }
+    }
+    general += plan.other_second_order.len();
+    let first = plan.cost.first_order_tangents.saturating_sub(mc).max(1);
+    let exact = unit + general;
+    let tangents = first.max(unit) + general;
+    let pde_channels = 1.0 + tangents as f64 + exact as f64;
+    let mut point_channels = 0.0;
+    for t in &plan.terms {
+        let n = t.batch as f64;
+        point_channels += match t.kind {
+            TermKind::Pde => n * pde_channels,
+            // Shares the PDE term's pass.
+            TermKind::Constraint => 0.0,
+            // Two passes (both faces) with one tangent each.
+            TermKind::Periodic => 4.0 * n,
+            _ => 2.0 * n,
+        };
+    }
+    if mc > 0 {
+        let pde_batch = plan
+            .terms
+            .iter()
+            .find(|t| t.kind == TermKind::Pde)
+            .map_or(s.batch, |t| t.batch) as f64;
+        // 2 draws x 2 signs x mc_draws points per PDE point, value and one tangent each.
+        point_channels += 2.0 * 2.0 * s.mc_draws.max(1) as f64 * pde_batch * 2.0;
+    }
+    let alpha = match s.net.kind {
+        NetKind::Dgm => ALPHA_DGM,
+        NetKind::Mlp => ALPHA_MLP,
+    };
+    let bytes = BASE + 5.0 * params * b + alpha * b * w * (l + 1.0) * point_channels;
+    Estimate {
+        bytes,
+        params,
+        pde_channels,
+        point_channels,
+        exact_directions: exact,
+    }
+}
+
+/// `MemAvailable` from `/proc/meminfo`, in bytes (`None` where there is no such file).
+pub fn available() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024.0)
+}
+
+/// `8G`, `512M`, `64k`, `1.5GiB`, `2GB`, `1000000` (bytes): binary units, case-insensitive.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. `8G`, `512M`)"))?;
+    let scale = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => MIB,
+        "g" | "gb" | "gib" => MIB * 1024.0,
+        "t" | "tb" | "tib" => MIB * MIB,
+        u => return Err(format!("unknown unit `{u}` in `{text}` (use K, M, G or T)")),
+    };
+    let bytes = value * scale;
+    if !bytes.is_finite() || bytes < 1.0 {
+        return Err(format!("`{text}` is not a positive size"));
+    }
+    Ok(bytes.min(u64::MAX as f64) as u64)
+}
+
+pub fn human(bytes: f64) -> String {
+    if bytes >= 1024.0 * MIB * 1024.0 {
+        format!("{:.1} TiB", bytes / (MIB * MIB))
+    } else if bytes >= 1024.0 * MIB {
+        format!("{:.1} GiB", bytes / (1024.0 * MIB))
+    } else {
+        format!("{:.0} MiB", (bytes / MIB).max(1.0))
+    }
+}
+
+/// Refuses a plan whose step would not fit: `limit` from `--max-memory`, and the machine's
+/// available memory when `cpu` (a GPU's memory is its own; only `--max-memory` applies).
+pub fn guard(plan: &Plan, limit: Option<u64>, cpu: bool) -> Result<Estimate, Box<Diag>> {
+    let e = estimate(plan);
+    let avail = if cpu { available() } else { None };
+    let (cap, what) = match (limit.map(|l| l as f64), avail) {
+        (Some(l), Some(a)) if a < l => (a, "the memory available on this machine (MemAvailable)"),
+        (Some(l), _) => (l, "the `--max-memory` limit"),
+        (None, Some(a)) => (a, "the memory available on this machine (MemAvailable)"),
+        (None, None) => return Ok(e),
+    };
+    if e.bytes <= cap {
+        return Ok(e);
+    }
+    let s = &plan.settings;
+    let mut d = Diag::error(
+        "pdec::run::too_much_memory",
+        format!(
+            "a training step needs about {}, more than {what} ({})",
+            human(e.bytes),
+            human(cap)
+        ),
+    );
+    let span = ["batch", "net", "second_order", "mc_draws"]
+        .iter()
+        .find_map(|k| s.key_spans.get(*k).copied());
+    if let Some(span) = span {
+        d = d.primary(span, "this setting decides the memory of a step");
+    }
+    // The largest lever first.
+    let mut levers = Vec::new();
+    if e.exact_directions >= 8 {
+        levers.push(format!(
+            "`second_order = exact` carries {} second-order directions per point: use `second_order = monte_carlo()` (or `auto`)",
+            e.exact_directions
+        ));
+    }
+    let biggest = plan
+        .terms
+        .iter()
+        .max_by_key(|t| t.batch)
+        .map(|t| (t.name.clone(), t.batch));
+    if let Some((name, batch)) = biggest {
+        levers.push(format!(
+            "lower `batch` (the `{name}` term draws {batch} points per step)"
+        ));
+    }
+    levers.push(format!(
+        "a smaller `net` (now {} layers of width {}, {:.0} parameters)",
+        s.net.layers, s.net.width, e.params
+    ));
+    if s.mc_draws > 1 {
+        levers.push(format!("fewer `mc_draws` (now {})", s.mc_draws));
+    }
+    if s.dtype == DType::F64 {
+        levers.push("`dtype = f32` halves it".into());
+    }
+    Err(Box::new(d.help(levers.join("; "))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_in_binary_units() {
+        assert_eq!(parse_size("1M"), Ok(1 << 20));
+        assert_eq!(parse_size("8G"), Ok(8 << 30));
+        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("8X").is_err());
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("0").is_err());
+    }
+
+    #[test]
+    fn dgm_parameters_match_the_network() {
+        // 1 input, width 2, 1 layer: in 2*1+2, gates 4*(2*1+2+4), out 3.
+        assert_eq!(parameters(NetKind::Dgm, 1, 2, 1), 4.0 + 32.0 + 3.0);
+        assert_eq!(parameters(NetKind::Mlp, 2, 3, 2), 9.0 + 12.0 + 4.0);
+    }
+}

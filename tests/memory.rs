@@ -1,0 +1,131 @@
+//! Issue 6, the resource guard: `pdec solve` estimates the memory of a training step from the
+//! plan and refuses, before allocating, when it exceeds the available memory or
+//! `--max-memory`, naming the setting to lower (`pdec::run::too_much_memory`).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn pdec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pdec"))
+        .args(args)
+        .output()
+        .expect("pdec runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn problem(name: &str) -> (PathBuf, PathBuf) {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("memory-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("dir");
+    let p = d.join("heat.pde");
+    std::fs::write(
+        &p,
+        "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = d(u, x, x)\n\
+         initial u = sin(pi * x)\nboundary on(x): u = 0\n\
+         solve {\n  net = mlp(layers = 1, width = 4)\n  steps = 2\n  batch = 16\n}\n",
+    )
+    .expect("write");
+    (d.clone(), p)
+}
+
+#[test]
+fn an_absurd_batch_is_refused_before_allocating() {
+    let (d, p) = problem("absurd");
+    let run = d.join("run");
+    let start = Instant::now();
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--set",
+        "batch=100000000",
+        "--set",
+        "net=dgm(layers = 3, width = 512)",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
+    let took = start.elapsed();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("pdec::run::too_much_memory"), "{err}");
+    assert!(err.contains("`batch`"), "names the setting: {err}");
+    assert!(took < Duration::from_secs(5), "refused in {took:?}");
+    assert!(!run.exists(), "no run directory for a refused run");
+
+    // JSON: the label is on the `--set` value that decided it.
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--set",
+        "batch=100000000",
+        "--message-format",
+        "json",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
+    let err = text(&out.stderr);
+    assert!(err.contains("\"pdec::run::too_much_memory\""), "{err}");
+    assert!(err.contains("\"file\":\"--set\""), "{err}");
+}
+
+#[test]
+fn max_memory_limits_a_normal_problem() {
+    let (d, p) = problem("limit");
+    let run = d.join("run");
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--max-memory",
+        "1M",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("pdec::run::too_much_memory"), "{err}");
+    assert!(err.contains("--max-memory"), "{err}");
+    assert!(!run.exists());
+
+    // The same problem under a sufficient limit trains.
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--max-memory",
+        "4G",
+        "--quiet",
+        "--no-plots",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // A malformed size is a usage error.
+    let out = pdec(&["solve", p.to_str().expect("utf8"), "--max-memory", "8X"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("unknown unit"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn many_exact_directions_name_the_second_order_setting() {
+    let (d, _) = problem("exact");
+    let p = d.join("wide.pde");
+    std::fs::write(
+        &p,
+        "const d = 2000\ntime t in [0, 1]\nspace x in [-1, 1]^d\nunknown u(t, x)\nboundary none\n\
+         pde d(u, t) = 0.5 * lap(u)\ninitial u = 0\n\
+         solve {\n  second_order = exact\n  batch = 4096\n  net = dgm(layers = 3, width = 256)\n}\n",
+    )
+    .expect("write");
+    let out = pdec(&["solve", p.to_str().expect("utf8"), "--max-memory", "64G"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("pdec::run::too_much_memory"), "{err}");
+    assert!(err.contains("second_order"), "{err}");
+}
