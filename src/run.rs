@@ -119,7 +119,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         f.write_all(bytes)?;
         f.sync_all()?;
     }
-    std::fs::rename(&tmp, path)
+    std::fs::rename(&tmp, path)?;
+    sync_dir(path);
+    Ok(())
+}
+
+/// Flushes the folder holding `path`, so that a rename survives a power cut too.
+fn sync_dir(path: &Path) {
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        })
+    {
+        let _ = d.sync_all();
+    }
 }
 
 /// Writes a new file; fails with `AlreadyExists` rather than overwrite one (`pdec new`).
@@ -197,11 +212,7 @@ fn save_tensors(tensors: &HashMap<String, Tensor>, path: &Path) -> Result<(), Ru
     candle_core::safetensors::save(tensors, &tmp)?;
     std::fs::File::open(&tmp)?.sync_all()?;
     std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent()
-        && let Ok(d) = std::fs::File::open(dir)
-    {
-        let _ = d.sync_all();
-    }
+    sync_dir(path);
     Ok(())
 }
 
