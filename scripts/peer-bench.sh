@@ -19,8 +19,7 @@
 #                   and filled with the CPU torch wheel when torch is missing)
 #   PEER_SKIP_BUILD=1  use the existing target/release/pdec
 #
-# Each row runs in its own process (pdec's bench forks one child per row; the peer script
-# is started once per row here), with 2 threads on the PyTorch side
+# Each row runs in its own process, with 2 threads on the PyTorch side
 # (torch.set_num_threads(2)) and pdec's defaults (CANDLE_NUM_THREADS=1, gemm on rayon's
 # default thread count).
 set -euo pipefail
@@ -57,22 +56,23 @@ fi
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "== commit $(git rev-parse --short HEAD), torch $TORCH" >&2
 
-echo "== pdec bench" >&2
-target/release/pdec bench --format json --d "$D" --path "$PATHS" --dtype "$DTYPE" \
-    --width "$WIDTH" --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" \
-    | tee "$OUT/pdec.jsonl" >&2
-
-echo "== PyTorch peer" >&2
+# Rows interleaved (pdec, then the PyTorch variants, for one (path, d) at a time) so that a
+# change of load on a shared machine hits both sides of a ratio alike.
+: > "$OUT/pdec.jsonl"
 : > "$OUT/pytorch.jsonl"
 IFS=, read -r -a DS <<< "$D"
 IFS=, read -r -a PS <<< "$PATHS"
 IFS=, read -r -a VS <<< "$VARIANTS"
 for p in "${PS[@]}"; do
-    for v in "${VS[@]}"; do
-        for d in "${DS[@]}"; do
-            "$PY" bench/peer/dgm_step.py --d "$d" --path "$p" --variant "$v" --dtype "$DTYPE" \
-                --width "$WIDTH" --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" \
-                --threads 2 | tee -a "$OUT/pytorch.jsonl" >&2 || true
+    for d in "${DS[@]}"; do
+        echo "== d $d $p (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+        target/release/pdec bench --format json --d "$d" --path "$p" --dtype "$DTYPE" \
+            --width "$WIDTH" --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" \
+            | tee -a "$OUT/pdec.jsonl" >&2 || true
+        for v in "${VS[@]}"; do
+            "$PY" -W ignore bench/peer/dgm_step.py --d "$d" --path "$p" --variant "$v" \
+                --dtype "$DTYPE" --width "$WIDTH" --batch "$BATCH" --steps "$STEPS" \
+                --warmup "$WARMUP" --threads 2 | tee -a "$OUT/pytorch.jsonl" >&2 || true
         done
     done
 done
