@@ -384,10 +384,12 @@ fn load_model(net: &Net, path: &Path) -> Result<(), RunError> {
 
 /// The diagnostic for a loss term that became NaN or infinite: names the term and the
 /// statement it comes from.
+#[allow(clippy::too_many_arguments)]
 fn not_finite(
     compiled: &Compiled,
     names: &[String],
     k: usize,
+    gradient: bool,
     value: f64,
     step: u64,
     saved_step: u64,
@@ -424,10 +426,16 @@ fn not_finite(
             )
         })
         .unwrap_or_default();
+    let what = if gradient {
+        format!(
+            "the gradient of the loss term `{}`{place} became non-finite",
+            names[k]
+        )
+    } else {
+        format!("the loss term `{}`{place} became {value}", names[k])
+    };
     RunError::NotFinite(format!(
-        "the loss term `{}`{place} became {} at step {step}; the last checkpoint (step {saved_step}) is kept in {}",
-        names[k],
-        value,
+        "{what} at step {step}; the last checkpoint (step {saved_step}) is kept in {}",
         dir.display()
     ))
 }
@@ -646,7 +654,19 @@ pub fn solve(
         let (lr, agreed) = (stepped.lr, stepped.control);
         let values = match stepped.outcome {
             train::StepOutcome::Updated(v) => v,
-            train::StepOutcome::NotFinite { term: k, values } => {
+            train::StepOutcome::NotFinite {
+                term: k,
+                values,
+                gradient,
+            } => {
+                let what = if gradient {
+                    format!(
+                        "the gradient of the loss term `{}` became non-finite",
+                        names[k]
+                    )
+                } else {
+                    format!("the loss term `{}` became {}", names[k], values[k])
+                };
                 if let Some(good) = &last_good
                     && rollbacks < MAX_ROLLBACKS
                 {
@@ -654,8 +674,8 @@ pub fn solve(
                     lr_scale *= 0.5;
                     good.restore(&net, &mut adam)?;
                     progress.note(&format!(
-                        "warning: the loss term `{}` became {} at step {step}; back to step {} with the learning rate x{lr_scale} (rollback {rollbacks} of {MAX_ROLLBACKS})",
-                        names[k], values[k], good.step
+                        "warning: {what} at step {step}; back to step {} with the learning rate x{lr_scale} (rollback {rollbacks} of {MAX_ROLLBACKS})",
+                        good.step
                     ));
                     step = good.step;
                     batches.clear();
@@ -664,7 +684,7 @@ pub fn solve(
                 // The files on disk stay those of the last checkpoint, the last good state.
                 progress.abandon();
                 return Err(not_finite(
-                    compiled, &names, k, values[k], step, saved_step, &dir,
+                    compiled, &names, k, gradient, values[k], step, saved_step, &dir,
                 ));
             }
         };

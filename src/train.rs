@@ -892,8 +892,13 @@ impl Adam {
 pub enum StepOutcome {
     /// The parameters were updated; the loss of each plan term before the update.
     Updated(Vec<f64>),
-    /// Term `k` was NaN or infinite: nothing was updated.
-    NotFinite { term: usize, values: Vec<f64> },
+    /// Term `term`'s value (or, with `gradient`, its gradient) was NaN or infinite: nothing
+    /// was updated.
+    NotFinite {
+        term: usize,
+        values: Vec<f64>,
+        gradient: bool,
+    },
 }
 
 /// Each parameter's gradient (zeros where the loss does not depend on it), in order.
@@ -908,6 +913,28 @@ fn gradients(
             None => p.zeros_like(),
         })
         .collect()
+}
+
+/// `sum |g|^2` over all gradients, as a one-element tensor (no host read).
+fn squared_norm(grads: &[Tensor]) -> Result<Tensor> {
+    let sums: Vec<Tensor> = grads
+        .iter()
+        .map(|g| g.to_dtype(DType::F64)?.sqr()?.sum_all()?.reshape(1))
+        .collect::<Result<_>>()?;
+    Tensor::cat(&sums, 0)?.sum_all()
+}
+
+/// Which term's gradient is not finite (only called once the total's is not): one backward
+/// per term, on the failing step only. The first term when none is alone to blame.
+fn nonfinite_gradient_term(net: &Net, losses: &StepLosses) -> Result<usize> {
+    for (k, l) in losses.terms.iter().enumerate() {
+        let g = gradients(&net.params, &l.backward()?)?;
+        let n2 = squared_norm(&g)?.to_scalar::<f64>()?;
+        if !n2.is_finite() {
+            return Ok(k);
+        }
+    }
+    Ok(0)
 }
 
 /// What a rank knows before a step that all ranks must agree on.
@@ -990,26 +1017,46 @@ pub fn train_step(
         .iter()
         .map(|l| l.reshape(1))
         .collect::<Result<_>>()?;
-    let mut values = Tensor::cat(&stacked, 0)?
-        .to_dtype(DType::F64)?
-        .to_vec1::<f64>()?;
     if comm.size() == 1 {
+        // One host read: the term values and the gradient's squared norm together.
+        let grads = gradients(&net.params, &total.backward()?)?;
+        let mut parts: Vec<Tensor> = stacked
+            .iter()
+            .map(|t| t.to_dtype(DType::F64))
+            .collect::<Result<_>>()?;
+        parts.push(squared_norm(&grads)?.reshape(1)?);
+        let mut read = Tensor::cat(&parts, 0)?
+            .to_dtype(DType::F64)?
+            .to_vec1::<f64>()?;
+        let norm2 = read.pop().unwrap_or(f64::NAN);
+        let values = read;
         let lr = lr_at(local.elapsed);
-        if let Some(term) = values.iter().position(|v| !v.is_finite()) {
+        let bad = match values.iter().position(|v| !v.is_finite()) {
+            Some(term) => Some((term, false)),
+            None if !norm2.is_finite() => Some((nonfinite_gradient_term(net, &losses)?, true)),
+            None => None,
+        };
+        if let Some((term, gradient)) = bad {
             return Ok(Stepped {
-                outcome: StepOutcome::NotFinite { term, values },
+                outcome: StepOutcome::NotFinite {
+                    term,
+                    values,
+                    gradient,
+                },
                 control: local,
                 lr,
             });
         }
-        let grads = total.backward()?;
-        adam.update(&net.params, &grads, lr, st.clip)?;
+        adam.update_with(&net.params, grads, lr, st.clip)?;
         return Ok(Stepped {
             outcome: StepOutcome::Updated(values),
             control: local,
             lr,
         });
     }
+    let mut values = Tensor::cat(&stacked, 0)?
+        .to_dtype(DType::F64)?
+        .to_vec1::<f64>()?;
     // Several ranks: [scaled term values, stop, rank 0's clock, gradients] in one buffer.
     for (v, f) in values.iter_mut().zip(&share) {
         *v *= f;
@@ -1029,9 +1076,22 @@ pub fn train_step(
         elapsed: buf[k + 1],
     };
     let lr = lr_at(control.elapsed);
-    if let Some(term) = values.iter().position(|v| !v.is_finite()) {
+    let bad = match values.iter().position(|v| !v.is_finite()) {
+        Some(term) => Some((term, false)),
+        // Every rank sees the same summed gradient, so all take this branch together; the
+        // term is found on this rank's own points.
+        None if buf[k + 2..].iter().any(|g| !g.is_finite()) => {
+            Some((nonfinite_gradient_term(net, &losses)?, true))
+        }
+        None => None,
+    };
+    if let Some((term, gradient)) = bad {
         return Ok(Stepped {
-            outcome: StepOutcome::NotFinite { term, values },
+            outcome: StepOutcome::NotFinite {
+                term,
+                values,
+                gradient,
+            },
             control,
             lr,
         });

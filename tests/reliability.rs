@@ -221,3 +221,34 @@ fn rollback_halves_the_learning_rate_and_finishes() {
             .expect("json");
     assert_eq!(s["steps"], 200);
 }
+
+#[test]
+fn a_non_finite_gradient_with_a_finite_loss_is_caught_at_its_step() {
+    // sqrt(max(u, 0) * min(u, 0)) is 0 everywhere, but its derivative is 0 / 0.
+    let d = dir("gradient");
+    let p = d.join("g.pde");
+    std::fs::write(
+        &p,
+        "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\n\
+         pde d(u, t) = d(u, x, x) + sqrt(max(u, 0) * min(u, 0))\ninitial u = 0\n\
+         boundary on(x): u = 0\nsolve {\n  net = mlp(layers = 2, width = 8)\n  steps = 20\n  \
+         batch = 32\n}\n",
+    )
+    .expect("write");
+    let run = d.join("run");
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--quiet",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the gradient of the loss term `pde`")
+            && err.contains("g.pde:4")
+            && err.contains("at step 0"),
+        "{err}"
+    );
+}
