@@ -149,7 +149,11 @@ pub(crate) fn export_command(
         gradient,
         output,
     };
-    match crate::export::export(&opened, &opts) {
+    // A spinner on a terminal: large grids take seconds (the network runs on every point).
+    let result = crate::progress::spinner("evaluating the solution on the export's points", || {
+        crate::export::export(&opened, &opts)
+    });
+    match result {
         Ok(n) => {
             println!("wrote {n} points to {}", output.display());
             0
