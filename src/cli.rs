@@ -207,40 +207,7 @@ pub enum Command {
     },
     /// Time training steps of the DGM network on a d-dimensional heat problem: ms per step
     /// and peak memory for the exact and Monte Carlo second-order paths.
-    Bench {
-        /// Dimensions, comma-separated.
-        #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10, 100, 200, 500])]
-        d: Vec<usize>,
-        /// Second-order paths: `exact`, `mc`.
-        #[arg(long, value_delimiter = ',', default_values_t = ["exact".to_string(), "mc".to_string()])]
-        path: Vec<String>,
-        /// Precisions: `f32`, `f64`.
-        #[arg(long, value_delimiter = ',', default_values_t = ["f32".to_string(), "f64".to_string()])]
-        dtype: Vec<String>,
-        /// Points per step (interior and initial batches alike).
-        #[arg(long, value_delimiter = ',', default_values_t = [1024usize])]
-        batch: Vec<usize>,
-        /// DGM widths (3 layers by default).
-        #[arg(long, value_delimiter = ',', default_values_t = [50usize, 128])]
-        width: Vec<usize>,
-        #[arg(long, default_value_t = 3)]
-        layers: usize,
-        /// Timed steps per row (the median is reported).
-        #[arg(long, default_value_t = 5)]
-        steps: usize,
-        /// Untimed steps before timing.
-        #[arg(long, default_value_t = 1)]
-        warmup: usize,
-        /// `cpu`, `cuda`, `cuda:N` or `auto`.
-        #[arg(long, default_value = "cpu")]
-        device: String,
-        #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
-        format: BenchFormat,
-        /// Run every row in this process (by default each row runs in a child process, so
-        /// that its peak memory is its own and an out-of-memory row cannot end the table).
-        #[arg(long)]
-        in_process: bool,
-    },
+    Bench(BenchSpec),
     /// Independent reference solutions (closed forms, finite differences, trees).
     Reference {
         #[command(subcommand)]
@@ -476,35 +443,11 @@ pub fn run(cli: Cli) -> i32 {
             format,
         ),
         Command::Reference { what } => reference_command(what),
-        Command::Bench {
-            d,
-            path,
-            dtype,
-            batch,
-            width,
-            layers,
-            steps,
-            warmup,
-            device: device_name,
-            format: out,
-            in_process,
-        } => {
-            let Some(device) = open_device(&device_name, format) else {
+        Command::Bench(spec) => {
+            let Some(device) = open_device(&spec.device, format) else {
                 return 1;
             };
-            let spec = BenchSpec {
-                d,
-                path,
-                dtype,
-                batch,
-                width,
-                layers,
-                steps,
-                warmup,
-                in_process,
-                device_name,
-            };
-            bench_command(&spec, &device, out, format)
+            bench_command(&spec, &device, format)
         }
         Command::New { name, template } => crate::templates::new_command(&name, template, format),
         Command::Fmt { file, check } => crate::fmt::command(&file, check, format),
@@ -943,17 +886,41 @@ fn std_command(module: Option<&str>, format: Format) -> i32 {
     }
 }
 
-struct BenchSpec {
+/// `pdec bench`'s options.
+#[derive(clap::Args, Debug)]
+pub struct BenchSpec {
+    /// Dimensions, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10, 100, 200, 500])]
     d: Vec<usize>,
+    /// Second-order paths: `exact`, `mc`.
+    #[arg(long, value_delimiter = ',', default_values_t = ["exact".to_string(), "mc".to_string()])]
     path: Vec<String>,
+    /// Precisions: `f32`, `f64`.
+    #[arg(long, value_delimiter = ',', default_values_t = ["f32".to_string(), "f64".to_string()])]
     dtype: Vec<String>,
+    /// Points per step (interior and initial batches alike).
+    #[arg(long, value_delimiter = ',', default_values_t = [1024usize])]
     batch: Vec<usize>,
+    /// DGM widths (3 layers by default).
+    #[arg(long, value_delimiter = ',', default_values_t = [50usize, 128])]
     width: Vec<usize>,
+    #[arg(long, default_value_t = 3)]
     layers: usize,
+    /// Timed steps per row (the median is reported).
+    #[arg(long, default_value_t = 5)]
     steps: usize,
+    /// Untimed steps before timing.
+    #[arg(long, default_value_t = 1)]
     warmup: usize,
+    /// `cpu`, `cuda`, `cuda:N` or `auto`.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
+    format: BenchFormat,
+    /// Run every row in this process (by default each row runs in a child process, so
+    /// that its peak memory is its own and an out-of-memory row cannot end the table).
+    #[arg(long)]
     in_process: bool,
-    device_name: String,
 }
 
 /// Runs one row in a child `pdec bench --in-process` and reads its JSON row back.
@@ -985,7 +952,7 @@ fn bench_child(spec: &BenchSpec, c: &crate::bench::Case) -> Result<crate::bench:
             "--warmup",
             &spec.warmup.to_string(),
             "--device",
-            &spec.device_name,
+            &spec.device,
         ])
         .stderr(std::process::Stdio::piped())
         .output()
@@ -1001,12 +968,8 @@ fn bench_child(spec: &BenchSpec, c: &crate::bench::Case) -> Result<crate::bench:
     }
 }
 
-fn bench_command(
-    spec: &BenchSpec,
-    device: &candle_core::Device,
-    out: BenchFormat,
-    format: Format,
-) -> i32 {
+fn bench_command(spec: &BenchSpec, device: &candle_core::Device, format: Format) -> i32 {
+    let out = spec.format;
     use crate::bench::{BenchPath, Case};
     let bad = |what: &str, help: &str| {
         print_one(
