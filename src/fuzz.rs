@@ -118,7 +118,9 @@ impl Rng {
     }
 }
 
-const TOKENS: &[&str] = &[
+/// Operators, brackets, keywords and foreign notation spliced into inputs (also used by
+/// tests/robustness.rs).
+pub const TOKENS: &[&str] = &[
     "(",
     ")",
     "[",
