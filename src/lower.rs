@@ -13,6 +13,7 @@ use crate::ir::{
     self, AxisId, BinOp, Comp, Coord, Input, NodeId, Op, Problem, RedOp, Sel, Shape, Ty, UnOp,
     VecRed,
 };
+use crate::jet::SumWeights;
 use crate::nn::{InputDir, InputJet, Net};
 use candle_core::{DType, Device, Result, Tensor};
 use std::collections::{BTreeSet, HashMap};
@@ -237,11 +238,15 @@ impl Directions {
     }
 }
 
-/// The network's output on a batch: value `[N]`, tangents `[K, N]`, channels `[K2, N]`.
+/// The network's output on a batch: value `[N]`, tangents `[K, N]`, channels `[K2, N]` (or
+/// the summed channel `[N]`).
 pub struct Outputs {
     pub f: Tensor,
     pub t: Option<Tensor>,
+    /// Per-direction second-order channels `[K2, N]`.
     pub s: Option<Tensor>,
+    /// The summed channel `sum_k w_k v_k^T H v_k` `[N]`, when one was asked for.
+    pub sum: Option<Tensor>,
 }
 
 /// Points of one batch in raw coordinates, with what the evaluator needs of them.
@@ -272,6 +277,22 @@ pub fn forward(
     extra: Option<&Tensor>,
     normals: Option<&Tensor>,
     jvps: Option<&Tensor>,
+) -> Result<Outputs> {
+    forward_with(net, cols, x, dirs, extra, normals, jvps, None)
+}
+
+/// [`forward`], carrying the second-order directions' weighted sum (the summed channel) instead
+/// of one channel each when `summed` is given.
+#[allow(clippy::too_many_arguments)]
+pub fn forward_with(
+    net: &Net,
+    cols: &Columns,
+    x: &Tensor,
+    dirs: &Directions,
+    extra: Option<&Tensor>,
+    normals: Option<&Tensor>,
+    jvps: Option<&Tensor>,
+    summed: Option<SumWeights>,
 ) -> Result<Outputs> {
     let n = x.dim(0)?;
     let (dev, dt) = (x.device().clone(), x.dtype());
@@ -307,11 +328,22 @@ pub fn forward(
         dirs: dirs.dirs.clone(),
         general,
         k2: dirs.k2,
+        summed: summed.clone(),
     })?;
     let f = jet.v.squeeze(1)?;
     let t = jet.t.map(|t| t.squeeze(2)).transpose()?;
-    let s = jet.s.map(|s| s.squeeze(2)).transpose()?;
-    Ok(Outputs { f, t, s })
+    let (s, sum) = match summed {
+        // A zero channel (no second-order direction reached the output) is `None`: zeros.
+        Some(_) => (
+            None,
+            Some(match jet.s {
+                Some(s) => s.squeeze(1)?,
+                None => Tensor::zeros(n, x.dtype(), x.device())?,
+            }),
+        ),
+        None => (jet.s.map(|s| s.squeeze(2)).transpose()?, None),
+    };
+    Ok(Outputs { f, t, s, sum })
 }
 
 /// Evaluates IR nodes on one batch; results are cached per node.

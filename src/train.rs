@@ -11,6 +11,7 @@
 use crate::distributed::Comm;
 use crate::geometry::{self, Layout};
 use crate::ir::{NodeId, Problem};
+use crate::jet::SumWeights;
 use crate::lower::{self, Batch, Columns, Directions, Evaluator, Needs, Outputs};
 use crate::nn::{InputDir, Net};
 use crate::passes::Analysis;
@@ -115,6 +116,9 @@ struct PdeProgram {
     drifts: Vec<Drift>,
     factors: Vec<FactorTerm>,
     dirs: Directions,
+    /// The exact-path factor terms are the only second derivatives read: carry their
+    /// weighted sum as one channel instead of one channel per direction ([`crate::jet`]).
+    summed: bool,
 }
 
 /// One condition's program.
@@ -223,6 +227,9 @@ impl<'a> LossProgram<'a> {
             }
         }
         let dirs = Directions::new(&needs, &cols, general, &unit_diag, drifts.len());
+        let summed = needs.diag.is_empty()
+            && needs.mixed.is_empty()
+            && factors.iter().any(|f| f.path == Path::Exact);
         let mut conditions = Vec::new();
         for term in &plan.terms {
             conditions.push(match term.kind {
@@ -265,6 +272,7 @@ impl<'a> LossProgram<'a> {
                 drifts,
                 factors,
                 dirs,
+                summed,
             },
             conditions,
             active_sign,
@@ -501,6 +509,93 @@ impl<'a> LossProgram<'a> {
         value.affine(f.sign, 0.0)
     }
 
+    /// Weights of the summed channel, one per second-order direction, so that the channel is
+    /// the sum of every exact factor term: `sign * s * d_k^2` on a coordinate direction (the
+    /// Cholesky columns carry `sqrt(s) D` in the direction, so their weight is the sign).
+    /// Returns `(weights, c)`: when all weights are the same constant `c`, no weight tensor
+    /// and the caller scales the channel by `c`.
+    fn sum_weights(&self, pre: &mut Evaluator, n: usize) -> Result<(SumWeights, f64)> {
+        enum W {
+            Const(f64),
+            Points(Tensor),
+        }
+        fn add(w: &mut W, v: W) -> Result<()> {
+            *w = match (&*w, v) {
+                (W::Const(a), W::Const(b)) => W::Const(a + b),
+                (W::Const(a), W::Points(t)) => W::Points(t.affine(1.0, *a)?),
+                (W::Points(t), W::Const(b)) => W::Points(t.affine(1.0, b)?),
+                (W::Points(a), W::Points(b)) => W::Points((a + &b)?),
+            };
+            Ok(())
+        }
+        let dirs = &self.pde.dirs;
+        let mut w: Vec<W> = (0..dirs.k2).map(|_| W::Const(0.0)).collect();
+        let mut general = dirs.factor_start();
+        for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
+            let f = &f.factor;
+            let scale = match f.scale {
+                Some(s) => Some(broadcast_scalar(&pre.eval(s)?, n)?),
+                None => None,
+            };
+            let base = |extra: Option<Tensor>| -> Result<W> {
+                let t = match (&scale, extra) {
+                    (None, None) => return Ok(W::Const(f.sign)),
+                    (Some(s), None) => s.clone(),
+                    (None, Some(e)) => e,
+                    (Some(s), Some(e)) => (s * e)?,
+                };
+                Ok(W::Points(t.affine(f.sign, 0.0)?))
+            };
+            let (off, _) = self.cols.space[f.var];
+            let slot = |col: usize| -> Result<usize> {
+                dirs.diag
+                    .get(&col)
+                    .copied()
+                    .ok_or_else(|| err("invariant: a second-order direction per factor column"))
+            };
+            match f.lower {
+                Lower::Identity { offset, len } => {
+                    // d_k^2: the node itself when D is its square root.
+                    let d2 = match &f.diag {
+                        Some(d) => {
+                            let v = pre.eval(d.node)?.broadcast_as((n, len))?;
+                            Some(if d.sqrt { v } else { v.sqr()? })
+                        }
+                        None => None,
+                    };
+                    for k in 0..len {
+                        let dk = d2
+                            .as_ref()
+                            .map(|d| d.narrow(1, k, 1)?.squeeze(1))
+                            .transpose()?;
+                        add(&mut w[slot(off + offset + k)?], base(dk)?)?;
+                    }
+                }
+                Lower::Unit { component } => add(&mut w[slot(off + component)?], base(None)?)?,
+                Lower::Cholesky { rank, .. } => {
+                    for k in 0..rank {
+                        add(&mut w[general + k], W::Const(f.sign))?;
+                    }
+                    general += rank;
+                }
+            }
+        }
+        if let Some(W::Const(c)) = w.first()
+            && w.iter().all(|x| matches!(x, W::Const(b) if b == c))
+        {
+            return Ok((SumWeights(None), *c));
+        }
+        let rows: Vec<Tensor> = w
+            .into_iter()
+            .map(|x| match x {
+                W::Const(c) => Tensor::full(c, n, &self.device)?.to_dtype(self.dtype),
+                W::Points(t) => Ok(t),
+            })
+            .collect::<Result<_>>()?;
+        let rows = Tensor::stack(&rows, 0)?.unsqueeze(2)?; // [K2, N, 1]
+        Ok((SumWeights(Some(rows)), 1.0))
+    }
+
     /// The PDE residual on a batch, with Monte Carlo terms estimated from `draws` independent
     /// draws: returns one residual per draw (or one when there is no Monte Carlo term), the
     /// network value `[N]` and the obstacle `[N]` when there is a constraint.
@@ -518,6 +613,7 @@ impl<'a> LossProgram<'a> {
             f: Tensor::zeros(n, self.dtype, &self.device)?,
             t: None,
             s: None,
+            sum: None,
         };
         let empty_dirs = Directions::default();
         let mut pre = Evaluator::new(
@@ -564,7 +660,11 @@ impl<'a> LossProgram<'a> {
         } else {
             Some(Tensor::cat(&jv, 0)?)
         };
-        let out = lower::forward(
+        let summed = match self.pde.summed {
+            true => Some(self.sum_weights(&mut pre, n)?),
+            false => None,
+        };
+        let out = lower::forward_with(
             net,
             &self.cols,
             x,
@@ -572,6 +672,7 @@ impl<'a> LossProgram<'a> {
             extra.as_ref(),
             None,
             jvps.as_ref(),
+            summed.as_ref().map(|(w, _)| w.clone()),
         )?;
         let mut ev = Evaluator::new(
             self.problem,
@@ -595,11 +696,19 @@ impl<'a> LossProgram<'a> {
                 .ok_or_else(|| err("invariant: drift tangents"))?;
             rest = (rest + t.get(self.pde.dirs.jvp_start + k)?)?;
         }
-        let mut general_start = self.pde.dirs.factor_start();
-        for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
-            rest = (rest + self.exact_factor_value(&mut ev, &f.factor, n, general_start)?)?;
-            if let Lower::Cholesky { rank, .. } = f.factor.lower {
-                general_start += rank;
+        if let Some((_, c)) = &summed {
+            let sum = out
+                .sum
+                .as_ref()
+                .ok_or_else(|| err("invariant: the summed channel was asked for"))?;
+            rest = (rest + sum.affine(*c, 0.0)?)?;
+        } else {
+            let mut general_start = self.pde.dirs.factor_start();
+            for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
+                rest = (rest + self.exact_factor_value(&mut ev, &f.factor, n, general_start)?)?;
+                if let Lower::Cholesky { rank, .. } = f.factor.lower {
+                    general_start += rank;
+                }
             }
         }
         let obstacle = match &self.problem.constraint {
@@ -1222,6 +1331,7 @@ pub fn eval_free(p: &Problem, cols: &Columns, node: NodeId, x: &Tensor) -> Resul
         f: Tensor::zeros(n, x.dtype(), x.device())?,
         t: None,
         s: None,
+        sum: None,
     };
     let dirs = Directions::default();
     let mut ev = Evaluator::new(
@@ -1378,13 +1488,91 @@ mod tests {
         residual_matches_finite_differences(PROBLEM, true);
     }
 
+    /// The summed channel and one channel per direction give the same residual and the same
+    /// parameter gradient, for identity (with a point-dependent diagonal), single-component
+    /// and Cholesky factors, several exact terms sharing one channel, f64 and f32.
+    #[test]
+    fn summed_channel_equals_per_direction_channels() {
+        let laplace = "space x in [0, 1]^4\nunknown u(x)\nboundary on(x): u = 0\npde 0.5 * lap(u) + 2 * d(u, x[2], x[2]) = 1\n";
+        for (src, dtype, tol) in [
+            (PROBLEM, "f64", 1e-12),
+            (laplace, "f64", 1e-12),
+            (PROBLEM, "f32", 2e-4),
+        ] {
+            let sets = [
+                format!("dtype={dtype}"),
+                "net=dgm(layers=2, width=8)".into(),
+                "second_order=exact".into(),
+            ];
+            let c = crate::driver::compile(
+                SourceFile {
+                    name: "t.pde".into(),
+                    text: src.into(),
+                },
+                &sets,
+            );
+            assert!(!c.diags.has_errors(), "{:?}", c.diags);
+            let (checked, analysis, plan) = (
+                c.checked.expect("c"),
+                c.analysis.expect("a"),
+                c.plan.expect("p"),
+            );
+            let dev = Device::Cpu;
+            let mut prog = LossProgram::new(
+                &checked.problem,
+                &plan,
+                &analysis,
+                &checked.settings,
+                dev.clone(),
+            )
+            .expect("program");
+            assert!(prog.pde.summed, "only factor terms read second derivatives");
+            let dt = prog.dtype;
+            let net = Net::new(&checked.settings.net, plan.input_width, 3, dt, &dev).expect("net");
+            let b =
+                geometry::sample_interior(&checked.problem, &prog.layout, 7, &mut step_rng(1, 0));
+            let (x, _) = prog.tensor(&b).expect("x");
+            let mut run = |summed: bool| -> (Vec<f64>, Vec<f64>) {
+                prog.pde.summed = summed;
+                let (res, _, _) = prog
+                    .pde_residuals(&net, &x, &mut step_rng(1, 0), 1)
+                    .expect("residual");
+                let r = res[0]
+                    .to_dtype(DType::F64)
+                    .expect("f")
+                    .to_vec1::<f64>()
+                    .expect("v");
+                let loss = res[0].sqr().expect("sq").mean_all().expect("m");
+                (r, grad_vector(&net, &loss))
+            };
+            let (r1, g1) = run(true);
+            let (r0, g0) = run(false);
+            let close = |a: &[f64], b: &[f64], what: &str| {
+                let scale = b.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+                for (i, (p, q)) in a.iter().zip(b).enumerate() {
+                    assert!(
+                        (p - q).abs() <= tol * scale,
+                        "{dtype} {what} {i}: summed {p} vs per direction {q}"
+                    );
+                }
+            };
+            close(&r1, &r0, "residual");
+            close(&g1, &g0, "gradient");
+        }
+    }
+
     /// Flattened parameter gradient of a scalar loss.
     fn grad_vector(net: &Net, loss: &Tensor) -> Vec<f64> {
         let g = loss.backward().expect("backward");
         let mut v = Vec::new();
         for (_, p) in &net.params {
             match g.get(p.as_tensor()) {
-                Some(t) => v.extend(t.flatten_all().expect("f").to_vec1::<f64>().expect("v")),
+                Some(t) => v.extend(
+                    t.to_dtype(DType::F64)
+                        .and_then(|t| t.flatten_all())
+                        .and_then(|t| t.to_vec1::<f64>())
+                        .expect("v"),
+                ),
                 None => v.extend(std::iter::repeat_n(0.0, p.elem_count())),
             }
         }

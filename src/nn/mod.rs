@@ -3,7 +3,7 @@
 //! seeded), biases zero. Both networks evaluate jets ([`crate::jet::Jet`]) so derivatives with
 //! respect to the inputs come out of the same graph as the values.
 
-use crate::jet::Jet;
+use crate::jet::{Jet, SumWeights};
 use crate::settings::{Net as NetSettings, NetKind};
 use candle_core::{DType, Device, Result, Tensor, Var};
 use rand::{RngExt, SeedableRng};
@@ -29,6 +29,8 @@ pub struct InputJet {
     pub general: Option<Tensor>,
     /// The first `k2` directions carry second-order channels.
     pub k2: usize,
+    /// `Some`: carry their weighted sum instead (the summed channel, see [`crate::jet`]).
+    pub summed: Option<SumWeights>,
 }
 
 impl InputJet {
@@ -104,6 +106,7 @@ impl InputJet {
             t,
             s: None,
             k2: self.k2,
+            summed: self.summed.clone(),
         })
     }
 }
@@ -301,20 +304,34 @@ mod tests {
                     dirs: vec![],
                     general: None,
                     k2: 0,
+                    summed: None,
                 })
                 .expect("fwd");
             j.v.flatten_all().expect("f").to_vec1::<f64>().expect("v")[0]
         };
         let z = Tensor::from_vec(x.to_vec(), (1, d), &dev).expect("t");
         let general = Tensor::from_vec(dirs[1].to_vec(), (1, 1, d), &dev).expect("g");
-        let jet = net
-            .forward(&InputJet {
-                z,
-                dirs: vec![InputDir::Unit { col: 0, scale: 1.0 }, InputDir::General(0)],
-                general: Some(general),
-                k2: 2,
-            })
-            .expect("jet");
+        let input = |summed: Option<SumWeights>| InputJet {
+            z: z.clone(),
+            dirs: vec![InputDir::Unit { col: 0, scale: 1.0 }, InputDir::General(0)],
+            general: Some(general.clone()),
+            k2: 2,
+            summed,
+        };
+        let jet = net.forward(&input(None)).expect("jet");
+        // The summed channel, weighted and unweighted, equals the weighted sum of the
+        // per-direction channels.
+        let weights = [0.7, -1.3];
+        let w = Tensor::from_vec(weights.to_vec(), (2, 1, 1), &dev).expect("w");
+        let summed_with = |w: Option<Tensor>| -> f64 {
+            let j = net.forward(&input(Some(SumWeights(w)))).expect("summed");
+            j.s.expect("summed channel")
+                .flatten_all()
+                .expect("f")
+                .to_vec1::<f64>()
+                .expect("s")[0]
+        };
+        let (weighted, plain) = (summed_with(Some(w)), summed_with(None));
         let t = jet
             .t
             .expect("tangents")
@@ -329,6 +346,16 @@ mod tests {
             .expect("f")
             .to_vec1::<f64>()
             .expect("s");
+        let want = weights[0] * s[0] + weights[1] * s[1];
+        assert!(
+            (weighted - want).abs() <= 1e-12 * want.abs().max(1.0),
+            "{kind:?} weighted summed channel {weighted} vs {want}"
+        );
+        assert!(
+            (plain - (s[0] + s[1])).abs() <= 1e-12 * plain.abs().max(1.0),
+            "{kind:?} summed channel {plain} vs {}",
+            s[0] + s[1]
+        );
         let h = 1e-4;
         for (k, v) in dirs.iter().enumerate() {
             let at = |e: f64| -> f64 {
