@@ -15,11 +15,108 @@ use crate::ir::{
 };
 use crate::jet::SumWeights;
 use crate::nn::{InputDir, InputJet, Net};
-use candle_core::{DType, Device, Result, Tensor};
+use candle_core::{DType, Device, DeviceLocation, Result, Tensor};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 fn err(msg: impl Into<String>) -> candle_core::Error {
     candle_core::Error::Msg(msg.into())
+}
+
+/// Constant tensors (input scaling, index vectors, Cholesky factors, `const` tables) made
+/// once per device and dtype and reused: on a GPU every `Tensor::from_vec` is a host-to-device
+/// copy, and the training step should make exactly one (its points and noise). Keyed by the
+/// data itself, so a stale entry cannot be returned.
+#[derive(Clone, Debug, Default)]
+pub struct ConstCache(Arc<Mutex<HashMap<ConstKey, Tensor>>>);
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct ConstKey {
+    /// `Some(k)`: `Graph::tensors[k]`, keyed by its index (a d = 1000 Cholesky factor has a
+    /// million entries, too many to hash every step); `data` is then empty.
+    graph: Option<usize>,
+    /// f64 data as bits, or u32 indices.
+    data: Vec<u64>,
+    shape: Vec<usize>,
+    location: DeviceLocation,
+    dtype: DType,
+}
+
+impl ConstCache {
+    fn get(
+        &self,
+        key: ConstKey,
+        dev: &Device,
+        build: impl FnOnce() -> Result<Tensor>,
+    ) -> Result<Tensor> {
+        let mut map = self
+            .0
+            .lock()
+            .map_err(|_| err("the constant cache was poisoned by a panic"))?;
+        if let Some(t) = map.get(&key)
+            && t.device().same_device(dev)
+        {
+            return Ok(t.clone());
+        }
+        let t = build()?;
+        map.insert(key, t.clone());
+        Ok(t)
+    }
+
+    /// `data` `shape` as a `dtype` tensor on `dev`.
+    pub fn floats(
+        &self,
+        data: &[f64],
+        shape: &[usize],
+        dev: &Device,
+        dtype: DType,
+    ) -> Result<Tensor> {
+        let key = ConstKey {
+            graph: None,
+            data: data.iter().map(|v| v.to_bits()).collect(),
+            shape: shape.to_vec(),
+            location: dev.location(),
+            dtype,
+        };
+        self.get(key, dev, || {
+            Tensor::from_vec(data.to_vec(), shape, dev)?.to_dtype(dtype)
+        })
+    }
+
+    /// `Graph::tensors[k]` (its `data`) as a `dtype` tensor of `shape` on `dev`.
+    pub fn graph_tensor(
+        &self,
+        k: usize,
+        data: &[f64],
+        shape: &[usize],
+        dev: &Device,
+        dtype: DType,
+    ) -> Result<Tensor> {
+        let key = ConstKey {
+            graph: Some(k),
+            data: vec![],
+            shape: shape.to_vec(),
+            location: dev.location(),
+            dtype,
+        };
+        self.get(key, dev, || {
+            Tensor::from_vec(data.to_vec(), shape, dev)?.to_dtype(dtype)
+        })
+    }
+
+    /// Indices as a u32 vector on `dev`.
+    pub fn indices(&self, data: &[u32], dev: &Device) -> Result<Tensor> {
+        let key = ConstKey {
+            graph: None,
+            data: data.iter().map(|v| *v as u64).collect(),
+            shape: vec![data.len()],
+            location: dev.location(),
+            dtype: DType::U32,
+        };
+        self.get(key, dev, || {
+            Tensor::from_vec(data.to_vec(), data.len(), dev)
+        })
+    }
 }
 
 /// Where each input lives among the network's columns (the order of `plan.inputs`).
@@ -33,6 +130,8 @@ pub struct Columns {
     /// Affine map to [-1, 1]: `z = scale * x + shift`, per column.
     pub scale: Vec<f64>,
     pub shift: Vec<f64>,
+    /// Device copies of constants used with these columns.
+    pub consts: ConstCache,
 }
 
 impl Columns {
@@ -69,6 +168,7 @@ impl Columns {
             width,
             scale,
             shift,
+            consts: ConstCache::default(),
         }
     }
 
@@ -261,8 +361,8 @@ pub struct Batch<'a> {
 pub fn normalise(x: &Tensor, cols: &Columns) -> Result<Tensor> {
     let dev = x.device();
     let dt = x.dtype();
-    let sc = Tensor::from_vec(cols.scale.clone(), (1, cols.width), dev)?.to_dtype(dt)?;
-    let sh = Tensor::from_vec(cols.shift.clone(), (1, cols.width), dev)?.to_dtype(dt)?;
+    let sc = cols.consts.floats(&cols.scale, &[1, cols.width], dev, dt)?;
+    let sh = cols.consts.floats(&cols.shift, &[1, cols.width], dev, dt)?;
     x.broadcast_mul(&sc)?.broadcast_add(&sh)
 }
 
@@ -297,7 +397,9 @@ pub fn forward_with(
     let n = x.dim(0)?;
     let (dev, dt) = (x.device().clone(), x.dtype());
     let z = normalise(x, cols)?;
-    let sc = Tensor::from_vec(cols.scale.clone(), (1, 1, cols.width), &dev)?.to_dtype(dt)?;
+    let sc = cols
+        .consts
+        .floats(&cols.scale, &[1, 1, cols.width], &dev, dt)?;
     let mut parts: Vec<Tensor> = Vec::new();
     if !dirs.mixed.is_empty() {
         let mut pairs: Vec<(&(usize, usize), &usize)> = dirs.mixed.iter().collect();
@@ -307,7 +409,9 @@ pub fn forward_with(
             data[r * cols.width + a] = 1.0;
             data[r * cols.width + b] = 1.0;
         }
-        let m = Tensor::from_vec(data, (pairs.len(), 1, cols.width), &dev)?.to_dtype(dt)?;
+        let m = cols
+            .consts
+            .floats(&data, &[pairs.len(), 1, cols.width], &dev, dt)?;
         parts.push(m.broadcast_as((pairs.len(), n, cols.width))?.contiguous()?);
     }
     if let Some(e) = extra {
@@ -329,6 +433,7 @@ pub fn forward_with(
         general,
         k2: dirs.k2,
         summed: summed.clone(),
+        consts: cols.consts.clone(),
     })?;
     let f = jet.v.squeeze(1)?;
     let t = jet.t.map(|t| t.squeeze(2)).transpose()?;
@@ -571,12 +676,13 @@ impl<'a> Evaluator<'a> {
         };
         let mut shape = self.shape_of(&node.ty)?;
         shape[0] = 1;
-        Tensor::from_vec(
-            self.problem.graph.tensors[k].data.clone(),
-            shape,
+        self.cols.consts.graph_tensor(
+            k,
+            &self.problem.graph.tensors[k].data,
+            &shape,
             &self.dev(),
-        )?
-        .to_dtype(self.dt())
+            self.dt(),
+        )
     }
 
     pub fn eval(&mut self, id: NodeId) -> Result<Tensor> {
@@ -602,8 +708,9 @@ impl<'a> Evaluator<'a> {
             Op::AxisValue(a) => {
                 let ax = g.axis(a);
                 let vals: Vec<f64> = (ax.lo..=ax.hi).map(|v| v as f64).collect();
-                Tensor::from_vec(vals, (1, ax.len()), &dev)?
-                    .to_dtype(dt)?
+                self.cols
+                    .consts
+                    .floats(&vals, &[1, ax.len()], &dev, dt)?
                     .broadcast_as(full)?
             }
             Op::Input(i) => {
@@ -842,4 +949,31 @@ fn atan(x: &Tensor) -> Result<Tensor> {
     let a = (poly * &r)?;
     let a = big.where_cond(&a.affine(-1.0, std::f64::consts::FRAC_PI_2)?, &a)?;
     a * x.sign()?
+}
+
+#[cfg(test)]
+mod const_tests {
+    use super::*;
+
+    #[test]
+    fn constants_are_copied_once_per_data_dtype_and_device() {
+        let c = ConstCache::default();
+        let dev = Device::Cpu;
+        let a = c.floats(&[1.0, 2.0], &[1, 2], &dev, DType::F32).expect("a");
+        let b = c.floats(&[1.0, 2.0], &[1, 2], &dev, DType::F32).expect("b");
+        assert_eq!(a.id(), b.id(), "the same constant is reused");
+        let other = c.floats(&[1.0, 3.0], &[1, 2], &dev, DType::F32).expect("c");
+        assert_eq!(other.to_vec2::<f32>().expect("v"), [[1.0, 3.0]]);
+        let f64s = c.floats(&[1.0, 2.0], &[1, 2], &dev, DType::F64).expect("d");
+        assert_ne!(a.id(), f64s.id());
+        assert_eq!(f64s.dtype(), DType::F64);
+        let reshaped = c.floats(&[1.0, 2.0], &[2, 1], &dev, DType::F32).expect("e");
+        assert_eq!(reshaped.dims(), [2, 1]);
+        let g = c
+            .graph_tensor(0, &[5.0], &[1], &dev, DType::F64)
+            .expect("g");
+        assert_eq!(g.to_vec1::<f64>().expect("v"), [5.0]);
+        let i = c.indices(&[3, 1], &dev).expect("i");
+        assert_eq!(i.to_vec1::<u32>().expect("v"), [3, 1]);
+    }
 }

@@ -288,9 +288,13 @@ impl<'a> LossProgram<'a> {
         (n * rank / size, n * (rank + 1) / size)
     }
 
-    /// Every batch of a step on the device in ONE host-to-device transfer: points and
-    /// normals of all terms in one buffer, then views of it per batch.
-    pub fn upload(&self, batches: &[Vec<geometry::Batch>]) -> Result<Vec<Vec<Uploaded>>> {
+    /// Every batch of a step and its Monte Carlo noise on the device in ONE host-to-device
+    /// transfer: points, normals and noise in one buffer, then views of it.
+    pub fn upload(
+        &self,
+        batches: &[Vec<geometry::Batch>],
+        noise: &[f64],
+    ) -> Result<(Vec<Vec<Uploaded>>, Option<Tensor>)> {
         let width = self.cols.width.max(1);
         let mut buf: Vec<f64> = Vec::new();
         for b in batches.iter().flatten() {
@@ -299,28 +303,48 @@ impl<'a> LossProgram<'a> {
                 buf.extend_from_slice(n);
             }
         }
-        let rows = buf.len() / width;
-        let all = Tensor::from_vec(buf, (rows, width), &self.device)?.to_dtype(self.dtype)?;
+        let points = buf.len();
+        buf.extend_from_slice(noise);
+        let len = buf.len();
+        let all = Tensor::from_vec(buf, len, &self.device)?.to_dtype(self.dtype)?;
         let mut at = 0;
+        let mut take = |rows: usize| -> Result<Tensor> {
+            let t = all.narrow(0, at, rows * width)?.reshape((rows, width))?;
+            at += rows * width;
+            Ok(t)
+        };
         let mut out = Vec::with_capacity(batches.len());
         for term in batches {
             let mut v = Vec::with_capacity(term.len());
             for b in term {
-                let x = all.narrow(0, at, b.n)?;
-                at += b.n;
+                let x = take(b.n)?;
                 let normals = match &b.normals {
-                    Some(_) => {
-                        let n = all.narrow(0, at, b.n)?;
-                        at += b.n;
-                        Some(n)
-                    }
+                    Some(_) => Some(take(b.n)?),
                     None => None,
                 };
                 v.push(Uploaded { x, normals });
             }
             out.push(v);
         }
-        Ok(out)
+        let noise = match noise.is_empty() {
+            true => None,
+            false => Some(all.narrow(0, points, noise.len())?),
+        };
+        Ok((out, noise))
+    }
+
+    /// Monte Carlo noise for a PDE batch of `rows` points on its own (tests, evaluation).
+    pub fn noise_tensor(&self, rng: &mut ChaCha8Rng, rows: usize) -> Result<Option<Tensor>> {
+        let w = self.draw_noise(rng, rows, self.mc_estimates());
+        match w.is_empty() {
+            true => Ok(None),
+            false => {
+                let len = w.len();
+                Ok(Some(
+                    Tensor::from_vec(w, len, &self.device)?.to_dtype(self.dtype)?,
+                ))
+            }
+        }
     }
 
     pub fn tensor(&self, b: &geometry::Batch) -> Result<(Tensor, Option<Tensor>)> {
@@ -389,13 +413,17 @@ impl<'a> LossProgram<'a> {
             return Err(err("invariant: a Cholesky factor"));
         };
         let (s, d) = self.factor_parts(ev, f, n)?;
-        let l = Tensor::from_vec(
-            self.problem.graph.tensors[tensor].data.clone(),
-            (len, len),
-            &self.device,
-        )?
-        .to_dtype(self.dtype)?
-        .narrow(1, 0, rank)?; // [len, r]
+        let l = self
+            .cols
+            .consts
+            .graph_tensor(
+                tensor,
+                &self.problem.graph.tensors[tensor].data,
+                &[len, len],
+                &self.device,
+                self.dtype,
+            )?
+            .narrow(1, 0, rank)?; // [len, r]
         let mut b = l.unsqueeze(0)?.broadcast_as((n, len, rank))?; // [N, len, r]
         if let Some(d) = d {
             b = b.broadcast_mul(&d.unsqueeze(2)?)?;
@@ -405,44 +433,58 @@ impl<'a> LossProgram<'a> {
         self.pad(&v, f.var, offset)
     }
 
-    /// The global row count of the PDE batch whose local slice has `n` rows.
-    fn pde_global_rows(&self, n: usize) -> usize {
-        if self.shard.1 == 1 {
-            return n;
-        }
+    /// The global row count of the PDE batch.
+    fn pde_global_rows(&self) -> usize {
         self.plan
             .terms
             .iter()
             .find(|t| t.kind == TermKind::Pde)
-            .map_or(n, |t| t.batch)
+            .map_or(0, |t| t.batch)
     }
 
-    /// `v = B w` for a Monte Carlo draw `w ~ N(0, delta I)`: `[N, D]`.
-    fn mc_direction(
-        &self,
-        ev: &mut Evaluator,
-        f: &Factor,
-        n: usize,
-        rng: &mut ChaCha8Rng,
-        delta: f64,
-    ) -> Result<Tensor> {
+    /// Monte Carlo noise of one step for a PDE batch of `global` rows: every factor's
+    /// `draws * mc_draws` draws `w ~ N(0, delta I)` (or Rademacher), each `[rows, columns]`, in
+    /// that order, drawn for the global batch and cut to this rank's rows so that the draws do
+    /// not depend on the number of ranks. Drawn on the host so that runs are reproducible on
+    /// every device; [`LossProgram::upload`] sends it with the points in one transfer.
+    pub fn draw_noise(&self, rng: &mut ChaCha8Rng, global: usize, draws: usize) -> Vec<f64> {
+        let sd = self.settings.mc_delta().unwrap_or(1e-3).sqrt();
+        let (lo, hi) = self.rows(global);
+        let per = self.settings.mc_draws.max(1);
+        let mut out = Vec::new();
+        for f in self
+            .pde
+            .factors
+            .iter()
+            .filter(|f| f.path == Path::MonteCarlo)
+        {
+            let cols = f.factor.columns();
+            for _ in 0..draws * per {
+                let w: Vec<f64> = match self.settings.mc_noise {
+                    McNoise::Gaussian => (0..global * cols)
+                        .map(|_| sd * Distribution::<f64>::sample(&StandardNormal, rng))
+                        .collect(),
+                    McNoise::Rademacher => (0..global * cols)
+                        .map(|_| if rng.random::<bool>() { sd } else { -sd })
+                        .collect(),
+                };
+                out.extend_from_slice(&w[lo * cols..hi * cols]);
+            }
+        }
+        out
+    }
+
+    /// Draws for the PDE batch (`2` with a Monte Carlo term: two independent estimates).
+    fn mc_estimates(&self) -> usize {
+        match self.pde.factors.iter().any(|f| f.path == Path::MonteCarlo) {
+            true => 2,
+            false => 1,
+        }
+    }
+
+    /// `v = B w` for one Monte Carlo draw `w` `[N, columns]`: `[N, D]`.
+    fn mc_direction(&self, ev: &mut Evaluator, f: &Factor, n: usize, w: Tensor) -> Result<Tensor> {
         let (s, d) = self.factor_parts(ev, f, n)?;
-        let cols = f.columns();
-        let sd = delta.sqrt();
-        // Noise for the global batch, of which this rank keeps its rows: the draws do not
-        // depend on the number of ranks.
-        let global = self.pde_global_rows(n);
-        let (lo, _) = self.rows(global);
-        let w: Vec<f64> = match self.settings.mc_noise {
-            McNoise::Gaussian => (0..global * cols)
-                .map(|_| sd * Distribution::<f64>::sample(&StandardNormal, rng))
-                .collect(),
-            McNoise::Rademacher => (0..global * cols)
-                .map(|_| if rng.random::<bool>() { sd } else { -sd })
-                .collect(),
-        };
-        let w = w[lo * cols..(lo + n) * cols].to_vec();
-        let w = Tensor::from_vec(w, (n, cols), &self.device)?.to_dtype(self.dtype)?;
         let (v, offset) = match f.lower {
             Lower::Identity { offset, .. } => (w, offset),
             Lower::Unit { component } => (w, component),
@@ -452,13 +494,17 @@ impl<'a> LossProgram<'a> {
                 len,
                 rank,
             } => {
-                let l = Tensor::from_vec(
-                    self.problem.graph.tensors[tensor].data.clone(),
-                    (len, len),
-                    &self.device,
-                )?
-                .to_dtype(self.dtype)?
-                .narrow(1, 0, rank)?;
+                let l = self
+                    .cols
+                    .consts
+                    .graph_tensor(
+                        tensor,
+                        &self.problem.graph.tensors[tensor].data,
+                        &[len, len],
+                        &self.device,
+                        self.dtype,
+                    )?
+                    .narrow(1, 0, rank)?;
                 (w.matmul(&l.t()?)?, offset) // [N, len]
             }
         };
@@ -603,7 +649,7 @@ impl<'a> LossProgram<'a> {
         &self,
         net: &Net,
         x: &Tensor,
-        rng: &mut ChaCha8Rng,
+        noise: Option<&Tensor>,
         draws: usize,
     ) -> Result<(Vec<Tensor>, Tensor, Option<Tensor>)> {
         let n = x.dim(0)?;
@@ -727,12 +773,17 @@ impl<'a> LossProgram<'a> {
         let delta = self.settings.mc_delta().unwrap_or(1e-3);
         let mut residuals = vec![rest.clone(); draws];
         let per = self.settings.mc_draws.max(1);
+        let noise = noise.ok_or_else(|| err("invariant: noise for the Monte Carlo terms"))?;
+        let mut at = 0;
         for f in mc {
             // All draws and both signs in one forward pass: [x + v1, x - v1, x + v2, x - v2].
             let mut pts = Vec::new();
             let mut vs = Vec::new();
+            let cols = f.factor.columns();
             for _ in 0..draws * per {
-                let v = self.mc_direction(&mut ev, &f.factor, n, rng, delta)?;
+                let w = noise.narrow(0, at, n * cols)?.reshape((n, cols))?;
+                at += n * cols;
+                let v = self.mc_direction(&mut ev, &f.factor, n, w)?;
                 pts.push((x + &v)?);
                 pts.push((x - &v)?);
                 vs.push(v.clone());
@@ -767,7 +818,7 @@ impl<'a> LossProgram<'a> {
         &self,
         net: &Net,
         batches: &[Vec<Uploaded>],
-        rng: &mut ChaCha8Rng,
+        noise: Option<&Tensor>,
     ) -> Result<StepLosses> {
         let mut terms: Vec<Option<Tensor>> = vec![None; self.plan.terms.len()];
         let pde_index = self
@@ -777,8 +828,8 @@ impl<'a> LossProgram<'a> {
             .position(|t| t.kind == TermKind::Pde)
             .ok_or_else(|| err("invariant: a pde term"))?;
         let x = batches[pde_index][0].x.clone();
-        let has_mc = self.pde.factors.iter().any(|f| f.path == Path::MonteCarlo);
-        let (res, f, obstacle) = self.pde_residuals(net, &x, rng, if has_mc { 2 } else { 1 })?;
+        let has_mc = self.mc_estimates() == 2;
+        let (res, f, obstacle) = self.pde_residuals(net, &x, noise, self.mc_estimates())?;
         // The squared residual, or its two-draw estimate.
         let sq = |mask: Option<&Tensor>, a: &Tensor, b: &Tensor| -> Result<Tensor> {
             let (a, b) = match mask {
@@ -1085,9 +1136,13 @@ pub fn train_step(
     if step == drawn_at || batches.is_empty() {
         *batches = sample(program, &mut step_rng(st.seed, drawn_at));
     }
-    let mut noise = step_rng(st.seed ^ NOISE_KEY, step);
-    let uploaded = program.upload(batches)?;
-    let losses = program.losses(net, &uploaded, &mut noise)?;
+    let noise = program.draw_noise(
+        &mut step_rng(st.seed ^ NOISE_KEY, step),
+        program.pde_global_rows(),
+        program.mc_estimates(),
+    );
+    let (uploaded, noise) = program.upload(batches, &noise)?;
+    let losses = program.losses(net, &uploaded, noise.as_ref())?;
     // Each rank's share of a term: its rows over the term's global rows (1 on one rank).
     let pde_rows = program
         .plan
@@ -1398,7 +1453,7 @@ mod tests {
         let mut rng = step_rng(1, 0);
         let b = geometry::sample_interior(&checked.problem, &prog.layout, 5, &mut rng);
         let (x, _) = prog.tensor(&b).expect("x");
-        let (res, _, _) = prog.pde_residuals(&net, &x, &mut rng, 1).expect("residual");
+        let (res, _, _) = prog.pde_residuals(&net, &x, None, 1).expect("residual");
         let got = res[0].to_vec1::<f64>().expect("v");
         // Finite differences: u(x + h e_i +- h e_j) combinations of the plain network.
         let w = plan.input_width;
@@ -1534,9 +1589,7 @@ mod tests {
             let (x, _) = prog.tensor(&b).expect("x");
             let mut run = |summed: bool| -> (Vec<f64>, Vec<f64>) {
                 prog.pde.summed = summed;
-                let (res, _, _) = prog
-                    .pde_residuals(&net, &x, &mut step_rng(1, 0), 1)
-                    .expect("residual");
+                let (res, _, _) = prog.pde_residuals(&net, &x, None, 1).expect("residual");
                 let r = res[0]
                     .to_dtype(DType::F64)
                     .expect("f")
@@ -1620,7 +1673,7 @@ mod tests {
         let (x, _) = exact.tensor(&b).expect("x");
 
         let (r, _, _) = exact
-            .pde_residuals(&net, &x, &mut rng, 1)
+            .pde_residuals(&net, &x, None, 1)
             .expect("exact residual");
         let g_exact = grad_vector(&net, &r[0].sqr().expect("sq").mean_all().expect("mean"));
 
@@ -1629,7 +1682,10 @@ mod tests {
         let (mut s2, mut q2) = (vec![0.0; p], vec![0.0; p]);
         let (mut s1, mut q1) = (vec![0.0; p], vec![0.0; p]);
         for _ in 0..draws {
-            let (r, _, _) = mc.pde_residuals(&net, &x, &mut rng, 2).expect("two draws");
+            let noise = mc.noise_tensor(&mut rng, 8).expect("noise");
+            let (r, _, _) = mc
+                .pde_residuals(&net, &x, noise.as_ref(), 2)
+                .expect("two draws");
             let two =
                 ((r[0].detach() * &r[1]).expect("p").mean_all().expect("m") * 2.0).expect("x2");
             for (k, g) in grad_vector(&net, &two).iter().enumerate() {
@@ -1696,7 +1752,13 @@ mod tests {
         )
         .expect("program");
         let batches = sample(&prog, &mut step_rng(4, 2));
-        let up = prog.upload(&batches).expect("upload");
+        let noise = [0.25, -1.5, 3.0];
+        let (up, got) = prog.upload(&batches, &noise).expect("upload");
+        let got = got.expect("noise comes back").to_vec1::<f64>().expect("v");
+        assert_eq!(
+            got, noise,
+            "the noise rides in the same buffer, after the points"
+        );
         let mut normals = 0;
         for (term, uploaded) in batches.iter().zip(&up) {
             for (b, u) in term.iter().zip(uploaded) {

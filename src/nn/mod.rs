@@ -4,6 +4,7 @@
 //! respect to the inputs come out of the same graph as the values.
 
 use crate::jet::{Jet, SumWeights};
+use crate::lower::ConstCache;
 use crate::settings::{Net as NetSettings, NetKind};
 use candle_core::{DType, Device, Result, Tensor, Var};
 use rand::{RngExt, SeedableRng};
@@ -31,6 +32,8 @@ pub struct InputJet {
     pub k2: usize,
     /// `Some`: carry their weighted sum instead (the summed channel, see [`crate::jet`]).
     pub summed: Option<SumWeights>,
+    /// Device copies of the direction indices and scales.
+    pub consts: ConstCache,
 }
 
 impl InputJet {
@@ -58,9 +61,10 @@ impl InputJet {
                             InputDir::General(_) => (0, 0.0),
                         })
                         .unzip();
-                    let idx = Tensor::from_vec(cols, j - i, wt.device())?;
-                    let sc =
-                        Tensor::from_vec(scales, (j - i, 1), wt.device())?.to_dtype(wt.dtype())?;
+                    let idx = self.consts.indices(&cols, wt.device())?;
+                    let sc = self
+                        .consts
+                        .floats(&scales, &[j - i, 1], wt.device(), wt.dtype())?;
                     let rows = w.index_select(&idx, 1)?.t()?.broadcast_mul(&sc)?; // [k, W]
                     blocks.push(
                         rows.unsqueeze(1)?
@@ -84,7 +88,7 @@ impl InputJet {
                             InputDir::Unit { .. } => 0,
                         })
                         .collect();
-                    let idx = Tensor::from_vec(ids, j - i, g.device())?;
+                    let idx = self.consts.indices(&ids, g.device())?;
                     let sel = g.index_select(&idx, 0)?; // [k, N, D]
                     let d = sel.dim(2)?;
                     blocks.push(sel.reshape(((j - i) * n, d))?.matmul(&wt)?.reshape((
@@ -305,6 +309,7 @@ mod tests {
                     general: None,
                     k2: 0,
                     summed: None,
+                    consts: ConstCache::default(),
                 })
                 .expect("fwd");
             j.v.flatten_all().expect("f").to_vec1::<f64>().expect("v")[0]
@@ -317,6 +322,7 @@ mod tests {
             general: Some(general.clone()),
             k2: 2,
             summed,
+            consts: ConstCache::default(),
         };
         let jet = net.forward(&input(None)).expect("jet");
         // The summed channel, weighted and unweighted, equals the weighted sum of the
