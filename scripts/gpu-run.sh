@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
-# On a machine with an NVIDIA GPU: `pdec bench` on the GPU, then American-basket trainings
-# (d = 100 and d = 20) on the GPU. Writes its results into $OUT (default gpu-results/).
+# On a machine with an NVIDIA GPU: `pdec bench` on the GPU, then American-basket trainings on
+# the GPU, side by side. Writes its results into $OUT (default gpu-results/).
 #
 # Usage: scripts/gpu-run.sh [PDEC_BINARY]    (a binary built with `--features cuda`)
+#
+# Environment (all optional):
+#   BENCH           "full" (default: both paths, f32 at d = 1..500, f64 and width 128 at
+#                   d = 100..500), "short" (both paths, f32, width 50, d = 100, 200, 500) or "none"
+#   BENCH_TIMEOUT   seconds per bench invocation (default 200)
+#   TRAIN_SECONDS   time budget of each training (default 240)
+#   RUNS            trainings, separated by ';', each "NAME D [key=value ...]" with extra
+#                   `--set`s (default "d100 100;d20 20")
+#
 # The CUDA runtime libraries (cuBLAS, cuRAND, NVRTC, cudart 13) are searched in the usual
 # places, pip's nvidia packages included, and put on LD_LIBRARY_PATH.
 set -uo pipefail
 BIN=${1:-target/release/pdec}
 OUT=${OUT:-gpu-results}
+BENCH=${BENCH:-full}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-200}
 TRAIN_SECONDS=${TRAIN_SECONDS:-240}
+RUNS=${RUNS:-"d100 100;d20 20"}
 mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv | tee "$OUT/gpu.txt"
 
@@ -23,27 +34,40 @@ fi
 "$BIN" solve tests/problems/heat1d.pde --device cuda --set steps=200 --quiet --out /tmp/pdec-smoke \
     | tee -a "$OUT/gpu.txt" || { echo "smoke training failed"; exit 1; }
 
-# Benchmark: both paths, f32 at every d and width 50; f64 and width 128 at d = 100, 200, 500.
-{
-    timeout "$BENCH_TIMEOUT" "$BIN" bench --device cuda --format json --steps 5 --warmup 2 \
-        --d 1,10,100,200,500 --dtype f32 --width 50
-    timeout "$BENCH_TIMEOUT" "$BIN" bench --device cuda --format json --steps 5 --warmup 2 \
-        --d 100,200,500 --dtype f64 --width 50
-    timeout "$BENCH_TIMEOUT" "$BIN" bench --device cuda --format json --steps 5 --warmup 2 \
-        --d 100,200,500 --dtype f32 --width 128
-} > "$OUT/bench.jsonl" 2> "$OUT/bench.log"
-cat "$OUT/bench.jsonl"
+bench() {
+    timeout "$BENCH_TIMEOUT" "$BIN" bench --device cuda --format json --steps 5 --warmup 2 "$@"
+}
+case "$BENCH" in
+    full)
+        {
+            bench --d 1,10,100,200,500 --dtype f32 --width 50
+            bench --d 100,200,500 --dtype f64 --width 50
+            bench --d 100,200,500 --dtype f32 --width 128
+        } > "$OUT/bench.jsonl" 2>> "$OUT/gpu.txt" ;;
+    short)
+        bench --d 100,200,500 --dtype f32 --width 50 > "$OUT/bench.jsonl" 2>> "$OUT/gpu.txt" ;;
+    none) ;;
+    *) echo "BENCH must be full, short or none"; exit 1 ;;
+esac
+[ -f "$OUT/bench.jsonl" ] && cat "$OUT/bench.jsonl"
 
-# American basket, d = 100 and d = 20, side by side on the one GPU, each with a time budget.
+# The trainings, side by side on the one GPU, each with the same time budget.
 law='sampling=lognormal(center = 1, sd = 0.35, corr = 0.75, uniform = 0.25)'
-for d in 100 20; do
-    sed "s/^const d .*/const d = $d/" examples/american_basket.pde > "/tmp/american_basket_d$d.pde"
-    timeout $((TRAIN_SECONDS + 60)) "$BIN" solve "/tmp/american_basket_d$d.pde" --device cuda \
-        --set "$law" --set steps=40000 --set "time_limit=$TRAIN_SECONDS" \
-        --set log_every=500 --out "/tmp/basket$d" > "$OUT/basket$d.log" 2>&1 &
+names=()
+IFS=';' read -ra runs <<< "$RUNS"
+for run in "${runs[@]}"; do
+    read -ra words <<< "$run"
+    name=${words[0]}; d=${words[1]}
+    sets=(--set "$law" --set steps=1000000 --set "time_limit=$TRAIN_SECONDS" --set log_every=500)
+    for kv in "${words[@]:2}"; do sets+=(--set "$kv"); done
+    sed "s/^const d .*/const d = $d/" examples/american_basket.pde > "/tmp/basket_$name.pde"
+    echo "run $name: d = $d ${words[*]:2}" | tee -a "$OUT/gpu.txt"
+    timeout $((TRAIN_SECONDS + 90)) "$BIN" solve "/tmp/basket_$name.pde" --device cuda \
+        "${sets[@]}" --no-plots --out "/tmp/basket_$name" > "$OUT/basket_$name.log" 2>&1 &
+    names+=("$name")
 done
 wait
-for d in 100 20; do
-    tail -n 8 "$OUT/basket$d.log"
-    cp "/tmp/basket$d/summary.json" "$OUT/basket${d}_summary.json" 2>/dev/null
+for name in "${names[@]}"; do
+    echo "== $name"; tail -n 8 "$OUT/basket_$name.log"
+    cp "/tmp/basket_$name/summary.json" "$OUT/basket_${name}_summary.json" 2>/dev/null
 done
