@@ -50,12 +50,9 @@ pub struct Jet {
 pub struct SumWeights(pub Option<Tensor>);
 
 impl SumWeights {
-    /// `sum_k w_k x_k` over the leading dimension of `[K2, N, W]`.
-    fn sum(&self, x: &Tensor) -> Result<Tensor> {
-        match &self.0 {
-            Some(w) => sum_dirs(&x.broadcast_mul(w)?),
-            None => sum_dirs(x),
-        }
+    /// `sum_k w_k a_k b_k` over the leading axis of `[K2, N, W]` tensors.
+    fn dot(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        crate::kernels::dot_k(a, b, self.0.as_ref())
     }
 }
 
@@ -67,22 +64,9 @@ fn add_opt(a: Option<Tensor>, b: Option<Tensor>) -> Result<Option<Tensor>> {
     })
 }
 
-/// `[N, W]` times `[K, N, W]`. (Writing the broadcast as a GEMM `ones(K, 1) @ nw` made the
-/// d = 100 exact step 7% faster on the CPU but its `[K, N, W]` operand is kept for the backward
-/// pass: +17% peak memory. Memory wins.)
+/// `[N, W]` times `[K, N, W]` (a fused kernel on the CPU, see [`crate::kernels`]).
 fn bmul(nw: &Tensor, knw: &Tensor) -> Result<Tensor> {
-    knw.broadcast_mul(nw)
-}
-
-/// `sum_k x_k` over the leading axis of `[K, N, W]`, as a GEMM `ones(1, K) @ x`: candle sums
-/// over a leading axis in a single-threaded scalar loop (CANDLE.md).
-fn sum_dirs(knw: &Tensor) -> Result<Tensor> {
-    let (k, n, w) = knw.dims3()?;
-    if k == 1 {
-        return knw.reshape((n, w));
-    }
-    let ones = Tensor::ones((1, k), knw.dtype(), knw.device())?;
-    ones.matmul(&knw.reshape((k, n * w))?)?.reshape((n, w))
+    crate::kernels::bmul(nw, knw)
 }
 
 impl Jet {
@@ -153,7 +137,7 @@ impl Jet {
         )?;
         if let (Some(a), Some(b)) = (self.t2()?, o.t2()?) {
             let cross = match &summed {
-                Some(w) => w.sum(&(a * b)?)?,
+                Some(w) => w.dot(&a, &b)?,
                 None => (a * b)?,
             };
             s = add_opt(s, Some(cross.affine(2.0, 0.0)?))?;
@@ -192,7 +176,7 @@ impl Jet {
         if let Some(t2) = self.t2()? {
             let s2 = (&y * &s1)?.affine(-2.0, 0.0)?;
             let sq = match &self.summed {
-                Some(w) => w.sum(&t2.sqr()?)?,
+                Some(w) => w.dot(&t2, &t2)?,
                 None => t2.sqr()?,
             };
             s = add_opt(s, Some(times(&sq, &s2)?))?;

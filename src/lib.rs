@@ -23,6 +23,7 @@ pub mod geometry;
 pub mod grid;
 pub mod ir;
 pub mod jet;
+pub mod kernels;
 pub mod loader;
 pub mod lower;
 pub mod memory;

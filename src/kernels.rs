@@ -1,0 +1,336 @@
+//! Fused CPU kernels for the jets' direction-axis work, as candle custom ops with their own
+//! backward passes.
+//!
+//! Composed from candle ops, `[N, W] * [K, N, W]` is a broadcast multiply whose backward for
+//! the `[N, W]` operand materialises `g * x` (`[K, N, W]`) and then sums it over the leading
+//! axis in a single-threaded scalar loop; `sum_k w_k a_k b_k` materialises two `[K, N, W]`
+//! temporaries. Each kernel here reads its inputs once and writes its output once:
+//!
+//! - [`bmul`]: `y[k] = s * x[k]`; backward `dx[k] = s * g[k]`, `ds = sum_k g[k] x[k]`;
+//! - [`dot_k`]: `y = sum_k w_k a[k] b[k]` (`w` `[K, N]`, one weight per direction and point);
+//!   backward `da[k] = w_k b[k] g`, `db[k] = w_k a[k] g` (`a` and `b` may be one tensor: the
+//!   two contributions add up to `2 w_k a[k] g`).
+//!
+//! On other devices the same functions compose candle ops (identical numbers up to
+//! floating-point summation order; `tests` below compare both on the CPU).
+
+use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor, WithDType};
+
+fn err(msg: impl Into<String>) -> candle_core::Error {
+    candle_core::Error::Msg(msg.into())
+}
+
+/// A contiguous view of a storage.
+fn view<'a, T: WithDType>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [T]> {
+    let data = T::cpu_storage_as_slice(s)?;
+    let (a, b) = l
+        .contiguous_offsets()
+        .ok_or_else(|| err("fused kernels take contiguous tensors"))?;
+    Ok(&data[a..b])
+}
+
+trait Num: WithDType + std::ops::Mul<Output = Self> + std::ops::Add<Output = Self> {}
+impl Num for f32 {}
+impl Num for f64 {}
+
+/// `y[k, i] = s[i] * x[k, i]` for `s` of `m` and `x` of `k * m` values.
+fn bmul_kernel<T: Num>(s: &[T], x: &[T]) -> Vec<T> {
+    let m = s.len();
+    let mut y = Vec::with_capacity(x.len());
+    for xk in x.chunks_exact(m) {
+        y.extend(xk.iter().zip(s).map(|(a, b)| *a * *b));
+    }
+    y
+}
+
+/// `y[i] = sum_k w[k, i / width] * a[k, i] * b[k, i]`.
+fn dot_k_kernel<T: Num>(a: &[T], b: &[T], w: &[T], k: usize, width: usize) -> Vec<T> {
+    let m = a.len() / k.max(1);
+    let mut y = vec![T::zero(); m];
+    for d in 0..k {
+        let (ak, bk) = (&a[d * m..(d + 1) * m], &b[d * m..(d + 1) * m]);
+        let wk = &w[d * (m / width)..(d + 1) * (m / width)];
+        for ((yr, (ar, br)), wv) in y
+            .chunks_exact_mut(width)
+            .zip(ak.chunks_exact(width).zip(bk.chunks_exact(width)))
+            .zip(wk)
+        {
+            for ((yi, ai), bi) in yr.iter_mut().zip(ar).zip(br) {
+                *yi = *yi + *wv * *ai * *bi;
+            }
+        }
+    }
+    y
+}
+
+/// `y[k, i] = w[k, i / width] * x[k, i] * g[i]` (the backward of [`dot_k_kernel`]).
+fn scale_k_kernel<T: Num>(x: &[T], w: &[T], g: &[T], width: usize) -> Vec<T> {
+    let m = g.len();
+    let mut y = Vec::with_capacity(x.len());
+    for (d, xk) in x.chunks_exact(m).enumerate() {
+        let wk = &w[d * (m / width)..(d + 1) * (m / width)];
+        for ((xr, gr), wv) in xk.chunks_exact(width).zip(g.chunks_exact(width)).zip(wk) {
+            y.extend(xr.iter().zip(gr).map(|(xi, gi)| *wv * *xi * *gi));
+        }
+    }
+    y
+}
+
+/// Runs a kernel on f32 or f64 storages.
+macro_rules! dispatch {
+    ($first:expr, |$t:ident| $body:expr) => {
+        match $first {
+            CpuStorage::F32(_) => {
+                type $t = f32;
+                $body
+            }
+            CpuStorage::F64(_) => {
+                type $t = f64;
+                $body
+            }
+            _ => Err(err("fused kernels run in f32 or f64")),
+        }
+    };
+}
+
+struct BMul;
+
+impl CustomOp2 for BMul {
+    fn name(&self) -> &'static str {
+        "pdec-bmul"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        dispatch!(s1, |T| {
+            let y = bmul_kernel::<T>(view(s1, l1)?, view(s2, l2)?);
+            Ok((T::to_cpu_storage_owned(y), l2.shape().clone()))
+        })
+    }
+
+    fn bwd(
+        &self,
+        s: &Tensor,
+        x: &Tensor,
+        _res: &Tensor,
+        g: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let g = g.contiguous()?;
+        let (k, n, _) = x.dims3()?;
+        let ones = Tensor::ones((k, n), x.dtype(), x.device())?;
+        let ds = g.apply_op3_no_bwd(x, &ones, &DotK)?;
+        let dx = s.apply_op2_no_bwd(&g, &BMul)?;
+        Ok((Some(ds), Some(dx)))
+    }
+}
+
+struct DotK;
+
+impl CustomOp3 for DotK {
+    fn name(&self) -> &'static str {
+        "pdec-dot-k"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let dims = l1.shape().dims();
+        let (k, width, out) = (dims[0], dims[dims.len() - 1], Shape::from(&dims[1..]));
+        dispatch!(s1, |T| {
+            let y = dot_k_kernel::<T>(view(s1, l1)?, view(s2, l2)?, view(s3, l3)?, k, width);
+            Ok((T::to_cpu_storage_owned(y), out.clone()))
+        })
+    }
+
+    fn bwd(
+        &self,
+        a: &Tensor,
+        b: &Tensor,
+        w: &Tensor,
+        _res: &Tensor,
+        g: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let g = g.contiguous()?;
+        let da = b.apply_op3_no_bwd(w, &g, &ScaleK)?;
+        let db = a.apply_op3_no_bwd(w, &g, &ScaleK)?;
+        // The weights come from the points and constants, never from parameters.
+        Ok((Some(da), Some(db), None))
+    }
+}
+
+struct ScaleK;
+
+impl CustomOp3 for ScaleK {
+    fn name(&self) -> &'static str {
+        "pdec-scale-k"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let dims = l1.shape().dims();
+        let width = dims[dims.len() - 1];
+        dispatch!(s1, |T| {
+            let y = scale_k_kernel::<T>(view(s1, l1)?, view(s2, l2)?, view(s3, l3)?, width);
+            Ok((T::to_cpu_storage_owned(y), l1.shape().clone()))
+        })
+    }
+}
+
+/// `x * s` for `s` `[N, W]` and `x` `[K, N, W]`.
+pub fn bmul(s: &Tensor, x: &Tensor) -> Result<Tensor> {
+    if !x.device().is_cpu()
+        || x.rank() != 3
+        || !matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64)
+    {
+        return x.broadcast_mul(s);
+    }
+    s.contiguous()?.apply_op2(&x.contiguous()?, BMul)
+}
+
+/// `sum_k w_k a[k] b[k]` over the leading axis of `[K, N, W]` tensors; `w` `[K, N, 1]`, or
+/// `None` for ones.
+pub fn dot_k(a: &Tensor, b: &Tensor, w: Option<&Tensor>) -> Result<Tensor> {
+    let (k, n, width) = a.dims3()?;
+    if !a.device().is_cpu()
+        || !matches!(a.dtype(), candle_core::DType::F32 | candle_core::DType::F64)
+    {
+        let p = (a * b)?;
+        let p = match w {
+            Some(w) => p.broadcast_mul(w)?,
+            None => p,
+        };
+        // A GEMM `ones(1, K) @ p`: candle sums a leading axis in a scalar loop.
+        let ones = Tensor::ones((1, k), a.dtype(), a.device())?;
+        return ones
+            .matmul(&p.reshape((k, n * width))?)?
+            .reshape((n, width));
+    }
+    let w = match w {
+        Some(w) => w.reshape((k, n))?.contiguous()?,
+        None => Tensor::ones((k, n), a.dtype(), a.device())?,
+    };
+    a.contiguous()?.apply_op3(&b.contiguous()?, &w, DotK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{DType, Device, Var};
+
+    fn var(data: Vec<f64>, shape: &[usize]) -> Var {
+        Var::from_tensor(&Tensor::from_vec(data, shape, &Device::Cpu).expect("t")).expect("v")
+    }
+
+    fn values(t: &Tensor) -> Vec<f64> {
+        t.flatten_all()
+            .and_then(|t| t.to_dtype(DType::F64))
+            .and_then(|t| t.to_vec1::<f64>())
+            .expect("v")
+    }
+
+    fn close(a: &[f64], b: &[f64], tol: f64, what: &str) {
+        assert_eq!(a.len(), b.len(), "{what}: lengths");
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!(
+                (x - y).abs() <= tol * y.abs().max(1.0),
+                "{what} {i}: {x} vs {y}"
+            );
+        }
+    }
+
+    fn data(n: usize, seed: f64) -> Vec<f64> {
+        (0..n).map(|i| ((i as f64 + seed) * 0.7311).sin()).collect()
+    }
+
+    /// Fused and composed give the same values and the same gradients (through a loss that
+    /// weights every output element differently), in f64 and f32, weighted and not, with `a`
+    /// and `b` the same tensor, on a narrowed (offset) input.
+    #[test]
+    fn fused_kernels_match_composed_ops() {
+        let (k, n, w) = (3, 4, 5);
+        for dtype in [DType::F64, DType::F32] {
+            let tol = if dtype == DType::F64 { 1e-12 } else { 1e-5 };
+            let s = var(data(n * w, 1.0), &[n, w]);
+            let x = var(data((k + 1) * n * w, 2.0), &[k + 1, n, w]);
+            let b = var(data(k * n * w, 3.0), &[k, n, w]);
+            let wt = Tensor::from_vec(data(k * n, 4.0), (k, n, 1), &Device::Cpu).expect("w");
+            let cast = |t: &Tensor| t.to_dtype(dtype).expect("cast");
+            let probe = |shape: &[usize]| {
+                cast(
+                    &Tensor::from_vec(data(shape.iter().product(), 5.0), shape, &Device::Cpu)
+                        .expect("p"),
+                )
+            };
+            let run = |fused: bool| -> Vec<Vec<f64>> {
+                let (sv, xv, bv) = (
+                    cast(s.as_tensor()),
+                    cast(x.as_tensor()),
+                    cast(b.as_tensor()),
+                );
+                let xn = xv.narrow(0, 1, k).expect("narrow"); // an offset view
+                let wv = cast(&wt);
+                let y1 = if fused {
+                    bmul(&sv, &xn)
+                } else {
+                    xn.broadcast_mul(&sv)
+                }
+                .expect("bmul");
+                let composed = |a: &Tensor, c: &Tensor, w: Option<&Tensor>| -> Tensor {
+                    let p = (a * c).expect("p");
+                    let p = match w {
+                        Some(w) => p.broadcast_mul(w).expect("w"),
+                        None => p,
+                    };
+                    p.sum(0).expect("sum")
+                };
+                let y2 = if fused {
+                    dot_k(&xn, &bv, Some(&wv))
+                } else {
+                    Ok(composed(&xn, &bv, Some(&wv)))
+                }
+                .expect("dot");
+                let y3 = if fused {
+                    dot_k(&xn, &xn, None)
+                } else {
+                    Ok(composed(&xn, &xn, None))
+                }
+                .expect("sq");
+                let loss = ((y1 * probe(&[k, n, w])).expect("m").sum_all().expect("s")
+                    + (y2.clone() * probe(&[n, w]))
+                        .expect("m")
+                        .sum_all()
+                        .expect("s"))
+                .and_then(|l| l + (y3.clone() * probe(&[n, w]))?.sum_all()?)
+                .expect("loss");
+                let g = loss.backward().expect("backward");
+                let mut out = vec![values(&y2), values(&y3)];
+                for v in [&s, &x, &b] {
+                    out.push(values(g.get(v.as_tensor()).expect("grad")));
+                }
+                out
+            };
+            let (f, c) = (run(true), run(false));
+            for (i, (a, b)) in f.iter().zip(&c).enumerate() {
+                close(a, b, tol, &format!("{dtype:?} output {i}"));
+            }
+        }
+    }
+}
