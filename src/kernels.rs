@@ -29,7 +29,10 @@ fn view<'a, T: WithDType>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [T]> {
     Ok(&data[a..b])
 }
 
-trait Num: WithDType + std::ops::Mul<Output = Self> + std::ops::Add<Output = Self> {}
+trait Num:
+    WithDType + std::ops::Mul<Output = Self> + std::ops::Add<Output = Self> + std::ops::AddAssign
+{
+}
 impl Num for f32 {}
 impl Num for f64 {}
 
@@ -56,7 +59,7 @@ fn dot_k_kernel<T: Num>(a: &[T], b: &[T], w: &[T], k: usize, width: usize) -> Ve
             .zip(wk)
         {
             for ((yi, ai), bi) in yr.iter_mut().zip(ar).zip(br) {
-                *yi = *yi + *wv * *ai * *bi;
+                *yi += *wv * *ai * *bi;
             }
         }
     }
