@@ -11,10 +11,17 @@
 //!   backward `da[k] = w_k b[k] g`, `db[k] = w_k a[k] g` (`a` and `b` may be one tensor: the
 //!   two contributions add up to `2 w_k a[k] g`).
 //!
+//! - [`add_rows`]: `y[k, n] = x[k, n] + r[k]` (a coordinate direction's tangent entering a
+//!   layer is the same row of the weight matrix at every point); backward `dx = g`,
+//!   `dr[k] = sum_n g[k, n]`, which candle would compute as a middle-axis reduction in a scalar
+//!   loop after materialising the broadcast.
+//!
 //! On other devices the same functions compose candle ops (identical numbers up to
 //! floating-point summation order; `tests` below compare both on the CPU).
 
-use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor, WithDType};
+use candle_core::{
+    CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor, WithDType,
+};
 
 fn err(msg: impl Into<String>) -> candle_core::Error {
     candle_core::Error::Msg(msg.into())
@@ -74,6 +81,36 @@ fn scale_k_kernel<T: Num>(x: &[T], w: &[T], g: &[T], width: usize) -> Vec<T> {
         let wk = &w[d * (m / width)..(d + 1) * (m / width)];
         for ((xr, gr), wv) in xk.chunks_exact(width).zip(g.chunks_exact(width)).zip(wk) {
             y.extend(xr.iter().zip(gr).map(|(xi, gi)| *wv * *xi * *gi));
+        }
+    }
+    y
+}
+
+/// `y[k, n, :] = x[k, n, :] + r[k, :]` for `x` `[K, N, W]` and `r` `[K, W]`.
+fn add_rows_kernel<T: Num>(x: &[T], r: &[T], width: usize) -> Vec<T> {
+    let k = r.len() / width.max(1);
+    let per = x.len() / k.max(1);
+    let mut y = Vec::with_capacity(x.len());
+    for (xk, rk) in x.chunks_exact(per.max(1)).zip(r.chunks_exact(width.max(1))) {
+        for row in xk.chunks_exact(width) {
+            y.extend(row.iter().zip(rk).map(|(a, b)| *a + *b));
+        }
+    }
+    y
+}
+
+/// `y[k, :] = sum_n x[k, n, :]` for `x` `[K, N, W]`.
+fn sum_rows_kernel<T: Num>(x: &[T], k: usize, width: usize) -> Vec<T> {
+    let per = x.len() / k.max(1);
+    let mut y = vec![T::zero(); k * width];
+    for (xk, yk) in x
+        .chunks_exact(per.max(1))
+        .zip(y.chunks_exact_mut(width.max(1)))
+    {
+        for row in xk.chunks_exact(width) {
+            for (a, b) in yk.iter_mut().zip(row) {
+                *a += *b;
+            }
         }
     }
     y
@@ -197,6 +234,71 @@ impl CustomOp3 for ScaleK {
     }
 }
 
+struct AddRows;
+
+impl CustomOp2 for AddRows {
+    fn name(&self) -> &'static str {
+        "pdec-add-rows"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let dims = l1.shape().dims();
+        let width = dims[dims.len() - 1];
+        dispatch!(s1, |T| {
+            let y = add_rows_kernel::<T>(view(s1, l1)?, view(s2, l2)?, width);
+            Ok((T::to_cpu_storage_owned(y), l1.shape().clone()))
+        })
+    }
+
+    fn bwd(
+        &self,
+        _x: &Tensor,
+        _r: &Tensor,
+        _res: &Tensor,
+        g: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let g = g.contiguous()?;
+        let dr = g.apply_op1_no_bwd(&SumRows)?;
+        Ok((Some(g), Some(dr)))
+    }
+}
+
+struct SumRows;
+
+impl CustomOp1 for SumRows {
+    fn name(&self) -> &'static str {
+        "pdec-sum-rows"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let dims = l.shape().dims();
+        let (k, width) = (dims[0], dims[dims.len() - 1]);
+        dispatch!(s, |T| {
+            let y = sum_rows_kernel::<T>(view(s, l)?, k, width);
+            Ok((T::to_cpu_storage_owned(y), Shape::from((k, width))))
+        })
+    }
+}
+
+fn fused(t: &Tensor) -> bool {
+    t.device().is_cpu() && matches!(t.dtype(), candle_core::DType::F32 | candle_core::DType::F64)
+}
+
+/// `x + r` for `x` `[K, N, W]` and rows `r` `[K, W]` (one row per leading index, the same at
+/// every point).
+pub fn add_rows(x: &Tensor, r: &Tensor) -> Result<Tensor> {
+    if !fused(x) {
+        return x.broadcast_add(&r.unsqueeze(1)?);
+    }
+    x.contiguous()?.apply_op2(&r.contiguous()?, AddRows)
+}
+
 /// `x * s` for `s` `[N, W]` and `x` `[K, N, W]`.
 pub fn bmul(s: &Tensor, x: &Tensor) -> Result<Tensor> {
     if !x.device().is_cpu()
@@ -274,6 +376,7 @@ mod tests {
             let s = var(data(n * w, 1.0), &[n, w]);
             let x = var(data((k + 1) * n * w, 2.0), &[k + 1, n, w]);
             let b = var(data(k * n * w, 3.0), &[k, n, w]);
+            let r = var(data(k * w, 6.0), &[k, w]);
             let wt = Tensor::from_vec(data(k * n, 4.0), (k, n, 1), &Device::Cpu).expect("w");
             let cast = |t: &Tensor| t.to_dtype(dtype).expect("cast");
             let probe = |shape: &[usize]| {
@@ -316,16 +419,29 @@ mod tests {
                     Ok(composed(&xn, &xn, None))
                 }
                 .expect("sq");
+                let rv = cast(r.as_tensor());
+                let y4 = if fused {
+                    add_rows(&xn, &rv)
+                } else {
+                    xn.broadcast_add(&rv.unsqueeze(1).expect("u"))
+                }
+                .expect("rows");
                 let loss = ((y1 * probe(&[k, n, w])).expect("m").sum_all().expect("s")
-                    + (y2.clone() * probe(&[n, w]))
+                    + (y4.clone() * probe(&[k, n, w]))
                         .expect("m")
                         .sum_all()
                         .expect("s"))
-                .and_then(|l| l + (y3.clone() * probe(&[n, w]))?.sum_all()?)
+                .and_then(|l| l + (y2.clone() * probe(&[n, w]))?.sum_all()?)
+                .expect("loss0");
+                let loss = (loss
+                    + (y3.clone() * probe(&[n, w]))
+                        .expect("m")
+                        .sum_all()
+                        .expect("s"))
                 .expect("loss");
                 let g = loss.backward().expect("backward");
-                let mut out = vec![values(&y2), values(&y3)];
-                for v in [&s, &x, &b] {
+                let mut out = vec![values(&y2), values(&y3), values(&y4)];
+                for v in [&s, &x, &b, &r] {
                     out.push(values(g.get(v.as_tensor()).expect("grad")));
                 }
                 out

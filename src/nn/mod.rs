@@ -37,6 +37,49 @@ pub struct InputJet {
 }
 
 impl InputJet {
+    /// The tangents of coordinate directions `scale * e_col` through `z W^T`: rows
+    /// `scale * W[:, col]`, the same at every point, `[k, W]`.
+    fn unit_rows(&self, w: &Tensor, cols: &[u32], scales: &[f64]) -> Result<Tensor> {
+        let idx = self.consts.indices(cols, w.device())?;
+        let sc = self
+            .consts
+            .floats(scales, &[cols.len(), 1], w.device(), w.dtype())?;
+        w.index_select(&idx, 1)?.t()?.broadcast_mul(&sc)
+    }
+
+    /// `on + (z W^T + b)` with tangents: when every direction is a coordinate direction, its
+    /// rows of `W` are added to `on`'s tangents in place ([`crate::kernels::add_rows`])
+    /// instead of being broadcast to `[K, N, W]` first.
+    pub fn add_linear(&self, on: &Jet, w: &Tensor, b: Option<&Tensor>) -> Result<Jet> {
+        let units: Option<(Vec<u32>, Vec<f64>)> = self
+            .dirs
+            .iter()
+            .map(|d| match d {
+                InputDir::Unit { col, scale } => Some((*col as u32, *scale)),
+                InputDir::General(_) => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.into_iter().unzip());
+        let (Some(t), Some((cols, scales))) = (&on.t, units) else {
+            return self.linear(w, b)?.add(on);
+        };
+        if cols.is_empty() {
+            return self.linear(w, b)?.add(on);
+        }
+        let mut v = self.z.matmul(&w.t()?)?;
+        if let Some(b) = b {
+            v = v.broadcast_add(b)?;
+        }
+        let rows = self.unit_rows(w, &cols, &scales)?;
+        Ok(Jet {
+            v: (v + &on.v)?,
+            t: Some(crate::kernels::add_rows(t, &rows)?),
+            s: on.s.clone(),
+            k2: self.k2.max(on.k2),
+            summed: self.summed.clone().or_else(|| on.summed.clone()),
+        })
+    }
+
     /// `z W^T + b` with tangents, as a [`Jet`].
     pub fn linear(&self, w: &Tensor, b: Option<&Tensor>) -> Result<Jet> {
         let wt = w.t()?; // [D, W]
@@ -61,11 +104,7 @@ impl InputJet {
                             InputDir::General(_) => (0, 0.0),
                         })
                         .unzip();
-                    let idx = self.consts.indices(&cols, wt.device())?;
-                    let sc = self
-                        .consts
-                        .floats(&scales, &[j - i, 1], wt.device(), wt.dtype())?;
-                    let rows = w.index_select(&idx, 1)?.t()?.broadcast_mul(&sc)?; // [k, W]
+                    let rows = self.unit_rows(w, &cols, &scales)?; // [k, W]
                     blocks.push(
                         rows.unsqueeze(1)?
                             .broadcast_as((j - i, n, width))?
@@ -253,9 +292,12 @@ impl Net {
                         candle_core::Error::Msg("invariant: DGM starts with its input layer".into())
                     })?;
                     let gate = |k: usize, on: &Jet| -> Result<Jet> {
-                        x.linear(u[k].w.as_tensor(), Some(u[k].b.as_tensor()))?
-                            .add(&on.linear(w[k].as_tensor(), None)?)?
-                            .tanh()
+                        x.add_linear(
+                            &on.linear(w[k].as_tensor(), None)?,
+                            u[k].w.as_tensor(),
+                            Some(u[k].b.as_tensor()),
+                        )?
+                        .tanh()
                     };
                     let z = gate(0, s)?;
                     let g = gate(1, s)?;
@@ -381,6 +423,85 @@ mod tests {
                 "{kind:?} second {k}: {} vs {d2}",
                 s[k]
             );
+        }
+    }
+
+    /// Coordinate directions take the in-place row path ([`InputJet::add_linear`]); the same
+    /// directions given as point-dependent ones take the general path: same jets.
+    #[test]
+    fn coordinate_directions_equal_the_same_general_directions() {
+        let dev = Device::Cpu;
+        let (d, n) = (3, 4);
+        for kind in [NetKind::Dgm, NetKind::Mlp] {
+            let net = Net::new(
+                &NetSettings {
+                    kind,
+                    layers: 2,
+                    width: 8,
+                },
+                d,
+                11,
+                DType::F64,
+                &dev,
+            )
+            .expect("net");
+            let z = Tensor::from_vec(
+                (0..n * d)
+                    .map(|i| (i as f64 * 0.37).sin())
+                    .collect::<Vec<_>>(),
+                (n, d),
+                &dev,
+            )
+            .expect("z");
+            let units = [(0usize, 1.0f64), (2, 0.5)];
+            let mut general = vec![0.0; units.len() * n * d];
+            for (k, (col, scale)) in units.iter().enumerate() {
+                for p in 0..n {
+                    general[(k * n + p) * d + col] = *scale;
+                }
+            }
+            let general = Tensor::from_vec(general, (units.len(), n, d), &dev).expect("g");
+            let run = |dirs: Vec<InputDir>, general: Option<Tensor>| {
+                let j = net
+                    .forward(&InputJet {
+                        z: z.clone(),
+                        dirs,
+                        general,
+                        k2: 2,
+                        summed: None,
+                        consts: ConstCache::default(),
+                    })
+                    .expect("jet");
+                let flat = |t: Option<Tensor>| {
+                    t.expect("channel")
+                        .flatten_all()
+                        .and_then(|t| t.to_vec1::<f64>())
+                        .expect("v")
+                };
+                (flat(Some(j.v)), flat(j.t), flat(j.s))
+            };
+            let a = run(
+                units
+                    .iter()
+                    .map(|(col, scale)| InputDir::Unit {
+                        col: *col,
+                        scale: *scale,
+                    })
+                    .collect(),
+                None,
+            );
+            let b = run(
+                vec![InputDir::General(0), InputDir::General(1)],
+                Some(general),
+            );
+            for (x, y) in [(&a.0, &b.0), (&a.1, &b.1), (&a.2, &b.2)] {
+                for (p, q) in x.iter().zip(y.iter()) {
+                    assert!(
+                        (p - q).abs() <= 1e-12 * q.abs().max(1.0),
+                        "{kind:?}: {p} vs {q}"
+                    );
+                }
+            }
         }
     }
 
