@@ -81,7 +81,12 @@ pub fn estimate(plan: &Plan) -> Estimate {
     let first = plan.cost.first_order_tangents.saturating_sub(mc).max(1);
     let exact = unit + general;
     let tangents = first.max(unit) + general;
-    let pde_channels = 1.0 + tangents as f64 + exact as f64;
+    // Exact factor terms alone share one summed channel (train.rs decides the same way).
+    let summed = exact > 0
+        && plan.other_second_order.is_empty()
+        && plan.second_order.iter().all(|t| t.factor.is_some());
+    let channels = if summed { 1 } else { exact };
+    let pde_channels = 1.0 + tangents as f64 + channels as f64;
     let mut point_channels = 0.0;
     for t in &plan.terms {
         let n = t.batch as f64;
