@@ -1484,7 +1484,7 @@ mod tests {
             };
             let expect = fd(&p, &u(&p), &d1, &d2);
             assert!(
-                (g - expect).abs() <= 1e-5 * expect.abs().max(1.0),
+                (g - expect).abs() <= 1e-6 * expect.abs().max(1.0),
                 "point {i}: jets {g} vs finite differences {expect}"
             );
         }

@@ -419,7 +419,7 @@ mod tests {
                 t[k]
             );
             assert!(
-                (s[k] - d2).abs() <= 1e-5 * d2.abs().max(1.0),
+                (s[k] - d2).abs() <= 1e-6 * d2.abs().max(1.0),
                 "{kind:?} second {k}: {} vs {d2}",
                 s[k]
             );
