@@ -1413,6 +1413,26 @@ mod tests {
     type Fd<'a> =
         &'a dyn Fn(&[f64], &f64, &dyn Fn(usize) -> f64, &dyn Fn(usize, usize) -> f64) -> f64;
 
+    /// The checked problem, analysis and plan of a source with `--set` overrides (no errors).
+    fn compiled(
+        src: &str,
+        sets: &[String],
+    ) -> (crate::check::Checked, crate::passes::Analysis, Plan) {
+        let c = crate::driver::compile(
+            SourceFile {
+                name: "t.pde".into(),
+                text: src.into(),
+            },
+            sets,
+        );
+        assert!(!c.diags.has_errors(), "{:?}", c.diags);
+        (
+            c.checked.expect("c"),
+            c.analysis.expect("a"),
+            c.plan.expect("p"),
+        )
+    }
+
     fn residual_matches(src: &str, fd: Fd) {
         residual_matches_with(src, false, fd)
     }
@@ -1426,19 +1446,7 @@ mod tests {
         if exact_path {
             sets.push("second_order=exact".into());
         }
-        let c = crate::driver::compile(
-            SourceFile {
-                name: "t.pde".into(),
-                text: src.into(),
-            },
-            &sets,
-        );
-        assert!(!c.diags.has_errors(), "{:?}", c.diags);
-        let (checked, analysis, plan) = (
-            c.checked.expect("c"),
-            c.analysis.expect("a"),
-            c.plan.expect("p"),
-        );
+        let (checked, analysis, plan) = compiled(src, &sets);
         let dev = Device::Cpu;
         let prog = LossProgram::new(
             &checked.problem,
@@ -1559,19 +1567,7 @@ mod tests {
                 "net=dgm(layers=2, width=8)".into(),
                 "second_order=exact".into(),
             ];
-            let c = crate::driver::compile(
-                SourceFile {
-                    name: "t.pde".into(),
-                    text: src.into(),
-                },
-                &sets,
-            );
-            assert!(!c.diags.has_errors(), "{:?}", c.diags);
-            let (checked, analysis, plan) = (
-                c.checked.expect("c"),
-                c.analysis.expect("a"),
-                c.plan.expect("p"),
-            );
+            let (checked, analysis, plan) = compiled(src, &sets);
             let dev = Device::Cpu;
             let mut prog = LossProgram::new(
                 &checked.problem,
@@ -1646,19 +1642,7 @@ mod tests {
                 format!("second_order={so}"),
                 "auto_mc_threshold=1".into(),
             ];
-            let c = crate::driver::compile(
-                SourceFile {
-                    name: "t.pde".into(),
-                    text: src.into(),
-                },
-                &sets,
-            );
-            assert!(!c.diags.has_errors(), "{:?}", c.diags);
-            (
-                c.checked.expect("c"),
-                c.analysis.expect("a"),
-                c.plan.expect("p"),
-            )
+            compiled(src, &sets)
         };
         let (ce, ae, pe) = build("exact");
         let (cm, am, pm) = build("monte_carlo(delta = 1e-4)");
@@ -1731,18 +1715,7 @@ mod tests {
             "/examples/poisson_mixed.pde"
         ))
         .expect("example");
-        let c = crate::driver::compile(
-            SourceFile {
-                name: "p.pde".into(),
-                text: src,
-            },
-            &["dtype=f64".to_string()],
-        );
-        let (checked, analysis, plan) = (
-            c.checked.expect("c"),
-            c.analysis.expect("a"),
-            c.plan.expect("p"),
-        );
+        let (checked, analysis, plan) = compiled(&src, &["dtype=f64".to_string()]);
         let prog = LossProgram::new(
             &checked.problem,
             &plan,
