@@ -17,7 +17,8 @@
 //!   loop after materialising the broadcast.
 //!
 //! On other devices the same functions compose candle ops (identical numbers up to
-//! floating-point summation order; `tests` below compare both on the CPU).
+//! floating-point summation order; `tests` below run both branches on the CPU and compare
+//! values and gradients).
 
 use candle_core::{
     CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor, WithDType,
@@ -286,6 +287,7 @@ impl CustomOp1 for SumRows {
     }
 }
 
+/// Whether the fused kernels apply: CPU tensors in f32 or f64 (other devices compose candle ops).
 fn fused(t: &Tensor) -> bool {
     t.device().is_cpu() && matches!(t.dtype(), candle_core::DType::F32 | candle_core::DType::F64)
 }
@@ -293,7 +295,11 @@ fn fused(t: &Tensor) -> bool {
 /// `x + r` for `x` `[K, N, W]` and rows `r` `[K, W]` (one row per leading index, the same at
 /// every point).
 pub fn add_rows(x: &Tensor, r: &Tensor) -> Result<Tensor> {
-    if !fused(x) {
+    add_rows_with(x, r, fused(x))
+}
+
+fn add_rows_with(x: &Tensor, r: &Tensor, fuse: bool) -> Result<Tensor> {
+    if !fuse {
         return x.broadcast_add(&r.unsqueeze(1)?);
     }
     x.contiguous()?.apply_op2(&r.contiguous()?, AddRows)
@@ -301,10 +307,11 @@ pub fn add_rows(x: &Tensor, r: &Tensor) -> Result<Tensor> {
 
 /// `x * s` for `s` `[N, W]` and `x` `[K, N, W]`.
 pub fn bmul(s: &Tensor, x: &Tensor) -> Result<Tensor> {
-    if !x.device().is_cpu()
-        || x.rank() != 3
-        || !matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64)
-    {
+    bmul_with(s, x, fused(x) && x.rank() == 3)
+}
+
+fn bmul_with(s: &Tensor, x: &Tensor, fuse: bool) -> Result<Tensor> {
+    if !fuse {
         return x.broadcast_mul(s);
     }
     s.contiguous()?.apply_op2(&x.contiguous()?, BMul)
@@ -313,10 +320,12 @@ pub fn bmul(s: &Tensor, x: &Tensor) -> Result<Tensor> {
 /// `sum_k w_k a[k] b[k]` over the leading axis of `[K, N, W]` tensors; `w` `[K, N, 1]`, or
 /// `None` for ones.
 pub fn dot_k(a: &Tensor, b: &Tensor, w: Option<&Tensor>) -> Result<Tensor> {
+    dot_k_with(a, b, w, fused(a))
+}
+
+fn dot_k_with(a: &Tensor, b: &Tensor, w: Option<&Tensor>, fuse: bool) -> Result<Tensor> {
     let (k, n, width) = a.dims3()?;
-    if !a.device().is_cpu()
-        || !matches!(a.dtype(), candle_core::DType::F32 | candle_core::DType::F64)
-    {
+    if !fuse {
         let p = (a * b)?;
         let p = match w {
             Some(w) => p.broadcast_mul(w)?,
@@ -393,39 +402,13 @@ mod tests {
                 );
                 let xn = xv.narrow(0, 1, k).expect("narrow"); // an offset view
                 let wv = cast(&wt);
-                let y1 = if fused {
-                    bmul(&sv, &xn)
-                } else {
-                    xn.broadcast_mul(&sv)
-                }
-                .expect("bmul");
-                let composed = |a: &Tensor, c: &Tensor, w: Option<&Tensor>| -> Tensor {
-                    let p = (a * c).expect("p");
-                    let p = match w {
-                        Some(w) => p.broadcast_mul(w).expect("w"),
-                        None => p,
-                    };
-                    p.sum(0).expect("sum")
-                };
-                let y2 = if fused {
-                    dot_k(&xn, &bv, Some(&wv))
-                } else {
-                    Ok(composed(&xn, &bv, Some(&wv)))
-                }
-                .expect("dot");
-                let y3 = if fused {
-                    dot_k(&xn, &xn, None)
-                } else {
-                    Ok(composed(&xn, &xn, None))
-                }
-                .expect("sq");
+                // The composed branch is what other devices (CUDA) run.
+                let y1 = bmul_with(&sv, &xn, fused).expect("bmul");
+                let y2 = dot_k_with(&xn, &bv, Some(&wv), fused).expect("dot");
+                let y3 = dot_k_with(&xn, &xn, None, fused).expect("sq");
                 let rv = cast(r.as_tensor());
-                let y4 = if fused {
-                    add_rows(&xn, &rv)
-                } else {
-                    xn.broadcast_add(&rv.unsqueeze(1).expect("u"))
-                }
-                .expect("rows");
+                let y4 = add_rows_with(&xn, &rv, fused).expect("rows");
+                let y1_values = values(&y1);
                 let loss = ((y1 * probe(&[k, n, w])).expect("m").sum_all().expect("s")
                     + (y4.clone() * probe(&[k, n, w]))
                         .expect("m")
@@ -440,7 +423,7 @@ mod tests {
                         .expect("s"))
                 .expect("loss");
                 let g = loss.backward().expect("backward");
-                let mut out = vec![values(&y2), values(&y3), values(&y4)];
+                let mut out = vec![y1_values, values(&y2), values(&y3), values(&y4)];
                 for v in [&s, &x, &b, &r] {
                     out.push(values(g.get(v.as_tensor()).expect("grad")));
                 }
