@@ -295,20 +295,23 @@ impl CustomOp1 for SumRows {
 /// an even 6th-degree denominator on `[-c, c]`, where beyond `c` tanh is 1 in f32.
 fn tanh_f32(x: f32) -> f32 {
     const CLAMP: f32 = 7.905_311;
+    // Eigen's published coefficients, digit for digit.
+    #[allow(clippy::excessive_precision)]
     const A: [f32; 7] = [
-        4.893_524_6e-3,
-        6.372_619_3e-4,
-        1.485_722_4e-5,
-        5.122_297e-8,
-        -8.604_671_5e-11,
-        2.000_187_9e-13,
-        -2.760_768_5e-16,
+        4.89352455891786e-03,
+        6.37261928875436e-04,
+        1.48572235717979e-05,
+        5.12229709037114e-08,
+        -8.60467152213735e-11,
+        2.00018790482477e-13,
+        -2.76076847742355e-16,
     ];
+    #[allow(clippy::excessive_precision)]
     const B: [f32; 4] = [
-        4.893_525_2e-3,
-        2.268_434_6e-3,
-        1.185_347_1e-4,
-        1.198_258_4e-6,
+        4.89352518554385e-03,
+        2.26843463243900e-03,
+        1.18534705686654e-04,
+        1.19825839466702e-06,
     ];
     let x = x.clamp(-CLAMP, CLAMP);
     let x2 = x * x;
