@@ -119,6 +119,7 @@ pub fn run_case(c: &Case, warmup: usize, steps: usize, device: &Device) -> Resul
     let program = LossProgram::new(&checked.problem, plan, analysis, st, device.clone())?;
     let mem_before = crate::device::gpu_memory_used(device);
     reset_peak_rss();
+    crate::device::tune_cpu_matmul(st.net.width);
     let net = Net::new(&st.net, plan.input_width, st.seed, dt, device).map_err(e)?;
     let mut adam = Adam::new(&net.params).map_err(e)?;
     let mut batches = Vec::new();

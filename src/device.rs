@@ -49,6 +49,23 @@ pub fn open(spec: DeviceSpec) -> Result<Device, Box<Diag>> {
 /// The process's index among the ranks on its node (Open MPI's
 /// `OMPI_COMM_WORLD_LOCAL_RANK`, or `MPI_LOCALRANKID` / `SLURM_LOCALID`), 0 outside a job:
 /// one rank per GPU.
+/// Sets when candle's CPU matmuls (gemm) split work over threads, for a network `width` wide.
+/// gemm parallelises above 589,824 multiply-adds per block; on 2 cores a width-50 network's
+/// jet matmuls (`[K N, 50] x [50, 50]`, about 20 million) and their weight-gradient blocks run
+/// faster on one thread (`pdec bench`, width 50: Monte Carlo d = 100 188/204 -> 175/169 ms,
+/// d = 1 129/143 -> 107/106 ms, exact d = 1 70 -> 50 ms), while a width-128 network still
+/// gains from two (its exact d = 100 step lost 7-9% with the higher threshold), so the higher
+/// threshold applies to narrow networks only. A process-wide setting: one training per process.
+pub fn tune_cpu_matmul(width: usize) {
+    const NARROW_WORK: usize = 100_000_000;
+    let threshold = if width <= 64 {
+        NARROW_WORK
+    } else {
+        gemm::DEFAULT_THREADING_THRESHOLD
+    };
+    gemm::set_threading_threshold(threshold);
+}
+
 pub fn local_rank() -> usize {
     [
         "OMPI_COMM_WORLD_LOCAL_RANK",

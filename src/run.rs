@@ -528,6 +528,7 @@ pub fn solve(
             .help("every rank needs at least one point of every term: raise `batch` (or `batch.NAME`), or start fewer ranks"),
         )));
     }
+    crate::device::tune_cpu_matmul(st.net.width);
     let net = Net::new(&st.net, plan.input_width, st.seed, dt, &device)?;
     let mut adam = Adam::new(&net.params)?;
 
