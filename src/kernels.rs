@@ -367,7 +367,7 @@ fn fused(t: &Tensor) -> bool {
 /// `x + r` for `x` `[K, N, W]` and rows `r` `[K, W]` (one row per leading index, the same at
 /// every point).
 pub fn add_rows(x: &Tensor, r: &Tensor) -> Result<Tensor> {
-    add_rows_with(x, r, fused(x))
+    add_rows_with(x, r, fused(x) && x.rank() == 3 && r.rank() == 2)
 }
 
 fn add_rows_with(x: &Tensor, r: &Tensor, fuse: bool) -> Result<Tensor> {
