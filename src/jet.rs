@@ -28,6 +28,7 @@
 //! The weights `w_k` (`[K2, N, 1]`, or all ones) may vary from point to point, which is how a
 //! diagonal coefficient `d_k(x)` and the term's sign and scale are folded in.
 
+use crate::kernels::bmul;
 use candle_core::{Result, Tensor};
 
 #[derive(Clone, Debug)]
@@ -62,11 +63,6 @@ fn add_opt(a: Option<Tensor>, b: Option<Tensor>) -> Result<Option<Tensor>> {
         (Some(a), None) | (None, Some(a)) => Some(a),
         (None, None) => None,
     })
-}
-
-/// `[N, W]` times `[K, N, W]` (a fused kernel on the CPU, see [`crate::kernels`]).
-fn bmul(nw: &Tensor, knw: &Tensor) -> Result<Tensor> {
-    crate::kernels::bmul(nw, knw)
 }
 
 impl Jet {

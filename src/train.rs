@@ -333,7 +333,8 @@ impl<'a> LossProgram<'a> {
         Ok((out, noise))
     }
 
-    /// Monte Carlo noise for a PDE batch of `rows` points on its own (tests, evaluation).
+    /// Monte Carlo noise for a PDE batch of `rows` points on its own (tests).
+    #[cfg(test)]
     pub fn noise_tensor(&self, rng: &mut ChaCha8Rng, rows: usize) -> Result<Option<Tensor>> {
         let w = self.draw_noise(rng, rows, self.mc_estimates());
         match w.is_empty() {
@@ -401,6 +402,21 @@ impl<'a> LossProgram<'a> {
         Tensor::cat(&parts, v.rank() - 1)
     }
 
+    /// The first `rank` columns of a constant Cholesky factor `L` (`len x len`) on the device:
+    /// `[len, rank]`.
+    fn cholesky_columns(&self, tensor: usize, len: usize, rank: usize) -> Result<Tensor> {
+        self.cols
+            .consts
+            .graph_tensor(
+                tensor,
+                &self.problem.graph.tensors[tensor].data,
+                &[len, len],
+                &self.device,
+                self.dtype,
+            )?
+            .narrow(1, 0, rank)
+    }
+
     /// Columns of `B` for an exact-path Cholesky factor: `[r, N, D]` directions.
     fn cholesky_dirs(&self, ev: &mut Evaluator, f: &Factor, n: usize) -> Result<Tensor> {
         let Lower::Cholesky {
@@ -413,17 +429,7 @@ impl<'a> LossProgram<'a> {
             return Err(err("invariant: a Cholesky factor"));
         };
         let (s, d) = self.factor_parts(ev, f, n)?;
-        let l = self
-            .cols
-            .consts
-            .graph_tensor(
-                tensor,
-                &self.problem.graph.tensors[tensor].data,
-                &[len, len],
-                &self.device,
-                self.dtype,
-            )?
-            .narrow(1, 0, rank)?; // [len, r]
+        let l = self.cholesky_columns(tensor, len, rank)?; // [len, r]
         let mut b = l.unsqueeze(0)?.broadcast_as((n, len, rank))?; // [N, len, r]
         if let Some(d) = d {
             b = b.broadcast_mul(&d.unsqueeze(2)?)?;
@@ -494,17 +500,7 @@ impl<'a> LossProgram<'a> {
                 len,
                 rank,
             } => {
-                let l = self
-                    .cols
-                    .consts
-                    .graph_tensor(
-                        tensor,
-                        &self.problem.graph.tensors[tensor].data,
-                        &[len, len],
-                        &self.device,
-                        self.dtype,
-                    )?
-                    .narrow(1, 0, rank)?;
+                let l = self.cholesky_columns(tensor, len, rank)?;
                 (w.matmul(&l.t()?)?, offset) // [N, len]
             }
         };
@@ -828,8 +824,9 @@ impl<'a> LossProgram<'a> {
             .position(|t| t.kind == TermKind::Pde)
             .ok_or_else(|| err("invariant: a pde term"))?;
         let x = batches[pde_index][0].x.clone();
-        let has_mc = self.mc_estimates() == 2;
-        let (res, f, obstacle) = self.pde_residuals(net, &x, noise, self.mc_estimates())?;
+        let estimates = self.mc_estimates();
+        let has_mc = estimates == 2;
+        let (res, f, obstacle) = self.pde_residuals(net, &x, noise, estimates)?;
         // The squared residual, or its two-draw estimate.
         let sq = |mask: Option<&Tensor>, a: &Tensor, b: &Tensor| -> Result<Tensor> {
             let (a, b) = match mask {
