@@ -772,36 +772,40 @@ impl<'a> LossProgram<'a> {
         let noise = noise.ok_or_else(|| err("invariant: noise for the Monte Carlo terms"))?;
         let mut at = 0;
         for f in mc {
-            // All draws and both signs in one forward pass: [x + v1, x - v1, x + v2, x - v2].
-            let mut pts = Vec::new();
-            let mut vs = Vec::new();
             let cols = f.factor.columns();
-            for _ in 0..draws * per {
-                let w = noise.narrow(0, at, n * cols)?.reshape((n, cols))?;
-                at += n * cols;
-                let v = self.mc_direction(&mut ev, &f.factor, n, w)?;
-                pts.push((x + &v)?);
-                pts.push((x - &v)?);
-                vs.push(v.clone());
-                vs.push(v);
-            }
-            let xs = Tensor::cat(&pts, 0)?;
-            let v_all = Tensor::cat(&vs, 0)?.unsqueeze(0)?;
             let jdirs = Directions {
                 dirs: vec![InputDir::General(0)],
                 general_count: 1,
                 ..Directions::default()
             };
-            let o = lower::forward(net, &self.cols, &xs, &jdirs, Some(&v_all), None, None)?;
-            let jvp =
-                o.t.ok_or_else(|| err("invariant: one tangent"))?
-                    .squeeze(0)?; // [2 draws N]
-            for (k, r) in residuals.iter_mut().enumerate() {
-                // Factor k averages draws k*per .. (k+1)*per: independent of the other factor.
-                for jd in k * per..(k + 1) * per {
+            for r in residuals.iter_mut() {
+                // Factor k averages draws k*per .. (k+1)*per (the noise is read in order):
+                // independent of the other factor.
+                // Each factor gets its own forward pass, both signs of its draws together
+                // ([x + v1, x - v1, ...]): the loss detaches the first factor, so backward
+                // never walks its pass, where one pass over all draws would run backward over
+                // every row.
+                let mut pts = Vec::new();
+                let mut vs = Vec::new();
+                for _ in 0..per {
+                    let w = noise.narrow(0, at, n * cols)?.reshape((n, cols))?;
+                    at += n * cols;
+                    let v = self.mc_direction(&mut ev, &f.factor, n, w)?;
+                    pts.push((x + &v)?);
+                    pts.push((x - &v)?);
+                    vs.push(v.clone());
+                    vs.push(v);
+                }
+                let xs = Tensor::cat(&pts, 0)?;
+                let v_all = Tensor::cat(&vs, 0)?.unsqueeze(0)?;
+                let o = lower::forward(net, &self.cols, &xs, &jdirs, Some(&v_all), None, None)?;
+                let jvp =
+                    o.t.ok_or_else(|| err("invariant: one tangent"))?
+                        .squeeze(0)?; // [2 per N]
+                let scale = f.factor.sign / (2.0 * delta * per as f64);
+                for jd in 0..per {
                     let plus = jvp.narrow(0, 2 * jd * n, n)?;
                     let minus = jvp.narrow(0, (2 * jd + 1) * n, n)?;
-                    let scale = f.factor.sign / (2.0 * delta * per as f64);
                     *r = (&*r + ((plus - minus)? * scale)?)?;
                 }
             }
