@@ -20,6 +20,11 @@
 //!   within 3.5 eps |tanh x| of the correctly rounded value) instead of one libm `tanhf` call
 //!   per element (18% of a Monte Carlo step); backward `g (1 - y^2)`. f64 keeps candle's `tanh`.
 //!
+//! - [`data_matmul`]: `z W` for `z` data (points or point-dependent directions, never a
+//!   function of a parameter): candle's matmul backward always computes the gradient of both
+//!   operands, here `g W^T` for the points plus a zero-filled buffer to add it into, as much
+//!   work as the forward product; this op's backward returns only `z^T g`.
+//!
 //! On other devices the same functions compose candle ops (identical numbers up to
 //! floating-point summation order; `tests` below run both branches on the CPU and compare
 //! values and gradients).
@@ -364,6 +369,50 @@ fn fused(t: &Tensor) -> bool {
     t.device().is_cpu() && matches!(t.dtype(), candle_core::DType::F32 | candle_core::DType::F64)
 }
 
+struct DataMatmul;
+
+impl CustomOp2 for DataMatmul {
+    fn name(&self) -> &'static str {
+        "pdec-data-matmul"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        use candle_core::backend::BackendStorage;
+        let (m, k) = l1.shape().dims2()?;
+        let n = l2.shape().dims2()?.1;
+        Ok((s1.matmul(s2, (1, m, n, k), l1, l2)?, Shape::from((m, n))))
+    }
+
+    fn bwd(
+        &self,
+        z: &Tensor,
+        _w: &Tensor,
+        _res: &Tensor,
+        g: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        Ok((None, Some(z.t()?.matmul(g)?)))
+    }
+}
+
+/// `z w` for 2-D `z` `[M, K]` and `w` `[K, N]`, where no gradient flows to `z` unless `z`
+/// depends on a variable (then, and off the CPU, it is candle's `matmul`).
+pub fn data_matmul(z: &Tensor, w: &Tensor) -> Result<Tensor> {
+    data_matmul_with(z, w, !z.track_op() && fused(z) && z.rank() == 2 && w.rank() == 2)
+}
+
+fn data_matmul_with(z: &Tensor, w: &Tensor, fuse: bool) -> Result<Tensor> {
+    if !fuse {
+        return z.matmul(w);
+    }
+    z.apply_op2(w, DataMatmul)
+}
+
 /// `x + r` for `x` `[K, N, W]` and rows `r` `[K, W]` (one row per leading index, the same at
 /// every point).
 pub fn add_rows(x: &Tensor, r: &Tensor) -> Result<Tensor> {
@@ -474,6 +523,39 @@ mod tests {
             values(loss.backward().expect("bwd").get(x.as_tensor()).expect("g"))
         };
         close(&grad(true), &grad(false), 1e-6, "tanh gradient");
+    }
+
+    /// `data_matmul` gives candle's product and weight gradient (the weight entering as a
+    /// transposed view, as in the networks), in f64 and f32, and falls back to `matmul` (with
+    /// the gradient of `z`) when `z` depends on a variable.
+    #[test]
+    fn data_matmul_matches_matmul() {
+        let (m, k, n) = (7, 5, 3);
+        for dtype in [DType::F64, DType::F32] {
+            let tol = if dtype == DType::F64 { 1e-12 } else { 1e-5 };
+            let w = var(data(n * k, 1.0), &[n, k]);
+            let z = Tensor::from_vec(data(m * k, 2.0), (m, k), &Device::Cpu)
+                .and_then(|t| t.to_dtype(dtype))
+                .expect("z");
+            let probe = Tensor::from_vec(data(m * n, 3.0), (m, n), &Device::Cpu)
+                .and_then(|t| t.to_dtype(dtype))
+                .expect("p");
+            let run = |fuse: bool| {
+                let wv = w.as_tensor().to_dtype(dtype).expect("cast");
+                let y = data_matmul_with(&z, &wv.t().expect("t"), fuse).expect("matmul");
+                let loss = (&y * &probe).and_then(|t| t.sum_all()).expect("loss");
+                let g = loss.backward().expect("backward");
+                (values(&y), values(g.get(w.as_tensor()).expect("grad")))
+            };
+            let (f, c) = (run(true), run(false));
+            close(&f.0, &c.0, tol, "data_matmul values");
+            close(&f.1, &c.1, tol, "data_matmul weight gradient");
+        }
+        let zv = var(data(m * k, 4.0), &[m, k]);
+        let w = Tensor::from_vec(data(k * n, 5.0), (k, n), &Device::Cpu).expect("w");
+        let y = data_matmul(zv.as_tensor(), &w).expect("tracked z");
+        let g = y.sum_all().and_then(|l| l.backward()).expect("backward");
+        assert!(g.get(zv.as_tensor()).is_some(), "a tracked z keeps its gradient");
     }
 
     fn data(n: usize, seed: f64) -> Vec<f64> {

@@ -66,7 +66,7 @@ impl InputJet {
         if cols.is_empty() {
             return self.linear(w, b)?.add(on);
         }
-        let mut v = self.z.matmul(&w.t()?)?;
+        let mut v = crate::kernels::data_matmul(&self.z, &w.t()?)?;
         if let Some(b) = b {
             v = v.broadcast_add(b)?;
         }
@@ -83,7 +83,7 @@ impl InputJet {
     /// `z W^T + b` with tangents, as a [`Jet`].
     pub fn linear(&self, w: &Tensor, b: Option<&Tensor>) -> Result<Jet> {
         let wt = w.t()?; // [D, W]
-        let mut v = self.z.matmul(&wt)?;
+        let mut v = crate::kernels::data_matmul(&self.z, &wt)?;
         if let Some(b) = b {
             v = v.broadcast_add(b)?;
         }
@@ -130,7 +130,7 @@ impl InputJet {
                     let idx = self.consts.indices(&ids, g.device())?;
                     let sel = g.index_select(&idx, 0)?; // [k, N, D]
                     let d = sel.dim(2)?;
-                    blocks.push(sel.reshape(((j - i) * n, d))?.matmul(&wt)?.reshape((
+                    blocks.push(crate::kernels::data_matmul(&sel.reshape(((j - i) * n, d))?, &wt)?.reshape((
                         j - i,
                         n,
                         width,
