@@ -51,6 +51,9 @@ pub struct Row {
     pub width: usize,
     pub layers: usize,
     pub device: String,
+    /// Threads per step (`--threads`).
+    #[serde(default)]
+    pub threads: usize,
     pub ms_per_step: f64,
     /// Fastest and slowest timed step, to show the spread on a noisy machine.
     pub ms_min: f64,
@@ -93,7 +96,13 @@ pub fn problem_source(c: &Case, steps: usize) -> String {
 
 /// Times one case. Errors are strings: the cases are generated, so a failure is a bug (or
 /// an out-of-memory on a large case), reported in the table rather than aborting it.
-pub fn run_case(c: &Case, warmup: usize, steps: usize, device: &Device) -> Result<Row, String> {
+pub fn run_case(
+    c: &Case,
+    warmup: usize,
+    steps: usize,
+    device: &Device,
+    threads: usize,
+) -> Result<Row, String> {
     let text = problem_source(c, warmup + steps);
     let compiled = driver::compile(
         SourceFile {
@@ -116,10 +125,11 @@ pub fn run_case(c: &Case, warmup: usize, steps: usize, device: &Device) -> Resul
         crate::settings::DType::F64 => candle_core::DType::F64,
     };
     let e = |e: candle_core::Error| e.to_string();
-    let program = LossProgram::new(&checked.problem, plan, analysis, st, device.clone())?;
+    let mut program = LossProgram::new(&checked.problem, plan, analysis, st, device.clone())?;
+    program.workers = threads;
     let mem_before = crate::device::gpu_memory_used(device);
     reset_peak_rss();
-    crate::device::tune_cpu_matmul(st.net.width);
+    crate::device::tune_cpu_matmul(st.net.width, threads);
     let net = Net::new(&st.net, plan.input_width, st.seed, dt, device).map_err(e)?;
     let mut adam = Adam::new(&net.params).map_err(e)?;
     let mut batches = Vec::new();
@@ -167,6 +177,7 @@ pub fn run_case(c: &Case, warmup: usize, steps: usize, device: &Device) -> Resul
         width: c.width,
         layers: c.layers,
         device: crate::device::name(device),
+        threads: program.effective_workers(&batches),
         ms_per_step: median(&times),
         ms_min: times.first().copied().unwrap_or(f64::NAN),
         ms_max: times.last().copied().unwrap_or(f64::NAN),
@@ -202,13 +213,14 @@ pub fn table(rows: &[Row]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>12}  {:>17}  {:>12}  {:>10}",
+        "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>7}  {:>12}  {:>17}  {:>12}  {:>10}",
         "d",
         "path",
         "dtype",
         "batch",
         "width",
         "device",
+        "threads",
         "ms/step",
         "min..max",
         "peak MB",
@@ -217,13 +229,14 @@ pub fn table(rows: &[Row]) -> String {
     for r in rows {
         let _ = writeln!(
             s,
-            "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>12.2}  {:>17}  {:>12}  {:>10}",
+            "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>7}  {:>12.2}  {:>17}  {:>12}  {:>10}",
             r.d,
             r.path,
             r.dtype,
             r.batch,
             r.width,
             r.device,
+            r.threads,
             r.ms_per_step,
             format!("{:.1}..{:.1}", r.ms_min, r.ms_max),
             r.peak_mem_mb
@@ -295,7 +308,7 @@ mod tests {
     #[test]
     fn the_benchmark_problem_compiles_on_both_paths() {
         for path in [BenchPath::Exact, BenchPath::MonteCarlo] {
-            let row = run_case(&case(path), 1, 2, &Device::Cpu).expect("row");
+            let row = run_case(&case(path), 1, 2, &Device::Cpu, 2).expect("row");
             assert_eq!(row.d, 3);
             assert_eq!(row.steps, 2);
             assert!(row.ms_per_step > 0.0 && row.ms_min <= row.ms_max);

@@ -173,6 +173,11 @@ pub enum Command {
         /// and one answers, else the CPU). CUDA needs a build with `--features cuda`.
         #[arg(long, default_value = "cpu")]
         device: String,
+        /// Threads that split each step's batch on the CPU (their gradients summed): `auto`
+        /// (the physical cores, shared among MPI ranks) or N. The loss does not depend on it
+        /// beyond floating-point rounding.
+        #[arg(long, default_value = "auto")]
+        threads: String,
         /// Print only the final report.
         #[arg(long)]
         quiet: bool,
@@ -323,6 +328,7 @@ pub fn run(cli: Cli) -> i32 {
             mut set,
             seed,
             device,
+            threads,
             quiet,
             log_every,
             dry_run,
@@ -331,6 +337,15 @@ pub fn run(cli: Cli) -> i32 {
         } => {
             let Some(device) = open_device(&device, format) else {
                 return 1;
+            };
+            // Under `mpirun` (and a build with `--features mpi`): this rank of the job.
+            let comm = crate::distributed::Comm::init();
+            let threads = match crate::device::threads(&threads, &device, comm.size()) {
+                Ok(n) => n,
+                Err(d) => {
+                    print_one(*d, format);
+                    return 1;
+                }
             };
             if let Some(s) = seed {
                 set.push(format!("seed={s}"));
@@ -396,8 +411,8 @@ pub fn run(cli: Cli) -> i32 {
                 resume,
                 source: source.map(|p| std::path::absolute(&p).unwrap_or(p)),
                 log_every,
-                // Under `mpirun` (and a build with `--features mpi`): this rank of the job.
-                comm: crate::distributed::Comm::init(),
+                comm,
+                threads,
             };
             // Refuse a step that cannot fit before anything is allocated.
             if let Some(plan) = &compiled.plan
@@ -915,6 +930,9 @@ pub struct BenchSpec {
     /// `cpu`, `cuda`, `cuda:N` or `auto`.
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// Threads per training step (`pdec solve --threads`): `auto` or N.
+    #[arg(long, default_value = "auto")]
+    threads: String,
     #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
     format: BenchFormat,
     /// Run every row in this process (by default each row runs in a child process, so
@@ -953,6 +971,8 @@ fn bench_child(spec: &BenchSpec, c: &crate::bench::Case) -> Result<crate::bench:
             &spec.warmup.to_string(),
             "--device",
             &spec.device,
+            "--threads",
+            &spec.threads,
         ])
         .stderr(std::process::Stdio::piped())
         .output()
@@ -970,6 +990,13 @@ fn bench_child(spec: &BenchSpec, c: &crate::bench::Case) -> Result<crate::bench:
 
 fn bench_command(spec: &BenchSpec, device: &candle_core::Device, format: Format) -> i32 {
     let out = spec.format;
+    let threads = match crate::device::threads(&spec.threads, device, 1) {
+        Ok(n) => n,
+        Err(d) => {
+            print_one(*d, format);
+            return 1;
+        }
+    };
     use crate::bench::{BenchPath, Case};
     let bad = |what: &str, help: &str| {
         print_one(
@@ -1040,7 +1067,7 @@ fn bench_command(spec: &BenchSpec, device: &candle_core::Device, format: Format)
     let mut failed = false;
     for c in &cases {
         let result = if spec.in_process || cases.len() == 1 {
-            crate::bench::run_case(c, spec.warmup, spec.steps, device)
+            crate::bench::run_case(c, spec.warmup, spec.steps, device, threads)
         } else {
             bench_child(spec, c)
         };

@@ -46,6 +46,44 @@ pub fn open(spec: DeviceSpec) -> Result<Device, Box<Diag>> {
     }
 }
 
+/// `--threads auto | N`: how many threads train on slices of each step's batch
+/// ([`crate::train::LossProgram::workers`]). `auto` is the machine's physical cores shared
+/// among the `ranks` processes of an MPI job on this node on the CPU, and one thread on a GPU (one stream
+/// does the work there). More than one thread is a CPU-only choice.
+pub fn threads(spec: &str, device: &Device, ranks: usize) -> Result<usize, Box<Diag>> {
+    let s = spec.trim();
+    if s == "auto" {
+        return Ok(match device.is_cpu() {
+            true => (num_cpus::get_physical() / local_ranks(ranks)).max(1),
+            false => 1,
+        });
+    }
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => {
+            if n > 1 && !device.is_cpu() {
+                return Err(Box::new(
+                    Diag::error(
+                        "pdec::cli::bad_threads",
+                        format!(
+                            "`--threads {n}` applies to the CPU, not to {}",
+                            name(device)
+                        ),
+                    )
+                    .help("leave `--threads` at `auto` (one thread drives a GPU)"),
+                ));
+            }
+            Ok(n)
+        }
+        _ => Err(Box::new(
+            Diag::error(
+                "pdec::cli::bad_threads",
+                format!("`{spec}` is not a thread count"),
+            )
+            .help("use `auto` (the physical cores) or a number from 1 to 1024"),
+        )),
+    }
+}
+
 /// The process's index among the ranks on its node (Open MPI's
 /// `OMPI_COMM_WORLD_LOCAL_RANK`, or `MPI_LOCALRANKID` / `SLURM_LOCALID`), 0 outside a job:
 /// one rank per GPU.
@@ -55,10 +93,16 @@ pub fn open(spec: DeviceSpec) -> Result<Device, Box<Diag>> {
 /// faster on one thread (`pdec bench`, width 50: Monte Carlo d = 100 188/204 -> 175/169 ms,
 /// d = 1 129/143 -> 107/106 ms, exact d = 1 70 -> 50 ms), while a width-128 network still
 /// gains from two (its exact d = 100 step lost 7-9% with the higher threshold), so the higher
-/// threshold applies to narrow networks only. A process-wide setting: one training per process.
-pub fn tune_cpu_matmul(width: usize) {
+/// threshold applies to narrow networks only. When the training threads of all ranks on the
+/// machine (`busy`) already fill its cores, gemm stays on one thread: two training threads on
+/// 2 cores ran the exact d = 100 step in 836/838 ms against 875/898 ms with threaded matmuls
+/// (width 128: 2444/2509 against 2818/3032 ms). A process-wide setting: one training per
+/// process.
+pub fn tune_cpu_matmul(width: usize, busy: usize) {
     const NARROW_WORK: usize = 100_000_000;
-    let threshold = if width <= 64 {
+    let threshold = if busy >= num_cpus::get_physical() {
+        usize::MAX
+    } else if width <= 64 {
         NARROW_WORK
     } else {
         gemm::DEFAULT_THREADING_THRESHOLD
@@ -75,6 +119,16 @@ pub fn local_rank() -> usize {
     .iter()
     .find_map(|v| std::env::var(v).ok()?.parse().ok())
     .unwrap_or(0)
+}
+
+/// How many of the job's `ranks` run on this node (Open MPI's `OMPI_COMM_WORLD_LOCAL_SIZE`
+/// or MPICH's `MPI_LOCALNRANKS`; all of them when neither is set): they share its cores.
+pub fn local_ranks(ranks: usize) -> usize {
+    ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok()?.parse().ok())
+        .unwrap_or(ranks)
+        .max(1)
 }
 
 /// A short name for logs and settings.json: `cpu` or `cuda:N`.
@@ -166,6 +220,22 @@ mod tests {
         let d = open(DeviceSpec::Auto).expect("ok");
         if !d.is_cuda() {
             assert_eq!(name(&d), "cpu");
+        }
+    }
+
+    #[test]
+    fn thread_counts() {
+        let cores = num_cpus::get_physical().max(1);
+        assert_eq!(threads("auto", &Device::Cpu, 1).expect("auto"), cores);
+        assert_eq!(
+            threads("auto", &Device::Cpu, 2 * cores).expect("shared"),
+            1,
+            "more ranks than cores: one thread each"
+        );
+        assert_eq!(threads(" 3 ", &Device::Cpu, 1).expect("n"), 3);
+        for bad in ["0", "-1", "two", "", "5000"] {
+            let d = threads(bad, &Device::Cpu, 1).expect_err(bad);
+            assert_eq!(d.code, "pdec::cli::bad_threads");
         }
     }
 

@@ -403,7 +403,11 @@ impl CustomOp2 for DataMatmul {
 /// `z w` for 2-D `z` `[M, K]` and `w` `[K, N]`, where no gradient flows to `z` unless `z`
 /// depends on a variable (then, and off the CPU, it is candle's `matmul`).
 pub fn data_matmul(z: &Tensor, w: &Tensor) -> Result<Tensor> {
-    data_matmul_with(z, w, !z.track_op() && fused(z) && z.rank() == 2 && w.rank() == 2)
+    data_matmul_with(
+        z,
+        w,
+        !z.track_op() && fused(z) && z.rank() == 2 && w.rank() == 2,
+    )
 }
 
 fn data_matmul_with(z: &Tensor, w: &Tensor, fuse: bool) -> Result<Tensor> {
@@ -555,7 +559,10 @@ mod tests {
         let w = Tensor::from_vec(data(k * n, 5.0), (k, n), &Device::Cpu).expect("w");
         let y = data_matmul(zv.as_tensor(), &w).expect("tracked z");
         let g = y.sum_all().and_then(|l| l.backward()).expect("backward");
-        assert!(g.get(zv.as_tensor()).is_some(), "a tracked z keeps its gradient");
+        assert!(
+            g.get(zv.as_tensor()).is_some(),
+            "a tracked z keeps its gradient"
+        );
     }
 
     fn data(n: usize, seed: f64) -> Vec<f64> {

@@ -68,6 +68,8 @@ pub struct SolveOptions {
     pub log_every: Option<u64>,
     /// The ranks of a data-parallel run (one rank without `mpirun`).
     pub comm: crate::distributed::Comm,
+    /// Threads per step within this rank (`--threads`, resolved).
+    pub threads: usize,
 }
 
 #[derive(Serialize)]
@@ -514,6 +516,7 @@ pub fn solve(
             ))
         })?;
     program.shard = (comm.rank(), comm.size());
+    program.workers = opts.threads;
     if let Some(t) = plan.terms.iter().find(|t| t.batch < comm.size()) {
         return Err(RunError::Diag(Box::new(
             Diag::error(
@@ -528,7 +531,10 @@ pub fn solve(
             .help("every rank needs at least one point of every term: raise `batch` (or `batch.NAME`), or start fewer ranks"),
         )));
     }
-    crate::device::tune_cpu_matmul(st.net.width);
+    crate::device::tune_cpu_matmul(
+        st.net.width,
+        opts.threads * crate::device::local_ranks(comm.size()),
+    );
     let net = Net::new(&st.net, plan.input_width, st.seed, dt, &device)?;
     let mut adam = Adam::new(&net.params)?;
 
@@ -564,6 +570,7 @@ pub fn solve(
         "pdec_version": env!("CARGO_PKG_VERSION"),
         "candle_version": "0.11",
         "device": crate::device::name(&device),
+        "threads": opts.threads,
         "input_width": plan.input_width,
         "parameters": net.parameter_count(),
     });

@@ -143,6 +143,9 @@ pub struct LossProgram<'a> {
     /// This process's rank and the number of ranks: it trains on its slice of every
     /// global batch (`distributed`).
     pub shard: (usize, usize),
+    /// Threads that each train on a contiguous slice of this rank's rows, their gradients
+    /// summed (CPU only; see [`train_step`]).
+    pub workers: usize,
 }
 
 /// A batch's points `[N, D]` (and face normals) on the device.
@@ -279,6 +282,7 @@ impl<'a> LossProgram<'a> {
             device,
             dtype,
             shard: (0, 1),
+            workers: 1,
         })
     }
 
@@ -478,6 +482,38 @@ impl<'a> LossProgram<'a> {
             }
         }
         out
+    }
+
+    /// Rows `lo..hi` of noise drawn by [`LossProgram::draw_noise`] for `rows` rows (its
+    /// blocks, one per factor and draw, each cut the same way).
+    fn noise_rows(&self, noise: &[f64], rows: usize, lo: usize, hi: usize) -> Vec<f64> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        let blocks = self.mc_estimates() * self.settings.mc_draws.max(1);
+        for f in self
+            .pde
+            .factors
+            .iter()
+            .filter(|f| f.path == Path::MonteCarlo)
+        {
+            let cols = f.factor.columns();
+            for _ in 0..blocks {
+                out.extend_from_slice(&noise[at + lo * cols..at + hi * cols]);
+                at += rows * cols;
+            }
+        }
+        out
+    }
+
+    /// The number of threads a step uses: `workers`, but never more than the smallest
+    /// term's rows on this rank (every thread needs a point of every term).
+    pub fn effective_workers(&self, batches: &[Vec<geometry::Batch>]) -> usize {
+        let fewest = batches
+            .iter()
+            .filter_map(|b| b.first().map(|b| b.n))
+            .min()
+            .unwrap_or(1);
+        self.workers.clamp(1, fewest.max(1))
     }
 
     /// Draws for the PDE batch (`2` with a Monte Carlo term: two independent estimates).
@@ -1087,12 +1123,15 @@ fn squared_norm(grads: &[Tensor]) -> Result<Tensor> {
 
 /// Which term's gradient is not finite (only called once the total's is not): one backward
 /// per term, on the failing step only. The first term when none is alone to blame.
-fn nonfinite_gradient_term(net: &Net, losses: &StepLosses) -> Result<usize> {
-    for (k, l) in losses.terms.iter().enumerate() {
-        let g = gradients(&net.params, &l.backward()?)?;
-        let n2 = squared_norm(&g)?.to_scalar::<f64>()?;
-        if !n2.is_finite() {
-            return Ok(k);
+fn nonfinite_gradient_term(net: &Net, passes: &[&StepLosses]) -> Result<usize> {
+    let terms = passes.first().map_or(0, |l| l.terms.len());
+    for k in 0..terms {
+        for losses in passes {
+            let g = gradients(&net.params, &losses.terms[k].backward()?)?;
+            let n2 = squared_norm(&g)?.to_scalar::<f64>()?;
+            if !n2.is_finite() {
+                return Ok(k);
+            }
         }
     }
     Ok(0)
@@ -1112,6 +1151,160 @@ pub struct Stepped {
     pub outcome: StepOutcome,
     pub control: Control,
     pub lr: f64,
+}
+
+/// One thread's part of a step: its term values (means over its rows, times its share of
+/// this rank's rows) `[terms]`, the gradient of its part of the loss, and its losses (to
+/// find the term to blame for a non-finite gradient).
+struct Pass {
+    values: Tensor,
+    grads: Vec<Tensor>,
+    losses: StepLosses,
+}
+
+/// One thread's slice of a step: its batches, its Monte Carlo noise, and each term's share
+/// of the rank's rows.
+type Piece = (Vec<Vec<geometry::Batch>>, Vec<f64>, Vec<f64>);
+
+/// Stack size of the worker threads: candle's backward walks the graph recursively.
+const WORKER_STACK: usize = 64 * 1024 * 1024;
+
+/// The losses and gradients of this rank's batches, split over
+/// [`LossProgram::effective_workers`] threads: thread `w` takes rows `n w / W .. n (w + 1) / W`
+/// of every term (and the Monte Carlo noise of its PDE rows) and weights each term by its
+/// share of the rank's rows, so that the passes sum to the one-thread loss and gradient.
+/// candle runs each thread's operations on that thread (one candle thread, see `main`), so
+/// two threads use two cores for the whole step, where one thread leaves the second core
+/// idle outside large matmuls.
+fn worker_passes(
+    program: &LossProgram,
+    net: &Net,
+    batches: &[Vec<geometry::Batch>],
+    noise: &[f64],
+    rank_share: &[f64],
+) -> Result<Vec<Pass>> {
+    let workers = program.effective_workers(batches);
+    let ones = vec![1.0; batches.len()];
+    if workers == 1 {
+        return Ok(vec![pass(program, net, batches, noise, rank_share, &ones)?]);
+    }
+    let pde = program
+        .plan
+        .terms
+        .iter()
+        .position(|t| t.kind == TermKind::Pde);
+    let rows_of = |k: usize| batches[k].first().map_or(0, |b| b.n);
+    let pieces: Vec<Piece> = (0..workers)
+        .map(|w| {
+            let cut = |n: usize| (n * w / workers, n * (w + 1) / workers);
+            let part: Vec<Vec<geometry::Batch>> = batches
+                .iter()
+                .map(|term| {
+                    term.iter()
+                        .map(|b| {
+                            let (lo, hi) = cut(b.n);
+                            b.rows(lo, hi)
+                        })
+                        .collect()
+                })
+                .collect();
+            let share: Vec<f64> = program
+                .plan
+                .terms
+                .iter()
+                .enumerate()
+                .map(|(k, t)| {
+                    let n = match (t.kind, pde) {
+                        (TermKind::Constraint, Some(p)) => rows_of(p),
+                        _ => rows_of(k),
+                    };
+                    let (lo, hi) = cut(n);
+                    (hi - lo) as f64 / n.max(1) as f64
+                })
+                .collect();
+            let noise = match pde {
+                Some(p) if !noise.is_empty() => {
+                    let (lo, hi) = cut(rows_of(p));
+                    program.noise_rows(noise, rows_of(p), lo, hi)
+                }
+                _ => Vec::new(),
+            };
+            (part, noise, share)
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for (part, noise, share) in &pieces[1..] {
+            let h = std::thread::Builder::new()
+                .name("pdec-worker".into())
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, move || {
+                    pass(program, net, part, noise, rank_share, share)
+                })
+                .map_err(|e| err(format!("cannot start a training thread: {e}")))?;
+            handles.push(h);
+        }
+        let (part, noise, share) = &pieces[0];
+        let mut out = vec![pass(program, net, part, noise, rank_share, share)?];
+        for h in handles {
+            out.push(h.join().map_err(|_| err("a training thread panicked"))??);
+        }
+        Ok(out)
+    })
+}
+
+/// The passes' term values and gradients, summed (in thread order).
+fn sum_passes(passes: &[Pass]) -> Result<(Tensor, Vec<Tensor>)> {
+    let first = passes
+        .first()
+        .ok_or_else(|| err("invariant: at least one pass"))?;
+    let mut values = first.values.clone();
+    let mut grads = first.grads.clone();
+    for p in &passes[1..] {
+        values = (values + &p.values)?;
+        for (g, h) in grads.iter_mut().zip(&p.grads) {
+            *g = (&*g + h)?;
+        }
+    }
+    Ok((values, grads))
+}
+
+/// One thread's losses on its batches, weighted (term weight, the rank's share, the thread's
+/// share) and differentiated.
+fn pass(
+    program: &LossProgram,
+    net: &Net,
+    batches: &[Vec<geometry::Batch>],
+    noise: &[f64],
+    rank_share: &[f64],
+    share: &[f64],
+) -> Result<Pass> {
+    let (uploaded, noise) = program.upload(batches, noise)?;
+    let losses = program.losses(net, &uploaded, noise.as_ref())?;
+    let mut total: Option<Tensor> = None;
+    let mut values = Vec::with_capacity(losses.terms.len());
+    for (((t, l), f), g) in program
+        .plan
+        .terms
+        .iter()
+        .zip(&losses.terms)
+        .zip(rank_share)
+        .zip(share)
+    {
+        let w = (l * (t.weight * f * g))?;
+        total = Some(match total {
+            None => w,
+            Some(s) => (s + w)?,
+        });
+        values.push((l * *g)?.reshape(1)?);
+    }
+    let total = total.ok_or_else(|| err("no loss terms"))?;
+    let grads = gradients(&net.params, &total.backward()?)?;
+    Ok(Pass {
+        values: Tensor::cat(&values, 0)?,
+        grads,
+        losses,
+    })
 }
 
 /// One training step, shared by `pdec solve` and `pdec bench` so that the benchmark times
@@ -1142,8 +1335,6 @@ pub fn train_step(
         program.pde_global_rows(),
         program.mc_estimates(),
     );
-    let (uploaded, noise) = program.upload(batches, &noise)?;
-    let losses = program.losses(net, &uploaded, noise.as_ref())?;
     // Each rank's share of a term: its rows over the term's global rows (1 on one rank).
     let pde_rows = program
         .plan
@@ -1168,37 +1359,22 @@ pub fn train_step(
             local as f64 / t.batch.max(1) as f64
         })
         .collect();
-    let mut total: Option<Tensor> = None;
-    for ((t, l), f) in program.plan.terms.iter().zip(&losses.terms).zip(&share) {
-        let w = (l * (t.weight * f))?;
-        total = Some(match total {
-            None => w,
-            Some(s) => (s + w)?,
-        });
-    }
-    let total = total.ok_or_else(|| err("no loss terms"))?;
-    let stacked: Vec<Tensor> = losses
-        .terms
-        .iter()
-        .map(|l| l.reshape(1))
-        .collect::<Result<_>>()?;
+    let passes = worker_passes(program, net, batches, &noise, &share)?;
+    let (values_t, grads) = sum_passes(&passes)?;
+    let all_losses: Vec<&StepLosses> = passes.iter().map(|p| &p.losses).collect();
     if comm.size() == 1 {
         // One host read: the term values and the gradient's squared norm together.
-        let grads = gradients(&net.params, &total.backward()?)?;
-        let mut parts: Vec<Tensor> = stacked
-            .iter()
-            .map(|t| t.to_dtype(DType::F64))
-            .collect::<Result<_>>()?;
-        parts.push(squared_norm(&grads)?.reshape(1)?);
-        let mut read = Tensor::cat(&parts, 0)?
-            .to_dtype(DType::F64)?
-            .to_vec1::<f64>()?;
+        let parts = [
+            values_t.to_dtype(DType::F64)?,
+            squared_norm(&grads)?.reshape(1)?,
+        ];
+        let mut read = Tensor::cat(&parts, 0)?.to_vec1::<f64>()?;
         let norm2 = read.pop().unwrap_or(f64::NAN);
         let values = read;
         let lr = lr_at(local.elapsed);
         let bad = match values.iter().position(|v| !v.is_finite()) {
             Some(term) => Some((term, false)),
-            None if !norm2.is_finite() => Some((nonfinite_gradient_term(net, &losses)?, true)),
+            None if !norm2.is_finite() => Some((nonfinite_gradient_term(net, &all_losses)?, true)),
             None => None,
         };
         if let Some((term, gradient)) = bad {
@@ -1219,14 +1395,11 @@ pub fn train_step(
             lr,
         });
     }
-    let mut values = Tensor::cat(&stacked, 0)?
-        .to_dtype(DType::F64)?
-        .to_vec1::<f64>()?;
+    let mut values = values_t.to_dtype(DType::F64)?.to_vec1::<f64>()?;
     // Several ranks: [scaled term values, stop, rank 0's clock, gradients] in one buffer.
     for (v, f) in values.iter_mut().zip(&share) {
         *v *= f;
     }
-    let grads = gradients(&net.params, &total.backward()?)?;
     let k = values.len();
     let mut buf = values;
     buf.push(if local.stop { 1.0 } else { 0.0 });
@@ -1246,7 +1419,7 @@ pub fn train_step(
         // Every rank sees the same summed gradient, so all take this branch together; the
         // term is found on this rank's own points.
         None if buf[k + 2..].iter().any(|g| !g.is_finite()) => {
-            Some((nonfinite_gradient_term(net, &losses)?, true))
+            Some((nonfinite_gradient_term(net, &all_losses)?, true))
         }
         None => None,
     };
@@ -1633,6 +1806,74 @@ mod tests {
     /// exact-path gradient of the same network and points, within a stated statistical
     /// tolerance; the one-draw gradient (of `mean(A(w)^2)`) is biased by the variance of the
     /// estimator and fails the same check.
+    /// Splitting a step over threads changes nothing but rounding: the summed term values
+    /// and gradients of 2 and 3 threads equal one thread's, in f64, on batches that do not
+    /// split evenly, with Monte Carlo noise (cut per thread), a free-boundary constraint
+    /// (weighted by the PDE's rows), a periodic pair and an MPI rank share. A term with fewer
+    /// rows than threads caps the thread count.
+    #[test]
+    fn threads_split_a_step_without_changing_it() {
+        let cases = [
+            (include_str!("../tests/problems/heat5_mc.pde"), "batch=7"),
+            (
+                include_str!("../tests/problems/american_put.pde"),
+                "batch=9",
+            ),
+            (
+                "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = 0.1 * d(u, x, x) - d(u, x)\ninitial u = sin(2 * pi * x)\nperiodic x\n",
+                "batch=8",
+            ),
+        ];
+        for (src, batch) in cases {
+            let sets = vec![
+                "dtype=f64".to_string(),
+                "net=dgm(layers=2, width=6)".into(),
+                batch.into(),
+            ];
+            let (c, a, plan) = compiled(src, &sets);
+            let dev = Device::Cpu;
+            let mut prog =
+                LossProgram::new(&c.problem, &plan, &a, &c.settings, dev.clone()).expect("program");
+            let net =
+                Net::new(&c.settings.net, plan.input_width, 3, DType::F64, &dev).expect("net");
+            let batches = sample(&prog, &mut step_rng(4, 0));
+            let noise = prog.draw_noise(
+                &mut step_rng(5, 0),
+                prog.pde_global_rows(),
+                prog.mc_estimates(),
+            );
+            let share: Vec<f64> = (0..plan.terms.len())
+                .map(|k| 0.5 + 0.1 * k as f64)
+                .collect();
+            let run = |prog: &LossProgram| {
+                let passes = worker_passes(prog, &net, &batches, &noise, &share).expect("passes");
+                let (v, g) = sum_passes(&passes).expect("sum");
+                let mut out = v.to_vec1::<f64>().expect("values");
+                for t in g {
+                    out.extend(t.flatten_all().expect("f").to_vec1::<f64>().expect("g"));
+                }
+                (passes.len(), out)
+            };
+            let (one_count, one) = run(&prog);
+            assert_eq!(one_count, 1);
+            for workers in [2, 3] {
+                prog.workers = workers;
+                let (count, many) = run(&prog);
+                assert_eq!(count, workers, "{batch}");
+                assert_eq!(one.len(), many.len());
+                for (i, (x, y)) in one.iter().zip(&many).enumerate() {
+                    assert!(
+                        (x - y).abs() <= 1e-12 * x.abs().max(1e-3),
+                        "{batch}, {workers} threads, entry {i}: {x} vs {y}"
+                    );
+                }
+            }
+            prog.workers = 64;
+            let fewest = batches.iter().filter_map(|b| b.first().map(|b| b.n)).min();
+            assert_eq!(Some(prog.effective_workers(&batches)), fewest);
+        }
+    }
+
     #[test]
     fn monte_carlo_gradient_is_unbiased_and_one_draw_is_not() {
         let src = "time t in [0, 1]\nspace x in [-1, 1]^5\nunknown u(t, x)\nboundary none\npde d(u, t) = 0.5 * lap(u) + 0.25 * sum(i in 1..5) x[i]^2 * d(u, x[i], x[i])\ninitial u = 0\n";

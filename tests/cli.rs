@@ -246,14 +246,27 @@ fn solve_and_eval_refuse_what_they_cannot_do() {
     let out = pdec(&["solve", ps, "--device", "tpu"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("pdec::cli::bad_device"));
+    let out = pdec(&["solve", ps, "--threads", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pdec::cli::bad_threads"));
 
     let out = pdec(&["solve", ps, "--quiet", "--out", "/dev/null/run"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("pdec::run::io"));
 
     let run = dir.join("run");
-    let out = pdec(&["solve", ps, "--quiet", "--out", run.to_str().expect("utf8")]);
+    let out = pdec(&[
+        "solve",
+        ps,
+        "--quiet",
+        "--threads",
+        "2",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let settings = std::fs::read_to_string(run.join("settings.json")).expect("settings");
+    assert!(settings.contains("\"threads\": 2"), "{settings}");
 
     let out = pdec(&["eval", run.to_str().expect("utf8")]);
     assert_eq!(out.status.code(), Some(1));

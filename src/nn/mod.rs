@@ -130,11 +130,10 @@ impl InputJet {
                     let idx = self.consts.indices(&ids, g.device())?;
                     let sel = g.index_select(&idx, 0)?; // [k, N, D]
                     let d = sel.dim(2)?;
-                    blocks.push(crate::kernels::data_matmul(&sel.reshape(((j - i) * n, d))?, &wt)?.reshape((
-                        j - i,
-                        n,
-                        width,
-                    ))?);
+                    blocks.push(
+                        crate::kernels::data_matmul(&sel.reshape(((j - i) * n, d))?, &wt)?
+                            .reshape((j - i, n, width))?,
+                    );
                 }
             }
             i = j;
