@@ -434,6 +434,7 @@ pub fn forward_with(
         k2: dirs.k2,
         summed: summed.clone(),
         consts: cols.consts.clone(),
+        antithetic: None,
     })?;
     let f = jet.v.squeeze(1)?;
     let t = jet.t.map(|t| t.squeeze(2)).transpose()?;
@@ -449,6 +450,32 @@ pub fn forward_with(
         None => (jet.s.map(|s| s.squeeze(2)).transpose()?, None),
     };
     Ok(Outputs { f, t, s, sum })
+}
+
+/// The network at the Monte Carlo estimator's antithetic pairs `[x + v_1, x - v_1, ...,
+/// x + v_P, x - v_P]` (`x` `[N, D]`, `v` `[P N, D]` in raw coordinates) with the directional
+/// derivative along `v_j` at both points of pair `j`: values `[2 P N]` and that one tangent
+/// `[1, 2 P N]`, in that row order (see [`InputJet::antithetic`]).
+pub fn forward_antithetic(net: &Net, cols: &Columns, x: &Tensor, v: &Tensor) -> Result<Outputs> {
+    let (dev, dt) = (x.device().clone(), x.dtype());
+    let sc = cols
+        .consts
+        .floats(&cols.scale, &[1, cols.width], &dev, dt)?;
+    let jet = net.forward(&InputJet {
+        z: normalise(x, cols)?,
+        dirs: vec![InputDir::General(0)],
+        general: None,
+        k2: 0,
+        summed: None,
+        consts: cols.consts.clone(),
+        antithetic: Some(v.broadcast_mul(&sc)?),
+    })?;
+    Ok(Outputs {
+        f: jet.v.squeeze(1)?,
+        t: jet.t.map(|t| t.squeeze(2)).transpose()?,
+        s: None,
+        sum: None,
+    })
 }
 
 /// Evaluates IR nodes on one batch; results are cached per node.

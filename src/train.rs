@@ -13,7 +13,7 @@ use crate::geometry::{self, Layout};
 use crate::ir::{NodeId, Problem};
 use crate::jet::SumWeights;
 use crate::lower::{self, Batch, Columns, Directions, Evaluator, Needs, Outputs};
-use crate::nn::{InputDir, Net};
+use crate::nn::Net;
 use crate::passes::Analysis;
 use crate::passes::second_order::{Factor, Lower, Path, TermClass};
 use crate::plan::{LossTerm, Plan, Region, TermKind};
@@ -809,11 +809,6 @@ impl<'a> LossProgram<'a> {
         let mut at = 0;
         for f in mc {
             let cols = f.factor.columns();
-            let jdirs = Directions {
-                dirs: vec![InputDir::General(0)],
-                general_count: 1,
-                ..Directions::default()
-            };
             for r in residuals.iter_mut() {
                 // Factor k averages draws k*per .. (k+1)*per (the noise is read in order):
                 // independent of the other factor.
@@ -821,20 +816,14 @@ impl<'a> LossProgram<'a> {
                 // ([x + v1, x - v1, ...]): the loss detaches the first factor, so backward
                 // never walks its pass, where one pass over all draws would run backward over
                 // every row.
-                let mut pts = Vec::new();
                 let mut vs = Vec::new();
                 for _ in 0..per {
                     let w = noise.narrow(0, at, n * cols)?.reshape((n, cols))?;
                     at += n * cols;
-                    let v = self.mc_direction(&mut ev, &f.factor, n, w)?;
-                    pts.push((x + &v)?);
-                    pts.push((x - &v)?);
-                    vs.push(v.clone());
-                    vs.push(v);
+                    vs.push(self.mc_direction(&mut ev, &f.factor, n, w)?);
                 }
-                let xs = Tensor::cat(&pts, 0)?;
-                let v_all = Tensor::cat(&vs, 0)?.unsqueeze(0)?;
-                let o = lower::forward(net, &self.cols, &xs, &jdirs, Some(&v_all), None, None)?;
+                // Rows [x + v1, x - v1, ...], each with its derivative along v_j.
+                let o = lower::forward_antithetic(net, &self.cols, x, &Tensor::cat(&vs, 0)?)?;
                 let jvp =
                     o.t.ok_or_else(|| err("invariant: one tangent"))?
                         .squeeze(0)?; // [2 per N]

@@ -34,6 +34,12 @@ pub struct InputJet {
     pub summed: Option<SumWeights>,
     /// Device copies of the direction indices and scales.
     pub consts: ConstCache,
+    /// `Some(v)`, `v` `[P N, D]`: the rows are the antithetic pairs of the Monte Carlo
+    /// estimator, `[z + v_1, z - v_1, ..., z + v_P, z - v_P]` for `z` `[N, D]`, each with the
+    /// one tangent direction (`dirs` is `[General(0)]`) `v_j`. Each input projection then
+    /// multiplies `z` and `v` once (`(1 + P) N` rows) instead of the `2 P N` rows and their
+    /// `2 P N` tangents.
+    pub antithetic: Option<Tensor>,
 }
 
 impl InputJet {
@@ -82,6 +88,9 @@ impl InputJet {
 
     /// `z W^T + b` with tangents, as a [`Jet`].
     pub fn linear(&self, w: &Tensor, b: Option<&Tensor>) -> Result<Jet> {
+        if let Some(v) = &self.antithetic {
+            return self.antithetic_linear(v, w, b);
+        }
         let wt = w.t()?; // [D, W]
         let mut v = crate::kernels::data_matmul(&self.z, &wt)?;
         if let Some(b) = b {
@@ -146,6 +155,35 @@ impl InputJet {
         Ok(Jet {
             v,
             t,
+            s: None,
+            k2: self.k2,
+            summed: self.summed.clone(),
+        })
+    }
+}
+
+impl InputJet {
+    /// [`InputJet::linear`] on antithetic rows: `(z +- v_j) W^T + b = (z W^T + b) +- v_j W^T`,
+    /// tangent `v_j W^T` on both rows of a pair.
+    fn antithetic_linear(&self, v: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Jet> {
+        let wt = w.t()?;
+        let (n, width) = (self.z.dim(0)?, wt.dim(1)?);
+        let pairs = v.dim(0)? / n.max(1);
+        let mut pz = crate::kernels::data_matmul(&self.z, &wt)?;
+        if let Some(b) = b {
+            pz = pz.broadcast_add(b)?;
+        }
+        let pv = crate::kernels::data_matmul(v, &wt)?.reshape((pairs, n, width))?;
+        let (plus, minus) = if pairs == 1 {
+            let pv = pv.squeeze(0)?;
+            ((&pz + &pv)?.unsqueeze(0)?, (&pz - &pv)?.unsqueeze(0)?)
+        } else {
+            (pv.broadcast_add(&pz)?, pv.neg()?.broadcast_add(&pz)?)
+        };
+        let rows = 2 * pairs * n;
+        Ok(Jet {
+            v: Tensor::stack(&[plus, minus], 1)?.reshape((rows, width))?,
+            t: Some(Tensor::stack(&[&pv, &pv], 1)?.reshape((1, rows, width))?),
             s: None,
             k2: self.k2,
             summed: self.summed.clone(),
@@ -351,6 +389,7 @@ mod tests {
                     k2: 0,
                     summed: None,
                     consts: ConstCache::default(),
+                    antithetic: None,
                 })
                 .expect("fwd");
             j.v.flatten_all().expect("f").to_vec1::<f64>().expect("v")[0]
@@ -364,6 +403,7 @@ mod tests {
             k2: 2,
             summed,
             consts: ConstCache::default(),
+            antithetic: None,
         };
         let jet = net.forward(&input(None)).expect("jet");
         // The summed channel, weighted and unweighted, equals the weighted sum of the
@@ -469,6 +509,7 @@ mod tests {
                         k2: 2,
                         summed: None,
                         consts: ConstCache::default(),
+                        antithetic: None,
                     })
                     .expect("jet");
                 let flat = |t: Option<Tensor>| {
@@ -498,6 +539,93 @@ mod tests {
                     assert!(
                         (p - q).abs() <= 1e-12 * q.abs().max(1.0),
                         "{kind:?}: {p} vs {q}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The antithetic input (each projection of `z` and `v` once) gives the values, tangents
+    /// and parameter gradients of the explicit rows `[z + v_1, z - v_1, z + v_2, z - v_2]`
+    /// with the general direction `[v_1, v_1, v_2, v_2]`, for both networks, one pair and two.
+    #[test]
+    fn antithetic_rows_equal_explicit_rows() {
+        let dev = Device::Cpu;
+        let (n, d) = (5, 3);
+        let t = |len: usize, shape: (usize, usize), seed: f64| {
+            Tensor::from_vec(
+                (0..len)
+                    .map(|i| ((i as f64 + seed) * 0.37).sin())
+                    .collect::<Vec<_>>(),
+                shape,
+                &dev,
+            )
+            .expect("t")
+        };
+        for kind in [NetKind::Mlp, NetKind::Dgm] {
+            for pairs in [1, 2] {
+                let net = Net::new(
+                    &NetSettings {
+                        kind,
+                        layers: 2,
+                        width: 6,
+                    },
+                    d,
+                    13,
+                    DType::F64,
+                    &dev,
+                )
+                .expect("net");
+                let z = t(n * d, (n, d), 1.0);
+                let v = t(pairs * n * d, (pairs * n, d), 2.0);
+                let run = |input: InputJet| {
+                    let j = net.forward(&input).expect("jet");
+                    let (f, tan) = (j.v.flatten_all().expect("f"), j.t.expect("tangent"));
+                    let loss = ((f.sqr().expect("sq").sum_all().expect("s")
+                        + tan.flatten_all().expect("f").sum_all().expect("s"))
+                    .expect("loss"))
+                    .clone();
+                    let g = loss.backward().expect("backward");
+                    let mut out = f.to_vec1::<f64>().expect("v");
+                    out.extend(tan.flatten_all().expect("f").to_vec1::<f64>().expect("t"));
+                    for (_, p) in &net.params {
+                        let gp = g.get(p.as_tensor()).expect("grad");
+                        out.extend(gp.flatten_all().expect("f").to_vec1::<f64>().expect("g"));
+                    }
+                    out
+                };
+                let mut rows = Vec::new();
+                let mut dirs = Vec::new();
+                for j in 0..pairs {
+                    let vj = v.narrow(0, j * n, n).expect("vj");
+                    rows.push((&z + &vj).expect("plus"));
+                    rows.push((&z - &vj).expect("minus"));
+                    dirs.push(vj.clone());
+                    dirs.push(vj);
+                }
+                let explicit = run(InputJet {
+                    z: Tensor::cat(&rows, 0).expect("rows"),
+                    dirs: vec![InputDir::General(0)],
+                    general: Some(Tensor::cat(&dirs, 0).expect("d").unsqueeze(0).expect("u")),
+                    k2: 0,
+                    summed: None,
+                    consts: ConstCache::default(),
+                    antithetic: None,
+                });
+                let shared = run(InputJet {
+                    z: z.clone(),
+                    dirs: vec![InputDir::General(0)],
+                    general: None,
+                    k2: 0,
+                    summed: None,
+                    consts: ConstCache::default(),
+                    antithetic: Some(v.clone()),
+                });
+                assert_eq!(explicit.len(), shared.len());
+                for (a, b) in explicit.iter().zip(&shared) {
+                    assert!(
+                        (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+                        "{kind:?}, {pairs} pairs: {a} vs {b}"
                     );
                 }
             }
