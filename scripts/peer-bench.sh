@@ -20,8 +20,8 @@
 #   PEER_SKIP_BUILD=1  use the existing target/release/pdec
 #
 # Each row runs in its own process, with 2 threads on the PyTorch side
-# (torch.set_num_threads(2)) and pdec's defaults (CANDLE_NUM_THREADS=1, gemm on rayon's
-# default thread count).
+# (torch.set_num_threads(2)) and pdec's defaults (`--threads auto`: one training thread per
+# physical core, each on a slice of the batch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -193,12 +193,16 @@ def residual_mc_autograd(net, prob, x, gen):
     x = x.requires_grad_(True)
     (g,) = torch.autograd.grad(net(x).sum(), x, create_graph=True)
     ut = g[:, 0]
-    pts = torch.cat([x.detach() + v[0], x.detach() - v[0], x.detach() + v[1], x.detach() - v[1]], 0)
-    pts.requires_grad_(True)
-    (g4,) = torch.autograd.grad(net(pts).sum(), pts, create_graph=True)
-    vv = torch.cat([v[0], v[0], v[1], v[1]], 0)
-    jv = (g4 * vv).sum(1)
-    return mc_combine(prob, ut, jv, n)
+    jv = []
+    for k in range(2):
+        # One pass per factor: the loss detaches the first, so its derivative needs no graph
+        # (pdec does the same).
+        pts = torch.cat([x.detach() + v[k], x.detach() - v[k]], 0)
+        pts.requires_grad_(True)
+        (gk,) = torch.autograd.grad(net(pts).sum(), pts, create_graph=(k == 1))
+        vv = torch.cat([v[k], v[k]], 0)
+        jv.append((gk * vv).sum(1))
+    return mc_combine(prob, ut, torch.cat(jv, 0), n)
 
 
 def residual_mc_func(net, prob, x, gen):
@@ -209,10 +213,17 @@ def residual_mc_func(net, prob, x, gen):
     et = torch.zeros_like(x)
     et[:, 0] = 1.0
     _, ut = jvp(net, (x,), (et,))
-    pts = torch.cat([x + v[0], x - v[0], x + v[1], x - v[1]], 0)
-    vv = torch.cat([v[0], v[0], v[1], v[1]], 0)
-    _, jv = jvp(net, (pts,), (vv,))
-    return mc_combine(prob, ut, jv, n)
+    jv = []
+    for k in range(2):
+        pts = torch.cat([x + v[k], x - v[k]], 0)
+        vv = torch.cat([v[k], v[k]], 0)
+        if k == 0:
+            with torch.no_grad():
+                _, j = jvp(net, (pts,), (vv,))
+        else:
+            _, j = jvp(net, (pts,), (vv,))
+        jv.append(j)
+    return mc_combine(prob, ut, torch.cat(jv, 0), n)
 
 
 def pde_loss(net, prob, x, path, variant, gen):
