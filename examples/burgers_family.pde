@@ -18,6 +18,10 @@ boundary x = 1: u = b
 
 report u(1, x = 0.5, nu = 0.05, alpha = 0.5, a = -1, b = 1)
 
+// Finite-difference solutions at five parameter points over the whole box, t = 0, 0.1, ..., 1:
+// the run reports the relative L2 error at each.
+reference "burgers_family_reference.csv"  // written by `pdec reference burgers-family --out ...`
+
 solve {
   steps = 20000
   batch = 2048

@@ -93,6 +93,25 @@ pub enum ReferenceCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The DGM paper's parametric Burgers family `u_t = nu u_xx - alpha u u_x` on [0, 1],
+    /// `u(0, x) = a + (b - a) x`, `u(t, 0) = a`, `u(t, 1) = b`, by Crank-Nicolson finite
+    /// differences with Richardson extrapolation: a CSV table `t,x,nu,alpha,a,b,u` at each
+    /// parameter point (for `examples/burgers_family.pde`'s `reference`).
+    BurgersFamily {
+        /// A parameter point `nu,alpha,a,b` (repeatable); without any, five points spread
+        /// over the paper's box (`nu` in [0.01, 0.1], `alpha` in [0.01, 1], `a`, `b` in
+        /// [-1, 1]), from a steep front to nearly pure diffusion.
+        #[arg(long, value_name = "NU,ALPHA,A,B")]
+        at: Vec<String>,
+        /// Time levels in [0, 1].
+        #[arg(long, default_value_t = 11)]
+        nt: usize,
+        /// Points in [0, 1].
+        #[arg(long, default_value_t = 101)]
+        nx: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// American call on the geometric mean of `d` correlated assets, through its exact 1-D
     /// reduction (the DGM paper's basket).
     GeometricBasket {
@@ -526,6 +545,89 @@ fn burgers_table(nu: f64, nt: usize, nx: usize, out: &Path) -> i32 {
     0
 }
 
+/// The default parameter points of `pdec reference burgers-family`: `(nu, alpha, a, b)`.
+const BURGERS_FAMILY_POINTS: [[f64; 4]; 5] = [
+    // Smallest viscosity, largest advection, compressive data: the steepest front.
+    [0.01, 1.0, 1.0, -1.0],
+    // Same, expanding.
+    [0.01, 1.0, -1.0, 1.0],
+    // Largest viscosity, almost no advection: nearly the heat equation.
+    [0.1, 0.01, -1.0, 1.0],
+    // The middle of the box.
+    [0.055, 0.5, 0.5, -0.5],
+    // An asymmetric interior point.
+    [0.03, 0.3, -0.8, 0.2],
+];
+
+/// `t,x,nu,alpha,a,b,u` rows of the finite-difference solution at each parameter point.
+fn burgers_family_csv(points: &[[f64; 4]], nt: usize, nx: usize) -> String {
+    use crate::reference as r;
+    let mut csv = String::from("t,x,nu,alpha,a,b,u\n");
+    for &[nu, alpha, a, b] in points {
+        for i in 0..nt {
+            let t = if nt == 1 {
+                1.0
+            } else {
+                i as f64 / (nt - 1) as f64
+            };
+            // One extrapolated profile per time level, interpolated at the table's x.
+            let (x0, h, u) = r::burgers_fd_profile(nu, alpha, a, b, t);
+            for j in 0..nx {
+                let x = j as f64 / (nx - 1) as f64;
+                let v = r::numerics::interp_cubic(x0, h, &u, x);
+                csv.push_str(&format!("{t},{x},{nu},{alpha},{a},{b},{v:.12}\n"));
+            }
+        }
+    }
+    csv
+}
+
+/// Parses `nu,alpha,a,b`; `None` when it is not four finite numbers with `nu > 0`.
+fn burgers_family_point(s: &str) -> Option<[f64; 4]> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>().ok().filter(|x| x.is_finite()))
+        .collect::<Option<_>>()?;
+    match v[..] {
+        [nu, alpha, a, b] if nu > 0.0 => Some([nu, alpha, a, b]),
+        _ => None,
+    }
+}
+
+fn burgers_family_table(at: &[String], nt: usize, nx: usize, out: &Path) -> i32 {
+    let mut points = Vec::new();
+    for s in at {
+        match burgers_family_point(s) {
+            Some(p) => points.push(p),
+            None => {
+                eprintln!("error: `--at {s}` is not `nu,alpha,a,b` (four numbers, nu > 0)");
+                return 1;
+            }
+        }
+    }
+    if points.is_empty() {
+        points = BURGERS_FAMILY_POINTS.to_vec();
+    }
+    if nt < 1 || nx < 2 {
+        eprintln!("error: need nt >= 1 and nx >= 2");
+        return 1;
+    }
+    let csv = crate::progress::spinner("solving the Burgers family by finite differences", || {
+        burgers_family_csv(&points, nt, nx)
+    });
+    if let Err(e) = crate::run::write_atomic(out, csv.as_bytes()) {
+        eprintln!("error: cannot write `{}`: {e}", out.display());
+        return 1;
+    }
+    println!(
+        "wrote {} points at {} parameter points to {}",
+        points.len() * nt * nx,
+        points.len(),
+        out.display()
+    );
+    0
+}
+
 fn reference_command(what: ReferenceCommand) -> i32 {
     use crate::reference::{self as r, OptionKind};
     let kind = |k: Kind| {
@@ -537,6 +639,9 @@ fn reference_command(what: ReferenceCommand) -> i32 {
     };
     let (label, value) = match what {
         ReferenceCommand::Burgers { nu, nt, nx, out } => return burgers_table(nu, nt, nx, &out),
+        ReferenceCommand::BurgersFamily { at, nt, nx, out } => {
+            return burgers_family_table(&at, nt, nx, &out);
+        }
         ReferenceCommand::Hjb {
             d,
             lambda,

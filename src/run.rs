@@ -86,6 +86,15 @@ struct Metrics {
     points: usize,
 }
 
+/// Errors against a reference table on the rows of one parameter point.
+#[derive(Serialize)]
+struct ParameterMetrics {
+    /// Parameter name and value, in declaration order.
+    at: Vec<(String, f64)>,
+    #[serde(flatten)]
+    metrics: Metrics,
+}
+
 #[derive(Serialize)]
 struct SecondOrderSummary {
     term: String,
@@ -105,6 +114,9 @@ struct Summary {
     metrics: Option<Metrics>,
     /// Errors against the `reference` table's values.
     reference_metrics: Option<Metrics>,
+    /// The same errors at each parameter point of the table (problems with parameters).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reference_by_parameters: Vec<ParameterMetrics>,
     /// Largest violation of the free-boundary constraint by the raw network (before the
     /// projection applied to reported values), on fresh interior points.
     constraint_violation: Option<f64>,
@@ -775,9 +787,12 @@ pub fn solve(
         Some(e) => Some(exact_metrics(&program, &net, e, st.seed)?),
         None => None,
     };
-    let reference_metrics = match &opts.reference {
-        Some(t) => Some(table_metrics(&program, &net, t)?),
-        None => None,
+    let (reference_metrics, reference_by_parameters) = match &opts.reference {
+        Some(t) => {
+            let (all, groups) = table_metrics(&program, &net, t)?;
+            (Some(all), groups)
+        }
+        None => (None, Vec::new()),
     };
     let constraint_violation = match &problem.constraint {
         Some(c) => Some(violation(&program, &net, c, st.seed)?),
@@ -793,6 +808,7 @@ pub fn solve(
         reports,
         metrics,
         reference_metrics,
+        reference_by_parameters,
         constraint_violation,
         second_order: plan
             .second_order
@@ -832,6 +848,16 @@ pub fn solve(
             m.rel_l2, m.max_abs, m.points
         );
     }
+    for g in &summary.reference_by_parameters {
+        let at: Vec<String> = g.at.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+        println!(
+            "    at {}: relative L2 error {:.3e}, max abs error {:.3e} on {} points",
+            at.join(", "),
+            g.metrics.rel_l2,
+            g.metrics.max_abs,
+            g.metrics.points
+        );
+    }
     if let Some(m) = &summary.metrics {
         println!(
             "  relative L2 error {:.3e}, max abs error {:.3e} on {} fresh points",
@@ -842,12 +868,14 @@ pub fn solve(
     Ok(dir)
 }
 
-/// Errors of the trained solution at a table's points against its values.
+/// Errors of the trained solution at a table's points against its values, over the whole
+/// table and, for a problem with parameters, at each parameter point it holds (rows grouped
+/// by their parameter values, in order of first appearance).
 fn table_metrics(
     program: &LossProgram,
     net: &Net,
     t: &crate::table::Table,
-) -> Result<Metrics, RunError> {
+) -> Result<(Metrics, Vec<ParameterMetrics>), RunError> {
     let values = t
         .values
         .as_ref()
@@ -860,18 +888,50 @@ fn table_metrics(
         t.rows,
         program.dtype,
     )?;
-    let num: f64 = u.iter().zip(values).map(|(a, b)| (a - b).powi(2)).sum();
-    let den: f64 = values.iter().map(|b| b * b).sum();
-    let max_abs = u
-        .iter()
-        .zip(values)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
-    Ok(Metrics {
-        rel_l2: (num / den.max(1e-300)).sqrt(),
+    let all = metrics_of(&u, values, 0..t.rows);
+    let params = &program.cols.params;
+    let mut groups: Vec<(Vec<f64>, Vec<usize>)> = Vec::new();
+    if !params.is_empty() {
+        let width = program.cols.width;
+        for i in 0..t.rows {
+            let key: Vec<f64> = params.iter().map(|&c| t.points[i * width + c]).collect();
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, rows)) => rows.push(i),
+                None => groups.push((key, vec![i])),
+            }
+        }
+    }
+    let by = groups
+        .into_iter()
+        .map(|(key, rows)| ParameterMetrics {
+            at: program
+                .problem
+                .params
+                .iter()
+                .map(|p| p.name.clone())
+                .zip(key)
+                .collect(),
+            metrics: metrics_of(&u, values, rows.into_iter()),
+        })
+        .collect();
+    Ok((all, by))
+}
+
+/// Relative L2 and max abs error of `u` against `values` on some rows.
+fn metrics_of(u: &[f64], values: &[f64], rows: impl Iterator<Item = usize>) -> Metrics {
+    let (mut num, mut den, mut max_abs, mut points) = (0.0, 0.0, 0.0f64, 0);
+    for i in rows {
+        let e = u[i] - values[i];
+        num += e * e;
+        den += values[i] * values[i];
+        max_abs = max_abs.max(e.abs());
+        points += 1;
+    }
+    Metrics {
+        rel_l2: (num / f64::max(den, 1e-300)).sqrt(),
         max_abs,
-        points: t.rows,
-    })
+        points,
+    }
 }
 
 /// The solution at rows of points (in chunks, to bound memory).

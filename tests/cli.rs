@@ -491,3 +491,77 @@ fn reference_hjb_prints_an_estimate_with_its_interval() {
     let out = pdec(&["reference", "hjb", "--t", "2"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `pdec reference burgers-family` writes `t,x,nu,alpha,a,b,u` rows at the given parameter
+/// points (refusing a malformed point), and a problem with parameters reports the reference
+/// errors at each parameter point of its table.
+#[test]
+fn parametric_reference_tables_report_each_parameter_point() {
+    let dir = problem_dir("family");
+    let csv = dir.join("family.csv");
+    let cs = csv.to_str().expect("utf8");
+    let out = pdec(&[
+        "reference",
+        "burgers-family",
+        "--at",
+        "0.05,oops",
+        "--out",
+        cs,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!csv.exists(), "nothing written for a bad point");
+    let out = pdec(&[
+        "reference",
+        "burgers-family",
+        "--at",
+        "0.05,0.5,-1,1",
+        "--at",
+        "0.1,0.01,1,0",
+        "--nt",
+        "3",
+        "--nx",
+        "5",
+        "--out",
+        cs,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = std::fs::read_to_string(&csv).expect("table");
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines[0], "t,x,nu,alpha,a,b,u");
+    assert_eq!(lines.len(), 1 + 2 * 3 * 5);
+    // t = 0 is the initial line a + (b - a) x; x = 1 is the boundary value b.
+    assert_eq!(lines[2], "0,0.25,0.05,0.5,-1,1,-0.500000000000");
+    assert!(
+        lines[15].starts_with("1,1,0.05,0.5,-1,1,1.0000000000"),
+        "{}",
+        lines[15]
+    );
+
+    let src = "problem family\nparam nu in [0.01, 0.1]\nparam alpha in [0.01, 1]\nparam a in [-1, 1]\nparam b in [-1, 1]\ntime t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = nu * d(u, x, x) - alpha * u * d(u, x)\ninitial u = a + (b - a) * x\nboundary x = 0: u = a\nboundary x = 1: u = b\nreference \"family.csv\"\nsolve {\n  net = mlp(layers = 1, width = 4)\n  steps = 2\n  batch = 16\n}\n";
+    let p = dir.join("family.pde");
+    std::fs::write(&p, src).expect("write");
+    let run = dir.join("run");
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--no-plots",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("at nu = 0.1, alpha = 0.01, a = 1, b = 0: relative L2 error"),
+        "{}",
+        text(&out.stdout)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).expect("summary"))
+            .expect("json");
+    let groups = summary["reference_by_parameters"]
+        .as_array()
+        .expect("groups");
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0]["points"], 15);
+    assert_eq!(groups[0]["at"][0][0], "nu");
+    assert_eq!(groups[0]["at"][0][1], 0.05);
+}
