@@ -3,7 +3,9 @@
 //!
 //! Run directory (`runs/<problem>-<UTC time>/` unless `--out`): `problem.pde` (the source),
 //! `settings.json` (every resolved setting, the seed, `--set` overrides, versions),
-//! `loss.csv` (step, wall time, lr, total and each named term), `model.safetensors`
+//! `loss.csv` (step, wall time, lr, the relative L2 error against `exact` and against the
+//! `reference` table where the problem has them, total and each named term),
+//! `model.safetensors`
 //! (written atomically at checkpoints and at the end), `summary.json`.
 
 use crate::check::Checked;
@@ -463,14 +465,12 @@ const MAX_ROLLBACKS: u32 = 8;
 fn loss_log(
     path: &Path,
     names: &[String],
+    errors: &[&str],
     first_step: u64,
 ) -> Result<csv::Writer<std::fs::File>, RunError> {
-    let mut header = vec![
-        "step".to_string(),
-        "wall_s".into(),
-        "lr".into(),
-        "total".into(),
-    ];
+    let mut header = vec!["step".to_string(), "wall_s".into(), "lr".into()];
+    header.extend(errors.iter().map(|e| e.to_string()));
+    header.push("total".into());
     header.extend(names.iter().cloned());
     let mut text = header.join(",") + "\n";
     if first_step > 0 {
@@ -595,8 +595,22 @@ pub fn solve(
         )?;
     }
     let names: Vec<String> = plan.terms.iter().map(|t| t.name.clone()).collect();
+    // The error against the exact solution and the reference table at every logged step,
+    // so that loss.csv shows accuracy against time (before `total`: not loss terms).
+    let mut errors = Vec::new();
+    if problem.exact.is_some() {
+        errors.push("exact_rel_l2");
+    }
+    if opts.reference.is_some() {
+        errors.push("reference_rel_l2");
+    }
     let mut csv = match root {
-        true => Some(loss_log(&dir.join("loss.csv"), &names, first_step)?),
+        true => Some(loss_log(
+            &dir.join("loss.csv"),
+            &names,
+            &errors,
+            first_step,
+        )?),
         false => None,
     };
 
@@ -715,15 +729,28 @@ pub fn solve(
             .zip(&values)
             .map(|(t, v)| t.weight * v)
             .sum();
-        if step.is_multiple_of(st.log_every) || step + 1 == st.steps {
+        if let Some(csv) = &mut csv
+            && (step.is_multiple_of(st.log_every) || step + 1 == st.steps)
+        {
+            // The network after this step's update, as the final report would see it.
             let mut rec = vec![
                 step.to_string(),
                 format!("{:.3}", wall_now()),
                 format!("{lr:.6e}"),
-                format!("{total_v:.6e}"),
             ];
+            if let Some(e) = problem.exact {
+                let m = exact_metrics(&program, &net, e, st.seed)?;
+                rec.push(format!("{:.6e}", m.rel_l2));
+            }
+            if let Some(t) = &opts.reference {
+                rec.push(format!(
+                    "{:.6e}",
+                    table_metrics(&program, &net, t)?.0.rel_l2
+                ));
+            }
+            rec.push(format!("{total_v:.6e}"));
             rec.extend(values.iter().map(|v| format!("{v:.6e}")));
-            if let Some(csv) = &mut csv {
+            {
                 csv.write_record(&rec)
                     .map_err(|e| RunError::Internal(e.to_string()))?;
                 csv.flush()?;

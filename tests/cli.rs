@@ -564,4 +564,9 @@ fn parametric_reference_tables_report_each_parameter_point() {
     assert_eq!(groups[0]["points"], 15);
     assert_eq!(groups[0]["at"][0][0], "nu");
     assert_eq!(groups[0]["at"][0][1], 0.05);
+    let csv = std::fs::read_to_string(run.join("loss.csv")).expect("loss.csv");
+    assert!(
+        csv.starts_with("step,wall_s,lr,reference_rel_l2,total,"),
+        "{csv}"
+    );
 }

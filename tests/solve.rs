@@ -66,9 +66,17 @@ fn heat_1d_reaches_one_percent_on_the_exact_path() {
     }
     let csv = std::fs::read_to_string(dir.join("loss.csv")).expect("loss.csv");
     assert!(
-        csv.starts_with("step,wall_s,lr,total,pde,initial,boundary on(x)"),
+        csv.starts_with("step,wall_s,lr,exact_rel_l2,total,pde,initial,boundary on(x)"),
         "{csv}"
     );
+    // The last row's error is the final network's, as in summary.json.
+    let last: f64 = csv
+        .lines()
+        .last()
+        .and_then(|l| l.split(',').nth(3))
+        .and_then(|v| v.parse().ok())
+        .expect("exact_rel_l2");
+    assert!((last - rel).abs() <= 1e-6 * rel, "{last} vs {rel}");
 
     // `pdec eval` gives the value the run reported.
     let reported = s["reports"][0]["value"].as_f64().expect("report");
