@@ -460,28 +460,31 @@ impl<'a> LossProgram<'a> {
     pub fn draw_noise(&self, rng: &mut ChaCha8Rng, global: usize, draws: usize) -> Vec<f64> {
         let sd = self.settings.mc_delta().unwrap_or(1e-3).sqrt();
         let (lo, hi) = self.rows(global);
-        let per = self.settings.mc_draws.max(1);
         let mut out = Vec::new();
-        for f in self
-            .pde
+        for cols in self.noise_blocks(draws) {
+            let w: Vec<f64> = match self.settings.mc_noise {
+                McNoise::Gaussian => (0..global * cols)
+                    .map(|_| sd * Distribution::<f64>::sample(&StandardNormal, rng))
+                    .collect(),
+                McNoise::Rademacher => (0..global * cols)
+                    .map(|_| if rng.random::<bool>() { sd } else { -sd })
+                    .collect(),
+            };
+            out.extend_from_slice(&w[lo * cols..hi * cols]);
+        }
+        out
+    }
+
+    /// The columns of each block of a step's Monte Carlo noise, in order: each Monte Carlo
+    /// factor's `draws * mc_draws` draws.
+    fn noise_blocks(&self, draws: usize) -> Vec<usize> {
+        let per = self.settings.mc_draws.max(1);
+        self.pde
             .factors
             .iter()
             .filter(|f| f.path == Path::MonteCarlo)
-        {
-            let cols = f.factor.columns();
-            for _ in 0..draws * per {
-                let w: Vec<f64> = match self.settings.mc_noise {
-                    McNoise::Gaussian => (0..global * cols)
-                        .map(|_| sd * Distribution::<f64>::sample(&StandardNormal, rng))
-                        .collect(),
-                    McNoise::Rademacher => (0..global * cols)
-                        .map(|_| if rng.random::<bool>() { sd } else { -sd })
-                        .collect(),
-                };
-                out.extend_from_slice(&w[lo * cols..hi * cols]);
-            }
-        }
-        out
+            .flat_map(|f| std::iter::repeat_n(f.factor.columns(), draws * per))
+            .collect()
     }
 
     /// Rows `lo..hi` of noise drawn by [`LossProgram::draw_noise`] for `rows` rows (its
@@ -489,18 +492,9 @@ impl<'a> LossProgram<'a> {
     fn noise_rows(&self, noise: &[f64], rows: usize, lo: usize, hi: usize) -> Vec<f64> {
         let mut out = Vec::new();
         let mut at = 0;
-        let blocks = self.mc_estimates() * self.settings.mc_draws.max(1);
-        for f in self
-            .pde
-            .factors
-            .iter()
-            .filter(|f| f.path == Path::MonteCarlo)
-        {
-            let cols = f.factor.columns();
-            for _ in 0..blocks {
-                out.extend_from_slice(&noise[at + lo * cols..at + hi * cols]);
-                at += rows * cols;
-            }
+        for cols in self.noise_blocks(self.mc_estimates()) {
+            out.extend_from_slice(&noise[at + lo * cols..at + hi * cols]);
+            at += rows * cols;
         }
         out
     }
