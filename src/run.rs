@@ -598,6 +598,10 @@ pub fn solve(
     // The error against the exact solution and the reference table at every logged step,
     // so that loss.csv shows accuracy against time (before `total`: not loss terms).
     let mut errors = Vec::new();
+    let probe = match (problem.exact, root) {
+        (Some(e), true) => Some(exact_probe(&program, e, st.seed)?),
+        _ => None,
+    };
     if problem.exact.is_some() {
         errors.push("exact_rel_l2");
     }
@@ -738,8 +742,8 @@ pub fn solve(
                 format!("{:.3}", wall_now()),
                 format!("{lr:.6e}"),
             ];
-            if let Some(e) = problem.exact {
-                let m = exact_metrics(&program, &net, e, st.seed)?;
+            if let Some(p) = &probe {
+                let m = exact_metrics(&program, &net, p)?;
                 rec.push(format!("{:.6e}", m.rel_l2));
             }
             if let Some(t) = &opts.reference {
@@ -810,8 +814,9 @@ pub fn solve(
             exact,
         });
     }
-    let metrics = match problem.exact {
-        Some(e) => Some(exact_metrics(&program, &net, e, st.seed)?),
+    // Only rank 0 reaches here; it drew the probe when the problem has `exact`.
+    let metrics = match &probe {
+        Some(p) => Some(exact_metrics(&program, &net, p)?),
         None => None,
     };
     let (reference_metrics, reference_by_parameters) = match &opts.reference {
@@ -1018,39 +1023,41 @@ fn violation(
         .fold(0.0, f64::max))
 }
 
-/// Relative L2 and max-abs error against `exact` on fresh interior points.
-fn exact_metrics(
+/// Fixed points (seeded, 4096) and the exact solution there: drawn and evaluated once per
+/// run, then compared with the network at every logged step and at the end.
+struct ExactProbe {
+    x: Tensor,
+    exact: Vec<f64>,
+}
+
+fn exact_probe(
     program: &LossProgram,
-    net: &Net,
     exact: crate::ir::NodeId,
     seed: u64,
-) -> Result<Metrics, RunError> {
-    let points = 4096;
+) -> Result<ExactProbe, RunError> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x6576_616c);
     let b = crate::geometry::sample_interior(
         program.problem,
         &program.layout.uniform(),
-        points,
+        4096,
         &mut rng,
     );
     let (x, _) = program.tensor(&b)?;
-    let u = train::solution(net, program.problem, &program.cols, &x)?
+    let x64 = x.to_dtype(DType::F64)?;
+    let exact = train::eval_free(program.problem, &program.cols, exact, &x64)?.to_vec1::<f64>()?;
+    Ok(ExactProbe { x, exact })
+}
+
+/// Errors of the trained solution against `exact` at the probe's points.
+fn exact_metrics(
+    program: &LossProgram,
+    net: &Net,
+    probe: &ExactProbe,
+) -> Result<Metrics, RunError> {
+    let u = train::solution(net, program.problem, &program.cols, &probe.x)?
         .to_dtype(DType::F64)?
         .to_vec1::<f64>()?;
-    let x64 = x.to_dtype(DType::F64)?;
-    let e = train::eval_free(program.problem, &program.cols, exact, &x64)?.to_vec1::<f64>()?;
-    let num: f64 = u.iter().zip(&e).map(|(a, b)| (a - b).powi(2)).sum();
-    let den: f64 = e.iter().map(|b| b * b).sum();
-    let max_abs = u
-        .iter()
-        .zip(&e)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
-    Ok(Metrics {
-        rel_l2: (num / den.max(1e-300)).sqrt(),
-        max_abs,
-        points,
-    })
+    Ok(metrics_of(&u, &probe.exact, 0..u.len()))
 }
 
 /// Loads a run's trained network for its (recompiled) problem.
