@@ -153,6 +153,23 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     for t in &plan.other_second_order {
         let _ = writeln!(o, "  exact (not linear in second space derivatives): {t}");
     }
+    if !plan.gradient_squares.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "gradient squares (first order, quadratic in grad u):");
+        for (k, t) in plan.gradient_squares.iter().enumerate() {
+            let _ = writeln!(o, "  {}. {}", k + 1, t.term);
+            let path = match t.path {
+                Path::Exact => format!("exact, {} first-order tangent(s)", t.components),
+                Path::MonteCarlo => format!(
+                    "monte_carlo, (w . grad u)^2 / delta with E[w w^T] = delta I on its {} component(s), one directional derivative per draw, delta = {}",
+                    t.components,
+                    plan.mc_delta.map(num).unwrap_or_default()
+                ),
+            };
+            let _ = writeln!(o, "     path: {path}");
+            let _ = writeln!(o, "     why:  {}", t.why);
+        }
+    }
     let _ = writeln!(o);
     let _ = writeln!(
         o,
@@ -182,6 +199,13 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
             o,
             "  monte carlo path: {} Jacobian-vector products (2 independent draws x 2 points x +- v), independent of the {mc_cols} direction(s) it replaces",
             c.monte_carlo_jvps
+        );
+    }
+    if c.gradient_square_jvps > 0 {
+        let _ = writeln!(
+            o,
+            "  gradient squares: {} directional derivative(s) at the point (2 independent draws), instead of one tangent per component",
+            c.gradient_square_jvps
         );
     }
     let _ = writeln!(o);

@@ -22,7 +22,7 @@
 
 use crate::ir::{Domain, Face, Input, Problem, Side};
 use crate::plan::{FacePlan, Region};
-use crate::settings::{LawKind, Sampling};
+use crate::settings::{LawKind, Sampling, Spread};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 use std::ops::Range;
@@ -205,17 +205,23 @@ fn inside(domain: &Domain, p: &[f64]) -> bool {
     }
 }
 
-/// A point of the domain drawn from the `sampling` law (see [`Sampling`]).
-fn fill_space(rng: &mut impl Rng, domain: &Domain, law: &Sampling, out: &mut [f64]) {
+/// A point of the domain drawn from the `sampling` law (see [`Sampling`]); `elapsed` is the
+/// time since the start of the time interval (for `spread = diffusion`).
+fn fill_space(rng: &mut impl Rng, domain: &Domain, law: &Sampling, elapsed: f64, out: &mut [f64]) {
     let Sampling::Law {
         kind,
         center,
         sd,
         corr,
         uniform,
+        spread,
     } = *law
     else {
         return fill_domain(rng, domain, out);
+    };
+    let sd = match spread {
+        Spread::Constant => sd,
+        Spread::Diffusion => sd * elapsed.max(0.0).sqrt(),
     };
     if rng.random::<f64>() < uniform {
         return fill_domain(rng, domain, out);
@@ -238,23 +244,35 @@ fn fill_space(rng: &mut impl Rng, domain: &Domain, law: &Sampling, out: &mut [f6
     fill_domain(rng, domain, out)
 }
 
-/// Fills a whole row as an interior point, except the columns of space variable `skip`.
+/// Fills a whole row as an interior point, except the columns of space variable `skip`;
+/// time is `at` when given (a time slice), else uniform.
 fn fill_row(
     rng: &mut impl Rng,
     problem: &Problem,
     layout: &Layout,
     row: &mut [f64],
     skip: Option<usize>,
+    at: Option<f64>,
 ) {
+    let mut elapsed = 0.0;
     if let (Some(c), Some(t)) = (layout.time, &problem.time) {
-        row[c] = uniform(rng, t.lo, t.hi);
+        // Drawn even for a slice, so that a slice's other columns match the interior's stream.
+        let drawn = uniform(rng, t.lo, t.hi);
+        row[c] = at.unwrap_or(drawn);
+        elapsed = row[c] - t.lo;
     }
     for (k, s) in problem.space.iter().enumerate() {
         if Some(k) == skip {
             continue;
         }
         if let Some(Some((o, l))) = layout.space.get(k) {
-            fill_space(rng, &s.domain, &layout.sampling, &mut row[*o..o + l]);
+            fill_space(
+                rng,
+                &s.domain,
+                &layout.sampling,
+                elapsed,
+                &mut row[*o..o + l],
+            );
         }
     }
     for (p, c) in problem.params.iter().zip(&layout.params) {
@@ -271,10 +289,21 @@ fn space_columns(layout: &Layout, var: usize) -> (usize, usize) {
 
 /// Points uniform in the whole space-time-parameter domain.
 pub fn sample_interior(problem: &Problem, layout: &Layout, n: usize, rng: &mut impl Rng) -> Batch {
+    sample_rows(problem, layout, n, None, rng)
+}
+
+/// Interior points, with time fixed at `at` when given.
+fn sample_rows(
+    problem: &Problem,
+    layout: &Layout,
+    n: usize,
+    at: Option<f64>,
+    rng: &mut impl Rng,
+) -> Batch {
     let w = layout.width();
     let mut points = vec![0.0; n * w];
     for row in points.chunks_exact_mut(w.max(1)).take(n) {
-        fill_row(rng, problem, layout, row, None);
+        fill_row(rng, problem, layout, row, None, at);
     }
     Batch {
         n,
@@ -284,7 +313,8 @@ pub fn sample_interior(problem: &Problem, layout: &Layout, n: usize, rng: &mut i
     }
 }
 
-/// Points with time fixed at `at`, everything else uniform as in [`sample_interior`].
+/// Points with time fixed at `at`, everything else as in [`sample_interior`] (a
+/// `spread = diffusion` law spreads the space points as at time `at`).
 pub fn sample_time_slice(
     problem: &Problem,
     layout: &Layout,
@@ -292,13 +322,7 @@ pub fn sample_time_slice(
     n: usize,
     rng: &mut impl Rng,
 ) -> Batch {
-    let mut b = sample_interior(problem, layout, n, rng);
-    if let Some(c) = layout.time {
-        for row in b.points.chunks_exact_mut(b.width) {
-            row[c] = at;
-        }
-    }
-    b
+    sample_rows(problem, layout, n, Some(at), rng)
 }
 
 /// Index of the face drawn for a uniform `u` in `[0, 1)`, by cumulative shares.
@@ -389,7 +413,7 @@ pub fn sample_faces(
             Face::Side { var, .. } | Face::Sphere { var } => var,
         };
         let row = &mut points[i * w..(i + 1) * w];
-        fill_row(rng, problem, layout, row, Some(var));
+        fill_row(rng, problem, layout, row, Some(var), None);
         fill_face(
             rng,
             problem,
@@ -1015,6 +1039,7 @@ boundary x[2] = 1: u = 0
             sd: 0.2,
             corr: 0.75,
             uniform: 0.0,
+            spread: Spread::Constant,
         };
         let n = 20000;
         let b = sample_interior(&p, &l, n, &mut rng(5));
@@ -1040,6 +1065,51 @@ boundary x[2] = 1: u = 0
     }
 
     #[test]
+    fn a_diffusion_spread_grows_like_the_square_root_of_elapsed_time() {
+        let (p, _) = build(
+            "time t in [0.5, 2.5]\nspace x in [-20, 20]^3\nunknown u(t, x)\npde d(u, t) + lap(u) = 0\n\
+             terminal u = 0\nboundary none\n",
+        );
+        let mut l = Layout::new(&p);
+        l.sampling = Sampling::Law {
+            kind: LawKind::Normal,
+            center: 1.0,
+            sd: 2.0,
+            corr: 0.0,
+            uniform: 0.0,
+            spread: Spread::Diffusion,
+        };
+        let (o, _) = l.space[0].expect("x has columns");
+        let t = l.time.expect("time column");
+        // Interior: (x - 1) / sqrt(t - 0.5) is N(0, 2^2) whatever the time.
+        let n = 20000;
+        let b = sample_interior(&p, &l, n, &mut rng(7));
+        let z: Vec<f64> = (0..n)
+            .map(|i| {
+                let r = b.point(i);
+                (r[o + 1] - 1.0) / (r[t] - 0.5).sqrt()
+            })
+            .collect();
+        let var = z.iter().map(|v| v * v).sum::<f64>() / n as f64;
+        assert!(
+            (var.sqrt() - 2.0).abs() < 0.06,
+            "sd per sqrt(time) {}",
+            var.sqrt()
+        );
+        // A time slice spreads as at its own time (sd 2 * sqrt(2) at t = 2.5) ...
+        let b = sample_time_slice(&p, &l, 2.5, n, &mut rng(8));
+        let var = (0..n).map(|i| (b.point(i)[o] - 1.0).powi(2)).sum::<f64>() / n as f64;
+        assert!(
+            (var.sqrt() - 2.0 * 2f64.sqrt()).abs() < 0.08,
+            "sd {}",
+            var.sqrt()
+        );
+        // ... and collapses onto the center at the start of time.
+        let b = sample_time_slice(&p, &l, 0.5, 10, &mut rng(9));
+        assert!((0..10).all(|i| b.point(i)[o..o + 3].iter().all(|v| *v == 1.0)));
+    }
+
+    #[test]
     fn a_law_far_outside_the_domain_falls_back_to_uniform_points() {
         let (p, _) = build(
             "time t in [0, 1]\nspace x in [0, 1]^2\nunknown u(t, x)\npde d(u, t) = lap(u)\n\
@@ -1052,6 +1122,7 @@ boundary x[2] = 1: u = 0
             sd: 0.1,
             corr: 0.0,
             uniform: 0.0,
+            spread: Spread::Constant,
         };
         let b = sample_interior(&p, &l, 500, &mut rng(1));
         let (o, _) = l.space[0].expect("columns");

@@ -80,7 +80,8 @@ pub fn estimate(plan: &Plan) -> Estimate {
     general += plan.other_second_order.len();
     let first = plan.cost.first_order_tangents.saturating_sub(mc).max(1);
     let exact = unit + general;
-    let tangents = first.max(unit) + general;
+    // Monte Carlo gradient squares: one directional derivative per draw in the base pass.
+    let tangents = first.max(unit) + general + plan.cost.gradient_square_jvps * s.mc_draws.max(1);
     // Exact factor terms alone share one summed channel (train.rs decides the same way).
     let summed = exact > 0
         && plan.other_second_order.is_empty()

@@ -93,6 +93,17 @@ pub struct SecondOrderPlan {
     pub not_factorable: Option<String>,
 }
 
+/// A first-order term `c * |grad u|^2` and how it is computed
+/// ([`crate::passes::gradient_square`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct GradientSquarePlan {
+    pub term: String,
+    pub path: Path,
+    pub why: String,
+    /// Gradient components: tangents the exact path carries for it.
+    pub components: usize,
+}
+
 /// Work per collocation point and step, in network passes.
 #[derive(Clone, Debug, Serialize)]
 pub struct Cost {
@@ -102,6 +113,9 @@ pub struct Cost {
     pub exact_second_order_directions: usize,
     /// Jacobian-vector products for Monte Carlo terms: 2 draws x 2 points (x +- v).
     pub monte_carlo_jvps: usize,
+    /// Directional derivatives at the point for Monte Carlo gradient squares: one per draw
+    /// and term.
+    pub gradient_square_jvps: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -112,6 +126,7 @@ pub struct Plan {
     pub terms: Vec<LossTerm>,
     pub second_order: Vec<SecondOrderPlan>,
     pub other_second_order: Vec<String>,
+    pub gradient_squares: Vec<GradientSquarePlan>,
     pub direction: TimeDirection,
     pub free_boundary: Option<FreeBoundaryLoss>,
     pub mc_delta: Option<f64>,
@@ -400,6 +415,21 @@ pub fn plan(
         }
     }
 
+    if let crate::settings::Sampling::Law {
+        spread: crate::settings::Spread::Diffusion,
+        ..
+    } = settings.sampling
+        && problem.time.is_none()
+    {
+        let mut d = Diag::error(
+            "pdec::plan::diffusion_without_time",
+            "`spread = diffusion` grows the sampling law with time, and this problem has no time variable",
+        );
+        if let Some(span) = settings.key_spans.get("sampling").copied() {
+            d = d.primary(span, "spread = diffusion");
+        }
+        diags.push(d.help("use `spread = constant` (the default) for a stationary problem"));
+    }
     let second_order: Vec<SecondOrderPlan> = analysis
         .second_order
         .iter()
@@ -412,8 +442,24 @@ pub fn plan(
             not_factorable: t.factor.clone().err(),
         })
         .collect();
+    let gradient_squares: Vec<GradientSquarePlan> = analysis
+        .gradient_squares
+        .iter()
+        .map(|t| GradientSquarePlan {
+            term: t.text.clone(),
+            path: t.path,
+            why: t.why.clone(),
+            components: t.len,
+        })
+        .collect();
+    let estimated: Vec<crate::ir::NodeId> = analysis
+        .gradient_squares
+        .iter()
+        .filter(|t| t.path == Path::MonteCarlo)
+        .map(|t| t.node)
+        .collect();
     let cost = Cost {
-        first_order_tangents: first_order_tangents(problem),
+        first_order_tangents: first_order_tangents(problem, analysis, &estimated),
         exact_second_order_directions: second_order
             .iter()
             .filter(|t| t.path == Path::Exact)
@@ -425,6 +471,7 @@ pub fn plan(
         } else {
             0
         },
+        gradient_square_jvps: 2 * estimated.len(),
     };
     Plan {
         problem: problem.name.clone(),
@@ -433,14 +480,16 @@ pub fn plan(
         terms,
         second_order,
         other_second_order: analysis.other_second_order.clone(),
+        gradient_squares,
         direction: analysis.direction,
         free_boundary: problem.constraint.as_ref().map(|_| settings.free_boundary),
-        mc_delta: analysis
+        mc_delta: (analysis
             .second_order
             .iter()
             .any(|t| t.path == Path::MonteCarlo)
-            .then(|| settings.mc_delta())
-            .flatten(),
+            || !estimated.is_empty())
+        .then(|| settings.mc_delta())
+        .flatten(),
         cost,
         settings: settings.clone(),
     }
@@ -455,12 +504,32 @@ fn setting_key(what: &str, term: &str) -> String {
     }
 }
 
-/// How many first-derivative directions the residuals need (time, and space components).
-fn first_order_tangents(p: &Problem) -> usize {
+/// How many first-derivative directions the residuals need (time, and space components):
+/// derivatives reachable from the PDE's terms (except the Monte Carlo gradient squares in
+/// `estimated`), the conditions and the constraint.
+fn first_order_tangents(
+    p: &Problem,
+    analysis: &Analysis,
+    estimated: &[crate::ir::NodeId],
+) -> usize {
     let mut time = false;
     let mut comps: Vec<std::collections::BTreeSet<usize>> = vec![Default::default(); p.space.len()];
     let g = &p.graph;
-    for n in &g.nodes {
+    let mut stack: Vec<crate::ir::NodeId> = analysis
+        .terms
+        .iter()
+        .map(|t| t.node)
+        .filter(|n| !estimated.contains(n))
+        .chain(p.conditions.iter().map(|c| c.residual))
+        .chain(p.constraint.as_ref().map(|c| c.obstacle))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let n = g.node(id);
+        stack.extend(crate::ir::children(&n.op));
         let Op::Deriv(coords) = &n.op else { continue };
         for c in coords {
             match c {

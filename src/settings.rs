@@ -100,7 +100,20 @@ pub enum Sampling {
         sd: f64,
         corr: f64,
         uniform: f64,
+        spread: Spread,
     },
+}
+
+/// How a sampling law's spread depends on time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Spread {
+    /// `sd` at every time.
+    Constant,
+    /// `sd * sqrt(t - t0)`, `t0` the start of the time interval: the law of a diffusion
+    /// started at `center` at `t0` (`center + sd W_(t - t0)`, or its exponential), which is
+    /// where the paths that decide `u(t0, center)` go.
+    Diffusion,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -606,7 +619,7 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
             _ => diags.push(bad_value(span, key, "`f32` or `f64`")),
         },
         "sampling" => {
-            let expected = "`uniform`, `normal(center, sd, corr, uniform)` or `lognormal(center, sd, corr, uniform)`";
+            let expected = "`uniform`, `normal(center, sd, corr, uniform, spread)` or `lognormal(center, sd, corr, uniform, spread)`";
             if v.word() == Some("uniform") {
                 st.sampling = Sampling::Uniform;
                 return;
@@ -627,7 +640,7 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
                     return;
                 }
             };
-            let names = ["center", "sd", "corr", "uniform"];
+            let names = ["center", "sd", "corr", "uniform", "spread"];
             let Some(a) = args_of(&args, &names, key, span, diags) else {
                 return;
             };
@@ -682,7 +695,23 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
                 &|x: f64| (0.0..=1.0).contains(&x),
                 "in [0, 1]",
             );
-            if let (Some(center), Some(sd), Some(corr), Some(uniform)) = (center, sd, corr, uniform)
+            let spread = match a.get("spread") {
+                None => Some(Spread::Constant),
+                Some(v) => match v.word() {
+                    Some("constant") => Some(Spread::Constant),
+                    Some("diffusion") => Some(Spread::Diffusion),
+                    _ => {
+                        diags.push(bad_value(
+                            v.expr.span,
+                            "spread",
+                            "`constant` (sd at every time) or `diffusion` (sd * sqrt(t - t0))",
+                        ));
+                        None
+                    }
+                },
+            };
+            if let (Some(center), Some(sd), Some(corr), Some(uniform), Some(spread)) =
+                (center, sd, corr, uniform, spread)
             {
                 st.sampling = Sampling::Law {
                     kind,
@@ -690,6 +719,7 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
                     sd,
                     corr,
                     uniform,
+                    spread,
                 };
             }
         }

@@ -15,6 +15,7 @@ use crate::jet::SumWeights;
 use crate::lower::{self, Batch, Columns, Directions, Evaluator, Needs, Outputs};
 use crate::nn::Net;
 use crate::passes::Analysis;
+use crate::passes::gradient_square::GradientSquareTerm;
 use crate::passes::second_order::{Factor, Lower, Path, TermClass};
 use crate::plan::{LossTerm, Plan, Region, TermKind};
 use crate::settings::{FreeBoundaryLoss, McNoise, Schedule, Settings};
@@ -115,6 +116,9 @@ struct PdeProgram {
     ir_terms: Vec<NodeId>,
     drifts: Vec<Drift>,
     factors: Vec<FactorTerm>,
+    /// Gradient squares on the Monte Carlo path: `(w . grad u)^2 / delta` from one
+    /// directional derivative per draw in the base pass (after the drifts' ones).
+    squares: Vec<GradientSquareTerm>,
     dirs: Directions,
     /// The exact-path factor terms are the only second derivatives read: carry their
     /// weighted sum as one channel instead of one channel per direction ([`crate::jet`]).
@@ -178,8 +182,17 @@ impl<'a> LossProgram<'a> {
         let mut ir_terms = Vec::new();
         let mut drifts = Vec::new();
         let mut factors = Vec::new();
+        let mut squares = Vec::new();
         let mut so = analysis.second_order.iter();
         for t in &analysis.terms {
+            if let Some(q) = analysis
+                .gradient_squares
+                .iter()
+                .find(|q| q.node == t.node && q.path == Path::MonteCarlo)
+            {
+                squares.push(q.clone());
+                continue;
+            }
             if t.class == TermClass::SecondOrder {
                 let s = so
                     .next()
@@ -212,6 +225,9 @@ impl<'a> LossProgram<'a> {
         for d in &drifts {
             roots.extend(&d.factors);
         }
+        for q in &squares {
+            roots.extend(&q.factors);
+        }
         needs.scan(problem, &cols, &roots)?;
         // Exact-path factors: unit second-order channels (identity, one component) or
         // point-dependent columns of B (Cholesky).
@@ -229,7 +245,20 @@ impl<'a> LossProgram<'a> {
                 Lower::Cholesky { rank, .. } => general += rank,
             }
         }
-        let dirs = Directions::new(&needs, &cols, general, &unit_diag, drifts.len());
+        // Drifts' directions, then one per Monte Carlo draw of each gradient square.
+        let estimates =
+            match factors.iter().any(|f| f.path == Path::MonteCarlo) || !squares.is_empty() {
+                true => 2,
+                false => 1,
+            };
+        let square_jvps = squares.len() * estimates * settings.mc_draws.max(1);
+        let dirs = Directions::new(
+            &needs,
+            &cols,
+            general,
+            &unit_diag,
+            drifts.len() + square_jvps,
+        );
         let summed = needs.diag.is_empty()
             && needs.mixed.is_empty()
             && factors.iter().any(|f| f.path == Path::Exact);
@@ -274,6 +303,7 @@ impl<'a> LossProgram<'a> {
                 ir_terms,
                 drifts,
                 factors,
+                squares,
                 dirs,
                 summed,
             },
@@ -476,14 +506,16 @@ impl<'a> LossProgram<'a> {
     }
 
     /// The columns of each block of a step's Monte Carlo noise, in order: each Monte Carlo
-    /// factor's `draws * mc_draws` draws.
+    /// factor's `draws * mc_draws` draws, then each Monte Carlo gradient square's.
     fn noise_blocks(&self, draws: usize) -> Vec<usize> {
         let per = self.settings.mc_draws.max(1);
         self.pde
             .factors
             .iter()
             .filter(|f| f.path == Path::MonteCarlo)
-            .flat_map(|f| std::iter::repeat_n(f.factor.columns(), draws * per))
+            .map(|f| f.factor.columns())
+            .chain(self.pde.squares.iter().map(|q| q.len))
+            .flat_map(|cols| std::iter::repeat_n(cols, draws * per))
             .collect()
     }
 
@@ -514,7 +546,9 @@ impl<'a> LossProgram<'a> {
 
     /// Draws for the PDE batch (`2` with a Monte Carlo term: two independent estimates).
     fn mc_estimates(&self) -> usize {
-        match self.pde.factors.iter().any(|f| f.path == Path::MonteCarlo) {
+        match self.pde.factors.iter().any(|f| f.path == Path::MonteCarlo)
+            || !self.pde.squares.is_empty()
+        {
             true => 2,
             false => 1,
         }
@@ -729,6 +763,25 @@ impl<'a> LossProgram<'a> {
             };
             jv.push(self.pad(&(b * d.coef)?.unsqueeze(0)?, d.var, d.offset)?);
         }
+        // Gradient squares' draws `w` `[N, len]`, read after the factors' noise blocks.
+        let per = self.settings.mc_draws.max(1);
+        if !self.pde.squares.is_empty() {
+            let noise = noise.ok_or_else(|| err("invariant: noise for the gradient squares"))?;
+            let mut at: usize = self
+                .pde
+                .factors
+                .iter()
+                .filter(|f| f.path == Path::MonteCarlo)
+                .map(|f| f.factor.columns() * n * draws * per)
+                .sum();
+            for q in &self.pde.squares {
+                for _ in 0..draws * per {
+                    let w = noise.narrow(0, at, n * q.len)?.reshape((1, n, q.len))?;
+                    at += n * q.len;
+                    jv.push(self.pad(&w, q.var, q.offset)?);
+                }
+            }
+        }
         let jvps = if jv.is_empty() {
             None
         } else {
@@ -795,12 +848,32 @@ impl<'a> LossProgram<'a> {
             .iter()
             .filter(|f| f.path == Path::MonteCarlo)
             .collect();
-        if mc.is_empty() {
+        if mc.is_empty() && self.pde.squares.is_empty() {
             return Ok((vec![rest], out.f, obstacle));
         }
         let delta = self.settings.mc_delta().unwrap_or(1e-3);
         let mut residuals = vec![rest.clone(); draws];
-        let per = self.settings.mc_draws.max(1);
+        // Gradient squares: draw r's estimate `coef * c * mean_j (w_j . grad u)^2 / delta`.
+        let mut k = self.pde.dirs.jvp_start + self.pde.drifts.len();
+        for q in &self.pde.squares {
+            let t = out
+                .t
+                .as_ref()
+                .ok_or_else(|| err("invariant: gradient-square tangents"))?;
+            let mut c = Tensor::full(q.coef / (delta * per as f64), n, &self.device)?
+                .to_dtype(self.dtype)?;
+            for f in &q.factors {
+                c = (c * broadcast_scalar(&ev.eval(*f)?, n)?)?;
+            }
+            for r in residuals.iter_mut() {
+                let sq = t.narrow(0, k, per)?.sqr()?.sum(0)?; // [N]
+                k += per;
+                *r = (&*r + (sq * &c)?)?;
+            }
+        }
+        if mc.is_empty() {
+            return Ok((residuals, out.f, obstacle));
+        }
         let noise = noise.ok_or_else(|| err("invariant: noise for the Monte Carlo terms"))?;
         let mut at = 0;
         for f in mc {
@@ -1880,7 +1953,82 @@ mod tests {
 
     #[test]
     fn monte_carlo_gradient_is_unbiased_and_one_draw_is_not() {
-        let src = "time t in [0, 1]\nspace x in [-1, 1]^5\nunknown u(t, x)\nboundary none\npde d(u, t) = 0.5 * lap(u) + 0.25 * sum(i in 1..5) x[i]^2 * d(u, x[i], x[i])\ninitial u = 0\n";
+        two_draw_gradient_is_unbiased(
+            "time t in [0, 1]\nspace x in [-1, 1]^5\nunknown u(t, x)\nboundary none\npde d(u, t) = 0.5 * lap(u) + 0.25 * sum(i in 1..5) x[i]^2 * d(u, x[i], x[i])\ninitial u = 0\n",
+        );
+    }
+
+    /// HJB-type: the Laplacian and two gradient squares (one with a coefficient that varies,
+    /// over part of the gradient) all estimated.
+    const HJB5: &str = "time t in [0, 1]\nspace x in [-1, 1]^5\nunknown u(t, x)\nboundary none\npde d(u, t) + lap(u) - 0.7 * norm2(grad(u)) + 0.3 * x[1]^2 * sum(i in 2..5) d(u, x[i])^2 = 0\nterminal u = 0\n";
+
+    #[test]
+    fn monte_carlo_gradient_squares_keep_the_gradient_unbiased() {
+        let (_, a, p) = compiled(HJB5, &["auto_mc_threshold=1".into()]);
+        assert_eq!(a.gradient_squares.len(), 2);
+        assert!(
+            p.gradient_squares
+                .iter()
+                .all(|q| q.path == Path::MonteCarlo)
+        );
+        two_draw_gradient_is_unbiased(HJB5);
+    }
+
+    #[test]
+    fn the_gradient_square_estimate_averages_to_the_exact_residual() {
+        let sets = |so: &str| {
+            vec![
+                "dtype=f64".to_string(),
+                "net=mlp(layers=2, width=8)".into(),
+                format!("second_order={so}"),
+            ]
+        };
+        // Only the gradient squares are estimated: the Laplacian stays exact, so the
+        // residual's mean over draws must be the exact residual (no delta in the estimator).
+        let src = HJB5.replace("lap(u)", "0");
+        let (ce, ae, pe) = compiled(&src, &sets("exact"));
+        let (cm, am, pm) = compiled(&src, &sets("monte_carlo(delta = 0.01)"));
+        assert!(
+            pm.gradient_squares
+                .iter()
+                .all(|q| q.path == Path::MonteCarlo)
+        );
+        let dev = Device::Cpu;
+        let exact = LossProgram::new(&ce.problem, &pe, &ae, &ce.settings, dev.clone()).expect("e");
+        let mc = LossProgram::new(&cm.problem, &pm, &am, &cm.settings, dev.clone()).expect("mc");
+        let net = Net::new(&ce.settings.net, pe.input_width, 5, DType::F64, &dev).expect("net");
+        let mut rng = step_rng(3, 0);
+        let b = geometry::sample_interior(&ce.problem, &exact.layout, 6, &mut rng);
+        let (x, _) = exact.tensor(&b).expect("x");
+        let (r, _, _) = exact.pde_residuals(&net, &x, None, 1).expect("exact");
+        let want: Vec<f64> = r[0].to_vec1().expect("v");
+        let m = 4000;
+        let (mut s, mut q) = (vec![0.0; 6], vec![0.0; 6]);
+        for _ in 0..m / 2 {
+            let noise = mc.noise_tensor(&mut rng, 6).expect("noise");
+            let (r, _, _) = mc.pde_residuals(&net, &x, noise.as_ref(), 2).expect("mc");
+            for d in &r {
+                for (k, v) in d.to_vec1::<f64>().expect("v").iter().enumerate() {
+                    s[k] += v;
+                    q[k] += v * v;
+                }
+            }
+        }
+        for k in 0..6 {
+            let mean = s[k] / m as f64;
+            let se = ((q[k] / m as f64 - mean * mean).max(0.0) / m as f64).sqrt();
+            assert!(se > 0.0, "the estimate does not vary: nothing is estimated");
+            assert!(
+                (mean - want[k]).abs() < 5.0 * se + 1e-12,
+                "point {k}: mean {mean} vs exact {} (se {se})",
+                want[k]
+            );
+        }
+    }
+
+    /// The two-draw Monte Carlo loss's gradient is unbiased for the exact one (a chi-squared
+    /// test over many draws), where one draw for both factors is biased.
+    fn two_draw_gradient_is_unbiased(src: &str) {
         let build = |so: &str| {
             let sets = vec![
                 "dtype=f64".to_string(),

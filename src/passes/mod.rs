@@ -6,6 +6,7 @@
 //! equation is almost always a sign error).
 
 pub mod bounds;
+pub mod gradient_square;
 pub mod linalg;
 pub mod second_order;
 
@@ -34,6 +35,8 @@ pub struct Analysis {
     pub second_order: Vec<SecondOrderTerm>,
     /// Terms computed exactly although they involve second derivatives (time, nonlinear).
     pub other_second_order: Vec<String>,
+    /// First-order terms `c * |grad u|^2`, with their path.
+    pub gradient_squares: Vec<gradient_square::GradientSquareTerm>,
     pub direction: TimeDirection,
 }
 
@@ -42,6 +45,7 @@ pub fn run(problem: &mut Problem, settings: &Settings, diags: &mut Diags) -> Ana
     let terms = a.terms();
     let mut second = Vec::new();
     let mut other = Vec::new();
+    let mut squares = Vec::new();
     let mut time_sign = None;
     for (term, raw) in &terms {
         match term.class {
@@ -63,8 +67,22 @@ pub fn run(problem: &mut Problem, settings: &Settings, diags: &mut Diags) -> Ana
             }
             TermClass::OtherSecondOrder => other.push(term.text.clone()),
             TermClass::FirstOrder => {
-                // The time-derivative term's sign, for the direction check.
                 let g = &a.problem.graph;
+                if let Some((coef, factors, var, offset, len)) = gradient_square::recognise(g, raw)
+                {
+                    squares.push(gradient_square::GradientSquareTerm {
+                        text: term.text.clone(),
+                        node: term.node,
+                        coef,
+                        factors,
+                        var,
+                        offset,
+                        len,
+                        path: Path::Exact,
+                        why: String::new(),
+                    });
+                }
+                // The time-derivative term's sign, for the direction check.
                 let u: Vec<_> = raw
                     .factors
                     .iter()
@@ -96,6 +114,7 @@ pub fn run(problem: &mut Problem, settings: &Settings, diags: &mut Diags) -> Ana
     }
     let problem = a.problem;
     choose_paths(&mut second, settings, diags, problem);
+    gradient_square::choose_paths(&mut squares, settings, &second);
     let diffusion_sign = {
         let signs: Vec<f64> = second
             .iter()
@@ -117,6 +136,7 @@ pub fn run(problem: &mut Problem, settings: &Settings, diags: &mut Diags) -> Ana
         terms: terms.into_iter().map(|t| t.0).collect(),
         second_order: second,
         other_second_order: other,
+        gradient_squares: squares,
         direction,
     }
 }
