@@ -284,7 +284,12 @@ pub fn plan(
             parts.push(format!("{} uniform in [{}, {}]", t.name, f(t.lo), f(t.hi)));
         }
         for s in &problem.space {
-            parts.push(format!("{} uniform in {}", s.name, domain_text(&s.domain)));
+            parts.push(space_sampler(
+                problem,
+                &s.name,
+                &s.domain,
+                &settings.sampling,
+            ));
         }
         if !problem.params.is_empty() {
             let names: Vec<&str> = problem.params.iter().map(|p| p.name.as_str()).collect();
@@ -493,6 +498,47 @@ pub fn plan(
         cost,
         settings: settings.clone(),
     }
+}
+
+/// How the points of one space variable are drawn, in words.
+fn space_sampler(
+    problem: &Problem,
+    name: &str,
+    domain: &Domain,
+    law: &crate::settings::Sampling,
+) -> String {
+    use crate::settings::{LawKind, Sampling, Spread};
+    let f = crate::syntax::print::format_number;
+    let Sampling::Law {
+        kind,
+        center,
+        sd,
+        corr,
+        uniform,
+        spread,
+    } = *law
+    else {
+        return format!("{name} uniform in {}", domain_text(domain));
+    };
+    let spread = match (spread, &problem.time) {
+        (Spread::Diffusion, Some(t)) => {
+            format!("{} * sqrt({} - {})", f(sd), t.name, f(t.lo))
+        }
+        _ => f(sd),
+    };
+    let draw = match kind {
+        LawKind::Normal => format!("{} + {spread} * z", f(center)),
+        LawKind::LogNormal => format!("{} * exp({spread} * z)", f(center)),
+    };
+    let corr = match corr {
+        0.0 => String::new(),
+        c => format!(", correlation {} between components", f(c)),
+    };
+    format!(
+        "{name} = {draw} (z standard normal{corr}) in {}, {}% uniform",
+        domain_text(domain),
+        f(uniform * 100.0)
+    )
 }
 
 /// `weight.pde` or `weight."boundary x=0"`: quoted only when the name needs it.

@@ -1899,13 +1899,12 @@ mod tests {
                 "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = 0.1 * d(u, x, x) - d(u, x)\ninitial u = sin(2 * pi * x)\nperiodic x\n",
                 "batch=8",
             ),
+            // Monte Carlo Laplacian and gradient squares: their noise is cut the same way.
+            (HJB5, "batch=7;auto_mc_threshold=1"),
         ];
         for (src, batch) in cases {
-            let sets = vec![
-                "dtype=f64".to_string(),
-                "net=dgm(layers=2, width=6)".into(),
-                batch.into(),
-            ];
+            let mut sets = vec!["dtype=f64".to_string(), "net=dgm(layers=2, width=6)".into()];
+            sets.extend(batch.split(';').map(String::from));
             let (c, a, plan) = compiled(src, &sets);
             let dev = Device::Cpu;
             let mut prog =
