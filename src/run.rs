@@ -123,6 +123,9 @@ struct Summary {
     /// projection applied to reported values), on fresh interior points.
     constraint_violation: Option<f64>,
     second_order: Vec<SecondOrderSummary>,
+    /// First-order terms `c * |grad u|^2` and their path (exact or Monte Carlo).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    gradient_squares: Vec<SecondOrderSummary>,
     parameters: usize,
 }
 
@@ -844,6 +847,15 @@ pub fn solve(
         constraint_violation,
         second_order: plan
             .second_order
+            .iter()
+            .map(|t| SecondOrderSummary {
+                term: t.term.clone(),
+                path: t.path,
+                why: t.why.clone(),
+            })
+            .collect(),
+        gradient_squares: plan
+            .gradient_squares
             .iter()
             .map(|t| SecondOrderSummary {
                 term: t.term.clone(),

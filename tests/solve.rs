@@ -115,6 +115,23 @@ fn laplacian_in_5d_trains_through_the_monte_carlo_path() {
 }
 
 #[test]
+fn hjb_in_5d_trains_with_the_gradient_square_estimated() {
+    let (_, s) = solve("tests/problems/hjb5_mc.pde", "hjb5", &[]);
+    assert_eq!(s["second_order"][0]["path"], "monte_carlo");
+    assert_eq!(s["gradient_squares"][0]["path"], "monte_carlo");
+    // u(0, 0): seeds 0-2 land within 4e-3 of the closed form; the same training with the
+    // gradient term 20% too large lands 1.2e-2 to 1.5e-2 away, without it 8e-2 away.
+    let r = &s["reports"][0];
+    let (v, exact) = (
+        r["value"].as_f64().expect("value"),
+        r["exact"].as_f64().expect("exact"),
+    );
+    assert!((v - exact).abs() <= 8e-3, "u(0, 0) = {v}, exact {exact}");
+    let rel = s["metrics"]["rel_l2"].as_f64().expect("rel_l2");
+    assert!(rel <= 8e-2, "relative L2 error {rel}");
+}
+
+#[test]
 fn same_seed_gives_the_same_losses() {
     let args = ["--set", "steps=30", "--set", "log_every=1"];
     let (a, _) = solve("tests/problems/heat1d.pde", "seed_a", &args);
