@@ -104,6 +104,16 @@ struct SecondOrderSummary {
     why: String,
 }
 
+impl SecondOrderSummary {
+    fn new(term: &str, path: crate::passes::second_order::Path, why: &str) -> Self {
+        SecondOrderSummary {
+            term: term.into(),
+            path,
+            why: why.into(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Summary {
     problem: String,
@@ -848,20 +858,12 @@ pub fn solve(
         second_order: plan
             .second_order
             .iter()
-            .map(|t| SecondOrderSummary {
-                term: t.term.clone(),
-                path: t.path,
-                why: t.why.clone(),
-            })
+            .map(|t| SecondOrderSummary::new(&t.term, t.path, &t.why))
             .collect(),
         gradient_squares: plan
             .gradient_squares
             .iter()
-            .map(|t| SecondOrderSummary {
-                term: t.term.clone(),
-                path: t.path,
-                why: t.why.clone(),
-            })
+            .map(|t| SecondOrderSummary::new(&t.term, t.path, &t.why))
             .collect(),
         parameters: net.parameter_count(),
     };
