@@ -485,7 +485,16 @@ fn loss_log(
     header.extend(errors.iter().map(|e| e.to_string()));
     header.push("total".into());
     header.extend(names.iter().cloned());
-    let mut text = header.join(",") + "\n";
+    // Column names with commas or quotes (reports such as `u(0, x = 0)`) are quoted by the
+    // csv writer.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header)
+        .map_err(|e| RunError::Internal(e.to_string()))?;
+    let mut text = String::from_utf8(
+        w.into_inner()
+            .map_err(|e| RunError::Internal(e.to_string()))?,
+    )
+    .map_err(|e| RunError::Internal(e.to_string()))?;
     if first_step > 0 {
         let old = std::fs::read_to_string(path).unwrap_or_default();
         for line in old.lines().skip(1) {
@@ -495,16 +504,6 @@ fn loss_log(
                 text.push('\n');
             }
         }
-    } else {
-        // Column names with commas or quotes are quoted by the csv writer.
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(&header)
-            .map_err(|e| RunError::Internal(e.to_string()))?;
-        text = String::from_utf8(
-            w.into_inner()
-                .map_err(|e| RunError::Internal(e.to_string()))?,
-        )
-        .map_err(|e| RunError::Internal(e.to_string()))?;
     }
     write_atomic(path, text.as_bytes())?;
     let file = std::fs::OpenOptions::new().append(true).open(path)?;
@@ -621,6 +620,21 @@ pub fn solve(
     if opts.reference.is_some() {
         errors.push("reference_rel_l2");
     }
+    // The reported values too (the quantity a user waits for, e.g. a price at one point),
+    // named by their expression: columns before `total`, as the errors.
+    errors.extend(problem.reports.iter().map(|r| r.text.as_str()));
+    let report_points = match problem.reports.is_empty() {
+        true => None,
+        false => {
+            let rows: Vec<f64> = problem
+                .reports
+                .iter()
+                .flat_map(|r| train::report_row(problem, &program.cols, r))
+                .collect();
+            let n = problem.reports.len();
+            Some(Tensor::from_vec(rows, (n, program.cols.width), &device)?.to_dtype(dt)?)
+        }
+    };
     let mut csv = match root {
         true => Some(loss_log(
             &dir.join("loss.csv"),
@@ -764,6 +778,12 @@ pub fn solve(
                     "{:.6e}",
                     table_metrics(&program, &net, t)?.0.rel_l2
                 ));
+            }
+            if let Some(x) = &report_points {
+                let v = train::solution(&net, problem, &program.cols, x)?
+                    .to_dtype(DType::F64)?
+                    .to_vec1::<f64>()?;
+                rec.extend(v.iter().map(|v| format!("{v:.9e}")));
             }
             rec.push(format!("{total_v:.6e}"));
             rec.extend(values.iter().map(|v| format!("{v:.6e}")));
