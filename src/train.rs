@@ -119,6 +119,8 @@ struct PdeProgram {
     /// Gradient squares on the Monte Carlo path: `(w . grad u)^2 / delta` from one
     /// directional derivative per draw in the base pass (after the drifts' ones).
     squares: Vec<GradientSquareTerm>,
+    /// Independent estimates of the residual per step: 2 with a Monte Carlo term, else 1.
+    estimates: usize,
     dirs: Directions,
     /// The exact-path factor terms are the only second derivatives read: carry their
     /// weighted sum as one channel instead of one channel per direction ([`crate::jet`]).
@@ -304,6 +306,7 @@ impl<'a> LossProgram<'a> {
                 drifts,
                 factors,
                 squares,
+                estimates,
                 dirs,
                 summed,
             },
@@ -546,12 +549,7 @@ impl<'a> LossProgram<'a> {
 
     /// Draws for the PDE batch (`2` with a Monte Carlo term: two independent estimates).
     fn mc_estimates(&self) -> usize {
-        match self.pde.factors.iter().any(|f| f.path == Path::MonteCarlo)
-            || !self.pde.squares.is_empty()
-        {
-            true => 2,
-            false => 1,
-        }
+        self.pde.estimates
     }
 
     /// `v = B w` for one Monte Carlo draw `w` `[N, columns]`: `[N, D]`.
