@@ -10,7 +10,9 @@
 #   BENCH_TIMEOUT   seconds per bench invocation (default 200)
 #   TRAIN_SECONDS   time budget of each training (default 240)
 #   RUNS            trainings, separated by ';', each "NAME D [key=value ...]" with extra
-#                   `--set`s (default "d100 100;d20 20")
+#                   `--set`s (default "d100 100;d20 20"); the word `example=FILE` picks the
+#                   problem (default examples/american_basket.pde, `const d` set to D) and
+#                   `device=cpu` trains on the machine's CPU cores instead of the GPU
 #
 # The CUDA runtime libraries (cuBLAS, cuRAND, NVRTC, cudart 13) are searched in the usual
 # places, pip's nvidia packages included, and put on LD_LIBRARY_PATH.
@@ -51,18 +53,26 @@ case "$BENCH" in
 esac
 [ -f "$OUT/bench.jsonl" ] && cat "$OUT/bench.jsonl"
 
-# The trainings, side by side on the one GPU, each with the same time budget.
-law='sampling=lognormal(center = 1, sd = 0.35, corr = 0.75, uniform = 0.25)'
+# The trainings, side by side, each with the same time budget (the sampling law and network
+# are the example's own).
 names=()
 IFS=';' read -ra runs <<< "$RUNS"
 for run in "${runs[@]}"; do
     read -ra words <<< "$run"
     name=${words[0]}; d=${words[1]}
-    sets=(--set "$law" --set steps=1000000 --set "time_limit=$TRAIN_SECONDS" --set log_every=500)
-    for kv in "${words[@]:2}"; do sets+=(--set "$kv"); done
-    sed "s/^const d .*/const d = $d/" examples/american_basket.pde > "/tmp/basket_$name.pde"
-    echo "run $name: d = $d ${words[*]:2}" | tee -a "$OUT/gpu.txt"
-    timeout $((TRAIN_SECONDS + 90)) "$BIN" solve "/tmp/basket_$name.pde" --device cuda \
+    example=examples/american_basket.pde
+    device=(--device cuda)
+    sets=(--set steps=1000000 --set "time_limit=$TRAIN_SECONDS" --set log_every=500)
+    for kv in "${words[@]:2}"; do
+        case "$kv" in
+            example=*) example=${kv#example=} ;;
+            device=cpu) device=(--device cpu --threads 2) ;;
+            *) sets+=(--set "$kv") ;;
+        esac
+    done
+    sed "s/^const d .*/const d = $d/" "$example" > "/tmp/basket_$name.pde"
+    echo "run $name: $example, d = $d ${words[*]:2}" | tee -a "$OUT/gpu.txt"
+    timeout $((TRAIN_SECONDS + 90)) "$BIN" solve "/tmp/basket_$name.pde" "${device[@]}" \
         "${sets[@]}" --no-plots --out "/tmp/basket_$name" > "$OUT/basket_$name.log" 2>&1 &
     names+=("$name")
 done
@@ -70,4 +80,5 @@ wait
 for name in "${names[@]}"; do
     echo "== $name"; tail -n 8 "$OUT/basket_$name.log"
     cp "/tmp/basket_$name/summary.json" "$OUT/basket_${name}_summary.json" 2>/dev/null
+    cp "/tmp/basket_$name/loss.csv" "$OUT/basket_${name}_loss.csv" 2>/dev/null
 done

@@ -6,6 +6,8 @@
 //! `const d = 100` and `d(u, t)` live together. The result is a side table: for each module
 //! and each [`NameId`] of its syntax tree, the [`Res`] it refers to.
 
+use std::borrow::Cow;
+
 use crate::builtins::{self, Builtin, Namespace};
 use crate::diag::suggest::{did_you_mean, notation_habit};
 use crate::diag::{Diag, Diags};
@@ -78,6 +80,7 @@ pub fn load_program(user: SourceFile, diags: &mut Diags) -> Program {
     while i < modules.len() {
         for item in &modules[i].ast.items {
             if let ItemKind::Use(u) = &item.kind
+                && let u = normalized(u)
                 && u.path.len() == 2
                 && u.path[0].text == "std"
                 && std_lib::find(&u.path[1].text).is_some()
@@ -300,6 +303,18 @@ pub fn resolve(program: &Program, diags: &mut Diags) -> Resolution {
     Resolution { names }
 }
 
+/// `use std::finance::call` imports one item, as in Rust: the same as
+/// `use std::finance::{call}`. Only for std paths, whose modules are one level deep.
+fn normalized(u: &Use) -> Cow<'_, Use> {
+    match (&u.items, u.path.as_slice()) {
+        (UseItems::Module, [std, module, item]) if std.text == "std" => Cow::Owned(Use {
+            path: vec![std.clone(), module.clone()],
+            items: UseItems::List(vec![item.clone()]),
+        }),
+        _ => Cow::Borrowed(u),
+    }
+}
+
 /// Records the names a failed `use` meant to import.
 fn poison(u: &Use, scope: &mut Scope) {
     match &u.items {
@@ -317,6 +332,7 @@ fn import(
     imported: &mut HashMap<String, Span>,
     diags: &mut Diags,
 ) {
+    let u = &*normalized(u);
     let Some(first) = u.path.first() else { return };
     let path_span = first.span.to(u.path[u.path.len() - 1].span);
     if first.text != "std" || u.path.len() != 2 {
@@ -329,7 +345,7 @@ fn import(
                     .join(", ")
             )
         } else {
-            "write `use std::MODULE::{name, ...}`".to_string()
+            "write `use std::MODULE::{name, ...}` or `use std::MODULE::name`".to_string()
         };
         diags.push(
             Diag::error("pdec::resolve::unknown_module", "no such module")
@@ -916,6 +932,24 @@ mod tests {
             panic!("call did not resolve to an item")
         };
         assert_eq!(p.modules[i.module].name, "finance");
+    }
+
+    #[test]
+    fn a_single_item_path_imports_that_item() {
+        let (p, r, d) = resolve_text(
+            "use std::finance::call\ntime t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde call(x, 1) = 0\n",
+        );
+        assert!(!d.has_errors(), "{d:?}");
+        let Some(Res::Item(i)) = res_of(&p, &r, "call", 0) else {
+            panic!("call did not resolve to an item")
+        };
+        assert_eq!(p.modules[i.module].name, "finance");
+        // A missing item is reported as such, and its uses are not reported again.
+        let (_, _, d) = resolve_text(
+            "use std::finance::cal\ntime t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde cal(x, 1) = 0\n",
+        );
+        let codes: Vec<&str> = d.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["pdec::resolve::unknown_import"], "{d:?}");
     }
 
     #[test]
