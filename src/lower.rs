@@ -14,7 +14,7 @@ use crate::ir::{
     VecRed,
 };
 use crate::jet::SumWeights;
-use crate::nn::{InputDir, InputJet, Net};
+use crate::nn::{InputDir, InputJet, Net, Projections};
 use candle_core::{DType, Device, DeviceLocation, Result, Tensor};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -378,7 +378,7 @@ pub fn forward(
     normals: Option<&Tensor>,
     jvps: Option<&Tensor>,
 ) -> Result<Outputs> {
-    forward_with(net, cols, x, dirs, extra, normals, jvps, None)
+    forward_with(net, cols, x, dirs, extra, normals, jvps, None, None)
 }
 
 /// [`forward`], carrying the second-order directions' weighted sum (the summed channel) instead
@@ -393,6 +393,7 @@ pub fn forward_with(
     normals: Option<&Tensor>,
     jvps: Option<&Tensor>,
     summed: Option<SumWeights>,
+    projections: Option<&Projections>,
 ) -> Result<Outputs> {
     let n = x.dim(0)?;
     let (dev, dt) = (x.device().clone(), x.dtype());
@@ -435,6 +436,7 @@ pub fn forward_with(
         summed: summed.clone(),
         consts: cols.consts.clone(),
         antithetic: None,
+        projections: projections.cloned(),
     })?;
     let f = jet.v.squeeze(1)?;
     let t = jet.t.map(|t| t.squeeze(2)).transpose()?;
@@ -456,7 +458,13 @@ pub fn forward_with(
 /// x + v_P, x - v_P]` (`x` `[N, D]`, `v` `[P N, D]` in raw coordinates) with the directional
 /// derivative along `v_j` at both points of pair `j`: values `[2 P N]` and that one tangent
 /// `[1, 2 P N]`, in that row order (see [`InputJet::antithetic`]).
-pub fn forward_antithetic(net: &Net, cols: &Columns, x: &Tensor, v: &Tensor) -> Result<Outputs> {
+pub fn forward_antithetic(
+    net: &Net,
+    cols: &Columns,
+    x: &Tensor,
+    v: &Tensor,
+    projections: Option<&Projections>,
+) -> Result<Outputs> {
     let (dev, dt) = (x.device().clone(), x.dtype());
     let sc = cols
         .consts
@@ -469,6 +477,7 @@ pub fn forward_antithetic(net: &Net, cols: &Columns, x: &Tensor, v: &Tensor) -> 
         summed: None,
         consts: cols.consts.clone(),
         antithetic: Some(v.broadcast_mul(&sc)?),
+        projections: projections.cloned(),
     })?;
     Ok(Outputs {
         f: jet.v.squeeze(1)?,

@@ -13,7 +13,7 @@ use crate::geometry::{self, Layout};
 use crate::ir::{NodeId, Problem};
 use crate::jet::SumWeights;
 use crate::lower::{self, Batch, Columns, Directions, Evaluator, Needs, Outputs};
-use crate::nn::Net;
+use crate::nn::{Net, Projections};
 use crate::passes::Analysis;
 use crate::passes::gradient_square::GradientSquareTerm;
 use crate::passes::second_order::{Factor, Lower, Path, TermClass};
@@ -789,6 +789,8 @@ impl<'a> LossProgram<'a> {
             true => Some(self.sum_weights(&mut pre, n)?),
             false => None,
         };
+        // The value pass and the antithetic passes below are at the same points.
+        let projections = Projections::default();
         let out = lower::forward_with(
             net,
             &self.cols,
@@ -798,6 +800,7 @@ impl<'a> LossProgram<'a> {
             None,
             jvps.as_ref(),
             summed.as_ref().map(|(w, _)| w.clone()),
+            Some(&projections),
         )?;
         let mut ev = Evaluator::new(
             self.problem,
@@ -890,7 +893,13 @@ impl<'a> LossProgram<'a> {
                     vs.push(self.mc_direction(&mut ev, &f.factor, n, w)?);
                 }
                 // Rows [x + v1, x - v1, ...], each with its derivative along v_j.
-                let o = lower::forward_antithetic(net, &self.cols, x, &Tensor::cat(&vs, 0)?)?;
+                let o = lower::forward_antithetic(
+                    net,
+                    &self.cols,
+                    x,
+                    &Tensor::cat(&vs, 0)?,
+                    Some(&projections),
+                )?;
                 let jvp =
                     o.t.ok_or_else(|| err("invariant: one tangent"))?
                         .squeeze(0)?; // [2 per N]

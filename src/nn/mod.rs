@@ -6,9 +6,11 @@
 use crate::jet::{Jet, SumWeights};
 use crate::lower::ConstCache;
 use crate::settings::{Net as NetSettings, NetKind};
-use candle_core::{DType, Device, Result, Tensor, Var};
+use candle_core::{DType, Device, Result, Tensor, TensorId, Var};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// One tangent direction of the network input, in normalised coordinates.
 #[derive(Clone, Debug)]
@@ -40,9 +42,55 @@ pub struct InputJet {
     /// multiplies `z` and `v` once (`(1 + P) N` rows) instead of the `2 P N` rows and their
     /// `2 P N` tangents.
     pub antithetic: Option<Tensor>,
+    /// `Some`: the input projections of these points, shared with the step's other passes
+    /// over the same points.
+    pub projections: Option<Projections>,
+}
+
+/// The input projections `z W^T + b` of one set of points, by weight: a training step's
+/// passes over the same points (the value pass and the Monte Carlo estimator's antithetic
+/// passes, whose rows `z +- v` project as `z W^T +- v W^T`) multiply `z` once per weight
+/// instead of once per pass, and backward multiplies it once too. One per set of points: the
+/// key is the weight alone.
+#[derive(Clone, Debug, Default)]
+pub struct Projections(Arc<Mutex<HashMap<(TensorId, Option<TensorId>), Tensor>>>);
+
+impl Projections {
+    fn get_or(
+        &self,
+        key: (TensorId, Option<TensorId>),
+        make: impl FnOnce() -> Result<Tensor>,
+    ) -> Result<Tensor> {
+        let lock = || {
+            self.0
+                .lock()
+                .map_err(|_| candle_core::Error::Msg("the projection cache is poisoned".into()))
+        };
+        if let Some(t) = lock()?.get(&key) {
+            return Ok(t.clone());
+        }
+        let t = make()?;
+        lock()?.insert(key, t.clone());
+        Ok(t)
+    }
 }
 
 impl InputJet {
+    /// `z W^T + b`, from the shared projections when there are some.
+    fn project(&self, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
+        let make = || {
+            let v = crate::kernels::data_matmul(&self.z, &w.t()?)?;
+            match b {
+                Some(b) => v.broadcast_add(b),
+                None => Ok(v),
+            }
+        };
+        match &self.projections {
+            Some(p) => p.get_or((w.id(), b.map(Tensor::id)), make),
+            None => make(),
+        }
+    }
+
     /// The tangents of coordinate directions `scale * e_col` through `z W^T`: rows
     /// `scale * W[:, col]`, the same at every point, `[k, W]`.
     fn unit_rows(&self, w: &Tensor, cols: &[u32], scales: &[f64]) -> Result<Tensor> {
@@ -72,10 +120,7 @@ impl InputJet {
         if cols.is_empty() {
             return self.linear(w, b)?.add(on);
         }
-        let mut v = crate::kernels::data_matmul(&self.z, &w.t()?)?;
-        if let Some(b) = b {
-            v = v.broadcast_add(b)?;
-        }
+        let v = self.project(w, b)?;
         let rows = self.unit_rows(w, &cols, &scales)?;
         Ok(Jet {
             v: (v + &on.v)?,
@@ -92,10 +137,7 @@ impl InputJet {
             return self.antithetic_linear(v, w, b);
         }
         let wt = w.t()?; // [D, W]
-        let mut v = crate::kernels::data_matmul(&self.z, &wt)?;
-        if let Some(b) = b {
-            v = v.broadcast_add(b)?;
-        }
+        let v = self.project(w, b)?;
         let (n, width) = (self.z.dim(0)?, wt.dim(1)?);
         let mut blocks = Vec::new();
         let mut i = 0;
@@ -169,10 +211,7 @@ impl InputJet {
         let wt = w.t()?;
         let (n, width) = (self.z.dim(0)?, wt.dim(1)?);
         let pairs = v.dim(0)? / n.max(1);
-        let mut pz = crate::kernels::data_matmul(&self.z, &wt)?;
-        if let Some(b) = b {
-            pz = pz.broadcast_add(b)?;
-        }
+        let pz = self.project(w, b)?;
         let pv = crate::kernels::data_matmul(v, &wt)?.reshape((pairs, n, width))?;
         let (plus, minus) = if pairs == 1 {
             let pv = pv.squeeze(0)?;
@@ -390,6 +429,7 @@ mod tests {
                     summed: None,
                     consts: ConstCache::default(),
                     antithetic: None,
+                    projections: None,
                 })
                 .expect("fwd");
             j.v.flatten_all().expect("f").to_vec1::<f64>().expect("v")[0]
@@ -404,6 +444,7 @@ mod tests {
             summed,
             consts: ConstCache::default(),
             antithetic: None,
+            projections: None,
         };
         let jet = net.forward(&input(None)).expect("jet");
         // The summed channel, weighted and unweighted, equals the weighted sum of the
@@ -510,6 +551,7 @@ mod tests {
                         summed: None,
                         consts: ConstCache::default(),
                         antithetic: None,
+                        projections: None,
                     })
                     .expect("jet");
                 let flat = |t: Option<Tensor>| {
@@ -611,6 +653,7 @@ mod tests {
                     summed: None,
                     consts: ConstCache::default(),
                     antithetic: None,
+                    projections: None,
                 });
                 let shared = run(InputJet {
                     z: z.clone(),
@@ -620,6 +663,7 @@ mod tests {
                     summed: None,
                     consts: ConstCache::default(),
                     antithetic: Some(v.clone()),
+                    projections: None,
                 });
                 assert_eq!(explicit.len(), shared.len());
                 for (a, b) in explicit.iter().zip(&shared) {
@@ -629,6 +673,88 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// A value pass and two antithetic passes at the same points give the same values,
+    /// tangents and parameter gradients with shared projections as without, and share one
+    /// projection per input weight.
+    #[test]
+    fn shared_projections_change_nothing_but_the_work() {
+        let dev = Device::Cpu;
+        let (n, d) = (4, 3);
+        let t = |len: usize, shape: (usize, usize), seed: f64| {
+            Tensor::from_vec(
+                (0..len)
+                    .map(|i| ((i as f64 + seed) * 0.53).cos())
+                    .collect::<Vec<_>>(),
+                shape,
+                &dev,
+            )
+            .expect("t")
+        };
+        for (kind, input_weights) in [(NetKind::Mlp, 1), (NetKind::Dgm, 1 + 4 * 2)] {
+            let net = Net::new(
+                &NetSettings {
+                    kind,
+                    layers: 2,
+                    width: 5,
+                },
+                d,
+                17,
+                DType::F64,
+                &dev,
+            )
+            .expect("net");
+            let z = t(n * d, (n, d), 0.5);
+            let draws = [t(n * d, (n, d), 3.0), t(2 * n * d, (2 * n, d), 7.0)];
+            let run = |projections: Option<Projections>| {
+                let input = |antithetic: Option<Tensor>| InputJet {
+                    z: z.clone(),
+                    dirs: match antithetic {
+                        Some(_) => vec![InputDir::General(0)],
+                        None => vec![InputDir::Unit { col: 0, scale: 2.0 }],
+                    },
+                    general: None,
+                    k2: 0,
+                    summed: None,
+                    consts: ConstCache::default(),
+                    antithetic,
+                    projections: projections.clone(),
+                };
+                let mut jets = vec![net.forward(&input(None)).expect("value pass")];
+                for v in &draws {
+                    jets.push(net.forward(&input(Some(v.clone()))).expect("antithetic"));
+                }
+                let mut loss = Tensor::zeros((), DType::F64, &dev).expect("zero");
+                let mut out = Vec::new();
+                for j in &jets {
+                    let (f, tan) = (j.v.flatten_all().expect("f"), j.t.clone().expect("tangent"));
+                    let tan = tan.flatten_all().expect("f");
+                    loss = (loss + f.sqr().expect("sq").sum_all().expect("s")).expect("add");
+                    loss = (loss + tan.sqr().expect("sq").sum_all().expect("s")).expect("add");
+                    out.extend(f.to_vec1::<f64>().expect("v"));
+                    out.extend(tan.to_vec1::<f64>().expect("t"));
+                }
+                let g = loss.backward().expect("backward");
+                for (_, p) in &net.params {
+                    let gp = g.get(p.as_tensor()).expect("grad");
+                    out.extend(gp.flatten_all().expect("f").to_vec1::<f64>().expect("g"));
+                }
+                out
+            };
+            let alone = run(None);
+            let cache = Projections::default();
+            let shared = run(Some(cache.clone()));
+            assert_eq!(alone.len(), shared.len());
+            for (a, b) in alone.iter().zip(&shared) {
+                assert!(
+                    (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+                    "{kind:?}: {a} vs {b}"
+                );
+            }
+            let entries = cache.0.lock().expect("lock").len();
+            assert_eq!(entries, input_weights, "{kind:?}");
         }
     }
 
