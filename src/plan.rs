@@ -242,7 +242,10 @@ fn sampling_truncation(problem: &Problem, settings: &Settings, diags: &mut Diags
     // A law that widens with time is widest at the end of the interval.
     let elapsed = problem.time.as_ref().map_or(0.0, |t| t.hi - t.lo);
     for s in &problem.space {
-        let Some(fit) = crate::geometry::law_fit(&s.domain, &settings.sampling, elapsed, 4000)
+        // 4000 draws, fewer in thousands of dimensions (a few million normals at most).
+        let dim = s.domain.dim().unwrap_or(1).max(1);
+        let draws = (4_000_000 / dim).clamp(400, 4000);
+        let Some(fit) = crate::geometry::law_fit(&s.domain, &settings.sampling, elapsed, draws)
         else {
             continue;
         };

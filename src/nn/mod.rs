@@ -53,14 +53,13 @@ pub struct InputJet {
 /// instead of once per pass, and backward multiplies it once too. One per set of points: the
 /// key is the weight alone.
 #[derive(Clone, Debug, Default)]
-pub struct Projections(Arc<Mutex<HashMap<(TensorId, Option<TensorId>), Tensor>>>);
+pub struct Projections(Arc<Mutex<HashMap<ProjectionKey, Tensor>>>);
+
+/// A weight and its bias, if any.
+type ProjectionKey = (TensorId, Option<TensorId>);
 
 impl Projections {
-    fn get_or(
-        &self,
-        key: (TensorId, Option<TensorId>),
-        make: impl FnOnce() -> Result<Tensor>,
-    ) -> Result<Tensor> {
+    fn get_or(&self, key: ProjectionKey, make: impl FnOnce() -> Result<Tensor>) -> Result<Tensor> {
         let lock = || {
             self.0
                 .lock()
