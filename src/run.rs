@@ -13,7 +13,7 @@ use crate::diag::Diag;
 use crate::driver::Compiled;
 use crate::nn::Net;
 use crate::settings::OnNan;
-use crate::train::{self, Adam, LossProgram};
+use crate::train::{self, Adam, LossProgram, WeightAverage};
 use candle_core::{DType, Device, Tensor};
 use rand::SeedableRng;
 use serde::Serialize;
@@ -121,6 +121,9 @@ struct Summary {
     steps: u64,
     wall_time_s: f64,
     stopped: &'static str,
+    /// Iterates in the weight average that the model and reports are (`average`); 0: the
+    /// last iterate.
+    averaged_steps: u64,
     final_loss: HashMap<String, f64>,
     reports: Vec<ReportValue>,
     metrics: Option<Metrics>,
@@ -257,6 +260,8 @@ pub struct Checkpoint {
     pub adam_m: Vec<Tensor>,
     pub adam_v: Vec<Tensor>,
     pub adam_step: u64,
+    /// The weight average so far (`average` setting).
+    pub average: WeightAverage,
 }
 
 impl Checkpoint {
@@ -268,6 +273,7 @@ impl Checkpoint {
         step: u64,
         wall_s: f64,
         lr_scale: f64,
+        average: &WeightAverage,
     ) -> Result<Checkpoint, RunError> {
         // `Var::set` writes into the variable's storage, so the parameters are copied; the
         // optimizer's moments are replaced each step, so sharing them is safe.
@@ -284,11 +290,18 @@ impl Checkpoint {
             adam_m: adam.m.clone(),
             adam_v: adam.v.clone(),
             adam_step: adam.step,
+            // The mean's tensors are replaced, never written into: sharing them is safe.
+            average: average.clone(),
         })
     }
 
-    /// Puts the network and optimizer back to this state.
-    pub fn restore(&self, net: &Net, adam: &mut Adam) -> Result<(), RunError> {
+    /// Puts the network, optimizer and weight average back to this state.
+    pub fn restore(
+        &self,
+        net: &Net,
+        adam: &mut Adam,
+        average: &mut WeightAverage,
+    ) -> Result<(), RunError> {
         if self.params.len() != net.params.len() {
             return Err(RunError::Internal("checkpoint of another network".into()));
         }
@@ -298,6 +311,7 @@ impl Checkpoint {
         adam.m = self.adam_m.clone();
         adam.v = self.adam_v.clone();
         adam.step = self.adam_step;
+        *average = self.average.clone();
         Ok(())
     }
 
@@ -307,12 +321,19 @@ impl Checkpoint {
             map.insert(name.clone(), self.params[i].clone());
             map.insert(format!("adam.m.{name}"), self.adam_m[i].clone());
             map.insert(format!("adam.v.{name}"), self.adam_v[i].clone());
+            if let Some(m) = self.average.mean.get(i) {
+                map.insert(format!("average.{name}"), m.clone());
+            }
         }
         let scalar = |v: f64| Tensor::from_vec(vec![v], 1, &Device::Cpu);
         map.insert("meta.step".into(), scalar(self.step as f64)?);
         map.insert("meta.wall_s".into(), scalar(self.wall_s)?);
         map.insert("meta.lr_scale".into(), scalar(self.lr_scale)?);
         map.insert("meta.adam_step".into(), scalar(self.adam_step as f64)?);
+        map.insert(
+            "meta.average_count".into(),
+            scalar(self.average.count as f64)?,
+        );
         save_tensors(&map, path)
     }
 
@@ -363,11 +384,21 @@ impl Checkpoint {
             adam_m: Vec::new(),
             adam_v: Vec::new(),
             adam_step: meta("meta.adam_step")? as u64,
+            average: WeightAverage::default(),
         };
+        // Checkpoints written before weight averaging existed have no average: none so far.
+        if map.contains_key("meta.average_count") {
+            c.average.count = meta("meta.average_count")? as u64;
+        }
         for (name, var) in &net.params {
             c.params.push(get(name, Some(var))?);
             c.adam_m.push(get(&format!("adam.m.{name}"), Some(var))?);
             c.adam_v.push(get(&format!("adam.v.{name}"), Some(var))?);
+            if c.average.count > 0 {
+                c.average
+                    .mean
+                    .push(get(&format!("average.{name}"), Some(var))?);
+            }
         }
         Ok(c)
     }
@@ -571,10 +602,11 @@ pub fn solve(
     };
     let checkpoint_path = dir.join("checkpoint.safetensors");
     let model_path = dir.join("model.safetensors");
+    let mut average = WeightAverage::default();
     let resumed = match &opts.resume {
         Some(_) => {
             let c = Checkpoint::load(&net, &checkpoint_path, &device)?;
-            c.restore(&net, &mut adam)?;
+            c.restore(&net, &mut adam, &mut average)?;
             Some(c)
         }
         None => None,
@@ -678,14 +710,22 @@ pub fn solve(
     let mut step = first_step;
     // The state to go back to on a NaN with `on_nan = rollback`: the last checkpoint.
     let mut last_good = match st.on_nan {
-        OnNan::Rollback => Some(Checkpoint::take(&net, &adam, step, wall_offset, lr_scale)?),
+        OnNan::Rollback => Some(Checkpoint::take(
+            &net,
+            &adam,
+            step,
+            wall_offset,
+            lr_scale,
+            &average,
+        )?),
         OnNan::Stop => None,
     };
     let mut rollbacks = 0;
     // A checkpoint from the start, so that a run killed at any moment can be resumed.
     let mut saved_step = step;
     if resumed.is_none() && root {
-        Checkpoint::take(&net, &adam, step, 0.0, lr_scale)?.save(&net, &checkpoint_path)?;
+        Checkpoint::take(&net, &adam, step, 0.0, lr_scale, &average)?
+            .save(&net, &checkpoint_path)?;
         save_model(&net, &model_path)?;
     }
     while step < st.steps {
@@ -737,7 +777,7 @@ pub fn solve(
                 {
                     rollbacks += 1;
                     lr_scale *= 0.5;
-                    good.restore(&net, &mut adam)?;
+                    good.restore(&net, &mut adam, &mut average)?;
                     progress.note(&format!(
                         "warning: {what} at step {step}; back to step {} with the learning rate x{lr_scale} (rollback {rollbacks} of {MAX_ROLLBACKS})",
                         good.step
@@ -754,6 +794,11 @@ pub fn solve(
             }
         };
         last = values.clone();
+        // The iterate after this step joins the weight average in the last `average` share
+        // of the training (by steps or seconds, as the cosine schedule counts).
+        if WeightAverage::covers(st, step + 1, wall_now()) {
+            average.add(&net)?;
+        }
         let total_v: f64 = plan
             .terms
             .iter()
@@ -796,7 +841,7 @@ pub fn solve(
         progress.step(step, total_v, lr, &names, &values);
         step += 1;
         if st.checkpoint_every > 0 && step.is_multiple_of(st.checkpoint_every) {
-            let c = Checkpoint::take(&net, &adam, step, wall_now(), lr_scale)?;
+            let c = Checkpoint::take(&net, &adam, step, wall_now(), lr_scale, &average)?;
             if root {
                 c.save(&net, &checkpoint_path)?;
                 save_model(&net, &model_path)?;
@@ -822,7 +867,13 @@ pub fn solve(
         // The reports, metrics and files are rank 0's.
         return Ok(dir);
     }
-    Checkpoint::take(&net, &adam, step, wall_now(), lr_scale)?.save(&net, &checkpoint_path)?;
+    // The checkpoint keeps the last iterate (a resumed run continues from it); the model, the
+    // reports and the metrics are the weight average when there is one.
+    Checkpoint::take(&net, &adam, step, wall_now(), lr_scale, &average)?
+        .save(&net, &checkpoint_path)?;
+    if average.count > 0 {
+        average.apply(&net)?;
+    }
     save_model(&net, &model_path)?;
     let wall = wall_now();
 
@@ -869,6 +920,7 @@ pub fn solve(
         steps: done,
         wall_time_s: wall,
         stopped,
+        averaged_steps: average.count,
         final_loss: names.iter().cloned().zip(last.iter().copied()).collect(),
         reports,
         metrics,
@@ -890,7 +942,14 @@ pub fn solve(
     let json =
         serde_json::to_string_pretty(&summary).map_err(|e| RunError::Internal(e.to_string()))?;
     write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-    println!("{}: {done} steps in {wall:.1} s ({stopped})", problem.name);
+    let averaged = match average.count {
+        0 => String::new(),
+        k => format!("; the weights averaged over the last {k}"),
+    };
+    println!(
+        "{}: {done} steps in {wall:.1} s ({stopped}){averaged}",
+        problem.name
+    );
     for r in &summary.reports {
         match r.exact {
             Some(e) => println!(

@@ -166,6 +166,9 @@ pub struct Settings {
     pub log_every: u64,
     pub checkpoint_every: u64,
     pub on_nan: OnNan,
+    /// The share of the training, at its end, over which the weights are averaged
+    /// (Polyak-Ruppert): the reported and saved network is that mean. 0: the last iterate.
+    pub average: f64,
     /// Where each key was set (`weight.pde`, ...), for diagnostics of later stages.
     #[serde(skip)]
     pub key_spans: BTreeMap<String, Span>,
@@ -199,6 +202,7 @@ impl Default for Settings {
             log_every: 100,
             checkpoint_every: 1000,
             on_nan: OnNan::Stop,
+            average: 0.0,
             key_spans: BTreeMap::new(),
         }
     }
@@ -239,6 +243,7 @@ pub const KEYS: &[&str] = &[
     "log_every",
     "checkpoint_every",
     "on_nan",
+    "average",
 ];
 
 /// An argument of a setting's call form: `layers = 3`.
@@ -770,6 +775,11 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
                 st.checkpoint_every = n
             }
         }
+        "average" => match v.number() {
+            Some(x) if (0.0..1.0).contains(&x) => st.average = x,
+            Some(_) => diags.push(out_of_range(span, key, "at least 0 and below 1")),
+            None => diags.push(bad_value(span, key, "a share of the training, e.g. `0.1`")),
+        },
         "on_nan" => match v.word() {
             Some("stop") => st.on_nan = OnNan::Stop,
             Some("rollback") => st.on_nan = OnNan::Rollback,

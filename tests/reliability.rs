@@ -110,6 +110,96 @@ fn a_run_killed_with_sigkill_resumes_to_the_same_final_loss() {
     assert_eq!(losses(&killed), losses(&whole), "loss.csv reads as one run");
 }
 
+/// `pdec eval RUN --at ...`'s values: what the saved model says.
+fn eval_at(run: &Path, points: &[&str]) -> Vec<String> {
+    let mut args = vec!["eval", run.to_str().expect("utf8")];
+    for p in points {
+        args.extend(["--at", p]);
+    }
+    let out = pdec(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stdout).lines().map(str::to_string).collect()
+}
+
+/// Weight averaging (the last 90% of the steps here): a run killed while averaging resumes
+/// to the same averaged model, which differs from the last iterate's.
+#[test]
+fn a_run_killed_while_averaging_resumes_to_the_same_average() {
+    let d = dir("average");
+    let p = d.join("heat.pde");
+    std::fs::write(&p, HEAT.replace("seed = 3", "seed = 3\n  average = 0.9")).expect("write");
+    let ps = p.to_str().expect("utf8");
+    let points = ["t = 0.5, x = 0.3", "t = 1, x = 0.7"];
+
+    let whole = d.join("whole");
+    let out = pdec(&[
+        "solve",
+        ps,
+        "--quiet",
+        "--out",
+        whole.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(whole.join("summary.json")).expect("summary"),
+    )
+    .expect("json");
+    assert_eq!(summary["averaged_steps"], 1350);
+
+    // The same run without averaging ends on its last iterate: another model.
+    let last = d.join("last");
+    let plain = d.join("plain.pde");
+    std::fs::write(&plain, HEAT).expect("write");
+    let out = pdec(&[
+        "solve",
+        plain.to_str().expect("utf8"),
+        "--quiet",
+        "--out",
+        last.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(final_loss(&last), final_loss(&whole), "same iterates");
+    assert_ne!(eval_at(&last, &points), eval_at(&whole, &points));
+
+    // Killed once averaging is under way (a checkpoint past step 150), then resumed.
+    let killed = d.join("killed");
+    let mut child = pdec_cmd(&[
+        "solve",
+        ps,
+        "--quiet",
+        "--out",
+        killed.to_str().expect("utf8"),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("spawn");
+    let start = Instant::now();
+    loop {
+        let rows = std::fs::read_to_string(killed.join("loss.csv"))
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
+        if rows >= 7 || start.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    assert!(
+        !killed.join("summary.json").exists(),
+        "the run finished before it was killed: make it longer"
+    );
+    let out = pdec(&[
+        "solve",
+        "--resume",
+        killed.to_str().expect("utf8"),
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(eval_at(&killed, &points), eval_at(&whole, &points));
+}
+
 #[test]
 fn resume_continues_a_finished_run_with_more_steps() {
     let d = dir("more");
