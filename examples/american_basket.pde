@@ -28,9 +28,11 @@ report u(0, x = 1)  // x = 1 broadcasts to every component
 
 // Points where the answer is wanted: log-prices around x = 1 with the problem's correlation
 // and roughly its spread over the maturity (0.25 * sqrt(2)); a quarter stay uniform in the box.
-// Draws outside the box are redrawn, so the box must hold the law: with [0, 2]^100 a fifth of
-// the draws had some price above 2, and the redrawn law lost every point whose geometric mean
-// is above about 1.3, where the call's value lies (the price came out 0.7% low).
+// Draws outside the box are redrawn, so the box must hold the law (pdec warns otherwise: in
+// [0, 2]^100 a fifth of the draws have some price above 2, and the redrawn law keeps no point
+// whose geometric mean is above about 1.3). The wide box also stretches the network's rescaled
+// inputs: at d = 100 this form trains worse than the same option in log-prices,
+// examples/american_basket_log.pde (docs/RESULTS.md).
 solve {
   net      = dgm(layers = 3, width = 50)
   steps    = 20000

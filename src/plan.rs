@@ -272,7 +272,7 @@ fn sampling_truncation(problem: &Problem, settings: &Settings, diags: &mut Diags
         diags.push(
             d.secondary(s.span, "points are drawn only inside this domain")
                 .help(format!(
-                    "widen the domain of `{}` (without boundary data it only bounds where points are drawn) or narrow the law's `sd`",
+                    "widen the domain of `{}` (without boundary data it only bounds where points are drawn, but the network's inputs are rescaled to it), narrow the law's `sd`, or change variables (log-prices for a log-normal law)",
                     s.name
                 )),
         );
