@@ -52,6 +52,38 @@ fn final_loss(run: &Path) -> serde_json::Value {
     s["final_loss"].clone()
 }
 
+/// Starts `pdec solve PROBLEM --out RUN` and kills it with SIGKILL once `loss.csv` has `rows`
+/// lines (a checkpoint past the start exists by then), checking that it had not finished.
+fn solve_killed_after_rows(problem: &str, run: &Path, rows: usize) {
+    let mut child = pdec_cmd(&[
+        "solve",
+        problem,
+        "--quiet",
+        "--out",
+        run.to_str().expect("utf8"),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("spawn");
+    let start = Instant::now();
+    loop {
+        let n = std::fs::read_to_string(run.join("loss.csv"))
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
+        if n >= rows || start.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    assert!(
+        !run.join("summary.json").exists(),
+        "the run finished before it was killed: make it longer"
+    );
+}
+
 #[test]
 fn a_run_killed_with_sigkill_resumes_to_the_same_final_loss() {
     let d = dir("kill");
@@ -71,33 +103,7 @@ fn a_run_killed_with_sigkill_resumes_to_the_same_final_loss() {
 
     // Kill the second run once it has written a checkpoint past the start.
     let killed = d.join("killed");
-    let mut child = pdec_cmd(&[
-        "solve",
-        ps,
-        "--quiet",
-        "--out",
-        killed.to_str().expect("utf8"),
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("spawn");
-    let start = Instant::now();
-    loop {
-        let rows = std::fs::read_to_string(killed.join("loss.csv"))
-            .map(|s| s.lines().count())
-            .unwrap_or(0);
-        if rows >= 3 || start.elapsed() > Duration::from_secs(60) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child.kill().expect("SIGKILL");
-    let _ = child.wait();
-    assert!(
-        !killed.join("summary.json").exists(),
-        "the run finished before it was killed: make it longer"
-    );
+    solve_killed_after_rows(ps, &killed, 3);
 
     let out = pdec(&[
         "solve",
@@ -163,33 +169,7 @@ fn a_run_killed_while_averaging_resumes_to_the_same_average() {
 
     // Killed once averaging is under way (a checkpoint past step 150), then resumed.
     let killed = d.join("killed");
-    let mut child = pdec_cmd(&[
-        "solve",
-        ps,
-        "--quiet",
-        "--out",
-        killed.to_str().expect("utf8"),
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("spawn");
-    let start = Instant::now();
-    loop {
-        let rows = std::fs::read_to_string(killed.join("loss.csv"))
-            .map(|s| s.lines().count())
-            .unwrap_or(0);
-        if rows >= 7 || start.elapsed() > Duration::from_secs(60) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child.kill().expect("SIGKILL");
-    let _ = child.wait();
-    assert!(
-        !killed.join("summary.json").exists(),
-        "the run finished before it was killed: make it longer"
-    );
+    solve_killed_after_rows(ps, &killed, 7);
     let out = pdec(&[
         "solve",
         "--resume",
