@@ -29,7 +29,10 @@ pub struct Case {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BenchPath {
     Exact,
+    /// The Monte Carlo path with the default difference of directional derivatives.
     MonteCarlo,
+    /// The Monte Carlo path with `mc_difference = values`.
+    MonteCarloValues,
 }
 
 impl BenchPath {
@@ -37,6 +40,7 @@ impl BenchPath {
         match self {
             BenchPath::Exact => "exact",
             BenchPath::MonteCarlo => "mc",
+            BenchPath::MonteCarloValues => "mc_values",
         }
     }
 }
@@ -73,6 +77,7 @@ pub fn problem_source(c: &Case, steps: usize) -> String {
     let second_order = match c.path {
         BenchPath::Exact => "exact",
         BenchPath::MonteCarlo => "monte_carlo()",
+        BenchPath::MonteCarloValues => "monte_carlo()\n  mc_difference = values",
     };
     format!(
         "problem bench\n\
@@ -252,7 +257,7 @@ pub fn table(rows: &[Row]) -> String {
     groups.sort();
     groups.dedup();
     for (dtype, width) in groups {
-        for path in ["exact", "mc"] {
+        for path in ["exact", "mc", "mc_values"] {
             let mut g: Vec<&Row> = rows
                 .iter()
                 .filter(|r| r.dtype == dtype && r.width == width && r.path == path)
@@ -278,12 +283,14 @@ pub fn table(rows: &[Row]) -> String {
                 rows.iter()
                     .find(|r| r.dtype == dtype && r.width == width && r.d == d && r.path == p)
             };
-            if let (Some(ex), Some(mc)) = (find("exact"), find("mc")) {
-                let _ = writeln!(
-                    s,
-                    "d {d} {dtype} width {width}: Monte Carlo {:.1}x faster than exact",
-                    ex.ms_per_step / mc.ms_per_step
-                );
+            for (path, what) in [("mc", "Monte Carlo"), ("mc_values", "Monte Carlo (values)")] {
+                if let (Some(ex), Some(mc)) = (find("exact"), find(path)) {
+                    let _ = writeln!(
+                        s,
+                        "d {d} {dtype} width {width}: {what} {:.1}x faster than exact",
+                        ex.ms_per_step / mc.ms_per_step
+                    );
+                }
             }
         }
     }
@@ -307,7 +314,11 @@ mod tests {
 
     #[test]
     fn the_benchmark_problem_compiles_on_both_paths() {
-        for path in [BenchPath::Exact, BenchPath::MonteCarlo] {
+        for path in [
+            BenchPath::Exact,
+            BenchPath::MonteCarlo,
+            BenchPath::MonteCarloValues,
+        ] {
             let row = run_case(&case(path), 1, 2, &Device::Cpu, 2).expect("row");
             assert_eq!(row.d, 3);
             assert_eq!(row.steps, 2);
@@ -317,12 +328,12 @@ mod tests {
 
     #[test]
     fn the_path_setting_reaches_the_plan() {
-        for (path, want) in [
-            (BenchPath::Exact, crate::passes::second_order::Path::Exact),
-            (
-                BenchPath::MonteCarlo,
-                crate::passes::second_order::Path::MonteCarlo,
-            ),
+        use crate::passes::second_order::Path;
+        use crate::settings::McDifference;
+        for (path, want, difference) in [
+            (BenchPath::Exact, Path::Exact, McDifference::Gradients),
+            (BenchPath::MonteCarlo, Path::MonteCarlo, McDifference::Gradients),
+            (BenchPath::MonteCarloValues, Path::MonteCarlo, McDifference::Values),
         ] {
             let c = driver::compile(
                 SourceFile {
@@ -331,6 +342,7 @@ mod tests {
                 },
                 &[],
             );
+            assert_eq!(c.checked.as_ref().expect("c").settings.mc_difference, difference);
             let plan = c.plan.expect("plan");
             assert!(plan.second_order.iter().all(|t| t.path == want));
             assert!(!plan.second_order.is_empty());

@@ -1012,8 +1012,9 @@ pub struct BenchSpec {
     /// Dimensions, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10, 100, 200, 500])]
     d: Vec<usize>,
-    /// Second-order paths: `exact`, `mc`.
-    #[arg(long, value_delimiter = ',', default_values_t = ["exact".to_string(), "mc".to_string()])]
+    /// Second-order paths: `exact`, `mc`, `mc_values` (Monte Carlo with `mc_difference =
+    /// values`).
+    #[arg(long, value_delimiter = ',', default_values_t = ["exact".to_string(), "mc".to_string(), "mc_values".to_string()])]
     path: Vec<String>,
     /// Precisions: `f32`, `f64`.
     #[arg(long, value_delimiter = ',', default_values_t = ["f32".to_string(), "f64".to_string()])]
@@ -1115,10 +1116,11 @@ fn bench_command(spec: &BenchSpec, device: &candle_core::Device, format: Format)
         match p.as_str() {
             "exact" => paths.push(BenchPath::Exact),
             "mc" | "monte_carlo" => paths.push(BenchPath::MonteCarlo),
+            "mc_values" => paths.push(BenchPath::MonteCarloValues),
             other => {
                 return bad(
                     &format!("`{other}` is not a second-order path"),
-                    "use `exact` or `mc`",
+                    "use `exact`, `mc` or `mc_values`",
                 );
             }
         }

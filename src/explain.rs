@@ -5,7 +5,7 @@ use crate::ir::print::Printer;
 use crate::passes::second_order::{Factor, Lower, Path, TermClass};
 use crate::passes::{Analysis, TimeDirection};
 use crate::plan::{Plan, Region};
-use crate::settings::{DType, NetKind, Schedule, SecondOrder};
+use crate::settings::{DType, McDifference, NetKind, Schedule, SecondOrder};
 use crate::syntax::print::format_number as num;
 use std::fmt::Write;
 
@@ -142,7 +142,11 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
                     t.directions
                 ),
                 Path::MonteCarlo => format!(
-                    "monte_carlo, antithetic estimator with two independent draws, delta = {}",
+                    "monte_carlo, antithetic difference of {} along v = B w, two independent draws, delta = {}",
+                    match checked.settings.mc_difference {
+                        McDifference::Values => "values (mc_difference = values)",
+                        McDifference::Gradients => "directional derivatives",
+                    },
                     plan.mc_delta.map(num).unwrap_or_default()
                 ),
             };

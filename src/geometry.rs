@@ -22,7 +22,7 @@
 
 use crate::ir::{Domain, Face, Input, Problem, Side};
 use crate::plan::{FacePlan, Region};
-use crate::settings::{LawKind, Sampling, Spread};
+use crate::settings::{LawKind, ParamLaw, Sampling, Spread};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 use std::ops::Range;
@@ -40,6 +40,9 @@ pub struct Layout {
     pub params: Vec<usize>,
     /// The law of space points inside their domains (the `sampling` setting).
     pub sampling: Sampling,
+    /// The law of each parameter over its range (indexed like [`Problem::params`]; the
+    /// `sampling.NAME` settings); empty: all uniform.
+    pub param_laws: Vec<ParamLaw>,
     width: usize,
 }
 
@@ -73,6 +76,7 @@ impl Layout {
             space,
             params,
             sampling: Sampling::Uniform,
+            param_laws: Vec::new(),
             width,
         }
     }
@@ -82,6 +86,7 @@ impl Layout {
     pub fn uniform(&self) -> Layout {
         Layout {
             sampling: Sampling::Uniform,
+            param_laws: Vec::new(),
             ..self.clone()
         }
     }
@@ -363,8 +368,14 @@ fn fill_row(
             );
         }
     }
-    for (p, c) in problem.params.iter().zip(&layout.params) {
-        row[*c] = uniform(rng, p.lo, p.hi);
+    for (k, (p, c)) in problem.params.iter().zip(&layout.params).enumerate() {
+        row[*c] = match layout.param_laws.get(k) {
+            // The plan has checked 0 < lo.
+            Some(ParamLaw::Log) if p.lo > 0.0 => {
+                uniform(rng, p.lo.ln(), p.hi.ln()).exp().clamp(p.lo, p.hi)
+            }
+            _ => uniform(rng, p.lo, p.hi),
+        };
     }
 }
 
@@ -773,6 +784,33 @@ boundary on(y): u = 0
         assert_eq!(l.columns(Input::Space(1)), Some(2..5));
         assert_eq!(l.offset(Input::Param(1)), Some(6));
         assert_eq!(l.offset(Input::Param(2)), None);
+    }
+
+    /// `sampling.nu = log`: `nu` uniform in `log nu` (half the points below the geometric
+    /// midpoint `sqrt(0.01 * 0.1)`, where uniform draws put a quarter), inside its range;
+    /// `a` stays uniform, and the error-metric layout is uniform again.
+    #[test]
+    fn log_sampled_parameters_spread_evenly_over_decades() {
+        let (p, _) = build(LAYOUT);
+        let mut l = Layout::new(&p);
+        l.param_laws = vec![ParamLaw::Log, ParamLaw::Uniform];
+        let (nu, a) = (l.params[0], l.params[1]);
+        let n = 20_000;
+        let share_below = |l: &Layout, col: usize, cut: f64| {
+            let b = sample_interior(&p, l, n, &mut rng(5));
+            for i in 0..n {
+                assert_inside(&p, l, b.point(i), None);
+            }
+            (0..n).filter(|&i| b.point(i)[col] < cut).count() as f64 / n as f64
+        };
+        let mid = (0.01f64 * 0.1).sqrt();
+        let log = share_below(&l, nu, mid);
+        assert!((log - 0.5).abs() < 0.02, "log-uniform: {log} below the midpoint");
+        let uniform = share_below(&l.uniform(), nu, mid);
+        let expect = (mid - 0.01) / 0.09;
+        assert!((uniform - expect).abs() < 0.02, "uniform: {uniform} vs {expect}");
+        let a_share = share_below(&l, a, 0.0);
+        assert!((a_share - 0.5).abs() < 0.02, "a stays uniform: {a_share}");
     }
 
     /// The layout agrees with the plan's inputs, whatever the order of the unknown's arguments.

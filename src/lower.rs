@@ -457,12 +457,14 @@ pub fn forward_with(
 /// The network at the Monte Carlo estimator's antithetic pairs `[x + v_1, x - v_1, ...,
 /// x + v_P, x - v_P]` (`x` `[N, D]`, `v` `[P N, D]` in raw coordinates) with the directional
 /// derivative along `v_j` at both points of pair `j`: values `[2 P N]` and that one tangent
-/// `[1, 2 P N]`, in that row order (see [`InputJet::antithetic`]).
+/// `[1, 2 P N]`, in that row order (see [`InputJet::antithetic`]); with `tangent` false, the
+/// values alone.
 pub fn forward_antithetic(
     net: &Net,
     cols: &Columns,
     x: &Tensor,
     v: &Tensor,
+    tangent: bool,
     projections: Option<&Projections>,
 ) -> Result<Outputs> {
     let (dev, dt) = (x.device().clone(), x.dtype());
@@ -471,7 +473,10 @@ pub fn forward_antithetic(
         .floats(&cols.scale, &[1, cols.width], &dev, dt)?;
     let jet = net.forward(&InputJet {
         z: normalise(x, cols)?,
-        dirs: vec![InputDir::General(0)],
+        dirs: match tangent {
+            true => vec![InputDir::General(0)],
+            false => Vec::new(),
+        },
         general: None,
         k2: 0,
         summed: None,

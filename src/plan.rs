@@ -8,7 +8,7 @@ use crate::diag::{Diag, Diags};
 use crate::ir::{Comp, Coord, Domain, Face, Input, Op, Problem, Where};
 use crate::passes::second_order::{Factor, Path};
 use crate::passes::{Analysis, TimeDirection};
-use crate::settings::{FreeBoundaryLoss, Settings};
+use crate::settings::{FreeBoundaryLoss, ParamLaw, Settings};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -283,6 +283,50 @@ fn sampling_truncation(problem: &Problem, settings: &Settings, diags: &mut Diags
 /// law's 1% or 99% quantile before `pdec::plan::sampling_truncated` warns.
 const TAIL_SHIFT_WARNING: f64 = 0.25;
 
+/// `sampling.NAME` names a parameter, and a log-uniform law needs a positive range.
+fn check_param_sampling(problem: &Problem, settings: &Settings, diags: &mut Diags) {
+    for (name, law) in &settings.param_sampling {
+        let span = settings.key_spans.get(&format!("sampling.{name}")).copied();
+        let Some(p) = problem.params.iter().find(|p| &p.name == name) else {
+            let mut d = Diag::error(
+                "pdec::plan::unknown_param",
+                format!("`sampling.{name}` names no parameter of this problem"),
+            );
+            if let Some(span) = span {
+                d = d.primary(span, "no such parameter");
+            }
+            let names: Vec<&str> = problem.params.iter().map(|p| p.name.as_str()).collect();
+            diags.push(d.help(match did_you_mean(name, names.iter().copied()) {
+                Some(s) => format!("did you mean `sampling.{s}`?"),
+                None if names.is_empty() => {
+                    "this problem has no `param`; `sampling.NAME` sets the law of a parameter"
+                        .into()
+                }
+                None => format!("this problem's parameters: {}", names.join(", ")),
+            }));
+            continue;
+        };
+        if *law == ParamLaw::Log && p.lo <= 0.0 {
+            let f = crate::syntax::print::format_number;
+            let mut d = Diag::error(
+                "pdec::plan::log_sampling_range",
+                format!(
+                    "`sampling.{name} = log` needs a positive range, and `{name}` is in [{}, {}]",
+                    f(p.lo),
+                    f(p.hi)
+                ),
+            );
+            if let Some(span) = span {
+                d = d.primary(span, "log-uniform");
+            }
+            diags.push(
+                d.secondary(p.span, "declared here")
+                    .help("log-uniform draws are uniform in `log p`, which needs `0 < lo`: keep `uniform`, or declare the parameter on a positive range"),
+            );
+        }
+    }
+}
+
 pub fn plan(
     problem: &Problem,
     analysis: &Analysis,
@@ -342,12 +386,20 @@ pub fn plan(
                 &settings.sampling,
             ));
         }
-        if !problem.params.is_empty() {
-            let names: Vec<&str> = problem.params.iter().map(|p| p.name.as_str()).collect();
-            parts.push(format!(
-                "params ({}) uniform in their box",
-                names.join(", ")
-            ));
+        let law = |p: &crate::ir::ParamVar| settings.param_sampling.get(&p.name).copied();
+        for (which, text) in [
+            (ParamLaw::Uniform, "uniform in their box"),
+            (ParamLaw::Log, "log-uniform in their ranges"),
+        ] {
+            let names: Vec<&str> = problem
+                .params
+                .iter()
+                .filter(|p| law(p).unwrap_or(ParamLaw::Uniform) == which)
+                .map(|p| p.name.as_str())
+                .collect();
+            if !names.is_empty() {
+                parts.push(format!("params ({}) {text}", names.join(", ")));
+            }
         }
         parts.join("; ")
     };
@@ -487,6 +539,7 @@ pub fn plan(
         diags.push(d.help("use `spread = constant` (the default) for a stationary problem"));
     }
     sampling_truncation(problem, settings, diags);
+    check_param_sampling(problem, settings, diags);
     let second_order: Vec<SecondOrderPlan> = analysis
         .second_order
         .iter()

@@ -68,6 +68,30 @@ pub enum McNoise {
     Gaussian,
 }
 
+/// How a parameter is drawn over its declared range (`sampling.NAME`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamLaw {
+    Uniform,
+    /// Log-uniform: uniform in `log p` (a positive range), as many points per decade; for
+    /// scale parameters such as a viscosity, whose small values are the hard ones.
+    Log,
+}
+
+/// The difference the Monte Carlo estimator of a second-order term takes along `v = B w`
+/// (both `v^T H v` plus O(delta) in expectation; METHOD.md section 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum McDifference {
+    /// `(u(x + v) + u(x - v) - 2 u(x)) / delta`: values at the antithetic pair, no tangent
+    /// there (about a third less work per step); half the O(delta) bias of `gradients`, more
+    /// rounding (a difference of values, not of directional derivatives).
+    Values,
+    /// `(grad u(x + v) . v - grad u(x - v) . v) / (2 delta)`: the DGM paper's antithetic
+    /// form, one directional derivative at each point of the pair.
+    Gradients,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DType {
@@ -150,6 +174,7 @@ pub struct Settings {
     /// Monte Carlo.
     pub auto_mc_threshold: usize,
     pub mc_noise: McNoise,
+    pub mc_difference: McDifference,
     /// Independent noise draws averaged in each of the two factors `A(w)`, `A(w~)`.
     pub mc_draws: usize,
     pub seed: u64,
@@ -157,6 +182,9 @@ pub struct Settings {
     pub free_boundary: FreeBoundaryLoss,
     /// The law of interior (and time-slice) space points.
     pub sampling: Sampling,
+    /// The law of each parameter over its range, by name (`sampling.NAME`); uniform when
+    /// absent.
+    pub param_sampling: BTreeMap<String, ParamLaw>,
     /// Loss weights keyed by loss-term name or kind; default 1.
     pub weights: BTreeMap<String, f64>,
     /// Draw fresh points every this many steps.
@@ -191,11 +219,13 @@ impl Default for Settings {
             second_order: SecondOrder::Auto,
             auto_mc_threshold: 16,
             mc_noise: McNoise::Rademacher,
+            mc_difference: McDifference::Gradients,
             mc_draws: 1,
             seed: 0,
             dtype: DType::F32,
             free_boundary: FreeBoundaryLoss::Penalty,
             sampling: Sampling::Uniform,
+            param_sampling: BTreeMap::new(),
             weights: BTreeMap::new(),
             resample_every: 1,
             time_limit: None,
@@ -232,6 +262,7 @@ pub const KEYS: &[&str] = &[
     "second_order",
     "auto_mc_threshold",
     "mc_noise",
+    "mc_difference",
     "mc_draws",
     "seed",
     "dtype",
@@ -425,14 +456,14 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
     let v = Value { expr: &s.value };
     let span = s.value.span;
     let sub = s.key.get(1).cloned();
-    if s.key.len() > 2 || (sub.is_some() && !matches!(key, "weight" | "batch")) {
+    if s.key.len() > 2 || (sub.is_some() && !matches!(key, "weight" | "batch" | "sampling")) {
         diags.push(
             Diag::error(
                 "pdec::settings::unknown_setting",
                 format!("unknown setting `{}`", s.key.join(".")),
             )
             .primary(s.key_span, "not a setting")
-            .help("only `weight.TERM` and `batch.TERM` take a loss-term name after the dot"),
+            .help("only `weight.TERM` and `batch.TERM` (a loss-term name) and `sampling.PARAM` (a parameter) take a name after the dot"),
         );
         return;
     }
@@ -606,6 +637,11 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
             Some("gaussian") => st.mc_noise = McNoise::Gaussian,
             _ => diags.push(bad_value(span, key, "`rademacher` or `gaussian`")),
         },
+        "mc_difference" => match v.word() {
+            Some("values") => st.mc_difference = McDifference::Values,
+            Some("gradients") => st.mc_difference = McDifference::Gradients,
+            _ => diags.push(bad_value(span, key, "`values` or `gradients`")),
+        },
         "mc_draws" => {
             if let Some(n) = positive_int(&v, key, 1024.0, diags) {
                 st.mc_draws = n as usize
@@ -623,6 +659,20 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
             Some("f64") => st.dtype = DType::F64,
             _ => diags.push(bad_value(span, key, "`f32` or `f64`")),
         },
+        "sampling" if sub.is_some() => {
+            // Which parameters exist is checked with the problem (`pdec::plan::unknown_param`).
+            let name = sub.unwrap_or_default();
+            let law = match v.word() {
+                Some("uniform") => ParamLaw::Uniform,
+                Some("log") => ParamLaw::Log,
+                _ => {
+                    let key = format!("sampling.{name}");
+                    diags.push(bad_value(span, &key, "`uniform` or `log`"));
+                    return;
+                }
+            };
+            st.param_sampling.insert(name, law);
+        }
         "sampling" => {
             let expected = "`uniform`, `normal(center, sd, corr, uniform, spread)` or `lognormal(center, sd, corr, uniform, spread)`";
             if v.word() == Some("uniform") {

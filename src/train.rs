@@ -18,7 +18,7 @@ use crate::passes::Analysis;
 use crate::passes::gradient_square::GradientSquareTerm;
 use crate::passes::second_order::{Factor, Lower, Path, TermClass};
 use crate::plan::{LossTerm, Plan, Region, TermKind};
-use crate::settings::{FreeBoundaryLoss, McNoise, Schedule, Settings};
+use crate::settings::{FreeBoundaryLoss, McDifference, McNoise, Schedule, Settings};
 use candle_core::{DType, Device, Result, Tensor, Var};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -177,6 +177,14 @@ impl<'a> LossProgram<'a> {
         let cols = Columns::new(problem);
         let mut layout = Layout::new(problem);
         layout.sampling = settings.sampling.clone();
+        layout.param_laws = problem
+            .params
+            .iter()
+            .map(|p| {
+                let law = settings.param_sampling.get(&p.name).copied();
+                law.unwrap_or(crate::settings::ParamLaw::Uniform)
+            })
+            .collect();
         let dtype = match settings.dtype {
             crate::settings::DType::F32 => DType::F32,
             crate::settings::DType::F64 => DType::F64,
@@ -892,22 +900,34 @@ impl<'a> LossProgram<'a> {
                     at += n * cols;
                     vs.push(self.mc_direction(&mut ev, &f.factor, n, w)?);
                 }
-                // Rows [x + v1, x - v1, ...], each with its derivative along v_j.
+                let values = self.settings.mc_difference == McDifference::Values;
+                // Rows [x + v1, x - v1, ...], each with its derivative along v_j (the values
+                // alone for a difference of values).
                 let o = lower::forward_antithetic(
                     net,
                     &self.cols,
                     x,
                     &Tensor::cat(&vs, 0)?,
+                    !values,
                     Some(&projections),
                 )?;
-                let jvp =
-                    o.t.ok_or_else(|| err("invariant: one tangent"))?
-                        .squeeze(0)?; // [2 per N]
-                let scale = f.factor.sign / (2.0 * delta * per as f64);
-                for jd in 0..per {
-                    let plus = jvp.narrow(0, 2 * jd * n, n)?;
-                    let minus = jvp.narrow(0, (2 * jd + 1) * n, n)?;
-                    *r = (&*r + ((plus - minus)? * scale)?)?;
+                // Pair j: u(x + v_j) + u(x - v_j) - 2 u(x) (each row minus the base pass's
+                // value), or (grad u(x + v_j) - grad u(x - v_j)) . v_j / 2; both estimate
+                // v_j^T H v_j, which the scale turns into the term's estimate.
+                let pair = |j: usize| -> Result<Tensor> {
+                    let row = |k: usize, t: &Tensor| t.narrow(0, (2 * j + k) * n, n);
+                    match values {
+                        true => (row(0, &o.f)? - &out.f)? + (row(1, &o.f)? - &out.f)?,
+                        false => {
+                            let t = o.t.as_ref().ok_or_else(|| err("invariant: one tangent"))?;
+                            let t = t.squeeze(0)?;
+                            (row(0, &t)? - row(1, &t)?)? * 0.5
+                        }
+                    }
+                };
+                let scale = f.factor.sign / (delta * per as f64);
+                for j in 0..per {
+                    *r = (&*r + (pair(j)? * scale)?)?;
                 }
             }
         }
@@ -2076,9 +2096,12 @@ mod tests {
 
     #[test]
     fn monte_carlo_gradient_is_unbiased_and_one_draw_is_not() {
-        two_draw_gradient_is_unbiased(
-            "time t in [0, 1]\nspace x in [-1, 1]^5\nunknown u(t, x)\nboundary none\npde d(u, t) = 0.5 * lap(u) + 0.25 * sum(i in 1..5) x[i]^2 * d(u, x[i], x[i])\ninitial u = 0\n",
-        );
+        for difference in ["gradients", "values"] {
+            two_draw_gradient_is_unbiased(
+                "time t in [0, 1]\nspace x in [-1, 1]^5\nunknown u(t, x)\nboundary none\npde d(u, t) = 0.5 * lap(u) + 0.25 * sum(i in 1..5) x[i]^2 * d(u, x[i], x[i])\ninitial u = 0\n",
+                difference,
+            );
+        }
     }
 
     /// HJB-type: the Laplacian and two gradient squares (one with a coefficient that varies,
@@ -2094,7 +2117,7 @@ mod tests {
                 .iter()
                 .all(|q| q.path == Path::MonteCarlo)
         );
-        two_draw_gradient_is_unbiased(HJB5);
+        two_draw_gradient_is_unbiased(HJB5, "gradients");
     }
 
     #[test]
@@ -2151,13 +2174,14 @@ mod tests {
 
     /// The two-draw Monte Carlo loss's gradient is unbiased for the exact one (a chi-squared
     /// test over many draws), where one draw for both factors is biased.
-    fn two_draw_gradient_is_unbiased(src: &str) {
+    fn two_draw_gradient_is_unbiased(src: &str, difference: &str) {
         let build = |so: &str| {
             let sets = vec![
                 "dtype=f64".to_string(),
                 "net=mlp(layers=2, width=8)".into(),
                 format!("second_order={so}"),
                 "auto_mc_threshold=1".into(),
+                format!("mc_difference={difference}"),
             ];
             compiled(src, &sets)
         };
@@ -2213,7 +2237,7 @@ mod tests {
                 .sum::<f64>()
         };
         let (two, one) = (stat(&s2, &q2), stat(&s1, &q1));
-        eprintln!("chi2 statistic: two draws {two:.1}, one draw {one:.1}, {p} parameters");
+        eprintln!("{difference}: chi2 statistic: two draws {two:.1}, one draw {one:.1}, {p} parameters");
         let limit = p as f64 + 6.0 * (2.0 * p as f64).sqrt(); // chi-squared mean + 6 sd
         assert!(
             two < limit,
@@ -2267,5 +2291,66 @@ mod tests {
             normals > 0,
             "the example has Neumann/Robin faces with normals"
         );
+    }
+
+    /// In f32 at the default `delta` (1e-3), the rounding of each Monte Carlo estimate (its
+    /// difference from the same estimate in f64: same network, points and noise) is small
+    /// against the estimator's own spread over draws, for both differences: the difference of
+    /// values cancels more digits than that of directional derivatives, but not enough to
+    /// matter.
+    #[test]
+    fn f32_rounding_of_the_estimate_is_small_against_its_spread() {
+        let src = "time t in [0, 1]\nspace x in [-1, 1]^20\nunknown u(t, x)\nboundary none\npde d(u, t) = 0.5 * lap(u) + 0.1 * sum(i in 1..20) d(u, x[i])\ninitial u = sum(i in 1..20) x[i]^2\n";
+        for difference in ["values", "gradients"] {
+            let build = |dtype: &str| {
+                let sets = vec![
+                    format!("dtype={dtype}"),
+                    "second_order=monte_carlo(delta = 1e-3)".into(),
+                    format!("mc_difference={difference}"),
+                ];
+                compiled(src, &sets)
+            };
+            let dev = Device::Cpu;
+            let (c64, a64, p64) = build("f64");
+            let (c32, a32, p32) = build("f32");
+            let prog64 = LossProgram::new(&c64.problem, &p64, &a64, &c64.settings, dev.clone())
+                .expect("f64");
+            let prog32 = LossProgram::new(&c32.problem, &p32, &a32, &c32.settings, dev.clone())
+                .expect("f32");
+            let net64 = Net::new(&c64.settings.net, p64.input_width, 9, DType::F64, &dev)
+                .expect("net");
+            let net32 = Net::new(&c32.settings.net, p32.input_width, 9, DType::F32, &dev)
+                .expect("net");
+            let mut rng = step_rng(4, 0);
+            let n = 64;
+            let b = geometry::sample_interior(&c64.problem, &prog64.layout, n, &mut rng);
+            let (x64, _) = prog64.tensor(&b).expect("x");
+            let x32 = x64.to_dtype(DType::F32).expect("x32");
+            let draws = 40;
+            let (mut rounding, mut spread) = (0.0, 0.0);
+            let mut all: Vec<Vec<f64>> = Vec::new();
+            for _ in 0..draws {
+                let w = prog64.noise_tensor(&mut rng, n).expect("noise").expect("some");
+                let (r64, _, _) = prog64.pde_residuals(&net64, &x64, Some(&w), 2).expect("r");
+                let w32 = w.to_dtype(DType::F32).expect("w32");
+                let (r32, _, _) = prog32.pde_residuals(&net32, &x32, Some(&w32), 2).expect("r");
+                for (a, b) in r64.iter().zip(&r32) {
+                    let a: Vec<f64> = a.to_vec1().expect("a");
+                    let b: Vec<f64> = b.to_dtype(DType::F64).expect("b").to_vec1().expect("b");
+                    rounding += a.iter().zip(&b).map(|(x, y)| (x - y).powi(2)).sum::<f64>();
+                    all.push(a);
+                }
+            }
+            for k in 0..n {
+                let mean = all.iter().map(|r| r[k]).sum::<f64>() / all.len() as f64;
+                spread += all.iter().map(|r| (r[k] - mean).powi(2)).sum::<f64>();
+            }
+            let (rounding, spread) = (rounding.sqrt(), spread.sqrt());
+            eprintln!("{difference}: rounding {rounding:.3e} spread {spread:.3e}");
+            assert!(
+                rounding < 0.01 * spread,
+                "{difference}: f32 rounding {rounding:.3e} against a spread of {spread:.3e}"
+            );
+        }
     }
 }

@@ -38,7 +38,7 @@ pub struct InputJet {
     pub consts: ConstCache,
     /// `Some(v)`, `v` `[P N, D]`: the rows are the antithetic pairs of the Monte Carlo
     /// estimator, `[z + v_1, z - v_1, ..., z + v_P, z - v_P]` for `z` `[N, D]`, each with the
-    /// one tangent direction (`dirs` is `[General(0)]`) `v_j`. Each input projection then
+    /// one tangent direction (`dirs` is `[General(0)]`) `v_j`, or none (`dirs` empty). Each input projection then
     /// multiplies `z` and `v` once (`(1 + P) N` rows) instead of the `2 P N` rows and their
     /// `2 P N` tangents.
     pub antithetic: Option<Tensor>,
@@ -219,9 +219,14 @@ impl InputJet {
             (pv.broadcast_add(&pz)?, pv.neg()?.broadcast_add(&pz)?)
         };
         let rows = 2 * pairs * n;
+        // No directions: the values alone (the estimator's difference of values).
+        let t = match self.dirs.is_empty() {
+            true => None,
+            false => Some(Tensor::stack(&[&pv, &pv], 1)?.reshape((1, rows, width))?),
+        };
         Ok(Jet {
             v: Tensor::stack(&[plus, minus], 1)?.reshape((rows, width))?,
-            t: Some(Tensor::stack(&[&pv, &pv], 1)?.reshape((1, rows, width))?),
+            t,
             s: None,
             k2: self.k2,
             summed: self.summed.clone(),
@@ -588,7 +593,8 @@ mod tests {
 
     /// The antithetic input (each projection of `z` and `v` once) gives the values, tangents
     /// and parameter gradients of the explicit rows `[z + v_1, z - v_1, z + v_2, z - v_2]`
-    /// with the general direction `[v_1, v_1, v_2, v_2]`, for both networks, one pair and two.
+    /// with the general direction `[v_1, v_1, v_2, v_2]` (or with no direction: the values
+    /// alone), for both networks, one pair and two.
     #[test]
     fn antithetic_rows_equal_explicit_rows() {
         let dev = Device::Cpu;
@@ -621,19 +627,22 @@ mod tests {
                 let v = t(pairs * n * d, (pairs * n, d), 2.0);
                 let run = |input: InputJet| {
                     let j = net.forward(&input).expect("jet");
-                    let (f, tan) = (j.v.flatten_all().expect("f"), j.t.expect("tangent"));
-                    let loss = ((f.sqr().expect("sq").sum_all().expect("s")
-                        + tan.flatten_all().expect("f").sum_all().expect("s"))
-                    .expect("loss"))
-                    .clone();
+                    let f = j.v.flatten_all().expect("f");
+                    let tan = j.t.map(|t| t.flatten_all().expect("f"));
+                    let mut loss = f.sqr().expect("sq").sum_all().expect("s");
+                    if let Some(t) = &tan {
+                        loss = (loss + t.sum_all().expect("s")).expect("loss");
+                    }
                     let g = loss.backward().expect("backward");
                     let mut out = f.to_vec1::<f64>().expect("v");
-                    out.extend(tan.flatten_all().expect("f").to_vec1::<f64>().expect("t"));
+                    if let Some(t) = &tan {
+                        out.extend(t.to_vec1::<f64>().expect("t"));
+                    }
                     for (_, p) in &net.params {
                         let gp = g.get(p.as_tensor()).expect("grad");
                         out.extend(gp.flatten_all().expect("f").to_vec1::<f64>().expect("g"));
                     }
-                    out
+                    (out, tan.is_some())
                 };
                 let mut rows = Vec::new();
                 let mut dirs = Vec::new();
@@ -644,32 +653,43 @@ mod tests {
                     dirs.push(vj.clone());
                     dirs.push(vj);
                 }
-                let explicit = run(InputJet {
-                    z: Tensor::cat(&rows, 0).expect("rows"),
-                    dirs: vec![InputDir::General(0)],
-                    general: Some(Tensor::cat(&dirs, 0).expect("d").unsqueeze(0).expect("u")),
-                    k2: 0,
-                    summed: None,
-                    consts: ConstCache::default(),
-                    antithetic: None,
-                    projections: None,
-                });
-                let shared = run(InputJet {
-                    z: z.clone(),
-                    dirs: vec![InputDir::General(0)],
-                    general: None,
-                    k2: 0,
-                    summed: None,
-                    consts: ConstCache::default(),
-                    antithetic: Some(v.clone()),
-                    projections: None,
-                });
-                assert_eq!(explicit.len(), shared.len());
-                for (a, b) in explicit.iter().zip(&shared) {
-                    assert!(
-                        (a - b).abs() <= 1e-12 * a.abs().max(1.0),
-                        "{kind:?}, {pairs} pairs: {a} vs {b}"
-                    );
+                // With the tangent along v_j, and the values alone (no directions).
+                for tangent in [true, false] {
+                    let explicit = run(InputJet {
+                        z: Tensor::cat(&rows, 0).expect("rows"),
+                        dirs: match tangent {
+                            true => vec![InputDir::General(0)],
+                            false => vec![],
+                        },
+                        general: Some(Tensor::cat(&dirs, 0).expect("d").unsqueeze(0).expect("u")),
+                        k2: 0,
+                        summed: None,
+                        consts: ConstCache::default(),
+                        antithetic: None,
+                        projections: None,
+                    });
+                    let shared = run(InputJet {
+                        z: z.clone(),
+                        dirs: match tangent {
+                            true => vec![InputDir::General(0)],
+                            false => vec![],
+                        },
+                        general: None,
+                        k2: 0,
+                        summed: None,
+                        consts: ConstCache::default(),
+                        antithetic: Some(v.clone()),
+                        projections: None,
+                    });
+                    assert_eq!(explicit.1, tangent);
+                    assert_eq!(shared.1, tangent);
+                    assert_eq!(explicit.0.len(), shared.0.len());
+                    for (a, b) in explicit.0.iter().zip(&shared.0) {
+                        assert!(
+                            (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+                            "{kind:?}, {pairs} pairs, tangent {tangent}: {a} vs {b}"
+                        );
+                    }
                 }
             }
         }
