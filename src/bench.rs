@@ -332,8 +332,16 @@ mod tests {
         use crate::settings::McDifference;
         for (path, want, difference) in [
             (BenchPath::Exact, Path::Exact, McDifference::Gradients),
-            (BenchPath::MonteCarlo, Path::MonteCarlo, McDifference::Gradients),
-            (BenchPath::MonteCarloValues, Path::MonteCarlo, McDifference::Values),
+            (
+                BenchPath::MonteCarlo,
+                Path::MonteCarlo,
+                McDifference::Gradients,
+            ),
+            (
+                BenchPath::MonteCarloValues,
+                Path::MonteCarlo,
+                McDifference::Values,
+            ),
         ] {
             let c = driver::compile(
                 SourceFile {
@@ -342,7 +350,10 @@ mod tests {
                 },
                 &[],
             );
-            assert_eq!(c.checked.as_ref().expect("c").settings.mc_difference, difference);
+            assert_eq!(
+                c.checked.as_ref().expect("c").settings.mc_difference,
+                difference
+            );
             let plan = c.plan.expect("plan");
             assert!(plan.second_order.iter().all(|t| t.path == want));
             assert!(!plan.second_order.is_empty());

@@ -805,10 +805,16 @@ boundary on(y): u = 0
         };
         let mid = (0.01f64 * 0.1).sqrt();
         let log = share_below(&l, nu, mid);
-        assert!((log - 0.5).abs() < 0.02, "log-uniform: {log} below the midpoint");
+        assert!(
+            (log - 0.5).abs() < 0.02,
+            "log-uniform: {log} below the midpoint"
+        );
         let uniform = share_below(&l.uniform(), nu, mid);
         let expect = (mid - 0.01) / 0.09;
-        assert!((uniform - expect).abs() < 0.02, "uniform: {uniform} vs {expect}");
+        assert!(
+            (uniform - expect).abs() < 0.02,
+            "uniform: {uniform} vs {expect}"
+        );
         let a_share = share_below(&l, a, 0.0);
         assert!((a_share - 0.5).abs() < 0.02, "a stays uniform: {a_share}");
     }

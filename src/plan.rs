@@ -296,14 +296,16 @@ fn check_param_sampling(problem: &Problem, settings: &Settings, diags: &mut Diag
                 d = d.primary(span, "no such parameter");
             }
             let names: Vec<&str> = problem.params.iter().map(|p| p.name.as_str()).collect();
-            diags.push(d.help(match did_you_mean(name, names.iter().copied()) {
-                Some(s) => format!("did you mean `sampling.{s}`?"),
-                None if names.is_empty() => {
-                    "this problem has no `param`; `sampling.NAME` sets the law of a parameter"
-                        .into()
-                }
-                None => format!("this problem's parameters: {}", names.join(", ")),
-            }));
+            diags.push(
+                d.help(match did_you_mean(name, names.iter().copied()) {
+                    Some(s) => format!("did you mean `sampling.{s}`?"),
+                    None if names.is_empty() => {
+                        "this problem has no `param`; `sampling.NAME` sets the law of a parameter"
+                            .into()
+                    }
+                    None => format!("this problem's parameters: {}", names.join(", ")),
+                }),
+            );
             continue;
         };
         if *law == ParamLaw::Log && p.lo <= 0.0 {

@@ -2237,7 +2237,9 @@ mod tests {
                 .sum::<f64>()
         };
         let (two, one) = (stat(&s2, &q2), stat(&s1, &q1));
-        eprintln!("{difference}: chi2 statistic: two draws {two:.1}, one draw {one:.1}, {p} parameters");
+        eprintln!(
+            "{difference}: chi2 statistic: two draws {two:.1}, one draw {one:.1}, {p} parameters"
+        );
         let limit = p as f64 + 6.0 * (2.0 * p as f64).sqrt(); // chi-squared mean + 6 sd
         assert!(
             two < limit,
@@ -2317,10 +2319,10 @@ mod tests {
                 .expect("f64");
             let prog32 = LossProgram::new(&c32.problem, &p32, &a32, &c32.settings, dev.clone())
                 .expect("f32");
-            let net64 = Net::new(&c64.settings.net, p64.input_width, 9, DType::F64, &dev)
-                .expect("net");
-            let net32 = Net::new(&c32.settings.net, p32.input_width, 9, DType::F32, &dev)
-                .expect("net");
+            let net64 =
+                Net::new(&c64.settings.net, p64.input_width, 9, DType::F64, &dev).expect("net");
+            let net32 =
+                Net::new(&c32.settings.net, p32.input_width, 9, DType::F32, &dev).expect("net");
             let mut rng = step_rng(4, 0);
             let n = 64;
             let b = geometry::sample_interior(&c64.problem, &prog64.layout, n, &mut rng);
@@ -2330,10 +2332,15 @@ mod tests {
             let (mut rounding, mut spread) = (0.0, 0.0);
             let mut all: Vec<Vec<f64>> = Vec::new();
             for _ in 0..draws {
-                let w = prog64.noise_tensor(&mut rng, n).expect("noise").expect("some");
+                let w = prog64
+                    .noise_tensor(&mut rng, n)
+                    .expect("noise")
+                    .expect("some");
                 let (r64, _, _) = prog64.pde_residuals(&net64, &x64, Some(&w), 2).expect("r");
                 let w32 = w.to_dtype(DType::F32).expect("w32");
-                let (r32, _, _) = prog32.pde_residuals(&net32, &x32, Some(&w32), 2).expect("r");
+                let (r32, _, _) = prog32
+                    .pde_residuals(&net32, &x32, Some(&w32), 2)
+                    .expect("r");
                 for (a, b) in r64.iter().zip(&r32) {
                     let a: Vec<f64> = a.to_vec1().expect("a");
                     let b: Vec<f64> = b.to_dtype(DType::F64).expect("b").to_vec1().expect("b");
