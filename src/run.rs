@@ -334,6 +334,10 @@ impl Checkpoint {
             "meta.average_count".into(),
             scalar(self.average.count as f64)?,
         );
+        if let Some((step, wall)) = self.average.first {
+            map.insert("meta.average_first_step".into(), scalar(step as f64)?);
+            map.insert("meta.average_first_wall_s".into(), scalar(wall)?);
+        }
         save_tensors(&map, path)
     }
 
@@ -389,6 +393,14 @@ impl Checkpoint {
         // Checkpoints written before weight averaging existed have no average: none so far.
         if map.contains_key("meta.average_count") {
             c.average.count = meta("meta.average_count")? as u64;
+        }
+        // Checkpoints written before the first averaged iterate was recorded have none: a
+        // resumed run then starts its average again.
+        if map.contains_key("meta.average_first_step") {
+            c.average.first = Some((
+                meta("meta.average_first_step")? as u64,
+                meta("meta.average_first_wall_s")?,
+            ));
         }
         for (name, var) in &net.params {
             c.params.push(get(name, Some(var))?);
@@ -603,10 +615,12 @@ pub fn solve(
     let checkpoint_path = dir.join("checkpoint.safetensors");
     let model_path = dir.join("model.safetensors");
     let mut average = WeightAverage::default();
+    let mut restarted_average = false;
     let resumed = match &opts.resume {
         Some(_) => {
             let c = Checkpoint::load(&net, &checkpoint_path, &device)?;
             c.restore(&net, &mut adam, &mut average)?;
+            restarted_average = !average.keep_if_inside(st);
             Some(c)
         }
         None => None,
@@ -702,6 +716,11 @@ pub fn solve(
         st.steps,
         names.join(", ")
     ));
+    if restarted_average {
+        progress.note(
+            "the checkpoint's weight average began outside this run's averaging window (`steps`, `time_limit` or `average` changed): averaging starts again",
+        );
+    }
     let start = Instant::now();
     let wall_now = || wall_offset + start.elapsed().as_secs_f64();
     let mut batches = Vec::new();
@@ -797,7 +816,7 @@ pub fn solve(
         // The iterate after this step joins the weight average in the last `average` share
         // of the training (by steps or seconds, as the cosine schedule counts).
         if WeightAverage::covers(st, step + 1, wall_now()) {
-            average.add(&net)?;
+            average.add(&net, step + 1, wall_now())?;
         }
         let total_v: f64 = plan
             .terms

@@ -1586,6 +1586,9 @@ pub struct WeightAverage {
     pub mean: Vec<Tensor>,
     /// Iterates averaged so far.
     pub count: u64,
+    /// Step and training seconds of the first iterate averaged: a resumed run checks that it
+    /// still lies in its own averaging window ([`WeightAverage::keep_if_inside`]).
+    pub first: Option<(u64, f64)>,
 }
 
 impl WeightAverage {
@@ -1596,10 +1599,12 @@ impl WeightAverage {
         s.average > 0.0 && progress(s, step, elapsed) > 1.0 - s.average + 1e-9
     }
 
-    /// Adds the network's current weights: `mean += (w - mean) / count`.
-    pub fn add(&mut self, net: &Net) -> Result<()> {
+    /// Adds the network's weights after `step` steps (at `elapsed` seconds):
+    /// `mean += (w - mean) / count`.
+    pub fn add(&mut self, net: &Net, step: u64, elapsed: f64) -> Result<()> {
         self.count += 1;
         if self.mean.is_empty() {
+            self.first = Some((step, elapsed));
             self.mean = net
                 .params
                 .iter()
@@ -1612,6 +1617,22 @@ impl WeightAverage {
             *m = (&*m + ((v.as_tensor() - &*m)? * k)?)?;
         }
         Ok(())
+    }
+
+    /// Keeps the average when its first iterate lies in the averaging window of settings `s`,
+    /// else starts it again (returns false): a run resumed with more steps or another
+    /// `average` has its window elsewhere, and a mean over the old window would mix in
+    /// iterates the new one does not cover. An average without a recorded first iterate
+    /// (checkpoints before it was recorded) cannot be checked and starts again too.
+    pub fn keep_if_inside(&mut self, s: &Settings) -> bool {
+        let inside = match self.first {
+            Some((step, elapsed)) => WeightAverage::covers(s, step, elapsed),
+            None => self.count == 0,
+        };
+        if !inside {
+            *self = WeightAverage::default();
+        }
+        inside
     }
 
     /// Sets the network's weights to the mean (nothing when no iterate was averaged).
@@ -1757,7 +1778,7 @@ mod tests {
             for (w, (_, v)) in first.iter().zip(&net.params) {
                 v.set(&(w + k as f64).expect("shift")).expect("set");
             }
-            avg.add(&net).expect("add");
+            avg.add(&net, 96 + k, 0.0).expect("add");
         }
         assert_eq!(avg.count, 4);
         avg.apply(&net).expect("apply");
@@ -1793,6 +1814,20 @@ mod tests {
         );
         s.average = 0.0;
         assert!(!WeightAverage::covers(&s, 100, 10.0));
+        // Resumed with the same window (first iterate at step 96 of 100, average 0.1): kept.
+        // With twice the steps the window starts at 180: the old mean starts again.
+        let s = Settings {
+            steps: 100,
+            average: 0.1,
+            ..Settings::default()
+        };
+        let mut kept = avg.clone();
+        assert!(kept.keep_if_inside(&s));
+        assert_eq!((kept.count, kept.first), (4, Some((96, 0.0))));
+        let mut moved = avg.clone();
+        assert!(!moved.keep_if_inside(&Settings { steps: 200, ..s }));
+        assert_eq!((moved.count, moved.first), (0, None));
+        assert!(moved.mean.is_empty());
     }
     use super::*;
     use crate::source::SourceFile;

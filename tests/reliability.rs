@@ -201,6 +201,41 @@ fn resume_continues_a_finished_run_with_more_steps() {
     assert!(settings.contains("\"resumed_at_step\": 100"));
 }
 
+/// A finished run with `average` resumed with more steps: its averaging window moves to the
+/// new end, so the old mean is dropped (with a note) and the new window is averaged whole.
+#[test]
+fn resuming_with_more_steps_averages_the_new_window_only() {
+    let d = dir("more_average");
+    let p = d.join("heat.pde");
+    let src = HEAT
+        .replace("steps = 1500", "steps = 100")
+        .replace("seed = 3", "seed = 3\n  average = 0.5");
+    std::fs::write(&p, src).expect("write");
+    let run = d.join("run");
+    let rs = run.to_str().expect("utf8");
+    let out = pdec(&["solve", p.to_str().expect("utf8"), "--quiet", "--out", rs]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let averaged = || -> serde_json::Value {
+        let s = std::fs::read_to_string(run.join("summary.json")).expect("summary");
+        serde_json::from_str::<serde_json::Value>(&s).expect("json")["averaged_steps"].clone()
+    };
+    assert_eq!(averaged(), 50);
+    // Same settings: nothing to redo, the average stays.
+    let out = pdec(&["solve", "--resume", rs]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("averaging starts again"));
+    assert_eq!(averaged(), 50);
+    // Twice the steps: the window is steps 101..200; the mean over 51..100 is dropped.
+    let out = pdec(&["solve", "--resume", rs, "--set", "steps=200"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("averaging starts again"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(averaged(), 100);
+}
+
 #[test]
 fn damaged_checkpoints_and_directories_are_diagnostics() {
     let d = dir("damaged");
