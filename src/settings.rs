@@ -84,7 +84,7 @@ pub enum ParamLaw {
 #[serde(rename_all = "lowercase")]
 pub enum McDifference {
     /// `(u(x + v) + u(x - v) - 2 u(x)) / delta`: values at the antithetic pair, no tangent
-    /// there (about a third less work per step); half the O(delta) bias of `gradients`, more
+    /// there (a fifth to a quarter shorter step); half the O(delta) bias of `gradients`, more
     /// rounding (a difference of values, not of directional derivatives).
     Values,
     /// `(grad u(x + v) . v - grad u(x - v) . v) / (2 delta)`: the DGM paper's antithetic
