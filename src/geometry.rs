@@ -817,6 +817,13 @@ boundary on(y): u = 0
         );
         let a_share = share_below(&l, a, 0.0);
         assert!((a_share - 0.5).abs() < 0.02, "a stays uniform: {a_share}");
+        // The plan describes each term's law so (`pdec explain`).
+        let (_, plan) = build(&format!("{LAYOUT}solve {{\n  sampling.nu = log\n}}\n"));
+        let pde = &plan.terms[0].sampler;
+        assert!(
+            pde.contains("params (a) uniform") && pde.contains("nu log-uniform in [0.01, 0.1]"),
+            "{pde}"
+        );
     }
 
     /// The layout agrees with the plan's inputs, whatever the order of the unknown's arguments.

@@ -388,20 +388,27 @@ pub fn plan(
                 &settings.sampling,
             ));
         }
-        let law = |p: &crate::ir::ParamVar| settings.param_sampling.get(&p.name).copied();
-        for (which, text) in [
-            (ParamLaw::Uniform, "uniform in their box"),
-            (ParamLaw::Log, "log-uniform in their ranges"),
-        ] {
-            let names: Vec<&str> = problem
-                .params
-                .iter()
-                .filter(|p| law(p).unwrap_or(ParamLaw::Uniform) == which)
-                .map(|p| p.name.as_str())
-                .collect();
-            if !names.is_empty() {
-                parts.push(format!("params ({}) {text}", names.join(", ")));
-            }
+        let log =
+            |p: &crate::ir::ParamVar| settings.param_sampling.get(&p.name) == Some(&ParamLaw::Log);
+        let uniform: Vec<&str> = problem
+            .params
+            .iter()
+            .filter(|p| !log(p))
+            .map(|p| p.name.as_str())
+            .collect();
+        if !uniform.is_empty() {
+            parts.push(format!(
+                "params ({}) uniform in their box",
+                uniform.join(", ")
+            ));
+        }
+        for p in problem.params.iter().filter(|p| log(p)) {
+            parts.push(format!(
+                "{} log-uniform in [{}, {}]",
+                p.name,
+                f(p.lo),
+                f(p.hi)
+            ));
         }
         parts.join("; ")
     };
