@@ -12,7 +12,9 @@
 #   RUNS            trainings, separated by ';', each "NAME D [key=value ...]" with extra
 #                   `--set`s (default "d100 100;d20 20"); the word `example=FILE` picks the
 #                   problem (default examples/american_basket.pde, `const d` set to D) and
-#                   `device=cpu` trains on the machine's CPU cores instead of the GPU
+#                   `device=cpu` trains on the machine's CPU cores instead of the GPU;
+#                   `steps=N` stops at N steps (the time budget still caps it)
+#   KEEP_RUNS       when set, each training's run folder is copied to $OUT/run_NAME
 #
 # The CUDA runtime libraries (cuBLAS, cuRAND, NVRTC, cudart 13) are searched in the usual
 # places, pip's nvidia packages included, and put on LD_LIBRARY_PATH.
@@ -62,14 +64,17 @@ for run in "${runs[@]}"; do
     name=${words[0]}; d=${words[1]}
     example=examples/american_basket.pde
     device=(--device cuda)
-    sets=(--set steps=1000000 --set "time_limit=$TRAIN_SECONDS" --set log_every=500)
+    steps=1000000
+    sets=(--set "time_limit=$TRAIN_SECONDS" --set log_every=500)
     for kv in "${words[@]:2}"; do
         case "$kv" in
             example=*) example=${kv#example=} ;;
             device=cpu) device=(--device cpu --threads 2) ;;
+            steps=*) steps=${kv#steps=} ;;
             *) sets+=(--set "$kv") ;;
         esac
     done
+    sets+=(--set "steps=$steps")
     sed "s/^const d .*/const d = $d/" "$example" > "/tmp/basket_$name.pde"
     echo "run $name: $example, d = $d ${words[*]:2}" | tee -a "$OUT/gpu.txt"
     timeout $((TRAIN_SECONDS + 90)) "$BIN" solve "/tmp/basket_$name.pde" "${device[@]}" \
@@ -81,4 +86,6 @@ for name in "${names[@]}"; do
     echo "== $name"; tail -n 8 "$OUT/basket_$name.log"
     cp "/tmp/basket_$name/summary.json" "$OUT/basket_${name}_summary.json" 2>/dev/null
     cp "/tmp/basket_$name/loss.csv" "$OUT/basket_${name}_loss.csv" 2>/dev/null
+    # The whole run folder (weights included) for `pdec eval` elsewhere.
+    [ -n "${KEEP_RUNS:-}" ] && cp -r "/tmp/basket_$name" "$OUT/run_$name"
 done

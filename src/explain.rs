@@ -100,6 +100,8 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
             match fb {
                 crate::settings::FreeBoundaryLoss::Penalty =>
                     "penalty (DGM paper): PDE residual only where the network is off the obstacle, plus the squared violation",
+                crate::settings::FreeBoundaryLoss::Variational =>
+                    "variational inequality: PDE residual where the network is off the obstacle, the residual's sign condition where it is on it, plus the squared violation",
                 crate::settings::FreeBoundaryLoss::Complementarity =>
                     "complementarity: (residual * gap)^2 + one-sided residual^2 + violation^2",
             }

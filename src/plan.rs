@@ -284,6 +284,36 @@ fn sampling_truncation(problem: &Problem, settings: &Settings, diags: &mut Diags
 const TAIL_SHIFT_WARNING: f64 = 0.25;
 
 /// `sampling.NAME` names a parameter, and a log-uniform law needs a positive range.
+/// The sign conditions of `free_boundary = variational | complementarity` need to know which
+/// sign of the residual means "stopping is optimal", which the time direction decides.
+fn check_free_boundary_sign(
+    problem: &Problem,
+    analysis: &Analysis,
+    settings: &Settings,
+    diags: &mut Diags,
+) {
+    let Some(c) = &problem.constraint else {
+        return;
+    };
+    if settings.free_boundary == FreeBoundaryLoss::Penalty
+        || analysis.direction != TimeDirection::Undetermined
+    {
+        return;
+    }
+    let mut d = Diag::error(
+        "pdec::plan::free_boundary_sign",
+        "this free-boundary loss needs the equation's time direction, and it is not determined",
+    );
+    if let Some(span) = settings.key_spans.get("free_boundary").copied() {
+        d = d.primary(span, "uses the residual's sign on the obstacle");
+    }
+    diags.push(
+        d.secondary(c.span, "the constraint")
+            .secondary(problem.pde.span, "no time derivative with a diffusion of known sign")
+            .help("`free_boundary = penalty` needs no sign; the others follow from a forward or backward equation in time"),
+    );
+}
+
 fn check_param_sampling(problem: &Problem, settings: &Settings, diags: &mut Diags) {
     for (name, law) in &settings.param_sampling {
         let span = settings.key_spans.get(&format!("sampling.{name}")).copied();
@@ -549,6 +579,7 @@ pub fn plan(
     }
     sampling_truncation(problem, settings, diags);
     check_param_sampling(problem, settings, diags);
+    check_free_boundary_sign(problem, analysis, settings, diags);
     let second_order: Vec<SecondOrderPlan> = analysis
         .second_order
         .iter()

@@ -106,6 +106,11 @@ pub enum FreeBoundaryLoss {
     Penalty,
     /// `(L u * (u - g))^2 + max(L u, 0)^2 + max(g - u, 0)^2` (signs per time direction).
     Complementarity,
+    /// The variational inequality: the penalty's terms, plus the residual's sign condition
+    /// where the network is on the obstacle (`u_t + L u <= 0` there for `u >= g` backward in
+    /// time). Without it, a too-large contact region costs nothing and the exercise boundary
+    /// comes too early.
+    Variational,
 }
 
 /// How space points are drawn inside their domains (boundary faces stay uniform).
@@ -781,7 +786,12 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
         "free_boundary" => match v.word() {
             Some("penalty") => st.free_boundary = FreeBoundaryLoss::Penalty,
             Some("complementarity") => st.free_boundary = FreeBoundaryLoss::Complementarity,
-            _ => diags.push(bad_value(span, key, "`penalty` or `complementarity`")),
+            Some("variational") => st.free_boundary = FreeBoundaryLoss::Variational,
+            _ => diags.push(bad_value(
+                span,
+                key,
+                "`penalty`, `variational` or `complementarity`",
+            )),
         },
         "weight" => {
             let Some(term) = sub else {

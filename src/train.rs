@@ -978,6 +978,19 @@ impl<'a> LossProgram<'a> {
                         let mask = gap.gt(0.0)?.to_dtype(self.dtype)?.detach();
                         sq(Some(&mask), a, b)?
                     }
+                    FreeBoundaryLoss::Variational => {
+                        let off = gap.gt(0.0)?.to_dtype(self.dtype)?.detach();
+                        let on = off.affine(-1.0, 1.0)?;
+                        let s = self
+                            .active_sign
+                            .ok_or_else(|| err("invariant: variational needs a time direction"))?;
+                        // On the obstacle the residual may only have the sign of a region
+                        // where stopping is optimal; the wrong sign means holding on is worth
+                        // more, so the contact region is too large there.
+                        let ra = (a.affine(-s, 0.0)?.relu()? * &on)?;
+                        let rb = (b.affine(-s, 0.0)?.relu()? * &on)?;
+                        (sq(Some(&off), a, b)? + sq(None, &ra, &rb)?)?
+                    }
                     FreeBoundaryLoss::Complementarity => {
                         let g2 = gap.relu()?;
                         let mut l = sq(Some(&g2), a, b)?;
@@ -2394,5 +2407,85 @@ mod tests {
                 "{difference}: f32 rounding {rounding:.3e} against a spread of {spread:.3e}"
             );
         }
+    }
+
+    /// `free_boundary = variational` is the penalty's loss plus `max(s r, 0)^2` on the points
+    /// where the network is on or below the obstacle (`r` the residual, `s` the sign that
+    /// means "holding on is worth more"); a backward `u >= g` makes that `max(r, 0)`.
+    #[test]
+    fn variational_loss_adds_the_residual_sign_on_the_obstacle() {
+        // The obstacle crosses the network's range, so both regions have points.
+        let src = "time t in [0, 1]\nspace x in [0, 2]\nunknown u(t, x)\n\
+                   pde d(u, t) + 0.5 * x^2 * d(u, x, x) - 0.1 * u = 0\n\
+                   terminal u = max(x - 1, 0)\nboundary on(x): u = max(x - 1, 0)\n\
+                   constraint u >= x - 1\n";
+        let dev = Device::Cpu;
+        let mut pde_loss = Vec::new();
+        for fb in ["penalty", "variational"] {
+            let sets = vec![
+                "dtype=f64".to_string(),
+                "net=dgm(layers=2, width=8)".into(),
+                format!("free_boundary={fb}"),
+            ];
+            let (checked, analysis, plan) = compiled(src, &sets);
+            let prog = LossProgram::new(
+                &checked.problem,
+                &plan,
+                &analysis,
+                &checked.settings,
+                dev.clone(),
+            )
+            .expect("program");
+            assert_eq!(prog.active_sign, Some(-1.0));
+            let net = Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev)
+                .expect("net");
+            let batches = sample(&prog, &mut step_rng(3, 0));
+            let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
+            let losses = prog
+                .losses(&net, &uploaded, noise.as_ref())
+                .expect("losses");
+            let k = plan
+                .terms
+                .iter()
+                .position(|t| t.kind == TermKind::Pde)
+                .expect("pde term");
+            let got = losses.terms[k].to_scalar::<f64>().expect("scalar");
+            // By hand from the residuals, the network and the obstacle at the same points.
+            let x = uploaded[k][0].x.clone();
+            let (res, f, g) = prog.pde_residuals(&net, &x, None, 1).expect("residual");
+            let r = res[0].to_vec1::<f64>().expect("r");
+            let (f, g) = (
+                f.to_vec1::<f64>().expect("f"),
+                g.expect("obstacle").to_vec1::<f64>().expect("g"),
+            );
+            let (mut off, mut on, mut wrong_sign) = (0.0, 0, 0.0);
+            for i in 0..r.len() {
+                if f[i] > g[i] {
+                    off += r[i] * r[i];
+                } else {
+                    on += 1;
+                    wrong_sign += r[i].max(0.0).powi(2);
+                }
+            }
+            assert!(
+                on > 0 && on < r.len(),
+                "{on} of {} points on the obstacle",
+                r.len()
+            );
+            let n = r.len() as f64;
+            let expect = match fb {
+                "penalty" => off / n,
+                _ => {
+                    assert!(wrong_sign > 0.0, "no wrong-signed residual on the obstacle");
+                    (off + wrong_sign) / n
+                }
+            };
+            assert!(
+                (got - expect).abs() <= 1e-12 * expect.max(1.0),
+                "{fb}: loss {got} against {expect} by hand"
+            );
+            pde_loss.push(got);
+        }
+        assert!(pde_loss[1] > pde_loss[0]);
     }
 }
