@@ -160,6 +160,17 @@ impl Jet {
 
     pub fn tanh(&self) -> Result<Jet> {
         let y = crate::kernels::tanh(&self.v)?;
+        if self.t.is_none() && self.s.is_none() {
+            // Values alone (the Monte Carlo estimator's antithetic rows): no derivative
+            // factors to form.
+            return Ok(Jet {
+                v: y,
+                t: None,
+                s: None,
+                k2: self.k2,
+                summed: self.summed.clone(),
+            });
+        }
         let s1 = y.sqr()?.affine(-1.0, 1.0)?;
         let t = self.t.as_ref().map(|t| bmul(&s1, t)).transpose()?;
         let times = |s: &Tensor, v: &Tensor| -> Result<Tensor> {
