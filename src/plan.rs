@@ -295,8 +295,11 @@ fn check_free_boundary_sign(
     let Some(c) = &problem.constraint else {
         return;
     };
+    // Only a loss the user asked for: the default falls back to the penalty
+    // ([`free_boundary_loss`]).
     if settings.free_boundary == FreeBoundaryLoss::Penalty
         || analysis.direction != TimeDirection::Undetermined
+        || !settings.key_spans.contains_key("free_boundary")
     {
         return;
     }
@@ -312,6 +315,16 @@ fn check_free_boundary_sign(
             .secondary(problem.pde.span, "no time derivative with a diffusion of known sign")
             .help("`free_boundary = penalty` needs no sign; the others follow from a forward or backward equation in time"),
     );
+}
+
+/// The free-boundary loss the training uses: the setting, except that a default which needs
+/// the residual's sign on the obstacle falls back to the penalty where the time direction
+/// does not give that sign (an explicit setting is an error there instead).
+fn free_boundary_loss(analysis: &Analysis, settings: &Settings) -> FreeBoundaryLoss {
+    match analysis.direction {
+        TimeDirection::Undetermined => FreeBoundaryLoss::Penalty,
+        _ => settings.free_boundary,
+    }
 }
 
 fn check_param_sampling(problem: &Problem, settings: &Settings, diags: &mut Diags) {
@@ -632,7 +645,10 @@ pub fn plan(
         other_second_order: analysis.other_second_order.clone(),
         gradient_squares,
         direction: analysis.direction,
-        free_boundary: problem.constraint.as_ref().map(|_| settings.free_boundary),
+        free_boundary: problem
+            .constraint
+            .as_ref()
+            .map(|_| free_boundary_loss(analysis, settings)),
         mc_delta: (analysis
             .second_order
             .iter()

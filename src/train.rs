@@ -972,7 +972,11 @@ impl<'a> LossProgram<'a> {
             (Some(c), Some(g)) => {
                 let gap = if c.at_least { (&f - g)? } else { (g - &f)? };
                 let violation = gap.neg()?.relu()?.sqr()?.mean_all()?;
-                let pde = match self.settings.free_boundary {
+                let pde = match self
+                    .plan
+                    .free_boundary
+                    .unwrap_or(self.settings.free_boundary)
+                {
                     FreeBoundaryLoss::Penalty => {
                         // The PDE holds only where the network is off the obstacle.
                         let mask = gap.gt(0.0)?.to_dtype(self.dtype)?.detach();
