@@ -763,3 +763,51 @@ fn first_order_tangents(
     }
     usize::from(time) + comps.iter().map(|c| c.len()).sum::<usize>()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn plan_of(src: &str, sets: &[String]) -> (Option<Plan>, bool) {
+        let c = crate::driver::compile(
+            SourceFile {
+                name: "t.pde".into(),
+                text: src.into(),
+            },
+            sets,
+        );
+        (c.plan, c.diags.has_errors())
+    }
+
+    const STATIONARY_OBSTACLE: &str = "space x in [-1, 1]\nunknown u(x)\n\
+        pde d(u, x, x) + 1 = 0\nboundary on(x): u = 0\nconstraint u >= 0.1 - x^2\n";
+
+    /// The default free-boundary loss needs the residual's sign on the obstacle; where the
+    /// time direction does not give it, the plan falls back to the penalty, and only an
+    /// explicit `free_boundary = variational` is an error.
+    #[test]
+    fn the_default_free_boundary_loss_falls_back_without_a_time_direction() {
+        assert_eq!(
+            Settings::default().free_boundary,
+            FreeBoundaryLoss::Variational
+        );
+        let (plan, errors) = plan_of(STATIONARY_OBSTACLE, &[]);
+        assert!(!errors);
+        assert_eq!(
+            plan.expect("plan").free_boundary,
+            Some(FreeBoundaryLoss::Penalty)
+        );
+        let (_, errors) = plan_of(STATIONARY_OBSTACLE, &["free_boundary=variational".into()]);
+        assert!(errors, "an explicit variational loss without a direction");
+        let backward = "time t in [0, 1]\nspace x in [0, 2]\nunknown u(t, x)\n\
+            pde d(u, t) + 0.5 * d(u, x, x) = 0\nterminal u = max(x - 1, 0)\n\
+            boundary on(x): u = max(x - 1, 0)\nconstraint u >= x - 1\n";
+        let (plan, errors) = plan_of(backward, &[]);
+        assert!(!errors);
+        assert_eq!(
+            plan.expect("plan").free_boundary,
+            Some(FreeBoundaryLoss::Variational)
+        );
+    }
+}

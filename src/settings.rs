@@ -228,7 +228,7 @@ impl Default for Settings {
             mc_draws: 1,
             seed: 0,
             dtype: DType::F32,
-            free_boundary: FreeBoundaryLoss::Penalty,
+            free_boundary: FreeBoundaryLoss::Variational,
             sampling: Sampling::Uniform,
             param_sampling: BTreeMap::new(),
             weights: BTreeMap::new(),

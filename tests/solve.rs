@@ -198,8 +198,8 @@ fn american_put_stays_above_its_payoff_and_near_the_tree_price() {
     );
 
     // Reported values are projected onto the constraint (max(u, payoff)); the raw network's
-    // own violation is reported and stays within the penalty loss's accuracy (about 1.5% of
-    // the strike after 3000 steps; see docs/RESULTS.md).
+    // own violation is reported and stays within the free-boundary loss's accuracy (about
+    // 1.5% of the strike after 3000 steps; see docs/RESULTS.md).
     let raw = s["constraint_violation"]
         .as_f64()
         .expect("violation reported");
