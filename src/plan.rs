@@ -283,7 +283,6 @@ fn sampling_truncation(problem: &Problem, settings: &Settings, diags: &mut Diags
 /// law's 1% or 99% quantile before `pdec::plan::sampling_truncated` warns.
 const TAIL_SHIFT_WARNING: f64 = 0.25;
 
-/// `sampling.NAME` names a parameter, and a log-uniform law needs a positive range.
 /// The sign conditions of `free_boundary = variational | complementarity` need to know which
 /// sign of the residual means "stopping is optimal", which the time direction decides.
 fn check_free_boundary_sign(
@@ -327,6 +326,7 @@ fn free_boundary_loss(analysis: &Analysis, settings: &Settings) -> FreeBoundaryL
     }
 }
 
+/// `sampling.NAME` names a parameter, and a log-uniform law needs a positive range.
 fn check_param_sampling(problem: &Problem, settings: &Settings, diags: &mut Diags) {
     for (name, law) in &settings.param_sampling {
         let span = settings.key_spans.get(&format!("sampling.{name}")).copied();

@@ -972,18 +972,17 @@ impl<'a> LossProgram<'a> {
             (Some(c), Some(g)) => {
                 let gap = if c.at_least { (&f - g)? } else { (g - &f)? };
                 let violation = gap.neg()?.relu()?.sqr()?.mean_all()?;
+                let off_obstacle =
+                    || -> Result<Tensor> { Ok(gap.gt(0.0)?.to_dtype(self.dtype)?.detach()) };
                 let pde = match self
                     .plan
                     .free_boundary
                     .unwrap_or(self.settings.free_boundary)
                 {
-                    FreeBoundaryLoss::Penalty => {
-                        // The PDE holds only where the network is off the obstacle.
-                        let mask = gap.gt(0.0)?.to_dtype(self.dtype)?.detach();
-                        sq(Some(&mask), a, b)?
-                    }
+                    // The PDE holds only where the network is off the obstacle.
+                    FreeBoundaryLoss::Penalty => sq(Some(&off_obstacle()?), a, b)?,
                     FreeBoundaryLoss::Variational => {
-                        let off = gap.gt(0.0)?.to_dtype(self.dtype)?.detach();
+                        let off = off_obstacle()?;
                         let on = off.affine(-1.0, 1.0)?;
                         let s = self
                             .active_sign
