@@ -13,7 +13,7 @@ use crate::geometry::{self, Layout};
 use crate::ir::{NodeId, Problem};
 use crate::jet::SumWeights;
 use crate::lower::{self, Batch, Columns, Directions, Evaluator, Needs, Outputs};
-use crate::nn::{Net, Projections};
+use crate::nn::{self, Net, Projections};
 use crate::passes::Analysis;
 use crate::passes::gradient_square::GradientSquareTerm;
 use crate::passes::second_order::{Factor, Lower, Path, TermClass};
@@ -164,6 +164,9 @@ pub struct Uploaded {
 /// The losses of one step: one scalar per plan term, in plan order.
 pub struct StepLosses {
     pub terms: Vec<Tensor>,
+    /// The stacked input products of the step's passes: part of the input weights' gradients
+    /// comes from them after backward ([`nn::parameter_gradients`]).
+    pub projections: Vec<Projections>,
 }
 
 impl<'a> LossProgram<'a> {
@@ -712,13 +715,28 @@ impl<'a> LossProgram<'a> {
 
     /// The PDE residual on a batch, with Monte Carlo terms estimated from `draws` independent
     /// draws: returns one residual per draw (or one when there is no Monte Carlo term), the
-    /// network value `[N]` and the obstacle `[N]` when there is a constraint.
+    /// network value `[N]` and the obstacle `[N]` when there is a constraint. Weight by weight
+    /// products (the tests compare with it; training stacks them, [`LossProgram::losses`]).
+    #[cfg(test)]
     fn pde_residuals(
         &self,
         net: &Net,
         x: &Tensor,
         noise: Option<&Tensor>,
         draws: usize,
+    ) -> Result<(Vec<Tensor>, Tensor, Option<Tensor>)> {
+        self.pde_residuals_with(net, x, noise, draws, &Projections::default())
+    }
+
+    /// [`LossProgram::pde_residuals`] with the value pass and the antithetic passes sharing
+    /// `projections` (the points' products with the input weights).
+    fn pde_residuals_with(
+        &self,
+        net: &Net,
+        x: &Tensor,
+        noise: Option<&Tensor>,
+        draws: usize,
+        projections: &Projections,
     ) -> Result<(Vec<Tensor>, Tensor, Option<Tensor>)> {
         let n = x.dim(0)?;
         // Exact-path Cholesky directions depend on the points: evaluate their factors first
@@ -798,7 +816,6 @@ impl<'a> LossProgram<'a> {
             false => None,
         };
         // The value pass and the antithetic passes below are at the same points.
-        let projections = Projections::default();
         let out = lower::forward_with(
             net,
             &self.cols,
@@ -808,7 +825,7 @@ impl<'a> LossProgram<'a> {
             None,
             jvps.as_ref(),
             summed.as_ref().map(|(w, _)| w.clone()),
-            Some(&projections),
+            Some(projections),
         )?;
         let mut ev = Evaluator::new(
             self.problem,
@@ -909,7 +926,7 @@ impl<'a> LossProgram<'a> {
                     x,
                     &Tensor::cat(&vs, 0)?,
                     !values,
-                    Some(&projections),
+                    Some(projections),
                 )?;
                 // Pair j: u(x + v_j) + u(x - v_j) - 2 u(x) (each row minus the base pass's
                 // value), or (grad u(x + v_j) - grad u(x - v_j)) . v_j / 2; both estimate
@@ -951,7 +968,9 @@ impl<'a> LossProgram<'a> {
         let x = batches[pde_index][0].x.clone();
         let estimates = self.mc_estimates();
         let has_mc = estimates == 2;
-        let (res, f, obstacle) = self.pde_residuals(net, &x, noise, estimates)?;
+        let mut projections = vec![Projections::for_net(net)];
+        let (res, f, obstacle) =
+            self.pde_residuals_with(net, &x, noise, estimates, &projections[0])?;
         // The squared residual, or its two-draw estimate.
         let sq = |mask: Option<&Tensor>, a: &Tensor, b: &Tensor| -> Result<Tensor> {
             let (a, b) = match mask {
@@ -1030,13 +1049,15 @@ impl<'a> LossProgram<'a> {
                 terms[k] = Some(Tensor::zeros((), self.dtype, &self.device)?);
                 continue;
             }
-            terms[k] = Some(self.condition_loss(net, term, prog, &batches[k])?);
+            let p = Projections::for_net(net);
+            terms[k] = Some(self.condition_loss(net, term, prog, &batches[k], &p)?);
+            projections.push(p);
         }
         let terms = terms
             .into_iter()
             .map(|t| t.ok_or_else(|| err("invariant: every term has a loss")))
             .collect::<Result<_>>()?;
-        Ok(StepLosses { terms })
+        Ok(StepLosses { terms, projections })
     }
 
     fn condition_loss(
@@ -1045,6 +1066,7 @@ impl<'a> LossProgram<'a> {
         term: &LossTerm,
         prog: &ConditionProgram,
         batches: &[Uploaded],
+        projections: &Projections,
     ) -> Result<Tensor> {
         if term.kind == TermKind::Periodic {
             let mut vals = Vec::new();
@@ -1063,7 +1085,7 @@ impl<'a> LossProgram<'a> {
         }
         let (x, normals) = (batches[0].x.clone(), batches[0].normals.clone());
         let n = x.dim(0)?;
-        let out = lower::forward(
+        let out = lower::forward_with(
             net,
             &self.cols,
             &x,
@@ -1075,6 +1097,8 @@ impl<'a> LossProgram<'a> {
                 None
             },
             None,
+            None,
+            Some(projections),
         )?;
         let mut ev = Evaluator::new(
             self.problem,
@@ -1150,7 +1174,7 @@ impl Adam {
         lr: f64,
         clip: Option<f64>,
     ) -> Result<()> {
-        let gs = gradients(params, grads)?;
+        let gs = gradients(params, grads, &[])?;
         self.update_with(params, gs, lr, clip)
     }
 
@@ -1211,14 +1235,9 @@ pub enum StepOutcome {
 fn gradients(
     params: &[(String, Var)],
     grads: &candle_core::backprop::GradStore,
+    projections: &[Projections],
 ) -> Result<Vec<Tensor>> {
-    params
-        .iter()
-        .map(|(_, p)| match grads.get(p.as_tensor()) {
-            Some(g) => Ok(g.clone()),
-            None => p.zeros_like(),
-        })
-        .collect()
+    nn::parameter_gradients(params, grads, projections)
 }
 
 /// `sum |g|^2` over all gradients, as a one-element tensor (no host read).
@@ -1236,7 +1255,11 @@ fn nonfinite_gradient_term(net: &Net, passes: &[&StepLosses]) -> Result<usize> {
     let terms = passes.first().map_or(0, |l| l.terms.len());
     for k in 0..terms {
         for losses in passes {
-            let g = gradients(&net.params, &losses.terms[k].backward()?)?;
+            let g = gradients(
+                &net.params,
+                &losses.terms[k].backward()?,
+                &losses.projections,
+            )?;
             let n2 = squared_norm(&g)?.to_scalar::<f64>()?;
             if !n2.is_finite() {
                 return Ok(k);
@@ -1414,7 +1437,7 @@ fn pass(
         values.push((l * *g)?.reshape(1)?);
     }
     let total = total.ok_or_else(|| err("no loss terms"))?;
-    let grads = gradients(&net.params, &total.backward()?)?;
+    let grads = gradients(&net.params, &total.backward()?, &losses.projections)?;
     Ok(Pass {
         values: Tensor::cat(&values, 0)?,
         grads,
