@@ -2246,6 +2246,58 @@ mod tests {
         }
     }
 
+    /// The stacked input products change nothing but the work: a DGM's Monte Carlo residuals
+    /// (both difference forms, gradient squares included) and every parameter gradient of
+    /// a loss over them are the weight-by-weight ones.
+    #[test]
+    fn stacked_input_products_give_the_same_residuals_and_gradients() {
+        for form in ["gradients", "values"] {
+            let sets: Vec<String> = vec![
+                "auto_mc_threshold=1".into(),
+                "net=dgm(layers = 2, width = 6)".into(),
+                "dtype=f64".into(),
+                format!("mc_difference={form}"),
+            ];
+            let (c, a, p) = compiled(HJB5, &sets);
+            let dev = Device::Cpu;
+            let prog = LossProgram::new(&c.problem, &p, &a, &c.settings, dev.clone()).expect("p");
+            let net = Net::new(&c.settings.net, p.input_width, 9, DType::F64, &dev).expect("net");
+            let mut rng = step_rng(4, 0);
+            let b = geometry::sample_interior(&c.problem, &prog.layout, 7, &mut rng);
+            let (x, _) = prog.tensor(&b).expect("x");
+            let noise = prog.noise_tensor(&mut rng, 7).expect("noise");
+            let run = |proj: Projections| {
+                let (r, f, _) = prog
+                    .pde_residuals_with(&net, &x, noise.as_ref(), 2, &proj)
+                    .expect("residuals");
+                let loss = ((&r[0] * &r[1]).expect("m").sum_all().expect("s")
+                    + f.sqr().expect("sq").sum_all().expect("s"))
+                .expect("loss");
+                let g = gradients(&net.params, &loss.backward().expect("b"), &[proj])
+                    .expect("gradients");
+                let mut out: Vec<f64> = r
+                    .iter()
+                    .flat_map(|t| t.to_vec1::<f64>().expect("r"))
+                    .collect();
+                for t in g {
+                    out.extend(t.flatten_all().expect("f").to_vec1::<f64>().expect("g"));
+                }
+                out
+            };
+            let (alone, stacked) = (run(Projections::default()), run(Projections::for_net(&net)));
+            assert_eq!(alone.len(), stacked.len());
+            assert!(alone.iter().any(|v| *v != 0.0));
+            // Only the summation order differs; the difference of values divides it by delta.
+            let tol = if form == "values" { 1e-9 } else { 1e-11 };
+            for (i, (a, b)) in alone.iter().zip(&stacked).enumerate() {
+                assert!(
+                    (a - b).abs() <= tol * a.abs().max(1.0),
+                    "{form} {i}: {a} vs {b}"
+                );
+            }
+        }
+    }
+
     /// The two-draw Monte Carlo loss's gradient is unbiased for the exact one (a chi-squared
     /// test over many draws), where one draw for both factors is biased.
     fn two_draw_gradient_is_unbiased(src: &str, difference: &str) {
