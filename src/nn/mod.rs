@@ -146,16 +146,15 @@ impl Projections {
             return Ok(t.clone());
         }
         let v = match s.index(w) {
-            Some(k) => {
-                if s.points.is_none() {
-                    s.points = Some(s.bank(z)?);
+            Some(k) => match &s.points {
+                Some(bank) => bank.leaves[k].as_tensor().clone(),
+                None => {
+                    let bank = s.bank(z)?;
+                    let out = bank.leaves[k].as_tensor().clone();
+                    s.points = Some(bank);
+                    out
                 }
-                let bank = s
-                    .points
-                    .as_ref()
-                    .ok_or_else(|| candle_core::Error::Msg("invariant: a points bank".into()))?;
-                bank.leaves[k].as_tensor().clone()
-            }
+            },
             None => crate::kernels::data_matmul(z, &w.t()?)?,
         };
         let v = match b {
