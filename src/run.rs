@@ -126,6 +126,9 @@ struct Summary {
     averaged_steps: u64,
     final_loss: HashMap<String, f64>,
     reports: Vec<ReportValue>,
+    /// The same reports from the last iterate, when `reports` are the weight average's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    last_iterate_reports: Vec<ReportValue>,
     metrics: Option<Metrics>,
     /// Errors against the `reference` table's values.
     reference_metrics: Option<Metrics>,
@@ -890,33 +893,20 @@ pub fn solve(
     // reports and the metrics are the weight average when there is one.
     Checkpoint::take(&net, &adam, step, wall_now(), lr_scale, &average)?
         .save(&net, &checkpoint_path)?;
-    if average.count > 0 {
+    // The last iterate's reports beside the average's: averaging the weights of a nonlinear
+    // network is not averaging its function, and the two can differ by more than the noise.
+    let last_iterate_reports = if average.count > 0 {
+        let r = report_values(problem, &program.cols, &net, &device, dt)?;
         average.apply(&net)?;
-    }
+        r
+    } else {
+        Vec::new()
+    };
     save_model(&net, &model_path)?;
     let wall = wall_now();
 
     // Reports and metrics.
-    let cols = &program.cols;
-    let mut reports = Vec::new();
-    for r in &problem.reports {
-        let row = train::report_row(problem, cols, r);
-        let x = Tensor::from_vec(row, (1, cols.width), &device)?.to_dtype(dt)?;
-        let v = train::solution(&net, problem, cols, &x)?
-            .to_dtype(DType::F64)?
-            .to_vec1::<f64>()?[0];
-        let exact = match problem.exact {
-            Some(e) => Some(
-                train::eval_free(problem, cols, e, &x.to_dtype(DType::F64)?)?.to_vec1::<f64>()?[0],
-            ),
-            None => None,
-        };
-        reports.push(ReportValue {
-            expr: r.text.clone(),
-            value: v,
-            exact,
-        });
-    }
+    let reports = report_values(problem, &program.cols, &net, &device, dt)?;
     // Only rank 0 reaches here; it drew the probe when the problem has `exact`.
     let metrics = match &probe {
         Some(p) => Some(exact_metrics(&program, &net, p)?),
@@ -942,6 +932,7 @@ pub fn solve(
         averaged_steps: average.count,
         final_loss: names.iter().cloned().zip(last.iter().copied()).collect(),
         reports,
+        last_iterate_reports,
         metrics,
         reference_metrics,
         reference_by_parameters,
@@ -969,16 +960,20 @@ pub fn solve(
         "{}: {done} steps in {wall:.1} s ({stopped}){averaged}",
         problem.name
     );
-    for r in &summary.reports {
+    for (i, r) in summary.reports.iter().enumerate() {
+        let last = match summary.last_iterate_reports.get(i) {
+            Some(l) => format!("   (last iterate {:.6})", l.value),
+            None => String::new(),
+        };
         match r.exact {
             Some(e) => println!(
-                "  {} = {:.6}   (exact {:.6}, error {:.2e})",
+                "  {} = {:.6}   (exact {:.6}, error {:.2e}){last}",
                 r.expr,
                 r.value,
                 e,
                 (r.value - e).abs()
             ),
-            None => println!("  {} = {:.6}", r.expr, r.value),
+            None => println!("  {} = {:.6}{last}", r.expr, r.value),
         }
     }
     if let Some(v) = summary.constraint_violation {
@@ -1015,6 +1010,36 @@ pub fn solve(
 /// Errors of the trained solution at a table's points against its values, over the whole
 /// table and, for a problem with parameters, at each parameter point it holds (rows grouped
 /// by their parameter values, in order of first appearance).
+/// The problem's `report` values from `net` (projected onto the constraint, as `solution`).
+fn report_values(
+    problem: &crate::ir::Problem,
+    cols: &crate::lower::Columns,
+    net: &Net,
+    device: &Device,
+    dt: DType,
+) -> Result<Vec<ReportValue>, RunError> {
+    let mut reports = Vec::new();
+    for r in &problem.reports {
+        let row = train::report_row(problem, cols, r);
+        let x = Tensor::from_vec(row, (1, cols.width), device)?.to_dtype(dt)?;
+        let v = train::solution(net, problem, cols, &x)?
+            .to_dtype(DType::F64)?
+            .to_vec1::<f64>()?[0];
+        let exact = match problem.exact {
+            Some(e) => Some(
+                train::eval_free(problem, cols, e, &x.to_dtype(DType::F64)?)?.to_vec1::<f64>()?[0],
+            ),
+            None => None,
+        };
+        reports.push(ReportValue {
+            expr: r.text.clone(),
+            value: v,
+            exact,
+        });
+    }
+    Ok(reports)
+}
+
 fn table_metrics(
     program: &LossProgram,
     net: &Net,

@@ -133,7 +133,9 @@ fn eval_at(run: &Path, points: &[&str]) -> Vec<String> {
 fn a_run_killed_while_averaging_resumes_to_the_same_average() {
     let d = dir("average");
     let p = d.join("heat.pde");
-    std::fs::write(&p, HEAT.replace("seed = 3", "seed = 3\n  average = 0.9")).expect("write");
+    // A report: the averaged run's summary gives it for the last iterate too.
+    let heat = HEAT.replace("solve {", "report u(0.5, x = 0.3)\nsolve {");
+    std::fs::write(&p, heat.replace("seed = 3", "seed = 3\n  average = 0.9")).expect("write");
     let ps = p.to_str().expect("utf8");
     let points = ["t = 0.5, x = 0.3", "t = 1, x = 0.7"];
 
@@ -155,7 +157,7 @@ fn a_run_killed_while_averaging_resumes_to_the_same_average() {
     // The same run without averaging ends on its last iterate: another model.
     let last = d.join("last");
     let plain = d.join("plain.pde");
-    std::fs::write(&plain, HEAT).expect("write");
+    std::fs::write(&plain, &heat).expect("write");
     let out = pdec(&[
         "solve",
         plain.to_str().expect("utf8"),
@@ -166,6 +168,15 @@ fn a_run_killed_while_averaging_resumes_to_the_same_average() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(final_loss(&last), final_loss(&whole), "same iterates");
     assert_ne!(eval_at(&last, &points), eval_at(&whole, &points));
+    // The averaged run reports its last iterate beside the average: the plain run's value.
+    let plain_summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(last.join("summary.json")).expect("summary"),
+    )
+    .expect("json");
+    assert!(plain_summary.get("last_iterate_reports").is_none());
+    let last_value = &plain_summary["reports"][0]["value"];
+    assert_eq!(&summary["last_iterate_reports"][0]["value"], last_value);
+    assert_ne!(&summary["reports"][0]["value"], last_value);
 
     // Killed once averaging is under way (a checkpoint past step 150), then resumed.
     let killed = d.join("killed");
