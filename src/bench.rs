@@ -137,7 +137,7 @@ pub fn run_case(
     crate::device::tune_cpu_matmul(st.net.width, threads);
     let net = Net::new(&st.net, plan.input_width, st.seed, dt, device).map_err(e)?;
     let mut adam = Adam::new(&net.params).map_err(e)?;
-    let mut batches = Vec::new();
+    let mut draws = train::Draws::default();
     let mut times = Vec::with_capacity(steps);
     let comm = crate::distributed::Comm::single();
     for step in 0..(warmup + steps) as u64 {
@@ -151,7 +151,7 @@ pub fn run_case(
             &net,
             &mut adam,
             step,
-            &mut batches,
+            &mut draws,
             &comm,
             control,
             |_| st.lr,
@@ -182,7 +182,7 @@ pub fn run_case(
         width: c.width,
         layers: c.layers,
         device: crate::device::name(device),
-        threads: program.effective_workers(&batches),
+        threads: program.effective_workers(&draws.batches),
         ms_per_step: median(&times),
         ms_min: times.first().copied().unwrap_or(f64::NAN),
         ms_max: times.last().copied().unwrap_or(f64::NAN),

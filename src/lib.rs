@@ -4,6 +4,7 @@
 //! source → [`syntax`] → [`resolve`] → [`check`] → [`ir::Problem`] → [`passes`] → [`plan`].
 #![deny(clippy::unwrap_used, clippy::todo)]
 
+pub mod adaptive;
 pub mod bench;
 pub mod builtins;
 pub mod check;

@@ -460,7 +460,16 @@ pub fn plan(
         name: "pde".into(),
         kind: TermKind::Pde,
         region: Region::Interior,
-        sampler: interior.clone(),
+        sampler: match &settings.adaptive {
+            Some(a) => format!(
+                "{interior}; adaptive: drawn from {} x batch candidates of that law by |residual|^{} ({}% uniform), rebuilt every {} steps",
+                a.pool,
+                f(a.power),
+                f(a.uniform * 100.0),
+                a.every
+            ),
+            None => interior.clone(),
+        },
         weight: 1.0,
         batch: settings.batch,
         residual: problem.pde.residual,

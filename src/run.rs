@@ -726,7 +726,7 @@ pub fn solve(
     }
     let start = Instant::now();
     let wall_now = || wall_offset + start.elapsed().as_secs_f64();
-    let mut batches = Vec::new();
+    let mut draws = train::Draws::default();
     let mut last: Vec<f64> = vec![f64::NAN; names.len()];
     let mut stopped = "steps";
     let mut step = first_step;
@@ -773,7 +773,7 @@ pub fn solve(
             &net,
             &mut adam,
             step,
-            &mut batches,
+            &mut draws,
             comm,
             control,
             |elapsed| train::learning_rate(st, step, elapsed) * scale,
@@ -805,7 +805,7 @@ pub fn solve(
                         good.step
                     ));
                     step = good.step;
-                    batches.clear();
+                    draws.clear();
                     continue;
                 }
                 // The files on disk stay those of the last checkpoint, the last good state.

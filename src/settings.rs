@@ -113,6 +113,31 @@ pub enum FreeBoundaryLoss {
     Variational,
 }
 
+/// `adaptive = residual(power, uniform, pool, every)`: the PDE's points are drawn from a pool
+/// of `pool * batch` candidates of the sampling law, each with probability
+/// `(1 - uniform) |r|^power / sum |r|^power + uniform / M`, `|r|` the candidate's residual
+/// (its pointwise loss, square-rooted); the pool is rebuilt every `every` steps and at each
+/// checkpoint (RAD, Wu et al. 2023).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Adaptive {
+    pub power: f64,
+    pub uniform: f64,
+    pub pool: usize,
+    pub every: u64,
+}
+
+impl Default for Adaptive {
+    fn default() -> Adaptive {
+        // RAD's recommended k = 1, c = 1 (half the mass uniform).
+        Adaptive {
+            power: 1.0,
+            uniform: 0.5,
+            pool: 16,
+            every: 100,
+        }
+    }
+}
+
 /// How space points are drawn inside their domains (boundary faces stay uniform).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase", tag = "law")]
@@ -194,6 +219,8 @@ pub struct Settings {
     pub weights: BTreeMap<String, f64>,
     /// Draw fresh points every this many steps.
     pub resample_every: u64,
+    /// Residual-based adaptive sampling of the PDE's points (`adaptive = residual(...)`).
+    pub adaptive: Option<Adaptive>,
     /// Stop after this many seconds of training (besides `steps`).
     pub time_limit: Option<f64>,
     pub log_every: u64,
@@ -233,6 +260,7 @@ impl Default for Settings {
             param_sampling: BTreeMap::new(),
             weights: BTreeMap::new(),
             resample_every: 1,
+            adaptive: None,
             time_limit: None,
             log_every: 100,
             checkpoint_every: 1000,
@@ -275,6 +303,7 @@ pub const KEYS: &[&str] = &[
     "sampling",
     "weight",
     "resample_every",
+    "adaptive",
     "time_limit",
     "log_every",
     "checkpoint_every",
@@ -816,6 +845,54 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
         "resample_every" => {
             if let Some(n) = positive_int(&v, key, 1e12, diags) {
                 st.resample_every = n
+            }
+        }
+        "adaptive" => {
+            let expected = "`none` or `residual(power, uniform, pool, every)`";
+            if v.word() == Some("none") {
+                st.adaptive = None;
+                return;
+            }
+            let Some(("residual", args)) = v.call() else {
+                diags.push(bad_value(span, key, expected));
+                return;
+            };
+            let names = ["power", "uniform", "pool", "every"];
+            let Some(a) = args_of(&args, &names, key, span, diags) else {
+                return;
+            };
+            let mut ad = Adaptive::default();
+            let mut ok = true;
+            let mut number = |name: &str, good: &dyn Fn(f64) -> bool, range: &str| {
+                let v = a.get(name)?;
+                match v.number() {
+                    Some(x) if good(x) => Some(x),
+                    _ => {
+                        diags.push(out_of_range(v.expr.span, name, range));
+                        ok = false;
+                        None
+                    }
+                }
+            };
+            if let Some(x) = number(
+                "power",
+                &|x| x.is_finite() && x > 0.0 && x <= 8.0,
+                "in (0, 8]",
+            ) {
+                ad.power = x;
+            }
+            if let Some(x) = number("uniform", &|x| (0.0..=1.0).contains(&x), "in [0, 1]") {
+                ad.uniform = x;
+            }
+            let whole = |lo: f64, hi: f64| move |x: f64| x.fract() == 0.0 && x >= lo && x <= hi;
+            if let Some(x) = number("pool", &whole(1.0, 1024.0), "a whole number from 1 to 1024") {
+                ad.pool = x as usize;
+            }
+            if let Some(x) = number("every", &whole(1.0, 1e12), "a whole number from 1 to 1e12") {
+                ad.every = x as u64;
+            }
+            if ok {
+                st.adaptive = Some(ad);
             }
         }
         "time_limit" => {

@@ -8,6 +8,7 @@
 //! and the loss `2 mean(detach(A(w)) A(w~))`, whose gradient is unbiased for that of
 //! `mean(A^2)`.
 
+use crate::adaptive::Pool;
 use crate::distributed::Comm;
 use crate::geometry::{self, Layout};
 use crate::ir::{NodeId, Problem};
@@ -502,8 +503,20 @@ impl<'a> LossProgram<'a> {
     /// not depend on the number of ranks. Drawn on the host so that runs are reproducible on
     /// every device; [`LossProgram::upload`] sends it with the points in one transfer.
     pub fn draw_noise(&self, rng: &mut ChaCha8Rng, global: usize, draws: usize) -> Vec<f64> {
-        let sd = self.settings.mc_delta().unwrap_or(1e-3).sqrt();
         let (lo, hi) = self.rows(global);
+        self.draw_noise_rows(rng, global, draws, lo, hi)
+    }
+
+    /// [`LossProgram::draw_noise`] cut to rows `lo..hi` of the `global` drawn.
+    fn draw_noise_rows(
+        &self,
+        rng: &mut ChaCha8Rng,
+        global: usize,
+        draws: usize,
+        lo: usize,
+        hi: usize,
+    ) -> Vec<f64> {
+        let sd = self.settings.mc_delta().unwrap_or(1e-3).sqrt();
         let mut out = Vec::new();
         for cols in self.noise_blocks(draws) {
             let w: Vec<f64> = match self.settings.mc_noise {
@@ -1060,6 +1073,61 @@ impl<'a> LossProgram<'a> {
         Ok(StepLosses { terms, projections })
     }
 
+    /// Each point's loss `[N]` in the PDE term and the constraint's (weighted as in the
+    /// total), from one Monte Carlo draw of `rng`: what adaptive sampling weights its
+    /// candidates by. Without a constraint it is the squared residual.
+    pub fn pointwise_loss(&self, net: &Net, x: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor> {
+        let n = x.dim(0)?;
+        let w = self.draw_noise_rows(rng, n, 1, 0, n);
+        let noise = match w.is_empty() {
+            true => None,
+            false => {
+                let len = w.len();
+                Some(Tensor::from_vec(w, len, &self.device)?.to_dtype(self.dtype)?)
+            }
+        };
+        let (res, f, obstacle) =
+            self.pde_residuals_with(net, x, noise.as_ref(), 1, &Projections::for_net(net))?;
+        let r = &res[0];
+        let weight = |kind: TermKind| {
+            self.plan
+                .terms
+                .iter()
+                .find(|t| t.kind == kind)
+                .map_or(1.0, |t| t.weight)
+        };
+        let (Some(c), Some(g)) = (&self.problem.constraint, &obstacle) else {
+            return r.sqr()?.affine(weight(TermKind::Pde), 0.0);
+        };
+        let gap = if c.at_least { (&f - g)? } else { (g - &f)? };
+        let off = gap.gt(0.0)?.to_dtype(self.dtype)?;
+        let on = off.affine(-1.0, 1.0)?;
+        let wrong_sign = |s: f64| -> Result<Tensor> { r.affine(-s, 0.0)?.relu()?.sqr() };
+        let pde = match self
+            .plan
+            .free_boundary
+            .unwrap_or(self.settings.free_boundary)
+        {
+            FreeBoundaryLoss::Penalty => (r.sqr()? * &off)?,
+            FreeBoundaryLoss::Variational => {
+                let s = self
+                    .active_sign
+                    .ok_or_else(|| err("invariant: variational needs a time direction"))?;
+                ((r.sqr()? * &off)? + (wrong_sign(s)? * &on)?)?
+            }
+            FreeBoundaryLoss::Complementarity => {
+                let l = (r * gap.relu()?)?.sqr()?;
+                match self.active_sign {
+                    Some(s) => (l + wrong_sign(s)?)?,
+                    None => l,
+                }
+            }
+        };
+        let violation = gap.neg()?.relu()?.sqr()?;
+        pde.affine(weight(TermKind::Pde), 0.0)?
+            + violation.affine(weight(TermKind::Constraint), 0.0)?
+    }
+
     fn condition_loss(
         &self,
         net: &Net,
@@ -1456,7 +1524,7 @@ pub fn train_step(
     net: &Net,
     adam: &mut Adam,
     step: u64,
-    batches: &mut Vec<Vec<geometry::Batch>>,
+    draws: &mut Draws,
     comm: &Comm,
     local: Control,
     lr_at: impl FnOnce(f64) -> f64,
@@ -1465,9 +1533,26 @@ pub fn train_step(
     // Points come from the step that drew them and noise from this step, each keyed by
     // seed and step alone: a resumed run (empty `batches`) redraws exactly the same points.
     let drawn_at = step - step % st.resample_every;
-    if step == drawn_at || batches.is_empty() {
-        *batches = sample(program, &mut step_rng(st.seed, drawn_at));
+    if let Some(a) = &st.adaptive {
+        // Rebuilt at checkpoints too, so that a resumed run rebuilds the same pool.
+        let due = step.is_multiple_of(a.every)
+            || (st.checkpoint_every > 0 && step.is_multiple_of(st.checkpoint_every));
+        if draws
+            .pool
+            .as_ref()
+            .is_none_or(|p| due && p.built_at != step)
+        {
+            draws.pool = Some(Pool::build(program, net, a, step)?);
+        }
     }
+    if step == drawn_at || draws.batches.is_empty() {
+        draws.batches = sample(
+            program,
+            draws.pool.as_ref(),
+            &mut step_rng(st.seed, drawn_at),
+        );
+    }
+    let batches = &draws.batches;
     let noise = program.draw_noise(
         &mut step_rng(st.seed ^ NOISE_KEY, step),
         program.pde_global_rows(),
@@ -1694,8 +1779,29 @@ pub fn step_rng(seed: u64, step: u64) -> ChaCha8Rng {
     rng
 }
 
-/// Draws each term's batches: the global batch, of which this rank keeps its rows.
-pub fn sample(program: &LossProgram, rng: &mut ChaCha8Rng) -> Vec<Vec<geometry::Batch>> {
+/// The points a training carries from step to step: each term's batches (reused for
+/// `resample_every` steps) and the adaptive sampling's pool of candidates.
+#[derive(Default)]
+pub struct Draws {
+    pub batches: Vec<Vec<geometry::Batch>>,
+    pool: Option<Pool>,
+}
+
+impl Draws {
+    /// Forget everything: the next step draws afresh (a rollback to a checkpoint).
+    pub fn clear(&mut self) {
+        self.batches.clear();
+        self.pool = None;
+    }
+}
+
+/// Draws each term's batches: the global batch, of which this rank keeps its rows. With a
+/// `pool` (adaptive sampling), the PDE's points are drawn from it.
+pub fn sample(
+    program: &LossProgram,
+    pool: Option<&Pool>,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Vec<geometry::Batch>> {
     program
         .plan
         .terms
@@ -1704,13 +1810,16 @@ pub fn sample(program: &LossProgram, rng: &mut ChaCha8Rng) -> Vec<Vec<geometry::
             // The constraint is evaluated on the PDE's points.
             TermKind::Constraint => Vec::new(),
             _ => {
-                let all = geometry::sample_region(
-                    program.problem,
-                    &program.layout,
-                    &t.region,
-                    t.batch,
-                    rng,
-                );
+                let all = match (t.kind, pool) {
+                    (TermKind::Pde, Some(p)) => vec![p.draw(t.batch, rng)],
+                    _ => geometry::sample_region(
+                        program.problem,
+                        &program.layout,
+                        &t.region,
+                        t.batch,
+                        rng,
+                    ),
+                };
                 if program.shard.1 == 1 {
                     return all;
                 }
@@ -2129,7 +2238,7 @@ mod tests {
                 LossProgram::new(&c.problem, &plan, &a, &c.settings, dev.clone()).expect("program");
             let net =
                 Net::new(&c.settings.net, plan.input_width, 3, DType::F64, &dev).expect("net");
-            let batches = sample(&prog, &mut step_rng(4, 0));
+            let batches = sample(&prog, None, &mut step_rng(4, 0));
             let noise = prog.draw_noise(
                 &mut step_rng(5, 0),
                 prog.pde_global_rows(),
@@ -2393,7 +2502,7 @@ mod tests {
             Device::Cpu,
         )
         .expect("program");
-        let batches = sample(&prog, &mut step_rng(4, 2));
+        let batches = sample(&prog, None, &mut step_rng(4, 2));
         let noise = [0.25, -1.5, 3.0];
         let (up, got) = prog.upload(&batches, &noise).expect("upload");
         let got = got.expect("noise comes back").to_vec1::<f64>().expect("v");
@@ -2490,6 +2599,74 @@ mod tests {
     /// `free_boundary = variational` is the penalty's loss plus `max(s r, 0)^2` on the points
     /// where the network is on or below the obstacle (`r` the residual, `s` the sign that
     /// means "holding on is worth more"); a backward `u >= g` makes that `max(r, 0)`.
+    /// Adaptive sampling weighs candidates by each point's loss: averaged over a batch it
+    /// is the weighted PDE and constraint terms of the training loss, in every loss form.
+    #[test]
+    fn pointwise_losses_average_to_the_training_loss() {
+        let obstacle = "time t in [0, 1]\nspace x in [0, 2]\nunknown u(t, x)\n\
+                   pde d(u, t) + 0.5 * x^2 * d(u, x, x) - 0.1 * u = 0\n\
+                   terminal u = max(x - 1, 0)\nboundary on(x): u = max(x - 1, 0)\n\
+                   constraint u >= x - 1\n";
+        let heat = "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\n\
+                    pde d(u, t) = d(u, x, x) + x\ninitial u = 0\nboundary on(x): u = 0\n";
+        let cases = [
+            (obstacle, "penalty"),
+            (obstacle, "variational"),
+            (obstacle, "complementarity"),
+            (heat, "penalty"),
+        ];
+        let dev = Device::Cpu;
+        for (src, fb) in cases {
+            let mut sets = vec![
+                "dtype=f64".to_string(),
+                "net=dgm(layers=2, width=8)".into(),
+                "weight.pde=2".into(),
+            ];
+            if src == obstacle {
+                sets.push(format!("free_boundary={fb}"));
+                sets.push("weight.constraint=3".into());
+            }
+            let (checked, analysis, plan) = compiled(src, &sets);
+            let prog = LossProgram::new(
+                &checked.problem,
+                &plan,
+                &analysis,
+                &checked.settings,
+                dev.clone(),
+            )
+            .expect("program");
+            let net = Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev)
+                .expect("net");
+            let batches = sample(&prog, None, &mut step_rng(3, 0));
+            let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
+            let losses = prog
+                .losses(&net, &uploaded, noise.as_ref())
+                .expect("losses");
+            let mut expect = 0.0;
+            for (t, l) in plan.terms.iter().zip(&losses.terms) {
+                if matches!(t.kind, TermKind::Pde | TermKind::Constraint) {
+                    expect += t.weight * l.to_scalar::<f64>().expect("scalar");
+                }
+            }
+            let k = plan
+                .terms
+                .iter()
+                .position(|t| t.kind == TermKind::Pde)
+                .expect("pde term");
+            let got = prog
+                .pointwise_loss(&net, &uploaded[k][0].x, &mut step_rng(9, 0))
+                .expect("pointwise")
+                .mean_all()
+                .expect("mean")
+                .to_scalar::<f64>()
+                .expect("scalar");
+            assert!(
+                (got - expect).abs() <= 1e-12 * expect.abs().max(1.0),
+                "{fb}: {got} against {expect}"
+            );
+        }
+    }
+
     #[test]
     fn variational_loss_adds_the_residual_sign_on_the_obstacle() {
         // The obstacle crosses the network's range, so both regions have points.
@@ -2517,7 +2694,7 @@ mod tests {
             assert_eq!(prog.active_sign, Some(-1.0));
             let net = Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev)
                 .expect("net");
-            let batches = sample(&prog, &mut step_rng(3, 0));
+            let batches = sample(&prog, None, &mut step_rng(3, 0));
             let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
             let losses = prog
                 .losses(&net, &uploaded, noise.as_ref())

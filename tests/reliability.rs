@@ -116,6 +116,55 @@ fn a_run_killed_with_sigkill_resumes_to_the_same_final_loss() {
     assert_eq!(losses(&killed), losses(&whole), "loss.csv reads as one run");
 }
 
+/// Adaptive sampling's pool is rebuilt at every checkpoint (besides every `every` steps), so
+/// a killed run resumes from its checkpoint with the same pool and the same points.
+#[test]
+fn a_killed_adaptive_run_resumes_to_the_same_losses() {
+    let d = dir("adaptive");
+    let p = d.join("heat.pde");
+    let src = HEAT.replace(
+        "seed = 3",
+        "seed = 3\n  adaptive = residual(pool = 4, every = 40)",
+    );
+    std::fs::write(&p, &src).expect("write");
+    let ps = p.to_str().expect("utf8");
+
+    let whole = d.join("whole");
+    let out = pdec(&[
+        "solve",
+        ps,
+        "--quiet",
+        "--out",
+        whole.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let killed = d.join("killed");
+    solve_killed_after_rows(ps, &killed, 4);
+    let out = pdec(&[
+        "solve",
+        "--resume",
+        killed.to_str().expect("utf8"),
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(losses(&killed), losses(&whole), "loss.csv reads as one run");
+
+    // The pool changes the points: the plain run's losses differ from the first step on.
+    let plain = d.join("plain.pde");
+    std::fs::write(&plain, HEAT).expect("write");
+    let uniform = d.join("uniform");
+    let out = pdec(&[
+        "solve",
+        plain.to_str().expect("utf8"),
+        "--quiet",
+        "--out",
+        uniform.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_ne!(losses(&uniform)[2], losses(&whole)[2]);
+}
+
 /// `pdec eval RUN --at ...`'s values: what the saved model says.
 fn eval_at(run: &Path, points: &[&str]) -> Vec<String> {
     let mut args = vec!["eval", run.to_str().expect("utf8")];
@@ -169,10 +218,9 @@ fn a_run_killed_while_averaging_resumes_to_the_same_average() {
     assert_eq!(final_loss(&last), final_loss(&whole), "same iterates");
     assert_ne!(eval_at(&last, &points), eval_at(&whole, &points));
     // The averaged run reports its last iterate beside the average: the plain run's value.
-    let plain_summary: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(last.join("summary.json")).expect("summary"),
-    )
-    .expect("json");
+    let plain_summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(last.join("summary.json")).expect("summary"))
+            .expect("json");
     assert!(plain_summary.get("last_iterate_reports").is_none());
     let last_value = &plain_summary["reports"][0]["value"];
     assert_eq!(&summary["last_iterate_reports"][0]["value"], last_value);

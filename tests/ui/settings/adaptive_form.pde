@@ -1,0 +1,10 @@
+// `adaptive` is `none` or `residual(...)`.
+time t in [0, 1]
+space x in [0, 1]
+unknown u(t, x)
+pde d(u, t) = d(u, x, x)
+initial u = 0
+boundary on(x): u = 0
+solve {
+  adaptive = rad(power = 1) //~ pdec::settings::bad_value
+}
