@@ -133,6 +133,24 @@ fn explain_reports_paths_and_factors() {
 }
 
 #[test]
+fn explain_says_how_adaptive_sampling_draws_the_pde_points() {
+    let out = pdec(&[
+        "explain",
+        "examples/burgers_family.pde",
+        "--set",
+        "adaptive=residual(power = 2, pool = 8)",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("adaptive: drawn from 8 x batch candidates of that law by |residual|^2 (50% uniform), rebuilt every 100 steps"),
+        "{s}"
+    );
+    let out = pdec(&["explain", "examples/burgers_family.pde"]);
+    assert!(!text(&out.stdout).contains("adaptive"));
+}
+
+#[test]
 fn explain_json_is_the_serialised_plan() {
     let out = pdec(&["explain", "--format", "json", "examples/heat_ball.pde"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
