@@ -327,6 +327,39 @@ fn free_boundary_loss(analysis: &Analysis, settings: &Settings) -> FreeBoundaryL
 }
 
 /// `sampling.NAME` names a parameter, and a log-uniform law needs a positive range.
+/// Values (f64) an adaptive pool may hold on the host: 2^27, 1 GiB.
+pub const MAX_POOL_VALUES: usize = 1 << 27;
+
+/// The adaptive pool holds `pool * batch` candidates of `width` inputs each on the host.
+fn check_adaptive_pool(settings: &Settings, width: usize, diags: &mut Diags) {
+    let Some(a) = &settings.adaptive else {
+        return;
+    };
+    let values = a
+        .pool
+        .saturating_mul(settings.batch)
+        .saturating_mul(width.max(1));
+    if values <= MAX_POOL_VALUES {
+        return;
+    }
+    let mut d = Diag::error(
+        "pdec::plan::adaptive_pool_too_large",
+        format!(
+            "the adaptive pool would hold {} x {} candidates of {width} inputs: {:.1} GiB, more than the 1 GiB allowed",
+            a.pool,
+            settings.batch,
+            values as f64 * 8.0 / (1u64 << 30) as f64
+        ),
+    );
+    if let Some(span) = settings.key_spans.get("adaptive").copied() {
+        d = d.primary(span, "pool too large for this batch");
+    }
+    let fits = (MAX_POOL_VALUES / (settings.batch.max(1) * width.max(1))).max(1);
+    diags.push(d.help(format!(
+        "use `pool = {fits}` or less (candidates per PDE batch), or a smaller `batch`"
+    )));
+}
+
 fn check_param_sampling(problem: &Problem, settings: &Settings, diags: &mut Diags) {
     for (name, law) in &settings.param_sampling {
         let span = settings.key_spans.get(&format!("sampling.{name}")).copied();
@@ -601,6 +634,7 @@ pub fn plan(
     }
     sampling_truncation(problem, settings, diags);
     check_param_sampling(problem, settings, diags);
+    check_adaptive_pool(settings, input_width, diags);
     check_free_boundary_sign(problem, analysis, settings, diags);
     let second_order: Vec<SecondOrderPlan> = analysis
         .second_order

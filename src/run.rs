@@ -1007,9 +1007,6 @@ pub fn solve(
     Ok(dir)
 }
 
-/// Errors of the trained solution at a table's points against its values, over the whole
-/// table and, for a problem with parameters, at each parameter point it holds (rows grouped
-/// by their parameter values, in order of first appearance).
 /// The problem's `report` values from `net` (projected onto the constraint, as `solution`).
 fn report_values(
     problem: &crate::ir::Problem,
@@ -1040,6 +1037,9 @@ fn report_values(
     Ok(reports)
 }
 
+/// Errors of the trained solution at a table's points against its values, over the whole
+/// table and, for a problem with parameters, at each parameter point it holds (rows grouped
+/// by their parameter values, in order of first appearance).
 fn table_metrics(
     program: &LossProgram,
     net: &Net,

@@ -1078,7 +1078,8 @@ impl<'a> LossProgram<'a> {
     /// candidates by. Without a constraint it is the squared residual.
     pub fn pointwise_loss(&self, net: &Net, x: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor> {
         let n = x.dim(0)?;
-        let w = self.draw_noise_rows(rng, n, 1, 0, n);
+        let draws = self.mc_estimates();
+        let w = self.draw_noise_rows(rng, n, draws, 0, n);
         let noise = match w.is_empty() {
             true => None,
             false => {
@@ -1087,8 +1088,13 @@ impl<'a> LossProgram<'a> {
             }
         };
         let (res, f, obstacle) =
-            self.pde_residuals_with(net, x, noise.as_ref(), 1, &Projections::for_net(net))?;
-        let r = &res[0];
+            self.pde_residuals_with(net, x, noise.as_ref(), draws, &Projections::for_net(net))?;
+        // With Monte Carlo terms, the product of the two independent draws' terms: like the
+        // training loss, an unbiased estimate of each point's loss (one draw squared would
+        // add the estimator's variance, favouring noisy points over wrong ones). It can be
+        // negative; adaptive sampling weighs such points as zero.
+        let (a, b) = (&res[0], res.get(1).unwrap_or(&res[0]));
+        let sq = |a: &Tensor, b: &Tensor| a * b;
         let weight = |kind: TermKind| {
             self.plan
                 .terms
@@ -1097,26 +1103,29 @@ impl<'a> LossProgram<'a> {
                 .map_or(1.0, |t| t.weight)
         };
         let (Some(c), Some(g)) = (&self.problem.constraint, &obstacle) else {
-            return r.sqr()?.affine(weight(TermKind::Pde), 0.0);
+            return sq(a, b)?.affine(weight(TermKind::Pde), 0.0);
         };
         let gap = if c.at_least { (&f - g)? } else { (g - &f)? };
         let off = gap.gt(0.0)?.to_dtype(self.dtype)?;
         let on = off.affine(-1.0, 1.0)?;
-        let wrong_sign = |s: f64| -> Result<Tensor> { r.affine(-s, 0.0)?.relu()?.sqr() };
+        let wrong_sign = |s: f64| -> Result<Tensor> {
+            sq(&a.affine(-s, 0.0)?.relu()?, &b.affine(-s, 0.0)?.relu()?)
+        };
         let pde = match self
             .plan
             .free_boundary
             .unwrap_or(self.settings.free_boundary)
         {
-            FreeBoundaryLoss::Penalty => (r.sqr()? * &off)?,
+            FreeBoundaryLoss::Penalty => (sq(a, b)? * &off)?,
             FreeBoundaryLoss::Variational => {
                 let s = self
                     .active_sign
                     .ok_or_else(|| err("invariant: variational needs a time direction"))?;
-                ((r.sqr()? * &off)? + (wrong_sign(s)? * &on)?)?
+                ((sq(a, b)? * &off)? + (wrong_sign(s)? * &on)?)?
             }
             FreeBoundaryLoss::Complementarity => {
-                let l = (r * gap.relu()?)?.sqr()?;
+                let g2 = gap.relu()?;
+                let l = sq(&(a * &g2)?, &(b * &g2)?)?;
                 match self.active_sign {
                     Some(s) => (l + wrong_sign(s)?)?,
                     None => l,
@@ -1532,9 +1541,11 @@ pub fn train_step(
     let st = program.settings;
     // Points come from the step that drew them and noise from this step, each keyed by
     // seed and step alone: a resumed run (empty `batches`) redraws exactly the same points.
-    let drawn_at = step - step % st.resample_every;
+    let mut drawn_at = step - step % st.resample_every;
     if let Some(a) = &st.adaptive {
-        // Rebuilt at checkpoints too, so that a resumed run rebuilds the same pool.
+        // Rebuilt at checkpoints too, and the points drawn again from each new pool, so
+        // that a run resumed from a checkpoint rebuilds the same pool and draws the same
+        // points (whatever `resample_every`).
         let due = step.is_multiple_of(a.every)
             || (st.checkpoint_every > 0 && step.is_multiple_of(st.checkpoint_every));
         if draws
@@ -1543,6 +1554,7 @@ pub fn train_step(
             .is_none_or(|p| due && p.built_at != step)
         {
             draws.pool = Some(Pool::build(program, net, a, step)?);
+            drawn_at = step;
         }
     }
     if step == drawn_at || draws.batches.is_empty() {
@@ -2596,9 +2608,6 @@ mod tests {
         }
     }
 
-    /// `free_boundary = variational` is the penalty's loss plus `max(s r, 0)^2` on the points
-    /// where the network is on or below the obstacle (`r` the residual, `s` the sign that
-    /// means "holding on is worth more"); a backward `u >= g` makes that `max(r, 0)`.
     /// Adaptive sampling weighs candidates by each point's loss: averaged over a batch it
     /// is the weighted PDE and constraint terms of the training loss, in every loss form.
     #[test]
@@ -2609,11 +2618,13 @@ mod tests {
                    constraint u >= x - 1\n";
         let heat = "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\n\
                     pde d(u, t) = d(u, x, x) + x\ninitial u = 0\nboundary on(x): u = 0\n";
+        // Monte Carlo Laplacian and gradient squares: two draws, the same noise as training.
         let cases = [
             (obstacle, "penalty"),
             (obstacle, "variational"),
             (obstacle, "complementarity"),
             (heat, "penalty"),
+            (HJB5, "penalty"),
         ];
         let dev = Device::Cpu;
         for (src, fb) in cases {
@@ -2625,6 +2636,9 @@ mod tests {
             if src == obstacle {
                 sets.push(format!("free_boundary={fb}"));
                 sets.push("weight.constraint=3".into());
+            }
+            if src == HJB5 {
+                sets.extend(["auto_mc_threshold=1".into(), "batch=64".into()]);
             }
             let (checked, analysis, plan) = compiled(src, &sets);
             let prog = LossProgram::new(
@@ -2638,7 +2652,13 @@ mod tests {
             let net = Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev)
                 .expect("net");
             let batches = sample(&prog, None, &mut step_rng(3, 0));
-            let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
+            let noise = prog.draw_noise(
+                &mut step_rng(9, 0),
+                prog.pde_global_rows(),
+                prog.mc_estimates(),
+            );
+            assert_eq!(noise.is_empty(), src != HJB5);
+            let (uploaded, noise) = prog.upload(&batches, &noise).expect("upload");
             let losses = prog
                 .losses(&net, &uploaded, noise.as_ref())
                 .expect("losses");
@@ -2667,6 +2687,9 @@ mod tests {
         }
     }
 
+    /// `free_boundary = variational` is the penalty's loss plus `max(s r, 0)^2` on the points
+    /// where the network is on or below the obstacle (`r` the residual, `s` the sign that
+    /// means "holding on is worth more"); a backward `u >= g` makes that `max(r, 0)`.
     #[test]
     fn variational_loss_adds_the_residual_sign_on_the_obstacle() {
         // The obstacle crosses the network's range, so both regions have points.

@@ -116,15 +116,17 @@ fn a_run_killed_with_sigkill_resumes_to_the_same_final_loss() {
     assert_eq!(losses(&killed), losses(&whole), "loss.csv reads as one run");
 }
 
-/// Adaptive sampling's pool is rebuilt at every checkpoint (besides every `every` steps), so
-/// a killed run resumes from its checkpoint with the same pool and the same points.
+/// Adaptive sampling's pool is rebuilt at every checkpoint (besides every `every` steps) and
+/// the points drawn again from it, so a killed run resumes from its checkpoint with the same
+/// pool and the same points, also when points are kept for several steps (`resample_every`
+/// 3 does not divide the checkpoints' 25).
 #[test]
 fn a_killed_adaptive_run_resumes_to_the_same_losses() {
     let d = dir("adaptive");
     let p = d.join("heat.pde");
     let src = HEAT.replace(
         "seed = 3",
-        "seed = 3\n  adaptive = residual(pool = 4, every = 40)",
+        "seed = 3\n  adaptive = residual(pool = 4, every = 40)\n  resample_every = 3",
     );
     std::fs::write(&p, &src).expect("write");
     let ps = p.to_str().expect("utf8");
