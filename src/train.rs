@@ -1074,8 +1074,10 @@ impl<'a> LossProgram<'a> {
     }
 
     /// Each point's loss `[N]` in the PDE term and the constraint's (weighted as in the
-    /// total), from one Monte Carlo draw of `rng`: what adaptive sampling weights its
-    /// candidates by. Without a constraint it is the squared residual.
+    /// total), its Monte Carlo noise drawn from `rng` as a training step draws it: what
+    /// adaptive sampling weighs its candidates by. Without a constraint or Monte Carlo terms
+    /// it is the squared residual. The free-boundary forms mirror [`LossProgram::losses`]
+    /// pointwise (a test holds the two together).
     pub fn pointwise_loss(&self, net: &Net, x: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor> {
         let n = x.dim(0)?;
         let draws = self.mc_estimates();
