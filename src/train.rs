@@ -985,70 +985,34 @@ impl<'a> LossProgram<'a> {
         let (res, f, obstacle) =
             self.pde_residuals_with(net, &x, noise, estimates, &projections[0])?;
         // The squared residual, or its two-draw estimate.
-        let sq = |mask: Option<&Tensor>, a: &Tensor, b: &Tensor| -> Result<Tensor> {
-            let (a, b) = match mask {
-                Some(m) => ((a * m)?, (b * m)?),
-                None => (a.clone(), b.clone()),
-            };
+        let sq = |a: &Tensor, b: &Tensor| -> Result<Tensor> {
             if has_mc {
                 // value: mean(a b); gradient: 2 mean(a grad b).
-                let prod = (a.detach() * &b)?;
+                let prod = (a.detach() * b)?;
                 let value = prod.detach();
                 (prod.affine(2.0, 0.0)? - value)?.mean_all()
             } else {
                 a.sqr()?.mean_all()
             }
         };
-        let (a, b) = (&res[0], res.get(1).unwrap_or(&res[0]));
-        match (&self.problem.constraint, &obstacle) {
-            (Some(c), Some(g)) => {
-                let gap = if c.at_least { (&f - g)? } else { (g - &f)? };
-                let violation = gap.neg()?.relu()?.sqr()?.mean_all()?;
-                let off_obstacle =
-                    || -> Result<Tensor> { Ok(gap.gt(0.0)?.to_dtype(self.dtype)?.detach()) };
-                let pde = match self
-                    .plan
-                    .free_boundary
-                    .unwrap_or(self.settings.free_boundary)
-                {
-                    // The PDE holds only where the network is off the obstacle.
-                    FreeBoundaryLoss::Penalty => sq(Some(&off_obstacle()?), a, b)?,
-                    FreeBoundaryLoss::Variational => {
-                        let off = off_obstacle()?;
-                        let on = off.affine(-1.0, 1.0)?;
-                        let s = self
-                            .active_sign
-                            .ok_or_else(|| err("invariant: variational needs a time direction"))?;
-                        // On the obstacle the residual may only have the sign of a region
-                        // where stopping is optimal; the wrong sign means holding on is worth
-                        // more, so the contact region is too large there.
-                        let ra = (a.affine(-s, 0.0)?.relu()? * &on)?;
-                        let rb = (b.affine(-s, 0.0)?.relu()? * &on)?;
-                        (sq(Some(&off), a, b)? + sq(None, &ra, &rb)?)?
-                    }
-                    FreeBoundaryLoss::Complementarity => {
-                        let g2 = gap.relu()?;
-                        let mut l = sq(Some(&g2), a, b)?;
-                        if let Some(s) = self.active_sign {
-                            // The residual may not have the wrong sign anywhere.
-                            let ra = (a.affine(-s, 0.0)?).relu()?;
-                            let rb = (b.affine(-s, 0.0)?).relu()?;
-                            l = (l + sq(None, &ra, &rb)?)?;
-                        }
-                        l
-                    }
-                };
-                terms[pde_index] = Some(pde);
-                if let Some(ci) = self
-                    .plan
-                    .terms
-                    .iter()
-                    .position(|t| t.kind == TermKind::Constraint)
-                {
-                    terms[ci] = Some(violation);
-                }
-            }
-            _ => terms[pde_index] = Some(sq(None, a, b)?),
+        let PdeLossParts { pairs, gap } = self.pde_loss_pairs(&res, &f, obstacle.as_ref())?;
+        let mut pde: Option<Tensor> = None;
+        for (a, b) in &pairs {
+            let l = sq(a, b)?;
+            pde = Some(match pde {
+                Some(p) => (p + l)?,
+                None => l,
+            });
+        }
+        terms[pde_index] = pde;
+        if let Some(gap) = gap
+            && let Some(ci) = self
+                .plan
+                .terms
+                .iter()
+                .position(|t| t.kind == TermKind::Constraint)
+        {
+            terms[ci] = Some(gap.neg()?.relu()?.sqr()?.mean_all()?);
         }
         for (k, term) in self.plan.terms.iter().enumerate() {
             let Some(prog) = &self.conditions[k] else {
@@ -1076,8 +1040,8 @@ impl<'a> LossProgram<'a> {
     /// Each point's loss `[N]` in the PDE term and the constraint's (weighted as in the
     /// total), its Monte Carlo noise drawn from `rng` as a training step draws it: what
     /// adaptive sampling weighs its candidates by. Without a constraint or Monte Carlo terms
-    /// it is the squared residual. The free-boundary forms mirror [`LossProgram::losses`]
-    /// pointwise (a test holds the two together).
+    /// it is the squared residual. The free-boundary forms are [`LossProgram::losses`]'s
+    /// own ([`LossProgram::pde_loss_pairs`]), kept per point.
     pub fn pointwise_loss(&self, net: &Net, x: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor> {
         let n = x.dim(0)?;
         let draws = self.mc_estimates();
@@ -1095,8 +1059,6 @@ impl<'a> LossProgram<'a> {
         // training loss, an unbiased estimate of each point's loss (one draw squared would
         // add the estimator's variance, favouring noisy points over wrong ones). It can be
         // negative; adaptive sampling weighs such points as zero.
-        let (a, b) = (&res[0], res.get(1).unwrap_or(&res[0]));
-        let sq = |a: &Tensor, b: &Tensor| a * b;
         let weight = |kind: TermKind| {
             self.plan
                 .terms
@@ -1104,39 +1066,73 @@ impl<'a> LossProgram<'a> {
                 .find(|t| t.kind == kind)
                 .map_or(1.0, |t| t.weight)
         };
-        let (Some(c), Some(g)) = (&self.problem.constraint, &obstacle) else {
-            return sq(a, b)?.affine(weight(TermKind::Pde), 0.0);
+        let PdeLossParts { pairs, gap } = self.pde_loss_pairs(&res, &f, obstacle.as_ref())?;
+        let mut pde = Tensor::zeros(n, self.dtype, &self.device)?;
+        for (a, b) in &pairs {
+            pde = (pde + (a * b)?)?;
+        }
+        let mut total = pde.affine(weight(TermKind::Pde), 0.0)?;
+        if let Some(gap) = gap {
+            let violation = gap.neg()?.relu()?.sqr()?;
+            total = (total + violation.affine(weight(TermKind::Constraint), 0.0)?)?;
+        }
+        Ok(total)
+    }
+
+    /// The PDE term's pieces under the free-boundary form in force ([`PdeLossParts`]).
+    /// [`LossProgram::losses`] takes means of them, [`LossProgram::pointwise_loss`] keeps
+    /// them per point, so training and adaptive sampling weigh points alike.
+    fn pde_loss_pairs(
+        &self,
+        res: &[Tensor],
+        f: &Tensor,
+        obstacle: Option<&Tensor>,
+    ) -> Result<PdeLossParts> {
+        let (a, b) = (&res[0], res.get(1).unwrap_or(&res[0]));
+        let (Some(c), Some(g)) = (&self.problem.constraint, obstacle) else {
+            return Ok(PdeLossParts {
+                pairs: vec![(a.clone(), b.clone())],
+                gap: None,
+            });
         };
-        let gap = if c.at_least { (&f - g)? } else { (g - &f)? };
-        let off = gap.gt(0.0)?.to_dtype(self.dtype)?;
-        let on = off.affine(-1.0, 1.0)?;
-        let wrong_sign = |s: f64| -> Result<Tensor> {
-            sq(&a.affine(-s, 0.0)?.relu()?, &b.affine(-s, 0.0)?.relu()?)
+        let gap = if c.at_least { (f - g)? } else { (g - f)? };
+        let masked = |m: &Tensor| -> Result<(Tensor, Tensor)> { Ok(((a * m)?, (b * m)?)) };
+        // The residual's part with the wrong sign `s` (`relu(-s r)`), in both draws.
+        let wrong_sign = |s: f64| -> Result<(Tensor, Tensor)> {
+            Ok((a.affine(-s, 0.0)?.relu()?, b.affine(-s, 0.0)?.relu()?))
         };
-        let pde = match self
+        let off = gap.gt(0.0)?.to_dtype(self.dtype)?.detach();
+        let pairs = match self
             .plan
             .free_boundary
             .unwrap_or(self.settings.free_boundary)
         {
-            FreeBoundaryLoss::Penalty => (sq(a, b)? * &off)?,
+            // The PDE holds only where the network is off the obstacle.
+            FreeBoundaryLoss::Penalty => vec![masked(&off)?],
             FreeBoundaryLoss::Variational => {
+                let on = off.affine(-1.0, 1.0)?;
                 let s = self
                     .active_sign
                     .ok_or_else(|| err("invariant: variational needs a time direction"))?;
-                ((sq(a, b)? * &off)? + (wrong_sign(s)? * &on)?)?
+                // On the obstacle the residual may only have the sign of a region where
+                // stopping is optimal; the wrong sign means holding on is worth more, so
+                // the contact region is too large there.
+                let (ra, rb) = wrong_sign(s)?;
+                vec![masked(&off)?, ((ra * &on)?, (rb * &on)?)]
             }
             FreeBoundaryLoss::Complementarity => {
-                let g2 = gap.relu()?;
-                let l = sq(&(a * &g2)?, &(b * &g2)?)?;
-                match self.active_sign {
-                    Some(s) => (l + wrong_sign(s)?)?,
-                    None => l,
+                let mut pairs = vec![masked(&gap.relu()?)?];
+                if let Some(s) = self.active_sign {
+                    // The residual may not have the wrong sign anywhere.
+                    pairs.push(wrong_sign(s)?);
                 }
+                pairs
             }
         };
-        let violation = gap.neg()?.relu()?.sqr()?;
-        pde.affine(weight(TermKind::Pde), 0.0)?
-            + violation.affine(weight(TermKind::Constraint), 0.0)?
+        Ok(PdeLossParts {
+            pairs,
+            gap: Some(gap),
+        })
     }
 
     fn condition_loss(
@@ -1192,6 +1188,15 @@ impl<'a> LossProgram<'a> {
         let r = broadcast_scalar(&ev.eval(term.residual)?, n)?;
         r.sqr()?.mean_all()
     }
+}
+
+/// The PDE term's loss, pointwise and before weights: pairs `(a, b)` of the two draws'
+/// residuals (the same tensor twice without Monte Carlo terms), masked where the
+/// free-boundary form says, whose products summed are each point's loss; and, with a
+/// constraint, the gap `u - g` (`g - u` for `<=`) whose negative part is a violation.
+struct PdeLossParts {
+    pairs: Vec<(Tensor, Tensor)>,
+    gap: Option<Tensor>,
 }
 
 fn ev_second(ev: &Evaluator, col: usize) -> Result<Tensor> {
