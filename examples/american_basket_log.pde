@@ -30,13 +30,11 @@ report u(0, y = 0)  // y = 0 broadcasts: every price at 1
 
 // Log-prices around 0 with the problem's correlation and roughly its spread over the
 // maturity (0.25 * sqrt(2)); a quarter stay uniform in the box.
-// The Monte Carlo term as a difference of values (a shorter step: a third more steps in the
-// same time) and the weights averaged over the last fifth of the training (docs/RESULTS.md).
+// The weights averaged over the last fifth of the training (docs/RESULTS.md).
 solve {
-  net           = dgm(layers = 3, width = 50)
-  steps         = 20000
-  batch         = 1024
-  sampling      = normal(center = 0, sd = 0.35, corr = 0.75, uniform = 0.25)
-  mc_difference = values
-  average       = 0.2
+  net      = dgm(layers = 3, width = 50)
+  steps    = 20000
+  batch    = 1024
+  sampling = normal(center = 0, sd = 0.35, corr = 0.75, uniform = 0.25)
+  average  = 0.2
 }

@@ -29,10 +29,11 @@ pub struct Case {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BenchPath {
     Exact,
-    /// The Monte Carlo path with the default difference of directional derivatives.
+    /// The Monte Carlo path with the default difference (`mc_difference = values`).
     MonteCarlo,
-    /// The Monte Carlo path with `mc_difference = values`.
-    MonteCarloValues,
+    /// The Monte Carlo path with `mc_difference = gradients` (the DGM paper's difference of
+    /// directional derivatives).
+    MonteCarloGradients,
 }
 
 impl BenchPath {
@@ -40,7 +41,7 @@ impl BenchPath {
         match self {
             BenchPath::Exact => "exact",
             BenchPath::MonteCarlo => "mc",
-            BenchPath::MonteCarloValues => "mc_values",
+            BenchPath::MonteCarloGradients => "mc_gradients",
         }
     }
 }
@@ -77,7 +78,7 @@ pub fn problem_source(c: &Case, steps: usize) -> String {
     let second_order = match c.path {
         BenchPath::Exact => "exact",
         BenchPath::MonteCarlo => "monte_carlo()",
-        BenchPath::MonteCarloValues => "monte_carlo()\n  mc_difference = values",
+        BenchPath::MonteCarloGradients => "monte_carlo()\n  mc_difference = gradients",
     };
     format!(
         "problem bench\n\
@@ -257,7 +258,7 @@ pub fn table(rows: &[Row]) -> String {
     groups.sort();
     groups.dedup();
     for (dtype, width) in groups {
-        for path in ["exact", "mc", "mc_values"] {
+        for path in ["exact", "mc", "mc_gradients"] {
             let mut g: Vec<&Row> = rows
                 .iter()
                 .filter(|r| r.dtype == dtype && r.width == width && r.path == path)
@@ -283,7 +284,10 @@ pub fn table(rows: &[Row]) -> String {
                 rows.iter()
                     .find(|r| r.dtype == dtype && r.width == width && r.d == d && r.path == p)
             };
-            for (path, what) in [("mc", "Monte Carlo"), ("mc_values", "Monte Carlo (values)")] {
+            for (path, what) in [
+                ("mc", "Monte Carlo"),
+                ("mc_gradients", "Monte Carlo (gradients)"),
+            ] {
                 if let (Some(ex), Some(mc)) = (find("exact"), find(path)) {
                     let _ = writeln!(
                         s,
@@ -317,7 +321,7 @@ mod tests {
         for path in [
             BenchPath::Exact,
             BenchPath::MonteCarlo,
-            BenchPath::MonteCarloValues,
+            BenchPath::MonteCarloGradients,
         ] {
             let row = run_case(&case(path), 1, 2, &Device::Cpu, 2).expect("row");
             assert_eq!(row.d, 3);
@@ -331,16 +335,16 @@ mod tests {
         use crate::passes::second_order::Path;
         use crate::settings::McDifference;
         for (path, want, difference) in [
-            (BenchPath::Exact, Path::Exact, McDifference::Gradients),
+            (BenchPath::Exact, Path::Exact, McDifference::Values),
             (
                 BenchPath::MonteCarlo,
                 Path::MonteCarlo,
-                McDifference::Gradients,
+                McDifference::Values,
             ),
             (
-                BenchPath::MonteCarloValues,
+                BenchPath::MonteCarloGradients,
                 Path::MonteCarlo,
-                McDifference::Values,
+                McDifference::Gradients,
             ),
         ] {
             let c = driver::compile(

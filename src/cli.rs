@@ -1012,9 +1012,9 @@ pub struct BenchSpec {
     /// Dimensions, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10, 100, 200, 500])]
     d: Vec<usize>,
-    /// Second-order paths: `exact`, `mc`, `mc_values` (Monte Carlo with `mc_difference =
-    /// values`).
-    #[arg(long, value_delimiter = ',', default_values_t = ["exact".to_string(), "mc".to_string(), "mc_values".to_string()])]
+    /// Second-order paths: `exact`, `mc` (Monte Carlo with the default `mc_difference =
+    /// values`; `mc_values` is the same), `mc_gradients` (`mc_difference = gradients`).
+    #[arg(long, value_delimiter = ',', default_values_t = ["exact".to_string(), "mc".to_string(), "mc_gradients".to_string()])]
     path: Vec<String>,
     /// Precisions: `f32`, `f64`.
     #[arg(long, value_delimiter = ',', default_values_t = ["f32".to_string(), "f64".to_string()])]
@@ -1115,16 +1115,23 @@ fn bench_command(spec: &BenchSpec, device: &candle_core::Device, format: Format)
     for p in &spec.path {
         match p.as_str() {
             "exact" => paths.push(BenchPath::Exact),
-            "mc" | "monte_carlo" => paths.push(BenchPath::MonteCarlo),
-            "mc_values" => paths.push(BenchPath::MonteCarloValues),
+            "mc" | "monte_carlo" | "mc_values" => paths.push(BenchPath::MonteCarlo),
+            "mc_gradients" => paths.push(BenchPath::MonteCarloGradients),
             other => {
                 return bad(
                     &format!("`{other}` is not a second-order path"),
-                    "use `exact`, `mc` or `mc_values`",
+                    "use `exact`, `mc` or `mc_gradients`",
                 );
             }
         }
     }
+    // `mc_values` names the default `mc`: one row each.
+    let mut seen = Vec::new();
+    paths.retain(|p| {
+        let new = !seen.contains(p);
+        seen.push(*p);
+        new
+    });
     let mut dtypes = Vec::new();
     for t in &spec.dtype {
         match t.as_str() {

@@ -147,7 +147,8 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
                     "monte_carlo, antithetic difference of {} along v = B w, two independent draws, delta = {}",
                     match checked.settings.mc_difference {
                         McDifference::Values => "values (mc_difference = values)",
-                        McDifference::Gradients => "directional derivatives",
+                        McDifference::Gradients =>
+                            "directional derivatives (mc_difference = gradients)",
                     },
                     plan.mc_delta.map(num).unwrap_or_default()
                 ),

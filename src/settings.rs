@@ -251,7 +251,7 @@ impl Default for Settings {
             second_order: SecondOrder::Auto,
             auto_mc_threshold: 16,
             mc_noise: McNoise::Rademacher,
-            mc_difference: McDifference::Gradients,
+            mc_difference: McDifference::Values,
             mc_draws: 1,
             seed: 0,
             dtype: DType::F32,

@@ -2283,8 +2283,10 @@ mod tests {
                 assert_eq!(count, workers, "{batch}");
                 assert_eq!(one.len(), many.len());
                 for (i, (x, y)) in one.iter().zip(&many).enumerate() {
+                    // The Monte Carlo difference of values divides a difference of O(1)
+                    // values by delta = 1e-3: rounding grows by about 1/delta, to ~1e-9.
                     assert!(
-                        (x - y).abs() <= 1e-10 * x.abs().max(1e-2),
+                        (x - y).abs() <= 1e-8 * x.abs().max(1e-2),
                         "{batch}, {workers} threads, entry {i}: {x} vs {y}"
                     );
                 }
