@@ -374,6 +374,11 @@ fn fill_row(
             Some(ParamLaw::Log) if p.lo > 0.0 => {
                 uniform(rng, p.lo.ln(), p.hi.ln()).exp().clamp(p.lo, p.hi)
             }
+            // (1 - cos(pi U)) / 2 has the arcsine law on [0, 1].
+            Some(ParamLaw::Arcsine) => {
+                let s = (1.0 - (std::f64::consts::PI * uniform(rng, 0.0, 1.0)).cos()) / 2.0;
+                (p.lo + (p.hi - p.lo) * s).clamp(p.lo, p.hi)
+            }
             _ => uniform(rng, p.lo, p.hi),
         };
     }
@@ -822,6 +827,46 @@ boundary on(y): u = 0
         let pde = &plan.terms[0].sampler;
         assert!(
             pde.contains("params (a) uniform") && pde.contains("nu log-uniform in [0.01, 0.1]"),
+            "{pde}"
+        );
+    }
+
+    /// `sampling.a = arcsine`: `a` drawn with density `1 / (pi sqrt((a + 1) (1 - a)))`, so
+    /// `2 / pi asin(sqrt(0.1))` = 20.5% within the outer tenth of the range at each end
+    /// (uniform: 10%), symmetric, inside the range; `nu` stays uniform.
+    #[test]
+    fn arcsine_sampled_parameters_weigh_both_ends() {
+        let (p, _) = build(LAYOUT);
+        let mut l = Layout::new(&p);
+        l.param_laws = vec![ParamLaw::Uniform, ParamLaw::Arcsine];
+        let (nu, a) = (l.params[0], l.params[1]);
+        let n = 40_000;
+        let b = sample_interior(&p, &l, n, &mut rng(6));
+        let share = |col: usize, keep: &dyn Fn(f64) -> bool| {
+            (0..n).filter(|&i| keep(b.point(i)[col])).count() as f64 / n as f64
+        };
+        for i in 0..n {
+            assert_inside(&p, &l, b.point(i), None);
+        }
+        let expect = 2.0 / std::f64::consts::PI * 0.1f64.sqrt().asin();
+        let low = share(a, &|v| v < -0.8);
+        let high = share(a, &|v| v > 0.8);
+        for got in [low, high] {
+            assert!((got - expect).abs() < 0.01, "{got} vs {expect}");
+        }
+        let middle = share(a, &|v| v.abs() < 0.1);
+        let expect_middle = 2.0 / std::f64::consts::PI * 0.1f64.asin();
+        assert!(
+            (middle - expect_middle).abs() < 0.01,
+            "{middle} vs {expect_middle}"
+        );
+        let nu_low = share(nu, &|v| v < 0.019);
+        assert!((nu_low - 0.1).abs() < 0.01, "nu stays uniform: {nu_low}");
+        let (_, plan) = build(&format!("{LAYOUT}solve {{\n  sampling.a = arcsine\n}}\n"));
+        let pde = &plan.terms[0].sampler;
+        assert!(
+            pde.contains("params (nu) uniform")
+                && pde.contains("a arcsine (more points at both ends) in [-1, 1]"),
             "{pde}"
         );
     }

@@ -464,12 +464,17 @@ pub fn plan(
                 &settings.sampling,
             ));
         }
-        let log =
-            |p: &crate::ir::ParamVar| settings.param_sampling.get(&p.name) == Some(&ParamLaw::Log);
+        let law = |p: &crate::ir::ParamVar| {
+            settings
+                .param_sampling
+                .get(&p.name)
+                .copied()
+                .unwrap_or(ParamLaw::Uniform)
+        };
         let uniform: Vec<&str> = problem
             .params
             .iter()
-            .filter(|p| !log(p))
+            .filter(|p| law(p) == ParamLaw::Uniform)
             .map(|p| p.name.as_str())
             .collect();
         if !uniform.is_empty() {
@@ -478,13 +483,13 @@ pub fn plan(
                 uniform.join(", ")
             ));
         }
-        for p in problem.params.iter().filter(|p| log(p)) {
-            parts.push(format!(
-                "{} log-uniform in [{}, {}]",
-                p.name,
-                f(p.lo),
-                f(p.hi)
-            ));
+        for p in &problem.params {
+            let what = match law(p) {
+                ParamLaw::Uniform => continue,
+                ParamLaw::Log => "log-uniform",
+                ParamLaw::Arcsine => "arcsine (more points at both ends)",
+            };
+            parts.push(format!("{} {what} in [{}, {}]", p.name, f(p.lo), f(p.hi)));
         }
         parts.join("; ")
     };

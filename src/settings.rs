@@ -76,6 +76,10 @@ pub enum ParamLaw {
     /// Log-uniform: uniform in `log p` (a positive range), as many points per decade; for
     /// scale parameters such as a viscosity, whose small values are the hard ones.
     Log,
+    /// The arcsine law, density `1 / (pi sqrt((p - lo) (hi - p)))`: more points at both ends
+    /// of the range (a fifth within its outer tenth at each end, where uniform draws put a
+    /// tenth). Corners of a parameter box, where a family is often hardest, get the most.
+    Arcsine,
 }
 
 /// The difference the Monte Carlo estimator of a second-order term takes along `v = B w`
@@ -699,9 +703,10 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
             let law = match v.word() {
                 Some("uniform") => ParamLaw::Uniform,
                 Some("log") => ParamLaw::Log,
+                Some("arcsine") => ParamLaw::Arcsine,
                 _ => {
                     let key = format!("sampling.{name}");
-                    diags.push(bad_value(span, &key, "`uniform` or `log`"));
+                    diags.push(bad_value(span, &key, "`uniform`, `log` or `arcsine`"));
                     return;
                 }
             };
