@@ -472,15 +472,38 @@ fn learning_rate_schedules() {
 #[test]
 fn bench_prints_one_json_row_per_case() {
     let out = pdec(&[
-        "bench", "--d", "1,3", "--path", "exact,mc", "--dtype", "f32", "--batch", "8", "--width",
-        "4", "--layers", "1", "--steps", "1", "--warmup", "0", "--format", "json",
+        "bench",
+        "--d",
+        "1,3",
+        "--path",
+        "exact,mc,mc_values,mc_gradients",
+        "--dtype",
+        "f32",
+        "--batch",
+        "8",
+        "--width",
+        "4",
+        "--layers",
+        "1",
+        "--steps",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let rows: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("json row"))
         .collect();
-    assert_eq!(rows.len(), 4);
+    // `mc_values` names the default `mc`: one row for the two.
+    assert_eq!(rows.len(), 6);
+    let paths: Vec<&str> = rows.iter().filter_map(|r| r["path"].as_str()).collect();
+    assert_eq!(
+        paths,
+        ["exact", "exact", "mc", "mc", "mc_gradients", "mc_gradients"]
+    );
     for r in &rows {
         for key in [
             "d",
