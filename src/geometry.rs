@@ -866,7 +866,7 @@ boundary on(y): u = 0
         let pde = &plan.terms[0].sampler;
         assert!(
             pde.contains("params (nu) uniform")
-                && pde.contains("a arcsine (more points at both ends) in [-1, 1]"),
+                && pde.contains("params (a) arcsine in their box (more points at both ends)"),
             "{pde}"
         );
     }

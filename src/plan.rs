@@ -471,25 +471,33 @@ pub fn plan(
                 .copied()
                 .unwrap_or(ParamLaw::Uniform)
         };
-        let uniform: Vec<&str> = problem
-            .params
-            .iter()
-            .filter(|p| law(p) == ParamLaw::Uniform)
-            .map(|p| p.name.as_str())
-            .collect();
-        if !uniform.is_empty() {
-            parts.push(format!(
-                "params ({}) uniform in their box",
-                uniform.join(", ")
-            ));
+        let with_law = |l: ParamLaw| -> Vec<&str> {
+            problem
+                .params
+                .iter()
+                .filter(|p| law(p) == l)
+                .map(|p| p.name.as_str())
+                .collect()
+        };
+        for (l, what) in [
+            (ParamLaw::Uniform, "uniform in their box"),
+            (
+                ParamLaw::Arcsine,
+                "arcsine in their box (more points at both ends)",
+            ),
+        ] {
+            let names = with_law(l);
+            if !names.is_empty() {
+                parts.push(format!("params ({}) {what}", names.join(", ")));
+            }
         }
-        for p in &problem.params {
-            let what = match law(p) {
-                ParamLaw::Uniform => continue,
-                ParamLaw::Log => "log-uniform",
-                ParamLaw::Arcsine => "arcsine (more points at both ends)",
-            };
-            parts.push(format!("{} {what} in [{}, {}]", p.name, f(p.lo), f(p.hi)));
+        for p in problem.params.iter().filter(|p| law(p) == ParamLaw::Log) {
+            parts.push(format!(
+                "{} log-uniform in [{}, {}]",
+                p.name,
+                f(p.lo),
+                f(p.hi)
+            ));
         }
         parts.join("; ")
     };
