@@ -2025,6 +2025,27 @@ mod tests {
         )
     }
 
+    /// The loss program of a compiled problem on the CPU, and a fresh network drawn with
+    /// `net_seed` in the program's dtype.
+    fn program_and_net<'a>(
+        c: &'a crate::check::Checked,
+        a: &crate::passes::Analysis,
+        plan: &'a Plan,
+        net_seed: u64,
+    ) -> (LossProgram<'a>, Net) {
+        let prog =
+            LossProgram::new(&c.problem, plan, a, &c.settings, Device::Cpu).expect("program");
+        let net = Net::new(
+            &c.settings.net,
+            plan.input_width,
+            net_seed,
+            prog.dtype,
+            &Device::Cpu,
+        )
+        .expect("net");
+        (prog, net)
+    }
+
     fn residual_matches(src: &str, fd: Fd) {
         residual_matches_with(src, false, fd)
     }
@@ -2040,16 +2061,7 @@ mod tests {
         }
         let (checked, analysis, plan) = compiled(src, &sets);
         let dev = Device::Cpu;
-        let prog = LossProgram::new(
-            &checked.problem,
-            &plan,
-            &analysis,
-            &checked.settings,
-            dev.clone(),
-        )
-        .expect("program");
-        let net =
-            Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev).expect("net");
+        let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
         let mut rng = step_rng(1, 0);
         let b = geometry::sample_interior(&checked.problem, &prog.layout, 5, &mut rng);
         let (x, _) = prog.tensor(&b).expect("x");
@@ -2160,18 +2172,8 @@ mod tests {
                 "second_order=exact".into(),
             ];
             let (checked, analysis, plan) = compiled(src, &sets);
-            let dev = Device::Cpu;
-            let mut prog = LossProgram::new(
-                &checked.problem,
-                &plan,
-                &analysis,
-                &checked.settings,
-                dev.clone(),
-            )
-            .expect("program");
+            let (mut prog, net) = program_and_net(&checked, &analysis, &plan, 3);
             assert!(prog.pde.summed, "only factor terms read second derivatives");
-            let dt = prog.dtype;
-            let net = Net::new(&checked.settings.net, plan.input_width, 3, dt, &dev).expect("net");
             let b =
                 geometry::sample_interior(&checked.problem, &prog.layout, 7, &mut step_rng(1, 0));
             let (x, _) = prog.tensor(&b).expect("x");
@@ -2252,11 +2254,7 @@ mod tests {
             let mut sets = vec!["dtype=f64".to_string(), "net=dgm(layers=2, width=6)".into()];
             sets.extend(batch.split(';').map(String::from));
             let (c, a, plan) = compiled(src, &sets);
-            let dev = Device::Cpu;
-            let mut prog =
-                LossProgram::new(&c.problem, &plan, &a, &c.settings, dev.clone()).expect("program");
-            let net =
-                Net::new(&c.settings.net, plan.input_width, 3, DType::F64, &dev).expect("net");
+            let (mut prog, net) = program_and_net(&c, &a, &plan, 3);
             let batches = sample(&prog, None, &mut step_rng(4, 0));
             let noise = prog.draw_noise(
                 &mut step_rng(5, 0),
@@ -2343,10 +2341,8 @@ mod tests {
                 .iter()
                 .all(|q| q.path == Path::MonteCarlo)
         );
-        let dev = Device::Cpu;
-        let exact = LossProgram::new(&ce.problem, &pe, &ae, &ce.settings, dev.clone()).expect("e");
-        let mc = LossProgram::new(&cm.problem, &pm, &am, &cm.settings, dev.clone()).expect("mc");
-        let net = Net::new(&ce.settings.net, pe.input_width, 5, DType::F64, &dev).expect("net");
+        let (exact, net) = program_and_net(&ce, &ae, &pe, 5);
+        let (mc, _) = program_and_net(&cm, &am, &pm, 5);
         let mut rng = step_rng(3, 0);
         let b = geometry::sample_interior(&ce.problem, &exact.layout, 6, &mut rng);
         let (x, _) = exact.tensor(&b).expect("x");
@@ -2389,9 +2385,7 @@ mod tests {
                 format!("mc_difference={form}"),
             ];
             let (c, a, p) = compiled(HJB5, &sets);
-            let dev = Device::Cpu;
-            let prog = LossProgram::new(&c.problem, &p, &a, &c.settings, dev.clone()).expect("p");
-            let net = Net::new(&c.settings.net, p.input_width, 9, DType::F64, &dev).expect("net");
+            let (prog, net) = program_and_net(&c, &a, &p, 9);
             let mut rng = step_rng(4, 0);
             let b = geometry::sample_interior(&c.problem, &prog.layout, 7, &mut rng);
             let (x, _) = prog.tensor(&b).expect("x");
@@ -2444,11 +2438,8 @@ mod tests {
         let (ce, ae, pe) = build("exact");
         let (cm, am, pm) = build("monte_carlo(delta = 1e-4)");
         assert!(pm.second_order.iter().all(|t| t.path == Path::MonteCarlo));
-        let dev = Device::Cpu;
-        let exact =
-            LossProgram::new(&ce.problem, &pe, &ae, &ce.settings, dev.clone()).expect("exact");
-        let mc = LossProgram::new(&cm.problem, &pm, &am, &cm.settings, dev.clone()).expect("mc");
-        let net = Net::new(&ce.settings.net, pe.input_width, 5, DType::F64, &dev).expect("net");
+        let (exact, net) = program_and_net(&ce, &ae, &pe, 5);
+        let (mc, _) = program_and_net(&cm, &am, &pm, 5);
         let mut rng = step_rng(2, 0);
         let b = geometry::sample_interior(&ce.problem, &exact.layout, 8, &mut rng);
         let (x, _) = exact.tensor(&b).expect("x");
@@ -2515,14 +2506,7 @@ mod tests {
         ))
         .expect("example");
         let (checked, analysis, plan) = compiled(&src, &["dtype=f64".to_string()]);
-        let prog = LossProgram::new(
-            &checked.problem,
-            &plan,
-            &analysis,
-            &checked.settings,
-            Device::Cpu,
-        )
-        .expect("program");
+        let (prog, _) = program_and_net(&checked, &analysis, &plan, 0);
         let batches = sample(&prog, None, &mut step_rng(4, 2));
         let noise = [0.25, -1.5, 3.0];
         let (up, got) = prog.upload(&batches, &noise).expect("upload");
@@ -2568,17 +2552,10 @@ mod tests {
                 ];
                 compiled(src, &sets)
             };
-            let dev = Device::Cpu;
             let (c64, a64, p64) = build("f64");
             let (c32, a32, p32) = build("f32");
-            let prog64 = LossProgram::new(&c64.problem, &p64, &a64, &c64.settings, dev.clone())
-                .expect("f64");
-            let prog32 = LossProgram::new(&c32.problem, &p32, &a32, &c32.settings, dev.clone())
-                .expect("f32");
-            let net64 =
-                Net::new(&c64.settings.net, p64.input_width, 9, DType::F64, &dev).expect("net");
-            let net32 =
-                Net::new(&c32.settings.net, p32.input_width, 9, DType::F32, &dev).expect("net");
+            let (prog64, net64) = program_and_net(&c64, &a64, &p64, 9);
+            let (prog32, net32) = program_and_net(&c32, &a32, &p32, 9);
             let mut rng = step_rng(4, 0);
             let n = 64;
             let b = geometry::sample_interior(&c64.problem, &prog64.layout, n, &mut rng);
@@ -2635,7 +2612,6 @@ mod tests {
             (heat, "penalty"),
             (HJB5, "penalty"),
         ];
-        let dev = Device::Cpu;
         for (src, fb) in cases {
             let mut sets = vec![
                 "dtype=f64".to_string(),
@@ -2650,16 +2626,7 @@ mod tests {
                 sets.extend(["auto_mc_threshold=1".into(), "batch=64".into()]);
             }
             let (checked, analysis, plan) = compiled(src, &sets);
-            let prog = LossProgram::new(
-                &checked.problem,
-                &plan,
-                &analysis,
-                &checked.settings,
-                dev.clone(),
-            )
-            .expect("program");
-            let net = Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev)
-                .expect("net");
+            let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
             let batches = sample(&prog, None, &mut step_rng(3, 0));
             let noise = prog.draw_noise(
                 &mut step_rng(9, 0),
@@ -2706,7 +2673,6 @@ mod tests {
                    pde d(u, t) + 0.5 * x^2 * d(u, x, x) - 0.1 * u = 0\n\
                    terminal u = max(x - 1, 0)\nboundary on(x): u = max(x - 1, 0)\n\
                    constraint u >= x - 1\n";
-        let dev = Device::Cpu;
         let mut pde_loss = Vec::new();
         for fb in ["penalty", "variational"] {
             let sets = vec![
@@ -2715,17 +2681,8 @@ mod tests {
                 format!("free_boundary={fb}"),
             ];
             let (checked, analysis, plan) = compiled(src, &sets);
-            let prog = LossProgram::new(
-                &checked.problem,
-                &plan,
-                &analysis,
-                &checked.settings,
-                dev.clone(),
-            )
-            .expect("program");
+            let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
             assert_eq!(prog.active_sign, Some(-1.0));
-            let net = Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev)
-                .expect("net");
             let batches = sample(&prog, None, &mut step_rng(3, 0));
             let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
             let losses = prog
