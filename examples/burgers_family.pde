@@ -24,7 +24,8 @@ reference "burgers_family_reference.csv"  // written by `pdec reference burgers-
 
 // Every parameter drawn with more points at both ends of its range: the box's corners,
 // where the steepest fronts form (nu = 0.01, alpha = 1), are what uniform draws miss.
-// Against uniform draws, 20,000 steps: the whole table's error 0.074 against 0.149
+// Against uniform draws, 20,000 steps: the whole table's error 0.074 against 0.149; with
+// `--set steps=50000` (81 minutes on 2 cores) 0.027, three of the five points inside 1e-2
 // (docs/RESULTS.md, section "Parametric Burgers family").
 solve {
   steps          = 20000
