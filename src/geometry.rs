@@ -791,36 +791,51 @@ boundary on(y): u = 0
         assert_eq!(l.offset(Input::Param(2)), None);
     }
 
+    /// [`LAYOUT`]'s layout with the given parameter laws (`nu`, `a`).
+    fn with_laws(laws: Vec<ParamLaw>) -> Layout {
+        let mut l = Layout::new(&build(LAYOUT).0);
+        l.param_laws = laws;
+        l
+    }
+
+    /// `n` interior points of [`LAYOUT`] drawn with layout `l`, each checked to lie inside
+    /// its domain.
+    fn drawn(l: &Layout, n: usize, seed: u64) -> Batch {
+        let (p, _) = build(LAYOUT);
+        let b = sample_interior(&p, l, n, &mut rng(seed));
+        for i in 0..n {
+            assert_inside(&p, l, b.point(i), None);
+        }
+        b
+    }
+
+    /// The share of a batch's points whose column `col` passes `keep`.
+    fn share(b: &Batch, col: usize, keep: impl Fn(f64) -> bool) -> f64 {
+        let n = b.n;
+        (0..n).filter(|&i| keep(b.point(i)[col])).count() as f64 / n as f64
+    }
+
     /// `sampling.nu = log`: `nu` uniform in `log nu` (half the points below the geometric
     /// midpoint `sqrt(0.01 * 0.1)`, where uniform draws put a quarter), inside its range;
     /// `a` stays uniform, and the error-metric layout is uniform again.
     #[test]
     fn log_sampled_parameters_spread_evenly_over_decades() {
-        let (p, _) = build(LAYOUT);
-        let mut l = Layout::new(&p);
-        l.param_laws = vec![ParamLaw::Log, ParamLaw::Uniform];
-        let (nu, a) = (l.params[0], l.params[1]);
-        let n = 20_000;
-        let share_below = |l: &Layout, col: usize, cut: f64| {
-            let b = sample_interior(&p, l, n, &mut rng(5));
-            for i in 0..n {
-                assert_inside(&p, l, b.point(i), None);
-            }
-            (0..n).filter(|&i| b.point(i)[col] < cut).count() as f64 / n as f64
-        };
         let mid = (0.01f64 * 0.1).sqrt();
-        let log = share_below(&l, nu, mid);
+        let l = with_laws(vec![ParamLaw::Log, ParamLaw::Uniform]);
+        let b = drawn(&l, 20_000, 5);
+        let (nu, a) = (l.params[0], l.params[1]);
+        let log = share(&b, nu, |v| v < mid);
         assert!(
             (log - 0.5).abs() < 0.02,
             "log-uniform: {log} below the midpoint"
         );
-        let uniform = share_below(&l.uniform(), nu, mid);
+        let uniform = share(&drawn(&l.uniform(), 20_000, 5), nu, |v| v < mid);
         let expect = (mid - 0.01) / 0.09;
         assert!(
             (uniform - expect).abs() < 0.02,
             "uniform: {uniform} vs {expect}"
         );
-        let a_share = share_below(&l, a, 0.0);
+        let a_share = share(&b, a, |v| v < 0.0);
         assert!((a_share - 0.5).abs() < 0.02, "a stays uniform: {a_share}");
         // The plan describes each term's law so (`pdec explain`).
         let (_, plan) = build(&format!("{LAYOUT}solve {{\n  sampling.nu = log\n}}\n"));
@@ -836,31 +851,22 @@ boundary on(y): u = 0
     /// (uniform: 10%), symmetric, inside the range; `nu` stays uniform.
     #[test]
     fn arcsine_sampled_parameters_weigh_both_ends() {
-        let (p, _) = build(LAYOUT);
-        let mut l = Layout::new(&p);
-        l.param_laws = vec![ParamLaw::Uniform, ParamLaw::Arcsine];
+        let l = with_laws(vec![ParamLaw::Uniform, ParamLaw::Arcsine]);
+        let b = drawn(&l, 40_000, 6);
         let (nu, a) = (l.params[0], l.params[1]);
-        let n = 40_000;
-        let b = sample_interior(&p, &l, n, &mut rng(6));
-        let share = |col: usize, keep: &dyn Fn(f64) -> bool| {
-            (0..n).filter(|&i| keep(b.point(i)[col])).count() as f64 / n as f64
-        };
-        for i in 0..n {
-            assert_inside(&p, &l, b.point(i), None);
-        }
         let expect = 2.0 / std::f64::consts::PI * 0.1f64.sqrt().asin();
-        let low = share(a, &|v| v < -0.8);
-        let high = share(a, &|v| v > 0.8);
+        let low = share(&b, a, |v| v < -0.8);
+        let high = share(&b, a, |v| v > 0.8);
         for got in [low, high] {
             assert!((got - expect).abs() < 0.01, "{got} vs {expect}");
         }
-        let middle = share(a, &|v| v.abs() < 0.1);
+        let middle = share(&b, a, |v| v.abs() < 0.1);
         let expect_middle = 2.0 / std::f64::consts::PI * 0.1f64.asin();
         assert!(
             (middle - expect_middle).abs() < 0.01,
             "{middle} vs {expect_middle}"
         );
-        let nu_low = share(nu, &|v| v < 0.019);
+        let nu_low = share(&b, nu, |v| v < 0.019);
         assert!((nu_low - 0.1).abs() < 0.01, "nu stays uniform: {nu_low}");
         let (_, plan) = build(&format!("{LAYOUT}solve {{\n  sampling.a = arcsine\n}}\n"));
         let pde = &plan.terms[0].sampler;
