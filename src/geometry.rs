@@ -9,7 +9,9 @@
 //! What each region draws:
 //!
 //! - **interior** ([`sample_interior`]): time uniform in its interval, each space variable
-//!   uniform in its domain (a ball uniform in volume), each parameter uniform in its range;
+//!   uniform in its domain (a ball uniform in volume), each parameter uniform in its range,
+//!   unless a `sampling` law (space points) or a `sampling.NAME` law (a parameter, the time,
+//!   the coordinates of an interval or box) says otherwise ([`Layout::with_settings`]);
 //! - **time slice** ([`sample_time_slice`]): the same with time fixed;
 //! - **faces** ([`sample_faces`]): a face chosen with the probability of its
 //!   [`FacePlan::share`], a point uniform on it (the fixed coordinate set *exactly* to the
@@ -22,7 +24,7 @@
 
 use crate::ir::{Domain, Face, Input, Problem, Side};
 use crate::plan::{FacePlan, Region};
-use crate::settings::{LawKind, ParamLaw, Sampling, Spread};
+use crate::settings::{CoordinateLaw, LawKind, Sampling, Settings, Spread};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 use std::ops::Range;
@@ -42,7 +44,13 @@ pub struct Layout {
     pub sampling: Sampling,
     /// The law of each parameter over its range (indexed like [`Problem::params`]; the
     /// `sampling.NAME` settings); empty: all uniform.
-    pub param_laws: Vec<ParamLaw>,
+    pub param_laws: Vec<CoordinateLaw>,
+    /// The law of time over its interval (`sampling.t`).
+    pub time_law: CoordinateLaw,
+    /// The law of each coordinate of an interval or box space variable over its interval
+    /// (indexed like [`Problem::space`]; `sampling.x`), used with uniform `sampling` only;
+    /// empty: all uniform.
+    pub space_laws: Vec<CoordinateLaw>,
     width: usize,
 }
 
@@ -77,7 +85,28 @@ impl Layout {
             params,
             sampling: Sampling::Uniform,
             param_laws: Vec::new(),
+            time_law: CoordinateLaw::Uniform,
+            space_laws: Vec::new(),
             width,
+        }
+    }
+
+    /// The layout that training draws with: the `sampling` law of space points and the
+    /// `sampling.NAME` law of each parameter, the time and each space variable.
+    pub fn with_settings(problem: &Problem, settings: &Settings) -> Layout {
+        let law_of = |name: &str| {
+            let law = settings.coordinate_laws.get(name).copied();
+            law.unwrap_or(CoordinateLaw::Uniform)
+        };
+        Layout {
+            sampling: settings.sampling.clone(),
+            param_laws: problem.params.iter().map(|p| law_of(&p.name)).collect(),
+            time_law: problem
+                .time
+                .as_ref()
+                .map_or(CoordinateLaw::Uniform, |t| law_of(&t.name)),
+            space_laws: problem.space.iter().map(|s| law_of(&s.name)).collect(),
+            ..Layout::new(problem)
         }
     }
 
@@ -87,6 +116,8 @@ impl Layout {
         Layout {
             sampling: Sampling::Uniform,
             param_laws: Vec::new(),
+            time_law: CoordinateLaw::Uniform,
+            space_laws: Vec::new(),
             ..self.clone()
         }
     }
@@ -175,13 +206,34 @@ fn unit_vector(rng: &mut impl Rng, out: &mut [f64]) {
     }
 }
 
+/// One draw of `law` on `[lo, hi]` (one uniform number each, so every law consumes the
+/// random stream alike).
+fn draw_on(rng: &mut impl Rng, law: CoordinateLaw, lo: f64, hi: f64) -> f64 {
+    match law {
+        // The plan has checked 0 < lo.
+        CoordinateLaw::Log if lo > 0.0 => uniform(rng, lo.ln(), hi.ln()).exp().clamp(lo, hi),
+        // (1 - cos(pi U)) / 2 has the arcsine law on [0, 1].
+        CoordinateLaw::Arcsine => {
+            let s = (1.0 - (std::f64::consts::PI * uniform(rng, 0.0, 1.0)).cos()) / 2.0;
+            (lo + (hi - lo) * s).clamp(lo, hi)
+        }
+        _ => uniform(rng, lo, hi),
+    }
+}
+
 /// A point uniform in the volume of the domain, written into its columns.
 fn fill_domain(rng: &mut impl Rng, domain: &Domain, out: &mut [f64]) {
+    fill_domain_by(rng, domain, CoordinateLaw::Uniform, out)
+}
+
+/// A point of the domain with each coordinate of an interval or box drawn from `law` over
+/// its interval (a ball, which the plan allows only uniform, is uniform in volume).
+fn fill_domain_by(rng: &mut impl Rng, domain: &Domain, law: CoordinateLaw, out: &mut [f64]) {
     match domain {
-        Domain::Interval { lo, hi } => out[0] = uniform(rng, *lo, *hi),
+        Domain::Interval { lo, hi } => out[0] = draw_on(rng, law, *lo, *hi),
         Domain::Box { lo, hi } => {
             for (v, (a, b)) in out.iter_mut().zip(lo.iter().zip(hi)) {
-                *v = uniform(rng, *a, *b);
+                *v = draw_on(rng, law, *a, *b);
             }
         }
         Domain::Ball { center, radius } => {
@@ -210,9 +262,17 @@ fn inside(domain: &Domain, p: &[f64]) -> bool {
     }
 }
 
-/// A point of the domain drawn from the `sampling` law (see [`Sampling`]); `elapsed` is the
-/// time since the start of the time interval (for `spread = diffusion`).
-fn fill_space(rng: &mut impl Rng, domain: &Domain, law: &Sampling, elapsed: f64, out: &mut [f64]) {
+/// A point of the domain drawn from the `sampling` law (see [`Sampling`]), or with uniform
+/// `sampling`, from the variable's coordinate law `coords`; `elapsed` is the time since the
+/// start of the time interval (for `spread = diffusion`).
+fn fill_space(
+    rng: &mut impl Rng,
+    domain: &Domain,
+    law: &Sampling,
+    coords: CoordinateLaw,
+    elapsed: f64,
+    out: &mut [f64],
+) {
     let Sampling::Law {
         kind,
         center,
@@ -222,7 +282,7 @@ fn fill_space(rng: &mut impl Rng, domain: &Domain, law: &Sampling, elapsed: f64,
         spread,
     } = *law
     else {
-        return fill_domain(rng, domain, out);
+        return fill_domain_by(rng, domain, coords, out);
     };
     let sd = match spread {
         Spread::Constant => sd,
@@ -350,7 +410,7 @@ fn fill_row(
     let mut elapsed = 0.0;
     if let (Some(c), Some(t)) = (layout.time, &problem.time) {
         // Drawn even for a slice, so that a slice's other columns match the interior's stream.
-        let drawn = uniform(rng, t.lo, t.hi);
+        let drawn = draw_on(rng, layout.time_law, t.lo, t.hi);
         row[c] = at.unwrap_or(drawn);
         elapsed = row[c] - t.lo;
     }
@@ -363,25 +423,25 @@ fn fill_row(
                 rng,
                 &s.domain,
                 &layout.sampling,
+                space_law(layout, k),
                 elapsed,
                 &mut row[*o..o + l],
             );
         }
     }
     for (k, (p, c)) in problem.params.iter().zip(&layout.params).enumerate() {
-        row[*c] = match layout.param_laws.get(k) {
-            // The plan has checked 0 < lo.
-            Some(ParamLaw::Log) if p.lo > 0.0 => {
-                uniform(rng, p.lo.ln(), p.hi.ln()).exp().clamp(p.lo, p.hi)
-            }
-            // (1 - cos(pi U)) / 2 has the arcsine law on [0, 1].
-            Some(ParamLaw::Arcsine) => {
-                let s = (1.0 - (std::f64::consts::PI * uniform(rng, 0.0, 1.0)).cos()) / 2.0;
-                (p.lo + (p.hi - p.lo) * s).clamp(p.lo, p.hi)
-            }
-            _ => uniform(rng, p.lo, p.hi),
-        };
+        let law = layout.param_laws.get(k).copied();
+        row[*c] = draw_on(rng, law.unwrap_or(CoordinateLaw::Uniform), p.lo, p.hi);
     }
+}
+
+/// The coordinate law of space variable `k` (uniform unless `sampling.NAME` set one).
+fn space_law(layout: &Layout, k: usize) -> CoordinateLaw {
+    layout
+        .space_laws
+        .get(k)
+        .copied()
+        .unwrap_or(CoordinateLaw::Uniform)
 }
 
 fn space_columns(layout: &Layout, var: usize) -> (usize, usize) {
@@ -391,7 +451,8 @@ fn space_columns(layout: &Layout, var: usize) -> (usize, usize) {
     }
 }
 
-/// Points uniform in the whole space-time-parameter domain.
+/// Points in the whole space-time-parameter domain, drawn from the layout's laws (uniform by
+/// default).
 pub fn sample_interior(problem: &Problem, layout: &Layout, n: usize, rng: &mut impl Rng) -> Batch {
     sample_rows(problem, layout, n, None, rng)
 }
@@ -464,7 +525,9 @@ fn fill_face(
         Face::Side { var, comp, side } => {
             let (o, l) = space_columns(layout, var);
             let domain = &problem.space[var].domain;
-            fill_domain(rng, domain, &mut row[o..o + l]);
+            // The face's other coordinates follow the variable's law, as inside.
+            let law = space_law(layout, var);
+            fill_domain_by(rng, domain, law, &mut row[o..o + l]);
             let k = comp.unwrap_or(0);
             let (lo, hi) = domain.bounds()[k];
             let (at, sign) = match side {
@@ -792,7 +855,7 @@ boundary on(y): u = 0
     }
 
     /// [`LAYOUT`]'s layout with the given parameter laws (`nu`, `a`).
-    fn with_laws(laws: Vec<ParamLaw>) -> Layout {
+    fn with_laws(laws: Vec<CoordinateLaw>) -> Layout {
         let mut l = Layout::new(&build(LAYOUT).0);
         l.param_laws = laws;
         l
@@ -821,7 +884,7 @@ boundary on(y): u = 0
     #[test]
     fn log_sampled_parameters_spread_evenly_over_decades() {
         let mid = (0.01f64 * 0.1).sqrt();
-        let l = with_laws(vec![ParamLaw::Log, ParamLaw::Uniform]);
+        let l = with_laws(vec![CoordinateLaw::Log, CoordinateLaw::Uniform]);
         let b = drawn(&l, 20_000, 5);
         let (nu, a) = (l.params[0], l.params[1]);
         let log = share(&b, nu, |v| v < mid);
@@ -851,7 +914,7 @@ boundary on(y): u = 0
     /// (uniform: 10%), symmetric, inside the range; `nu` stays uniform.
     #[test]
     fn arcsine_sampled_parameters_weigh_both_ends() {
-        let l = with_laws(vec![ParamLaw::Uniform, ParamLaw::Arcsine]);
+        let l = with_laws(vec![CoordinateLaw::Uniform, CoordinateLaw::Arcsine]);
         let b = drawn(&l, 40_000, 6);
         let (nu, a) = (l.params[0], l.params[1]);
         let expect = 2.0 / std::f64::consts::PI * 0.1f64.sqrt().asin();
@@ -873,6 +936,85 @@ boundary on(y): u = 0
         assert!(
             pde.contains("params (nu) uniform")
                 && pde.contains("params (a) arcsine in their box (more points at both ends)"),
+            "{pde}"
+        );
+    }
+
+    /// `sampling.t = arcsine`, `sampling.y = arcsine`: time and every coordinate of the box
+    /// `y` weigh both ends of their intervals (20.5% in each outer tenth, uniform: 10%), inside
+    /// and on the faces of `y` (its free coordinates); `x` and the parameters stay uniform, and
+    /// the error-metric layout is uniform again.
+    #[test]
+    fn time_and_box_coordinate_laws_weigh_both_ends() {
+        let text =
+            format!("{LAYOUT}solve {{\n  sampling.t = arcsine\n  sampling.y = arcsine\n}}\n");
+        let c = compile(
+            SourceFile {
+                name: "test.pde".into(),
+                text: text.clone(),
+            },
+            &[],
+        );
+        assert!(!c.diags.has_errors(), "{:#?}", c.diags);
+        let checked = c.checked.expect("a checked problem");
+        let (p, plan) = (&checked.problem, c.plan.expect("a plan"));
+        let l = Layout::with_settings(p, &checked.settings);
+        assert_eq!(l.time_law, CoordinateLaw::Arcsine);
+        let arcsine = 2.0 / std::f64::consts::PI * 0.1f64.sqrt().asin();
+        let near = |got: f64, want: f64, what: &str| {
+            assert!((got - want).abs() < 0.012, "{what}: {got} vs {want}");
+        };
+        let b = sample_interior(p, &l, 40_000, &mut rng(8));
+        let (t, x, y) = (
+            l.time.expect("a time column"),
+            l.offset(Input::Space(0)).expect("columns of x"),
+            l.offset(Input::Space(1)).expect("columns of y"),
+        );
+        near(share(&b, t, |v| v < 0.1), arcsine, "t near 0");
+        near(share(&b, t, |v| v > 0.9), arcsine, "t near 1");
+        near(share(&b, y, |v| v < 0.1), arcsine, "y[1] near 0");
+        near(share(&b, y + 1, |v| v > 0.8), arcsine, "y[2] near 1");
+        near(share(&b, y + 2, |v| v < 2.1), arcsine, "y[3] near 2");
+        near(share(&b, x, |v| v < 0.1), 0.1, "x stays uniform");
+        near(share(&b, l.params[1], |v| v < -0.8), 0.1, "a stays uniform");
+        let uniform = sample_interior(p, &l.uniform(), 40_000, &mut rng(8));
+        near(share(&uniform, t, |v| v < 0.1), 0.1, "metrics: t uniform");
+        near(share(&uniform, y, |v| v < 0.1), 0.1, "metrics: y uniform");
+        // On the faces y[2] = -1 and y[2] = 1 the other coordinates of y follow its law.
+        let faces: Vec<FacePlan> = plan
+            .terms
+            .iter()
+            .find(|t| t.name == "boundary on(y)")
+            .map(|t| match &t.region {
+                Region::Faces { faces } => faces
+                    .iter()
+                    .filter(|f| {
+                        matches!(
+                            f.face,
+                            Face::Side {
+                                var: 1,
+                                comp: Some(1),
+                                ..
+                            }
+                        )
+                    })
+                    .cloned()
+                    .collect(),
+                r => panic!("{r:?}"),
+            })
+            .expect("the boundary term of y");
+        let f = sample_faces(p, &l, &faces, 40_000, &mut rng(9));
+        for i in 0..f.n {
+            assert_inside(p, &l, f.point(i), None);
+            assert_eq!(f.point(i)[y + 1].abs(), 1.0);
+        }
+        near(share(&f, y, |v| v > 0.9), arcsine, "y[1] on the faces");
+        near(share(&f, t, |v| v < 0.1), arcsine, "t on the faces");
+        let pde = &plan.terms[0].sampler;
+        assert!(
+            pde.contains("t arcsine (more points at both ends) in [0, 1]")
+                && pde.contains("x uniform in [0, 1]")
+                && pde.contains("y arcsine (more points at both ends) per coordinate in [0, 1] x [-1, 1] x [2, 3]"),
             "{pde}"
         );
     }

@@ -8,7 +8,7 @@ use crate::diag::{Diag, Diags};
 use crate::ir::{Comp, Coord, Domain, Face, Input, Op, Problem, Where};
 use crate::passes::second_order::{Factor, Path};
 use crate::passes::{Analysis, TimeDirection};
-use crate::settings::{FreeBoundaryLoss, ParamLaw, Settings};
+use crate::settings::{CoordinateLaw, FreeBoundaryLoss, Settings};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -132,6 +132,15 @@ pub struct Plan {
     pub mc_delta: Option<f64>,
     pub cost: Cost,
     pub settings: Settings,
+}
+
+/// How a coordinate law reads in the plan.
+fn law_text(law: CoordinateLaw) -> &'static str {
+    match law {
+        CoordinateLaw::Uniform => "uniform",
+        CoordinateLaw::Log => "log-uniform",
+        CoordinateLaw::Arcsine => "arcsine (more points at both ends)",
+    }
 }
 
 fn domain_text(d: &Domain) -> String {
@@ -360,49 +369,112 @@ fn check_adaptive_pool(settings: &Settings, width: usize, diags: &mut Diags) {
     )));
 }
 
-fn check_param_sampling(problem: &Problem, settings: &Settings, diags: &mut Diags) {
-    for (name, law) in &settings.param_sampling {
+/// The `sampling.NAME` settings: each names a parameter, the time variable or an interval or
+/// box space variable (with uniform `sampling`), and a log law needs a positive range.
+fn check_coordinate_laws(problem: &Problem, settings: &Settings, diags: &mut Diags) {
+    for (name, law) in &settings.coordinate_laws {
         let span = settings.key_spans.get(&format!("sampling.{name}")).copied();
-        let Some(p) = problem.params.iter().find(|p| &p.name == name) else {
-            let mut d = Diag::error(
-                "pdec::plan::unknown_param",
-                format!("`sampling.{name}` names no parameter of this problem"),
-            );
-            if let Some(span) = span {
-                d = d.primary(span, "no such parameter");
-            }
-            let names: Vec<&str> = problem.params.iter().map(|p| p.name.as_str()).collect();
-            diags.push(
-                d.help(match did_you_mean(name, names.iter().copied()) {
-                    Some(s) => format!("did you mean `sampling.{s}`?"),
-                    None if names.is_empty() => {
-                        "this problem has no `param`; `sampling.NAME` sets the law of a parameter"
-                            .into()
-                    }
-                    None => format!("this problem's parameters: {}", names.join(", ")),
-                }),
-            );
+        // The range the law is drawn on (for a box: lowest lower, highest upper bound) and
+        // where it is declared.
+        let (lo, hi, declared) = if let Some(p) = problem.params.iter().find(|p| &p.name == name) {
+            (p.lo, p.hi, p.span)
+        } else if let Some(t) = problem.time.as_ref().filter(|t| &t.name == name) {
+            (t.lo, t.hi, t.span)
+        } else if let Some(s) = problem.space.iter().find(|s| &s.name == name) {
+            let Some((lo, hi)) = check_space_law(s, span, settings, diags) else {
+                continue;
+            };
+            (lo, hi, s.span)
+        } else {
+            diags.push(unknown_coordinate(problem, name, span));
             continue;
         };
-        if *law == ParamLaw::Log && p.lo <= 0.0 {
+        if *law == CoordinateLaw::Log && lo <= 0.0 {
             let f = crate::syntax::print::format_number;
             let mut d = Diag::error(
                 "pdec::plan::log_sampling_range",
                 format!(
                     "`sampling.{name} = log` needs a positive range, and `{name}` is in [{}, {}]",
-                    f(p.lo),
-                    f(p.hi)
+                    f(lo),
+                    f(hi)
                 ),
             );
             if let Some(span) = span {
                 d = d.primary(span, "log-uniform");
             }
-            diags.push(
-                d.secondary(p.span, "declared here")
-                    .help("log-uniform draws are uniform in `log p`, which needs `0 < lo`: keep `uniform`, or declare the parameter on a positive range"),
-            );
+            diags.push(d.secondary(declared, "declared here").help(format!(
+                "log-uniform draws are uniform in `log {name}`, which needs `0 < lo`: keep `uniform`, or declare `{name}` on a positive range"
+            )));
         }
     }
+}
+
+/// A coordinate law on a space variable: its domain must be an interval or a box, and its
+/// points not drawn from a `sampling` law. The range (for a box: lowest lower, highest upper
+/// bound of the components) when it may have one.
+fn check_space_law(
+    s: &crate::ir::SpaceVar,
+    span: Option<crate::source::Span>,
+    settings: &Settings,
+    diags: &mut Diags,
+) -> Option<(f64, f64)> {
+    let name = &s.name;
+    if let Domain::Ball { .. } = s.domain {
+        let mut d = Diag::error(
+            "pdec::plan::coordinate_law_on_ball",
+            format!(
+                "`sampling.{name}` draws each coordinate over its interval, and `{name}` is in a ball"
+            ),
+        );
+        if let Some(span) = span {
+            d = d.primary(span, "a law per coordinate");
+        }
+        diags.push(d.secondary(s.span, "declared in a ball here").help(
+            "a ball has no interval per coordinate: remove the setting (points stay uniform in its volume), or use `sampling = normal(...)` to put more points around a centre",
+        ));
+        return None;
+    }
+    if settings.sampling != crate::settings::Sampling::Uniform {
+        let mut d = Diag::error(
+            "pdec::plan::coordinate_law_with_sampling",
+            format!("`sampling.{name}` and the `sampling` law both say how `{name}` is drawn"),
+        );
+        if let Some(span) = span {
+            d = d.primary(span, "a law per coordinate");
+        }
+        if let Some(other) = settings.key_spans.get("sampling").copied() {
+            d = d.secondary(other, "a law for the space points");
+        }
+        diags.push(d.help(format!(
+            "keep one: remove `sampling.{name}`, or set `sampling = uniform`"
+        )));
+        return None;
+    }
+    let b = s.domain.bounds();
+    let lo = b.iter().map(|x| x.0).fold(f64::INFINITY, f64::min);
+    let hi = b.iter().map(|x| x.1).fold(f64::NEG_INFINITY, f64::max);
+    Some((lo, hi))
+}
+
+/// `sampling.NAME` that names nothing the problem draws.
+fn unknown_coordinate(problem: &Problem, name: &str, span: Option<crate::source::Span>) -> Diag {
+    let mut d = Diag::error(
+        "pdec::plan::unknown_param",
+        format!("`sampling.{name}` names no parameter, time or space variable of this problem"),
+    );
+    if let Some(span) = span {
+        d = d.primary(span, "no such variable");
+    }
+    let mut names: Vec<&str> = problem.params.iter().map(|p| p.name.as_str()).collect();
+    names.extend(problem.time.iter().map(|t| t.name.as_str()));
+    names.extend(problem.space.iter().map(|s| s.name.as_str()));
+    d.help(match did_you_mean(name, names.iter().copied()) {
+        Some(s) => format!("did you mean `sampling.{s}`?"),
+        None => format!(
+            "`sampling.NAME` sets the law of a parameter, the time or a space variable; this problem's: {}",
+            names.join(", ")
+        ),
+    })
 }
 
 pub fn plan(
@@ -453,25 +525,41 @@ pub fn plan(
 
     let interior = {
         let mut parts = Vec::new();
+        let coordinate_law = |name: &str| {
+            let law = settings.coordinate_laws.get(name).copied();
+            law_text(law.unwrap_or(CoordinateLaw::Uniform))
+        };
         if let Some(t) = &problem.time {
-            parts.push(format!("{} uniform in [{}, {}]", t.name, f(t.lo), f(t.hi)));
+            let law = coordinate_law(&t.name);
+            parts.push(format!("{} {law} in [{}, {}]", t.name, f(t.lo), f(t.hi)));
         }
         for s in &problem.space {
-            parts.push(space_sampler(
-                problem,
-                &s.name,
-                &s.domain,
-                &settings.sampling,
-            ));
+            let law = settings.coordinate_laws.get(&s.name).copied();
+            parts.push(match law {
+                Some(l) if l != CoordinateLaw::Uniform => {
+                    let per = if s.domain.dim().is_some() {
+                        " per coordinate"
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "{} {}{per} in {}",
+                        s.name,
+                        law_text(l),
+                        domain_text(&s.domain)
+                    )
+                }
+                _ => space_sampler(problem, &s.name, &s.domain, &settings.sampling),
+            });
         }
         let law = |p: &crate::ir::ParamVar| {
             settings
-                .param_sampling
+                .coordinate_laws
                 .get(&p.name)
                 .copied()
-                .unwrap_or(ParamLaw::Uniform)
+                .unwrap_or(CoordinateLaw::Uniform)
         };
-        let with_law = |l: ParamLaw| -> Vec<&str> {
+        let with_law = |l: CoordinateLaw| -> Vec<&str> {
             problem
                 .params
                 .iter()
@@ -480,9 +568,9 @@ pub fn plan(
                 .collect()
         };
         for (l, what) in [
-            (ParamLaw::Uniform, "uniform in their box"),
+            (CoordinateLaw::Uniform, "uniform in their box"),
             (
-                ParamLaw::Arcsine,
+                CoordinateLaw::Arcsine,
                 "arcsine in their box (more points at both ends)",
             ),
         ] {
@@ -491,7 +579,11 @@ pub fn plan(
                 parts.push(format!("params ({}) {what}", names.join(", ")));
             }
         }
-        for p in problem.params.iter().filter(|p| law(p) == ParamLaw::Log) {
+        for p in problem
+            .params
+            .iter()
+            .filter(|p| law(p) == CoordinateLaw::Log)
+        {
             parts.push(format!(
                 "{} log-uniform in [{}, {}]",
                 p.name,
@@ -646,7 +738,7 @@ pub fn plan(
         diags.push(d.help("use `spread = constant` (the default) for a stationary problem"));
     }
     sampling_truncation(problem, settings, diags);
-    check_param_sampling(problem, settings, diags);
+    check_coordinate_laws(problem, settings, diags);
     check_adaptive_pool(settings, input_width, diags);
     check_free_boundary_sign(problem, analysis, settings, diags);
     let second_order: Vec<SecondOrderPlan> = analysis

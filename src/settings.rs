@@ -68,10 +68,11 @@ pub enum McNoise {
     Gaussian,
 }
 
-/// How a parameter is drawn over its declared range (`sampling.NAME`).
+/// How a parameter, the time variable or a coordinate of an interval or box space variable
+/// is drawn over its range (`sampling.NAME`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ParamLaw {
+pub enum CoordinateLaw {
     Uniform,
     /// Log-uniform: uniform in `log p` (a positive range), as many points per decade; for
     /// scale parameters such as a viscosity, whose small values are the hard ones.
@@ -216,9 +217,10 @@ pub struct Settings {
     pub free_boundary: FreeBoundaryLoss,
     /// The law of interior (and time-slice) space points.
     pub sampling: Sampling,
-    /// The law of each parameter over its range, by name (`sampling.NAME`); uniform when
-    /// absent.
-    pub param_sampling: BTreeMap<String, ParamLaw>,
+    /// The law of each parameter over its range, and of the time variable and each interval or
+    /// box space variable over its interval (per component), by name (`sampling.NAME`);
+    /// uniform when absent.
+    pub coordinate_laws: BTreeMap<String, CoordinateLaw>,
     /// Loss weights keyed by loss-term name or kind; default 1.
     pub weights: BTreeMap<String, f64>,
     /// Draw fresh points every this many steps.
@@ -261,7 +263,7 @@ impl Default for Settings {
             dtype: DType::F32,
             free_boundary: FreeBoundaryLoss::Variational,
             sampling: Sampling::Uniform,
-            param_sampling: BTreeMap::new(),
+            coordinate_laws: BTreeMap::new(),
             weights: BTreeMap::new(),
             resample_every: 1,
             adaptive: None,
@@ -698,19 +700,19 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
             _ => diags.push(bad_value(span, key, "`f32` or `f64`")),
         },
         "sampling" if sub.is_some() => {
-            // Which parameters exist is checked with the problem (`pdec::plan::unknown_param`).
+            // Which names exist is checked with the problem (`pdec::plan::unknown_param`).
             let name = sub.unwrap_or_default();
             let law = match v.word() {
-                Some("uniform") => ParamLaw::Uniform,
-                Some("log") => ParamLaw::Log,
-                Some("arcsine") => ParamLaw::Arcsine,
+                Some("uniform") => CoordinateLaw::Uniform,
+                Some("log") => CoordinateLaw::Log,
+                Some("arcsine") => CoordinateLaw::Arcsine,
                 _ => {
                     let key = format!("sampling.{name}");
                     diags.push(bad_value(span, &key, "`uniform`, `log` or `arcsine`"));
                     return;
                 }
             };
-            st.param_sampling.insert(name, law);
+            st.coordinate_laws.insert(name, law);
         }
         "sampling" => {
             let expected = "`uniform`, `normal(center, sd, corr, uniform, spread)` or `lognormal(center, sd, corr, uniform, spread)`";

@@ -179,16 +179,7 @@ impl<'a> LossProgram<'a> {
         device: Device,
     ) -> std::result::Result<LossProgram<'a>, String> {
         let cols = Columns::new(problem);
-        let mut layout = Layout::new(problem);
-        layout.sampling = settings.sampling.clone();
-        layout.param_laws = problem
-            .params
-            .iter()
-            .map(|p| {
-                let law = settings.param_sampling.get(&p.name).copied();
-                law.unwrap_or(crate::settings::ParamLaw::Uniform)
-            })
-            .collect();
+        let layout = Layout::with_settings(problem, settings);
         let dtype = match settings.dtype {
             crate::settings::DType::F32 => DType::F32,
             crate::settings::DType::F64 => DType::F64,
