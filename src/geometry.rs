@@ -663,6 +663,12 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     fn build(text: &str) -> (Problem, Plan) {
+        let (problem, plan, _) = build_with_settings(text);
+        (problem, plan)
+    }
+
+    /// [`build`], with the problem's resolved settings.
+    fn build_with_settings(text: &str) -> (Problem, Plan, Settings) {
         let c = compile(
             SourceFile {
                 name: "test.pde".into(),
@@ -672,8 +678,8 @@ mod tests {
         );
         assert!(!c.diags.has_errors(), "{text}\n{:#?}", c.diags);
         let plan = c.plan.expect("a plan");
-        let problem = c.checked.expect("a checked problem").problem;
-        (problem, plan)
+        let checked = c.checked.expect("a checked problem");
+        (checked.problem, plan, checked.settings)
     }
 
     fn rng(seed: u64) -> ChaCha8Rng {
@@ -948,17 +954,9 @@ boundary on(y): u = 0
     fn time_and_box_coordinate_laws_weigh_both_ends() {
         let text =
             format!("{LAYOUT}solve {{\n  sampling.t = arcsine\n  sampling.y = arcsine\n}}\n");
-        let c = compile(
-            SourceFile {
-                name: "test.pde".into(),
-                text: text.clone(),
-            },
-            &[],
-        );
-        assert!(!c.diags.has_errors(), "{:#?}", c.diags);
-        let checked = c.checked.expect("a checked problem");
-        let (p, plan) = (&checked.problem, c.plan.expect("a plan"));
-        let l = Layout::with_settings(p, &checked.settings);
+        let (problem, plan, settings) = build_with_settings(&text);
+        let p = &problem;
+        let l = Layout::with_settings(p, &settings);
         assert_eq!(l.time_law, CoordinateLaw::Arcsine);
         let arcsine = 2.0 / std::f64::consts::PI * 0.1f64.sqrt().asin();
         let near = |got: f64, want: f64, what: &str| {
