@@ -525,18 +525,20 @@ pub fn plan(
 
     let interior = {
         let mut parts = Vec::new();
-        let coordinate_law = |name: &str| {
+        let law_of = |name: &str| {
             let law = settings.coordinate_laws.get(name).copied();
-            law_text(law.unwrap_or(CoordinateLaw::Uniform))
+            law.unwrap_or(CoordinateLaw::Uniform)
         };
         if let Some(t) = &problem.time {
-            let law = coordinate_law(&t.name);
+            let law = law_text(law_of(&t.name));
             parts.push(format!("{} {law} in [{}, {}]", t.name, f(t.lo), f(t.hi)));
         }
         for s in &problem.space {
-            let law = settings.coordinate_laws.get(&s.name).copied();
-            parts.push(match law {
-                Some(l) if l != CoordinateLaw::Uniform => {
+            parts.push(match law_of(&s.name) {
+                CoordinateLaw::Uniform => {
+                    space_sampler(problem, &s.name, &s.domain, &settings.sampling)
+                }
+                l => {
                     let per = if s.domain.dim().is_some() {
                         " per coordinate"
                     } else {
@@ -549,16 +551,9 @@ pub fn plan(
                         domain_text(&s.domain)
                     )
                 }
-                _ => space_sampler(problem, &s.name, &s.domain, &settings.sampling),
             });
         }
-        let law = |p: &crate::ir::ParamVar| {
-            settings
-                .coordinate_laws
-                .get(&p.name)
-                .copied()
-                .unwrap_or(CoordinateLaw::Uniform)
-        };
+        let law = |p: &crate::ir::ParamVar| law_of(&p.name);
         let with_law = |l: CoordinateLaw| -> Vec<&str> {
             problem
                 .params
