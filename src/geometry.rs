@@ -94,10 +94,7 @@ impl Layout {
     /// The layout that training draws with: the `sampling` law of space points and the
     /// `sampling.NAME` law of each parameter, the time and each space variable.
     pub fn with_settings(problem: &Problem, settings: &Settings) -> Layout {
-        let law_of = |name: &str| {
-            let law = settings.coordinate_laws.get(name).copied();
-            law.unwrap_or(CoordinateLaw::Uniform)
-        };
+        let law_of = |name: &str| settings.coordinate_law(name);
         Layout {
             sampling: settings.sampling.clone(),
             param_laws: problem.params.iter().map(|p| law_of(&p.name)).collect(),

@@ -525,10 +525,7 @@ pub fn plan(
 
     let interior = {
         let mut parts = Vec::new();
-        let law_of = |name: &str| {
-            let law = settings.coordinate_laws.get(name).copied();
-            law.unwrap_or(CoordinateLaw::Uniform)
-        };
+        let law_of = |name: &str| settings.coordinate_law(name);
         if let Some(t) = &problem.time {
             let law = law_text(law_of(&t.name));
             parts.push(format!("{} {law} in [{}, {}]", t.name, f(t.lo), f(t.hi)));

@@ -278,6 +278,13 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The `sampling.NAME` law of a parameter, the time or a space variable (uniform unless
+    /// set).
+    pub fn coordinate_law(&self, name: &str) -> CoordinateLaw {
+        let law = self.coordinate_laws.get(name).copied();
+        law.unwrap_or(CoordinateLaw::Uniform)
+    }
+
     /// The Monte Carlo `delta` in effect: sound defaults against cancellation in each dtype.
     pub fn mc_delta(&self) -> Option<f64> {
         match &self.second_order {
