@@ -252,5 +252,17 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
         },
         st.seed
     );
+    if let Some(po) = &st.polish {
+        let _ = writeln!(
+            o,
+            "then polish = lbfgs(steps = {}, batches = {}, history = {}): L-BFGS on {} fixed points of the PDE term ({} batches), each iteration about {} steps' loss and gradient",
+            po.steps,
+            po.batches,
+            po.history,
+            po.batches * st.batch,
+            po.batches,
+            po.batches
+        );
+    }
     o
 }

@@ -32,6 +32,7 @@ pub mod nn;
 pub mod passes;
 pub mod plan;
 pub mod plot;
+pub mod polish;
 pub mod progress;
 pub mod reference;
 pub mod resolve;

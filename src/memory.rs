@@ -113,7 +113,14 @@ pub fn estimate(plan: &Plan) -> Estimate {
         NetKind::Dgm => ALPHA_DGM,
         NetKind::Mlp => ALPHA_MLP,
     };
-    let bytes = BASE + 5.0 * params * b + alpha * b * w * (l + 1.0) * point_channels;
+    // The L-BFGS polish keeps its fixed points on the host (f64, with normals on faces: at
+    // most twice the columns) and `history` pairs of weight-sized f64 vectors.
+    let polish = s.polish.map_or(0.0, |po| {
+        let points: f64 = plan.terms.iter().map(|t| t.batch as f64).sum();
+        po.batches as f64 * points * 2.0 * plan.input_width as f64 * 8.0
+            + (2.0 * po.history as f64 + 8.0) * params * 8.0
+    });
+    let bytes = BASE + 5.0 * params * b + alpha * b * w * (l + 1.0) * point_channels + polish;
     Estimate {
         bytes,
         params,
@@ -222,6 +229,12 @@ pub fn guard(plan: &Plan, limit: Option<u64>, cpu: bool) -> Result<Estimate, Box
     }
     if s.dtype == DType::F64 {
         levers.push("`dtype = f32` halves it".into());
+    }
+    if let Some(po) = s.polish {
+        levers.push(format!(
+            "fewer `polish` batches (now {}, held on the host)",
+            po.batches
+        ));
     }
     Err(Box::new(d.help(levers.join("; "))))
 }

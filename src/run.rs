@@ -142,7 +142,24 @@ struct Summary {
     /// First-order terms `c * |grad u|^2` and their path (exact or Monte Carlo).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     gradient_squares: Vec<SecondOrderSummary>,
+    /// The L-BFGS polish after the Adam steps (`polish`), when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    polish: Option<PolishSummary>,
     parameters: usize,
+}
+
+#[derive(Serialize)]
+struct PolishSummary {
+    iterations: u64,
+    /// Loss evaluations (each one pass over the fixed points), the line searches' included.
+    evaluations: u64,
+    /// The weighted total on the polish's fixed points, before and after.
+    loss_before: f64,
+    loss_after: f64,
+    /// `steps`, `converged`, `interrupted`, or `not_finite` (the loss at the start was not:
+    /// the network is kept unpolished).
+    stopped: &'static str,
+    wall_time_s: f64,
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so readers never see a
@@ -726,6 +743,35 @@ pub fn solve(
     }
     let start = Instant::now();
     let wall_now = || wall_offset + start.elapsed().as_secs_f64();
+    // One line of loss.csv: the step, the clock, the learning rate (the step length in the
+    // polish), the errors and reports of the network as it is now, the total, the terms.
+    let log_row = |step: u64,
+                   wall: f64,
+                   lr: f64,
+                   total: f64,
+                   values: &[f64]|
+     -> Result<Vec<String>, RunError> {
+        let mut rec = vec![step.to_string(), format!("{wall:.3}"), format!("{lr:.6e}")];
+        if let Some(p) = &probe {
+            let m = exact_metrics(&program, &net, p)?;
+            rec.push(format!("{:.6e}", m.rel_l2));
+        }
+        if let Some(t) = &opts.reference {
+            rec.push(format!(
+                "{:.6e}",
+                table_metrics(&program, &net, t)?.0.rel_l2
+            ));
+        }
+        if let Some(x) = &report_points {
+            let v = train::solution(&net, problem, &program.cols, x)?
+                .to_dtype(DType::F64)?
+                .to_vec1::<f64>()?;
+            rec.extend(v.iter().map(|v| format!("{v:.9e}")));
+        }
+        rec.push(format!("{total:.6e}"));
+        rec.extend(values.iter().map(|v| format!("{v:.6e}")));
+        Ok(rec)
+    };
     let mut draws = train::Draws::default();
     let mut last: Vec<f64> = vec![f64::NAN; names.len()];
     let mut stopped = "steps";
@@ -831,34 +877,10 @@ pub fn solve(
             && (step.is_multiple_of(st.log_every) || step + 1 == st.steps)
         {
             // The network after this step's update, as the final report would see it.
-            let mut rec = vec![
-                step.to_string(),
-                format!("{:.3}", wall_now()),
-                format!("{lr:.6e}"),
-            ];
-            if let Some(p) = &probe {
-                let m = exact_metrics(&program, &net, p)?;
-                rec.push(format!("{:.6e}", m.rel_l2));
-            }
-            if let Some(t) = &opts.reference {
-                rec.push(format!(
-                    "{:.6e}",
-                    table_metrics(&program, &net, t)?.0.rel_l2
-                ));
-            }
-            if let Some(x) = &report_points {
-                let v = train::solution(&net, problem, &program.cols, x)?
-                    .to_dtype(DType::F64)?
-                    .to_vec1::<f64>()?;
-                rec.extend(v.iter().map(|v| format!("{v:.9e}")));
-            }
-            rec.push(format!("{total_v:.6e}"));
-            rec.extend(values.iter().map(|v| format!("{v:.6e}")));
-            {
-                csv.write_record(&rec)
-                    .map_err(|e| RunError::Internal(e.to_string()))?;
-                csv.flush()?;
-            }
+            let rec = log_row(step, wall_now(), lr, total_v, &values)?;
+            csv.write_record(&rec)
+                .map_err(|e| RunError::Internal(e.to_string()))?;
+            csv.flush()?;
         }
         progress.step(step, total_v, lr, &names, &values);
         step += 1;
@@ -885,23 +907,48 @@ pub fn solve(
     }
     progress.finish();
     let done = step;
-    if !root {
-        // The reports, metrics and files are rank 0's.
-        return Ok(dir);
-    }
     // The checkpoint keeps the last iterate (a resumed run continues from it); the model, the
-    // reports and the metrics are the weight average when there is one.
-    Checkpoint::take(&net, &adam, step, wall_now(), lr_scale, &average)?
-        .save(&net, &checkpoint_path)?;
+    // reports and the metrics are the weight average when there is one, polished when asked.
+    let checkpoint = Checkpoint::take(&net, &adam, step, wall_now(), lr_scale, &average)?;
+    if root {
+        checkpoint.save(&net, &checkpoint_path)?;
+    }
     // The last iterate's reports beside the average's: averaging the weights of a nonlinear
     // network is not averaging its function, and the two can differ by more than the noise.
     let last_iterate_reports = if average.count > 0 {
-        let r = report_values(problem, &program.cols, &net, &device, dt)?;
+        let r = match root {
+            true => report_values(problem, &program.cols, &net, &device, dt)?,
+            false => Vec::new(),
+        };
         average.apply(&net)?;
         r
     } else {
         Vec::new()
     };
+    // Every rank takes part in the polish (its loss is summed over them); an interrupted
+    // training is not polished.
+    let polish = match &st.polish {
+        Some(po) if stopped != "interrupted" => {
+            let mut log = |step: u64, t: f64, total: f64, values: &[f64]| match &mut csv {
+                Some(csv) => {
+                    let rec = log_row(step, wall_now(), t, total, values)?;
+                    csv.write_record(&rec)
+                        .map_err(|e| RunError::Internal(e.to_string()))?;
+                    csv.flush()?;
+                    Ok(())
+                }
+                None => Ok(()),
+            };
+            Some(polish_network(
+                &program, &net, po, comm, &stop, &progress, done, &mut log,
+            )?)
+        }
+        _ => None,
+    };
+    if !root {
+        // The reports, metrics and files are rank 0's.
+        return Ok(dir);
+    }
     save_model(&net, &model_path)?;
     let wall = wall_now();
 
@@ -947,6 +994,7 @@ pub fn solve(
             .iter()
             .map(|t| SecondOrderSummary::new(&t.term, t.path, &t.why))
             .collect(),
+        polish,
         parameters: net.parameter_count(),
     };
     let json =
@@ -960,6 +1008,12 @@ pub fn solve(
         "{}: {done} steps in {wall:.1} s ({stopped}){averaged}",
         problem.name
     );
+    if let Some(p) = &summary.polish {
+        println!(
+            "  polished by L-BFGS: {} iterations ({} loss evaluations, {:.1} s, {}), loss {:.3e} -> {:.3e} on its fixed points",
+            p.iterations, p.evaluations, p.wall_time_s, p.stopped, p.loss_before, p.loss_after
+        );
+    }
     for (i, r) in summary.reports.iter().enumerate() {
         let last = match summary.last_iterate_reports.get(i) {
             Some(l) => format!("   (last iterate {:.6})", l.value),
@@ -1005,6 +1059,126 @@ pub fn solve(
     }
     println!("  run directory: {}", dir.display());
     Ok(dir)
+}
+
+/// Writes loss.csv's line for a polish iteration: step, step length, total, terms.
+type PolishLog<'a> = dyn FnMut(u64, f64, f64, &[f64]) -> Result<(), RunError> + 'a;
+
+/// Where the polish's fixed points come from: apart from every training step's draws.
+const POLISH_KEY: u64 = 0x706f_6c69_7368_0001;
+
+/// Polishes `net` (left at the best point found) by L-BFGS on `po.batches` fixed training
+/// batches; `log` writes loss.csv's line for each iteration (the start as step `first`, then
+/// `first + k`). Ctrl-C stops it with the last accepted point.
+#[allow(clippy::too_many_arguments)]
+fn polish_network(
+    program: &LossProgram,
+    net: &Net,
+    po: &crate::settings::Polish,
+    comm: &crate::distributed::Comm,
+    stop: &AtomicBool,
+    progress: &crate::progress::Training,
+    first: u64,
+    log: &mut PolishLog,
+) -> Result<PolishSummary, RunError> {
+    use crate::polish::{self, FixedObjective, Lbfgs};
+    let started = Instant::now();
+    let set = train::FixedSet::draw(program, po.batches, POLISH_KEY);
+    let points = po.batches * program.settings.batch;
+    progress.note(&format!(
+        "polishing by L-BFGS: at most {} iterations on {} fixed batches ({points} PDE points), history {}",
+        po.steps, po.batches, po.history
+    ));
+    let mut objective = FixedObjective::new(program, net, &set, comm);
+    let x0 = polish::flat_weights(net)?;
+    let (before, grad) = objective.eval(&x0)?;
+    let start_terms = objective.terms_at(before);
+    if !before.is_finite() || grad.iter().any(|g| !g.is_finite()) {
+        // Nothing to descend from; the trained network is kept as it is.
+        progress.note(&format!(
+            "warning: the loss on the polish's points is {before} (or its gradient is not finite) at the trained network: it is kept unpolished"
+        ));
+        return Ok(PolishSummary {
+            iterations: 0,
+            evaluations: 1,
+            loss_before: before,
+            loss_after: before,
+            stopped: "not_finite",
+            wall_time_s: started.elapsed().as_secs_f64(),
+        });
+    }
+    log(first, 0.0, before, &start_terms)?;
+    let config = Lbfgs {
+        iterations: po.steps,
+        history: po.history,
+        line_search_evals: 25,
+        curvature: 0.9,
+        // Changes below the loss's rounding are noise.
+        relative_tolerance: match program.settings.dtype {
+            crate::settings::DType::F32 => 1e-7,
+            crate::settings::DType::F64 => 1e-13,
+        },
+    };
+    let every = (po.steps / 20).max(1);
+    // loss.csv: a line every `log_every / 10` iterations (an iteration is `batches` steps'
+    // work) and the last one.
+    let log_every = (program.settings.log_every / 10).max(1);
+    // The objective is borrowed by the line search and the log alike: through a cell.
+    let objective = std::cell::RefCell::new(objective);
+    let mut log_failed = None;
+    let mut unlogged = None;
+    let result = polish::minimise(
+        &config,
+        x0,
+        (before, grad),
+        |x| objective.borrow_mut().eval(x),
+        |it| {
+            let terms = objective.borrow_mut().terms_at(it.loss);
+            if it.index % log_every == 0 {
+                // The network holds the last point evaluated; the accepted one may be another.
+                polish::set_weights(net, it.x)?;
+                if let Err(e) = log(first + it.index, it.step, it.loss, &terms) {
+                    log_failed = Some(e);
+                    candle_core::bail!("writing loss.csv failed");
+                }
+                unlogged = None;
+            } else {
+                unlogged = Some((it.index, it.step, it.loss, terms));
+            }
+            if it.index % every == 0 {
+                progress.note(&format!(
+                    "polish {:>6}  loss {:.3e}  step {:.2e}  ({} evaluations)",
+                    it.index, it.loss, it.step, it.evaluations
+                ));
+            }
+            // Ranks agree on Ctrl-C (one stopping alone would leave the others waiting).
+            let mut flag = [if stop.load(Ordering::SeqCst) {
+                1.0
+            } else {
+                0.0
+            }];
+            if comm.size() > 1 {
+                comm.sum_in_place(&mut flag);
+            }
+            Ok(flag[0] == 0.0)
+        },
+    );
+    let result = match (result, log_failed) {
+        (_, Some(e)) => return Err(e),
+        (r, None) => r?,
+    };
+    polish::set_weights(net, &result.x)?;
+    if let Some((index, step, loss, terms)) = unlogged {
+        log(first + index, step, loss, &terms)?;
+    }
+    Ok(PolishSummary {
+        iterations: result.iterations,
+        evaluations: result.evaluations,
+        loss_before: before,
+        loss_after: result.loss,
+        stopped: result.ended.as_str(),
+        wall_time_s: started.elapsed().as_secs_f64(),
+    })
 }
 
 /// The problem's `report` values from `net` (projected onto the constraint, as `solution`).

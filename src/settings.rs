@@ -143,6 +143,27 @@ impl Default for Adaptive {
     }
 }
 
+/// `polish = lbfgs(steps, batches, history)`: after the Adam steps, L-BFGS (strong Wolfe line
+/// search) on a fixed set of `batches` training batches, for at most `steps` iterations,
+/// keeping the last `history` pairs (PINN practice: Adam to a good basin, then a
+/// quasi-Newton method on a fixed loss to reach accuracies Adam's noise keeps it from).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Polish {
+    pub steps: u64,
+    pub batches: usize,
+    pub history: usize,
+}
+
+impl Default for Polish {
+    fn default() -> Polish {
+        Polish {
+            steps: 500,
+            batches: 8,
+            history: 20,
+        }
+    }
+}
+
 /// How space points are drawn inside their domains (boundary faces stay uniform).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase", tag = "law")]
@@ -227,6 +248,8 @@ pub struct Settings {
     pub resample_every: u64,
     /// Residual-based adaptive sampling of the PDE's points (`adaptive = residual(...)`).
     pub adaptive: Option<Adaptive>,
+    /// L-BFGS on fixed points after the Adam steps (`polish = lbfgs(...)`).
+    pub polish: Option<Polish>,
     /// Stop after this many seconds of training (besides `steps`).
     pub time_limit: Option<f64>,
     pub log_every: u64,
@@ -267,6 +290,7 @@ impl Default for Settings {
             weights: BTreeMap::new(),
             resample_every: 1,
             adaptive: None,
+            polish: None,
             time_limit: None,
             log_every: 100,
             checkpoint_every: 1000,
@@ -317,6 +341,7 @@ pub const KEYS: &[&str] = &[
     "weight",
     "resample_every",
     "adaptive",
+    "polish",
     "time_limit",
     "log_every",
     "checkpoint_every",
@@ -907,6 +932,47 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
             }
             if ok {
                 st.adaptive = Some(ad);
+            }
+        }
+        "polish" => {
+            let expected = "`none` or `lbfgs(steps, batches, history)`";
+            if v.word() == Some("none") {
+                st.polish = None;
+                return;
+            }
+            let Some(("lbfgs", args)) = v.call() else {
+                diags.push(bad_value(span, key, expected));
+                return;
+            };
+            let names = ["steps", "batches", "history"];
+            let Some(a) = args_of(&args, &names, key, span, diags) else {
+                return;
+            };
+            let mut po = Polish::default();
+            let mut ok = true;
+            let mut whole = |name: &str, hi: f64| {
+                let v = a.get(name)?;
+                match v.number() {
+                    Some(x) if x.fract() == 0.0 && x >= 1.0 && x <= hi => Some(x),
+                    _ => {
+                        let range = format!("a whole number from 1 to {hi}");
+                        diags.push(out_of_range(v.expr.span, name, &range));
+                        ok = false;
+                        None
+                    }
+                }
+            };
+            if let Some(x) = whole("steps", 1e9) {
+                po.steps = x as u64;
+            }
+            if let Some(x) = whole("batches", 1024.0) {
+                po.batches = x as usize;
+            }
+            if let Some(x) = whole("history", 1000.0) {
+                po.history = x as usize;
+            }
+            if ok {
+                st.polish = Some(po);
             }
         }
         "time_limit" => {

@@ -1520,6 +1520,101 @@ fn pass(
     })
 }
 
+/// Each rank's share of a term: its rows over the term's global rows (1 on one rank).
+fn rank_shares(program: &LossProgram, batches: &[Vec<geometry::Batch>], comm: &Comm) -> Vec<f64> {
+    let pde_rows = program
+        .plan
+        .terms
+        .iter()
+        .position(|t| t.kind == TermKind::Pde)
+        .and_then(|k| batches[k].first().map(|b| b.n))
+        .unwrap_or(0);
+    program
+        .plan
+        .terms
+        .iter()
+        .zip(batches.iter())
+        .map(|(t, b)| {
+            if comm.size() == 1 {
+                return 1.0;
+            }
+            let local = match t.kind {
+                TermKind::Constraint => pde_rows,
+                _ => b.first().map_or(0, |b| b.n),
+            };
+            local as f64 / t.batch.max(1) as f64
+        })
+        .collect()
+}
+
+/// A fixed training set: batches drawn once (with their Monte Carlo noise), so that the loss
+/// is a deterministic function of the weights, as a quasi-Newton method needs.
+pub struct FixedSet {
+    sets: Vec<(Vec<Vec<geometry::Batch>>, Vec<f64>)>,
+}
+
+impl FixedSet {
+    /// `count` batches of every term, each drawn as a training step draws its own (this
+    /// rank's rows of them), keyed by the seed and `key` so that they are new points.
+    pub fn draw(program: &LossProgram, count: usize, key: u64) -> FixedSet {
+        let st = program.settings;
+        let sets = (0..count as u64)
+            .map(|k| {
+                let batches = sample(program, None, &mut step_rng(st.seed ^ key, k));
+                let noise = program.draw_noise(
+                    &mut step_rng(st.seed ^ key ^ NOISE_KEY, k),
+                    program.pde_global_rows(),
+                    program.mc_estimates(),
+                );
+                (batches, noise)
+            })
+            .collect();
+        FixedSet { sets }
+    }
+
+    /// Each term's loss (the mean over the set's points) and the gradient of the weighted
+    /// total, flattened in the order of `net.params`, summed over the ranks.
+    pub fn loss_and_gradient(
+        &self,
+        program: &LossProgram,
+        net: &Net,
+        comm: &Comm,
+    ) -> Result<(Vec<f64>, Vec<f64>)> {
+        let count = self.sets.len().max(1) as f64;
+        let mut values: Vec<f64> = Vec::new();
+        let mut grad: Vec<f64> = Vec::new();
+        for (batches, noise) in &self.sets {
+            let share = rank_shares(program, batches, comm);
+            let passes = worker_passes(program, net, batches, noise, &share)?;
+            let (v, g) = sum_passes(&passes)?;
+            let v = v.to_dtype(DType::F64)?.to_vec1::<f64>()?;
+            let mut flat = Vec::with_capacity(grad.len());
+            for t in &g {
+                flat.extend(t.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?);
+            }
+            if values.is_empty() {
+                values = vec![0.0; v.len()];
+                grad = vec![0.0; flat.len()];
+            }
+            for ((a, b), f) in values.iter_mut().zip(&v).zip(&share) {
+                *a += b * f / count;
+            }
+            for (a, b) in grad.iter_mut().zip(&flat) {
+                *a += b / count;
+            }
+        }
+        if comm.size() > 1 {
+            let k = values.len();
+            let mut buf = values;
+            buf.extend_from_slice(&grad);
+            comm.sum_in_place(&mut buf);
+            grad = buf.split_off(k);
+            values = buf;
+        }
+        Ok((values, grad))
+    }
+}
+
 /// One training step, shared by `pdec solve` and `pdec bench` so that the benchmark times
 /// exactly what training runs: sample (when due), losses, one host read of the term values,
 /// backward, Adam. `batches` carries points between steps for `resample_every`. With several
@@ -1568,30 +1663,7 @@ pub fn train_step(
         program.pde_global_rows(),
         program.mc_estimates(),
     );
-    // Each rank's share of a term: its rows over the term's global rows (1 on one rank).
-    let pde_rows = program
-        .plan
-        .terms
-        .iter()
-        .position(|t| t.kind == TermKind::Pde)
-        .and_then(|k| batches[k].first().map(|b| b.n))
-        .unwrap_or(0);
-    let share: Vec<f64> = program
-        .plan
-        .terms
-        .iter()
-        .zip(batches.iter())
-        .map(|(t, b)| {
-            if comm.size() == 1 {
-                return 1.0;
-            }
-            let local = match t.kind {
-                TermKind::Constraint => pde_rows,
-                _ => b.first().map_or(0, |b| b.n),
-            };
-            local as f64 / t.batch.max(1) as f64
-        })
-        .collect();
+    let share = rank_shares(program, batches, comm);
     let passes = worker_passes(program, net, batches, &noise, &share)?;
     let (values_t, grads) = sum_passes(&passes)?;
     let all_losses: Vec<&StepLosses> = passes.iter().map(|p| &p.losses).collect();

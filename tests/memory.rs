@@ -129,3 +129,42 @@ fn many_exact_directions_name_the_second_order_setting() {
     assert!(err.contains("pdec::run::too_much_memory"), "{err}");
     assert!(err.contains("second_order"), "{err}");
 }
+
+#[test]
+fn the_polish_points_count_against_the_memory() {
+    // The L-BFGS polish keeps `batches` batches of every term on the host: 1024 batches of
+    // 100,000 PDE points (and 25,000 per condition) is some 5 GB; the step alone is not.
+    let (d, p) = problem("polish");
+    let run = d.join("run");
+    let args = |polish: bool| {
+        let mut a = vec![
+            "solve".to_string(),
+            p.to_str().expect("utf8").to_string(),
+            "--set".into(),
+            "batch=100000".into(),
+            "--max-memory".into(),
+            "2G".into(),
+            "--quiet".into(),
+            "--no-plots".into(),
+            "--out".into(),
+            run.to_str().expect("utf8").to_string(),
+        ];
+        if polish {
+            a.extend([
+                "--set".into(),
+                "polish=lbfgs(steps = 1, batches = 1024)".into(),
+            ]);
+        }
+        a
+    };
+    let with: Vec<String> = args(true);
+    let out = pdec(&with.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("pdec::run::too_much_memory"), "{err}");
+    assert!(err.contains("fewer `polish` batches (now 1024"), "{err}");
+    assert!(!run.exists(), "no run directory for a refused run");
+    let without: Vec<String> = args(false);
+    let out = pdec(&without.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

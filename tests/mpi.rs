@@ -137,6 +137,19 @@ fn two_ranks_follow_the_one_rank_curve_on_the_monte_carlo_path() {
 }
 
 #[test]
+fn two_ranks_polish_as_one() {
+    // The L-BFGS polish sums its loss and gradient over the ranks: the same fixed points
+    // split between two ranks give the one-rank iterations, line searches and all.
+    compare(
+        "polish",
+        "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = d(u, x, x)\n\
+         initial u = sin(pi * x)\nboundary on(x): u = 0\nsolve {\n  net = mlp(layers = 2, width = 8)\n  \
+         steps = 20\n  batch = 64\n  batch.initial = 33\n  dtype = f64\n  log_every = 1\n  \
+         polish = lbfgs(steps = 15, batches = 3)\n}\n",
+    );
+}
+
+#[test]
 fn fewer_points_than_ranks_is_a_diagnostic() {
     let d = dir("few");
     std::fs::write(

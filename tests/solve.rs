@@ -302,3 +302,43 @@ fn interrupting_a_run_keeps_its_model_and_summary() {
     assert_eq!(s["stopped"], "interrupted");
     assert!(dir.join("model.safetensors").is_file());
 }
+
+#[test]
+fn an_lbfgs_polish_after_a_short_adam_run_cuts_the_error() {
+    // 1,000 Adam steps leave the 1-D heat problem at about 3.6e-2; 200 L-BFGS iterations on
+    // 8 fixed batches bring it near 6e-3 (docs/RESULTS.md, section "Adam, then L-BFGS").
+    let base = ["--set", "steps=1000", "--set", "log_every=250"];
+    let (_, plain) = solve("tests/problems/heat1d.pde", "polish_plain", &base);
+    let mut args = base.to_vec();
+    args.extend(["--set", "polish=lbfgs(steps = 200, batches = 8)"]);
+    let (dir, s) = solve("tests/problems/heat1d.pde", "polish", &args);
+    let before = plain["metrics"]["rel_l2"].as_f64().expect("rel_l2");
+    let after = s["metrics"]["rel_l2"].as_f64().expect("rel_l2");
+    assert!(after < before / 3.0, "rel-L2 {before} -> {after}");
+    let p = &s["polish"];
+    let iterations = p["iterations"].as_u64().expect("iterations");
+    assert!(iterations > 100, "{p}");
+    assert!(p["evaluations"].as_u64().expect("evaluations") > iterations);
+    let (lb, la) = (
+        p["loss_before"].as_f64().expect("loss_before"),
+        p["loss_after"].as_f64().expect("loss_after"),
+    );
+    assert!(la < lb / 5.0, "{p}");
+    assert_eq!(s["steps"], 1000, "the Adam steps");
+    // loss.csv goes on past the Adam steps: the start at step 1000, then one line per
+    // iteration with its step length in the lr column and the error falling with it.
+    let csv = std::fs::read_to_string(dir.join("loss.csv")).expect("loss.csv");
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.expect("row").iter().map(String::from).collect())
+        .collect();
+    let last = rows.last().expect("rows");
+    assert_eq!(last[0], (1000 + iterations).to_string());
+    let start = rows
+        .iter()
+        .find(|r| r[0] == "1000")
+        .expect("the polish's start");
+    let num = |r: &Vec<String>, k: usize| -> f64 { r[k].parse().expect("a number") };
+    assert!(num(last, 2) > 0.0, "a step length: {last:?}");
+    assert!(num(last, 3) < num(start, 3) / 3.0, "{start:?} -> {last:?}");
+}

@@ -1,0 +1,10 @@
+// `polish` is `none` or `lbfgs(...)`.
+time t in [0, 1]
+space x in [0, 1]
+unknown u(t, x)
+pde d(u, t) = d(u, x, x)
+initial u = 0
+boundary on(x): u = 0
+solve {
+  polish = newton(steps = 10) //~ pdec::settings::bad_value
+}
