@@ -462,6 +462,32 @@ fn positive(v: &Value, key: &str, diags: &mut Diags) -> Option<f64> {
     }
 }
 
+/// Argument `name` of a call form (`None` when absent): its number if `good`, else an
+/// out-of-range diagnostic naming `range`, and `ok` turns false.
+fn arg_number(
+    a: &BTreeMap<&str, &Value>,
+    name: &str,
+    good: &dyn Fn(f64) -> bool,
+    range: &str,
+    diags: &mut Diags,
+    ok: &mut bool,
+) -> Option<f64> {
+    let v = a.get(name)?;
+    match v.number() {
+        Some(x) if good(x) => Some(x),
+        _ => {
+            diags.push(out_of_range(v.expr.span, name, range));
+            *ok = false;
+            None
+        }
+    }
+}
+
+/// A whole number in `[lo, hi]`.
+fn whole_in(lo: f64, hi: f64) -> impl Fn(f64) -> bool {
+    move |x: f64| x.fract() == 0.0 && x >= lo && x <= hi
+}
+
 fn args_of<'v>(
     args: &'v [(Option<&'v str>, Value<'v>)],
     allowed: &[&'static str],
@@ -902,32 +928,44 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
             };
             let mut ad = Adaptive::default();
             let mut ok = true;
-            let mut number = |name: &str, good: &dyn Fn(f64) -> bool, range: &str| {
-                let v = a.get(name)?;
-                match v.number() {
-                    Some(x) if good(x) => Some(x),
-                    _ => {
-                        diags.push(out_of_range(v.expr.span, name, range));
-                        ok = false;
-                        None
-                    }
-                }
-            };
-            if let Some(x) = number(
+            if let Some(x) = arg_number(
+                &a,
                 "power",
-                &|x| x.is_finite() && x > 0.0 && x <= 8.0,
+                &|x: f64| x.is_finite() && x > 0.0 && x <= 8.0,
                 "in (0, 8]",
+                diags,
+                &mut ok,
             ) {
                 ad.power = x;
             }
-            if let Some(x) = number("uniform", &|x| (0.0..=1.0).contains(&x), "in [0, 1]") {
+            if let Some(x) = arg_number(
+                &a,
+                "uniform",
+                &|x: f64| (0.0..=1.0).contains(&x),
+                "in [0, 1]",
+                diags,
+                &mut ok,
+            ) {
                 ad.uniform = x;
             }
-            let whole = |lo: f64, hi: f64| move |x: f64| x.fract() == 0.0 && x >= lo && x <= hi;
-            if let Some(x) = number("pool", &whole(1.0, 1024.0), "a whole number from 1 to 1024") {
+            if let Some(x) = arg_number(
+                &a,
+                "pool",
+                &whole_in(1.0, 1024.0),
+                "a whole number from 1 to 1024",
+                diags,
+                &mut ok,
+            ) {
                 ad.pool = x as usize;
             }
-            if let Some(x) = number("every", &whole(1.0, 1e12), "a whole number from 1 to 1e12") {
+            if let Some(x) = arg_number(
+                &a,
+                "every",
+                &whole_in(1.0, 1e12),
+                "a whole number from 1 to 1e12",
+                diags,
+                &mut ok,
+            ) {
                 ad.every = x as u64;
             }
             if ok {
@@ -950,25 +988,34 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
             };
             let mut po = Polish::default();
             let mut ok = true;
-            let mut whole = |name: &str, hi: f64| {
-                let v = a.get(name)?;
-                match v.number() {
-                    Some(x) if x.fract() == 0.0 && x >= 1.0 && x <= hi => Some(x),
-                    _ => {
-                        let range = format!("a whole number from 1 to {hi}");
-                        diags.push(out_of_range(v.expr.span, name, &range));
-                        ok = false;
-                        None
-                    }
-                }
-            };
-            if let Some(x) = whole("steps", 1e9) {
+            if let Some(x) = arg_number(
+                &a,
+                "steps",
+                &whole_in(1.0, 1e9),
+                "a whole number from 1 to 1e9",
+                diags,
+                &mut ok,
+            ) {
                 po.steps = x as u64;
             }
-            if let Some(x) = whole("batches", 1024.0) {
+            if let Some(x) = arg_number(
+                &a,
+                "batches",
+                &whole_in(1.0, 1024.0),
+                "a whole number from 1 to 1024",
+                diags,
+                &mut ok,
+            ) {
                 po.batches = x as usize;
             }
-            if let Some(x) = whole("history", 1000.0) {
+            if let Some(x) = arg_number(
+                &a,
+                "history",
+                &whole_in(1.0, 1000.0),
+                "a whole number from 1 to 1000",
+                diags,
+                &mut ok,
+            ) {
                 po.history = x as usize;
             }
             if ok {
