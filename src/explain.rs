@@ -259,7 +259,7 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
             po.steps,
             po.batches,
             po.history,
-            po.batches * st.batch,
+            po.batches * plan.pde_batch(),
             po.batches,
             po.batches
         );

@@ -101,11 +101,7 @@ pub fn estimate(plan: &Plan) -> Estimate {
         };
     }
     if mc > 0 {
-        let pde_batch = plan
-            .terms
-            .iter()
-            .find(|t| t.kind == TermKind::Pde)
-            .map_or(s.batch, |t| t.batch) as f64;
+        let pde_batch = plan.pde_batch() as f64;
         // 2 draws x 2 signs x mc_draws points per PDE point, value and one tangent each.
         point_channels += 2.0 * 2.0 * s.mc_draws.max(1) as f64 * pde_batch * 2.0;
     }

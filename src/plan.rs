@@ -134,6 +134,16 @@ pub struct Plan {
     pub settings: Settings,
 }
 
+impl Plan {
+    /// Points per step of the PDE term (its `batch.pde`, else `batch`).
+    pub fn pde_batch(&self) -> usize {
+        self.terms
+            .iter()
+            .find(|t| t.kind == TermKind::Pde)
+            .map_or(self.settings.batch, |t| t.batch)
+    }
+}
+
 /// How a coordinate law reads in the plan.
 fn law_text(law: CoordinateLaw) -> &'static str {
     match law {

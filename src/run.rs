@@ -1084,7 +1084,7 @@ fn polish_network(
     use crate::polish::{self, FixedObjective, Lbfgs};
     let started = Instant::now();
     let set = train::FixedSet::draw(program, po.batches, POLISH_KEY);
-    let points = po.batches * program.settings.batch;
+    let points = po.batches * program.plan.pde_batch();
     progress.note(&format!(
         "polishing by L-BFGS: at most {} iterations on {} fixed batches ({points} PDE points), history {}",
         po.steps, po.batches, po.history

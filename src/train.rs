@@ -481,11 +481,7 @@ impl<'a> LossProgram<'a> {
 
     /// The global row count of the PDE batch.
     fn pde_global_rows(&self) -> usize {
-        self.plan
-            .terms
-            .iter()
-            .find(|t| t.kind == TermKind::Pde)
-            .map_or(0, |t| t.batch)
+        self.plan.pde_batch()
     }
 
     /// Monte Carlo noise of one step for a PDE batch of `global` rows: every factor's

@@ -167,6 +167,26 @@ fn explain_json_is_the_serialised_plan() {
 }
 
 #[test]
+fn explain_names_the_polish_and_its_points() {
+    let out = pdec(&[
+        "explain",
+        "examples/burgers.pde",
+        "--set",
+        "polish=lbfgs(steps = 10, batches = 3)",
+        "--set",
+        "batch.pde=100",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains(
+            "then polish = lbfgs(steps = 10, batches = 3, history = 20): L-BFGS on 300 fixed points"
+        ),
+        "{s}"
+    );
+}
+
+#[test]
 fn set_overrides_settings_and_is_checked() {
     let out = pdec(&[
         "explain",
