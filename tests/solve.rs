@@ -341,4 +341,24 @@ fn an_lbfgs_polish_after_a_short_adam_run_cuts_the_error() {
     let num = |r: &Vec<String>, k: usize| -> f64 { r[k].parse().expect("a number") };
     assert!(num(last, 2) > 0.0, "a step length: {last:?}");
     assert!(num(last, 3) < num(start, 3) / 3.0, "{start:?} -> {last:?}");
+
+    // The checkpoint holds the Adam state: a resumed run finds the steps done and polishes
+    // again, to the same network (the same fixed points), with loss.csv's polish lines
+    // replaced rather than repeated.
+    let out = pdec(&["solve", "--resume", dir.to_str().expect("utf8"), "--quiet"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = summary(&dir);
+    assert_eq!(again["polish"]["iterations"], s["polish"]["iterations"]);
+    assert_eq!(again["polish"]["loss_after"], s["polish"]["loss_after"]);
+    let csv = std::fs::read_to_string(dir.join("loss.csv")).expect("loss.csv");
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("1000,")).count(),
+        1,
+        "{csv}"
+    );
 }
