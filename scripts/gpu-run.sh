@@ -37,6 +37,11 @@ if ldd "$BIN" | grep 'not found'; then
 fi
 "$BIN" solve tests/problems/heat1d.pde --device cuda --set steps=200 --quiet --out /tmp/pdec-smoke \
     | tee -a "$OUT/gpu.txt" || { echo "smoke training failed"; exit 1; }
+# A reference table (evaluated at every logged step) and the L-BFGS polish on the GPU: the
+# table's points were once built on the CPU beside a GPU network (a device mismatch).
+"$BIN" solve examples/burgers_family.pde --device cuda --set steps=40 --set log_every=20 \
+    --set "polish=lbfgs(steps=10, batches=2)" --quiet --no-plots --out /tmp/pdec-smoke-table \
+    | tee -a "$OUT/gpu.txt" || { echo "smoke training with a reference table failed"; exit 1; }
 
 bench() {
     timeout "$BENCH_TIMEOUT" "$BIN" bench --device cuda --format json --steps 5 --warmup 2 "$@"

@@ -369,6 +369,10 @@ pub fn run(cli: Cli) -> i32 {
             if let Some(s) = seed {
                 set.push(format!("seed={s}"));
             }
+            // Before the merge below, so that `--log-every` replaces a resumed run's own.
+            if let Some(n) = log_every {
+                set.push(format!("log_every={n}"));
+            }
             // A resumed run compiles the run's copy of the problem with the run's overrides,
             // then this command's (which replace those of the same key).
             let (file, source) = match (&resume, file) {
@@ -382,9 +386,6 @@ pub fn run(cli: Cli) -> i32 {
                 (None, Some(f)) => (f.clone(), Some(f)),
                 (None, None) => return 1,
             };
-            if let Some(n) = log_every {
-                set.push(format!("log_every={n}"));
-            }
             let Some(compiled) = compile_file(&file, &set, format, "nothing was trained") else {
                 return 1;
             };

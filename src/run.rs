@@ -1277,7 +1277,8 @@ fn metrics_of(u: &[f64], values: &[f64], rows: impl Iterator<Item = usize>) -> M
     }
 }
 
-/// The solution at rows of points (in chunks, to bound memory).
+/// The solution at rows of points (in chunks, to bound memory), computed on the network's
+/// device (a GPU-trained network evaluates the reference table on the GPU).
 pub fn solution_at(
     p: &crate::ir::Problem,
     cols: &crate::lower::Columns,
@@ -1288,13 +1289,14 @@ pub fn solution_at(
 ) -> Result<Vec<f64>, RunError> {
     let mut out = Vec::with_capacity(rows);
     let chunk = 8192;
+    let device = net.device();
     let mut start = 0;
     while start < rows {
         let n = chunk.min(rows - start);
         let x = Tensor::from_vec(
             points[start * cols.width..(start + n) * cols.width].to_vec(),
             (n, cols.width),
-            &Device::Cpu,
+            &device,
         )?
         .to_dtype(dt)?;
         out.extend(

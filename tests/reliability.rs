@@ -248,11 +248,36 @@ fn resume_continues_a_finished_run_with_more_steps() {
     std::fs::write(&p, HEAT.replace("steps = 1500", "steps = 100")).expect("write");
     let run = d.join("run");
     let rs = run.to_str().expect("utf8");
-    let out = pdec(&["solve", p.to_str().expect("utf8"), "--quiet", "--out", rs]);
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--quiet",
+        "--log-every",
+        "20",
+        "--out",
+        rs,
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = pdec(&["solve", "--resume", rs, "--set", "steps=150"]);
+    // `--log-every` again on the resume replaces the run's own (it once clashed with it).
+    let out = pdec(&[
+        "solve",
+        "--resume",
+        rs,
+        "--set",
+        "steps=150",
+        "--log-every",
+        "10",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("resumed at step 100"));
+    let steps: Vec<String> = losses(&run)
+        .iter()
+        .skip(1)
+        .filter_map(|l| l.split(',').next().map(str::to_string))
+        .collect();
+    assert!(steps.contains(&"80".to_string()), "{steps:?}");
+    assert!(!steps.contains(&"90".to_string()), "{steps:?}");
+    assert!(steps.contains(&"110".to_string()), "{steps:?}");
     assert!(
         text(&out.stdout).contains("150 steps"),
         "{}",

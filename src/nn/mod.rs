@@ -444,6 +444,11 @@ fn zeros(n: usize, dtype: DType, dev: &Device) -> Result<Var> {
 }
 
 impl Net {
+    /// The device the network's weights live on (inputs must be put there too).
+    pub fn device(&self) -> Device {
+        self.out.w.device().clone()
+    }
+
     /// A fresh network for `input` columns and one output.
     pub fn new(
         s: &NetSettings,
