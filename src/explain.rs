@@ -253,9 +253,12 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
         st.seed
     );
     if let Some(po) = &st.polish {
+        let budget = po
+            .time_limit
+            .map_or(String::new(), |t| format!(", time_limit = {t}"));
         let _ = writeln!(
             o,
-            "then polish = lbfgs(steps = {}, batches = {}, history = {}): L-BFGS on {} fixed points of the PDE term ({} batches), each iteration about {} steps' loss and gradient",
+            "then polish = lbfgs(steps = {}, batches = {}, history = {}{budget}): L-BFGS on {} fixed points of the PDE term ({} batches), each iteration about {} steps' loss and gradient",
             po.steps,
             po.batches,
             po.history,

@@ -156,8 +156,8 @@ struct PolishSummary {
     /// The weighted total on the polish's fixed points, before and after.
     loss_before: f64,
     loss_after: f64,
-    /// `steps`, `converged`, `interrupted`, or `not_finite` (the loss at the start was not:
-    /// the network is kept unpolished).
+    /// `steps`, `converged`, `time_limit` (its own), `interrupted`, or `not_finite` (the loss
+    /// at the start was not: the network is kept unpolished).
     stopped: &'static str,
     wall_time_s: f64,
 }
@@ -1085,8 +1085,11 @@ fn polish_network(
     let started = Instant::now();
     let set = train::FixedSet::draw(program, po.batches, POLISH_KEY);
     let points = po.batches * program.plan.pde_batch();
+    let budget = po
+        .time_limit
+        .map_or(String::new(), |t| format!(" and {t} s"));
     progress.note(&format!(
-        "polishing by L-BFGS: at most {} iterations on {} fixed batches ({points} PDE points), history {}",
+        "polishing by L-BFGS: at most {} iterations{budget} on {} fixed batches ({points} PDE points), history {}",
         po.steps, po.batches, po.history
     ));
     let mut objective = FixedObjective::new(program, net, &set, comm);
@@ -1127,6 +1130,7 @@ fn polish_network(
     let objective = std::cell::RefCell::new(objective);
     let mut log_failed = None;
     let mut unlogged = None;
+    let mut time_up = false;
     let result = polish::minimise(
         &config,
         x0,
@@ -1151,16 +1155,20 @@ fn polish_network(
                     it.index, it.loss, it.step, it.evaluations
                 ));
             }
-            // Ranks agree on Ctrl-C (one stopping alone would leave the others waiting).
-            let mut flag = [if stop.load(Ordering::SeqCst) {
-                1.0
-            } else {
-                0.0
-            }];
+            // Ranks agree on Ctrl-C and on the time budget (one stopping alone would leave the
+            // others waiting): each says whether it would stop, and all stop if one would.
+            let yes = |b: bool| if b { 1.0 } else { 0.0 };
+            let mut flags = [
+                yes(stop.load(Ordering::SeqCst)),
+                yes(po
+                    .time_limit
+                    .is_some_and(|t| started.elapsed().as_secs_f64() >= t)),
+            ];
             if comm.size() > 1 {
-                comm.sum_in_place(&mut flag);
+                comm.sum_in_place(&mut flags);
             }
-            Ok(flag[0] == 0.0)
+            time_up = flags[0] == 0.0 && flags[1] > 0.0;
+            Ok(flags[0] == 0.0 && flags[1] == 0.0)
         },
     );
     let result = match (result, log_failed) {
@@ -1176,7 +1184,11 @@ fn polish_network(
         evaluations: result.evaluations,
         loss_before: before,
         loss_after: result.loss,
-        stopped: result.ended.as_str(),
+        stopped: if time_up && matches!(result.ended, polish::Ended::Stopped) {
+            "time_limit"
+        } else {
+            result.ended.as_str()
+        },
         wall_time_s: started.elapsed().as_secs_f64(),
     })
 }

@@ -143,15 +143,18 @@ impl Default for Adaptive {
     }
 }
 
-/// `polish = lbfgs(steps, batches, history)`: after the Adam steps, L-BFGS (strong Wolfe line
-/// search) on a fixed set of `batches` training batches, for at most `steps` iterations,
-/// keeping the last `history` pairs (PINN practice: Adam to a good basin, then a
-/// quasi-Newton method on a fixed loss to reach accuracies Adam's noise keeps it from).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// `polish = lbfgs(steps, batches, history, time_limit)`: after the Adam steps, L-BFGS (strong
+/// Wolfe line search) on a fixed set of `batches` training batches, for at most `steps`
+/// iterations and `time_limit` seconds, keeping the last `history` pairs (PINN practice: Adam
+/// to a good basin, then a quasi-Newton method on a fixed loss to reach accuracies Adam's
+/// noise keeps it from).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Polish {
     pub steps: u64,
     pub batches: usize,
     pub history: usize,
+    /// Seconds of polishing (its own budget: the run's `time_limit` bounds the Adam steps).
+    pub time_limit: Option<f64>,
 }
 
 impl Default for Polish {
@@ -160,6 +163,7 @@ impl Default for Polish {
             steps: 500,
             batches: 8,
             history: 20,
+            time_limit: None,
         }
     }
 }
@@ -973,7 +977,7 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
             }
         }
         "polish" => {
-            let expected = "`none` or `lbfgs(steps, batches, history)`";
+            let expected = "`none` or `lbfgs(steps, batches, history, time_limit)`";
             if v.word() == Some("none") {
                 st.polish = None;
                 return;
@@ -982,7 +986,7 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
                 diags.push(bad_value(span, key, expected));
                 return;
             };
-            let names = ["steps", "batches", "history"];
+            let names = ["steps", "batches", "history", "time_limit"];
             let Some(a) = args_of(&args, &names, key, span, diags) else {
                 return;
             };
@@ -1017,6 +1021,16 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
                 &mut ok,
             ) {
                 po.history = x as usize;
+            }
+            if let Some(x) = arg_number(
+                &a,
+                "time_limit",
+                &|x: f64| x > 0.0 && x <= 1e9,
+                "a number of seconds above 0 and at most 1e9",
+                diags,
+                &mut ok,
+            ) {
+                po.time_limit = Some(x);
             }
             if ok {
                 st.polish = Some(po);

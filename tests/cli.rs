@@ -184,6 +184,19 @@ fn explain_names_the_polish_and_its_points() {
         ),
         "{s}"
     );
+    // Its own time budget, when it has one.
+    let out = pdec(&[
+        "explain",
+        "examples/burgers.pde",
+        "--set",
+        "polish=lbfgs(steps = 10, time_limit = 90)",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("then polish = lbfgs(steps = 10, batches = 8, history = 20, time_limit = 90):"),
+        "{s}"
+    );
 }
 
 #[test]

@@ -304,6 +304,27 @@ fn interrupting_a_run_keeps_its_model_and_summary() {
 }
 
 #[test]
+fn the_polish_stops_at_its_own_time_limit() {
+    // A budget below one iteration's time: the polish takes one iteration, says why it
+    // stopped, and the run ends normally (the Adam steps keep their own budget).
+    let (_, s) = solve(
+        "tests/problems/heat1d.pde",
+        "polish_time_limit",
+        &[
+            "--set",
+            "steps=50",
+            "--set",
+            "polish=lbfgs(steps = 1000, batches = 2, time_limit = 1e-6)",
+        ],
+    );
+    let p = &s["polish"];
+    assert_eq!(p["stopped"], "time_limit", "{p}");
+    assert_eq!(p["iterations"], 1, "{p}");
+    assert_eq!(s["steps"], 50);
+    assert_eq!(s["stopped"], "steps");
+}
+
+#[test]
 fn an_lbfgs_polish_after_a_short_adam_run_cuts_the_error() {
     // 1,000 Adam steps leave the 1-D heat problem at about 3.6e-2; 200 L-BFGS iterations on
     // 8 fixed batches bring it near 6e-3 (docs/RESULTS.md, section "Adam, then L-BFGS").
