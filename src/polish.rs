@@ -12,6 +12,8 @@ use crate::distributed::Comm;
 use crate::nn::Net;
 use crate::train::{FixedSet, LossProgram};
 
+pub mod checkpoint;
+
 /// The settings of one minimisation.
 #[derive(Clone, Copy, Debug)]
 pub struct Lbfgs {
@@ -49,6 +51,48 @@ impl Ended {
     }
 }
 
+/// A curvature pair: the step `s`, the change `y` of the gradient over it, and `1 / y.s`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pair {
+    pub s: Vec<f64>,
+    pub y: Vec<f64>,
+    pub rho: f64,
+}
+
+impl Pair {
+    pub fn new(s: Vec<f64>, y: Vec<f64>) -> Pair {
+        let rho = 1.0 / dot(&y, &s);
+        Pair { s, y, rho }
+    }
+}
+
+/// Everything the minimiser carries from one iteration to the next, so that a minimisation
+/// saved after an iteration and started again from this state takes the steps it would have
+/// taken (the loss and gradient at `x` are evaluated again: the objective must be
+/// deterministic).
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub x: Vec<f64>,
+    /// Curvature pairs, oldest first.
+    pub pairs: std::collections::VecDeque<Pair>,
+    /// Iterations taken so far.
+    pub iterations: u64,
+    /// Objective evaluations so far, the start's included.
+    pub evaluations: u64,
+}
+
+impl State {
+    /// The start of a fresh minimisation at `x` (its loss evaluated once).
+    pub fn start(x: Vec<f64>) -> State {
+        State {
+            x,
+            pairs: Default::default(),
+            iterations: 0,
+            evaluations: 1,
+        }
+    }
+}
+
 /// One accepted iteration, as the caller sees it.
 pub struct Iteration<'a> {
     /// 1-based.
@@ -58,15 +102,14 @@ pub struct Iteration<'a> {
     pub loss: f64,
     /// The step length along the search direction.
     pub step: f64,
-    pub x: &'a [f64],
+    /// The state after the iteration (what to save to continue later).
+    pub state: &'a State,
 }
 
-/// The outcome: the final point and loss.
+/// The outcome: the final state and loss.
 pub struct Minimised {
-    pub x: Vec<f64>,
+    pub state: State,
     pub loss: f64,
-    pub iterations: u64,
-    pub evaluations: u64,
     pub ended: Ended,
 }
 
@@ -240,46 +283,46 @@ fn strong_wolfe(
 }
 
 /// Minimises `eval` (loss and gradient at a point) by L-BFGS with the strong Wolfe line
-/// search, from `x0` where the loss is `f0` with gradient `g0`. `after` sees each accepted
+/// search, from `state` (a fresh [`State::start`] or a saved one) where the loss is `f0` with
+/// gradient `g0`, until `config.iterations` iterations in all. `after` sees each accepted
 /// iteration and returns false to stop. A starting point with a non-finite loss or gradient
 /// is an error: there is nothing to descend from.
 pub fn minimise(
     config: &Lbfgs,
-    x0: Vec<f64>,
+    mut state: State,
     (f0, g0): (f64, Vec<f64>),
     mut eval: impl FnMut(&[f64]) -> Result<(f64, Vec<f64>)>,
     mut after: impl FnMut(&Iteration) -> Result<bool>,
 ) -> Result<Minimised> {
-    let mut x = x0;
     let (mut f, mut g) = (f0, g0);
-    let mut evaluations = 1;
     if !f.is_finite() || g.iter().any(|v| !v.is_finite()) {
         candle_core::bail!("the loss or its gradient is not finite where the polish starts");
     }
-    // Curvature pairs (s, y, 1 / y.s), oldest first.
-    let mut pairs: std::collections::VecDeque<(Vec<f64>, Vec<f64>, f64)> = Default::default();
+    // A saved state from a run with a longer history keeps its newest pairs.
+    while state.pairs.len() > config.history {
+        state.pairs.pop_front();
+    }
     let mut ended = Ended::Iterations;
-    let mut iterations = 0;
-    while iterations < config.iterations {
+    while state.iterations < config.iterations {
         // The two-loop recursion: d = -H g, H the inverse-Hessian model of the pairs.
         let mut q: Vec<f64> = g.iter().map(|v| -v).collect();
-        let mut alphas = Vec::with_capacity(pairs.len());
-        for (s, y, rho) in pairs.iter().rev() {
-            let a = rho * dot(s, &q);
-            for (qi, yi) in q.iter_mut().zip(y) {
+        let mut alphas = Vec::with_capacity(state.pairs.len());
+        for p in state.pairs.iter().rev() {
+            let a = p.rho * dot(&p.s, &q);
+            for (qi, yi) in q.iter_mut().zip(&p.y) {
                 *qi -= a * yi;
             }
             alphas.push(a);
         }
-        if let Some((s, y, _)) = pairs.back() {
-            let gamma = dot(s, y) / dot(y, y);
+        if let Some(p) = state.pairs.back() {
+            let gamma = dot(&p.s, &p.y) / dot(&p.y, &p.y);
             for qi in q.iter_mut() {
                 *qi *= gamma;
             }
         }
-        for ((s, y, rho), a) in pairs.iter().zip(alphas.iter().rev()) {
-            let b = rho * dot(y, &q);
-            for (qi, si) in q.iter_mut().zip(s) {
+        for (p, a) in state.pairs.iter().zip(alphas.iter().rev()) {
+            let b = p.rho * dot(&p.y, &q);
+            for (qi, si) in q.iter_mut().zip(&p.s) {
                 *qi += (a - b) * si;
             }
         }
@@ -287,7 +330,7 @@ pub fn minimise(
         let mut slope = dot(&g, &d);
         if slope.is_nan() || slope >= 0.0 {
             // The model lost its way (rounding in the pairs): start it again from the gradient.
-            pairs.clear();
+            state.pairs.clear();
             d = g.iter().map(|v| -v).collect();
             slope = dot(&g, &d);
             if slope.is_nan() || slope >= 0.0 {
@@ -297,7 +340,7 @@ pub fn minimise(
         }
         // The first step (and one after a reset) has no curvature to scale it: a step of
         // unit length in the largest component's units.
-        let t0 = if pairs.is_empty() {
+        let t0 = if state.pairs.is_empty() {
             (1.0 / g.iter().map(|v| v.abs()).sum::<f64>()).min(1.0)
         } else {
             1.0
@@ -310,14 +353,14 @@ pub fn minimise(
         };
         let p = strong_wolfe(
             &mut eval,
-            &x,
+            &state.x,
             &d,
             &start,
             t0,
             (config.line_search_evals, config.curvature),
-            &mut evaluations,
+            &mut state.evaluations,
         )?;
-        iterations += 1;
+        state.iterations += 1;
         if p.f.is_nan() || p.f >= f {
             // The search found no lower point: the loss is flat to its rounding here.
             ended = Ended::Converged;
@@ -326,39 +369,38 @@ pub fn minimise(
         let s: Vec<f64> = d.iter().map(|v| p.t * v).collect();
         let y: Vec<f64> = p.g.iter().zip(&g).map(|(a, b)| a - b).collect();
         let ys = dot(&y, &s);
-        if ys > 1e-10 * dot(&s, &s).sqrt() * dot(&y, &y).sqrt() {
-            if pairs.len() == config.history {
-                pairs.pop_front();
-            }
-            pairs.push_back((s.clone(), y, 1.0 / ys));
-        }
-        for (xi, si) in x.iter_mut().zip(&s) {
+        for (xi, si) in state.x.iter_mut().zip(&s) {
             *xi += si;
+        }
+        let step_size = max_abs(&s);
+        if ys > 1e-10 * dot(&s, &s).sqrt() * dot(&y, &y).sqrt() {
+            if state.pairs.len() == config.history {
+                state.pairs.pop_front();
+            }
+            state.pairs.push_back(Pair::new(s, y));
         }
         let drop = f - p.f;
         f = p.f;
         g = p.g;
         let go_on = after(&Iteration {
-            index: iterations,
-            evaluations,
+            index: state.iterations,
+            evaluations: state.evaluations,
             loss: f,
             step: p.t,
-            x: &x,
+            state: &state,
         })?;
         if !go_on {
             ended = Ended::Stopped;
             break;
         }
-        if drop <= config.relative_tolerance * f.abs() || max_abs(&s) <= 1e-12 {
+        if drop <= config.relative_tolerance * f.abs() || step_size <= 1e-12 {
             ended = Ended::Converged;
             break;
         }
     }
     Ok(Minimised {
-        x,
+        state,
         loss: f,
-        iterations,
-        evaluations,
         ended,
     })
 }
@@ -476,14 +518,49 @@ mod tests {
     fn finds_the_minimum_of_the_rosenbrock_valley() {
         let x0 = vec![-1.2, 1.0];
         let start = rosenbrock(&x0).expect("start");
-        let m = minimise(&config(200), x0, start, rosenbrock, |_| Ok(true)).expect("minimise");
+        let m = minimise(&config(200), State::start(x0), start, rosenbrock, |_| {
+            Ok(true)
+        })
+        .expect("minimise");
         assert!(
-            (m.x[0] - 1.0).abs() < 1e-6 && (m.x[1] - 1.0).abs() < 1e-6,
+            (m.state.x[0] - 1.0).abs() < 1e-6 && (m.state.x[1] - 1.0).abs() < 1e-6,
             "{:?}",
-            m.x
+            m.state.x
         );
         // Gradient descent needs thousands of steps here; a quasi-Newton method tens.
-        assert!(m.iterations < 60, "{} iterations", m.iterations);
+        assert!(m.state.iterations < 60, "{} iterations", m.state.iterations);
+    }
+
+    #[test]
+    fn a_minimisation_continued_from_its_saved_state_takes_the_same_steps() {
+        let x0 = vec![-1.2, 1.0];
+        let start = rosenbrock(&x0).expect("start");
+        let whole = minimise(
+            &config(20),
+            State::start(x0.clone()),
+            start.clone(),
+            rosenbrock,
+            |_| Ok(true),
+        )
+        .expect("minimise");
+        // Stopped after 8 iterations (as by Ctrl-C or a time limit), then continued.
+        let mut saved = None;
+        let first = minimise(&config(20), State::start(x0), start, rosenbrock, |it| {
+            saved = Some(it.state.clone());
+            Ok(it.index < 8)
+        })
+        .expect("minimise");
+        assert_eq!(first.ended, Ended::Stopped);
+        let saved = saved.expect("a state");
+        assert_eq!(saved.iterations, 8);
+        assert!(!saved.pairs.is_empty());
+        let again = rosenbrock(&saved.x).expect("loss at the saved point");
+        let rest = minimise(&config(20), saved, again, rosenbrock, |_| Ok(true)).expect("minimise");
+        assert_eq!(rest.state.iterations, 20);
+        assert_eq!(rest.state.x, whole.state.x, "bit for bit");
+        assert_eq!(rest.loss, whole.loss);
+        // The minimiser counts its own evaluations (the caller's at the saved point aside).
+        assert_eq!(rest.state.evaluations, whole.state.evaluations);
     }
 
     /// Iterations to lower `sum_i c_i (x_i - 1)^2 / 2` (20 coordinates, condition number
@@ -508,7 +585,7 @@ mod tests {
         let start = eval(&vec![0.0; n]).expect("start");
         let f0 = start.0;
         let mut reached = None;
-        minimise(&cfg, vec![0.0; n], start, eval, |it| {
+        minimise(&cfg, State::start(vec![0.0; n]), start, eval, |it| {
             if it.loss < 1e-10 * f0 && reached.is_none() {
                 reached = Some(it.index);
             }
@@ -539,13 +616,13 @@ mod tests {
         let mut losses = Vec::new();
         let x0 = vec![-1.2, 1.0];
         let start = rosenbrock(&x0).expect("start");
-        let m = minimise(&config(200), x0, start, rosenbrock, |it| {
+        let m = minimise(&config(200), State::start(x0), start, rosenbrock, |it| {
             losses.push(it.loss);
             Ok(it.index < 5)
         })
         .expect("minimise");
         assert_eq!(m.ended, Ended::Stopped);
-        assert_eq!(m.iterations, 5);
+        assert_eq!(m.state.iterations, 5);
         assert!(losses.windows(2).all(|w| w[1] < w[0]), "{losses:?}");
         assert!(losses[0] < 24.2, "the start's loss is 24.2");
     }
@@ -590,7 +667,12 @@ mod tests {
     fn a_non_finite_start_is_an_error() {
         let eval = |_: &[f64]| -> Result<(f64, Vec<f64>)> { Ok((f64::NAN, vec![0.0])) };
         let start = eval(&[0.0]).expect("start");
-        assert!(minimise(&config(10), vec![0.0], start, eval, |_| Ok(true)).is_err());
+        assert!(
+            minimise(&config(10), State::start(vec![0.0]), start, eval, |_| Ok(
+                true
+            ))
+            .is_err()
+        );
     }
 
     #[test]

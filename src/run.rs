@@ -159,7 +159,11 @@ struct PolishSummary {
     /// `steps`, `converged`, `time_limit` (its own), `interrupted`, or `not_finite` (the loss
     /// at the start was not: the network is kept unpolished).
     stopped: &'static str,
+    /// Seconds spent polishing, over every piece of a resumed polish.
     wall_time_s: f64,
+    /// The iteration a resumed polish went on from (`polish.safetensors`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resumed_at_iteration: Option<u64>,
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so readers never see a
@@ -259,7 +263,7 @@ fn save_model(net: &Net, path: &Path) -> Result<(), RunError> {
 
 /// safetensors written to a temporary file, flushed to disk, then renamed over `path`: a
 /// crash at any moment leaves the old file or the new one, never a torn one.
-fn save_tensors(tensors: &HashMap<String, Tensor>, path: &Path) -> Result<(), RunError> {
+pub(crate) fn save_tensors(tensors: &HashMap<String, Tensor>, path: &Path) -> Result<(), RunError> {
     let tmp = path.with_extension("tmp");
     candle_core::safetensors::save(tensors, &tmp)?;
     std::fs::File::open(&tmp)?.sync_all()?;
@@ -282,6 +286,9 @@ pub struct Checkpoint {
     pub adam_step: u64,
     /// The weight average so far (`average` setting).
     pub average: WeightAverage,
+    /// Each loss term's value at the last step taken (empty before the first), so that a
+    /// run resumed with no step left still reports its final loss.
+    pub last_loss: Vec<f64>,
 }
 
 impl Checkpoint {
@@ -312,6 +319,7 @@ impl Checkpoint {
             adam_step: adam.step,
             // The mean's tensors are replaced, never written into: sharing them is safe.
             average: average.clone(),
+            last_loss: Vec::new(),
         })
     }
 
@@ -354,6 +362,12 @@ impl Checkpoint {
             "meta.average_count".into(),
             scalar(self.average.count as f64)?,
         );
+        if !self.last_loss.is_empty() {
+            map.insert(
+                "meta.last_loss".into(),
+                Tensor::from_slice(&self.last_loss, self.last_loss.len(), &Device::Cpu)?,
+            );
+        }
         if let Some((step, wall)) = self.average.first {
             map.insert("meta.average_first_step".into(), scalar(step as f64)?);
             map.insert("meta.average_first_wall_s".into(), scalar(wall)?);
@@ -409,7 +423,14 @@ impl Checkpoint {
             adam_v: Vec::new(),
             adam_step: meta("meta.adam_step")? as u64,
             average: WeightAverage::default(),
+            last_loss: Vec::new(),
         };
+        // Checkpoints written before the last step's loss was kept have none.
+        if map.contains_key("meta.last_loss") {
+            c.last_loss = get("meta.last_loss", None)?
+                .to_dtype(DType::F64)?
+                .to_vec1::<f64>()?;
+        }
         // Checkpoints written before weight averaging existed have no average: none so far.
         if map.contains_key("meta.average_count") {
             c.average.count = meta("meta.average_count")? as u64;
@@ -647,6 +668,21 @@ pub fn solve(
     };
     let first_step = resumed.as_ref().map_or(0, |c| c.step);
     let wall_offset = resumed.as_ref().map_or(0.0, |c| c.wall_s);
+    // A polish saved after these Adam steps goes on where it stopped, when no Adam step is
+    // left to take (more steps or a later time limit train on, and the polish starts again).
+    let polish_path = dir.join("polish.safetensors");
+    let adam_done = first_step >= st.steps || st.time_limit.is_some_and(|l| wall_offset >= l);
+    let saved_polish = match (&resumed, &st.polish) {
+        (Some(c), Some(_)) if adam_done && polish_path.exists() => {
+            let saved = crate::polish::checkpoint::load(&polish_path, net.parameter_count())?;
+            (saved.meta.from_step == c.step).then_some(saved)
+        }
+        _ => None,
+    };
+    // loss.csv keeps the saved polish's lines (its iterations are logged as steps after the
+    // Adam steps).
+    let keep_rows_before = first_step + saved_polish.as_ref().map_or(0, |p| p.state.iterations + 1);
+    let polish_wall_before = saved_polish.as_ref().map_or(0.0, |p| p.meta.wall_s);
     let mut lr_scale = resumed.as_ref().map_or(1.0, |c| c.lr_scale);
     if resumed.is_none() && root {
         write_atomic(&dir.join("problem.pde"), source_text.as_bytes())?;
@@ -706,7 +742,7 @@ pub fn solve(
             &dir.join("loss.csv"),
             &names,
             &errors,
-            first_step,
+            keep_rows_before,
         )?),
         false => None,
     };
@@ -773,7 +809,11 @@ pub fn solve(
         Ok(rec)
     };
     let mut draws = train::Draws::default();
-    let mut last: Vec<f64> = vec![f64::NAN; names.len()];
+    // The final loss of a run resumed with no step left is its checkpoint's.
+    let mut last: Vec<f64> = match &resumed {
+        Some(c) if c.last_loss.len() == names.len() => c.last_loss.clone(),
+        _ => vec![f64::NAN; names.len()],
+    };
     let mut stopped = "steps";
     let mut step = first_step;
     // The state to go back to on a NaN with `on_nan = rollback`: the last checkpoint.
@@ -885,7 +925,8 @@ pub fn solve(
         progress.step(step, total_v, lr, &names, &values);
         step += 1;
         if st.checkpoint_every > 0 && step.is_multiple_of(st.checkpoint_every) {
-            let c = Checkpoint::take(&net, &adam, step, wall_now(), lr_scale, &average)?;
+            let mut c = Checkpoint::take(&net, &adam, step, wall_now(), lr_scale, &average)?;
+            c.last_loss = last.clone();
             if root {
                 c.save(&net, &checkpoint_path)?;
                 save_model(&net, &model_path)?;
@@ -909,7 +950,8 @@ pub fn solve(
     let done = step;
     // The checkpoint keeps the last iterate (a resumed run continues from it); the model, the
     // reports and the metrics are the weight average when there is one, polished when asked.
-    let checkpoint = Checkpoint::take(&net, &adam, step, wall_now(), lr_scale, &average)?;
+    let mut checkpoint = Checkpoint::take(&net, &adam, step, wall_now(), lr_scale, &average)?;
+    checkpoint.last_loss = last.clone();
     if root {
         checkpoint.save(&net, &checkpoint_path)?;
     }
@@ -931,7 +973,7 @@ pub fn solve(
         Some(po) if stopped != "interrupted" => {
             let mut log = |step: u64, t: f64, total: f64, values: &[f64]| match &mut csv {
                 Some(csv) => {
-                    let rec = log_row(step, wall_now(), t, total, values)?;
+                    let rec = log_row(step, wall_now() + polish_wall_before, t, total, values)?;
                     csv.write_record(&rec)
                         .map_err(|e| RunError::Internal(e.to_string()))?;
                     csv.flush()?;
@@ -939,8 +981,18 @@ pub fn solve(
                 }
                 None => Ok(()),
             };
+            let place = PolishPlace {
+                first: done,
+                path: root.then_some(polish_path.as_path()),
+                // About as often as Adam's checkpoints (an iteration is `batches` steps' work).
+                save_every: match st.checkpoint_every {
+                    0 => u64::MAX,
+                    n => (n / po.batches as u64).max(1),
+                },
+                saved: saved_polish.filter(|p| p.meta.from_step == done),
+            };
             Some(polish_network(
-                &program, &net, po, comm, &stop, &progress, done, &mut log,
+                &program, &net, po, comm, &stop, &progress, place, &mut log,
             )?)
         }
         _ => None,
@@ -950,7 +1002,7 @@ pub fn solve(
         return Ok(dir);
     }
     save_model(&net, &model_path)?;
-    let wall = wall_now();
+    let wall = wall_now() + polish_wall_before;
 
     // Reports and metrics.
     let reports = report_values(problem, &program.cols, &net, &device, dt)?;
@@ -1067,9 +1119,21 @@ type PolishLog<'a> = dyn FnMut(u64, f64, f64, &[f64]) -> Result<(), RunError> + 
 /// Where the polish's fixed points come from: apart from every training step's draws.
 const POLISH_KEY: u64 = 0x706f_6c69_7368_0001;
 
+/// Where a polish stands in its run: the Adam steps it follows, where to save it (rank 0's
+/// `polish.safetensors`), how often, and the saved polish it goes on from.
+struct PolishPlace<'a> {
+    /// The Adam steps taken: loss.csv's lines are `first + iteration`.
+    first: u64,
+    path: Option<&'a Path>,
+    /// Iterations between saves (also saved when it ends).
+    save_every: u64,
+    saved: Option<crate::polish::checkpoint::Checkpoint>,
+}
+
 /// Polishes `net` (left at the best point found) by L-BFGS on `po.batches` fixed training
-/// batches; `log` writes loss.csv's line for each iteration (the start as step `first`, then
-/// `first + k`). Ctrl-C stops it with the last accepted point.
+/// batches, from the saved polish when there is one of the same points; `log` writes
+/// loss.csv's line for each iteration (the start as step `first`, then `first + k`). Ctrl-C
+/// stops it with the last accepted point, saved to go on from.
 #[allow(clippy::too_many_arguments)]
 fn polish_network(
     program: &LossProgram,
@@ -1078,13 +1142,15 @@ fn polish_network(
     comm: &crate::distributed::Comm,
     stop: &AtomicBool,
     progress: &crate::progress::Training,
-    first: u64,
+    place: PolishPlace,
     log: &mut PolishLog,
 ) -> Result<PolishSummary, RunError> {
-    use crate::polish::{self, FixedObjective, Lbfgs};
+    use crate::polish::{self, FixedObjective, Lbfgs, checkpoint};
     let started = Instant::now();
+    let first = place.first;
     let set = train::FixedSet::draw(program, po.batches, POLISH_KEY);
-    let points = po.batches * program.plan.pde_batch();
+    let pde_batch = program.plan.pde_batch();
+    let points = po.batches * pde_batch;
     let budget = po
         .time_limit
         .map_or(String::new(), |t| format!(" and {t} s"));
@@ -1092,25 +1158,83 @@ fn polish_network(
         "polishing by L-BFGS: at most {} iterations{budget} on {} fixed batches ({points} PDE points), history {}",
         po.steps, po.batches, po.history
     ));
+    // A saved polish of other points (`batch` or `batches` changed) cannot go on.
+    let saved = match place.saved {
+        Some(p) if p.meta.batches == po.batches as u64 && p.meta.pde_batch == pde_batch as u64 => {
+            Some(p)
+        }
+        Some(p) => {
+            progress.note(&format!(
+                "the saved polish was on {} batches of {} PDE points: polishing again from the end of the Adam steps",
+                p.meta.batches, p.meta.pde_batch
+            ));
+            None
+        }
+        None => None,
+    };
     let mut objective = FixedObjective::new(program, net, &set, comm);
-    let x0 = polish::flat_weights(net)?;
-    let (before, grad) = objective.eval(&x0)?;
-    let start_terms = objective.terms_at(before);
-    if !before.is_finite() || grad.iter().any(|g| !g.is_finite()) {
+    let (mut state, before, spent_before, converged) = match saved {
+        Some(p) => {
+            progress.note(&format!(
+                "going on from the saved polish: iteration {}, {:.1} s spent, loss {:.3e} at its start",
+                p.state.iterations, p.meta.wall_s, p.meta.loss_before
+            ));
+            (
+                p.state,
+                Some(p.meta.loss_before),
+                p.meta.wall_s,
+                p.meta.converged,
+            )
+        }
+        None => (
+            polish::State::start(polish::flat_weights(net)?),
+            None,
+            0.0,
+            false,
+        ),
+    };
+    let resumed_at = before.map(|_| state.iterations);
+    let spent = || spent_before + started.elapsed().as_secs_f64();
+    let (f0, grad) = objective.eval(&state.x)?;
+    if resumed_at.is_some() {
+        // The evaluation above, at the saved point.
+        state.evaluations += 1;
+    }
+    let before = before.unwrap_or(f0);
+    let start_terms = objective.terms_at(f0);
+    if !f0.is_finite() || grad.iter().any(|g| !g.is_finite()) {
         // Nothing to descend from; the trained network is kept as it is.
         progress.note(&format!(
-            "warning: the loss on the polish's points is {before} (or its gradient is not finite) at the trained network: it is kept unpolished"
+            "warning: the loss on the polish's points is {f0} (or its gradient is not finite) at the trained network: it is kept unpolished"
         ));
         return Ok(PolishSummary {
             iterations: 0,
             evaluations: 1,
-            loss_before: before,
-            loss_after: before,
+            loss_before: f0,
+            loss_after: f0,
             stopped: "not_finite",
             wall_time_s: started.elapsed().as_secs_f64(),
+            resumed_at_iteration: None,
         });
     }
-    log(first, 0.0, before, &start_terms)?;
+    let mut meta = checkpoint::Meta {
+        from_step: first,
+        batches: po.batches as u64,
+        pde_batch: pde_batch as u64,
+        loss_before: before,
+        wall_s: spent_before,
+        converged,
+    };
+    let save = |meta: &mut checkpoint::Meta, state: &polish::State| match place.path {
+        Some(path) => {
+            meta.wall_s = spent();
+            checkpoint::save(path, meta, state)
+        }
+        None => Ok(()),
+    };
+    if resumed_at.is_none() {
+        log(first, 0.0, f0, &start_terms)?;
+    }
     let config = Lbfgs {
         iterations: po.steps,
         history: po.history,
@@ -1122,6 +1246,27 @@ fn polish_network(
             crate::settings::DType::F64 => 1e-13,
         },
     };
+    // A saved polish that has converged or spent its budget has nothing left to do.
+    let time_spent = po.time_limit.is_some_and(|t| spent_before >= t);
+    if converged || time_spent || state.iterations >= po.steps {
+        polish::set_weights(net, &state.x)?;
+        save(&mut meta, &state)?;
+        return Ok(PolishSummary {
+            iterations: state.iterations,
+            evaluations: state.evaluations,
+            loss_before: before,
+            loss_after: f0,
+            stopped: if converged {
+                "converged"
+            } else if state.iterations >= po.steps {
+                "steps"
+            } else {
+                "time_limit"
+            },
+            wall_time_s: spent(),
+            resumed_at_iteration: resumed_at,
+        });
+    }
     let every = (po.steps / 20).max(1);
     // loss.csv: a line every `log_every / 10` iterations (an iteration is `batches` steps'
     // work) and the last one.
@@ -1133,14 +1278,14 @@ fn polish_network(
     let mut time_up = false;
     let result = polish::minimise(
         &config,
-        x0,
-        (before, grad),
+        state,
+        (f0, grad),
         |x| objective.borrow_mut().eval(x),
         |it| {
             let terms = objective.borrow_mut().terms_at(it.loss);
             if it.index % log_every == 0 {
                 // The network holds the last point evaluated; the accepted one may be another.
-                polish::set_weights(net, it.x)?;
+                polish::set_weights(net, &it.state.x)?;
                 if let Err(e) = log(first + it.index, it.step, it.loss, &terms) {
                     log_failed = Some(e);
                     candle_core::bail!("writing loss.csv failed");
@@ -1155,14 +1300,18 @@ fn polish_network(
                     it.index, it.loss, it.step, it.evaluations
                 ));
             }
+            if it.index % place.save_every == 0
+                && let Err(e) = save(&mut meta, it.state)
+            {
+                log_failed = Some(e);
+                candle_core::bail!("saving the polish failed");
+            }
             // Ranks agree on Ctrl-C and on the time budget (one stopping alone would leave the
             // others waiting): each says whether it would stop, and all stop if one would.
             let yes = |b: bool| if b { 1.0 } else { 0.0 };
             let mut flags = [
                 yes(stop.load(Ordering::SeqCst)),
-                yes(po
-                    .time_limit
-                    .is_some_and(|t| started.elapsed().as_secs_f64() >= t)),
+                yes(po.time_limit.is_some_and(|t| spent() >= t)),
             ];
             if comm.size() > 1 {
                 comm.sum_in_place(&mut flags);
@@ -1175,13 +1324,15 @@ fn polish_network(
         (_, Some(e)) => return Err(e),
         (r, None) => r?,
     };
-    polish::set_weights(net, &result.x)?;
+    polish::set_weights(net, &result.state.x)?;
     if let Some((index, step, loss, terms)) = unlogged {
         log(first + index, step, loss, &terms)?;
     }
+    meta.converged = matches!(result.ended, polish::Ended::Converged);
+    save(&mut meta, &result.state)?;
     Ok(PolishSummary {
-        iterations: result.iterations,
-        evaluations: result.evaluations,
+        iterations: result.state.iterations,
+        evaluations: result.state.evaluations,
         loss_before: before,
         loss_after: result.loss,
         stopped: if time_up && matches!(result.ended, polish::Ended::Stopped) {
@@ -1189,7 +1340,8 @@ fn polish_network(
         } else {
             result.ended.as_str()
         },
-        wall_time_s: started.elapsed().as_secs_f64(),
+        wall_time_s: spent(),
+        resumed_at_iteration: resumed_at,
     })
 }
 

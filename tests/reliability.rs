@@ -116,6 +116,62 @@ fn a_run_killed_with_sigkill_resumes_to_the_same_final_loss() {
     assert_eq!(losses(&killed), losses(&whole), "loss.csv reads as one run");
 }
 
+#[test]
+fn a_run_killed_while_polishing_goes_on_with_its_polish() {
+    // Saved every iteration (`checkpoint_every / batches` = 1); killed once the polish has
+    // logged 15 iterations (a line every 5), the resumed run goes on from the saved polish and
+    // ends where the uninterrupted run does.
+    let d = dir("kill_polish");
+    let p = d.join("heat.pde");
+    let src = HEAT
+        .replace("steps = 1500", "steps = 30")
+        .replace("checkpoint_every = 25", "checkpoint_every = 16")
+        .replace(
+            "seed = 3",
+            "seed = 3\n  polish = lbfgs(steps = 40, batches = 16)",
+        );
+    std::fs::write(&p, src).expect("write");
+    let ps = p.to_str().expect("utf8");
+    let whole = d.join("whole");
+    let out = pdec(&[
+        "solve",
+        ps,
+        "--quiet",
+        "--out",
+        whole.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // loss.csv: the header, steps 0 and 29, the polish's start (30), then 35, 40, 45.
+    let killed = d.join("killed");
+    solve_killed_after_rows(ps, &killed, 7);
+    assert!(killed.join("polish.safetensors").is_file());
+    let out = pdec(&[
+        "solve",
+        "--resume",
+        killed.to_str().expect("utf8"),
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let polish = |run: &Path| -> serde_json::Value {
+        let s: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(run.join("summary.json")).expect("summary"),
+        )
+        .expect("json");
+        s["polish"].clone()
+    };
+    let (k, w) = (polish(&killed), polish(&whole));
+    let from = k["resumed_at_iteration"]
+        .as_u64()
+        .expect("went on from a saved polish");
+    // Iteration 15 was logged; its save may not have followed before the kill.
+    assert!(from >= 14, "{k}");
+    assert_eq!(k["iterations"], w["iterations"], "{k} against {w}");
+    assert_eq!(k["loss_after"], w["loss_after"], "{k} against {w}");
+    assert_eq!(final_loss(&killed), final_loss(&whole));
+    assert_eq!(losses(&killed), losses(&whole), "loss.csv reads as one run");
+}
+
 /// Adaptive sampling's pool is rebuilt at every checkpoint (besides every `every` steps) and
 /// the points drawn again from it, so a killed run resumes from its checkpoint with the same
 /// pool and the same points, also when points are kept for several steps (`resample_every`
@@ -357,6 +413,63 @@ fn damaged_checkpoints_and_directories_are_diagnostics() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn a_damaged_polish_is_a_diagnostic_and_leaves_the_run_as_it_was() {
+    let d = dir("damaged_polish");
+    let p = d.join("heat.pde");
+    std::fs::write(&p, HEAT.replace("steps = 1500", "steps = 30")).expect("write");
+    let run = d.join("run");
+    let rs = run.to_str().expect("utf8");
+    let polish = "polish=lbfgs(steps = 4, batches = 2)";
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--set",
+        polish,
+        "--quiet",
+        "--out",
+        rs,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let saved = run.join("polish.safetensors");
+    let bytes = std::fs::read(&saved).expect("polish.safetensors");
+    std::fs::write(&saved, &bytes[..bytes.len() / 2]).expect("truncate");
+    let files = |name: &str| std::fs::read(run.join(name)).expect("a run file");
+    let before: Vec<Vec<u8>> = [
+        "summary.json",
+        "loss.csv",
+        "model.safetensors",
+        "settings.json",
+    ]
+    .iter()
+    .map(|f| files(f))
+    .collect();
+    let out = pdec(&["solve", "--resume", rs, "--quiet"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("pdec::run::bad_checkpoint")
+            && err.contains("cannot resume the polish")
+            && err.contains("delete it"),
+        "{err}"
+    );
+    let after: Vec<Vec<u8>> = [
+        "summary.json",
+        "loss.csv",
+        "model.safetensors",
+        "settings.json",
+    ]
+    .iter()
+    .map(|f| files(f))
+    .collect();
+    assert!(before == after, "a failed resume changed the run's files");
+    // Deleted, as the hint says: the resume polishes again from the Adam steps' end.
+    std::fs::remove_file(&saved).expect("delete");
+    let out = pdec(&["solve", "--resume", rs, "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(saved.is_file());
 }
 
 const DIVERGES: &str = "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\n\

@@ -363,9 +363,8 @@ fn an_lbfgs_polish_after_a_short_adam_run_cuts_the_error() {
     assert!(num(last, 2) > 0.0, "a step length: {last:?}");
     assert!(num(last, 3) < num(start, 3) / 3.0, "{start:?} -> {last:?}");
 
-    // The checkpoint holds the Adam state: a resumed run finds the steps done and polishes
-    // again, to the same network (the same fixed points), with loss.csv's polish lines
-    // replaced rather than repeated.
+    // polish.safetensors holds the finished polish: a resumed run finds the Adam steps and
+    // the polish done and keeps the same network, with loss.csv's polish lines kept once.
     let out = pdec(&["solve", "--resume", dir.to_str().expect("utf8"), "--quiet"]);
     assert_eq!(
         out.status.code(),
@@ -375,11 +374,125 @@ fn an_lbfgs_polish_after_a_short_adam_run_cuts_the_error() {
     );
     let again = summary(&dir);
     assert_eq!(again["polish"]["iterations"], s["polish"]["iterations"]);
+    assert_eq!(
+        again["polish"]["resumed_at_iteration"],
+        s["polish"]["iterations"]
+    );
     assert_eq!(again["polish"]["loss_after"], s["polish"]["loss_after"]);
+    assert_eq!(again["reports"], s["reports"]);
     let csv = std::fs::read_to_string(dir.join("loss.csv")).expect("loss.csv");
     assert_eq!(
         csv.lines().filter(|l| l.starts_with("1000,")).count(),
         1,
         "{csv}"
     );
+}
+
+/// loss.csv's rows, the header left out.
+fn loss_rows(dir: &Path) -> Vec<Vec<String>> {
+    let csv = std::fs::read_to_string(dir.join("loss.csv")).expect("loss.csv");
+    csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.expect("row").iter().map(String::from).collect())
+        .collect()
+}
+
+#[test]
+fn a_polish_resumed_in_pieces_ends_where_one_piece_does() {
+    // 30 L-BFGS iterations at once, against 12 then a resume that raises the count to 30:
+    // polish.safetensors keeps the iterate and the curvature pairs in f64, so the second
+    // piece takes the steps the uninterrupted polish took, to the same loss bit for bit.
+    let base = ["--set", "steps=300", "--set", "log_every=20"];
+    let polish = |n: u32| format!("polish=lbfgs(steps = {n}, batches = 4)");
+    let mut args = base.to_vec();
+    let whole_polish = polish(30);
+    args.extend(["--set", whole_polish.as_str()]);
+    let (whole_dir, whole) = solve("tests/problems/heat1d.pde", "polish_whole", &args);
+    assert!(whole_dir.join("polish.safetensors").is_file());
+    let mut args = base.to_vec();
+    let first_polish = polish(12);
+    args.extend(["--set", first_polish.as_str()]);
+    let (dir, first) = solve("tests/problems/heat1d.pde", "polish_pieces", &args);
+    assert_eq!(first["polish"]["iterations"], 12, "{}", first["polish"]);
+    let out = pdec(&[
+        "solve",
+        "--resume",
+        dir.to_str().expect("utf8"),
+        "--set",
+        whole_polish.as_str(),
+        "--quiet",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pieces = summary(&dir);
+    let (p, w) = (&pieces["polish"], &whole["polish"]);
+    assert_eq!(p["resumed_at_iteration"], 12, "{p}");
+    assert_eq!(p["iterations"], w["iterations"], "{p} against {w}");
+    assert_eq!(p["loss_before"], w["loss_before"], "{p} against {w}");
+    assert_eq!(p["loss_after"], w["loss_after"], "{p} against {w}");
+    assert_eq!(pieces["reports"], whole["reports"]);
+    assert_eq!(pieces["metrics"], whole["metrics"]);
+    let wall = p["wall_time_s"].as_f64().expect("wall_time_s");
+    let first_wall = first["polish"]["wall_time_s"]
+        .as_f64()
+        .expect("wall_time_s");
+    assert!(
+        wall > first_wall,
+        "both pieces' time: {wall} after {first_wall}"
+    );
+    // loss.csv reads as one polish: the uninterrupted run's rows (none twice), the clock
+    // aside.
+    let without_clock = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .map(|mut r| {
+                r.remove(1);
+                r
+            })
+            .collect()
+    };
+    assert_eq!(
+        without_clock(loss_rows(&dir)),
+        without_clock(loss_rows(&whole_dir))
+    );
+}
+
+#[test]
+fn a_resume_that_trains_on_polishes_again_from_the_new_adam_steps() {
+    // A saved polish belongs to the Adam steps it followed: more steps, a new polish.
+    let mut args = vec!["--set", "steps=100", "--set", "log_every=50"];
+    args.extend(["--set", "polish=lbfgs(steps = 5, batches = 2)"]);
+    let (dir, s) = solve("tests/problems/heat1d.pde", "polish_train_on", &args);
+    assert_eq!(s["polish"]["iterations"], 5);
+    let out = pdec(&[
+        "solve",
+        "--resume",
+        dir.to_str().expect("utf8"),
+        "--set",
+        "steps=150",
+        "--quiet",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = summary(&dir);
+    assert_eq!(again["steps"], 150);
+    assert_eq!(again["polish"]["iterations"], 5);
+    assert!(
+        again["polish"].get("resumed_at_iteration").is_none(),
+        "{}",
+        again["polish"]
+    );
+    let steps: Vec<u64> = loss_rows(&dir)
+        .iter()
+        .map(|r| r[0].parse().expect("a step"))
+        .collect();
+    assert!(steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
+    assert_eq!(steps.last(), Some(&155));
 }
