@@ -49,6 +49,20 @@ fn solve(problem: &str, name: &str, extra: &[&str]) -> (PathBuf, serde_json::Val
     (dir, s)
 }
 
+/// `pdec solve --resume DIR EXTRA...`, which must succeed; the summary after it.
+fn resume(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["solve", "--resume", dir.to_str().expect("utf8"), "--quiet"];
+    args.extend(extra);
+    let out = pdec(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    summary(dir)
+}
+
 #[test]
 fn heat_1d_reaches_one_percent_on_the_exact_path() {
     let (dir, s) = solve("tests/problems/heat1d.pde", "heat1d", &[]);
@@ -365,14 +379,7 @@ fn an_lbfgs_polish_after_a_short_adam_run_cuts_the_error() {
 
     // polish.safetensors holds the finished polish: a resumed run finds the Adam steps and
     // the polish done and keeps the same network, with loss.csv's polish lines kept once.
-    let out = pdec(&["solve", "--resume", dir.to_str().expect("utf8"), "--quiet"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let again = summary(&dir);
+    let again = resume(&dir, &[]);
     assert_eq!(again["polish"]["iterations"], s["polish"]["iterations"]);
     assert_eq!(
         again["polish"]["resumed_at_iteration"],
@@ -414,21 +421,7 @@ fn a_polish_resumed_in_pieces_ends_where_one_piece_does() {
     args.extend(["--set", first_polish.as_str()]);
     let (dir, first) = solve("tests/problems/heat1d.pde", "polish_pieces", &args);
     assert_eq!(first["polish"]["iterations"], 12, "{}", first["polish"]);
-    let out = pdec(&[
-        "solve",
-        "--resume",
-        dir.to_str().expect("utf8"),
-        "--set",
-        whole_polish.as_str(),
-        "--quiet",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let pieces = summary(&dir);
+    let pieces = resume(&dir, &["--set", whole_polish.as_str()]);
     let (p, w) = (&pieces["polish"], &whole["polish"]);
     assert_eq!(p["resumed_at_iteration"], 12, "{p}");
     assert_eq!(p["iterations"], w["iterations"], "{p} against {w}");
@@ -467,21 +460,7 @@ fn a_resume_that_trains_on_polishes_again_from_the_new_adam_steps() {
     args.extend(["--set", "polish=lbfgs(steps = 5, batches = 2)"]);
     let (dir, s) = solve("tests/problems/heat1d.pde", "polish_train_on", &args);
     assert_eq!(s["polish"]["iterations"], 5);
-    let out = pdec(&[
-        "solve",
-        "--resume",
-        dir.to_str().expect("utf8"),
-        "--set",
-        "steps=150",
-        "--quiet",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let again = summary(&dir);
+    let again = resume(&dir, &["--set", "steps=150"]);
     assert_eq!(again["steps"], 150);
     assert_eq!(again["polish"]["iterations"], 5);
     assert!(
