@@ -1267,7 +1267,11 @@ fn polish_network(
             resumed_at_iteration: resumed_at,
         });
     }
+    // A progress line every twentieth of the iterations, or of the time budget when that
+    // comes first (a time-boxed polish usually has an iteration count it never reaches).
     let every = (po.steps / 20).max(1);
+    let every_s = po.time_limit.map_or(f64::INFINITY, |t| t / 20.0);
+    let mut noted_at = spent_before;
     // loss.csv: a line every `log_every / 10` iterations (an iteration is `batches` steps'
     // work) and the last one.
     let log_every = (program.settings.log_every / 10).max(1);
@@ -1294,7 +1298,8 @@ fn polish_network(
             } else {
                 unlogged = Some((it.index, it.step, it.loss, terms));
             }
-            if it.index % every == 0 {
+            if it.index % every == 0 || spent() >= noted_at + every_s {
+                noted_at = spent();
                 progress.note(&format!(
                     "polish {:>6}  loss {:.3e}  step {:.2e}  ({} evaluations)",
                     it.index, it.loss, it.step, it.evaluations

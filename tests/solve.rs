@@ -475,3 +475,28 @@ fn a_resume_that_trains_on_polishes_again_from_the_new_adam_steps() {
     assert!(steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
     assert_eq!(steps.last(), Some(&155));
 }
+
+#[test]
+fn a_time_boxed_polish_says_how_it_goes_before_its_iteration_count_would() {
+    // 100,000 iterations would note every 5,000th; a 1 s budget notes every 0.05 s instead.
+    let dir = out_dir("polish_progress");
+    let out = pdec(&[
+        "solve",
+        "tests/problems/heat1d.pde",
+        "--set",
+        "steps=20",
+        "--set",
+        "polish=lbfgs(steps = 100000, batches = 2, time_limit = 1)",
+        "--out",
+        dir.to_str().expect("utf8"),
+        "--no-plots",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let notes = err
+        .lines()
+        .filter(|l| l.contains("polish ") && l.contains("evaluations"))
+        .count();
+    assert!(notes >= 2, "{err}");
+    assert_eq!(summary(&dir)["polish"]["stopped"], "time_limit");
+}
