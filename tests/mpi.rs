@@ -96,22 +96,28 @@ fn compare(name: &str, problem: &str) {
         .collect();
     entries.sort();
     assert_eq!(entries, ["one", "p.pde", "two"]);
-    let mut files: Vec<String> = std::fs::read_dir(d.join("two"))
-        .expect("list")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
-    assert_eq!(
-        files,
-        [
-            "checkpoint.safetensors",
-            "loss.csv",
-            "model.safetensors",
-            "problem.pde",
-            "settings.json",
-            "summary.json"
-        ]
-    );
+    let files = |run: &str| -> Vec<String> {
+        let mut f: Vec<String> = std::fs::read_dir(d.join(run))
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        f.sort();
+        f
+    };
+    // The files of a one-rank run (polish.safetensors too where the problem polishes).
+    let mut expected = vec![
+        "checkpoint.safetensors",
+        "loss.csv",
+        "model.safetensors",
+        "problem.pde",
+        "settings.json",
+        "summary.json",
+    ];
+    if problem.contains("polish") {
+        expected.insert(3, "polish.safetensors");
+    }
+    assert_eq!(files("two"), expected);
+    assert_eq!(files("one"), expected);
     // The report is printed once.
     assert_eq!(text(&two.stdout).matches("run directory").count(), 1);
 }
