@@ -156,6 +156,86 @@ fn two_ranks_polish_as_one() {
 }
 
 #[test]
+fn two_ranks_go_on_with_a_saved_polish_as_one_rank_polishes_in_one_piece() {
+    // Every rank reads polish.safetensors (rank 0 alone writes it): two ranks that polish 6
+    // iterations and then resume to 15 follow one rank's uninterrupted 15.
+    let d = dir("polish_resume");
+    let problem = |n: u32| {
+        format!(
+            "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = d(u, x, x)\n\
+             initial u = sin(pi * x)\nboundary on(x): u = 0\nsolve {{\n  net = mlp(layers = 2, width = 8)\n  \
+             steps = 20\n  batch = 64\n  batch.initial = 33\n  dtype = f64\n  log_every = 10\n  \
+             polish = lbfgs(steps = {n}, batches = 3)\n}}\n"
+        )
+    };
+    std::fs::write(d.join("whole.pde"), problem(15)).expect("write");
+    std::fs::write(d.join("pieces.pde"), problem(6)).expect("write");
+    let ok = |out: Output| {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    };
+    ok(pdec(
+        &d,
+        1,
+        &[
+            "solve",
+            "whole.pde",
+            "--quiet",
+            "--no-plots",
+            "--out",
+            "one",
+        ],
+    ));
+    ok(pdec(
+        &d,
+        2,
+        &[
+            "solve",
+            "pieces.pde",
+            "--quiet",
+            "--no-plots",
+            "--out",
+            "two",
+        ],
+    ));
+    ok(pdec(
+        &d,
+        2,
+        &[
+            "solve",
+            "--resume",
+            "two",
+            "--set",
+            "polish=lbfgs(steps = 15, batches = 3)",
+            "--quiet",
+            "--no-plots",
+        ],
+    ));
+    same_curve(&curve(&d.join("one")), &curve(&d.join("two")));
+    let summary = |run: &str| -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(d.join(run).join("summary.json")).expect("summary"),
+        )
+        .expect("json")
+    };
+    let two = summary("two");
+    assert_eq!(
+        two["polish"]["resumed_at_iteration"], 6,
+        "{}",
+        two["polish"]
+    );
+    assert_eq!(
+        two["polish"]["iterations"],
+        summary("one")["polish"]["iterations"]
+    );
+}
+
+#[test]
 fn fewer_points_than_ranks_is_a_diagnostic() {
     let d = dir("few");
     std::fs::write(
