@@ -84,52 +84,10 @@ fn solve_killed_after_rows(problem: &str, run: &Path, rows: usize) {
     );
 }
 
-#[test]
-fn a_run_killed_with_sigkill_resumes_to_the_same_final_loss() {
-    let d = dir("kill");
+/// Writes `src` to `d/heat.pde`, runs it whole (`d/whole`), runs it again killed after `rows`
+/// lines of loss.csv (`d/killed`) and resumes that; returns the two run directories.
+fn whole_and_killed_then_resumed(d: &Path, src: &str, rows: usize) -> (PathBuf, PathBuf) {
     let p = d.join("heat.pde");
-    std::fs::write(&p, HEAT).expect("write");
-    let ps = p.to_str().expect("utf8");
-
-    let whole = d.join("whole");
-    let out = pdec(&[
-        "solve",
-        ps,
-        "--quiet",
-        "--out",
-        whole.to_str().expect("utf8"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-
-    // Kill the second run once it has written a checkpoint past the start.
-    let killed = d.join("killed");
-    solve_killed_after_rows(ps, &killed, 3);
-
-    let out = pdec(&[
-        "solve",
-        "--resume",
-        killed.to_str().expect("utf8"),
-        "--quiet",
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(final_loss(&killed), final_loss(&whole));
-    assert_eq!(losses(&killed), losses(&whole), "loss.csv reads as one run");
-}
-
-#[test]
-fn a_run_killed_while_polishing_goes_on_with_its_polish() {
-    // Saved every iteration (`checkpoint_every / batches` = 1); killed once the polish has
-    // logged 15 iterations (a line every 5), the resumed run goes on from the saved polish and
-    // ends where the uninterrupted run does.
-    let d = dir("kill_polish");
-    let p = d.join("heat.pde");
-    let src = HEAT
-        .replace("steps = 1500", "steps = 30")
-        .replace("checkpoint_every = 25", "checkpoint_every = 16")
-        .replace(
-            "seed = 3",
-            "seed = 3\n  polish = lbfgs(steps = 40, batches = 16)",
-        );
     std::fs::write(&p, src).expect("write");
     let ps = p.to_str().expect("utf8");
     let whole = d.join("whole");
@@ -141,11 +99,8 @@ fn a_run_killed_while_polishing_goes_on_with_its_polish() {
         whole.to_str().expect("utf8"),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-
-    // loss.csv: the header, steps 0 and 29, the polish's start (30), then 35, 40, 45.
     let killed = d.join("killed");
-    solve_killed_after_rows(ps, &killed, 7);
-    assert!(killed.join("polish.safetensors").is_file());
+    solve_killed_after_rows(ps, &killed, rows);
     let out = pdec(&[
         "solve",
         "--resume",
@@ -153,6 +108,32 @@ fn a_run_killed_while_polishing_goes_on_with_its_polish() {
         "--quiet",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    (whole, killed)
+}
+
+#[test]
+fn a_run_killed_with_sigkill_resumes_to_the_same_final_loss() {
+    // Killed once it has written a checkpoint past the start.
+    let (whole, killed) = whole_and_killed_then_resumed(&dir("kill"), HEAT, 3);
+    assert_eq!(final_loss(&killed), final_loss(&whole));
+    assert_eq!(losses(&killed), losses(&whole), "loss.csv reads as one run");
+}
+
+#[test]
+fn a_run_killed_while_polishing_goes_on_with_its_polish() {
+    // Saved every iteration (`checkpoint_every / batches` = 1); killed once the polish has
+    // logged 15 iterations (a line every 5), the resumed run goes on from the saved polish and
+    // ends where the uninterrupted run does. loss.csv: the header, steps 0 and 29, the
+    // polish's start (30), then 35, 40, 45.
+    let src = HEAT
+        .replace("steps = 1500", "steps = 30")
+        .replace("checkpoint_every = 25", "checkpoint_every = 16")
+        .replace(
+            "seed = 3",
+            "seed = 3\n  polish = lbfgs(steps = 40, batches = 16)",
+        );
+    let (whole, killed) = whole_and_killed_then_resumed(&dir("kill_polish"), &src, 7);
+    assert!(killed.join("polish.safetensors").is_file());
     let polish = |run: &Path| -> serde_json::Value {
         let s: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(run.join("summary.json")).expect("summary"),
@@ -179,33 +160,11 @@ fn a_run_killed_while_polishing_goes_on_with_its_polish() {
 #[test]
 fn a_killed_adaptive_run_resumes_to_the_same_losses() {
     let d = dir("adaptive");
-    let p = d.join("heat.pde");
     let src = HEAT.replace(
         "seed = 3",
         "seed = 3\n  adaptive = residual(pool = 4, every = 40)\n  resample_every = 3",
     );
-    std::fs::write(&p, &src).expect("write");
-    let ps = p.to_str().expect("utf8");
-
-    let whole = d.join("whole");
-    let out = pdec(&[
-        "solve",
-        ps,
-        "--quiet",
-        "--out",
-        whole.to_str().expect("utf8"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-
-    let killed = d.join("killed");
-    solve_killed_after_rows(ps, &killed, 4);
-    let out = pdec(&[
-        "solve",
-        "--resume",
-        killed.to_str().expect("utf8"),
-        "--quiet",
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (whole, killed) = whole_and_killed_then_resumed(&d, &src, 4);
     assert_eq!(losses(&killed), losses(&whole), "loss.csv reads as one run");
 
     // The pool changes the points: the plain run's losses differ from the first step on.
