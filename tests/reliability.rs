@@ -395,16 +395,18 @@ fn a_damaged_polish_is_a_diagnostic_and_leaves_the_run_as_it_was() {
     let saved = run.join("polish.safetensors");
     let bytes = std::fs::read(&saved).expect("polish.safetensors");
     std::fs::write(&saved, &bytes[..bytes.len() / 2]).expect("truncate");
-    let files = |name: &str| std::fs::read(run.join(name)).expect("a run file");
-    let before: Vec<Vec<u8>> = [
-        "summary.json",
-        "loss.csv",
-        "model.safetensors",
-        "settings.json",
-    ]
-    .iter()
-    .map(|f| files(f))
-    .collect();
+    let files = || -> Vec<Vec<u8>> {
+        [
+            "summary.json",
+            "loss.csv",
+            "model.safetensors",
+            "settings.json",
+        ]
+        .iter()
+        .map(|f| std::fs::read(run.join(f)).expect("a run file"))
+        .collect()
+    };
+    let before = files();
     let out = pdec(&["solve", "--resume", rs, "--quiet"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);
@@ -414,16 +416,7 @@ fn a_damaged_polish_is_a_diagnostic_and_leaves_the_run_as_it_was() {
             && err.contains("delete it"),
         "{err}"
     );
-    let after: Vec<Vec<u8>> = [
-        "summary.json",
-        "loss.csv",
-        "model.safetensors",
-        "settings.json",
-    ]
-    .iter()
-    .map(|f| files(f))
-    .collect();
-    assert!(before == after, "a failed resume changed the run's files");
+    assert!(before == files(), "a failed resume changed the run's files");
     // Deleted, as the hint says: the resume polishes again from the Adam steps' end.
     std::fs::remove_file(&saved).expect("delete");
     let out = pdec(&["solve", "--resume", rs, "--quiet"]);
