@@ -164,9 +164,6 @@ struct PolishSummary {
     /// The iteration a resumed polish went on from (`polish.safetensors`).
     #[serde(skip_serializing_if = "Option::is_none")]
     resumed_at_iteration: Option<u64>,
-    /// The sets of points it went through (`resample_every`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rounds: Option<u64>,
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so readers never see a
@@ -1136,10 +1133,7 @@ struct PolishPlace<'a> {
 /// Polishes `net` (left at the best point found) by L-BFGS on `po.batches` fixed training
 /// batches, from the saved polish when there is one of the same points; `log` writes
 /// loss.csv's line for each iteration (the start as step `first`, then `first + k`). Ctrl-C
-/// stops it with the last accepted point, saved to go on from. With `resample_every` it goes
-/// in rounds: round `r` is on batches `r * batches ..` of the polish's stream of points, and
-/// keeps the curvature pairs of the rounds before (both sets sample the same loss, and a
-/// model built from nothing costs the first iterations of every round).
+/// stops it with the last accepted point, saved to go on from.
 #[allow(clippy::too_many_arguments)]
 fn polish_network(
     program: &LossProgram,
@@ -1154,24 +1148,21 @@ fn polish_network(
     use crate::polish::{self, FixedObjective, Lbfgs, checkpoint};
     let started = Instant::now();
     let first = place.first;
-    let count = po.batches as u64;
-    let draw =
-        |round: u64| train::FixedSet::draw(program, round * count..(round + 1) * count, POLISH_KEY);
+    let set = train::FixedSet::draw(program, po.batches, POLISH_KEY);
     let pde_batch = program.plan.pde_batch();
     let points = po.batches * pde_batch;
     let budget = po
         .time_limit
         .map_or(String::new(), |t| format!(" and {t} s"));
-    let rounds = po.resample_every.map_or(String::new(), |e| {
-        format!(", fresh points every {e} iterations")
-    });
     progress.note(&format!(
-        "polishing by L-BFGS: at most {} iterations{budget} on {} fixed batches ({points} PDE points){rounds}, history {}",
+        "polishing by L-BFGS: at most {} iterations{budget} on {} fixed batches ({points} PDE points), history {}",
         po.steps, po.batches, po.history
     ));
     // A saved polish of other points (`batch` or `batches` changed) cannot go on.
     let saved = match place.saved {
-        Some(p) if p.meta.batches == count && p.meta.pde_batch == pde_batch as u64 => Some(p),
+        Some(p) if p.meta.batches == po.batches as u64 && p.meta.pde_batch == pde_batch as u64 => {
+            Some(p)
+        }
         Some(p) => {
             progress.note(&format!(
                 "the saved polish was on {} batches of {} PDE points: polishing again from the end of the Adam steps",
@@ -1181,31 +1172,59 @@ fn polish_network(
         }
         None => None,
     };
-    let resumed_at = saved.as_ref().map(|p| p.state.iterations);
-    let (mut state, mut meta) = match saved {
+    let mut objective = FixedObjective::new(program, net, &set, comm);
+    let (mut state, before, spent_before, converged) = match saved {
         Some(p) => {
             progress.note(&format!(
                 "going on from the saved polish: iteration {}, {:.1} s spent, loss {:.3e} at its start",
                 p.state.iterations, p.meta.wall_s, p.meta.loss_before
             ));
-            (p.state, p.meta)
+            (
+                p.state,
+                Some(p.meta.loss_before),
+                p.meta.wall_s,
+                p.meta.converged,
+            )
         }
         None => (
             polish::State::start(polish::flat_weights(net)?),
-            checkpoint::Meta {
-                from_step: first,
-                batches: count,
-                pde_batch: pde_batch as u64,
-                loss_before: f64::NAN,
-                wall_s: 0.0,
-                converged: false,
-                round: 0,
-                round_from: 0,
-            },
+            None,
+            0.0,
+            false,
         ),
     };
-    let spent_before = meta.wall_s;
+    let resumed_at = before.map(|_| state.iterations);
     let spent = || spent_before + started.elapsed().as_secs_f64();
+    let (f0, grad) = objective.eval(&state.x)?;
+    if resumed_at.is_some() {
+        // The evaluation above, at the saved point.
+        state.evaluations += 1;
+    }
+    let before = before.unwrap_or(f0);
+    let start_terms = objective.terms_at(f0);
+    if !f0.is_finite() || grad.iter().any(|g| !g.is_finite()) {
+        // Nothing to descend from; the trained network is kept as it is.
+        progress.note(&format!(
+            "warning: the loss on the polish's points is {f0} (or its gradient is not finite) at the trained network: it is kept unpolished"
+        ));
+        return Ok(PolishSummary {
+            iterations: 0,
+            evaluations: 1,
+            loss_before: f0,
+            loss_after: f0,
+            stopped: "not_finite",
+            wall_time_s: started.elapsed().as_secs_f64(),
+            resumed_at_iteration: None,
+        });
+    }
+    let mut meta = checkpoint::Meta {
+        from_step: first,
+        batches: po.batches as u64,
+        pde_batch: pde_batch as u64,
+        loss_before: before,
+        wall_s: spent_before,
+        converged,
+    };
     let save = |meta: &mut checkpoint::Meta, state: &polish::State| match place.path {
         Some(path) => {
             meta.wall_s = spent();
@@ -1213,17 +1232,9 @@ fn polish_network(
         }
         None => Ok(()),
     };
-    let summary =
-        |state: &polish::State, meta: &checkpoint::Meta, loss_after, stopped| PolishSummary {
-            iterations: state.iterations,
-            evaluations: state.evaluations,
-            loss_before: meta.loss_before,
-            loss_after,
-            stopped,
-            wall_time_s: spent(),
-            resumed_at_iteration: resumed_at,
-            rounds: (po.resample_every.is_some() || meta.round > 0).then_some(meta.round + 1),
-        };
+    if resumed_at.is_none() {
+        log(first, 0.0, f0, &start_terms)?;
+    }
     let config = Lbfgs {
         iterations: po.steps,
         history: po.history,
@@ -1237,20 +1248,24 @@ fn polish_network(
     };
     // A saved polish that has converged or spent its budget has nothing left to do.
     let time_spent = po.time_limit.is_some_and(|t| spent_before >= t);
-    if resumed_at.is_some() && (meta.converged || time_spent || state.iterations >= po.steps) {
-        let set = draw(meta.round);
-        // The network is left at the saved point, its loss evaluated there.
-        let (f, _) = FixedObjective::new(program, net, &set, comm).eval(&state.x)?;
-        state.evaluations += 1;
+    if converged || time_spent || state.iterations >= po.steps {
+        polish::set_weights(net, &state.x)?;
         save(&mut meta, &state)?;
-        let stopped = if meta.converged {
-            "converged"
-        } else if state.iterations >= po.steps {
-            "steps"
-        } else {
-            "time_limit"
-        };
-        return Ok(summary(&state, &meta, f, stopped));
+        return Ok(PolishSummary {
+            iterations: state.iterations,
+            evaluations: state.evaluations,
+            loss_before: before,
+            loss_after: f0,
+            stopped: if converged {
+                "converged"
+            } else if state.iterations >= po.steps {
+                "steps"
+            } else {
+                "time_limit"
+            },
+            wall_time_s: spent(),
+            resumed_at_iteration: resumed_at,
+        });
     }
     // A progress line every twentieth of the iterations, or of the time budget when that
     // comes first (a time-boxed polish usually has an iteration count it never reaches).
@@ -1260,131 +1275,79 @@ fn polish_network(
     // loss.csv: a line every `log_every / 10` iterations (an iteration is `batches` steps'
     // work) and the last one.
     let log_every = (program.settings.log_every / 10).max(1);
+    // The objective is borrowed by the line search and the log alike: through a cell.
+    let objective = std::cell::RefCell::new(objective);
     let mut log_failed = None;
     let mut unlogged = None;
     let mut time_up = false;
-    let mut pass = 0;
-    let (loss, ended) = loop {
-        // A round that has had its iterations gives way to fresh points.
-        if let Some(e) = po.resample_every
-            && state.iterations >= meta.round_from + e
-        {
-            meta.round += 1;
-            meta.round_from = state.iterations;
-        }
-        let set = draw(meta.round);
-        let mut objective = FixedObjective::new(program, net, &set, comm);
-        let (f0, grad) = objective.eval(&state.x)?;
-        // A fresh polish's first evaluation is counted in its start state.
-        if pass > 0 || resumed_at.is_some() {
-            state.evaluations += 1;
-        }
-        let fresh = pass == 0 && resumed_at.is_none();
-        if fresh {
-            meta.loss_before = f0;
-        }
-        if !f0.is_finite() || grad.iter().any(|g| !g.is_finite()) {
-            // Nothing to descend from: the network is kept as it is, unpolished when fresh.
-            polish::set_weights(net, &state.x)?;
-            if fresh {
-                progress.note(&format!(
-                    "warning: the loss on the polish's points is {f0} (or its gradient is not finite) at the trained network: it is kept unpolished"
-                ));
-                return Ok(summary(&state, &meta, f0, "not_finite"));
-            }
-            progress.note(&format!(
-                "warning: the loss on round {}'s points is {f0} (or its gradient is not finite): the polish stops here",
-                meta.round + 1
-            ));
-            save(&mut meta, &state)?;
-            return Ok(summary(&state, &meta, f0, "not_finite"));
-        }
-        let start_terms = objective.terms_at(f0);
-        if fresh {
-            log(first, 0.0, f0, &start_terms)?;
-        } else if meta.round_from == state.iterations && meta.round > 0 {
-            progress.note(&format!(
-                "polish round {} from iteration {}: fresh points, loss {f0:.3e} on them",
-                meta.round + 1,
-                state.iterations
-            ));
-        }
-        pass += 1;
-        let round_end = po.resample_every.map_or(u64::MAX, |e| meta.round_from + e);
-        let config = Lbfgs {
-            iterations: po.steps.min(round_end),
-            ..config
-        };
-        // The objective is borrowed by the line search and the log alike: through a cell.
-        let objective = std::cell::RefCell::new(objective);
-        let result = polish::minimise(
-            &config,
-            state,
-            (f0, grad),
-            |x| objective.borrow_mut().eval(x),
-            |it| {
-                let terms = objective.borrow_mut().terms_at(it.loss);
-                if it.index % log_every == 0 {
-                    // The network holds the last point evaluated; the accepted one may be another.
-                    polish::set_weights(net, &it.state.x)?;
-                    if let Err(e) = log(first + it.index, it.step, it.loss, &terms) {
-                        log_failed = Some(e);
-                        candle_core::bail!("writing loss.csv failed");
-                    }
-                    unlogged = None;
-                } else {
-                    unlogged = Some((it.index, it.step, it.loss, terms));
-                }
-                if it.index % every == 0 || spent() >= noted_at + every_s {
-                    noted_at = spent();
-                    progress.note(&format!(
-                        "polish {:>6}  loss {:.3e}  step {:.2e}  ({} evaluations)",
-                        it.index, it.loss, it.step, it.evaluations
-                    ));
-                }
-                if it.index % place.save_every == 0
-                    && let Err(e) = save(&mut meta, it.state)
-                {
+    let result = polish::minimise(
+        &config,
+        state,
+        (f0, grad),
+        |x| objective.borrow_mut().eval(x),
+        |it| {
+            let terms = objective.borrow_mut().terms_at(it.loss);
+            if it.index % log_every == 0 {
+                // The network holds the last point evaluated; the accepted one may be another.
+                polish::set_weights(net, &it.state.x)?;
+                if let Err(e) = log(first + it.index, it.step, it.loss, &terms) {
                     log_failed = Some(e);
-                    candle_core::bail!("saving the polish failed");
+                    candle_core::bail!("writing loss.csv failed");
                 }
-                // Ranks agree on Ctrl-C and on the time budget (one stopping alone would leave
-                // the others waiting): each says whether it would stop, and all stop if one
-                // would.
-                let yes = |b: bool| if b { 1.0 } else { 0.0 };
-                let mut flags = [
-                    yes(stop.load(Ordering::SeqCst)),
-                    yes(po.time_limit.is_some_and(|t| spent() >= t)),
-                ];
-                if comm.size() > 1 {
-                    comm.sum_in_place(&mut flags);
-                }
-                time_up = flags[0] == 0.0 && flags[1] > 0.0;
-                Ok(flags[0] == 0.0 && flags[1] == 0.0)
-            },
-        );
-        let result = match (result, log_failed.take()) {
-            (_, Some(e)) => return Err(e),
-            (r, None) => r?,
-        };
-        state = result.state;
-        // Only a round's end (its iterations taken, the polish's not) goes on to the next.
-        if !matches!(result.ended, polish::Ended::Iterations) || state.iterations >= po.steps {
-            break (result.loss, result.ended);
-        }
+                unlogged = None;
+            } else {
+                unlogged = Some((it.index, it.step, it.loss, terms));
+            }
+            if it.index % every == 0 || spent() >= noted_at + every_s {
+                noted_at = spent();
+                progress.note(&format!(
+                    "polish {:>6}  loss {:.3e}  step {:.2e}  ({} evaluations)",
+                    it.index, it.loss, it.step, it.evaluations
+                ));
+            }
+            if it.index % place.save_every == 0
+                && let Err(e) = save(&mut meta, it.state)
+            {
+                log_failed = Some(e);
+                candle_core::bail!("saving the polish failed");
+            }
+            // Ranks agree on Ctrl-C and on the time budget (one stopping alone would leave the
+            // others waiting): each says whether it would stop, and all stop if one would.
+            let yes = |b: bool| if b { 1.0 } else { 0.0 };
+            let mut flags = [
+                yes(stop.load(Ordering::SeqCst)),
+                yes(po.time_limit.is_some_and(|t| spent() >= t)),
+            ];
+            if comm.size() > 1 {
+                comm.sum_in_place(&mut flags);
+            }
+            time_up = flags[0] == 0.0 && flags[1] > 0.0;
+            Ok(flags[0] == 0.0 && flags[1] == 0.0)
+        },
+    );
+    let result = match (result, log_failed) {
+        (_, Some(e)) => return Err(e),
+        (r, None) => r?,
     };
-    polish::set_weights(net, &state.x)?;
+    polish::set_weights(net, &result.state.x)?;
     if let Some((index, step, loss, terms)) = unlogged {
         log(first + index, step, loss, &terms)?;
     }
-    meta.converged = matches!(ended, polish::Ended::Converged);
-    save(&mut meta, &state)?;
-    let stopped = if time_up && matches!(ended, polish::Ended::Stopped) {
-        "time_limit"
-    } else {
-        ended.as_str()
-    };
-    Ok(summary(&state, &meta, loss, stopped))
+    meta.converged = matches!(result.ended, polish::Ended::Converged);
+    save(&mut meta, &result.state)?;
+    Ok(PolishSummary {
+        iterations: result.state.iterations,
+        evaluations: result.state.evaluations,
+        loss_before: before,
+        loss_after: result.loss,
+        stopped: if time_up && matches!(result.ended, polish::Ended::Stopped) {
+            "time_limit"
+        } else {
+            result.ended.as_str()
+        },
+        wall_time_s: spent(),
+        resumed_at_iteration: resumed_at,
+    })
 }
 
 /// The problem's `report` values from `net` (projected onto the constraint, as `solution`).

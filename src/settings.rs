@@ -143,12 +143,11 @@ impl Default for Adaptive {
     }
 }
 
-/// `polish = lbfgs(steps, batches, history, time_limit, resample_every)`: after the Adam
-/// steps, L-BFGS (strong Wolfe line search) on a fixed set of `batches` training batches, for
-/// at most `steps` iterations and `time_limit` seconds, keeping the last `history` pairs (PINN
-/// practice: Adam to a good basin, then a quasi-Newton method on a fixed loss to reach
-/// accuracies Adam's noise keeps it from); with `resample_every`, a fresh set every that many
-/// iterations (a long polish otherwise fits its one set past what it says about the problem).
+/// `polish = lbfgs(steps, batches, history, time_limit)`: after the Adam steps, L-BFGS (strong
+/// Wolfe line search) on a fixed set of `batches` training batches, for at most `steps`
+/// iterations and `time_limit` seconds, keeping the last `history` pairs (PINN practice: Adam
+/// to a good basin, then a quasi-Newton method on a fixed loss to reach accuracies Adam's
+/// noise keeps it from).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Polish {
     pub steps: u64,
@@ -156,8 +155,6 @@ pub struct Polish {
     pub history: usize,
     /// Seconds of polishing (its own budget: the run's `time_limit` bounds the Adam steps).
     pub time_limit: Option<f64>,
-    /// Iterations on one set of points before the next set is drawn (`None`: one set).
-    pub resample_every: Option<u64>,
 }
 
 impl Default for Polish {
@@ -167,7 +164,6 @@ impl Default for Polish {
             batches: 8,
             history: 20,
             time_limit: None,
-            resample_every: None,
         }
     }
 }
@@ -981,7 +977,7 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
             }
         }
         "polish" => {
-            let expected = "`none` or `lbfgs(steps, batches, history, time_limit, resample_every)`";
+            let expected = "`none` or `lbfgs(steps, batches, history, time_limit)`";
             if v.word() == Some("none") {
                 st.polish = None;
                 return;
@@ -990,13 +986,7 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
                 diags.push(bad_value(span, key, expected));
                 return;
             };
-            let names = [
-                "steps",
-                "batches",
-                "history",
-                "time_limit",
-                "resample_every",
-            ];
+            let names = ["steps", "batches", "history", "time_limit"];
             let Some(a) = args_of(&args, &names, key, span, diags) else {
                 return;
             };
@@ -1041,16 +1031,6 @@ fn apply_one(st: &mut Settings, s: &Setting, diags: &mut Diags) {
                 &mut ok,
             ) {
                 po.time_limit = Some(x);
-            }
-            if let Some(x) = arg_number(
-                &a,
-                "resample_every",
-                &whole_in(1.0, 1e9),
-                "a whole number of iterations from 1 to 1e9",
-                diags,
-                &mut ok,
-            ) {
-                po.resample_every = Some(x as u64);
             }
             if ok {
                 st.polish = Some(po);

@@ -1550,12 +1550,11 @@ pub struct FixedSet {
 }
 
 impl FixedSet {
-    /// Batches `indices` of every term's stream keyed by the seed and `key` (new points,
-    /// apart from the training steps'), each drawn as a training step draws its own (this
-    /// rank's rows of them).
-    pub fn draw(program: &LossProgram, indices: std::ops::Range<u64>, key: u64) -> FixedSet {
+    /// `count` batches of every term, each drawn as a training step draws its own (this
+    /// rank's rows of them), keyed by the seed and `key` so that they are new points.
+    pub fn draw(program: &LossProgram, count: usize, key: u64) -> FixedSet {
         let st = program.settings;
-        let sets = indices
+        let sets = (0..count as u64)
             .map(|k| {
                 let batches = sample(program, None, &mut step_rng(st.seed ^ key, k));
                 let noise = program.draw_noise(

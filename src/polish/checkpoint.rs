@@ -27,10 +27,6 @@ pub struct Meta {
     pub wall_s: f64,
     /// The loss stopped falling: more iterations would change nothing.
     pub converged: bool,
-    /// The set of points it is on (0 the first; `resample_every` draws the next ones) and
-    /// the iteration that set's round began at.
-    pub round: u64,
-    pub round_from: u64,
 }
 
 /// A saved polish.
@@ -51,10 +47,6 @@ const SCALARS: [&str; 8] = [
     "meta.iterations",
     "meta.evaluations",
 ];
-
-/// The round of points it is on, absent from files written before `resample_every` (their
-/// polish is on its first set of points).
-const ROUND_SCALARS: [&str; 2] = ["meta.round", "meta.round_from"];
 
 /// Writes the polish at `state` to `path` (atomically: a crash leaves the old file or the
 /// new one). Weights and pairs are kept in f64, as the minimiser holds them, so that the
@@ -83,12 +75,7 @@ pub fn save(path: &Path, meta: &Meta, state: &State) -> Result<(), RunError> {
         state.iterations as f64,
         state.evaluations as f64,
     ];
-    let rounds = [meta.round as f64, meta.round_from as f64];
-    for (name, v) in SCALARS
-        .iter()
-        .chain(&ROUND_SCALARS)
-        .zip(values.into_iter().chain(rounds))
-    {
+    for (name, v) in SCALARS.iter().zip(values) {
         map.insert(name.to_string(), Tensor::from_vec(vec![v], 1, cpu)?);
     }
     save_tensors(&map, path)
@@ -123,18 +110,6 @@ pub fn load(path: &Path, parameters: usize) -> Result<Checkpoint, RunError> {
             .filter(|v| v.is_finite() && (*v >= 0.0 || name == "meta.loss_before"))
             .ok_or_else(|| bad(format!("`{name}` is not a count")))?;
     }
-    let mut rounds = [0.0; ROUND_SCALARS.len()];
-    for (slot, name) in rounds.iter_mut().zip(ROUND_SCALARS) {
-        if map.contains_key(name) {
-            *slot = floats(name)?
-                .1
-                .first()
-                .copied()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| bad(format!("`{name}` is not a count")))?;
-        }
-    }
-    let [round, round_from] = rounds;
     let [
         from_step,
         batches,
@@ -172,8 +147,6 @@ pub fn load(path: &Path, parameters: usize) -> Result<Checkpoint, RunError> {
             loss_before,
             wall_s,
             converged: converged > 0.0,
-            round: round as u64,
-            round_from: round_from as u64,
         },
         state: State {
             x,
@@ -203,8 +176,6 @@ mod tests {
             loss_before: 3.25e-4,
             wall_s: 12.5,
             converged: false,
-            round: 3,
-            round_from: 15,
         };
         let mut state = State::start(vec![0.1, -0.2, 1.0 / 3.0]);
         state
@@ -234,21 +205,6 @@ mod tests {
         let state = State::start(vec![1.0, 2.0, 3.0]);
         save(&path, &meta, &state).expect("save");
         assert_eq!(load(&path, 3).expect("load").state, state);
-    }
-
-    #[test]
-    fn a_polish_saved_before_rounds_existed_is_on_its_first_set() {
-        let path = scratch("no-rounds");
-        let (meta, state) = example();
-        save(&path, &meta, &state).expect("save");
-        let mut map = candle_core::safetensors::load(&path, &Device::Cpu).expect("read");
-        for name in ROUND_SCALARS {
-            map.remove(name);
-        }
-        save_tensors(&map, &path).expect("write");
-        let back = load(&path, 3).expect("load");
-        assert_eq!((back.meta.round, back.meta.round_from), (0, 0));
-        assert_eq!(back.meta.from_step, meta.from_step);
     }
 
     #[test]
