@@ -1148,7 +1148,7 @@ fn polish_network(
     use crate::polish::{self, FixedObjective, Lbfgs, checkpoint};
     let started = Instant::now();
     let first = place.first;
-    let set = train::FixedSet::draw(program, net, po.batches, POLISH_KEY)?;
+    let set = train::FixedSet::draw(program, po.batches, POLISH_KEY);
     let pde_batch = program.plan.pde_batch();
     let points = po.batches * pde_batch;
     let budget = po

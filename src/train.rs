@@ -1551,27 +1551,21 @@ pub struct FixedSet {
 
 impl FixedSet {
     /// `count` batches of every term, each drawn as a training step draws its own (this
-    /// rank's rows of them), keyed by the seed and `key` so that they are new points. With
-    /// `adaptive`, each batch's PDE points come from a pool of its own, weighed by `net`
-    /// (the network the polish starts from, so a resumed polish draws the same set).
-    pub fn draw(program: &LossProgram, net: &Net, count: usize, key: u64) -> Result<FixedSet> {
+    /// rank's rows of them), keyed by the seed and `key` so that they are new points.
+    pub fn draw(program: &LossProgram, count: usize, key: u64) -> FixedSet {
         let st = program.settings;
         let sets = (0..count as u64)
             .map(|k| {
-                let pool = match &st.adaptive {
-                    Some(a) => Some(Pool::build(program, net, a, key ^ (k << 32))?),
-                    None => None,
-                };
-                let batches = sample(program, pool.as_ref(), &mut step_rng(st.seed ^ key, k));
+                let batches = sample(program, None, &mut step_rng(st.seed ^ key, k));
                 let noise = program.draw_noise(
                     &mut step_rng(st.seed ^ key ^ NOISE_KEY, k),
                     program.pde_global_rows(),
                     program.mc_estimates(),
                 );
-                Ok((batches, noise))
+                (batches, noise)
             })
-            .collect::<Result<_>>()?;
-        Ok(FixedSet { sets })
+            .collect();
+        FixedSet { sets }
     }
 
     /// Each term's loss (the mean over the set's points) and the gradient of the weighted
