@@ -40,6 +40,8 @@ pub enum Builtin {
     // Values.
     Pi,
     E,
+    /// The network's output, inside an `ansatz` only.
+    Net,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,6 +186,13 @@ pub const BUILTINS: &[BuiltinInfo] = &[
     ),
     b!("pi", Pi, Value, "pi", "3.14159..."),
     b!("e", E, Value, "e", "2.71828..."),
+    b!(
+        "net",
+        Net,
+        Value,
+        "net",
+        "the network's output, in an `ansatz` (the unknown as an expression of it)"
+    ),
 ];
 
 pub fn lookup(name: &str, ns: Namespace) -> Option<&'static BuiltinInfo> {

@@ -83,6 +83,30 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
             }
         }
     }
+    if let Some(a) = &p.ansatz {
+        let _ = writeln!(
+            o,
+            "  ansatz: {} = {}  (net: the network's output, in which the PDE terms below are written)",
+            p.unknown.name,
+            Printer { problem: p }.expr(a.node)
+        );
+        let imposed = match p.imposed.is_empty() {
+            true => "none".to_string(),
+            false => p.imposed.join(", "),
+        };
+        let _ = writeln!(
+            o,
+            "    imposed exactly, no loss term (checked at random points and network outputs): {imposed}"
+        );
+        if !p.conditions.is_empty() {
+            let kept: Vec<&str> = p.conditions.iter().map(|c| c.name.as_str()).collect();
+            let _ = writeln!(
+                o,
+                "    not imposed by the ansatz, kept as loss terms: {}",
+                kept.join(", ")
+            );
+        }
+    }
     if let Some(fb) = plan.free_boundary {
         let c = p.constraint.as_ref();
         let op = if c.is_some_and(|c| c.at_least) {

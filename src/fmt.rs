@@ -11,7 +11,7 @@
 //!   brackets, around `^`, `..`, `::` and `.`, after a unary `-` or before a call's `(`;
 //! - at most one blank line in a row, none at the start or end of the file;
 //! - consecutive one-line statements of the same group (`time space unknown param` and
-//!   `pde initial terminal boundary periodic constraint exact`) align what follows the
+//!   `pde initial terminal boundary periodic constraint exact ansatz`) align what follows the
 //!   keyword; consecutive `const NAME =` and `param NAME in` align the `=` and `in`;
 //!   consecutive settings align their `=`; consecutive trailing comments are aligned two
 //!   spaces after the longest line.
@@ -222,6 +222,7 @@ const CONDITIONS: &[&str] = &[
     "periodic",
     "constraint",
     "exact",
+    "ansatz",
 ];
 
 fn is_open(t: &str) -> bool {

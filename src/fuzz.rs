@@ -228,6 +228,8 @@ pub const TOKENS: &[&str] = &[
     "boundary none\n",
     "constraint u >= ",
     "exact u = ",
+    "ansatz u = t * net",
+    " * net",
     "report u(",
     "reference \"a.csv\"\n",
     "solve {",

@@ -492,6 +492,42 @@ pub fn forward_antithetic(
     })
 }
 
+/// A node free of derivatives of the network at points `x` `[N, D]`, with the network's
+/// output given as `f` `[N]`: `[N]` (an exact solution, an obstacle with `f` anything; an
+/// ansatz, or a condition's residual under one, with the network's values or test draws).
+pub fn eval_with_values(
+    p: &Problem,
+    cols: &Columns,
+    node: NodeId,
+    x: &Tensor,
+    f: &Tensor,
+) -> Result<Tensor> {
+    let n = x.dim(0)?;
+    let out = Outputs {
+        f: f.clone(),
+        t: None,
+        s: None,
+        sum: None,
+    };
+    let dirs = Directions::default();
+    let mut ev = Evaluator::new(
+        p,
+        cols,
+        Batch {
+            x: x.clone(),
+            normals: None,
+            out: &out,
+            dirs: &dirs,
+        },
+    );
+    let v = ev.eval(node)?;
+    if v.dims() == [n] {
+        Ok(v)
+    } else {
+        v.broadcast_as(n)?.contiguous()
+    }
+}
+
 /// Evaluates IR nodes on one batch; results are cached per node.
 pub struct Evaluator<'a> {
     pub problem: &'a Problem,

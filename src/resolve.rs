@@ -501,7 +501,8 @@ impl Resolver<'_> {
             ItemKind::Pde(eq)
             | ItemKind::Initial(eq)
             | ItemKind::Terminal(eq)
-            | ItemKind::Exact(eq) => self.equation(eq),
+            | ItemKind::Exact(eq)
+            | ItemKind::Ansatz(eq) => self.equation(eq),
             ItemKind::Boundary(Boundary::None(_)) => {}
             ItemKind::Boundary(Boundary::Locus(locus)) => {
                 let Locus {

@@ -1493,7 +1493,7 @@ fn violation(
         &mut rng,
     );
     let (x, _) = program.tensor(&b)?;
-    let u = train::values(net, &program.cols, &x)?
+    let u = train::values(net, program.problem, &program.cols, &x)?
         .to_dtype(DType::F64)?
         .to_vec1::<f64>()?;
     let g = train::eval_free(program.problem, &program.cols, c.obstacle, &x)?

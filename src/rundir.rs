@@ -164,10 +164,38 @@ impl Opened {
             )?
             .to_dtype(self.dt)?;
             let o = crate::lower::forward(&self.net, &self.cols, &x, &dirs, None, None, None)?;
-            let t =
-                o.t.ok_or_else(|| RunError::Internal("forward pass without tangents".into()))?
-                    .to_dtype(DType::F64)?
-                    .to_vec2::<f64>()?;
+            let t = match &self.problem().ansatz {
+                // The ansatz's gradient by the product and chain rules (its nodes were
+                // formed by the ansatz pass), from the network's value and tangents.
+                Some(a) => {
+                    let mut ev = crate::lower::Evaluator::new(
+                        self.problem(),
+                        &self.cols,
+                        crate::lower::Batch {
+                            x: x.clone(),
+                            normals: None,
+                            out: &o,
+                            dirs: &dirs,
+                        },
+                    );
+                    let mut rows = Vec::with_capacity(a.space_gradient.len());
+                    for node in &a.space_gradient {
+                        let v = ev.eval(*node)?;
+                        let v = if v.dims() == [n] {
+                            v
+                        } else {
+                            v.broadcast_as(n)?.contiguous()?
+                        };
+                        rows.push(v.to_dtype(DType::F64)?.to_vec1::<f64>()?);
+                    }
+                    rows
+                }
+                None => {
+                    o.t.ok_or_else(|| RunError::Internal("forward pass without tangents".into()))?
+                        .to_dtype(DType::F64)?
+                        .to_vec2::<f64>()?
+                }
+            };
             for (k, row) in t.into_iter().enumerate() {
                 out[k].extend(row);
             }
@@ -184,7 +212,7 @@ impl Opened {
                     )?
                     .to_dtype(self.dt)?;
                     v.extend(
-                        crate::train::values(&self.net, &self.cols, &x)?
+                        crate::train::values(&self.net, self.problem(), &self.cols, &x)?
                             .to_dtype(DType::F64)?
                             .to_vec1::<f64>()?,
                     );

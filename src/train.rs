@@ -1908,10 +1908,14 @@ pub fn sample(
         .collect()
 }
 
-/// Network values at explicit points `[M, D]` (no derivatives).
-pub fn values(net: &Net, cols: &Columns, x: &Tensor) -> Result<Tensor> {
+/// The unknown at explicit points `[M, D]` (no derivatives): the network's values, or
+/// the problem's ansatz made from them.
+pub fn values(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Tensor> {
     let out = lower::forward(net, cols, x, &Directions::default(), None, None, None)?;
-    Ok(out.f)
+    match &p.ansatz {
+        Some(a) => lower::eval_with_values(p, cols, a.node, x, &out.f),
+        None => Ok(out.f),
+    }
 }
 
 /// The solution at explicit points: the network's values, projected onto the free-boundary
@@ -1919,7 +1923,7 @@ pub fn values(net: &Net, cols: &Columns, x: &Tensor) -> Result<Tensor> {
 /// constraint, so the projection can only move a value closer to it; for an American option
 /// it is the early-exercise rule itself.
 pub fn solution(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Tensor> {
-    let u = values(net, cols, x)?;
+    let u = values(net, p, cols, x)?;
     match &p.constraint {
         Some(c) => {
             let g = eval_free(p, cols, c.obstacle, x)?.to_dtype(u.dtype())?;
@@ -1954,25 +1958,8 @@ pub fn report_row(p: &Problem, cols: &Columns, r: &crate::ir::Report) -> Vec<f64
 
 /// Evaluates a network-free node (an exact solution) on points.
 pub fn eval_free(p: &Problem, cols: &Columns, node: NodeId, x: &Tensor) -> Result<Tensor> {
-    let n = x.dim(0)?;
-    let zero = Outputs {
-        f: Tensor::zeros(n, x.dtype(), x.device())?,
-        t: None,
-        s: None,
-        sum: None,
-    };
-    let dirs = Directions::default();
-    let mut ev = Evaluator::new(
-        p,
-        cols,
-        Batch {
-            x: x.clone(),
-            normals: None,
-            out: &zero,
-            dirs: &dirs,
-        },
-    );
-    broadcast_scalar(&ev.eval(node)?, n)
+    let zero = Tensor::zeros(x.dim(0)?, x.dtype(), x.device())?;
+    lower::eval_with_values(p, cols, node, x, &zero)
 }
 
 #[cfg(test)]
@@ -2130,7 +2117,7 @@ mod tests {
         let w = plan.input_width;
         let u = |p: &[f64]| -> f64 {
             let t = Tensor::from_vec(p.to_vec(), (1, w), &dev).expect("t");
-            values(&net, &prog.cols, &t)
+            values(&net, &checked.problem, &prog.cols, &t)
                 .expect("v")
                 .to_vec1::<f64>()
                 .expect("v")[0]
@@ -2212,6 +2199,28 @@ mod tests {
     #[test]
     fn pde_residual_matches_finite_differences_on_the_exact_path() {
         residual_matches_finite_differences(PROBLEM, true);
+    }
+
+    /// Under an ansatz the residual is formed from the network's jets through the rewritten
+    /// graph, and `values` returns the ansatz: finite differences of `values` must give the
+    /// same residual (product and chain rules, time and space, axis components, a whole
+    /// gradient, mixed second derivatives by polarization).
+    #[test]
+    fn an_ansatz_residual_matches_finite_differences_of_the_ansatz() {
+        let ansatz = "ansatz u = (1.5 - t) * x[1] * tanh(net) + t * x[2]^2 + sin(x[3]) * exp(-t)\n";
+        let src = format!("{PROBLEM}{ansatz}");
+        residual_matches_finite_differences(&src, true);
+        residual_matches_finite_differences(&src, false);
+        let grad = "time t in [0, 1]\nspace x in [0.5, 2]^3\nunknown u(t, x)\nboundary none\n\
+            pde d(u, t) + 0.2 * sum(grad(u) * x) + 0.5 * lap(u) = 0\nterminal u = 0\n\
+            ansatz u = x[1] * x[2] * net + x[3]\n";
+        residual_matches(grad, &|p, _u, d1, d2| {
+            let mut r = d1(0);
+            for i in 0..3 {
+                r += 0.2 * d1(1 + i) * p[1 + i] + 0.5 * d2(1 + i, 1 + i);
+            }
+            r
+        });
     }
 
     /// The summed channel and one channel per direction give the same residual and the same

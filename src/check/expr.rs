@@ -21,6 +21,8 @@ pub struct Ctx {
     pub unknown: bool,
     /// `dn(u)`: only in boundary conditions.
     pub normal: bool,
+    /// `net`, the network's output: only in an `ansatz`.
+    pub network: bool,
     /// Describes the place, for messages: "a constant", "the obstacle".
     pub what: &'static str,
     /// Code used when the unknown appears where it may not.
@@ -32,6 +34,7 @@ impl Ctx {
         inputs: false,
         unknown: false,
         normal: false,
+        network: false,
         what: "a constant",
         unknown_code: "pdec::check::not_constant",
     };
@@ -39,6 +42,7 @@ impl Ctx {
         inputs: true,
         unknown: true,
         normal: false,
+        network: false,
         what: "the equation",
         unknown_code: "",
     };
@@ -51,12 +55,20 @@ impl Ctx {
         inputs: true,
         unknown: false,
         normal: false,
+        network: false,
         what: "the obstacle",
         unknown_code: "pdec::check::obstacle_depends_on_unknown",
     };
     pub const EXACT: Ctx = Ctx {
         what: "the exact solution",
         unknown_code: "pdec::check::exact_depends_on_unknown",
+        ..Ctx::OBSTACLE
+    };
+    /// The unknown as an expression of the network's output `net` (and of the inputs).
+    pub const ANSATZ: Ctx = Ctx {
+        network: true,
+        what: "the ansatz",
+        unknown_code: "pdec::check::ansatz_depends_on_unknown",
         ..Ctx::OBSTACLE
     };
 }
@@ -539,6 +551,26 @@ impl Checker<'_> {
             },
             Res::Builtin(Builtin::Pi) => Some(self.g.constant(std::f64::consts::PI, span)),
             Res::Builtin(Builtin::E) => Some(self.g.constant(std::f64::consts::E, span)),
+            // Inside an ansatz, `U` stands for the network's output; the ansatz pass then
+            // puts the whole expression where the unknown was (passes/ansatz.rs).
+            Res::Builtin(Builtin::Net) if ctx.network => {
+                Some(self.g.add(Op::U, Ty::scalar(), span))
+            }
+            Res::Builtin(Builtin::Net) => {
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::net_outside_ansatz",
+                        "`net` is the network's output and appears only in an `ansatz`",
+                    )
+                    .primary(span, format!("used in {}", ctx.what))
+                    .help(format!(
+                        "write the problem in terms of the unknown `{}`; `ansatz {} = ... net ...` says how the unknown is made from the network",
+                        self.unknown_name.clone().unwrap_or_else(|| "u".into()),
+                        self.unknown_name.clone().unwrap_or_else(|| "u".into())
+                    )),
+                );
+                None
+            }
             Res::Builtin(_) => None,
             Res::Item(r) => {
                 if let Some(input) = self.inputs.get(&r).copied() {
@@ -603,6 +635,9 @@ impl Checker<'_> {
                     }
                     "pdec::check::exact_depends_on_unknown" => {
                         "`exact` gives the closed-form solution as a function of the inputs only"
+                    }
+                    "pdec::check::ansatz_depends_on_unknown" => {
+                        "the ansatz defines the unknown: write it with `net`, the network's output, e.g. `ansatz u = g + t * net`"
                     }
                     _ => "only numbers and other constants are allowed here",
                 }),
@@ -1467,7 +1502,7 @@ impl Checker<'_> {
                 );
                 None
             }
-            Builtin::Pi | Builtin::E => None,
+            Builtin::Pi | Builtin::E | Builtin::Net => None,
         }
     }
 }

@@ -378,6 +378,8 @@ impl Checker<'_> {
         let mut unknown_locus = false;
         let mut constraint: Option<Constraint> = None;
         let mut exact: Option<(NodeId, Span)> = None;
+        // The node, the keyword (for a duplicate) and the whole statement (for later passes).
+        let mut ansatz: Option<(NodeId, Span, Span)> = None;
         let mut reference: Option<(String, Span)> = None;
         let mut reports = Vec::new();
         let mut time_conditions: Vec<(bool, Span)> = Vec::new();
@@ -617,6 +619,59 @@ impl Checker<'_> {
                         exact = Some((v, item.keyword));
                     }
                 }
+                ItemKind::Ansatz(eq) => {
+                    if let Some((_, prev, _)) = ansatz {
+                        self.duplicate(item.keyword, prev, "ansatz");
+                        continue;
+                    }
+                    if !self.is_bare_unknown(&eq.lhs) {
+                        self.diags.push(
+                            Diag::error(
+                                "pdec::check::ansatz_lhs",
+                                "the left side of `ansatz` must be the unknown itself",
+                            )
+                            .primary(eq.lhs.span, "not the unknown")
+                            .help(format!(
+                                "write `ansatz {} = g + h * net`, with `net` the network's output",
+                                self.unknown_name.clone().unwrap_or_else(|| "u".into())
+                            )),
+                        );
+                        continue;
+                    }
+                    let Some(rhs) = &eq.rhs else { continue };
+                    let Some(v) = self.lower(rhs, &Env::default(), Ctx::ANSATZ) else {
+                        continue;
+                    };
+                    if !self.scalar_expr(v, rhs.span, "the ansatz") {
+                        continue;
+                    }
+                    // `d(u, x)` names the unknown without reading it as a value.
+                    if self.g.any(v, &mut |op| {
+                        matches!(op, ir::Op::Deriv(_) | ir::Op::NormalDeriv)
+                    }) {
+                        self.diags.push(
+                            Diag::error(
+                                "pdec::check::ansatz_depends_on_unknown",
+                                "the ansatz cannot use derivatives of the unknown",
+                            )
+                            .primary(rhs.span, "derivatives of the unknown are used here")
+                            .help("the ansatz defines the unknown from `net` and the inputs; derivatives of both are taken for you"),
+                        );
+                        continue;
+                    }
+                    if !self.g.depends_on_unknown(v) {
+                        self.diags.push(
+                            Diag::error(
+                                "pdec::check::ansatz_without_net",
+                                "the ansatz does not use the network's output `net`",
+                            )
+                            .primary(rhs.span, "nothing left to train")
+                            .help("write it as `g + h * net`: `g` meets the conditions, `h` vanishes where they are given (e.g. `t * x * (1 - x)`)"),
+                        );
+                        continue;
+                    }
+                    ansatz = Some((v, item.keyword, item.span));
+                }
                 ItemKind::Reference { path, span } => {
                     if let Some((_, prev)) = &reference {
                         self.duplicate(item.keyword, *prev, "reference");
@@ -772,11 +827,17 @@ impl Checker<'_> {
         });
         let mut pde = pde;
         let mut exact = exact.map(|e| e.0);
+        let mut ansatz = ansatz.map(|(node, _, span)| ir::Ansatz {
+            node,
+            space_gradient: Vec::new(),
+            span,
+        });
         {
             let mut roots: Vec<&mut NodeId> = vec![&mut pde.residual];
             roots.extend(conditions.iter_mut().map(|c| &mut c.residual));
             roots.extend(constraint.iter_mut().map(|c| &mut c.obstacle));
             roots.extend(exact.iter_mut());
+            roots.extend(ansatz.iter_mut().map(|a| &mut a.node));
             self.g.compact(&mut roots);
         }
         Some(Problem {
@@ -797,6 +858,8 @@ impl Checker<'_> {
             conditions,
             constraint,
             exact,
+            ansatz,
+            imposed: Vec::new(),
             reference: reference.map(|r| r.0),
             reports,
         })

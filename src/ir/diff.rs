@@ -1,6 +1,7 @@
-//! Symbolic differentiation of IR expressions along one space coordinate, used to expand
-//! `div(F)` into derivative nodes (product and chain rules), so that `div(a * grad(u))`
-//! reaches the second-order analysis as `a * lap(u) + grad(a) . grad(u)`.
+//! Symbolic differentiation of IR expressions along one coordinate (time or a space
+//! component), used to expand `div(F)` into derivative nodes (product and chain rules), so
+//! that `div(a * grad(u))` reaches the second-order analysis as `a * lap(u) + grad(a) .
+//! grad(u)`, and to write an `ansatz`'s derivatives in those of the network.
 
 use super::*;
 
@@ -27,11 +28,28 @@ pub fn diff(
     comp: Comp,
     span: Span,
 ) -> Result<NodeId, DiffError> {
+    diff_along(g, id, Coord::Space { var, comp }, span)
+}
+
+/// `d(node) / d(coord)`: along time, or along a scalar component (fixed or axis) of a space
+/// variable.
+pub fn diff_along(
+    g: &mut Graph,
+    id: NodeId,
+    coord: Coord,
+    span: Span,
+) -> Result<NodeId, DiffError> {
     let zero = g.constant(0.0, span);
     let one = g.constant(1.0, span);
+    // Time has no components: `var` never matches a space input when differentiating in t.
+    let (var, comp) = match coord {
+        Coord::Time => (usize::MAX, Comp::Scalar),
+        Coord::Space { var, comp } => (var, comp),
+    };
     let op = g.op(id).clone();
     Ok(match op {
         Op::Const(_) | Op::Tensor(_) | Op::AxisValue(_) => zero,
+        Op::Input(Input::Time) if coord == Coord::Time => one,
         Op::Input(Input::Space(v)) if v == var => {
             // x (a whole vector) differentiated along one component: a unit vector.
             match g.ty(id).shape {
@@ -49,25 +67,25 @@ pub fn diff(
                 // d x[s] / d x[comp] = [s == comp]
                 return kronecker(g, sels[0], comp, span);
             }
-            let db = diff(g, base, var, comp, span)?;
+            let db = diff_along(g, base, coord, span)?;
             if g.as_const(db) == Some(0.0) {
                 zero
             } else {
                 g.index(db, &sels, span)?
             }
         }
-        Op::U => g.deriv(vec![Coord::Space { var, comp }], &[], span),
+        Op::U => g.deriv(vec![coord], &[], span),
         Op::Deriv(mut coords) => {
             if coords.len() >= 2 {
                 return Err(DiffError::OrderTooHigh);
             }
             let dims = g.ty(id).shape.dims();
-            coords.push(Coord::Space { var, comp });
+            coords.push(coord);
             g.deriv(coords, &dims, span)
         }
         Op::NormalDeriv => return Err(DiffError::OrderTooHigh),
         Op::Unary(u, a) => {
-            let da = diff(g, a, var, comp, span)?;
+            let da = diff_along(g, a, coord, span)?;
             if g.as_const(da) == Some(0.0) {
                 return Ok(zero);
             }
@@ -114,8 +132,8 @@ pub fn diff(
             g.binary(BinOp::Mul, outer, da, span)?
         }
         Op::Binary(b, x, y) => {
-            let dx = diff(g, x, var, comp, span)?;
-            let dy = diff(g, y, var, comp, span)?;
+            let dx = diff_along(g, x, coord, span)?;
+            let dy = diff_along(g, y, coord, span)?;
             match b {
                 BinOp::Add | BinOp::Sub => g.binary(b, dx, dy, span)?,
                 BinOp::Mul => {
@@ -164,19 +182,19 @@ pub fn diff(
             }
         }
         Op::Select(c, a, b) => {
-            let da = diff(g, a, var, comp, span)?;
-            let db = diff(g, b, var, comp, span)?;
+            let da = diff_along(g, a, coord, span)?;
+            let db = diff_along(g, b, coord, span)?;
             g.select(c, da, db, span)?
         }
         Op::Reduce(r, axes, body) => {
             if r != RedOp::Sum {
                 return Err(DiffError::NotDifferentiable("prod over an index"));
             }
-            let db = diff(g, body, var, comp, span)?;
+            let db = diff_along(g, body, coord, span)?;
             g.reduce(RedOp::Sum, &axes, db, span)?
         }
         Op::ReduceVec(r, v) => {
-            let dv = diff(g, v, var, comp, span)?;
+            let dv = diff_along(g, v, coord, span)?;
             match r {
                 VecRed::Sum => g.reduce_vec(VecRed::Sum, dv, span)?,
                 VecRed::Mean => g.reduce_vec(VecRed::Mean, dv, span)?,
@@ -186,7 +204,7 @@ pub fn diff(
         Op::Stack(items) => {
             let mut d = Vec::new();
             for i in items {
-                d.push(diff(g, i, var, comp, span)?);
+                d.push(diff_along(g, i, coord, span)?);
             }
             g.stack(&d, span)?
         }

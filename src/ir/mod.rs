@@ -600,6 +600,17 @@ pub struct Constraint {
     pub span: Span,
 }
 
+/// The unknown as an expression of the network's output (`Op::U` inside `node`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Ansatz {
+    pub node: NodeId,
+    /// `d(ansatz) / d(x_k)` for each space column in column order (the gradient that
+    /// `pdec eval --gradient` and the plots read); filled by the ansatz pass.
+    pub space_gradient: Vec<NodeId>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
 /// A point at which to print the solution: values for every input and every param.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -624,6 +635,13 @@ pub struct Problem {
     pub conditions: Vec<Condition>,
     pub constraint: Option<Constraint>,
     pub exact: Option<NodeId>,
+    /// `ansatz u = ...`: the unknown as an expression of the network's output. After the
+    /// ansatz pass every residual is written in the network's output (`Op::U` is then the
+    /// network, not the unknown), and this node is how the solution is made from it.
+    pub ansatz: Option<Ansatz>,
+    /// Conditions the ansatz satisfies whatever the network: no loss term (names, as in
+    /// [`Condition::name`]).
+    pub imposed: Vec<String>,
     pub reference: Option<String>,
     pub reports: Vec<Report>,
 }

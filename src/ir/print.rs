@@ -60,7 +60,11 @@ impl Printer<'_> {
 
     pub fn expr(&self, id: NodeId) -> String {
         let g = &self.problem.graph;
-        let u = &self.problem.unknown.name;
+        // Under an ansatz the residuals are written in the network's output.
+        let u = match self.problem.ansatz {
+            Some(_) => &"net".to_string(),
+            None => &self.problem.unknown.name,
+        };
         match g.op(id) {
             Op::Const(r) => display_number(r.0),
             Op::Tensor(_) => {

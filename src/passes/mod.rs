@@ -5,6 +5,7 @@
 //! `second_order` setting) and the time-direction check (an `initial` condition on a backward
 //! equation is almost always a sign error).
 
+pub mod ansatz;
 pub mod bounds;
 pub mod gradient_square;
 pub mod linalg;

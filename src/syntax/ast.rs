@@ -73,6 +73,8 @@ pub enum ItemKind {
         rhs: Expr,
     },
     Exact(Equation),
+    /// `ansatz u = g + h * net`: the unknown as an expression of the network's output.
+    Ansatz(Equation),
     Reference {
         path: String,
         span: Span,
@@ -100,6 +102,7 @@ impl ItemKind {
             ItemKind::Periodic(_) => "periodic",
             ItemKind::Constraint { .. } => "constraint",
             ItemKind::Exact(_) => "exact",
+            ItemKind::Ansatz(_) => "ansatz",
             ItemKind::Reference { .. } => "reference",
             ItemKind::Report(_) => "report",
             ItemKind::Solve(_) => "solve",

@@ -126,6 +126,7 @@ impl Builder {
             Rule::initial_stmt => ItemKind::Initial(self.equation(next(), "initial")?),
             Rule::terminal_stmt => ItemKind::Terminal(self.equation(next(), "terminal")?),
             Rule::exact_stmt => ItemKind::Exact(self.equation(next(), "exact")?),
+            Rule::ansatz_stmt => ItemKind::Ansatz(self.equation(next(), "ansatz")?),
             Rule::boundary_stmt => {
                 let p = next();
                 if p.as_rule() == Rule::kw_none {

@@ -36,6 +36,7 @@ pub const KEYWORDS: &[&str] = &[
     "periodic",
     "constraint",
     "exact",
+    "ansatz",
     "reference",
     "report",
     "solve",

@@ -69,6 +69,7 @@ pub fn item(item: &Item) -> String {
         ItemKind::Initial(e) => format!("initial {}", equation(e)),
         ItemKind::Terminal(e) => format!("terminal {}", equation(e)),
         ItemKind::Exact(e) => format!("exact {}", equation(e)),
+        ItemKind::Ansatz(e) => format!("ansatz {}", equation(e)),
         ItemKind::Boundary(Boundary::None(_)) => "boundary none".into(),
         ItemKind::Boundary(Boundary::Locus(locus)) => {
             let Locus {

@@ -25,6 +25,7 @@ pub const STATEMENT_KEYWORDS: &[&str] = &[
     "periodic",
     "constraint",
     "exact",
+    "ansatz",
     "reference",
     "report",
     "solve",
@@ -291,7 +292,7 @@ pub fn check_chunk(file: FileId, text: &str, chunk: &Chunk) -> Option<Diag> {
             .primary(label_span, "a statement starts with a keyword")
             .help(match suggestion {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "statements start with `problem`, `const`, `param`, `time`, `space`, `unknown`, `fn`, `pde`, `initial`, `terminal`, `boundary`, `constraint`, `exact`, `report` or `solve`; a continued expression must be indented".to_string(),
+                None => "statements start with `problem`, `const`, `param`, `time`, `space`, `unknown`, `fn`, `pde`, `initial`, `terminal`, `boundary`, `constraint`, `exact`, `ansatz`, `report` or `solve`; a continued expression must be indented".to_string(),
             }),
         );
     }

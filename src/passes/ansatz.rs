@@ -1,0 +1,382 @@
+//! The ansatz pass: `ansatz u = g + h * net` makes the unknown an expression of the network's
+//! output, so that conditions `g` meets and `h` does not disturb hold exactly instead of
+//! being learned (DeepXDE's `output_transform`, Lagaris et al. 1998).
+//!
+//! After this pass `Op::U` means the network's output everywhere: the PDE's and the
+//! conditions' residuals are rewritten with the ansatz in place of the unknown and its
+//! derivatives expanded by the product and chain rules ([`crate::ir::diff`]), so the
+//! second-order analysis, the lowering and the training see an ordinary problem in the
+//! network. Which conditions the ansatz satisfies is decided numerically, not trusted: each
+//! value condition's rewritten residual is evaluated at points of its set with random
+//! network outputs, and a condition that vanishes there for every draw is dropped from the
+//! loss (`Problem::imposed`); the others stay loss terms.
+
+use crate::diag::{Diag, Diags};
+use crate::ir::diff::{DiffError, diff_along};
+use crate::ir::{Comp, Coord, Graph, NodeId, Op, Problem, Shape, Where};
+use crate::source::Span;
+use std::collections::HashMap;
+
+/// Points drawn on each face and time slice to decide whether a condition holds exactly.
+const CHECK_POINTS: usize = 512;
+/// Network outputs tried at each point (independent normal draws, scaled up so that a
+/// condition the network can move is far from zero).
+const CHECK_DRAWS: usize = 3;
+const CHECK_SCALE: f64 = 10.0;
+/// A residual below this (relative to the size of the values) counts as zero: f64 rounding
+/// of the ansatz's arithmetic, far below any error that training could remove.
+const CHECK_TOLERANCE: f64 = 1e-9;
+
+pub fn run(problem: &mut Problem, diags: &mut Diags) {
+    let Some(ansatz) = problem.ansatz.clone() else {
+        return;
+    };
+    if let Some(c) = &problem.constraint {
+        diags.push(
+            Diag::error(
+                "pdec::passes::ansatz_with_constraint",
+                "an ansatz cannot be combined with a free-boundary constraint",
+            )
+            .primary(ansatz.span, "the unknown is made from the network here")
+            .secondary(c.span, "the constraint's losses read the network directly")
+            .help("drop the `ansatz` (the conditions are then learned as loss terms), or the constraint"),
+        );
+        return;
+    }
+    for c in &problem.conditions {
+        if problem
+            .graph
+            .any(c.residual, &mut |op| matches!(op, Op::NormalDeriv))
+        {
+            diags.push(
+                Diag::error(
+                    "pdec::passes::ansatz_normal_derivative",
+                    "an ansatz cannot be combined with a normal derivative `dn(u)`",
+                )
+                .primary(c.span, "a normal derivative of the unknown")
+                .secondary(ansatz.span, "the ansatz")
+                .help("write the derivative along the face's coordinate, e.g. `boundary x = 1: d(u, x) = 0`"),
+            );
+            return;
+        }
+    }
+    let mut roots = vec![problem.pde.residual];
+    roots.extend(problem.conditions.iter().map(|c| c.residual));
+    let rewritten = rewrite(&mut problem.graph, &roots, ansatz.node, ansatz.span)
+        .and_then(|map| Ok((map, space_gradient(problem, ansatz.node, ansatz.span)?)));
+    let (map, gradient) = match rewritten {
+        Ok(r) => r,
+        Err(e) => {
+            let why = match e {
+                DiffError::NotDifferentiable(what) => {
+                    format!("differentiating it meets `{what}`, which has no derivative here")
+                }
+                DiffError::OrderTooHigh => "it would need third derivatives of the network".into(),
+                DiffError::Type(t) => format!("{t:?}"),
+            };
+            diags.push(
+                Diag::error(
+                    "pdec::passes::ansatz_not_differentiable",
+                    "the problem's derivatives of the ansatz cannot be formed",
+                )
+                .primary(ansatz.span, why)
+                .help("build the ansatz from smooth functions (`exp`, `tanh`, products, powers); write a Hessian as its entries `d(u, x[i], x[j])`"),
+            );
+            return;
+        }
+    };
+    problem.pde.residual = map[&problem.pde.residual];
+    for c in &mut problem.conditions {
+        c.residual = map[&c.residual];
+    }
+    if let Some(a) = &mut problem.ansatz {
+        a.space_gradient = gradient;
+    }
+    let mut kept = Vec::new();
+    for c in std::mem::take(&mut problem.conditions) {
+        if holds_for_any_network(problem, &c) {
+            problem.imposed.push(c.name);
+        } else {
+            kept.push(c);
+        }
+    }
+    problem.conditions = kept;
+}
+
+/// Rebuilds every node reachable from `roots` with the ansatz `a` for the unknown: returns
+/// old node -> new node. Nodes come after their children, so one pass in id order sees each
+/// node's children already mapped; the nodes it adds are not visited again (inside them
+/// `Op::U` is the network).
+fn rewrite(
+    g: &mut Graph,
+    roots: &[NodeId],
+    a: NodeId,
+    span: Span,
+) -> Result<HashMap<NodeId, NodeId>, DiffError> {
+    let n0 = g.len();
+    let mut live = vec![false; n0];
+    let mut stack = roots.to_vec();
+    while let Some(n) = stack.pop() {
+        if std::mem::replace(&mut live[n.0 as usize], true) {
+            continue;
+        }
+        stack.extend(crate::ir::children(g.op(n)));
+    }
+    let mut map: HashMap<NodeId, NodeId> = HashMap::new();
+    for (i, is_live) in live.iter().enumerate() {
+        if !is_live {
+            continue;
+        }
+        let id = NodeId(i as u32);
+        let node = g.node(id).clone();
+        let sp = node.span;
+        let m = |x: &NodeId| map[x];
+        let new = match &node.op {
+            Op::U => a,
+            Op::Deriv(coords) => derivative(g, a, coords, node.ty.shape, span)?,
+            Op::NormalDeriv => return Err(DiffError::NotDifferentiable("dn(u)")),
+            Op::Unary(u, x) => g.unary(*u, m(x), sp)?,
+            Op::Binary(b, x, y) => g.binary(*b, m(x), m(y), sp)?,
+            Op::Select(c, x, y) => g.select(m(c), m(x), m(y), sp)?,
+            Op::Index(b, sels) => g.index(m(b), sels, sp)?,
+            Op::Reduce(r, axes, b) => g.reduce(*r, axes, m(b), sp)?,
+            Op::ReduceVec(r, v) => g.reduce_vec(*r, m(v), sp)?,
+            Op::Stack(items) => {
+                let items: Vec<NodeId> = items.iter().map(m).collect();
+                g.stack(&items, sp)?
+            }
+            Op::Const(_) | Op::Tensor(_) | Op::Input(_) | Op::AxisValue(_) => id,
+        };
+        map.insert(id, new);
+    }
+    Ok(map)
+}
+
+/// `d(a)` along `coords`; a whole-vector coordinate (`grad(u)`) becomes the stack of its
+/// components.
+fn derivative(
+    g: &mut Graph,
+    a: NodeId,
+    coords: &[Coord],
+    shape: Shape,
+    span: Span,
+) -> Result<NodeId, DiffError> {
+    let whole = |c: &Coord| {
+        matches!(
+            c,
+            Coord::Space {
+                comp: Comp::Whole,
+                ..
+            }
+        )
+    };
+    match (coords.iter().filter(|c| whole(c)).count(), shape) {
+        (0, _) => {
+            let mut d = a;
+            for c in coords {
+                d = diff_along(g, d, *c, span)?;
+            }
+            Ok(d)
+        }
+        (1, Shape::Vector(n)) => {
+            let mut items = Vec::with_capacity(n);
+            for k in 0..n {
+                let mut d = a;
+                for c in coords {
+                    let c = match c {
+                        Coord::Space {
+                            var,
+                            comp: Comp::Whole,
+                        } => Coord::Space {
+                            var: *var,
+                            comp: Comp::Fixed(k),
+                        },
+                        c => *c,
+                    };
+                    d = diff_along(g, d, c, span)?;
+                }
+                items.push(d);
+            }
+            Ok(g.stack(&items, span)?)
+        }
+        _ => Err(DiffError::NotDifferentiable("hess(u)")),
+    }
+}
+
+/// `d(a) / d(x_k)` for every space column, in column order.
+fn space_gradient(p: &mut Problem, a: NodeId, span: Span) -> Result<Vec<NodeId>, DiffError> {
+    let mut out = Vec::new();
+    for var in 0..p.space.len() {
+        let comps: Vec<Comp> = match p.space[var].domain.dim() {
+            None => vec![Comp::Scalar],
+            Some(d) => (0..d).map(Comp::Fixed).collect(),
+        };
+        for comp in comps {
+            out.push(diff_along(
+                &mut p.graph,
+                a,
+                Coord::Space { var, comp },
+                span,
+            )?);
+        }
+    }
+    Ok(out)
+}
+
+/// Does the condition's (rewritten) residual vanish on its set whatever the network outputs?
+/// Only value conditions are decided (a residual with derivatives of the network needs its
+/// jets, and such conditions stay loss terms).
+fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+    if p.graph.any(c.residual, &mut |op| {
+        matches!(op, Op::Deriv(_) | Op::NormalDeriv)
+    }) {
+        return false;
+    }
+    let layout = crate::geometry::Layout::new(p);
+    let cols = crate::lower::Columns::new(p);
+    // Fixed seed: whether a condition is imposed must not change from run to run.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x616e_7361_747a);
+    let batches: Vec<crate::geometry::Batch> = match &c.region {
+        Where::TimeSlice { at, .. } => vec![crate::geometry::sample_time_slice(
+            p,
+            &layout,
+            *at,
+            CHECK_POINTS,
+            &mut rng,
+        )],
+        Where::Faces { faces } => faces
+            .iter()
+            .map(|f| {
+                let plan = [crate::plan::FacePlan {
+                    face: *f,
+                    name: String::new(),
+                    share: 1.0,
+                }];
+                crate::geometry::sample_faces(p, &layout, &plan, CHECK_POINTS, &mut rng)
+            })
+            .collect(),
+        Where::Periodic { .. } => return false,
+    };
+    for b in &batches {
+        let Ok(x) = candle_core::Tensor::from_vec(
+            b.points.clone(),
+            (b.n, b.width),
+            &candle_core::Device::Cpu,
+        ) else {
+            return false;
+        };
+        for _ in 0..CHECK_DRAWS {
+            let draws: Vec<f64> = (0..b.n)
+                .map(|_| CHECK_SCALE * Distribution::<f64>::sample(&StandardNormal, &mut rng))
+                .collect();
+            let Ok(f) =
+                candle_core::Tensor::from_vec(draws.clone(), b.n, &candle_core::Device::Cpu)
+            else {
+                return false;
+            };
+            let res = crate::lower::eval_with_values(p, &cols, c.residual, &x, &f)
+                .and_then(|r| r.to_vec1::<f64>());
+            let u = p
+                .ansatz
+                .as_ref()
+                .map(|a| crate::lower::eval_with_values(p, &cols, a.node, &x, &f))
+                .transpose()
+                .and_then(|u| u.map(|u| u.to_vec1::<f64>()).transpose());
+            let (Ok(res), Ok(u)) = (res, u) else {
+                return false;
+            };
+            let scale = u
+                .unwrap_or_default()
+                .iter()
+                .chain(&draws)
+                .fold(1.0f64, |m, v| m.max(v.abs()));
+            if !res
+                .iter()
+                .all(|r| r.is_finite() && r.abs() <= CHECK_TOLERANCE * scale)
+            {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::driver::compile;
+    use crate::source::SourceFile;
+
+    const BURGERS: &str = "param a in [-1, 1]\nparam b in [-1, 1]\ntime t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\n\
+        pde d(u, t) = 0.05 * d(u, x, x) - u * d(u, x)\ninitial u = a + (b - a) * x\n\
+        boundary x = 0: u = a\nboundary x = 1: u = b\n";
+
+    fn compiled(src: &str) -> crate::driver::Compiled {
+        compile(
+            SourceFile {
+                name: "t.pde".into(),
+                text: src.into(),
+            },
+            &[],
+        )
+    }
+
+    fn names(c: &crate::driver::Compiled) -> (Vec<String>, Vec<String>) {
+        assert!(!c.diags.has_errors(), "{:#?}", c.diags);
+        let p = &c.checked.as_ref().expect("checked").problem;
+        let kept = p.conditions.iter().map(|c| c.name.clone()).collect();
+        (p.imposed.clone(), kept)
+    }
+
+    #[test]
+    fn conditions_the_ansatz_meets_for_any_network_have_no_loss_term() {
+        let c = compiled(&format!(
+            "{BURGERS}ansatz u = a + (b - a) * x + t * x * (1 - x) * net\n"
+        ));
+        let (imposed, kept) = names(&c);
+        assert_eq!(imposed, ["initial", "boundary x=0", "boundary x=1"]);
+        assert!(kept.is_empty());
+        let plan = c.plan.expect("a plan");
+        let terms: Vec<&str> = plan.terms.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(terms, ["pde"]);
+    }
+
+    #[test]
+    fn conditions_the_network_can_still_move_stay_loss_terms() {
+        // Meets the initial values only: `x (1 - x)` is missing from the network's factor.
+        let c = compiled(&format!("{BURGERS}ansatz u = a + (b - a) * x + t * net\n"));
+        let (imposed, kept) = names(&c);
+        assert_eq!(imposed, ["initial"]);
+        assert_eq!(kept, ["boundary x=0", "boundary x=1"]);
+        // Held at `b` on both ends and at the start: right at `x = 1` only.
+        let c = compiled(&format!("{BURGERS}ansatz u = b + t * x * (1 - x) * net\n"));
+        let (imposed, kept) = names(&c);
+        assert_eq!(imposed, ["boundary x=1"]);
+        assert_eq!(kept, ["initial", "boundary x=0"]);
+    }
+
+    #[test]
+    fn every_face_of_a_box_is_checked() {
+        // Zero on x[1] = 0 and x[1] = 1 only: the faces of x[2] stay a loss term.
+        let src = "space x in [0, 1]^2\nunknown u(x)\npde lap(u) = 1\nboundary on(x): u = 0\n\
+            ansatz u = x[1] * (1 - x[1]) * net\n";
+        let (imposed, kept) = names(&compiled(src));
+        assert!(imposed.is_empty());
+        assert_eq!(kept.len(), 1);
+        let src = "space x in [0, 1]^2\nunknown u(x)\npde lap(u) = 1\nboundary on(x): u = 0\n\
+            ansatz u = x[1] * (1 - x[1]) * x[2] * (1 - x[2]) * net\n";
+        let (imposed, kept) = names(&compiled(src));
+        assert_eq!(imposed.len(), 1);
+        assert!(kept.is_empty());
+    }
+
+    #[test]
+    fn the_residual_is_written_in_the_network() {
+        let c = compiled(&format!("{BURGERS}ansatz u = a + (b - a) * x + t * net\n"));
+        let p = &c.checked.as_ref().expect("checked").problem;
+        let text = crate::ir::print::Printer { problem: p }.expr(p.pde.residual);
+        assert!(text.contains("d(net, x, x)"), "{text}");
+        assert!(text.contains("d(net, t)"), "{text}");
+    }
+}

@@ -1,0 +1,9 @@
+// An ansatz given twice.
+time t in [0, 1]
+space x in [0, 1]
+unknown u(t, x)
+pde d(u, t) = 0.1 * d(u, x, x)
+initial u = sin(pi * x)
+boundary on(x): u = 0
+ansatz u = sin(pi * x) + t * x * (1 - x) * net
+ansatz u = t * net //~ pdec::check::duplicate_statement
