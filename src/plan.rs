@@ -716,7 +716,14 @@ pub fn plan(
                 if let Some(span) = span {
                     d = d.primary(span, "no such loss term");
                 }
+                let imposed = problem.imposed.iter().any(|i| i == k)
+                    || (k == "boundary"
+                        && problem.imposed.iter().any(|i| i.starts_with("boundary")));
                 diags.push(d.help(match did_you_mean(k, candidates.iter().copied()) {
+                    _ if imposed => format!(
+                        "the ansatz imposes `{k}` exactly, so it has no loss term; this problem's loss terms: {}",
+                        names.join(", ")
+                    ),
                     Some(s) => format!("did you mean `{}`?", setting_key(what, &s)),
                     None => format!("this problem's loss terms: {}", names.join(", ")),
                 }));

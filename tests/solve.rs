@@ -138,6 +138,13 @@ fn heat_1d_reaches_one_percent_on_the_exact_path() {
 /// penalised run's (1.0-1.7e-2 over seeds 0-2 at 1,500 steps; this 1.3-1.7e-3).
 #[test]
 fn an_ansatz_imposes_the_conditions_and_trains_the_pde_alone() {
+    let out = pdec(&["explain", "tests/problems/heat1d_ansatz.pde"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("imposed exactly, no loss term (checked at random points and network outputs): initial, boundary on(x)"),
+        "{text}"
+    );
+    assert!(text.contains("d(net, x, x)"), "{text}");
     let (dir, s) = solve("tests/problems/heat1d_ansatz.pde", "heat1d_ansatz", &[]);
     let rel = s["metrics"]["rel_l2"].as_f64().expect("rel_l2");
     assert!(rel <= 5e-3, "relative L2 error {rel}");
