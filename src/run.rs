@@ -125,6 +125,9 @@ struct Summary {
     /// last iterate.
     averaged_steps: u64,
     final_loss: HashMap<String, f64>,
+    /// Conditions the `ansatz` imposes exactly (no loss term, so not in `final_loss`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    imposed: Vec<String>,
     reports: Vec<ReportValue>,
     /// The same reports from the last iterate, when `reports` are the weight average's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -1030,6 +1033,7 @@ pub fn solve(
         stopped,
         averaged_steps: average.count,
         final_loss: names.iter().cloned().zip(last.iter().copied()).collect(),
+        imposed: problem.imposed.clone(),
         reports,
         last_iterate_reports,
         metrics,
