@@ -520,9 +520,13 @@ pub fn eval_with_values(
             dirs: &dirs,
         },
     );
-    let v = ev.eval(node)?;
+    per_point(&ev.eval(node)?, n)
+}
+
+/// A node's value as `[N]`: constant nodes evaluate to a scalar, broadcast here.
+pub fn per_point(v: &Tensor, n: usize) -> Result<Tensor> {
     if v.dims() == [n] {
-        Ok(v)
+        Ok(v.clone())
     } else {
         v.broadcast_as(n)?.contiguous()
     }

@@ -180,12 +180,7 @@ impl Opened {
                     );
                     let mut rows = Vec::with_capacity(a.space_gradient.len());
                     for node in &a.space_gradient {
-                        let v = ev.eval(*node)?;
-                        let v = if v.dims() == [n] {
-                            v
-                        } else {
-                            v.broadcast_as(n)?.contiguous()?
-                        };
+                        let v = crate::lower::per_point(&ev.eval(*node)?, n)?;
                         rows.push(v.to_dtype(DType::F64)?.to_vec1::<f64>()?);
                     }
                     rows

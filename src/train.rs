@@ -651,7 +651,7 @@ impl<'a> LossProgram<'a> {
         for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
             let f = &f.factor;
             let scale = match f.scale {
-                Some(s) => Some(broadcast_scalar(&pre.eval(s)?, n)?),
+                Some(s) => Some(lower::per_point(&pre.eval(s)?, n)?),
                 None => None,
             };
             let base = |extra: Option<Tensor>| -> Result<W> {
@@ -840,7 +840,7 @@ impl<'a> LossProgram<'a> {
         let mut rest = Tensor::zeros(n, self.dtype, &self.device)?;
         for t in &self.pde.ir_terms {
             let v = ev.eval(*t)?;
-            rest = (rest + broadcast_scalar(&v, n)?)?;
+            rest = (rest + lower::per_point(&v, n)?)?;
         }
         for k in 0..self.pde.drifts.len() {
             let t = out
@@ -865,7 +865,7 @@ impl<'a> LossProgram<'a> {
             }
         }
         let obstacle = match &self.problem.constraint {
-            Some(c) => Some(broadcast_scalar(&ev.eval(c.obstacle)?, n)?),
+            Some(c) => Some(lower::per_point(&ev.eval(c.obstacle)?, n)?),
             None => None,
         };
         let mc: Vec<&FactorTerm> = self
@@ -889,7 +889,7 @@ impl<'a> LossProgram<'a> {
             let mut c = Tensor::full(q.coef / (delta * per as f64), n, &self.device)?
                 .to_dtype(self.dtype)?;
             for f in &q.factors {
-                c = (c * broadcast_scalar(&ev.eval(*f)?, n)?)?;
+                c = (c * lower::per_point(&ev.eval(*f)?, n)?)?;
             }
             for r in residuals.iter_mut() {
                 let sq = t.narrow(0, k, per)?.sqr()?.sum(0)?; // [N]
@@ -1172,7 +1172,7 @@ impl<'a> LossProgram<'a> {
                 dirs: &prog.dirs,
             },
         );
-        let r = broadcast_scalar(&ev.eval(term.residual)?, n)?;
+        let r = lower::per_point(&ev.eval(term.residual)?, n)?;
         r.sqr()?.mean_all()
     }
 }
@@ -1199,15 +1199,6 @@ fn ev_second(ev: &Evaluator, col: usize) -> Result<Tensor> {
         .as_ref()
         .ok_or_else(|| err("invariant: channels"))?
         .get(k)
-}
-
-/// A node's value as `[N]` (constants come as `[N]` already; this only checks).
-fn broadcast_scalar(v: &Tensor, n: usize) -> Result<Tensor> {
-    if v.dims() == [n] {
-        Ok(v.clone())
-    } else {
-        v.broadcast_as(n)?.contiguous()
-    }
 }
 
 /// Adam (with our own state, so that it can be checkpointed).

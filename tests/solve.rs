@@ -151,7 +151,10 @@ fn an_ansatz_imposes_the_conditions_and_trains_the_pde_alone() {
     let csv = std::fs::read_to_string(dir.join("loss.csv")).expect("loss.csv");
     let header = csv.lines().next().expect("a header");
     assert!(header.ends_with(",total,pde"), "{header}");
-    assert_eq!(s["imposed"], serde_json::json!(["initial", "boundary on(x)"]));
+    assert_eq!(
+        s["imposed"],
+        serde_json::json!(["initial", "boundary on(x)"])
+    );
     let run = dir.to_str().expect("utf8");
     let out = pdec(&[
         "eval",
