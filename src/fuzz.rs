@@ -27,8 +27,10 @@ use std::time::{Duration, Instant};
 /// passes here passes in `pdec` with a margin.
 pub const STACK_BYTES: usize = 64 * 1024 * 1024;
 
-/// A case slower than this is a failure (the front end takes milliseconds).
-pub const TIME_LIMIT: Duration = Duration::from_secs(2);
+/// A case slower than this is a failure (the front end takes milliseconds; the 100,000-statement
+/// stress cases take 1.5-3 s on the shared 2-core machines, and a quadratic path takes far
+/// longer: 2 s failed there on an unchanged front end).
+pub const TIME_LIMIT: Duration = Duration::from_secs(5);
 
 /// The seed inputs.
 pub struct Corpus {
