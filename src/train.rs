@@ -132,6 +132,11 @@ struct PdeProgram {
 struct ConditionProgram {
     needs: Needs,
     dirs: Directions,
+    /// A periodic condition under an ansatz: the ansatz's derivative across the periodic
+    /// coordinate (its value is the term's residual). Both must agree on the two faces, and
+    /// the network's own values and slope need not: `x + t * net` is not periodic in `x`
+    /// where `net` is.
+    periodic_slope: Option<NodeId>,
 }
 
 /// Everything needed to compute the losses of one problem, built once before training.
@@ -226,6 +231,7 @@ impl<'a> LossProgram<'a> {
         }
         if let Some(c) = &problem.constraint {
             roots.push(c.obstacle);
+            roots.extend(problem.ansatz.as_ref().map(|a| a.node));
         }
         for d in &drifts {
             roots.extend(&d.factors);
@@ -273,19 +279,41 @@ impl<'a> LossProgram<'a> {
                 TermKind::Pde | TermKind::Constraint => None,
                 TermKind::Periodic => {
                     let mut n = Needs::default();
+                    let mut periodic_slope = None;
                     // Values and the derivative across the periodic coordinate must agree.
                     if let Region::Periodic { var, comp } = term.region {
                         let (off, _) = cols.space[var];
                         n.first.insert(off + comp.unwrap_or(0));
+                        if let Some(a) = &problem.ansatz {
+                            // The ansatz's gradient lists the space components in order.
+                            let before: usize = problem.space[..var]
+                                .iter()
+                                .map(|s| s.domain.dim().unwrap_or(1))
+                                .sum();
+                            let slope = *a
+                                .space_gradient
+                                .get(before + comp.unwrap_or(0))
+                                .ok_or("invariant: the ansatz's gradient has every component")?;
+                            n.scan(problem, &cols, &[term.residual, slope])?;
+                            periodic_slope = Some(slope);
+                        }
                     }
                     let d = Directions::new(&n, &cols, 0, &BTreeSet::new(), 0);
-                    Some(ConditionProgram { needs: n, dirs: d })
+                    Some(ConditionProgram {
+                        needs: n,
+                        dirs: d,
+                        periodic_slope,
+                    })
                 }
                 _ => {
                     let mut n = Needs::default();
                     n.scan(problem, &cols, &[term.residual])?;
                     let d = Directions::new(&n, &cols, 0, &BTreeSet::new(), 0);
-                    Some(ConditionProgram { needs: n, dirs: d })
+                    Some(ConditionProgram {
+                        needs: n,
+                        dirs: d,
+                        periodic_slope: None,
+                    })
                 }
             });
         }
@@ -715,7 +743,8 @@ impl<'a> LossProgram<'a> {
 
     /// The PDE residual on a batch, with Monte Carlo terms estimated from `draws` independent
     /// draws: returns one residual per draw (or one when there is no Monte Carlo term), the
-    /// network value `[N]` and the obstacle `[N]` when there is a constraint. Weight by weight
+    /// unknown's value `[N]` (the network's, or under an ansatz with a constraint the
+    /// ansatz's) and the obstacle `[N]` when there is a constraint. Weight by weight
     /// products (the tests compare with it; training stacks them, [`LossProgram::losses`]).
     #[cfg(test)]
     fn pde_residuals(
@@ -868,6 +897,12 @@ impl<'a> LossProgram<'a> {
             Some(c) => Some(lower::per_point(&ev.eval(c.obstacle)?, n)?),
             None => None,
         };
+        // The constraint bounds the unknown: under an ansatz that is the ansatz's value,
+        // not the network's output.
+        let u = match (&obstacle, &self.problem.ansatz) {
+            (Some(_), Some(a)) => lower::per_point(&ev.eval(a.node)?, n)?,
+            _ => out.f.clone(),
+        };
         let mc: Vec<&FactorTerm> = self
             .pde
             .factors
@@ -875,7 +910,7 @@ impl<'a> LossProgram<'a> {
             .filter(|f| f.path == Path::MonteCarlo)
             .collect();
         if mc.is_empty() && self.pde.squares.is_empty() {
-            return Ok((vec![rest], out.f, obstacle));
+            return Ok((vec![rest], u, obstacle));
         }
         let delta = self.settings.mc_delta().unwrap_or(1e-3);
         let mut residuals = vec![rest.clone(); draws];
@@ -898,7 +933,7 @@ impl<'a> LossProgram<'a> {
             }
         }
         if mc.is_empty() {
-            return Ok((residuals, out.f, obstacle));
+            return Ok((residuals, u, obstacle));
         }
         let noise = noise.ok_or_else(|| err("invariant: noise for the Monte Carlo terms"))?;
         let mut at = 0;
@@ -948,7 +983,7 @@ impl<'a> LossProgram<'a> {
                 }
             }
         }
-        Ok((residuals, out.f, obstacle))
+        Ok((residuals, u, obstacle))
     }
 
     /// The losses of every term on the given batches (`batches[k]` for plan term k).
@@ -1135,6 +1170,23 @@ impl<'a> LossProgram<'a> {
             for b in batches {
                 let x = &b.x;
                 let out = lower::forward(net, &self.cols, x, &prog.dirs, None, None, None)?;
+                if let Some(slope) = prog.periodic_slope {
+                    let n = x.dim(0)?;
+                    let mut ev = Evaluator::new(
+                        self.problem,
+                        &self.cols,
+                        Batch {
+                            x: x.clone(),
+                            normals: None,
+                            out: &out,
+                            dirs: &prog.dirs,
+                        },
+                    );
+                    let u = lower::per_point(&ev.eval(term.residual)?, n)?;
+                    let t = lower::per_point(&ev.eval(slope)?, n)?;
+                    vals.push((u, t));
+                    continue;
+                }
                 let t = out
                     .t
                     .ok_or_else(|| err("invariant: periodic tangent"))?
@@ -2214,6 +2266,73 @@ mod tests {
         });
     }
 
+    /// A periodic condition under an ansatz asks the ansatz, not the network, to agree on the
+    /// two faces: `sin(2 pi x) + t (1 + x) net` is periodic only if `net` is not. The term's
+    /// loss equals the mean squared mismatch of the ansatz's values and of its slope (by
+    /// central differences of `values`) across the pairs of points.
+    #[test]
+    fn a_periodic_condition_under_an_ansatz_compares_the_ansatz() {
+        let src = "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\n\
+                   pde d(u, t) = 0.1 * d(u, x, x)\ninitial u = sin(2 * pi * x)\nperiodic x\n\
+                   ansatz u = sin(2 * pi * x) + t * (1 + x) * net\n";
+        let sets = ["dtype=f64".to_string(), "net=dgm(layers=2, width=8)".into()];
+        let (checked, analysis, plan) = compiled(src, &sets);
+        assert_eq!(checked.problem.imposed, ["initial"]);
+        let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
+        let batches = sample(&prog, None, &mut step_rng(6, 0));
+        let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
+        let losses = prog
+            .losses(&net, &uploaded, noise.as_ref())
+            .expect("losses");
+        let k = plan
+            .terms
+            .iter()
+            .position(|t| t.kind == TermKind::Periodic)
+            .expect("periodic term");
+        let got = losses.terms[k].to_scalar::<f64>().expect("scalar");
+        let col = prog.cols.space[0].0;
+        let h = 1e-5;
+        let at = |b: &geometry::Batch, shift: f64| -> Vec<f64> {
+            let mut b = b.clone();
+            for i in 0..b.n {
+                b.points[i * b.width + col] += shift;
+            }
+            let (x, _) = prog.tensor(&b).expect("x");
+            values(&net, &checked.problem, &prog.cols, &x)
+                .and_then(|v| v.to_vec1::<f64>())
+                .expect("values")
+        };
+        let (lo, hi) = (&batches[k][0], &batches[k][1]);
+        let (u0, u1) = (at(lo, 0.0), at(hi, 0.0));
+        let slope = |b| -> Vec<f64> {
+            let (p, m) = (at(b, h), at(b, -h));
+            p.iter().zip(&m).map(|(p, m)| (p - m) / (2.0 * h)).collect()
+        };
+        let (s0, s1) = (slope(lo), slope(hi));
+        let n = u0.len() as f64;
+        let values_part: f64 = u0
+            .iter()
+            .zip(&u1)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            / n;
+        let slope_part: f64 = s0
+            .iter()
+            .zip(&s1)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            / n;
+        let expect = values_part + slope_part;
+        assert!(
+            values_part > 1e-4,
+            "the pairs' values differ: {values_part}"
+        );
+        assert!(
+            (got - expect).abs() <= 1e-6 * expect,
+            "periodic loss {got} vs by hand {expect}"
+        );
+    }
+
     /// The summed channel and one channel per direction give the same residual and the same
     /// parameter gradient, for identity (with a point-dependent diagonal), single-component
     /// and Cholesky factors, several exact terms sharing one channel, f64 and f32.
@@ -2724,7 +2843,8 @@ mod tests {
 
     /// `free_boundary = variational` is the penalty's loss plus `max(s r, 0)^2` on the points
     /// where the network is on or below the obstacle (`r` the residual, `s` the sign that
-    /// means "holding on is worth more"); a backward `u >= g` makes that `max(r, 0)`.
+    /// means "holding on is worth more"); a backward `u >= g` makes that `max(r, 0)`. Under
+    /// an ansatz, "the network" is the ansatz made from it.
     #[test]
     fn variational_loss_adds_the_residual_sign_on_the_obstacle() {
         // The obstacle crosses the network's range, so both regions have points.
@@ -2732,6 +2852,14 @@ mod tests {
                    pde d(u, t) + 0.5 * x^2 * d(u, x, x) - 0.1 * u = 0\n\
                    terminal u = max(x - 1, 0)\nboundary on(x): u = max(x - 1, 0)\n\
                    constraint u >= x - 1\n";
+        // Under an ansatz the gap is the ansatz's (`x - 1` plus a part that changes sign).
+        let with_ansatz = format!("{src}ansatz u = x - 1 + (1 - t) * net + 0.2 * sin(6 * x)\n");
+        for src in [src, with_ansatz.as_str()] {
+            free_boundary_losses_match_by_hand(src);
+        }
+    }
+
+    fn free_boundary_losses_match_by_hand(src: &str) {
         let mut pde_loss = Vec::new();
         for fb in ["penalty", "variational"] {
             let sets = vec![
@@ -2755,10 +2883,12 @@ mod tests {
             let got = losses.terms[k].to_scalar::<f64>().expect("scalar");
             // By hand from the residuals, the network and the obstacle at the same points.
             let x = uploaded[k][0].x.clone();
-            let (res, f, g) = prog.pde_residuals(&net, &x, None, 1).expect("residual");
+            let (res, _, g) = prog.pde_residuals(&net, &x, None, 1).expect("residual");
             let r = res[0].to_vec1::<f64>().expect("r");
             let (f, g) = (
-                f.to_vec1::<f64>().expect("f"),
+                values(&net, &checked.problem, &prog.cols, &x)
+                    .and_then(|f| f.to_vec1::<f64>())
+                    .expect("f"),
                 g.expect("obstacle").to_vec1::<f64>().expect("g"),
             );
             let (mut off, mut on, mut wrong_sign) = (0.0, 0, 0.0);

@@ -338,6 +338,68 @@ fn american_put_stays_above_its_payoff_and_near_the_tree_price() {
     }
 }
 
+/// The same put with its boundary values imposed by an ansatz: the free-boundary
+/// constraint bounds the ansatz (the raw violation and the training's gap are the ansatz's),
+/// the price stays near the tree's, and the walls hold their values whatever the network.
+#[test]
+fn american_put_with_its_boundaries_imposed_by_an_ansatz() {
+    let (dir, s) = solve(
+        "tests/problems/american_put_ansatz.pde",
+        "american_put_ansatz",
+        &[],
+    );
+    assert_eq!(
+        s["imposed"],
+        serde_json::json!(["boundary s=0.2", "boundary s=3"])
+    );
+    let price = s["reports"][0]["value"].as_f64().expect("report");
+    let tree = pdec::reference::american_binomial(
+        pdec::reference::OptionKind::Put,
+        1.0,
+        1.0,
+        0.05,
+        0.0,
+        0.3,
+        1.0,
+        4000,
+    );
+    let rel = (price - tree).abs() / tree;
+    assert!(
+        rel <= 0.02,
+        "American put {price} vs binomial tree {tree}: {:.2}%",
+        100.0 * rel
+    );
+    let raw = s["constraint_violation"]
+        .as_f64()
+        .expect("violation reported");
+    assert!(raw <= 0.03, "the raw ansatz is {raw} below the payoff");
+    let run = dir.to_str().expect("utf8");
+    let grid = [
+        (0.0, 0.2, 0.8),
+        (0.5, 0.2, 0.8),
+        (0.0, 3.0, 0.0),
+        (0.7, 3.0, 0.0),
+    ];
+    let mut args = vec!["eval", run];
+    let points: Vec<String> = grid
+        .iter()
+        .map(|(t, s, _)| format!("t = {t}, s = {s}"))
+        .collect();
+    for p in &points {
+        args.extend(["--at", p.as_str()]);
+    }
+    let out = pdec(&args);
+    assert_eq!(out.status.code(), Some(0));
+    let values: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.rsplit('=').next()?.trim().parse().ok())
+        .collect();
+    assert_eq!(values.len(), grid.len(), "{values:?}");
+    for ((t, s, want), v) in grid.iter().zip(&values) {
+        assert!((v - want).abs() < 1e-6, "u({t}, {s}) = {v}, not {want}");
+    }
+}
+
 #[test]
 fn every_example_trains_a_step_without_panicking() {
     let mut list: Vec<PathBuf> =

@@ -1341,7 +1341,7 @@ impl Checker<'_> {
                         self.diags.push(
                             Diag::error(
                                 "pdec::check::not_differentiable",
-                                format!("cannot differentiate `{what}` inside `div`"),
+                                format!("cannot differentiate {what} inside `div`"),
                             )
                             .primary(args[0].value.span, "not differentiable")
                             .help("write the divergence out with `d(...)` terms"),

@@ -55,7 +55,7 @@ pub fn diff_along(
             match g.ty(id).shape {
                 Shape::Scalar => one,
                 Shape::Vector(n) => unit_vector(g, n, comp, span)?,
-                Shape::Matrix(..) => return Err(DiffError::NotDifferentiable("matrix input")),
+                Shape::Matrix(..) => return Err(DiffError::NotDifferentiable("a matrix input")),
             }
         }
         Op::Input(_) => zero,
@@ -127,7 +127,7 @@ pub fn diff_along(
                     let k = g.constant(2.0 / std::f64::consts::PI.sqrt(), span);
                     g.binary(BinOp::Mul, k, e, span)?
                 }
-                UnOp::Sign | UnOp::Not => return Err(DiffError::NotDifferentiable("sign")),
+                UnOp::Sign | UnOp::Not => return Err(DiffError::NotDifferentiable("`sign`")),
             };
             g.binary(BinOp::Mul, outer, da, span)?
         }
@@ -182,13 +182,26 @@ pub fn diff_along(
             }
         }
         Op::Select(c, a, b) => {
+            // Where the condition switches as the coordinate moves, the selected expression
+            // has a kink or a jump (a first derivative of `max`, `min` or `abs` always jumps
+            // there): its derivative holds a delta that no pointwise residual can see, so
+            // dropping it would change the problem silently.
+            let input = match coord {
+                Coord::Time => Input::Time,
+                Coord::Space { .. } => Input::Space(var),
+            };
+            if g.depends_on_input(c, input) || g.depends_on_unknown(c) {
+                return Err(DiffError::NotDifferentiable(
+                    "a kink or jump (the switch of `if`, `max`, `min` or `abs`)",
+                ));
+            }
             let da = diff_along(g, a, coord, span)?;
             let db = diff_along(g, b, coord, span)?;
             g.select(c, da, db, span)?
         }
         Op::Reduce(r, axes, body) => {
             if r != RedOp::Sum {
-                return Err(DiffError::NotDifferentiable("prod over an index"));
+                return Err(DiffError::NotDifferentiable("`prod` over an index"));
             }
             let db = diff_along(g, body, coord, span)?;
             g.reduce(RedOp::Sum, &axes, db, span)?
@@ -198,7 +211,11 @@ pub fn diff_along(
             match r {
                 VecRed::Sum => g.reduce_vec(VecRed::Sum, dv, span)?,
                 VecRed::Mean => g.reduce_vec(VecRed::Mean, dv, span)?,
-                _ => return Err(DiffError::NotDifferentiable("prod, max or min of a vector")),
+                _ => {
+                    return Err(DiffError::NotDifferentiable(
+                        "`prod`, `max` or `min` of a vector",
+                    ));
+                }
             }
         }
         Op::Stack(items) => {
@@ -245,7 +262,7 @@ fn kronecker(g: &mut Graph, s: Sel, comp: Comp, span: Span) -> Result<NodeId, Di
         Comp::Fixed(k) => Sel::Fixed(k),
         Comp::Axis(a, o) => Sel::Axis(a, o),
         Comp::Scalar => Sel::Fixed(0),
-        Comp::Whole => return Err(DiffError::NotDifferentiable("whole vector")),
+        Comp::Whole => return Err(DiffError::NotDifferentiable("a whole vector")),
     };
     if s == c {
         return Ok(g.constant(1.0, span));
@@ -295,5 +312,24 @@ mod tests {
         // The result mentions both u_x and u_xx.
         let has = |g: &Graph, n: NodeId| g.any(d, &mut |op| op == g.op(n));
         assert!(has(&g, ux) && has(&g, uxx));
+    }
+
+    /// `max(1 - x, 0)` has a first derivative (a step) but no second: the step's derivative
+    /// is a delta at `x = 1`. Time does not move the switch, so the time derivative is fine.
+    #[test]
+    fn a_kink_is_differentiated_once_along_the_coordinate_that_moves_it() {
+        let sp = Span::new(FileId(0), 0, 0);
+        let mut g = Graph::default();
+        let x = g.add(Op::Input(Input::Space(0)), Ty::scalar(), sp);
+        let one = g.constant(1.0, sp);
+        let zero = g.constant(0.0, sp);
+        let ramp = g.binary(BinOp::Sub, one, x, sp).expect("1 - x");
+        let payoff = g.binary(BinOp::Max, ramp, zero, sp).expect("max");
+        let dx = diff(&mut g, payoff, 0, Comp::Scalar, sp).expect("a first derivative");
+        assert!(matches!(
+            diff(&mut g, dx, 0, Comp::Scalar, sp),
+            Err(DiffError::NotDifferentiable(_))
+        ));
+        assert!(diff_along(&mut g, dx, Coord::Time, sp).is_ok());
     }
 }

@@ -9,7 +9,8 @@
 //! network. Which conditions the ansatz satisfies is decided numerically, not trusted: each
 //! value condition's rewritten residual is evaluated at points of its set with random
 //! network outputs, and a condition that vanishes there for every draw is dropped from the
-//! loss (`Problem::imposed`); the others stay loss terms.
+//! loss (`Problem::imposed`); the others stay loss terms. A free-boundary constraint then
+//! bounds the ansatz, not the network: training forms its gap from the ansatz's value.
 
 use crate::diag::{Diag, Diags};
 use crate::ir::diff::{DiffError, diff_along};
@@ -31,18 +32,6 @@ pub fn run(problem: &mut Problem, diags: &mut Diags) {
     let Some(ansatz) = problem.ansatz.clone() else {
         return;
     };
-    if let Some(c) = &problem.constraint {
-        diags.push(
-            Diag::error(
-                "pdec::passes::ansatz_with_constraint",
-                "an ansatz cannot be combined with a free-boundary constraint",
-            )
-            .primary(ansatz.span, "the unknown is made from the network here")
-            .secondary(c.span, "the constraint's losses read the network directly")
-            .help("drop the `ansatz` (the conditions are then learned as loss terms), or the constraint"),
-        );
-        return;
-    }
     for c in &problem.conditions {
         if problem
             .graph
@@ -69,7 +58,7 @@ pub fn run(problem: &mut Problem, diags: &mut Diags) {
         Err(e) => {
             let why = match e {
                 DiffError::NotDifferentiable(what) => {
-                    format!("differentiating it meets `{what}`, which has no derivative here")
+                    format!("differentiating it meets {what}, which has no derivative here")
                 }
                 DiffError::OrderTooHigh => "it would need third derivatives of the network".into(),
                 DiffError::Type(t) => format!("{t:?}"),
