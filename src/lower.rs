@@ -814,6 +814,20 @@ impl<'a> Evaluator<'a> {
             }
             Op::U => self.batch.out.f.clone(),
             Op::Deriv(coords) => self.deriv(&coords, &ty)?,
+            Op::Normal(k) => {
+                let (off, len) = self.cols.space[k];
+                let n = self
+                    .batch
+                    .normals
+                    .as_ref()
+                    .ok_or_else(|| err("invariant: a face's normal off the faces"))?
+                    .narrow(1, off, len)?;
+                if ty.shape == Shape::Scalar {
+                    n.squeeze(1)?
+                } else {
+                    n.contiguous()?
+                }
+            }
             Op::NormalDeriv => {
                 let k = self
                     .batch

@@ -2266,6 +2266,83 @@ mod tests {
         });
     }
 
+    /// `dn(u)` under an ansatz is the face's normal dotted with the ansatz's gradient: the
+    /// boundary term's loss equals the mean squared residual formed by hand from central
+    /// differences of `values` along each point's normal (a box, whose normals are vectors,
+    /// and an interval, whose normal is a sign).
+    #[test]
+    fn a_normal_derivative_under_an_ansatz_differentiates_the_ansatz() {
+        let cases = [
+            (
+                "time t in [0, 1]\nspace x in [0, 1]^2\nunknown u(t, x)\n\
+                 pde d(u, t) = 0.1 * lap(u)\ninitial u = cos(pi * x[1]) * cos(pi * x[2])\n\
+                 boundary on(x): dn(u) = 0.3 * x[1]\n\
+                 ansatz u = cos(pi * x[1]) * cos(pi * x[2]) + t * (1 + x[1] + x[2]^2) * net\n",
+                2,
+            ),
+            (
+                "time t in [0, 1]\nspace x in [0, 2]\nunknown u(t, x)\n\
+                 pde d(u, t) = 0.1 * d(u, x, x)\ninitial u = x^2\n\
+                 boundary on(x): dn(u) + u = 1\nansatz u = x^2 + t * exp(x) * net\n",
+                1,
+            ),
+        ];
+        for (src, dim) in cases {
+            let sets = ["dtype=f64".to_string(), "net=dgm(layers=2, width=8)".into()];
+            let (checked, analysis, plan) = compiled(src, &sets);
+            let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
+            let batches = sample(&prog, None, &mut step_rng(7, 0));
+            let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
+            let losses = prog
+                .losses(&net, &uploaded, noise.as_ref())
+                .expect("losses");
+            let k = plan
+                .terms
+                .iter()
+                .position(|t| t.kind == TermKind::Boundary)
+                .expect("boundary term");
+            let got = losses.terms[k].to_scalar::<f64>().expect("scalar");
+            let b = &batches[k][0];
+            let normals = b.normals.as_ref().expect("normals on faces");
+            let col = prog.cols.space[0].0;
+            let at = |shift: &dyn Fn(usize) -> f64| -> Vec<f64> {
+                let mut b = b.clone();
+                for i in 0..b.n {
+                    for c in 0..dim {
+                        b.points[i * b.width + col + c] += shift(c);
+                    }
+                }
+                let (x, _) = prog.tensor(&b).expect("x");
+                values(&net, &checked.problem, &prog.cols, &x)
+                    .and_then(|v| v.to_vec1::<f64>())
+                    .expect("values")
+            };
+            let h = 1e-5;
+            let u = at(&|_| 0.0);
+            let mut dn = vec![0.0; b.n];
+            for c in 0..dim {
+                let unit = |k: usize| if k == c { h } else { 0.0 };
+                let (p, m) = (at(&unit), at(&|k| -unit(k)));
+                for i in 0..b.n {
+                    dn[i] += normals[i * b.width + col + c] * (p[i] - m[i]) / (2.0 * h);
+                }
+            }
+            let mut expect = 0.0;
+            for i in 0..b.n {
+                let x1 = b.points[i * b.width + col];
+                let r = match dim {
+                    2 => dn[i] - 0.3 * x1,
+                    _ => dn[i] + u[i] - 1.0,
+                };
+                expect += r * r / b.n as f64;
+            }
+            assert!(
+                (got - expect).abs() <= 1e-6 * expect,
+                "{dim}-D: boundary loss {got} vs by hand {expect}"
+            );
+        }
+    }
+
     /// A periodic condition under an ansatz asks the ansatz, not the network, to agree on the
     /// two faces: `sin(2 pi x) + t (1 + x) net` is periodic only if `net` is not. The term's
     /// loss equals the mean squared mismatch of the ansatz's values and of its slope (by

@@ -271,6 +271,43 @@ fn same_seed_gives_the_same_losses() {
     assert_eq!(strip(&a), strip(&b));
 }
 
+/// Insulated walls under an ansatz that imposes the initial value: the boundary term is the
+/// ansatz's normal derivative (the network's own would train a different problem).
+#[test]
+fn a_normal_derivative_condition_trains_under_an_ansatz() {
+    let (dir, s) = solve(
+        "tests/problems/heat1d_neumann_ansatz.pde",
+        "heat1d_neumann_ansatz",
+        &[],
+    );
+    assert_eq!(s["imposed"], serde_json::json!(["initial"]));
+    let rel = s["metrics"]["rel_l2"].as_f64().expect("rel_l2");
+    assert!(rel <= 3e-2, "relative L2 error {rel}");
+    // The walls' slope is the ansatz's, t ((1 + x) d(net, x) + net): the network's own
+    // slope trained to zero would leave t net, about 0.3 at t = 0.1.
+    let csv = dir.join("walls.csv");
+    let out = pdec(&[
+        "export",
+        dir.to_str().expect("utf8"),
+        "--grid",
+        "t = 0.1..0.4:4, x = 0..1:2",
+        "--gradient",
+        "--output",
+        csv.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(&csv).expect("walls.csv");
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let mut n = 0;
+    for row in rows.records() {
+        let row = row.expect("row");
+        let slope: f64 = row[3].parse().expect("du_dx");
+        assert!(slope.abs() <= 0.1, "the slope at a wall: {row:?}");
+        n += 1;
+    }
+    assert_eq!(n, 8);
+}
+
 #[test]
 fn american_put_stays_above_its_payoff_and_near_the_tree_price() {
     let (dir, s) = solve("tests/problems/american_put.pde", "american_put", &[]);

@@ -84,6 +84,8 @@ pub fn diff_along(
             g.deriv(coords, &dims, span)
         }
         Op::NormalDeriv => return Err(DiffError::OrderTooHigh),
+        // Only boundary residuals hold it, and nothing differentiates those.
+        Op::Normal(_) => return Err(DiffError::NotDifferentiable("a face's normal")),
         Op::Unary(u, a) => {
             let da = diff_along(g, a, coord, span)?;
             if g.as_const(da) == Some(0.0) {

@@ -225,6 +225,10 @@ pub enum Op {
     Deriv(Vec<Coord>),
     /// Outward normal derivative of the unknown (boundary conditions only).
     NormalDeriv,
+    /// The outward unit normal of a boundary point's face in the components of space
+    /// variable `k` (zero on the faces of the others); made by the ansatz pass, which writes
+    /// `dn(u)` as the normal dotted with the ansatz's gradient.
+    Normal(usize),
     Unary(UnOp, NodeId),
     Binary(BinOp, NodeId, NodeId),
     Select(NodeId, NodeId, NodeId),

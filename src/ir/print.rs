@@ -115,6 +115,7 @@ impl Printer<'_> {
                 format!("d({u}, {})", cs.join(", "))
             }
             Op::NormalDeriv => format!("dn({u})"),
+            Op::Normal(k) => format!("normal({})", self.problem.input_name(Input::Space(*k))),
             Op::Unary(op, a) => {
                 let name = match op {
                     UnOp::Neg => return format!("-{}", self.wrap(*a, 8)),

@@ -14,7 +14,7 @@
 
 use crate::diag::{Diag, Diags};
 use crate::ir::diff::{DiffError, diff_along};
-use crate::ir::{Comp, Coord, Graph, NodeId, Op, Problem, Shape, Where};
+use crate::ir::{BinOp, Comp, Coord, Graph, NodeId, Op, Problem, Shape, Ty, VecRed, Where};
 use crate::source::Span;
 use std::collections::HashMap;
 
@@ -32,26 +32,10 @@ pub fn run(problem: &mut Problem, diags: &mut Diags) {
     let Some(ansatz) = problem.ansatz.clone() else {
         return;
     };
-    for c in &problem.conditions {
-        if problem
-            .graph
-            .any(c.residual, &mut |op| matches!(op, Op::NormalDeriv))
-        {
-            diags.push(
-                Diag::error(
-                    "pdec::passes::ansatz_normal_derivative",
-                    "an ansatz cannot be combined with a normal derivative `dn(u)`",
-                )
-                .primary(c.span, "a normal derivative of the unknown")
-                .secondary(ansatz.span, "the ansatz")
-                .help("write the derivative along the face's coordinate, e.g. `boundary x = 1: d(u, x) = 0`"),
-            );
-            return;
-        }
-    }
     let mut roots = vec![problem.pde.residual];
     roots.extend(problem.conditions.iter().map(|c| c.residual));
-    let rewritten = rewrite(&mut problem.graph, &roots, ansatz.node, ansatz.span)
+    let dims: Vec<Option<usize>> = problem.space.iter().map(|s| s.domain.dim()).collect();
+    let rewritten = rewrite(&mut problem.graph, &roots, ansatz.node, &dims, ansatz.span)
         .and_then(|map| Ok((map, space_gradient(problem, ansatz.node, ansatz.span)?)));
     let (map, gradient) = match rewritten {
         Ok(r) => r,
@@ -69,7 +53,7 @@ pub fn run(problem: &mut Problem, diags: &mut Diags) {
                     "the problem's derivatives of the ansatz cannot be formed",
                 )
                 .primary(ansatz.span, why)
-                .help("build the ansatz from smooth functions (`exp`, `tanh`, products, powers); write a Hessian as its entries `d(u, x[i], x[j])`"),
+                .help("build the ansatz from smooth functions (`exp`, `tanh`, products, powers) and leave a kinked condition such as a payoff a loss term; write a Hessian as its entries `d(u, x[i], x[j])`"),
             );
             return;
         }
@@ -100,6 +84,7 @@ fn rewrite(
     g: &mut Graph,
     roots: &[NodeId],
     a: NodeId,
+    dims: &[Option<usize>],
     span: Span,
 ) -> Result<HashMap<NodeId, NodeId>, DiffError> {
     let n0 = g.len();
@@ -123,7 +108,7 @@ fn rewrite(
         let new = match &node.op {
             Op::U => a,
             Op::Deriv(coords) => derivative(g, a, coords, node.ty.shape, span)?,
-            Op::NormalDeriv => return Err(DiffError::NotDifferentiable("dn(u)")),
+            Op::NormalDeriv => normal_derivative(g, a, dims, span)?,
             Op::Unary(u, x) => g.unary(*u, m(x), sp)?,
             Op::Binary(b, x, y) => g.binary(*b, m(x), m(y), sp)?,
             Op::Select(c, x, y) => g.select(m(c), m(x), m(y), sp)?,
@@ -134,7 +119,7 @@ fn rewrite(
                 let items: Vec<NodeId> = items.iter().map(m).collect();
                 g.stack(&items, sp)?
             }
-            Op::Const(_) | Op::Tensor(_) | Op::Input(_) | Op::AxisValue(_) => id,
+            Op::Const(_) | Op::Tensor(_) | Op::Input(_) | Op::AxisValue(_) | Op::Normal(_) => id,
         };
         map.insert(id, new);
     }
@@ -190,6 +175,60 @@ fn derivative(
         }
         _ => Err(DiffError::NotDifferentiable("hess(u)")),
     }
+}
+
+/// `dn(a)`: the face's outward normal dotted with `a`'s gradient, over every space variable
+/// (the normal is zero in the components of variables whose face the point is not on).
+fn normal_derivative(
+    g: &mut Graph,
+    a: NodeId,
+    dims: &[Option<usize>],
+    span: Span,
+) -> Result<NodeId, DiffError> {
+    let mut total: Option<NodeId> = None;
+    for (var, dim) in dims.iter().enumerate() {
+        let term = match dim {
+            None => {
+                let d = diff_along(
+                    g,
+                    a,
+                    Coord::Space {
+                        var,
+                        comp: Comp::Scalar,
+                    },
+                    span,
+                )?;
+                let n = g.add(Op::Normal(var), Ty::scalar(), span);
+                g.binary(BinOp::Mul, n, d, span)?
+            }
+            Some(k) => {
+                let comps = (0..*k)
+                    .map(|c| {
+                        diff_along(
+                            g,
+                            a,
+                            Coord::Space {
+                                var,
+                                comp: Comp::Fixed(c),
+                            },
+                            span,
+                        )
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let grad = g.stack(&comps, span)?;
+                let n = g.add(Op::Normal(var), Ty::of_shape(Shape::Vector(*k)), span);
+                let along = g.binary(BinOp::Mul, n, grad, span)?;
+                g.reduce_vec(VecRed::Sum, along, span)?
+            }
+        };
+        total = Some(match total {
+            Some(t) => g.binary(BinOp::Add, t, term, span)?,
+            None => term,
+        });
+    }
+    total.ok_or(DiffError::NotDifferentiable(
+        "`dn(u)` without a space variable",
+    ))
 }
 
 /// `d(a) / d(x_k)` for every space column, in column order.
