@@ -2291,17 +2291,7 @@ mod tests {
             let sets = ["dtype=f64".to_string(), "net=dgm(layers=2, width=8)".into()];
             let (checked, analysis, plan) = compiled(src, &sets);
             let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
-            let batches = sample(&prog, None, &mut step_rng(7, 0));
-            let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
-            let losses = prog
-                .losses(&net, &uploaded, noise.as_ref())
-                .expect("losses");
-            let k = plan
-                .terms
-                .iter()
-                .position(|t| t.kind == TermKind::Boundary)
-                .expect("boundary term");
-            let got = losses.terms[k].to_scalar::<f64>().expect("scalar");
+            let (batches, k, got) = term_loss(&prog, &net, TermKind::Boundary, 7);
             let b = &batches[k][0];
             let normals = b.normals.as_ref().expect("normals on faces");
             let col = prog.cols.space[0].0;
@@ -2356,17 +2346,7 @@ mod tests {
         let (checked, analysis, plan) = compiled(src, &sets);
         assert_eq!(checked.problem.imposed, ["initial"]);
         let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
-        let batches = sample(&prog, None, &mut step_rng(6, 0));
-        let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
-        let losses = prog
-            .losses(&net, &uploaded, noise.as_ref())
-            .expect("losses");
-        let k = plan
-            .terms
-            .iter()
-            .position(|t| t.kind == TermKind::Periodic)
-            .expect("periodic term");
-        let got = losses.terms[k].to_scalar::<f64>().expect("scalar");
+        let (batches, k, got) = term_loss(&prog, &net, TermKind::Periodic, 6);
         let col = prog.cols.space[0].0;
         let h = 1e-5;
         let at = |b: &geometry::Batch, shift: f64| -> Vec<f64> {
@@ -2457,6 +2437,27 @@ mod tests {
             close(&r1, &r0, "residual");
             close(&g1, &g0, "gradient");
         }
+    }
+
+    /// The loss of the first term of `kind` on batches freshly drawn with `seed`: the
+    /// batches, the term's index and its loss.
+    fn term_loss(
+        prog: &LossProgram,
+        net: &Net,
+        kind: TermKind,
+        seed: u64,
+    ) -> (Vec<Vec<geometry::Batch>>, usize, f64) {
+        let batches = sample(prog, None, &mut step_rng(seed, 0));
+        let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
+        let losses = prog.losses(net, &uploaded, noise.as_ref()).expect("losses");
+        let k = prog
+            .plan
+            .terms
+            .iter()
+            .position(|t| t.kind == kind)
+            .expect("a term of the kind");
+        let loss = losses.terms[k].to_scalar::<f64>().expect("scalar");
+        (batches, k, loss)
     }
 
     /// Flattened parameter gradient of a scalar loss.
