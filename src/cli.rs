@@ -396,17 +396,33 @@ pub fn run(cli: Cli) -> i32 {
                 .text
                 .clone();
             let mut reference = None;
+            let mut reference_file = None;
             if let Some(checked) = &compiled.checked
                 && let Some(rel) = &checked.problem.reference
             {
                 let p = &checked.problem;
-                // Reference tables live beside the original problem file.
-                let beside = source.as_deref().unwrap_or(&file);
-                let read = crate::loader::read_reference(beside, rel).and_then(|(name, text)| {
-                    crate::table::parse(p, &crate::lower::Columns::new(p), &name, &text, true)
+                // A reference table lives beside its problem file; a resumed run reads the run
+                // directory's copy, or the original's where the run predates copies.
+                let read = match (&resume, source.as_deref()) {
+                    (Some(dir), original) => {
+                        crate::loader::read_reference_in(&crate::run::reference_folder(dir), rel)
+                            .or_else(|e| match original {
+                                Some(o) => crate::loader::read_reference(o, rel),
+                                None => Err(e),
+                            })
+                    }
+                    (None, _) => crate::loader::read_reference(&file, rel),
+                };
+                let parsed = read.and_then(|r| {
+                    let cols = crate::lower::Columns::new(p);
+                    let table = crate::table::parse(p, &cols, &r.name, &r.text, true)?;
+                    Ok((table, r))
                 });
-                match read {
-                    Ok(t) => reference = Some(t),
+                match parsed {
+                    Ok((table, r)) => {
+                        reference = Some(table);
+                        reference_file = Some(r);
+                    }
                     Err(d) => {
                         print_one(*d, format);
                         return 1;
@@ -425,6 +441,7 @@ pub fn run(cli: Cli) -> i32 {
             let opts = crate::run::SolveOptions {
                 out,
                 reference,
+                reference_file,
                 sets: set,
                 quiet,
                 device,

@@ -3,7 +3,7 @@
 
 use crate::diag::Diag;
 use crate::source::SourceFile;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Largest `.pde` file accepted. Real problems are a few kilobytes.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -62,13 +62,30 @@ pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
     Ok(SourceFile { name, text })
 }
 
+/// A `reference "file.csv"` table as read from disk, before it is parsed.
+#[derive(Debug, Clone)]
+pub struct ReferenceFile {
+    /// The resolved path, for messages.
+    pub name: String,
+    /// Where it lies under the problem's folder (symlinks resolved): a run directory keeps its
+    /// copy at the same place beside the run's `problem.pde`.
+    pub inside: PathBuf,
+    pub text: String,
+}
+
 /// Reads a `reference "file.csv"` named by a problem file: the path is relative to the
 /// problem's folder and, once symlinks are resolved, must stay inside it.
-pub fn read_reference(problem_path: &Path, relative: &str) -> Result<(String, String), Box<Diag>> {
+pub fn read_reference(problem_path: &Path, relative: &str) -> Result<ReferenceFile, Box<Diag>> {
     let folder = problem_path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    read_reference_in(folder, relative)
+}
+
+/// Reads a reference table at `relative` under `folder` (a problem's folder, or a run
+/// directory's copy of it), kept inside it.
+pub fn read_reference_in(folder: &Path, relative: &str) -> Result<ReferenceFile, Box<Diag>> {
     let outside = |why: String| {
         Box::new(
             Diag::error("pdec::load::reference_outside_folder", format!("reference file `{relative}` {why}"))
@@ -86,9 +103,9 @@ pub fn read_reference(problem_path: &Path, relative: &str) -> Result<(String, St
             .help("the path is relative to the folder of the `.pde` file"),
         )
     })?;
-    if !target.starts_with(&root) {
+    let Ok(inside) = target.strip_prefix(&root).map(Path::to_path_buf) else {
         return Err(outside("resolves outside the problem's folder".into()));
-    }
+    };
     let meta = std::fs::metadata(&target).map_err(|e| outside(format!("cannot be read: {e}")))?;
     if meta.len() > 256 * 1024 * 1024 {
         return Err(Box::new(
@@ -108,5 +125,9 @@ pub fn read_reference(problem_path: &Path, relative: &str) -> Result<(String, St
             .help("the file must be UTF-8 CSV text"),
         )
     })?;
-    Ok((target.display().to_string(), text))
+    Ok(ReferenceFile {
+        name: target.display().to_string(),
+        inside,
+        text,
+    })
 }

@@ -993,19 +993,20 @@ pub fn names(files: &[PathBuf]) -> String {
         .join(", ")
 }
 
-/// The problem's `reference` table, looked up beside the run's `problem.pde` (a run directory
-/// holds no copy of it). `Err` says why it is not used.
+/// The problem's `reference` table: the run directory's copy (or, for a run from before
+/// copies, a table put beside its `problem.pde`). `Err` says why it is not used.
 pub fn reference_table(run: &Opened) -> Result<Option<Table>, String> {
     let p = run.problem();
     let Some(rel) = &p.reference else {
         return Ok(None);
     };
-    crate::loader::read_reference(&run.dir.join("problem.pde"), rel)
-        .and_then(|(name, text)| crate::table::parse(p, &run.cols, &name, &text, true))
+    crate::loader::read_reference_in(&crate::run::reference_folder(&run.dir), rel)
+        .or_else(|_| crate::loader::read_reference(&run.dir.join("problem.pde"), rel))
+        .and_then(|r| crate::table::parse(p, &run.cols, &r.name, &r.text, true))
         .map(Some)
         .map_err(|d| {
             format!(
-                "the reference table `{rel}` is not beside the run's problem.pde ({}); error.png is not drawn",
+                "the run directory has no copy of the reference table `{rel}` ({}); error.png is not drawn",
                 d.message
             )
         })

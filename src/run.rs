@@ -2,6 +2,7 @@
 //! report (reported values, error metrics against `exact`).
 //!
 //! Run directory (`runs/<problem>-<UTC time>/` unless `--out`): `problem.pde` (the source),
+//! `reference/` (a copy of its `reference` table, at the path the problem names),
 //! `settings.json` (every resolved setting, the seed, `--set` overrides, versions),
 //! `loss.csv` (step, wall time, lr, the relative L2 error against `exact` and against the
 //! `reference` table where the problem has them, total and each named term),
@@ -58,6 +59,8 @@ pub struct SolveOptions {
     pub out: Option<PathBuf>,
     /// The problem's `reference` table, read and checked before training.
     pub reference: Option<crate::table::Table>,
+    /// Its text, copied into the run directory so that the run stays whole when moved.
+    pub reference_file: Option<crate::loader::ReferenceFile>,
     pub sets: Vec<String>,
     pub quiet: bool,
     /// Where to train (the run directory and reports do not depend on it).
@@ -194,6 +197,13 @@ fn sync_dir(path: &Path) {
     {
         let _ = d.sync_all();
     }
+}
+
+/// Where a run directory keeps its copy of the problem's `reference` table: the table's
+/// relative path is taken under it (a folder of its own, so that no name the problem gives it
+/// can meet the run's own files).
+pub fn reference_folder(run: &Path) -> PathBuf {
+    run.join("reference")
 }
 
 /// Writes a new file; fails with `AlreadyExists` rather than overwrite one (`pdec new`).
@@ -689,6 +699,17 @@ pub fn solve(
     let mut lr_scale = resumed.as_ref().map_or(1.0, |c| c.lr_scale);
     if resumed.is_none() && root {
         write_atomic(&dir.join("problem.pde"), source_text.as_bytes())?;
+    }
+    // The run keeps its reference table (a resumed run from before copies gets one now), so
+    // that `--resume` and `pdec plot` find it after the run or its problem file moved.
+    if let (Some(r), true) = (&opts.reference_file, root) {
+        let copy = reference_folder(&dir).join(&r.inside);
+        if !copy.exists() {
+            if let Some(folder) = copy.parent() {
+                std::fs::create_dir_all(folder)?;
+            }
+            write_atomic(&copy, r.text.as_bytes())?;
+        }
     }
     let settings_json = serde_json::json!({
         "settings": st,

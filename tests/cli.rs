@@ -644,3 +644,79 @@ fn parametric_reference_tables_report_each_parameter_point() {
         "{csv}"
     );
 }
+
+/// A run keeps a copy of its reference table: after the problem file and its table are gone
+/// and the run directory has moved, `--resume` still reports against the table and `pdec
+/// plot` still draws the error picture; without the copy, the plot says why it draws none.
+#[test]
+fn a_run_keeps_its_reference_table_for_a_resume_and_a_plot_after_a_move() {
+    let dir = problem_dir("moved_run");
+    let sub = dir.join("tables");
+    std::fs::create_dir_all(&sub).expect("dir");
+    let csv = sub.join("family.csv");
+    let out = pdec(&[
+        "reference",
+        "burgers-family",
+        "--at",
+        "0.05,0.5,-1,1",
+        "--nt",
+        "3",
+        "--nx",
+        "5",
+        "--out",
+        csv.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = std::fs::read_to_string(&csv).expect("table");
+    let src = "problem family\nparam nu in [0.01, 0.1]\nparam alpha in [0.01, 1]\nparam a in [-1, 1]\nparam b in [-1, 1]\ntime t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = nu * d(u, x, x) - alpha * u * d(u, x)\ninitial u = a + (b - a) * x\nboundary x = 0: u = a\nboundary x = 1: u = b\nreference \"tables/family.csv\"\nsolve {\n  net = mlp(layers = 1, width = 4)\n  steps = 2\n  batch = 16\n}\n";
+    let p = dir.join("family.pde");
+    std::fs::write(&p, src).expect("write");
+    let run = dir.join("run");
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--no-plots",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let copy = run.join("reference").join("tables").join("family.csv");
+    assert_eq!(std::fs::read_to_string(&copy).expect("copy"), table);
+
+    // A run from before copies resumes from the original table and gets its copy then.
+    std::fs::remove_dir_all(run.join("reference")).expect("rm");
+    let rs = run.to_str().expect("utf8");
+    let out = pdec(&["solve", "--resume", rs, "--set", "steps=3", "--no-plots"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&copy).expect("copy"), table);
+
+    // The originals gone, the run moved.
+    std::fs::remove_dir_all(&sub).expect("rm");
+    std::fs::remove_file(&p).expect("rm");
+    let moved = dir.join("elsewhere");
+    std::fs::rename(&run, &moved).expect("mv");
+    let ms = moved.to_str().expect("utf8");
+    let out = pdec(&["solve", "--resume", ms, "--set", "steps=4", "--no-plots"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("at nu = 0.05, alpha = 0.5, a = -1, b = 1: relative L2 error"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = pdec(&["plot", ms]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(moved.join("error.png").is_file());
+
+    // Without the copy the plot still draws the solution and says why error.png is missing.
+    std::fs::remove_dir_all(moved.join("reference")).expect("rm");
+    std::fs::remove_file(moved.join("error.png")).expect("rm");
+    let out = pdec(&["plot", ms]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!moved.join("error.png").exists());
+    assert!(
+        text(&out.stderr)
+            .contains("the run directory has no copy of the reference table `tables/family.csv`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
