@@ -285,14 +285,8 @@ impl<'a> LossProgram<'a> {
                         let (off, _) = cols.space[var];
                         n.first.insert(off + comp.unwrap_or(0));
                         if let Some(a) = &problem.ansatz {
-                            // The ansatz's gradient lists the space components in order.
-                            let before: usize = problem.space[..var]
-                                .iter()
-                                .map(|s| s.domain.dim().unwrap_or(1))
-                                .sum();
-                            let slope = *a
-                                .space_gradient
-                                .get(before + comp.unwrap_or(0))
+                            let slope = a
+                                .slope(&problem.space, var, comp)
                                 .ok_or("invariant: the ansatz's gradient has every component")?;
                             n.scan(problem, &cols, &[term.residual, slope])?;
                             periodic_slope = Some(slope);

@@ -615,6 +615,19 @@ pub struct Ansatz {
     pub span: Span,
 }
 
+impl Ansatz {
+    /// `d(ansatz) / d(x)` along space variable `var`'s component `comp` (`None` for a scalar
+    /// variable): `space_gradient` lists the variables in order, each by its components.
+    pub fn slope(&self, space: &[SpaceVar], var: usize, comp: Option<usize>) -> Option<NodeId> {
+        let before: usize = space
+            .get(..var)?
+            .iter()
+            .map(|s| s.domain.dim().unwrap_or(1))
+            .sum();
+        self.space_gradient.get(before + comp.unwrap_or(0)).copied()
+    }
+}
+
 /// A point at which to print the solution: values for every input and every param.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {

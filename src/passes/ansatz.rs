@@ -231,7 +231,7 @@ fn normal_derivative(
     ))
 }
 
-/// `d(a) / d(x_k)` for every space column, in column order.
+/// `d(a) / d(x_k)` for every space column, in column order (the order `Ansatz::slope` reads).
 fn space_gradient(p: &mut Problem, a: NodeId, span: Span) -> Result<Vec<NodeId>, DiffError> {
     let mut out = Vec::new();
     for var in 0..p.space.len() {
@@ -397,6 +397,26 @@ mod tests {
         let (imposed, kept) = names(&compiled(src));
         assert_eq!(imposed.len(), 1);
         assert!(kept.is_empty());
+    }
+
+    #[test]
+    fn each_space_component_has_its_slope() {
+        let src = "space y in [0, 1]\nspace x in [0, 1]^2\nunknown u(y, x)\npde lap(u) = 1\n\
+            boundary on(x): u = 0\nboundary on(y): u = 0\nansatz u = 5 * y + 7 * x[1] + 11 * x[2] + y * net\n";
+        let c = compiled(src);
+        assert!(!c.diags.has_errors(), "{:#?}", c.diags);
+        let p = &c.checked.as_ref().expect("checked").problem;
+        let a = p.ansatz.as_ref().expect("ansatz");
+        let printed = |var, comp| {
+            let node = a.slope(&p.space, var, comp).expect("slope");
+            crate::ir::print::Printer { problem: p }.expr(node)
+        };
+        let (dy, dx1, dx2) = (printed(0, None), printed(1, Some(0)), printed(1, Some(1)));
+        assert!(dy.contains('5') && dy.contains("net"), "{dy}");
+        assert!(dx1.contains('7') && !dx1.contains("11"), "{dx1}");
+        assert!(dx2.contains("11") && !dx2.contains('7'), "{dx2}");
+        assert_eq!(a.slope(&p.space, 1, Some(2)), None);
+        assert_eq!(a.slope(&p.space, 2, None), None);
     }
 
     #[test]
