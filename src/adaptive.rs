@@ -9,17 +9,20 @@
 //! steps and at each checkpoint, so a run resumed from a checkpoint rebuilds the same pool.
 //! The loss is not reweighted: its minimiser, a zero residual, is the same under any law.
 
+use crate::distributed::Comm;
 use crate::geometry::{self, Batch};
 use crate::nn::Net;
 use crate::plan::{Region, TermKind};
 use crate::settings::Adaptive;
-use crate::train::{LossProgram, step_rng};
+use crate::train::{LossProgram, WORKER_STACK, step_rng};
 use candle_core::{DType, Result, Tensor};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 /// Keys the pool's random stream apart from the batches' and the noise's.
 const POOL_KEY: u64 = 0x706f_6f6c_5241_4421;
+/// Keys the Monte Carlo noise of the pool's chunks (each chunk's index mixed in).
+const POOL_NOISE_KEY: u64 = 0x706f_6f6c_4e4f_4953;
 
 /// Candidates and their cumulative probabilities.
 pub struct Pool {
@@ -32,8 +35,17 @@ pub struct Pool {
 
 impl Pool {
     /// Draws the candidates of step `step` and weighs them by `net`'s pointwise loss,
-    /// evaluated a PDE batch at a time. Every rank builds the whole pool (the same one).
-    pub fn build(program: &LossProgram, net: &Net, a: &Adaptive, step: u64) -> Result<Pool> {
+    /// evaluated a PDE batch (a chunk) at a time. The chunks are dealt round the ranks and
+    /// each rank's round its training threads, and summed over the ranks, so every rank holds
+    /// the same whole pool; each chunk's Monte Carlo noise has its own stream, so the pool is
+    /// the same however many threads and ranks weigh it.
+    pub fn build(
+        program: &LossProgram,
+        net: &Net,
+        a: &Adaptive,
+        step: u64,
+        comm: &Comm,
+    ) -> Result<Pool> {
         let batch = program
             .plan
             .terms
@@ -52,14 +64,7 @@ impl Pool {
         )
         .pop()
         .ok_or_else(|| candle_core::Error::Msg("invariant: interior points".into()))?;
-        let mut loss = Vec::with_capacity(m);
-        for lo in (0..m).step_by(batch) {
-            let chunk = points.rows(lo, (lo + batch).min(m));
-            let x = Tensor::from_vec(chunk.points, (chunk.n, chunk.width), &program.device)?
-                .to_dtype(program.dtype)?;
-            let l = program.pointwise_loss(net, &x, &mut rng)?;
-            loss.extend(l.to_dtype(DType::F64)?.to_vec1::<f64>()?);
-        }
+        let loss = weigh(program, net, &points, batch, step, comm)?;
         let mut cdf = probabilities(&loss, a.power, a.uniform);
         let mut acc = 0.0;
         for p in cdf.iter_mut() {
@@ -91,6 +96,67 @@ impl Pool {
             normals: None,
         }
     }
+}
+
+/// The pointwise loss of every candidate, chunk `c` (rows `c batch ..`) weighed by rank
+/// `c % ranks` on its thread `(c / ranks) % threads`; the other ranks' chunks are zeros here
+/// until the sum over ranks fills them in.
+fn weigh(
+    program: &LossProgram,
+    net: &Net,
+    points: &Batch,
+    batch: usize,
+    step: u64,
+    comm: &Comm,
+) -> Result<Vec<f64>> {
+    let m = points.n;
+    let chunks = m.div_ceil(batch);
+    let mine: Vec<usize> = (0..chunks)
+        .filter(|c| c % comm.size() == comm.rank())
+        .collect();
+    let threads = program.workers.clamp(1, mine.len().max(1));
+    let one = |c: usize| -> Result<(usize, Vec<f64>)> {
+        let chunk = points.rows(c * batch, ((c + 1) * batch).min(m));
+        let x = Tensor::from_vec(chunk.points, (chunk.n, chunk.width), &program.device)?
+            .to_dtype(program.dtype)?;
+        let mut rng = step_rng(program.settings.seed ^ POOL_NOISE_KEY ^ c as u64, step);
+        let l = program.pointwise_loss(net, &x, &mut rng)?;
+        Ok((c, l.to_dtype(DType::F64)?.to_vec1::<f64>()?))
+    };
+    let share = |w: usize| -> Result<Vec<(usize, Vec<f64>)>> {
+        mine.iter()
+            .skip(w)
+            .step_by(threads)
+            .map(|&c| one(c))
+            .collect()
+    };
+    let weighed: Vec<(usize, Vec<f64>)> = std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for w in 1..threads {
+            let h = std::thread::Builder::new()
+                .name("pdec-pool".into())
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, move || share(w))
+                .map_err(|e| {
+                    candle_core::Error::Msg(format!("cannot start a training thread: {e}"))
+                })?;
+            handles.push(h);
+        }
+        let mut all = share(0)?;
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| candle_core::Error::Msg("a training thread panicked".into()))??;
+            all.extend(part);
+        }
+        Ok::<_, candle_core::Error>(all)
+    })?;
+    let mut loss = vec![0.0; m];
+    for (c, l) in weighed {
+        loss[c * batch..c * batch + l.len()].copy_from_slice(&l);
+    }
+    comm.sum_in_place(&mut loss);
+    Ok(loss)
 }
 
 /// Each candidate's probability from its pointwise loss `|r|^2`: `(1 - uniform) |r|^power /
@@ -172,7 +238,7 @@ mod tests {
             let net = Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev)
                 .expect("net");
             let a = checked.settings.adaptive.unwrap_or_default();
-            let pool = Pool::build(&prog, &net, &a, 0).expect("pool");
+            let pool = Pool::build(&prog, &net, &a, 0, &Comm::single()).expect("pool");
             assert_eq!(pool.points.n, a.pool * checked.settings.batch);
             let b = pool.draw(4096, &mut ChaCha8Rng::seed_from_u64(1));
             b.points.iter().filter(|&&x| x > 0.9).count() as f64 / 4096.0
@@ -185,6 +251,69 @@ mod tests {
         // Power 2 concentrates more than power 1.
         let squared = share_near_one(&["adaptive=residual(power = 2, uniform = 0)"]);
         assert!(squared > all, "{squared} against {all}");
+    }
+
+    /// The chunks' noise has its own streams: one, two or three threads weigh the same
+    /// pool, to the bit, on a problem whose pointwise loss has Monte Carlo terms.
+    #[test]
+    fn a_pool_is_the_same_on_any_number_of_threads() {
+        let src = "time t in [0, 1]\nspace x in [-1, 1]^5\nunknown u(t, x)\nboundary none\n\
+                   pde d(u, t) + lap(u) - 0.7 * norm2(grad(u)) = 0\nterminal u = 0\n";
+        let sets: Vec<String> = [
+            "dtype=f64",
+            "net=dgm(layers=2, width=8)",
+            "auto_mc_threshold=1",
+            "batch=64",
+            "adaptive=residual(pool = 5)",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let c = crate::driver::compile(
+            crate::source::SourceFile {
+                name: "t.pde".into(),
+                text: src.into(),
+            },
+            &sets,
+        );
+        assert!(!c.diags.has_errors(), "{:?}", c.diags);
+        let (checked, analysis, plan) = (
+            c.checked.expect("checked"),
+            c.analysis.expect("analysis"),
+            c.plan.expect("plan"),
+        );
+        // Monte Carlo terms: the pointwise loss draws noise.
+        assert!(!analysis.gradient_squares.is_empty());
+        let dev = candle_core::Device::Cpu;
+        let mut prog = LossProgram::new(
+            &checked.problem,
+            &plan,
+            &analysis,
+            &checked.settings,
+            dev.clone(),
+        )
+        .expect("program");
+        let net =
+            Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev).expect("net");
+        let a = checked.settings.adaptive.unwrap_or_default();
+        let mut pools = Vec::new();
+        for workers in [1, 2, 3] {
+            prog.workers = workers;
+            pools.push(Pool::build(&prog, &net, &a, 7, &Comm::single()).expect("pool"));
+        }
+        assert_eq!(pools[0].points.n, 5 * 64);
+        for p in &pools[1..] {
+            assert_eq!(p.points.points, pools[0].points.points);
+            assert_eq!(p.cdf, pools[0].cdf);
+        }
+        // Not uniform: the weights were computed.
+        let first = pools[0].cdf[0];
+        assert!(
+            pools[0]
+                .cdf
+                .windows(2)
+                .any(|w| ((w[1] - w[0]) - first).abs() > 1e-6 * first)
+        );
     }
 
     #[test]

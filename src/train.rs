@@ -1407,7 +1407,7 @@ struct Pass {
 type Piece = (Vec<Vec<geometry::Batch>>, Vec<f64>, Vec<f64>);
 
 /// Stack size of the worker threads: candle's backward walks the graph recursively.
-const WORKER_STACK: usize = 64 * 1024 * 1024;
+pub(crate) const WORKER_STACK: usize = 64 * 1024 * 1024;
 
 /// The losses and gradients of this rank's batches, split over
 /// [`LossProgram::effective_workers`] threads: thread `w` takes rows `n w / W .. n (w + 1) / W`
@@ -1679,7 +1679,7 @@ pub fn train_step(
             .as_ref()
             .is_none_or(|p| due && p.built_at != step)
         {
-            draws.pool = Some(Pool::build(program, net, a, step)?);
+            draws.pool = Some(Pool::build(program, net, a, step, comm)?);
             drawn_at = step;
         }
     }

@@ -143,6 +143,19 @@ fn two_ranks_follow_the_one_rank_curve_on_the_monte_carlo_path() {
 }
 
 #[test]
+fn two_ranks_weigh_the_one_rank_adaptive_pool() {
+    // The pool's chunks are dealt round the ranks (and one rank's round its two threads)
+    // and summed: both runs draw their points from the same pool, Monte Carlo noise and all.
+    compare(
+        "adaptive",
+        "time t in [0, 1]\nspace x in [0, 1]^3\nunknown u(t, x)\npde d(u, t) = lap(u)\n\
+         initial u = sum(i in 1..3) x[i]^2\nboundary none\nsolve {\n  net = dgm(layers = 1, width = 8)\n  \
+         steps = 30\n  batch = 31\n  second_order = monte_carlo()\n  dtype = f64\n  log_every = 1\n  \
+         adaptive = residual(pool = 5, every = 10)\n}\n",
+    );
+}
+
+#[test]
 fn two_ranks_polish_as_one() {
     // The L-BFGS polish sums its loss and gradient over the ranks: the same fixed points
     // split between two ranks give the one-rank iterations, line searches and all.
