@@ -405,10 +405,28 @@ pub fn run(cli: Cli) -> i32 {
                 // directory's copy, or the original's where the run predates copies.
                 let read = match (&resume, source.as_deref()) {
                     (Some(dir), original) => {
-                        crate::loader::read_reference_in(&crate::run::reference_folder(dir), rel)
+                        let copies = crate::run::reference_folder(dir);
+                        crate::loader::read_reference_in(&copies, rel)
                             .or_else(|e| match original {
                                 Some(o) => crate::loader::read_reference(o, rel),
                                 None => Err(e),
+                            })
+                            .map_err(|mut d| {
+                                // Neither the run's copy nor the original is there.
+                                if matches!(
+                                    d.code,
+                                    "pdec::load::reference_missing"
+                                        | "pdec::load::reference_outside_folder"
+                                ) {
+                                    let beside = original.map_or(String::new(), |o| {
+                                        format!(" (or beside the original `{}`)", o.display())
+                                    });
+                                    d.help = Some(format!(
+                                        "the run directory has no copy of its reference table: put `{rel}` under `{}`{beside}",
+                                        copies.display()
+                                    ));
+                                }
+                                d
                             })
                     }
                     (None, _) => crate::loader::read_reference(&file, rel),

@@ -719,4 +719,18 @@ fn a_run_keeps_its_reference_table_for_a_resume_and_a_plot_after_a_move() {
         "{}",
         text(&out.stderr)
     );
+    // Nor can a resume go on: a diagnostic that says where to put the table, the run intact.
+    let losses = std::fs::read_to_string(moved.join("loss.csv")).expect("loss.csv");
+    let out = pdec(&["solve", "--resume", ms, "--set", "steps=6", "--no-plots"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("pdec::load::reference_missing"), "{err}");
+    assert!(
+        err.contains("the run directory has no copy of its reference table"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(moved.join("loss.csv")).expect("loss.csv"),
+        losses
+    );
 }
