@@ -183,6 +183,7 @@ pub fn probabilities(loss: &[f64], power: f64, uniform: f64) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::tests::{compiled, program_and_net};
     use rand::SeedableRng;
 
     #[test]
@@ -213,30 +214,8 @@ mod tests {
         let share_near_one = |sets: &[&str]| -> f64 {
             let mut sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
             sets.extend(["dtype=f64".into(), "net=dgm(layers=2, width=8)".into()]);
-            let c = crate::driver::compile(
-                crate::source::SourceFile {
-                    name: "t.pde".into(),
-                    text: src.into(),
-                },
-                &sets,
-            );
-            assert!(!c.diags.has_errors(), "{:?}", c.diags);
-            let (checked, analysis, plan) = (
-                c.checked.expect("checked"),
-                c.analysis.expect("analysis"),
-                c.plan.expect("plan"),
-            );
-            let dev = candle_core::Device::Cpu;
-            let prog = LossProgram::new(
-                &checked.problem,
-                &plan,
-                &analysis,
-                &checked.settings,
-                dev.clone(),
-            )
-            .expect("program");
-            let net = Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev)
-                .expect("net");
+            let (checked, analysis, plan) = compiled(src, &sets);
+            let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
             let a = checked.settings.adaptive.unwrap_or_default();
             let pool = Pool::build(&prog, &net, &a, 0, &Comm::single()).expect("pool");
             assert_eq!(pool.points.n, a.pool * checked.settings.batch);
@@ -269,32 +248,10 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let c = crate::driver::compile(
-            crate::source::SourceFile {
-                name: "t.pde".into(),
-                text: src.into(),
-            },
-            &sets,
-        );
-        assert!(!c.diags.has_errors(), "{:?}", c.diags);
-        let (checked, analysis, plan) = (
-            c.checked.expect("checked"),
-            c.analysis.expect("analysis"),
-            c.plan.expect("plan"),
-        );
+        let (checked, analysis, plan) = compiled(src, &sets);
         // Monte Carlo terms: the pointwise loss draws noise.
         assert!(!analysis.gradient_squares.is_empty());
-        let dev = candle_core::Device::Cpu;
-        let mut prog = LossProgram::new(
-            &checked.problem,
-            &plan,
-            &analysis,
-            &checked.settings,
-            dev.clone(),
-        )
-        .expect("program");
-        let net =
-            Net::new(&checked.settings.net, plan.input_width, 3, DType::F64, &dev).expect("net");
+        let (mut prog, net) = program_and_net(&checked, &analysis, &plan, 3);
         let a = checked.settings.adaptive.unwrap_or_default();
         let mut pools = Vec::new();
         for workers in [1, 2, 3] {

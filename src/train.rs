@@ -2000,7 +2000,7 @@ pub fn eval_free(p: &Problem, cols: &Columns, node: NodeId, x: &Tensor) -> Resul
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 
     /// The weight average is the arithmetic mean of the iterates added, and covers the last
     /// `average` share of the steps or of the seconds, whichever is further along.
@@ -2089,7 +2089,7 @@ mod tests {
         &'a dyn Fn(&[f64], &f64, &dyn Fn(usize) -> f64, &dyn Fn(usize, usize) -> f64) -> f64;
 
     /// The checked problem, analysis and plan of a source with `--set` overrides (no errors).
-    fn compiled(
+    pub(crate) fn compiled(
         src: &str,
         sets: &[String],
     ) -> (crate::check::Checked, crate::passes::Analysis, Plan) {
@@ -2110,7 +2110,7 @@ mod tests {
 
     /// The loss program of a compiled problem on the CPU, and a fresh network drawn with
     /// `net_seed` in the program's dtype.
-    fn program_and_net<'a>(
+    pub(crate) fn program_and_net<'a>(
         c: &'a crate::check::Checked,
         a: &crate::passes::Analysis,
         plan: &'a Plan,

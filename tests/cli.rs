@@ -611,18 +611,7 @@ fn parametric_reference_tables_report_each_parameter_point() {
         lines[15]
     );
 
-    let src = "problem family\nparam nu in [0.01, 0.1]\nparam alpha in [0.01, 1]\nparam a in [-1, 1]\nparam b in [-1, 1]\ntime t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = nu * d(u, x, x) - alpha * u * d(u, x)\ninitial u = a + (b - a) * x\nboundary x = 0: u = a\nboundary x = 1: u = b\nreference \"family.csv\"\nsolve {\n  net = mlp(layers = 1, width = 4)\n  steps = 2\n  batch = 16\n}\n";
-    let p = dir.join("family.pde");
-    std::fs::write(&p, src).expect("write");
-    let run = dir.join("run");
-    let out = pdec(&[
-        "solve",
-        p.to_str().expect("utf8"),
-        "--no-plots",
-        "--out",
-        run.to_str().expect("utf8"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (_, run, out) = solve_tiny_family(&dir, "family.csv");
     assert!(
         text(&out.stdout).contains("at nu = 0.1, alpha = 0.01, a = 1, b = 0: relative L2 error"),
         "{}",
@@ -668,18 +657,7 @@ fn a_run_keeps_its_reference_table_for_a_resume_and_a_plot_after_a_move() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let table = std::fs::read_to_string(&csv).expect("table");
-    let src = "problem family\nparam nu in [0.01, 0.1]\nparam alpha in [0.01, 1]\nparam a in [-1, 1]\nparam b in [-1, 1]\ntime t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = nu * d(u, x, x) - alpha * u * d(u, x)\ninitial u = a + (b - a) * x\nboundary x = 0: u = a\nboundary x = 1: u = b\nreference \"tables/family.csv\"\nsolve {\n  net = mlp(layers = 1, width = 4)\n  steps = 2\n  batch = 16\n}\n";
-    let p = dir.join("family.pde");
-    std::fs::write(&p, src).expect("write");
-    let run = dir.join("run");
-    let out = pdec(&[
-        "solve",
-        p.to_str().expect("utf8"),
-        "--no-plots",
-        "--out",
-        run.to_str().expect("utf8"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (p, run, _) = solve_tiny_family(&dir, "tables/family.csv");
     let copy = run.join("reference").join("tables").join("family.csv");
     assert_eq!(std::fs::read_to_string(&copy).expect("copy"), table);
 
@@ -733,4 +711,24 @@ fn a_run_keeps_its_reference_table_for_a_resume_and_a_plot_after_a_move() {
         std::fs::read_to_string(moved.join("loss.csv")).expect("loss.csv"),
         losses
     );
+}
+
+/// `dir/family.pde`, the Burgers family on a 4-wide network for 2 steps with `reference
+/// "REFERENCE"`, solved into `dir/run`: the problem file, the run and the output.
+fn solve_tiny_family(dir: &Path, reference: &str) -> (PathBuf, PathBuf, Output) {
+    let src = format!(
+        "problem family\nparam nu in [0.01, 0.1]\nparam alpha in [0.01, 1]\nparam a in [-1, 1]\nparam b in [-1, 1]\ntime t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = nu * d(u, x, x) - alpha * u * d(u, x)\ninitial u = a + (b - a) * x\nboundary x = 0: u = a\nboundary x = 1: u = b\nreference \"{reference}\"\nsolve {{\n  net = mlp(layers = 1, width = 4)\n  steps = 2\n  batch = 16\n}}\n"
+    );
+    let p = dir.join("family.pde");
+    std::fs::write(&p, src).expect("write");
+    let run = dir.join("run");
+    let out = pdec(&[
+        "solve",
+        p.to_str().expect("utf8"),
+        "--no-plots",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    (p, run, out)
 }
