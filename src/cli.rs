@@ -406,7 +406,7 @@ pub fn run(cli: Cli) -> i32 {
                 let read = match (&resume, source.as_deref()) {
                     (Some(dir), original) => {
                         let copies = crate::run::reference_folder(dir);
-                        crate::loader::read_reference_in(&copies, rel)
+                        crate::loader::read_reference_copy(&copies, rel)
                             .or_else(|e| match original {
                                 Some(o) => crate::loader::read_reference(o, rel),
                                 None => Err(e),

@@ -67,10 +67,46 @@ pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
 pub struct ReferenceFile {
     /// The resolved path, for messages.
     pub name: String,
-    /// Where it lies under the problem's folder (symlinks resolved): a run directory keeps its
-    /// copy at the same place beside the run's `problem.pde`.
-    pub inside: PathBuf,
+    /// Where a run directory keeps its copy, under its `reference/` folder: the path as the
+    /// problem writes it (see [`copy_name`]); `None` for a path that climbs out with `..`.
+    pub copy: Option<PathBuf>,
     pub text: String,
+}
+
+/// The name a run directory's copy of a reference table goes under: `relative` as the problem
+/// writes it (its `.` and `a/..` steps taken out by the letters, not by the file system), so
+/// that the writer and the readers, who all know only those words, agree even when the path
+/// goes through a symlink. `None` for an absolute path or one that climbs above its folder:
+/// the checker refuses those, and a copy must never land outside the copies' folder.
+pub fn copy_name(relative: &str) -> Option<PathBuf> {
+    use std::path::Component;
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for c in Path::new(relative).components() {
+        match c {
+            Component::Normal(n) => parts.push(n),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.iter().collect())
+}
+
+/// Reads a run directory's copy of the reference table the problem names `relative`, from
+/// `copies` (the run's `reference/` folder).
+pub fn read_reference_copy(copies: &Path, relative: &str) -> Result<ReferenceFile, Box<Diag>> {
+    let Some(name) = copy_name(relative) else {
+        return Err(Box::new(
+            Diag::error(
+                "pdec::load::reference_missing",
+                format!("a run keeps no copy of reference file `{relative}`: the path climbs out of its folder"),
+            )
+            .help("name the table with a path inside the problem's folder"),
+        ));
+    };
+    read_reference_in(copies, &name.to_string_lossy())
 }
 
 /// Reads a `reference "file.csv"` named by a problem file: the path is relative to the
@@ -103,9 +139,9 @@ pub fn read_reference_in(folder: &Path, relative: &str) -> Result<ReferenceFile,
             .help("the path is relative to the folder of the `.pde` file"),
         )
     })?;
-    let Ok(inside) = target.strip_prefix(&root).map(Path::to_path_buf) else {
+    if !target.starts_with(&root) {
         return Err(outside("resolves outside the problem's folder".into()));
-    };
+    }
     let meta = std::fs::metadata(&target).map_err(|e| outside(format!("cannot be read: {e}")))?;
     if meta.len() > 256 * 1024 * 1024 {
         return Err(Box::new(
@@ -127,7 +163,24 @@ pub fn read_reference_in(folder: &Path, relative: &str) -> Result<ReferenceFile,
     })?;
     Ok(ReferenceFile {
         name: target.display().to_string(),
-        inside,
+        copy: copy_name(relative),
         text,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_is_named_by_the_path_as_written_with_its_steps_taken_out() {
+        let name = |r: &str| copy_name(r).map(|p| p.to_string_lossy().into_owned());
+        assert_eq!(name("t.csv").as_deref(), Some("t.csv"));
+        assert_eq!(name("./a/./t.csv").as_deref(), Some("a/t.csv"));
+        assert_eq!(name("a/b/../t.csv").as_deref(), Some("a/t.csv"));
+        assert_eq!(name("link/../../t.csv"), None);
+        assert_eq!(name("../t.csv"), None);
+        assert_eq!(name("/abs/t.csv"), None);
+        assert_eq!(name("a/.."), None);
+    }
 }

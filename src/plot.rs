@@ -1000,14 +1000,20 @@ pub fn reference_table(run: &Opened) -> Result<Option<Table>, String> {
     let Some(rel) = &p.reference else {
         return Ok(None);
     };
-    crate::loader::read_reference_in(&crate::run::reference_folder(&run.dir), rel)
+    let file = crate::loader::read_reference_copy(&crate::run::reference_folder(&run.dir), rel)
         .or_else(|_| crate::loader::read_reference(&run.dir.join("problem.pde"), rel))
-        .and_then(|r| crate::table::parse(p, &run.cols, &r.name, &r.text, true))
-        .map(Some)
         .map_err(|d| {
             format!(
                 "the run directory has no copy of the reference table `{rel}` ({}); error.png is not drawn",
                 d.message
+            )
+        })?;
+    crate::table::parse(p, &run.cols, &file.name, &file.text, true)
+        .map(Some)
+        .map_err(|d| {
+            format!(
+                "the reference table `{}` does not fit the problem ({}); error.png is not drawn",
+                file.name, d.message
             )
         })
 }

@@ -702,8 +702,10 @@ pub fn solve(
     }
     // The run keeps its reference table (a resumed run from before copies gets one now), so
     // that `--resume` and `pdec plot` find it after the run or its problem file moved.
-    if let (Some(r), true) = (&opts.reference_file, root) {
-        let copy = reference_folder(&dir).join(&r.inside);
+    if let (Some(r), true) = (&opts.reference_file, root)
+        && let Some(name) = &r.copy
+    {
+        let copy = reference_folder(&dir).join(name);
         if !copy.exists() {
             if let Some(folder) = copy.parent() {
                 std::fs::create_dir_all(folder)?;

@@ -713,6 +713,62 @@ fn a_run_keeps_its_reference_table_for_a_resume_and_a_plot_after_a_move() {
     );
 }
 
+/// A table named through a symlink is copied under the name the problem writes,
+/// where the resume and the plot look for it; a copy that no longer fits the problem is
+/// called that, not missing.
+#[cfg(unix)]
+#[test]
+fn a_reference_named_through_a_symlink_is_found_in_the_runs_copy() {
+    let dir = problem_dir("symlinked_reference");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).expect("dir");
+    std::os::unix::fs::symlink(&data, dir.join("link")).expect("symlink");
+    let csv = data.join("family.csv");
+    let out = pdec(&[
+        "reference",
+        "burgers-family",
+        "--at",
+        "0.05,0.5,-1,1",
+        "--nt",
+        "3",
+        "--nx",
+        "5",
+        "--out",
+        csv.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // On the disk the table is `data/family.csv`; the copy keeps the name the problem reads.
+    let (p, run, _) = solve_tiny_family(&dir, "link/family.csv");
+    let copy = run.join("reference").join("link").join("family.csv");
+    assert_eq!(
+        std::fs::read_to_string(&copy).expect("copy"),
+        std::fs::read_to_string(&csv).expect("table")
+    );
+    std::fs::remove_dir_all(&data).expect("rm");
+    std::fs::remove_file(&p).expect("rm");
+    let rs = run.to_str().expect("utf8");
+    let out = pdec(&["solve", "--resume", rs, "--set", "steps=3", "--no-plots"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("at nu = 0.05, alpha = 0.5, a = -1, b = 1: relative L2 error"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = pdec(&["plot", rs]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(run.join("error.png").is_file());
+
+    // A copy that is there but does not parse is not reported as missing.
+    std::fs::write(&copy, "t,x,u\n0,0,1\n").expect("write");
+    std::fs::remove_file(run.join("error.png")).expect("rm");
+    let out = pdec(&["plot", rs]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!run.join("error.png").exists());
+    let err = text(&out.stderr);
+    assert!(err.contains("does not fit the problem"), "{err}");
+    assert!(!err.contains("no copy"), "{err}");
+}
+
 /// `dir/family.pde`, the Burgers family on a 4-wide network for 2 steps with `reference
 /// "REFERENCE"`, solved into `dir/run`: the problem file, the run and the output.
 fn solve_tiny_family(dir: &Path, reference: &str) -> (PathBuf, PathBuf, Output) {
