@@ -643,19 +643,7 @@ fn a_run_keeps_its_reference_table_for_a_resume_and_a_plot_after_a_move() {
     let sub = dir.join("tables");
     std::fs::create_dir_all(&sub).expect("dir");
     let csv = sub.join("family.csv");
-    let out = pdec(&[
-        "reference",
-        "burgers-family",
-        "--at",
-        "0.05,0.5,-1,1",
-        "--nt",
-        "3",
-        "--nx",
-        "5",
-        "--out",
-        csv.to_str().expect("utf8"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    write_family_table(&csv);
     let table = std::fs::read_to_string(&csv).expect("table");
     let (p, run, _) = solve_tiny_family(&dir, "tables/family.csv");
     let copy = run.join("reference").join("tables").join("family.csv");
@@ -724,19 +712,7 @@ fn a_reference_named_through_a_symlink_is_found_in_the_runs_copy() {
     std::fs::create_dir_all(&data).expect("dir");
     std::os::unix::fs::symlink(&data, dir.join("link")).expect("symlink");
     let csv = data.join("family.csv");
-    let out = pdec(&[
-        "reference",
-        "burgers-family",
-        "--at",
-        "0.05,0.5,-1,1",
-        "--nt",
-        "3",
-        "--nx",
-        "5",
-        "--out",
-        csv.to_str().expect("utf8"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    write_family_table(&csv);
     // On the disk the table is `data/family.csv`; the copy keeps the name the problem reads.
     let (p, run, _) = solve_tiny_family(&dir, "link/family.csv");
     let copy = run.join("reference").join("link").join("family.csv");
@@ -767,6 +743,23 @@ fn a_reference_named_through_a_symlink_is_found_in_the_runs_copy() {
     let err = text(&out.stderr);
     assert!(err.contains("does not fit the problem"), "{err}");
     assert!(!err.contains("no copy"), "{err}");
+}
+
+/// `pdec reference burgers-family` at one parameter point (3 times x 5 places) into `csv`.
+fn write_family_table(csv: &Path) {
+    let out = pdec(&[
+        "reference",
+        "burgers-family",
+        "--at",
+        "0.05,0.5,-1,1",
+        "--nt",
+        "3",
+        "--nx",
+        "5",
+        "--out",
+        csv.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 
 /// `dir/family.pde`, the Burgers family on a 4-wide network for 2 steps with `reference
