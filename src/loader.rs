@@ -68,7 +68,7 @@ pub struct ReferenceFile {
     /// The resolved path, for messages.
     pub name: String,
     /// Where a run directory keeps its copy, under its `reference/` folder: the path as the
-    /// problem writes it (see [`copy_name`]); `None` for a path that climbs out with `..`.
+    /// problem writes it (see [`copy_name`]); `None` for an absolute path or one that climbs out.
     pub copy: Option<PathBuf>,
     pub text: String,
 }
