@@ -434,6 +434,24 @@ pub fn set_weights(net: &Net, x: &[f64]) -> Result<()> {
     Ok(())
 }
 
+/// The loss as training weighs it: each term's value times its weight, summed.
+pub fn weighted_total(program: &LossProgram, values: &[f64]) -> f64 {
+    program
+        .plan
+        .terms
+        .iter()
+        .zip(values)
+        .map(|(t, v)| t.weight * v)
+        .sum()
+}
+
+/// The weighted total on `set` at the weights `net` holds: the loss on points the polish
+/// does not fit, to tell whether it fits the equation or only its own points.
+pub fn loss_on(program: &LossProgram, net: &Net, set: &FixedSet, comm: &Comm) -> Result<f64> {
+    let (values, _) = set.loss_and_gradient(program, net, comm)?;
+    Ok(weighted_total(program, &values))
+}
+
 /// The network's loss on a fixed set as a function of its weights: each call sets the
 /// weights, so the network holds the last point evaluated (callers set the accepted one).
 pub struct FixedObjective<'a> {
@@ -468,14 +486,7 @@ impl<'a> FixedObjective<'a> {
         let (values, grad) = self
             .set
             .loss_and_gradient(self.program, self.net, self.comm)?;
-        let total = self
-            .program
-            .plan
-            .terms
-            .iter()
-            .zip(&values)
-            .map(|(t, v)| t.weight * v)
-            .sum();
+        let total = weighted_total(self.program, &values);
         self.seen.push((total, values));
         Ok((total, grad))
     }

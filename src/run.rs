@@ -165,6 +165,13 @@ struct PolishSummary {
     /// `steps`, `converged`, `time_limit` (its own), `interrupted`, or `not_finite` (the loss
     /// at the start was not: the network is kept unpolished).
     stopped: &'static str,
+    /// The weighted total on `fresh_points` PDE points drawn apart from the polish's (with
+    /// boundary points as many as in `batches / 4` batches), at the network the polish began
+    /// from and at the polished one: if it rose while `loss_after` fell, the polish fitted
+    /// its own points rather than the equation.
+    fresh_points: usize,
+    fresh_loss_before: f64,
+    fresh_loss_after: f64,
     /// Seconds spent polishing, over every piece of a resumed polish.
     wall_time_s: f64,
     /// The iteration a resumed polish went on from (`polish.safetensors`).
@@ -1089,8 +1096,16 @@ pub fn solve(
     );
     if let Some(p) = &summary.polish {
         println!(
-            "  polished by L-BFGS: {} iterations ({} loss evaluations, {:.1} s, {}), loss {:.3e} -> {:.3e} on its fixed points",
-            p.iterations, p.evaluations, p.wall_time_s, p.stopped, p.loss_before, p.loss_after
+            "  polished by L-BFGS: {} iterations ({} loss evaluations, {:.1} s, {}), loss {:.3e} -> {:.3e} on its fixed points, {:.3e} -> {:.3e} on {} fresh ones",
+            p.iterations,
+            p.evaluations,
+            p.wall_time_s,
+            p.stopped,
+            p.loss_before,
+            p.loss_after,
+            p.fresh_loss_before,
+            p.fresh_loss_after,
+            p.fresh_points
         );
     }
     for (i, r) in summary.reports.iter().enumerate() {
@@ -1146,6 +1161,9 @@ type PolishLog<'a> = dyn FnMut(u64, f64, f64, &[f64]) -> Result<(), RunError> + 
 /// Where the polish's fixed points come from: apart from every training step's draws.
 const POLISH_KEY: u64 = 0x706f_6c69_7368_0001;
 
+/// Where the points that check the polish come from: apart from its own and the steps'.
+const FRESH_KEY: u64 = 0x706f_6c69_7368_0002;
+
 /// Where a polish stands in its run: the Adam steps it follows, where to save it (rank 0's
 /// `polish.safetensors`), how often, and the saved polish it goes on from.
 struct PolishPlace<'a> {
@@ -1199,6 +1217,13 @@ fn polish_network(
         }
         None => None,
     };
+    // The loss on points the polish never sees, at the network it begins from (`net` holds
+    // the end of the Adam steps, also when a saved polish goes on) and at the end: a fixed
+    // set can be fitted while the equation between its points is not (issue 4's family: the
+    // fresh loss rose from the first iterations while the polish's own fell).
+    let fresh = train::FixedSet::draw(program, (po.batches / 4).max(1), FRESH_KEY);
+    let fresh_points = (po.batches / 4).max(1) * pde_batch;
+    let fresh_before = polish::loss_on(program, net, &fresh, comm)?;
     let mut objective = FixedObjective::new(program, net, &set, comm);
     let (mut state, before, spent_before, converged) = match saved {
         Some(p) => {
@@ -1239,6 +1264,9 @@ fn polish_network(
             evaluations: 1,
             loss_before: f0,
             loss_after: f0,
+            fresh_points,
+            fresh_loss_before: fresh_before,
+            fresh_loss_after: fresh_before,
             stopped: "not_finite",
             wall_time_s: started.elapsed().as_secs_f64(),
             resumed_at_iteration: None,
@@ -1283,6 +1311,9 @@ fn polish_network(
             evaluations: state.evaluations,
             loss_before: before,
             loss_after: f0,
+            fresh_points,
+            fresh_loss_before: fresh_before,
+            fresh_loss_after: polish::loss_on(program, net, &fresh, comm)?,
             stopped: if converged {
                 "converged"
             } else if state.iterations >= po.steps {
@@ -1362,11 +1393,21 @@ fn polish_network(
     }
     meta.converged = matches!(result.ended, polish::Ended::Converged);
     save(&mut meta, &result.state)?;
+    let fresh_after = polish::loss_on(program, net, &fresh, comm)?;
+    if fresh_after > fresh_before && result.loss < before {
+        progress.note(&format!(
+            "warning: the polish lowered the loss on its points ({before:.3e} -> {:.3e}) but raised it on {fresh_points} fresh ones ({fresh_before:.3e} -> {fresh_after:.3e}): it fits its points more than the equation between them (more `batches` spreads it over more points; fewer iterations stop it sooner)",
+            result.loss
+        ));
+    }
     Ok(PolishSummary {
         iterations: result.state.iterations,
         evaluations: result.state.evaluations,
         loss_before: before,
         loss_after: result.loss,
+        fresh_points,
+        fresh_loss_before: fresh_before,
+        fresh_loss_after: fresh_after,
         stopped: if time_up && matches!(result.ended, polish::Ended::Stopped) {
             "time_limit"
         } else {

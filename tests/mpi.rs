@@ -166,6 +166,20 @@ fn two_ranks_polish_as_one() {
          steps = 20\n  batch = 64\n  batch.initial = 33\n  dtype = f64\n  log_every = 1\n  \
          polish = lbfgs(steps = 15, batches = 3)\n}\n",
     );
+    // The fresh points that check the polish are split between the ranks as its own are:
+    // their loss, before and after, is the one-rank loss.
+    let fresh = |run: &str| -> Vec<Vec<f64>> {
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("mpi-polish/{run}"));
+        let s: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(path.join("summary.json")).expect("summary.json"),
+        )
+        .expect("json");
+        let p = &s["polish"];
+        assert_eq!(p["fresh_points"], 64, "{p}");
+        let num = |k: &str| p[k].as_f64().expect(k);
+        vec![vec![num("fresh_loss_before"), num("fresh_loss_after")]]
+    };
+    same_curve(&fresh("one"), &fresh("two"));
 }
 
 #[test]

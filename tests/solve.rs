@@ -552,6 +552,14 @@ fn an_lbfgs_polish_after_a_short_adam_run_cuts_the_error() {
         p["loss_after"].as_f64().expect("loss_after"),
     );
     assert!(la < lb / 5.0, "{p}");
+    // On 2 batches of points it never fitted (a quarter of its 8), the loss falls as much:
+    // 8 x 256 points are plenty for a smooth 1-D solution, so the polish generalises.
+    assert_eq!(p["fresh_points"], 2 * 256, "{p}");
+    let (fb, fa) = (
+        p["fresh_loss_before"].as_f64().expect("fresh_loss_before"),
+        p["fresh_loss_after"].as_f64().expect("fresh_loss_after"),
+    );
+    assert!(fa < fb / 5.0, "{p}");
     assert_eq!(s["steps"], 1000, "the Adam steps");
     // loss.csv goes on past the Adam steps: the start at step 1000, then one line per
     // iteration with its step length in the lr column and the error falling with it.
@@ -588,6 +596,39 @@ fn an_lbfgs_polish_after_a_short_adam_run_cuts_the_error() {
     );
 }
 
+#[test]
+fn a_polish_that_fits_its_few_points_and_not_the_equation_says_so() {
+    // One batch of 8 PDE points: 300 L-BFGS iterations drive their loss to almost nothing
+    // while the loss between them grows, which the summary's fresh points show and a
+    // warning names.
+    let dir = out_dir("polish_overfit");
+    let out = pdec(&[
+        "solve",
+        "tests/problems/heat1d.pde",
+        "--no-plots",
+        "--out",
+        dir.to_str().expect("utf8"),
+        "--set",
+        "steps=300",
+        "--set",
+        "batch=8",
+        "--set",
+        "polish=lbfgs(steps = 300, batches = 1)",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let p = &summary(&dir)["polish"];
+    assert_eq!(p["fresh_points"], 8, "{p}");
+    let num = |k: &str| p[k].as_f64().expect(k);
+    assert!(num("loss_after") < num("loss_before") / 100.0, "{p}");
+    assert!(num("fresh_loss_after") > num("fresh_loss_before"), "{p}");
+    assert!(
+        stderr.contains("warning: the polish lowered the loss on its points")
+            && stderr.contains("but raised it on 8 fresh ones"),
+        "{stderr}"
+    );
+}
+
 /// loss.csv's rows, the header left out.
 fn loss_rows(dir: &Path) -> Vec<Vec<String>> {
     let csv = std::fs::read_to_string(dir.join("loss.csv")).expect("loss.csv");
@@ -620,6 +661,15 @@ fn a_polish_resumed_in_pieces_ends_where_one_piece_does() {
     assert_eq!(p["iterations"], w["iterations"], "{p} against {w}");
     assert_eq!(p["loss_before"], w["loss_before"], "{p} against {w}");
     assert_eq!(p["loss_after"], w["loss_after"], "{p} against {w}");
+    // The fresh points' loss is taken at the end of the Adam steps in every piece.
+    assert_eq!(
+        p["fresh_loss_before"], w["fresh_loss_before"],
+        "{p} against {w}"
+    );
+    assert_eq!(
+        p["fresh_loss_after"], w["fresh_loss_after"],
+        "{p} against {w}"
+    );
     assert_eq!(pieces["reports"], whole["reports"]);
     assert_eq!(pieces["metrics"], whole["metrics"]);
     let wall = p["wall_time_s"].as_f64().expect("wall_time_s");
