@@ -1221,8 +1221,9 @@ fn polish_network(
     // the end of the Adam steps, also when a saved polish goes on) and at the end: a fixed
     // set can be fitted while the equation between its points is not (issue 4's family: the
     // fresh loss rose from the first iterations while the polish's own fell).
-    let fresh = train::FixedSet::draw(program, (po.batches / 4).max(1), FRESH_KEY);
-    let fresh_points = (po.batches / 4).max(1) * pde_batch;
+    let fresh_batches = (po.batches / 4).max(1);
+    let fresh = train::FixedSet::draw(program, fresh_batches, FRESH_KEY);
+    let fresh_points = fresh_batches * pde_batch;
     let fresh_before = polish::loss_on(program, net, &fresh, comm)?;
     let mut objective = FixedObjective::new(program, net, &set, comm);
     let (mut state, before, spent_before, converged) = match saved {
