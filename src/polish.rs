@@ -445,11 +445,17 @@ pub fn weighted_total(program: &LossProgram, values: &[f64]) -> f64 {
         .sum()
 }
 
-/// The weighted total on `set` at the weights `net` holds: the loss on points the polish
-/// does not fit, to tell whether it fits the equation or only its own points.
-pub fn loss_on(program: &LossProgram, net: &Net, set: &FixedSet, comm: &Comm) -> Result<f64> {
+/// The weighted total and each term's value on `set` at the weights `net` holds: the loss
+/// on points the polish does not fit, to tell whether it fits the equation or only its own
+/// points.
+pub fn loss_on(
+    program: &LossProgram,
+    net: &Net,
+    set: &FixedSet,
+    comm: &Comm,
+) -> Result<(f64, Vec<f64>)> {
     let (values, _) = set.loss_and_gradient(program, net, comm)?;
-    Ok(weighted_total(program, &values))
+    Ok((weighted_total(program, &values), values))
 }
 
 /// The network's loss on a fixed set as a function of its weights: each call sets the

@@ -18,7 +18,7 @@ use crate::train::{self, Adam, LossProgram, WeightAverage};
 use candle_core::{DType, Device, Tensor};
 use rand::SeedableRng;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -172,6 +172,10 @@ struct PolishSummary {
     fresh_points: usize,
     fresh_loss_before: f64,
     fresh_loss_after: f64,
+    /// Each term's value on the fresh points (unweighted), before and after: which terms the
+    /// polish improved beyond its points and which it fitted only there.
+    fresh_terms_before: BTreeMap<String, f64>,
+    fresh_terms_after: BTreeMap<String, f64>,
     /// Seconds spent polishing, over every piece of a resumed polish.
     wall_time_s: f64,
     /// The iteration a resumed polish went on from (`polish.safetensors`).
@@ -1224,7 +1228,12 @@ fn polish_network(
     let fresh_batches = (po.batches / 4).max(1);
     let fresh = train::FixedSet::draw(program, fresh_batches, FRESH_KEY);
     let fresh_points = fresh_batches * pde_batch;
-    let fresh_before = polish::loss_on(program, net, &fresh, comm)?;
+    let fresh_loss = || -> Result<(f64, BTreeMap<String, f64>), RunError> {
+        let (total, values) = polish::loss_on(program, net, &fresh, comm)?;
+        let names = program.plan.terms.iter().map(|t| t.name.clone());
+        Ok((total, names.zip(values).collect()))
+    };
+    let (fresh_before, fresh_terms_before) = fresh_loss()?;
     let mut objective = FixedObjective::new(program, net, &set, comm);
     let (mut state, before, spent_before, converged) = match saved {
         Some(p) => {
@@ -1268,6 +1277,8 @@ fn polish_network(
             fresh_points,
             fresh_loss_before: fresh_before,
             fresh_loss_after: fresh_before,
+            fresh_terms_after: fresh_terms_before.clone(),
+            fresh_terms_before,
             stopped: "not_finite",
             wall_time_s: started.elapsed().as_secs_f64(),
             resumed_at_iteration: None,
@@ -1307,6 +1318,7 @@ fn polish_network(
     if converged || time_spent || state.iterations >= po.steps {
         polish::set_weights(net, &state.x)?;
         save(&mut meta, &state)?;
+        let (fresh_after, fresh_terms_after) = fresh_loss()?;
         return Ok(PolishSummary {
             iterations: state.iterations,
             evaluations: state.evaluations,
@@ -1314,7 +1326,9 @@ fn polish_network(
             loss_after: f0,
             fresh_points,
             fresh_loss_before: fresh_before,
-            fresh_loss_after: polish::loss_on(program, net, &fresh, comm)?,
+            fresh_loss_after: fresh_after,
+            fresh_terms_before,
+            fresh_terms_after,
             stopped: if converged {
                 "converged"
             } else if state.iterations >= po.steps {
@@ -1394,7 +1408,7 @@ fn polish_network(
     }
     meta.converged = matches!(result.ended, polish::Ended::Converged);
     save(&mut meta, &result.state)?;
-    let fresh_after = polish::loss_on(program, net, &fresh, comm)?;
+    let (fresh_after, fresh_terms_after) = fresh_loss()?;
     if fresh_after > fresh_before && result.loss < before {
         progress.note(&format!(
             "warning: the polish lowered the loss on its points ({before:.3e} -> {:.3e}) but raised it on {fresh_points} fresh ones ({fresh_before:.3e} -> {fresh_after:.3e}): it fits its points more than the equation between them (more `batches` spreads it over more points; fewer iterations stop it sooner)",
@@ -1409,6 +1423,8 @@ fn polish_network(
         fresh_points,
         fresh_loss_before: fresh_before,
         fresh_loss_after: fresh_after,
+        fresh_terms_before,
+        fresh_terms_after,
         stopped: if time_up && matches!(result.ended, polish::Ended::Stopped) {
             "time_limit"
         } else {

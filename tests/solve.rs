@@ -622,6 +622,24 @@ fn a_polish_that_fits_its_few_points_and_not_the_equation_says_so() {
     let num = |k: &str| p[k].as_f64().expect(k);
     assert!(num("loss_after") < num("loss_before") / 100.0, "{p}");
     assert!(num("fresh_loss_after") > num("fresh_loss_before"), "{p}");
+    // Each term on the fresh points, named as the loss terms; with every weight 1 their sum
+    // is the total.
+    let s = summary(&dir);
+    for when in ["before", "after"] {
+        let terms = p[format!("fresh_terms_{when}")].as_object().expect("terms");
+        let mut names: Vec<&String> = terms.keys().collect();
+        let mut expected: Vec<&String> = s["final_loss"]
+            .as_object()
+            .expect("final_loss")
+            .keys()
+            .collect();
+        names.sort();
+        expected.sort();
+        assert_eq!(names, expected, "{p}");
+        let sum: f64 = terms.values().map(|v| v.as_f64().expect("a number")).sum();
+        let total = num(&format!("fresh_loss_{when}"));
+        assert!((sum - total).abs() <= 1e-9 * total, "{sum} against {total}");
+    }
     assert!(
         stderr.contains("warning: the polish lowered the loss on its points")
             && stderr.contains("but raised it on 8 fresh ones"),
