@@ -617,14 +617,14 @@ fn a_polish_that_fits_its_few_points_and_not_the_equation_says_so() {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let p = &summary(&dir)["polish"];
+    let s = summary(&dir);
+    let p = &s["polish"];
     assert_eq!(p["fresh_points"], 8, "{p}");
     let num = |k: &str| p[k].as_f64().expect(k);
     assert!(num("loss_after") < num("loss_before") / 100.0, "{p}");
     assert!(num("fresh_loss_after") > num("fresh_loss_before"), "{p}");
     // Each term on the fresh points, named as the loss terms; with every weight 1 their sum
     // is the total.
-    let s = summary(&dir);
     for when in ["before", "after"] {
         let terms = p[format!("fresh_terms_{when}")].as_object().expect("terms");
         let mut names: Vec<&String> = terms.keys().collect();
