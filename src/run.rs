@@ -1411,7 +1411,7 @@ fn polish_network(
     let (fresh_after, fresh_terms_after) = fresh_loss()?;
     if fresh_after > fresh_before && result.loss < before {
         progress.note(&format!(
-            "warning: the polish lowered the loss on its points ({before:.3e} -> {:.3e}) but raised it on {fresh_points} fresh ones ({fresh_before:.3e} -> {fresh_after:.3e}): it fits its points more than the equation between them (more `batches` spreads it over more points; fewer iterations stop it sooner)",
+            "warning: the polish lowered the loss on its points ({before:.3e} -> {:.3e}) but raised it on {fresh_points} fresh ones ({fresh_before:.3e} -> {fresh_after:.3e}): it fits its points more than the equation between them (more `batches` spreads it over more points, fewer iterations stop it sooner; but a higher residual need not be a larger error: on the Burgers family both rose at first while the error against the reference fell, so judge by a `reference` where there is one)",
             result.loss
         ));
     }
