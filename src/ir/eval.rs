@@ -3,6 +3,7 @@
 
 use super::*;
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// A row-major layout: index axes first (sorted), then positional dims.
 #[derive(Clone, Debug, PartialEq)]
@@ -213,8 +214,52 @@ pub fn erf(x: f64) -> f64 {
 
 /// Evaluates `op` (result type `ty`) whose children are all constant leaves.
 pub fn fold(g: &Graph, op: &Op, ty: &Ty) -> Option<Dense<'static>> {
+    fold_with(g, op, ty, |id| leaf(g, id))
+}
+
+/// The value of a node of the graph at one point: `value_of` gives the leaves that are not
+/// constants (the inputs, the unknown, the normal), the rest is folded as the constants are.
+/// `None` when a node needs something `value_of` does not give (a derivative). The checks
+/// before training evaluate the IR with it, without tensors.
+pub fn eval_at(
+    g: &Graph,
+    node: NodeId,
+    value_of: &dyn Fn(&Op, &Ty) -> Option<Dense<'static>>,
+) -> Option<Dense<'static>> {
+    let mut memo: HashMap<NodeId, Dense<'static>> = HashMap::new();
+    // Children before parents, without recursion (expressions can be deep).
+    let mut stack = vec![(node, false)];
+    while let Some((id, expanded)) = stack.pop() {
+        if memo.contains_key(&id) {
+            continue;
+        }
+        let n = g.node(id);
+        if !expanded {
+            stack.push((id, true));
+            stack.extend(children(&n.op).into_iter().map(|c| (c, false)));
+            continue;
+        }
+        let value = match leaf(g, id) {
+            Some(d) => Dense {
+                layout: d.layout,
+                data: Cow::Owned(d.data.into_owned()),
+            },
+            None if children(&n.op).is_empty() => value_of(&n.op, &n.ty)?,
+            None => fold_with(g, &n.op, &n.ty, |c| memo.get(&c).cloned())?,
+        };
+        memo.insert(id, value);
+    }
+    memo.remove(&node)
+}
+
+/// [`fold`] with the children's values from `get`.
+fn fold_with<'a>(
+    g: &Graph,
+    op: &Op,
+    ty: &Ty,
+    get: impl Fn(NodeId) -> Option<Dense<'a>>,
+) -> Option<Dense<'static>> {
     let out = Layout::of(g, ty);
-    let get = |id: NodeId| leaf(g, id);
     let data = match op {
         Op::Unary(u, a) => {
             let a = get(*a)?;

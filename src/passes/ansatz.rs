@@ -263,7 +263,6 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
         return false;
     }
     let layout = crate::geometry::Layout::new(p);
-    let cols = crate::lower::Columns::new(p);
     // Fixed seed: whether a condition is imposed must not change from run to run.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x616e_7361_747a);
     let batches: Vec<crate::geometry::Batch> = match &c.region {
@@ -288,38 +287,24 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
         Where::Periodic { .. } => return false,
     };
     for b in &batches {
-        let Ok(x) = candle_core::Tensor::from_vec(
-            b.points.clone(),
-            (b.n, b.width),
-            &candle_core::Device::Cpu,
-        ) else {
-            return false;
-        };
         for _ in 0..CHECK_DRAWS {
             let draws: Vec<f64> = (0..b.n)
                 .map(|_| CHECK_SCALE * Distribution::<f64>::sample(&StandardNormal, &mut rng))
                 .collect();
-            let Ok(f) =
-                candle_core::Tensor::from_vec(draws.clone(), b.n, &candle_core::Device::Cpu)
-            else {
+            let rows = || b.points.chunks(b.width).zip(&draws);
+            let at = |node| -> Option<Vec<f64>> {
+                rows()
+                    .map(|(row, &net)| value_at(p, &layout, row, net, node))
+                    .collect()
+            };
+            let (Some(res), Some(u)) = (
+                at(c.residual),
+                p.ansatz.as_ref().map_or(Some(Vec::new()), |a| at(a.node)),
+            ) else {
                 return false;
             };
-            let res = crate::lower::eval_with_values(p, &cols, c.residual, &x, &f)
-                .and_then(|r| r.to_vec1::<f64>());
-            let u = p
-                .ansatz
-                .as_ref()
-                .map(|a| crate::lower::eval_with_values(p, &cols, a.node, &x, &f))
-                .transpose()
-                .and_then(|u| u.map(|u| u.to_vec1::<f64>()).transpose());
-            let (Ok(res), Ok(u)) = (res, u) else {
-                return false;
-            };
-            let scale = u
-                .unwrap_or_default()
-                .iter()
-                .chain(&draws)
-                .fold(1.0f64, |m, v| m.max(v.abs()));
+            // The residual against the size of what it compares, over the whole set.
+            let scale = u.iter().chain(&draws).fold(1.0f64, |m, v| m.max(v.abs()));
             if !res
                 .iter()
                 .all(|r| r.is_finite() && r.abs() <= CHECK_TOLERANCE * scale)
@@ -329,6 +314,32 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
         }
     }
     true
+}
+
+/// A scalar node's value at one point (a row of network inputs) where the network outputs
+/// `net`, by the IR's own evaluator; `None` when it needs more (a derivative, a normal).
+fn value_at(
+    p: &Problem,
+    layout: &crate::geometry::Layout,
+    row: &[f64],
+    net: f64,
+    node: NodeId,
+) -> Option<f64> {
+    use crate::ir::eval::{Dense, Layout};
+    use std::borrow::Cow;
+    let value_of = |op: &Op, ty: &Ty| -> Option<Dense<'static>> {
+        let data = match op {
+            Op::Input(i) => row.get(layout.columns(*i)?)?.to_vec(),
+            Op::U => vec![net],
+            _ => return None,
+        };
+        Some(Dense {
+            layout: Layout::of(&p.graph, ty),
+            data: Cow::Owned(data),
+        })
+    };
+    let v = crate::ir::eval::eval_at(&p.graph, node, &value_of)?;
+    (v.data.len() == 1).then(|| v.data[0])
 }
 
 #[cfg(test)]
