@@ -38,7 +38,11 @@ const COMMON: &[&str] = &[
 /// `(case name, problem file, extra arguments)`.
 const CASES: &[(&str, &str, &[&str])] = &[
     ("american_basket", "examples/american_basket.pde", &[]),
-    ("american_basket_log", "examples/american_basket_log.pde", &[]),
+    (
+        "american_basket_log",
+        "examples/american_basket_log.pde",
+        &[],
+    ),
     ("black_scholes", "examples/black_scholes.pde", &[]),
     ("burgers", "examples/burgers.pde", &[]),
     ("burgers_family", "examples/burgers_family.pde", &[]),
@@ -223,7 +227,7 @@ fn train(name: &str, problem: &str, extra: &[&str]) -> PathBuf {
 /// Every number of two fingerprint lines within a relative 1e-6 (text otherwise equal).
 fn close(want: &str, got: &str) -> bool {
     let split = |s: &str| -> Vec<String> {
-        s.split(|c: char| c == ',' || c == ' ' || c == ':' || c == '[' || c == ']')
+        s.split([',', ' ', ':', '[', ']'])
             .map(str::to_string)
             .collect()
     };
