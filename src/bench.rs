@@ -7,11 +7,11 @@
 //! row on the CPU (Linux resets it per row through `/proc/self/clear_refs`), and the GPU
 //! memory in use after the row on CUDA.
 
-use crate::driver;
-use crate::nn::Net;
-use crate::source::SourceFile;
-use crate::train::{self, Adam, LossProgram, StepOutcome};
 use candle_core::Device;
+use pdec_lang::driver;
+use pdec_lang::source::SourceFile;
+use pdec_solve::nn::Net;
+use pdec_solve::train::{self, Adam, LossProgram, StepOutcome};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -127,20 +127,20 @@ pub fn run_case(
     };
     let st = &checked.settings;
     let dt = match st.dtype {
-        crate::settings::DType::F32 => candle_core::DType::F32,
-        crate::settings::DType::F64 => candle_core::DType::F64,
+        pdec_lang::settings::DType::F32 => candle_core::DType::F32,
+        pdec_lang::settings::DType::F64 => candle_core::DType::F64,
     };
     let e = |e: candle_core::Error| e.to_string();
     let mut program = LossProgram::new(&checked.problem, plan, analysis, st, device.clone())?;
     program.workers = threads;
-    let mem_before = crate::device::gpu_memory_used(device);
+    let mem_before = pdec_solve::device::gpu_memory_used(device);
     reset_peak_rss();
-    crate::device::tune_cpu_matmul(st.net.width, threads);
+    pdec_solve::device::tune_cpu_matmul(st.net.width, threads);
     let net = Net::new(&st.net, plan.input_width, st.seed, dt, device).map_err(e)?;
     let mut adam = Adam::new(&net.params).map_err(e)?;
     let mut draws = train::Draws::default();
     let mut times = Vec::with_capacity(steps);
-    let comm = crate::distributed::Comm::single();
+    let comm = pdec_solve::distributed::Comm::single();
     for step in 0..(warmup + steps) as u64 {
         let start = Instant::now();
         let control = train::Control {
@@ -168,7 +168,7 @@ pub fn run_case(
     }
     times.sort_by(f64::total_cmp);
     let peak_mem_mb = if device.is_cuda() {
-        match (mem_before, crate::device::gpu_memory_used(device)) {
+        match (mem_before, pdec_solve::device::gpu_memory_used(device)) {
             (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64 / 1048576.0),
             _ => None,
         }
@@ -182,13 +182,13 @@ pub fn run_case(
         batch: c.batch,
         width: c.width,
         layers: c.layers,
-        device: crate::device::name(device),
+        device: pdec_solve::device::name(device),
         threads: program.effective_workers(&draws.batches),
         ms_per_step: median(&times),
         ms_min: times.first().copied().unwrap_or(f64::NAN),
         ms_max: times.last().copied().unwrap_or(f64::NAN),
         peak_mem_mb,
-        estimated_mb: Some(crate::memory::estimate(plan).bytes / 1048576.0),
+        estimated_mb: Some(pdec_solve::memory::estimate(plan).bytes / 1048576.0),
         steps,
     })
 }
@@ -332,8 +332,8 @@ mod tests {
 
     #[test]
     fn the_path_setting_reaches_the_plan() {
-        use crate::passes::second_order::Path;
-        use crate::settings::McDifference;
+        use pdec_lang::passes::second_order::Path;
+        use pdec_lang::settings::McDifference;
         for (path, want, difference) in [
             (BenchPath::Exact, Path::Exact, McDifference::Values),
             (

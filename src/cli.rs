@@ -1,12 +1,12 @@
 //! The command line: `pdec check`, `pdec explain`, `pdec std`. Only this module and the
 //! loader touch the file system and the terminal.
 
-use crate::diag::render::{self, Format};
-use crate::diag::{Diag, Diags};
-use crate::driver::{self, Compiled};
-use crate::source::SourceMap;
-use crate::std_lib;
 use clap::{Parser, Subcommand, ValueEnum};
+use pdec_lang::diag::render::{self, Format};
+use pdec_lang::diag::{Diag, Diags};
+use pdec_lang::driver::{self, Compiled};
+use pdec_lang::source::SourceMap;
+use pdec_lang::std_lib;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -212,7 +212,7 @@ pub enum Command {
         no_plots: bool,
         /// Refuse to train when a step's estimated memory exceeds SIZE (`8G`, `512M`); on
         /// the CPU the machine's available memory is always a limit too.
-        #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
+        #[arg(long, value_name = "SIZE", value_parser = pdec_solve::memory::parse_size)]
         max_memory: Option<u64>,
     },
     /// Write a commented starter problem `NAME.pde` from a template.
@@ -327,7 +327,12 @@ pub fn run(cli: Cli) -> i32 {
             match out {
                 ExplainFormat::Text => print!(
                     "{}",
-                    crate::explain::explain(&file.display().to_string(), checked, analysis, plan)
+                    pdec_lang::explain::explain(
+                        &file.display().to_string(),
+                        checked,
+                        analysis,
+                        plan
+                    )
                 ),
                 ExplainFormat::Json => match serde_json::to_string_pretty(plan) {
                     Ok(s) => println!("{s}"),
@@ -358,8 +363,8 @@ pub fn run(cli: Cli) -> i32 {
                 return 1;
             };
             // Under `mpirun` (and a build with `--features mpi`): this rank of the job.
-            let comm = crate::distributed::Comm::init();
-            let threads = match crate::device::threads(&threads, &device, comm.size()) {
+            let comm = pdec_solve::distributed::Comm::init();
+            let threads = match pdec_solve::device::threads(&threads, &device, comm.size()) {
                 Ok(n) => n,
                 Err(d) => {
                     print_one(*d, format);
@@ -406,9 +411,9 @@ pub fn run(cli: Cli) -> i32 {
                 let read = match (&resume, source.as_deref()) {
                     (Some(dir), original) => {
                         let copies = crate::run::reference_folder(dir);
-                        crate::loader::read_reference_copy(&copies, rel)
+                        pdec_lang::loader::read_reference_copy(&copies, rel)
                             .or_else(|e| match original {
-                                Some(o) => crate::loader::read_reference(o, rel),
+                                Some(o) => pdec_lang::loader::read_reference(o, rel),
                                 None => Err(e),
                             })
                             .map_err(|mut d| {
@@ -429,10 +434,10 @@ pub fn run(cli: Cli) -> i32 {
                                 d
                             })
                     }
-                    (None, _) => crate::loader::read_reference(&file, rel),
+                    (None, _) => pdec_lang::loader::read_reference(&file, rel),
                 };
                 let parsed = read.and_then(|r| {
-                    let cols = crate::lower::Columns::new(p);
+                    let cols = pdec_solve::lower::Columns::new(p);
                     let table = crate::table::parse(p, &cols, &r.name, &r.text, true)?;
                     Ok((table, r))
                 });
@@ -471,7 +476,7 @@ pub fn run(cli: Cli) -> i32 {
             };
             // Refuse a step that cannot fit before anything is allocated.
             if let Some(plan) = &compiled.plan
-                && let Err(d) = crate::memory::guard(plan, max_memory, opts.device.is_cpu())
+                && let Err(d) = pdec_solve::memory::guard(plan, max_memory, opts.device.is_cpu())
             {
                 let mut diags = Diags::default();
                 diags.push(*d);
@@ -520,7 +525,7 @@ pub fn run(cli: Cli) -> i32 {
             bench_command(&spec, &device, format)
         }
         Command::New { name, template } => crate::templates::new_command(&name, template, format),
-        Command::Fmt { file, check } => crate::fmt::command(&file, check, format),
+        Command::Fmt { file, check } => fmt_command(&file, check, format),
         Command::Eval {
             run,
             at,
@@ -816,7 +821,7 @@ fn eval_command(
     format: Format,
 ) -> i32 {
     let problem = run.join("problem.pde");
-    let source = match crate::loader::read_file(&problem) {
+    let source = match pdec_lang::loader::read_file(&problem) {
         Ok(s) => s,
         Err(d) => {
             print_one(
@@ -858,7 +863,7 @@ fn eval_command(
         text.push_str(&format!("\nreport {unknown}({clean})"));
     }
     let compiled = driver::compile(
-        crate::source::SourceFile {
+        pdec_lang::source::SourceFile {
             name: format!("{} (with --at)", problem.display()),
             text,
         },
@@ -899,7 +904,7 @@ fn eval_command(
             return 1;
         };
         let p = &checked.problem;
-        let cols = crate::lower::Columns::new(p);
+        let cols = pdec_solve::lower::Columns::new(p);
         let table = match crate::table::parse(p, &cols, &path.display().to_string(), &text, false) {
             Ok(t) => t,
             Err(d) => return fail(*d),
@@ -954,7 +959,7 @@ pub(crate) fn print_diags(diags: &Diags, sources: &SourceMap, format: Format, wh
 
 /// Loads and compiles; prints diagnostics. `None` when the file had errors.
 fn compile_file(path: &Path, set: &[String], format: Format, what: &str) -> Option<Compiled> {
-    let source = match crate::loader::read_file(path) {
+    let source = match pdec_lang::loader::read_file(path) {
         Ok(s) => s,
         Err(d) => {
             // No source to show (the message names the path), so no summary line either.
@@ -981,7 +986,7 @@ fn check_one(path: &Path, set: &[String], format: Format) -> i32 {
         let mc = plan
             .second_order
             .iter()
-            .filter(|t| t.path == crate::passes::second_order::Path::MonteCarlo)
+            .filter(|t| t.path == pdec_lang::passes::second_order::Path::MonteCarlo)
             .count();
         println!(
             "ok: {} (problem {}: {} loss terms, {} network inputs, {} second-order term(s), {} on the Monte Carlo path)",
@@ -1029,7 +1034,7 @@ fn std_command(module: Option<&str>, format: Format) -> i32 {
                         format!("no module `std::{name}`"),
                     )
                     .help(
-                        match crate::diag::suggest::did_you_mean(name, std_lib::names()) {
+                        match pdec_lang::diag::suggest::did_you_mean(name, std_lib::names()) {
                             Some(s) => format!("did you mean `{s}`? `pdec std` lists the modules"),
                             None => "`pdec std` lists the modules".to_string(),
                         },
@@ -1132,7 +1137,7 @@ fn bench_child(spec: &BenchSpec, c: &crate::bench::Case) -> Result<crate::bench:
 
 fn bench_command(spec: &BenchSpec, device: &candle_core::Device, format: Format) -> i32 {
     let out = spec.format;
-    let threads = match crate::device::threads(&spec.threads, device, 1) {
+    let threads = match pdec_solve::device::threads(&spec.threads, device, 1) {
         Ok(n) => n,
         Err(d) => {
             print_one(*d, format);
@@ -1289,11 +1294,71 @@ fn resume_inputs(dir: &Path, set: &mut Vec<String>) -> Result<Option<PathBuf>, B
 
 /// `--device`, opened, or its diagnostic printed.
 fn open_device(name: &str, format: Format) -> Option<candle_core::Device> {
-    match crate::device::parse(name).and_then(crate::device::open) {
+    match pdec_solve::device::parse(name).and_then(pdec_solve::device::open) {
         Ok(d) => Some(d),
         Err(d) => {
             print_one(*d, format);
             None
+        }
+    }
+}
+
+/// `pdec fmt FILE [--check]`.
+pub fn fmt_command(path: &Path, check: bool, format: Format) -> i32 {
+    let source = match pdec_lang::loader::read_file(path) {
+        Ok(s) => s,
+        Err(d) => {
+            print_one(*d, format);
+            return 1;
+        }
+    };
+    let mut map = pdec_lang::source::SourceMap::default();
+    let id = map.add(source.name.clone(), source.text.clone());
+    let mut diags = pdec_lang::diag::Diags::default();
+    pdec_lang::syntax::parse(id, map.get(id), &mut diags);
+    if diags.has_errors() {
+        print_diags(&diags, &map, format, "nothing was formatted");
+        return 1;
+    }
+    let out = match pdec_lang::fmt::format(&source.text) {
+        Ok(o) => o,
+        Err(why) => {
+            eprintln!(
+                "error: internal error in pdec fmt: {why} (this is a bug; please report it with the input file)"
+            );
+            return 2;
+        }
+    };
+    if !check {
+        print!("{out}");
+        return 0;
+    }
+    match pdec_lang::fmt::first_difference(&source, &out) {
+        None => 0,
+        Some((range, expected)) => {
+            let mut diags = pdec_lang::diag::Diags::default();
+            diags.push(
+                pdec_lang::diag::Diag::error(
+                    "pdec::fmt::not_formatted",
+                    format!("`{}` is not in the canonical layout", source.name),
+                )
+                .primary(
+                    pdec_lang::source::Span::new(id, range.start, range.end),
+                    match expected {
+                        Some(e) if e.is_empty() => {
+                            "the canonical layout has a blank line here".to_string()
+                        }
+                        Some(e) => format!("the canonical layout has `{e}`"),
+                        None => "the canonical layout ends before this line".to_string(),
+                    },
+                )
+                .help(format!(
+                    "`pdec fmt {}` prints the file in the canonical layout",
+                    path.display()
+                )),
+            );
+            print_diags(&diags, &map, format, "");
+            1
         }
     }
 }

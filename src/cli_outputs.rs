@@ -2,8 +2,8 @@
 //! the end (kept out of `cli.rs`, which only declares the commands and dispatches).
 
 use crate::cli::{ExportFormat, print_diags, print_one, run_result};
-use crate::diag::Diag;
-use crate::diag::render::Format;
+use pdec_lang::diag::Diag;
+use pdec_lang::diag::render::Format;
 use std::path::Path;
 
 fn failure(f: crate::rundir::Failure, format: Format) -> i32 {

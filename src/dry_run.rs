@@ -4,8 +4,8 @@
 //! problem the solver cannot compute is refused here as it would be by `solve`. No run
 //! directory is created and no network is trained.
 
-use crate::driver::Compiled;
 use crate::run::RunError;
+use pdec_lang::driver::Compiled;
 use std::fmt::Write;
 
 pub fn text(compiled: &Compiled, file: &str, sets: &[String]) -> Result<String, RunError> {
@@ -14,7 +14,7 @@ pub fn text(compiled: &Compiled, file: &str, sets: &[String]) -> Result<String, 
     else {
         return Err(RunError::Internal("dry run without a plan".into()));
     };
-    crate::train::LossProgram::new(
+    pdec_solve::train::LossProgram::new(
         &checked.problem,
         plan,
         analysis,
@@ -23,7 +23,7 @@ pub fn text(compiled: &Compiled, file: &str, sets: &[String]) -> Result<String, 
     )
     .map_err(|why| {
         RunError::Diag(Box::new(
-            crate::diag::Diag::error(
+            pdec_lang::diag::Diag::error(
                 "pdec::run::unsupported",
                 format!("this problem cannot be trained: {why}"),
             )
@@ -49,6 +49,6 @@ pub fn text(compiled: &Compiled, file: &str, sets: &[String]) -> Result<String, 
     );
     let _ = writeln!(o, "{json}");
     let _ = writeln!(o);
-    o.push_str(&crate::explain::explain(file, checked, analysis, plan));
+    o.push_str(&pdec_lang::explain::explain(file, checked, analysis, plan));
     Ok(o)
 }

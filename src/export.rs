@@ -3,10 +3,10 @@
 //! table (`--points`), as CSV, NPZ (NumPy) or legacy VTK (ParaView). Files are written to a
 //! temporary name and renamed, so a failed export leaves nothing behind.
 
-use crate::diag::Diag;
 use crate::grid::{self, Layout, Purpose, Rule};
 use crate::rundir::{Failure, Opened};
 use candle_core::{Device, Tensor};
+use pdec_lang::diag::Diag;
 use std::path::Path;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

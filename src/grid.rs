@@ -12,9 +12,9 @@
 //! input columns and gives a [`Layout`]: grid axes and, for each input column, a fixed value
 //! or an affine function of one axis.
 
-use crate::diag::Diag;
-use crate::ir::{Domain, Problem};
-use crate::lower::Columns;
+use pdec_lang::diag::Diag;
+use pdec_lang::ir::{Domain, Problem};
+use pdec_solve::lower::Columns;
 
 /// Which command a spec belongs to: picks the diagnostic codes and the defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -407,7 +407,7 @@ fn names(p: &Problem) -> Vec<&str> {
 fn targets(p: &Problem, inputs: &[InputCol], item: &Item) -> Result<Vec<usize>, SpecError> {
     let all = names(p);
     if !all.contains(&item.name.as_str()) {
-        let help = match crate::diag::suggest::did_you_mean(&item.name, all.iter().copied()) {
+        let help = match pdec_lang::diag::suggest::did_you_mean(&item.name, all.iter().copied()) {
             Some(s) => format!("did you mean `{s}`? the inputs are {}", all.join(", ")),
             None => format!("the problem's inputs are {}", all.join(", ")),
         };
@@ -643,7 +643,7 @@ pub fn resolve(
                 fixed.push(format!(
                     "{} = {}",
                     item.text.split('=').next().unwrap_or("").trim(),
-                    crate::syntax::print::format_number(v)
+                    pdec_lang::syntax::print::format_number(v)
                 ));
             }
             Value::Range { lo, hi, n } => {
@@ -667,7 +667,7 @@ pub fn resolve(
         fixed.push(format!(
             "{} = {}",
             inputs[i].label,
-            crate::syntax::print::format_number(v)
+            pdec_lang::syntax::print::format_number(v)
         ));
     }
     match purpose {
@@ -680,8 +680,8 @@ pub fn resolve(
                     missing.push(format!(
                         "{} = {}..{}:{DEFAULT_POINTS}",
                         s.name,
-                        crate::syntax::print::format_number(inputs[comps[0]].lo),
-                        crate::syntax::print::format_number(inputs[comps[0]].hi)
+                        pdec_lang::syntax::print::format_number(inputs[comps[0]].lo),
+                        pdec_lang::syntax::print::format_number(inputs[comps[0]].hi)
                     ));
                 } else {
                     for i in comps {
@@ -697,8 +697,8 @@ pub fn resolve(
                     format!(
                         "{} = {}..{}:{DEFAULT_POINTS}",
                         t.name,
-                        crate::syntax::print::format_number(t.lo),
-                        crate::syntax::print::format_number(t.hi)
+                        pdec_lang::syntax::print::format_number(t.lo),
+                        pdec_lang::syntax::print::format_number(t.hi)
                     ),
                 );
             }
@@ -763,7 +763,7 @@ pub fn resolve(
                     fixed.push(format!(
                         "{} = {}",
                         inputs[i].label,
-                        crate::syntax::print::format_number(v)
+                        pdec_lang::syntax::print::format_number(v)
                     ));
                 }
             }
@@ -863,8 +863,8 @@ mod tests {
     }
 
     fn problem(src: &str) -> (Problem, Columns) {
-        let c = crate::driver::compile(
-            crate::source::SourceFile {
+        let c = pdec_lang::driver::compile(
+            pdec_lang::source::SourceFile {
                 name: "t.pde".into(),
                 text: src.into(),
             },

@@ -13,11 +13,11 @@
 //! Every picture is drawn in memory first and then written through a temporary file and a
 //! rename, so a failed plot leaves no partial file.
 
-use crate::diag::Diag;
 use crate::grid::{self, Axis, Layout, Purpose};
-use crate::ir::Domain;
 use crate::rundir::{Failure, Opened};
 use crate::table::Table;
+use pdec_lang::diag::Diag;
+use pdec_lang::ir::Domain;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::prelude::*;
@@ -1000,8 +1000,8 @@ pub fn reference_table(run: &Opened) -> Result<Option<Table>, String> {
     let Some(rel) = &p.reference else {
         return Ok(None);
     };
-    let file = crate::loader::read_reference_copy(&crate::run::reference_folder(&run.dir), rel)
-        .or_else(|_| crate::loader::read_reference(&run.dir.join("problem.pde"), rel))
+    let file = pdec_lang::loader::read_reference_copy(&crate::run::reference_folder(&run.dir), rel)
+        .or_else(|_| pdec_lang::loader::read_reference(&run.dir.join("problem.pde"), rel))
         .map_err(|d| {
             format!(
                 "the run directory has no copy of the reference table `{rel}` ({}); error.png is not drawn",

@@ -9,13 +9,13 @@
 //! `model.safetensors`
 //! (written atomically at checkpoints and at the end), `summary.json`.
 
-use crate::check::Checked;
-use crate::diag::Diag;
-use crate::driver::Compiled;
-use crate::nn::Net;
-use crate::settings::OnNan;
-use crate::train::{self, Adam, LossProgram, WeightAverage};
 use candle_core::{DType, Device, Tensor};
+use pdec_lang::check::Checked;
+use pdec_lang::diag::Diag;
+use pdec_lang::driver::Compiled;
+use pdec_lang::settings::OnNan;
+use pdec_solve::nn::Net;
+use pdec_solve::train::{self, Adam, LossProgram, WeightAverage};
 use rand::SeedableRng;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -60,7 +60,7 @@ pub struct SolveOptions {
     /// The problem's `reference` table, read and checked before training.
     pub reference: Option<crate::table::Table>,
     /// Its text, copied into the run directory so that the run stays whole when moved.
-    pub reference_file: Option<crate::loader::ReferenceFile>,
+    pub reference_file: Option<pdec_lang::loader::ReferenceFile>,
     pub sets: Vec<String>,
     pub quiet: bool,
     /// Where to train (the run directory and reports do not depend on it).
@@ -72,7 +72,7 @@ pub struct SolveOptions {
     /// `--log-every N`: plain progress lines every N steps instead of a live bar.
     pub log_every: Option<u64>,
     /// The ranks of a data-parallel run (one rank without `mpirun`).
-    pub comm: crate::distributed::Comm,
+    pub comm: pdec_solve::distributed::Comm,
     /// Threads per step within this rank (`--threads`, resolved).
     pub threads: usize,
 }
@@ -103,12 +103,12 @@ struct ParameterMetrics {
 #[derive(Serialize)]
 struct SecondOrderSummary {
     term: String,
-    path: crate::passes::second_order::Path,
+    path: pdec_lang::passes::second_order::Path,
     why: String,
 }
 
 impl SecondOrderSummary {
-    fn new(term: &str, path: crate::passes::second_order::Path, why: &str) -> Self {
+    fn new(term: &str, path: pdec_lang::passes::second_order::Path, why: &str) -> Self {
         SecondOrderSummary {
             term: term.into(),
             path,
@@ -271,8 +271,8 @@ fn run_dir(name: &str, out: Option<&Path>) -> std::io::Result<PathBuf> {
 
 fn dtype(c: &Checked) -> DType {
     match c.settings.dtype {
-        crate::settings::DType::F32 => DType::F32,
-        crate::settings::DType::F64 => DType::F64,
+        pdec_lang::settings::DType::F32 => DType::F32,
+        pdec_lang::settings::DType::F64 => DType::F64,
     }
 }
 
@@ -538,8 +538,8 @@ fn not_finite(
     let problem = &checked.problem;
     // Point at the statement the term comes from.
     let span = match plan.terms[k].kind {
-        crate::plan::TermKind::Pde => Some(problem.pde.span),
-        crate::plan::TermKind::Constraint => problem.constraint.as_ref().map(|c| c.span),
+        pdec_lang::plan::TermKind::Pde => Some(problem.pde.span),
+        pdec_lang::plan::TermKind::Constraint => problem.constraint.as_ref().map(|c| c.span),
         _ => problem
             .conditions
             .iter()
@@ -663,9 +663,9 @@ pub fn solve(
             .help("every rank needs at least one point of every term: raise `batch` (or `batch.NAME`), or start fewer ranks"),
         )));
     }
-    crate::device::tune_cpu_matmul(
+    pdec_solve::device::tune_cpu_matmul(
         st.net.width,
-        opts.threads * crate::device::local_ranks(comm.size()),
+        opts.threads * pdec_solve::device::local_ranks(comm.size()),
     );
     let net = Net::new(&st.net, plan.input_width, st.seed, dt, &device)?;
     let mut adam = Adam::new(&net.params)?;
@@ -698,7 +698,7 @@ pub fn solve(
     let adam_done = first_step >= st.steps || st.time_limit.is_some_and(|l| wall_offset >= l);
     let saved_polish = match (&resumed, &st.polish) {
         (Some(c), Some(_)) if adam_done && polish_path.exists() => {
-            let saved = crate::polish::checkpoint::load(&polish_path, net.parameter_count())?;
+            let saved = crate::polish_checkpoint::load(&polish_path, net.parameter_count())?;
             (saved.meta.from_step == c.step).then_some(saved)
         }
         _ => None,
@@ -732,7 +732,7 @@ pub fn solve(
         "resumed_at_step": resumed.as_ref().map(|c| c.step),
         "pdec_version": env!("CARGO_PKG_VERSION"),
         "candle_version": "0.11",
-        "device": crate::device::name(&device),
+        "device": pdec_solve::device::name(&device),
         "threads": opts.threads,
         "input_width": plan.input_width,
         "parameters": net.parameter_count(),
@@ -1176,7 +1176,7 @@ struct PolishPlace<'a> {
     path: Option<&'a Path>,
     /// Iterations between saves (also saved when it ends).
     save_every: u64,
-    saved: Option<crate::polish::checkpoint::Checkpoint>,
+    saved: Option<crate::polish_checkpoint::Checkpoint>,
 }
 
 /// Polishes `net` (left at the best point found) by L-BFGS on `po.batches` fixed training
@@ -1187,14 +1187,15 @@ struct PolishPlace<'a> {
 fn polish_network(
     program: &LossProgram,
     net: &Net,
-    po: &crate::settings::Polish,
-    comm: &crate::distributed::Comm,
+    po: &pdec_lang::settings::Polish,
+    comm: &pdec_solve::distributed::Comm,
     stop: &AtomicBool,
     progress: &crate::progress::Training,
     place: PolishPlace,
     log: &mut PolishLog,
 ) -> Result<PolishSummary, RunError> {
-    use crate::polish::{self, FixedObjective, Lbfgs, checkpoint};
+    use crate::polish_checkpoint as checkpoint;
+    use pdec_solve::polish::{self, FixedObjective, Lbfgs};
     let started = Instant::now();
     let first = place.first;
     let set = train::FixedSet::draw(program, po.batches, POLISH_KEY);
@@ -1309,8 +1310,8 @@ fn polish_network(
         curvature: 0.9,
         // Changes below the loss's rounding are noise.
         relative_tolerance: match program.settings.dtype {
-            crate::settings::DType::F32 => 1e-7,
-            crate::settings::DType::F64 => 1e-13,
+            pdec_lang::settings::DType::F32 => 1e-7,
+            pdec_lang::settings::DType::F64 => 1e-13,
         },
     };
     // A saved polish that has converged or spent its budget has nothing left to do.
@@ -1437,8 +1438,8 @@ fn polish_network(
 
 /// The problem's `report` values from `net` (projected onto the constraint, as `solution`).
 fn report_values(
-    problem: &crate::ir::Problem,
-    cols: &crate::lower::Columns,
+    problem: &pdec_lang::ir::Problem,
+    cols: &pdec_solve::lower::Columns,
     net: &Net,
     device: &Device,
     dt: DType,
@@ -1534,8 +1535,8 @@ fn metrics_of(u: &[f64], values: &[f64], rows: impl Iterator<Item = usize>) -> M
 /// The solution at rows of points (in chunks, to bound memory), computed on the network's
 /// device (a GPU-trained network evaluates the reference table on the GPU).
 pub fn solution_at(
-    p: &crate::ir::Problem,
-    cols: &crate::lower::Columns,
+    p: &pdec_lang::ir::Problem,
+    cols: &pdec_solve::lower::Columns,
     net: &Net,
     points: &[f64],
     rows: usize,
@@ -1567,11 +1568,11 @@ pub fn solution_at(
 fn violation(
     program: &LossProgram,
     net: &Net,
-    c: &crate::ir::Constraint,
+    c: &pdec_lang::ir::Constraint,
     seed: u64,
 ) -> Result<f64, RunError> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x636f_6e73);
-    let b = crate::geometry::sample_interior(
+    let b = pdec_lang::geometry::sample_interior(
         program.problem,
         &program.layout.uniform(),
         4096,
@@ -1599,11 +1600,11 @@ struct ExactProbe {
 
 fn exact_probe(
     program: &LossProgram,
-    exact: crate::ir::NodeId,
+    exact: pdec_lang::ir::NodeId,
     seed: u64,
 ) -> Result<ExactProbe, RunError> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x6576_616c);
-    let b = crate::geometry::sample_interior(
+    let b = pdec_lang::geometry::sample_interior(
         program.problem,
         &program.layout.uniform(),
         4096,
@@ -1660,7 +1661,7 @@ pub fn eval_at(compiled: &Compiled, run: &Path) -> Result<Vec<(String, f64)>, Ru
         &device,
     )?;
     load_model(&net, &run.join("model.safetensors"))?;
-    let cols = crate::lower::Columns::new(problem);
+    let cols = pdec_solve::lower::Columns::new(problem);
     let mut out = Vec::new();
     for r in &problem.reports {
         let row = train::report_row(problem, &cols, r);

@@ -3,13 +3,13 @@
 //! network loaded from `model.safetensors`, and evaluation of the solution, the exact
 //! solution, the obstacle and the gradient at rows of points.
 
-use crate::diag::Diag;
-use crate::driver::{self, Compiled};
-use crate::ir::{NodeId, Problem};
-use crate::lower::{Columns, Directions};
-use crate::nn::{InputDir, Net};
 use crate::run::RunError;
 use candle_core::{DType, Device, Tensor};
+use pdec_lang::diag::Diag;
+use pdec_lang::driver::{self, Compiled};
+use pdec_lang::ir::{NodeId, Problem};
+use pdec_solve::lower::{Columns, Directions};
+use pdec_solve::nn::{InputDir, Net};
 use std::path::{Path, PathBuf};
 
 /// Why a run directory could not be opened or used.
@@ -63,7 +63,7 @@ fn sets(run: &Path) -> Vec<String> {
 /// Opens a run directory: `problem.pde`, `settings.json`, `model.safetensors`.
 pub fn open(run: &Path) -> Result<Opened, Failure> {
     let problem = run.join("problem.pde");
-    let source = crate::loader::read_file(&problem).map_err(|d| {
+    let source = pdec_lang::loader::read_file(&problem).map_err(|d| {
         Diag::error(
             "pdec::run::not_a_run",
             format!("`{}` is not a run directory", run.display()),
@@ -121,7 +121,7 @@ impl Opened {
                 &Device::Cpu,
             )?;
             out.extend(
-                crate::train::eval_free(self.problem(), &self.cols, node, &x)?
+                pdec_solve::train::eval_free(self.problem(), &self.cols, node, &x)?
                     .to_dtype(DType::F64)?
                     .to_vec1::<f64>()?,
             );
@@ -163,15 +163,15 @@ impl Opened {
                 &Device::Cpu,
             )?
             .to_dtype(self.dt)?;
-            let o = crate::lower::forward(&self.net, &self.cols, &x, &dirs, None, None, None)?;
+            let o = pdec_solve::lower::forward(&self.net, &self.cols, &x, &dirs, None, None, None)?;
             let t = match &self.problem().ansatz {
                 // The ansatz's gradient by the product and chain rules (its nodes were
                 // formed by the ansatz pass), from the network's value and tangents.
                 Some(a) => {
-                    let mut ev = crate::lower::Evaluator::new(
+                    let mut ev = pdec_solve::lower::Evaluator::new(
                         self.problem(),
                         &self.cols,
-                        crate::lower::Batch {
+                        pdec_solve::lower::Batch {
                             x: x.clone(),
                             normals: None,
                             out: &o,
@@ -180,7 +180,7 @@ impl Opened {
                     );
                     let mut rows = Vec::with_capacity(a.space_gradient.len());
                     for node in &a.space_gradient {
-                        let v = crate::lower::per_point(&ev.eval(*node)?, n)?;
+                        let v = pdec_solve::lower::per_point(&ev.eval(*node)?, n)?;
                         rows.push(v.to_dtype(DType::F64)?.to_vec1::<f64>()?);
                     }
                     rows
@@ -207,7 +207,7 @@ impl Opened {
                     )?
                     .to_dtype(self.dt)?;
                     v.extend(
-                        crate::train::values(&self.net, self.problem(), &self.cols, &x)?
+                        pdec_solve::train::values(&self.net, self.problem(), &self.cols, &x)?
                             .to_dtype(DType::F64)?
                             .to_vec1::<f64>()?,
                     );

@@ -3,9 +3,9 @@
 //! component of a vector variable as `x1`, `x2`, ... (or `x[1]`, ...), and each parameter;
 //! a reference table also has a column named after the unknown.
 
-use crate::diag::Diag;
-use crate::ir::{Input, Problem};
-use crate::lower::Columns;
+use pdec_lang::diag::Diag;
+use pdec_lang::ir::{Input, Problem};
+use pdec_solve::lower::Columns;
 
 /// Points in the network's column order, and the unknown's values if present.
 #[derive(Clone, Debug)]

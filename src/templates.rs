@@ -2,8 +2,8 @@
 //! The templates are `.pde` files under `templates/`, embedded with `include_str!`; each
 //! checks clean, trains, and is in the canonical layout of `pdec fmt` (tests pin all three).
 
-use crate::diag::Diag;
-use crate::diag::render::Format;
+use pdec_lang::diag::Diag;
+use pdec_lang::diag::render::Format;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -54,7 +54,7 @@ pub fn instantiate(t: Template, stem: &str) -> String {
         .replace(&format!("{}.pde", t.name()), &format!("{stem}.pde"));
     let valid = stem.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !crate::syntax::is_keyword(stem);
+        && !pdec_lang::syntax::is_keyword(stem);
     let old = format!("\nproblem {}\n", t.name());
     if valid && text.contains(&old) {
         text.replacen(&old, &format!("\nproblem {stem}\n"), 1)

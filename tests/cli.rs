@@ -474,32 +474,37 @@ fn a_nan_loss_stops_the_run_with_exit_3_naming_the_term() {
 
 #[test]
 fn learning_rate_schedules() {
-    use pdec::settings::{Schedule, Settings};
+    use pdec_lang::settings::{Schedule, Settings};
     let mut s = Settings {
         lr: 1e-2,
         steps: 100,
         ..Settings::default()
     };
     s.lr_schedule = Schedule::Constant;
-    assert_eq!(pdec::train::learning_rate(&s, 77, 0.0), 1e-2);
+    assert_eq!(pdec_solve::train::learning_rate(&s, 77, 0.0), 1e-2);
     s.lr_schedule = Schedule::Step {
         every: 10,
         factor: 0.5,
     };
-    assert!((pdec::train::learning_rate(&s, 25, 0.0) - 2.5e-3).abs() < 1e-15);
+    assert!((pdec_solve::train::learning_rate(&s, 25, 0.0) - 2.5e-3).abs() < 1e-15);
     s.lr_schedule = Schedule::Exponential {
         every: 10,
         factor: 0.5,
     };
-    assert!((pdec::train::learning_rate(&s, 5, 0.0) - 1e-2 * 0.5f64.sqrt()).abs() < 1e-15);
+    assert!((pdec_solve::train::learning_rate(&s, 5, 0.0) - 1e-2 * 0.5f64.sqrt()).abs() < 1e-15);
     s.lr_schedule = Schedule::Cosine { min_lr: 1e-4 };
-    assert!((pdec::train::learning_rate(&s, 0, 0.0) - 1e-2).abs() < 1e-15);
-    assert!((pdec::train::learning_rate(&s, 50, 0.0) - (1e-4 + (1e-2 - 1e-4) * 0.5)).abs() < 1e-12);
-    assert!((pdec::train::learning_rate(&s, 100, 0.0) - 1e-4).abs() < 1e-15);
+    assert!((pdec_solve::train::learning_rate(&s, 0, 0.0) - 1e-2).abs() < 1e-15);
+    assert!(
+        (pdec_solve::train::learning_rate(&s, 50, 0.0) - (1e-4 + (1e-2 - 1e-4) * 0.5)).abs()
+            < 1e-12
+    );
+    assert!((pdec_solve::train::learning_rate(&s, 100, 0.0) - 1e-4).abs() < 1e-15);
     // With a time limit, the cosine follows the budget that is further along.
     s.time_limit = Some(10.0);
-    assert!((pdec::train::learning_rate(&s, 0, 5.0) - (1e-4 + (1e-2 - 1e-4) * 0.5)).abs() < 1e-12);
-    assert!((pdec::train::learning_rate(&s, 0, 20.0) - 1e-4).abs() < 1e-15);
+    assert!(
+        (pdec_solve::train::learning_rate(&s, 0, 5.0) - (1e-4 + (1e-2 - 1e-4) * 0.5)).abs() < 1e-12
+    );
+    assert!((pdec_solve::train::learning_rate(&s, 0, 20.0) - 1e-4).abs() < 1e-15);
 }
 
 #[test]

@@ -36,7 +36,9 @@ fn codes_in(text: &str) -> Vec<String> {
 fn every_code_is_documented_and_tested() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut src = Vec::new();
-    walk(&root.join("src"), "rs", &mut src);
+    for dir in ["src", "crates"] {
+        walk(&root.join(dir), "rs", &mut src);
+    }
     let mut codes: Vec<String> = src
         .iter()
         .flat_map(|t| {

@@ -95,7 +95,7 @@ fn every_pest_keyword_is_a_keyword_of_the_textmate_grammar() {
         "keywords not in the TextMate grammar: {missing:?}"
     );
     // The compiler's list is the grammar's.
-    let mut ours: Vec<String> = pdec::syntax::KEYWORDS
+    let mut ours: Vec<String> = pdec_lang::syntax::KEYWORDS
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -118,7 +118,7 @@ fn builtins_and_std_modules_are_highlighted() {
         &mut regexes,
     );
     let known = words(&regexes);
-    let missing: Vec<&str> = pdec::builtins::BUILTINS
+    let missing: Vec<&str> = pdec_lang::builtins::BUILTINS
         .iter()
         .map(|b| b.name)
         .filter(|n| !known.iter().any(|k| k == n))

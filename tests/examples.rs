@@ -2,7 +2,7 @@
 //! by a snapshot (it records each second-order term's path and factor), and the vectorised
 //! IR stays small at high dimension.
 
-use pdec::source::SourceFile;
+use pdec_lang::source::SourceFile;
 use std::path::PathBuf;
 
 fn root() -> PathBuf {
@@ -19,21 +19,21 @@ fn examples() -> Vec<PathBuf> {
     v
 }
 
-fn compile(path: &PathBuf, sets: &[String]) -> pdec::driver::Compiled {
+fn compile(path: &PathBuf, sets: &[String]) -> pdec_lang::driver::Compiled {
     let text = std::fs::read_to_string(path).expect("readable example");
     let name = path
         .strip_prefix(root())
         .unwrap_or(path)
         .display()
         .to_string();
-    pdec::driver::compile(SourceFile { name, text }, sets)
+    pdec_lang::driver::compile(SourceFile { name, text }, sets)
 }
 
-fn render(c: &pdec::driver::Compiled) -> String {
-    pdec::diag::render::render_all(
+fn render(c: &pdec_lang::driver::Compiled) -> String {
+    pdec_lang::diag::render::render_all(
         &c.diags,
         &c.program.sources,
-        pdec::diag::render::Format::Human {
+        pdec_lang::diag::render::Format::Human {
             color: false,
             width: 100,
         },
@@ -56,10 +56,10 @@ fn every_example_checks_without_diagnostics() {
 fn every_std_module_checks() {
     // A std module holds only fn and const items; parse and resolve it as a file that
     // imports everything, and make sure no function body has errors when called.
-    for m in pdec::std_lib::MODULES {
-        let mut diags = pdec::diag::Diags::default();
-        let file = pdec::source::FileId(0);
-        let ast = pdec::syntax::parse(
+    for m in pdec_lang::std_lib::MODULES {
+        let mut diags = pdec_lang::diag::Diags::default();
+        let file = pdec_lang::source::FileId(0);
+        let ast = pdec_lang::syntax::parse(
             file,
             &SourceFile {
                 name: format!("std/{}.pde", m.name),
@@ -76,8 +76,8 @@ fn every_std_module_checks() {
             assert!(
                 matches!(
                     item.kind,
-                    pdec::syntax::ast::ItemKind::Fn { .. }
-                        | pdec::syntax::ast::ItemKind::Const { .. }
+                    pdec_lang::syntax::ast::ItemKind::Fn { .. }
+                        | pdec_lang::syntax::ast::ItemKind::Const { .. }
                 ),
                 "std::{} holds a `{}` statement; std modules hold only fn and const",
                 m.name,
@@ -99,14 +99,15 @@ fn explain_snapshots() {
             .expect("file name")
             .to_string_lossy()
             .to_string();
-        let text = pdec::explain::explain(&format!("examples/{name}.pde"), checked, analysis, plan);
+        let text =
+            pdec_lang::explain::explain(&format!("examples/{name}.pde"), checked, analysis, plan);
         insta::assert_snapshot!(format!("explain_{name}"), text);
     }
 }
 
 #[test]
 fn basket_diffusion_is_monte_carlo_with_cholesky_and_burgers_is_exact() {
-    use pdec::passes::second_order::{Lower, Path};
+    use pdec_lang::passes::second_order::{Lower, Path};
     let c = compile(&root().join("examples/american_basket.pde"), &[]);
     let plan = c.plan.expect("basket compiles");
     assert_eq!(plan.second_order.len(), 1);
@@ -135,7 +136,7 @@ fn basket_diffusion_is_monte_carlo_with_cholesky_and_burgers_is_exact() {
 
 #[test]
 fn the_cholesky_factor_reproduces_the_basket_covariance() {
-    use pdec::passes::second_order::Lower;
+    use pdec_lang::passes::second_order::Lower;
     let c = compile(&root().join("examples/american_basket.pde"), &[]);
     let checked = c.checked.expect("compiles");
     let plan = c.plan.expect("plan");
@@ -171,7 +172,7 @@ fn high_dimension_does_not_unroll() {
     let text = std::fs::read_to_string(root().join("examples/american_basket.pde"))
         .expect("example")
         .replace("const d     = 100", "const d     = 1000");
-    let c = pdec::driver::compile(
+    let c = pdec_lang::driver::compile(
         SourceFile {
             name: "basket1000.pde".into(),
             text,

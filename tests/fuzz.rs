@@ -1,9 +1,9 @@
 //! Issue 6: no input crashes, overflows or hangs the front end. A bounded run of the mutation
-//! fuzzer (`pdec::fuzz`, the engine of `cargo run --release --example fuzz`), and the explicit
+//! fuzzer (`pdec_lang::fuzz`, the engine of `cargo run --release --example fuzz`), and the explicit
 //! extreme inputs: a huge dimension, a 100 MB file, a 10,000-deep expression, 100,000
 //! statements. Each runs on a thread with the fuzzer's 64 MiB stack.
 
-use pdec::fuzz::{self, Case, Corpus, Verdict};
+use pdec_lang::fuzz::{self, Case, Corpus, Verdict};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -31,8 +31,8 @@ fn codes(text: &str) -> Vec<String> {
     std::thread::Builder::new()
         .stack_size(fuzz::STACK_BYTES)
         .spawn(move || {
-            let c = pdec::driver::compile(
-                pdec::source::SourceFile {
+            let c = pdec_lang::driver::compile(
+                pdec_lang::source::SourceFile {
                     name: "t.pde".into(),
                     text: t,
                 },

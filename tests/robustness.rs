@@ -2,8 +2,8 @@
 //! deletions, duplications, line swaps) go through every stage and the renderers. A bounded
 //! number of cases runs here; issue 6's fuzz harness runs millions.
 
-use pdec::diag::render::{Format, render_all};
-use pdec::source::SourceFile;
+use pdec_lang::diag::render::{Format, render_all};
+use pdec_lang::source::SourceFile;
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -41,7 +41,7 @@ fn corpus() -> Vec<String> {
 }
 
 // The fuzz engine's token list: one list for both mutation tests.
-use pdec::fuzz::TOKENS;
+use pdec_lang::fuzz::TOKENS;
 
 #[derive(Debug, Clone)]
 enum Edit {
@@ -100,7 +100,7 @@ fn edit() -> impl Strategy<Value = Edit> {
 }
 
 fn run(text: String) {
-    let compiled = pdec::driver::compile(
+    let compiled = pdec_lang::driver::compile(
         SourceFile {
             name: "fuzz.pde".into(),
             text,
@@ -118,7 +118,7 @@ fn run(text: String) {
     );
     let _ = render_all(&compiled.diags, &compiled.program.sources, Format::Json, "");
     if let (Some(c), Some(a), Some(p)) = (&compiled.checked, &compiled.analysis, &compiled.plan) {
-        let _ = pdec::explain::explain("fuzz.pde", c, a, p);
+        let _ = pdec_lang::explain::explain("fuzz.pde", c, a, p);
         serde_json::to_string(p).expect("plan serialises");
     }
 }

@@ -8,8 +8,8 @@
 //! Regenerate snapshots: `PDEC_BLESS=1 cargo test --test ui`.
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use pdec::diag::render::{Format, render_all};
-use pdec::source::SourceFile;
+use pdec_lang::diag::render::{Format, render_all};
+use pdec_lang::source::SourceFile;
 use std::path::{Path, PathBuf};
 
 fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -63,7 +63,7 @@ fn run_case(path: &Path, bless: bool) -> Result<(), Failed> {
         )
         .into());
     }
-    let compiled = pdec::driver::compile(
+    let compiled = pdec_lang::driver::compile(
         SourceFile {
             name: rel.clone(),
             text: text.clone(),
@@ -93,11 +93,11 @@ fn run_case(path: &Path, bless: bool) -> Result<(), Failed> {
     if expected.is_empty() {
         return Err(format!("{rel}: no `//~ CODE` annotation").into());
     }
-    let user = &compiled.program.sources.get(pdec::source::FileId(0));
+    let user = &compiled.program.sources.get(pdec_lang::source::FileId(0));
     let mut actual: Vec<(usize, String)> = Vec::new();
     for d in compiled.diags.iter() {
         let line = match d.primary_span() {
-            Some(s) if s.file == pdec::source::FileId(0) => user.line_col(s.start as usize).0,
+            Some(s) if s.file == pdec_lang::source::FileId(0) => user.line_col(s.start as usize).0,
             Some(_) => 0, // in a std module or `--set`
             None => 0,
         };

@@ -1,9 +1,9 @@
 //! The commands around the compiler: progress lines of `pdec solve --log-every`,
 //! `pdec solve --dry-run`, `pdec new` templates, and `pdec fmt` (canonical layout: keeps
 //! every comment, never changes meaning, idempotent). Diagnostics checked here:
-//! "pdec::fmt::not_formatted", "pdec::cli::file_exists".
+//! "pdec_lang::fmt::not_formatted", "pdec::cli::file_exists".
 
-use pdec::source::SourceFile;
+use pdec_lang::source::SourceFile;
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -126,7 +126,7 @@ fn dry_run_prints_settings_and_plan_and_trains_nothing() {
     assert_eq!(st["steps"], 7);
     assert_eq!(st["seed"], 3);
     assert_eq!(st["batch"], 16);
-    for key in pdec::settings::KEYS {
+    for key in pdec_lang::settings::KEYS {
         let field = match *key {
             "weight" => "weights",
             k => k,
@@ -210,7 +210,7 @@ fn pde_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// What the front end makes of a text: diagnostics (code and message) and the plan.
 fn meaning(text: &str) -> (Vec<(String, String)>, String) {
-    let c = pdec::driver::compile(
+    let c = pdec_lang::driver::compile(
         SourceFile {
             name: "f.pde".into(),
             text: text.into(),
@@ -232,10 +232,10 @@ fn meaning(text: &str) -> (Vec<(String, String)>, String) {
 }
 
 fn parses(text: &str) -> bool {
-    let mut map = pdec::source::SourceMap::default();
+    let mut map = pdec_lang::source::SourceMap::default();
     let id = map.add("f.pde", text);
-    let mut diags = pdec::diag::Diags::default();
-    pdec::syntax::parse(id, map.get(id), &mut diags);
+    let mut diags = pdec_lang::diag::Diags::default();
+    pdec_lang::syntax::parse(id, map.get(id), &mut diags);
     !diags.has_errors()
 }
 
@@ -255,8 +255,8 @@ fn fmt_is_idempotent_and_keeps_meaning_and_comments() {
         if !parses(&src) {
             continue;
         }
-        let once = pdec::fmt::format(&src).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        let twice = pdec::fmt::format(&once).expect("formats again");
+        let once = pdec_lang::fmt::format(&src).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let twice = pdec_lang::fmt::format(&once).expect("formats again");
         assert_eq!(once, twice, "{}: not idempotent", f.display());
         assert_eq!(meaning(&src), meaning(&once), "{}", f.display());
         assert_eq!(comments(&src), comments(&once), "{}", f.display());
@@ -293,7 +293,7 @@ fn formatted_examples_explain_to_the_same_plan_and_are_canonical() {
 fn fmt_check_names_the_first_differing_line() {
     let dir = scratch("fmt_check");
     let p = dir.join("p.pde");
-    let canonical = pdec::fmt::format(SMALL).expect("formats");
+    let canonical = pdec_lang::fmt::format(SMALL).expect("formats");
     assert!(canonical.contains("\nunknown u(t, x)\n"), "{canonical}");
     std::fs::write(&p, canonical.replace("unknown u(t, x)", "unknown u(t,x)")).expect("write");
     let out = pdec(&[
@@ -392,10 +392,10 @@ proptest! {
         pde_files(&root().join("tests/problems"), &mut files);
         let f = &files[which % files.len()];
         let src = std::fs::read_to_string(f).expect("read");
-        let canonical = pdec::fmt::format(&src).expect("formats");
+        let canonical = pdec_lang::fmt::format(&src).expect("formats");
         let noisy = perturb(&src, &noise);
         prop_assert!(parses(&noisy), "{noisy}");
-        let again = pdec::fmt::format(&noisy).expect("formats");
+        let again = pdec_lang::fmt::format(&noisy).expect("formats");
         prop_assert_eq!(again, canonical);
     }
 }

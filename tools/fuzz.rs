@@ -6,16 +6,16 @@
 //! cargo run --release --example fuzz -- --seed N --case I    # run case I alone
 //! ```
 //!
-//! Cases come from `pdec::fuzz::generate(corpus, seed, i)`, a pure function of the seed and the
+//! Cases come from `pdec_lang::fuzz::generate(corpus, seed, i)`, a pure function of the seed and the
 //! case number. `--jobs` worker processes (this program with `--worker`) each run a range of
 //! cases on one thread with a 64 MiB stack and write one line per finished case, flushed; the
 //! parent counts them, prints cases/s, and when a worker dies (a stack overflow or any abort)
 //! or goes silent for `HANG` it blames the case after the worker's last line, saves its input
 //! under `--out` (default `target/fuzz/`) and starts a new worker after it. A case that
-//! panics, breaks a diagnostic invariant or takes over 2 s (`pdec::fuzz::TIME_LIMIT`) is a
+//! panics, breaks a diagnostic invariant or takes over 2 s (`pdec_lang::fuzz::TIME_LIMIT`) is a
 //! failure too. Exit status: 0 when no case failed, 1 otherwise.
 
-use pdec::fuzz::{self, Corpus, Verdict};
+use pdec_lang::fuzz::{self, Corpus, Verdict};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

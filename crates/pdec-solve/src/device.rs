@@ -3,8 +3,8 @@
 //! A build without the `cuda` feature refuses CUDA with a diagnostic that says how to build
 //! with it; `auto` picks the first GPU when the build has CUDA and a GPU answers, else the CPU.
 
-use crate::diag::Diag;
 use candle_core::Device;
+use pdec_lang::diag::Diag;
 
 /// What the user asked for, before any device is opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,12 +10,12 @@
 //! The loss is not reweighted: its minimiser, a zero residual, is the same under any law.
 
 use crate::distributed::Comm;
-use crate::geometry::{self, Batch};
 use crate::nn::Net;
-use crate::plan::{Region, TermKind};
-use crate::settings::Adaptive;
 use crate::train::{LossProgram, WORKER_STACK, step_rng};
 use candle_core::{DType, Result, Tensor};
+use pdec_lang::geometry::{self, Batch};
+use pdec_lang::plan::{Region, TermKind};
+use pdec_lang::settings::Adaptive;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 

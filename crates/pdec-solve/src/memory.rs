@@ -21,10 +21,10 @@
 //! direction; the Monte Carlo path adds `2 draws x 2 signs x mc_draws` batches with one
 //! tangent; boundary, initial and periodic terms carry the value and about one tangent.
 
-use crate::diag::Diag;
-use crate::passes::second_order::{Lower, Path};
-use crate::plan::{Plan, TermKind};
-use crate::settings::{DType, NetKind};
+use pdec_lang::diag::Diag;
+use pdec_lang::passes::second_order::{Lower, Path};
+use pdec_lang::plan::{Plan, TermKind};
+use pdec_lang::settings::{DType, NetKind};
 
 /// Resident memory of the process besides the step (binary, allocator, front end), in bytes.
 pub const BASE: f64 = 45.0 * MIB;

@@ -9,13 +9,13 @@
 //! column, diagonal and mixed second derivatives, the normal derivative); [`Directions`]
 //! turns them into the network's tangent directions, second-order ones first.
 
-use crate::ir::{
-    self, AxisId, BinOp, Comp, Coord, Input, NodeId, Op, Problem, RedOp, Sel, Shape, Ty, UnOp,
-    VecRed,
-};
 use crate::jet::SumWeights;
 use crate::nn::{InputDir, InputJet, Net, Projections};
 use candle_core::{DType, Device, DeviceLocation, Result, Tensor};
+use pdec_lang::ir::{
+    self, AxisId, BinOp, Comp, Coord, Input, NodeId, Op, Problem, RedOp, Sel, Shape, Ty, UnOp,
+    VecRed,
+};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -137,7 +137,7 @@ pub struct Columns {
 impl Columns {
     pub fn new(p: &Problem) -> Columns {
         // Offsets come from the samplers' layout, so points and network agree by construction.
-        let layout = crate::geometry::Layout::new(p);
+        let layout = pdec_lang::geometry::Layout::new(p);
         let width = layout.width();
         let (mut scale, mut shift) = (vec![1.0; width], vec![0.0; width]);
         let mut set = |col: usize, lo: f64, hi: f64| {

@@ -9,9 +9,9 @@ use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 
-use super::{Pair, State};
-use crate::diag::Diag;
 use crate::run::{RunError, save_tensors};
+use pdec_lang::diag::Diag;
+use pdec_solve::polish::{Pair, State};
 
 /// What identifies a polish and how far it got, beside the minimiser's [`State`].
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -10,17 +10,17 @@
 
 use crate::adaptive::Pool;
 use crate::distributed::Comm;
-use crate::geometry::{self, Layout};
-use crate::ir::{NodeId, Problem};
 use crate::jet::SumWeights;
 use crate::lower::{self, Batch, Columns, Directions, Evaluator, Needs, Outputs};
 use crate::nn::{self, Net, Projections};
-use crate::passes::Analysis;
-use crate::passes::gradient_square::GradientSquareTerm;
-use crate::passes::second_order::{Factor, Lower, Path, TermClass};
-use crate::plan::{LossTerm, Plan, Region, TermKind};
-use crate::settings::{FreeBoundaryLoss, McDifference, McNoise, Schedule, Settings};
 use candle_core::{DType, Device, Result, Tensor, Var};
+use pdec_lang::geometry::{self, Layout};
+use pdec_lang::ir::{NodeId, Problem};
+use pdec_lang::passes::Analysis;
+use pdec_lang::passes::gradient_square::GradientSquareTerm;
+use pdec_lang::passes::second_order::{Factor, Lower, Path, TermClass};
+use pdec_lang::plan::{LossTerm, Plan, Region, TermKind};
+use pdec_lang::settings::{FreeBoundaryLoss, McDifference, McNoise, Schedule, Settings};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -49,24 +49,24 @@ struct Drift {
     len: usize,
 }
 
-fn flatten_product(g: &crate::ir::Graph, n: NodeId, coef: &mut f64, out: &mut Vec<NodeId>) {
+fn flatten_product(g: &pdec_lang::ir::Graph, n: NodeId, coef: &mut f64, out: &mut Vec<NodeId>) {
     match g.op(n) {
-        crate::ir::Op::Binary(crate::ir::BinOp::Mul, a, b) => {
+        pdec_lang::ir::Op::Binary(pdec_lang::ir::BinOp::Mul, a, b) => {
             flatten_product(g, *a, coef, out);
             flatten_product(g, *b, coef, out);
         }
-        crate::ir::Op::Unary(crate::ir::UnOp::Neg, a) => {
+        pdec_lang::ir::Op::Unary(pdec_lang::ir::UnOp::Neg, a) => {
             *coef = -*coef;
             flatten_product(g, *a, coef, out);
         }
-        crate::ir::Op::Const(c) if g.ty(n).axes.is_empty() => *coef *= c.0,
+        pdec_lang::ir::Op::Const(c) if g.ty(n).axes.is_empty() => *coef *= c.0,
         _ => out.push(n),
     }
 }
 
 /// Recognises `sum(i in r) coef * c[i] * ... * d(u, x[i])` with coefficients free of `u`.
 fn drift_of(p: &Problem, node: NodeId) -> Option<Drift> {
-    use crate::ir::{Comp, Coord, Op, RedOp};
+    use pdec_lang::ir::{Comp, Coord, Op, RedOp};
     let g = &p.graph;
     let mut coef = 1.0;
     let mut outer = Vec::new();
@@ -100,7 +100,7 @@ fn drift_of(p: &Problem, node: NodeId) -> Option<Drift> {
     }
     let plain = rest.iter().all(|f| {
         let t = g.ty(*f);
-        t.shape == crate::ir::Shape::Scalar && !t.boolean && t.axes.iter().all(|x| x == axis)
+        t.shape == pdec_lang::ir::Shape::Scalar && !t.boolean && t.axes.iter().all(|x| x == axis)
     });
     plain.then(|| Drift {
         coef,
@@ -186,8 +186,8 @@ impl<'a> LossProgram<'a> {
         let cols = Columns::new(problem);
         let layout = Layout::with_settings(problem, settings);
         let dtype = match settings.dtype {
-            crate::settings::DType::F32 => DType::F32,
-            crate::settings::DType::F64 => DType::F64,
+            pdec_lang::settings::DType::F32 => DType::F32,
+            pdec_lang::settings::DType::F64 => DType::F64,
         };
         let mut ir_terms = Vec::new();
         let mut drifts = Vec::new();
@@ -313,9 +313,9 @@ impl<'a> LossProgram<'a> {
         }
         let active_sign = problem.constraint.as_ref().and_then(|c| {
             let backward = match analysis.direction {
-                crate::passes::TimeDirection::Backward => Some(true),
-                crate::passes::TimeDirection::Forward => Some(false),
-                crate::passes::TimeDirection::Undetermined => None,
+                pdec_lang::passes::TimeDirection::Backward => Some(true),
+                pdec_lang::passes::TimeDirection::Forward => Some(false),
+                pdec_lang::passes::TimeDirection::Undetermined => None,
             };
             // u >= g on a backward equation: where the obstacle binds, the residual is <= 0.
             backward.map(|b| if b == c.at_least { -1.0 } else { 1.0 })
@@ -1975,7 +1975,7 @@ pub fn solution(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Te
 }
 
 /// A point of the input space as a row, from a report.
-pub fn report_row(p: &Problem, cols: &Columns, r: &crate::ir::Report) -> Vec<f64> {
+pub fn report_row(p: &Problem, cols: &Columns, r: &pdec_lang::ir::Report) -> Vec<f64> {
     let mut row = vec![0.0; cols.width];
     if let (Some(c), Some(t)) = (cols.time, r.time) {
         row[c] = t;
@@ -2007,8 +2007,8 @@ pub(crate) mod tests {
     #[test]
     fn weight_average_is_the_mean_over_the_end_of_the_training() {
         let net = Net::new(
-            &crate::settings::Net {
-                kind: crate::settings::NetKind::Mlp,
+            &pdec_lang::settings::Net {
+                kind: pdec_lang::settings::NetKind::Mlp,
                 layers: 1,
                 width: 3,
             },
@@ -2080,7 +2080,7 @@ pub(crate) mod tests {
         assert!(moved.mean.is_empty());
     }
     use super::*;
-    use crate::source::SourceFile;
+    use pdec_lang::source::SourceFile;
 
     /// The PDE residual computed by the loss program (jets, input rescaling, exact factor
     /// paths, IR lowering) equals the residual from finite differences of the network's
@@ -2092,8 +2092,8 @@ pub(crate) mod tests {
     pub(crate) fn compiled(
         src: &str,
         sets: &[String],
-    ) -> (crate::check::Checked, crate::passes::Analysis, Plan) {
-        let c = crate::driver::compile(
+    ) -> (pdec_lang::check::Checked, pdec_lang::passes::Analysis, Plan) {
+        let c = pdec_lang::driver::compile(
             SourceFile {
                 name: "t.pde".into(),
                 text: src.into(),
@@ -2111,8 +2111,8 @@ pub(crate) mod tests {
     /// The loss program of a compiled problem on the CPU, and a fresh network drawn with
     /// `net_seed` in the program's dtype.
     pub(crate) fn program_and_net<'a>(
-        c: &'a crate::check::Checked,
-        a: &crate::passes::Analysis,
+        c: &'a pdec_lang::check::Checked,
+        a: &pdec_lang::passes::Analysis,
         plan: &'a Plan,
         net_seed: u64,
     ) -> (LossProgram<'a>, Net) {
@@ -2214,7 +2214,7 @@ pub(crate) mod tests {
         // A lone mixed derivative (polarization) and a u-dependent coefficient (IR path).
         let src = "time t in [0, 1]\nspace x in [0.5, 2]^3\nunknown u(t, x)\nboundary none\n\
             pde d(u, t) + 0.5 * u * d(u, x[1]) + 0.1 * x[1] * x[2] * d(u, x[1], x[2]) - u^2 * d(u, x[3], x[3]) = 0\nterminal u = 0\n";
-        let c = crate::driver::compile(
+        let c = pdec_lang::driver::compile(
             SourceFile {
                 name: "t.pde".into(),
                 text: src.into(),
@@ -2484,13 +2484,16 @@ pub(crate) mod tests {
     #[test]
     fn threads_split_a_step_without_changing_it() {
         let cases = [
-            (include_str!("../tests/problems/heat5_mc.pde"), "batch=7"),
             (
-                include_str!("../tests/problems/heat1d.pde"),
+                include_str!("../../../tests/problems/heat5_mc.pde"),
+                "batch=7",
+            ),
+            (
+                include_str!("../../../tests/problems/heat1d.pde"),
                 "batch.initial=2",
             ),
             (
-                include_str!("../tests/problems/american_put.pde"),
+                include_str!("../../../tests/problems/american_put.pde"),
                 "batch=9",
             ),
             (
@@ -2752,7 +2755,7 @@ pub(crate) mod tests {
     fn one_upload_per_step_gives_every_batch_and_its_normals() {
         let src = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/examples/poisson_mixed.pde"
+            "/../../examples/poisson_mixed.pde"
         ))
         .expect("example");
         let (checked, analysis, plan) = compiled(&src, &["dtype=f64".to_string()]);

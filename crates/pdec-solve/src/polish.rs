@@ -12,8 +12,6 @@ use crate::distributed::Comm;
 use crate::nn::Net;
 use crate::train::{FixedSet, LossProgram};
 
-pub mod checkpoint;
-
 /// The settings of one minimisation.
 #[derive(Clone, Copy, Debug)]
 pub struct Lbfgs {

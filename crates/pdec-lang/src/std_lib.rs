@@ -10,11 +10,11 @@ pub struct StdModule {
 pub const MODULES: &[StdModule] = &[
     StdModule {
         name: "prelude",
-        text: include_str!("../std/prelude.pde"),
+        text: include_str!("../../../std/prelude.pde"),
     },
     StdModule {
         name: "finance",
-        text: include_str!("../std/finance.pde"),
+        text: include_str!("../../../std/finance.pde"),
     },
 ];
 

@@ -20,10 +20,8 @@
 //! returned: it must parse to the same syntax tree (printed canonically) with the same
 //! comments, so a bug in the formatter can never change a file's meaning.
 
-use crate::diag::render::Format;
-use crate::diag::{Diag, Diags};
-use crate::source::{SourceFile, SourceMap, Span};
-use std::path::Path;
+use crate::diag::Diags;
+use crate::source::{SourceFile, SourceMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -553,69 +551,9 @@ pub fn format(text: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// `pdec fmt FILE [--check]`.
-pub fn command(path: &Path, check: bool, format: Format) -> i32 {
-    let source = match crate::loader::read_file(path) {
-        Ok(s) => s,
-        Err(d) => {
-            crate::cli::print_one(*d, format);
-            return 1;
-        }
-    };
-    let mut map = SourceMap::default();
-    let id = map.add(source.name.clone(), source.text.clone());
-    let mut diags = Diags::default();
-    crate::syntax::parse(id, map.get(id), &mut diags);
-    if diags.has_errors() {
-        crate::cli::print_diags(&diags, &map, format, "nothing was formatted");
-        return 1;
-    }
-    let out = match self::format(&source.text) {
-        Ok(o) => o,
-        Err(why) => {
-            eprintln!(
-                "error: internal error in pdec fmt: {why} (this is a bug; please report it with the input file)"
-            );
-            return 2;
-        }
-    };
-    if !check {
-        print!("{out}");
-        return 0;
-    }
-    match first_difference(&source, &out) {
-        None => 0,
-        Some((range, expected)) => {
-            let mut diags = Diags::default();
-            diags.push(
-                Diag::error(
-                    "pdec::fmt::not_formatted",
-                    format!("`{}` is not in the canonical layout", source.name),
-                )
-                .primary(
-                    Span::new(id, range.start, range.end),
-                    match expected {
-                        Some(e) if e.is_empty() => {
-                            "the canonical layout has a blank line here".to_string()
-                        }
-                        Some(e) => format!("the canonical layout has `{e}`"),
-                        None => "the canonical layout ends before this line".to_string(),
-                    },
-                )
-                .help(format!(
-                    "`pdec fmt {}` prints the file in the canonical layout",
-                    path.display()
-                )),
-            );
-            crate::cli::print_diags(&diags, &map, format, "");
-            1
-        }
-    }
-}
-
 /// The byte range of the first line of `source` that differs from `formatted`, and the
 /// formatted line (`None` when the formatted text has fewer lines).
-fn first_difference(
+pub fn first_difference(
     source: &SourceFile,
     formatted: &str,
 ) -> Option<(std::ops::Range<usize>, Option<String>)> {

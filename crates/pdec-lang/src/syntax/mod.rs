@@ -16,7 +16,7 @@ use crate::diag::{Diag, Diags};
 use crate::source::{FileId, SourceFile, Span};
 
 #[derive(pest_derive::Parser)]
-#[grammar = "grammar/pde.pest"]
+#[grammar = "../../grammar/pde.pest"]
 pub(crate) struct PdeParser;
 
 /// The reserved words of `grammar/pde.pest`'s `keyword` rule (a test keeps them in step).

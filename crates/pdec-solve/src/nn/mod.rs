@@ -5,9 +5,9 @@
 
 use crate::jet::{Jet, SumWeights};
 use crate::lower::ConstCache;
-use crate::settings::{Net as NetSettings, NetKind};
 use candle_core::backprop::GradStore;
 use candle_core::{DType, Device, Result, Tensor, TensorId, Var};
+use pdec_lang::settings::{Net as NetSettings, NetKind};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
@@ -599,7 +599,7 @@ impl Net {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::Net as NetSettings;
+    use pdec_lang::settings::Net as NetSettings;
 
     /// Value, directional first and second derivatives of the network at `x` along `v`, by
     /// jets; and the same by central finite differences of the plain forward pass, in f64.

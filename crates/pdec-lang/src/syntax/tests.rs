@@ -231,7 +231,7 @@ mod roundtrip {
 
 #[test]
 fn printed_programs_parse_back_to_the_same_program() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     let mut files: Vec<String> = ["examples", "std"]
         .iter()
         .flat_map(|d| {
