@@ -87,6 +87,59 @@ fn every_std_module_checks() {
     }
 }
 
+/// `pdec explain` reports the work the training step does for each Monte Carlo setting: the
+/// draws per estimate and the difference change the passes and the noise it counts.
+#[test]
+fn explain_counts_the_monte_carlo_work_of_each_setting() {
+    for (problem, sets) in [
+        (
+            "examples/heat_box.pde",
+            ["mc_draws=1", "mc_difference=values"],
+        ),
+        (
+            "examples/heat_box.pde",
+            ["mc_draws=2", "mc_difference=values"],
+        ),
+        (
+            "examples/heat_box.pde",
+            ["mc_draws=4", "mc_difference=values"],
+        ),
+        (
+            "examples/heat_box.pde",
+            ["mc_draws=1", "mc_difference=gradients"],
+        ),
+        (
+            "examples/heat_box.pde",
+            ["mc_draws=2", "mc_difference=gradients"],
+        ),
+        (
+            "examples/hjb.pde",
+            ["mc_draws=4", "mc_difference=gradients"],
+        ),
+    ] {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let c = compile(&root().join(problem), &sets);
+        let (Some(checked), Some(analysis), Some(plan)) = (&c.checked, &c.analysis, &c.plan) else {
+            panic!("{problem} does not compile");
+        };
+        let text = pdec_lang::explain::explain(problem, checked, analysis, plan);
+        let work: String = text
+            .lines()
+            .skip_while(|l| !l.starts_with("work per collocation point"))
+            .take_while(|l| !l.is_empty())
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let name = format!(
+            "explain_work_{}_{}",
+            problem
+                .trim_start_matches("examples/")
+                .trim_end_matches(".pde"),
+            sets.join("_").replace('=', "_")
+        );
+        insta::assert_snapshot!(name, work);
+    }
+}
+
 #[test]
 fn explain_snapshots() {
     for p in examples() {

@@ -4,8 +4,8 @@ use crate::check::Checked;
 use crate::ir::print::Printer;
 use crate::passes::second_order::{Factor, Lower, Path, TermClass};
 use crate::passes::{Analysis, TimeDirection};
-use crate::plan::{Plan, Region};
-use crate::settings::{DType, McDifference, NetKind, Schedule, SecondOrder};
+use crate::plan::{MonteCarloPlan, Plan, Region};
+use crate::settings::{DType, McDifference, McNoise, NetKind, Schedule, SecondOrder};
 use crate::syntax::print::format_number as num;
 use std::fmt::Write;
 
@@ -167,15 +167,19 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
                     "exact, {} second-order direction(s) through forward-mode jets",
                     t.directions
                 ),
-                Path::MonteCarlo => format!(
-                    "monte_carlo, antithetic difference of {} along v = B w, two independent draws, delta = {}",
-                    match checked.settings.mc_difference {
-                        McDifference::Values => "values (mc_difference = values)",
-                        McDifference::Gradients =>
-                            "directional derivatives (mc_difference = gradients)",
-                    },
-                    plan.mc_delta.map(num).unwrap_or_default()
-                ),
+                Path::MonteCarlo => match &plan.monte_carlo {
+                    Some(mc) => format!(
+                        "monte_carlo, antithetic difference of {} along v = B w, {}, delta = {}",
+                        match mc.difference {
+                            McDifference::Values => "values (mc_difference = values)",
+                            McDifference::Gradients =>
+                                "directional derivatives (mc_difference = gradients)",
+                        },
+                        estimates_text(mc),
+                        num(mc.delta)
+                    ),
+                    None => "monte_carlo".to_string(),
+                },
             };
             let _ = writeln!(o, "     path: {path}");
             let _ = writeln!(o, "     why:  {}", t.why);
@@ -192,9 +196,16 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
             let path = match t.path {
                 Path::Exact => format!("exact, {} first-order tangent(s)", t.components),
                 Path::MonteCarlo => format!(
-                    "monte_carlo, (w . grad u)^2 / delta with E[w w^T] = delta I on its {} component(s), one directional derivative per draw, delta = {}",
+                    "monte_carlo, (w . grad u)^2 / delta with E[w w^T] = delta I on its {} component(s), one directional derivative per draw, {}, delta = {}",
                     t.components,
-                    plan.mc_delta.map(num).unwrap_or_default()
+                    plan.monte_carlo
+                        .as_ref()
+                        .map(estimates_text)
+                        .unwrap_or_default(),
+                    plan.monte_carlo
+                        .as_ref()
+                        .map(|mc| num(mc.delta))
+                        .unwrap_or_default()
                 ),
             };
             let _ = writeln!(o, "     path: {path}");
@@ -219,25 +230,8 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
         "  exact path: one forward pass carrying 1 value + {} first-order tangent(s) + {} second-order direction(s)",
         c.first_order_tangents, c.exact_second_order_directions
     );
-    if c.monte_carlo_jvps > 0 {
-        let mc_cols: usize = plan
-            .second_order
-            .iter()
-            .filter(|t| t.path == Path::MonteCarlo)
-            .map(|t| t.directions)
-            .sum();
-        let _ = writeln!(
-            o,
-            "  monte carlo path: {} Jacobian-vector products (2 independent draws x 2 points x +- v), independent of the {mc_cols} direction(s) it replaces",
-            c.monte_carlo_jvps
-        );
-    }
-    if c.gradient_square_jvps > 0 {
-        let _ = writeln!(
-            o,
-            "  gradient squares: {} directional derivative(s) at the point (2 independent draws), instead of one tangent per component",
-            c.gradient_square_jvps
-        );
+    if let Some(mc) = plan.monte_carlo.as_ref() {
+        monte_carlo_work(&mut o, plan, mc);
     }
     let _ = writeln!(o);
     let net = match st.net.kind {
@@ -292,4 +286,68 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
         );
     }
     o
+}
+
+/// "two independent estimates of 2 draws each": how the loss's two factors are drawn.
+fn estimates_text(mc: &MonteCarloPlan) -> String {
+    let each = match mc.draws_per_estimate {
+        1 => "one draw each".to_string(),
+        n => format!("{n} draws averaged in each"),
+    };
+    format!("{} independent estimates, {each}", mc.estimates)
+}
+
+/// The Monte Carlo lines of the work per point: exactly what the training step evaluates.
+fn monte_carlo_work(o: &mut String, plan: &Plan, mc: &MonteCarloPlan) {
+    let per_term = format!(
+        "{} estimates x {} draw(s)",
+        mc.estimates, mc.draws_per_estimate
+    );
+    if mc.shifted_points() > 0 {
+        let replaced: usize = plan
+            .second_order
+            .iter()
+            .filter(|t| t.path == Path::MonteCarlo)
+            .map(|t| t.directions)
+            .sum();
+        let terms = match mc.factors.len() {
+            1 => String::new(),
+            n => format!(" x {n} terms"),
+        };
+        let what = match mc.shifted_tangent() {
+            true => {
+                "network passes at shifted points x +- v, each with one Jacobian-vector product along v"
+            }
+            false => "value-only network passes at shifted points x +- v",
+        };
+        let difference = match mc.difference {
+            McDifference::Values => "values",
+            McDifference::Gradients => "gradients",
+        };
+        let _ = writeln!(
+            o,
+            "  monte carlo path: {} {what} ({per_term} x 2 points{terms}; mc_difference = {difference}), independent of the {replaced} direction(s) it replaces",
+            mc.shifted_points()
+        );
+    }
+    if mc.point_tangents() > 0 {
+        let terms = match mc.gradient_squares.len() {
+            1 => String::new(),
+            n => format!(" x {n} terms"),
+        };
+        let _ = writeln!(
+            o,
+            "  gradient squares: {} directional derivative(s) at the point ({per_term}{terms}), instead of one tangent per component",
+            mc.point_tangents()
+        );
+    }
+    let _ = writeln!(
+        o,
+        "  monte carlo noise: {} value(s) per point, {}",
+        mc.noise_per_point(),
+        match mc.noise {
+            McNoise::Rademacher => "Rademacher (+- sqrt(delta))",
+            McNoise::Gaussian => "Gaussian N(0, delta)",
+        }
+    );
 }

@@ -18,8 +18,9 @@
 //! with `b` the dtype's size, `params` the network's parameter count (value, gradient, two Adam
 //! moments and a checkpoint copy) and, per loss term, its batch times its jet channels: the PDE
 //! term carries the value, its tangent directions and one second-order channel per exact
-//! direction; the Monte Carlo path adds `2 draws x 2 signs x mc_draws` batches with one
-//! tangent; boundary, initial and periodic terms carry the value and about one tangent.
+//! direction; the Monte Carlo path adds a batch for each of its shifted points `x +- v`
+//! (`plan::MonteCarloPlan::shifted_points`), each with one tangent for a difference of
+//! directional derivatives and none for a difference of values; boundary, initial and periodic terms carry the value and about one tangent.
 
 use pdec_lang::diag::Diag;
 use pdec_lang::passes::second_order::{Lower, Path};
@@ -67,10 +68,10 @@ pub fn estimate(plan: &Plan) -> Estimate {
     let params = parameters(s.net.kind, s.net.layers, s.net.width, plan.input_width);
     // Exact directions along coordinates (also first-order tangents) and point-dependent ones
     // (Cholesky columns, mixed pairs), which come on top of the tangents.
-    let (mut unit, mut general, mut mc) = (0usize, 0usize, 0usize);
+    let (mut unit, mut general, mut mc_directions) = (0usize, 0usize, 0usize);
     for t in &plan.second_order {
         match (t.path, &t.factor) {
-            (Path::MonteCarlo, _) => mc += t.directions,
+            (Path::MonteCarlo, _) => mc_directions += t.directions,
             (Path::Exact, Some(f)) if !matches!(f.lower, Lower::Cholesky { .. }) => {
                 unit += t.directions
             }
@@ -78,10 +79,14 @@ pub fn estimate(plan: &Plan) -> Estimate {
         }
     }
     general += plan.other_second_order.len();
-    let first = plan.cost.first_order_tangents.saturating_sub(mc).max(1);
+    let first = plan
+        .cost
+        .first_order_tangents
+        .saturating_sub(mc_directions)
+        .max(1);
     let exact = unit + general;
     // Monte Carlo gradient squares: one directional derivative per draw in the base pass.
-    let tangents = first.max(unit) + general + plan.cost.gradient_square_jvps * s.mc_draws.max(1);
+    let tangents = first.max(unit) + general + plan.cost.gradient_square_jvps;
     // Exact factor terms alone share one summed channel (train.rs decides the same way).
     let summed = exact > 0
         && plan.other_second_order.is_empty()
@@ -100,10 +105,11 @@ pub fn estimate(plan: &Plan) -> Estimate {
             _ => 2.0 * n,
         };
     }
-    if mc > 0 {
-        let pde_batch = plan.pde_batch() as f64;
-        // 2 draws x 2 signs x mc_draws points per PDE point, value and one tangent each.
-        point_channels += 2.0 * 2.0 * s.mc_draws.max(1) as f64 * pde_batch * 2.0;
+    if let Some(mc) = &plan.monte_carlo {
+        // The shifted points x +- v of every draw, each a value and, for a difference of
+        // directional derivatives, one tangent.
+        let channels = 1.0 + f64::from(u8::from(mc.shifted_tangent()));
+        point_channels += mc.shifted_points() as f64 * plan.pde_batch() as f64 * channels;
     }
     let alpha = match s.net.kind {
         NetKind::Dgm => ALPHA_DGM,

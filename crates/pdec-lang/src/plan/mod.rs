@@ -1,0 +1,151 @@
+//! Stage 6, plan: the serialisable training plan, the contract between the front end and the
+//! solver. Everything training needs and nothing about candle: the network's inputs and their
+//! ranges ([`layout`]), one named loss term per condition with its region, sampler, weight
+//! and batch ([`terms`]), for each second-order term its path (exact, or Monte Carlo with its
+//! factor `B`), the Monte Carlo estimator and the work per point ([`monte_carlo`]), and the
+//! settings; [`checks`] refuses settings that do not fit the problem.
+
+pub mod checks;
+pub mod layout;
+pub mod monte_carlo;
+pub mod terms;
+
+pub use layout::NetInput;
+pub use monte_carlo::{Cost, MonteCarloPlan, NoiseBlock};
+pub use terms::{FacePlan, GradientSquarePlan, LossTerm, Region, SecondOrderPlan, TermKind};
+
+use crate::diag::Diags;
+use crate::ir::Problem;
+use crate::passes::{Analysis, TimeDirection};
+use crate::settings::{FreeBoundaryLoss, Settings};
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub problem: String,
+    pub inputs: Vec<NetInput>,
+    pub input_width: usize,
+    pub terms: Vec<LossTerm>,
+    pub second_order: Vec<SecondOrderPlan>,
+    pub other_second_order: Vec<String>,
+    pub gradient_squares: Vec<GradientSquarePlan>,
+    pub direction: TimeDirection,
+    pub free_boundary: Option<FreeBoundaryLoss>,
+    /// The Monte Carlo estimator, when a term takes the Monte Carlo path.
+    pub monte_carlo: Option<MonteCarloPlan>,
+    pub cost: Cost,
+    pub settings: Settings,
+}
+
+impl Plan {
+    /// Points per step of the PDE term (its `batch.pde`, else `batch`).
+    pub fn pde_batch(&self) -> usize {
+        self.terms
+            .iter()
+            .find(|t| t.kind == TermKind::Pde)
+            .map_or(self.settings.batch, |t| t.batch)
+    }
+}
+
+/// The plan of a checked problem and its analysis under the settings; refusals are
+/// diagnostics with the span of the setting or the term they concern.
+pub fn plan(
+    problem: &Problem,
+    analysis: &Analysis,
+    settings: &Settings,
+    diags: &mut Diags,
+) -> Plan {
+    let inputs = layout::inputs(problem);
+    let input_width = inputs.iter().map(|i| i.components).sum();
+    let terms = terms::loss_terms(problem, settings, diags);
+    checks::check_settings(problem, analysis, settings, input_width, diags);
+    let second_order: Vec<SecondOrderPlan> = analysis
+        .second_order
+        .iter()
+        .map(|t| SecondOrderPlan {
+            term: t.text.clone(),
+            path: t.path,
+            why: t.why.clone(),
+            directions: t.directions,
+            factor: t.factor.clone().ok(),
+            not_factorable: t.factor.clone().err(),
+        })
+        .collect();
+    let gradient_squares: Vec<GradientSquarePlan> = analysis
+        .gradient_squares
+        .iter()
+        .map(|t| GradientSquarePlan {
+            term: t.text.clone(),
+            path: t.path,
+            why: t.why.clone(),
+            components: t.len,
+        })
+        .collect();
+    let monte_carlo = MonteCarloPlan::new(&second_order, &gradient_squares, settings);
+    let cost = Cost::new(problem, analysis, &second_order, monte_carlo.as_ref());
+    Plan {
+        problem: problem.name.clone(),
+        inputs,
+        input_width,
+        terms,
+        second_order,
+        other_second_order: analysis.other_second_order.clone(),
+        gradient_squares,
+        direction: analysis.direction,
+        free_boundary: problem
+            .constraint
+            .as_ref()
+            .map(|_| checks::free_boundary_loss(analysis, settings)),
+        monte_carlo,
+        cost,
+        settings: settings.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn plan_of(src: &str, sets: &[String]) -> (Option<Plan>, bool) {
+        let c = crate::driver::compile(
+            SourceFile {
+                name: "t.pde".into(),
+                text: src.into(),
+            },
+            sets,
+        );
+        (c.plan, c.diags.has_errors())
+    }
+
+    const STATIONARY_OBSTACLE: &str = "space x in [-1, 1]\nunknown u(x)\n\
+        pde d(u, x, x) + 1 = 0\nboundary on(x): u = 0\nconstraint u >= 0.1 - x^2\n";
+
+    /// The default free-boundary loss needs the residual's sign on the obstacle; where the
+    /// time direction does not give it, the plan falls back to the penalty, and only an
+    /// explicit `free_boundary = variational` is an error.
+    #[test]
+    fn the_default_free_boundary_loss_falls_back_without_a_time_direction() {
+        assert_eq!(
+            Settings::default().free_boundary,
+            FreeBoundaryLoss::Variational
+        );
+        let (plan, errors) = plan_of(STATIONARY_OBSTACLE, &[]);
+        assert!(!errors);
+        assert_eq!(
+            plan.expect("plan").free_boundary,
+            Some(FreeBoundaryLoss::Penalty)
+        );
+        let (_, errors) = plan_of(STATIONARY_OBSTACLE, &["free_boundary=variational".into()]);
+        assert!(errors, "an explicit variational loss without a direction");
+        let backward = "time t in [0, 1]\nspace x in [0, 2]\nunknown u(t, x)\n\
+            pde d(u, t) + 0.5 * d(u, x, x) = 0\nterminal u = max(x - 1, 0)\n\
+            boundary on(x): u = max(x - 1, 0)\nconstraint u >= x - 1\n";
+        let (plan, errors) = plan_of(backward, &[]);
+        assert!(!errors);
+        assert_eq!(
+            plan.expect("plan").free_boundary,
+            Some(FreeBoundaryLoss::Variational)
+        );
+    }
+}
