@@ -136,7 +136,7 @@ pub fn run_case(
     let mem_before = pdec_solve::device::gpu_memory_used(device);
     reset_peak_rss();
     pdec_solve::device::tune_cpu_matmul(st.net.width, threads);
-    let net = Net::new(&st.net, plan.input_width, st.seed, dt, device).map_err(e)?;
+    let net = Net::new(&st.net, plan.layout.width, st.seed, dt, device).map_err(e)?;
     let mut adam = Adam::new(&net.params).map_err(e)?;
     let mut draws = train::Draws::default();
     let mut times = Vec::with_capacity(steps);

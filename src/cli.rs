@@ -993,7 +993,7 @@ fn check_one(path: &Path, set: &[String], format: Format) -> i32 {
             path.display(),
             p.name,
             plan.terms.len(),
-            plan.input_width,
+            plan.layout.width,
             plan.second_order.len(),
             mc
         );

@@ -667,7 +667,7 @@ pub fn solve(
         st.net.width,
         opts.threads * pdec_solve::device::local_ranks(comm.size()),
     );
-    let net = Net::new(&st.net, plan.input_width, st.seed, dt, &device)?;
+    let net = Net::new(&st.net, plan.layout.width, st.seed, dt, &device)?;
     let mut adam = Adam::new(&net.params)?;
 
     // Only rank 0 writes: the other ranks never create the directory.
@@ -734,7 +734,7 @@ pub fn solve(
         "candle_version": "0.11",
         "device": pdec_solve::device::name(&device),
         "threads": opts.threads,
-        "input_width": plan.input_width,
+        "input_width": plan.layout.width,
         "parameters": net.parameter_count(),
     });
     if root {
@@ -1636,7 +1636,7 @@ pub fn load_net(compiled: &Compiled, run: &Path) -> Result<(Net, DType), RunErro
     let dt = dtype(checked);
     let net = Net::new(
         &checked.settings.net,
-        plan.input_width,
+        plan.layout.width,
         checked.settings.seed,
         dt,
         &Device::Cpu,
@@ -1655,7 +1655,7 @@ pub fn eval_at(compiled: &Compiled, run: &Path) -> Result<Vec<(String, f64)>, Ru
     let device = Device::Cpu;
     let net = Net::new(
         &checked.settings.net,
-        plan.input_width,
+        plan.layout.width,
         checked.settings.seed,
         dt,
         &device,

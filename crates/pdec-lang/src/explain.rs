@@ -1,10 +1,11 @@
 //! `pdec explain`: the plan in words and numbers.
 
 use crate::check::Checked;
+use crate::geometry::region::Region;
 use crate::ir::print::Printer;
 use crate::passes::second_order::{Factor, Lower, Path, TermClass};
 use crate::passes::{Analysis, TimeDirection};
-use crate::plan::{MonteCarloPlan, Plan, Region};
+use crate::plan::{MonteCarloPlan, Plan};
 use crate::settings::{DType, McDifference, McNoise, NetKind, Schedule, SecondOrder};
 use crate::syntax::print::format_number as num;
 use std::fmt::Write;
@@ -51,9 +52,9 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     let _ = writeln!(
         o,
         "network inputs ({} columns, each rescaled affinely to [-1, 1]):",
-        plan.input_width
+        plan.layout.width
     );
-    for i in &plan.inputs {
+    for i in &plan.layout.inputs {
         let range = if i.components == 1 {
             format!("[{}, {}]", num(i.lo[0]), num(i.hi[0]))
         } else if i.lo.iter().all(|v| *v == i.lo[0]) && i.hi.iter().all(|v| *v == i.hi[0]) {

@@ -119,7 +119,7 @@ impl ConstCache {
     }
 }
 
-/// Where each input lives among the network's columns (the order of `plan.inputs`).
+/// Where each input lives among the network's columns (the order of `plan.layout.inputs`).
 #[derive(Clone, Debug)]
 pub struct Columns {
     pub time: Option<usize>,
@@ -137,8 +137,8 @@ pub struct Columns {
 impl Columns {
     pub fn new(p: &Problem) -> Columns {
         // Offsets come from the samplers' layout, so points and network agree by construction.
-        let layout = pdec_lang::geometry::Layout::new(p);
-        let width = layout.width();
+        let layout = pdec_lang::geometry::inputs::InputLayout::new(p);
+        let width = layout.width;
         let (mut scale, mut shift) = (vec![1.0; width], vec![0.0; width]);
         let mut set = |col: usize, lo: f64, hi: f64| {
             // Degenerate ranges cannot occur (checked), but keep the map finite anyway.
@@ -146,25 +146,28 @@ impl Columns {
             scale[col] = 1.0 / half;
             shift[col] = -(lo + hi) / 2.0 / half;
         };
-        if let (Some(c), Some(t)) = (layout.time, &p.time) {
+        if let (Some(c), Some(t)) = (layout.time(), &p.time) {
             set(c, t.lo, t.hi);
         }
         let mut space = vec![(0, 0); p.space.len()];
         for (k, s) in p.space.iter().enumerate() {
-            if let Some((off, len)) = layout.space.get(k).copied().flatten() {
+            if let Some((off, len)) = layout.space(k) {
                 space[k] = (off, len);
                 for (j, (lo, hi)) in s.domain.bounds().into_iter().enumerate() {
                     set(off + j, lo, hi);
                 }
             }
         }
+        let params: Vec<usize> = (0..p.params.len())
+            .filter_map(|k| layout.param(k))
+            .collect();
         for (k, pv) in p.params.iter().enumerate() {
-            set(layout.params[k], pv.lo, pv.hi);
+            set(params[k], pv.lo, pv.hi);
         }
         Columns {
-            time: layout.time,
+            time: layout.time(),
             space,
-            params: layout.params.clone(),
+            params,
             width,
             scale,
             shift,

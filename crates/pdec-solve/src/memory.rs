@@ -65,7 +65,7 @@ pub fn estimate(plan: &Plan) -> Estimate {
         DType::F64 => 8.0,
     };
     let (w, l) = (s.net.width as f64, s.net.layers as f64);
-    let params = parameters(s.net.kind, s.net.layers, s.net.width, plan.input_width);
+    let params = parameters(s.net.kind, s.net.layers, s.net.width, plan.layout.width);
     // Exact directions along coordinates (also first-order tangents) and point-dependent ones
     // (Cholesky columns, mixed pairs), which come on top of the tangents.
     let (mut unit, mut general, mut mc_directions) = (0usize, 0usize, 0usize);
@@ -119,7 +119,7 @@ pub fn estimate(plan: &Plan) -> Estimate {
     // most twice the columns) and `history` pairs of weight-sized f64 vectors.
     let polish = s.polish.map_or(0.0, |po| {
         let points: f64 = plan.terms.iter().map(|t| t.batch as f64).sum();
-        po.batches as f64 * points * 2.0 * plan.input_width as f64 * 8.0
+        po.batches as f64 * points * 2.0 * plan.layout.width as f64 * 8.0
             + (2.0 * po.history as f64 + 8.0) * params * 8.0
     });
     let bytes = BASE + 5.0 * params * b + alpha * b * w * (l + 1.0) * point_channels + polish;

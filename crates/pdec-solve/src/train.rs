@@ -2120,7 +2120,7 @@ pub(crate) mod tests {
             LossProgram::new(&c.problem, plan, a, &c.settings, Device::Cpu).expect("program");
         let net = Net::new(
             &c.settings.net,
-            plan.input_width,
+            plan.layout.width,
             net_seed,
             prog.dtype,
             &Device::Cpu,
@@ -2151,7 +2151,7 @@ pub(crate) mod tests {
         let (res, _, _) = prog.pde_residuals(&net, &x, None, 1).expect("residual");
         let got = res[0].to_vec1::<f64>().expect("v");
         // Finite differences: u(x + h e_i +- h e_j) combinations of the plain network.
-        let w = plan.input_width;
+        let w = plan.layout.width;
         let u = |p: &[f64]| -> f64 {
             let t = Tensor::from_vec(p.to_vec(), (1, w), &dev).expect("t");
             values(&net, &checked.problem, &prog.cols, &t)

@@ -276,7 +276,7 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
         Where::Faces { faces } => faces
             .iter()
             .map(|f| {
-                let plan = [crate::plan::FacePlan {
+                let plan = [crate::geometry::region::FacePlan {
                     face: *f,
                     name: String::new(),
                     share: 1.0,

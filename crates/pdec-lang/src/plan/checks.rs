@@ -45,7 +45,8 @@ fn sampling_truncation(problem: &Problem, settings: &Settings, diags: &mut Diags
         // 4000 draws, fewer in thousands of dimensions (a few million normals at most).
         let dim = s.domain.dim().unwrap_or(1).max(1);
         let draws = (4_000_000 / dim).clamp(400, 4000);
-        let Some(fit) = crate::geometry::law_fit(&s.domain, &settings.sampling, elapsed, draws)
+        let Some(fit) =
+            crate::geometry::laws::law_fit(&s.domain, &settings.sampling, elapsed, draws)
         else {
             continue;
         };

@@ -1,18 +1,18 @@
 //! Stage 6, plan: the serialisable training plan, the contract between the front end and the
 //! solver. Everything training needs and nothing about candle: the network's inputs and their
-//! ranges ([`layout`]), one named loss term per condition with its region, sampler, weight
+//! ranges ([`InputLayout`]), one named loss term per condition with its region, sampler, weight
 //! and batch ([`terms`]), for each second-order term its path (exact, or Monte Carlo with its
 //! factor `B`), the Monte Carlo estimator and the work per point ([`monte_carlo`]), and the
 //! settings; [`checks`] refuses settings that do not fit the problem.
 
 pub mod checks;
-pub mod layout;
 pub mod monte_carlo;
 pub mod terms;
 
-pub use layout::NetInput;
+pub use crate::geometry::inputs::{InputLayout, NetInput};
+pub use crate::geometry::region::{FacePlan, Region};
 pub use monte_carlo::{Cost, MonteCarloPlan, NoiseBlock};
-pub use terms::{FacePlan, GradientSquarePlan, LossTerm, Region, SecondOrderPlan, TermKind};
+pub use terms::{GradientSquarePlan, LossTerm, SecondOrderPlan, TermKind};
 
 use crate::diag::Diags;
 use crate::ir::Problem;
@@ -23,8 +23,9 @@ use serde::Serialize;
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
     pub problem: String,
-    pub inputs: Vec<NetInput>,
-    pub input_width: usize,
+    /// The network's input columns.
+    #[serde(flatten)]
+    pub layout: InputLayout,
     pub terms: Vec<LossTerm>,
     pub second_order: Vec<SecondOrderPlan>,
     pub other_second_order: Vec<String>,
@@ -55,10 +56,9 @@ pub fn plan(
     settings: &Settings,
     diags: &mut Diags,
 ) -> Plan {
-    let inputs = layout::inputs(problem);
-    let input_width = inputs.iter().map(|i| i.components).sum();
+    let layout = InputLayout::new(problem);
     let terms = terms::loss_terms(problem, settings, diags);
-    checks::check_settings(problem, analysis, settings, input_width, diags);
+    checks::check_settings(problem, analysis, settings, layout.width, diags);
     let second_order: Vec<SecondOrderPlan> = analysis
         .second_order
         .iter()
@@ -85,8 +85,7 @@ pub fn plan(
     let cost = Cost::new(problem, analysis, &second_order, monte_carlo.as_ref());
     Plan {
         problem: problem.name.clone(),
-        inputs,
-        input_width,
+        layout,
         terms,
         second_order,
         other_second_order: analysis.other_second_order.clone(),

@@ -4,6 +4,7 @@
 
 use crate::diag::suggest::did_you_mean;
 use crate::diag::{Diag, Diags};
+use crate::geometry::region::{FacePlan, Region};
 use crate::ir::{Domain, Face, Problem, Where};
 use crate::passes::second_order::{Factor, Path};
 use crate::settings::{CoordinateLaw, Settings};
@@ -31,31 +32,6 @@ impl TermKind {
             TermKind::Constraint => "constraint",
         }
     }
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct FacePlan {
-    pub face: Face,
-    pub name: String,
-    /// Share of this term's boundary points drawn on the face (proportional to its area).
-    pub share: f64,
-}
-
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Region {
-    /// The whole space-time-parameter domain.
-    Interior,
-    TimeSlice {
-        at: f64,
-    },
-    Faces {
-        faces: Vec<FacePlan>,
-    },
-    Periodic {
-        var: usize,
-        comp: Option<usize>,
-    },
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -1,0 +1,100 @@
+//! The network's input columns, defined once: which variables the network reads, in which
+//! order, and the range of each column (for rescaling to [-1, 1]). The unknown's arguments
+//! come first in their declared order, then every parameter in declaration order. The plan
+//! carries it (`Plan::layout`); the samplers draw points in its order and the solver reads
+//! its columns.
+
+use crate::ir::{Input, Problem};
+use serde::Serialize;
+use std::ops::Range;
+
+/// One input of the network: a time, a space variable (one column per component) or a
+/// parameter.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NetInput {
+    pub name: String,
+    pub kind: &'static str,
+    /// The problem's variable it is.
+    #[serde(skip)]
+    pub input: Input,
+    /// Its first column.
+    #[serde(skip)]
+    pub offset: usize,
+    pub components: usize,
+    /// Per-component range: the affine map to [-1, 1] uses it.
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+}
+
+/// The network's inputs in column order, and the columns of a point in all.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InputLayout {
+    pub inputs: Vec<NetInput>,
+    #[serde(rename = "input_width")]
+    pub width: usize,
+}
+
+impl InputLayout {
+    /// The inputs of the problem's network: the unknown's arguments in order, then the
+    /// parameters in declaration order.
+    pub fn new(problem: &Problem) -> InputLayout {
+        let mut inputs = Vec::new();
+        let mut width = 0;
+        let mut push = |input: Input, name: &str, kind, lo: Vec<f64>, hi: Vec<f64>| {
+            let components = lo.len();
+            inputs.push(NetInput {
+                name: name.to_string(),
+                kind,
+                input,
+                offset: width,
+                components,
+                lo,
+                hi,
+            });
+            width += components;
+        };
+        for &input in &problem.unknown.args {
+            match input {
+                Input::Time => {
+                    if let Some(t) = &problem.time {
+                        push(input, &t.name, "time", vec![t.lo], vec![t.hi]);
+                    }
+                }
+                Input::Space(k) => {
+                    let s = &problem.space[k];
+                    let b = s.domain.bounds();
+                    let (lo, hi) = b.iter().copied().unzip();
+                    push(input, &s.name, "space", lo, hi);
+                }
+                Input::Param(_) => {}
+            }
+        }
+        for (k, p) in problem.params.iter().enumerate() {
+            push(Input::Param(k), &p.name, "param", vec![p.lo], vec![p.hi]);
+        }
+        InputLayout { inputs, width }
+    }
+
+    /// The columns of an input; `None` for a variable the network does not read.
+    pub fn columns(&self, input: Input) -> Option<Range<usize>> {
+        self.inputs
+            .iter()
+            .find(|i| i.input == input)
+            .map(|i| i.offset..i.offset + i.components)
+    }
+
+    /// The time's column.
+    pub fn time(&self) -> Option<usize> {
+        self.columns(Input::Time).map(|r| r.start)
+    }
+
+    /// `(offset, len)` of space variable `k`'s columns (`len` 1 for a scalar variable).
+    pub fn space(&self, k: usize) -> Option<(usize, usize)> {
+        self.columns(Input::Space(k)).map(|r| (r.start, r.len()))
+    }
+
+    /// Parameter `k`'s column.
+    pub fn param(&self, k: usize) -> Option<usize> {
+        self.columns(Input::Param(k)).map(|r| r.start)
+    }
+}
