@@ -17,8 +17,7 @@ use pdec_lang::diag::render::Format;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-// `pdec`'s command line. (No doc comments on the clap types above their own attributes:
-// clap would take them for help text.)
+// `pdec`'s command line. A plain comment: clap would take a doc comment here for help text.
 #[derive(Parser, Debug)]
 #[command(
     name = "pdec",
