@@ -6,8 +6,7 @@
 
 pub mod bench;
 pub mod cli;
-pub mod cli_outputs;
-pub mod dry_run;
+pub mod commands;
 pub mod export;
 pub mod grid;
 pub mod plot;
@@ -17,4 +16,3 @@ pub mod reference;
 pub mod run;
 pub mod rundir;
 pub mod table;
-pub mod templates;

@@ -2,10 +2,12 @@
 //! The templates are `.pde` files under `templates/`, embedded with `include_str!`; each
 //! checks clean, trains, and is in the canonical layout of `pdec fmt` (tests pin all three).
 
+use crate::commands::report::print_one;
 use pdec_lang::diag::Diag;
 use pdec_lang::diag::render::Format;
 use std::path::{Path, PathBuf};
 
+/// `--template`: the starter problems.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Template {
     /// The heat equation on [0, 1] with its closed form.
@@ -19,6 +21,7 @@ pub enum Template {
 }
 
 impl Template {
+    /// Every template.
     pub const ALL: [Template; 4] = [
         Template::Heat,
         Template::Burgers,
@@ -26,6 +29,7 @@ impl Template {
         Template::Poisson,
     ];
 
+    /// The template's name on the command line and its file's stem.
     pub fn name(self) -> &'static str {
         match self {
             Template::Heat => "heat",
@@ -35,12 +39,13 @@ impl Template {
         }
     }
 
+    /// The template file's text as written under `templates/`.
     pub fn text(self) -> &'static str {
         match self {
-            Template::Heat => include_str!("../templates/heat.pde"),
-            Template::Burgers => include_str!("../templates/burgers.pde"),
-            Template::American => include_str!("../templates/american.pde"),
-            Template::Poisson => include_str!("../templates/poisson.pde"),
+            Template::Heat => include_str!("../../templates/heat.pde"),
+            Template::Burgers => include_str!("../../templates/burgers.pde"),
+            Template::American => include_str!("../../templates/american.pde"),
+            Template::Poisson => include_str!("../../templates/poisson.pde"),
         }
     }
 }
@@ -74,7 +79,8 @@ pub fn file_name(name: &Path) -> PathBuf {
     }
 }
 
-pub fn new_command(name: &Path, template: Template, format: Format) -> i32 {
+/// Writes `NAME.pde` from `template`; never overwrites a file.
+pub fn execute(name: &Path, template: Template, format: Format) -> i32 {
     let path = file_name(name);
     let stem = path
         .file_stem()
@@ -91,7 +97,7 @@ pub fn new_command(name: &Path, template: Template, format: Format) -> i32 {
             0
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            crate::cli::print_one(
+            print_one(
                 Diag::error(
                     "pdec::cli::file_exists",
                     format!("`{}` already exists", path.display()),
@@ -102,7 +108,7 @@ pub fn new_command(name: &Path, template: Template, format: Format) -> i32 {
             1
         }
         Err(e) => {
-            crate::cli::print_one(
+            print_one(
                 Diag::error(
                     "pdec::run::io",
                     format!("cannot write `{}`: {e}", path.display()),

@@ -8,6 +8,7 @@ use crate::run::RunError;
 use pdec_lang::driver::Compiled;
 use std::fmt::Write;
 
+/// The dry run's report for `file`, or the error `pdec solve` would stop with.
 pub fn text(compiled: &Compiled, file: &str, sets: &[String]) -> Result<String, RunError> {
     let (Some(checked), Some(analysis), Some(plan)) =
         (&compiled.checked, &compiled.analysis, &compiled.plan)

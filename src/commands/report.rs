@@ -1,0 +1,101 @@
+//! The one diagnostic printer of the commands: every command prints its diagnostics, turns a
+//! [`RunError`] or a run directory's [`Failure`] into an exit code, and writes its plain
+//! `error:` lines through this module, so all of them read alike. Exit codes: 0 accepted,
+//! 1 the input has errors, 2 internal error (a bug), 3 training diverged. Also the two
+//! steps several commands share and that end in a diagnostic: compiling a problem file
+//! ([`compile_file`]) and opening `--device` ([`open_device`]).
+
+use crate::run::RunError;
+use crate::rundir::Failure;
+use pdec_lang::diag::render::{self, Format};
+use pdec_lang::diag::{Diag, Diags};
+use pdec_lang::driver::{self, Compiled};
+use pdec_lang::source::SourceMap;
+use std::path::Path;
+
+/// Prints one diagnostic that has no source text (a path, a command-line value).
+pub fn print_one(d: Diag, format: Format) {
+    let mut diags = Diags::default();
+    diags.push(d);
+    print_diags(&diags, &SourceMap::default(), format, "");
+}
+
+/// Prints diagnostics with their source text; with errors, a summary line saying that
+/// `what` (e.g. "nothing was trained") did not happen (none when `what` is empty).
+pub fn print_diags(diags: &Diags, sources: &SourceMap, format: Format, what: &str) {
+    let text = render::render_all(diags, sources, format, what);
+    eprint!("{text}");
+}
+
+/// A plain `LEVEL: MESSAGE` line on standard error, for messages that carry no diagnostic
+/// code (a reference command's arguments, a benchmark row that failed, an internal error).
+pub fn plain(level: &str, message: &str) {
+    eprintln!("{level}: {message}");
+}
+
+/// A training's outcome as an exit code, its error printed.
+pub fn run_result(r: Result<(), RunError>, format: Format) -> i32 {
+    match r {
+        Ok(()) => 0,
+        Err(RunError::Diag(d)) => {
+            print_one(*d, format);
+            1
+        }
+        Err(RunError::NotFinite(msg)) => {
+            plain("error", &msg);
+            eprintln!(
+                "  help: lower `lr`, set `clip = 1`, use `dtype = f64`, a smaller Monte Carlo `delta`, or `on_nan = rollback` (back to the last checkpoint with half the learning rate)"
+            );
+            3
+        }
+        Err(RunError::Internal(msg)) => {
+            plain(
+                "error",
+                &format!(
+                    "internal error in pdec: {msg} (this is a bug; please report it with the input file)"
+                ),
+            );
+            2
+        }
+    }
+}
+
+/// A run directory that could not be opened or used, as an exit code, its error printed.
+pub fn failure(f: Failure, format: Format) -> i32 {
+    match f {
+        Failure::Compile(c) => {
+            print_diags(&c.diags, &c.program.sources, format, "");
+            1
+        }
+        Failure::Run(e) => run_result(Err(e), format),
+    }
+}
+
+/// Loads and compiles; prints diagnostics. `None` when the file had errors.
+pub fn compile_file(path: &Path, set: &[String], format: Format, what: &str) -> Option<Compiled> {
+    let source = match pdec_lang::loader::read_file(path) {
+        Ok(s) => s,
+        Err(d) => {
+            // No source to show (the message names the path), so no summary line either.
+            print_one(*d, format);
+            return None;
+        }
+    };
+    let compiled = driver::compile(source, set);
+    print_diags(&compiled.diags, &compiled.program.sources, format, what);
+    if compiled.diags.has_errors() {
+        return None;
+    }
+    Some(compiled)
+}
+
+/// `--device`, opened, or its diagnostic printed.
+pub fn open_device(name: &str, format: Format) -> Option<candle_core::Device> {
+    match pdec_solve::device::parse(name).and_then(pdec_solve::device::open) {
+        Ok(d) => Some(d),
+        Err(d) => {
+            print_one(*d, format);
+            None
+        }
+    }
+}

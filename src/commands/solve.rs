@@ -1,0 +1,259 @@
+//! `pdec solve FILE | --resume RUN_DIR`: the training command, step by step. It opens the
+//! device and settles the threads, gathers the inputs (the problem file, or a run directory's
+//! copy and its overrides for `--resume`), compiles them, reads the problem's `reference`
+//! table, then either prints the dry run or refuses a step that cannot fit in memory, trains
+//! through [`crate::run::solve`] and draws the plots.
+
+use crate::commands::report::{compile_file, open_device, print_diags, print_one, run_result};
+use crate::table::Table;
+use pdec_lang::diag::render::Format;
+use pdec_lang::diag::{Diag, Diags};
+use pdec_lang::driver::Compiled;
+use pdec_lang::loader::ReferenceFile;
+use std::path::{Path, PathBuf};
+
+/// `pdec solve`'s options.
+#[derive(clap::Args, Debug)]
+pub struct SolveArgs {
+    /// The problem file (not with `--resume`, which reads the run's copy).
+    #[arg(required_unless_present = "resume")]
+    pub file: Option<PathBuf>,
+    /// Run directory (default: runs/<problem>-<time>/).
+    #[arg(long, conflicts_with = "resume")]
+    pub out: Option<PathBuf>,
+    /// Continue a run from its last checkpoint (network, optimizer, step); `--set` may
+    /// change settings such as `steps`. The continued run matches an uninterrupted one.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with = "file")]
+    pub resume: Option<PathBuf>,
+    /// Override a `solve { }` setting, e.g. `--set steps=20000`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Shorthand for `--set seed=N`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Where to train: `cpu`, `cuda`, `cuda:N` or `auto` (a GPU when the build has CUDA
+    /// and one answers, else the CPU). CUDA needs a build with `--features cuda`.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Threads that split each step's batch on the CPU (their gradients summed): `auto`
+    /// (the physical cores, shared among MPI ranks) or N. The loss does not depend on it
+    /// beyond floating-point rounding.
+    #[arg(long, default_value = "auto")]
+    pub threads: String,
+    /// Print only the final report.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Plain progress lines every N steps instead of the live bar (also sets
+    /// `log_every`, the interval of loss.csv).
+    #[arg(long, value_name = "N")]
+    pub log_every: Option<u64>,
+    /// Print the resolved settings and the plan, then stop: no training, no run directory.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not draw loss.png, solution.png, ... at the end (`pdec plot` draws them later).
+    #[arg(long)]
+    pub no_plots: bool,
+    /// Refuse to train when a step's estimated memory exceeds SIZE (`8G`, `512M`); on
+    /// the CPU the machine's available memory is always a limit too.
+    #[arg(long, value_name = "SIZE", value_parser = pdec_solve::memory::parse_size)]
+    pub max_memory: Option<u64>,
+}
+
+/// Trains the problem of `args` (or prints its dry run); the exit code of [`run_result`].
+pub fn execute(args: SolveArgs, format: Format) -> i32 {
+    let SolveArgs {
+        file,
+        out,
+        resume,
+        mut set,
+        seed,
+        device,
+        threads,
+        quiet,
+        log_every,
+        dry_run,
+        no_plots,
+        max_memory,
+    } = args;
+    let Some(device) = open_device(&device, format) else {
+        return 1;
+    };
+    // Under `mpirun` (and a build with `--features mpi`): this rank of the job.
+    let comm = pdec_solve::distributed::Comm::init();
+    let threads = match pdec_solve::device::threads(&threads, &device, comm.size()) {
+        Ok(n) => n,
+        Err(d) => {
+            print_one(*d, format);
+            return 1;
+        }
+    };
+    if let Some(s) = seed {
+        set.push(format!("seed={s}"));
+    }
+    // Before the merge below, so that `--log-every` replaces a resumed run's own.
+    if let Some(n) = log_every {
+        set.push(format!("log_every={n}"));
+    }
+    // A resumed run compiles the run's copy of the problem with the run's overrides,
+    // then this command's (which replace those of the same key).
+    let (file, source) = match (&resume, file) {
+        (Some(dir), _) => match resume_inputs(dir, &mut set) {
+            Ok(source) => (dir.join("problem.pde"), source),
+            Err(d) => {
+                print_one(*d, format);
+                return 1;
+            }
+        },
+        (None, Some(f)) => (f.clone(), Some(f)),
+        (None, None) => return 1,
+    };
+    let Some(compiled) = compile_file(&file, &set, format, "nothing was trained") else {
+        return 1;
+    };
+    let text = compiled
+        .program
+        .sources
+        .get(compiled.program.user().file)
+        .text
+        .clone();
+    let (reference, reference_file) =
+        match reference(&compiled, &file, resume.as_deref(), source.as_deref()) {
+            Ok(r) => r,
+            Err(d) => {
+                print_one(*d, format);
+                return 1;
+            }
+        };
+    if dry_run {
+        return match crate::commands::dry_run::text(&compiled, &file.display().to_string(), &set) {
+            Ok(t) => {
+                print!("{t}");
+                0
+            }
+            Err(e) => run_result(Err(e), format),
+        };
+    }
+    let opts = crate::run::SolveOptions {
+        out,
+        reference,
+        reference_file,
+        sets: set,
+        quiet,
+        device,
+        resume,
+        source: source.map(|p| std::path::absolute(&p).unwrap_or(p)),
+        log_every,
+        comm,
+        threads,
+    };
+    // Refuse a step that cannot fit before anything is allocated.
+    if let Some(plan) = &compiled.plan
+        && let Err(d) = pdec_solve::memory::guard(plan, max_memory, opts.device.is_cpu())
+    {
+        let mut diags = Diags::default();
+        diags.push(*d);
+        print_diags(
+            &diags,
+            &compiled.program.sources,
+            format,
+            "nothing was trained",
+        );
+        return 1;
+    }
+    let reference = opts.reference.clone();
+    let dir = match crate::run::solve(&compiled, &text, &opts) {
+        Ok(dir) => dir,
+        Err(e) => return run_result(Err(e), format),
+    };
+    if !no_plots && opts.comm.is_root() {
+        crate::commands::plot::after_solve(&dir, reference.as_ref(), quiet, format);
+    }
+    0
+}
+
+/// The problem's `reference` table, parsed, and the file it came from (both `None` when the
+/// problem has none). A reference table lives beside its problem file; a resumed run
+/// (`resume`, with the original problem at `source` when known) reads the run directory's
+/// copy, or the original's where the run predates copies.
+fn reference(
+    compiled: &Compiled,
+    file: &Path,
+    resume: Option<&Path>,
+    source: Option<&Path>,
+) -> Result<(Option<Table>, Option<ReferenceFile>), Box<Diag>> {
+    let Some(checked) = &compiled.checked else {
+        return Ok((None, None));
+    };
+    let Some(rel) = &checked.problem.reference else {
+        return Ok((None, None));
+    };
+    let p = &checked.problem;
+    let read = match (resume, source) {
+        (Some(dir), original) => {
+            let copies = crate::run::reference_folder(dir);
+            pdec_lang::loader::read_reference_copy(&copies, rel)
+                    .or_else(|e| match original {
+                        Some(o) => pdec_lang::loader::read_reference(o, rel),
+                        None => Err(e),
+                    })
+                    .map_err(|mut d| {
+                        // Neither the run's copy nor the original is there.
+                        if matches!(
+                            d.code,
+                            "pdec::load::reference_missing"
+                                | "pdec::load::reference_outside_folder"
+                        ) {
+                            let beside = original.map_or(String::new(), |o| {
+                                format!(" (or beside the original `{}`)", o.display())
+                            });
+                            d.help = Some(format!(
+                                "the run directory has no copy of its reference table: put `{rel}` under `{}`{beside}",
+                                copies.display()
+                            ));
+                        }
+                        d
+                    })
+        }
+        (None, _) => pdec_lang::loader::read_reference(file, rel),
+    };
+    let r = read?;
+    let cols = pdec_solve::lower::Columns::new(p);
+    let table = crate::table::parse(p, &cols, &r.name, &r.text, true)?;
+    Ok((Some(table), Some(r)))
+}
+
+/// The original problem path recorded in a run's settings.json, and the run's `--set`
+/// overrides merged in front of `set` (a key given again now wins).
+fn resume_inputs(dir: &Path, set: &mut Vec<String>) -> Result<Option<PathBuf>, Box<Diag>> {
+    let bad = |why: String| {
+        Box::new(
+            Diag::error(
+                "pdec::run::bad_checkpoint",
+                format!("cannot resume `{}`: {why}", dir.display()),
+            )
+            .help("`--resume` takes a run directory written by `pdec solve` (with problem.pde, settings.json and checkpoint.safetensors)"),
+        )
+    };
+    let text = std::fs::read_to_string(dir.join("settings.json"))
+        .map_err(|e| bad(format!("settings.json: {e}")))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("settings.json: {e}")))?;
+    let key = |s: &str| s.split('=').next().unwrap_or("").trim().to_string();
+    let new_keys: Vec<String> = set.iter().map(|s| key(s)).collect();
+    let mut merged: Vec<String> = json["set"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str())
+                .filter(|s| !new_keys.contains(&key(s)))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    merged.append(set);
+    *set = merged;
+    if !dir.join("problem.pde").is_file() {
+        return Err(bad("it has no problem.pde".into()));
+    }
+    Ok(json["source"].as_str().map(PathBuf::from))
+}
