@@ -4,7 +4,7 @@
 use clap::Parser;
 
 // glibc maps and unmaps every large tensor buffer; mimalloc keeps them (1.3-2.7x faster
-// training steps on these machines, see shared/CANDLE.md).
+// training steps on these machines, see docs/CANDLE.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -9,7 +9,7 @@
 //! Rademacher `+-sqrt(delta)`), `E[w w^T] = delta I`, so `(w . grad u)^2 / delta` is an
 //! unbiased estimate of `|grad u|^2` (no step size, so no bias in `delta` either). Each of the
 //! two independent draws of the Monte Carlo loss gets its own `w`, which keeps the loss's
-//! gradient unbiased (METHOD.md section 4).
+//! gradient unbiased (docs/METHOD.md section 4).
 
 use super::second_order::{Path, Raw};
 use crate::ir::*;
