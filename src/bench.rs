@@ -68,6 +68,13 @@ pub struct Row {
     /// measured peak.
     #[serde(default)]
     pub estimated_mb: Option<f64>,
+    /// The work per point, as the plan counts it for `pdec explain` and the memory estimate:
+    /// the base pass's channels (value, first-order tangents, exact second-order directions)
+    /// and the Monte Carlo path's network passes at shifted points `x +- v`.
+    #[serde(default)]
+    pub channels: usize,
+    #[serde(default)]
+    pub shifted: usize,
     pub steps: usize,
 }
 
@@ -189,6 +196,8 @@ pub fn run_case(
         ms_max: times.last().copied().unwrap_or(f64::NAN),
         peak_mem_mb,
         estimated_mb: Some(pdec_solve::memory::estimate(plan).bytes / 1048576.0),
+        channels: 1 + plan.cost.first_order_tangents + plan.cost.exact_second_order_directions,
+        shifted: plan.cost.monte_carlo_shifted_points,
         steps,
     })
 }
@@ -219,7 +228,7 @@ pub fn table(rows: &[Row]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>7}  {:>12}  {:>17}  {:>12}  {:>10}",
+        "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>7}  {:>8}  {:>7}  {:>12}  {:>17}  {:>12}  {:>10}",
         "d",
         "path",
         "dtype",
@@ -227,6 +236,8 @@ pub fn table(rows: &[Row]) -> String {
         "width",
         "device",
         "threads",
+        "channels",
+        "shifted",
         "ms/step",
         "min..max",
         "peak MB",
@@ -235,7 +246,7 @@ pub fn table(rows: &[Row]) -> String {
     for r in rows {
         let _ = writeln!(
             s,
-            "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>7}  {:>12.2}  {:>17}  {:>12}  {:>10}",
+            "{:>5}  {:<5}  {:<5}  {:>5}  {:>5}  {:>8}  {:>7}  {:>8}  {:>7}  {:>12.2}  {:>17}  {:>12}  {:>10}",
             r.d,
             r.path,
             r.dtype,
@@ -243,6 +254,8 @@ pub fn table(rows: &[Row]) -> String {
             r.width,
             r.device,
             r.threads,
+            r.channels,
+            r.shifted,
             r.ms_per_step,
             format!("{:.1}..{:.1}", r.ms_min, r.ms_max),
             r.peak_mem_mb
