@@ -11,7 +11,6 @@ pub mod dry_run;
 pub mod export;
 pub mod grid;
 pub mod plot;
-pub mod polish_checkpoint;
 pub mod progress;
 pub mod reference;
 pub mod run;
