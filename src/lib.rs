@@ -10,7 +10,6 @@ pub mod commands;
 pub mod export;
 pub mod grid;
 pub mod plot;
-pub mod polish_checkpoint;
 pub mod progress;
 pub mod reference;
 pub mod run;

@@ -9,7 +9,8 @@ use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 
-use crate::run::{RunError, save_tensors};
+use crate::run::dir::save_tensors;
+use crate::run::error::RunError;
 use pdec_lang::diag::Diag;
 use pdec_solve::polish::{Pair, State};
 

@@ -1,0 +1,199 @@
+//! `checkpoint.safetensors`: the Adam steps' state, saved every `checkpoint_every` steps and
+//! at the end, so that `pdec solve --resume RUN` continues as if the run had never stopped;
+//! the same [`Checkpoint`] in memory is the state a NaN rollback goes back to. The polish's
+//! own state is `polish_checkpoint.rs` beside it.
+
+use crate::run::dir::save_tensors;
+use crate::run::error::RunError;
+use candle_core::{DType, Device, Tensor};
+use pdec_lang::diag::Diag;
+use pdec_solve::nn::Net;
+use pdec_solve::train::{Adam, WeightAverage};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Everything a resumed run needs to continue as if it had never stopped: the network, the
+/// optimizer's moments and step, the step reached, the wall time spent and the
+/// learning-rate scale left by NaN rollbacks. Points and noise are keyed by seed and step,
+/// so no random state needs saving.
+pub struct Checkpoint {
+    pub step: u64,
+    pub wall_s: f64,
+    pub lr_scale: f64,
+    pub params: Vec<Tensor>,
+    pub adam_m: Vec<Tensor>,
+    pub adam_v: Vec<Tensor>,
+    pub adam_step: u64,
+    /// The weight average so far (`average` setting).
+    pub average: WeightAverage,
+    /// Each loss term's value at the last step taken (empty before the first), so that a
+    /// run resumed with no step left still reports its final loss.
+    pub last_loss: Vec<f64>,
+}
+
+impl Checkpoint {
+    /// A copy of the current state (tensors are immutable: cloning shares storage, and the
+    /// training step replaces rather than mutates them).
+    pub fn take(
+        net: &Net,
+        adam: &Adam,
+        step: u64,
+        wall_s: f64,
+        lr_scale: f64,
+        average: &WeightAverage,
+    ) -> Result<Checkpoint, RunError> {
+        // `Var::set` writes into the variable's storage, so the parameters are copied; the
+        // optimizer's moments are replaced each step, so sharing them is safe.
+        let params = net
+            .params
+            .iter()
+            .map(|(_, v)| v.as_tensor().copy())
+            .collect::<candle_core::Result<_>>()?;
+        Ok(Checkpoint {
+            step,
+            wall_s,
+            lr_scale,
+            params,
+            adam_m: adam.m.clone(),
+            adam_v: adam.v.clone(),
+            adam_step: adam.step,
+            // The mean's tensors are replaced, never written into: sharing them is safe.
+            average: average.clone(),
+            last_loss: Vec::new(),
+        })
+    }
+
+    /// Puts the network, optimizer and weight average back to this state.
+    pub fn restore(
+        &self,
+        net: &Net,
+        adam: &mut Adam,
+        average: &mut WeightAverage,
+    ) -> Result<(), RunError> {
+        if self.params.len() != net.params.len() {
+            return Err(RunError::Internal("checkpoint of another network".into()));
+        }
+        for ((_, var), t) in net.params.iter().zip(&self.params) {
+            var.set(t)?;
+        }
+        adam.m = self.adam_m.clone();
+        adam.v = self.adam_v.clone();
+        adam.step = self.adam_step;
+        *average = self.average.clone();
+        Ok(())
+    }
+
+    /// Writes this checkpoint to `path` (atomically).
+    pub fn save(&self, net: &Net, path: &Path) -> Result<(), RunError> {
+        let mut map = HashMap::new();
+        for (i, (name, _)) in net.params.iter().enumerate() {
+            map.insert(name.clone(), self.params[i].clone());
+            map.insert(format!("adam.m.{name}"), self.adam_m[i].clone());
+            map.insert(format!("adam.v.{name}"), self.adam_v[i].clone());
+            if let Some(m) = self.average.mean.get(i) {
+                map.insert(format!("average.{name}"), m.clone());
+            }
+        }
+        let scalar = |v: f64| Tensor::from_vec(vec![v], 1, &Device::Cpu);
+        map.insert("meta.step".into(), scalar(self.step as f64)?);
+        map.insert("meta.wall_s".into(), scalar(self.wall_s)?);
+        map.insert("meta.lr_scale".into(), scalar(self.lr_scale)?);
+        map.insert("meta.adam_step".into(), scalar(self.adam_step as f64)?);
+        map.insert(
+            "meta.average_count".into(),
+            scalar(self.average.count as f64)?,
+        );
+        if !self.last_loss.is_empty() {
+            map.insert(
+                "meta.last_loss".into(),
+                Tensor::from_slice(&self.last_loss, self.last_loss.len(), &Device::Cpu)?,
+            );
+        }
+        if let Some((step, wall)) = self.average.first {
+            map.insert("meta.average_first_step".into(), scalar(step as f64)?);
+            map.insert("meta.average_first_wall_s".into(), scalar(wall)?);
+        }
+        save_tensors(&map, path)
+    }
+
+    /// Reads a checkpoint for this network; a missing, truncated or foreign file is a
+    /// diagnostic.
+    pub fn load(net: &Net, path: &Path, device: &Device) -> Result<Checkpoint, RunError> {
+        let bad = |why: String| {
+            RunError::Diag(Box::new(
+                Diag::error(
+                    "pdec::run::bad_checkpoint",
+                    format!("cannot resume from `{}`: {why}", path.display()),
+                )
+                .help("the checkpoint is missing or damaged, or the problem's network settings changed; start a new run"),
+            ))
+        };
+        let map = candle_core::safetensors::load(path, device).map_err(|e| bad(e.to_string()))?;
+        let get = |name: &str, like: Option<&candle_core::Var>| -> Result<Tensor, RunError> {
+            let t = map
+                .get(name)
+                .ok_or_else(|| bad(format!("it has no tensor `{name}`")))?;
+            if let Some(v) = like {
+                if t.dims() != v.dims() {
+                    return Err(bad(format!(
+                        "tensor `{name}` has shape {:?}, the network expects {:?}",
+                        t.dims(),
+                        v.dims()
+                    )));
+                }
+                return Ok(t.to_dtype(v.dtype())?);
+            }
+            Ok(t.clone())
+        };
+        let meta = |name: &str| -> Result<f64, RunError> {
+            let v = get(name, None)?
+                .to_dtype(DType::F64)?
+                .flatten_all()?
+                .to_vec1::<f64>()?;
+            v.first()
+                .copied()
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .ok_or_else(|| bad(format!("`{name}` is not a count")))
+        };
+        let mut c = Checkpoint {
+            step: meta("meta.step")? as u64,
+            wall_s: meta("meta.wall_s")?,
+            lr_scale: meta("meta.lr_scale")?,
+            params: Vec::new(),
+            adam_m: Vec::new(),
+            adam_v: Vec::new(),
+            adam_step: meta("meta.adam_step")? as u64,
+            average: WeightAverage::default(),
+            last_loss: Vec::new(),
+        };
+        // Checkpoints written before the last step's loss was kept have none.
+        if map.contains_key("meta.last_loss") {
+            c.last_loss = get("meta.last_loss", None)?
+                .to_dtype(DType::F64)?
+                .to_vec1::<f64>()?;
+        }
+        // Checkpoints written before weight averaging existed have no average: none so far.
+        if map.contains_key("meta.average_count") {
+            c.average.count = meta("meta.average_count")? as u64;
+        }
+        // Checkpoints written before the first averaged iterate was recorded have none: a
+        // resumed run then starts its average again.
+        if map.contains_key("meta.average_first_step") {
+            c.average.first = Some((
+                meta("meta.average_first_step")? as u64,
+                meta("meta.average_first_wall_s")?,
+            ));
+        }
+        for (name, var) in &net.params {
+            c.params.push(get(name, Some(var))?);
+            c.adam_m.push(get(&format!("adam.m.{name}"), Some(var))?);
+            c.adam_v.push(get(&format!("adam.v.{name}"), Some(var))?);
+            if c.average.count > 0 {
+                c.average
+                    .mean
+                    .push(get(&format!("average.{name}"), Some(var))?);
+            }
+        }
+        Ok(c)
+    }
+}

@@ -1,0 +1,163 @@
+//! `loss.csv`: one line per logged step (step, wall time, learning rate, the errors against
+//! `exact` and the `reference` table, the reported values, the weighted total, each term),
+//! and per logged polish iteration after the Adam steps (the step length in the `lr`
+//! column). Rank 0 writes it; on other ranks the log is closed and writes nothing.
+
+use crate::run::dir::write_atomic;
+use crate::run::error::RunError;
+use crate::run::report::{ExactProbe, exact_metrics, exact_probe, table_metrics};
+use candle_core::{DType, Tensor};
+use pdec_solve::nn::Net;
+use pdec_solve::train::{self, LossProgram};
+use std::path::Path;
+
+/// The open loss.csv and what its error and report columns are computed from.
+pub(crate) struct LossLog<'a> {
+    csv: Option<csv::Writer<std::fs::File>>,
+    /// Fixed points and the exact solution there (rank 0, problems with `exact`).
+    pub probe: Option<ExactProbe>,
+    reference: Option<&'a crate::table::Table>,
+    /// The reports' input rows, one per report.
+    report_points: Option<Tensor>,
+}
+
+impl<'a> LossLog<'a> {
+    /// Opens `path` (rank 0 only: elsewhere the log stays closed), keeping a resumed run's
+    /// rows before `keep_rows_before`.
+    pub fn open(
+        program: &LossProgram,
+        reference: Option<&'a crate::table::Table>,
+        path: &Path,
+        keep_rows_before: u64,
+        root: bool,
+    ) -> Result<LossLog<'a>, RunError> {
+        let problem = program.problem;
+        let st = program.settings;
+        let (device, dt) = (&program.device, program.dtype);
+        let names: Vec<String> = program.plan.terms.iter().map(|t| t.name.clone()).collect();
+        // The error against the exact solution and the reference table at every logged step,
+        // so that loss.csv shows accuracy against time (before `total`: not loss terms).
+        let mut errors = Vec::new();
+        let probe = match (problem.exact, root) {
+            (Some(e), true) => Some(exact_probe(program, e, st.seed)?),
+            _ => None,
+        };
+        if problem.exact.is_some() {
+            errors.push("exact_rel_l2");
+        }
+        if reference.is_some() {
+            errors.push("reference_rel_l2");
+        }
+        // The reported values too (the quantity a user waits for, e.g. a price at one point),
+        // named by their expression: columns before `total`, as the errors.
+        errors.extend(problem.reports.iter().map(|r| r.text.as_str()));
+        let report_points = match problem.reports.is_empty() {
+            true => None,
+            false => {
+                let rows: Vec<f64> = problem
+                    .reports
+                    .iter()
+                    .flat_map(|r| train::report_row(problem, &program.cols, r))
+                    .collect();
+                let n = problem.reports.len();
+                Some(Tensor::from_vec(rows, (n, program.cols.width), device)?.to_dtype(dt)?)
+            }
+        };
+        let csv = match root {
+            true => Some(loss_log(path, &names, &errors, keep_rows_before)?),
+            false => None,
+        };
+        Ok(LossLog {
+            csv,
+            probe,
+            reference,
+            report_points,
+        })
+    }
+
+    /// Whether this rank writes the log.
+    pub fn is_open(&self) -> bool {
+        self.csv.is_some()
+    }
+
+    /// Writes one line (when open): the step, the clock, the learning rate (the step length
+    /// in the polish), the errors and reports of the network as it is now, the total, the
+    /// terms.
+    #[allow(clippy::too_many_arguments)]
+    pub fn write(
+        &mut self,
+        program: &LossProgram,
+        net: &Net,
+        step: u64,
+        wall: f64,
+        lr: f64,
+        total: f64,
+        values: &[f64],
+    ) -> Result<(), RunError> {
+        if self.csv.is_none() {
+            return Ok(());
+        }
+        let mut rec = vec![step.to_string(), format!("{wall:.3}"), format!("{lr:.6e}")];
+        if let Some(p) = &self.probe {
+            let m = exact_metrics(program, net, p)?;
+            rec.push(format!("{:.6e}", m.rel_l2));
+        }
+        if let Some(t) = self.reference {
+            rec.push(format!("{:.6e}", table_metrics(program, net, t)?.0.rel_l2));
+        }
+        if let Some(x) = &self.report_points {
+            let v = train::solution(net, program.problem, &program.cols, x)?
+                .to_dtype(DType::F64)?
+                .to_vec1::<f64>()?;
+            rec.extend(v.iter().map(|v| format!("{v:.9e}")));
+        }
+        rec.push(format!("{total:.6e}"));
+        rec.extend(values.iter().map(|v| format!("{v:.6e}")));
+        if let Some(csv) = &mut self.csv {
+            csv.write_record(&rec)
+                .map_err(|e| RunError::Internal(e.to_string()))?;
+            csv.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// `loss.csv`, opened for appending. A fresh run writes the header; a resumed run keeps the
+/// rows before the step it resumes at (rewritten atomically) so that the file reads as one
+/// uninterrupted run.
+fn loss_log(
+    path: &Path,
+    names: &[String],
+    errors: &[&str],
+    first_step: u64,
+) -> Result<csv::Writer<std::fs::File>, RunError> {
+    let mut header = vec!["step".to_string(), "wall_s".into(), "lr".into()];
+    header.extend(errors.iter().map(|e| e.to_string()));
+    header.push("total".into());
+    header.extend(names.iter().cloned());
+    // Column names with commas or quotes (reports such as `u(0, x = 0)`) are quoted by the
+    // csv writer.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header)
+        .map_err(|e| RunError::Internal(e.to_string()))?;
+    let mut text = String::from_utf8(
+        w.into_inner()
+            .map_err(|e| RunError::Internal(e.to_string()))?,
+    )
+    .map_err(|e| RunError::Internal(e.to_string()))?;
+    if first_step > 0 {
+        let old = std::fs::read_to_string(path).unwrap_or_default();
+        for line in old.lines().skip(1) {
+            let step = line.split(',').next().and_then(|f| f.parse::<u64>().ok());
+            if step.is_some_and(|s| s < first_step) {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    write_atomic(path, text.as_bytes())?;
+    let file = std::fs::OpenOptions::new().append(true).open(path)?;
+    Ok(csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(file))
+}

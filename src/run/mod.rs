@@ -1,0 +1,292 @@
+//! Stage 8, `pdec solve` and `pdec eval`: training runs with their run directory, and the
+//! report (reported values, error metrics against `exact`).
+//!
+//! Run directory (`runs/<problem>-<UTC time>/` unless `--out`): `problem.pde` (the source),
+//! `reference/` (a copy of its `reference` table, at the path the problem names),
+//! `settings.json` (every resolved setting, the seed, `--set` overrides, versions),
+//! `loss.csv` (step, wall time, lr, the relative L2 error against `exact` and against the
+//! `reference` table where the problem has them, total and each named term),
+//! `model.safetensors`
+//! (written atomically at checkpoints and at the end), `summary.json`.
+//!
+//! [`solve`] runs the steps in order; each concern has its file: `dir` (the directory and
+//! atomic writes), `checkpoint` and `polish_checkpoint` (what `--resume` goes on from),
+//! `model` (the trained weights, `pdec eval`), `trainer` (the Adam steps), `loss_log`
+//! (loss.csv), `polish` (the L-BFGS polish), `report` (values and error metrics), `summary`
+//! (summary.json and the printed report), `error` ([`RunError`]).
+
+pub mod checkpoint;
+pub mod dir;
+pub mod error;
+mod loss_log;
+pub mod model;
+mod polish;
+pub mod polish_checkpoint;
+pub mod report;
+mod summary;
+mod trainer;
+
+pub use checkpoint::Checkpoint;
+pub use dir::{reference_folder, write_atomic, write_new};
+pub use error::RunError;
+pub use model::{eval_at, load_net};
+pub use report::solution_at;
+
+use candle_core::Device;
+use loss_log::LossLog;
+use pdec_lang::driver::Compiled;
+use pdec_solve::nn::Net;
+use polish::{PolishPlace, polish_network};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use summary::{PolishSummary, SecondOrderSummary, Summary};
+use trainer::Trainer;
+
+#[derive(Debug)]
+pub struct SolveOptions {
+    pub out: Option<PathBuf>,
+    /// The problem's `reference` table, read and checked before training.
+    pub reference: Option<crate::table::Table>,
+    /// Its text, copied into the run directory so that the run stays whole when moved.
+    pub reference_file: Option<pdec_lang::loader::ReferenceFile>,
+    pub sets: Vec<String>,
+    pub quiet: bool,
+    /// Where to train (the run directory and reports do not depend on it).
+    pub device: Device,
+    /// Continue the run in this directory from its checkpoint.
+    pub resume: Option<PathBuf>,
+    /// The problem file as given (recorded in settings.json, for `--resume`).
+    pub source: Option<PathBuf>,
+    /// `--log-every N`: plain progress lines every N steps instead of a live bar.
+    pub log_every: Option<u64>,
+    /// The ranks of a data-parallel run (one rank without `mpirun`).
+    pub comm: pdec_solve::distributed::Comm,
+    /// Threads per step within this rank (`--threads`, resolved).
+    pub threads: usize,
+}
+
+/// Trains the problem; prints progress to stderr and the final report to stdout.
+pub fn solve(
+    compiled: &Compiled,
+    source_text: &str,
+    opts: &SolveOptions,
+) -> Result<PathBuf, RunError> {
+    let (Some(checked), Some(analysis), Some(plan)) =
+        (&compiled.checked, &compiled.analysis, &compiled.plan)
+    else {
+        return Err(RunError::Internal("solve called without a plan".into()));
+    };
+    let st = &checked.settings;
+    let problem = &checked.problem;
+    let device = opts.device.clone();
+    let dt = model::dtype(checked);
+    let comm = &opts.comm;
+    let root = comm.is_root();
+    let program = trainer::loss_program(checked, analysis, plan, &device, comm, opts.threads)?;
+    pdec_solve::device::tune_cpu_matmul(
+        st.net.width,
+        opts.threads * pdec_solve::device::local_ranks(comm.size()),
+    );
+    let net = Net::new(&st.net, plan.layout.width, st.seed, dt, &device)?;
+    let dir = dir::choose(
+        &problem.name,
+        opts.resume.as_deref(),
+        opts.out.as_deref(),
+        root,
+    )?;
+    let mut trainer = Trainer::new(compiled, &program, &net, comm, &dir)?;
+    let resumed = match &opts.resume {
+        Some(_) => Some(Checkpoint::load(&net, trainer.checkpoint_path(), &device)?),
+        None => None,
+    };
+    let restarted_average = match &resumed {
+        Some(c) => trainer.resume_from(c)?,
+        None => false,
+    };
+    let polish_path = dir.join("polish.safetensors");
+    let saved_polish = polish::saved(resumed.as_ref(), st, &polish_path, &net)?;
+    // loss.csv keeps the saved polish's lines (its iterations are logged as steps after the
+    // Adam steps).
+    let keep_rows_before =
+        trainer.step + saved_polish.as_ref().map_or(0, |p| p.state.iterations + 1);
+    let polish_wall_before = saved_polish.as_ref().map_or(0.0, |p| p.meta.wall_s);
+    if root {
+        dir::write_inputs(
+            &dir,
+            source_text,
+            resumed.is_some(),
+            opts.reference_file.as_ref(),
+        )?;
+        dir::write_settings(&dir, &settings_json(opts, &program, &net, resumed.as_ref()))?;
+    }
+    let mut log = LossLog::open(
+        &program,
+        opts.reference.as_ref(),
+        &dir.join("loss.csv"),
+        keep_rows_before,
+        root,
+    )?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let s = stop.clone();
+        // A second handler cannot be installed (tests run several solves): ignore that.
+        let _ = ctrlc::set_handler(move || s.store(true, Ordering::SeqCst));
+    }
+    let mut progress = crate::progress::Training::new(
+        crate::progress::Mode::choose(opts.quiet || !root, opts.log_every, st.log_every),
+        st.steps,
+    );
+    let from = match &resumed {
+        Some(c) => {
+            progress.start_at(c.step);
+            format!(", resumed at step {}", c.step)
+        }
+        None => String::new(),
+    };
+    progress.note(&format!(
+        "training {} in {}: {} parameters, {} steps{from}, terms: {}",
+        problem.name,
+        dir.display(),
+        net.parameter_count(),
+        st.steps,
+        trainer.names.join(", ")
+    ));
+    if restarted_average {
+        progress.note(
+            "the checkpoint's weight average began outside this run's averaging window (`steps`, `time_limit` or `average` changed): averaging starts again",
+        );
+    }
+    trainer.train(&mut log, &mut progress, &stop)?;
+    let done = trainer.step;
+    // The checkpoint keeps the last iterate (a resumed run continues from it); the model, the
+    // reports and the metrics are the weight average when there is one, polished when asked.
+    let last_iterate_reports = trainer.end()?;
+    // Every rank takes part in the polish (its loss is summed over them); an interrupted
+    // training is not polished.
+    let polish = match &st.polish {
+        Some(po) if trainer.stopped != "interrupted" => {
+            let mut write = |step: u64, t: f64, total: f64, values: &[f64]| {
+                let wall = trainer.wall_now() + polish_wall_before;
+                log.write(&program, &net, step, wall, t, total, values)
+            };
+            let place = PolishPlace {
+                first: done,
+                path: root.then_some(polish_path.as_path()),
+                // About as often as Adam's checkpoints (an iteration is `batches` steps' work).
+                save_every: match st.checkpoint_every {
+                    0 => u64::MAX,
+                    n => (n / po.batches as u64).max(1),
+                },
+                saved: saved_polish.filter(|p| p.meta.from_step == done),
+            };
+            Some(polish_network(
+                &program, &net, po, comm, &stop, &progress, place, &mut write,
+            )?)
+        }
+        _ => None,
+    };
+    if !root {
+        // The reports, metrics and files are rank 0's.
+        return Ok(dir);
+    }
+    model::save_model(&net, trainer.model_path())?;
+    let wall = trainer.wall_now() + polish_wall_before;
+    let summary = summarise(
+        &program,
+        &net,
+        opts,
+        &log,
+        &trainer,
+        wall,
+        last_iterate_reports,
+        polish,
+    )?;
+    summary.write(&dir)?;
+    summary.print(&dir);
+    Ok(dir)
+}
+
+/// settings.json: every resolved setting, the seed, `--set` overrides, versions, where it ran.
+fn settings_json(
+    opts: &SolveOptions,
+    program: &pdec_solve::train::LossProgram,
+    net: &Net,
+    resumed: Option<&Checkpoint>,
+) -> serde_json::Value {
+    let st = program.settings;
+    serde_json::json!({
+        "settings": st,
+        "seed": st.seed,
+        "set": opts.sets,
+        "source": opts.source.as_ref().map(|p| p.display().to_string()),
+        "resumed_at_step": resumed.map(|c| c.step),
+        "pdec_version": env!("CARGO_PKG_VERSION"),
+        "candle_version": "0.11",
+        "device": pdec_solve::device::name(&opts.device),
+        "threads": opts.threads,
+        "input_width": program.plan.layout.width,
+        "parameters": net.parameter_count(),
+    })
+}
+
+/// The run's summary from the trained (averaged, polished) network: reports and metrics
+/// (rank 0, which drew the exact probe when the problem has `exact`), and how it ended.
+#[allow(clippy::too_many_arguments)]
+fn summarise(
+    program: &pdec_solve::train::LossProgram,
+    net: &Net,
+    opts: &SolveOptions,
+    log: &LossLog,
+    trainer: &Trainer,
+    wall: f64,
+    last_iterate_reports: Vec<report::ReportValue>,
+    polish: Option<PolishSummary>,
+) -> Result<Summary, RunError> {
+    let (problem, plan, st) = (program.problem, program.plan, program.settings);
+    let reports = report::report_values(problem, &program.cols, net, &opts.device, program.dtype)?;
+    let metrics = match &log.probe {
+        Some(p) => Some(report::exact_metrics(program, net, p)?),
+        None => None,
+    };
+    let (reference_metrics, reference_by_parameters) = match &opts.reference {
+        Some(t) => {
+            let (all, groups) = report::table_metrics(program, net, t)?;
+            (Some(all), groups)
+        }
+        None => (None, Vec::new()),
+    };
+    let constraint_violation = match &problem.constraint {
+        Some(c) => Some(report::violation(program, net, c, st.seed)?),
+        None => None,
+    };
+    let names = trainer.names.iter().cloned();
+    Ok(Summary {
+        problem: problem.name.clone(),
+        seed: st.seed,
+        steps: trainer.step,
+        wall_time_s: wall,
+        stopped: trainer.stopped,
+        averaged_steps: trainer.average.count,
+        final_loss: names.zip(trainer.last.iter().copied()).collect(),
+        imposed: problem.imposed.clone(),
+        reports,
+        last_iterate_reports,
+        metrics,
+        reference_metrics,
+        reference_by_parameters,
+        constraint_violation,
+        second_order: plan
+            .second_order
+            .iter()
+            .map(|t| SecondOrderSummary::new(&t.term, t.path, &t.why))
+            .collect(),
+        gradient_squares: plan
+            .gradient_squares
+            .iter()
+            .map(|t| SecondOrderSummary::new(&t.term, t.path, &t.why))
+            .collect(),
+        polish,
+        parameters: net.parameter_count(),
+    })
+}

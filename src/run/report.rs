@@ -1,0 +1,226 @@
+//! What a trained network is measured by: the problem's `report` values, the errors against
+//! `exact` (on fixed probe points) and against the `reference` table (overall and per
+//! parameter point), and the free-boundary constraint's violation. loss.csv logs some of
+//! them at every logged step; summary.json holds them at the end.
+
+use crate::run::error::RunError;
+use candle_core::{DType, Device, Tensor};
+use pdec_solve::nn::Net;
+use pdec_solve::train::{self, LossProgram};
+use rand::SeedableRng;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub(crate) struct ReportValue {
+    pub expr: String,
+    pub value: f64,
+    pub exact: Option<f64>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Metrics {
+    pub rel_l2: f64,
+    pub max_abs: f64,
+    pub points: usize,
+}
+
+/// Errors against a reference table on the rows of one parameter point.
+#[derive(Serialize)]
+pub(crate) struct ParameterMetrics {
+    /// Parameter name and value, in declaration order.
+    pub at: Vec<(String, f64)>,
+    #[serde(flatten)]
+    pub metrics: Metrics,
+}
+
+/// The problem's `report` values from `net` (projected onto the constraint, as `solution`).
+pub(crate) fn report_values(
+    problem: &pdec_lang::ir::Problem,
+    cols: &pdec_solve::lower::Columns,
+    net: &Net,
+    device: &Device,
+    dt: DType,
+) -> Result<Vec<ReportValue>, RunError> {
+    let mut reports = Vec::new();
+    for r in &problem.reports {
+        let row = train::report_row(problem, cols, r);
+        let x = Tensor::from_vec(row, (1, cols.width), device)?.to_dtype(dt)?;
+        let v = train::solution(net, problem, cols, &x)?
+            .to_dtype(DType::F64)?
+            .to_vec1::<f64>()?[0];
+        let exact = match problem.exact {
+            Some(e) => Some(
+                train::eval_free(problem, cols, e, &x.to_dtype(DType::F64)?)?.to_vec1::<f64>()?[0],
+            ),
+            None => None,
+        };
+        reports.push(ReportValue {
+            expr: r.text.clone(),
+            value: v,
+            exact,
+        });
+    }
+    Ok(reports)
+}
+
+/// Errors of the trained solution at a table's points against its values, over the whole
+/// table and, for a problem with parameters, at each parameter point it holds (rows grouped
+/// by their parameter values, in order of first appearance).
+pub(crate) fn table_metrics(
+    program: &LossProgram,
+    net: &Net,
+    t: &crate::table::Table,
+) -> Result<(Metrics, Vec<ParameterMetrics>), RunError> {
+    let values = t
+        .values
+        .as_ref()
+        .ok_or_else(|| RunError::Internal("reference table without values".into()))?;
+    let u = solution_at(
+        program.problem,
+        &program.cols,
+        net,
+        &t.points,
+        t.rows,
+        program.dtype,
+    )?;
+    let all = metrics_of(&u, values, 0..t.rows);
+    let params = &program.cols.params;
+    let mut groups: Vec<(Vec<f64>, Vec<usize>)> = Vec::new();
+    if !params.is_empty() {
+        let width = program.cols.width;
+        for i in 0..t.rows {
+            let key: Vec<f64> = params.iter().map(|&c| t.points[i * width + c]).collect();
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, rows)) => rows.push(i),
+                None => groups.push((key, vec![i])),
+            }
+        }
+    }
+    let by = groups
+        .into_iter()
+        .map(|(key, rows)| ParameterMetrics {
+            at: program
+                .problem
+                .params
+                .iter()
+                .map(|p| p.name.clone())
+                .zip(key)
+                .collect(),
+            metrics: metrics_of(&u, values, rows.into_iter()),
+        })
+        .collect();
+    Ok((all, by))
+}
+
+/// Relative L2 and max abs error of `u` against `values` on some rows.
+pub(crate) fn metrics_of(u: &[f64], values: &[f64], rows: impl Iterator<Item = usize>) -> Metrics {
+    let (mut num, mut den, mut max_abs, mut points) = (0.0, 0.0, 0.0f64, 0);
+    for i in rows {
+        let e = u[i] - values[i];
+        num += e * e;
+        den += values[i] * values[i];
+        max_abs = max_abs.max(e.abs());
+        points += 1;
+    }
+    Metrics {
+        rel_l2: (num / f64::max(den, 1e-300)).sqrt(),
+        max_abs,
+        points,
+    }
+}
+
+/// The solution at rows of points (in chunks, to bound memory), computed on the network's
+/// device (a GPU-trained network evaluates the reference table on the GPU).
+pub fn solution_at(
+    p: &pdec_lang::ir::Problem,
+    cols: &pdec_solve::lower::Columns,
+    net: &Net,
+    points: &[f64],
+    rows: usize,
+    dt: DType,
+) -> Result<Vec<f64>, RunError> {
+    let mut out = Vec::with_capacity(rows);
+    let chunk = 8192;
+    let device = net.device();
+    let mut start = 0;
+    while start < rows {
+        let n = chunk.min(rows - start);
+        let x = Tensor::from_vec(
+            points[start * cols.width..(start + n) * cols.width].to_vec(),
+            (n, cols.width),
+            &device,
+        )?
+        .to_dtype(dt)?;
+        out.extend(
+            train::solution(net, p, cols, &x)?
+                .to_dtype(DType::F64)?
+                .to_vec1::<f64>()?,
+        );
+        start += n;
+    }
+    Ok(out)
+}
+
+/// `max(g - u, 0)` (or `max(u - g, 0)`) of the raw network over fresh interior points.
+pub(crate) fn violation(
+    program: &LossProgram,
+    net: &Net,
+    c: &pdec_lang::ir::Constraint,
+    seed: u64,
+) -> Result<f64, RunError> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x636f_6e73);
+    let b = pdec_lang::geometry::sample_interior(
+        program.problem,
+        &program.layout.uniform(),
+        4096,
+        &mut rng,
+    );
+    let (x, _) = program.tensor(&b)?;
+    let u = train::values(net, program.problem, &program.cols, &x)?
+        .to_dtype(DType::F64)?
+        .to_vec1::<f64>()?;
+    let g = train::eval_free(program.problem, &program.cols, c.obstacle, &x)?
+        .to_dtype(DType::F64)?
+        .to_vec1::<f64>()?;
+    Ok(u.iter()
+        .zip(&g)
+        .map(|(u, g)| if c.at_least { g - u } else { u - g })
+        .fold(0.0, f64::max))
+}
+
+/// Fixed points (seeded, 4096) and the exact solution there: drawn and evaluated once per
+/// run, then compared with the network at every logged step and at the end.
+pub(crate) struct ExactProbe {
+    pub x: Tensor,
+    pub exact: Vec<f64>,
+}
+
+pub(crate) fn exact_probe(
+    program: &LossProgram,
+    exact: pdec_lang::ir::NodeId,
+    seed: u64,
+) -> Result<ExactProbe, RunError> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x6576_616c);
+    let b = pdec_lang::geometry::sample_interior(
+        program.problem,
+        &program.layout.uniform(),
+        4096,
+        &mut rng,
+    );
+    let (x, _) = program.tensor(&b)?;
+    let x64 = x.to_dtype(DType::F64)?;
+    let exact = train::eval_free(program.problem, &program.cols, exact, &x64)?.to_vec1::<f64>()?;
+    Ok(ExactProbe { x, exact })
+}
+
+/// Errors of the trained solution against `exact` at the probe's points.
+pub(crate) fn exact_metrics(
+    program: &LossProgram,
+    net: &Net,
+    probe: &ExactProbe,
+) -> Result<Metrics, RunError> {
+    let u = train::solution(net, program.problem, &program.cols, &probe.x)?
+        .to_dtype(DType::F64)?
+        .to_vec1::<f64>()?;
+    Ok(metrics_of(&u, &probe.exact, 0..u.len()))
+}

@@ -1,0 +1,444 @@
+//! The Adam steps of a run: [`Trainer`] holds the loop's state (the optimizer, the weight
+//! average, the step reached, the learning-rate scale left by NaN rollbacks, the last
+//! losses, the state a rollback returns to) and takes steps until `steps`, the time limit or
+//! Ctrl-C, checkpointing every `checkpoint_every` steps and logging to loss.csv. With several
+//! ranks every rank runs the loop; only rank 0 writes files.
+
+use crate::run::checkpoint::Checkpoint;
+use crate::run::error::RunError;
+use crate::run::loss_log::LossLog;
+use crate::run::model::save_model;
+use crate::run::report::{ReportValue, report_values};
+use pdec_lang::diag::Diag;
+use pdec_lang::driver::Compiled;
+use pdec_lang::settings::OnNan;
+use pdec_solve::distributed::Comm;
+use pdec_solve::nn::Net;
+use pdec_solve::train::{self, Adam, LossProgram, WeightAverage};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// The problem's loss program for this rank, or a diagnostic when a term cannot be trained
+/// or has fewer points per step than there are ranks.
+pub(crate) fn loss_program<'a>(
+    checked: &'a pdec_lang::check::Checked,
+    analysis: &'a pdec_lang::passes::Analysis,
+    plan: &'a pdec_lang::plan::Plan,
+    device: &candle_core::Device,
+    comm: &Comm,
+    threads: usize,
+) -> Result<LossProgram<'a>, RunError> {
+    let st = &checked.settings;
+    let problem = &checked.problem;
+    let mut program =
+        LossProgram::new(problem, plan, analysis, st, device.clone()).map_err(|why| {
+            RunError::Diag(Box::new(
+                Diag::error(
+                    "pdec::run::unsupported",
+                    format!("this problem cannot be trained: {why}"),
+                )
+                .help("see `pdec explain` for how each term is computed"),
+            ))
+        })?;
+    program.shard = (comm.rank(), comm.size());
+    program.workers = threads;
+    if let Some(t) = plan.terms.iter().find(|t| t.batch < comm.size()) {
+        return Err(RunError::Diag(Box::new(
+            Diag::error(
+                "pdec::run::too_few_points",
+                format!(
+                    "the loss term `{}` has {} points per step, fewer than the {} ranks",
+                    t.name,
+                    t.batch,
+                    comm.size()
+                ),
+            )
+            .help("every rank needs at least one point of every term: raise `batch` (or `batch.NAME`), or start fewer ranks"),
+        )));
+    }
+    Ok(program)
+}
+
+/// The diagnostic for a loss term that became NaN or infinite: names the term and the
+/// statement it comes from.
+#[allow(clippy::too_many_arguments)]
+fn not_finite(
+    compiled: &Compiled,
+    names: &[String],
+    k: usize,
+    gradient: bool,
+    value: f64,
+    step: u64,
+    saved_step: u64,
+    dir: &Path,
+) -> RunError {
+    let (Some(checked), Some(plan)) = (&compiled.checked, &compiled.plan) else {
+        return RunError::Internal("not_finite without a plan".into());
+    };
+    let problem = &checked.problem;
+    // Point at the statement the term comes from.
+    let span = match plan.terms[k].kind {
+        pdec_lang::plan::TermKind::Pde => Some(problem.pde.span),
+        pdec_lang::plan::TermKind::Constraint => problem.constraint.as_ref().map(|c| c.span),
+        _ => problem
+            .conditions
+            .iter()
+            .find(|c| c.name == names[k])
+            .map(|c| c.span),
+    };
+    let place = span
+        .map(|s| {
+            let f = compiled.program.sources.get(s.file);
+            let (line, col) = f.line_col(s.start as usize);
+            format!(
+                " (from {}:{line}:{col}: `{}`)",
+                f.name,
+                compiled
+                    .program
+                    .sources
+                    .text(s)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+            )
+        })
+        .unwrap_or_default();
+    let what = if gradient {
+        format!(
+            "the gradient of the loss term `{}`{place} became non-finite",
+            names[k]
+        )
+    } else {
+        format!("the loss term `{}`{place} became {value}", names[k])
+    };
+    RunError::NotFinite(format!(
+        "{what} at step {step}; the last checkpoint (step {saved_step}) is kept in {}",
+        dir.display()
+    ))
+}
+
+/// NaN rollbacks allowed in one run before it stops with exit code 3.
+const MAX_ROLLBACKS: u32 = 8;
+
+/// The state of a run's Adam steps, and the places it saves them.
+pub(crate) struct Trainer<'a> {
+    compiled: &'a Compiled,
+    program: &'a LossProgram<'a>,
+    net: &'a Net,
+    comm: &'a Comm,
+    /// Rank 0 saves the checkpoint and the model; the other ranks write nothing.
+    root: bool,
+    dir: &'a Path,
+    checkpoint_path: PathBuf,
+    model_path: PathBuf,
+    /// The plan's term names, in plan order (the order of every loss vector).
+    pub names: Vec<String>,
+    pub adam: Adam,
+    pub average: WeightAverage,
+    /// The next step to take; after training, the steps taken.
+    pub step: u64,
+    /// Halved by each NaN rollback.
+    pub lr_scale: f64,
+    /// Each term's loss at the last step taken (NaN before the first).
+    pub last: Vec<f64>,
+    /// `steps`, `time_limit` or `interrupted`: why the loop ended.
+    pub stopped: &'static str,
+    /// Whether the run went on from its checkpoint (`--resume`).
+    resumed: bool,
+    /// Seconds spent by the run before it was resumed, and when this piece's loop began.
+    wall_offset: f64,
+    started: Instant,
+    /// The state to go back to on a NaN with `on_nan = rollback`: the last checkpoint.
+    last_good: Option<Checkpoint>,
+    rollbacks: u32,
+    /// The step of the checkpoint on disk (named when a non-finite loss stops the run).
+    saved_step: u64,
+    draws: train::Draws,
+}
+
+impl<'a> Trainer<'a> {
+    /// A trainer at step 0 with a fresh optimizer; `dir` is the run directory.
+    pub fn new(
+        compiled: &'a Compiled,
+        program: &'a LossProgram<'a>,
+        net: &'a Net,
+        comm: &'a Comm,
+        dir: &'a Path,
+    ) -> Result<Trainer<'a>, RunError> {
+        let names: Vec<String> = program.plan.terms.iter().map(|t| t.name.clone()).collect();
+        Ok(Trainer {
+            compiled,
+            program,
+            net,
+            comm,
+            root: comm.is_root(),
+            dir,
+            checkpoint_path: dir.join("checkpoint.safetensors"),
+            model_path: dir.join("model.safetensors"),
+            last: vec![f64::NAN; names.len()],
+            names,
+            adam: Adam::new(&net.params)?,
+            average: WeightAverage::default(),
+            step: 0,
+            lr_scale: 1.0,
+            stopped: "steps",
+            resumed: false,
+            wall_offset: 0.0,
+            started: Instant::now(),
+            last_good: None,
+            rollbacks: 0,
+            saved_step: 0,
+            draws: train::Draws::default(),
+        })
+    }
+
+    /// Where the checkpoint is saved.
+    pub fn checkpoint_path(&self) -> &Path {
+        &self.checkpoint_path
+    }
+
+    /// Where the model is saved.
+    pub fn model_path(&self) -> &Path {
+        &self.model_path
+    }
+
+    /// Goes on from `c` (`--resume`); returns whether its weight average had to be dropped
+    /// (it began outside this run's averaging window).
+    pub fn resume_from(&mut self, c: &Checkpoint) -> Result<bool, RunError> {
+        c.restore(self.net, &mut self.adam, &mut self.average)?;
+        let restarted_average = !self.average.keep_if_inside(self.program.settings);
+        self.resumed = true;
+        self.step = c.step;
+        self.wall_offset = c.wall_s;
+        self.lr_scale = c.lr_scale;
+        // The final loss of a run resumed with no step left is its checkpoint's.
+        if c.last_loss.len() == self.names.len() {
+            self.last = c.last_loss.clone();
+        }
+        Ok(restarted_average)
+    }
+
+    /// Seconds of training so far, over every piece of a resumed run.
+    pub fn wall_now(&self) -> f64 {
+        self.wall_offset + self.started.elapsed().as_secs_f64()
+    }
+
+    /// Takes Adam steps until `steps`, the time limit or `stop` (Ctrl-C); a non-finite loss
+    /// rolls back or ends the run with [`RunError::NotFinite`].
+    pub fn train(
+        &mut self,
+        log: &mut LossLog,
+        progress: &mut crate::progress::Training,
+        stop: &AtomicBool,
+    ) -> Result<(), RunError> {
+        let st = self.program.settings;
+        self.started = Instant::now();
+        self.last_good = match st.on_nan {
+            OnNan::Rollback => Some(self.take(self.wall_offset)?),
+            OnNan::Stop => None,
+        };
+        // A checkpoint from the start, so that a run killed at any moment can be resumed.
+        self.saved_step = self.step;
+        if !self.resumed && self.root {
+            self.take(0.0)?.save(self.net, &self.checkpoint_path)?;
+            save_model(self.net, &self.model_path)?;
+        }
+        while self.step < st.steps {
+            let interrupted = stop.load(Ordering::SeqCst);
+            let time_up = st.time_limit.is_some_and(|limit| self.wall_now() >= limit);
+            // One rank stops before the step; several agree through the step's allreduce and
+            // stop after it (each deciding alone could leave a rank waiting forever).
+            if self.comm.size() == 1 && (interrupted || time_up) {
+                self.stopped = if interrupted {
+                    "interrupted"
+                } else {
+                    "time_limit"
+                };
+                break;
+            }
+            let control = train::Control {
+                stop: interrupted || time_up,
+                elapsed: self.wall_now(),
+            };
+            let scale = self.lr_scale;
+            let step = self.step;
+            let stepped = train::train_step(
+                self.program,
+                self.net,
+                &mut self.adam,
+                step,
+                &mut self.draws,
+                self.comm,
+                control,
+                |elapsed| train::learning_rate(st, step, elapsed) * scale,
+            )?;
+            let (lr, agreed) = (stepped.lr, stepped.control);
+            let values = match stepped.outcome {
+                train::StepOutcome::Updated(v) => v,
+                train::StepOutcome::NotFinite {
+                    term,
+                    values,
+                    gradient,
+                } => {
+                    self.roll_back(term, &values, gradient, progress)?;
+                    continue;
+                }
+            };
+            self.after_step(values, lr, log, progress)?;
+            if self.comm.size() > 1 && agreed.stop {
+                let limit = st.time_limit.unwrap_or(f64::INFINITY);
+                self.stopped = if agreed.elapsed >= limit {
+                    "time_limit"
+                } else {
+                    "interrupted"
+                };
+                break;
+            }
+        }
+        progress.finish();
+        Ok(())
+    }
+
+    /// A copy of the state now, at `wall_s` seconds.
+    fn take(&self, wall_s: f64) -> Result<Checkpoint, RunError> {
+        Checkpoint::take(
+            self.net,
+            &self.adam,
+            self.step,
+            wall_s,
+            self.lr_scale,
+            &self.average,
+        )
+    }
+
+    /// Term `k` (or its gradient) became non-finite: back to the last checkpoint with half
+    /// the learning rate, or, with no rollback left (or `on_nan = stop`), the end of the run.
+    fn roll_back(
+        &mut self,
+        k: usize,
+        values: &[f64],
+        gradient: bool,
+        progress: &mut crate::progress::Training,
+    ) -> Result<(), RunError> {
+        let names = &self.names;
+        let what = if gradient {
+            format!(
+                "the gradient of the loss term `{}` became non-finite",
+                names[k]
+            )
+        } else {
+            format!("the loss term `{}` became {}", names[k], values[k])
+        };
+        if let Some(good) = &self.last_good
+            && self.rollbacks < MAX_ROLLBACKS
+        {
+            self.rollbacks += 1;
+            self.lr_scale *= 0.5;
+            good.restore(self.net, &mut self.adam, &mut self.average)?;
+            progress.note(&format!(
+                "warning: {what} at step {}; back to step {} with the learning rate x{} (rollback {} of {MAX_ROLLBACKS})",
+                self.step, good.step, self.lr_scale, self.rollbacks
+            ));
+            self.step = good.step;
+            self.draws.clear();
+            return Ok(());
+        }
+        // The files on disk stay those of the last checkpoint, the last good state.
+        progress.abandon();
+        Err(not_finite(
+            self.compiled,
+            names,
+            k,
+            gradient,
+            values[k],
+            self.step,
+            self.saved_step,
+            self.dir,
+        ))
+    }
+
+    /// After a step that updated the network: the average, loss.csv, progress, the step
+    /// count and the checkpoint.
+    fn after_step(
+        &mut self,
+        values: Vec<f64>,
+        lr: f64,
+        log: &mut LossLog,
+        progress: &mut crate::progress::Training,
+    ) -> Result<(), RunError> {
+        let st = self.program.settings;
+        let step = self.step;
+        self.last = values.clone();
+        // The iterate after this step joins the weight average in the last `average` share
+        // of the training (by steps or seconds, as the cosine schedule counts).
+        if WeightAverage::covers(st, step + 1, self.wall_now()) {
+            self.average.add(self.net, step + 1, self.wall_now())?;
+        }
+        let total_v: f64 = self
+            .program
+            .plan
+            .terms
+            .iter()
+            .zip(&values)
+            .map(|(t, v)| t.weight * v)
+            .sum();
+        if log.is_open() && (step.is_multiple_of(st.log_every) || step + 1 == st.steps) {
+            // The network after this step's update, as the final report would see it.
+            log.write(
+                self.program,
+                self.net,
+                step,
+                self.wall_now(),
+                lr,
+                total_v,
+                &values,
+            )?;
+        }
+        progress.step(step, total_v, lr, &self.names, &values);
+        self.step += 1;
+        let step = self.step;
+        if st.checkpoint_every > 0 && step.is_multiple_of(st.checkpoint_every) {
+            let mut c = self.take(self.wall_now())?;
+            c.last_loss = self.last.clone();
+            if self.root {
+                c.save(self.net, &self.checkpoint_path)?;
+                save_model(self.net, &self.model_path)?;
+            }
+            self.saved_step = step;
+            if self.last_good.is_some() {
+                self.last_good = Some(c);
+            }
+        }
+        Ok(())
+    }
+
+    /// Saves the last iterate's checkpoint (a resumed run continues from it) and puts the
+    /// weight average, when there is one, into the network; returns the last iterate's
+    /// reports beside the average's (rank 0's; empty without an average).
+    pub fn end(&mut self) -> Result<Vec<ReportValue>, RunError> {
+        let mut checkpoint = self.take(self.wall_now())?;
+        checkpoint.last_loss = self.last.clone();
+        if self.root {
+            checkpoint.save(self.net, &self.checkpoint_path)?;
+        }
+        // Averaging the weights of a nonlinear network is not averaging its function, and the
+        // two can differ by more than the noise.
+        if self.average.count == 0 {
+            return Ok(Vec::new());
+        }
+        let program = self.program;
+        let r = match self.root {
+            true => report_values(
+                program.problem,
+                &program.cols,
+                self.net,
+                &program.device,
+                program.dtype,
+            )?,
+            false => Vec::new(),
+        };
+        self.average.apply(self.net)?;
+        Ok(r)
+    }
+}
