@@ -3,8 +3,8 @@
 //! seeded), biases zero. Both networks evaluate jets ([`crate::jet::Jet`]) so derivatives with
 //! respect to the inputs come out of the same graph as the values.
 
+use crate::consts::ConstCache;
 use crate::jet::{Jet, SumWeights};
-use crate::lower::ConstCache;
 use candle_core::backprop::GradStore;
 use candle_core::{DType, Device, Result, Tensor, TensorId, Var};
 use pdec_lang::settings::{Net as NetSettings, NetKind};
