@@ -4,7 +4,7 @@
 //! The PDE term's residual is the sum of the analysis' terms: most are evaluated from the IR
 //! on one forward pass of the network's jet; second-order terms factored as `C = B B^T` take
 //! either the exact path (second-order channels along the columns of `B`) or the Monte Carlo
-//! path (METHOD.md section 4): the antithetic estimator with two independent draws `w, w~`,
+//! path: the antithetic estimator with two independent draws `w, w~`,
 //! and the loss `2 mean(detach(A(w)) A(w~))`, whose gradient is unbiased for that of
 //! `mean(A^2)`.
 //!

@@ -1,10 +1,9 @@
-//! The PDE residual on a batch: the analysis' terms from one forward pass of the network's
-//! jet (IR terms, drifts along one direction each, exact-path second-order factors through
-//! their channels or the summed channel), then the Monte Carlo estimates (METHOD.md
-//! section 4): each gradient square from directional derivatives along its draws, each
-//! Monte Carlo factor `C = B B^T` from an antithetic pass along `v = B w` per draw. The
-//! noise is read in [`NoiseLayout`]'s order; an *estimate* is one of the independent
-//! residuals the two-draw loss multiplies.
+//! The PDE residual on a batch: the analysis' terms from one forward pass of the network's jet (IR
+//! terms, drifts along one direction each, exact-path second-order factors through their channels
+//! or the summed channel), then the Monte Carlo estimates: each gradient square from directional
+//! derivatives along its draws, each Monte Carlo factor `C = B B^T` from an antithetic pass along
+//! `v = B w` per draw. The noise is read in [`NoiseLayout`]'s order; an *estimate* is one of the
+//! independent residuals the two-draw loss multiplies.
 //!
 //! [`NoiseLayout`]: crate::train::noise::NoiseLayout
 
