@@ -145,7 +145,7 @@ pub fn run_case(
     pdec_solve::device::tune_cpu_matmul(st.net.width, threads);
     let net = Net::new(&st.net, plan.layout.width, st.seed, dt, device).map_err(e)?;
     let mut adam = Adam::new(&net.params).map_err(e)?;
-    let mut draws = train::Draws::default();
+    let mut points = train::CarriedPoints::default();
     let mut times = Vec::with_capacity(steps);
     let comm = pdec_solve::distributed::Comm::single();
     for step in 0..(warmup + steps) as u64 {
@@ -159,7 +159,7 @@ pub fn run_case(
             &net,
             &mut adam,
             step,
-            &mut draws,
+            &mut points,
             &comm,
             control,
             |_| st.lr,
@@ -190,7 +190,7 @@ pub fn run_case(
         width: c.width,
         layers: c.layers,
         device: pdec_solve::device::name(device),
-        threads: program.effective_workers(&draws.batches),
+        threads: program.effective_workers(&points.batches),
         ms_per_step: median(&times),
         ms_min: times.first().copied().unwrap_or(f64::NAN),
         ms_max: times.last().copied().unwrap_or(f64::NAN),

@@ -154,7 +154,7 @@ pub(crate) struct Trainer<'a> {
     rollbacks: u32,
     /// The step of the checkpoint on disk (named when a non-finite loss stops the run).
     saved_step: u64,
-    draws: train::Draws,
+    points: train::CarriedPoints,
 }
 
 impl<'a> Trainer<'a> {
@@ -189,7 +189,7 @@ impl<'a> Trainer<'a> {
             last_good: None,
             rollbacks: 0,
             saved_step: 0,
-            draws: train::Draws::default(),
+            points: train::CarriedPoints::default(),
         })
     }
 
@@ -268,7 +268,7 @@ impl<'a> Trainer<'a> {
                 self.net,
                 &mut self.adam,
                 step,
-                &mut self.draws,
+                &mut self.points,
                 self.comm,
                 control,
                 |elapsed| train::learning_rate(st, step, elapsed) * scale,
@@ -341,7 +341,7 @@ impl<'a> Trainer<'a> {
                 self.step, good.step, self.lr_scale, self.rollbacks
             ));
             self.step = good.step;
-            self.draws.clear();
+            self.points.clear();
             return Ok(());
         }
         // The files on disk stay those of the last checkpoint, the last good state.

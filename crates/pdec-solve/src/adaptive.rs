@@ -11,7 +11,9 @@
 
 use crate::distributed::Comm;
 use crate::nn::Net;
-use crate::train::{LossProgram, WORKER_STACK, step_rng};
+use crate::train::parallel::WORKER_STACK;
+use crate::train::program::LossProgram;
+use crate::train::rng::step_rng;
 use candle_core::{DType, Result, Tensor};
 use pdec_lang::geometry::{self, Batch};
 use pdec_lang::plan::{Region, TermKind};

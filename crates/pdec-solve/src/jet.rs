@@ -2,7 +2,7 @@
 //!
 //! A [`Jet`] carries a batch of values `v` `[N, W]`, first-order tangents `t` `[K, N, W]`
 //! along K input directions, and second-order channels `s` `[K2, N, W]` for the first K2 of
-//! those directions (`v^T H v` once it reaches the output). The rules (METHOD.md section 3):
+//! those directions (`v^T H v` once it reaches the output). The rules:
 //!
 //! ```text
 //! y = A z + b:   y' = A z',  y'' = A z''

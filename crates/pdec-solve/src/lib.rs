@@ -5,6 +5,7 @@
 #![deny(clippy::unwrap_used, clippy::todo)]
 
 pub mod adaptive;
+pub mod consts;
 pub mod device;
 pub mod distributed;
 pub mod jet;

@@ -10,7 +10,8 @@ use candle_core::{DType, Result, Tensor};
 
 use crate::distributed::Comm;
 use crate::nn::Net;
-use crate::train::{FixedSet, LossProgram};
+use crate::train::program::LossProgram;
+use crate::train::sampling::FixedSet;
 
 /// The settings of one minimisation.
 #[derive(Clone, Copy, Debug)]

@@ -1,10 +1,10 @@
-//! The networks: DGM (METHOD.md section 2) and a tanh MLP. Weights are candle `Var`s,
-//! Glorot-uniform initialised from the run's seed with our own RNG (candle's CPU RNG cannot be
-//! seeded), biases zero. Both networks evaluate jets ([`crate::jet::Jet`]) so derivatives with
+//! The networks: DGM (the Deep Galerkin Method's network) and a tanh MLP. Weights are candle
+//! `Var`s, Glorot-uniform initialised from the run's seed with our own RNG (candle's CPU RNG cannot
+//! be seeded), biases zero. Both networks evaluate jets ([`crate::jet::Jet`]) so derivatives with
 //! respect to the inputs come out of the same graph as the values.
 
+use crate::consts::ConstCache;
 use crate::jet::{Jet, SumWeights};
-use crate::lower::ConstCache;
 use candle_core::backprop::GradStore;
 use candle_core::{DType, Device, Result, Tensor, TensorId, Var};
 use pdec_lang::settings::{Net as NetSettings, NetKind};

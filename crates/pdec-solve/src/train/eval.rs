@@ -1,0 +1,61 @@
+//! The trained solution at explicit points: the network's values (or its ansatz), projected
+//! onto the free-boundary constraint, and network-free nodes such as an exact solution.
+
+use crate::lower::{self, Columns, Directions};
+use crate::nn::Net;
+use candle_core::{Result, Tensor};
+use pdec_lang::ir::{NodeId, Problem};
+
+/// The unknown at explicit points `[M, D]` (no derivatives): the network's values, or
+/// the problem's ansatz made from them.
+pub fn values(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Tensor> {
+    let out = lower::forward(net, cols, x, &Directions::default(), None, None, None)?;
+    match &p.ansatz {
+        Some(a) => lower::eval_with_values(p, cols, a.node, x, &out.f),
+        None => Ok(out.f),
+    }
+}
+
+/// The solution at explicit points: the network's values, projected onto the free-boundary
+/// constraint when there is one (`max(u, g)` for `u >= g`). The exact solution satisfies the
+/// constraint, so the projection can only move a value closer to it; for an American option
+/// it is the early-exercise rule itself.
+pub fn solution(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Tensor> {
+    let u = values(net, p, cols, x)?;
+    match &p.constraint {
+        Some(c) => {
+            let g = eval_free(p, cols, c.obstacle, x)?.to_dtype(u.dtype())?;
+            if c.at_least {
+                u.maximum(&g)
+            } else {
+                u.minimum(&g)
+            }
+        }
+        None => Ok(u),
+    }
+}
+
+/// A point of the input space as a row, from a report.
+pub fn report_row(p: &Problem, cols: &Columns, r: &pdec_lang::ir::Report) -> Vec<f64> {
+    let mut row = vec![0.0; cols.width];
+    if let (Some(c), Some(t)) = (cols.time, r.time) {
+        row[c] = t;
+    }
+    for (k, vals) in r.space.iter().enumerate() {
+        let (off, _) = cols.space[k];
+        for (j, v) in vals.iter().enumerate() {
+            row[off + j] = *v;
+        }
+    }
+    for (k, v) in r.params.iter().enumerate() {
+        row[cols.params[k]] = *v;
+    }
+    let _ = p;
+    row
+}
+
+/// Evaluates a network-free node (an exact solution) on points.
+pub fn eval_free(p: &Problem, cols: &Columns, node: NodeId, x: &Tensor) -> Result<Tensor> {
+    let zero = Tensor::zeros(x.dim(0)?, x.dtype(), x.device())?;
+    lower::eval_with_values(p, cols, node, x, &zero)
+}

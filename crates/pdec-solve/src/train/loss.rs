@@ -1,0 +1,268 @@
+//! The losses of a step: each plan term's loss on its batches ([`LossProgram::losses`]),
+//! the PDE term's under the free-boundary form in force, and each point's loss for adaptive
+//! sampling ([`LossProgram::pointwise_loss`]). With Monte Carlo terms the PDE term is the
+//! two-draw loss `2 mean(detach(A(w)) A(w~))`, whose gradient is unbiased for that of
+//! `mean(A^2)`.
+
+use crate::lower::{self, Batch, Evaluator};
+use crate::nn::{Net, Projections};
+use crate::train::program::{ConditionProgram, LossProgram, err};
+use crate::train::upload::Uploaded;
+use candle_core::{Result, Tensor};
+use pdec_lang::plan::{LossTerm, TermKind};
+use pdec_lang::settings::FreeBoundaryLoss;
+use rand_chacha::ChaCha8Rng;
+
+/// The losses of one step: one scalar per plan term, in plan order.
+pub struct StepLosses {
+    pub terms: Vec<Tensor>,
+    /// The stacked input products of the step's passes: part of the input weights' gradients
+    /// comes from them after backward ([`nn::parameter_gradients`]).
+    pub projections: Vec<Projections>,
+}
+
+/// The PDE term's loss, pointwise and before weights: pairs `(a, b)` of the two draws'
+/// residuals (the same tensor twice without Monte Carlo terms), masked where the
+/// free-boundary form says, whose products summed are each point's loss; and, with a
+/// constraint, the gap `u - g` (`g - u` for `<=`) whose negative part is a violation.
+struct PdeLossParts {
+    pairs: Vec<(Tensor, Tensor)>,
+    gap: Option<Tensor>,
+}
+
+impl LossProgram<'_> {
+    /// The losses of every term on the given batches (`batches[k]` for plan term k).
+    pub fn losses(
+        &self,
+        net: &Net,
+        batches: &[Vec<Uploaded>],
+        noise: Option<&Tensor>,
+    ) -> Result<StepLosses> {
+        let mut terms: Vec<Option<Tensor>> = vec![None; self.plan.terms.len()];
+        let pde_index = self
+            .plan
+            .terms
+            .iter()
+            .position(|t| t.kind == TermKind::Pde)
+            .ok_or_else(|| err("invariant: a pde term"))?;
+        let x = batches[pde_index][0].x.clone();
+        let has_mc = self.noise.monte_carlo.estimates == 2;
+        let mut projections = vec![Projections::for_net(net)];
+        let (res, f, obstacle) = self.pde_residuals_with(net, &x, noise, &projections[0])?;
+        // The squared residual, or its two-draw estimate.
+        let sq = |a: &Tensor, b: &Tensor| -> Result<Tensor> {
+            if has_mc {
+                // value: mean(a b); gradient: 2 mean(a grad b).
+                let prod = (a.detach() * b)?;
+                let value = prod.detach();
+                (prod.affine(2.0, 0.0)? - value)?.mean_all()
+            } else {
+                a.sqr()?.mean_all()
+            }
+        };
+        let PdeLossParts { pairs, gap } = self.pde_loss_pairs(&res, &f, obstacle.as_ref())?;
+        let mut pde: Option<Tensor> = None;
+        for (a, b) in &pairs {
+            let l = sq(a, b)?;
+            pde = Some(match pde {
+                Some(p) => (p + l)?,
+                None => l,
+            });
+        }
+        terms[pde_index] = pde;
+        if let Some(gap) = gap
+            && let Some(ci) = self
+                .plan
+                .terms
+                .iter()
+                .position(|t| t.kind == TermKind::Constraint)
+        {
+            terms[ci] = Some(gap.neg()?.relu()?.sqr()?.mean_all()?);
+        }
+        for (k, term) in self.plan.terms.iter().enumerate() {
+            let Some(prog) = &self.conditions[k] else {
+                continue;
+            };
+            // A thread without rows of this term (`worker_passes`): no contribution.
+            if batches[k]
+                .first()
+                .is_some_and(|b| b.x.dim(0).is_ok_and(|n| n == 0))
+            {
+                terms[k] = Some(Tensor::zeros((), self.dtype, &self.device)?);
+                continue;
+            }
+            let p = Projections::for_net(net);
+            terms[k] = Some(self.condition_loss(net, term, prog, &batches[k], &p)?);
+            projections.push(p);
+        }
+        let terms = terms
+            .into_iter()
+            .map(|t| t.ok_or_else(|| err("invariant: every term has a loss")))
+            .collect::<Result<_>>()?;
+        Ok(StepLosses { terms, projections })
+    }
+
+    /// Each point's loss `[N]` in the PDE term and the constraint's (weighted as in the
+    /// total), its Monte Carlo noise drawn from `rng` as a training step draws it: what
+    /// adaptive sampling weighs its candidates by. Without a constraint or Monte Carlo terms
+    /// it is the squared residual. The free-boundary forms are [`LossProgram::losses`]'s
+    /// own ([`LossProgram::pde_loss_pairs`]), kept per point.
+    pub fn pointwise_loss(&self, net: &Net, x: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor> {
+        let n = x.dim(0)?;
+        let w = self.noise.draw(rng, n, (0, n));
+        let noise = self.noise_on_device(w)?;
+        let (res, f, obstacle) =
+            self.pde_residuals_with(net, x, noise.as_ref(), &Projections::for_net(net))?;
+        // With Monte Carlo terms, the product of the two independent draws' terms: like the
+        // training loss, an unbiased estimate of each point's loss (one draw squared would
+        // add the estimator's variance, favouring noisy points over wrong ones). It can be
+        // negative; adaptive sampling weighs such points as zero.
+        let weight = |kind: TermKind| {
+            self.plan
+                .terms
+                .iter()
+                .find(|t| t.kind == kind)
+                .map_or(1.0, |t| t.weight)
+        };
+        let PdeLossParts { pairs, gap } = self.pde_loss_pairs(&res, &f, obstacle.as_ref())?;
+        let mut pde = Tensor::zeros(n, self.dtype, &self.device)?;
+        for (a, b) in &pairs {
+            pde = (pde + (a * b)?)?;
+        }
+        let mut total = pde.affine(weight(TermKind::Pde), 0.0)?;
+        if let Some(gap) = gap {
+            let violation = gap.neg()?.relu()?.sqr()?;
+            total = (total + violation.affine(weight(TermKind::Constraint), 0.0)?)?;
+        }
+        Ok(total)
+    }
+
+    /// The PDE term's pieces under the free-boundary form in force ([`PdeLossParts`]).
+    /// [`LossProgram::losses`] takes means of them, [`LossProgram::pointwise_loss`] keeps
+    /// them per point, so training and adaptive sampling weigh points alike.
+    fn pde_loss_pairs(
+        &self,
+        res: &[Tensor],
+        f: &Tensor,
+        obstacle: Option<&Tensor>,
+    ) -> Result<PdeLossParts> {
+        let (a, b) = (&res[0], res.get(1).unwrap_or(&res[0]));
+        let (Some(c), Some(g)) = (&self.problem.constraint, obstacle) else {
+            return Ok(PdeLossParts {
+                pairs: vec![(a.clone(), b.clone())],
+                gap: None,
+            });
+        };
+        let gap = if c.at_least { (f - g)? } else { (g - f)? };
+        let masked = |m: &Tensor| -> Result<(Tensor, Tensor)> { Ok(((a * m)?, (b * m)?)) };
+        // The residual's part with the wrong sign `s` (`relu(-s r)`), in both draws.
+        let wrong_sign = |s: f64| -> Result<(Tensor, Tensor)> {
+            Ok((a.affine(-s, 0.0)?.relu()?, b.affine(-s, 0.0)?.relu()?))
+        };
+        let off = gap.gt(0.0)?.to_dtype(self.dtype)?.detach();
+        let pairs = match self
+            .plan
+            .free_boundary
+            .unwrap_or(self.settings.free_boundary)
+        {
+            // The PDE holds only where the network is off the obstacle.
+            FreeBoundaryLoss::Penalty => vec![masked(&off)?],
+            FreeBoundaryLoss::Variational => {
+                let on = off.affine(-1.0, 1.0)?;
+                let s = self
+                    .active_sign
+                    .ok_or_else(|| err("invariant: variational needs a time direction"))?;
+                // On the obstacle the residual may only have the sign of a region where
+                // stopping is optimal; the wrong sign means holding on is worth more, so
+                // the contact region is too large there.
+                let (ra, rb) = wrong_sign(s)?;
+                vec![masked(&off)?, ((ra * &on)?, (rb * &on)?)]
+            }
+            FreeBoundaryLoss::Complementarity => {
+                let mut pairs = vec![masked(&gap.relu()?)?];
+                if let Some(s) = self.active_sign {
+                    // The residual may not have the wrong sign anywhere.
+                    pairs.push(wrong_sign(s)?);
+                }
+                pairs
+            }
+        };
+        Ok(PdeLossParts {
+            pairs,
+            gap: Some(gap),
+        })
+    }
+
+    /// A condition term's loss: the mean squared residual on its batch, or for a
+    /// periodic condition the mismatch of values and slopes between its two faces.
+    fn condition_loss(
+        &self,
+        net: &Net,
+        term: &LossTerm,
+        prog: &ConditionProgram,
+        batches: &[Uploaded],
+        projections: &Projections,
+    ) -> Result<Tensor> {
+        if term.kind == TermKind::Periodic {
+            let mut vals = Vec::new();
+            for b in batches {
+                let x = &b.x;
+                let out = lower::forward(net, &self.cols, x, &prog.dirs, None, None, None)?;
+                if let Some(slope) = prog.periodic_slope {
+                    let n = x.dim(0)?;
+                    let mut ev = Evaluator::new(
+                        self.problem,
+                        &self.cols,
+                        Batch {
+                            x: x.clone(),
+                            normals: None,
+                            out: &out,
+                            dirs: &prog.dirs,
+                        },
+                    );
+                    let u = lower::per_point(&ev.eval(term.residual)?, n)?;
+                    let t = lower::per_point(&ev.eval(slope)?, n)?;
+                    vals.push((u, t));
+                    continue;
+                }
+                let t = out
+                    .t
+                    .ok_or_else(|| err("invariant: periodic tangent"))?
+                    .get(0)?;
+                vals.push((out.f, t));
+            }
+            let du = (&vals[0].0 - &vals[1].0)?.sqr()?.mean_all()?;
+            let dd = (&vals[0].1 - &vals[1].1)?.sqr()?.mean_all()?;
+            return du + dd;
+        }
+        let (x, normals) = (batches[0].x.clone(), batches[0].normals.clone());
+        let n = x.dim(0)?;
+        let out = lower::forward_with(
+            net,
+            &self.cols,
+            &x,
+            &prog.dirs,
+            None,
+            if prog.needs.normal {
+                normals.as_ref()
+            } else {
+                None
+            },
+            None,
+            None,
+            Some(projections),
+        )?;
+        let mut ev = Evaluator::new(
+            self.problem,
+            &self.cols,
+            Batch {
+                x,
+                normals,
+                out: &out,
+                dirs: &prog.dirs,
+            },
+        );
+        let r = lower::per_point(&ev.eval(term.residual)?, n)?;
+        r.sqr()?.mean_all()
+    }
+}

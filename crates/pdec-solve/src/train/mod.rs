@@ -1,0 +1,45 @@
+//! Stage 7b, train: the loss of every named term on freshly sampled points, and the
+//! optimisation loop (Adam with a learning-rate schedule and optional clipping).
+//!
+//! The PDE term's residual is the sum of the analysis' terms: most are evaluated from the IR
+//! on one forward pass of the network's jet; second-order terms factored as `C = B B^T` take
+//! either the exact path (second-order channels along the columns of `B`) or the Monte Carlo
+//! path: the antithetic estimator with two independent draws `w, w~`,
+//! and the loss `2 mean(detach(A(w)) A(w~))`, whose gradient is unbiased for that of
+//! `mean(A^2)`.
+//!
+//! The files, by concern: [`program`] (the [`LossProgram`]: what a step evaluates), [`noise`]
+//! (the Monte Carlo settings and the one layout of the noise buffer), [`residual`] (the PDE
+//! residual), [`loss`] (each term's loss, the free-boundary forms, per-point losses),
+//! [`upload`] (points and noise to the device), [`gradients`], [`adam`], [`parallel`] (the
+//! split over threads and ranks), [`step`] ([`train_step`]), [`sampling`] (the points of a
+//! step, carried between steps, or fixed), [`rng`] (the random streams), [`schedule`]
+//! (learning rate, progress, weight averaging) and [`eval`] (the solution at points).
+
+pub mod adam;
+pub mod eval;
+pub mod gradients;
+pub mod loss;
+pub mod noise;
+pub mod parallel;
+pub mod program;
+pub mod residual;
+pub mod rng;
+pub mod sampling;
+pub mod schedule;
+pub mod step;
+pub mod upload;
+
+pub use adam::Adam;
+pub use eval::{eval_free, report_row, solution, values};
+pub use loss::StepLosses;
+pub use noise::{MonteCarlo, NoiseLayout};
+pub use program::LossProgram;
+pub use rng::step_rng;
+pub use sampling::{CarriedPoints, FixedSet, sample};
+pub use schedule::{WeightAverage, learning_rate, progress};
+pub use step::{Control, StepOutcome, Stepped, train_step};
+pub use upload::Uploaded;
+
+#[cfg(test)]
+pub(crate) mod tests;

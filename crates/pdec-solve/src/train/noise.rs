@@ -1,0 +1,162 @@
+//! The Monte Carlo estimator's settings and its noise buffer: [`MonteCarlo`] reads the
+//! settings once, and [`NoiseLayout`] is the one owner of how a step's noise is laid out,
+//! drawn and cut into rows.
+//!
+//! Terms: an *estimate* is one independent estimate of the PDE residual (2 with a Monte
+//! Carlo term, for the two-draw loss; else 1); a *draw* is one noise vector `w` per point,
+//! and each estimate averages `draws_per_estimate` (`mc_draws`) of them; a *block* is the
+//! `[rows, columns]` noise of one draw of one Monte Carlo factor or gradient square. The
+//! buffer holds every factor's blocks (estimate by estimate, draw by draw), then every
+//! gradient square's, each block row-major.
+
+use candle_core::{Result, Tensor};
+use pdec_lang::settings::{McDifference, McNoise, Settings};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// The Monte Carlo estimator's settings, read in this one place.
+#[derive(Clone, Copy, Debug)]
+pub struct MonteCarlo {
+    /// The variance of each noise component (`w ~ N(0, delta I)`, or `+-sqrt(delta)`).
+    pub delta: f64,
+    pub noise: McNoise,
+    pub difference: McDifference,
+    /// Independent estimates of the residual per step: 2 with a Monte Carlo term, else 1.
+    pub estimates: usize,
+    /// Draws averaged in each estimate (`mc_draws`, at least 1).
+    pub draws_per_estimate: usize,
+}
+
+impl MonteCarlo {
+    /// The estimator of a program with (`monte_carlo_terms`) or without Monte Carlo terms.
+    pub fn new(settings: &Settings, monte_carlo_terms: bool) -> MonteCarlo {
+        MonteCarlo {
+            delta: settings.mc_delta().unwrap_or(1e-3),
+            noise: settings.mc_noise,
+            difference: settings.mc_difference,
+            estimates: match monte_carlo_terms {
+                true => 2,
+                false => 1,
+            },
+            draws_per_estimate: settings.mc_draws.max(1),
+        }
+    }
+
+    /// Draws per step of one Monte Carlo term: every estimate's.
+    pub fn draws_per_step(&self) -> usize {
+        self.estimates * self.draws_per_estimate
+    }
+}
+
+/// The layout of a step's Monte Carlo noise buffer (see the module's terms).
+#[derive(Clone, Debug)]
+pub struct NoiseLayout {
+    pub monte_carlo: MonteCarlo,
+    /// Columns of one draw of each Monte Carlo factor, in the program's factor order.
+    factors: Vec<usize>,
+    /// Columns of one draw of each Monte Carlo gradient square, in order.
+    squares: Vec<usize>,
+}
+
+impl NoiseLayout {
+    /// The layout for Monte Carlo factors and gradient squares of these columns per draw.
+    pub fn new(monte_carlo: MonteCarlo, factors: Vec<usize>, squares: Vec<usize>) -> NoiseLayout {
+        NoiseLayout {
+            monte_carlo,
+            factors,
+            squares,
+        }
+    }
+
+    /// The columns of each block, in buffer order.
+    fn blocks(&self) -> Vec<usize> {
+        let per = self.monte_carlo.draws_per_step();
+        self.factors
+            .iter()
+            .chain(self.squares.iter())
+            .flat_map(|cols| std::iter::repeat_n(*cols, per))
+            .collect()
+    }
+
+    /// The noise of one step for a batch of `global` rows: every block drawn for the global
+    /// batch and cut to rows `lo..hi`, so that the draws do not depend on how the rows are
+    /// shared between ranks. Drawn on the host so that runs are reproducible on every
+    /// device.
+    pub fn draw(&self, rng: &mut ChaCha8Rng, global: usize, (lo, hi): (usize, usize)) -> Vec<f64> {
+        let sd = self.monte_carlo.delta.sqrt();
+        let mut out = Vec::new();
+        for cols in self.blocks() {
+            let w: Vec<f64> = match self.monte_carlo.noise {
+                McNoise::Gaussian => (0..global * cols)
+                    .map(|_| sd * Distribution::<f64>::sample(&StandardNormal, rng))
+                    .collect(),
+                McNoise::Rademacher => (0..global * cols)
+                    .map(|_| if rng.random::<bool>() { sd } else { -sd })
+                    .collect(),
+            };
+            out.extend_from_slice(&w[lo * cols..hi * cols]);
+        }
+        out
+    }
+
+    /// Rows `lo..hi` of noise drawn for `rows` rows (each block cut the same way): a
+    /// thread's part of its rank's noise.
+    pub fn cut_rows(&self, noise: &[f64], rows: usize, lo: usize, hi: usize) -> Vec<f64> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for cols in self.blocks() {
+            out.extend_from_slice(&noise[at + lo * cols..at + hi * cols]);
+            at += rows * cols;
+        }
+        out
+    }
+
+    /// Reads the Monte Carlo factors' blocks of a noise tensor for `rows` rows, in order.
+    pub fn factor_blocks<'a>(&self, noise: &'a Tensor, rows: usize) -> NoiseBlocks<'a> {
+        NoiseBlocks {
+            noise,
+            rows,
+            blocks: self.blocks(),
+            next: 0,
+            at: 0,
+        }
+    }
+
+    /// Reads the gradient squares' blocks of a noise tensor for `rows` rows, in order
+    /// (after the factors' blocks).
+    pub fn square_blocks<'a>(&self, noise: &'a Tensor, rows: usize) -> NoiseBlocks<'a> {
+        let per = self.monte_carlo.draws_per_step();
+        NoiseBlocks {
+            noise,
+            rows,
+            blocks: self.blocks(),
+            next: self.factors.len() * per,
+            at: self.factors.iter().map(|cols| cols * rows * per).sum(),
+        }
+    }
+}
+
+/// A reader of a noise tensor's blocks, in the layout's order.
+pub struct NoiseBlocks<'a> {
+    noise: &'a Tensor,
+    rows: usize,
+    blocks: Vec<usize>,
+    /// The next block's index and its offset in the buffer.
+    next: usize,
+    at: usize,
+}
+
+impl NoiseBlocks<'_> {
+    /// The next block, flat `[rows * columns]`.
+    pub fn next_block(&mut self) -> Result<Tensor> {
+        let cols = *self
+            .blocks
+            .get(self.next)
+            .ok_or_else(|| candle_core::Error::Msg("invariant: a noise block per draw".into()))?;
+        let w = self.noise.narrow(0, self.at, self.rows * cols)?;
+        self.next += 1;
+        self.at += self.rows * cols;
+        Ok(w)
+    }
+}

@@ -1,0 +1,164 @@
+//! The points a training trains on: each term's batches drawn for a step ([`sample`]),
+//! carried between steps with the adaptive pool ([`CarriedPoints`]), or drawn once for a
+//! deterministic loss ([`FixedSet`], for the polish).
+
+use crate::adaptive::Pool;
+use crate::distributed::Comm;
+use crate::nn::Net;
+use crate::train::parallel::{rank_shares, sum_passes, worker_passes};
+use crate::train::program::LossProgram;
+use crate::train::rng::{NOISE_KEY, step_rng};
+use candle_core::{DType, Result};
+use pdec_lang::geometry;
+use pdec_lang::plan::TermKind;
+use rand_chacha::ChaCha8Rng;
+
+/// The points a training carries from step to step: each term's batches (reused for
+/// `resample_every` steps) and the adaptive sampling's pool of candidates. (Not to be
+/// confused with the Monte Carlo draws: those are noise, drawn afresh every step.)
+#[derive(Default)]
+pub struct CarriedPoints {
+    pub batches: Vec<Vec<geometry::Batch>>,
+    pool: Option<Pool>,
+}
+
+impl CarriedPoints {
+    /// Forget everything: the next step draws afresh (a rollback to a checkpoint).
+    pub fn clear(&mut self) {
+        self.batches.clear();
+        self.pool = None;
+    }
+
+    /// Makes the batches step `step` trains on: kept from an earlier step, or drawn again
+    /// when due (every `resample_every` steps, or from a new adaptive pool).
+    pub(super) fn prepare(
+        &mut self,
+        program: &LossProgram,
+        net: &Net,
+        step: u64,
+        comm: &Comm,
+    ) -> Result<()> {
+        let st = program.settings;
+        // Points come from the step that drew them and noise from this step, each keyed by
+        // seed and step alone: a resumed run (empty `batches`) redraws exactly the same points.
+        let mut drawn_at = step - step % st.resample_every;
+        if let Some(a) = &st.adaptive {
+            // Rebuilt at checkpoints too, and the points drawn again from each new pool, so
+            // that a run resumed from a checkpoint rebuilds the same pool and draws the same
+            // points (whatever `resample_every`).
+            let due = step.is_multiple_of(a.every)
+                || (st.checkpoint_every > 0 && step.is_multiple_of(st.checkpoint_every));
+            if self.pool.as_ref().is_none_or(|p| due && p.built_at != step) {
+                self.pool = Some(Pool::build(program, net, a, step, comm)?);
+                drawn_at = step;
+            }
+        }
+        if step == drawn_at || self.batches.is_empty() {
+            self.batches = sample(
+                program,
+                self.pool.as_ref(),
+                &mut step_rng(st.seed, drawn_at),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Draws each term's batches: the global batch, of which this rank keeps its rows. With a
+/// `pool` (adaptive sampling), the PDE's points are drawn from it.
+pub fn sample(
+    program: &LossProgram,
+    pool: Option<&Pool>,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Vec<geometry::Batch>> {
+    program
+        .plan
+        .terms
+        .iter()
+        .map(|t| match t.kind {
+            // The constraint is evaluated on the PDE's points.
+            TermKind::Constraint => Vec::new(),
+            _ => {
+                let all = match (t.kind, pool) {
+                    (TermKind::Pde, Some(p)) => vec![p.draw(t.batch, rng)],
+                    _ => geometry::sample_region(
+                        program.problem,
+                        &program.layout,
+                        &t.region,
+                        t.batch,
+                        rng,
+                    ),
+                };
+                if program.shard.1 == 1 {
+                    return all;
+                }
+                let (lo, hi) = program.rows(t.batch);
+                all.iter().map(|b| b.rows(lo, hi)).collect()
+            }
+        })
+        .collect()
+}
+
+/// A fixed training set: batches drawn once (with their Monte Carlo noise), so that the loss
+/// is a deterministic function of the weights, as a quasi-Newton method needs.
+pub struct FixedSet {
+    sets: Vec<(Vec<Vec<geometry::Batch>>, Vec<f64>)>,
+}
+
+impl FixedSet {
+    /// `count` batches of every term, each drawn as a training step draws its own (this
+    /// rank's rows of them), keyed by the seed and `key` so that they are new points.
+    pub fn draw(program: &LossProgram, count: usize, key: u64) -> FixedSet {
+        let st = program.settings;
+        let sets = (0..count as u64)
+            .map(|k| {
+                let batches = sample(program, None, &mut step_rng(st.seed ^ key, k));
+                let noise = program.draw_noise(&mut step_rng(st.seed ^ key ^ NOISE_KEY, k));
+                (batches, noise)
+            })
+            .collect();
+        FixedSet { sets }
+    }
+
+    /// Each term's loss (the mean over the set's points) and the gradient of the weighted
+    /// total, flattened in the order of `net.params`, summed over the ranks.
+    pub fn loss_and_gradient(
+        &self,
+        program: &LossProgram,
+        net: &Net,
+        comm: &Comm,
+    ) -> Result<(Vec<f64>, Vec<f64>)> {
+        let count = self.sets.len().max(1) as f64;
+        let mut values: Vec<f64> = Vec::new();
+        let mut grad: Vec<f64> = Vec::new();
+        for (batches, noise) in &self.sets {
+            let share = rank_shares(program, batches, comm);
+            let passes = worker_passes(program, net, batches, noise, &share)?;
+            let (v, g) = sum_passes(&passes)?;
+            let v = v.to_dtype(DType::F64)?.to_vec1::<f64>()?;
+            let mut flat = Vec::with_capacity(grad.len());
+            for t in &g {
+                flat.extend(t.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?);
+            }
+            if values.is_empty() {
+                values = vec![0.0; v.len()];
+                grad = vec![0.0; flat.len()];
+            }
+            for ((a, b), f) in values.iter_mut().zip(&v).zip(&share) {
+                *a += b * f / count;
+            }
+            for (a, b) in grad.iter_mut().zip(&flat) {
+                *a += b / count;
+            }
+        }
+        if comm.size() > 1 {
+            let k = values.len();
+            let mut buf = values;
+            buf.extend_from_slice(&grad);
+            comm.sum_in_place(&mut buf);
+            grad = buf.split_off(k);
+            values = buf;
+        }
+        Ok((values, grad))
+    }
+}
