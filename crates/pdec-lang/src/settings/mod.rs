@@ -1,0 +1,339 @@
+//! Solver settings: the `solve { ... }` block and `--set key=value` overrides, checked like
+//! the rest of the file (unknown keys get a did-you-mean, values their range).
+//!
+//! The mathematics never depends on these; they only steer training. Every setting has a
+//! default chosen for a sound first run, documented in `docs/LANGUAGE.md`.
+//!
+//! This file holds `Settings` (every field with its default) and the types of its values.
+//! Each key is declared once, in `keys::TABLE` (name, default and doc as the docs show them,
+//! parser), from which `apply`, the did-you-mean of an unknown key and the settings table of
+//! `docs/LANGUAGE.md` come; the parsers sit in `network`, `second_order`, `sampling` and
+//! `run`, on the value readers of `values`. Adding a setting: a field with its default here,
+//! an entry in `keys::TABLE` with its parser.
+
+mod keys;
+mod network;
+mod run;
+mod sampling;
+mod second_order;
+mod values;
+
+pub use keys::{Dot, KEYS, Key, Row, Shapes, TABLE, apply, docs_table};
+
+use crate::source::Span;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetKind {
+    Dgm,
+    Mlp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Net {
+    pub kind: NetKind,
+    pub layers: usize,
+    pub width: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Schedule {
+    Constant,
+    /// Multiply the rate by `factor` every `every` steps.
+    Step {
+        every: u64,
+        factor: f64,
+    },
+    /// Multiply the rate by `factor` over each `every` steps, smoothly.
+    Exponential {
+        every: u64,
+        factor: f64,
+    },
+    /// Cosine decay from `lr` to `min_lr` over the run.
+    Cosine {
+        min_lr: f64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SecondOrder {
+    /// Monte Carlo where it pays (many directions) and is possible, exact elsewhere.
+    Auto,
+    Exact,
+    /// `delta`: variance of the Gaussian step; `None` picks the default for the dtype.
+    MonteCarlo {
+        delta: Option<f64>,
+    },
+}
+
+/// Distribution of the Monte Carlo noise `w` (both have `E[w w^T] = delta I`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum McNoise {
+    /// `+-sqrt(delta)` per component (Hutchinson): no variance from the diagonal of
+    /// `B^T H B`, so much less noise when the Hessian is nearly diagonal.
+    Rademacher,
+    /// `N(0, delta)` per component, as in the DGM paper.
+    Gaussian,
+}
+
+/// How a parameter, the time variable or a coordinate of an interval or box space variable
+/// is drawn over its range (`sampling.NAME`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CoordinateLaw {
+    Uniform,
+    /// Log-uniform: uniform in `log p` (a positive range), as many points per decade; for
+    /// scale parameters such as a viscosity, whose small values are the hard ones.
+    Log,
+    /// The arcsine law, density `1 / (pi sqrt((p - lo) (hi - p)))`: more points at both ends
+    /// of the range (a fifth within its outer tenth at each end, where uniform draws put a
+    /// tenth). Corners of a parameter box, where a family is often hardest, get the most.
+    Arcsine,
+}
+
+/// The difference the Monte Carlo estimator of a second-order term takes along `v = B w`
+/// (both `v^T H v` plus O(delta) in expectation; METHOD.md section 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum McDifference {
+    /// `(u(x + v) + u(x - v) - 2 u(x)) / delta`: values at the antithetic pair, no tangent
+    /// there (a fifth to a quarter shorter step); half the O(delta) bias of `gradients`, more
+    /// rounding (a difference of values, not of directional derivatives).
+    Values,
+    /// `(grad u(x + v) . v - grad u(x - v) . v) / (2 delta)`: the DGM paper's antithetic
+    /// form, one directional derivative at each point of the pair.
+    Gradients,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DType {
+    F32,
+    F64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FreeBoundaryLoss {
+    /// The DGM paper's: PDE residual where `u > g`, plus `max(g - u, 0)^2`.
+    Penalty,
+    /// `(L u * (u - g))^2 + max(L u, 0)^2 + max(g - u, 0)^2` (signs per time direction).
+    Complementarity,
+    /// The variational inequality: the penalty's terms, plus the residual's sign condition
+    /// where the network is on the obstacle (`u_t + L u <= 0` there for `u >= g` backward in
+    /// time). Without it, a too-large contact region costs nothing and the exercise boundary
+    /// comes too early.
+    Variational,
+}
+
+/// `adaptive = residual(power, uniform, pool, every)`: the PDE's points are drawn from a pool
+/// of `pool * batch` candidates of the sampling law, each with probability
+/// `(1 - uniform) |r|^power / sum |r|^power + uniform / M`, `|r|` the candidate's residual
+/// (its pointwise loss, square-rooted); the pool is rebuilt every `every` steps and at each
+/// checkpoint (RAD, Wu et al. 2023).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Adaptive {
+    pub power: f64,
+    pub uniform: f64,
+    pub pool: usize,
+    pub every: u64,
+}
+
+impl Default for Adaptive {
+    fn default() -> Adaptive {
+        // RAD's recommended k = 1, c = 1 (half the mass uniform).
+        Adaptive {
+            power: 1.0,
+            uniform: 0.5,
+            pool: 16,
+            every: 100,
+        }
+    }
+}
+
+/// `polish = lbfgs(steps, batches, history, time_limit)`: after the Adam steps, L-BFGS (strong
+/// Wolfe line search) on a fixed set of `batches` training batches, for at most `steps`
+/// iterations and `time_limit` seconds, keeping the last `history` pairs (PINN practice: Adam
+/// to a good basin, then a quasi-Newton method on a fixed loss to reach accuracies Adam's
+/// noise keeps it from).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Polish {
+    pub steps: u64,
+    pub batches: usize,
+    pub history: usize,
+    /// Seconds of polishing (its own budget: the run's `time_limit` bounds the Adam steps).
+    pub time_limit: Option<f64>,
+}
+
+impl Default for Polish {
+    fn default() -> Polish {
+        Polish {
+            steps: 500,
+            batches: 8,
+            history: 20,
+            time_limit: None,
+        }
+    }
+}
+
+/// How space points are drawn inside their domains (boundary faces stay uniform).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "law")]
+pub enum Sampling {
+    /// Uniform in the domain's volume.
+    Uniform,
+    /// Every component `center + sd * z` (`normal`) or `center * exp(sd * z)` (`lognormal`),
+    /// `z` standard normal with pairwise correlation `corr` between components; a share
+    /// `uniform` of the points stays uniform so that the whole domain is still covered.
+    /// Draws outside the domain are redrawn (16 times, then a uniform point).
+    Law {
+        kind: LawKind,
+        center: f64,
+        sd: f64,
+        corr: f64,
+        uniform: f64,
+        spread: Spread,
+    },
+}
+
+/// How a sampling law's spread depends on time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Spread {
+    /// `sd` at every time.
+    Constant,
+    /// `sd * sqrt(t - t0)`, `t0` the start of the time interval: the law of a diffusion
+    /// started at `center` at `t0` (`center + sd W_(t - t0)`, or its exponential), which is
+    /// where the paths that decide `u(t0, center)` go.
+    Diffusion,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LawKind {
+    Normal,
+    LogNormal,
+}
+
+/// What a NaN or infinite loss does to the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnNan {
+    /// Stop with exit code 3, naming the term; the last checkpoint is kept.
+    Stop,
+    /// Go back to the last checkpoint with half the learning rate (at most 8 times).
+    Rollback,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Settings {
+    pub net: Net,
+    pub steps: u64,
+    /// Points per step for the PDE term; other terms default to a share of it.
+    pub batch: usize,
+    /// Per-term batch sizes, keyed by loss-term name or kind (`boundary`, `initial`).
+    pub batch_per_term: BTreeMap<String, usize>,
+    pub lr: f64,
+    pub lr_schedule: Schedule,
+    /// Clip the gradient's global norm to this value.
+    pub clip: Option<f64>,
+    pub second_order: SecondOrder,
+    /// A term needs at least this many second-order directions for `auto` to pick
+    /// Monte Carlo.
+    pub auto_mc_threshold: usize,
+    pub mc_noise: McNoise,
+    pub mc_difference: McDifference,
+    /// Independent noise draws averaged in each of the two factors `A(w)`, `A(w~)`.
+    pub mc_draws: usize,
+    pub seed: u64,
+    pub dtype: DType,
+    pub free_boundary: FreeBoundaryLoss,
+    /// The law of interior (and time-slice) space points.
+    pub sampling: Sampling,
+    /// The law of each parameter over its range, and of the time variable and each interval or
+    /// box space variable over its interval (per component), by name (`sampling.NAME`);
+    /// uniform when absent.
+    pub coordinate_laws: BTreeMap<String, CoordinateLaw>,
+    /// Loss weights keyed by loss-term name or kind; default 1.
+    pub weights: BTreeMap<String, f64>,
+    /// Draw fresh points every this many steps.
+    pub resample_every: u64,
+    /// Residual-based adaptive sampling of the PDE's points (`adaptive = residual(...)`).
+    pub adaptive: Option<Adaptive>,
+    /// L-BFGS on fixed points after the Adam steps (`polish = lbfgs(...)`).
+    pub polish: Option<Polish>,
+    /// Stop after this many seconds of training (besides `steps`).
+    pub time_limit: Option<f64>,
+    pub log_every: u64,
+    pub checkpoint_every: u64,
+    pub on_nan: OnNan,
+    /// The share of the training, at its end, over which the weights are averaged
+    /// (Polyak-Ruppert): the reported and saved network is that mean. 0: the last iterate.
+    pub average: f64,
+    /// Where each key was set (`weight.pde`, ...), for diagnostics of later stages.
+    #[serde(skip)]
+    pub key_spans: BTreeMap<String, Span>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            net: Net {
+                kind: NetKind::Dgm,
+                layers: 3,
+                width: 50,
+            },
+            steps: 10_000,
+            batch: 1024,
+            batch_per_term: BTreeMap::new(),
+            lr: 1e-3,
+            lr_schedule: Schedule::Cosine { min_lr: 1e-5 },
+            clip: None,
+            second_order: SecondOrder::Auto,
+            auto_mc_threshold: 16,
+            mc_noise: McNoise::Rademacher,
+            mc_difference: McDifference::Values,
+            mc_draws: 1,
+            seed: 0,
+            dtype: DType::F32,
+            free_boundary: FreeBoundaryLoss::Variational,
+            sampling: Sampling::Uniform,
+            coordinate_laws: BTreeMap::new(),
+            weights: BTreeMap::new(),
+            resample_every: 1,
+            adaptive: None,
+            polish: None,
+            time_limit: None,
+            log_every: 100,
+            checkpoint_every: 1000,
+            on_nan: OnNan::Stop,
+            average: 0.0,
+            key_spans: BTreeMap::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// The `sampling.NAME` law of a parameter, the time or a space variable (uniform unless
+    /// set).
+    pub fn coordinate_law(&self, name: &str) -> CoordinateLaw {
+        let law = self.coordinate_laws.get(name).copied();
+        law.unwrap_or(CoordinateLaw::Uniform)
+    }
+
+    /// The Monte Carlo `delta` in effect: sound defaults against cancellation in each dtype.
+    pub fn mc_delta(&self) -> Option<f64> {
+        match &self.second_order {
+            SecondOrder::MonteCarlo { delta: Some(d) } => Some(*d),
+            _ => Some(match self.dtype {
+                DType::F32 => 1e-3,
+                DType::F64 => 1e-4,
+            }),
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The parsers of the keys that shape the network, the optimiser and the loss: `net`, `steps`,
+//! `batch` (and `batch.TERM`), `lr`, `lr_schedule`, `clip`, `free_boundary`, `weight.TERM`.
+//! Each reads one item into `Settings`, pushing a diagnostic instead where the value is not
+//! accepted (and leaving the setting as it was); `keys::TABLE` declares them.
+
+use crate::diag::{Diag, Diags};
+use crate::settings::values::{Item, args_of, bad_value, out_of_range, positive, positive_int};
+use crate::settings::{FreeBoundaryLoss, Net, NetKind, Schedule, Settings};
+
+/// `net = dgm(layers, width)` or `mlp(layers, width)`: unset arguments keep their value.
+pub(super) fn net(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    let Some((name, args)) = v.call() else {
+        diags.push(bad_value(
+            span,
+            key,
+            "`dgm(layers = 3, width = 50)` or `mlp(...)`",
+        ));
+        return;
+    };
+    let kind = match name {
+        "dgm" => NetKind::Dgm,
+        "mlp" => NetKind::Mlp,
+        _ => {
+            diags.push(bad_value(
+                span,
+                key,
+                "`dgm(layers = 3, width = 50)` or `mlp(...)`",
+            ));
+            return;
+        }
+    };
+    let Some(a) = args_of(&args, &["layers", "width"], key, span, diags) else {
+        return;
+    };
+    let mut net = Net {
+        kind,
+        layers: st.net.layers,
+        width: st.net.width,
+    };
+    if let Some(l) = a.get("layers") {
+        match positive_int(l, "layers", 64.0, diags) {
+            Some(l) => net.layers = l as usize,
+            None => return,
+        }
+    }
+    if let Some(w) = a.get("width") {
+        match positive_int(w, "width", 65536.0, diags) {
+            Some(w) => net.width = w as usize,
+            None => return,
+        }
+    }
+    st.net = net;
+}
+
+/// `steps = N`, 1 to 1e12.
+pub(super) fn steps(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v) = (it.key, &it.v);
+    if let Some(n) = positive_int(v, key, 1e12, diags) {
+        st.steps = n
+    }
+}
+
+/// `batch = N` (the PDE term) and `batch.TERM = N` (a term by kind or name), 1 to 1e9.
+pub(super) fn batch(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, sub) = (it.key, &it.v, it.sub);
+    if let Some(n) = positive_int(v, key, 1e9, diags) {
+        match sub {
+            Some(term) => {
+                st.batch_per_term.insert(term.to_string(), n as usize);
+            }
+            None => st.batch = n as usize,
+        }
+    }
+}
+
+/// `lr = x` in (0, 10).
+pub(super) fn lr(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    match v.number() {
+        Some(x) if x > 0.0 && x < 10.0 => st.lr = x,
+        Some(_) => diags.push(out_of_range(span, key, "in (0, 10)")),
+        None => diags.push(bad_value(span, key, "a number such as 1e-3")),
+    }
+}
+
+/// `lr_schedule = constant`, `step(every, factor)`, `exponential(every, factor)` or
+/// `cosine(min_lr)`.
+pub(super) fn lr_schedule(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    let expected =
+        "`constant`, `step(every, factor)`, `exponential(every, factor)` or `cosine(min_lr)`";
+    let Some((name, args)) = v.call() else {
+        diags.push(bad_value(span, key, expected));
+        return;
+    };
+    let sched = match name {
+        "constant" => Some(Schedule::Constant),
+        "step" | "exponential" => {
+            let Some(a) = args_of(&args, &["every", "factor"], key, span, diags) else {
+                return;
+            };
+            let every = match a.get("every") {
+                Some(e) => positive_int(e, "every", 1e12, diags),
+                None => Some(1000),
+            };
+            let factor = match a.get("factor") {
+                Some(f) => match f.number() {
+                    Some(x) if x > 0.0 && x <= 1.0 => Some(x),
+                    _ => {
+                        diags.push(out_of_range(f.expr.span, "factor", "in (0, 1]"));
+                        None
+                    }
+                },
+                None => Some(0.5),
+            };
+            match (every, factor) {
+                (Some(every), Some(factor)) if name == "step" => {
+                    Some(Schedule::Step { every, factor })
+                }
+                (Some(every), Some(factor)) => Some(Schedule::Exponential { every, factor }),
+                _ => return,
+            }
+        }
+        "cosine" => {
+            let Some(a) = args_of(&args, &["min_lr"], key, span, diags) else {
+                return;
+            };
+            match a.get("min_lr") {
+                Some(m) => match m.number() {
+                    Some(x) if x >= 0.0 => Some(Schedule::Cosine { min_lr: x }),
+                    _ => {
+                        diags.push(out_of_range(m.expr.span, "min_lr", "zero or positive"));
+                        return;
+                    }
+                },
+                None => Some(Schedule::Cosine { min_lr: 0.0 }),
+            }
+        }
+        _ => None,
+    };
+    match sched {
+        Some(s) => st.lr_schedule = s,
+        None => diags.push(bad_value(span, key, expected)),
+    }
+}
+
+/// `clip = x` (positive) or `none`.
+pub(super) fn clip(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v) = (it.key, &it.v);
+    if v.word() == Some("none") {
+        st.clip = None;
+    } else if let Some(x) = positive(v, key, diags) {
+        st.clip = Some(x)
+    }
+}
+
+/// `free_boundary = penalty`, `variational` or `complementarity`.
+pub(super) fn free_boundary(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    match v.word() {
+        Some("penalty") => st.free_boundary = FreeBoundaryLoss::Penalty,
+        Some("complementarity") => st.free_boundary = FreeBoundaryLoss::Complementarity,
+        Some("variational") => st.free_boundary = FreeBoundaryLoss::Variational,
+        _ => diags.push(bad_value(
+            span,
+            key,
+            "`penalty`, `variational` or `complementarity`",
+        )),
+    }
+}
+
+/// `weight.TERM = x` (zero or positive); a bare `weight` asks which term.
+pub(super) fn weight(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (v, span, sub, key_span) = (&it.v, it.span, it.sub, it.key_span);
+    let Some(term) = sub else {
+        diags.push(
+            Diag::error(
+                "pdec::settings::bad_value",
+                "`weight` needs a loss-term name",
+            )
+            .primary(key_span, "which term?")
+            .help("write `weight.boundary = 10` or `weight.\"boundary x=0\" = 10`"),
+        );
+        return;
+    };
+    match v.number() {
+        Some(x) if x >= 0.0 && x.is_finite() => {
+            st.weights.insert(term.to_string(), x);
+        }
+        Some(_) => diags.push(out_of_range(span, "weight", "zero or positive")),
+        None => diags.push(bad_value(span, "weight", "a number")),
+    }
+}

@@ -1,0 +1,129 @@
+//! The parsers of the run-control keys: `seed`, `polish`, `time_limit`, `log_every`,
+//! `checkpoint_every`, `on_nan`, `average`. Each reads one item into `Settings`, pushing a
+//! diagnostic instead where the value is not accepted; `keys::TABLE` declares them.
+
+use crate::diag::Diags;
+use crate::settings::values::{
+    Item, arg_number, args_of, bad_value, out_of_range, positive, positive_int, whole_in,
+};
+use crate::settings::{OnNan, Polish, Settings};
+
+/// `seed = N`, a whole number below 2^53 (exactly representable in the f64 it is read as).
+pub(super) fn seed(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    match v.number() {
+        Some(x) if x >= 0.0 && x.fract() == 0.0 && x < 2f64.powi(53) => st.seed = x as u64,
+        Some(x) if x.fract() == 0.0 => diags.push(out_of_range(span, key, "between 0 and 2^53")),
+        _ => diags.push(bad_value(span, key, "a whole number >= 0")),
+    }
+}
+
+/// `polish = none` or `lbfgs(steps, batches, history, time_limit)`, unset arguments at
+/// `Polish::default()`.
+pub(super) fn polish(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    let expected = "`none` or `lbfgs(steps, batches, history, time_limit)`";
+    if v.word() == Some("none") {
+        st.polish = None;
+        return;
+    }
+    let Some(("lbfgs", args)) = v.call() else {
+        diags.push(bad_value(span, key, expected));
+        return;
+    };
+    let names = ["steps", "batches", "history", "time_limit"];
+    let Some(a) = args_of(&args, &names, key, span, diags) else {
+        return;
+    };
+    let mut po = Polish::default();
+    let mut ok = true;
+    if let Some(x) = arg_number(
+        &a,
+        "steps",
+        &whole_in(1.0, 1e9),
+        "a whole number from 1 to 1e9",
+        diags,
+        &mut ok,
+    ) {
+        po.steps = x as u64;
+    }
+    if let Some(x) = arg_number(
+        &a,
+        "batches",
+        &whole_in(1.0, 1024.0),
+        "a whole number from 1 to 1024",
+        diags,
+        &mut ok,
+    ) {
+        po.batches = x as usize;
+    }
+    if let Some(x) = arg_number(
+        &a,
+        "history",
+        &whole_in(1.0, 1000.0),
+        "a whole number from 1 to 1000",
+        diags,
+        &mut ok,
+    ) {
+        po.history = x as usize;
+    }
+    if let Some(x) = arg_number(
+        &a,
+        "time_limit",
+        &|x: f64| x > 0.0 && x <= 1e9,
+        "a number of seconds above 0 and at most 1e9",
+        diags,
+        &mut ok,
+    ) {
+        po.time_limit = Some(x);
+    }
+    if ok {
+        st.polish = Some(po);
+    }
+}
+
+/// `time_limit = seconds` (positive) or `none`.
+pub(super) fn time_limit(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v) = (it.key, &it.v);
+    if v.word() == Some("none") {
+        st.time_limit = None;
+    } else if let Some(x) = positive(v, key, diags) {
+        st.time_limit = Some(x)
+    }
+}
+
+/// `log_every = N`, 1 to 1e12.
+pub(super) fn log_every(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v) = (it.key, &it.v);
+    if let Some(n) = positive_int(v, key, 1e12, diags) {
+        st.log_every = n
+    }
+}
+
+/// `checkpoint_every = N`, 1 to 1e12.
+pub(super) fn checkpoint_every(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v) = (it.key, &it.v);
+    if let Some(n) = positive_int(v, key, 1e12, diags) {
+        st.checkpoint_every = n
+    }
+}
+
+/// `on_nan = stop` or `rollback`.
+pub(super) fn on_nan(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    match v.word() {
+        Some("stop") => st.on_nan = OnNan::Stop,
+        Some("rollback") => st.on_nan = OnNan::Rollback,
+        _ => diags.push(bad_value(span, key, "`stop` or `rollback`")),
+    }
+}
+
+/// `average = share`, at least 0 and below 1.
+pub(super) fn average(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    match v.number() {
+        Some(x) if (0.0..1.0).contains(&x) => st.average = x,
+        Some(_) => diags.push(out_of_range(span, key, "at least 0 and below 1")),
+        None => diags.push(bad_value(span, key, "a share of the training, e.g. `0.1`")),
+    }
+}
