@@ -97,7 +97,7 @@ pub enum CoordinateLaw {
 }
 
 /// The difference the Monte Carlo estimator of a second-order term takes along `v = B w`
-/// (both `v^T H v` plus O(delta) in expectation; METHOD.md section 4).
+/// (both `v^T H v` plus O(delta) in expectation; docs/METHOD.md section 4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum McDifference {
