@@ -124,9 +124,7 @@ pub fn run_case(
         },
         &[],
     );
-    let (Some(checked), Some(analysis), Some(plan)) =
-        (&compiled.checked, &compiled.analysis, &compiled.plan)
-    else {
+    let (Some(checked), Some(plan)) = (&compiled.checked, &compiled.plan) else {
         return Err(format!(
             "the benchmark problem did not compile: {:?}",
             compiled.diags
@@ -138,7 +136,7 @@ pub fn run_case(
         pdec_lang::settings::DType::F64 => candle_core::DType::F64,
     };
     let e = |e: candle_core::Error| e.to_string();
-    let mut program = LossProgram::new(&checked.problem, plan, analysis, st, device.clone())?;
+    let mut program = LossProgram::new(&checked.problem, plan, device.clone());
     program.workers = threads;
     let mem_before = pdec_solve::device::gpu_memory_used(device);
     reset_peak_rss();

@@ -434,15 +434,28 @@ fn problems_the_solver_cannot_compute_are_refused_before_training() {
         "space x in [0, 1]^100\nunknown u(x)\nboundary none\npde sum(i in 1..100, j in 1..100) d(u, x[i], x[j])^2 = 1\nsolve { steps = 1 }\n",
     )
     .expect("write");
-    let out = pdec(&[
-        "solve",
-        p.to_str().expect("utf8"),
-        "--quiet",
-        "--out",
-        dir.join("run").to_str().expect("utf8"),
-    ]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("pdec::run::unsupported"));
+    let file = p.to_str().expect("utf8");
+    let run = dir.join("run");
+    // Refused while planning: by `pdec check` as by `pdec solve`, before any run directory.
+    for args in [
+        vec!["check", file],
+        vec![
+            "solve",
+            file,
+            "--quiet",
+            "--out",
+            run.to_str().expect("utf8"),
+        ],
+    ] {
+        let out = pdec(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("pdec::plan::too_many_mixed_derivatives"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    assert!(!run.exists(), "no run directory for a refused problem");
 }
 
 #[test]

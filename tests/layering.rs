@@ -123,7 +123,12 @@ fn paths_after(code: &str, prefix: &str) -> Vec<Vec<String>> {
             for entry in rest[end + 1..close].split(',') {
                 let entry = entry.split_whitespace().next().unwrap_or("");
                 let mut p = head.clone();
-                p.extend(entry.split("::").filter(|s| !s.is_empty()).map(str::to_string));
+                p.extend(
+                    entry
+                        .split("::")
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                );
                 out.push(p);
             }
         } else {
@@ -173,7 +178,10 @@ fn imports(src: &Path) -> BTreeMap<Module, BTreeSet<Module>> {
             reach(parent.iter().cloned().chain(p).collect());
         }
         // A `mod.rs` (or the crate root) reaches its children by their bare names.
-        for child in modules.iter().filter(|m| m.len() == me.len() + 1 && m.starts_with(&me)) {
+        for child in modules
+            .iter()
+            .filter(|m| m.len() == me.len() + 1 && m.starts_with(&me))
+        {
             let name = child.last().expect("a child has a name");
             for p in paths_after(&code, &format!("{name}::")) {
                 reach(me.iter().cloned().chain([name.clone()]).chain(p).collect());
@@ -259,7 +267,11 @@ fn no_crate_has_an_import_cycle() {
     let mut found = Vec::new();
     for (krate, src) in CRATES {
         let edges = imports(&root().join(src));
-        assert!(edges.len() > 5, "{krate}: only {} modules found", edges.len());
+        assert!(
+            edges.len() > 5,
+            "{krate}: only {} modules found",
+            edges.len()
+        );
         for comp in cycles(&edges) {
             let members: BTreeSet<&Module> = comp.iter().collect();
             let arrows: Vec<String> = comp
@@ -306,7 +318,11 @@ fn the_front_end_imports_only_earlier_stages() {
     let mut wrong = Vec::new();
     for (from, targets) in &edges {
         let Some(a) = stage_of(from) else {
-            assert!(from.is_empty(), "`{}` is in no stage of LANG_STAGES", name(from));
+            assert!(
+                from.is_empty(),
+                "`{}` is in no stage of LANG_STAGES",
+                name(from)
+            );
             continue;
         };
         for to in targets {
@@ -327,7 +343,16 @@ fn the_front_end_depends_on_no_tensor_library() {
     let manifest = std::fs::read_to_string(root().join("crates/pdec-lang/Cargo.toml"))
         .expect("the front end's manifest");
     let out = std::process::Command::new(env!("CARGO"))
-        .args(["tree", "--offline", "-p", "pdec-lang", "-e", "normal", "--prefix", "none"])
+        .args([
+            "tree",
+            "--offline",
+            "-p",
+            "pdec-lang",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
         .current_dir(root())
         .output();
     // `cargo tree` needs the registry index; where it cannot run, the manifest still tells.

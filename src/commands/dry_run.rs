@@ -1,8 +1,8 @@
 //! `pdec solve FILE --dry-run`: everything `pdec solve` decides before training, printed
 //! instead of acted on. The resolved settings (after `--set` overrides, as the `settings` of
-//! a run's settings.json) and the plan (`pdec explain`); the loss program is built too, so a
-//! problem the solver cannot compute is refused here as it would be by `solve`. No run
-//! directory is created and no network is trained.
+//! a run's settings.json) and the plan (`pdec explain`). Every refusal of a problem the
+//! solver cannot compute happens while planning, so the dry run, `pdec check` and `pdec solve`
+//! refuse the same problems. No run directory is created and no network is trained.
 
 use crate::run::RunError;
 use pdec_lang::driver::Compiled;
@@ -15,22 +15,6 @@ pub fn text(compiled: &Compiled, file: &str, sets: &[String]) -> Result<String, 
     else {
         return Err(RunError::Internal("dry run without a plan".into()));
     };
-    pdec_solve::train::LossProgram::new(
-        &checked.problem,
-        plan,
-        analysis,
-        &checked.settings,
-        candle_core::Device::Cpu,
-    )
-    .map_err(|why| {
-        RunError::Diag(Box::new(
-            pdec_lang::diag::Diag::error(
-                "pdec::run::unsupported",
-                format!("this problem cannot be trained: {why}"),
-            )
-            .help("see `pdec explain` for how each term is computed"),
-        ))
-    })?;
     let settings = serde_json::json!({
         "settings": checked.settings,
         "seed": checked.settings.seed,

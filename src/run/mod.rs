@@ -72,9 +72,7 @@ pub fn solve(
     source_text: &str,
     opts: &SolveOptions,
 ) -> Result<PathBuf, RunError> {
-    let (Some(checked), Some(analysis), Some(plan)) =
-        (&compiled.checked, &compiled.analysis, &compiled.plan)
-    else {
+    let (Some(checked), Some(plan)) = (&compiled.checked, &compiled.plan) else {
         return Err(RunError::Internal("solve called without a plan".into()));
     };
     let st = &checked.settings;
@@ -83,7 +81,7 @@ pub fn solve(
     let dt = model::dtype(checked);
     let comm = &opts.comm;
     let root = comm.is_root();
-    let program = trainer::loss_program(checked, analysis, plan, &device, comm, opts.threads)?;
+    let program = trainer::loss_program(checked, plan, &device, comm, opts.threads)?;
     pdec_solve::device::tune_cpu_matmul(
         st.net.width,
         opts.threads * pdec_solve::device::local_ranks(comm.size()),

@@ -19,28 +19,16 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-/// The problem's loss program for this rank, or a diagnostic when a term cannot be trained
-/// or has fewer points per step than there are ranks.
+/// The problem's loss program for this rank (from the problem and its plan), or a
+/// diagnostic when a term has fewer points per step than there are ranks.
 pub(crate) fn loss_program<'a>(
     checked: &'a pdec_lang::check::Checked,
-    analysis: &'a pdec_lang::passes::Analysis,
     plan: &'a pdec_lang::plan::Plan,
     device: &candle_core::Device,
     comm: &Comm,
     threads: usize,
 ) -> Result<LossProgram<'a>, RunError> {
-    let st = &checked.settings;
-    let problem = &checked.problem;
-    let mut program =
-        LossProgram::new(problem, plan, analysis, st, device.clone()).map_err(|why| {
-            RunError::Diag(Box::new(
-                Diag::error(
-                    "pdec::run::unsupported",
-                    format!("this problem cannot be trained: {why}"),
-                )
-                .help("see `pdec explain` for how each term is computed"),
-            ))
-        })?;
+    let mut program = LossProgram::new(&checked.problem, plan, device.clone());
     program.shard = (comm.rank(), comm.size());
     program.workers = threads;
     if let Some(t) = plan.terms.iter().find(|t| t.batch < comm.size()) {

@@ -216,8 +216,8 @@ mod tests {
         let share_near_one = |sets: &[&str]| -> f64 {
             let mut sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
             sets.extend(["dtype=f64".into(), "net=dgm(layers=2, width=8)".into()]);
-            let (checked, analysis, plan) = compiled(src, &sets);
-            let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
+            let (checked, _, plan) = compiled(src, &sets);
+            let (prog, net) = program_and_net(&checked, &plan, 3);
             let a = checked.settings.adaptive.unwrap_or_default();
             let pool = Pool::build(&prog, &net, &a, 0, &Comm::single()).expect("pool");
             assert_eq!(pool.points.n, a.pool * checked.settings.batch);
@@ -253,7 +253,7 @@ mod tests {
         let (checked, analysis, plan) = compiled(src, &sets);
         // Monte Carlo terms: the pointwise loss draws noise.
         assert!(!analysis.gradient_squares.is_empty());
-        let (mut prog, net) = program_and_net(&checked, &analysis, &plan, 3);
+        let (mut prog, net) = program_and_net(&checked, &plan, 3);
         let a = checked.settings.adaptive.unwrap_or_default();
         let mut pools = Vec::new();
         for workers in [1, 2, 3] {

@@ -5,7 +5,7 @@
 //! dimension per free index axis (sorted), then the positional shape. Index sums reduce
 //! axis dimensions, so `sum(i in 1..d) x[i] * d(u, x[i])` is a handful of tensor operations.
 //!
-//! [`Needs`] lists the derivatives a set of expressions reads (first derivatives by input
+//! The plan lists the derivatives each pass reads ([`Needs`]: first derivatives by input
 //! column, diagonal and mixed second derivatives, the normal derivative); [`Directions`]
 //! turns them into the network's tangent directions, second-order ones first.
 
@@ -13,10 +13,11 @@ use crate::consts::ConstCache;
 use crate::jet::SumWeights;
 use crate::nn::{InputDir, InputJet, Net, Projections};
 use candle_core::{DType, Device, Result, Tensor};
+use pdec_lang::geometry::inputs::InputLayout;
 use pdec_lang::ir::{
-    self, AxisId, BinOp, Comp, Coord, Input, NodeId, Op, Problem, RedOp, Sel, Shape, Ty, UnOp,
-    VecRed,
+    AxisId, BinOp, Comp, Coord, Input, NodeId, Op, Problem, RedOp, Sel, Shape, Ty, UnOp, VecRed,
 };
+pub use pdec_lang::plan::needs::Needs;
 use std::collections::{BTreeSet, HashMap};
 
 fn err(msg: impl Into<String>) -> candle_core::Error {
@@ -31,6 +32,8 @@ pub struct Columns {
     pub space: Vec<(usize, usize)>,
     pub params: Vec<usize>,
     pub width: usize,
+    /// The plan's input layout these tables are read from.
+    pub layout: InputLayout,
     /// Affine map to [-1, 1]: `z = scale * x + shift`, per column.
     pub scale: Vec<f64>,
     pub shift: Vec<f64>,
@@ -41,7 +44,7 @@ pub struct Columns {
 impl Columns {
     pub fn new(p: &Problem) -> Columns {
         // Offsets come from the samplers' layout, so points and network agree by construction.
-        let layout = pdec_lang::geometry::inputs::InputLayout::new(p);
+        let layout = InputLayout::new(p);
         let width = layout.width;
         let (mut scale, mut shift) = (vec![1.0; width], vec![0.0; width]);
         let mut set = |col: usize, lo: f64, hi: f64| {
@@ -73,99 +76,11 @@ impl Columns {
             space,
             params,
             width,
+            layout,
             scale,
             shift,
             consts: ConstCache::default(),
         }
-    }
-
-    /// Input columns of a derivative coordinate (several for an axis or a whole vector).
-    fn of_coord(&self, g: &ir::Graph, c: &Coord) -> Vec<usize> {
-        match c {
-            Coord::Time => self.time.into_iter().collect(),
-            Coord::Space { var, comp } => {
-                let (off, len) = self.space[*var];
-                match comp {
-                    Comp::Scalar => vec![off],
-                    Comp::Fixed(k) => vec![off + k],
-                    Comp::Axis(a, o) => (0..g.axis(*a).len()).map(|j| off + o + j).collect(),
-                    Comp::Whole => (off..off + len).collect(),
-                }
-            }
-        }
-    }
-}
-
-/// Derivatives of the unknown that a set of expressions reads.
-#[derive(Clone, Debug, Default)]
-pub struct Needs {
-    pub first: BTreeSet<usize>,
-    pub diag: BTreeSet<usize>,
-    pub mixed: BTreeSet<(usize, usize)>,
-    pub normal: bool,
-}
-
-/// Upper bound on mixed second derivatives computed by polarization in one problem.
-pub const MAX_MIXED: usize = 4096;
-
-impl Needs {
-    pub fn scan(
-        &mut self,
-        p: &Problem,
-        cols: &Columns,
-        roots: &[NodeId],
-    ) -> std::result::Result<(), String> {
-        let g = &p.graph;
-        let mut seen = std::collections::HashSet::new();
-        let mut stack: Vec<NodeId> = roots.to_vec();
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n) {
-                continue;
-            }
-            let op = g.op(n);
-            stack.extend(ir::children(op));
-            match op {
-                Op::Deriv(coords) => match coords.as_slice() {
-                    [c] => self.first.extend(cols.of_coord(g, c)),
-                    [a, b] => {
-                        let (ca, cb) = (cols.of_coord(g, a), cols.of_coord(g, b));
-                        let same_axis = a == b;
-                        if same_axis
-                            && !matches!(
-                                a,
-                                Coord::Space {
-                                    comp: Comp::Whole,
-                                    ..
-                                }
-                            )
-                        {
-                            self.diag.extend(ca);
-                        } else {
-                            for x in &ca {
-                                for y in &cb {
-                                    if x == y {
-                                        self.diag.insert(*x);
-                                    } else {
-                                        self.diag.insert(*x);
-                                        self.diag.insert(*y);
-                                        self.mixed.insert((*x.min(y), *x.max(y)));
-                                    }
-                                }
-                            }
-                        }
-                        if self.mixed.len() > MAX_MIXED {
-                            return Err(format!(
-                                "the exact path needs more than {MAX_MIXED} mixed second derivatives; write the diffusion in a factorable form (see `pdec explain`)"
-                            ));
-                        }
-                    }
-                    _ => return Err("derivatives above second order are not supported".into()),
-                },
-                Op::NormalDeriv => self.normal = true,
-                _ => {}
-            }
-        }
-        Ok(())
     }
 }
 
@@ -562,7 +477,10 @@ impl<'a> Evaluator<'a> {
 
     fn deriv(&self, coords: &[Coord], ty: &Ty) -> Result<Tensor> {
         let g = &self.problem.graph;
-        let cols: Vec<Vec<usize>> = coords.iter().map(|c| self.cols.of_coord(g, c)).collect();
+        let cols: Vec<Vec<usize>> = coords
+            .iter()
+            .map(|c| pdec_lang::plan::needs::columns_of(&self.cols.layout, g, c))
+            .collect();
         // Dimension order of the result: the node's axes (sorted), then positional dims in
         // coordinate order. Build the value as [N, c1.., c2..] in coordinate order, then
         // permute to the type's order.

@@ -2,11 +2,15 @@
 //! solver. Everything training needs and nothing about candle: the network's inputs and their
 //! ranges ([`InputLayout`]), one named loss term per condition with its region, sampler, weight
 //! and batch ([`terms`]), for each second-order term its path (exact, or Monte Carlo with its
-//! factor `B`), the Monte Carlo estimator and the work per point ([`monte_carlo`]), and the
-//! settings; [`checks`] refuses settings that do not fit the problem.
+//! factor `B`), the Monte Carlo estimator and the work per point ([`monte_carlo`]), what the
+//! step computes for each term and the derivatives it reads ([`program`], [`needs`]), and the
+//! settings; [`checks`] refuses settings that do not fit the problem, and [`program`] a
+//! problem whose derivatives the step cannot carry.
 
 pub mod checks;
 pub mod monte_carlo;
+pub mod needs;
+pub mod program;
 pub mod terms;
 
 pub use crate::geometry::inputs::{InputLayout, NetInput};
@@ -34,6 +38,9 @@ pub struct Plan {
     pub free_boundary: Option<FreeBoundaryLoss>,
     /// The Monte Carlo estimator, when a term takes the Monte Carlo path.
     pub monte_carlo: Option<MonteCarloPlan>,
+    /// What the training step computes for each term, and the derivatives it reads.
+    #[serde(skip)]
+    pub program: program::Program,
     pub cost: Cost,
     pub settings: Settings,
 }
@@ -81,6 +88,7 @@ pub fn plan(
             components: t.len,
         })
         .collect();
+    let program = program::program(problem, analysis, &layout, &terms, diags);
     let monte_carlo = MonteCarloPlan::new(&second_order, &gradient_squares, settings);
     let cost = Cost::new(problem, analysis, &second_order, monte_carlo.as_ref());
     Plan {
@@ -96,6 +104,7 @@ pub fn plan(
             .as_ref()
             .map(|_| checks::free_boundary_loss(analysis, settings)),
         monte_carlo,
+        program,
         cost,
         settings: settings.clone(),
     }

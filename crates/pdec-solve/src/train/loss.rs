@@ -6,7 +6,7 @@
 
 use crate::lower::{self, Batch, Evaluator};
 use crate::nn::{Net, Projections};
-use crate::train::program::{ConditionProgram, LossProgram, err};
+use crate::train::program::{ConditionPass, LossProgram, err};
 use crate::train::upload::Uploaded;
 use candle_core::{Result, Tensor};
 use pdec_lang::plan::{LossTerm, TermKind};
@@ -46,7 +46,7 @@ impl LossProgram<'_> {
             .position(|t| t.kind == TermKind::Pde)
             .ok_or_else(|| err("invariant: a pde term"))?;
         let x = batches[pde_index][0].x.clone();
-        let has_mc = self.noise.monte_carlo.estimates == 2;
+        let has_mc = self.noise.estimates() == 2;
         let mut projections = vec![Projections::for_net(net)];
         let (res, f, obstacle) = self.pde_residuals_with(net, &x, noise, &projections[0])?;
         // The squared residual, or its two-draw estimate.
@@ -199,7 +199,7 @@ impl LossProgram<'_> {
         &self,
         net: &Net,
         term: &LossTerm,
-        prog: &ConditionProgram,
+        prog: &ConditionPass,
         batches: &[Uploaded],
         projections: &Projections,
     ) -> Result<Tensor> {
@@ -208,7 +208,7 @@ impl LossProgram<'_> {
             for b in batches {
                 let x = &b.x;
                 let out = lower::forward(net, &self.cols, x, &prog.dirs, None, None, None)?;
-                if let Some(slope) = prog.periodic_slope {
+                if let Some(slope) = prog.program.periodic_slope {
                     let n = x.dim(0)?;
                     let mut ev = Evaluator::new(
                         self.problem,
@@ -243,7 +243,7 @@ impl LossProgram<'_> {
             &x,
             &prog.dirs,
             None,
-            if prog.needs.normal {
+            if prog.program.needs.normal {
                 normals.as_ref()
             } else {
                 None

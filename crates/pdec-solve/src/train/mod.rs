@@ -33,7 +33,7 @@ pub mod upload;
 pub use adam::Adam;
 pub use eval::{eval_free, report_row, solution, values};
 pub use loss::StepLosses;
-pub use noise::{MonteCarlo, NoiseLayout};
+pub use noise::NoiseLayout;
 pub use program::LossProgram;
 pub use rng::step_rng;
 pub use sampling::{CarriedPoints, FixedSet, sample};

@@ -1,6 +1,6 @@
-//! The Monte Carlo estimator's settings and its noise buffer: [`MonteCarlo`] reads the
-//! settings once, and [`NoiseLayout`] is the one owner of how a step's noise is laid out,
-//! drawn and cut into rows.
+//! The Monte Carlo noise buffer: [`NoiseLayout`] is the one owner of how a step's noise is
+//! laid out, drawn and cut into rows, from the plan's Monte Carlo section (the estimator's
+//! delta, noise law, difference, estimates and draws, and each term's columns).
 //!
 //! Terms: an *estimate* is one independent estimate of the PDE residual (2 with a Monte
 //! Carlo term, for the two-draw loss; else 1); a *draw* is one noise vector `w` per point,
@@ -10,73 +10,56 @@
 //! gradient square's, each block row-major.
 
 use candle_core::{Result, Tensor};
-use pdec_lang::settings::{McDifference, McNoise, Settings};
+use pdec_lang::plan::{MonteCarloPlan, NoiseBlock};
+use pdec_lang::settings::McNoise;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-/// The Monte Carlo estimator's settings, read in this one place.
-#[derive(Clone, Copy, Debug)]
-pub struct MonteCarlo {
-    /// The variance of each noise component (`w ~ N(0, delta I)`, or `+-sqrt(delta)`).
-    pub delta: f64,
-    pub noise: McNoise,
-    pub difference: McDifference,
-    /// Independent estimates of the residual per step: 2 with a Monte Carlo term, else 1.
-    pub estimates: usize,
-    /// Draws averaged in each estimate (`mc_draws`, at least 1).
-    pub draws_per_estimate: usize,
+/// The layout of a step's Monte Carlo noise buffer (see the module's terms), from the plan's
+/// Monte Carlo section.
+#[derive(Clone, Debug)]
+pub struct NoiseLayout {
+    /// The plan's estimator; `None` when no term takes the Monte Carlo path.
+    pub monte_carlo: Option<MonteCarloPlan>,
 }
 
-impl MonteCarlo {
-    /// The estimator of a program with (`monte_carlo_terms`) or without Monte Carlo terms.
-    pub fn new(settings: &Settings, monte_carlo_terms: bool) -> MonteCarlo {
-        MonteCarlo {
-            delta: settings.mc_delta().unwrap_or(1e-3),
-            noise: settings.mc_noise,
-            difference: settings.mc_difference,
-            estimates: match monte_carlo_terms {
-                true => 2,
-                false => 1,
-            },
-            draws_per_estimate: settings.mc_draws.max(1),
+impl NoiseLayout {
+    /// The layout of the plan's Monte Carlo terms (none without them).
+    pub fn new(monte_carlo: Option<&MonteCarloPlan>) -> NoiseLayout {
+        NoiseLayout {
+            monte_carlo: monte_carlo.cloned(),
         }
+    }
+
+    /// Independent estimates of the residual per step: 2 with a Monte Carlo term, else 1.
+    pub fn estimates(&self) -> usize {
+        self.monte_carlo.as_ref().map_or(1, |m| m.estimates)
+    }
+
+    /// Draws averaged in each estimate.
+    pub fn draws_per_estimate(&self) -> usize {
+        self.monte_carlo
+            .as_ref()
+            .map_or(1, |m| m.draws_per_estimate)
     }
 
     /// Draws per step of one Monte Carlo term: every estimate's.
     pub fn draws_per_step(&self) -> usize {
-        self.estimates * self.draws_per_estimate
+        self.estimates() * self.draws_per_estimate()
     }
-}
 
-/// The layout of a step's Monte Carlo noise buffer (see the module's terms).
-#[derive(Clone, Debug)]
-pub struct NoiseLayout {
-    pub monte_carlo: MonteCarlo,
-    /// Columns of one draw of each Monte Carlo factor, in the program's factor order.
-    factors: Vec<usize>,
-    /// Columns of one draw of each Monte Carlo gradient square, in order.
-    squares: Vec<usize>,
-}
-
-impl NoiseLayout {
-    /// The layout for Monte Carlo factors and gradient squares of these columns per draw.
-    pub fn new(monte_carlo: MonteCarlo, factors: Vec<usize>, squares: Vec<usize>) -> NoiseLayout {
-        NoiseLayout {
-            monte_carlo,
-            factors,
-            squares,
-        }
+    /// The variance of each noise component.
+    pub fn delta(&self) -> f64 {
+        self.monte_carlo.as_ref().map_or(1e-3, |m| m.delta)
     }
 
     /// The columns of each block, in buffer order.
     fn blocks(&self) -> Vec<usize> {
-        let per = self.monte_carlo.draws_per_step();
-        self.factors
-            .iter()
-            .chain(self.squares.iter())
-            .flat_map(|cols| std::iter::repeat_n(*cols, per))
-            .collect()
+        self.monte_carlo
+            .as_ref()
+            .map(MonteCarloPlan::noise_blocks)
+            .unwrap_or_default()
     }
 
     /// The noise of one step for a batch of `global` rows: every block drawn for the global
@@ -84,10 +67,14 @@ impl NoiseLayout {
     /// shared between ranks. Drawn on the host so that runs are reproducible on every
     /// device.
     pub fn draw(&self, rng: &mut ChaCha8Rng, global: usize, (lo, hi): (usize, usize)) -> Vec<f64> {
-        let sd = self.monte_carlo.delta.sqrt();
+        let sd = self.delta().sqrt();
+        let noise = self
+            .monte_carlo
+            .as_ref()
+            .map_or(McNoise::Rademacher, |m| m.noise);
         let mut out = Vec::new();
         for cols in self.blocks() {
-            let w: Vec<f64> = match self.monte_carlo.noise {
+            let w: Vec<f64> = match noise {
                 McNoise::Gaussian => (0..global * cols)
                     .map(|_| sd * Distribution::<f64>::sample(&StandardNormal, rng))
                     .collect(),
@@ -126,13 +113,14 @@ impl NoiseLayout {
     /// Reads the gradient squares' blocks of a noise tensor for `rows` rows, in order
     /// (after the factors' blocks).
     pub fn square_blocks<'a>(&self, noise: &'a Tensor, rows: usize) -> NoiseBlocks<'a> {
-        let per = self.monte_carlo.draws_per_step();
+        let per = self.draws_per_step();
+        let factors: &[NoiseBlock] = self.monte_carlo.as_ref().map_or(&[], |m| &m.factors);
         NoiseBlocks {
             noise,
             rows,
             blocks: self.blocks(),
-            next: self.factors.len() * per,
-            at: self.factors.iter().map(|cols| cols * rows * per).sum(),
+            next: factors.len() * per,
+            at: factors.iter().map(|b| b.columns * rows * per).sum(),
         }
     }
 }

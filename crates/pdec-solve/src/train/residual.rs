@@ -10,10 +10,11 @@
 use crate::jet::SumWeights;
 use crate::lower::{self, Batch, Directions, Evaluator, Outputs};
 use crate::nn::{Net, Projections};
-use crate::train::program::{FactorTerm, LossProgram, err};
+use crate::train::program::{LossProgram, err};
 use candle_core::{Result, Tensor};
 use pdec_lang::passes::second_order::{Factor, Lower, Path};
-use pdec_lang::settings::McDifference;
+use pdec_lang::plan::MonteCarloPlan;
+use pdec_lang::plan::program::FactorTerm;
 
 impl LossProgram<'_> {
     /// `sqrt(s)` `[N]` and the diagonal `[N, len]` of a factor, on a batch.
@@ -176,7 +177,7 @@ impl LossProgram<'_> {
             };
             Ok(())
         }
-        let dirs = &self.pde.dirs;
+        let dirs = &self.pde_dirs;
         let mut w: Vec<W> = (0..dirs.k2).map(|_| W::Const(0.0)).collect();
         let mut general = dirs.factor_start();
         for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
@@ -305,7 +306,7 @@ impl LossProgram<'_> {
             net,
             &self.cols,
             x,
-            &self.pde.dirs,
+            &self.pde_dirs,
             extra.as_ref(),
             None,
             jvps.as_ref(),
@@ -319,7 +320,7 @@ impl LossProgram<'_> {
                 x: x.clone(),
                 normals: None,
                 out: &out,
-                dirs: &self.pde.dirs,
+                dirs: &self.pde_dirs,
             },
         );
         let rest = self.base_residual(&mut ev, &out, summed.as_ref().map(|(_, c)| *c), n)?;
@@ -342,7 +343,7 @@ impl LossProgram<'_> {
         if mc.is_empty() && self.pde.squares.is_empty() {
             return Ok((vec![rest], u, obstacle));
         }
-        let mut residuals = vec![rest.clone(); self.noise.monte_carlo.estimates];
+        let mut residuals = vec![rest.clone(); self.noise.estimates()];
         self.add_gradient_squares(&mut ev, &out, n, &mut residuals)?;
         if mc.is_empty() {
             return Ok((residuals, u, obstacle));
@@ -407,7 +408,7 @@ impl LossProgram<'_> {
         let noise = noise.ok_or_else(|| err("invariant: noise for the gradient squares"))?;
         let mut blocks = self.noise.square_blocks(noise, n);
         for q in &self.pde.squares {
-            for _ in 0..self.noise.monte_carlo.draws_per_step() {
+            for _ in 0..self.noise.draws_per_step() {
                 let w = blocks.next_block()?.reshape((1, n, q.len))?;
                 jv.push(self.pad(&w, q.var, q.offset)?);
             }
@@ -434,7 +435,7 @@ impl LossProgram<'_> {
                 .t
                 .as_ref()
                 .ok_or_else(|| err("invariant: drift tangents"))?;
-            rest = (rest + t.get(self.pde.dirs.jvp_start + k)?)?;
+            rest = (rest + t.get(self.pde_dirs.jvp_start + k)?)?;
         }
         if let Some(c) = summed {
             let sum = out
@@ -443,7 +444,7 @@ impl LossProgram<'_> {
                 .ok_or_else(|| err("invariant: the summed channel was asked for"))?;
             rest = (rest + sum.affine(c, 0.0)?)?;
         } else {
-            let mut general_start = self.pde.dirs.factor_start();
+            let mut general_start = self.pde_dirs.factor_start();
             for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
                 rest = (rest + self.exact_factor_value(ev, &f.factor, n, general_start)?)?;
                 if let Lower::Cholesky { rank, .. } = f.factor.lower {
@@ -463,9 +464,8 @@ impl LossProgram<'_> {
         n: usize,
         residuals: &mut [Tensor],
     ) -> Result<()> {
-        let mc = &self.noise.monte_carlo;
-        let (delta, per) = (mc.delta, mc.draws_per_estimate);
-        let mut k = self.pde.dirs.jvp_start + self.pde.drifts.len();
+        let (delta, per) = (self.noise.delta(), self.noise.draws_per_estimate());
+        let mut k = self.pde_dirs.jvp_start + self.pde.drifts.len();
         for q in &self.pde.squares {
             let t = out
                 .t
@@ -500,8 +500,7 @@ impl LossProgram<'_> {
         r: &mut Tensor,
     ) -> Result<()> {
         let n = x.dim(0)?;
-        let mc = &self.noise.monte_carlo;
-        let (delta, per) = (mc.delta, mc.draws_per_estimate);
+        let (delta, per) = (self.noise.delta(), self.noise.draws_per_estimate());
         let cols = f.factor.columns();
         // The estimate averages the next `per` draws (the noise is read in order):
         // independent of the other factor and the other estimate.
@@ -514,7 +513,12 @@ impl LossProgram<'_> {
             let w = blocks.next_block()?.reshape((n, cols))?;
             vs.push(self.mc_direction(ev, &f.factor, n, w)?);
         }
-        let values = mc.difference == McDifference::Values;
+        // A difference of values unless the plan asks for directional derivatives.
+        let values = !self
+            .noise
+            .monte_carlo
+            .as_ref()
+            .is_some_and(MonteCarloPlan::shifted_tangent);
         // Rows [x + v1, x - v1, ...], each with its derivative along v_j (the values
         // alone for a difference of values).
         let o = lower::forward_antithetic(

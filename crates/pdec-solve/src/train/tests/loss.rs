@@ -33,8 +33,8 @@ fn pointwise_losses_average_to_the_training_loss() {
         if src == HJB5 {
             sets.extend(["auto_mc_threshold=1".into(), "batch=64".into()]);
         }
-        let (checked, analysis, plan) = compiled(src, &sets);
-        let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
+        let (checked, _, plan) = compiled(src, &sets);
+        let (prog, net) = program_and_net(&checked, &plan, 3);
         let batches = sample(&prog, None, &mut step_rng(3, 0));
         let noise = prog.draw_noise(&mut step_rng(9, 0));
         assert_eq!(noise.is_empty(), src != HJB5);
@@ -93,8 +93,8 @@ fn free_boundary_losses_match_by_hand(src: &str) {
             "net=dgm(layers=2, width=8)".into(),
             format!("free_boundary={fb}"),
         ];
-        let (checked, analysis, plan) = compiled(src, &sets);
-        let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
+        let (checked, _, plan) = compiled(src, &sets);
+        let (prog, net) = program_and_net(&checked, &plan, 3);
         assert_eq!(prog.active_sign, Some(-1.0));
         let batches = sample(&prog, None, &mut step_rng(3, 0));
         let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");

@@ -45,11 +45,10 @@ pub(crate) fn compiled(
 /// `net_seed` in the program's dtype.
 pub(crate) fn program_and_net<'a>(
     c: &'a pdec_lang::check::Checked,
-    a: &pdec_lang::passes::Analysis,
     plan: &'a Plan,
     net_seed: u64,
 ) -> (LossProgram<'a>, Net) {
-    let prog = LossProgram::new(&c.problem, plan, a, &c.settings, Device::Cpu).expect("program");
+    let prog = LossProgram::new(&c.problem, plan, Device::Cpu);
     let net = Net::new(
         &c.settings.net,
         plan.layout.width,

@@ -15,9 +15,9 @@ fn residual_matches_with(src: &str, exact_path: bool, fd: Fd) {
     if exact_path {
         sets.push("second_order=exact".into());
     }
-    let (checked, analysis, plan) = compiled(src, &sets);
+    let (checked, _, plan) = compiled(src, &sets);
     let dev = Device::Cpu;
-    let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
+    let (prog, net) = program_and_net(&checked, &plan, 3);
     let mut rng = step_rng(1, 0);
     let b = geometry::sample_interior(&checked.problem, &prog.layout, 5, &mut rng);
     let (x, _) = prog.tensor(&b).expect("x");
@@ -151,8 +151,8 @@ fn a_normal_derivative_under_an_ansatz_differentiates_the_ansatz() {
     ];
     for (src, dim) in cases {
         let sets = ["dtype=f64".to_string(), "net=dgm(layers=2, width=8)".into()];
-        let (checked, analysis, plan) = compiled(src, &sets);
-        let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
+        let (checked, _, plan) = compiled(src, &sets);
+        let (prog, net) = program_and_net(&checked, &plan, 3);
         let (batches, k, got) = term_loss(&prog, &net, TermKind::Boundary, 7);
         let b = &batches[k][0];
         let normals = b.normals.as_ref().expect("normals on faces");
@@ -205,9 +205,9 @@ fn a_periodic_condition_under_an_ansatz_compares_the_ansatz() {
                pde d(u, t) = 0.1 * d(u, x, x)\ninitial u = sin(2 * pi * x)\nperiodic x\n\
                ansatz u = sin(2 * pi * x) + t * (1 + x) * net\n";
     let sets = ["dtype=f64".to_string(), "net=dgm(layers=2, width=8)".into()];
-    let (checked, analysis, plan) = compiled(src, &sets);
+    let (checked, _, plan) = compiled(src, &sets);
     assert_eq!(checked.problem.imposed, ["initial"]);
-    let (prog, net) = program_and_net(&checked, &analysis, &plan, 3);
+    let (prog, net) = program_and_net(&checked, &plan, 3);
     let (batches, k, got) = term_loss(&prog, &net, TermKind::Periodic, 6);
     let col = prog.cols.space[0].0;
     let h = 1e-5;
@@ -268,13 +268,19 @@ fn summed_channel_equals_per_direction_channels() {
             "net=dgm(layers=2, width=8)".into(),
             "second_order=exact".into(),
         ];
-        let (checked, analysis, plan) = compiled(src, &sets);
-        let (mut prog, net) = program_and_net(&checked, &analysis, &plan, 3);
-        assert!(prog.pde.summed, "only factor terms read second derivatives");
-        let b = geometry::sample_interior(&checked.problem, &prog.layout, 7, &mut step_rng(1, 0));
-        let (x, _) = prog.tensor(&b).expect("x");
-        let mut run = |summed: bool| -> (Vec<f64>, Vec<f64>) {
-            prog.pde.summed = summed;
+        let (checked, _, plan) = compiled(src, &sets);
+        assert!(
+            plan.program.pde.summed,
+            "only factor terms read second derivatives"
+        );
+        // The same plan with one channel per direction.
+        let mut per_direction = plan.clone();
+        per_direction.program.pde.summed = false;
+        let run = |plan: &Plan| -> (Vec<f64>, Vec<f64>) {
+            let (prog, net) = program_and_net(&checked, plan, 3);
+            let b =
+                geometry::sample_interior(&checked.problem, &prog.layout, 7, &mut step_rng(1, 0));
+            let (x, _) = prog.tensor(&b).expect("x");
             let (res, _, _) = prog.pde_residuals(&net, &x, None).expect("residual");
             let r = res[0]
                 .to_dtype(DType::F64)
@@ -284,8 +290,8 @@ fn summed_channel_equals_per_direction_channels() {
             let loss = res[0].sqr().expect("sq").mean_all().expect("m");
             (r, grad_vector(&net, &loss))
         };
-        let (r1, g1) = run(true);
-        let (r0, g0) = run(false);
+        let (r1, g1) = run(&plan);
+        let (r0, g0) = run(&per_direction);
         let close = |a: &[f64], b: &[f64], what: &str| {
             let scale = b.iter().fold(1.0f64, |m, v| m.max(v.abs()));
             for (i, (p, q)) in a.iter().zip(b).enumerate() {

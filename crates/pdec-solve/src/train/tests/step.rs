@@ -36,8 +36,8 @@ fn threads_split_a_step_without_changing_it() {
     for (src, batch) in cases {
         let mut sets = vec!["dtype=f64".to_string(), "net=dgm(layers=2, width=6)".into()];
         sets.extend(batch.split(';').map(String::from));
-        let (c, a, plan) = compiled(src, &sets);
-        let (mut prog, net) = program_and_net(&c, &a, &plan, 3);
+        let (c, _, plan) = compiled(src, &sets);
+        let (mut prog, net) = program_and_net(&c, &plan, 3);
         let batches = sample(&prog, None, &mut step_rng(4, 0));
         let noise = prog.draw_noise(&mut step_rng(5, 0));
         let share: Vec<f64> = (0..plan.terms.len())
@@ -82,8 +82,8 @@ fn one_upload_per_step_gives_every_batch_and_its_normals() {
         "/../../examples/poisson_mixed.pde"
     ))
     .expect("example");
-    let (checked, analysis, plan) = compiled(&src, &["dtype=f64".to_string()]);
-    let (prog, _) = program_and_net(&checked, &analysis, &plan, 0);
+    let (checked, _, plan) = compiled(&src, &["dtype=f64".to_string()]);
+    let (prog, _) = program_and_net(&checked, &plan, 0);
     let batches = sample(&prog, None, &mut step_rng(4, 2));
     let noise = [0.25, -1.5, 3.0];
     let (up, got) = prog.upload(&batches, &noise).expect("upload");

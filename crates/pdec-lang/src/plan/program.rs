@@ -1,0 +1,340 @@
+//! What the training step computes for each loss term, decided once at plan time: the PDE's
+//! terms sorted by how they are computed (from the IR, as a drift along one direction,
+//! through a second-order factor on the exact or the Monte Carlo path, or as a Monte Carlo
+//! gradient square), and the derivatives each pass reads ([`Needs`]). A problem whose
+//! derivatives the step cannot carry is refused here, so `pdec check` refuses what
+//! `pdec solve` would.
+
+use crate::diag::{Diag, Diags};
+use crate::geometry::inputs::InputLayout;
+use crate::geometry::region::Region;
+use crate::ir::{NodeId, Problem};
+use crate::passes::gradient_square::GradientSquareTerm;
+use crate::passes::second_order::{Factor, Lower, Path, TermClass};
+use crate::passes::{Analysis, TimeDirection};
+use crate::plan::needs::{Beyond, MAX_MIXED, Needs};
+use crate::plan::terms::{LossTerm, TermKind};
+use std::collections::BTreeSet;
+
+/// A second-order term computed through its factor.
+#[derive(Clone, Debug)]
+pub struct FactorTerm {
+    pub factor: Factor,
+    pub path: Path,
+}
+
+/// A drift term `coef * sum(i) c_1[i] * ... * d(u, x[i])`: one Jacobian-vector product
+/// along `b = coef * c_1 * ...` instead of one tangent per component.
+#[derive(Clone, Debug)]
+pub struct Drift {
+    pub coef: f64,
+    pub factors: Vec<NodeId>,
+    pub var: usize,
+    pub offset: usize,
+    /// Components the index ranges over.
+    pub len: usize,
+}
+
+fn flatten_product(g: &crate::ir::Graph, n: NodeId, coef: &mut f64, out: &mut Vec<NodeId>) {
+    match g.op(n) {
+        crate::ir::Op::Binary(crate::ir::BinOp::Mul, a, b) => {
+            flatten_product(g, *a, coef, out);
+            flatten_product(g, *b, coef, out);
+        }
+        crate::ir::Op::Unary(crate::ir::UnOp::Neg, a) => {
+            *coef = -*coef;
+            flatten_product(g, *a, coef, out);
+        }
+        crate::ir::Op::Const(c) if g.ty(n).axes.is_empty() => *coef *= c.0,
+        _ => out.push(n),
+    }
+}
+
+/// Recognises `sum(i in r) coef * c[i] * ... * d(u, x[i])` with coefficients free of `u`.
+fn drift_of(p: &Problem, node: NodeId) -> Option<Drift> {
+    use crate::ir::{Comp, Coord, Op, RedOp};
+    let g = &p.graph;
+    let mut coef = 1.0;
+    let mut outer = Vec::new();
+    flatten_product(g, node, &mut coef, &mut outer);
+    let [reduce] = outer.as_slice() else {
+        return None;
+    };
+    let Op::Reduce(RedOp::Sum, axes, body) = g.op(*reduce) else {
+        return None;
+    };
+    let [axis] = axes.as_slice() else { return None };
+    let mut factors = Vec::new();
+    flatten_product(g, *body, &mut coef, &mut factors);
+    let (u, rest): (Vec<NodeId>, Vec<NodeId>) =
+        factors.iter().partition(|f| g.depends_on_unknown(**f));
+    let [d] = u.as_slice() else { return None };
+    let Op::Deriv(coords) = g.op(*d) else {
+        return None;
+    };
+    let [
+        Coord::Space {
+            var,
+            comp: Comp::Axis(a, offset),
+        },
+    ] = coords.as_slice()
+    else {
+        return None;
+    };
+    if a != axis {
+        return None;
+    }
+    let plain = rest.iter().all(|f| {
+        let t = g.ty(*f);
+        t.shape == crate::ir::Shape::Scalar && !t.boolean && t.axes.iter().all(|x| x == axis)
+    });
+    plain.then(|| Drift {
+        coef,
+        factors: rest,
+        var: *var,
+        offset: *offset,
+        len: g.axis(*a).len(),
+    })
+}
+
+/// How the PDE residual is computed.
+#[derive(Clone, Debug, Default)]
+pub struct PdeProgram {
+    /// Terms evaluated from the IR.
+    pub ir_terms: Vec<NodeId>,
+    pub drifts: Vec<Drift>,
+    pub factors: Vec<FactorTerm>,
+    /// Gradient squares on the Monte Carlo path: `(w . grad u)^2 / delta` from one
+    /// directional derivative per draw in the base pass (after the drifts' ones).
+    pub squares: Vec<GradientSquareTerm>,
+    /// The derivatives the base pass reads.
+    pub needs: Needs,
+    /// Second-order unit directions of the exact-path factors (identity or one component),
+    /// by input column.
+    pub unit_diag: BTreeSet<usize>,
+    /// Point-dependent second-order directions of the exact-path factors (Cholesky columns).
+    pub general: usize,
+    /// The exact-path factor terms are the only second derivatives read: the step carries
+    /// their weighted sum as one channel instead of one channel per direction.
+    pub summed: bool,
+}
+
+/// One condition's program.
+#[derive(Clone, Debug)]
+pub struct ConditionProgram {
+    pub needs: Needs,
+    /// A periodic condition under an ansatz: the ansatz's derivative across the periodic
+    /// coordinate (its value is the term's residual). Both must agree on the two faces, and
+    /// the network's own values and slope need not: `x + t * net` is not periodic in `x`
+    /// where `net` is.
+    pub periodic_slope: Option<NodeId>,
+}
+
+/// What the step computes: the PDE's program, one condition program per plan term (`None`
+/// for the PDE and the constraint), and the sign the residual must have where the
+/// constraint is active, if the time direction tells it.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    pub pde: PdeProgram,
+    pub conditions: Vec<Option<ConditionProgram>>,
+    pub active_sign: Option<f64>,
+}
+
+/// The program of a problem's loss terms; a derivative the step cannot carry is an error
+/// at the derivative's span.
+pub fn program(
+    problem: &Problem,
+    analysis: &Analysis,
+    layout: &InputLayout,
+    terms: &[LossTerm],
+    diags: &mut Diags,
+) -> Program {
+    let mut refuse = |beyond: Beyond| diags.push(refusal(problem, beyond));
+    let pde = pde_program(problem, analysis, layout).unwrap_or_else(|b| {
+        refuse(b);
+        PdeProgram::default()
+    });
+    let conditions = terms
+        .iter()
+        .map(|t| {
+            condition_program(problem, layout, t).unwrap_or_else(|b| {
+                refuse(b);
+                None
+            })
+        })
+        .collect();
+    Program {
+        pde,
+        conditions,
+        active_sign: active_sign(problem, analysis),
+    }
+}
+
+/// The diagnostic of a derivative the step cannot carry.
+fn refusal(problem: &Problem, beyond: Beyond) -> Diag {
+    match beyond {
+        Beyond::TooManyMixed(n) => Diag::error(
+            "pdec::plan::too_many_mixed_derivatives",
+            format!("the exact path needs more than {MAX_MIXED} mixed second derivatives"),
+        )
+        .primary(
+            problem.graph.node(n).span,
+            "each pair of components is one more channel of every network pass",
+        )
+        .help("write the second-order part in a form `pdec explain` reports as factorable (a diagonal, or `a[i] * M[i, j] * a[j]` with a constant matrix), which takes the exact directions or the Monte Carlo path"),
+        // The checker refuses these in the source (the same code); one built by a pass would
+        // be refused here.
+        Beyond::AboveSecondOrder(n) => Diag::error(
+            "pdec::check::derivative_order",
+            "a derivative of order three or more cannot be trained",
+        )
+        .primary(problem.graph.node(n).span, "of order three or more")
+        .help("the training step carries first and second derivatives; write the problem as a system of lower order"),
+    }
+}
+
+/// The analysis' PDE terms sorted by how they are computed: IR terms, drifts, factored
+/// second-order terms and Monte Carlo gradient squares.
+type SortedTerms = (
+    Vec<NodeId>,
+    Vec<Drift>,
+    Vec<FactorTerm>,
+    Vec<GradientSquareTerm>,
+);
+
+fn sort_terms(problem: &Problem, analysis: &Analysis) -> SortedTerms {
+    let mut ir_terms = Vec::new();
+    let mut drifts = Vec::new();
+    let mut factors = Vec::new();
+    let mut squares = Vec::new();
+    let mut so = analysis.second_order.iter();
+    for t in &analysis.terms {
+        if let Some(q) = analysis
+            .gradient_squares
+            .iter()
+            .find(|q| q.node == t.node && q.path == Path::MonteCarlo)
+        {
+            squares.push(q.clone());
+            continue;
+        }
+        if t.class == TermClass::SecondOrder {
+            let s = so
+                .next()
+                .expect("invariant: the analysis has one second-order entry per second-order term");
+            if let Ok(f) = &s.factor {
+                factors.push(FactorTerm {
+                    factor: f.clone(),
+                    path: s.path,
+                });
+                continue;
+            }
+        }
+        if t.class == TermClass::FirstOrder
+            && let Some(d) = drift_of(problem, t.node)
+        {
+            drifts.push(d);
+            continue;
+        }
+        ir_terms.push(t.node);
+    }
+    (ir_terms, drifts, factors, squares)
+}
+
+/// The PDE's program: its terms by path and the derivatives its base pass reads.
+fn pde_program(
+    problem: &Problem,
+    analysis: &Analysis,
+    layout: &InputLayout,
+) -> Result<PdeProgram, Beyond> {
+    let (ir_terms, drifts, factors, squares) = sort_terms(problem, analysis);
+    let mut needs = Needs::default();
+    let mut roots = ir_terms.clone();
+    for f in &factors {
+        roots.extend(f.factor.scale);
+        roots.extend(f.factor.diag.as_ref().map(|d| d.node));
+    }
+    if let Some(c) = &problem.constraint {
+        roots.push(c.obstacle);
+        roots.extend(problem.ansatz.as_ref().map(|a| a.node));
+    }
+    for d in &drifts {
+        roots.extend(&d.factors);
+    }
+    for q in &squares {
+        roots.extend(&q.factors);
+    }
+    needs.scan(problem, layout, &roots)?;
+    // Exact-path factors: unit second-order channels (identity, one component) or
+    // point-dependent columns of B (Cholesky).
+    let mut unit_diag = BTreeSet::new();
+    let mut general = 0;
+    for f in factors.iter().filter(|f| f.path == Path::Exact) {
+        let (off, _) = layout.space(f.factor.var).unwrap_or((0, 0));
+        match f.factor.lower {
+            Lower::Identity { offset, len } => unit_diag.extend((0..len).map(|k| off + offset + k)),
+            Lower::Unit { component } => {
+                unit_diag.insert(off + component);
+            }
+            Lower::Cholesky { rank, .. } => general += rank,
+        }
+    }
+    let summed = needs.diag.is_empty()
+        && needs.mixed.is_empty()
+        && factors.iter().any(|f| f.path == Path::Exact);
+    Ok(PdeProgram {
+        ir_terms,
+        drifts,
+        factors,
+        squares,
+        needs,
+        unit_diag,
+        general,
+        summed,
+    })
+}
+
+/// A plan term's condition program (`None` for the PDE and the constraint).
+fn condition_program(
+    problem: &Problem,
+    layout: &InputLayout,
+    term: &LossTerm,
+) -> Result<Option<ConditionProgram>, Beyond> {
+    let mut needs = Needs::default();
+    let mut periodic_slope = None;
+    match term.kind {
+        TermKind::Pde | TermKind::Constraint => return Ok(None),
+        TermKind::Periodic => {
+            // Values and the derivative across the periodic coordinate must agree.
+            if let Region::Periodic { var, comp } = term.region {
+                let (off, _) = layout.space(var).unwrap_or((0, 0));
+                needs.first.insert(off + comp.unwrap_or(0));
+                if let Some(a) = &problem.ansatz {
+                    let slope = a
+                        .slope(&problem.space, var, comp)
+                        .expect("invariant: the ansatz's gradient has every component");
+                    needs.scan(problem, layout, &[term.residual, slope])?;
+                    periodic_slope = Some(slope);
+                }
+            }
+        }
+        _ => needs.scan(problem, layout, &[term.residual])?,
+    }
+    Ok(Some(ConditionProgram {
+        needs,
+        periodic_slope,
+    }))
+}
+
+/// The sign the residual must have where the constraint is active, if the time direction
+/// tells it.
+fn active_sign(problem: &Problem, analysis: &Analysis) -> Option<f64> {
+    problem.constraint.as_ref().and_then(|c| {
+        let backward = match analysis.direction {
+            TimeDirection::Backward => Some(true),
+            TimeDirection::Forward => Some(false),
+            TimeDirection::Undetermined => None,
+        };
+        // u >= g on a backward equation: where the obstacle binds, the residual is <= 0.
+        backward.map(|b| if b == c.at_least { -1.0 } else { 1.0 })
+    })
+}
