@@ -69,7 +69,7 @@ pub struct Row {
     #[serde(default)]
     pub estimated_mb: Option<f64>,
     /// The work per point, as the plan counts it for `pdec explain` and the memory estimate:
-    /// the base pass's channels (value, first-order tangents, exact second-order directions)
+    /// the base pass's channels (value, tangent directions, second-order channels)
     /// and the Monte Carlo path's network passes at shifted points `x +- v`.
     #[serde(default)]
     pub channels: usize,
@@ -194,7 +194,7 @@ pub fn run_case(
         ms_max: times.last().copied().unwrap_or(f64::NAN),
         peak_mem_mb,
         estimated_mb: Some(pdec_solve::memory::estimate(plan).bytes / 1048576.0),
-        channels: 1 + plan.cost.first_order_tangents + plan.cost.exact_second_order_directions,
+        channels: 1 + plan.cost.tangents + plan.cost.second_order_channels,
         shifted: plan.cost.monte_carlo_shifted_points,
         steps,
     })

@@ -226,10 +226,27 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     let _ = writeln!(o);
     let c = &plan.cost;
     let _ = writeln!(o, "work per collocation point and step:");
+    let channels = match (c.second_order_directions, c.second_order_channels) {
+        (0, _) => String::new(),
+        (1, _) => ", 1 with a second-order channel".to_string(),
+        (k, 1) => format!(", {k} with second-order channels summed into one"),
+        (k, _) => format!(", {k} with a second-order channel each"),
+    };
+    let mut jvps = Vec::new();
+    if c.drift_jvps > 0 {
+        jvps.push(format!("{} for drifts", c.drift_jvps));
+    }
+    if c.gradient_square_jvps > 0 {
+        jvps.push(format!("{} for gradient squares", c.gradient_square_jvps));
+    }
+    let jvps = match jvps.is_empty() {
+        true => String::new(),
+        false => format!("; directional derivatives among them: {}", jvps.join(", ")),
+    };
     let _ = writeln!(
         o,
-        "  exact path: one forward pass carrying 1 value + {} first-order tangent(s) + {} second-order direction(s)",
-        c.first_order_tangents, c.exact_second_order_directions
+        "  base pass: one forward pass at the point carrying 1 value + {} tangent direction(s){channels}{jvps}",
+        c.tangents
     );
     if let Some(mc) = plan.monte_carlo.as_ref() {
         monte_carlo_work(&mut o, plan, mc);

@@ -23,7 +23,6 @@
 //! directional derivatives and none for a difference of values; boundary, initial and periodic terms carry the value and about one tangent.
 
 use pdec_lang::diag::Diag;
-use pdec_lang::passes::second_order::{Lower, Path};
 use pdec_lang::plan::{Plan, TermKind};
 use pdec_lang::settings::{DType, NetKind};
 
@@ -66,32 +65,12 @@ pub fn estimate(plan: &Plan) -> Estimate {
     };
     let (w, l) = (s.net.width as f64, s.net.layers as f64);
     let params = parameters(s.net.kind, s.net.layers, s.net.width, plan.layout.width);
-    // Exact directions along coordinates (also first-order tangents) and point-dependent ones
-    // (Cholesky columns, mixed pairs), which come on top of the tangents.
-    let (mut unit, mut general, mut mc_directions) = (0usize, 0usize, 0usize);
-    for t in &plan.second_order {
-        match (t.path, &t.factor) {
-            (Path::MonteCarlo, _) => mc_directions += t.directions,
-            (Path::Exact, Some(f)) if !matches!(f.lower, Lower::Cholesky { .. }) => {
-                unit += t.directions
-            }
-            _ => general += t.directions,
-        }
-    }
-    general += plan.other_second_order.len();
-    let first = plan
-        .cost
-        .first_order_tangents
-        .saturating_sub(mc_directions)
-        .max(1);
-    let exact = unit + general;
-    // Monte Carlo gradient squares: one directional derivative per draw in the base pass.
-    let tangents = first.max(unit) + general + plan.cost.gradient_square_jvps;
-    // Exact factor terms alone share one summed channel (train.rs decides the same way).
-    let summed = exact > 0
-        && plan.other_second_order.is_empty()
-        && plan.second_order.iter().all(|t| t.factor.is_some());
-    let channels = if summed { 1 } else { exact };
+    // The base pass's tangent directions and second-order channels, as the step lays them
+    // out (the plan counts them); at least one tangent, as calibrated.
+    let c = &plan.cost;
+    let exact = c.second_order_directions;
+    let tangents = c.tangents.max(1);
+    let channels = c.second_order_channels;
     let pde_channels = 1.0 + tangents as f64 + channels as f64;
     let mut point_channels = 0.0;
     for t in &plan.terms {

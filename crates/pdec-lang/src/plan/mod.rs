@@ -90,7 +90,7 @@ pub fn plan(
         .collect();
     let program = program::program(problem, analysis, &layout, &terms, diags);
     let monte_carlo = MonteCarloPlan::new(&second_order, &gradient_squares, settings);
-    let cost = Cost::new(problem, analysis, &second_order, monte_carlo.as_ref());
+    let cost = Cost::new(&program.pde, monte_carlo.as_ref());
     Plan {
         problem: problem.name.clone(),
         layout,

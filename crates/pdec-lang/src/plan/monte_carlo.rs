@@ -3,12 +3,12 @@
 //! network passes the step takes. `pdec explain`, the memory estimate, `pdec bench` and the
 //! training step all read these numbers from here.
 
-use crate::ir::{Comp, Coord, NodeId, Op, Problem};
-use crate::passes::Analysis;
 use crate::passes::second_order::Path;
+use crate::plan::program::PdeProgram;
 use crate::plan::terms::{GradientSquarePlan, SecondOrderPlan};
 use crate::settings::{McDifference, McNoise, Settings};
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 /// The Monte Carlo estimator of the residual's second-order terms (`v^T H v` along
 /// `v = B w`) and gradient squares (`(w . grad u)^2 / delta`), as the step runs it.
@@ -119,93 +119,53 @@ impl MonteCarloPlan {
     }
 }
 
+/// Work per collocation point and step: the PDE's base pass at the point, exactly as the
+/// step lays out its tangent directions (`lower::Directions` in the solver: second-order
+/// unit directions, mixed pairs and factor columns first, then the normal, the drifts' and
+/// gradient squares' directional derivatives, and the remaining first derivatives), and the
+/// Monte Carlo passes at shifted points.
 #[derive(Clone, Debug, Serialize)]
 pub struct Cost {
-    /// First-order tangent channels carried through the network.
-    pub first_order_tangents: usize,
-    /// Second-order directions computed exactly (each a tangent and a second-order channel).
-    pub exact_second_order_directions: usize,
-    /// Network evaluations at shifted points `x +- v` for the Monte Carlo second-order terms
-    /// ([`MonteCarloPlan::shifted_points`]).
-    pub monte_carlo_shifted_points: usize,
+    /// Tangent directions of the base pass.
+    pub tangents: usize,
+    /// Of these, the directions that carry a second-order channel.
+    pub second_order_directions: usize,
+    /// Second-order channels carried: one per direction, or one summed channel when the
+    /// exact-path factors are the only second derivatives read.
+    pub second_order_channels: usize,
+    /// Directional derivatives at the point for drifts, one per drift term.
+    pub drift_jvps: usize,
     /// Directional derivatives at the point for the Monte Carlo gradient squares
     /// ([`MonteCarloPlan::point_tangents`]).
     pub gradient_square_jvps: usize,
+    /// Network evaluations at shifted points `x +- v` for the Monte Carlo second-order terms
+    /// ([`MonteCarloPlan::shifted_points`]).
+    pub monte_carlo_shifted_points: usize,
 }
 
 impl Cost {
-    /// The work of the residual's terms on their paths.
-    pub fn new(
-        problem: &Problem,
-        analysis: &Analysis,
-        second_order: &[SecondOrderPlan],
-        monte_carlo: Option<&MonteCarloPlan>,
-    ) -> Cost {
-        let estimated: Vec<NodeId> = analysis
-            .gradient_squares
-            .iter()
-            .filter(|t| t.path == Path::MonteCarlo)
-            .map(|t| t.node)
-            .collect();
+    /// The work of the PDE's program with its Monte Carlo estimator.
+    pub fn new(pde: &PdeProgram, monte_carlo: Option<&MonteCarloPlan>) -> Cost {
+        let needs = &pde.needs;
+        let unit: BTreeSet<usize> = needs.diag.union(&pde.unit_diag).copied().collect();
+        let second_order_directions = unit.len() + needs.mixed.len() + pde.general;
+        let drift_jvps = pde.drifts.len();
+        let gradient_square_jvps = monte_carlo.map_or(0, MonteCarloPlan::point_tangents);
+        let first_only = needs.first.iter().filter(|c| !unit.contains(c)).count();
         Cost {
-            first_order_tangents: first_order_tangents(problem, analysis, &estimated),
-            exact_second_order_directions: second_order
-                .iter()
-                .filter(|t| t.path == Path::Exact)
-                .map(|t| t.directions)
-                .sum::<usize>()
-                + analysis.other_second_order.len(),
+            tangents: second_order_directions
+                + usize::from(needs.normal)
+                + drift_jvps
+                + gradient_square_jvps
+                + first_only,
+            second_order_directions,
+            second_order_channels: match pde.summed {
+                true => 1,
+                false => second_order_directions,
+            },
+            drift_jvps,
+            gradient_square_jvps,
             monte_carlo_shifted_points: monte_carlo.map_or(0, MonteCarloPlan::shifted_points),
-            gradient_square_jvps: monte_carlo.map_or(0, MonteCarloPlan::point_tangents),
         }
     }
-}
-
-/// How many first-derivative directions the residuals need (time, and space components):
-/// derivatives reachable from the PDE's terms (except the Monte Carlo gradient squares in
-/// `estimated`), the conditions and the constraint.
-fn first_order_tangents(p: &Problem, analysis: &Analysis, estimated: &[NodeId]) -> usize {
-    let mut time = false;
-    let mut comps: Vec<std::collections::BTreeSet<usize>> = vec![Default::default(); p.space.len()];
-    let g = &p.graph;
-    let mut stack: Vec<NodeId> = analysis
-        .terms
-        .iter()
-        .map(|t| t.node)
-        .filter(|n| !estimated.contains(n))
-        .chain(p.conditions.iter().map(|c| c.residual))
-        .chain(p.constraint.as_ref().map(|c| c.obstacle))
-        .collect();
-    let mut seen = std::collections::HashSet::new();
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        let n = g.node(id);
-        stack.extend(crate::ir::children(&n.op));
-        let Op::Deriv(coords) = &n.op else { continue };
-        for c in coords {
-            match c {
-                Coord::Time => time = true,
-                Coord::Space { var, comp } => {
-                    let len = p.space[*var].domain.dim().unwrap_or(1);
-                    match comp {
-                        Comp::Scalar => {
-                            comps[*var].insert(0);
-                        }
-                        Comp::Fixed(k) => {
-                            comps[*var].insert(*k);
-                        }
-                        Comp::Axis(a, off) => {
-                            for k in 0..g.axis(*a).len() {
-                                comps[*var].insert(k + off);
-                            }
-                        }
-                        Comp::Whole => comps[*var].extend(0..len),
-                    }
-                }
-            }
-        }
-    }
-    usize::from(time) + comps.iter().map(|c| c.len()).sum::<usize>()
 }
