@@ -35,9 +35,9 @@ impl Checker<'_> {
         self.report_point(e, given, &env)
     }
 
-    /// Which input each argument names (by position, then by name), each given once.
+    /// Which input each argument gives a value for (by position or by name), each input
+    /// given once.
     fn report_arguments<'e>(&mut self, args: &'e [ast::Arg], u: &str) -> Option<Given<'e>> {
-        // Which input each argument gives a value for.
         let mut given: Given = HashMap::new();
         let mut ok = true;
         for (i, a) in args.iter().enumerate() {
