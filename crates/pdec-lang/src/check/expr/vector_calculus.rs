@@ -1,0 +1,238 @@
+//! Vector calculus on the unknown: `grad`, `hess` and `lap` (of the unknown, along one
+//! space variable or, for `lap(u)`, summed over all of them), `div` of an expression of the
+//! unknown (differentiated symbolically, `ir::diff`), and `dn`, the outward normal
+//! derivative, only in boundary conditions.
+
+use super::{Ctx, Env};
+use crate::builtins::{self, Builtin};
+use crate::check::Checker;
+use crate::diag::Diag;
+use crate::ir::diff::{self, DiffError};
+use crate::ir::{BinOp, Comp, Coord, Input, NodeId, Op, RedOp, Sel, Shape, Ty, TypeError};
+use crate::source::Span;
+use crate::syntax::ast::{Arg, Ident};
+
+impl Checker<'_> {
+    /// `grad(u)`, `hess(u)`, `lap(u)`, each optionally along a named space variable.
+    pub(super) fn lower_grad_hess_lap(
+        &mut self,
+        b: Builtin,
+        callee: &Ident,
+        args: &[Arg],
+        span: Span,
+        env: &Env,
+    ) -> Option<NodeId> {
+        let info = builtins::info(b);
+        let n = args.len();
+        if n == 0 || n > 2 {
+            self.arity(span, &callee.text, info.signature, n);
+            return None;
+        }
+        if !self.expect_unknown(args, &callee.text, env) {
+            return None;
+        }
+        // `lap(u)` with several space variables sums over all of them.
+        let vars: Vec<usize> = if b == Builtin::Lap && n == 1 {
+            let v: Vec<usize> = self
+                .unknown_args
+                .iter()
+                .filter_map(|i| match i {
+                    Input::Space(k) => Some(*k),
+                    _ => None,
+                })
+                .collect();
+            if v.is_empty() {
+                self.operator_var(args, "lap", span, env)?;
+            }
+            if v.iter().any(|k| self.failed.contains(&Input::Space(*k))) {
+                return None;
+            }
+            v
+        } else {
+            vec![self.operator_var(args, &callee.text, span, env)?]
+        };
+        let mut total: Option<NodeId> = None;
+        for var in vars {
+            let dim = self.space[var].domain.dim();
+            let node = match (b, dim) {
+                (Builtin::Grad, None) => self.g.deriv(
+                    vec![Coord::Space {
+                        var,
+                        comp: Comp::Scalar,
+                    }],
+                    &[],
+                    span,
+                ),
+                (Builtin::Grad, Some(d)) => self.g.deriv(
+                    vec![Coord::Space {
+                        var,
+                        comp: Comp::Whole,
+                    }],
+                    &[d],
+                    span,
+                ),
+                (Builtin::Hess, Some(d)) => self.g.deriv(
+                    vec![
+                        Coord::Space {
+                            var,
+                            comp: Comp::Whole
+                        };
+                        2
+                    ],
+                    &[d, d],
+                    span,
+                ),
+                // A scalar variable: the Hessian and the Laplacian are d(u, x, x).
+                (_, None) => self.g.deriv(
+                    vec![
+                        Coord::Space {
+                            var,
+                            comp: Comp::Scalar
+                        };
+                        2
+                    ],
+                    &[],
+                    span,
+                ),
+                (_, Some(d)) => {
+                    // lap(u) = sum(k in 1..d) d(u, x[k], x[k]), kept vectorised.
+                    let a = self.g.new_axis("k", 1, d as i64);
+                    let c = Coord::Space {
+                        var,
+                        comp: Comp::Axis(a, 0),
+                    };
+                    let h = self.g.deriv(vec![c, c], &[], span);
+                    let r = self.g.reduce(RedOp::Sum, &[a], h, span);
+                    self.t(r, span)?
+                }
+            };
+            total = Some(match total {
+                None => node,
+                Some(t) => {
+                    let r = self.g.binary(BinOp::Add, t, node, span);
+                    self.t(r, span)?
+                }
+            });
+        }
+        total
+    }
+
+    /// `div(field)` or `div(field, x)`: the divergence of a vector field (or, for a scalar
+    /// variable, the derivative of a scalar).
+    pub(super) fn lower_div(
+        &mut self,
+        args: &[Arg],
+        span: Span,
+        env: &Env,
+        ctx: Ctx,
+    ) -> Option<NodeId> {
+        let info = builtins::info(Builtin::Div);
+        let n = args.len();
+        if n == 0 || n > 2 {
+            self.arity(span, "div", info.signature, n);
+            return None;
+        }
+        let field = self.lower(&args[0].value, env, ctx)?;
+        let var = self.operator_var(args, "div", span, env)?;
+        let dim = self.space[var].domain.dim();
+        let shape = self.g.ty(field).shape;
+        let result = match dim {
+            None => {
+                if shape != Shape::Scalar {
+                    self.type_error(
+                        TypeError::ShapeMismatch(shape, Shape::Scalar),
+                        args[0].value.span,
+                        "",
+                    );
+                    return None;
+                }
+                diff::diff(&mut self.g, field, var, Comp::Scalar, span)
+            }
+            Some(d) => {
+                if shape != Shape::Vector(d) {
+                    self.diags.push(
+                        Diag::error(
+                            "pdec::check::shape_mismatch",
+                            format!(
+                                "`div` needs a vector field of length {d}, found {}",
+                                shape.describe()
+                            ),
+                        )
+                        .primary(args[0].value.span, "not a vector field")
+                        .help("e.g. `div(a * grad(u))`"),
+                    );
+                    return None;
+                }
+                let a = self.g.new_axis("k", 1, d as i64);
+                let comp = Comp::Axis(a, 0);
+                let fk = self.g.index(field, &[Sel::Axis(a, 0)], span);
+                let fk = self.t(fk, span)?;
+                diff::diff(&mut self.g, fk, var, comp, span).and_then(|dk| {
+                    self.g
+                        .reduce(RedOp::Sum, &[a], dk, span)
+                        .map_err(DiffError::from)
+                })
+            }
+        };
+        match result {
+            Ok(r) => Some(r),
+            Err(DiffError::Type(e)) => {
+                self.type_error(e, span, "");
+                None
+            }
+            Err(DiffError::OrderTooHigh) => {
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::derivative_order",
+                        "this divergence needs derivatives of order three or more",
+                    )
+                    .primary(span, "order too high")
+                    .help("pdec computes derivatives up to second order"),
+                );
+                None
+            }
+            Err(DiffError::NotDifferentiable(what)) => {
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::not_differentiable",
+                        format!("cannot differentiate {what} inside `div`"),
+                    )
+                    .primary(args[0].value.span, "not differentiable")
+                    .help("write the divergence out with `d(...)` terms"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `dn(u)`: the outward normal derivative, on a boundary only.
+    pub(super) fn lower_dn(
+        &mut self,
+        args: &[Arg],
+        span: Span,
+        env: &Env,
+        ctx: Ctx,
+    ) -> Option<NodeId> {
+        let info = builtins::info(Builtin::Dn);
+        let n = args.len();
+        if n != 1 {
+            self.arity(span, "dn", info.signature, n);
+            return None;
+        }
+        if !self.expect_unknown(args, "dn", env) {
+            return None;
+        }
+        if !ctx.normal {
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::normal_outside_boundary",
+                    "`dn(u)` is only defined on a boundary",
+                )
+                .primary(span, "no outward normal here")
+                .help("use it in a boundary condition: `boundary on(x): dn(u) = 0`"),
+            );
+            return None;
+        }
+        Some(self.g.add(Op::NormalDeriv, Ty::scalar(), span))
+    }
+}

@@ -1,0 +1,204 @@
+//! Conditions: `initial` and `terminal` (a time slice), `boundary` (a locus of faces and an
+//! equation there, or `boundary none`), `periodic` (a coordinate whose two faces are
+//! identified), and the coverage check that every face of every space domain has exactly one.
+//! Each condition's name, the loss term's, is its locus without inner spaces.
+
+use super::Found;
+use crate::check::Checker;
+use crate::check::expr::Ctx;
+use crate::diag::Diag;
+use crate::ir::{self, Condition, Face, Input, Where};
+use crate::syntax::ast::{self, Equation, Item, ItemKind};
+use crate::syntax::print;
+use std::collections::BTreeMap;
+
+impl Checker<'_> {
+    /// `initial u = ...` or `terminal u = ...`: a condition at one end of time.
+    pub(super) fn time_condition(&mut self, item: &Item, eq: &Equation, s: &mut Found) {
+        let terminal = matches!(item.kind, ItemKind::Terminal(_));
+        let kw = if terminal { "terminal" } else { "initial" };
+        let Some(t) = self.time.clone() else {
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::condition_without_time",
+                    format!("`{kw}` needs a time variable"),
+                )
+                .primary(item.keyword, "no `time` is declared")
+                .help("declare one: `time t in [0, 1]`, and add it to the unknown's arguments"),
+            );
+            return;
+        };
+        // Counted even when it fails below: a bad condition is not a missing one.
+        s.time_conditions.push((terminal, item.keyword));
+        let Some(r) = self.residual(eq, Ctx::PDE) else {
+            return;
+        };
+        if !self.condition_mentions_unknown(r, eq.span, kw) {
+            return;
+        }
+        let at = if terminal { t.hi } else { t.lo };
+        let name = if self.is_bare_unknown(&eq.lhs) {
+            kw.to_string()
+        } else {
+            format!("{kw} {}", print::expr(&eq.lhs))
+        };
+        s.conditions.push(Condition {
+            name,
+            region: Where::TimeSlice { at, terminal },
+            residual: r,
+            span: item.span,
+        });
+    }
+
+    /// `boundary locus: lhs = rhs`: a condition on the faces the locus names.
+    pub(super) fn boundary_condition(&mut self, item: &Item, locus: &ast::Locus, s: &mut Found) {
+        let ast::Locus {
+            lhs,
+            rhs,
+            span,
+            binders,
+            condition,
+        } = locus;
+        s.boundary_spans.push(item.span);
+        let faces = self.locus(lhs, rhs.as_ref(), binders);
+        let r = self.residual(condition, Ctx::BOUNDARY);
+        let Some(faces) = faces else {
+            // Which faces it meant is unknown: do not call any face uncovered.
+            s.unknown_locus = true;
+            return;
+        };
+        for f in &faces {
+            if let Some(prev) = s.covered.insert(*f, *span) {
+                let fname = self.face_name(*f);
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::face_covered_twice",
+                        format!("the face `{fname}` has two boundary conditions"),
+                    )
+                    .primary(*span, "second condition for this face")
+                    .secondary(prev, "first condition")
+                    .help("give each face one condition; combine them (Robin) if both matter"),
+                );
+            }
+        }
+        let Some(r) = r else { return };
+        if !self.condition_mentions_unknown(r, condition.span, "boundary") {
+            return;
+        }
+        let mut name = format!("boundary {}", compact(&print::expr(lhs)));
+        if let Some(r) = rhs {
+            name.push('=');
+            name.push_str(&compact(&print::expr(r)));
+        }
+        if !binders.is_empty() {
+            let b: Vec<String> = binders
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{} in {}..{}",
+                        b.name.text,
+                        print::expr(&b.lo),
+                        print::expr(&b.hi)
+                    )
+                })
+                .collect();
+            name.push_str(&format!(" for {}", b.join(", ")));
+        }
+        s.conditions.push(Condition {
+            name,
+            region: Where::Faces { faces },
+            residual: r,
+            span: item.span,
+        });
+    }
+
+    /// `periodic x` or `periodic x[k]`: both faces of the coordinate, identified.
+    pub(super) fn periodic_condition(&mut self, item: &Item, e: &ast::Expr, s: &mut Found) {
+        s.boundary_spans.push(item.span);
+        let Some((var, comp, faces)) = self.periodic(e) else {
+            s.unknown_locus = true;
+            return;
+        };
+        for f in &faces {
+            if let Some(prev) = s.covered.insert(*f, e.span) {
+                let fname = self.face_name(*f);
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::face_covered_twice",
+                        format!("the face `{fname}` has two boundary conditions"),
+                    )
+                    .primary(e.span, "periodicity covers this face")
+                    .secondary(prev, "another condition")
+                    .help("a periodic coordinate needs no other condition on its faces"),
+                );
+            }
+        }
+        let u = self.g.add(ir::Op::U, ir::Ty::scalar(), e.span);
+        s.conditions.push(Condition {
+            name: format!("periodic {}", compact(&print::expr(e))),
+            region: Where::Periodic { var, comp },
+            residual: u,
+            span: item.span,
+        });
+    }
+
+    /// Every face of every space domain has a condition, unless `boundary none` says none
+    /// is wanted (and then none is given).
+    pub(super) fn boundary_coverage(&mut self, s: &Found) {
+        if let Some(none_span) = s.boundary_none {
+            if let Some(first) = s.boundary_spans.first() {
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::boundary_none_conflict",
+                        "`boundary none` contradicts the boundary conditions given",
+                    )
+                    .primary(none_span, "no boundary data, it says")
+                    .secondary(*first, "but here is one")
+                    .help("remove `boundary none`, or the boundary conditions"),
+                );
+            }
+        } else if !s.unknown_locus {
+            let mut missing_by_var: BTreeMap<usize, Vec<Face>> = BTreeMap::new();
+            for (k, v) in self.space.iter().enumerate() {
+                if self.failed.contains(&Input::Space(k)) {
+                    continue;
+                }
+                for f in v.domain.faces(k) {
+                    if !s.covered.contains_key(&f) {
+                        missing_by_var.entry(k).or_default().push(f);
+                    }
+                }
+            }
+            for (var, faces) in missing_by_var {
+                let names: Vec<String> = faces
+                    .iter()
+                    .take(4)
+                    .map(|f| format!("`{}`", self.face_name(*f)))
+                    .collect();
+                let more = if faces.len() > 4 {
+                    format!(" and {} more", faces.len() - 4)
+                } else {
+                    String::new()
+                };
+                let v = &self.space[var];
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::missing_boundary",
+                        format!("{} of `{}` {} no boundary condition", crate::diag::render::plural(faces.len(), "face"), v.name, if faces.len() == 1 { "has" } else { "have" }),
+                    )
+                    .primary(v.span, format!("uncovered: {}{more}", names.join(", ")))
+                    .help(format!(
+                        "add e.g. `boundary {}: u = ...` or `boundary on({}): ...`; write `boundary none` to train without boundary data (unbounded domains, sampling boxes)",
+                        self.face_name(faces[0]),
+                        v.name
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// `x[i] = 0` -> `x[i]=0`: loss-term names without inner spaces.
+fn compact(s: &str) -> String {
+    s.replace(' ', "")
+}

@@ -1,0 +1,364 @@
+//! The statements of a problem, lowered and checked in source order, then the problem's
+//! completeness, then the [`Problem`] assembled from them. One room per kind of statement:
+//! `conditions` (`initial`, `terminal`, `boundary`, `periodic`, and the coverage of every
+//! face), `constraint` (the obstacle), `solution` (`exact`, `ansatz`, `reference`) and
+//! `report` (point values). This file holds what they share: `Found`, what the statements
+//! said so far; the residual of an equation; the checks that a condition involves the unknown
+//! and that a value is a scalar.
+
+mod conditions;
+mod constraint;
+mod report;
+mod solution;
+
+use super::Checker;
+use super::expr::{Ctx, Env};
+use crate::diag::Diag;
+use crate::ir::{self, Condition, Constraint, Face, Input, NodeId, Pde, Problem, Report, Unknown};
+use crate::resolve::{ItemRef, Res};
+use crate::source::Span;
+use crate::syntax::ast::{self, Boundary, Equation, ExprKind, Item, ItemKind};
+use crate::syntax::print;
+use std::collections::BTreeMap;
+
+/// What the statements said, gathered in source order; the problem is assembled from it once
+/// every statement has been checked.
+#[derive(Default)]
+struct Found {
+    pde: Option<(Pde, Span)>,
+    problem_name: Option<(String, Span)>,
+    conditions: Vec<Condition>,
+    /// Each face with a condition, and the locus that gave it.
+    covered: BTreeMap<Face, Span>,
+    boundary_none: Option<Span>,
+    boundary_spans: Vec<Span>,
+    /// A locus failed to check: which faces it meant is unknown, so no face is called
+    /// uncovered.
+    unknown_locus: bool,
+    constraint: Option<Constraint>,
+    exact: Option<(NodeId, Span)>,
+    /// The node, the keyword (for a duplicate) and the whole statement (for later passes).
+    ansatz: Option<(NodeId, Span, Span)>,
+    reference: Option<(String, Span)>,
+    reports: Vec<Report>,
+    /// Whether each `initial` or `terminal` is terminal, and its keyword.
+    time_conditions: Vec<(bool, Span)>,
+}
+
+impl Checker<'_> {
+    /// Lowers and checks every statement, then the problem's completeness and boundary
+    /// coverage; the problem, when the statements make one.
+    pub(super) fn statements(&mut self) -> Option<Problem> {
+        let program = self.program;
+        let items = &program.user().ast.items;
+        let mut s = Found::default();
+
+        // Every constant is checked, used or not.
+        for (i, item) in items.iter().enumerate() {
+            if let ItemKind::Const { name, .. } = &item.kind {
+                self.const_value(ItemRef { module: 0, item: i }, name.span);
+            }
+        }
+
+        for item in items {
+            self.statement(item, &mut s);
+        }
+        self.completeness(&s);
+        self.boundary_coverage(&s);
+        self.assemble(s)
+    }
+
+    /// One statement, checked; what it says is added to `s`.
+    fn statement(&mut self, item: &Item, s: &mut Found) {
+        match &item.kind {
+            ItemKind::Problem(n) => {
+                if let Some((_, prev)) = &s.problem_name {
+                    self.duplicate(item.keyword, *prev, "problem");
+                } else {
+                    s.problem_name = Some((n.text.clone(), item.keyword));
+                }
+            }
+            ItemKind::Pde(eq) => self.pde_statement(item, eq, s),
+            ItemKind::Initial(eq) | ItemKind::Terminal(eq) => self.time_condition(item, eq, s),
+            ItemKind::Boundary(Boundary::None(span)) => {
+                if let Some(prev) = s.boundary_none {
+                    self.duplicate(*span, prev, "boundary none");
+                }
+                s.boundary_none = Some(item.span);
+            }
+            ItemKind::Boundary(Boundary::Locus(locus)) => self.boundary_condition(item, locus, s),
+            ItemKind::Periodic(e) => self.periodic_condition(item, e, s),
+            ItemKind::Constraint { lhs, op, rhs, .. } => {
+                self.constraint_statement(item, lhs, op, rhs, s)
+            }
+            ItemKind::Exact(eq) => self.exact_statement(item, eq, s),
+            ItemKind::Ansatz(eq) => self.ansatz_statement(item, eq, s),
+            ItemKind::Reference { path, span } => self.reference_statement(item, path, span, s),
+            ItemKind::Report(e) => {
+                if let Some(r) = self.report(e) {
+                    s.reports.push(r);
+                }
+            }
+            ItemKind::Use(_)
+            | ItemKind::Const { .. }
+            | ItemKind::Param { .. }
+            | ItemKind::Time { .. }
+            | ItemKind::Space { .. }
+            | ItemKind::Unknown { .. }
+            | ItemKind::Fn { .. }
+            | ItemKind::Solve(_) => {}
+        }
+    }
+
+    /// `pde lhs = rhs`: one, and it involves the unknown.
+    fn pde_statement(&mut self, item: &Item, eq: &Equation, s: &mut Found) {
+        if let Some((_, prev)) = &s.pde {
+            self.duplicate(item.keyword, *prev, "pde");
+            return;
+        }
+        let Some(r) = self.residual(eq, Ctx::PDE) else {
+            return;
+        };
+        if !self.g.depends_on_unknown(r) {
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::pde_without_unknown",
+                    "the equation does not involve the unknown",
+                )
+                .primary(eq.span, "nothing to solve for")
+                .help(format!(
+                    "write the equation in terms of `{}` and its derivatives",
+                    self.unknown_name.clone().unwrap_or_else(|| "u".into())
+                )),
+            );
+            return;
+        }
+        s.pde = Some((
+            Pde {
+                residual: r,
+                span: eq.span,
+            },
+            item.keyword,
+        ));
+    }
+
+    /// The problem has an unknown, an equation and, if it depends on time, initial or
+    /// terminal conditions (not both).
+    fn completeness(&mut self, s: &Found) {
+        let program = self.program;
+        let items = &program.user().ast.items;
+        let file_span = Span::new(program.user().file, 0, 0);
+        if self.unknown_item.is_none() {
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::missing_unknown",
+                    "the problem declares no unknown",
+                )
+                .primary(file_span, "nothing to solve for")
+                .help("declare the solution's name and arguments: `unknown u(t, x)`"),
+            );
+        }
+        if s.pde.is_none()
+            && self.unknown_item.is_some()
+            && !items.iter().any(|i| matches!(i.kind, ItemKind::Pde(_)))
+        {
+            self.diags.push(
+                Diag::error("pdec::check::missing_pde", "the problem has no equation")
+                    .primary(file_span, "no `pde` statement")
+                    .help("state it: `pde d(u, t) = lap(u)`"),
+            );
+        }
+        if let Some(t) = &self.time
+            && self.unknown_args.contains(&Input::Time)
+        {
+            if s.time_conditions.is_empty() {
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::missing_initial",
+                        "a time-dependent problem needs an initial or terminal condition",
+                    )
+                    .primary(t.span, "time declared here")
+                    .help(format!(
+                        "add `initial u = ...` (the value at {} = {}) or, for a backward equation such as Black-Scholes, `terminal u = ...` (at {} = {})",
+                        t.name,
+                        print::format_number(t.lo),
+                        t.name,
+                        print::format_number(t.hi)
+                    )),
+                );
+            }
+            let initial = s.time_conditions.iter().find(|c| !c.0);
+            let terminal = s.time_conditions.iter().find(|c| c.0);
+            if let (Some(i), Some(tc)) = (initial, terminal) {
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::initial_and_terminal",
+                        "a problem has either initial or terminal conditions, not both",
+                    )
+                    .primary(tc.1, "terminal condition")
+                    .secondary(i.1, "initial condition")
+                    .help("a forward equation takes `initial`, a backward one (`d(u, t) + ... = 0`, as in finance) takes `terminal`"),
+                );
+            }
+        }
+    }
+
+    /// The problem, from what the statements said; its graph compacted to what the roots use.
+    fn assemble(&mut self, s: Found) -> Option<Problem> {
+        let program = self.program;
+        let Found {
+            pde,
+            problem_name,
+            mut conditions,
+            mut constraint,
+            exact,
+            ansatz,
+            reference,
+            reports,
+            ..
+        } = s;
+        let (pde, _) = pde?;
+        let unknown_item = self.unknown_item?;
+        let ItemKind::Unknown { name, .. } = &program.item(unknown_item).kind else {
+            return None;
+        };
+        let problem_name = problem_name.map(|p| p.0).unwrap_or_else(|| {
+            let file = &program.sources.get(program.user().file).name;
+            std::path::Path::new(file)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "problem".into())
+        });
+        let mut pde = pde;
+        let mut exact = exact.map(|e| e.0);
+        let mut ansatz = ansatz.map(|(node, _, span)| ir::Ansatz {
+            node,
+            space_gradient: Vec::new(),
+            span,
+        });
+        {
+            let mut roots: Vec<&mut NodeId> = vec![&mut pde.residual];
+            roots.extend(conditions.iter_mut().map(|c| &mut c.residual));
+            roots.extend(constraint.iter_mut().map(|c| &mut c.obstacle));
+            roots.extend(exact.iter_mut());
+            roots.extend(ansatz.iter_mut().map(|a| &mut a.node));
+            self.g.compact(&mut roots);
+        }
+        Some(Problem {
+            name: problem_name,
+            graph: std::mem::take(&mut self.g),
+            time: self
+                .time
+                .clone()
+                .filter(|_| self.unknown_args.contains(&Input::Time)),
+            space: self.space.clone(),
+            params: self.params.clone(),
+            unknown: Unknown {
+                name: name.text.clone(),
+                args: self.unknown_args.clone(),
+                span: name.span,
+            },
+            pde,
+            conditions,
+            constraint,
+            exact,
+            ansatz,
+            imposed: Vec::new(),
+            reference: reference.map(|r| r.0),
+            reports,
+        })
+    }
+
+    /// Lowers `lhs = rhs` to `lhs - rhs`.
+    fn residual(&mut self, eq: &Equation, ctx: Ctx) -> Option<NodeId> {
+        let env = Env::default();
+        let lhs = self.lower(&eq.lhs, &env, ctx);
+        let rhs = eq.rhs.as_ref().map(|r| self.lower(r, &env, ctx));
+        let lhs = lhs?;
+        let rhs = rhs??;
+        let r = self.g.binary(ir::BinOp::Sub, lhs, rhs, eq.span);
+        let node = match r {
+            Ok(n) => n,
+            Err(e) => {
+                self.type_error(e, eq.span, "the two sides");
+                return None;
+            }
+        };
+        let ty = self.g.ty(node).clone();
+        if ty.shape != ir::Shape::Scalar || !ty.axes.is_empty() || ty.boolean {
+            let what = if ty.boolean {
+                "a condition".to_string()
+            } else if !ty.axes.is_empty() {
+                let names: Vec<String> = ty
+                    .axes
+                    .iter()
+                    .map(|a| format!("`{}`", self.g.axis(*a).name))
+                    .collect();
+                format!("a value for each {}", names.join(", "))
+            } else {
+                ty.shape.describe()
+            };
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::equation_not_scalar",
+                    format!("an equation must be scalar, but this one is {what}"),
+                )
+                .primary(eq.span, "not a scalar equation")
+                .help("sum over free indices, or write one equation; vector equations are not supported"),
+            );
+            return None;
+        }
+        Some(node)
+    }
+
+    /// The unknown by itself (`u`), as the left side of constraints and `exact`.
+    fn is_bare_unknown(&self, e: &ast::Expr) -> bool {
+        match &e.kind {
+            ExprKind::Name(n) => {
+                matches!(self.res.get(0, n.id), Some(Res::Item(r)) if Some(r) == self.unknown_item)
+            }
+            _ => false,
+        }
+    }
+
+    fn condition_mentions_unknown(&mut self, r: NodeId, span: Span, kw: &str) -> bool {
+        if self.g.depends_on_unknown(r) {
+            return true;
+        }
+        let u = self.unknown_name.clone().unwrap_or_else(|| "u".into());
+        self.diags.push(
+            Diag::error(
+                "pdec::check::condition_without_unknown",
+                format!("this {kw} condition does not involve the unknown"),
+            )
+            .primary(span, "nothing constrains the solution here")
+            .help(format!(
+                "write it as `{u} = value` (or with derivatives of `{u}`)"
+            )),
+        );
+        false
+    }
+
+    fn scalar_expr(&mut self, n: NodeId, span: Span, what: &str) -> bool {
+        let ty = self.g.ty(n).clone();
+        if ty.shape == ir::Shape::Scalar && ty.axes.is_empty() && !ty.boolean {
+            return true;
+        }
+        self.diags.push(
+            Diag::error(
+                "pdec::check::expected_scalar",
+                format!(
+                    "{what} must be a scalar, found {}",
+                    if ty.boolean {
+                        "a condition".into()
+                    } else {
+                        ty.shape.describe()
+                    }
+                ),
+            )
+            .primary(span, "not a scalar")
+            .help("reduce vectors with `sum`, `mean`, `norm` or index them"),
+        );
+        false
+    }
+}

@@ -1,0 +1,243 @@
+//! `report u(0, x = 1, nu = 0.05)`: the unknown at one point, with a constant value for
+//! every argument of the unknown (by position or name) and every parameter (by name).
+
+use crate::check::Checker;
+use crate::check::expr::{Ctx, Env};
+use crate::diag::Diag;
+use crate::ir::{self, Input, Report};
+use crate::resolve::Res;
+use crate::source::Span;
+use crate::syntax::ast::{self, ExprKind};
+use crate::syntax::print;
+use std::collections::HashMap;
+
+/// Which input each argument of a report gives a value for: the value's span and expression.
+type Given<'e> = HashMap<Input, (Span, &'e ast::Expr)>;
+
+impl Checker<'_> {
+    /// `report u(0, x = 1, nu = 0.05)`: a value for every argument and every param.
+    pub(super) fn report(&mut self, e: &ast::Expr) -> Option<Report> {
+        let u = self.unknown_name.clone().unwrap_or_else(|| "u".into());
+        let ExprKind::Call { callee, args } = &e.kind else {
+            self.report_not_unknown(e.span, &u);
+            return None;
+        };
+        if !matches!(self.res.get(0, callee.id), Some(Res::Item(r)) if Some(r) == self.unknown_item)
+        {
+            self.report_not_unknown(e.span, &u);
+            return None;
+        }
+        let env = Env::default();
+        let given = self.report_arguments(args, &u)?;
+        if !self.report_complete(&given, e) {
+            return None;
+        }
+        self.report_point(e, given, &env)
+    }
+
+    /// Which input each argument gives a value for (by position or by name), each input
+    /// given once.
+    fn report_arguments<'e>(&mut self, args: &'e [ast::Arg], u: &str) -> Option<Given<'e>> {
+        let mut given: Given = HashMap::new();
+        let mut ok = true;
+        for (i, a) in args.iter().enumerate() {
+            let input = match &a.name {
+                None => match self.unknown_args.get(i) {
+                    Some(input) => *input,
+                    None => {
+                        self.diags.push(
+                            Diag::error(
+                                "pdec::check::arity",
+                                format!("`{u}` has {} arguments", self.unknown_args.len()),
+                            )
+                            .primary(a.value.span, "one too many")
+                            .help(if self.params.is_empty() {
+                                format!("give one value per argument of `{u}`")
+                            } else {
+                                format!(
+                                    "parameters are given by name, e.g. `{} = ...`",
+                                    self.params[0].name
+                                )
+                            }),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                },
+                Some(n) => {
+                    let found = self
+                        .unknown_args
+                        .iter()
+                        .copied()
+                        .chain((0..self.params.len()).map(Input::Param))
+                        .find(|i| self.input_name(*i) == n.text);
+                    match found {
+                        Some(i) => i,
+                        None => {
+                            let mut names: Vec<&str> = self
+                                .unknown_args
+                                .iter()
+                                .map(|i| self.input_name(*i))
+                                .collect();
+                            names.extend(self.params.iter().map(|p| p.name.as_str()));
+                            self.diags.push(
+                                Diag::error(
+                                    "pdec::check::report_unknown_argument",
+                                    format!(
+                                        "`{}` is neither an argument of `{u}` nor a parameter",
+                                        n.text
+                                    ),
+                                )
+                                .primary(n.span, "unknown input")
+                                .help(
+                                    match crate::diag::suggest::did_you_mean(
+                                        &n.text,
+                                        names.iter().copied(),
+                                    ) {
+                                        Some(s) => format!("did you mean `{s}`?"),
+                                        None => format!("inputs are: {}", names.join(", ")),
+                                    },
+                                ),
+                            );
+                            ok = false;
+                            continue;
+                        }
+                    }
+                }
+            };
+            if let Some((prev, _)) = given.insert(input, (a.value.span, &a.value)) {
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::report_unknown_argument",
+                        format!("`{}` is given twice", self.input_name(input)),
+                    )
+                    .primary(a.value.span, "again here")
+                    .secondary(prev, "first here")
+                    .help("give each input once"),
+                );
+                ok = false;
+            }
+        }
+        if !ok || given.keys().any(|i| self.failed.contains(i)) {
+            return None;
+        }
+        Some(given)
+    }
+
+    /// Every argument of the unknown and every parameter has a value; if not, it is reported.
+    fn report_complete(&mut self, given: &Given, e: &ast::Expr) -> bool {
+        let mut missing: Vec<String> = Vec::new();
+        for i in self
+            .unknown_args
+            .iter()
+            .copied()
+            .chain((0..self.params.len()).map(Input::Param))
+        {
+            if !given.contains_key(&i) {
+                missing.push(self.input_name(i).to_string());
+            }
+        }
+        if !missing.is_empty() {
+            let params_missing = missing
+                .iter()
+                .any(|m| self.params.iter().any(|p| &p.name == m));
+            let example: Vec<String> = missing.iter().map(|m| format!("{m} = ...")).collect();
+            self.diags.push(
+                Diag::error(
+                    if params_missing {
+                        "pdec::check::report_missing_param"
+                    } else {
+                        "pdec::check::report_missing_input"
+                    },
+                    format!(
+                        "the report point gives no value for {}",
+                        missing
+                            .iter()
+                            .map(|m| format!("`{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .primary(e.span, "incomplete point")
+                .help(format!(
+                    "one trained network covers every value; pick one: `{}`",
+                    example.join(", ")
+                )),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// The point's values, folded to numbers: time and params scalars, each space variable
+    /// a number or one per component.
+    fn report_point(&mut self, e: &ast::Expr, given: Given, env: &Env) -> Option<Report> {
+        let mut time = None;
+        let mut space = vec![Vec::new(); self.space.len()];
+        let mut params = vec![0.0; self.params.len()];
+        for (input, (span, value)) in given {
+            match input {
+                Input::Time => time = Some(self.const_scalar(value, env, "a report value")?),
+                Input::Param(k) => params[k] = self.const_scalar(value, env, "a report value")?,
+                Input::Space(k) => {
+                    let n = self.lower(
+                        value,
+                        env,
+                        Ctx {
+                            what: "a report value",
+                            ..Ctx::CONST
+                        },
+                    )?;
+                    let dense = ir::eval::leaf(&self.g, n)?;
+                    let dim = self.space[k].domain.dim();
+                    let vals = match (dim, dense.data.len(), &dense.layout.dims[..]) {
+                        (None, 1, []) => dense.data.into_owned(),
+                        (Some(d), 1, []) => vec![dense.data[0]; d],
+                        (Some(d), len, [_]) if len == d => dense.data.into_owned(),
+                        _ => {
+                            self.diags.push(
+                                Diag::error(
+                                    "pdec::check::shape_mismatch",
+                                    format!(
+                                        "`{}` needs {}",
+                                        self.space[k].name,
+                                        match dim {
+                                            None => "a number".to_string(),
+                                            Some(d) => format!(
+                                                "one number (for every component) or {d} numbers"
+                                            ),
+                                        }
+                                    ),
+                                )
+                                .primary(span, "wrong shape")
+                                .help("e.g. `x = 1` or `x = [1, 2]`"),
+                            );
+                            return None;
+                        }
+                    };
+                    space[k] = vals;
+                }
+            }
+        }
+        Some(Report {
+            text: print::expr(e),
+            time,
+            space,
+            params,
+            span: e.span,
+        })
+    }
+
+    fn report_not_unknown(&mut self, span: Span, u: &str) {
+        self.diags.push(
+            Diag::error(
+                "pdec::check::report_not_unknown",
+                "`report` takes a value of the unknown at a point",
+            )
+            .primary(span, "not a point value of the unknown")
+            .help(format!(
+                "write `report {u}(0, x = 1)` with a value for each argument and parameter"
+            )),
+        );
+    }
+}

@@ -1,0 +1,141 @@
+//! What is given about the solution itself: `exact u = ...` (a closed form to compare
+//! against), `ansatz u = g + h * net` (the unknown made from the network's output) and
+//! `reference "file.csv"` (data inside the problem's folder).
+
+use super::Found;
+use crate::check::Checker;
+use crate::check::expr::{Ctx, Env};
+use crate::diag::Diag;
+use crate::ir;
+use crate::syntax::ast::{Equation, Item};
+
+impl Checker<'_> {
+    /// `exact u = expression`: a scalar of the inputs only.
+    pub(super) fn exact_statement(&mut self, item: &Item, eq: &Equation, s: &mut Found) {
+        if let Some((_, prev)) = s.exact {
+            self.duplicate(item.keyword, prev, "exact");
+            return;
+        }
+        if !self.is_bare_unknown(&eq.lhs) {
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::exact_lhs",
+                    "the left side of `exact` must be the unknown itself",
+                )
+                .primary(eq.lhs.span, "not the unknown")
+                .help(format!(
+                    "write `exact {} = expression`",
+                    self.unknown_name.clone().unwrap_or_else(|| "u".into())
+                )),
+            );
+            return;
+        }
+        let Some(rhs) = &eq.rhs else { return };
+        let Some(v) = self.lower(rhs, &Env::default(), Ctx::EXACT) else {
+            return;
+        };
+        if self.scalar_expr(v, rhs.span, "the exact solution") {
+            s.exact = Some((v, item.keyword));
+        }
+    }
+
+    /// `ansatz u = expression`: a scalar of `net` and the inputs, no derivatives of the
+    /// unknown.
+    pub(super) fn ansatz_statement(&mut self, item: &Item, eq: &Equation, s: &mut Found) {
+        if let Some((_, prev, _)) = s.ansatz {
+            self.duplicate(item.keyword, prev, "ansatz");
+            return;
+        }
+        if !self.is_bare_unknown(&eq.lhs) {
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::ansatz_lhs",
+                    "the left side of `ansatz` must be the unknown itself",
+                )
+                .primary(eq.lhs.span, "not the unknown")
+                .help(format!(
+                    "write `ansatz {} = g + h * net`, with `net` the network's output",
+                    self.unknown_name.clone().unwrap_or_else(|| "u".into())
+                )),
+            );
+            return;
+        }
+        let Some(rhs) = &eq.rhs else { return };
+        let Some(v) = self.lower(rhs, &Env::default(), Ctx::ANSATZ) else {
+            return;
+        };
+        if !self.scalar_expr(v, rhs.span, "the ansatz") {
+            return;
+        }
+        // `d(u, x)` names the unknown without reading it as a value.
+        if self.g.any(v, &mut |op| {
+            matches!(op, ir::Op::Deriv(_) | ir::Op::NormalDeriv)
+        }) {
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::ansatz_depends_on_unknown",
+                    "the ansatz cannot use derivatives of the unknown",
+                )
+                .primary(rhs.span, "derivatives of the unknown are used here")
+                .help("the ansatz defines the unknown from `net` and the inputs; derivatives of both are taken for you"),
+            );
+            return;
+        }
+        if !self.g.depends_on_unknown(v) {
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::ansatz_without_net",
+                    "the ansatz does not use the network's output `net`",
+                )
+                .primary(rhs.span, "nothing left to train")
+                .help("write it as `g + h * net`: `g` meets the conditions, `h` vanishes where they are given (e.g. `t * x * (1 - x)`)"),
+            );
+            return;
+        }
+        s.ansatz = Some((v, item.keyword, item.span));
+    }
+
+    /// `reference "path"`: a relative path that stays inside the problem's folder.
+    pub(super) fn reference_statement(
+        &mut self,
+        item: &Item,
+        path: &str,
+        span: &crate::source::Span,
+        s: &mut Found,
+    ) {
+        if let Some((_, prev)) = &s.reference {
+            self.duplicate(item.keyword, *prev, "reference");
+            return;
+        }
+        if let Some(why) = reference_problem(path) {
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::reference_outside_folder",
+                    format!("reference file `{path}` is not allowed: {why}"),
+                )
+                .primary(*span, "outside the problem's folder")
+                .help("put the CSV file next to the `.pde` file (or in a sub-folder) and give a relative path"),
+            );
+            return;
+        }
+        s.reference = Some((path.to_string(), item.keyword));
+    }
+}
+
+/// Why a reference path would reach outside the problem's folder, if it does.
+fn reference_problem(path: &str) -> Option<&'static str> {
+    let p = std::path::Path::new(path);
+    if path.is_empty() {
+        return Some("the path is empty");
+    }
+    if p.is_absolute() || path.starts_with('/') || path.starts_with('\\') || path.contains(':') {
+        return Some("absolute paths are not allowed");
+    }
+    if p.components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+        || path.split(['/', '\\']).any(|s| s == "..")
+    {
+        return Some("`..` leaves the problem's folder");
+    }
+    None
+}
