@@ -17,6 +17,7 @@ pub struct InputCol {
     pub kind: ColKind,
 }
 
+/// What an input column is: time, a component of a space variable, or a parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColKind {
     Time,

@@ -31,6 +31,7 @@ pub struct Axis {
 }
 
 impl Axis {
+    /// The `i`-th value (the last is `hi` exactly).
     pub fn value(&self, i: usize) -> f64 {
         if self.n < 2 {
             return self.lo;
@@ -42,6 +43,7 @@ impl Axis {
         self.lo + (self.hi - self.lo) * i as f64 / (self.n - 1) as f64
     }
 
+    /// All `n` values.
     pub fn values(&self) -> Vec<f64> {
         (0..self.n).map(|i| self.value(i)).collect()
     }
@@ -57,14 +59,17 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The number of grid points: the product of the axes' point counts.
     pub fn len(&self) -> usize {
         self.axes.iter().map(|a| a.n).product()
     }
 
+    /// Whether the grid has no points.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The point count of each axis.
     pub fn shape(&self) -> Vec<usize> {
         self.axes.iter().map(|a| a.n).collect()
     }

@@ -53,6 +53,7 @@ pub struct SpecError {
     pub help: String,
 }
 
+/// What kind of mistake a spec has: it picks the diagnostic code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     /// Malformed text, a bad range or count, a duplicate.

@@ -4,6 +4,7 @@
 
 use super::SpecError;
 
+/// An item's value: a fixed coordinate, or a range with an optional point count.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Fixed(f64),
@@ -17,6 +18,7 @@ pub struct Index {
     pub to: Option<usize>,
 }
 
+/// One `TARGET = VALUE` item of a spec.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {
     /// The item as written, for messages.
