@@ -183,23 +183,44 @@ fn save(out: &Path, corpus: &Corpus, seed: u64, i: u64, why: &str) -> PathBuf {
     path
 }
 
+/// `--show I` prints case I's input and returns true; `--case I` runs it alone and exits with
+/// its verdict; otherwise false.
+fn one_case(args: &Args, corpus: &Corpus) -> bool {
+    if let Some(i) = args.show {
+        let c = fuzz::generate(corpus, args.seed, i);
+        eprintln!("--set: {:?}", c.sets);
+        print!("{}", c.text);
+        return true;
+    }
+    if let Some(i) = args.case {
+        let c = fuzz::generate(corpus, args.seed, i);
+        let (v, took) = fuzz::check_case_isolated(c, HANG);
+        println!("case {i}: {v:?} in {:.3} ms", took.as_secs_f64() * 1e3);
+        std::process::exit(i32::from(matches!(v, Verdict::Failed(_))));
+    }
+    false
+}
+
+/// Kills every worker and waits for it (`--max-seconds` ran out).
+fn stop_all(workers: &mut [Option<Worker>]) {
+    for w in workers.iter_mut() {
+        if let Some(mut w) = w.take() {
+            let _ = w.child.kill();
+            let _ = w.child.wait();
+        }
+    }
+}
+
+/// Runs the fuzzer as the command line asks: a worker, one case, or a campaign of worker
+/// processes with a summary.
 fn main() {
     let args = parse_args();
     if let Some((from, to)) = args.worker {
         std::process::exit(worker(args.seed, from, to));
     }
     let corpus = corpus();
-    if let Some(i) = args.show {
-        let c = fuzz::generate(&corpus, args.seed, i);
-        eprintln!("--set: {:?}", c.sets);
-        print!("{}", c.text);
+    if one_case(&args, &corpus) {
         return;
-    }
-    if let Some(i) = args.case {
-        let c = fuzz::generate(&corpus, args.seed, i);
-        let (v, took) = fuzz::check_case_isolated(c, HANG);
-        println!("case {i}: {v:?} in {:.3} ms", took.as_secs_f64() * 1e3);
-        std::process::exit(i32::from(matches!(v, Verdict::Failed(_))));
     }
     println!(
         "fuzzing the front end: {} cases, seed {}, {} worker process(es), corpus of {} files",
@@ -236,12 +257,7 @@ fn main() {
             .max_seconds
             .is_some_and(|m| start.elapsed() > Duration::from_secs(m))
         {
-            for w in workers.iter_mut() {
-                if let Some(mut w) = w.take() {
-                    let _ = w.child.kill();
-                    let _ = w.child.wait();
-                }
-            }
+            stop_all(&mut workers);
             stopped_early = true;
             break;
         }

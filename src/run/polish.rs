@@ -84,19 +84,7 @@ pub(crate) fn polish_network(
         po.steps, po.batches, po.history
     ));
     let saved = usable(place.saved, po, pde_batch, progress);
-    // The loss on points the polish never sees, at the network it begins from (`net` holds
-    // the end of the Adam steps, also when a saved polish goes on) and at the end: a fixed
-    // set can be fitted while the equation between its points is not (issue 4's family: the
-    // fresh loss rose from the first iterations while the polish's own fell).
-    let fresh_batches = (po.batches / 4).max(1);
-    let fresh = train::FixedSet::draw(program, fresh_batches, FRESH_KEY);
-    let fresh_points = fresh_batches * pde_batch;
-    let fresh_loss = || -> Result<(f64, BTreeMap<String, f64>), RunError> {
-        let (total, values) = polish::loss_on(program, net, &fresh, comm)?;
-        let names = program.plan.terms.iter().map(|t| t.name.clone());
-        Ok((total, names.zip(values).collect()))
-    };
-    let (fresh_before, fresh_terms_before) = fresh_loss()?;
+    let fresh = FreshCheck::begin(program, net, comm, po.batches, pde_batch)?;
     let mut objective = polish::FixedObjective::new(program, net, &set, comm);
     let (mut state, before, spent_before, converged) = start(saved, net, progress)?;
     let resumed_at = before.map(|_| state.iterations);
@@ -114,13 +102,7 @@ pub(crate) fn polish_network(
             "warning: the loss on the polish's points is {f0} (or its gradient is not finite) at the trained network: it is kept unpolished"
         ));
         let wall_s = started.elapsed().as_secs_f64();
-        return Ok(unpolished(
-            f0,
-            fresh_points,
-            fresh_before,
-            fresh_terms_before,
-            wall_s,
-        ));
+        return Ok(fresh.unpolished(f0, wall_s));
     }
     let mut meta = polish_checkpoint::Meta {
         from_step: first,
@@ -146,16 +128,16 @@ pub(crate) fn polish_network(
     if converged || time_spent || state.iterations >= po.steps {
         polish::set_weights(net, &state.x)?;
         save(&mut meta, &state)?;
-        let (fresh_after, fresh_terms_after) = fresh_loss()?;
+        let (fresh_after, fresh_terms_after) = fresh.loss()?;
         return Ok(PolishSummary {
             iterations: state.iterations,
             evaluations: state.evaluations,
             loss_before: before,
             loss_after: f0,
-            fresh_points,
-            fresh_loss_before: fresh_before,
+            fresh_points: fresh.points,
+            fresh_loss_before: fresh.before.0,
             fresh_loss_after: fresh_after,
-            fresh_terms_before,
+            fresh_terms_before: fresh.before.1,
             fresh_terms_after,
             stopped: if converged {
                 "converged"
@@ -195,22 +177,17 @@ pub(crate) fn polish_network(
     }
     meta.converged = matches!(result.ended, polish::Ended::Converged);
     save(&mut meta, &result.state)?;
-    let (fresh_after, fresh_terms_after) = fresh_loss()?;
-    if fresh_after > fresh_before && result.loss < before {
-        progress.note(&format!(
-            "warning: the polish lowered the loss on its points ({before:.3e} -> {:.3e}) but raised it on {fresh_points} fresh ones ({fresh_before:.3e} -> {fresh_after:.3e}): it fits its points more than the equation between them (more `batches` spreads it over more points, fewer iterations stop it sooner; but a higher residual need not be a larger error: on the Burgers family both rose at first while the error against the reference fell, so judge by a `reference` where there is one)",
-            result.loss
-        ));
-    }
+    let (fresh_after, fresh_terms_after) = fresh.loss()?;
+    fresh.warn_if_overfitted(progress, (before, result.loss), fresh_after);
     Ok(PolishSummary {
         iterations: result.state.iterations,
         evaluations: result.state.evaluations,
         loss_before: before,
         loss_after: result.loss,
-        fresh_points,
-        fresh_loss_before: fresh_before,
+        fresh_points: fresh.points,
+        fresh_loss_before: fresh.before.0,
         fresh_loss_after: fresh_after,
-        fresh_terms_before,
+        fresh_terms_before: fresh.before.1,
         fresh_terms_after,
         stopped: if time_up && matches!(result.ended, polish::Ended::Stopped) {
             "time_limit"
@@ -386,27 +363,85 @@ fn iterate(
     Ok((result, time_up, unlogged))
 }
 
-/// The summary of a polish that could not start (the loss or its gradient at the trained
-/// network was not finite): one evaluation, the network kept as it was.
-fn unpolished(
-    loss: f64,
-    fresh_points: usize,
-    fresh_loss: f64,
-    fresh_terms: BTreeMap<String, f64>,
-    wall_time_s: f64,
-) -> PolishSummary {
-    PolishSummary {
-        iterations: 0,
-        evaluations: 1,
-        loss_before: loss,
-        loss_after: loss,
-        fresh_points,
-        fresh_loss_before: fresh_loss,
-        fresh_loss_after: fresh_loss,
-        fresh_terms_after: fresh_terms.clone(),
-        fresh_terms_before: fresh_terms,
-        stopped: "not_finite",
-        wall_time_s,
-        resumed_at_iteration: None,
+/// The loss on points the polish never sees, at the network it begins from (`net` holds the
+/// end of the Adam steps, also when a saved polish goes on) and at the end: a fixed set can be
+/// fitted while the equation between its points is not (issue 4's family: the fresh loss rose
+/// from the first iterations while the polish's own fell).
+struct FreshCheck<'a> {
+    program: &'a LossProgram<'a>,
+    net: &'a Net,
+    comm: &'a pdec_solve::distributed::Comm,
+    set: train::FixedSet,
+    /// PDE points in the set: `batches / 4` batches (at least one).
+    points: usize,
+    /// The weighted total and each term's value at the network the polish begins from.
+    before: (f64, BTreeMap<String, f64>),
+}
+
+impl<'a> FreshCheck<'a> {
+    /// Draws the fresh points (apart from the polish's `batches` and the steps') and measures
+    /// the loss on them at the network as it is now.
+    fn begin(
+        program: &'a LossProgram<'a>,
+        net: &'a Net,
+        comm: &'a pdec_solve::distributed::Comm,
+        batches: usize,
+        pde_batch: usize,
+    ) -> Result<Self, RunError> {
+        let fresh_batches = (batches / 4).max(1);
+        let mut check = FreshCheck {
+            program,
+            net,
+            comm,
+            set: train::FixedSet::draw(program, fresh_batches, FRESH_KEY),
+            points: fresh_batches * pde_batch,
+            before: (0.0, BTreeMap::new()),
+        };
+        check.before = check.loss()?;
+        Ok(check)
+    }
+
+    /// The weighted total and each term's value on the fresh points, at the network as it is.
+    fn loss(&self) -> Result<(f64, BTreeMap<String, f64>), RunError> {
+        let (total, values) = polish::loss_on(self.program, self.net, &self.set, self.comm)?;
+        let names = self.program.plan.terms.iter().map(|t| t.name.clone());
+        Ok((total, names.zip(values).collect()))
+    }
+
+    /// Warns when the polish lowered the loss on its own points (`before -> after`) but raised
+    /// it on the fresh ones (to `fresh_after`).
+    fn warn_if_overfitted(
+        &self,
+        progress: &crate::progress::Training,
+        (before, after): (f64, f64),
+        fresh_after: f64,
+    ) {
+        let (fresh_points, fresh_before) = (self.points, self.before.0);
+        if fresh_after > fresh_before && after < before {
+            progress.note(&format!(
+                "warning: the polish lowered the loss on its points ({before:.3e} -> {:.3e}) but raised it on {fresh_points} fresh ones ({fresh_before:.3e} -> {fresh_after:.3e}): it fits its points more than the equation between them (more `batches` spreads it over more points, fewer iterations stop it sooner; but a higher residual need not be a larger error: on the Burgers family both rose at first while the error against the reference fell, so judge by a `reference` where there is one)",
+                after
+            ));
+        }
+    }
+
+    /// The summary of a polish that could not start (the loss or its gradient at the trained
+    /// network was not finite): one evaluation, the network kept as it was.
+    fn unpolished(self, loss: f64, wall_time_s: f64) -> PolishSummary {
+        let (fresh_loss, fresh_terms) = self.before;
+        PolishSummary {
+            iterations: 0,
+            evaluations: 1,
+            loss_before: loss,
+            loss_after: loss,
+            fresh_points: self.points,
+            fresh_loss_before: fresh_loss,
+            fresh_loss_after: fresh_loss,
+            fresh_terms_after: fresh_terms.clone(),
+            fresh_terms_before: fresh_terms,
+            stopped: "not_finite",
+            wall_time_s,
+            resumed_at_iteration: None,
+        }
     }
 }

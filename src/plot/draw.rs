@@ -1,0 +1,372 @@
+//! Drawing a [`Figure`] with `plotters`: lines (log scale for the loss), heat maps with a
+//! viridis colour bar or two region colours, rows of panels; rendered in memory as PNG or
+//! SVG bytes. The font is DejaVu Sans, embedded from `assets/` and registered once.
+
+use super::figure::{Figure, HeatMap, LineChart, tick};
+use super::{SIZE, WIDE};
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
+use plotters::prelude::*;
+
+const FONT: &str = "sans-serif";
+static FONT_DATA: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+fn register_font() -> Result<(), String> {
+    static ONCE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *ONCE
+        .get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, FONT_DATA).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err("the embedded font cannot be read".into())
+    }
+}
+
+/// Viridis, interpolated between nine anchors.
+fn viridis(v: f64) -> RGBColor {
+    const A: [(u8, u8, u8); 9] = [
+        (68, 1, 84),
+        (71, 44, 122),
+        (59, 81, 139),
+        (44, 113, 142),
+        (33, 144, 141),
+        (39, 173, 129),
+        (92, 200, 99),
+        (170, 220, 50),
+        (253, 231, 37),
+    ];
+    let v = if v.is_finite() {
+        v.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let x = v * (A.len() - 1) as f64;
+    let i = (x.floor() as usize).min(A.len() - 2);
+    let f = x - i as f64;
+    let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
+    RGBColor(
+        mix(A[i].0, A[i + 1].0),
+        mix(A[i].1, A[i + 1].1),
+        mix(A[i].2, A[i + 1].2),
+    )
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+fn pad(lo: f64, hi: f64) -> (f64, f64) {
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (0.0, 1.0);
+    }
+    if hi - lo <= 1e-12 * (lo.abs() + hi.abs()).max(1e-300) {
+        let d = (lo.abs() * 0.1).max(1e-6);
+        return (lo - d, hi + d);
+    }
+    (lo, hi)
+}
+
+impl Figure {
+    fn size(&self) -> (u32, u32) {
+        match self {
+            Figure::Row(_) => WIDE,
+            _ => SIZE,
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(err)?;
+        match self {
+            Figure::Lines(c) => draw_lines(root, c),
+            Figure::Heat(h) => draw_heat(root, h),
+            Figure::Row(parts) => {
+                let areas = root.split_evenly((1, parts.len()));
+                for (a, f) in areas.iter().zip(parts) {
+                    f.draw(a)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn draw_lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &LineChart,
+) -> Result<(), String> {
+    let pts = c.series.iter().flat_map(|s| s.points.iter());
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for (x, y) in pts {
+        if !(x.is_finite() && y.is_finite()) || (c.log_y && *y <= 0.0) {
+            continue;
+        }
+        x0 = x0.min(*x);
+        x1 = x1.max(*x);
+        y0 = y0.min(*y);
+        y1 = y1.max(*y);
+    }
+    let (x0, x1) = pad(x0, x1);
+    let mut b = ChartBuilder::on(root);
+    b.caption(&c.title, (FONT, 24))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(90);
+    if c.log_y {
+        let (y0, y1) = if y0.is_finite() {
+            (y0, y1)
+        } else {
+            (1e-3, 1.0)
+        };
+        let (y0, y1) = if y1 / y0 < 10.0 {
+            (y0 / 3.0, y1 * 3.0)
+        } else {
+            (y0, y1)
+        };
+        let chart = b
+            .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
+            .map_err(err)?;
+        lines_body(chart, c, (y0, y1))
+    } else {
+        let (y0, y1) = pad(y0, y1);
+        let m = (y1 - y0) * 0.05;
+        let chart = b
+            .build_cartesian_2d(x0..x1, (y0 - m)..(y1 + m))
+            .map_err(err)?;
+        lines_body(chart, c, (y0 - m, y1 + m))
+    }
+}
+
+fn lines_body<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
+    mut chart: ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    c: &LineChart,
+    (y0, y1): (f64, f64),
+) -> Result<(), String> {
+    chart
+        .configure_mesh()
+        .x_desc(&c.x_label)
+        .y_desc(&c.y_label)
+        .axis_desc_style((FONT, 18))
+        .label_style((FONT, 14))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(err)?;
+    let band = RGBColor(255, 200, 120).mix(0.5);
+    for (k, (a, b)) in c.bands.iter().enumerate() {
+        let s = chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(*a, y0), (*b, y1)],
+                band.filled(),
+            )))
+            .map_err(err)?;
+        if k == 0 {
+            s.label(&c.band_name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], band.filled()));
+        }
+    }
+    let mut any = false;
+    for s in &c.series {
+        let pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite() && (!c.log_y || *y > 0.0))
+            .collect();
+        if pts.is_empty() {
+            continue;
+        }
+        let style = s.color.stroke_width(s.width);
+        let color = s.color;
+        let drawn = if s.dots {
+            chart
+                .draw_series(pts.iter().map(|p| Circle::new(*p, 3, color.filled())))
+                .map_err(err)?
+        } else {
+            chart
+                .draw_series(LineSeries::new(pts, style))
+                .map_err(err)?
+        };
+        if !s.name.is_empty() {
+            any = true;
+            let dots = s.dots;
+            drawn.label(&s.name).legend(move |(x, y)| {
+                let path = if dots { vec![] } else { vec![(0, 0), (20, 0)] };
+                EmptyElement::at((x, y))
+                    + Circle::new((10, 0), if dots { 4 } else { 0 }, color.filled())
+                    + PathElement::new(path, color.stroke_width(3))
+            });
+        }
+    }
+    if any || !c.bands.is_empty() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(160, 160, 160))
+            .label_font((FONT, 15))
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+fn draw_heat<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &HeatMap) -> Result<(), String> {
+    let (w, _) = root.dim_in_pixel();
+    let (main, bar) = root.split_horizontally(w.saturating_sub(150));
+    let values = h
+        .cells
+        .iter()
+        .map(|c| c.v)
+        .chain(h.dots.iter().map(|d| d.2));
+    let (mut v0, mut v1) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        v0 = v0.min(v);
+        v1 = v1.max(v);
+    }
+    let (v0, v1) = if h.binary.is_some() {
+        (0.0, 1.0)
+    } else {
+        pad(v0, v1)
+    };
+    let colour = |v: f64| -> RGBColor {
+        match &h.binary {
+            Some(_) => {
+                if v > 0.5 {
+                    RGBColor(244, 165, 96)
+                } else {
+                    RGBColor(198, 219, 239)
+                }
+            }
+            None => viridis((v - v0) / (v1 - v0)),
+        }
+    };
+    let (x0, x1) = pad(h.x_range.0, h.x_range.1);
+    let (y0, y1) = pad(h.y_range.0, h.y_range.1);
+    let mut chart = ChartBuilder::on(&main)
+        .caption(&h.title, (FONT, 24))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(90)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(&h.x_label)
+        .y_desc(&h.y_label)
+        .axis_desc_style((FONT, 18))
+        .label_style((FONT, 14))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(
+            h.cells
+                .iter()
+                .filter(|c| c.v.is_finite())
+                .map(|c| Rectangle::new([(c.x.0, c.y.0), (c.x.1, c.y.1)], colour(c.v).filled())),
+        )
+        .map_err(err)?;
+    chart
+        .draw_series(
+            h.dots
+                .iter()
+                .filter(|d| d.2.is_finite())
+                .map(|d| Circle::new((d.0, d.1), 4, colour(d.2).filled())),
+        )
+        .map_err(err)?;
+    if !h.curve.is_empty() {
+        chart
+            .draw_series(h.curve.iter().map(|p| Circle::new(*p, 2, BLACK.filled())))
+            .map_err(err)?
+            .label(&h.curve_name)
+            .legend(|(x, y)| Circle::new((x + 10, y), 3, BLACK.filled()));
+    }
+    if let Some(names) = &h.binary {
+        for (k, name) in names.iter().enumerate() {
+            let c = colour(k as f64);
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                .map_err(err)?
+                .label(name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.filled()));
+        }
+    }
+    if h.binary.is_some() || !h.curve.is_empty() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(160, 160, 160))
+            .label_font((FONT, 15))
+            .draw()
+            .map_err(err)?;
+    }
+    if h.binary.is_none() {
+        let mut cb = ChartBuilder::on(&bar)
+            .margin_top(60)
+            .margin_bottom(75)
+            .margin_left(10)
+            .margin_right(10)
+            .caption(&h.bar_label, (FONT, 16))
+            .right_y_label_area_size(80)
+            .build_cartesian_2d(0.0..1.0, v0..v1)
+            .map_err(err)?;
+        cb.configure_mesh()
+            .disable_mesh()
+            .disable_x_axis()
+            .label_style((FONT, 14))
+            .y_label_formatter(&tick)
+            .draw()
+            .map_err(err)?;
+        let steps = 200;
+        cb.draw_series((0..steps).map(|i| {
+            let a = v0 + (v1 - v0) * i as f64 / steps as f64;
+            let b = v0 + (v1 - v0) * (i + 1) as f64 / steps as f64;
+            Rectangle::new([(0.0, a), (1.0, b)], colour((a + b) / 2.0).filled())
+        }))
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Renders a figure as PNG bytes.
+pub(super) fn png(f: &Figure) -> Result<Vec<u8>, String> {
+    register_font()?;
+    let (w, h) = f.size();
+    let mut buf = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        f.draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Best);
+        let mut wr = enc.write_header().map_err(err)?;
+        wr.write_image_data(&buf).map_err(err)?;
+    }
+    Ok(out)
+}
+
+/// Renders a figure as SVG text.
+pub(super) fn svg(f: &Figure) -> Result<String, String> {
+    register_font()?;
+    let mut s = String::new();
+    {
+        let root = SVGBackend::with_string(&mut s, f.size()).into_drawing_area();
+        f.draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(s)
+}

@@ -1,0 +1,77 @@
+//! `loss.png`: every loss term of the run's `loss.csv` against the step, log scale; the
+//! weighted total in black.
+
+use super::figure::{Figure, LineChart, PALETTE, Series};
+use crate::rundir::Opened;
+use pdec_lang::diag::Diag;
+use plotters::prelude::*;
+
+/// `loss.csv` as columns: step, then `(name, values)` for `total` and each term.
+pub(super) fn loss_figure(run: &Opened) -> Result<Figure, Diag> {
+    let path = run.dir.join("loss.csv");
+    let bad = |why: String| {
+        Diag::error(
+            "pdec::plot::no_loss",
+            format!("cannot read `{}`: {why}", path.display()),
+        )
+        .help(
+            "`pdec solve` writes loss.csv into the run directory; train again, or plot another run",
+        )
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let step = header.iter().position(|h| h == "step");
+    let first = header.iter().position(|h| h == "total");
+    let (Some(step), Some(first)) = (step, first) else {
+        return Err(bad("it has no `step` and `total` columns".into()));
+    };
+    let mut cols: Vec<Vec<(f64, f64)>> = vec![Vec::new(); header.len()];
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| bad(e.to_string()))?;
+        let Some(s) = rec.get(step).and_then(|s| s.parse::<f64>().ok()) else {
+            continue;
+        };
+        for (k, c) in cols.iter_mut().enumerate().skip(first) {
+            if let Some(v) = rec.get(k).and_then(|v| v.parse::<f64>().ok()) {
+                c.push((s, v));
+            }
+        }
+    }
+    if cols[first].is_empty() {
+        return Err(bad("it has no rows".into()));
+    }
+    let mut series = Vec::new();
+    for (k, name) in header.iter().enumerate().skip(first) {
+        let total = k == first;
+        series.push(Series {
+            name: if total {
+                "total (weighted)".into()
+            } else {
+                name.clone()
+            },
+            points: std::mem::take(&mut cols[k]),
+            color: if total {
+                BLACK
+            } else {
+                PALETTE[(k - first - 1) % PALETTE.len()]
+            },
+            width: if total { 3 } else { 2 },
+            dots: false,
+        });
+    }
+    Ok(Figure::Lines(LineChart {
+        title: format!("training loss: {}", run.problem().name),
+        x_label: "step".into(),
+        y_label: "loss term (mean square)".into(),
+        log_y: true,
+        series,
+        bands: Vec::new(),
+        band_name: String::new(),
+    }))
+}
