@@ -43,10 +43,41 @@ fn factor_text(checked: &Checked, f: &Factor) -> String {
     )
 }
 
+/// `pdec explain`: the plan in words, section by section.
 pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) -> String {
-    let p = &checked.problem;
-    let st = &checked.settings;
+    let c = Sources {
+        file,
+        checked,
+        analysis,
+        plan,
+    };
     let mut o = String::new();
+    header(&mut o, &c);
+    terms(&mut o, &c);
+    ansatz(&mut o, &c);
+    free_boundary(&mut o, &c);
+    pde_terms(&mut o, &c);
+    second_order(&mut o, &c);
+    gradient_squares(&mut o, &c);
+    direction(&mut o, &c);
+    work(&mut o, &c);
+    settings(&mut o, &c);
+    o
+}
+
+/// What `explain` reads.
+struct Sources<'a> {
+    file: &'a str,
+    checked: &'a Checked,
+    analysis: &'a Analysis,
+    plan: &'a Plan,
+}
+
+/// The problem's name and the network's inputs.
+fn header(o: &mut String, c: &Sources) {
+    let file = c.file;
+    let p = &c.checked.problem;
+    let plan = c.plan;
     let _ = writeln!(o, "problem {} ({file})", p.name);
     let _ = writeln!(o);
     let _ = writeln!(
@@ -64,6 +95,11 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
         };
         let _ = writeln!(o, "  {:<10} {:<6} {range}", i.name, i.kind);
     }
+}
+
+/// The loss terms with their weights, batches and samplers.
+fn terms(o: &mut String, c: &Sources) {
+    let plan = c.plan;
     let _ = writeln!(o);
     let _ = writeln!(o, "loss terms (mean squared residuals, weighted):");
     for t in &plan.terms {
@@ -84,6 +120,11 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
             }
         }
     }
+}
+
+/// The ansatz and the conditions it imposes exactly.
+fn ansatz(o: &mut String, c: &Sources) {
+    let p = &c.checked.problem;
     if let Some(a) = &p.ansatz {
         let _ = writeln!(
             o,
@@ -108,6 +149,12 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
             );
         }
     }
+}
+
+/// The free boundary and its loss form.
+fn free_boundary(o: &mut String, c: &Sources) {
+    let p = &c.checked.problem;
+    let plan = c.plan;
     if let Some(fb) = plan.free_boundary {
         let c = p.constraint.as_ref();
         let op = if c.is_some_and(|c| c.at_least) {
@@ -132,6 +179,11 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
             }
         );
     }
+}
+
+/// The PDE's additive terms, classified.
+fn pde_terms(o: &mut String, c: &Sources) {
+    let analysis = c.analysis;
     let _ = writeln!(o);
     let _ = writeln!(o, "PDE terms (residual = sum of these):");
     for t in &analysis.terms {
@@ -149,6 +201,12 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
         };
         let _ = writeln!(o, "  {:<22} {}", class, t.text);
     }
+}
+
+/// Each second-order term's factor and path.
+fn second_order(o: &mut String, c: &Sources) {
+    let plan = c.plan;
+    let checked = c.checked;
     if !plan.second_order.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "second-order terms:");
@@ -189,6 +247,11 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     for t in &plan.other_second_order {
         let _ = writeln!(o, "  exact (not linear in second space derivatives): {t}");
     }
+}
+
+/// Each gradient square's path.
+fn gradient_squares(o: &mut String, c: &Sources) {
+    let plan = c.plan;
     if !plan.gradient_squares.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "gradient squares (first order, quadratic in grad u):");
@@ -213,6 +276,11 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
             let _ = writeln!(o, "     why:  {}", t.why);
         }
     }
+}
+
+/// The time direction.
+fn direction(o: &mut String, c: &Sources) {
+    let analysis = c.analysis;
     let _ = writeln!(o);
     let _ = writeln!(
         o,
@@ -223,6 +291,11 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
             TimeDirection::Undetermined => "not determined by the signs of the terms",
         }
     );
+}
+
+/// The work per point the training step does, as the plan counts it.
+fn work(o: &mut String, c: &Sources) {
+    let plan = c.plan;
     let _ = writeln!(o);
     let c = &plan.cost;
     let _ = writeln!(o, "work per collocation point and step:");
@@ -249,8 +322,14 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
         c.tangents
     );
     if let Some(mc) = plan.monte_carlo.as_ref() {
-        monte_carlo_work(&mut o, plan, mc);
+        monte_carlo_work(o, plan, mc);
     }
+}
+
+/// The settings that shape the run.
+fn settings(o: &mut String, c: &Sources) {
+    let st = &c.checked.settings;
+    let plan = c.plan;
     let _ = writeln!(o);
     let net = match st.net.kind {
         NetKind::Dgm => "dgm",
@@ -303,7 +382,6 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
             po.batches
         );
     }
-    o
 }
 
 /// "two independent estimates of 2 draws each": how the loss's two factors are drawn.

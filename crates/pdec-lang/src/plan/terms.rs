@@ -72,68 +72,7 @@ pub struct GradientSquarePlan {
 /// in `weight.NAME` or `batch.NAME` is an error.
 pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> Vec<LossTerm> {
     let f = crate::syntax::print::format_number;
-    let interior = {
-        let mut parts = Vec::new();
-        let law_of = |name: &str| settings.coordinate_law(name);
-        if let Some(t) = &problem.time {
-            let law = law_text(law_of(&t.name));
-            parts.push(format!("{} {law} in [{}, {}]", t.name, f(t.lo), f(t.hi)));
-        }
-        for s in &problem.space {
-            parts.push(match law_of(&s.name) {
-                CoordinateLaw::Uniform => {
-                    space_sampler(problem, &s.name, &s.domain, &settings.sampling)
-                }
-                l => {
-                    let per = if s.domain.dim().is_some() {
-                        " per coordinate"
-                    } else {
-                        ""
-                    };
-                    format!(
-                        "{} {}{per} in {}",
-                        s.name,
-                        law_text(l),
-                        domain_text(&s.domain)
-                    )
-                }
-            });
-        }
-        let law = |p: &crate::ir::ParamVar| law_of(&p.name);
-        let with_law = |l: CoordinateLaw| -> Vec<&str> {
-            problem
-                .params
-                .iter()
-                .filter(|p| law(p) == l)
-                .map(|p| p.name.as_str())
-                .collect()
-        };
-        for (l, what) in [
-            (CoordinateLaw::Uniform, "uniform in their box"),
-            (
-                CoordinateLaw::Arcsine,
-                "arcsine in their box (more points at both ends)",
-            ),
-        ] {
-            let names = with_law(l);
-            if !names.is_empty() {
-                parts.push(format!("params ({}) {what}", names.join(", ")));
-            }
-        }
-        for p in problem
-            .params
-            .iter()
-            .filter(|p| law(p) == CoordinateLaw::Log)
-        {
-            parts.push(format!(
-                "{} log-uniform in [{}, {}]",
-                p.name,
-                f(p.lo),
-                f(p.hi)
-            ));
-        }
-        parts.join("; ")
-    };
+    let interior = interior_sampler(problem, settings);
     let small = (settings.batch / 4).max(64).min(settings.batch);
     let mut terms = vec![LossTerm {
         name: "pde".into(),
@@ -154,45 +93,7 @@ pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> 
         residual: problem.pde.residual,
     }];
     for c in &problem.conditions {
-        let (kind, region, sampler) = match &c.region {
-            Where::TimeSlice { at, terminal } => (
-                if *terminal { TermKind::Terminal } else { TermKind::Initial },
-                Region::TimeSlice { at: *at },
-                format!(
-                    "{} = {}; {}",
-                    problem.time.as_ref().map(|t| t.name.as_str()).unwrap_or("t"),
-                    f(*at),
-                    interior.split("; ").filter(|p| !p.starts_with(&format!("{} ", problem.time.as_ref().map(|t| t.name.as_str()).unwrap_or("t")))).collect::<Vec<_>>().join("; ")
-                ),
-            ),
-            Where::Faces { faces } => {
-                let measures: Vec<f64> = faces.iter().map(|fc| face_measure(problem, *fc)).collect();
-                let total: f64 = measures.iter().sum();
-                let plans: Vec<FacePlan> = faces
-                    .iter()
-                    .zip(&measures)
-                    .map(|(fc, m)| FacePlan {
-                        face: *fc,
-                        name: problem.face_name(*fc),
-                        share: if total > 0.0 { m / total } else { 1.0 / faces.len() as f64 },
-                    })
-                    .collect();
-                let sampler = if faces.len() == 1 {
-                    match faces[0] {
-                        Face::Sphere { .. } => "uniform on the sphere".to_string(),
-                        _ => format!("uniform on the face {}", plans[0].name),
-                    }
-                } else {
-                    format!("uniform on {} faces, each chosen in proportion to its area", faces.len())
-                };
-                (TermKind::Boundary, Region::Faces { faces: plans }, sampler)
-            }
-            Where::Periodic { var, comp } => (
-                TermKind::Periodic,
-                Region::Periodic { var: *var, comp: *comp },
-                "pairs of points on the two opposite faces (values and normal derivatives must agree)".to_string(),
-            ),
-        };
+        let (kind, region, sampler) = condition_region(problem, &c.region, &interior);
         terms.push(LossTerm {
             name: c.name.clone(),
             kind,
@@ -214,10 +115,165 @@ pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> 
             residual: c.obstacle,
         });
     }
+    weights_and_batches(problem, settings, &mut terms, diags);
+    terms
+}
+
+/// How the interior's points are drawn, in words.
+fn interior_sampler(problem: &Problem, settings: &Settings) -> String {
+    let f = crate::syntax::print::format_number;
+    let mut parts = Vec::new();
+    let law_of = |name: &str| settings.coordinate_law(name);
+    if let Some(t) = &problem.time {
+        let law = law_text(law_of(&t.name));
+        parts.push(format!("{} {law} in [{}, {}]", t.name, f(t.lo), f(t.hi)));
+    }
+    for s in &problem.space {
+        parts.push(match law_of(&s.name) {
+            CoordinateLaw::Uniform => {
+                space_sampler(problem, &s.name, &s.domain, &settings.sampling)
+            }
+            l => {
+                let per = if s.domain.dim().is_some() {
+                    " per coordinate"
+                } else {
+                    ""
+                };
+                format!(
+                    "{} {}{per} in {}",
+                    s.name,
+                    law_text(l),
+                    domain_text(&s.domain)
+                )
+            }
+        });
+    }
+    let law = |p: &crate::ir::ParamVar| law_of(&p.name);
+    let with_law = |l: CoordinateLaw| -> Vec<&str> {
+        problem
+            .params
+            .iter()
+            .filter(|p| law(p) == l)
+            .map(|p| p.name.as_str())
+            .collect()
+    };
+    for (l, what) in [
+        (CoordinateLaw::Uniform, "uniform in their box"),
+        (
+            CoordinateLaw::Arcsine,
+            "arcsine in their box (more points at both ends)",
+        ),
+    ] {
+        let names = with_law(l);
+        if !names.is_empty() {
+            parts.push(format!("params ({}) {what}", names.join(", ")));
+        }
+    }
+    for p in problem
+        .params
+        .iter()
+        .filter(|p| law(p) == CoordinateLaw::Log)
+    {
+        parts.push(format!(
+            "{} log-uniform in [{}, {}]",
+            p.name,
+            f(p.lo),
+            f(p.hi)
+        ));
+    }
+    parts.join("; ")
+}
+
+/// A condition's term kind, region and sampler (in words).
+fn condition_region(
+    problem: &Problem,
+    place: &Where,
+    interior: &str,
+) -> (TermKind, Region, String) {
+    let f = crate::syntax::print::format_number;
+    match place {
+        Where::TimeSlice { at, terminal } => (
+            if *terminal {
+                TermKind::Terminal
+            } else {
+                TermKind::Initial
+            },
+            Region::TimeSlice { at: *at },
+            format!(
+                "{} = {}; {}",
+                problem
+                    .time
+                    .as_ref()
+                    .map(|t| t.name.as_str())
+                    .unwrap_or("t"),
+                f(*at),
+                interior
+                    .split("; ")
+                    .filter(|p| !p.starts_with(&format!(
+                        "{} ",
+                        problem
+                            .time
+                            .as_ref()
+                            .map(|t| t.name.as_str())
+                            .unwrap_or("t")
+                    )))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ),
+        Where::Faces { faces } => {
+            let measures: Vec<f64> = faces.iter().map(|fc| face_measure(problem, *fc)).collect();
+            let total: f64 = measures.iter().sum();
+            let plans: Vec<FacePlan> = faces
+                .iter()
+                .zip(&measures)
+                .map(|(fc, m)| FacePlan {
+                    face: *fc,
+                    name: problem.face_name(*fc),
+                    share: if total > 0.0 {
+                        m / total
+                    } else {
+                        1.0 / faces.len() as f64
+                    },
+                })
+                .collect();
+            let sampler = if faces.len() == 1 {
+                match faces[0] {
+                    Face::Sphere { .. } => "uniform on the sphere".to_string(),
+                    _ => format!("uniform on the face {}", plans[0].name),
+                }
+            } else {
+                format!(
+                    "uniform on {} faces, each chosen in proportion to its area",
+                    faces.len()
+                )
+            };
+            (TermKind::Boundary, Region::Faces { faces: plans }, sampler)
+        }
+        Where::Periodic { var, comp } => (
+            TermKind::Periodic,
+            Region::Periodic {
+                var: *var,
+                comp: *comp,
+            },
+            "pairs of points on the two opposite faces (values and normal derivatives must agree)"
+                .to_string(),
+        ),
+    }
+}
+
+/// The settings' weights and per-term batches, by exact name, else by kind; a name that is
+/// neither is an error.
+fn weights_and_batches(
+    problem: &Problem,
+    settings: &Settings,
+    terms: &mut [LossTerm],
+    diags: &mut Diags,
+) {
     // Weights and per-term batches from settings: by exact name, else by kind.
     let names: Vec<String> = terms.iter().map(|t| t.name.clone()).collect();
     let kinds: Vec<&str> = terms.iter().map(|t| t.kind.name()).collect();
-    for t in &mut terms {
+    for t in terms.iter_mut() {
         if let Some(w) = settings
             .weights
             .get(&t.name)
@@ -269,8 +325,6 @@ pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> 
             }
         }
     }
-
-    terms
 }
 
 /// How a coordinate law reads in the plan.
