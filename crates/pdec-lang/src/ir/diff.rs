@@ -5,6 +5,7 @@
 
 use super::*;
 
+/// Why an expression has no derivative here.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DiffError {
     /// The expression uses an operation that has no derivative here (e.g. `sign`, `min`).

@@ -65,6 +65,8 @@ impl Factor {
     }
 }
 
+/// How a second-order term is computed: exactly (one direction per column of `B`) or by
+/// the Monte Carlo estimator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Path {
@@ -72,6 +74,7 @@ pub enum Path {
     MonteCarlo,
 }
 
+/// A term linear in second space derivatives, with its factor and chosen path.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecondOrderTerm {
     /// The term as it appears in the residual, in `.pde` notation.
@@ -102,6 +105,7 @@ pub enum TermClass {
     OtherSecondOrder,
 }
 
+/// One additive term of the residual as printed, with its derivative order and class.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Term {
     pub text: String,
@@ -307,6 +311,7 @@ struct Correlation {
     over_b: Vec<NodeId>,
 }
 
+/// The second-order analysis of one problem; factoring adds nodes and tensors to its graph.
 pub struct Analyzer<'a> {
     pub problem: &'a mut Problem,
 }

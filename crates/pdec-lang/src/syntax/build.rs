@@ -10,6 +10,8 @@ use pest::iterators::Pair;
 
 type Res<T> = Result<T, Box<Diag>>;
 
+/// Builds the statements of one file, one at a time; `offset` is where the current
+/// statement's text starts in the file, `next_name` numbers every identifier.
 pub struct Builder {
     file: FileId,
     pub offset: usize,
@@ -27,6 +29,7 @@ enum Tok<'i> {
 }
 
 impl Builder {
+    /// A builder for `file`, at its start.
     pub fn new(file: FileId) -> Builder {
         Builder {
             file,
@@ -281,6 +284,7 @@ impl Builder {
         Ok(Binder { name, lo, hi, span })
     }
 
+    /// Builds one `expr` pair (a flat operand and operator sequence) into a tree.
     pub fn expr(&mut self, pair: Pair<Rule>) -> Res<Expr> {
         Ok(self.expr_depth(pair, 0)?.0)
     }
