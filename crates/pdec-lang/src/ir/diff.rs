@@ -5,6 +5,7 @@
 
 use super::*;
 
+/// Why an expression has no derivative here.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DiffError {
     /// The expression uses an operation that has no derivative here (e.g. `sign`, `min`).
@@ -91,97 +92,12 @@ pub fn diff_along(
             if g.as_const(da) == Some(0.0) {
                 return Ok(zero);
             }
-            let outer = match u {
-                UnOp::Neg => return Ok(g.unary(UnOp::Neg, da, span)?),
-                UnOp::Exp => id,
-                UnOp::Log => g.binary(BinOp::Div, one, a, span)?,
-                UnOp::Sqrt => {
-                    let two = g.constant(2.0, span);
-                    let den = g.binary(BinOp::Mul, two, id, span)?;
-                    g.binary(BinOp::Div, one, den, span)?
-                }
-                UnOp::Sin => g.unary(UnOp::Cos, a, span)?,
-                UnOp::Cos => {
-                    let s = g.unary(UnOp::Sin, a, span)?;
-                    g.unary(UnOp::Neg, s, span)?
-                }
-                UnOp::Tanh => {
-                    let sq = g.binary(BinOp::Mul, id, id, span)?;
-                    g.binary(BinOp::Sub, one, sq, span)?
-                }
-                UnOp::Sinh => g.unary(UnOp::Cosh, a, span)?,
-                UnOp::Cosh => g.unary(UnOp::Sinh, a, span)?,
-                UnOp::Abs => g.unary(UnOp::Sign, a, span)?,
-                UnOp::Atan => {
-                    let sq = g.binary(BinOp::Mul, a, a, span)?;
-                    let den = g.binary(BinOp::Add, one, sq, span)?;
-                    g.binary(BinOp::Div, one, den, span)?
-                }
-                UnOp::Tan => {
-                    let c = g.unary(UnOp::Cos, a, span)?;
-                    let c2 = g.binary(BinOp::Mul, c, c, span)?;
-                    g.binary(BinOp::Div, one, c2, span)?
-                }
-                UnOp::Erf => {
-                    let sq = g.binary(BinOp::Mul, a, a, span)?;
-                    let neg = g.unary(UnOp::Neg, sq, span)?;
-                    let e = g.unary(UnOp::Exp, neg, span)?;
-                    let k = g.constant(2.0 / std::f64::consts::PI.sqrt(), span);
-                    g.binary(BinOp::Mul, k, e, span)?
-                }
-                UnOp::Sign | UnOp::Not => return Err(DiffError::NotDifferentiable("`sign`")),
-            };
-            g.binary(BinOp::Mul, outer, da, span)?
+            diff_unary(g, id, u, a, da, one, span)?
         }
         Op::Binary(b, x, y) => {
             let dx = diff_along(g, x, coord, span)?;
             let dy = diff_along(g, y, coord, span)?;
-            match b {
-                BinOp::Add | BinOp::Sub => g.binary(b, dx, dy, span)?,
-                BinOp::Mul => {
-                    let l = g.binary(BinOp::Mul, dx, y, span)?;
-                    let r = g.binary(BinOp::Mul, x, dy, span)?;
-                    g.binary(BinOp::Add, l, r, span)?
-                }
-                BinOp::Div => {
-                    // (dx - (x / y) dy) / y
-                    let q = g.binary(BinOp::Div, x, y, span)?;
-                    let t = g.binary(BinOp::Mul, q, dy, span)?;
-                    let n = g.binary(BinOp::Sub, dx, t, span)?;
-                    g.binary(BinOp::Div, n, y, span)?
-                }
-                BinOp::Pow => {
-                    if g.is_constant(y) {
-                        // y x^(y-1) dx
-                        let ym1 = g.binary(BinOp::Sub, y, one, span)?;
-                        let p = g.binary(BinOp::Pow, x, ym1, span)?;
-                        let c = g.binary(BinOp::Mul, y, p, span)?;
-                        g.binary(BinOp::Mul, c, dx, span)?
-                    } else {
-                        // x^y (dy log x + y dx / x)
-                        let lx = g.unary(UnOp::Log, x, span)?;
-                        let a = g.binary(BinOp::Mul, dy, lx, span)?;
-                        let q = g.binary(BinOp::Div, dx, x, span)?;
-                        let b2 = g.binary(BinOp::Mul, y, q, span)?;
-                        let s = g.binary(BinOp::Add, a, b2, span)?;
-                        g.binary(BinOp::Mul, id, s, span)?
-                    }
-                }
-                BinOp::Min | BinOp::Max => {
-                    let c = g.binary(
-                        if b == BinOp::Max {
-                            BinOp::Ge
-                        } else {
-                            BinOp::Le
-                        },
-                        x,
-                        y,
-                        span,
-                    )?;
-                    g.select(c, dx, dy, span)?
-                }
-                _ => zero,
-            }
+            diff_binary(g, id, b, (x, dx), (y, dy), (zero, one), span)?
         }
         Op::Select(c, a, b) => {
             // Where the condition switches as the coordinate moves, the selected expression
@@ -227,6 +143,119 @@ pub fn diff_along(
             }
             g.stack(&d, span)?
         }
+    })
+}
+
+/// The chain rule for `u(a)` (node `id`), given `da = d(a)` (not zero): `u'(a) * da`.
+fn diff_unary(
+    g: &mut Graph,
+    id: NodeId,
+    u: UnOp,
+    a: NodeId,
+    da: NodeId,
+    one: NodeId,
+    span: Span,
+) -> Result<NodeId, DiffError> {
+    let outer = match u {
+        UnOp::Neg => return Ok(g.unary(UnOp::Neg, da, span)?),
+        UnOp::Exp => id,
+        UnOp::Log => g.binary(BinOp::Div, one, a, span)?,
+        UnOp::Sqrt => {
+            let two = g.constant(2.0, span);
+            let den = g.binary(BinOp::Mul, two, id, span)?;
+            g.binary(BinOp::Div, one, den, span)?
+        }
+        UnOp::Sin => g.unary(UnOp::Cos, a, span)?,
+        UnOp::Cos => {
+            let s = g.unary(UnOp::Sin, a, span)?;
+            g.unary(UnOp::Neg, s, span)?
+        }
+        UnOp::Tanh => {
+            let sq = g.binary(BinOp::Mul, id, id, span)?;
+            g.binary(BinOp::Sub, one, sq, span)?
+        }
+        UnOp::Sinh => g.unary(UnOp::Cosh, a, span)?,
+        UnOp::Cosh => g.unary(UnOp::Sinh, a, span)?,
+        UnOp::Abs => g.unary(UnOp::Sign, a, span)?,
+        UnOp::Atan => {
+            let sq = g.binary(BinOp::Mul, a, a, span)?;
+            let den = g.binary(BinOp::Add, one, sq, span)?;
+            g.binary(BinOp::Div, one, den, span)?
+        }
+        UnOp::Tan => {
+            let c = g.unary(UnOp::Cos, a, span)?;
+            let c2 = g.binary(BinOp::Mul, c, c, span)?;
+            g.binary(BinOp::Div, one, c2, span)?
+        }
+        UnOp::Erf => {
+            let sq = g.binary(BinOp::Mul, a, a, span)?;
+            let neg = g.unary(UnOp::Neg, sq, span)?;
+            let e = g.unary(UnOp::Exp, neg, span)?;
+            let k = g.constant(2.0 / std::f64::consts::PI.sqrt(), span);
+            g.binary(BinOp::Mul, k, e, span)?
+        }
+        UnOp::Sign | UnOp::Not => return Err(DiffError::NotDifferentiable("`sign`")),
+    };
+    Ok(g.binary(BinOp::Mul, outer, da, span)?)
+}
+
+/// The derivative of `x b y` (node `id`) from `x`, `y` and their derivatives `dx`, `dy`:
+/// sum, product, quotient and power rules; `min`/`max` select a side; comparisons and
+/// logic are piecewise constant (`zero`).
+fn diff_binary(
+    g: &mut Graph,
+    id: NodeId,
+    b: BinOp,
+    (x, dx): (NodeId, NodeId),
+    (y, dy): (NodeId, NodeId),
+    (zero, one): (NodeId, NodeId),
+    span: Span,
+) -> Result<NodeId, DiffError> {
+    Ok(match b {
+        BinOp::Add | BinOp::Sub => g.binary(b, dx, dy, span)?,
+        BinOp::Mul => {
+            let l = g.binary(BinOp::Mul, dx, y, span)?;
+            let r = g.binary(BinOp::Mul, x, dy, span)?;
+            g.binary(BinOp::Add, l, r, span)?
+        }
+        BinOp::Div => {
+            // (dx - (x / y) dy) / y
+            let q = g.binary(BinOp::Div, x, y, span)?;
+            let t = g.binary(BinOp::Mul, q, dy, span)?;
+            let n = g.binary(BinOp::Sub, dx, t, span)?;
+            g.binary(BinOp::Div, n, y, span)?
+        }
+        BinOp::Pow => {
+            if g.is_constant(y) {
+                // y x^(y-1) dx
+                let ym1 = g.binary(BinOp::Sub, y, one, span)?;
+                let p = g.binary(BinOp::Pow, x, ym1, span)?;
+                let c = g.binary(BinOp::Mul, y, p, span)?;
+                g.binary(BinOp::Mul, c, dx, span)?
+            } else {
+                // x^y (dy log x + y dx / x)
+                let lx = g.unary(UnOp::Log, x, span)?;
+                let a = g.binary(BinOp::Mul, dy, lx, span)?;
+                let q = g.binary(BinOp::Div, dx, x, span)?;
+                let b2 = g.binary(BinOp::Mul, y, q, span)?;
+                let s = g.binary(BinOp::Add, a, b2, span)?;
+                g.binary(BinOp::Mul, id, s, span)?
+            }
+        }
+        BinOp::Min | BinOp::Max => {
+            let c = g.binary(
+                if b == BinOp::Max {
+                    BinOp::Ge
+                } else {
+                    BinOp::Le
+                },
+                x,
+                y,
+                span,
+            )?;
+            g.select(c, dx, dy, span)?
+        }
+        _ => zero,
     })
 }
 

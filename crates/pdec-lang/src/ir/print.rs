@@ -2,6 +2,8 @@
 
 use super::*;
 
+/// Prints the nodes of one problem's graph (names of inputs, axes and the unknown come
+/// from the problem).
 pub struct Printer<'a> {
     pub problem: &'a Problem,
 }
@@ -58,6 +60,7 @@ impl Printer<'_> {
         }
     }
 
+    /// The expression rooted at `id`, with the parentheses precedence needs.
     pub fn expr(&self, id: NodeId) -> String {
         let g = &self.problem.graph;
         // Under an ansatz the residuals are written in the network's output.
@@ -67,132 +70,23 @@ impl Printer<'_> {
         };
         match g.op(id) {
             Op::Const(r) => display_number(r.0),
-            Op::Tensor(_) => {
-                let ty = g.ty(id);
-                let mut dims: Vec<String> = ty
-                    .axes
-                    .iter()
-                    .map(|a| g.axis(*a).len().to_string())
-                    .collect();
-                dims.extend(ty.shape.dims().iter().map(|d| d.to_string()));
-                let constant = format!("<{} constant>", dims.join("x"));
-                if ty.axes.is_empty() {
-                    constant
-                } else {
-                    let names: Vec<String> = ty.axes.iter().map(|a| self.axis(*a)).collect();
-                    format!("{constant}[{}]", names.join(", "))
-                }
-            }
+            Op::Tensor(_) => self.tensor(id),
             Op::Input(i) => self.problem.input_name(*i).to_string(),
             Op::AxisValue(a) => self.axis(*a),
             Op::U => u.clone(),
-            Op::Deriv(coords) => {
-                let wholes = coords
-                    .iter()
-                    .filter(|c| {
-                        matches!(
-                            c,
-                            Coord::Space {
-                                comp: Comp::Whole,
-                                ..
-                            }
-                        )
-                    })
-                    .count();
-                if wholes == coords.len() && wholes == 1 {
-                    return format!("grad({u})");
-                }
-                if wholes == coords.len() && wholes == 2 {
-                    return format!("hess({u})");
-                }
-                let cs: Vec<String> = coords
-                    .iter()
-                    .map(|c| match c {
-                        Coord::Time => self.problem.input_name(Input::Time).to_string(),
-                        Coord::Space { var, comp } => self.comp(*var, *comp),
-                    })
-                    .collect();
-                format!("d({u}, {})", cs.join(", "))
-            }
+            Op::Deriv(coords) => self.deriv(coords, u),
             Op::NormalDeriv => format!("dn({u})"),
             Op::Normal(k) => format!("normal({})", self.problem.input_name(Input::Space(*k))),
-            Op::Unary(op, a) => {
-                let name = match op {
-                    UnOp::Neg => return format!("-{}", self.wrap(*a, 8)),
-                    UnOp::Not => return format!("not {}", self.wrap(*a, 4)),
-                    UnOp::Exp => "exp",
-                    UnOp::Log => "log",
-                    UnOp::Sqrt => "sqrt",
-                    UnOp::Abs => "abs",
-                    UnOp::Sin => "sin",
-                    UnOp::Cos => "cos",
-                    UnOp::Tan => "tan",
-                    UnOp::Tanh => "tanh",
-                    UnOp::Sinh => "sinh",
-                    UnOp::Cosh => "cosh",
-                    UnOp::Atan => "atan",
-                    UnOp::Erf => "erf",
-                    UnOp::Sign => "sign",
-                };
-                format!("{name}({})", self.expr(*a))
-            }
-            Op::Binary(op, a, b) => {
-                let sym = match op {
-                    BinOp::Min => return format!("min({}, {})", self.expr(*a), self.expr(*b)),
-                    BinOp::Max => return format!("max({}, {})", self.expr(*a), self.expr(*b)),
-                    BinOp::Add => "+",
-                    BinOp::Sub => "-",
-                    BinOp::Mul => "*",
-                    BinOp::Div => "/",
-                    BinOp::Pow => "^",
-                    BinOp::Lt => "<",
-                    BinOp::Le => "<=",
-                    BinOp::Gt => ">",
-                    BinOp::Ge => ">=",
-                    BinOp::Eq => "==",
-                    BinOp::Ne => "!=",
-                    BinOp::And => "and",
-                    BinOp::Or => "or",
-                };
-                let p = self.prec(id);
-                let (l, r) = match op {
-                    BinOp::Pow => (p + 1, p),
-                    BinOp::Sub | BinOp::Div => (p, p + 1),
-                    _ if op.is_comparison() => (p + 1, p + 1),
-                    _ => (p, p),
-                };
-                format!("{} {sym} {}", self.wrap(*a, l), self.wrap(*b, r))
-            }
+            Op::Unary(op, a) => self.unary(*op, *a),
+            Op::Binary(op, a, b) => self.binary(id, *op, *a, *b),
             Op::Select(c, a, b) => format!(
                 "if {} then {} else {}",
                 self.expr(*c),
                 self.expr(*a),
                 self.expr(*b)
             ),
-            Op::Index(base, sels) => {
-                let s: Vec<String> = sels
-                    .iter()
-                    .map(|s| match s {
-                        Sel::Fixed(k) => (k + 1).to_string(),
-                        Sel::Axis(a, off) => {
-                            let t = self.indexed("", *a, *off);
-                            t[1..t.len() - 1].to_string()
-                        }
-                    })
-                    .collect();
-                format!("{}[{}]", self.wrap(*base, 10), s.join(", "))
-            }
-            Op::Reduce(op, axes, body) => {
-                let bs: Vec<String> = axes
-                    .iter()
-                    .map(|a| {
-                        let ax = g.axis(*a);
-                        format!("{} in {}..{}", self.axis(*a), ax.lo, ax.hi)
-                    })
-                    .collect();
-                let name = if *op == RedOp::Sum { "sum" } else { "prod" };
-                format!("{name}({}) {}", bs.join(", "), self.wrap(*body, 6))
-            }
+            Op::Index(base, sels) => self.index(*base, sels),
+            Op::Reduce(op, axes, body) => self.reduce(*op, axes, *body),
             Op::ReduceVec(op, v) => {
                 let name = match op {
                     VecRed::Sum => "sum",
@@ -208,6 +102,135 @@ impl Printer<'_> {
                 format!("[{}]", s.join(", "))
             }
         }
+    }
+
+    /// A constant tensor: its size, and the index names it is read with.
+    fn tensor(&self, id: NodeId) -> String {
+        let g = &self.problem.graph;
+        let ty = g.ty(id);
+        let mut dims: Vec<String> = ty
+            .axes
+            .iter()
+            .map(|a| g.axis(*a).len().to_string())
+            .collect();
+        dims.extend(ty.shape.dims().iter().map(|d| d.to_string()));
+        let constant = format!("<{} constant>", dims.join("x"));
+        if ty.axes.is_empty() {
+            constant
+        } else {
+            let names: Vec<String> = ty.axes.iter().map(|a| self.axis(*a)).collect();
+            format!("{constant}[{}]", names.join(", "))
+        }
+    }
+
+    /// `grad(u)`, `hess(u)` or `d(u, t, x[i])`.
+    fn deriv(&self, coords: &[Coord], u: &str) -> String {
+        let wholes = coords
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c,
+                    Coord::Space {
+                        comp: Comp::Whole,
+                        ..
+                    }
+                )
+            })
+            .count();
+        if wholes == coords.len() && wholes == 1 {
+            return format!("grad({u})");
+        }
+        if wholes == coords.len() && wholes == 2 {
+            return format!("hess({u})");
+        }
+        let cs: Vec<String> = coords
+            .iter()
+            .map(|c| match c {
+                Coord::Time => self.problem.input_name(Input::Time).to_string(),
+                Coord::Space { var, comp } => self.comp(*var, *comp),
+            })
+            .collect();
+        format!("d({u}, {})", cs.join(", "))
+    }
+
+    /// `-a`, `not a` or a named function `exp(a)`.
+    fn unary(&self, op: UnOp, a: NodeId) -> String {
+        let name = match op {
+            UnOp::Neg => return format!("-{}", self.wrap(a, 8)),
+            UnOp::Not => return format!("not {}", self.wrap(a, 4)),
+            UnOp::Exp => "exp",
+            UnOp::Log => "log",
+            UnOp::Sqrt => "sqrt",
+            UnOp::Abs => "abs",
+            UnOp::Sin => "sin",
+            UnOp::Cos => "cos",
+            UnOp::Tan => "tan",
+            UnOp::Tanh => "tanh",
+            UnOp::Sinh => "sinh",
+            UnOp::Cosh => "cosh",
+            UnOp::Atan => "atan",
+            UnOp::Erf => "erf",
+            UnOp::Sign => "sign",
+        };
+        format!("{name}({})", self.expr(a))
+    }
+
+    /// `a op b` with the parentheses precedence needs, or `min(a, b)`, `max(a, b)`.
+    fn binary(&self, id: NodeId, op: BinOp, a: NodeId, b: NodeId) -> String {
+        let sym = match op {
+            BinOp::Min => return format!("min({}, {})", self.expr(a), self.expr(b)),
+            BinOp::Max => return format!("max({}, {})", self.expr(a), self.expr(b)),
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Pow => "^",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+        };
+        let p = self.prec(id);
+        let (l, r) = match op {
+            BinOp::Pow => (p + 1, p),
+            BinOp::Sub | BinOp::Div => (p, p + 1),
+            _ if op.is_comparison() => (p + 1, p + 1),
+            _ => (p, p),
+        };
+        format!("{} {sym} {}", self.wrap(a, l), self.wrap(b, r))
+    }
+
+    /// `base[i + 1, 2]`: components are printed 1-based.
+    fn index(&self, base: NodeId, sels: &[Sel]) -> String {
+        let s: Vec<String> = sels
+            .iter()
+            .map(|s| match s {
+                Sel::Fixed(k) => (k + 1).to_string(),
+                Sel::Axis(a, off) => {
+                    let t = self.indexed("", *a, *off);
+                    t[1..t.len() - 1].to_string()
+                }
+            })
+            .collect();
+        format!("{}[{}]", self.wrap(base, 10), s.join(", "))
+    }
+
+    /// `sum(i in 1..d) body`.
+    fn reduce(&self, op: RedOp, axes: &[AxisId], body: NodeId) -> String {
+        let g = &self.problem.graph;
+        let bs: Vec<String> = axes
+            .iter()
+            .map(|a| {
+                let ax = g.axis(*a);
+                format!("{} in {}..{}", self.axis(*a), ax.lo, ax.hi)
+            })
+            .collect();
+        let name = if op == RedOp::Sum { "sum" } else { "prod" };
+        format!("{name}({}) {}", bs.join(", "), self.wrap(body, 6))
     }
 }
 

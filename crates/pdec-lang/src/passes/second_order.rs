@@ -65,6 +65,8 @@ impl Factor {
     }
 }
 
+/// How a second-order term is computed: exactly (one direction per column of `B`) or by
+/// the Monte Carlo estimator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Path {
@@ -72,6 +74,7 @@ pub enum Path {
     MonteCarlo,
 }
 
+/// A term linear in second space derivatives, with its factor and chosen path.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecondOrderTerm {
     /// The term as it appears in the residual, in `.pde` notation.
@@ -102,6 +105,7 @@ pub enum TermClass {
     OtherSecondOrder,
 }
 
+/// One additive term of the residual as printed, with its derivative order and class.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Term {
     pub text: String,
@@ -298,6 +302,16 @@ fn same_modulo_axis(g: &Graph, a: NodeId, b: NodeId, from: AxisId, to: AxisId) -
     }
 }
 
+/// The coefficient factors of a correlated term over two axes `a` and `b`.
+struct Correlation {
+    /// The constant matrix `M` (`n x n`, row-major, rows along `a`).
+    m: Vec<f64>,
+    /// The factors over `a` only, and over `b` only.
+    over_a: Vec<NodeId>,
+    over_b: Vec<NodeId>,
+}
+
+/// The second-order analysis of one problem; factoring adds nodes and tensors to its graph.
 pub struct Analyzer<'a> {
     pub problem: &'a mut Problem,
 }
@@ -479,19 +493,7 @@ impl Analyzer<'_> {
             .copied()
             .filter(|a| !deriv_axes.contains(a))
             .collect();
-        let g = &mut self.problem.graph;
-        let mut scale = product(g, &plain, span).ok_or("coefficient too large")?;
-        if !other_axes.is_empty() {
-            scale = g
-                .reduce(RedOp::Sum, &other_axes, scale, span)
-                .map_err(|e| format!("{e:?}"))?;
-        }
-        let c = g.constant(raw.coef, span);
-        scale = g
-            .binary(BinOp::Mul, c, scale, span)
-            .map_err(|e| format!("{e:?}"))?;
-        let (scale, mut sign) = self.positive_part(scale, "the coefficient")?;
-        let scale = (self.problem.graph.as_const(scale) != Some(1.0)).then_some(scale);
+        let (scale, mut sign) = self.scalar_part(raw, &plain, &other_axes)?;
         let dim = self.problem.space[var].domain.dim();
         let lower;
         let mut diag = None;
@@ -524,108 +526,10 @@ impl Analyzer<'_> {
                 lower = Lower::Identity { offset: oa, len };
             }
             (Comp::Axis(a, oa), Comp::Axis(b, ob), _) if a != b => {
-                let g = &self.problem.graph;
-                let (len_a, len_b) = (g.axis(a).len(), g.axis(b).len());
-                if oa != ob || len_a != len_b {
-                    return Err("the two indices range over different components".into());
-                }
-                let n = len_a;
-                // Factors over both indices must be constant: they form M.
-                let mut m = vec![1.0; n * n];
-                let (mut fa, mut fb) = (Vec::new(), Vec::new());
-                for f in &axis_factors {
-                    let axes = &g.ty(*f).axes;
-                    let (has_a, has_b) = (axes.contains(&a), axes.contains(&b));
-                    if has_a && has_b {
-                        let Some(dense) = eval::leaf(g, *f) else {
-                            return Err(format!(
-                                "the matrix `{}` depends on the inputs; only a constant matrix is factored at compile time",
-                                self.print(*f)
-                            ));
-                        };
-                        let full = eval::broadcast(
-                            dense,
-                            &eval::Layout {
-                                axes: {
-                                    let mut v = vec![(a, n), (b, n)];
-                                    v.sort();
-                                    v
-                                },
-                                dims: vec![],
-                            },
-                        );
-                        let a_first = a < b;
-                        for i in 0..n {
-                            for j in 0..n {
-                                let v = if a_first {
-                                    full.data[i * n + j]
-                                } else {
-                                    full.data[j * n + i]
-                                };
-                                m[i * n + j] *= v;
-                            }
-                        }
-                    } else if has_a {
-                        fa.push(*f);
-                    } else {
-                        fb.push(*f);
-                    }
-                }
-                let g = &mut self.problem.graph;
-                let pa = product(g, &fa, span).ok_or("coefficient too large")?;
-                let pb = product(g, &fb, span).ok_or("coefficient too large")?;
-                let one = g.constant(1.0, span);
-                let symmetric = (pa == one && pb == one) || same_modulo_axis(g, pa, pb, a, b);
-                if !symmetric {
-                    return Err(format!(
-                        "the coefficient is not of the symmetric form a[i] * M[i, j] * a[j] (`{}` against `{}`)",
-                        self.print(pa),
-                        self.print(pb)
-                    ));
-                }
-                if linalg::asymmetry(&m, n) > 0.0 {
-                    // Only the symmetric part of C acts on a symmetric Hessian.
-                    for i in 0..n {
-                        for j in 0..i {
-                            let s = 0.5 * (m[i * n + j] + m[j * n + i]);
-                            m[i * n + j] = s;
-                            m[j * n + i] = s;
-                        }
-                    }
-                }
-                // M may be negative semi-definite as a whole: try both signs.
-                let (l, msign) = match linalg::cholesky(&m, n) {
-                    Ok(l) => (l, 1.0),
-                    Err(row) => {
-                        let neg: Vec<f64> = m.iter().map(|v| -v).collect();
-                        match linalg::cholesky(&neg, n) {
-                            Ok(l) => (l, -1.0),
-                            Err(_) => {
-                                let _ = row;
-                                return Err(INDEFINITE.to_string());
-                            }
-                        }
-                    }
-                };
-                sign *= msign;
-                let rank = (0..n)
-                    .filter(|j| (0..n).any(|i| l[i * n + j] != 0.0))
-                    .count();
-                let g = &mut self.problem.graph;
-                g.tensors.push(Tensor { data: l });
-                lower = Lower::Cholesky {
-                    tensor: g.tensors.len() - 1,
-                    offset: oa,
-                    len: n,
-                    rank,
-                };
-                if pa != one {
-                    diag = Some(DiagFactor {
-                        node: pa,
-                        axis: a,
-                        sqrt: false,
-                    });
-                }
+                let (l, d, s) = self.correlated((a, oa), (b, ob), &axis_factors, span)?;
+                sign *= s;
+                lower = l;
+                diag = d;
             }
             _ => {
                 return Err("the derivative mixes a fixed component with an index".into());
@@ -637,6 +541,166 @@ impl Analyzer<'_> {
             scale,
             diag,
             lower,
+        })
+    }
+
+    /// The scalar part `s` of a term: its coefficient times the `plain` factors (those
+    /// without the derivative's axes), summed over the term's `other_axes`, made
+    /// non-negative. Returns `s` (`None` when it is 1) and the sign taken out.
+    fn scalar_part(
+        &mut self,
+        raw: &Raw,
+        plain: &[NodeId],
+        other_axes: &[AxisId],
+    ) -> Result<(Option<NodeId>, f64), String> {
+        let span = raw.span;
+        let g = &mut self.problem.graph;
+        let mut scale = product(g, plain, span).ok_or("coefficient too large")?;
+        if !other_axes.is_empty() {
+            scale = g
+                .reduce(RedOp::Sum, other_axes, scale, span)
+                .map_err(|e| format!("{e:?}"))?;
+        }
+        let c = g.constant(raw.coef, span);
+        scale = g
+            .binary(BinOp::Mul, c, scale, span)
+            .map_err(|e| format!("{e:?}"))?;
+        let (scale, sign) = self.positive_part(scale, "the coefficient")?;
+        let scale = (self.problem.graph.as_const(scale) != Some(1.0)).then_some(scale);
+        Ok((scale, sign))
+    }
+
+    /// The correlated form `sum(i, j) a[i] * M[i, j] * a[j] * d(u, x[i], x[j])` over the
+    /// distinct axes `a` and `b` (with their offsets): `L` is the Cholesky factor of the
+    /// constant `M` (or of `-M`), `D = diag(a)`. Returns `L`, `D` and the sign taken out.
+    fn correlated(
+        &mut self,
+        (a, oa): (AxisId, usize),
+        (b, ob): (AxisId, usize),
+        axis_factors: &[NodeId],
+        span: crate::source::Span,
+    ) -> Result<(Lower, Option<DiagFactor>, f64), String> {
+        let g = &self.problem.graph;
+        let (len_a, len_b) = (g.axis(a).len(), g.axis(b).len());
+        if oa != ob || len_a != len_b {
+            return Err("the two indices range over different components".into());
+        }
+        let n = len_a;
+        let Correlation {
+            mut m,
+            over_a: fa,
+            over_b: fb,
+        } = self.constant_matrix(a, b, n, axis_factors)?;
+        let g = &mut self.problem.graph;
+        let pa = product(g, &fa, span).ok_or("coefficient too large")?;
+        let pb = product(g, &fb, span).ok_or("coefficient too large")?;
+        let one = g.constant(1.0, span);
+        let symmetric = (pa == one && pb == one) || same_modulo_axis(g, pa, pb, a, b);
+        if !symmetric {
+            return Err(format!(
+                "the coefficient is not of the symmetric form a[i] * M[i, j] * a[j] (`{}` against `{}`)",
+                self.print(pa),
+                self.print(pb)
+            ));
+        }
+        if linalg::asymmetry(&m, n) > 0.0 {
+            // Only the symmetric part of C acts on a symmetric Hessian.
+            for i in 0..n {
+                for j in 0..i {
+                    let s = 0.5 * (m[i * n + j] + m[j * n + i]);
+                    m[i * n + j] = s;
+                    m[j * n + i] = s;
+                }
+            }
+        }
+        // M may be negative semi-definite as a whole: try both signs.
+        let (l, msign) = match linalg::cholesky(&m, n) {
+            Ok(l) => (l, 1.0),
+            Err(row) => {
+                let neg: Vec<f64> = m.iter().map(|v| -v).collect();
+                match linalg::cholesky(&neg, n) {
+                    Ok(l) => (l, -1.0),
+                    Err(_) => {
+                        let _ = row;
+                        return Err(INDEFINITE.to_string());
+                    }
+                }
+            }
+        };
+        let rank = (0..n)
+            .filter(|j| (0..n).any(|i| l[i * n + j] != 0.0))
+            .count();
+        let g = &mut self.problem.graph;
+        g.tensors.push(Tensor { data: l });
+        let lower = Lower::Cholesky {
+            tensor: g.tensors.len() - 1,
+            offset: oa,
+            len: n,
+            rank,
+        };
+        let diag = (pa != one).then_some(DiagFactor {
+            node: pa,
+            axis: a,
+            sqrt: false,
+        });
+        Ok((lower, diag, msign))
+    }
+
+    /// Splits the factors over the axes `a` and `b` (`n` components each): those over both
+    /// must be constant and multiply into `M` (`n x n`, row `a`); the others are returned as
+    /// the factors over `a` only and over `b` only.
+    fn constant_matrix(
+        &self,
+        a: AxisId,
+        b: AxisId,
+        n: usize,
+        axis_factors: &[NodeId],
+    ) -> Result<Correlation, String> {
+        let g = &self.problem.graph;
+        let mut m = vec![1.0; n * n];
+        let (mut fa, mut fb) = (Vec::new(), Vec::new());
+        for f in axis_factors {
+            let axes = &g.ty(*f).axes;
+            let (has_a, has_b) = (axes.contains(&a), axes.contains(&b));
+            if has_a && has_b {
+                let Some(dense) = eval::leaf(g, *f) else {
+                    return Err(format!(
+                        "the matrix `{}` depends on the inputs; only a constant matrix is factored at compile time",
+                        self.print(*f)
+                    ));
+                };
+                let full = eval::broadcast(
+                    dense,
+                    &eval::Layout {
+                        axes: {
+                            let mut v = vec![(a, n), (b, n)];
+                            v.sort();
+                            v
+                        },
+                        dims: vec![],
+                    },
+                );
+                let a_first = a < b;
+                for i in 0..n {
+                    for j in 0..n {
+                        let v = if a_first {
+                            full.data[i * n + j]
+                        } else {
+                            full.data[j * n + i]
+                        };
+                        m[i * n + j] *= v;
+                    }
+                }
+            } else if has_a {
+                fa.push(*f);
+            } else {
+                fb.push(*f);
+            }
+        }
+        Ok(Correlation {
+            m,
+            over_a: fa,
+            over_b: fb,
         })
     }
 }

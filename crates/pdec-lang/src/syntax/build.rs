@@ -10,6 +10,8 @@ use pest::iterators::Pair;
 
 type Res<T> = Result<T, Box<Diag>>;
 
+/// Builds the statements of one file, one at a time; `offset` is where the current
+/// statement's text starts in the file, `next_name` numbers every identifier.
 pub struct Builder {
     file: FileId,
     pub offset: usize,
@@ -27,6 +29,7 @@ enum Tok<'i> {
 }
 
 impl Builder {
+    /// A builder for `file`, at its start.
     pub fn new(file: FileId) -> Builder {
         Builder {
             file,
@@ -51,6 +54,7 @@ impl Builder {
         }
     }
 
+    /// Builds one statement (a `*_stmt` pair of the grammar) into an [`Item`].
     pub fn statement(&mut self, pair: Pair<Rule>) -> Res<Item> {
         let span = self.span(&pair);
         let rule = pair.as_rule();
@@ -59,47 +63,14 @@ impl Builder {
             .next()
             .expect("invariant: every statement starts with its keyword");
         let keyword = self.span(&kw);
-        let mut next = || {
-            inner
-                .next()
-                .expect("invariant: grammar guarantees this child")
-        };
+        let inner = &mut inner;
         let kind = match rule {
-            Rule::problem_stmt => ItemKind::Problem(self.ident(next())),
-            Rule::use_stmt => {
-                let mut path = Vec::new();
-                let mut items = UseItems::Module;
-                for p in std::iter::from_fn(|| inner.next()) {
-                    match p.as_rule() {
-                        Rule::ident => path.push(self.ident(p)),
-                        Rule::use_list => {
-                            items = UseItems::List(p.into_inner().map(|i| self.ident(i)).collect())
-                        }
-                        _ => items = UseItems::All(self.span(&p)),
-                    }
-                }
-                ItemKind::Use(Use { path, items })
-            }
-            Rule::const_stmt => {
-                let name = self.ident(next());
-                let mut p = next();
-                let mut binders = Vec::new();
-                if p.as_rule() == Rule::const_binders {
-                    for b in p.into_inner() {
-                        binders.push(self.binder(b)?);
-                    }
-                    p = next();
-                }
-                let value = self.expr(p)?;
-                ItemKind::Const {
-                    name,
-                    binders,
-                    value,
-                }
-            }
+            Rule::problem_stmt => ItemKind::Problem(self.ident(child(inner))),
+            Rule::use_stmt => self.use_stmt(inner),
+            Rule::const_stmt => self.const_stmt(inner)?,
             Rule::param_stmt | Rule::time_stmt | Rule::space_stmt => {
-                let name = self.ident(next());
-                let domain = self.expr(next())?;
+                let name = self.ident(child(inner));
+                let domain = self.expr(child(inner))?;
                 match rule {
                     Rule::param_stmt => ItemKind::Param { name, domain },
                     Rule::time_stmt => ItemKind::Time { name, domain },
@@ -107,108 +78,24 @@ impl Builder {
                 }
             }
             Rule::unknown_stmt => {
-                let name = self.ident(next());
+                let name = self.ident(child(inner));
                 let args = inner.map(|p| self.ident(p)).collect();
                 ItemKind::Unknown { name, args }
             }
-            Rule::fn_stmt => {
-                let name = self.ident(next());
-                let mut p = next();
-                let mut params = Vec::new();
-                if p.as_rule() == Rule::fn_params {
-                    params = p.into_inner().map(|i| self.ident(i)).collect();
-                    p = next();
-                }
-                let body = self.expr(p)?;
-                ItemKind::Fn { name, params, body }
-            }
-            Rule::pde_stmt => ItemKind::Pde(self.equation(next(), "pde")?),
-            Rule::initial_stmt => ItemKind::Initial(self.equation(next(), "initial")?),
-            Rule::terminal_stmt => ItemKind::Terminal(self.equation(next(), "terminal")?),
-            Rule::exact_stmt => ItemKind::Exact(self.equation(next(), "exact")?),
-            Rule::ansatz_stmt => ItemKind::Ansatz(self.equation(next(), "ansatz")?),
-            Rule::boundary_stmt => {
-                let p = next();
-                if p.as_rule() == Rule::kw_none {
-                    ItemKind::Boundary(Boundary::None(self.span(&p)))
-                } else {
-                    let locus_span = self.span(&p);
-                    let mut parts = p.into_inner();
-                    let lhs =
-                        self.expr(parts.next().expect("invariant: locus has an expression"))?;
-                    let rhs = match parts.next() {
-                        Some(r) => Some(self.expr(r)?),
-                        None => None,
-                    };
-                    let mut p = next();
-                    let mut binders = Vec::new();
-                    if p.as_rule() == Rule::for_clause {
-                        for b in p.into_inner().filter(|p| p.as_rule() == Rule::binder) {
-                            binders.push(self.binder(b)?);
-                        }
-                        p = next();
-                    }
-                    let condition = self.equation(p, "boundary")?;
-                    ItemKind::Boundary(Boundary::Locus(Box::new(Locus {
-                        lhs,
-                        rhs,
-                        span: locus_span,
-                        binders,
-                        condition,
-                    })))
-                }
-            }
-            Rule::periodic_stmt => ItemKind::Periodic(self.expr(next())?),
+            Rule::fn_stmt => self.fn_stmt(inner)?,
+            Rule::pde_stmt => ItemKind::Pde(self.equation(child(inner), "pde")?),
+            Rule::initial_stmt => ItemKind::Initial(self.equation(child(inner), "initial")?),
+            Rule::terminal_stmt => ItemKind::Terminal(self.equation(child(inner), "terminal")?),
+            Rule::exact_stmt => ItemKind::Exact(self.equation(child(inner), "exact")?),
+            Rule::ansatz_stmt => ItemKind::Ansatz(self.equation(child(inner), "ansatz")?),
+            Rule::boundary_stmt => ItemKind::Boundary(self.boundary_stmt(inner)?),
+            Rule::periodic_stmt => ItemKind::Periodic(self.expr(child(inner))?),
             Rule::constraint_stmt => {
-                let e = self.expr(next())?;
-                let span = e.span;
-                match e.kind {
-                    ExprKind::Binary {
-                        op: op @ (BinaryOp::Ge | BinaryOp::Le),
-                        op_span,
-                        lhs,
-                        rhs,
-                    } => ItemKind::Constraint {
-                        lhs: *lhs,
-                        op: if op == BinaryOp::Ge {
-                            ConstraintOp::AtLeast
-                        } else {
-                            ConstraintOp::AtMost
-                        },
-                        op_span,
-                        rhs: *rhs,
-                    },
-                    ExprKind::Binary {
-                        op: op @ (BinaryOp::Gt | BinaryOp::Lt),
-                        op_span,
-                        ..
-                    } => {
-                        return Err(Box::new(
-                            Diag::error(
-                                "pdec::syntax::strict_constraint",
-                                format!("a constraint cannot be strict (`{}`)", op.symbol()),
-                            )
-                            .primary(op_span, "strict inequality")
-                            .help(format!(
-                                "write `{}=`: the solution may touch the obstacle (that is the exercise region)",
-                                op.symbol()
-                            )),
-                        ));
-                    }
-                    _ => {
-                        return Err(Box::new(
-                            Diag::error(
-                                "pdec::syntax::expected_constraint",
-                                "a constraint is written `u >= obstacle` or `u <= obstacle`",
-                            )
-                            .primary(span, "not an inequality")
-                            .help("e.g. `constraint u >= payoff(x)` for an American option"),
-                        ));
-                    }
-                }
+                let e = self.expr(child(inner))?;
+                constraint(e)?
             }
             Rule::reference_stmt => {
-                let p = next();
+                let p = child(inner);
                 let span = self.span(&p);
                 let s = p.as_str();
                 ItemKind::Reference {
@@ -216,39 +103,11 @@ impl Builder {
                     span,
                 }
             }
-            Rule::report_stmt => ItemKind::Report(self.expr(next())?),
+            Rule::report_stmt => ItemKind::Report(self.expr(child(inner))?),
             Rule::solve_stmt => {
                 let mut settings = Vec::new();
                 for s in inner {
-                    let mut parts = s.into_inner();
-                    let key_pair = parts.next().expect("invariant: setting has a key");
-                    let key_span = self.span(&key_pair);
-                    let key = key_pair
-                        .into_inner()
-                        .map(|k| {
-                            let t = k.as_str();
-                            if k.as_rule() == Rule::string {
-                                t[1..t.len() - 1].to_string()
-                            } else {
-                                t.to_string()
-                            }
-                        })
-                        .collect();
-                    let vp = parts.next().expect("invariant: setting has a value");
-                    let value = if vp.as_rule() == Rule::keyword_value {
-                        let span = self.span(&vp);
-                        Expr {
-                            kind: ExprKind::Name(self.ident(vp)),
-                            span,
-                        }
-                    } else {
-                        self.expr(vp)?
-                    };
-                    settings.push(Setting {
-                        key,
-                        key_span,
-                        value,
-                    });
+                    settings.push(self.setting(s)?);
                 }
                 ItemKind::Solve(settings)
             }
@@ -258,6 +117,125 @@ impl Builder {
             kind,
             span,
             keyword,
+        })
+    }
+
+    /// `use a::b`, `use a::{b, c}`, `use a::*`: the children after the keyword.
+    fn use_stmt<'i>(&mut self, inner: &mut impl Iterator<Item = Pair<'i, Rule>>) -> ItemKind {
+        let mut path = Vec::new();
+        let mut items = UseItems::Module;
+        for p in inner {
+            match p.as_rule() {
+                Rule::ident => path.push(self.ident(p)),
+                Rule::use_list => {
+                    items = UseItems::List(p.into_inner().map(|i| self.ident(i)).collect())
+                }
+                _ => items = UseItems::All(self.span(&p)),
+            }
+        }
+        ItemKind::Use(Use { path, items })
+    }
+
+    /// `const name = value` or `const name[binders] = value`.
+    fn const_stmt<'i>(
+        &mut self,
+        inner: &mut impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> Res<ItemKind> {
+        let name = self.ident(child(inner));
+        let mut p = child(inner);
+        let mut binders = Vec::new();
+        if p.as_rule() == Rule::const_binders {
+            for b in p.into_inner() {
+                binders.push(self.binder(b)?);
+            }
+            p = child(inner);
+        }
+        let value = self.expr(p)?;
+        Ok(ItemKind::Const {
+            name,
+            binders,
+            value,
+        })
+    }
+
+    /// `fn name(params) = body`; the parameter list may be absent.
+    fn fn_stmt<'i>(&mut self, inner: &mut impl Iterator<Item = Pair<'i, Rule>>) -> Res<ItemKind> {
+        let name = self.ident(child(inner));
+        let mut p = child(inner);
+        let mut params = Vec::new();
+        if p.as_rule() == Rule::fn_params {
+            params = p.into_inner().map(|i| self.ident(i)).collect();
+            p = child(inner);
+        }
+        let body = self.expr(p)?;
+        Ok(ItemKind::Fn { name, params, body })
+    }
+
+    /// `boundary none`, or `boundary locus [for binders]: condition`.
+    fn boundary_stmt<'i>(
+        &mut self,
+        inner: &mut impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> Res<Boundary> {
+        let p = child(inner);
+        if p.as_rule() == Rule::kw_none {
+            return Ok(Boundary::None(self.span(&p)));
+        }
+        let locus_span = self.span(&p);
+        let mut parts = p.into_inner();
+        let lhs = self.expr(parts.next().expect("invariant: locus has an expression"))?;
+        let rhs = match parts.next() {
+            Some(r) => Some(self.expr(r)?),
+            None => None,
+        };
+        let mut p = child(inner);
+        let mut binders = Vec::new();
+        if p.as_rule() == Rule::for_clause {
+            for b in p.into_inner().filter(|p| p.as_rule() == Rule::binder) {
+                binders.push(self.binder(b)?);
+            }
+            p = child(inner);
+        }
+        let condition = self.equation(p, "boundary")?;
+        Ok(Boundary::Locus(Box::new(Locus {
+            lhs,
+            rhs,
+            span: locus_span,
+            binders,
+            condition,
+        })))
+    }
+
+    /// One `key = value` of a `solve` block; a key may be a quoted string, a value a bare
+    /// keyword (`adam`) kept as a name.
+    fn setting(&mut self, s: Pair<Rule>) -> Res<Setting> {
+        let mut parts = s.into_inner();
+        let key_pair = parts.next().expect("invariant: setting has a key");
+        let key_span = self.span(&key_pair);
+        let key = key_pair
+            .into_inner()
+            .map(|k| {
+                let t = k.as_str();
+                if k.as_rule() == Rule::string {
+                    t[1..t.len() - 1].to_string()
+                } else {
+                    t.to_string()
+                }
+            })
+            .collect();
+        let vp = parts.next().expect("invariant: setting has a value");
+        let value = if vp.as_rule() == Rule::keyword_value {
+            let span = self.span(&vp);
+            Expr {
+                kind: ExprKind::Name(self.ident(vp)),
+                span,
+            }
+        } else {
+            self.expr(vp)?
+        };
+        Ok(Setting {
+            key,
+            key_span,
+            value,
         })
     }
 
@@ -306,6 +284,7 @@ impl Builder {
         Ok(Binder { name, lo, hi, span })
     }
 
+    /// Builds one `expr` pair (a flat operand and operator sequence) into a tree.
     pub fn expr(&mut self, pair: Pair<Rule>) -> Res<Expr> {
         Ok(self.expr_depth(pair, 0)?.0)
     }
@@ -595,6 +574,59 @@ impl Builder {
             r => unreachable!("invariant: not a primary rule: {r:?}"),
         };
         Ok((Expr { kind, span }, d))
+    }
+}
+
+/// The next child of a statement; the grammar guarantees it is there.
+fn child<'i>(inner: &mut impl Iterator<Item = Pair<'i, Rule>>) -> Pair<'i, Rule> {
+    inner
+        .next()
+        .expect("invariant: grammar guarantees this child")
+}
+
+/// A `constraint` statement's expression: `lhs >= rhs` or `lhs <= rhs`; a strict or missing
+/// inequality is an error.
+fn constraint(e: Expr) -> Res<ItemKind> {
+    let span = e.span;
+    match e.kind {
+        ExprKind::Binary {
+            op: op @ (BinaryOp::Ge | BinaryOp::Le),
+            op_span,
+            lhs,
+            rhs,
+        } => Ok(ItemKind::Constraint {
+            lhs: *lhs,
+            op: if op == BinaryOp::Ge {
+                ConstraintOp::AtLeast
+            } else {
+                ConstraintOp::AtMost
+            },
+            op_span,
+            rhs: *rhs,
+        }),
+        ExprKind::Binary {
+            op: op @ (BinaryOp::Gt | BinaryOp::Lt),
+            op_span,
+            ..
+        } => Err(Box::new(
+            Diag::error(
+                "pdec::syntax::strict_constraint",
+                format!("a constraint cannot be strict (`{}`)", op.symbol()),
+            )
+            .primary(op_span, "strict inequality")
+            .help(format!(
+                "write `{}=`: the solution may touch the obstacle (that is the exercise region)",
+                op.symbol()
+            )),
+        )),
+        _ => Err(Box::new(
+            Diag::error(
+                "pdec::syntax::expected_constraint",
+                "a constraint is written `u >= obstacle` or `u <= obstacle`",
+            )
+            .primary(span, "not an inequality")
+            .help("e.g. `constraint u >= payoff(x)` for an American option"),
+        )),
     }
 }
 

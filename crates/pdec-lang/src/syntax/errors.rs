@@ -51,6 +51,8 @@ fn unicode_habit(c: char) -> Option<&'static str> {
     })
 }
 
+/// Turns a pest error for one statement into a diagnostic. `text` is the statement's text,
+/// which starts at byte `offset` of the file; `full` is the whole file's text (unused).
 pub fn from_pest(
     file: FileId,
     full: &str,
@@ -58,15 +60,53 @@ pub fn from_pest(
     text: &str,
     err: pest::error::Error<Rule>,
 ) -> Diag {
-    let mut pos = match err.location {
+    let pos = match err.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
-    // The farthest position any alternative reached is where the user's text went wrong
-    // (pest may report the start of the statement when every alternative failed).
-    let attempts = err.parse_attempts();
+    let (mut pos, literals) = farthest(&err, pos);
+    // Skip whitespace so the label lands on the offending token.
+    while text[pos.min(text.len())..].starts_with([' ', '\t', '\r', '\n']) {
+        pos += 1;
+    }
+    let _ = full;
+    let at = Here {
+        file,
+        text,
+        pos,
+        at: offset + pos,
+        rest: &text[pos.min(text.len())..],
+    };
+    if let Some(d) = character_habit(&at).or_else(|| notation_habit(&at)) {
+        return d;
+    }
+    let expected = expected_list(&err, &literals);
+    unexpected(&at, &expected)
+}
+
+/// Where a statement went wrong: the statement's text and the position in it (`pos`), in the
+/// file (`at`), and the text from there on (`rest`).
+struct Here<'t> {
+    file: FileId,
+    text: &'t str,
+    pos: usize,
+    at: usize,
+    rest: &'t str,
+}
+
+impl Here<'_> {
+    /// The offending character, if the statement has not ended.
+    fn ch(&self) -> Option<char> {
+        self.rest.chars().next()
+    }
+}
+
+/// The farthest position any alternative reached is where the user's text went wrong
+/// (pest may report the start of the statement when every alternative failed); with it, the
+/// literal punctuation expected there.
+fn farthest(err: &pest::error::Error<Rule>, mut pos: usize) -> (usize, Vec<String>) {
     let mut literals: Vec<String> = Vec::new();
-    if let Some(a) = &attempts
+    if let Some(a) = &err.parse_attempts()
         && a.max_position >= pos
     {
         if a.max_position > pos {
@@ -84,60 +124,71 @@ pub fn from_pest(
             }
         }
     }
-    // Skip whitespace so the label lands on the offending token.
-    while text[pos.min(text.len())..].starts_with([' ', '\t', '\r', '\n']) {
-        pos += 1;
-    }
-    let rest = &text[pos.min(text.len())..];
-    let ch = rest.chars().next();
-    let at = offset + pos;
-    let width = ch.map(char::len_utf8).unwrap_or(0);
-    let here = Span::new(file, at, at + width);
-    let _ = full;
+    (pos, literals)
+}
 
-    if let Some(c) = ch {
-        if let Some(hint) = unicode_habit(c) {
-            return Diag::error(
+/// A character from mathematical typesetting, or any other non-ASCII character.
+fn character_habit(h: &Here) -> Option<Diag> {
+    let c = h.ch()?;
+    let width = c.len_utf8();
+    let here = Span::new(h.file, h.at, h.at + width);
+    if let Some(hint) = unicode_habit(c) {
+        return Some(
+            Diag::error(
                 "pdec::syntax::unicode_operator",
                 format!("`{c}` is not part of the `.pde` language"),
             )
             .primary(here, "mathematical notation")
-            .help(hint);
-        }
-        if !c.is_ascii() {
-            return Diag::error(
+            .help(hint),
+        );
+    }
+    if !c.is_ascii() {
+        return Some(
+            Diag::error(
                 "pdec::syntax::invalid_character",
                 format!("unexpected character `{c}`"),
             )
             .primary(here, "not allowed here")
-            .help("names are ASCII letters, digits and `_`; operators are `+ - * / ^`");
-        }
+            .help("names are ASCII letters, digits and `_`; operators are `+ - * / ^`"),
+        );
     }
+    None
+}
+
+/// Operators and paths from other languages: `**`, `:=`, `a.b` in a `use`.
+fn notation_habit(h: &Here) -> Option<Diag> {
+    let (file, text, pos, at, rest) = (h.file, h.text, h.pos, h.at, h.rest);
     let prev_star = text[..pos.min(text.len())].trim_end().ends_with('*');
     if rest.starts_with("**") || (prev_star && rest.starts_with('*')) {
         let start = if rest.starts_with("**") { at } else { at - 1 };
-        return Diag::error(
-            "pdec::syntax::double_star",
-            "`**` is not the power operator",
-        )
-        .primary(
-            Span::new(file, start, start + 2),
-            "power written as in Python",
-        )
-        .help("powers are written with `^`: `x^2`");
+        return Some(
+            Diag::error(
+                "pdec::syntax::double_star",
+                "`**` is not the power operator",
+            )
+            .primary(
+                Span::new(file, start, start + 2),
+                "power written as in Python",
+            )
+            .help("powers are written with `^`: `x^2`"),
+        );
     }
     if rest.starts_with(":=") {
-        return Diag::error("pdec::syntax::walrus", "`:=` is not used in `.pde` files")
-            .primary(
-                Span::new(file, at, at + 2),
-                "assignment written as in Pascal or Go",
-            )
-            .help("definitions use `=`: `const d = 100`");
+        return Some(
+            Diag::error("pdec::syntax::walrus", "`:=` is not used in `.pde` files")
+                .primary(
+                    Span::new(file, at, at + 2),
+                    "assignment written as in Pascal or Go",
+                )
+                .help("definitions use `=`: `const d = 100`"),
+        );
     }
     if rest.starts_with(".{") || rest.starts_with("::{") && text[..pos].trim_end().ends_with('.') {
-        return Diag::error("pdec::syntax::dot_import", "module paths use `::`, not `.`")
-            .primary(Span::new(file, at, at + 2), "path written with `.`")
-            .help("write `use std::finance::{call, geomean}`");
+        return Some(
+            Diag::error("pdec::syntax::dot_import", "module paths use `::`, not `.`")
+                .primary(Span::new(file, at, at + 2), "path written with `.`")
+                .help("write `use std::finance::{call, geomean}`"),
+        );
     }
     if rest.starts_with('.')
         && text[..pos]
@@ -145,18 +196,24 @@ pub fn from_pest(
             .ends_with(|c: char| c.is_alphanumeric())
         && text.trim_start().starts_with("use")
     {
-        return Diag::error("pdec::syntax::dot_import", "module paths use `::`, not `.`")
-            .primary(Span::new(file, at, at + 1), "path written with `.`")
-            .help("write `use std::finance::{call, geomean}`");
+        return Some(
+            Diag::error("pdec::syntax::dot_import", "module paths use `::`, not `.`")
+                .primary(Span::new(file, at, at + 1), "path written with `.`")
+                .help("write `use std::finance::{call, geomean}`"),
+        );
     }
+    None
+}
 
+/// What the grammar expected, condensed for a person: "`,`, `)` or an expression".
+fn expected_list(err: &pest::error::Error<Rule>, literals: &[String]) -> String {
     let mut expected: Vec<&str> = match &err.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
             positives.iter().filter_map(|r| rule_name(*r)).collect()
         }
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    if let Some(a) = &attempts {
+    if let Some(a) = &err.parse_attempts() {
         for stack in a.call_stacks() {
             if let Some(r) = stack.deepest.get_rule()
                 && let Some(n) = rule_name(*r)
@@ -174,7 +231,7 @@ pub fn from_pest(
         .iter()
         .any(|e| matches!(*e, "an expression" | "a name" | "a number"));
     let mut separators: Vec<&str> = Vec::new();
-    for l in &literals {
+    for l in literals {
         if OPERATORS.contains(&l.as_str()) {
             if !starts_operand {
                 expected.push("an operator");
@@ -196,60 +253,65 @@ pub fn from_pest(
     let mut all = separators;
     all.extend(expected);
     let expected = all;
-    let expected = match expected.len() {
+    match expected.len() {
         0 => "something else".to_string(),
         1 => expected[0].to_string(),
         n => format!("{} or {}", expected[..n - 1].join(", "), expected[n - 1]),
-    };
-    match ch {
-        None => Diag::error(
+    }
+}
+
+/// The general message: the statement ended early, or an unexpected token with a hint.
+fn unexpected(h: &Here, expected: &str) -> Diag {
+    let Some(c) = h.ch() else {
+        return Diag::error(
             "pdec::syntax::unexpected_end",
             format!("the statement ends too early: expected {expected}"),
         )
-        .primary(Span::new(file, at, at), "ends here")
-        .help("complete the statement; a continued expression goes on an indented line"),
-        Some(c) => {
-            let token: String = if c.is_alphanumeric() || c == '_' {
-                rest.chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect()
-            } else {
-                c.to_string()
-            };
-            let span = Span::new(file, at, at + token.len());
-            let before = text[..pos.min(text.len())].trim_end();
-            let juxtaposed = (c.is_alphanumeric() || c == '(')
-                && before.ends_with(|p: char| p.is_alphanumeric() || p == ')' || p == '_')
-                && !super::split::STATEMENT_KEYWORDS.contains(&token.as_str());
-            let help = if juxtaposed {
-                let prev: String = before
-                    .chars()
-                    .rev()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.' || *c == ')')
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
-                format!("multiplication needs an explicit `*`: `{prev} * {token}`")
-            } else if token == "=" {
-                "`=` separates the two sides of an equation; comparisons inside `if` use `==`"
-                    .to_string()
-            } else if super::split::STATEMENT_KEYWORDS.contains(&token.as_str()) {
-                format!("`{token}` starts a new statement: put it at the start of a line")
-            } else if expected.contains("`,`")
-                || expected.contains("`)`")
-                || expected.contains("`:`")
-            {
-                "check for a missing separator or closing bracket before this point".to_string()
-            } else {
-                "statements are `keyword ...` on their own line; see docs/LANGUAGE.md for the syntax".to_string()
-            };
-            Diag::error(
-                "pdec::syntax::unexpected_token",
-                format!("unexpected `{token}`"),
-            )
-            .primary(span, format!("expected {expected}"))
-            .help(help)
-        }
+        .primary(Span::new(h.file, h.at, h.at), "ends here")
+        .help("complete the statement; a continued expression goes on an indented line");
+    };
+    let token: String = if c.is_alphanumeric() || c == '_' {
+        h.rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    } else {
+        c.to_string()
+    };
+    let span = Span::new(h.file, h.at, h.at + token.len());
+    let help = unexpected_help(h, c, &token, expected);
+    Diag::error(
+        "pdec::syntax::unexpected_token",
+        format!("unexpected `{token}`"),
+    )
+    .primary(span, format!("expected {expected}"))
+    .help(help)
+}
+
+/// The hint for an unexpected token `token` starting with `c`.
+fn unexpected_help(h: &Here, c: char, token: &str, expected: &str) -> String {
+    let before = h.text[..h.pos.min(h.text.len())].trim_end();
+    let juxtaposed = (c.is_alphanumeric() || c == '(')
+        && before.ends_with(|p: char| p.is_alphanumeric() || p == ')' || p == '_')
+        && !super::split::STATEMENT_KEYWORDS.contains(&token);
+    if juxtaposed {
+        let prev: String = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.' || *c == ')')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("multiplication needs an explicit `*`: `{prev} * {token}`")
+    } else if token == "=" {
+        "`=` separates the two sides of an equation; comparisons inside `if` use `==`".to_string()
+    } else if super::split::STATEMENT_KEYWORDS.contains(&token) {
+        format!("`{token}` starts a new statement: put it at the start of a line")
+    } else if expected.contains("`,`") || expected.contains("`)`") || expected.contains("`:`") {
+        "check for a missing separator or closing bracket before this point".to_string()
+    } else {
+        "statements are `keyword ...` on their own line; see docs/LANGUAGE.md for the syntax"
+            .to_string()
     }
 }
