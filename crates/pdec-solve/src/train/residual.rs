@@ -1,4 +1,4 @@
-//! The PDE residual on a batch: the analysis' terms from one forward pass of the network's jet (IR
+//! The PDE residual on a batch: the plan's terms from one forward pass of the network's jet (IR
 //! terms, drifts along one direction each, exact-path second-order factors through their channels
 //! or the summed channel), then the Monte Carlo estimates: each gradient square from directional
 //! derivatives along its draws, each Monte Carlo factor `C = B B^T` from an antithetic pass along
