@@ -23,7 +23,7 @@ Second-order paths:
                     autograd, the standard PINN way): d backward passes.
   exact / func      torch.func: forward-over-reverse Hessian-vector products along the d unit
                     space directions, batched with vmap (one pass with d x N rows).
-  mc / autograd     pdec's estimator (src/train.rs, METHOD.md section 4): two independent
+  mc / autograd     pdec's estimator (crates/pdec-solve/src/train/residual.rs, docs/METHOD.md section 4): two independent
                     Rademacher draws w, w~ with entries +-sqrt(delta) (delta = 1e-3 in f32,
                     1e-6 in f64 as pdec's defaults), v = sqrt(0.5) w (the factor of
                     `0.5 lap`), all four point sets [x + v, x - v, x + v~, x - v~] in one
