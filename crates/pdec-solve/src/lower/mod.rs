@@ -1,0 +1,361 @@
+//! Stage 7a, lower: IR expressions evaluated as candle tensors on a batch of points, with the
+//! unknown and its derivatives read from one forward pass of the network's jet.
+//!
+//! A node's value on a batch is a tensor `[N, axes..., dims...]`: the batch, then one
+//! dimension per free index axis (sorted), then the positional shape. Index sums reduce
+//! axis dimensions, so `sum(i in 1..d) x[i] * d(u, x[i])` is a handful of tensor operations.
+//!
+//! The plan lists the derivatives each pass reads ([`Needs`]: first derivatives by input
+//! column, diagonal and mixed second derivatives, the normal derivative); [`Directions`]
+//! turns them into the network's tangent directions, second-order ones first.
+//!
+//! This file holds the input columns ([`Columns`]), the directions, and the network's forward
+//! passes on a batch ([`forward`], [`forward_antithetic`]); [`eval`] evaluates the IR's nodes
+//! on a batch ([`Evaluator`]).
+
+use crate::consts::ConstCache;
+use crate::jet::SumWeights;
+use crate::nn::{InputDir, InputJet, Net, Projections};
+use candle_core::{Result, Tensor};
+use pdec_lang::geometry::inputs::InputLayout;
+use pdec_lang::ir::{NodeId, Problem};
+pub use pdec_lang::plan::needs::Needs;
+use std::collections::{BTreeSet, HashMap};
+
+mod eval;
+
+pub use eval::Evaluator;
+
+fn err(msg: impl Into<String>) -> candle_core::Error {
+    candle_core::Error::Msg(msg.into())
+}
+
+/// Where each input lives among the network's columns (the order of `plan.layout.inputs`).
+#[derive(Clone, Debug)]
+pub struct Columns {
+    pub time: Option<usize>,
+    /// `(offset, len)` per space variable (len 1 for a scalar variable).
+    pub space: Vec<(usize, usize)>,
+    pub params: Vec<usize>,
+    pub width: usize,
+    /// The plan's input layout these tables are read from.
+    pub layout: InputLayout,
+    /// Affine map to [-1, 1]: `z = scale * x + shift`, per column.
+    pub scale: Vec<f64>,
+    pub shift: Vec<f64>,
+    /// Device copies of constants used with these columns.
+    pub consts: ConstCache,
+}
+
+impl Columns {
+    pub fn new(p: &Problem) -> Columns {
+        // Offsets come from the samplers' layout, so points and network agree by construction.
+        let layout = InputLayout::new(p);
+        let width = layout.width;
+        let (mut scale, mut shift) = (vec![1.0; width], vec![0.0; width]);
+        let mut set = |col: usize, lo: f64, hi: f64| {
+            // Degenerate ranges cannot occur (checked), but keep the map finite anyway.
+            let half = ((hi - lo) / 2.0).max(1e-300);
+            scale[col] = 1.0 / half;
+            shift[col] = -(lo + hi) / 2.0 / half;
+        };
+        if let (Some(c), Some(t)) = (layout.time(), &p.time) {
+            set(c, t.lo, t.hi);
+        }
+        let mut space = vec![(0, 0); p.space.len()];
+        for (k, s) in p.space.iter().enumerate() {
+            if let Some((off, len)) = layout.space(k) {
+                space[k] = (off, len);
+                for (j, (lo, hi)) in s.domain.bounds().into_iter().enumerate() {
+                    set(off + j, lo, hi);
+                }
+            }
+        }
+        let params: Vec<usize> = (0..p.params.len())
+            .filter_map(|k| layout.param(k))
+            .collect();
+        for (k, pv) in p.params.iter().enumerate() {
+            set(params[k], pv.lo, pv.hi);
+        }
+        Columns {
+            time: layout.time(),
+            space,
+            params,
+            width,
+            layout,
+            scale,
+            shift,
+            consts: ConstCache::default(),
+        }
+    }
+}
+
+/// The tangent directions of one forward pass and where each derivative is found.
+#[derive(Clone, Debug, Default)]
+pub struct Directions {
+    pub dirs: Vec<InputDir>,
+    /// Second-order channels: the first `k2` directions.
+    pub k2: usize,
+    pub first: HashMap<usize, usize>,
+    pub diag: HashMap<usize, usize>,
+    pub mixed: HashMap<(usize, usize), usize>,
+    pub normal: Option<usize>,
+    /// Point-dependent directions `[Kg, N, D]` in raw coordinates, built per batch.
+    pub general_count: usize,
+    /// First-order point-dependent directions (a drift `sum_i b_i(x) d(u, x[i])` is one
+    /// Jacobian-vector product along `b`): where they start among `dirs`.
+    pub jvp_start: usize,
+}
+
+impl Directions {
+    /// Second-order unit directions, then mixed pairs, then `extra_general` point-dependent
+    /// second-order directions (factor columns); then first-order only: the normal,
+    /// `extra_first` point-dependent directions, unit directions.
+    pub fn new(
+        needs: &Needs,
+        cols: &Columns,
+        extra_general: usize,
+        extra_unit_diag: &BTreeSet<usize>,
+        extra_first: usize,
+    ) -> Directions {
+        let mut d = Directions::default();
+        let diag: BTreeSet<usize> = needs.diag.union(extra_unit_diag).copied().collect();
+        for c in &diag {
+            d.diag.insert(*c, d.dirs.len());
+            d.first.insert(*c, d.dirs.len());
+            d.dirs.push(InputDir::Unit {
+                col: *c,
+                scale: cols.scale[*c],
+            });
+        }
+        for pair in &needs.mixed {
+            d.mixed.insert(*pair, d.dirs.len());
+            d.dirs.push(InputDir::General(d.general_count));
+            d.general_count += 1;
+        }
+        for _ in 0..extra_general {
+            d.dirs.push(InputDir::General(d.general_count));
+            d.general_count += 1;
+        }
+        d.k2 = d.dirs.len();
+        if needs.normal {
+            d.normal = Some(d.dirs.len());
+            d.dirs.push(InputDir::General(d.general_count));
+            d.general_count += 1;
+        }
+        d.jvp_start = d.dirs.len();
+        for _ in 0..extra_first {
+            d.dirs.push(InputDir::General(d.general_count));
+            d.general_count += 1;
+        }
+        for c in &needs.first {
+            if !d.first.contains_key(c) {
+                d.first.insert(*c, d.dirs.len());
+                d.dirs.push(InputDir::Unit {
+                    col: *c,
+                    scale: cols.scale[*c],
+                });
+            }
+        }
+        d
+    }
+
+    /// First index of the extra general directions (factor columns).
+    pub fn factor_start(&self) -> usize {
+        self.diag.len() + self.mixed.len()
+    }
+}
+
+/// The network's output on a batch: value `[N]`, tangents `[K, N]`, channels `[K2, N]` (or
+/// the summed channel `[N]`).
+pub struct Outputs {
+    pub f: Tensor,
+    pub t: Option<Tensor>,
+    /// Per-direction second-order channels `[K2, N]`.
+    pub s: Option<Tensor>,
+    /// The summed channel `sum_k w_k v_k^T H v_k` `[N]`, when one was asked for.
+    pub sum: Option<Tensor>,
+}
+
+/// Points of one batch in raw coordinates, with what the evaluator needs of them.
+pub struct Batch<'a> {
+    pub x: Tensor,
+    pub normals: Option<Tensor>,
+    pub out: &'a Outputs,
+    pub dirs: &'a Directions,
+}
+
+/// Normalised inputs `z = scale * x + shift`.
+pub fn normalise(x: &Tensor, cols: &Columns) -> Result<Tensor> {
+    let dev = x.device();
+    let dt = x.dtype();
+    let sc = cols.consts.floats(&cols.scale, &[1, cols.width], dev, dt)?;
+    let sh = cols.consts.floats(&cols.shift, &[1, cols.width], dev, dt)?;
+    x.broadcast_mul(&sc)?.broadcast_add(&sh)
+}
+
+/// Runs the network on raw points with the given directions. `general` holds the
+/// point-dependent directions in raw coordinates `[Kg, N, D]` (mixed pairs first, then the
+/// caller's); mixed-pair rows are filled here.
+pub fn forward(
+    net: &Net,
+    cols: &Columns,
+    x: &Tensor,
+    dirs: &Directions,
+    extra: Option<&Tensor>,
+    normals: Option<&Tensor>,
+    jvps: Option<&Tensor>,
+) -> Result<Outputs> {
+    forward_with(net, cols, x, dirs, extra, normals, jvps, None, None)
+}
+
+/// [`forward`], carrying the second-order directions' weighted sum (the summed channel) instead
+/// of one channel each when `summed` is given.
+#[allow(clippy::too_many_arguments)]
+pub fn forward_with(
+    net: &Net,
+    cols: &Columns,
+    x: &Tensor,
+    dirs: &Directions,
+    extra: Option<&Tensor>,
+    normals: Option<&Tensor>,
+    jvps: Option<&Tensor>,
+    summed: Option<SumWeights>,
+    projections: Option<&Projections>,
+) -> Result<Outputs> {
+    let n = x.dim(0)?;
+    let (dev, dt) = (x.device().clone(), x.dtype());
+    let z = normalise(x, cols)?;
+    let sc = cols
+        .consts
+        .floats(&cols.scale, &[1, 1, cols.width], &dev, dt)?;
+    let mut parts: Vec<Tensor> = Vec::new();
+    if !dirs.mixed.is_empty() {
+        let mut pairs: Vec<(&(usize, usize), &usize)> = dirs.mixed.iter().collect();
+        pairs.sort_by_key(|(_, k)| **k);
+        let mut data = vec![0.0f64; pairs.len() * cols.width];
+        for (r, ((a, b), _)) in pairs.iter().enumerate() {
+            data[r * cols.width + a] = 1.0;
+            data[r * cols.width + b] = 1.0;
+        }
+        let m = cols
+            .consts
+            .floats(&data, &[pairs.len(), 1, cols.width], &dev, dt)?;
+        parts.push(m.broadcast_as((pairs.len(), n, cols.width))?.contiguous()?);
+    }
+    if let Some(e) = extra {
+        parts.push(e.clone());
+    }
+    if let Some(nm) = normals {
+        parts.push(nm.unsqueeze(0)?);
+    }
+    if let Some(j) = jvps {
+        parts.push(j.clone());
+    }
+    let general = match parts.len() {
+        0 => None,
+        _ => Some(Tensor::cat(&parts, 0)?.broadcast_mul(&sc)?),
+    };
+    let jet = net.forward(&InputJet {
+        z,
+        dirs: dirs.dirs.clone(),
+        general,
+        k2: dirs.k2,
+        summed: summed.clone(),
+        consts: cols.consts.clone(),
+        antithetic: None,
+        projections: projections.cloned(),
+    })?;
+    let f = jet.v.squeeze(1)?;
+    let t = jet.t.map(|t| t.squeeze(2)).transpose()?;
+    let (s, sum) = match summed {
+        // A zero channel (no second-order direction reached the output) is `None`: zeros.
+        Some(_) => (
+            None,
+            Some(match jet.s {
+                Some(s) => s.squeeze(1)?,
+                None => Tensor::zeros(n, x.dtype(), x.device())?,
+            }),
+        ),
+        None => (jet.s.map(|s| s.squeeze(2)).transpose()?, None),
+    };
+    Ok(Outputs { f, t, s, sum })
+}
+
+/// The network at the Monte Carlo estimator's antithetic pairs `[x + v_1, x - v_1, ...,
+/// x + v_P, x - v_P]` (`x` `[N, D]`, `v` `[P N, D]` in raw coordinates) with the directional
+/// derivative along `v_j` at both points of pair `j`: values `[2 P N]` and that one tangent
+/// `[1, 2 P N]`, in that row order (see [`InputJet::antithetic`]); with `tangent` false, the
+/// values alone.
+pub fn forward_antithetic(
+    net: &Net,
+    cols: &Columns,
+    x: &Tensor,
+    v: &Tensor,
+    tangent: bool,
+    projections: Option<&Projections>,
+) -> Result<Outputs> {
+    let (dev, dt) = (x.device().clone(), x.dtype());
+    let sc = cols
+        .consts
+        .floats(&cols.scale, &[1, cols.width], &dev, dt)?;
+    let jet = net.forward(&InputJet {
+        z: normalise(x, cols)?,
+        dirs: match tangent {
+            true => vec![InputDir::General(0)],
+            false => Vec::new(),
+        },
+        general: None,
+        k2: 0,
+        summed: None,
+        consts: cols.consts.clone(),
+        antithetic: Some(v.broadcast_mul(&sc)?),
+        projections: projections.cloned(),
+    })?;
+    Ok(Outputs {
+        f: jet.v.squeeze(1)?,
+        t: jet.t.map(|t| t.squeeze(2)).transpose()?,
+        s: None,
+        sum: None,
+    })
+}
+
+/// A node free of derivatives of the network at points `x` `[N, D]`, with the network's
+/// output given as `f` `[N]`: `[N]` (an exact solution, an obstacle with `f` anything; an
+/// ansatz, or a condition's residual under one, with the network's values or test draws).
+pub fn eval_with_values(
+    p: &Problem,
+    cols: &Columns,
+    node: NodeId,
+    x: &Tensor,
+    f: &Tensor,
+) -> Result<Tensor> {
+    let n = x.dim(0)?;
+    let out = Outputs {
+        f: f.clone(),
+        t: None,
+        s: None,
+        sum: None,
+    };
+    let dirs = Directions::default();
+    let mut ev = Evaluator::new(
+        p,
+        cols,
+        Batch {
+            x: x.clone(),
+            normals: None,
+            out: &out,
+            dirs: &dirs,
+        },
+    );
+    per_point(&ev.eval(node)?, n)
+}
+
+/// A node's value as `[N]`: constant nodes evaluate to a scalar, broadcast here.
+pub fn per_point(v: &Tensor, n: usize) -> Result<Tensor> {
+    if v.dims() == [n] {
+        Ok(v.clone())
+    } else {
+        v.broadcast_as(n)?.contiguous()
+    }
+}
