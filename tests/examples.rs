@@ -160,7 +160,7 @@ fn explain_snapshots() {
 
 #[test]
 fn basket_diffusion_is_monte_carlo_with_cholesky_and_burgers_is_exact() {
-    use pdec_lang::passes::second_order::{Lower, Path};
+    use pdec_lang::passes::second_order::{Path, TriangularFactor};
     let c = compile(&root().join("examples/american_basket.pde"), &[]);
     let plan = c.plan.expect("basket compiles");
     assert_eq!(plan.second_order.len(), 1);
@@ -169,15 +169,15 @@ fn basket_diffusion_is_monte_carlo_with_cholesky_and_burgers_is_exact() {
     let f = t.factor.as_ref().expect("factorable");
     assert!(
         matches!(
-            f.lower,
-            Lower::Cholesky {
+            f.triangular,
+            TriangularFactor::Cholesky {
                 len: 100,
                 rank: 100,
                 ..
             }
         ),
         "{:?}",
-        f.lower
+        f.triangular
     );
     assert!(f.diag.is_some(), "D = diag(x)");
 
@@ -189,12 +189,12 @@ fn basket_diffusion_is_monte_carlo_with_cholesky_and_burgers_is_exact() {
 
 #[test]
 fn the_cholesky_factor_reproduces_the_basket_covariance() {
-    use pdec_lang::passes::second_order::Lower;
+    use pdec_lang::passes::second_order::TriangularFactor;
     let c = compile(&root().join("examples/american_basket.pde"), &[]);
     let checked = c.checked.expect("compiles");
     let plan = c.plan.expect("plan");
     let f = plan.second_order[0].factor.as_ref().expect("factor");
-    let Lower::Cholesky { tensor, len, .. } = f.lower else {
+    let TriangularFactor::Cholesky { tensor, len, .. } = f.triangular else {
         panic!("cholesky")
     };
     let l = &checked.problem.graph.tensors[tensor].data;

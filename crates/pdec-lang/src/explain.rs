@@ -3,7 +3,7 @@
 use crate::check::Checked;
 use crate::geometry::region::Region;
 use crate::ir::print::Printer;
-use crate::passes::second_order::{Factor, Lower, Path, TermClass};
+use crate::passes::second_order::{Factor, Path, TermClass, TriangularFactor};
 use crate::passes::{Analysis, TimeDirection};
 use crate::plan::{MonteCarloPlan, Plan};
 use crate::settings::{DType, McDifference, McNoise, NetKind, Schedule, SecondOrder};
@@ -26,11 +26,15 @@ fn factor_text(checked: &Checked, f: &Factor) -> String {
             }
         }
     };
-    let l = match f.lower {
-        Lower::Identity { len: 1, .. } if p.space[f.var].domain.dim().is_none() => "1".to_string(),
-        Lower::Identity { offset, len } => format!("I on {var}[{}..{}]", offset + 1, offset + len),
-        Lower::Unit { component } => format!("e_{}", component + 1),
-        Lower::Cholesky { len, rank, .. } => {
+    let l = match f.triangular {
+        TriangularFactor::Identity { len: 1, .. } if p.space[f.var].domain.dim().is_none() => {
+            "1".to_string()
+        }
+        TriangularFactor::Identity { offset, len } => {
+            format!("I on {var}[{}..{}]", offset + 1, offset + len)
+        }
+        TriangularFactor::Unit { component } => format!("e_{}", component + 1),
+        TriangularFactor::Cholesky { len, rank, .. } => {
             format!(
                 "Cholesky factor of a constant {len}x{len} matrix (rank {rank}, computed at compile time)"
             )

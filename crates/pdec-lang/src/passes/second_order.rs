@@ -17,7 +17,7 @@ use serde::Serialize;
 /// `L` in `C = sign * s * D L L^T D`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Lower {
+pub enum TriangularFactor {
     /// `L = I` over the components `offset .. offset + len` (1-D: the scalar 1).
     Identity { offset: usize, len: usize },
     /// A single component: `L = e_k`.
@@ -50,17 +50,17 @@ pub struct Factor {
     /// `s >= 0`, a scalar node without axes; `None` means 1.
     pub scale: Option<NodeId>,
     pub diag: Option<DiagFactor>,
-    pub lower: Lower,
+    pub triangular: TriangularFactor,
 }
 
 impl Factor {
     /// Columns of `B`: second-order directions on the exact path, noise dimension on the
     /// Monte Carlo path.
     pub fn columns(&self) -> usize {
-        match self.lower {
-            Lower::Identity { len, .. } => len,
-            Lower::Unit { .. } => 1,
-            Lower::Cholesky { rank, .. } => rank,
+        match self.triangular {
+            TriangularFactor::Identity { len, .. } => len,
+            TriangularFactor::Unit { .. } => 1,
+            TriangularFactor::Cholesky { rank, .. } => rank,
         }
     }
 }
@@ -495,10 +495,12 @@ impl Analyzer<'_> {
             .collect();
         let (scale, mut sign) = self.scalar_part(raw, &plain, &other_axes)?;
         let dim = self.problem.space[var].domain.dim();
-        let lower;
+        let triangular;
         let mut diag = None;
         match (c1, c2, dim) {
-            (Comp::Scalar, Comp::Scalar, _) => lower = Lower::Identity { offset: 0, len: 1 },
+            (Comp::Scalar, Comp::Scalar, _) => {
+                triangular = TriangularFactor::Identity { offset: 0, len: 1 }
+            }
             (Comp::Fixed(k), Comp::Fixed(l), _) => {
                 if k != l {
                     return Err(format!(
@@ -508,7 +510,7 @@ impl Analyzer<'_> {
                         n = self.problem.space[var].name
                     ));
                 }
-                lower = Lower::Unit { component: k };
+                triangular = TriangularFactor::Unit { component: k };
             }
             (Comp::Axis(a, oa), Comp::Axis(b, ob), _) if a == b && oa == ob => {
                 let len = self.problem.graph.axis(a).len();
@@ -523,12 +525,12 @@ impl Analyzer<'_> {
                         sqrt: true,
                     });
                 }
-                lower = Lower::Identity { offset: oa, len };
+                triangular = TriangularFactor::Identity { offset: oa, len };
             }
             (Comp::Axis(a, oa), Comp::Axis(b, ob), _) if a != b => {
                 let (l, d, s) = self.correlated((a, oa), (b, ob), &axis_factors, span)?;
                 sign *= s;
-                lower = l;
+                triangular = l;
                 diag = d;
             }
             _ => {
@@ -540,7 +542,7 @@ impl Analyzer<'_> {
             sign,
             scale,
             diag,
-            lower,
+            triangular,
         })
     }
 
@@ -579,7 +581,7 @@ impl Analyzer<'_> {
         (b, ob): (AxisId, usize),
         axis_factors: &[NodeId],
         span: crate::source::Span,
-    ) -> Result<(Lower, Option<DiagFactor>, f64), String> {
+    ) -> Result<(TriangularFactor, Option<DiagFactor>, f64), String> {
         let g = &self.problem.graph;
         let (len_a, len_b) = (g.axis(a).len(), g.axis(b).len());
         if oa != ob || len_a != len_b {
@@ -632,7 +634,7 @@ impl Analyzer<'_> {
             .count();
         let g = &mut self.problem.graph;
         g.tensors.push(Tensor { data: l });
-        let lower = Lower::Cholesky {
+        let triangular = TriangularFactor::Cholesky {
             tensor: g.tensors.len() - 1,
             offset: oa,
             len: n,
@@ -643,7 +645,7 @@ impl Analyzer<'_> {
             axis: a,
             sqrt: false,
         });
-        Ok((lower, diag, msign))
+        Ok((triangular, diag, msign))
     }
 
     /// Splits the factors over the axes `a` and `b` (`n` components each): those over both
@@ -764,7 +766,10 @@ mod tests {
         let f = a.second_order[0].factor.as_ref().expect("factorable");
         let d = f.diag.as_ref().expect("diagonal factor");
         assert!(d.sqrt, "B = diag(sqrt(x_i))");
-        assert_eq!(f.lower, Lower::Identity { offset: 0, len: 4 });
+        assert_eq!(
+            f.triangular,
+            TriangularFactor::Identity { offset: 0, len: 4 }
+        );
         assert_eq!(f.sign, -1.0);
     }
 }

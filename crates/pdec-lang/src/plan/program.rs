@@ -10,7 +10,7 @@ use crate::geometry::inputs::InputLayout;
 use crate::geometry::region::Region;
 use crate::ir::{NodeId, Problem};
 use crate::passes::gradient_square::GradientSquareTerm;
-use crate::passes::second_order::{Factor, Lower, Path, TermClass};
+use crate::passes::second_order::{Factor, Path, TermClass, TriangularFactor};
 use crate::passes::{Analysis, TimeDirection};
 use crate::plan::needs::{Beyond, MAX_MIXED, Needs};
 use crate::plan::terms::{LossTerm, TermKind};
@@ -270,12 +270,14 @@ fn pde_program(
     let mut general = 0;
     for f in factors.iter().filter(|f| f.path == Path::Exact) {
         let (off, _) = layout.space(f.factor.var).unwrap_or((0, 0));
-        match f.factor.lower {
-            Lower::Identity { offset, len } => unit_diag.extend((0..len).map(|k| off + offset + k)),
-            Lower::Unit { component } => {
+        match f.factor.triangular {
+            TriangularFactor::Identity { offset, len } => {
+                unit_diag.extend((0..len).map(|k| off + offset + k))
+            }
+            TriangularFactor::Unit { component } => {
                 unit_diag.insert(off + component);
             }
-            Lower::Cholesky { rank, .. } => general += rank,
+            TriangularFactor::Cholesky { rank, .. } => general += rank,
         }
     }
     let summed = needs.diag.is_empty()

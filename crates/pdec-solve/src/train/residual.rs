@@ -12,7 +12,7 @@ use crate::lower::{self, Batch, Directions, Evaluator, Outputs};
 use crate::nn::{Net, Projections};
 use crate::train::program::{LossProgram, err};
 use candle_core::{Result, Tensor};
-use pdec_lang::passes::second_order::{Factor, Lower, Path};
+use pdec_lang::passes::second_order::{Factor, Path, TriangularFactor};
 use pdec_lang::plan::MonteCarloPlan;
 use pdec_lang::plan::program::FactorTerm;
 
@@ -75,12 +75,12 @@ impl LossProgram<'_> {
 
     /// Columns of `B` for an exact-path Cholesky factor: `[r, N, D]` directions.
     fn cholesky_dirs(&self, ev: &mut Evaluator, f: &Factor, n: usize) -> Result<Tensor> {
-        let Lower::Cholesky {
+        let TriangularFactor::Cholesky {
             tensor,
             offset,
             len,
             rank,
-        } = f.lower
+        } = f.triangular
         else {
             return Err(err("invariant: a Cholesky factor"));
         };
@@ -98,10 +98,10 @@ impl LossProgram<'_> {
     /// `v = B w` for one Monte Carlo draw `w` `[N, columns]`: `[N, D]`.
     fn mc_direction(&self, ev: &mut Evaluator, f: &Factor, n: usize, w: Tensor) -> Result<Tensor> {
         let (s, d) = self.factor_parts(ev, f, n)?;
-        let (v, offset) = match f.lower {
-            Lower::Identity { offset, .. } => (w, offset),
-            Lower::Unit { component } => (w, component),
-            Lower::Cholesky {
+        let (v, offset) = match f.triangular {
+            TriangularFactor::Identity { offset, .. } => (w, offset),
+            TriangularFactor::Unit { component } => (w, component),
+            TriangularFactor::Cholesky {
                 tensor,
                 offset,
                 len,
@@ -128,8 +128,8 @@ impl LossProgram<'_> {
         general_start: usize,
     ) -> Result<Tensor> {
         let (off, _) = self.cols.space[f.var];
-        let value = match f.lower {
-            Lower::Identity { offset, len } => {
+        let value = match f.triangular {
+            TriangularFactor::Identity { offset, len } => {
                 let (s, d) = self.factor_parts(ev, f, n)?;
                 let h: Vec<Tensor> = (0..len)
                     .map(|k| ev_second(ev, off + offset + k))
@@ -141,11 +141,11 @@ impl LossProgram<'_> {
                 };
                 (h.sum(1)? * s.sqr()?)?
             }
-            Lower::Unit { component } => {
+            TriangularFactor::Unit { component } => {
                 let (s, _) = self.factor_parts(ev, f, n)?;
                 (ev_second(ev, off + component)? * s.sqr()?)?
             }
-            Lower::Cholesky { rank, .. } => {
+            TriangularFactor::Cholesky { rank, .. } => {
                 let ch = ev
                     .batch
                     .out
@@ -202,8 +202,8 @@ impl LossProgram<'_> {
                     .copied()
                     .ok_or_else(|| err("invariant: a second-order direction per factor column"))
             };
-            match f.lower {
-                Lower::Identity { offset, len } => {
+            match f.triangular {
+                TriangularFactor::Identity { offset, len } => {
                     // d_k^2: the node itself when D is its square root.
                     let d2 = match &f.diag {
                         Some(d) => {
@@ -220,8 +220,10 @@ impl LossProgram<'_> {
                         add(&mut w[slot(off + offset + k)?], base(dk)?)?;
                     }
                 }
-                Lower::Unit { component } => add(&mut w[slot(off + component)?], base(None)?)?,
-                Lower::Cholesky { rank, .. } => {
+                TriangularFactor::Unit { component } => {
+                    add(&mut w[slot(off + component)?], base(None)?)?
+                }
+                TriangularFactor::Cholesky { rank, .. } => {
                     for k in 0..rank {
                         add(&mut w[general + k], W::Const(f.sign))?;
                     }
@@ -362,7 +364,7 @@ impl LossProgram<'_> {
     fn exact_cholesky_directions(&self, pre: &mut Evaluator, n: usize) -> Result<Option<Tensor>> {
         let mut extra = Vec::new();
         for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
-            if matches!(f.factor.lower, Lower::Cholesky { .. }) {
+            if matches!(f.factor.triangular, TriangularFactor::Cholesky { .. }) {
                 extra.push(self.cholesky_dirs(pre, &f.factor, n)?);
             }
         }
@@ -447,7 +449,7 @@ impl LossProgram<'_> {
             let mut general_start = self.pde_dirs.factor_start();
             for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
                 rest = (rest + self.exact_factor_value(ev, &f.factor, n, general_start)?)?;
-                if let Lower::Cholesky { rank, .. } = f.factor.lower {
+                if let TriangularFactor::Cholesky { rank, .. } = f.factor.triangular {
                     general_start += rank;
                 }
             }
