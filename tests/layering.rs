@@ -380,6 +380,15 @@ fn the_check_finds_a_cycle_and_a_child_import() {
             vec!["a".into(), "c".into(), "D".into()]
         ]
     );
+    // A `super::` and a child path are read the same way, and a comment is not code.
+    assert_eq!(
+        paths_after(&code_of(code), "super::"),
+        vec![vec!["x".to_string(), "y".to_string()]]
+    );
+    assert_eq!(
+        paths_after(&code_of(code), "child::"),
+        vec![vec!["g".to_string()]]
+    );
     let m = |s: &str| -> Module { s.split("::").map(str::to_string).collect() };
     let edges: BTreeMap<Module, BTreeSet<Module>> = [
         (m("a"), [m("b")].into()),

@@ -109,21 +109,8 @@ fn one_rank(
     let norm2 = read.pop().unwrap_or(f64::NAN);
     let values = read;
     let lr = lr_at(local.elapsed);
-    let bad = match values.iter().position(|v| !v.is_finite()) {
-        Some(term) => Some((term, false)),
-        None if !norm2.is_finite() => Some((nonfinite_gradient_term(net, all_losses)?, true)),
-        None => None,
-    };
-    if let Some((term, gradient)) = bad {
-        return Ok(Stepped {
-            outcome: StepOutcome::NotFinite {
-                term,
-                values,
-                gradient,
-            },
-            control: local,
-            lr,
-        });
+    if let Some((term, gradient)) = blamed_term(&values, || !norm2.is_finite(), net, all_losses)? {
+        return Ok(not_finite(term, values, gradient, local, lr));
     }
     adam.update_with(&net.params, grads, lr, st.clip)?;
     Ok(Stepped {
@@ -171,25 +158,11 @@ fn many_ranks(
         elapsed: buf[k + 1],
     };
     let lr = lr_at(control.elapsed);
-    let bad = match values.iter().position(|v| !v.is_finite()) {
-        Some(term) => Some((term, false)),
-        // Every rank sees the same summed gradient, so all take this branch together; the
-        // term is found on this rank's own points.
-        None if buf[k + 2..].iter().any(|g| !g.is_finite()) => {
-            Some((nonfinite_gradient_term(net, all_losses)?, true))
-        }
-        None => None,
-    };
-    if let Some((term, gradient)) = bad {
-        return Ok(Stepped {
-            outcome: StepOutcome::NotFinite {
-                term,
-                values,
-                gradient,
-            },
-            control,
-            lr,
-        });
+    // Every rank sees the same summed gradient, so all blame a term together; the term is
+    // found on this rank's own points.
+    let gradient_bad = || buf[k + 2..].iter().any(|g| !g.is_finite());
+    if let Some((term, gradient)) = blamed_term(&values, gradient_bad, net, all_losses)? {
+        return Ok(not_finite(term, values, gradient, control, lr));
     }
     let mut at = k + 2;
     let mut summed = Vec::with_capacity(grads.len());
@@ -206,4 +179,32 @@ fn many_ranks(
         control,
         lr,
     })
+}
+
+/// The term to blame for a non-finite step: the first term whose value is not finite, else,
+/// when the gradient is not (`gradient_bad`), the first whose gradient is not (with `true`).
+fn blamed_term(
+    values: &[f64],
+    gradient_bad: impl FnOnce() -> bool,
+    net: &Net,
+    losses: &[&StepLosses],
+) -> Result<Option<(usize, bool)>> {
+    Ok(match values.iter().position(|v| !v.is_finite()) {
+        Some(term) => Some((term, false)),
+        None if gradient_bad() => Some((nonfinite_gradient_term(net, losses)?, true)),
+        None => None,
+    })
+}
+
+/// A step that stopped on a non-finite term, without an update.
+fn not_finite(term: usize, values: Vec<f64>, gradient: bool, control: Control, lr: f64) -> Stepped {
+    Stepped {
+        outcome: StepOutcome::NotFinite {
+            term,
+            values,
+            gradient,
+        },
+        control,
+        lr,
+    }
 }
