@@ -131,7 +131,7 @@ pub fn run_case(
         ));
     };
     let st = &checked.settings;
-    let dt = match st.dtype {
+    let dt = match st.plan.dtype {
         pdec_lang::settings::DType::F32 => candle_core::DType::F32,
         pdec_lang::settings::DType::F64 => candle_core::DType::F64,
     };
@@ -140,8 +140,8 @@ pub fn run_case(
     program.workers = threads;
     let mem_before = pdec_solve::device::gpu_memory_used(device);
     reset_peak_rss();
-    pdec_solve::device::tune_cpu_matmul(st.net.width, threads);
-    let net = Net::new(&st.net, plan.layout.width, st.seed, dt, device).map_err(e)?;
+    pdec_solve::device::tune_cpu_matmul(st.plan.net.width, threads);
+    let net = Net::new(&st.plan.net, plan.layout.width, st.run.seed, dt, device).map_err(e)?;
     let mut adam = Adam::new(&net.params).map_err(e)?;
     let mut points = train::CarriedPoints::default();
     let mut times = Vec::with_capacity(steps);
@@ -154,13 +154,14 @@ pub fn run_case(
         };
         let stepped = train::train_step(
             &program,
+            &st.run,
             &net,
             &mut adam,
             step,
             &mut points,
             &comm,
             control,
-            |_| st.lr,
+            |_| st.run.lr,
         )
         .map_err(e)?;
         if let StepOutcome::NotFinite { term, .. } = stepped.outcome {
@@ -193,7 +194,9 @@ pub fn run_case(
         ms_min: times.first().copied().unwrap_or(f64::NAN),
         ms_max: times.last().copied().unwrap_or(f64::NAN),
         peak_mem_mb,
-        estimated_mb: Some(pdec_solve::memory::estimate(plan).bytes / 1048576.0),
+        estimated_mb: Some(
+            pdec_solve::memory::estimate(plan, st.run.polish.as_ref()).bytes / 1048576.0,
+        ),
         channels: 1 + plan.cost.tangents + plan.cost.second_order_channels,
         shifted: plan.cost.monte_carlo_shifted_points,
         steps,
@@ -366,7 +369,7 @@ mod tests {
                 &[],
             );
             assert_eq!(
-                c.checked.as_ref().expect("c").settings.mc_difference,
+                c.checked.as_ref().expect("c").settings.plan.mc_difference,
                 difference
             );
             let plan = c.plan.expect("plan");

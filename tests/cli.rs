@@ -487,11 +487,11 @@ fn a_nan_loss_stops_the_run_with_exit_3_naming_the_term() {
 
 #[test]
 fn learning_rate_schedules() {
-    use pdec_lang::settings::{Schedule, Settings};
-    let mut s = Settings {
+    use pdec_lang::settings::{RunSettings, Schedule};
+    let mut s = RunSettings {
         lr: 1e-2,
         steps: 100,
-        ..Settings::default()
+        ..RunSettings::default()
     };
     s.lr_schedule = Schedule::Constant;
     assert_eq!(pdec_solve::train::learning_rate(&s, 77, 0.0), 1e-2);

@@ -17,7 +17,7 @@ pub fn text(compiled: &Compiled, file: &str, sets: &[String]) -> Result<String, 
     };
     let settings = serde_json::json!({
         "settings": checked.settings,
-        "seed": checked.settings.seed,
+        "seed": checked.settings.run.seed,
         "set": sets,
     });
     let json = serde_json::to_string_pretty(&settings)

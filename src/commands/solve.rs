@@ -147,8 +147,9 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         threads,
     };
     // Refuse a step that cannot fit before anything is allocated.
-    if let Some(plan) = &compiled.plan
-        && let Err(d) = pdec_solve::memory::guard(plan, max_memory, opts.device.is_cpu())
+    if let (Some(plan), Some(checked)) = (&compiled.plan, &compiled.checked)
+        && let Err(d) =
+            pdec_solve::memory::guard(plan, &checked.settings, max_memory, opts.device.is_cpu())
     {
         let mut diags = Diags::default();
         diags.push(*d);

@@ -30,16 +30,16 @@ impl<'a> LossLog<'a> {
         path: &Path,
         keep_rows_before: u64,
         root: bool,
+        seed: u64,
     ) -> Result<LossLog<'a>, RunError> {
         let problem = program.problem;
-        let st = program.settings;
         let (device, dt) = (&program.device, program.dtype);
         let names: Vec<String> = program.plan.terms.iter().map(|t| t.name.clone()).collect();
         // The error against the exact solution and the reference table at every logged step,
         // so that loss.csv shows accuracy against time (before `total`: not loss terms).
         let mut errors = Vec::new();
         let probe = match (problem.exact, root) {
-            (Some(e), true) => Some(exact_probe(program, e, st.seed)?),
+            (Some(e), true) => Some(exact_probe(program, e, seed)?),
             _ => None,
         };
         if problem.exact.is_some() {

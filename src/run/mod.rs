@@ -83,17 +83,17 @@ pub fn solve(
     let root = comm.is_root();
     let program = trainer::loss_program(checked, plan, &device, comm, opts.threads)?;
     pdec_solve::device::tune_cpu_matmul(
-        st.net.width,
+        st.plan.net.width,
         opts.threads * pdec_solve::device::local_ranks(comm.size()),
     );
-    let net = Net::new(&st.net, plan.layout.width, st.seed, dt, &device)?;
+    let net = Net::new(&st.plan.net, plan.layout.width, st.run.seed, dt, &device)?;
     let dir = dir::choose(
         &problem.name,
         opts.resume.as_deref(),
         opts.out.as_deref(),
         root,
     )?;
-    let mut trainer = Trainer::new(compiled, &program, &net, comm, &dir)?;
+    let mut trainer = Trainer::new(compiled, &program, &st.run, &net, comm, &dir)?;
     let resumed = match &opts.resume {
         Some(_) => Some(Checkpoint::load(&net, trainer.checkpoint_path(), &device)?),
         None => None,
@@ -116,7 +116,10 @@ pub fn solve(
             resumed.is_some(),
             opts.reference_file.as_ref(),
         )?;
-        dir::write_settings(&dir, &settings_json(opts, &program, &net, resumed.as_ref()))?;
+        dir::write_settings(
+            &dir,
+            &settings_json(opts, st, &program, &net, resumed.as_ref()),
+        )?;
     }
     let mut log = LossLog::open(
         &program,
@@ -124,6 +127,7 @@ pub fn solve(
         &dir.join("loss.csv"),
         keep_rows_before,
         root,
+        st.run.seed,
     )?;
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -132,8 +136,8 @@ pub fn solve(
         let _ = ctrlc::set_handler(move || s.store(true, Ordering::SeqCst));
     }
     let mut progress = crate::progress::Training::new(
-        crate::progress::Mode::choose(opts.quiet || !root, opts.log_every, st.log_every),
-        st.steps,
+        crate::progress::Mode::choose(opts.quiet || !root, opts.log_every, st.run.log_every),
+        st.run.steps,
     );
     let from = match &resumed {
         Some(c) => {
@@ -147,7 +151,7 @@ pub fn solve(
         problem.name,
         dir.display(),
         net.parameter_count(),
-        st.steps,
+        st.run.steps,
         trainer.names.join(", ")
     ));
     if restarted_average {
@@ -162,7 +166,7 @@ pub fn solve(
     let last_iterate_reports = trainer.end()?;
     // Every rank takes part in the polish (its loss is summed over them); an interrupted
     // training is not polished.
-    let polish = match &st.polish {
+    let polish = match &st.run.polish {
         Some(po) if trainer.stopped != "interrupted" => {
             let mut write = |step: u64, t: f64, total: f64, values: &[f64]| {
                 let wall = trainer.wall_now() + polish_wall_before;
@@ -172,14 +176,14 @@ pub fn solve(
                 first: done,
                 path: root.then_some(polish_path.as_path()),
                 // About as often as Adam's checkpoints (an iteration is `batches` steps' work).
-                save_every: match st.checkpoint_every {
+                save_every: match st.run.checkpoint_every {
                     0 => u64::MAX,
                     n => (n / po.batches as u64).max(1),
                 },
                 saved: saved_polish.filter(|p| p.meta.from_step == done),
             };
             Some(polish_network(
-                &program, &net, po, comm, &stop, &progress, place, &mut write,
+                &program, &st.run, &net, po, comm, &stop, &progress, place, &mut write,
             )?)
         }
         _ => None,
@@ -208,14 +212,14 @@ pub fn solve(
 /// settings.json: every resolved setting, the seed, `--set` overrides, versions, where it ran.
 fn settings_json(
     opts: &SolveOptions,
+    st: &pdec_lang::settings::Settings,
     program: &pdec_solve::train::LossProgram,
     net: &Net,
     resumed: Option<&Checkpoint>,
 ) -> serde_json::Value {
-    let st = program.settings;
     serde_json::json!({
         "settings": st,
-        "seed": st.seed,
+        "seed": st.run.seed,
         "set": opts.sets,
         "source": opts.source.as_ref().map(|p| p.display().to_string()),
         "resumed_at_step": resumed.map(|c| c.step),
@@ -241,7 +245,7 @@ fn summarise(
     last_iterate_reports: Vec<report::ReportValue>,
     polish: Option<PolishSummary>,
 ) -> Result<Summary, RunError> {
-    let (problem, plan, st) = (program.problem, program.plan, program.settings);
+    let (problem, plan, seed) = (program.problem, program.plan, trainer.run.seed);
     let reports = report::report_values(problem, &program.cols, net, &opts.device, program.dtype)?;
     let metrics = match &log.probe {
         Some(p) => Some(report::exact_metrics(program, net, p)?),
@@ -255,13 +259,13 @@ fn summarise(
         None => (None, Vec::new()),
     };
     let constraint_violation = match &problem.constraint {
-        Some(c) => Some(report::violation(program, net, c, st.seed)?),
+        Some(c) => Some(report::violation(program, net, c, seed)?),
         None => None,
     };
     let names = trainer.names.iter().cloned();
     Ok(Summary {
         problem: problem.name.clone(),
-        seed: st.seed,
+        seed,
         steps: trainer.step,
         wall_time_s: wall,
         stopped: trainer.stopped,

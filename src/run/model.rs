@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 pub(crate) fn dtype(c: &Checked) -> DType {
-    match c.settings.dtype {
+    match c.settings.plan.dtype {
         pdec_lang::settings::DType::F32 => DType::F32,
         pdec_lang::settings::DType::F64 => DType::F64,
     }
@@ -74,9 +74,9 @@ pub fn load_net(compiled: &Compiled, run: &Path) -> Result<(Net, DType), RunErro
     };
     let dt = dtype(checked);
     let net = Net::new(
-        &checked.settings.net,
+        &checked.settings.plan.net,
         plan.layout.width,
-        checked.settings.seed,
+        checked.settings.run.seed,
         dt,
         &Device::Cpu,
     )?;
@@ -93,9 +93,9 @@ pub fn eval_at(compiled: &Compiled, run: &Path) -> Result<Vec<(String, f64)>, Ru
     let dt = dtype(checked);
     let device = Device::Cpu;
     let net = Net::new(
-        &checked.settings.net,
+        &checked.settings.plan.net,
         plan.layout.width,
-        checked.settings.seed,
+        checked.settings.run.seed,
         dt,
         &device,
     )?;

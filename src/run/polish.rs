@@ -46,8 +46,9 @@ pub(crate) fn saved(
     net: &Net,
 ) -> Result<Option<polish_checkpoint::Checkpoint>, RunError> {
     let (first_step, wall_offset) = resumed.map_or((0, 0.0), |c| (c.step, c.wall_s));
-    let adam_done = first_step >= st.steps || st.time_limit.is_some_and(|l| wall_offset >= l);
-    Ok(match (resumed, &st.polish) {
+    let adam_done =
+        first_step >= st.run.steps || st.run.time_limit.is_some_and(|l| wall_offset >= l);
+    Ok(match (resumed, &st.run.polish) {
         (Some(c), Some(_)) if adam_done && path.exists() => {
             let saved = polish_checkpoint::load(path, net.parameter_count())?;
             (saved.meta.from_step == c.step).then_some(saved)
@@ -63,6 +64,7 @@ pub(crate) fn saved(
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn polish_network(
     program: &LossProgram,
+    run: &pdec_lang::settings::RunSettings,
     net: &Net,
     po: &pdec_lang::settings::Polish,
     comm: &pdec_solve::distributed::Comm,
@@ -73,7 +75,7 @@ pub(crate) fn polish_network(
 ) -> Result<PolishSummary, RunError> {
     let started = Instant::now();
     let first = place.first;
-    let set = train::FixedSet::draw(program, po.batches, POLISH_KEY);
+    let set = train::FixedSet::draw(program, run.seed, po.batches, POLISH_KEY);
     let pde_batch = program.plan.pde_batch();
     let points = po.batches * pde_batch;
     let budget = po
@@ -84,7 +86,7 @@ pub(crate) fn polish_network(
         po.steps, po.batches, po.history
     ));
     let saved = usable(place.saved, po, pde_batch, progress);
-    let fresh = FreshCheck::begin(program, net, comm, po.batches, pde_batch)?;
+    let fresh = FreshCheck::begin(program, net, comm, run.seed, po.batches, pde_batch)?;
     let mut objective = polish::FixedObjective::new(program, net, &set, comm);
     let (mut state, before, spent_before, converged) = start(saved, net, progress)?;
     let resumed_at = before.map(|_| state.iterations);
@@ -160,7 +162,7 @@ pub(crate) fn polish_network(
         save_every: place.save_every,
         // loss.csv: a line every `log_every / 10` iterations (an iteration is `batches`
         // steps' work) and the last one.
-        log_every: (program.settings.log_every / 10).max(1),
+        log_every: (run.log_every / 10).max(1),
     };
     let (result, time_up, unlogged) = iterate(
         &surroundings,
@@ -385,6 +387,7 @@ impl<'a> FreshCheck<'a> {
         program: &'a LossProgram<'a>,
         net: &'a Net,
         comm: &'a pdec_solve::distributed::Comm,
+        seed: u64,
         batches: usize,
         pde_batch: usize,
     ) -> Result<Self, RunError> {
@@ -393,7 +396,7 @@ impl<'a> FreshCheck<'a> {
             program,
             net,
             comm,
-            set: train::FixedSet::draw(program, fresh_batches, FRESH_KEY),
+            set: train::FixedSet::draw(program, seed, fresh_batches, FRESH_KEY),
             points: fresh_batches * pde_batch,
             before: (0.0, BTreeMap::new()),
         };

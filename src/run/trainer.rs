@@ -11,7 +11,7 @@ use crate::run::model::save_model;
 use crate::run::report::{ReportValue, report_values};
 use pdec_lang::diag::Diag;
 use pdec_lang::driver::Compiled;
-use pdec_lang::settings::OnNan;
+use pdec_lang::settings::{OnNan, RunSettings};
 use pdec_solve::distributed::Comm;
 use pdec_solve::nn::Net;
 use pdec_solve::train::{self, Adam, LossProgram, WeightAverage};
@@ -113,6 +113,8 @@ const MAX_ROLLBACKS: u32 = 8;
 pub(crate) struct Trainer<'a> {
     compiled: &'a Compiled,
     program: &'a LossProgram<'a>,
+    /// The settings of the loop (steps, learning rate, seed, logging, checkpoints, NaNs).
+    pub run: &'a RunSettings,
     net: &'a Net,
     comm: &'a Comm,
     /// Rank 0 saves the checkpoint and the model; the other ranks write nothing.
@@ -150,6 +152,7 @@ impl<'a> Trainer<'a> {
     pub fn new(
         compiled: &'a Compiled,
         program: &'a LossProgram<'a>,
+        run: &'a RunSettings,
         net: &'a Net,
         comm: &'a Comm,
         dir: &'a Path,
@@ -158,6 +161,7 @@ impl<'a> Trainer<'a> {
         Ok(Trainer {
             compiled,
             program,
+            run,
             net,
             comm,
             root: comm.is_root(),
@@ -195,7 +199,7 @@ impl<'a> Trainer<'a> {
     /// (it began outside this run's averaging window).
     pub fn resume_from(&mut self, c: &Checkpoint) -> Result<bool, RunError> {
         c.restore(self.net, &mut self.adam, &mut self.average)?;
-        let restarted_average = !self.average.keep_if_inside(self.program.settings);
+        let restarted_average = !self.average.keep_if_inside(self.run);
         self.resumed = true;
         self.step = c.step;
         self.wall_offset = c.wall_s;
@@ -220,7 +224,7 @@ impl<'a> Trainer<'a> {
         progress: &mut crate::progress::Training,
         stop: &AtomicBool,
     ) -> Result<(), RunError> {
-        let st = self.program.settings;
+        let st = self.run;
         self.started = Instant::now();
         self.last_good = match st.on_nan {
             OnNan::Rollback => Some(self.take(self.wall_offset)?),
@@ -253,6 +257,7 @@ impl<'a> Trainer<'a> {
             let step = self.step;
             let stepped = train::train_step(
                 self.program,
+                self.run,
                 self.net,
                 &mut self.adam,
                 step,
@@ -355,7 +360,7 @@ impl<'a> Trainer<'a> {
         log: &mut LossLog,
         progress: &mut crate::progress::Training,
     ) -> Result<(), RunError> {
-        let st = self.program.settings;
+        let st = self.run;
         let step = self.step;
         self.last = values.clone();
         // The iterate after this step joins the weight average in the last `average` share

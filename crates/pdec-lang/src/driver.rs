@@ -84,7 +84,7 @@ pub fn compile(source: SourceFile, sets: &[String]) -> Compiled {
         return out;
     };
     passes::ansatz::run(&mut checked.problem, &mut diags);
-    let analysis = passes::run(&mut checked.problem, &checked.settings, &mut diags);
+    let analysis = passes::run(&mut checked.problem, &checked.settings.plan, &mut diags);
     if !diags.has_errors() {
         let plan = plan::plan(&checked.problem, &analysis, &checked.settings, &mut diags);
         if !diags.has_errors() {

@@ -335,11 +335,11 @@ fn settings(o: &mut String, c: &Sources) {
     let st = &c.checked.settings;
     let plan = c.plan;
     let _ = writeln!(o);
-    let net = match st.net.kind {
+    let net = match st.plan.net.kind {
         NetKind::Dgm => "dgm",
         NetKind::Mlp => "mlp",
     };
-    let sched = match &st.lr_schedule {
+    let sched = match &st.run.lr_schedule {
         Schedule::Constant => "constant".to_string(),
         Schedule::Step { every, factor } => {
             format!("step(every = {every}, factor = {})", num(*factor))
@@ -349,7 +349,7 @@ fn settings(o: &mut String, c: &Sources) {
         }
         Schedule::Cosine { min_lr } => format!("cosine(min_lr = {})", num(*min_lr)),
     };
-    let so = match &st.second_order {
+    let so = match &st.plan.second_order {
         SecondOrder::Auto => "auto".to_string(),
         SecondOrder::Exact => "exact".to_string(),
         SecondOrder::MonteCarlo { delta } => match delta {
@@ -360,18 +360,18 @@ fn settings(o: &mut String, c: &Sources) {
     let _ = writeln!(
         o,
         "settings: net = {net}(layers = {}, width = {}), steps = {}, batch = {}, lr = {}, lr_schedule = {sched}, second_order = {so}, dtype = {}, seed = {}",
-        st.net.layers,
-        st.net.width,
-        st.steps,
-        st.batch,
-        num(st.lr),
-        match st.dtype {
+        st.plan.net.layers,
+        st.plan.net.width,
+        st.run.steps,
+        st.plan.batch,
+        num(st.run.lr),
+        match st.plan.dtype {
             DType::F32 => "f32",
             DType::F64 => "f64",
         },
-        st.seed
+        st.run.seed
     );
-    if let Some(po) = &st.polish {
+    if let Some(po) = &st.run.polish {
         let budget = po
             .time_limit
             .map_or(String::new(), |t| format!(", time_limit = {t}"));

@@ -45,6 +45,7 @@ impl Pool {
         program: &LossProgram,
         net: &Net,
         a: &Adaptive,
+        seed: u64,
         step: u64,
         comm: &Comm,
     ) -> Result<Pool> {
@@ -56,7 +57,7 @@ impl Pool {
             .map(|t| t.batch.max(1))
             .ok_or_else(|| candle_core::Error::Msg("invariant: a pde term".into()))?;
         let m = batch * a.pool;
-        let mut rng = step_rng(program.settings.seed ^ POOL_KEY, step);
+        let mut rng = step_rng(seed ^ POOL_KEY, step);
         let points = geometry::sample_region(
             program.problem,
             &program.layout,
@@ -66,7 +67,7 @@ impl Pool {
         )
         .pop()
         .ok_or_else(|| candle_core::Error::Msg("invariant: interior points".into()))?;
-        let loss = weigh(program, net, &points, batch, step, comm)?;
+        let loss = weigh(program, net, &points, batch, seed, step, comm)?;
         let mut cdf = probabilities(&loss, a.power, a.uniform);
         let mut acc = 0.0;
         for p in cdf.iter_mut() {
@@ -108,6 +109,7 @@ fn weigh(
     net: &Net,
     points: &Batch,
     batch: usize,
+    seed: u64,
     step: u64,
     comm: &Comm,
 ) -> Result<Vec<f64>> {
@@ -121,7 +123,7 @@ fn weigh(
         let chunk = points.rows(c * batch, ((c + 1) * batch).min(m));
         let x = Tensor::from_vec(chunk.points, (chunk.n, chunk.width), &program.device)?
             .to_dtype(program.dtype)?;
-        let mut rng = step_rng(program.settings.seed ^ POOL_NOISE_KEY ^ c as u64, step);
+        let mut rng = step_rng(seed ^ POOL_NOISE_KEY ^ c as u64, step);
         let l = program.pointwise_loss(net, &x, &mut rng)?;
         Ok((c, l.to_dtype(DType::F64)?.to_vec1::<f64>()?))
     };
@@ -218,9 +220,9 @@ mod tests {
             sets.extend(["dtype=f64".into(), "net=dgm(layers=2, width=8)".into()]);
             let (checked, _, plan) = compiled(src, &sets);
             let (prog, net) = program_and_net(&checked, &plan, 3);
-            let a = checked.settings.adaptive.unwrap_or_default();
-            let pool = Pool::build(&prog, &net, &a, 0, &Comm::single()).expect("pool");
-            assert_eq!(pool.points.n, a.pool * checked.settings.batch);
+            let a = checked.settings.plan.adaptive.unwrap_or_default();
+            let pool = Pool::build(&prog, &net, &a, 0, 0, &Comm::single()).expect("pool");
+            assert_eq!(pool.points.n, a.pool * checked.settings.plan.batch);
             let b = pool.draw(4096, &mut ChaCha8Rng::seed_from_u64(1));
             b.points.iter().filter(|&&x| x > 0.9).count() as f64 / 4096.0
         };
@@ -254,11 +256,11 @@ mod tests {
         // Monte Carlo terms: the pointwise loss draws noise.
         assert!(!analysis.gradient_squares.is_empty());
         let (mut prog, net) = program_and_net(&checked, &plan, 3);
-        let a = checked.settings.adaptive.unwrap_or_default();
+        let a = checked.settings.plan.adaptive.unwrap_or_default();
         let mut pools = Vec::new();
         for workers in [1, 2, 3] {
             prog.workers = workers;
-            pools.push(Pool::build(&prog, &net, &a, 7, &Comm::single()).expect("pool"));
+            pools.push(Pool::build(&prog, &net, &a, 0, 7, &Comm::single()).expect("pool"));
         }
         assert_eq!(pools[0].points.n, 5 * 64);
         for p in &pools[1..] {

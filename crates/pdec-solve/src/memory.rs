@@ -24,7 +24,7 @@
 
 use pdec_lang::diag::Diag;
 use pdec_lang::plan::{Plan, TermKind};
-use pdec_lang::settings::{DType, NetKind};
+use pdec_lang::settings::{DType, NetKind, Polish, Settings};
 
 /// Resident memory of the process besides the step (binary, allocator, front end), in bytes.
 pub const BASE: f64 = 45.0 * MIB;
@@ -57,7 +57,8 @@ pub fn parameters(kind: NetKind, layers: usize, width: usize, input: usize) -> f
     }
 }
 
-pub fn estimate(plan: &Plan) -> Estimate {
+/// The peak memory of a training step of `plan`, with the host memory of a `polish`.
+pub fn estimate(plan: &Plan, polish: Option<&Polish>) -> Estimate {
     let s = &plan.settings;
     let b = match s.dtype {
         DType::F32 => 4.0,
@@ -96,7 +97,7 @@ pub fn estimate(plan: &Plan) -> Estimate {
     };
     // The L-BFGS polish keeps its fixed points on the host (f64, with normals on faces: at
     // most twice the columns) and `history` pairs of weight-sized f64 vectors.
-    let polish = s.polish.map_or(0.0, |po| {
+    let polish = polish.map_or(0.0, |po| {
         let points: f64 = plan.terms.iter().map(|t| t.batch as f64).sum();
         po.batches as f64 * points * 2.0 * plan.layout.width as f64 * 8.0
             + (2.0 * po.history as f64 + 8.0) * params * 8.0
@@ -156,8 +157,13 @@ pub fn human(bytes: f64) -> String {
 
 /// Refuses a plan whose step would not fit: `limit` from `--max-memory`, and the machine's
 /// available memory when `cpu` (a GPU's memory is its own; only `--max-memory` applies).
-pub fn guard(plan: &Plan, limit: Option<u64>, cpu: bool) -> Result<Estimate, Box<Diag>> {
-    let e = estimate(plan);
+pub fn guard(
+    plan: &Plan,
+    settings: &Settings,
+    limit: Option<u64>,
+    cpu: bool,
+) -> Result<Estimate, Box<Diag>> {
+    let e = estimate(plan, settings.run.polish.as_ref());
     let avail = if cpu { available() } else { None };
     let (cap, what) = match (limit.map(|l| l as f64), avail) {
         (Some(l), Some(a)) if a < l => (a, "the memory available on this machine (MemAvailable)"),
@@ -179,7 +185,7 @@ pub fn guard(plan: &Plan, limit: Option<u64>, cpu: bool) -> Result<Estimate, Box
     );
     let span = ["batch", "net", "second_order", "mc_draws"]
         .iter()
-        .find_map(|k| s.key_spans.get(*k).copied());
+        .find_map(|k| settings.key_spans.get(*k).copied());
     if let Some(span) = span {
         d = d.primary(span, "this setting decides the memory of a step");
     }
@@ -211,7 +217,7 @@ pub fn guard(plan: &Plan, limit: Option<u64>, cpu: bool) -> Result<Estimate, Box
     if s.dtype == DType::F64 {
         levers.push("`dtype = f32` halves it".into());
     }
-    if let Some(po) = s.polish {
+    if let Some(po) = settings.run.polish {
         levers.push(format!(
             "fewer `polish` batches (now {}, held on the host)",
             po.batches

@@ -30,7 +30,7 @@ pub mod region;
 mod tests;
 
 use crate::ir::{Domain, Face, Input, Problem, Side};
-use crate::settings::{CoordinateLaw, Sampling, Settings};
+use crate::settings::{CoordinateLaw, PlanSettings, Sampling};
 use inputs::InputLayout;
 use laws::{draw_on, fill_domain_by, fill_space, unit_vector};
 use rand::{Rng, RngExt};
@@ -69,7 +69,7 @@ impl Layout {
 
     /// The layout that training draws with: the `sampling` law of space points and the
     /// `sampling.NAME` law of each parameter, the time and each space variable.
-    pub fn with_settings(problem: &Problem, settings: &Settings) -> Layout {
+    pub fn with_settings(problem: &Problem, settings: &PlanSettings) -> Layout {
         let law_of = |name: &str| settings.coordinate_law(name);
         Layout {
             sampling: settings.sampling.clone(),

@@ -5,7 +5,7 @@ use super::laws::law_fit;
 use super::*;
 use crate::driver::compile;
 use crate::plan::Plan;
-use crate::settings::{LawKind, Spread};
+use crate::settings::{LawKind, PlanSettings, Spread};
 use crate::source::SourceFile;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -16,7 +16,7 @@ fn build(text: &str) -> (Problem, Plan) {
 }
 
 /// [`build`], with the problem's resolved settings.
-fn build_with_settings(text: &str) -> (Problem, Plan, Settings) {
+fn build_with_settings(text: &str) -> (Problem, Plan, PlanSettings) {
     let c = compile(
         SourceFile {
             name: "test.pde".into(),
@@ -27,7 +27,7 @@ fn build_with_settings(text: &str) -> (Problem, Plan, Settings) {
     assert!(!c.diags.has_errors(), "{text}\n{:#?}", c.diags);
     let plan = c.plan.expect("a plan");
     let checked = c.checked.expect("a checked problem");
-    (checked.problem, plan, checked.settings)
+    (checked.problem, plan, checked.settings.plan)
 }
 
 fn rng(seed: u64) -> ChaCha8Rng {

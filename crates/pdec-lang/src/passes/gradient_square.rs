@@ -120,7 +120,7 @@ pub fn recognise(g: &Graph, raw: &Raw) -> Option<(f64, Vec<NodeId>, usize, usize
 /// component, and the gradient is then free.
 pub fn choose_paths(
     terms: &mut [GradientSquareTerm],
-    settings: &crate::settings::Settings,
+    settings: &crate::settings::PlanSettings,
     second: &[super::second_order::SecondOrderTerm],
 ) {
     use crate::settings::SecondOrder;

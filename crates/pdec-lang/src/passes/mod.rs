@@ -13,7 +13,7 @@ pub mod second_order;
 
 use crate::diag::{Diag, Diags};
 use crate::ir::{Coord, Op, Problem, Where};
-use crate::settings::{SecondOrder, Settings};
+use crate::settings::{PlanSettings, SecondOrder};
 use second_order::{Analyzer, Path, SecondOrderTerm, Term, TermClass};
 use serde::Serialize;
 
@@ -41,7 +41,7 @@ pub struct Analysis {
     pub direction: TimeDirection,
 }
 
-pub fn run(problem: &mut Problem, settings: &Settings, diags: &mut Diags) -> Analysis {
+pub fn run(problem: &mut Problem, settings: &PlanSettings, diags: &mut Diags) -> Analysis {
     let mut a = Analyzer { problem };
     let terms = a.terms();
     let mut second = Vec::new();
@@ -145,7 +145,7 @@ pub fn run(problem: &mut Problem, settings: &Settings, diags: &mut Diags) -> Ana
 /// Applies `second_order = exact | monte_carlo | auto` to each term and says why.
 fn choose_paths(
     terms: &mut [SecondOrderTerm],
-    settings: &Settings,
+    settings: &PlanSettings,
     diags: &mut Diags,
     problem: &Problem,
 ) {

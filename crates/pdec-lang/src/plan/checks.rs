@@ -20,7 +20,7 @@ pub fn check_settings(
     if let crate::settings::Sampling::Law {
         spread: crate::settings::Spread::Diffusion,
         ..
-    } = settings.sampling
+    } = settings.plan.sampling
         && problem.time.is_none()
     {
         let mut d = Diag::error(
@@ -46,7 +46,7 @@ fn sampling_truncation(problem: &Problem, settings: &Settings, diags: &mut Diags
         let dim = s.domain.dim().unwrap_or(1).max(1);
         let draws = (4_000_000 / dim).clamp(400, 4000);
         let Some(fit) =
-            crate::geometry::laws::law_fit(&s.domain, &settings.sampling, elapsed, draws)
+            crate::geometry::laws::law_fit(&s.domain, &settings.plan.sampling, elapsed, draws)
         else {
             continue;
         };
@@ -97,7 +97,7 @@ fn check_free_boundary_sign(
     };
     // Only a loss the user asked for: the default falls back to the penalty
     // ([`free_boundary_loss`]).
-    if settings.free_boundary == FreeBoundaryLoss::Penalty
+    if settings.plan.free_boundary == FreeBoundaryLoss::Penalty
         || analysis.direction != TimeDirection::Undetermined
         || !settings.key_spans.contains_key("free_boundary")
     {
@@ -123,7 +123,7 @@ fn check_free_boundary_sign(
 pub fn free_boundary_loss(analysis: &Analysis, settings: &Settings) -> FreeBoundaryLoss {
     match analysis.direction {
         TimeDirection::Undetermined => FreeBoundaryLoss::Penalty,
-        _ => settings.free_boundary,
+        _ => settings.plan.free_boundary,
     }
 }
 
@@ -133,12 +133,12 @@ pub const MAX_POOL_VALUES: usize = 1 << 27;
 
 /// The adaptive pool holds `pool * batch` candidates of `width` inputs each on the host.
 fn check_adaptive_pool(settings: &Settings, width: usize, diags: &mut Diags) {
-    let Some(a) = &settings.adaptive else {
+    let Some(a) = &settings.plan.adaptive else {
         return;
     };
     let values = a
         .pool
-        .saturating_mul(settings.batch)
+        .saturating_mul(settings.plan.batch)
         .saturating_mul(width.max(1));
     if values <= MAX_POOL_VALUES {
         return;
@@ -148,14 +148,14 @@ fn check_adaptive_pool(settings: &Settings, width: usize, diags: &mut Diags) {
         format!(
             "the adaptive pool would hold {} x {} candidates of {width} inputs: {:.1} GiB, more than the 1 GiB allowed",
             a.pool,
-            settings.batch,
+            settings.plan.batch,
             values as f64 * 8.0 / (1u64 << 30) as f64
         ),
     );
     if let Some(span) = settings.key_spans.get("adaptive").copied() {
         d = d.primary(span, "pool too large for this batch");
     }
-    let fits = (MAX_POOL_VALUES / (settings.batch.max(1) * width.max(1))).max(1);
+    let fits = (MAX_POOL_VALUES / (settings.plan.batch.max(1) * width.max(1))).max(1);
     diags.push(d.help(format!(
         "use `pool = {fits}` or less (candidates per PDE batch), or a smaller `batch`"
     )));
@@ -164,7 +164,7 @@ fn check_adaptive_pool(settings: &Settings, width: usize, diags: &mut Diags) {
 /// The `sampling.NAME` settings: each names a parameter, the time variable or an interval or
 /// box space variable (with uniform `sampling`), and a log law needs a positive range.
 fn check_coordinate_laws(problem: &Problem, settings: &Settings, diags: &mut Diags) {
-    for (name, law) in &settings.coordinate_laws {
+    for (name, law) in &settings.plan.coordinate_laws {
         let span = settings.key_spans.get(&format!("sampling.{name}")).copied();
         // The range the law is drawn on (for a box: lowest lower, highest upper bound) and
         // where it is declared.
@@ -226,7 +226,7 @@ fn check_space_law(
         ));
         return None;
     }
-    if settings.sampling != crate::settings::Sampling::Uniform {
+    if settings.plan.sampling != crate::settings::Sampling::Uniform {
         let mut d = Diag::error(
             "pdec::plan::coordinate_law_with_sampling",
             format!("`sampling.{name}` and the `sampling` law both say how `{name}` is drawn"),

@@ -21,7 +21,7 @@ pub use terms::{GradientSquarePlan, LossTerm, SecondOrderPlan, TermKind};
 use crate::diag::Diags;
 use crate::ir::Problem;
 use crate::passes::{Analysis, TimeDirection};
-use crate::settings::{FreeBoundaryLoss, Settings};
+use crate::settings::{FreeBoundaryLoss, PlanSettings, Settings};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -42,7 +42,7 @@ pub struct Plan {
     #[serde(skip)]
     pub program: program::Program,
     pub cost: Cost,
-    pub settings: Settings,
+    pub settings: PlanSettings,
 }
 
 impl Plan {
@@ -89,7 +89,7 @@ pub fn plan(
         })
         .collect();
     let program = program::program(problem, analysis, &layout, &terms, diags);
-    let monte_carlo = MonteCarloPlan::new(&second_order, &gradient_squares, settings);
+    let monte_carlo = MonteCarloPlan::new(&second_order, &gradient_squares, &settings.plan);
     let cost = Cost::new(&program.pde, monte_carlo.as_ref());
     Plan {
         problem: problem.name.clone(),
@@ -106,7 +106,7 @@ pub fn plan(
         monte_carlo,
         program,
         cost,
-        settings: settings.clone(),
+        settings: settings.plan.clone(),
     }
 }
 
@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn the_default_free_boundary_loss_falls_back_without_a_time_direction() {
         assert_eq!(
-            Settings::default().free_boundary,
+            PlanSettings::default().free_boundary,
             FreeBoundaryLoss::Variational
         );
         let (plan, errors) = plan_of(STATIONARY_OBSTACLE, &[]);

@@ -6,7 +6,7 @@
 use crate::passes::second_order::Path;
 use crate::plan::program::PdeProgram;
 use crate::plan::terms::{GradientSquarePlan, SecondOrderPlan};
-use crate::settings::{McDifference, McNoise, Settings};
+use crate::settings::{McDifference, McNoise, PlanSettings};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -46,7 +46,7 @@ impl MonteCarloPlan {
     pub fn new(
         second_order: &[SecondOrderPlan],
         gradient_squares: &[GradientSquarePlan],
-        settings: &Settings,
+        settings: &PlanSettings,
     ) -> Option<MonteCarloPlan> {
         let factors: Vec<NoiseBlock> = second_order
             .iter()

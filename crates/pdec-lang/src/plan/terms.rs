@@ -73,12 +73,12 @@ pub struct GradientSquarePlan {
 pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> Vec<LossTerm> {
     let f = crate::syntax::print::format_number;
     let interior = interior_sampler(problem, settings);
-    let small = (settings.batch / 4).max(64).min(settings.batch);
+    let small = (settings.plan.batch / 4).max(64).min(settings.plan.batch);
     let mut terms = vec![LossTerm {
         name: "pde".into(),
         kind: TermKind::Pde,
         region: Region::Interior,
-        sampler: match &settings.adaptive {
+        sampler: match &settings.plan.adaptive {
             Some(a) => format!(
                 "{interior}; adaptive: drawn from {} x batch candidates of that law by |residual|^{} ({}% uniform), rebuilt every {} steps",
                 a.pool,
@@ -89,7 +89,7 @@ pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> 
             None => interior.clone(),
         },
         weight: 1.0,
-        batch: settings.batch,
+        batch: settings.plan.batch,
         residual: problem.pde.residual,
     }];
     for c in &problem.conditions {
@@ -111,7 +111,7 @@ pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> 
             region: Region::Interior,
             sampler: format!("{interior} (shared with pde)"),
             weight: 1.0,
-            batch: settings.batch,
+            batch: settings.plan.batch,
             residual: c.obstacle,
         });
     }
@@ -123,7 +123,7 @@ pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> 
 fn interior_sampler(problem: &Problem, settings: &Settings) -> String {
     let f = crate::syntax::print::format_number;
     let mut parts = Vec::new();
-    let law_of = |name: &str| settings.coordinate_law(name);
+    let law_of = |name: &str| settings.plan.coordinate_law(name);
     if let Some(t) = &problem.time {
         let law = law_text(law_of(&t.name));
         parts.push(format!("{} {law} in [{}, {}]", t.name, f(t.lo), f(t.hi)));
@@ -131,7 +131,7 @@ fn interior_sampler(problem: &Problem, settings: &Settings) -> String {
     for s in &problem.space {
         parts.push(match law_of(&s.name) {
             CoordinateLaw::Uniform => {
-                space_sampler(problem, &s.name, &s.domain, &settings.sampling)
+                space_sampler(problem, &s.name, &s.domain, &settings.plan.sampling)
             }
             l => {
                 let per = if s.domain.dim().is_some() {
@@ -275,23 +275,25 @@ fn weights_and_batches(
     let kinds: Vec<&str> = terms.iter().map(|t| t.kind.name()).collect();
     for t in terms.iter_mut() {
         if let Some(w) = settings
+            .plan
             .weights
             .get(&t.name)
-            .or_else(|| settings.weights.get(t.kind.name()))
+            .or_else(|| settings.plan.weights.get(t.kind.name()))
         {
             t.weight = *w;
         }
         if let Some(b) = settings
+            .plan
             .batch_per_term
             .get(&t.name)
-            .or_else(|| settings.batch_per_term.get(t.kind.name()))
+            .or_else(|| settings.plan.batch_per_term.get(t.kind.name()))
         {
             t.batch = *b;
         }
     }
     for (what, keys) in [
-        ("weight", settings.weights.keys().collect::<Vec<_>>()),
-        ("batch", settings.batch_per_term.keys().collect()),
+        ("weight", settings.plan.weights.keys().collect::<Vec<_>>()),
+        ("batch", settings.plan.batch_per_term.keys().collect()),
     ] {
         for k in keys {
             let span = settings.key_spans.get(&format!("{what}.{k}")).copied();

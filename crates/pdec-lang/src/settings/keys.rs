@@ -3,7 +3,7 @@
 //! them, and its parser. `apply` dispatches through it, the did-you-mean of an unknown key
 //! comes from its names (`KEYS`), and `docs_table` renders the settings table of the docs from
 //! it (a test keeps the doc in step). Adding a setting: a field with its default in
-//! `Settings`, an entry here with its parser (in `network`, `second_order`, `sampling` or
+//! `PlanSettings` or `RunSettings` (by its `shapes`), an entry here with its parser (in `network`, `second_order`, `sampling` or
 //! `run`).
 //!
 //! Terms: a *key* is the name before `=` and any dot; `KEY.NAME` names a loss term
@@ -606,5 +606,27 @@ mod tests {
             }
         }
         assert_eq!(KEYS.len(), TABLE.len());
+    }
+
+    /// A key tagged `Shapes::Run` is a field of `RunSettings` and every field of it is such a
+    /// key, so that the plan (which holds `PlanSettings` alone) never sees a run-loop key.
+    #[test]
+    fn run_keys_are_exactly_the_run_settings() {
+        let json = serde_json::to_value(crate::settings::RunSettings::default()).expect("json");
+        let fields: Vec<&str> = json
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        let mut run: Vec<&str> = TABLE
+            .iter()
+            .filter(|k| k.shapes == Shapes::Run)
+            .map(|k| k.name)
+            .collect();
+        run.sort();
+        let mut fields = fields;
+        fields.sort();
+        assert_eq!(run, fields);
     }
 }

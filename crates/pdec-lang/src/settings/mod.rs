@@ -4,12 +4,16 @@
 //! The mathematics never depends on these; they only steer training. Every setting has a
 //! default chosen for a sound first run, documented in `docs/LANGUAGE.md`.
 //!
-//! This file holds `Settings` (every field with its default) and the types of its values.
+//! This file holds `Settings` and the types of its values. `Settings` is two halves: what
+//! shapes the plan (`PlanSettings`: networks, batches, estimators, sampling, weights; the plan
+//! keeps it) and what only the run loop reads (`RunSettings`: steps, learning rate, seed,
+//! logging, checkpoints, NaNs, polish, averaging; handed to the loop beside the plan).
 //! Each key is declared once, in `keys::TABLE` (name, default and doc as the docs show them,
 //! parser), from which `apply`, the did-you-mean of an unknown key and the settings table of
 //! `docs/LANGUAGE.md` come; the parsers sit in `network`, `second_order`, `sampling` and
-//! `run`, on the value readers of `values`. Adding a setting: a field with its default here,
-//! an entry in `keys::TABLE` with its parser.
+//! `run`, on the value readers of `values`. Adding a setting: a field with its default in
+//! `PlanSettings` or `RunSettings` (as it shapes the plan or not), an entry in `keys::TABLE`
+//! with its parser and the same `Shapes` tag (a test keeps tags and halves in step).
 
 mod keys;
 mod network;
@@ -230,18 +234,29 @@ pub enum OnNan {
     Rollback,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Every setting of a run: what shapes the plan and what only the run loop reads, kept apart
+/// so that the plan (the contract training is built from) holds the first alone. Serialised
+/// flat, as the `solve { }` block writes them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Settings {
+    #[serde(flatten)]
+    pub plan: PlanSettings,
+    #[serde(flatten)]
+    pub run: RunSettings,
+    /// Where each key was set (`weight.pde`, ...), for diagnostics of later stages.
+    #[serde(skip)]
+    pub key_spans: BTreeMap<String, Span>,
+}
+
+/// The settings that shape the plan: its networks, terms, points and estimators
+/// (`Shapes::Plan` in `keys::TABLE`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlanSettings {
     pub net: Net,
-    pub steps: u64,
     /// Points per step for the PDE term; other terms default to a share of it.
     pub batch: usize,
     /// Per-term batch sizes, keyed by loss-term name or kind (`boundary`, `initial`).
     pub batch_per_term: BTreeMap<String, usize>,
-    pub lr: f64,
-    pub lr_schedule: Schedule,
-    /// Clip the gradient's global norm to this value.
-    pub clip: Option<f64>,
     pub second_order: SecondOrder,
     /// A term needs at least this many second-order directions for `auto` to pick
     /// Monte Carlo.
@@ -250,7 +265,6 @@ pub struct Settings {
     pub mc_difference: McDifference,
     /// Independent noise draws averaged in each of the two factors `A(w)`, `A(w~)`.
     pub mc_draws: usize,
-    pub seed: u64,
     pub dtype: DType,
     pub free_boundary: FreeBoundaryLoss,
     /// The law of interior (and time-slice) space points.
@@ -261,10 +275,23 @@ pub struct Settings {
     pub coordinate_laws: BTreeMap<String, CoordinateLaw>,
     /// Loss weights keyed by loss-term name or kind; default 1.
     pub weights: BTreeMap<String, f64>,
-    /// Draw fresh points every this many steps.
-    pub resample_every: u64,
     /// Residual-based adaptive sampling of the PDE's points (`adaptive = residual(...)`).
     pub adaptive: Option<Adaptive>,
+}
+
+/// The settings only the run loop reads: how long and how fast it steps, its seed, what it
+/// logs and saves, what a NaN does, and the polish and averaging after the steps
+/// (`Shapes::Run` in `keys::TABLE`). Changing one never changes the plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunSettings {
+    pub steps: u64,
+    pub lr: f64,
+    pub lr_schedule: Schedule,
+    /// Clip the gradient's global norm to this value.
+    pub clip: Option<f64>,
+    pub seed: u64,
+    /// Draw fresh points every this many steps.
+    pub resample_every: u64,
     /// L-BFGS on fixed points after the Adam steps (`polish = lbfgs(...)`).
     pub polish: Option<Polish>,
     /// Stop after this many seconds of training (besides `steps`).
@@ -275,50 +302,53 @@ pub struct Settings {
     /// The share of the training, at its end, over which the weights are averaged
     /// (Polyak-Ruppert): the reported and saved network is that mean. 0: the last iterate.
     pub average: f64,
-    /// Where each key was set (`weight.pde`, ...), for diagnostics of later stages.
-    #[serde(skip)]
-    pub key_spans: BTreeMap<String, Span>,
 }
 
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
+impl Default for PlanSettings {
+    fn default() -> PlanSettings {
+        PlanSettings {
             net: Net {
                 kind: NetKind::Dgm,
                 layers: 3,
                 width: 50,
             },
-            steps: 10_000,
             batch: 1024,
             batch_per_term: BTreeMap::new(),
-            lr: 1e-3,
-            lr_schedule: Schedule::Cosine { min_lr: 1e-5 },
-            clip: None,
             second_order: SecondOrder::Auto,
             auto_mc_threshold: 16,
             mc_noise: McNoise::Rademacher,
             mc_difference: McDifference::Values,
             mc_draws: 1,
-            seed: 0,
             dtype: DType::F32,
             free_boundary: FreeBoundaryLoss::Variational,
             sampling: Sampling::Uniform,
             coordinate_laws: BTreeMap::new(),
             weights: BTreeMap::new(),
-            resample_every: 1,
             adaptive: None,
+        }
+    }
+}
+
+impl Default for RunSettings {
+    fn default() -> RunSettings {
+        RunSettings {
+            steps: 10_000,
+            lr: 1e-3,
+            lr_schedule: Schedule::Cosine { min_lr: 1e-5 },
+            clip: None,
+            seed: 0,
+            resample_every: 1,
             polish: None,
             time_limit: None,
             log_every: 100,
             checkpoint_every: 1000,
             on_nan: OnNan::Stop,
             average: 0.0,
-            key_spans: BTreeMap::new(),
         }
     }
 }
 
-impl Settings {
+impl PlanSettings {
     /// The `sampling.NAME` law of a parameter, the time or a space variable (uniform unless
     /// set).
     pub fn coordinate_law(&self, name: &str) -> CoordinateLaw {

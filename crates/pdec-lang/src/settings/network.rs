@@ -35,8 +35,8 @@ pub(super) fn net(st: &mut Settings, it: &Item, diags: &mut Diags) {
     };
     let mut net = Net {
         kind,
-        layers: st.net.layers,
-        width: st.net.width,
+        layers: st.plan.net.layers,
+        width: st.plan.net.width,
     };
     if let Some(l) = a.get("layers") {
         match positive_int(l, "layers", 64.0, diags) {
@@ -50,14 +50,14 @@ pub(super) fn net(st: &mut Settings, it: &Item, diags: &mut Diags) {
             None => return,
         }
     }
-    st.net = net;
+    st.plan.net = net;
 }
 
 /// `steps = N`, 1 to 1e12.
 pub(super) fn steps(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v) = (it.key, &it.v);
     if let Some(n) = positive_int(v, key, 1e12, diags) {
-        st.steps = n
+        st.run.steps = n
     }
 }
 
@@ -67,9 +67,9 @@ pub(super) fn batch(st: &mut Settings, it: &Item, diags: &mut Diags) {
     if let Some(n) = positive_int(v, key, 1e9, diags) {
         match sub {
             Some(term) => {
-                st.batch_per_term.insert(term.to_string(), n as usize);
+                st.plan.batch_per_term.insert(term.to_string(), n as usize);
             }
-            None => st.batch = n as usize,
+            None => st.plan.batch = n as usize,
         }
     }
 }
@@ -78,7 +78,7 @@ pub(super) fn batch(st: &mut Settings, it: &Item, diags: &mut Diags) {
 pub(super) fn lr(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     match v.number() {
-        Some(x) if x > 0.0 && x < 10.0 => st.lr = x,
+        Some(x) if x > 0.0 && x < 10.0 => st.run.lr = x,
         Some(_) => diags.push(out_of_range(span, key, "in (0, 10)")),
         None => diags.push(bad_value(span, key, "a number such as 1e-3")),
     }
@@ -140,7 +140,7 @@ pub(super) fn lr_schedule(st: &mut Settings, it: &Item, diags: &mut Diags) {
         _ => None,
     };
     match sched {
-        Some(s) => st.lr_schedule = s,
+        Some(s) => st.run.lr_schedule = s,
         None => diags.push(bad_value(span, key, expected)),
     }
 }
@@ -149,9 +149,9 @@ pub(super) fn lr_schedule(st: &mut Settings, it: &Item, diags: &mut Diags) {
 pub(super) fn clip(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v) = (it.key, &it.v);
     if v.word() == Some("none") {
-        st.clip = None;
+        st.run.clip = None;
     } else if let Some(x) = positive(v, key, diags) {
-        st.clip = Some(x)
+        st.run.clip = Some(x)
     }
 }
 
@@ -159,9 +159,9 @@ pub(super) fn clip(st: &mut Settings, it: &Item, diags: &mut Diags) {
 pub(super) fn free_boundary(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     match v.word() {
-        Some("penalty") => st.free_boundary = FreeBoundaryLoss::Penalty,
-        Some("complementarity") => st.free_boundary = FreeBoundaryLoss::Complementarity,
-        Some("variational") => st.free_boundary = FreeBoundaryLoss::Variational,
+        Some("penalty") => st.plan.free_boundary = FreeBoundaryLoss::Penalty,
+        Some("complementarity") => st.plan.free_boundary = FreeBoundaryLoss::Complementarity,
+        Some("variational") => st.plan.free_boundary = FreeBoundaryLoss::Variational,
         _ => diags.push(bad_value(
             span,
             key,
@@ -186,7 +186,7 @@ pub(super) fn weight(st: &mut Settings, it: &Item, diags: &mut Diags) {
     };
     match v.number() {
         Some(x) if x >= 0.0 && x.is_finite() => {
-            st.weights.insert(term.to_string(), x);
+            st.plan.weights.insert(term.to_string(), x);
         }
         Some(_) => diags.push(out_of_range(span, "weight", "zero or positive")),
         None => diags.push(bad_value(span, "weight", "a number")),

@@ -12,7 +12,7 @@ use crate::settings::{OnNan, Polish, Settings};
 pub(super) fn seed(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     match v.number() {
-        Some(x) if x >= 0.0 && x.fract() == 0.0 && x < 2f64.powi(53) => st.seed = x as u64,
+        Some(x) if x >= 0.0 && x.fract() == 0.0 && x < 2f64.powi(53) => st.run.seed = x as u64,
         Some(x) if x.fract() == 0.0 => diags.push(out_of_range(span, key, "between 0 and 2^53")),
         _ => diags.push(bad_value(span, key, "a whole number >= 0")),
     }
@@ -24,7 +24,7 @@ pub(super) fn polish(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     let expected = "`none` or `lbfgs(steps, batches, history, time_limit)`";
     if v.word() == Some("none") {
-        st.polish = None;
+        st.run.polish = None;
         return;
     }
     let Some(("lbfgs", args)) = v.call() else {
@@ -78,7 +78,7 @@ pub(super) fn polish(st: &mut Settings, it: &Item, diags: &mut Diags) {
         po.time_limit = Some(x);
     }
     if ok {
-        st.polish = Some(po);
+        st.run.polish = Some(po);
     }
 }
 
@@ -86,9 +86,9 @@ pub(super) fn polish(st: &mut Settings, it: &Item, diags: &mut Diags) {
 pub(super) fn time_limit(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v) = (it.key, &it.v);
     if v.word() == Some("none") {
-        st.time_limit = None;
+        st.run.time_limit = None;
     } else if let Some(x) = positive(v, key, diags) {
-        st.time_limit = Some(x)
+        st.run.time_limit = Some(x)
     }
 }
 
@@ -96,7 +96,7 @@ pub(super) fn time_limit(st: &mut Settings, it: &Item, diags: &mut Diags) {
 pub(super) fn log_every(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v) = (it.key, &it.v);
     if let Some(n) = positive_int(v, key, 1e12, diags) {
-        st.log_every = n
+        st.run.log_every = n
     }
 }
 
@@ -104,7 +104,7 @@ pub(super) fn log_every(st: &mut Settings, it: &Item, diags: &mut Diags) {
 pub(super) fn checkpoint_every(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v) = (it.key, &it.v);
     if let Some(n) = positive_int(v, key, 1e12, diags) {
-        st.checkpoint_every = n
+        st.run.checkpoint_every = n
     }
 }
 
@@ -112,8 +112,8 @@ pub(super) fn checkpoint_every(st: &mut Settings, it: &Item, diags: &mut Diags) 
 pub(super) fn on_nan(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     match v.word() {
-        Some("stop") => st.on_nan = OnNan::Stop,
-        Some("rollback") => st.on_nan = OnNan::Rollback,
+        Some("stop") => st.run.on_nan = OnNan::Stop,
+        Some("rollback") => st.run.on_nan = OnNan::Rollback,
         _ => diags.push(bad_value(span, key, "`stop` or `rollback`")),
     }
 }
@@ -122,7 +122,7 @@ pub(super) fn on_nan(st: &mut Settings, it: &Item, diags: &mut Diags) {
 pub(super) fn average(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     match v.number() {
-        Some(x) if (0.0..1.0).contains(&x) => st.average = x,
+        Some(x) if (0.0..1.0).contains(&x) => st.run.average = x,
         Some(_) => diags.push(out_of_range(span, key, "at least 0 and below 1")),
         None => diags.push(bad_value(span, key, "a share of the training, e.g. `0.1`")),
     }

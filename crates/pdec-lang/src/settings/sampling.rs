@@ -22,7 +22,7 @@ fn space_law(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     let expected = "`uniform`, `normal(center, sd, corr, uniform, spread)` or `lognormal(center, sd, corr, uniform, spread)`";
     if v.word() == Some("uniform") {
-        st.sampling = Sampling::Uniform;
+        st.plan.sampling = Sampling::Uniform;
         return;
     }
     let Some((name, args)) = v.call() else {
@@ -33,7 +33,7 @@ fn space_law(st: &mut Settings, it: &Item, diags: &mut Diags) {
         "normal" => LawKind::Normal,
         "lognormal" => LawKind::LogNormal,
         "uniform" if args.is_empty() => {
-            st.sampling = Sampling::Uniform;
+            st.plan.sampling = Sampling::Uniform;
             return;
         }
         _ => {
@@ -111,7 +111,7 @@ fn space_law(st: &mut Settings, it: &Item, diags: &mut Diags) {
     if let (Some(center), Some(sd), Some(corr), Some(uniform), Some(spread)) =
         (center, sd, corr, uniform, spread)
     {
-        st.sampling = Sampling::Law {
+        st.plan.sampling = Sampling::Law {
             kind,
             center,
             sd,
@@ -137,14 +137,14 @@ fn coordinate_law(st: &mut Settings, it: &Item, diags: &mut Diags) {
             return;
         }
     };
-    st.coordinate_laws.insert(name.to_string(), law);
+    st.plan.coordinate_laws.insert(name.to_string(), law);
 }
 
 /// `resample_every = N`, 1 to 1e12.
 pub(super) fn resample_every(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v) = (it.key, &it.v);
     if let Some(n) = positive_int(v, key, 1e12, diags) {
-        st.resample_every = n
+        st.run.resample_every = n
     }
 }
 
@@ -154,7 +154,7 @@ pub(super) fn adaptive(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     let expected = "`none` or `residual(power, uniform, pool, every)`";
     if v.word() == Some("none") {
-        st.adaptive = None;
+        st.plan.adaptive = None;
         return;
     }
     let Some(("residual", args)) = v.call() else {
@@ -208,6 +208,6 @@ pub(super) fn adaptive(st: &mut Settings, it: &Item, diags: &mut Diags) {
         ad.every = x as u64;
     }
     if ok {
-        st.adaptive = Some(ad);
+        st.plan.adaptive = Some(ad);
     }
 }

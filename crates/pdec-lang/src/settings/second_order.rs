@@ -15,7 +15,7 @@ pub(super) fn second_order(st: &mut Settings, it: &Item, diags: &mut Diags) {
         diags.push(bad_value(span, key, expected));
         return;
     };
-    st.second_order = match name {
+    st.plan.second_order = match name {
         "auto" => SecondOrder::Auto,
         "exact" => SecondOrder::Exact,
         "monte_carlo" => {
@@ -45,7 +45,7 @@ pub(super) fn second_order(st: &mut Settings, it: &Item, diags: &mut Diags) {
 pub(super) fn auto_mc_threshold(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v) = (it.key, &it.v);
     if let Some(n) = positive_int(v, key, 1e9, diags) {
-        st.auto_mc_threshold = n as usize
+        st.plan.auto_mc_threshold = n as usize
     }
 }
 
@@ -53,8 +53,8 @@ pub(super) fn auto_mc_threshold(st: &mut Settings, it: &Item, diags: &mut Diags)
 pub(super) fn mc_noise(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     match v.word() {
-        Some("rademacher") => st.mc_noise = McNoise::Rademacher,
-        Some("gaussian") => st.mc_noise = McNoise::Gaussian,
+        Some("rademacher") => st.plan.mc_noise = McNoise::Rademacher,
+        Some("gaussian") => st.plan.mc_noise = McNoise::Gaussian,
         _ => diags.push(bad_value(span, key, "`rademacher` or `gaussian`")),
     }
 }
@@ -63,8 +63,8 @@ pub(super) fn mc_noise(st: &mut Settings, it: &Item, diags: &mut Diags) {
 pub(super) fn mc_difference(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     match v.word() {
-        Some("values") => st.mc_difference = McDifference::Values,
-        Some("gradients") => st.mc_difference = McDifference::Gradients,
+        Some("values") => st.plan.mc_difference = McDifference::Values,
+        Some("gradients") => st.plan.mc_difference = McDifference::Gradients,
         _ => diags.push(bad_value(span, key, "`values` or `gradients`")),
     }
 }
@@ -73,7 +73,7 @@ pub(super) fn mc_difference(st: &mut Settings, it: &Item, diags: &mut Diags) {
 pub(super) fn mc_draws(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v) = (it.key, &it.v);
     if let Some(n) = positive_int(v, key, 1024.0, diags) {
-        st.mc_draws = n as usize
+        st.plan.mc_draws = n as usize
     }
 }
 
@@ -81,8 +81,8 @@ pub(super) fn mc_draws(st: &mut Settings, it: &Item, diags: &mut Diags) {
 pub(super) fn dtype(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     match v.word() {
-        Some("f32") => st.dtype = DType::F32,
-        Some("f64") => st.dtype = DType::F64,
+        Some("f32") => st.plan.dtype = DType::F32,
+        Some("f64") => st.plan.dtype = DType::F64,
         _ => diags.push(bad_value(span, key, "`f32` or `f64`")),
     }
 }

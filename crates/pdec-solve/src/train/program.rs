@@ -12,7 +12,7 @@ use pdec_lang::geometry::Layout;
 use pdec_lang::ir::Problem;
 use pdec_lang::plan::Plan;
 use pdec_lang::plan::program::{ConditionProgram, PdeProgram};
-use pdec_lang::settings::Settings;
+use pdec_lang::settings::PlanSettings;
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeSet;
 
@@ -31,7 +31,7 @@ pub struct ConditionPass<'a> {
 pub struct LossProgram<'a> {
     pub problem: &'a Problem,
     pub plan: &'a Plan,
-    pub settings: &'a Settings,
+    pub settings: &'a PlanSettings,
     pub cols: Columns,
     pub layout: Layout,
     /// The PDE's program (the plan's) and the tangent directions of its base pass: the

@@ -11,6 +11,7 @@ use crate::train::rng::{NOISE_KEY, step_rng};
 use candle_core::{DType, Result};
 use pdec_lang::geometry;
 use pdec_lang::plan::TermKind;
+use pdec_lang::settings::RunSettings;
 use rand_chacha::ChaCha8Rng;
 
 /// The points a training carries from step to step: each term's batches (reused for
@@ -34,22 +35,22 @@ impl CarriedPoints {
     pub(super) fn prepare(
         &mut self,
         program: &LossProgram,
+        run: &RunSettings,
         net: &Net,
         step: u64,
         comm: &Comm,
     ) -> Result<()> {
-        let st = program.settings;
         // Points come from the step that drew them and noise from this step, each keyed by
         // seed and step alone: a resumed run (empty `batches`) redraws exactly the same points.
-        let mut drawn_at = step - step % st.resample_every;
-        if let Some(a) = &st.adaptive {
+        let mut drawn_at = step - step % run.resample_every;
+        if let Some(a) = &program.settings.adaptive {
             // Rebuilt at checkpoints too, and the points drawn again from each new pool, so
             // that a run resumed from a checkpoint rebuilds the same pool and draws the same
             // points (whatever `resample_every`).
             let due = step.is_multiple_of(a.every)
-                || (st.checkpoint_every > 0 && step.is_multiple_of(st.checkpoint_every));
+                || (run.checkpoint_every > 0 && step.is_multiple_of(run.checkpoint_every));
             if self.pool.as_ref().is_none_or(|p| due && p.built_at != step) {
-                self.pool = Some(Pool::build(program, net, a, step, comm)?);
+                self.pool = Some(Pool::build(program, net, a, run.seed, step, comm)?);
                 drawn_at = step;
             }
         }
@@ -57,7 +58,7 @@ impl CarriedPoints {
             self.batches = sample(
                 program,
                 self.pool.as_ref(),
-                &mut step_rng(st.seed, drawn_at),
+                &mut step_rng(run.seed, drawn_at),
             );
         }
         Ok(())
@@ -107,13 +108,12 @@ pub struct FixedSet {
 
 impl FixedSet {
     /// `count` batches of every term, each drawn as a training step draws its own (this
-    /// rank's rows of them), keyed by the seed and `key` so that they are new points.
-    pub fn draw(program: &LossProgram, count: usize, key: u64) -> FixedSet {
-        let st = program.settings;
+    /// rank's rows of them), keyed by the run's `seed` and `key` so that they are new points.
+    pub fn draw(program: &LossProgram, seed: u64, count: usize, key: u64) -> FixedSet {
         let sets = (0..count as u64)
             .map(|k| {
-                let batches = sample(program, None, &mut step_rng(st.seed ^ key, k));
-                let noise = program.draw_noise(&mut step_rng(st.seed ^ key ^ NOISE_KEY, k));
+                let batches = sample(program, None, &mut step_rng(seed ^ key, k));
+                let noise = program.draw_noise(&mut step_rng(seed ^ key ^ NOISE_KEY, k));
                 (batches, noise)
             })
             .collect();

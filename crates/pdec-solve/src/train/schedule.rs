@@ -3,13 +3,13 @@
 
 use crate::nn::Net;
 use candle_core::{Result, Tensor};
-use pdec_lang::settings::{Schedule, Settings};
+use pdec_lang::settings::{RunSettings, Schedule};
 
 /// The learning rate at `step` (0-based) of `steps`, `elapsed` seconds into the run. The
 /// cosine schedule follows whichever budget is further along, steps or `time_limit`, so a
 /// time-limited run still reaches its small learning rates (at the price of depending on
 /// wall time: such runs are not bitwise reproducible).
-pub fn learning_rate(s: &Settings, step: u64, elapsed: f64) -> f64 {
+pub fn learning_rate(s: &RunSettings, step: u64, elapsed: f64) -> f64 {
     match &s.lr_schedule {
         Schedule::Constant => s.lr,
         Schedule::Step { every, factor } => s.lr * factor.powi((step / every) as i32),
@@ -23,7 +23,7 @@ pub fn learning_rate(s: &Settings, step: u64, elapsed: f64) -> f64 {
 
 /// How far a training is along, in [0, 1]: steps over `steps`, or seconds over
 /// `time_limit`, whichever is further (the cosine schedule and weight averaging follow it).
-pub fn progress(s: &Settings, step: u64, elapsed: f64) -> f64 {
+pub fn progress(s: &RunSettings, step: u64, elapsed: f64) -> f64 {
     let mut frac = step as f64 / s.steps.max(1) as f64;
     if let Some(limit) = s.time_limit {
         frac = frac.max(elapsed / limit);
@@ -48,7 +48,7 @@ pub struct WeightAverage {
 
 impl WeightAverage {
     /// Whether the iterate after `step` steps (at `elapsed` seconds) belongs to the average.
-    pub fn covers(s: &Settings, step: u64, elapsed: f64) -> bool {
+    pub fn covers(s: &RunSettings, step: u64, elapsed: f64) -> bool {
         // The margin keeps a step exactly at the window's start out whatever the rounding of
         // `1 - average` (1 - 0.9 is 0.09999999999999998).
         s.average > 0.0 && progress(s, step, elapsed) > 1.0 - s.average + 1e-9
@@ -79,7 +79,7 @@ impl WeightAverage {
     /// `average` has its window elsewhere, and a mean over the old window would mix in
     /// iterates the new one does not cover. An average without a recorded first iterate
     /// (checkpoints before it was recorded) cannot be checked and starts again too.
-    pub fn keep_if_inside(&mut self, s: &Settings) -> bool {
+    pub fn keep_if_inside(&mut self, s: &RunSettings) -> bool {
         let inside = match self.first {
             Some((step, elapsed)) => WeightAverage::covers(s, step, elapsed),
             None => self.count == 0,
@@ -152,10 +152,10 @@ mod tests {
                 assert!((a - b).abs() < 1e-12, "{a} vs {b}");
             }
         }
-        let mut s = Settings {
+        let mut s = RunSettings {
             steps: 100,
             average: 0.1,
-            ..Settings::default()
+            ..RunSettings::default()
         };
         assert!(!WeightAverage::covers(&s, 90, 0.0));
         assert!(WeightAverage::covers(&s, 91, 0.0));
@@ -168,16 +168,16 @@ mod tests {
         assert!(!WeightAverage::covers(&s, 100, 10.0));
         // Resumed with the same window (first iterate at step 96 of 100, average 0.1): kept.
         // With twice the steps the window starts at 180: the old mean starts again.
-        let s = Settings {
+        let s = RunSettings {
             steps: 100,
             average: 0.1,
-            ..Settings::default()
+            ..RunSettings::default()
         };
         let mut kept = avg.clone();
         assert!(kept.keep_if_inside(&s));
         assert_eq!((kept.count, kept.first), (4, Some((96, 0.0))));
         let mut moved = avg.clone();
-        assert!(!moved.keep_if_inside(&Settings { steps: 200, ..s }));
+        assert!(!moved.keep_if_inside(&RunSettings { steps: 200, ..s }));
         assert_eq!((moved.count, moved.first), (0, None));
         assert!(moved.mean.is_empty());
     }

@@ -12,6 +12,7 @@ use crate::train::program::LossProgram;
 use crate::train::rng::{NOISE_KEY, step_rng};
 use crate::train::sampling::CarriedPoints;
 use candle_core::{DType, Result, Tensor};
+use pdec_lang::settings::RunSettings;
 
 /// What one training step produced.
 pub enum StepOutcome {
@@ -50,6 +51,7 @@ pub struct Stepped {
 #[allow(clippy::too_many_arguments)]
 pub fn train_step(
     program: &LossProgram,
+    run: &RunSettings,
     net: &Net,
     adam: &mut Adam,
     step: u64,
@@ -58,10 +60,9 @@ pub fn train_step(
     local: Control,
     lr_at: impl FnOnce(f64) -> f64,
 ) -> Result<Stepped> {
-    let st = program.settings;
-    carried.prepare(program, net, step, comm)?;
+    carried.prepare(program, run, net, step, comm)?;
     let batches = &carried.batches;
-    let noise = program.draw_noise(&mut step_rng(st.seed ^ NOISE_KEY, step));
+    let noise = program.draw_noise(&mut step_rng(run.seed ^ NOISE_KEY, step));
     let share = rank_shares(program, batches, comm);
     let passes = worker_passes(program, net, batches, &noise, &share)?;
     let (values_t, grads) = sum_passes(&passes)?;
@@ -72,9 +73,9 @@ pub fn train_step(
         losses: &all_losses,
     };
     if comm.size() == 1 {
-        return one_rank(program, net, adam, summed, local, lr_at);
+        return one_rank(net, adam, summed, run.clip, local, lr_at);
     }
-    many_ranks(program, net, adam, summed, &share, comm, local, lr_at)
+    many_ranks(net, adam, summed, run.clip, &share, comm, local, lr_at)
 }
 
 /// A rank's summed passes: term values `[terms]`, gradients, and each pass's losses.
@@ -87,14 +88,13 @@ struct Summed<'a> {
 /// The end of a step on one rank: one host read of the values and the gradient's norm, then
 /// Adam (or the non-finite term).
 fn one_rank(
-    program: &LossProgram,
     net: &Net,
     adam: &mut Adam,
     summed: Summed,
+    clip: Option<f64>,
     local: Control,
     lr_at: impl FnOnce(f64) -> f64,
 ) -> Result<Stepped> {
-    let st = program.settings;
     let Summed {
         values: values_t,
         grads,
@@ -112,7 +112,7 @@ fn one_rank(
     if let Some((term, gradient)) = blamed_term(&values, || !norm2.is_finite(), net, all_losses)? {
         return Ok(not_finite(term, values, gradient, local, lr));
     }
-    adam.update_with(&net.params, grads, lr, st.clip)?;
+    adam.update_with(&net.params, grads, lr, clip)?;
     Ok(Stepped {
         outcome: StepOutcome::Updated(values),
         control: local,
@@ -124,16 +124,15 @@ fn one_rank(
 /// summed in one allreduce, then Adam (or the non-finite term) on every rank alike.
 #[allow(clippy::too_many_arguments)]
 fn many_ranks(
-    program: &LossProgram,
     net: &Net,
     adam: &mut Adam,
     summed: Summed,
+    clip: Option<f64>,
     share: &[f64],
     comm: &Comm,
     local: Control,
     lr_at: impl FnOnce(f64) -> f64,
 ) -> Result<Stepped> {
-    let st = program.settings;
     let Summed {
         values: values_t,
         grads,
@@ -173,7 +172,7 @@ fn many_ranks(
         summed.push(t);
         at += len;
     }
-    adam.update_with(&net.params, summed, lr, st.clip)?;
+    adam.update_with(&net.params, summed, lr, clip)?;
     Ok(Stepped {
         outcome: StepOutcome::Updated(values),
         control,

@@ -51,7 +51,7 @@ pub(crate) fn program_and_net<'a>(
 ) -> (LossProgram<'a>, Net) {
     let prog = LossProgram::new(&c.problem, plan, Device::Cpu);
     let net = Net::new(
-        &c.settings.net,
+        &c.settings.plan.net,
         plan.layout.width,
         net_seed,
         prog.dtype,
