@@ -142,7 +142,7 @@ fn csv(
     let mut out = header.join(",");
     out.push('\n');
     for (i, v) in u.iter().enumerate() {
-        let row = &points[i * cols.width..(i + 1) * cols.width];
+        let row = &points[i * cols.layout.width..(i + 1) * cols.layout.width];
         let mut cells: Vec<String> = hc.iter().map(|c| format!("{}", row[*c])).collect();
         cells.push(format!("{v}"));
         if let Some(g) = grads {
@@ -189,7 +189,9 @@ fn npz_arrays(
                 }
             },
             None => tensor(
-                (0..rows).map(|i| points[i * cols.width + col]).collect(),
+                (0..rows)
+                    .map(|i| points[i * cols.layout.width + col])
+                    .collect(),
                 &[rows],
             )?,
         };

@@ -83,7 +83,7 @@ pub fn open(run: &Path) -> Result<Opened, Failure> {
     }
     let compiled = driver::compile(source, &sets(run));
     let cols = match (&compiled.checked, &compiled.plan) {
-        (Some(c), Some(_)) if !compiled.diags.has_errors() => Columns::new(&c.problem),
+        (Some(_), Some(plan)) if !compiled.diags.has_errors() => Columns::new(&plan.layout),
         _ => return Err(Failure::Compile(Box::new(compiled))),
     };
     let (net, dt) = crate::run::load_net(&compiled, run)?;
@@ -111,7 +111,7 @@ impl Opened {
 
     /// A network-free expression (`exact`, an obstacle) at the points, in f64.
     pub fn free(&self, node: NodeId, points: &[f64], rows: usize) -> Result<Vec<f64>, RunError> {
-        let w = self.cols.width;
+        let w = self.cols.layout.width;
         let mut out = Vec::with_capacity(rows);
         for start in (0..rows).step_by(CHUNK) {
             let n = CHUNK.min(rows - start);
@@ -144,7 +144,7 @@ impl Opened {
     /// central differences in f64.
     pub fn gradient(&self, points: &[f64], rows: usize) -> Result<Vec<Vec<f64>>, RunError> {
         let space = self.space_columns();
-        let w = self.cols.width;
+        let w = self.cols.layout.width;
         let mut dirs = Directions::default();
         for (col, _) in &space {
             dirs.first.insert(*col, dirs.dirs.len());

@@ -20,12 +20,15 @@ fn column_names(p: &Problem, cols: &Columns) -> Vec<(usize, Vec<String>)> {
     for a in &p.unknown.args {
         match a {
             Input::Time => {
-                if let (Some(c), Some(t)) = (cols.time, &p.time) {
+                if let (Some(c), Some(t)) = (cols.layout.time(), &p.time) {
                     out.push((c, vec![t.name.clone()]));
                 }
             }
             Input::Space(k) => {
-                let (off, len) = cols.space[*k];
+                // The unknown's arguments are the layout's first inputs.
+                let Some((off, len)) = cols.layout.space(*k) else {
+                    continue;
+                };
                 let name = &p.space[*k].name;
                 if p.space[*k].domain.dim().is_none() {
                     out.push((off, vec![name.clone()]));
@@ -41,8 +44,8 @@ fn column_names(p: &Problem, cols: &Columns) -> Vec<(usize, Vec<String>)> {
             Input::Param(_) => {}
         }
     }
-    for (k, pv) in p.params.iter().enumerate() {
-        out.push((cols.params[k], vec![pv.name.clone()]));
+    for (c, pv) in cols.layout.params().zip(&p.params) {
+        out.push((c, vec![pv.name.clone()]));
     }
     out
 }
@@ -132,7 +135,7 @@ pub fn parse(
                     )
                 })
         };
-        let mut row = vec![0.0; cols.width];
+        let mut row = vec![0.0; cols.layout.width];
         for (col, pos) in &index {
             row[*col] = num(*pos)?;
         }

@@ -122,11 +122,11 @@ fn points_csv(
             );
         }
     };
-    let Some(checked) = &compiled.checked else {
+    let (Some(checked), Some(plan)) = (&compiled.checked, &compiled.plan) else {
         return 1;
     };
     let p = &checked.problem;
-    let cols = pdec_solve::lower::Columns::new(p);
+    let cols = pdec_solve::lower::Columns::new(&plan.layout);
     let table = match crate::table::parse(p, &cols, &path.display().to_string(), &text, false) {
         Ok(t) => t,
         Err(d) => return fail(*d),
@@ -143,7 +143,7 @@ fn points_csv(
     out.push('\n');
     let hc = crate::table::header_columns(p, &cols);
     for (i, v) in values.iter().enumerate() {
-        let row = &table.points[i * cols.width..(i + 1) * cols.width];
+        let row = &table.points[i * cols.layout.width..(i + 1) * cols.layout.width];
         let mut cells: Vec<String> = hc.iter().map(|c| format!("{}", row[*c])).collect();
         cells.push(format!("{v}"));
         out.push_str(&cells.join(","));

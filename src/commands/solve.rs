@@ -182,7 +182,7 @@ fn reference(
     resume: Option<&Path>,
     source: Option<&Path>,
 ) -> Result<(Option<Table>, Option<ReferenceFile>), Box<Diag>> {
-    let Some(checked) = &compiled.checked else {
+    let (Some(checked), Some(plan)) = (&compiled.checked, &compiled.plan) else {
         return Ok((None, None));
     };
     let Some(rel) = &checked.problem.reference else {
@@ -218,7 +218,7 @@ fn reference(
         (None, _) => pdec_lang::loader::read_reference(file, rel),
     };
     let r = read?;
-    let cols = pdec_solve::lower::Columns::new(p);
+    let cols = pdec_solve::lower::Columns::new(&plan.layout);
     let table = crate::table::parse(p, &cols, &r.name, &r.text, true)?;
     Ok((Some(table), Some(r)))
 }

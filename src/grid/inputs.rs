@@ -32,7 +32,7 @@ pub enum ColKind {
 /// Every input column of the problem, in column order.
 pub fn input_columns(p: &Problem, cols: &Columns) -> Vec<InputCol> {
     let mut out = Vec::new();
-    if let (Some(c), Some(t)) = (cols.time, &p.time) {
+    if let (Some(c), Some(t)) = (cols.layout.time(), &p.time) {
         out.push(InputCol {
             col: c,
             label: t.name.clone(),
@@ -43,7 +43,10 @@ pub fn input_columns(p: &Problem, cols: &Columns) -> Vec<InputCol> {
         });
     }
     for (k, s) in p.space.iter().enumerate() {
-        let (off, _) = cols.space[k];
+        // Every space variable is an argument of the unknown (checked), so has columns.
+        let Some((off, _)) = cols.layout.space(k) else {
+            continue;
+        };
         let vector = s.domain.dim().is_some();
         for (j, (lo, hi)) in s.domain.bounds().into_iter().enumerate() {
             out.push(InputCol {
@@ -64,9 +67,9 @@ pub fn input_columns(p: &Problem, cols: &Columns) -> Vec<InputCol> {
             });
         }
     }
-    for (k, pv) in p.params.iter().enumerate() {
+    for (col, pv) in cols.layout.params().zip(&p.params) {
         out.push(InputCol {
-            col: cols.params[k],
+            col,
             label: pv.name.clone(),
             header: pv.name.clone(),
             lo: pv.lo,

@@ -181,7 +181,7 @@ pub fn resolve(
         inputs,
         named,
         axes: Vec::new(),
-        rules: vec![Rule::Fixed(0.0); cols.width],
+        rules: vec![Rule::Fixed(0.0); cols.layout.width],
         fixed: Vec::new(),
     };
     b.named_items(items, &members, purpose);

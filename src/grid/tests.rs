@@ -84,8 +84,8 @@ fn problem(src: &str) -> (Problem, Columns) {
         &[],
     );
     assert!(!c.diags.has_errors(), "{:?}", c.diags);
+    let cols = Columns::new(&c.plan.expect("plan").layout);
     let p = c.checked.expect("checked").problem;
-    let cols = Columns::new(&p);
     (p, cols)
 }
 
@@ -112,11 +112,11 @@ fn export_needs_every_variable_and_fills_components_and_params() {
     .expect("resolves");
     assert_eq!(l.shape(), vec![3, 5]);
     let pts = l.points();
-    assert_eq!(pts.len(), 15 * cols.width);
+    assert_eq!(pts.len(), 15 * cols.layout.width);
     let ins = input_columns(&p, &cols);
     let col = |label: &str| ins.iter().find(|c| c.label == label).expect(label).col;
     // Last axis fastest; unnamed components and the param at the middle.
-    let row = |r: usize| &pts[r * cols.width..(r + 1) * cols.width];
+    let row = |r: usize| &pts[r * cols.layout.width..(r + 1) * cols.layout.width];
     assert_eq!(row(1)[col("x[1]")], 0.25);
     assert_eq!(row(5)[col("t")], 0.5);
     assert_eq!(row(5)[col("x[2]")], 0.5);
@@ -177,7 +177,7 @@ fn plot_defaults_to_time_and_the_diagonal() {
     )
     .expect("resolves");
     assert_eq!(l.axes.len(), 1);
-    assert_eq!(l.points()[cols.params[0]], 0.1);
+    assert_eq!(l.points()[cols.layout.param(0).expect("nu's column")], 0.1);
     // Too many ranges.
     let e = resolve(
         &p,

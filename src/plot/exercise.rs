@@ -14,7 +14,7 @@ pub(super) fn exercise_figure(run: &Opened, layout: &Layout) -> Result<Option<Fi
     let Some(c) = &p.constraint else {
         return Ok(None);
     };
-    let w = run.cols.width;
+    let w = run.cols.layout.width;
     let axes = &layout.axes;
     let values: Vec<Vec<f64>> = axes.iter().map(Axis::values).collect();
     let s = sample(run, layout, &values);

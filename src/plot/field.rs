@@ -21,7 +21,7 @@ pub(super) struct Sampled {
 /// the domain.
 pub(super) fn sample(run: &Opened, layout: &Layout, values: &[Vec<f64>]) -> Sampled {
     let points = layout.points_on(values);
-    let w = run.cols.width;
+    let w = run.cols.layout.width;
     let p = run.problem();
     let rows = points.len() / w.max(1);
     let inside = (0..rows)
@@ -29,7 +29,10 @@ pub(super) fn sample(run: &Opened, layout: &Layout, values: &[Vec<f64>]) -> Samp
             let row = &points[i * w..(i + 1) * w];
             p.space.iter().enumerate().all(|(k, s)| match &s.domain {
                 Domain::Ball { center, radius } => {
-                    let (off, _) = run.cols.space[k];
+                    // Every space variable has columns (checked).
+                    let Some((off, _)) = run.cols.layout.space(k) else {
+                        return true;
+                    };
                     let r2: f64 = center
                         .iter()
                         .enumerate()
@@ -103,7 +106,7 @@ pub(super) fn field_figure(
     f: &Field,
     title: &str,
 ) -> Result<Figure, Failure> {
-    let w = run.cols.width;
+    let w = run.cols.layout.width;
     let axes = &layout.axes;
     let eval = |values: &[Vec<f64>]| -> Result<(Sampled, Vec<f64>), Failure> {
         let s = sample(run, layout, values);
@@ -218,7 +221,7 @@ pub(super) fn reference_figure(
         return Ok(None);
     };
     let u = run.solution(&t.points, t.rows)?;
-    let w = run.cols.width;
+    let w = run.cols.layout.width;
     let e: Vec<f64> = u.iter().zip(values).map(|(a, b)| (a - b).abs()).collect();
     let name = format!("|{} - reference|", run.problem().unknown.name);
     let title = format!("error against the reference table: {}", run.problem().name);

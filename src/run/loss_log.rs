@@ -60,7 +60,7 @@ impl<'a> LossLog<'a> {
                     .flat_map(|r| train::report_row(problem, &program.cols, r))
                     .collect();
                 let n = problem.reports.len();
-                Some(Tensor::from_vec(rows, (n, program.cols.width), device)?.to_dtype(dt)?)
+                Some(Tensor::from_vec(rows, (n, program.cols.layout.width), device)?.to_dtype(dt)?)
             }
         };
         let csv = match root {

@@ -100,11 +100,11 @@ pub fn eval_at(compiled: &Compiled, run: &Path) -> Result<Vec<(String, f64)>, Ru
         &device,
     )?;
     load_model(&net, &run.join("model.safetensors"))?;
-    let cols = pdec_solve::lower::Columns::new(problem);
+    let cols = pdec_solve::lower::Columns::new(&plan.layout);
     let mut out = Vec::new();
     for r in &problem.reports {
         let row = train::report_row(problem, &cols, r);
-        let x = Tensor::from_vec(row, (1, cols.width), &device)?.to_dtype(dt)?;
+        let x = Tensor::from_vec(row, (1, cols.layout.width), &device)?.to_dtype(dt)?;
         let v = train::solution(&net, problem, &cols, &x)?
             .to_dtype(DType::F64)?
             .to_vec1::<f64>()?[0];

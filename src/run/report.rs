@@ -44,7 +44,7 @@ pub(crate) fn report_values(
     let mut reports = Vec::new();
     for r in &problem.reports {
         let row = train::report_row(problem, cols, r);
-        let x = Tensor::from_vec(row, (1, cols.width), device)?.to_dtype(dt)?;
+        let x = Tensor::from_vec(row, (1, cols.layout.width), device)?.to_dtype(dt)?;
         let v = train::solution(net, problem, cols, &x)?
             .to_dtype(DType::F64)?
             .to_vec1::<f64>()?[0];
@@ -84,10 +84,10 @@ pub(crate) fn table_metrics(
         program.dtype,
     )?;
     let all = metrics_of(&u, values, 0..t.rows);
-    let params = &program.cols.params;
+    let params: Vec<usize> = program.cols.layout.params().collect();
     let mut groups: Vec<(Vec<f64>, Vec<usize>)> = Vec::new();
     if !params.is_empty() {
-        let width = program.cols.width;
+        let width = program.cols.layout.width;
         for i in 0..t.rows {
             let key: Vec<f64> = params.iter().map(|&c| t.points[i * width + c]).collect();
             match groups.iter_mut().find(|(k, _)| *k == key) {
@@ -146,8 +146,8 @@ pub fn solution_at(
     while start < rows {
         let n = chunk.min(rows - start);
         let x = Tensor::from_vec(
-            points[start * cols.width..(start + n) * cols.width].to_vec(),
-            (n, cols.width),
+            points[start * cols.layout.width..(start + n) * cols.layout.width].to_vec(),
+            (n, cols.layout.width),
             &device,
         )?
         .to_dtype(dt)?;

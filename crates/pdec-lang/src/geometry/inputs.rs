@@ -97,4 +97,12 @@ impl InputLayout {
     pub fn param(&self, k: usize) -> Option<usize> {
         self.columns(Input::Param(k)).map(|r| r.start)
     }
+
+    /// The parameters' columns in declaration order (the network reads every parameter).
+    pub fn params(&self) -> impl Iterator<Item = usize> + '_ {
+        self.inputs
+            .iter()
+            .filter(|i| matches!(i.input, Input::Param(_)))
+            .map(|i| i.offset)
+    }
 }

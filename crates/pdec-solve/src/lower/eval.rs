@@ -301,17 +301,12 @@ impl<'a> Evaluator<'a> {
 
     /// An input's columns of the batch: `[N]` for a scalar, `[N, len]` for a vector.
     fn input(&self, i: Input, ty: &Ty) -> Result<Tensor> {
-        let (off, len) = match i {
-            Input::Time => (
-                self.cols
-                    .time
-                    .ok_or_else(|| err("invariant: time column"))?,
-                1,
-            ),
-            Input::Space(k) => self.cols.space[k],
-            Input::Param(k) => (self.cols.params[k], 1),
-        };
-        let x = self.batch.x.narrow(1, off, len)?;
+        let cols = self
+            .cols
+            .layout
+            .columns(i)
+            .ok_or_else(|| err("invariant: a column per input"))?;
+        let x = self.batch.x.narrow(1, cols.start, cols.len())?;
         if ty.shape == Shape::Scalar {
             x.squeeze(1)
         } else {
@@ -321,7 +316,11 @@ impl<'a> Evaluator<'a> {
 
     /// Space variable `k`'s columns of the faces' outward normals.
     fn normal(&self, k: usize, ty: &Ty) -> Result<Tensor> {
-        let (off, len) = self.cols.space[k];
+        let (off, len) = self
+            .cols
+            .layout
+            .space(k)
+            .ok_or_else(|| err("invariant: a column per space variable"))?;
         let n = self
             .batch
             .normals

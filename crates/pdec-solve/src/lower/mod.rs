@@ -30,15 +30,10 @@ fn err(msg: impl Into<String>) -> candle_core::Error {
     candle_core::Error::Msg(msg.into())
 }
 
-/// Where each input lives among the network's columns (the order of `plan.layout.inputs`).
+/// The plan's input layout (`plan.layout`: where each input lives among the network's
+/// columns) with its rescaling to [-1, 1].
 #[derive(Clone, Debug)]
 pub struct Columns {
-    pub time: Option<usize>,
-    /// `(offset, len)` per space variable (len 1 for a scalar variable).
-    pub space: Vec<(usize, usize)>,
-    pub params: Vec<usize>,
-    pub width: usize,
-    /// The plan's input layout these tables are read from.
     pub layout: InputLayout,
     /// Affine map to [-1, 1]: `z = scale * x + shift`, per column.
     pub scale: Vec<f64>,
@@ -48,41 +43,20 @@ pub struct Columns {
 }
 
 impl Columns {
-    pub fn new(p: &Problem) -> Columns {
-        // Offsets come from the samplers' layout, so points and network agree by construction.
-        let layout = InputLayout::new(p);
+    /// The columns of the plan's layout, each input's range mapped to [-1, 1].
+    pub fn new(layout: &InputLayout) -> Columns {
         let width = layout.width;
         let (mut scale, mut shift) = (vec![1.0; width], vec![0.0; width]);
-        let mut set = |col: usize, lo: f64, hi: f64| {
-            // Degenerate ranges cannot occur (checked), but keep the map finite anyway.
-            let half = ((hi - lo) / 2.0).max(1e-300);
-            scale[col] = 1.0 / half;
-            shift[col] = -(lo + hi) / 2.0 / half;
-        };
-        if let (Some(c), Some(t)) = (layout.time(), &p.time) {
-            set(c, t.lo, t.hi);
-        }
-        let mut space = vec![(0, 0); p.space.len()];
-        for (k, s) in p.space.iter().enumerate() {
-            if let Some((off, len)) = layout.space(k) {
-                space[k] = (off, len);
-                for (j, (lo, hi)) in s.domain.bounds().into_iter().enumerate() {
-                    set(off + j, lo, hi);
-                }
+        for input in &layout.inputs {
+            for (j, (&lo, &hi)) in input.lo.iter().zip(&input.hi).enumerate() {
+                // Degenerate ranges cannot occur (checked), but keep the map finite anyway.
+                let half = ((hi - lo) / 2.0).max(1e-300);
+                scale[input.offset + j] = 1.0 / half;
+                shift[input.offset + j] = -(lo + hi) / 2.0 / half;
             }
         }
-        let params: Vec<usize> = (0..p.params.len())
-            .filter_map(|k| layout.param(k))
-            .collect();
-        for (k, pv) in p.params.iter().enumerate() {
-            set(params[k], pv.lo, pv.hi);
-        }
         Columns {
-            time: layout.time(),
-            space,
-            params,
-            width,
-            layout,
+            layout: layout.clone(),
             scale,
             shift,
             consts: ConstCache::default(),
@@ -189,8 +163,12 @@ pub struct Batch<'a> {
 pub fn normalise(x: &Tensor, cols: &Columns) -> Result<Tensor> {
     let dev = x.device();
     let dt = x.dtype();
-    let sc = cols.consts.floats(&cols.scale, &[1, cols.width], dev, dt)?;
-    let sh = cols.consts.floats(&cols.shift, &[1, cols.width], dev, dt)?;
+    let sc = cols
+        .consts
+        .floats(&cols.scale, &[1, cols.layout.width], dev, dt)?;
+    let sh = cols
+        .consts
+        .floats(&cols.shift, &[1, cols.layout.width], dev, dt)?;
     x.broadcast_mul(&sc)?.broadcast_add(&sh)
 }
 
@@ -228,20 +206,23 @@ pub fn forward_with(
     let z = normalise(x, cols)?;
     let sc = cols
         .consts
-        .floats(&cols.scale, &[1, 1, cols.width], &dev, dt)?;
+        .floats(&cols.scale, &[1, 1, cols.layout.width], &dev, dt)?;
     let mut parts: Vec<Tensor> = Vec::new();
     if !dirs.mixed.is_empty() {
         let mut pairs: Vec<(&(usize, usize), &usize)> = dirs.mixed.iter().collect();
         pairs.sort_by_key(|(_, k)| **k);
-        let mut data = vec![0.0f64; pairs.len() * cols.width];
+        let mut data = vec![0.0f64; pairs.len() * cols.layout.width];
         for (r, ((a, b), _)) in pairs.iter().enumerate() {
-            data[r * cols.width + a] = 1.0;
-            data[r * cols.width + b] = 1.0;
+            data[r * cols.layout.width + a] = 1.0;
+            data[r * cols.layout.width + b] = 1.0;
         }
         let m = cols
             .consts
-            .floats(&data, &[pairs.len(), 1, cols.width], &dev, dt)?;
-        parts.push(m.broadcast_as((pairs.len(), n, cols.width))?.contiguous()?);
+            .floats(&data, &[pairs.len(), 1, cols.layout.width], &dev, dt)?;
+        parts.push(
+            m.broadcast_as((pairs.len(), n, cols.layout.width))?
+                .contiguous()?,
+        );
     }
     if let Some(e) = extra {
         parts.push(e.clone());
@@ -298,7 +279,7 @@ pub fn forward_antithetic(
     let (dev, dt) = (x.device().clone(), x.dtype());
     let sc = cols
         .consts
-        .floats(&cols.scale, &[1, cols.width], &dev, dt)?;
+        .floats(&cols.scale, &[1, cols.layout.width], &dev, dt)?;
     let jet = net.forward(&InputJet {
         z: normalise(x, cols)?,
         dirs: match tangent {

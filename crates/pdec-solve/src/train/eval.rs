@@ -37,18 +37,20 @@ pub fn solution(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Te
 
 /// A point of the input space as a row, from a report.
 pub fn report_row(p: &Problem, cols: &Columns, r: &pdec_lang::ir::Report) -> Vec<f64> {
-    let mut row = vec![0.0; cols.width];
-    if let (Some(c), Some(t)) = (cols.time, r.time) {
+    let mut row = vec![0.0; cols.layout.width];
+    if let (Some(c), Some(t)) = (cols.layout.time(), r.time) {
         row[c] = t;
     }
     for (k, vals) in r.space.iter().enumerate() {
-        let (off, _) = cols.space[k];
-        for (j, v) in vals.iter().enumerate() {
-            row[off + j] = *v;
+        // Every space variable is an argument of the unknown (checked), so has columns.
+        if let Some((off, _)) = cols.layout.space(k) {
+            for (j, v) in vals.iter().enumerate() {
+                row[off + j] = *v;
+            }
         }
     }
-    for (k, v) in r.params.iter().enumerate() {
-        row[cols.params[k]] = *v;
+    for (c, v) in cols.layout.params().zip(&r.params) {
+        row[c] = *v;
     }
     let _ = p;
     row

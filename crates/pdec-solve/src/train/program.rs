@@ -59,7 +59,7 @@ impl<'a> LossProgram<'a> {
     /// (callers set `shard` and `workers`).
     pub fn new(problem: &'a Problem, plan: &'a Plan, device: Device) -> LossProgram<'a> {
         let settings = &plan.settings;
-        let cols = Columns::new(problem);
+        let cols = Columns::new(&plan.layout);
         let layout = Layout::with_settings(problem, settings);
         let dtype = match settings.dtype {
             pdec_lang::settings::DType::F32 => DType::F32,

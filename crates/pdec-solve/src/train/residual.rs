@@ -38,9 +38,19 @@ impl LossProgram<'_> {
         Ok((s, d))
     }
 
+    /// Space variable `var`'s first column.
+    fn space_offset(&self, var: usize) -> Result<usize> {
+        let (off, _) = self
+            .cols
+            .layout
+            .space(var)
+            .ok_or_else(|| err("invariant: a column per space variable"))?;
+        Ok(off)
+    }
+
     /// Pads `[.., N, len]` values of a space variable's components into all D columns.
     fn pad(&self, v: &Tensor, var: usize, offset: usize) -> Result<Tensor> {
-        let (off, _) = self.cols.space[var];
+        let off = self.space_offset(var)?;
         let start = off + offset;
         let len = v.dim(v.rank() - 1)?;
         let mut parts = Vec::new();
@@ -50,7 +60,7 @@ impl LossProgram<'_> {
             parts.push(Tensor::zeros(dims.clone(), self.dtype, &self.device)?);
         }
         parts.push(v.clone());
-        let after = self.cols.width - start - len;
+        let after = self.cols.layout.width - start - len;
         if after > 0 {
             dims[v.rank() - 1] = after;
             parts.push(Tensor::zeros(dims, self.dtype, &self.device)?);
@@ -127,7 +137,7 @@ impl LossProgram<'_> {
         n: usize,
         general_start: usize,
     ) -> Result<Tensor> {
-        let (off, _) = self.cols.space[f.var];
+        let off = self.space_offset(f.var)?;
         let value = match f.triangular {
             TriangularFactor::Identity { offset, len } => {
                 let (s, d) = self.factor_parts(ev, f, n)?;
@@ -195,7 +205,7 @@ impl LossProgram<'_> {
                 };
                 Ok(W::Points(t.affine(f.sign, 0.0)?))
             };
-            let (off, _) = self.cols.space[f.var];
+            let off = self.space_offset(f.var)?;
             let slot = |col: usize| -> Result<usize> {
                 dirs.diag
                     .get(&col)

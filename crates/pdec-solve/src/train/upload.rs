@@ -23,7 +23,7 @@ impl LossProgram<'_> {
         batches: &[Vec<geometry::Batch>],
         noise: &[f64],
     ) -> Result<(Vec<Vec<Uploaded>>, Option<Tensor>)> {
-        let width = self.cols.width.max(1);
+        let width = self.cols.layout.width.max(1);
         let mut buf: Vec<f64> = Vec::new();
         for b in batches.iter().flatten() {
             buf.extend_from_slice(&b.points);

@@ -156,7 +156,7 @@ fn a_normal_derivative_under_an_ansatz_differentiates_the_ansatz() {
         let (batches, k, got) = term_loss(&prog, &net, TermKind::Boundary, 7);
         let b = &batches[k][0];
         let normals = b.normals.as_ref().expect("normals on faces");
-        let col = prog.cols.space[0].0;
+        let col = prog.cols.layout.space(0).expect("a space column").0;
         let at = |shift: &dyn Fn(usize) -> f64| -> Vec<f64> {
             let mut b = b.clone();
             for i in 0..b.n {
@@ -209,7 +209,7 @@ fn a_periodic_condition_under_an_ansatz_compares_the_ansatz() {
     assert_eq!(checked.problem.imposed, ["initial"]);
     let (prog, net) = program_and_net(&checked, &plan, 3);
     let (batches, k, got) = term_loss(&prog, &net, TermKind::Periodic, 6);
-    let col = prog.cols.space[0].0;
+    let col = prog.cols.layout.space(0).expect("a space column").0;
     let h = 1e-5;
     let at = |b: &geometry::Batch, shift: f64| -> Vec<f64> {
         let mut b = b.clone();
