@@ -154,8 +154,9 @@ fn imports(src: &Path) -> BTreeMap<Module, BTreeSet<Module>> {
     let mut edges = BTreeMap::new();
     for file in &files {
         let me = module_of(src, file);
-        // A `tests` module (a `#[cfg(test)] mod tests;` file) is test code.
-        if me.last().is_some_and(|m| m == "tests") {
+        // A `tests` module (a `#[cfg(test)] mod tests;` file or folder) and all below it is
+        // test code.
+        if me.iter().any(|m| m == "tests") {
             continue;
         }
         let code = code_of(&std::fs::read_to_string(file).expect("readable source"));

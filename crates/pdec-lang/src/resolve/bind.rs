@@ -1,0 +1,273 @@
+//! Binding: the walk over one module's items and expressions that records, for every name,
+//! what it refers to in the module's [`Scope`] and the locals (function parameters and index
+//! variables) around it, with the diagnostics of an unknown, misused or duplicated name.
+
+use std::collections::{HashMap, HashSet};
+
+use super::scope::{Kind, Scope};
+use super::{ItemRef, Program, Res};
+use crate::builtins;
+use crate::diag::suggest::{did_you_mean, notation_habit};
+use crate::diag::{Diag, Diags};
+use crate::source::Span;
+use crate::syntax::ast::*;
+
+/// The walk over one module: its scope, the locals in reach, and the table it fills.
+pub(super) struct Resolver<'p> {
+    pub(super) program: &'p Program,
+    pub(super) scope: Scope,
+    pub(super) locals: Vec<(String, NameId)>,
+    pub(super) table: Vec<Option<Res>>,
+    pub(super) used: &'p mut HashSet<ItemRef>,
+    pub(super) diags: &'p mut Diags,
+    pub(super) unknown_name: Option<String>,
+    pub(super) vector_names: Vec<String>,
+}
+
+impl Resolver<'_> {
+    pub(super) fn item(&mut self, item: &Item) {
+        match &item.kind {
+            ItemKind::Problem(_) | ItemKind::Use(_) | ItemKind::Reference { .. } => {}
+            ItemKind::Solve(_) => {} // settings are interpreted by `check::settings`
+            ItemKind::Unknown { args, .. } => {
+                for a in args {
+                    self.value_name(a);
+                }
+            }
+            ItemKind::Const { binders, value, .. } => {
+                let n = self.push_binders(binders);
+                self.expr(value);
+                self.locals.truncate(self.locals.len() - n);
+            }
+            ItemKind::Param { domain, .. }
+            | ItemKind::Time { domain, .. }
+            | ItemKind::Space { domain, .. } => self.expr(domain),
+            ItemKind::Fn { params, body, .. } => {
+                let mut seen: HashMap<&str, Span> = HashMap::new();
+                for p in params {
+                    if let Some(prev) = seen.insert(&p.text, p.span) {
+                        self.diags.push(
+                            Diag::error(
+                                "pdec::resolve::duplicate_definition",
+                                format!("parameter `{}` appears twice", p.text),
+                            )
+                            .primary(p.span, "again here")
+                            .secondary(prev, "first here")
+                            .help("give each parameter its own name"),
+                        );
+                    }
+                    self.locals.push((p.text.clone(), p.id));
+                    self.table[p.id.0 as usize] = Some(Res::Local(p.id));
+                }
+                self.expr(body);
+                self.locals.truncate(self.locals.len() - params.len());
+            }
+            ItemKind::Pde(eq)
+            | ItemKind::Initial(eq)
+            | ItemKind::Terminal(eq)
+            | ItemKind::Exact(eq)
+            | ItemKind::Ansatz(eq) => self.equation(eq),
+            ItemKind::Boundary(Boundary::None(_)) => {}
+            ItemKind::Boundary(Boundary::Locus(locus)) => {
+                let Locus {
+                    lhs,
+                    rhs,
+                    binders,
+                    condition,
+                    ..
+                } = &**locus;
+                let n = self.push_binders(binders);
+                self.expr(lhs);
+                if let Some(r) = rhs {
+                    self.expr(r);
+                }
+                self.equation(condition);
+                self.locals.truncate(self.locals.len() - n);
+            }
+            ItemKind::Periodic(e) | ItemKind::Report(e) => self.expr(e),
+            ItemKind::Constraint { lhs, rhs, .. } => {
+                self.expr(lhs);
+                self.expr(rhs);
+            }
+        }
+    }
+
+    fn equation(&mut self, eq: &Equation) {
+        self.expr(&eq.lhs);
+        if let Some(r) = &eq.rhs {
+            self.expr(r);
+        }
+    }
+
+    /// Resolves the ranges, then brings the binders into scope; returns how many.
+    fn push_binders(&mut self, binders: &[Binder]) -> usize {
+        for b in binders {
+            self.expr(&b.lo);
+            self.expr(&b.hi);
+            self.locals.push((b.name.text.clone(), b.name.id));
+            self.table[b.name.id.0 as usize] = Some(Res::Local(b.name.id));
+        }
+        binders.len()
+    }
+
+    fn record(&mut self, id: NameId, r: Res) {
+        self.table[id.0 as usize] = Some(r);
+        if let Res::Item(i) = r {
+            self.used.insert(i);
+        }
+    }
+
+    fn value_name(&mut self, name: &Ident) {
+        if let Some((_, id)) = self.locals.iter().rev().find(|(n, _)| *n == name.text) {
+            let id = *id;
+            self.record(name.id, Res::Local(id));
+            return;
+        }
+        if let Some(r) = self.scope.values.get(&name.text).copied() {
+            self.record(name.id, r);
+            return;
+        }
+        if let Some(r) = self.scope.callables.get(&name.text) {
+            let what = match r {
+                Res::Builtin(b) => builtins::info(*b).signature.to_string(),
+                _ => format!("{}(...)", name.text),
+            };
+            self.diags.push(
+                Diag::error(
+                    "pdec::resolve::function_as_value",
+                    format!("`{}` is a function, used here as a value", name.text),
+                )
+                .primary(name.span, "needs arguments")
+                .help(format!("call it: `{what}`")),
+            );
+            return;
+        }
+        if self.scope.poisoned_all || self.scope.poisoned.contains(&name.text) {
+            return;
+        }
+        let mut candidates: Vec<&str> = self.scope.values.keys().map(String::as_str).collect();
+        candidates.extend(self.locals.iter().map(|(n, _)| n.as_str()));
+        let help = notation_habit(&name.text, self.unknown_name.as_deref(), &self.vector_names)
+            .or_else(|| {
+                did_you_mean(&name.text, candidates).map(|s| format!("did you mean `{s}`?"))
+            })
+            .unwrap_or_else(|| {
+                format!(
+                    "declare it, e.g. `const {} = ...` or `param {} in [lo, hi]`",
+                    name.text, name.text
+                )
+            });
+        self.diags.push(
+            Diag::error(
+                "pdec::resolve::unknown_name",
+                format!("unknown name `{}`", name.text),
+            )
+            .primary(name.span, "not declared")
+            .help(help),
+        );
+    }
+
+    fn callee(&mut self, name: &Ident) {
+        if let Some(r) = self.scope.callables.get(&name.text).copied() {
+            self.record(name.id, r);
+            return;
+        }
+        if let Some(r) = self.scope.values.get(&name.text).copied().or_else(|| {
+            self.locals
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == name.text)
+                .map(|(_, id)| Res::Local(*id))
+        }) {
+            let what = match r {
+                Res::Item(i) => Kind::of(&self.program.item(i).kind)
+                    .map(|(k, _)| k.describe())
+                    .unwrap_or("a value"),
+                Res::Local(_) => "a local value",
+                Res::Builtin(_) => "a value",
+            };
+            self.diags.push(
+                Diag::error(
+                    "pdec::resolve::not_callable",
+                    format!("`{}` is {what}, not a function", name.text),
+                )
+                .primary(name.span, "called here")
+                .help("for multiplication write `*` explicitly: `a * (b + c)`"),
+            );
+            return;
+        }
+        if self.scope.poisoned_all || self.scope.poisoned.contains(&name.text) {
+            return;
+        }
+        let candidates: Vec<&str> = self.scope.callables.keys().map(String::as_str).collect();
+        let help = match name.text.as_str() {
+            "ln" => "the natural logarithm is `log`".to_string(),
+            "laplacian" | "laplace" | "Delta" => "the Laplacian is `lap(u)`".to_string(),
+            "nabla" | "gradient" => "the gradient is `grad(u)`".to_string(),
+            "diff" | "D" | "partial" | "deriv" => {
+                "derivatives are written `d(u, x)`, `d(u, x, x)`".to_string()
+            }
+            "pow" => "powers are written `a ^ b`".to_string(),
+            "sum" | "prod" => "write `sum(i in 1..d) expression` or `sum(v)`".to_string(),
+            _ => match did_you_mean(&name.text, candidates) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "define it with `fn {}(...) = ...`, or import it from std (`pdec std` lists the modules)",
+                    name.text
+                ),
+            },
+        };
+        self.diags.push(
+            Diag::error(
+                "pdec::resolve::unknown_function",
+                format!("unknown function `{}`", name.text),
+            )
+            .primary(name.span, "not defined")
+            .help(help),
+        );
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::Number(_) => {}
+            ExprKind::Name(n) => self.value_name(n),
+            ExprKind::Call { callee, args } => {
+                self.callee(callee);
+                for a in args {
+                    self.expr(&a.value);
+                }
+            }
+            ExprKind::Index { base, indices } => {
+                self.expr(base);
+                for i in indices {
+                    self.expr(i);
+                }
+            }
+            ExprKind::Unary { operand, .. } => self.expr(operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.expr(lhs);
+                self.expr(rhs);
+            }
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                self.expr(cond);
+                self.expr(then);
+                self.expr(otherwise);
+            }
+            ExprKind::Reduce { binders, body, .. } => {
+                let n = self.push_binders(binders);
+                self.expr(body);
+                self.locals.truncate(self.locals.len() - n);
+            }
+            ExprKind::ReduceVector { arg, .. } => self.expr(arg),
+            ExprKind::List(items) => {
+                for i in items {
+                    self.expr(i);
+                }
+            }
+        }
+    }
+}
