@@ -144,6 +144,7 @@ pub fn run_case(
     let net = Net::new(&st.plan.net, plan.layout.width, st.run.seed, dt, device).map_err(e)?;
     let mut adam = Adam::new(&net.params).map_err(e)?;
     let mut points = train::CarriedPoints::default();
+    let mut balance = train::TermBalance::new(st.run.balance, plan.terms.len());
     let mut times = Vec::with_capacity(steps);
     let comm = pdec_solve::distributed::Comm::single();
     for step in 0..(warmup + steps) as u64 {
@@ -159,6 +160,7 @@ pub fn run_case(
             &mut adam,
             step,
             &mut points,
+            &mut balance,
             &comm,
             control,
             |_| st.run.lr,

@@ -1,5 +1,6 @@
 //! `loss.png`: every loss term of the run's `loss.csv` against the step, log scale; the
-//! weighted total in black.
+//! weighted total in black; with `balance`, each term's multiplier (`balance.NAME`) thin,
+//! with dots, in its term's colour.
 
 use super::figure::{Figure, LineChart, PALETTE, Series};
 use crate::rundir::Opened;
@@ -47,8 +48,14 @@ pub(super) fn loss_figure(run: &Opened) -> Result<Figure, Diag> {
         return Err(bad("it has no rows".into()));
     }
     let mut series = Vec::new();
+    let terms = header[first + 1..]
+        .iter()
+        .filter(|h| !h.starts_with("balance."))
+        .count()
+        .max(1);
     for (k, name) in header.iter().enumerate().skip(first) {
         let total = k == first;
+        let multiplier = name.starts_with("balance.");
         series.push(Series {
             name: if total {
                 "total (weighted)".into()
@@ -59,16 +66,25 @@ pub(super) fn loss_figure(run: &Opened) -> Result<Figure, Diag> {
             color: if total {
                 BLACK
             } else {
-                PALETTE[(k - first - 1) % PALETTE.len()]
+                PALETTE[((k - first - 1) % terms) % PALETTE.len()]
             },
-            width: if total { 3 } else { 2 },
-            dots: false,
+            width: if total {
+                3
+            } else if multiplier {
+                1
+            } else {
+                2
+            },
+            dots: multiplier,
         });
     }
     Ok(Figure::Lines(LineChart {
         title: format!("training loss: {}", run.problem().name),
         x_label: "step".into(),
-        y_label: "loss term (mean square)".into(),
+        y_label: match header.iter().any(|h| h.starts_with("balance.")) {
+            true => "loss term (mean square); balance.NAME: its multiplier".into(),
+            false => "loss term (mean square)".into(),
+        },
         log_y: true,
         series,
         bands: Vec::new(),

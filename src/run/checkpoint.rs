@@ -29,6 +29,8 @@ pub struct Checkpoint {
     /// Each loss term's value at the last step taken (empty before the first), so that a
     /// run resumed with no step left still reports its final loss.
     pub last_loss: Vec<f64>,
+    /// The balance's state (`TermBalance::to_vec`; empty without balancing).
+    pub balance: Vec<f64>,
 }
 
 impl Checkpoint {
@@ -60,6 +62,7 @@ impl Checkpoint {
             // The mean's tensors are replaced, never written into: sharing them is safe.
             average: average.clone(),
             last_loss: Vec::new(),
+            balance: Vec::new(),
         })
     }
 
@@ -107,6 +110,12 @@ impl Checkpoint {
             map.insert(
                 "meta.last_loss".into(),
                 Tensor::from_slice(&self.last_loss, self.last_loss.len(), &Device::Cpu)?,
+            );
+        }
+        if !self.balance.is_empty() {
+            map.insert(
+                "meta.balance".into(),
+                Tensor::from_slice(&self.balance, self.balance.len(), &Device::Cpu)?,
             );
         }
         if let Some((step, wall)) = self.average.first {
@@ -165,7 +174,14 @@ impl Checkpoint {
             adam_step: meta("meta.adam_step")? as u64,
             average: WeightAverage::default(),
             last_loss: Vec::new(),
+            balance: Vec::new(),
         };
+        // Runs without balancing (and older checkpoints) have no balance state.
+        if map.contains_key("meta.balance") {
+            c.balance = get("meta.balance", None)?
+                .to_dtype(DType::F64)?
+                .to_vec1::<f64>()?;
+        }
         // Checkpoints written before the last step's loss was kept have none.
         if map.contains_key("meta.last_loss") {
             c.last_loss = get("meta.last_loss", None)?

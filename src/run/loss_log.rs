@@ -1,5 +1,6 @@
 //! `loss.csv`: one line per logged step (step, wall time, learning rate, the errors against
-//! `exact` and the `reference` table, the reported values, the weighted total, each term),
+//! `exact` and the `reference` table, the reported values, the total weighted by `weight.NAME`,
+//! each term, and with `balance` each term's multiplier as `balance.NAME`),
 //! and per logged polish iteration after the Adam steps (the step length in the `lr`
 //! column). Rank 0 writes it; on other ranks the log is closed and writes nothing.
 
@@ -19,6 +20,8 @@ pub(crate) struct LossLog<'a> {
     reference: Option<&'a crate::table::Table>,
     /// The reports' input rows, one per report.
     report_points: Option<Tensor>,
+    /// Whether the lines end with the balance's multipliers.
+    balanced: bool,
 }
 
 impl<'a> LossLog<'a> {
@@ -31,10 +34,11 @@ impl<'a> LossLog<'a> {
         keep_rows_before: u64,
         root: bool,
         seed: u64,
+        balanced: bool,
     ) -> Result<LossLog<'a>, RunError> {
         let problem = program.problem;
         let (device, dt) = (&program.device, program.dtype);
-        let names: Vec<String> = program.plan.terms.iter().map(|t| t.name.clone()).collect();
+        let mut names: Vec<String> = program.plan.terms.iter().map(|t| t.name.clone()).collect();
         // The error against the exact solution and the reference table at every logged step,
         // so that loss.csv shows accuracy against time (before `total`: not loss terms).
         let mut errors = Vec::new();
@@ -63,6 +67,14 @@ impl<'a> LossLog<'a> {
                 Some(Tensor::from_vec(rows, (n, program.cols.layout.width), device)?.to_dtype(dt)?)
             }
         };
+        if balanced {
+            let terms = program.plan.terms.iter();
+            names.extend(
+                terms
+                    .map(|t| format!("balance.{}", t.name))
+                    .collect::<Vec<_>>(),
+            );
+        }
         let csv = match root {
             true => Some(loss_log(path, &names, &errors, keep_rows_before)?),
             false => None,
@@ -72,6 +84,7 @@ impl<'a> LossLog<'a> {
             probe,
             reference,
             report_points,
+            balanced,
         })
     }
 
@@ -82,7 +95,7 @@ impl<'a> LossLog<'a> {
 
     /// Writes one line (when open): the step, the clock, the learning rate (the step length
     /// in the polish), the errors and reports of the network as it is now, the total, the
-    /// terms.
+    /// terms, and the balance's `multipliers` when the log has their columns.
     #[allow(clippy::too_many_arguments)]
     pub fn write(
         &mut self,
@@ -93,6 +106,7 @@ impl<'a> LossLog<'a> {
         lr: f64,
         total: f64,
         values: &[f64],
+        multipliers: &[f64],
     ) -> Result<(), RunError> {
         if self.csv.is_none() {
             return Ok(());
@@ -113,6 +127,9 @@ impl<'a> LossLog<'a> {
         }
         rec.push(format!("{total:.6e}"));
         rec.extend(values.iter().map(|v| format!("{v:.6e}")));
+        if self.balanced {
+            rec.extend(multipliers.iter().map(|v| format!("{v:.6e}")));
+        }
         if let Some(csv) = &mut self.csv {
             csv.write_record(&rec)
                 .map_err(|e| RunError::Internal(e.to_string()))?;

@@ -128,6 +128,7 @@ pub fn solve(
         keep_rows_before,
         root,
         st.run.seed,
+        st.run.balance != pdec_lang::settings::Balance::None,
     )?;
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -168,9 +169,10 @@ pub fn solve(
     // training is not polished.
     let polish = match &st.run.polish {
         Some(po) if trainer.stopped != "interrupted" => {
+            let multipliers = trainer.balance.multipliers.clone();
             let mut write = |step: u64, t: f64, total: f64, values: &[f64]| {
                 let wall = trainer.wall_now() + polish_wall_before;
-                log.write(&program, &net, step, wall, t, total, values)
+                log.write(&program, &net, step, wall, t, total, values, &multipliers)
             };
             let place = PolishPlace {
                 first: done,
@@ -181,6 +183,7 @@ pub fn solve(
                     n => (n / po.batches as u64).max(1),
                 },
                 saved: saved_polish.filter(|p| p.meta.from_step == done),
+                multipliers: trainer.balance.multipliers.clone(),
             };
             Some(polish_network(
                 &program, &st.run, &net, po, comm, &stop, &progress, place, &mut write,

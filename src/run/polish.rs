@@ -34,6 +34,9 @@ pub(crate) struct PolishPlace<'a> {
     /// Iterations between saves (also saved when it ends).
     pub save_every: u64,
     pub saved: Option<polish_checkpoint::Checkpoint>,
+    /// The balance's multipliers of the terms' weights as the Adam steps left them (the
+    /// polish keeps them fixed: its loss must not move under it).
+    pub multipliers: Vec<f64>,
 }
 
 /// The saved polish a resumed run goes on from: one saved after the Adam steps it resumes
@@ -75,7 +78,8 @@ pub(crate) fn polish_network(
 ) -> Result<PolishSummary, RunError> {
     let started = Instant::now();
     let first = place.first;
-    let set = train::FixedSet::draw(program, run.seed, po.batches, POLISH_KEY);
+    let set = train::FixedSet::draw(program, run.seed, po.batches, POLISH_KEY)
+        .weighed(&place.multipliers);
     let pde_batch = program.plan.pde_batch();
     let points = po.batches * pde_batch;
     let budget = po

@@ -14,7 +14,7 @@ use pdec_lang::driver::Compiled;
 use pdec_lang::settings::{OnNan, RunSettings};
 use pdec_solve::distributed::Comm;
 use pdec_solve::nn::Net;
-use pdec_solve::train::{self, Adam, LossProgram, WeightAverage};
+use pdec_solve::train::{self, Adam, LossProgram, TermBalance, WeightAverage};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -106,6 +106,17 @@ fn not_finite(
     ))
 }
 
+/// The balance a checkpoint saved (`TermBalance::to_vec`); one without it (balancing switched
+/// on at a resume, or a foreign layout) starts from ones, as a new run does.
+fn saved_balance(run: &RunSettings, terms: usize, saved: &[f64]) -> TermBalance {
+    let fresh = TermBalance::new(run.balance, terms);
+    let mut balance = fresh.clone();
+    match saved.is_empty() || balance.restore(saved).is_none() {
+        true => fresh,
+        false => balance,
+    }
+}
+
 /// NaN rollbacks allowed in one run before it stops with exit code 3.
 const MAX_ROLLBACKS: u32 = 8;
 
@@ -145,6 +156,8 @@ pub(crate) struct Trainer<'a> {
     /// The step of the checkpoint on disk (named when a non-finite loss stops the run).
     saved_step: u64,
     points: train::CarriedPoints,
+    /// The adaptive multipliers of the terms' weights (`balance`).
+    pub balance: TermBalance,
 }
 
 impl<'a> Trainer<'a> {
@@ -182,6 +195,7 @@ impl<'a> Trainer<'a> {
             rollbacks: 0,
             saved_step: 0,
             points: train::CarriedPoints::default(),
+            balance: TermBalance::new(run.balance, program.plan.terms.len()),
         })
     }
 
@@ -199,6 +213,7 @@ impl<'a> Trainer<'a> {
     /// (it began outside this run's averaging window).
     pub fn resume_from(&mut self, c: &Checkpoint) -> Result<bool, RunError> {
         c.restore(self.net, &mut self.adam, &mut self.average)?;
+        self.balance = saved_balance(self.run, self.names.len(), &c.balance);
         let restarted_average = !self.average.keep_if_inside(self.run);
         self.resumed = true;
         self.step = c.step;
@@ -262,6 +277,7 @@ impl<'a> Trainer<'a> {
                 &mut self.adam,
                 step,
                 &mut self.points,
+                &mut self.balance,
                 self.comm,
                 control,
                 |elapsed| train::learning_rate(st, step, elapsed) * scale,
@@ -295,14 +311,18 @@ impl<'a> Trainer<'a> {
 
     /// A copy of the state now, at `wall_s` seconds.
     fn take(&self, wall_s: f64) -> Result<Checkpoint, RunError> {
-        Checkpoint::take(
+        let mut c = Checkpoint::take(
             self.net,
             &self.adam,
             self.step,
             wall_s,
             self.lr_scale,
             &self.average,
-        )
+        )?;
+        if self.balance.is_on() {
+            c.balance = self.balance.to_vec();
+        }
+        Ok(c)
     }
 
     /// Term `k` (or its gradient) became non-finite: back to the last checkpoint with half
@@ -329,6 +349,7 @@ impl<'a> Trainer<'a> {
             self.rollbacks += 1;
             self.lr_scale *= 0.5;
             good.restore(self.net, &mut self.adam, &mut self.average)?;
+            self.balance = saved_balance(self.run, names.len(), &good.balance);
             progress.note(&format!(
                 "warning: {what} at step {}; back to step {} with the learning rate x{} (rollback {} of {MAX_ROLLBACKS})",
                 self.step, good.step, self.lr_scale, self.rollbacks
@@ -386,6 +407,7 @@ impl<'a> Trainer<'a> {
                 lr,
                 total_v,
                 &values,
+                &self.balance.multipliers,
             )?;
         }
         progress.step(step, total_v, lr, &self.names, &values);

@@ -433,14 +433,16 @@ pub fn set_weights(net: &Net, x: &[f64]) -> Result<()> {
     Ok(())
 }
 
-/// The loss as training weighs it: each term's value times its weight, summed.
-pub fn weighted_total(program: &LossProgram, values: &[f64]) -> f64 {
+/// The loss as `set` weighs it: each term's value times its weight and the balance's
+/// multiplier the set was drawn with, summed (the function whose gradient it returns).
+pub fn weighted_total(program: &LossProgram, set: &FixedSet, values: &[f64]) -> f64 {
     program
         .plan
         .terms
         .iter()
         .zip(values)
-        .map(|(t, v)| t.weight * v)
+        .zip(set.multipliers())
+        .map(|((t, v), m)| t.weight * m * v)
         .sum()
 }
 
@@ -454,7 +456,7 @@ pub fn loss_on(
     comm: &Comm,
 ) -> Result<(f64, Vec<f64>)> {
     let (values, _) = set.loss_and_gradient(program, net, comm)?;
-    Ok((weighted_total(program, &values), values))
+    Ok((weighted_total(program, set, &values), values))
 }
 
 /// The network's loss on a fixed set as a function of its weights: each call sets the
@@ -491,7 +493,7 @@ impl<'a> FixedObjective<'a> {
         let (values, grad) = self
             .set
             .loss_and_gradient(self.program, self.net, self.comm)?;
-        let total = weighted_total(self.program, &values);
+        let total = weighted_total(self.program, self.set, &values);
         self.seen.push((total, values));
         Ok((total, grad))
     }

@@ -436,6 +436,22 @@ pub const TABLE: &[Key] = &[
             seconds like the cosine schedule, at least 0 and below 1, e.g. `0.1`",
         parse: run::average,
     },
+    Key {
+        name: "balance",
+        dot: Dot::No,
+        row: Row::Own,
+        shapes: Shapes::Run,
+        default: "`none`",
+        doc: "adaptive multipliers of the terms' weights (times `weight.NAME`), logged in \
+            loss.csv as `balance.NAME`: `gradients(every = 10, alpha = 0.9)` measures each \
+            term's gradient norm every `every` steps (one backward per term then) and moves \
+            the multiplier of term `i` towards `sum_j |g_j| / |g_i|` (gradient-norm \
+            balancing, Wang, Teng and Perdikaris 2021); `relobralo(temperature = 0.1, alpha \
+            = 0.999, lookback = 0.999)` weighs terms by how slowly their losses fall, from \
+            the loss values alone (Bischof and Kraus 2021). For a PDE whose residual swamps \
+            the conditions at the start (high dimension, large coefficients)",
+        parse: run::balance,
+    },
 ];
 
 /// Every key's name, for did-you-mean.

@@ -185,6 +185,31 @@ impl Default for Polish {
     }
 }
 
+/// `balance = ...`: adaptive multipliers of the loss terms' weights, so that no term's
+/// gradient swamps the others' (a random network's Laplacian in 100 dimensions dwarfs the
+/// conditions' misfit, and Adam then fits the PDE alone). The multipliers times `weight.NAME`
+/// weigh each term; they are logged in loss.csv (`balance.NAME` columns).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Balance {
+    /// The weights as written.
+    None,
+    /// Gradient-norm balancing (learning-rate annealing, Wang, Teng and Perdikaris 2021, in
+    /// the L2 form of Wang et al. 2023): every `every` steps each term's gradient norm
+    /// `|g_i|` is measured (one backward per term on that step) and its multiplier moves to
+    /// `alpha * lambda_i + (1 - alpha) * sum_j |g_j| / |g_i|` (the first time: straight to it).
+    Gradients { every: u64, alpha: f64 },
+    /// ReLoBRaLo (Bischof and Kraus 2021), from the loss values alone (no extra backward):
+    /// `lambda_i = alpha (rho lambda_i + (1 - rho) s_i(t, 0)) + (1 - alpha) s_i(t, t - 1)`,
+    /// `s_i(t, t') = K softmax_i(L_i(t) / (temperature L_i(t')))`, `rho` a Bernoulli draw of
+    /// mean `lookback` each step.
+    Relobralo {
+        temperature: f64,
+        alpha: f64,
+        lookback: f64,
+    },
+}
+
 /// How space points are drawn inside their domains (boundary faces stay uniform).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase", tag = "law")]
@@ -302,6 +327,8 @@ pub struct RunSettings {
     /// The share of the training, at its end, over which the weights are averaged
     /// (Polyak-Ruppert): the reported and saved network is that mean. 0: the last iterate.
     pub average: f64,
+    /// Adaptive multipliers of the terms' weights.
+    pub balance: Balance,
 }
 
 impl Default for PlanSettings {
@@ -344,6 +371,7 @@ impl Default for RunSettings {
             checkpoint_every: 1000,
             on_nan: OnNan::Stop,
             average: 0.0,
+            balance: Balance::None,
         }
     }
 }

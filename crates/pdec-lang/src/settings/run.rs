@@ -1,12 +1,12 @@
 //! The parsers of the run-control keys: `seed`, `polish`, `time_limit`, `log_every`,
-//! `checkpoint_every`, `on_nan`, `average`. Each reads one item into `Settings`, pushing a
+//! `checkpoint_every`, `on_nan`, `average`, `balance`. Each reads one item into `Settings`, pushing a
 //! diagnostic instead where the value is not accepted; `keys::TABLE` declares them.
 
 use crate::diag::Diags;
 use crate::settings::values::{
     Item, arg_number, args_of, bad_value, out_of_range, positive, positive_int, whole_in,
 };
-use crate::settings::{OnNan, Polish, Settings};
+use crate::settings::{Balance, OnNan, Polish, Settings};
 
 /// `seed = N`, a whole number below 2^53 (exactly representable in the f64 it is read as).
 pub(super) fn seed(st: &mut Settings, it: &Item, diags: &mut Diags) {
@@ -125,5 +125,86 @@ pub(super) fn average(st: &mut Settings, it: &Item, diags: &mut Diags) {
         Some(x) if (0.0..1.0).contains(&x) => st.run.average = x,
         Some(_) => diags.push(out_of_range(span, key, "at least 0 and below 1")),
         None => diags.push(bad_value(span, key, "a share of the training, e.g. `0.1`")),
+    }
+}
+
+/// `balance = none`, `gradients(every, alpha)` or `relobralo(temperature, alpha, lookback)`,
+/// unset arguments at their defaults.
+pub(super) fn balance(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    let expected = "`none`, `gradients(every, alpha)` or `relobralo(temperature, alpha, lookback)`";
+    if v.word() == Some("none") {
+        st.run.balance = Balance::None;
+        return;
+    }
+    let Some((name, args)) = v.call() else {
+        diags.push(bad_value(span, key, expected));
+        return;
+    };
+    let unit = |x: f64| (0.0..1.0).contains(&x);
+    let mut ok = true;
+    let balance = match name {
+        "gradients" => {
+            let Some(a) = args_of(&args, &["every", "alpha"], key, span, diags) else {
+                return;
+            };
+            let whole = whole_in(1.0, 1e9);
+            let every = arg_number(
+                &a,
+                "every",
+                &whole,
+                "a whole number from 1 to 1e9",
+                diags,
+                &mut ok,
+            );
+            let alpha = arg_number(&a, "alpha", &unit, "at least 0 and below 1", diags, &mut ok);
+            Balance::Gradients {
+                every: every.map_or(10, |x| x as u64),
+                alpha: alpha.unwrap_or(0.9),
+            }
+        }
+        "relobralo" => {
+            let names = ["temperature", "alpha", "lookback"];
+            let Some(a) = args_of(&args, &names, key, span, diags) else {
+                return;
+            };
+            let positive = |x: f64| x.is_finite() && x > 0.0 && x <= 1e3;
+            let temperature = arg_number(
+                &a,
+                "temperature",
+                &positive,
+                "above 0 and at most 1e3",
+                diags,
+                &mut ok,
+            );
+            let alpha = arg_number(
+                &a,
+                "alpha",
+                &|x: f64| (0.0..=1.0).contains(&x),
+                "in [0, 1]",
+                diags,
+                &mut ok,
+            );
+            let lookback = arg_number(
+                &a,
+                "lookback",
+                &|x: f64| (0.0..=1.0).contains(&x),
+                "in [0, 1]",
+                diags,
+                &mut ok,
+            );
+            Balance::Relobralo {
+                temperature: temperature.unwrap_or(0.1),
+                alpha: alpha.unwrap_or(0.999),
+                lookback: lookback.unwrap_or(0.999),
+            }
+        }
+        _ => {
+            diags.push(bad_value(span, key, expected));
+            return;
+        }
+    };
+    if ok {
+        st.run.balance = balance;
     }
 }

@@ -13,10 +13,12 @@
 //! residual), [`loss`] (each term's loss, the free-boundary forms, per-point losses),
 //! [`upload`] (points and noise to the device), [`gradients`], [`adam`], [`parallel`] (the
 //! split over threads and ranks), [`step`] ([`train_step`]), [`sampling`] (the points of a
-//! step, carried between steps, or fixed), [`rng`] (the random streams), [`schedule`]
+//! step, carried between steps, or fixed), [`balance`] (adaptive multipliers of the terms'
+//! weights), [`rng`] (the random streams), [`schedule`]
 //! (learning rate, progress, weight averaging) and [`eval`] (the solution at points).
 
 pub mod adam;
+pub mod balance;
 pub mod eval;
 pub mod gradients;
 pub mod loss;
@@ -31,6 +33,7 @@ pub mod step;
 pub mod upload;
 
 pub use adam::Adam;
+pub use balance::TermBalance;
 pub use eval::{eval_free, report_row, solution, values};
 pub use loss::StepLosses;
 pub use noise::NoiseLayout;

@@ -20,6 +20,17 @@ pub(super) struct Pass {
     pub(super) values: Tensor,
     pub(super) grads: Vec<Tensor>,
     pub(super) losses: StepLosses,
+    /// Each term's own gradient (weighted by `weight.NAME` and the shares, not by the
+    /// balance), when the step measures them for `balance = gradients(...)`.
+    pub(super) term_grads: Option<Vec<Vec<Tensor>>>,
+}
+
+/// How a step weighs its terms beyond `weight.NAME`: the balance's multipliers (one per
+/// term), and whether it also keeps each term's own gradient.
+#[derive(Clone, Copy)]
+pub(super) struct Weighing<'a> {
+    pub(super) multipliers: &'a [f64],
+    pub(super) term_gradients: bool,
 }
 
 /// One thread's slice of a step: its batches, its Monte Carlo noise, and each term's share
@@ -57,11 +68,14 @@ pub(super) fn worker_passes(
     batches: &[Vec<geometry::Batch>],
     noise: &[f64],
     rank_share: &[f64],
+    weighing: Weighing,
 ) -> Result<Vec<Pass>> {
     let workers = program.effective_workers(batches);
     let ones = vec![1.0; batches.len()];
     if workers == 1 {
-        return Ok(vec![pass(program, net, batches, noise, rank_share, &ones)?]);
+        return Ok(vec![pass(
+            program, net, batches, noise, rank_share, &ones, weighing,
+        )?]);
     }
     let pde = program
         .plan
@@ -120,13 +134,15 @@ pub(super) fn worker_passes(
                 .name("pdec-worker".into())
                 .stack_size(WORKER_STACK)
                 .spawn_scoped(scope, move || {
-                    pass(program, net, part, noise, rank_share, share)
+                    pass(program, net, part, noise, rank_share, share, weighing)
                 })
                 .map_err(|e| err(format!("cannot start a training thread: {e}")))?;
             handles.push(h);
         }
         let (part, noise, share) = &pieces[0];
-        let mut out = vec![pass(program, net, part, noise, rank_share, share)?];
+        let mut out = vec![pass(
+            program, net, part, noise, rank_share, share, weighing,
+        )?];
         for h in handles {
             out.push(h.join().map_err(|_| err("a training thread panicked"))??);
         }
@@ -150,8 +166,10 @@ pub(super) fn sum_passes(passes: &[Pass]) -> Result<(Tensor, Vec<Tensor>)> {
     Ok((values, grads))
 }
 
-/// One thread's losses on its batches, weighted (term weight, the rank's share, the thread's
-/// share) and differentiated.
+/// One thread's losses on its batches, weighted (term weight, balance, the rank's share, the
+/// thread's share) and differentiated: once for the total, or, when the step measures each
+/// term's gradient, once per term (the total's gradient is then their weighted sum).
+#[allow(clippy::too_many_arguments)]
 fn pass(
     program: &LossProgram,
     net: &Net,
@@ -159,33 +177,100 @@ fn pass(
     noise: &[f64],
     rank_share: &[f64],
     share: &[f64],
+    weighing: Weighing,
 ) -> Result<Pass> {
     let (uploaded, noise) = program.upload(batches, noise)?;
     let losses = program.losses(net, &uploaded, noise.as_ref())?;
     let mut total: Option<Tensor> = None;
     let mut values = Vec::with_capacity(losses.terms.len());
-    for (((t, l), f), g) in program
+    let mut term_grads = Vec::new();
+    let mut grads: Option<Vec<Tensor>> = None;
+    for ((((t, l), f), g), m) in program
         .plan
         .terms
         .iter()
         .zip(&losses.terms)
         .zip(rank_share)
         .zip(share)
+        .zip(weighing.multipliers)
     {
-        let w = (l * (t.weight * f * g))?;
+        values.push((l * *g)?.reshape(1)?);
+        if weighing.term_gradients {
+            let own = (l * (t.weight * f * g))?;
+            let own = gradients(&net.params, &own.backward()?, &losses.projections)?;
+            let scaled: Vec<Tensor> = own
+                .iter()
+                .map(|x| x.affine(*m, 0.0))
+                .collect::<Result<_>>()?;
+            grads = Some(match grads {
+                None => scaled,
+                Some(sum) => sum
+                    .iter()
+                    .zip(&scaled)
+                    .map(|(a, b)| a + b)
+                    .collect::<Result<_>>()?,
+            });
+            term_grads.push(own);
+            continue;
+        }
+        // `weight * 1.0` is `weight`: without balancing, the bits of the plain weighted sum.
+        let w = (l * (t.weight * m * f * g))?;
         total = Some(match total {
             None => w,
             Some(s) => (s + w)?,
         });
-        values.push((l * *g)?.reshape(1)?);
     }
-    let total = total.ok_or_else(|| err("no loss terms"))?;
-    let grads = gradients(&net.params, &total.backward()?, &losses.projections)?;
+    let grads = match (grads, total) {
+        (Some(g), _) => g,
+        (None, Some(total)) => gradients(&net.params, &total.backward()?, &losses.projections)?,
+        (None, None) => return Err(err("no loss terms")),
+    };
     Ok(Pass {
         values: Tensor::cat(&values, 0)?,
         grads,
         losses,
+        term_grads: weighing.term_gradients.then_some(term_grads),
     })
+}
+
+/// Each term's gradient norm `|g_i|`, its gradients summed over the passes and the ranks (one
+/// allreduce on several ranks).
+pub(super) fn term_gradient_norms(passes: &[Pass], comm: &Comm) -> Result<Vec<f64>> {
+    let Some(Some(first)) = passes.first().map(|p| p.term_grads.as_ref()) else {
+        return Err(err("invariant: term gradients were measured"));
+    };
+    let mut flat: Vec<Vec<f64>> = Vec::with_capacity(first.len());
+    for k in 0..first.len() {
+        let mut sum: Vec<Tensor> = first[k].clone();
+        for p in &passes[1..] {
+            let other = p
+                .term_grads
+                .as_ref()
+                .ok_or_else(|| err("invariant: term gradients"))?;
+            for (a, b) in sum.iter_mut().zip(&other[k]) {
+                *a = (&*a + b)?;
+            }
+        }
+        let mut v = Vec::new();
+        for t in &sum {
+            v.extend(
+                t.flatten_all()?
+                    .to_dtype(candle_core::DType::F64)?
+                    .to_vec1::<f64>()?,
+            );
+        }
+        flat.push(v);
+    }
+    if comm.size() > 1 {
+        let len = flat.first().map_or(0, Vec::len);
+        let mut buf: Vec<f64> = flat.concat();
+        comm.sum_in_place(&mut buf);
+        flat = buf.chunks(len.max(1)).map(<[f64]>::to_vec).collect();
+    }
+    Ok(flat
+        .iter()
+        .map(|v| v.iter().map(|x| x * x).sum::<f64>().sqrt())
+        .collect())
 }
 
 /// Each rank's share of a term: its rows over the term's global rows (1 on one rank).

@@ -5,7 +5,7 @@
 use crate::adaptive::Pool;
 use crate::distributed::Comm;
 use crate::nn::Net;
-use crate::train::parallel::{rank_shares, sum_passes, worker_passes};
+use crate::train::parallel::{Weighing, rank_shares, sum_passes, worker_passes};
 use crate::train::program::LossProgram;
 use crate::train::rng::{NOISE_KEY, step_rng};
 use candle_core::{DType, Result};
@@ -104,6 +104,8 @@ pub fn sample(
 /// is a deterministic function of the weights, as a quasi-Newton method needs.
 pub struct FixedSet {
     sets: Vec<(Vec<Vec<geometry::Batch>>, Vec<f64>)>,
+    /// The balance's multipliers of the terms' weights, fixed (ones unless [`FixedSet::weighed`]).
+    multipliers: Vec<f64>,
 }
 
 impl FixedSet {
@@ -117,7 +119,22 @@ impl FixedSet {
                 (batches, noise)
             })
             .collect();
-        FixedSet { sets }
+        let multipliers = vec![1.0; program.plan.terms.len()];
+        FixedSet { sets, multipliers }
+    }
+
+    /// The same set with the terms' weights multiplied by `multipliers` (the balance the
+    /// Adam steps ended with), one per term.
+    pub fn weighed(mut self, multipliers: &[f64]) -> FixedSet {
+        if multipliers.len() == self.multipliers.len() {
+            self.multipliers = multipliers.to_vec();
+        }
+        self
+    }
+
+    /// The balance's multiplier of each term's weight.
+    pub fn multipliers(&self) -> &[f64] {
+        &self.multipliers
     }
 
     /// Each term's loss (the mean over the set's points) and the gradient of the weighted
@@ -133,7 +150,11 @@ impl FixedSet {
         let mut grad: Vec<f64> = Vec::new();
         for (batches, noise) in &self.sets {
             let share = rank_shares(program, batches, comm);
-            let passes = worker_passes(program, net, batches, noise, &share)?;
+            let weighing = Weighing {
+                multipliers: &self.multipliers,
+                term_gradients: false,
+            };
+            let passes = worker_passes(program, net, batches, noise, &share, weighing)?;
             let (v, g) = sum_passes(&passes)?;
             let v = v.to_dtype(DType::F64)?.to_vec1::<f64>()?;
             let mut flat = Vec::with_capacity(grad.len());

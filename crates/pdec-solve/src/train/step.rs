@@ -5,9 +5,12 @@
 use crate::distributed::Comm;
 use crate::nn::Net;
 use crate::train::adam::Adam;
+use crate::train::balance::TermBalance;
 use crate::train::gradients::{nonfinite_gradient_term, squared_norm};
 use crate::train::loss::StepLosses;
-use crate::train::parallel::{rank_shares, sum_passes, worker_passes};
+use crate::train::parallel::{
+    Weighing, rank_shares, sum_passes, term_gradient_norms, worker_passes,
+};
 use crate::train::program::LossProgram;
 use crate::train::rng::{NOISE_KEY, step_rng};
 use crate::train::sampling::CarriedPoints;
@@ -47,7 +50,8 @@ pub struct Stepped {
 /// exactly what training runs: sample (when due), losses, one host read of the term values,
 /// backward, Adam. `carried` keeps the points (and the adaptive pool) between steps. With several
 /// ranks, the term values, the gradients and the control values are summed in one
-/// allreduce (`distributed`), and `lr_at` gets rank 0's clock.
+/// allreduce (`distributed`), and `lr_at` gets rank 0's clock. `balance` weighs the terms and
+/// moves after an update (measuring each term's gradient on the steps it asks to).
 #[allow(clippy::too_many_arguments)]
 pub fn train_step(
     program: &LossProgram,
@@ -56,6 +60,7 @@ pub fn train_step(
     adam: &mut Adam,
     step: u64,
     carried: &mut CarriedPoints,
+    balance: &mut TermBalance,
     comm: &Comm,
     local: Control,
     lr_at: impl FnOnce(f64) -> f64,
@@ -64,7 +69,15 @@ pub fn train_step(
     let batches = &carried.batches;
     let noise = program.draw_noise(&mut step_rng(run.seed ^ NOISE_KEY, step));
     let share = rank_shares(program, batches, comm);
-    let passes = worker_passes(program, net, batches, &noise, &share)?;
+    let weighing = Weighing {
+        multipliers: &balance.multipliers,
+        term_gradients: balance.wants_gradient_norms(step),
+    };
+    let passes = worker_passes(program, net, batches, &noise, &share, weighing)?;
+    let norms = match weighing.term_gradients {
+        true => Some(term_gradient_norms(&passes, comm)?),
+        false => None,
+    };
     let (values_t, grads) = sum_passes(&passes)?;
     let all_losses: Vec<&StepLosses> = passes.iter().map(|p| &p.losses).collect();
     let summed = Summed {
@@ -72,10 +85,14 @@ pub fn train_step(
         grads,
         losses: &all_losses,
     };
-    if comm.size() == 1 {
-        return one_rank(net, adam, summed, run.clip, local, lr_at);
+    let stepped = match comm.size() {
+        1 => one_rank(net, adam, summed, run.clip, local, lr_at)?,
+        _ => many_ranks(net, adam, summed, run.clip, &share, comm, local, lr_at)?,
+    };
+    if let StepOutcome::Updated(values) = &stepped.outcome {
+        balance.update(step, values, norms.as_deref(), run.seed);
     }
-    many_ranks(net, adam, summed, run.clip, &share, comm, local, lr_at)
+    Ok(stepped)
 }
 
 /// A rank's summed passes: term values `[terms]`, gradients, and each pass's losses.

@@ -1,0 +1,213 @@
+//! Adaptive multipliers of the loss terms' weights (`balance`): the state the run loop
+//! carries from step to step ([`TermBalance`]), what a step must measure for it (each term's
+//! gradient norm, on the steps that need it) and how it moves after a step. The step weighs
+//! term `i` by `weight.NAME * multipliers[i]`; with `balance = none` every multiplier stays 1
+//! (and `x * 1.0` keeps the bits of a run without balancing).
+
+use crate::train::rng::step_rng;
+use pdec_lang::settings::Balance;
+use rand::RngExt;
+
+/// The stream of ReLoBRaLo's lookback draws (apart from the points' and the noise's).
+const LOOKBACK_KEY: u64 = 0x6261_6c61_6e63_6521;
+
+/// Largest ratio between two multipliers: a term whose gradient vanishes (a condition met
+/// exactly) must not get an unbounded weight.
+const MAX_RATIO: f64 = 1e6;
+
+/// The multipliers and what ReLoBRaLo remembers of the losses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TermBalance {
+    pub method: Balance,
+    /// One per plan term, in plan order.
+    pub multipliers: Vec<f64>,
+    /// ReLoBRaLo: the losses of the first step and of the last.
+    pub first: Vec<f64>,
+    pub last: Vec<f64>,
+    /// Whether the multipliers were ever measured (gradients: the first update takes the
+    /// measurement as it is).
+    pub measured: bool,
+}
+
+impl TermBalance {
+    pub fn new(method: Balance, terms: usize) -> TermBalance {
+        TermBalance {
+            method,
+            multipliers: vec![1.0; terms],
+            first: Vec::new(),
+            last: Vec::new(),
+            measured: false,
+        }
+    }
+
+    /// Whether the multipliers change at all.
+    pub fn is_on(&self) -> bool {
+        self.method != Balance::None
+    }
+
+    /// Whether step `step` must measure each term's gradient norm.
+    pub fn wants_gradient_norms(&self, step: u64) -> bool {
+        matches!(self.method, Balance::Gradients { every, .. } if step.is_multiple_of(every))
+    }
+
+    /// Moves the multipliers after step `step`, from its term values (summed over the
+    /// ranks) and, on the steps that measured them, each term's gradient norm.
+    pub fn update(&mut self, step: u64, values: &[f64], norms: Option<&[f64]>, seed: u64) {
+        match self.method {
+            Balance::None => {}
+            Balance::Gradients { alpha, .. } => {
+                if let Some(norms) = norms {
+                    self.from_gradients(norms, alpha);
+                }
+            }
+            Balance::Relobralo {
+                temperature,
+                alpha,
+                lookback,
+            } => {
+                let rho = step_rng(seed ^ LOOKBACK_KEY, step).random_bool(lookback);
+                self.relobralo(values, temperature, alpha, rho);
+            }
+        }
+    }
+
+    /// `lambda_i <- alpha lambda_i + (1 - alpha) sum_j |g_j| / |g_i|`; a term with no
+    /// gradient (or a non-finite one) keeps its multiplier.
+    fn from_gradients(&mut self, norms: &[f64], alpha: f64) {
+        let total: f64 = norms.iter().filter(|n| n.is_finite()).sum();
+        if total <= 0.0 || !total.is_finite() {
+            return;
+        }
+        let first = !self.measured;
+        for (m, &n) in self.multipliers.iter_mut().zip(norms) {
+            if !(n.is_finite() && n > total / MAX_RATIO) {
+                continue;
+            }
+            let target = total / n;
+            *m = match first {
+                true => target,
+                false => alpha * *m + (1.0 - alpha) * target,
+            };
+        }
+        self.measured = true;
+    }
+
+    /// ReLoBRaLo's update from this step's losses (`rho`: look back to the first step's).
+    fn relobralo(&mut self, values: &[f64], temperature: f64, alpha: f64, rho: bool) {
+        if values.iter().any(|v| !v.is_finite()) {
+            return;
+        }
+        if self.first.is_empty() {
+            self.first = values.to_vec();
+            self.last = values.to_vec();
+            return;
+        }
+        let to_last = softmax_ratios(values, &self.last, temperature);
+        let to_first = softmax_ratios(values, &self.first, temperature);
+        let rho = if rho { 1.0 } else { 0.0 };
+        for (i, m) in self.multipliers.iter_mut().enumerate() {
+            let history = rho * *m + (1.0 - rho) * to_first[i];
+            *m = alpha * history + (1.0 - alpha) * to_last[i];
+        }
+        self.last = values.to_vec();
+    }
+
+    /// The state as one flat vector (checkpoints): multipliers, measured, then the first
+    /// and last losses (empty or one per term each).
+    pub fn to_vec(&self) -> Vec<f64> {
+        let mut v = self.multipliers.clone();
+        v.push(f64::from(u8::from(self.measured)));
+        v.push(self.first.len() as f64);
+        v.extend(&self.first);
+        v.extend(&self.last);
+        v
+    }
+
+    /// Reads [`TermBalance::to_vec`]'s layout back; `None` when it does not fit `terms`.
+    pub fn restore(&mut self, v: &[f64]) -> Option<()> {
+        let k = self.multipliers.len();
+        let remembered = *v.get(k + 1)? as usize;
+        if v.len() != k + 2 + 2 * remembered || (remembered != 0 && remembered != k) {
+            return None;
+        }
+        self.multipliers = v[..k].to_vec();
+        self.measured = v[k] > 0.0;
+        self.first = v[k + 2..k + 2 + remembered].to_vec();
+        self.last = v[k + 2 + remembered..].to_vec();
+        Some(())
+    }
+}
+
+/// `K softmax_i(L_i / (T L'_i))`, the ratios taken against a floor so that a zero loss in
+/// the denominator cannot make them infinite.
+fn softmax_ratios(now: &[f64], then: &[f64], temperature: f64) -> Vec<f64> {
+    let r: Vec<f64> = now
+        .iter()
+        .zip(then)
+        .map(|(a, b)| a / (temperature * b.max(1e-300)))
+        .collect();
+    let top = r.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = r.iter().map(|x| (x - top).exp()).collect();
+    let sum: f64 = e.iter().sum();
+    e.iter().map(|x| now.len() as f64 * x / sum).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_balancing_weighs_terms_inversely_to_their_gradients() {
+        let method = Balance::Gradients {
+            every: 10,
+            alpha: 0.9,
+        };
+        let mut b = TermBalance::new(method, 3);
+        assert!(b.wants_gradient_norms(0) && !b.wants_gradient_norms(5));
+        // The PDE's gradient 100 times the conditions': the conditions get ~100x the weight.
+        b.update(0, &[1.0; 3], Some(&[100.0, 1.0, 1.0]), 0);
+        assert_eq!(b.multipliers, vec![1.02, 102.0, 102.0]);
+        // The moving average after that.
+        b.update(10, &[1.0; 3], Some(&[1.0, 1.0, 1.0]), 0);
+        assert!((b.multipliers[1] - (0.9 * 102.0 + 0.1 * 3.0)).abs() < 1e-12);
+        // A vanished gradient keeps its multiplier.
+        let before = b.multipliers[2];
+        b.update(20, &[1.0; 3], Some(&[1.0, 1.0, 0.0]), 0);
+        assert_eq!(b.multipliers[2], before);
+    }
+
+    #[test]
+    fn relobralo_favours_the_term_that_falls_slowest() {
+        let method = Balance::Relobralo {
+            temperature: 0.1,
+            alpha: 0.0,
+            lookback: 1.0,
+        };
+        let mut b = TermBalance::new(method, 2);
+        b.update(0, &[1.0, 1.0], None, 0);
+        // Term 0 halves, term 1 stays: term 1 gets nearly all the (summed to K) weight.
+        b.update(1, &[0.5, 1.0], None, 0);
+        assert!(b.multipliers[1] > 1.99 && b.multipliers[0] < 0.01);
+        assert!((b.multipliers.iter().sum::<f64>() - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_state_survives_a_checkpoint() {
+        let method = Balance::Relobralo {
+            temperature: 0.1,
+            alpha: 0.9,
+            lookback: 0.5,
+        };
+        let mut b = TermBalance::new(method, 2);
+        b.update(0, &[3.0, 1.0], None, 7);
+        b.update(1, &[2.0, 1.0], None, 7);
+        let mut c = TermBalance::new(method, 2);
+        c.restore(&b.to_vec()).expect("fits");
+        assert_eq!(b, c);
+        assert!(c.restore(&[1.0]).is_none());
+        let off = TermBalance::new(Balance::None, 2);
+        let mut d = TermBalance::new(Balance::None, 2);
+        d.restore(&off.to_vec()).expect("fits");
+        assert_eq!(off, d);
+    }
+}

@@ -1,0 +1,156 @@
+//! `balance`, end to end: the multipliers in loss.csv, a run resumed from its checkpoint that
+//! goes on as if it had never stopped (the balance's state is saved with it), and a polish
+//! after balanced steps.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn pdec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pdec"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("pdec runs")
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("balance")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn ok(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `pdec solve tests/problems/heat1d.pde` into `name` with `sets` (each a `--set` value).
+fn solve(name: &str, sets: &[&str]) -> PathBuf {
+    let dir = out_dir(name);
+    let mut args = vec![
+        "solve",
+        "tests/problems/heat1d.pde",
+        "--quiet",
+        "--no-plots",
+        "--out",
+        dir.to_str().expect("utf8"),
+    ];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    ok(&pdec(&args));
+    dir
+}
+
+/// loss.csv's header and its rows without the clock column.
+fn loss_csv(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(dir.join("loss.csv")).expect("loss.csv");
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = r
+        .records()
+        .map(|rec| {
+            let mut row: Vec<String> = rec.expect("row").iter().map(String::from).collect();
+            row.remove(1);
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+const BASE: [&str; 5] = [
+    "lr_schedule=constant",
+    "log_every=1",
+    "checkpoint_every=10",
+    "batch=64",
+    "net=mlp(layers = 2, width = 16)",
+];
+
+#[test]
+fn the_multipliers_are_logged_and_move_the_conditions_up() {
+    let mut sets = BASE.to_vec();
+    sets.extend(["steps=30", "balance=gradients(every = 5)"]);
+    let dir = solve("logged", &sets);
+    let (header, rows) = loss_csv(&dir);
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name) - 1;
+    for name in ["balance.pde", "balance.initial", "balance.boundary on(x)"] {
+        col(name);
+    }
+    let last = rows.last().expect("rows");
+    let m = |name: &str| last[col(name)].parse::<f64>().expect("a number");
+    // Every multiplier is the sum of the norms over its own: at least 1, and not all equal
+    // (the terms' gradients differ).
+    let all = [
+        m("balance.pde"),
+        m("balance.initial"),
+        m("balance.boundary on(x)"),
+    ];
+    assert!(all.iter().all(|&x| x >= 1.0), "{all:?}");
+    assert!(all.iter().any(|&x| (x - all[0]).abs() > 1e-3), "{all:?}");
+    // Without balancing there are no such columns.
+    let mut plain = BASE.to_vec();
+    plain.push("steps=3");
+    let (header, _) = loss_csv(&solve("plain", &plain));
+    assert!(!header.iter().any(|h| h.starts_with("balance.")));
+}
+
+#[test]
+fn a_balanced_run_resumed_goes_on_as_if_it_never_stopped() {
+    for (name, balance) in [
+        ("gradients", "balance=gradients(every = 3, alpha = 0.5)"),
+        ("relobralo", "balance=relobralo(lookback = 0.5)"),
+    ] {
+        let mut whole = BASE.to_vec();
+        whole.extend(["steps=25", balance]);
+        let whole_dir = solve(&format!("{name}_whole"), &whole);
+        let mut first = BASE.to_vec();
+        first.extend(["steps=10", balance]);
+        let dir = solve(&format!("{name}_pieces"), &first);
+        let d = dir.to_str().expect("utf8");
+        ok(&pdec(&[
+            "solve",
+            "--resume",
+            d,
+            "--quiet",
+            "--no-plots",
+            "--set",
+            "steps=25",
+        ]));
+        assert_eq!(loss_csv(&dir), loss_csv(&whole_dir), "{name}");
+    }
+}
+
+#[test]
+fn a_polish_after_balanced_steps_keeps_their_multipliers() {
+    let mut sets = BASE.to_vec();
+    sets.extend([
+        "steps=20",
+        "balance=gradients(every = 4)",
+        "polish=lbfgs(steps = 5, batches = 2)",
+    ]);
+    let dir = solve("polish", &sets);
+    let (header, rows) = loss_csv(&dir);
+    let at = header
+        .iter()
+        .position(|h| h == "balance.initial")
+        .expect("column")
+        - 1;
+    // The polish's lines (after the 20 Adam steps) carry the multipliers the steps ended with.
+    let adam_end = rows.iter().find(|r| r[0] == "19").expect("step 19");
+    let polished = rows.last().expect("rows");
+    assert!(polished[0].parse::<u64>().expect("step") > 19);
+    assert_eq!(polished[at], adam_end[at]);
+}
