@@ -141,7 +141,7 @@ pub fn run_case(
     let mem_before = pdec_solve::device::gpu_memory_used(device);
     reset_peak_rss();
     pdec_solve::device::tune_cpu_matmul(st.plan.net.width, threads);
-    let net = Net::new(&st.plan.net, plan.layout.width, st.run.seed, dt, device).map_err(e)?;
+    let net = Net::for_plan(plan, st.run.seed, dt, device).map_err(e)?;
     let mut adam = Adam::new(&net.params).map_err(e)?;
     let mut points = train::CarriedPoints::default();
     let mut balance = train::TermBalance::new(st.run.balance, plan.terms.len());

@@ -86,7 +86,7 @@ pub fn solve(
         st.plan.net.width,
         opts.threads * pdec_solve::device::local_ranks(comm.size()),
     );
-    let net = Net::new(&st.plan.net, plan.layout.width, st.run.seed, dt, &device)?;
+    let net = Net::for_plan(plan, st.run.seed, dt, &device)?;
     let dir = dir::choose(
         &problem.name,
         opts.resume.as_deref(),

@@ -73,13 +73,7 @@ pub fn load_net(compiled: &Compiled, run: &Path) -> Result<(Net, DType), RunErro
         return Err(RunError::Internal("eval called without a plan".into()));
     };
     let dt = dtype(checked);
-    let net = Net::new(
-        &checked.settings.plan.net,
-        plan.layout.width,
-        checked.settings.run.seed,
-        dt,
-        &Device::Cpu,
-    )?;
+    let net = Net::for_plan(plan, checked.settings.run.seed, dt, &Device::Cpu)?;
     load_model(&net, &run.join("model.safetensors"))?;
     Ok((net, dt))
 }
@@ -92,13 +86,7 @@ pub fn eval_at(compiled: &Compiled, run: &Path) -> Result<Vec<(String, f64)>, Ru
     let problem = &checked.problem;
     let dt = dtype(checked);
     let device = Device::Cpu;
-    let net = Net::new(
-        &checked.settings.plan.net,
-        plan.layout.width,
-        checked.settings.run.seed,
-        dt,
-        &device,
-    )?;
+    let net = Net::for_plan(plan, checked.settings.run.seed, dt, &device)?;
     load_model(&net, &run.join("model.safetensors"))?;
     let cols = pdec_solve::lower::Columns::new(&plan.layout);
     let mut out = Vec::new();

@@ -59,6 +59,7 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     header(&mut o, &c);
     terms(&mut o, &c);
     ansatz(&mut o, &c);
+    output_scale(&mut o, &c);
     free_boundary(&mut o, &c);
     pde_terms(&mut o, &c);
     second_order(&mut o, &c);
@@ -153,6 +154,38 @@ fn ansatz(o: &mut String, c: &Sources) {
             );
         }
     }
+}
+
+/// The network's output scale and where it was read (`output_scale = auto`).
+fn output_scale(o: &mut String, c: &Sources) {
+    let name = &c.checked.problem.unknown.name;
+    match (&c.plan.output, c.plan.settings.output_scale) {
+        (Some(s), _) => {
+            let _ = writeln!(
+                o,
+                "\noutput scale: {name} = {} + {} * net (mean and spread of the values read from {})",
+                significant(s.shift),
+                significant(s.scale),
+                s.from.join(", ")
+            );
+        }
+        (None, true) => {
+            let _ = writeln!(
+                o,
+                "\noutput scale: none ({name} = net): no value condition or `exact` to read, or an ansatz"
+            );
+        }
+        (None, false) => {}
+    }
+}
+
+/// `x` to four significant digits (`1000.5`, `0.6666`).
+fn significant(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let decimals = (3 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    format!("{x:.decimals$}")
 }
 
 /// The free boundary and its loss form.

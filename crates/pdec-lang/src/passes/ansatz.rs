@@ -318,7 +318,7 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
 
 /// A scalar node's value at one point (a row of network inputs) where the network outputs
 /// `net`, by the IR's own evaluator; `None` when it needs more (a derivative, a normal).
-fn value_at(
+pub(crate) fn value_at(
     p: &Problem,
     layout: &crate::geometry::Layout,
     row: &[f64],

@@ -4,18 +4,20 @@
 //! and batch ([`terms`]), for each second-order term its path (exact, or Monte Carlo with its
 //! factor `B`), the Monte Carlo estimator and the work per point ([`monte_carlo`]), what the
 //! step computes for each term and the derivatives it reads ([`program`], [`needs`]), and the
-//! settings; [`checks`] refuses settings that do not fit the problem, and [`program`] a
+//! settings, and the network's output scale from the data ([`output`], `output_scale`); [`checks`] refuses settings that do not fit the problem, and [`program`] a
 //! problem whose derivatives the step cannot carry.
 
 pub mod checks;
 pub mod monte_carlo;
 pub mod needs;
+pub mod output;
 pub mod program;
 pub mod terms;
 
 pub use crate::geometry::inputs::{InputLayout, NetInput};
 pub use crate::geometry::region::{FacePlan, Region};
 pub use monte_carlo::{Cost, MonteCarloPlan, NoiseBlock};
+pub use output::OutputScale;
 pub use terms::{GradientSquarePlan, LossTerm, SecondOrderPlan, TermKind};
 
 use crate::diag::Diags;
@@ -42,6 +44,8 @@ pub struct Plan {
     #[serde(skip)]
     pub program: program::Program,
     pub cost: Cost,
+    /// `u = shift + scale * net` (`output_scale = auto`), read from the data.
+    pub output: Option<OutputScale>,
     pub settings: PlanSettings,
 }
 
@@ -91,6 +95,10 @@ pub fn plan(
     let program = program::program(problem, analysis, &layout, &terms, diags);
     let monte_carlo = MonteCarloPlan::new(&second_order, &gradient_squares, &settings.plan);
     let cost = Cost::new(&program.pde, monte_carlo.as_ref());
+    let output = match settings.plan.output_scale {
+        true => output::output_scale(problem, &terms),
+        false => None,
+    };
     Plan {
         problem: problem.name.clone(),
         layout,
@@ -106,6 +114,7 @@ pub fn plan(
         monte_carlo,
         program,
         cost,
+        output,
         settings: settings.plan.clone(),
     }
 }

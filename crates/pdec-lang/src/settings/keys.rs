@@ -83,6 +83,19 @@ pub const TABLE: &[Key] = &[
         parse: network::net,
     },
     Key {
+        name: "output_scale",
+        dot: Dot::No,
+        row: Row::Own,
+        shapes: Shapes::Plan,
+        default: "`none`",
+        doc: "`auto`: the unknown is `shift + scale * net`, `shift` and `scale` the mean and \
+            spread of the values the value conditions (`u = g`) and `exact` give `u` on fixed \
+            points (`pdec explain` shows them and their sources), so that a solution around \
+            1,000 or varying by 1e-3 starts where the data are; not with an `ansatz`. \
+            `none`: the network's output is `u`",
+        parse: network::output_scale,
+    },
+    Key {
         name: "steps",
         dot: Dot::No,
         row: Row::Own,

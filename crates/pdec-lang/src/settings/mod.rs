@@ -302,6 +302,9 @@ pub struct PlanSettings {
     pub weights: BTreeMap<String, f64>,
     /// Residual-based adaptive sampling of the PDE's points (`adaptive = residual(...)`).
     pub adaptive: Option<Adaptive>,
+    /// `output_scale = auto`: the network's output shifted and scaled to the data's mean and
+    /// spread (`plan::output`); `none`: the network's output is `u`.
+    pub output_scale: bool,
 }
 
 /// The settings only the run loop reads: how long and how fast it steps, its seed, what it
@@ -352,6 +355,7 @@ impl Default for PlanSettings {
             coordinate_laws: BTreeMap::new(),
             weights: BTreeMap::new(),
             adaptive: None,
+            output_scale: false,
         }
     }
 }

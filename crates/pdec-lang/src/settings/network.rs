@@ -192,3 +192,13 @@ pub(super) fn weight(st: &mut Settings, it: &Item, diags: &mut Diags) {
         None => diags.push(bad_value(span, "weight", "a number")),
     }
 }
+
+/// `output_scale = auto` or `none`.
+pub(super) fn output_scale(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    match v.word() {
+        Some("auto") => st.plan.output_scale = true,
+        Some("none") => st.plan.output_scale = false,
+        _ => diags.push(bad_value(span, key, "`auto` or `none`")),
+    }
+}

@@ -102,6 +102,7 @@ impl Net {
             params,
             layers,
             out,
+            output: None,
         })
     }
 }

@@ -33,6 +33,8 @@ pub struct Net {
     pub params: Vec<(String, Var)>,
     layers: Vec<Layer>,
     out: Dense,
+    /// `(shift, scale)`: the unknown is `shift + scale * output` (the plan's output scale).
+    output: Option<(f64, f64)>,
 }
 
 /// One layer of either network, in forward order.
@@ -85,10 +87,36 @@ impl Net {
                 }
             });
         }
+        let (w, b) = (self.out.w.as_tensor(), self.out.b.as_tensor());
+        // `shift + scale * (h w + b)` is `h (scale w) + (scale b + shift)`: two small tensors.
+        let scaled = match self.output {
+            Some((shift, scale)) => Some((w.affine(scale, 0.0)?, b.affine(scale, shift)?)),
+            None => None,
+        };
+        let (w, b) = scaled.as_ref().map_or((w, b), |(w, b)| (w, b));
         match &h {
-            Some(h) => h.linear(self.out.w.as_tensor(), Some(self.out.b.as_tensor())),
-            None => x.linear(self.out.w.as_tensor(), Some(self.out.b.as_tensor())),
+            Some(h) => h.linear(w, Some(b)),
+            None => x.linear(w, Some(b)),
         }
+    }
+
+    /// The network of `plan` (its settings, input width and output scale), initialised from
+    /// `seed`.
+    pub fn for_plan(
+        plan: &pdec_lang::plan::Plan,
+        seed: u64,
+        dtype: candle_core::DType,
+        dev: &Device,
+    ) -> Result<Net> {
+        let output = plan.output.as_ref().map(|o| (o.shift, o.scale));
+        Ok(Net::new(&plan.settings.net, plan.layout.width, seed, dtype, dev)?.with_output(output))
+    }
+
+    /// The network with its output shifted and scaled: `shift + scale * output` (the plan's
+    /// `output`, `None` for the output as it is).
+    pub fn with_output(mut self, output: Option<(f64, f64)>) -> Net {
+        self.output = output;
+        self
     }
 
     /// The weights that multiply the network input, in the order of the forward pass: the
