@@ -137,7 +137,7 @@ pub enum Command {
 }
 
 /// Runs the command line; exit codes: 0 accepted, 1 the input has errors, 2 internal error
-/// (a bug), 3 training diverged.
+/// (a bug), 3 training diverged, 4 a training-health finding under `pdec solve --strict`.
 pub fn run(cli: Cli) -> i32 {
     let format = match cli.message_format {
         MessageFormat::Json => Format::Json,

@@ -1,6 +1,7 @@
 //! Every diagnostic code used in the source has an entry in docs/DIAGNOSTICS.md and a test
 //! case that triggers it: a `tests/ui` annotation, or (for codes without a source file, such
-//! as unreadable paths) a quoted code in a command-line test (`tests/cli.rs`, `tests/ux.rs`).
+//! as unreadable paths) a quoted code in a command-line test (`tests/cli.rs`, `tests/ux.rs`)
+//! or in a unit-test module under `src/` (`tests.rs`, e.g. training health's detectors).
 
 use std::path::Path;
 
@@ -76,6 +77,21 @@ fn every_code_is_documented_and_tested() {
             cli.push_str(&std::fs::read_to_string(&p).unwrap_or_default());
         }
     }
+
+    // Quoted codes in the unit-test modules under src/ (`tests.rs`): codes found from a
+    // history of numbers rather than a file, such as training health's detectors, are
+    // triggered there on synthetic inputs.
+    fn unit_tests(dir: &Path, out: &mut String) {
+        for e in std::fs::read_dir(dir).expect("readable dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                unit_tests(&p, out);
+            } else if p.file_name().is_some_and(|n| n == "tests.rs") {
+                out.push_str(&std::fs::read_to_string(&p).unwrap_or_default());
+            }
+        }
+    }
+    unit_tests(&root.join("src"), &mut cli);
 
     let undocumented: Vec<&String> = codes
         .iter()

@@ -69,6 +69,8 @@ fn heat_1d_reaches_one_percent_on_the_exact_path() {
     let rel = s["metrics"]["rel_l2"].as_f64().expect("rel_l2");
     assert!(rel <= 1e-2, "relative L2 error {rel}");
     assert_eq!(s["second_order"][0]["path"], "exact");
+    // A healthy run: no training-health finding.
+    assert_eq!(s["health"], serde_json::json!([]), "{}", s["health"]);
     for f in [
         "problem.pde",
         "settings.json",
@@ -311,6 +313,7 @@ fn a_normal_derivative_condition_trains_under_an_ansatz() {
 #[test]
 fn american_put_stays_above_its_payoff_and_near_the_tree_price() {
     let (dir, s) = solve("tests/problems/american_put.pde", "american_put", &[]);
+    assert_eq!(s["health"], serde_json::json!([]), "{}", s["health"]);
     let price = s["reports"][0]["value"].as_f64().expect("report");
     let reference = pdec::reference::american(
         pdec::reference::OptionKind::Put,
@@ -471,6 +474,61 @@ fn every_example_trains_a_step_without_panicking() {
 }
 
 #[cfg(unix)]
+#[test]
+fn training_health_names_a_learning_rate_decayed_too_early_and_strict_makes_it_exit_4() {
+    // The step schedule cuts `lr` a hundredfold by step 20, long before the conditions of
+    // heat1d are met: `pdec::health::lr_decayed_early` first (the network, barely trained,
+    // then also sits near a constant), each finding once, with the settings to change.
+    let decayed = [
+        "--set",
+        "steps=60",
+        "--set",
+        "lr_schedule=step(every = 10, factor = 0.1)",
+    ];
+    let (_, s) = solve("tests/problems/heat1d.pde", "health", &decayed);
+    let found = s["health"].as_array().expect("a health array");
+    let mut codes: Vec<&str> = found
+        .iter()
+        .map(|f| f["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes[0], "pdec::health::lr_decayed_early", "{found:?}");
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), found.len(), "{found:?}");
+    assert_eq!(found[0]["terms"][0], "initial");
+    assert!(
+        found[0]["hint"]
+            .as_str()
+            .expect("hint")
+            .contains("`lr_schedule`")
+    );
+    assert_eq!(s["stopped"], "steps");
+    // `--strict`: the training stops at the finding, keeps its model and summary, exits 4.
+    let dir = out_dir("health_strict");
+    let mut args = vec![
+        "solve",
+        "tests/problems/heat1d.pde",
+        "--strict",
+        "--log-every",
+        "10",
+    ];
+    args.extend(["--out", dir.to_str().expect("utf8")]);
+    args.extend(decayed);
+    let out = pdec(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("warning[pdec::health::lr_decayed_early]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--strict"), "{stderr}");
+    let s = summary(&dir);
+    assert_eq!(s["stopped"], "health");
+    assert_eq!(s["health"][0]["code"], "pdec::health::lr_decayed_early");
+    assert!(s["steps"].as_u64().expect("steps") < 60);
+    assert!(dir.join("model.safetensors").is_file());
+}
+
 #[test]
 fn interrupting_a_run_keeps_its_model_and_summary() {
     let dir = out_dir("interrupted");

@@ -1,7 +1,8 @@
 //! The one diagnostic printer of the commands: every command prints its diagnostics, turns a
 //! [`RunError`] or a run directory's [`Failure`] into an exit code, and writes its plain
 //! `error:` lines through this module, so all of them read alike. Exit codes: 0 accepted,
-//! 1 the input has errors, 2 internal error (a bug), 3 training diverged. Also the two
+//! 1 the input has errors, 2 internal error (a bug), 3 training diverged, 4 a training-health
+//! finding under `pdec solve --strict`. Also the two
 //! steps several commands share and that end in a diagnostic: compiling a problem file
 //! ([`compile_file`]) and opening `--device` ([`open_device`]).
 
@@ -47,6 +48,13 @@ pub fn run_result(r: Result<(), RunError>, format: Format) -> i32 {
                 "  help: lower `lr`, set `clip = 1`, use `dtype = f64`, a smaller Monte Carlo `delta`, or `on_nan = rollback` (back to the last checkpoint with half the learning rate)"
             );
             3
+        }
+        Err(RunError::Unhealthy(msg)) => {
+            plain("error", &msg);
+            eprintln!(
+                "  help: each finding's `help` names the setting that addresses it; `pdec solve --resume RUN` goes on from the checkpoint (without `--strict` to train through)"
+            );
+            4
         }
         Err(RunError::Internal(msg)) => {
             plain(

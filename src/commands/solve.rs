@@ -57,6 +57,12 @@ pub struct SolveArgs {
     /// the CPU the machine's available memory is always a limit too.
     #[arg(long, value_name = "SIZE", value_parser = pdec_solve::memory::parse_size)]
     pub max_memory: Option<u64>,
+    /// Make every training-health finding (`pdec::health::*`: a stalled term, a network at
+    /// a constant, a learning rate decayed too early, a growing free-boundary violation) an
+    /// error: the training stops at the first, saves the model and summary.json, and exits
+    /// with code 4.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Trains the problem of `args` (or prints its dry run); the exit code of [`run_result`].
@@ -74,6 +80,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         dry_run,
         no_plots,
         max_memory,
+        strict,
     } = args;
     let Some(device) = open_device(&device, format) else {
         return 1;
@@ -145,6 +152,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         log_every,
         comm,
         threads,
+        strict,
     };
     // Refuse a step that cannot fit before anything is allocated.
     if let (Some(plan), Some(checked)) = (&compiled.plan, &compiled.checked)

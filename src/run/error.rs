@@ -1,6 +1,7 @@
 //! Why a run stops early or fails: [`RunError`], the error type of every run-directory
 //! operation (training, checkpoints, reports, `pdec eval`, plots and exports), and how the
-//! commands map it to exit codes (1 a diagnostic, 2 a bug, 3 a non-finite loss).
+//! commands map it to exit codes (1 a diagnostic, 2 a bug, 3 a non-finite loss, 4 a training-health finding under
+//! `--strict`).
 
 use pdec_lang::diag::Diag;
 
@@ -11,6 +12,9 @@ pub enum RunError {
     Diag(Box<Diag>),
     /// A loss became NaN or infinite (exit 3).
     NotFinite(String),
+    /// `pdec solve --strict` found a training-health problem (exit 4); the run directory is
+    /// complete (model, checkpoint, summary.json).
+    Unhealthy(String),
     /// A tensor operation failed (exit 2: a bug).
     Internal(String),
 }

@@ -11,13 +11,15 @@
 //!
 //! [`solve`] runs the steps in order; each concern has its file: `dir` (the directory and
 //! atomic writes), `checkpoint` and `polish_checkpoint` (what `--resume` goes on from),
-//! `model` (the trained weights, `pdec eval`), `trainer` (the Adam steps), `loss_log`
+//! `model` (the trained weights, `pdec eval`), `trainer` (the Adam steps), `health` (the
+//! training-health detectors the trainer feeds), `loss_log`
 //! (loss.csv), `polish` (the L-BFGS polish), `report` (values and error metrics), `summary`
 //! (summary.json and the printed report), `error` ([`RunError`]).
 
 pub mod checkpoint;
 pub mod dir;
 pub mod error;
+pub(crate) mod health;
 mod loss_log;
 pub mod model;
 mod polish;
@@ -64,6 +66,8 @@ pub struct SolveOptions {
     pub comm: pdec_solve::distributed::Comm,
     /// Threads per step within this rank (`--threads`, resolved).
     pub threads: usize,
+    /// `--strict`: a training-health finding ends the run with [`RunError::Unhealthy`].
+    pub strict: bool,
 }
 
 /// Trains the problem; prints progress to stderr and the final report to stdout.
@@ -94,6 +98,7 @@ pub fn solve(
         root,
     )?;
     let mut trainer = Trainer::new(compiled, &program, &st.run, &net, comm, &dir)?;
+    trainer.strict = opts.strict;
     let resumed = match &opts.resume {
         Some(_) => Some(Checkpoint::load(&net, trainer.checkpoint_path(), &device)?),
         None => None,
@@ -168,7 +173,7 @@ pub fn solve(
     // Every rank takes part in the polish (its loss is summed over them); an interrupted
     // training is not polished.
     let polish = match &st.run.polish {
-        Some(po) if trainer.stopped != "interrupted" => {
+        Some(po) if !matches!(trainer.stopped, "interrupted" | "health") => {
             let multipliers = trainer.balance.multipliers.clone();
             let mut write = |step: u64, t: f64, total: f64, values: &[f64]| {
                 let wall = trainer.wall_now() + polish_wall_before;
@@ -209,6 +214,15 @@ pub fn solve(
     )?;
     summary.write(&dir)?;
     summary.print(&dir);
+    if opts.strict && !summary.health.is_empty() {
+        let codes: Vec<&str> = summary.health.iter().map(|f| f.code).collect();
+        return Err(RunError::Unhealthy(format!(
+            "training health (`--strict`): {} at step {}; the model, the checkpoint and summary.json are saved in {}",
+            codes.join(", "),
+            summary.health[0].step,
+            dir.display()
+        )));
+    }
     Ok(dir)
 }
 
@@ -293,5 +307,9 @@ fn summarise(
             .collect(),
         polish,
         parameters: net.parameter_count(),
+        health: trainer
+            .health
+            .as_ref()
+            .map_or_else(Vec::new, |(h, _)| h.findings().to_vec()),
     })
 }

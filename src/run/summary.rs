@@ -1,9 +1,11 @@
 //! `summary.json` and the final report printed to stdout: how the run ended (steps, time,
-//! why it stopped, averaging, the polish), its final losses, reports and error metrics, and
-//! how the plan computes its second-order and gradient-square terms.
+//! why it stopped, averaging, the polish), its final losses, reports and error metrics, how
+//! the plan computes its second-order and gradient-square terms, and the training-health
+//! findings.
 
 use crate::run::dir::write_atomic;
 use crate::run::error::RunError;
+use crate::run::health::Finding;
 use crate::run::report::{Metrics, ParameterMetrics, ReportValue};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -61,6 +63,9 @@ pub(crate) struct Summary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub polish: Option<PolishSummary>,
     pub parameters: usize,
+    /// Training-health findings (`pdec::health::*`), each once, in the order found; empty
+    /// when none.
+    pub health: Vec<Finding>,
 }
 
 #[derive(Serialize)]
@@ -167,6 +172,16 @@ impl Summary {
             println!(
                 "  relative L2 error {:.3e}, max abs error {:.3e} on {} fresh points",
                 m.rel_l2, m.max_abs, m.points
+            );
+        }
+        for f in &self.health {
+            let terms = match f.terms.is_empty() {
+                true => String::new(),
+                false => format!(" ({})", f.terms.join(", ")),
+            };
+            println!(
+                "  warning[{}]{terms} at step {}: {}\n    help: {}",
+                f.code, f.step, f.message, f.hint
             );
         }
         println!("  run directory: {}", dir.display());

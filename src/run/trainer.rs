@@ -6,6 +6,8 @@
 
 use crate::run::checkpoint::Checkpoint;
 use crate::run::error::RunError;
+use crate::run::health::probe::SpreadProbe;
+use crate::run::health::{Health, TermInfo};
 use crate::run::loss_log::LossLog;
 use crate::run::model::save_model;
 use crate::run::report::{ReportValue, report_values};
@@ -158,6 +160,13 @@ pub(crate) struct Trainer<'a> {
     points: train::CarriedPoints,
     /// The adaptive multipliers of the terms' weights (`balance`).
     pub balance: TermBalance,
+    /// Training health (rank 0): the findings so far and the probe of the network's spread.
+    pub health: Option<(Health, SpreadProbe)>,
+    /// `--strict`: a health finding ends the training (`stopped` is then `health`).
+    pub strict: bool,
+    /// A finding under `--strict`: stop before the next step (several ranks agree through
+    /// the step's allreduce, as for Ctrl-C).
+    health_stop: bool,
 }
 
 impl<'a> Trainer<'a> {
@@ -171,6 +180,23 @@ impl<'a> Trainer<'a> {
         dir: &'a Path,
     ) -> Result<Trainer<'a>, RunError> {
         let names: Vec<String> = program.plan.terms.iter().map(|t| t.name.clone()).collect();
+        let health = match comm.is_root() {
+            true => {
+                let (probe, reference) = SpreadProbe::new(program, run.seed)?;
+                let terms = program
+                    .plan
+                    .terms
+                    .iter()
+                    .map(|t| TermInfo {
+                        name: t.name.clone(),
+                        kind: t.kind,
+                        weight: t.weight,
+                    })
+                    .collect();
+                Some((Health::new(terms, run.lr, run.steps, reference), probe))
+            }
+            false => None,
+        };
         Ok(Trainer {
             compiled,
             program,
@@ -196,6 +222,9 @@ impl<'a> Trainer<'a> {
             saved_step: 0,
             points: train::CarriedPoints::default(),
             balance: TermBalance::new(run.balance, program.plan.terms.len()),
+            health,
+            strict: false,
+            health_stop: false,
         })
     }
 
@@ -256,16 +285,18 @@ impl<'a> Trainer<'a> {
             let time_up = st.time_limit.is_some_and(|limit| self.wall_now() >= limit);
             // One rank stops before the step; several agree through the step's allreduce and
             // stop after it (each deciding alone could leave a rank waiting forever).
-            if self.comm.size() == 1 && (interrupted || time_up) {
+            if self.comm.size() == 1 && (interrupted || time_up || self.health_stop) {
                 self.stopped = if interrupted {
                     "interrupted"
-                } else {
+                } else if time_up {
                     "time_limit"
+                } else {
+                    "health"
                 };
                 break;
             }
             let control = train::Control {
-                stop: interrupted || time_up,
+                stop: interrupted || time_up || self.health_stop,
                 elapsed: self.wall_now(),
             };
             let scale = self.lr_scale;
@@ -297,7 +328,9 @@ impl<'a> Trainer<'a> {
             self.after_step(values, lr, log, progress)?;
             if self.comm.size() > 1 && agreed.stop {
                 let limit = st.time_limit.unwrap_or(f64::INFINITY);
-                self.stopped = if agreed.elapsed >= limit {
+                self.stopped = if self.health_stop {
+                    "health"
+                } else if agreed.elapsed >= limit {
                     "time_limit"
                 } else {
                     "interrupted"
@@ -410,6 +443,7 @@ impl<'a> Trainer<'a> {
                 &self.balance.multipliers,
             )?;
         }
+        self.watch(step, lr, &values, progress)?;
         progress.step(step, total_v, lr, &self.names, &values);
         self.step += 1;
         let step = self.step;
@@ -424,6 +458,29 @@ impl<'a> Trainer<'a> {
             if self.last_good.is_some() {
                 self.last_good = Some(c);
             }
+        }
+        Ok(())
+    }
+
+    /// Feeds step `step`'s losses to the health detectors (reading the network's spread at a
+    /// window's end) and prints each new finding; under `--strict` a finding stops the run.
+    fn watch(
+        &mut self,
+        step: u64,
+        lr: f64,
+        values: &[f64],
+        progress: &crate::progress::Training,
+    ) -> Result<(), RunError> {
+        let Some((health, probe)) = &mut self.health else {
+            return Ok(());
+        };
+        let spread = match health.closes() {
+            true => Some(probe.read(self.program, self.net)?),
+            false => None,
+        };
+        for f in health.record(step, lr, values, spread) {
+            progress.note(&f.line());
+            self.health_stop |= self.strict;
         }
         Ok(())
     }
