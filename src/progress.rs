@@ -51,6 +51,8 @@ pub struct Training {
     /// The last step seen and whether its line was printed (for the final line of a run
     /// stopped early by `time_limit` or Ctrl-C).
     last: Option<(Shown, bool)>,
+    /// Put before every line (`seed 3: ` when `pdec solve --seeds` trains several runs).
+    label: String,
 }
 
 /// `pde 1.234e-3, initial 5.6e-4`: every named term's loss.
@@ -94,7 +96,14 @@ impl Training {
             steps,
             bar,
             last: None,
+            label: String::new(),
         }
+    }
+
+    /// The same progress with `label: ` before every line (one run of several).
+    pub fn labelled(mut self, label: &str) -> Training {
+        self.label = format!("{label}: ");
+        self
     }
 
     /// A resumed run: the bar starts at `step`, and its rate and ETA count from here.
@@ -109,8 +118,8 @@ impl Training {
     pub fn note(&self, text: &str) {
         match (&self.mode, &self.bar) {
             (Mode::Quiet, _) => {}
-            (_, Some(bar)) => bar.println(text),
-            _ => eprintln!("{text}"),
+            (_, Some(bar)) => bar.println(format!("{}{text}", self.label)),
+            _ => eprintln!("{}{text}", self.label),
         }
     }
 
@@ -131,7 +140,7 @@ impl Training {
                 let terms = terms_text(names, values);
                 let printed = step.is_multiple_of(every) || step + 1 == self.steps;
                 if printed {
-                    eprintln!("{}", line(step, total, lr, &terms));
+                    eprintln!("{}{}", self.label, line(step, total, lr, &terms));
                 }
                 self.last = Some((
                     Shown {
@@ -153,7 +162,7 @@ impl Training {
             bar.finish();
         }
         if let Some((s, false)) = self.last.take() {
-            eprintln!("{}", line(s.step, s.total, s.lr, &s.terms));
+            eprintln!("{}{}", self.label, line(s.step, s.total, s.lr, &s.terms));
         }
     }
 

@@ -2,8 +2,8 @@
 //! command's `execute`, which does the work and returns the exit code. Every command prints
 //! its diagnostics and errors through [`report`], the one printer. Commands import `report`
 //! and the library modules (`run`, `rundir`, `plot`, `export`, `bench`, `reference`), never
-//! `cli` or each other, except that `solve` draws its plots through `plot` and prints its dry
-//! run through `dry_run`.
+//! `cli` or each other, except that `solve` draws its plots through `plot`, prints its dry
+//! run through `dry_run` and trains `--seeds` through `solve_seeds`.
 
 pub mod bench;
 pub mod check;
@@ -17,4 +17,5 @@ pub mod plot;
 pub mod reference;
 pub mod report;
 pub mod solve;
+pub mod solve_seeds;
 pub mod std;

@@ -4,7 +4,8 @@
 //! 1 the input has errors, 2 internal error (a bug), 3 training diverged, 4 a training-health
 //! finding under `pdec solve --strict`. Also the two
 //! steps several commands share and that end in a diagnostic: compiling a problem file
-//! ([`compile_file`]) and opening `--device` ([`open_device`]).
+//! ([`compile_file`]), opening `--device` ([`open_device`]) and the memory guard
+//! ([`memory_fits`]).
 
 use crate::run::RunError;
 use crate::rundir::Failure;
@@ -36,36 +37,32 @@ pub fn plain(level: &str, message: &str) {
 
 /// A training's outcome as an exit code, its error printed.
 pub fn run_result(r: Result<(), RunError>, format: Format) -> i32 {
-    match r {
-        Ok(()) => 0,
-        Err(RunError::Diag(d)) => {
-            print_one(*d, format);
-            1
-        }
-        Err(RunError::NotFinite(msg)) => {
+    let Err(e) = r else {
+        return 0;
+    };
+    let code = e.exit_code();
+    match e {
+        RunError::Diag(d) => print_one(*d, format),
+        RunError::NotFinite(msg) => {
             plain("error", &msg);
             eprintln!(
                 "  help: lower `lr`, set `clip = 1`, use `dtype = f64`, a smaller Monte Carlo `delta`, or `on_nan = rollback` (back to the last checkpoint with half the learning rate)"
             );
-            3
         }
-        Err(RunError::Unhealthy(msg)) => {
+        RunError::Unhealthy(msg) => {
             plain("error", &msg);
             eprintln!(
                 "  help: each finding's `help` names the setting that addresses it; `pdec solve --resume RUN` goes on from the checkpoint (without `--strict` to train through)"
             );
-            4
         }
-        Err(RunError::Internal(msg)) => {
-            plain(
-                "error",
-                &format!(
-                    "internal error in pdec: {msg} (this is a bug; please report it with the input file)"
-                ),
-            );
-            2
-        }
+        RunError::Internal(msg) => plain(
+            "error",
+            &format!(
+                "internal error in pdec: {msg} (this is a bug; please report it with the input file)"
+            ),
+        ),
     }
+    code
 }
 
 /// A run directory that could not be opened or used, as an exit code, its error printed.
@@ -95,6 +92,35 @@ pub fn compile_file(path: &Path, set: &[String], format: Format, what: &str) -> 
         return None;
     }
     Some(compiled)
+}
+
+/// Whether `runs` training steps of the compiled plan side by side fit in memory
+/// (`--max-memory`, and the machine's available memory on the CPU); the refusal printed
+/// with the problem's source when not.
+pub fn memory_fits(
+    compiled: &Compiled,
+    max_memory: Option<u64>,
+    cpu: bool,
+    runs: usize,
+    format: Format,
+) -> bool {
+    let (Some(plan), Some(checked)) = (&compiled.plan, &compiled.checked) else {
+        return true;
+    };
+    match pdec_solve::memory::guard_runs(plan, &checked.settings, max_memory, cpu, runs) {
+        Ok(_) => true,
+        Err(d) => {
+            let mut diags = Diags::default();
+            diags.push(*d);
+            print_diags(
+                &diags,
+                &compiled.program.sources,
+                format,
+                "nothing was trained",
+            );
+            false
+        }
+    }
 }
 
 /// `--device`, opened, or its diagnostic printed.

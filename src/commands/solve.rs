@@ -2,12 +2,14 @@
 //! device and settles the threads, gathers the inputs (the problem file, or a run directory's
 //! copy and its overrides for `--resume`), compiles them, reads the problem's `reference`
 //! table, then either prints the dry run or refuses a step that cannot fit in memory, trains
-//! through [`crate::run::solve`] and draws the plots.
+//! through [`crate::run::solve`] and draws the plots. `--seeds` trains once per seed through
+//! [`solve_seeds`].
 
-use crate::commands::report::{compile_file, open_device, print_diags, print_one, run_result};
+use crate::commands::report::{compile_file, memory_fits, open_device, print_one, run_result};
+use crate::commands::solve_seeds;
 use crate::table::Table;
+use pdec_lang::diag::Diag;
 use pdec_lang::diag::render::Format;
-use pdec_lang::diag::{Diag, Diags};
 use pdec_lang::driver::Compiled;
 use pdec_lang::loader::ReferenceFile;
 use std::path::{Path, PathBuf};
@@ -31,13 +33,19 @@ pub struct SolveArgs {
     /// Shorthand for `--set seed=N`.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Train once per seed (`0,1,2`, or `0..3` for 0, 1, 2) and report each value as the
+    /// median, min and max over them: a run directory per seed (`DIR/seed-N/` with `--out
+    /// DIR`) and the group's summary.json. Seeds train side by side, sharing `--threads`.
+    #[arg(long, value_name = "LIST")]
+    pub seeds: Option<String>,
     /// Where to train: `cpu`, `cuda`, `cuda:N` or `auto` (a GPU when the build has CUDA
     /// and one answers, else the CPU). CUDA needs a build with `--features cuda`.
     #[arg(long, default_value = "cpu")]
     pub device: String,
     /// Threads that split each step's batch on the CPU (their gradients summed): `auto`
     /// (the physical cores, shared among MPI ranks) or N. The loss does not depend on it
-    /// beyond floating-point rounding.
+    /// beyond floating-point rounding. With `--seeds`, as many seeds train at once as there
+    /// are threads, each with an equal share.
     #[arg(long, default_value = "auto")]
     pub threads: String,
     /// Print only the final report.
@@ -67,12 +75,25 @@ pub struct SolveArgs {
 
 /// Trains the problem of `args` (or prints its dry run); the exit code of [`run_result`].
 pub fn execute(args: SolveArgs, format: Format) -> i32 {
+    let seeds = match solve_seeds::seeds_of(
+        args.seeds.as_deref(),
+        args.seed,
+        &args.set,
+        args.resume.is_some(),
+    ) {
+        Ok(s) => s,
+        Err(d) => {
+            print_one(*d, format);
+            return 1;
+        }
+    };
     let SolveArgs {
         file,
         out,
         resume,
         mut set,
         seed,
+        seeds: _,
         device,
         threads,
         quiet,
@@ -87,6 +108,10 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
     };
     // Under `mpirun` (and a build with `--features mpi`): this rank of the job.
     let comm = pdec_solve::distributed::Comm::init();
+    if seeds.is_some() && comm.size() > 1 {
+        print_one(*solve_seeds::refuse_ranks(comm.size()), format);
+        return 1;
+    }
     let threads = match pdec_solve::device::threads(&threads, &device, comm.size()) {
         Ok(n) => n,
         Err(d) => {
@@ -97,10 +122,13 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
     if let Some(s) = seed {
         set.push(format!("seed={s}"));
     }
+    let user_sets = set.clone();
     // Before the merge below, so that `--log-every` replaces a resumed run's own.
-    if let Some(n) = log_every {
-        set.push(format!("log_every={n}"));
-    }
+    let sets_after_seed: Vec<String> = log_every
+        .map(|n| format!("log_every={n}"))
+        .into_iter()
+        .collect();
+    set.extend(sets_after_seed.iter().cloned());
     // A resumed run compiles the run's copy of the problem with the run's overrides,
     // then this command's (which replace those of the same key).
     let (file, source) = match (&resume, file) {
@@ -135,6 +163,9 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         return match crate::commands::dry_run::text(&compiled, &file.display().to_string(), &set) {
             Ok(t) => {
                 print!("{t}");
+                if let Some(seeds) = &seeds {
+                    print!("{}", solve_seeds::dry_run_text(seeds, threads));
+                }
                 0
             }
             Err(e) => run_result(Err(e), format),
@@ -153,20 +184,24 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         comm,
         threads,
         strict,
+        busy_threads: threads,
+        label: None,
     };
+    if let Some(seeds) = seeds {
+        let group = solve_seeds::Group {
+            seeds,
+            compiled: &compiled,
+            text: &text,
+            sets: user_sets,
+            sets_after_seed,
+            opts,
+            no_plots,
+            max_memory,
+        };
+        return solve_seeds::execute(group, format);
+    }
     // Refuse a step that cannot fit before anything is allocated.
-    if let (Some(plan), Some(checked)) = (&compiled.plan, &compiled.checked)
-        && let Err(d) =
-            pdec_solve::memory::guard(plan, &checked.settings, max_memory, opts.device.is_cpu())
-    {
-        let mut diags = Diags::default();
-        diags.push(*d);
-        print_diags(
-            &diags,
-            &compiled.program.sources,
-            format,
-            "nothing was trained",
-        );
+    if !memory_fits(&compiled, max_memory, opts.device.is_cpu(), 1, format) {
         return 1;
     }
     let reference = opts.reference.clone();

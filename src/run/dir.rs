@@ -81,7 +81,7 @@ fn timestamp() -> String {
 }
 
 /// A new run directory for problem `name`, or `out` when given (created if missing).
-fn create(name: &str, out: Option<&Path>) -> std::io::Result<PathBuf> {
+pub(crate) fn create(name: &str, out: Option<&Path>) -> std::io::Result<PathBuf> {
     if let Some(o) = out {
         std::fs::create_dir_all(o)?;
         return Ok(o.to_path_buf());

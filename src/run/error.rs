@@ -19,6 +19,28 @@ pub enum RunError {
     Internal(String),
 }
 
+impl RunError {
+    /// The exit code `pdec` ends with for this error: 1 a diagnostic, 2 a bug, 3 a
+    /// non-finite loss, 4 a training-health finding under `--strict`.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Diag(_) => 1,
+            RunError::Internal(_) => 2,
+            RunError::NotFinite(_) => 3,
+            RunError::Unhealthy(_) => 4,
+        }
+    }
+
+    /// The error in one line (a diagnostic's message and code), for `summary.json`.
+    pub fn message(&self) -> String {
+        match self {
+            RunError::Diag(d) => format!("{} [{}]", d.message, d.code),
+            RunError::NotFinite(m) | RunError::Unhealthy(m) => m.clone(),
+            RunError::Internal(m) => format!("internal error in pdec: {m}"),
+        }
+    }
+}
+
 impl From<candle_core::Error> for RunError {
     fn from(e: candle_core::Error) -> RunError {
         RunError::Internal(e.to_string())

@@ -14,7 +14,9 @@
 //! `model` (the trained weights, `pdec eval`), `trainer` (the Adam steps), `health` (the
 //! training-health detectors the trainer feeds), `loss_log`
 //! (loss.csv), `polish` (the L-BFGS polish), `report` (values and error metrics), `summary`
-//! (summary.json and the printed report), `error` ([`RunError`]).
+//! (summary.json and the printed report), `error` ([`RunError`]); `seeds` (`--seeds`: one
+//! problem from several seeds side by side, a run directory each) and `spread` (their
+//! group's summary.json and table).
 
 pub mod checkpoint;
 pub mod dir;
@@ -25,6 +27,8 @@ pub mod model;
 mod polish;
 pub mod polish_checkpoint;
 pub mod report;
+pub(crate) mod seeds;
+pub(crate) mod spread;
 mod summary;
 mod trainer;
 
@@ -68,6 +72,26 @@ pub struct SolveOptions {
     pub threads: usize,
     /// `--strict`: a training-health finding ends the run with [`RunError::Unhealthy`].
     pub strict: bool,
+    /// The training threads of this whole process: `threads`, or more when `pdec solve
+    /// --seeds` trains several runs side by side (they share gemm's process-wide setting).
+    pub busy_threads: usize,
+    /// `seed 3` when the run is one of several (`--seeds`): its progress lines start with
+    /// it and are plain lines, never a live bar.
+    pub label: Option<String>,
+}
+
+/// The flag that Ctrl-C sets: one per process, its handler installed on the first call, so
+/// that every run of the process (the seeds of `--seeds`, or the solves of a test) stops.
+pub fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let s = flag.clone();
+        // Another handler may be installed already (a library user's): then Ctrl-C is theirs.
+        let _ = ctrlc::set_handler(move || s.store(true, Ordering::SeqCst));
+        flag
+    })
+    .clone()
 }
 
 /// Trains the problem; prints progress to stderr and the final report to stdout.
@@ -76,6 +100,40 @@ pub fn solve(
     source_text: &str,
     opts: &SolveOptions,
 ) -> Result<PathBuf, RunError> {
+    let (dir, summary) = train(compiled, source_text, opts)?;
+    if let Some(s) = summary {
+        s.print(&dir);
+        strict_verdict(opts, &dir, &s)?;
+    }
+    Ok(dir)
+}
+
+/// Under `--strict`, a run with a training-health finding is an error
+/// ([`RunError::Unhealthy`]; its files are all written by then).
+pub(crate) fn strict_verdict(
+    opts: &SolveOptions,
+    dir: &std::path::Path,
+    summary: &Summary,
+) -> Result<(), RunError> {
+    let Some(first) = summary.health.first().filter(|_| opts.strict) else {
+        return Ok(());
+    };
+    let codes: Vec<&str> = summary.health.iter().map(|f| f.code).collect();
+    Err(RunError::Unhealthy(format!(
+        "training health (`--strict`): {} at step {}; the model, the checkpoint and summary.json are saved in {}",
+        codes.join(", "),
+        first.step,
+        dir.display()
+    )))
+}
+
+/// Trains the problem and writes its run directory; prints progress to stderr. The run
+/// directory, and the summary on rank 0 (written, not printed).
+pub(crate) fn train(
+    compiled: &Compiled,
+    source_text: &str,
+    opts: &SolveOptions,
+) -> Result<(PathBuf, Option<Summary>), RunError> {
     let (Some(checked), Some(plan)) = (&compiled.checked, &compiled.plan) else {
         return Err(RunError::Internal("solve called without a plan".into()));
     };
@@ -88,7 +146,7 @@ pub fn solve(
     let program = trainer::loss_program(checked, plan, &device, comm, opts.threads)?;
     pdec_solve::device::tune_cpu_matmul(
         st.plan.net.width,
-        opts.threads * pdec_solve::device::local_ranks(comm.size()),
+        opts.busy_threads * pdec_solve::device::local_ranks(comm.size()),
     );
     let net = Net::for_plan(plan, st.run.seed, dt, &device)?;
     let dir = dir::choose(
@@ -135,16 +193,20 @@ pub fn solve(
         st.run.seed,
         st.run.balance != pdec_lang::settings::Balance::None,
     )?;
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let s = stop.clone();
-        // A second handler cannot be installed (tests run several solves): ignore that.
-        let _ = ctrlc::set_handler(move || s.store(true, Ordering::SeqCst));
-    }
-    let mut progress = crate::progress::Training::new(
+    let stop = interrupt_flag();
+    let mode = match (
         crate::progress::Mode::choose(opts.quiet || !root, opts.log_every, st.run.log_every),
-        st.run.steps,
-    );
+        &opts.label,
+    ) {
+        (crate::progress::Mode::Bar, Some(_)) => {
+            crate::progress::Mode::Lines(st.run.log_every.max(1))
+        }
+        (m, _) => m,
+    };
+    let mut progress = crate::progress::Training::new(mode, st.run.steps);
+    if let Some(label) = &opts.label {
+        progress = progress.labelled(label);
+    }
     let from = match &resumed {
         Some(c) => {
             progress.start_at(c.step);
@@ -198,7 +260,7 @@ pub fn solve(
     };
     if !root {
         // The reports, metrics and files are rank 0's.
-        return Ok(dir);
+        return Ok((dir, None));
     }
     model::save_model(&net, trainer.model_path())?;
     let wall = trainer.wall_now() + polish_wall_before;
@@ -213,17 +275,7 @@ pub fn solve(
         polish,
     )?;
     summary.write(&dir)?;
-    summary.print(&dir);
-    if opts.strict && !summary.health.is_empty() {
-        let codes: Vec<&str> = summary.health.iter().map(|f| f.code).collect();
-        return Err(RunError::Unhealthy(format!(
-            "training health (`--strict`): {} at step {}; the model, the checkpoint and summary.json are saved in {}",
-            codes.join(", "),
-            summary.health[0].step,
-            dir.display()
-        )));
-    }
-    Ok(dir)
+    Ok((dir, Some(summary)))
 }
 
 /// settings.json: every resolved setting, the seed, `--set` overrides, versions, where it ran.

@@ -163,7 +163,20 @@ pub fn guard(
     limit: Option<u64>,
     cpu: bool,
 ) -> Result<Estimate, Box<Diag>> {
-    let e = estimate(plan, settings.run.polish.as_ref());
+    guard_runs(plan, settings, limit, cpu, 1)
+}
+
+/// [`guard`] for `runs` trainings of the plan side by side in one process (`pdec solve
+/// --seeds`): their steps together must fit.
+pub fn guard_runs(
+    plan: &Plan,
+    settings: &Settings,
+    limit: Option<u64>,
+    cpu: bool,
+    runs: usize,
+) -> Result<Estimate, Box<Diag>> {
+    let mut e = estimate(plan, settings.run.polish.as_ref());
+    e.bytes *= runs.max(1) as f64;
     let avail = if cpu { available() } else { None };
     let (cap, what) = match (limit.map(|l| l as f64), avail) {
         (Some(l), Some(a)) if a < l => (a, "the memory available on this machine (MemAvailable)"),
@@ -178,7 +191,11 @@ pub fn guard(
     let mut d = Diag::error(
         "pdec::run::too_much_memory",
         format!(
-            "a training step needs about {}, more than {what} ({})",
+            "{} about {}, more than {what} ({})",
+            match runs {
+                0 | 1 => "a training step needs".to_string(),
+                n => format!("{n} training steps side by side (`--seeds`) need"),
+            },
             human(e.bytes),
             human(cap)
         ),
@@ -191,6 +208,11 @@ pub fn guard(
     }
     // The largest lever first.
     let mut levers = Vec::new();
+    if runs > 1 {
+        levers.push(format!(
+            "train fewer seeds at once (`--threads` sets how many: now {runs})"
+        ));
+    }
     if e.exact_directions >= 8 {
         levers.push(format!(
             "`second_order = exact` carries {} second-order directions per point: use `second_order = monte_carlo()` (or `auto`)",

@@ -57,7 +57,7 @@ impl TermBalance {
             Balance::None => {}
             Balance::Gradients { alpha, .. } => {
                 if let Some(norms) = norms {
-                    self.from_gradients(norms, alpha);
+                    self.toward_gradient_norms(norms, alpha);
                 }
             }
             Balance::Relobralo {
@@ -73,7 +73,7 @@ impl TermBalance {
 
     /// `lambda_i <- alpha lambda_i + (1 - alpha) sum_j |g_j| / |g_i|`; a term with no
     /// gradient (or a non-finite one) keeps its multiplier.
-    fn from_gradients(&mut self, norms: &[f64], alpha: f64) {
+    fn toward_gradient_norms(&mut self, norms: &[f64], alpha: f64) {
         let total: f64 = norms.iter().filter(|n| n.is_finite()).sum();
         if total <= 0.0 || !total.is_finite() {
             return;

@@ -4,7 +4,7 @@
 use super::*;
 use crate::nn::{Net, Projections};
 use crate::train::gradients::gradients;
-use crate::train::parallel::{sum_passes, worker_passes};
+use crate::train::parallel::{Weighing, sum_passes, worker_passes};
 use candle_core::{DType, Device, Tensor};
 use pdec_lang::geometry;
 use pdec_lang::passes::second_order::Path;

@@ -43,8 +43,14 @@ fn threads_split_a_step_without_changing_it() {
         let share: Vec<f64> = (0..plan.terms.len())
             .map(|k| 0.5 + 0.1 * k as f64)
             .collect();
-        let run = |prog: &LossProgram| {
-            let passes = worker_passes(prog, &net, &batches, &noise, &share).expect("passes");
+        let ones = vec![1.0; plan.terms.len()];
+        let run_weighed = |prog: &LossProgram, term_gradients: bool| {
+            let weighing = Weighing {
+                multipliers: &ones,
+                term_gradients,
+            };
+            let passes =
+                worker_passes(prog, &net, &batches, &noise, &share, weighing).expect("passes");
             let (v, g) = sum_passes(&passes).expect("sum");
             let mut out = v.to_vec1::<f64>().expect("values");
             for t in g {
@@ -52,7 +58,17 @@ fn threads_split_a_step_without_changing_it() {
             }
             (passes.len(), out)
         };
+        let run = |prog: &LossProgram| run_weighed(prog, false);
         let (one_count, one) = run(&prog);
+        // Each term differentiated on its own (for `balance = gradients(...)`) and summed:
+        // the same gradient, up to rounding.
+        let (_, by_term) = run_weighed(&prog, true);
+        for (i, (x, y)) in one.iter().zip(&by_term).enumerate() {
+            assert!(
+                (x - y).abs() <= 1e-8 * x.abs().max(1e-2),
+                "{batch}, by term, entry {i}: {x} vs {y}"
+            );
+        }
         assert_eq!(one_count, 1);
         for workers in [2, 3] {
             prog.workers = workers;
