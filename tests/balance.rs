@@ -2,39 +2,14 @@
 //! goes on as if it had never stopped (the balance's state is saved with it), and a polish
 //! after balanced steps.
 
+mod common;
+
+use common::{ok, pdec};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn pdec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pdec"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("pdec runs")
-}
-
-fn out_dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("balance")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn ok(out: &Output) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// `pdec solve tests/problems/heat1d.pde` into `name` with `sets` (each a `--set` value).
 fn solve(name: &str, sets: &[&str]) -> PathBuf {
-    let dir = out_dir(name);
+    let dir = common::out_dir("balance", name);
     let mut args = vec![
         "solve",
         "tests/problems/heat1d.pde",

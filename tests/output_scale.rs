@@ -2,29 +2,14 @@
 //! (and without it does not get there in the same steps), and `pdec eval` of the run reloads
 //! the same scale (it is part of the plan).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn pdec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pdec"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("pdec runs")
-}
-
-fn out_dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("output_scale")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
+use common::{ok, pdec};
+use std::path::PathBuf;
 
 /// Trains tests/problems/heat1d_offset.pde with `output_scale = SCALE`; the run and its summary.
 fn solve(scale: &str) -> (PathBuf, serde_json::Value) {
-    let dir = out_dir(scale);
+    let dir = common::out_dir("output_scale", scale);
     let set = format!("output_scale={scale}");
     let out = pdec(&[
         "solve",
@@ -36,12 +21,7 @@ fn solve(scale: &str) -> (PathBuf, serde_json::Value) {
         "--out",
         dir.to_str().expect("utf8"),
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&out);
     let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
     (dir, serde_json::from_str(&text).expect("json"))
 }
@@ -69,12 +49,7 @@ fn a_solution_around_a_thousand_trains_from_its_data() {
         "--at",
         "t = 0.25, x = 0.5",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&out);
     let printed = String::from_utf8_lossy(&out.stdout);
     let value: f64 = printed
         .split_whitespace()

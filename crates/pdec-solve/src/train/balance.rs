@@ -185,9 +185,15 @@ mod tests {
         };
         let mut b = TermBalance::new(method, 2);
         b.update(0, &[1.0, 1.0], None, 0);
-        // Term 0 halves, term 1 stays: term 1 gets nearly all the (summed to K) weight.
+        // Term 0 halves, term 1 stays: ratios 5 and 10 at temperature 0.1, so term 1 gets
+        // 2 e^10 / (e^5 + e^10) = 1.9866 of the (summed to K = 2) weight.
         b.update(1, &[0.5, 1.0], None, 0);
-        assert!(b.multipliers[1] > 1.99 && b.multipliers[0] < 0.01);
+        let want = 2.0 / (1.0 + (-5.0f64).exp());
+        assert!(
+            (b.multipliers[1] - want).abs() < 1e-12,
+            "{:?}",
+            b.multipliers
+        );
         assert!((b.multipliers.iter().sum::<f64>() - 2.0).abs() < 1e-12);
     }
 

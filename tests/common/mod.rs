@@ -1,0 +1,34 @@
+//! Helpers the end-to-end tests share: running the `pdec` binary and a fresh output folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `pdec ARGS...` from the project's root, without colour.
+pub fn pdec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pdec"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("pdec runs")
+}
+
+/// An empty (removed) folder `GROUP/NAME` under the tests' scratch directory.
+pub fn out_dir(group: &str, name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// Asserts that a run of `pdec` exited 0, showing its output when it did not.
+pub fn ok(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
