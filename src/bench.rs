@@ -144,7 +144,7 @@ pub fn run_case(
     let net = Net::for_plan(plan, st.run.seed, dt, device).map_err(e)?;
     let mut adam = Adam::new(&net.params).map_err(e)?;
     let mut points = train::CarriedPoints::default();
-    let mut balance = train::TermBalance::new(st.run.balance, plan.terms.len());
+    let mut balance = train::TermBalance::for_plan(st.run.balance, plan);
     let mut times = Vec::with_capacity(steps);
     let comm = pdec_solve::distributed::Comm::single();
     for step in 0..(warmup + steps) as u64 {

@@ -66,15 +66,16 @@ fn the_multipliers_are_logged_and_move_the_conditions_up() {
     }
     let last = rows.last().expect("rows");
     let m = |name: &str| last[col(name)].parse::<f64>().expect("a number");
-    // Every multiplier is the sum of the norms over its own: at least 1, and not all equal
-    // (the terms' gradients differ).
+    // The PDE's multiplier stays 1; a condition's is `max(1, |g_pde| / |g_i|)` on average,
+    // and one of them is raised here (the PDE's gradient is the larger).
     let all = [
         m("balance.pde"),
         m("balance.initial"),
         m("balance.boundary on(x)"),
     ];
+    assert_eq!(all[0], 1.0, "{all:?}");
     assert!(all.iter().all(|&x| x >= 1.0), "{all:?}");
-    assert!(all.iter().any(|&x| (x - all[0]).abs() > 1e-3), "{all:?}");
+    assert!(all.iter().any(|&x| x > 1.01), "{all:?}");
     // Without balancing there are no such columns.
     let mut plain = BASE.to_vec();
     plain.push("steps=3");

@@ -13,6 +13,7 @@ use crate::run::model::save_model;
 use crate::run::report::{ReportValue, report_values};
 use pdec_lang::diag::Diag;
 use pdec_lang::driver::Compiled;
+use pdec_lang::plan::Plan;
 use pdec_lang::settings::{OnNan, RunSettings};
 use pdec_solve::distributed::Comm;
 use pdec_solve::nn::Net;
@@ -110,8 +111,8 @@ fn not_finite(
 
 /// The balance a checkpoint saved (`TermBalance::to_vec`); one without it (balancing switched
 /// on at a resume, or a foreign layout) starts from ones, as a new run does.
-fn saved_balance(run: &RunSettings, terms: usize, saved: &[f64]) -> TermBalance {
-    let fresh = TermBalance::new(run.balance, terms);
+fn saved_balance(run: &RunSettings, plan: &Plan, saved: &[f64]) -> TermBalance {
+    let fresh = TermBalance::for_plan(run.balance, plan);
     let mut balance = fresh.clone();
     match saved.is_empty() || balance.restore(saved).is_none() {
         true => fresh,
@@ -221,7 +222,7 @@ impl<'a> Trainer<'a> {
             rollbacks: 0,
             saved_step: 0,
             points: train::CarriedPoints::default(),
-            balance: TermBalance::new(run.balance, program.plan.terms.len()),
+            balance: TermBalance::for_plan(run.balance, program.plan),
             health,
             strict: false,
             health_stop: false,
@@ -242,7 +243,7 @@ impl<'a> Trainer<'a> {
     /// (it began outside this run's averaging window).
     pub fn resume_from(&mut self, c: &Checkpoint) -> Result<bool, RunError> {
         c.restore(self.net, &mut self.adam, &mut self.average)?;
-        self.balance = saved_balance(self.run, self.names.len(), &c.balance);
+        self.balance = saved_balance(self.run, self.program.plan, &c.balance);
         let restarted_average = !self.average.keep_if_inside(self.run);
         self.resumed = true;
         self.step = c.step;
@@ -382,7 +383,7 @@ impl<'a> Trainer<'a> {
             self.rollbacks += 1;
             self.lr_scale *= 0.5;
             good.restore(self.net, &mut self.adam, &mut self.average)?;
-            self.balance = saved_balance(self.run, names.len(), &good.balance);
+            self.balance = saved_balance(self.run, self.program.plan, &good.balance);
             progress.note(&format!(
                 "warning: {what} at step {}; back to step {} with the learning rate x{} (rollback {} of {MAX_ROLLBACKS})",
                 self.step, good.step, self.lr_scale, self.rollbacks

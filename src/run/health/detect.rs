@@ -82,7 +82,7 @@ impl Health {
                 t[m].name,
             ),
             hint: format!(
-                "raise {} (by about the ratio, x{}) so that the terms start balanced; a condition can also be imposed exactly with an `ansatz`",
+                "raise {} (by about the ratio, x{}) so that the terms start balanced, or let `balance = gradients()` keep them so; a condition can also be imposed exactly with an `ansatz`",
                 names
                     .iter()
                     .map(|n| format!("`{}`", weight_key(n)))
@@ -147,7 +147,7 @@ impl Health {
                 self.low_spread
             ),
             hint: format!(
-                "the equation's term swamped the conditions early on: raise {weights}, impose the conditions with an `ansatz`, or lower `lr`; a larger `net` helps when it is small"
+                "the equation's term swamped the conditions early on: raise {weights} (or set `balance = gradients()`), impose the conditions with an `ansatz`, or lower `lr`; a larger `net` helps when it is small"
             ),
             terms: names,
             step: now.end,

@@ -458,8 +458,10 @@ pub const TABLE: &[Key] = &[
         doc: "adaptive multipliers of the terms' weights (times `weight.NAME`), logged in \
             loss.csv as `balance.NAME`: `gradients(every = 10, alpha = 0.9)` measures each \
             term's gradient norm every `every` steps (one backward per term then) and moves \
-            the multiplier of term `i` towards `sum_j |g_j| / |g_i|` (gradient-norm \
-            balancing, Wang, Teng and Perdikaris 2021); `relobralo(temperature = 0.1, alpha \
+            the multiplier of each term `i` towards `max(1, |g_pde| / |g_i|)` (gradient-norm \
+            balancing after Wang, Teng and Perdikaris 2021, one-sided: a condition the PDE's \
+            gradient swamps is raised to match it, none is lowered, so a condition that \
+            cannot be met exactly, such as kinked terminal data, keeps its weight); `relobralo(temperature = 0.1, alpha \
             = 0.999, lookback = 0.999)` weighs terms by how slowly their losses fall, from \
             the loss values alone (Bischof and Kraus 2021). For a PDE whose residual swamps \
             the conditions at the start (high dimension, large coefficients)",

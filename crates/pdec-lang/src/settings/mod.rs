@@ -194,10 +194,13 @@ impl Default for Polish {
 pub enum Balance {
     /// The weights as written.
     None,
-    /// Gradient-norm balancing (learning-rate annealing, Wang, Teng and Perdikaris 2021, in
-    /// the L2 form of Wang et al. 2023): every `every` steps each term's gradient norm
-    /// `|g_i|` is measured (one backward per term on that step) and its multiplier moves to
-    /// `alpha * lambda_i + (1 - alpha) * sum_j |g_j| / |g_i|` (the first time: straight to it).
+    /// Gradient-norm balancing (after learning-rate annealing, Wang, Teng and Perdikaris
+    /// 2021, in L2 norms): every `every` steps each term's gradient norm `|g_i|` is measured
+    /// (one backward per term on that step) and its multiplier moves to `alpha * lambda_i +
+    /// (1 - alpha) * max(1, |g_pde| / |g_i|)` (the first time: straight to it; the PDE's
+    /// stays 1). One-sided: raising only, since lowering a condition that cannot be met
+    /// exactly (the kinked payoff of a call) traded its fit for the PDE's and doubled the
+    /// call's error (docs/RESULTS.md).
     Gradients { every: u64, alpha: f64 },
     /// ReLoBRaLo (Bischof and Kraus 2021), from the loss values alone (no extra backward):
     /// `lambda_i = alpha (rho lambda_i + (1 - rho) s_i(t, 0)) + (1 - alpha) s_i(t, t - 1)`,

@@ -19,6 +19,9 @@ const MAX_RATIO: f64 = 1e6;
 #[derive(Clone, Debug, PartialEq)]
 pub struct TermBalance {
     pub method: Balance,
+    /// The PDE term, whose multiplier gradient balancing keeps at 1 (the others are
+    /// measured against it).
+    pub pde: Option<usize>,
     /// One per plan term, in plan order.
     pub multipliers: Vec<f64>,
     /// ReLoBRaLo: the losses of the first step and of the last.
@@ -30,14 +33,26 @@ pub struct TermBalance {
 }
 
 impl TermBalance {
-    pub fn new(method: Balance, terms: usize) -> TermBalance {
+    /// `terms` multipliers at 1; `pde`, the PDE term's index, is the one the others are
+    /// measured against.
+    pub fn new(method: Balance, pde: Option<usize>, terms: usize) -> TermBalance {
         TermBalance {
             method,
+            pde,
             multipliers: vec![1.0; terms],
             first: Vec::new(),
             last: Vec::new(),
             measured: false,
         }
+    }
+
+    /// The balance of `plan`'s terms, measured against its PDE term.
+    pub fn for_plan(method: Balance, plan: &pdec_lang::plan::Plan) -> TermBalance {
+        let pde = plan
+            .terms
+            .iter()
+            .position(|t| t.kind == pdec_lang::plan::TermKind::Pde);
+        TermBalance::new(method, pde, plan.terms.len())
     }
 
     /// Whether the multipliers change at all.
@@ -71,19 +86,28 @@ impl TermBalance {
         }
     }
 
-    /// `lambda_i <- alpha lambda_i + (1 - alpha) sum_j |g_j| / |g_i|`; a term with no
+    /// `lambda_i <- alpha lambda_i + (1 - alpha) target_i`, the target `max(1, |g_pde| /
+    /// |g_i|)` (1 for the PDE term): a term whose gradient the PDE's swamps is raised until
+    /// they match, and none is lowered below its written weight: a condition that cannot be
+    /// met exactly (kinked terminal data) keeps a large gradient, and lowering it would trade
+    /// its fit for the PDE's. Without a PDE term, `sum_j |g_j| / |g_i|`. A term with no
     /// gradient (or a non-finite one) keeps its multiplier.
     fn toward_gradient_norms(&mut self, norms: &[f64], alpha: f64) {
         let total: f64 = norms.iter().filter(|n| n.is_finite()).sum();
         if total <= 0.0 || !total.is_finite() {
             return;
         }
+        let reference = self.pde.and_then(|p| norms.get(p).copied());
         let first = !self.measured;
-        for (m, &n) in self.multipliers.iter_mut().zip(norms) {
+        for (i, (m, &n)) in self.multipliers.iter_mut().zip(norms).enumerate() {
             if !(n.is_finite() && n > total / MAX_RATIO) {
                 continue;
             }
-            let target = total / n;
+            let target = match reference {
+                Some(_) if Some(i) == self.pde => 1.0,
+                Some(r) if r.is_finite() => (r / n).max(1.0),
+                _ => total / n,
+            };
             *m = match first {
                 true => target,
                 false => alpha * *m + (1.0 - alpha) * target,
@@ -162,14 +186,19 @@ mod tests {
             every: 10,
             alpha: 0.9,
         };
-        let mut b = TermBalance::new(method, 3);
+        let mut b = TermBalance::new(method, Some(0), 3);
         assert!(b.wants_gradient_norms(0) && !b.wants_gradient_norms(5));
-        // The PDE's gradient 100 times the conditions': the conditions get ~100x the weight.
-        b.update(0, &[1.0; 3], Some(&[100.0, 1.0, 1.0]), 0);
-        assert_eq!(b.multipliers, vec![1.02, 102.0, 102.0]);
+        // The PDE's gradient 100 times the conditions': the conditions get 100x the weight;
+        // one whose gradient is larger than the PDE's keeps its own.
+        b.update(0, &[1.0; 3], Some(&[100.0, 1.0, 400.0]), 0);
+        assert_eq!(b.multipliers, vec![1.0, 100.0, 1.0]);
         // The moving average after that.
-        b.update(10, &[1.0; 3], Some(&[1.0, 1.0, 1.0]), 0);
-        assert!((b.multipliers[1] - (0.9 * 102.0 + 0.1 * 3.0)).abs() < 1e-12);
+        b.update(10, &[1.0; 3], Some(&[2.0, 1.0, 1.0]), 0);
+        assert!((b.multipliers[1] - (0.9 * 100.0 + 0.1 * 2.0)).abs() < 1e-12);
+        // Without a PDE term: the sum of the norms over each one's.
+        let mut c = TermBalance::new(method, None, 2);
+        c.update(0, &[1.0; 2], Some(&[3.0, 1.0]), 0);
+        assert_eq!(c.multipliers, vec![4.0 / 3.0, 4.0]);
         // A vanished gradient keeps its multiplier.
         let before = b.multipliers[2];
         b.update(20, &[1.0; 3], Some(&[1.0, 1.0, 0.0]), 0);
@@ -183,7 +212,7 @@ mod tests {
             alpha: 0.0,
             lookback: 1.0,
         };
-        let mut b = TermBalance::new(method, 2);
+        let mut b = TermBalance::new(method, None, 2);
         b.update(0, &[1.0, 1.0], None, 0);
         // Term 0 halves, term 1 stays: ratios 5 and 10 at temperature 0.1, so term 1 gets
         // 2 e^10 / (e^5 + e^10) = 1.9866 of the (summed to K = 2) weight.
@@ -204,15 +233,15 @@ mod tests {
             alpha: 0.9,
             lookback: 0.5,
         };
-        let mut b = TermBalance::new(method, 2);
+        let mut b = TermBalance::new(method, None, 2);
         b.update(0, &[3.0, 1.0], None, 7);
         b.update(1, &[2.0, 1.0], None, 7);
-        let mut c = TermBalance::new(method, 2);
+        let mut c = TermBalance::new(method, None, 2);
         c.restore(&b.to_vec()).expect("fits");
         assert_eq!(b, c);
         assert!(c.restore(&[1.0]).is_none());
-        let off = TermBalance::new(Balance::None, 2);
-        let mut d = TermBalance::new(Balance::None, 2);
+        let off = TermBalance::new(Balance::None, None, 2);
+        let mut d = TermBalance::new(Balance::None, None, 2);
         d.restore(&off.to_vec()).expect("fits");
         assert_eq!(off, d);
     }
