@@ -559,3 +559,51 @@ fn free_boundary_and_two_space_dimension_layouts() {
         );
     }
 }
+
+/// summary.json's errors where they matter: on the training law's points and around the
+/// report `u(0.25, x = 0.5)`. The neighbourhood's (t within 0.025 of 0.25, x within 0.05 of
+/// 0.5: 5% of each range) is checked against the network evaluated on a grid of that box by
+/// `pdec eval --points` and the closed form: the same largest error, to sampling.
+#[test]
+fn the_summary_measures_the_error_on_the_training_law_and_around_the_reports() {
+    let dir = run();
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
+    let summary: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let law = &summary["metrics_training_law"];
+    let near = &summary["metrics_near_reports"];
+    assert_eq!(law["points"], 4096, "{summary}");
+    assert_eq!(near["points"], 4096, "{summary}");
+    let work = scratch("near_reports");
+    let pts = work.join("near.csv");
+    let mut csv = String::from("t,x\n");
+    for i in 0..=20 {
+        for j in 0..=20 {
+            let t = 0.225 + 0.05 * i as f64 / 20.0;
+            let x = 0.45 + 0.1 * j as f64 / 20.0;
+            csv.push_str(&format!("{t},{x}\n"));
+        }
+    }
+    std::fs::write(&pts, csv).expect("points");
+    let values = work.join("values.csv");
+    ok(&pdec(&[
+        "eval",
+        s(dir),
+        "--points",
+        s(&pts),
+        "--output",
+        s(&values),
+    ]));
+    let (_, rows) = csv_rows(&values);
+    let exact = |t: f64, x: f64| {
+        (-std::f64::consts::PI.powi(2) * t).exp() * (std::f64::consts::PI * x).sin()
+    };
+    let grid_max = rows
+        .iter()
+        .map(|r| (r[2] - exact(r[0], r[1])).abs())
+        .fold(0.0, f64::max);
+    let max_abs = near["max_abs"].as_f64().expect("max_abs");
+    assert!(
+        max_abs <= 1.05 * grid_max && max_abs >= 0.8 * grid_max,
+        "around the report {max_abs}, on the grid {grid_max}"
+    );
+}

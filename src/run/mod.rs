@@ -320,6 +320,13 @@ fn summarise(
         Some(p) => Some(report::exact_metrics(program, net, p)?),
         None => None,
     };
+    let (metrics_training_law, metrics_near_reports) = match problem.exact {
+        Some(e) => {
+            let (law, near) = report::exact_metrics_where_it_matters(program, net, e, seed)?;
+            (Some(law), near)
+        }
+        None => (None, None),
+    };
     let (reference_metrics, reference_by_parameters) = match &opts.reference {
         Some(t) => {
             let (all, groups) = report::table_metrics(program, net, t)?;
@@ -344,6 +351,8 @@ fn summarise(
         reports,
         last_iterate_reports,
         metrics,
+        metrics_training_law,
+        metrics_near_reports,
         reference_metrics,
         reference_by_parameters,
         constraint_violation,

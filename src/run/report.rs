@@ -213,6 +213,70 @@ pub(crate) fn exact_probe(
     Ok(ExactProbe { x, exact })
 }
 
+/// Points per region of the error where it matters: the training law's, and around each
+/// report (at least 256 per report).
+const WHERE_IT_MATTERS: usize = 4096;
+
+/// The share of each input's range, on either side of a report's point, that its
+/// neighbourhood spans.
+pub(crate) const NEAR_SHARE: f64 = 0.05;
+
+/// Errors against `exact` besides the uniform probe's: on points of the training law (where
+/// `sampling` puts the PDE's points) and in the reports' neighbourhoods (each input within
+/// [`NEAR_SHARE`] of its range around the report's point). Rank 0, at the end of the run.
+pub(crate) fn exact_metrics_where_it_matters(
+    program: &LossProgram,
+    net: &Net,
+    exact: pdec_lang::ir::NodeId,
+    seed: u64,
+) -> Result<(Metrics, Option<Metrics>), RunError> {
+    let problem = program.problem;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x7768_6572_6521);
+    let law =
+        pdec_lang::geometry::sample_interior(problem, &program.layout, WHERE_IT_MATTERS, &mut rng);
+    let on_law = metrics_on(program, net, exact, &law)?;
+    if problem.reports.is_empty() {
+        return Ok((on_law, None));
+    }
+    let each = (WHERE_IT_MATTERS / problem.reports.len()).max(256);
+    let mut near = pdec_lang::geometry::Batch {
+        n: 0,
+        width: program.cols.layout.width,
+        points: Vec::new(),
+        normals: None,
+    };
+    for r in &problem.reports {
+        let center = train::report_row(problem, &program.cols, r);
+        let b = pdec_lang::geometry::near::sample_near(
+            problem,
+            &program.cols.layout,
+            &center,
+            NEAR_SHARE,
+            each,
+            &mut rng,
+        );
+        near.n += b.n;
+        near.points.extend(b.points);
+    }
+    Ok((on_law, Some(metrics_on(program, net, exact, &near)?)))
+}
+
+/// Errors of the trained solution against `exact` on the points of `batch`.
+fn metrics_on(
+    program: &LossProgram,
+    net: &Net,
+    exact: pdec_lang::ir::NodeId,
+    batch: &pdec_lang::geometry::Batch,
+) -> Result<Metrics, RunError> {
+    let (x, _) = program.tensor(batch)?;
+    let x64 = x.to_dtype(DType::F64)?;
+    let want = train::eval_free(program.problem, &program.cols, exact, &x64)?.to_vec1::<f64>()?;
+    let u = train::solution(net, program.problem, &program.cols, &x)?
+        .to_dtype(DType::F64)?
+        .to_vec1::<f64>()?;
+    Ok(metrics_of(&u, &want, 0..u.len()))
+}
+
 /// Errors of the trained solution against `exact` at the probe's points.
 pub(crate) fn exact_metrics(
     program: &LossProgram,

@@ -126,6 +126,10 @@ pub(crate) struct GroupSummary {
     pub runs: Vec<SeedRun>,
     pub reports: Vec<ReportSpread>,
     pub metrics: Option<MetricsSpread>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_training_law: Option<MetricsSpread>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_near_reports: Option<MetricsSpread>,
     pub reference_metrics: Option<MetricsSpread>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reference_by_parameters: Vec<ParameterSpread>,
@@ -209,6 +213,8 @@ impl GroupSummary {
             runs: seeds.iter().zip(outcomes).map(seed_run).collect(),
             reports,
             metrics: metrics_spread(&done, |s| s.metrics.as_ref()),
+            metrics_training_law: metrics_spread(&done, |s| s.metrics_training_law.as_ref()),
+            metrics_near_reports: metrics_spread(&done, |s| s.metrics_near_reports.as_ref()),
             reference_metrics: metrics_spread(&done, |s| s.reference_metrics.as_ref()),
             reference_by_parameters: by_parameters,
             constraint_violation: Spread::of(
@@ -266,6 +272,12 @@ impl GroupSummary {
         }
         if let Some(m) = &self.metrics {
             metrics("", m);
+        }
+        if let Some(m) = &self.metrics_training_law {
+            metrics("on the training law's points: ", m);
+        }
+        if let Some(m) = &self.metrics_near_reports {
+            metrics("around the reports: ", m);
         }
         for (name, v) in &self.final_loss {
             println!("  final loss `{name}` {}", v.text(sci));

@@ -46,7 +46,15 @@ pub(crate) struct Summary {
     /// The same reports from the last iterate, when `reports` are the weight average's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub last_iterate_reports: Vec<ReportValue>,
+    /// Errors against `exact` on uniform points over the whole domain and parameter box.
     pub metrics: Option<Metrics>,
+    /// The same on points of the training law (where `sampling` puts the PDE's points).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_training_law: Option<Metrics>,
+    /// The same around the reports' points (each input within 5% of its range), where the
+    /// reported values are decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_near_reports: Option<Metrics>,
     /// Errors against the `reference` table's values.
     pub reference_metrics: Option<Metrics>,
     /// The same errors at each parameter point of the table (problems with parameters).
@@ -173,6 +181,17 @@ impl Summary {
                 "  relative L2 error {:.3e}, max abs error {:.3e} on {} fresh points",
                 m.rel_l2, m.max_abs, m.points
             );
+        }
+        for (m, where_) in [
+            (&self.metrics_training_law, "of the training law"),
+            (&self.metrics_near_reports, "around the reports"),
+        ] {
+            if let Some(m) = m {
+                println!(
+                    "  relative L2 error {:.3e}, max abs error {:.3e} on {} points {where_}",
+                    m.rel_l2, m.max_abs, m.points
+                );
+            }
         }
         for f in &self.health {
             let terms = match f.terms.is_empty() {

@@ -79,7 +79,7 @@ pub(super) fn fill_domain_by(
 }
 
 /// Whether a point lies in the (closed) domain.
-pub(super) fn inside(domain: &Domain, p: &[f64]) -> bool {
+pub(crate) fn inside(domain: &Domain, p: &[f64]) -> bool {
     match domain {
         Domain::Interval { lo, hi } => p[0] >= *lo && p[0] <= *hi,
         Domain::Box { lo, hi } => p

@@ -25,6 +25,7 @@
 
 pub mod inputs;
 pub mod laws;
+pub mod near;
 pub mod region;
 #[cfg(test)]
 mod tests;
