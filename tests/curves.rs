@@ -1,7 +1,7 @@
 //! Behaviour pinned bit for bit: short f64 trainings of every example, every CI training
 //! problem and the settings that choose another code path (Monte Carlo draws and
-//! differences, adaptive sampling, the polish, the free-boundary losses), each against a
-//! fingerprint committed in `tests/curves/`: every tenth line of `loss.csv` (all columns but
+//! differences, adaptive sampling, the polish, the free-boundary losses, `balance`,
+//! `output_scale`), each against a fingerprint committed in `tests/curves/`: every tenth line of `loss.csv` (all columns but
 //! the wall time), the final loss terms and metrics of `summary.json` in full precision, and
 //! a hash of the saved weights. A refactor of the solver must leave them all as they are.
 //!
@@ -116,6 +116,21 @@ const CASES: &[(&str, &str, &[&str])] = &[
         "american_put_complementarity",
         "tests/problems/american_put.pde",
         &["--set", "free_boundary=complementarity"],
+    ),
+    (
+        "heat1d_balance_gradients",
+        "tests/problems/heat1d.pde",
+        &["--set", "balance=gradients(every = 5)"],
+    ),
+    (
+        "heat1d_balance_relobralo",
+        "tests/problems/heat1d.pde",
+        &["--set", "balance=relobralo()"],
+    ),
+    (
+        "heat1d_offset_output_scale",
+        "tests/problems/heat1d_offset.pde",
+        &["--set", "output_scale=auto"],
     ),
 ];
 
