@@ -3,7 +3,8 @@
 //! differences, adaptive sampling, the polish, the free-boundary losses, `balance`,
 //! `output_scale`), each against a fingerprint committed in `tests/curves/`: every tenth
 //! line of `loss.csv` (all columns but the wall time), the final loss terms and metrics of
-//! `summary.json` in full precision, and a hash of the saved weights. A refactor of the solver must leave them all as they are.
+//! `summary.json` in full precision, and a hash of the saved weights. A refactor of the
+//! solver must leave them all as they are.
 //!
 //! `PDEC_BLESS=1 cargo test --release --test curves` rewrites the fingerprints; a changed
 //! fingerprint is a change of behaviour and says so in its commit.
