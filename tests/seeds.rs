@@ -2,17 +2,11 @@
 //! run directory against a `--seed N` run bit for bit, a failed seed beside finished ones,
 //! Ctrl-C, and the refusals ("pdec::cli::bad_seeds") that leave nothing behind.
 
+mod common;
+
+use common::pdec;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn pdec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pdec"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("pdec runs")
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

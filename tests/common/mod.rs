@@ -1,4 +1,6 @@
 //! Helpers the end-to-end tests share: running the `pdec` binary and a fresh output folder.
+//! Each test file uses some of them.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -8,6 +8,7 @@
 
 use crate::geometry::{self, Layout};
 use crate::ir::{NodeId, Op, Problem};
+use crate::passes::ansatz::value_at;
 use crate::plan::{LossTerm, Region, TermKind};
 use rand::SeedableRng;
 use serde::Serialize;
@@ -58,7 +59,7 @@ pub fn output_scale(problem: &Problem, terms: &[LossTerm]) -> Option<OutputScale
         let batches =
             geometry::sample_region(problem, &layout, &Region::Interior, POINTS, &mut rng);
         let read: Vec<f64> = rows(&batches)
-            .filter_map(|row| value(problem, &layout, row, 0.0, exact))
+            .filter_map(|row| value_at(problem, &layout, row, 0.0, exact))
             .filter(|v| v.is_finite())
             .collect();
         if !read.is_empty() {
@@ -97,7 +98,7 @@ fn condition_data(
     }
     let mut out = Vec::new();
     for row in rows(batches) {
-        let at = |u: f64| value(problem, layout, row, u, residual);
+        let at = |u: f64| value_at(problem, layout, row, u, residual);
         let (Some(r0), Some(r1), Some(r2)) = (at(0.0), at(1.0), at(2.0)) else {
             return Vec::new();
         };
@@ -117,11 +118,6 @@ fn condition_data(
 /// Every point of `batches`, a row of network inputs each.
 fn rows(batches: &[geometry::Batch]) -> impl Iterator<Item = &[f64]> {
     batches.iter().flat_map(|b| b.points.chunks(b.width.max(1)))
-}
-
-/// A node's value at one row where the network (the unknown) is `u`.
-fn value(problem: &Problem, layout: &Layout, row: &[f64], u: f64, node: NodeId) -> Option<f64> {
-    crate::passes::ansatz::value_at(problem, layout, row, u, node)
 }
 
 #[cfg(test)]
