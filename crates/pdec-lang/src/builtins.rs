@@ -25,6 +25,10 @@ pub enum Builtin {
     Atan,
     Erf,
     Sign,
+    Floor,
+    Ceil,
+    /// `mod(a, b)`: the remainder of a floored division, `a - b * floor(a / b)`.
+    Mod,
     // Two arguments elementwise, or one vector reduced.
     Min,
     Max,
@@ -121,6 +125,15 @@ pub const BUILTINS: &[BuiltinInfo] = &[
     b!("atan", Atan, Callable, "atan(z)", "arc tangent"),
     b!("erf", Erf, Callable, "erf(z)", "error function"),
     b!("sign", Sign, Callable, "sign(z)", "-1, 0 or 1"),
+    b!("floor", Floor, Callable, "floor(z)", "largest whole number <= z"),
+    b!("ceil", Ceil, Callable, "ceil(z)", "smallest whole number >= z"),
+    b!(
+        "mod",
+        Mod,
+        Callable,
+        "mod(a, b)",
+        "remainder of a floored division, a - b * floor(a / b) (the sign of b)"
+    ),
     b!(
         "min",
         Min,

@@ -194,6 +194,9 @@ fn diff_unary(
             let k = g.constant(2.0 / std::f64::consts::PI.sqrt(), span);
             g.binary(BinOp::Mul, k, e, span)?
         }
+        // Piecewise constant: zero wherever it is differentiable, as in every autodiff
+        // framework (`mod(x, L)` then has the derivative 1 of its sawtooth).
+        UnOp::Floor => g.constant(0.0, span),
         UnOp::Sign | UnOp::Not => return Err(DiffError::NotDifferentiable("`sign`")),
     };
     Ok(g.binary(BinOp::Mul, outer, da, span)?)

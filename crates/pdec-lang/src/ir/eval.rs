@@ -159,6 +159,7 @@ pub fn unary(op: UnOp, v: f64) -> f64 {
                 0.0
             }
         }
+        UnOp::Floor => v.floor(),
         UnOp::Not => f64::from(v == 0.0),
     }
 }

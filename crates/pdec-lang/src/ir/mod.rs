@@ -148,6 +148,7 @@ pub enum UnOp {
     Atan,
     Erf,
     Sign,
+    Floor,
     Not,
 }
 

@@ -171,6 +171,7 @@ impl Printer<'_> {
             UnOp::Atan => "atan",
             UnOp::Erf => "erf",
             UnOp::Sign => "sign",
+            UnOp::Floor => "floor",
         };
         format!("{name}({})", self.expr(a))
     }

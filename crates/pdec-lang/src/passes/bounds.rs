@@ -157,6 +157,7 @@ impl<'a> Bounds<'a> {
                     UnOp::Sinh => x.monotone(f64::sinh),
                     UnOp::Sin | UnOp::Cos => Interval::new(-1.0, 1.0),
                     UnOp::Sign => Interval::new(-1.0, 1.0),
+                    UnOp::Floor => x.monotone(f64::floor),
                     UnOp::Cosh => Interval::new(1.0, f64::INFINITY),
                     _ => ALL,
                 }

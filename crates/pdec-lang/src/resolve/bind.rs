@@ -127,9 +127,17 @@ impl Resolver<'_> {
             self.record(name.id, r);
             return;
         }
-        if let Some(r) = self.scope.callables.get(&name.text) {
+        if let Some(r) = self.scope.callables.get(&name.text).copied() {
+            // A function of no arguments is a named expression: `k` means `k()`.
+            if let Res::Item(i) = r
+                && let ItemKind::Fn { params, .. } = &self.program.item(i).kind
+                && params.is_empty()
+            {
+                self.record(name.id, r);
+                return;
+            }
             let what = match r {
-                Res::Builtin(b) => builtins::info(*b).signature.to_string(),
+                Res::Builtin(b) => builtins::info(b).signature.to_string(),
                 _ => format!("{}(...)", name.text),
             };
             self.diags.push(

@@ -352,6 +352,7 @@ impl<'a> Evaluator<'a> {
             UnOp::Atan => atan(&x)?,
             UnOp::Erf => x.erf()?,
             UnOp::Sign => x.sign()?,
+            UnOp::Floor => x.floor()?,
             UnOp::Not => x.eq(0.0)?.to_dtype(dt)?,
         })
     }

@@ -71,7 +71,7 @@ impl Checker<'_> {
         }
     }
 
-    fn inline_fn(
+    pub(super) fn inline_fn(
         &mut self,
         r: ItemRef,
         callee: &Ident,
@@ -194,7 +194,10 @@ impl Checker<'_> {
             | Builtin::Cosh
             | Builtin::Atan
             | Builtin::Erf
-            | Builtin::Sign => self.lower_elementwise(b, callee, args, span, env, ctx),
+            | Builtin::Sign
+            | Builtin::Floor
+            | Builtin::Ceil => self.lower_elementwise(b, callee, args, span, env, ctx),
+            Builtin::Mod => self.lower_mod(callee, args, span, env, ctx),
             Builtin::Min | Builtin::Max => self.lower_min_max(b, callee, args, span, env, ctx),
             Builtin::Norm | Builtin::Mean | Builtin::Len => {
                 self.lower_vector_reduction(b, callee, args, span, env, ctx)

@@ -77,8 +77,11 @@ impl Checker<'_> {
                     }
                     return Some(self.g.add(Op::U, Ty::scalar(), span));
                 }
-                if self.program.item(r).kind.keyword() == "const" {
-                    return self.const_value(r, span);
+                match self.program.item(r).kind.keyword() {
+                    "const" => return self.const_value(r, span),
+                    // A function of no arguments named without `()` (resolve allows only those).
+                    "fn" => return self.inline_fn(r, n, &[], span, env, ctx),
+                    _ => {}
                 }
                 // A declaration that failed (e.g. a bad domain): already reported.
                 None
