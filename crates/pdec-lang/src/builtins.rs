@@ -125,8 +125,20 @@ pub const BUILTINS: &[BuiltinInfo] = &[
     b!("atan", Atan, Callable, "atan(z)", "arc tangent"),
     b!("erf", Erf, Callable, "erf(z)", "error function"),
     b!("sign", Sign, Callable, "sign(z)", "-1, 0 or 1"),
-    b!("floor", Floor, Callable, "floor(z)", "largest whole number <= z"),
-    b!("ceil", Ceil, Callable, "ceil(z)", "smallest whole number >= z"),
+    b!(
+        "floor",
+        Floor,
+        Callable,
+        "floor(z)",
+        "largest whole number <= z"
+    ),
+    b!(
+        "ceil",
+        Ceil,
+        Callable,
+        "ceil(z)",
+        "smallest whole number >= z"
+    ),
     b!(
         "mod",
         Mod,

@@ -9,7 +9,8 @@
 //!
 //! The rooms: `declarations` (inputs and the unknown), `domain` (the domains of inputs),
 //! `locus` (boundary loci and periodic coordinates as faces), `expr` (lowering expressions,
-//! by construct), `statements` (each kind of statement, completeness, the problem assembled).
+//! by construct), `statements` (each kind of statement, completeness, the problem assembled),
+//! `setting_values` (constant expressions in settings, folded before they are read).
 //! This file holds the [`Checker`] they all extend and [`check`], which runs them in order
 //! and then reads the settings.
 
@@ -17,6 +18,7 @@ mod declarations;
 mod domain;
 mod expr;
 mod locus;
+mod setting_values;
 mod statements;
 
 pub use expr::Ctx;
@@ -86,8 +88,9 @@ pub fn check(
         failed: Default::default(),
     };
     c.declarations();
-    let problem = c.statements();
-    let mut settings = Settings::default();
+    // Settings' constant expressions are folded before the statements: assembling the
+    // problem compacts the graph, after which the nodes of `const` items have moved.
+    let mut solve_blocks = Vec::new();
     let mut solve_span: Option<Span> = None;
     for item in &program.user().ast.items {
         if let ItemKind::Solve(s) = &item.kind {
@@ -96,10 +99,15 @@ pub fn check(
                 continue;
             }
             solve_span = Some(item.keyword);
-            settings::apply(&mut settings, s, c.diags);
+            solve_blocks.push(c.fold_settings(s));
         }
     }
-    settings::apply(&mut settings, overrides, c.diags);
+    let overrides = c.fold_settings(overrides);
+    let problem = c.statements();
+    let mut settings = Settings::default();
+    for s in solve_blocks.iter().chain([&overrides]) {
+        settings::apply(&mut settings, s, c.diags);
+    }
     if c.diags.error_count() > errors_before {
         return None;
     }

@@ -4,7 +4,7 @@
 //! measures how much a domain cuts off a law's tails (the plan's warning).
 
 use crate::ir::Domain;
-use crate::settings::{CoordinateLaw, LawKind, Sampling, Spread};
+use crate::settings::{Center, CoordinateLaw, LawKind, Sampling, Spread};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
@@ -106,7 +106,7 @@ pub(super) fn fill_space(
 ) {
     let Sampling::Law {
         kind,
-        center,
+        ref center,
         sd,
         corr,
         uniform,
@@ -137,12 +137,20 @@ const LAW_TRIES: usize = 16;
 
 /// One draw of the law (before the domain is looked at): `z` standard normal with pairwise
 /// correlation `corr` through one common factor.
-fn draw_law(rng: &mut impl Rng, kind: LawKind, center: f64, sd: f64, corr: f64, out: &mut [f64]) {
+fn draw_law(
+    rng: &mut impl Rng,
+    kind: LawKind,
+    center: &Center,
+    sd: f64,
+    corr: f64,
+    out: &mut [f64],
+) {
     let (common, own) = (corr.sqrt(), (1.0 - corr).sqrt());
     let z0: f64 = rng.sample(StandardNormal);
-    for v in out.iter_mut() {
+    for (k, v) in out.iter_mut().enumerate() {
         let z: f64 = rng.sample(StandardNormal);
         let z = common * z0 + own * z;
+        let center = center.at(k);
         *v = match kind {
             LawKind::Normal => center + sd * z,
             LawKind::LogNormal => center * (sd * z).exp(),
@@ -169,7 +177,7 @@ pub struct LawFit {
 pub fn law_fit(domain: &Domain, law: &Sampling, elapsed: f64, draws: usize) -> Option<LawFit> {
     let Sampling::Law {
         kind,
-        center,
+        ref center,
         sd,
         corr,
         spread,
@@ -182,7 +190,7 @@ pub fn law_fit(domain: &Domain, law: &Sampling, elapsed: f64, draws: usize) -> O
         Spread::Constant => sd,
         Spread::Diffusion => sd * elapsed.max(0.0).sqrt(),
     };
-    if sd <= 0.0 || draws == 0 || (kind == LawKind::LogNormal && center <= 0.0) {
+    if sd <= 0.0 || draws == 0 || (kind == LawKind::LogNormal && center.min() <= 0.0) {
         return None;
     }
     let dim = domain.dim().unwrap_or(1);
@@ -193,9 +201,10 @@ pub fn law_fit(domain: &Domain, law: &Sampling, elapsed: f64, draws: usize) -> O
         draw_law(&mut rng, kind, center, sd, corr, &mut out);
         let zbar = out
             .iter()
-            .map(|v| match kind {
-                LawKind::Normal => (v - center) / sd,
-                LawKind::LogNormal => (v / center).ln() / sd,
+            .enumerate()
+            .map(|(k, v)| match kind {
+                LawKind::Normal => (v - center.at(k)) / sd,
+                LawKind::LogNormal => (v / center.at(k)).ln() / sd,
             })
             .sum::<f64>()
             / dim as f64;

@@ -32,10 +32,43 @@ pub fn check_settings(
         }
         diags.push(d.help("use `spread = constant` (the default) for a stationary problem"));
     }
+    center_dimension(problem, settings, diags);
     sampling_truncation(problem, settings, diags);
     check_coordinate_laws(problem, settings, diags);
     check_adaptive_pool(settings, input_width, diags);
     check_free_boundary_sign(problem, analysis, settings, diags);
+}
+
+/// A point `center = [a, b, ...]` has one value per component of every space variable the
+/// law draws.
+fn center_dimension(problem: &Problem, settings: &Settings, diags: &mut Diags) {
+    let crate::settings::Sampling::Law {
+        center: crate::settings::Center::Point(p),
+        ..
+    } = &settings.plan.sampling
+    else {
+        return;
+    };
+    for s in &problem.space {
+        let dim = s.domain.dim().unwrap_or(1);
+        if dim == p.len() {
+            continue;
+        }
+        let mut d = Diag::error(
+            "pdec::plan::center_dimension",
+            format!(
+                "the sampling law's centre has {} components, and `{}` has {dim}",
+                p.len(),
+                s.name
+            ),
+        );
+        if let Some(span) = settings.key_spans.get("sampling").copied() {
+            d = d.primary(span, format!("a point of dimension {}", p.len()));
+        }
+        diags.push(d.help(format!(
+            "give {dim} values, or one number for every component (`center = 1`)"
+        )));
+    }
 }
 
 fn sampling_truncation(problem: &Problem, settings: &Settings, diags: &mut Diags) {

@@ -449,11 +449,11 @@ fn space_sampler(
     domain: &Domain,
     law: &crate::settings::Sampling,
 ) -> String {
-    use crate::settings::{LawKind, Sampling, Spread};
+    use crate::settings::{Center, LawKind, Sampling, Spread};
     let f = crate::syntax::print::format_number;
     let Sampling::Law {
         kind,
-        center,
+        ref center,
         sd,
         corr,
         uniform,
@@ -468,9 +468,16 @@ fn space_sampler(
         }
         _ => f(sd),
     };
+    let center = match center {
+        Center::All(c) => f(*c),
+        Center::Point(p) => format!(
+            "[{}]",
+            p.iter().map(|c| f(*c)).collect::<Vec<_>>().join(", ")
+        ),
+    };
     let draw = match kind {
-        LawKind::Normal => format!("{} + {spread} * z", f(center)),
-        LawKind::LogNormal => format!("{} * exp({spread} * z)", f(center)),
+        LawKind::Normal => format!("{center} + {spread} * z"),
+        LawKind::LogNormal => format!("{center} * exp({spread} * z)"),
     };
     let corr = match corr {
         0.0 => String::new(),

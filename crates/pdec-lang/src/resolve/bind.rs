@@ -28,7 +28,13 @@ impl Resolver<'_> {
     pub(super) fn item(&mut self, item: &Item) {
         match &item.kind {
             ItemKind::Problem(_) | ItemKind::Use(_) | ItemKind::Reference { .. } => {}
-            ItemKind::Solve(_) => {} // settings are interpreted by `check::settings`
+            // Settings are read by `check` (their names by text, check/setting_values.rs);
+            // a constant used only there is used.
+            ItemKind::Solve(settings) => {
+                for s in settings {
+                    self.mark_used_by_text(&s.value);
+                }
+            }
             ItemKind::Unknown { args, .. } => {
                 for a in args {
                     self.value_name(a);
@@ -108,6 +114,23 @@ impl Resolver<'_> {
             self.table[b.name.id.0 as usize] = Some(Res::Local(b.name.id));
         }
         binders.len()
+    }
+
+    /// Marks the file's items named in `e` as used, by their text, without resolving them.
+    fn mark_used_by_text(&mut self, e: &Expr) {
+        super::checks::visit_names(e, &mut |name, callee| {
+            let scope = if callee {
+                &self.scope.callables
+            } else {
+                &self.scope.values
+            };
+            let found = scope
+                .get(&name.text)
+                .or_else(|| self.scope.callables.get(&name.text));
+            if let Some(Res::Item(i)) = found {
+                self.used.insert(*i);
+            }
+        });
     }
 
     fn record(&mut self, id: NameId, r: Res) {

@@ -86,41 +86,51 @@ pub(super) fn detect_recursion(program: &Program, names: &[Vec<Option<Res>>], di
 }
 
 pub(super) fn collect_calls(e: &Expr, f: &mut impl FnMut(&Ident)) {
+    visit_names(e, &mut |name, callee| {
+        if callee {
+            f(name)
+        }
+    });
+}
+
+/// Every name in `e`, with whether it is called (`f(x)`: `f` called, `x` not).
+pub(super) fn visit_names(e: &Expr, f: &mut impl FnMut(&Ident, bool)) {
     match &e.kind {
         ExprKind::Call { callee, args } => {
-            f(callee);
+            f(callee, true);
             for a in args {
-                collect_calls(&a.value, f);
+                visit_names(&a.value, f);
             }
         }
-        ExprKind::Number(_) | ExprKind::Name(_) => {}
+        ExprKind::Name(n) => f(n, false),
+        ExprKind::Number(_) => {}
         ExprKind::Index { base, indices } => {
-            collect_calls(base, f);
-            indices.iter().for_each(|i| collect_calls(i, f));
+            visit_names(base, f);
+            indices.iter().for_each(|i| visit_names(i, f));
         }
-        ExprKind::Unary { operand, .. } => collect_calls(operand, f),
+        ExprKind::Unary { operand, .. } => visit_names(operand, f),
         ExprKind::Binary { lhs, rhs, .. } => {
-            collect_calls(lhs, f);
-            collect_calls(rhs, f);
+            visit_names(lhs, f);
+            visit_names(rhs, f);
         }
         ExprKind::If {
             cond,
             then,
             otherwise,
         } => {
-            collect_calls(cond, f);
-            collect_calls(then, f);
-            collect_calls(otherwise, f);
+            visit_names(cond, f);
+            visit_names(then, f);
+            visit_names(otherwise, f);
         }
         ExprKind::Reduce { binders, body, .. } => {
             for b in binders {
-                collect_calls(&b.lo, f);
-                collect_calls(&b.hi, f);
+                visit_names(&b.lo, f);
+                visit_names(&b.hi, f);
             }
-            collect_calls(body, f);
+            visit_names(body, f);
         }
-        ExprKind::ReduceVector { arg, .. } => collect_calls(arg, f),
-        ExprKind::List(items) => items.iter().for_each(|i| collect_calls(i, f)),
+        ExprKind::ReduceVector { arg, .. } => visit_names(arg, f),
+        ExprKind::List(items) => items.iter().for_each(|i| visit_names(i, f)),
     }
 }
 

@@ -79,9 +79,23 @@ impl Program {
 #[derive(Clone, Debug)]
 pub struct Resolution {
     names: Vec<Vec<Option<Res>>>,
+    /// The user file's top-level names (its items, imports and the built-ins), for what is
+    /// looked up by text: the values of settings (check/setting_values.rs).
+    top_values: HashMap<String, Res>,
+    top_callables: HashMap<String, Res>,
 }
 
 impl Resolution {
+    /// A value name of the user's file (a `const`, an input, the unknown, `pi`), by its text.
+    pub fn top_value(&self, name: &str) -> Option<Res> {
+        self.top_values.get(name).copied()
+    }
+
+    /// A function of the user's file or a built-in one, by its text.
+    pub fn top_callable(&self, name: &str) -> Option<Res> {
+        self.top_callables.get(name).copied()
+    }
+
     pub fn get(&self, module: usize, id: NameId) -> Option<Res> {
         self.names
             .get(module)
@@ -94,6 +108,7 @@ impl Resolution {
 pub fn resolve(program: &Program, diags: &mut Diags) -> Resolution {
     let mut used = HashSet::new();
     let mut names = Vec::new();
+    let (mut top_values, mut top_callables) = (HashMap::new(), HashMap::new());
     // Scopes of std modules first: the user's imports refer to them.
     let mut exports: Vec<Scope> = Vec::new();
     for (m, module) in program.modules.iter().enumerate() {
@@ -202,6 +217,10 @@ pub fn resolve(program: &Program, diags: &mut Diags) -> Resolution {
         for item in &module.ast.items {
             r.item(item);
         }
+        if m == 0 {
+            top_values = r.scope.values.clone();
+            top_callables = r.scope.callables.clone();
+        }
         names.push(r.table);
     }
     detect_recursion(program, &names, diags);
@@ -209,7 +228,11 @@ pub fn resolve(program: &Program, diags: &mut Diags) -> Resolution {
     if !diags.has_errors() {
         warn_unused(program, &used, diags);
     }
-    Resolution { names }
+    Resolution {
+        names,
+        top_values,
+        top_callables,
+    }
 }
 
 #[cfg(test)]

@@ -271,7 +271,7 @@ pub const TABLE: &[Key] = &[
         doc: "the law of space points inside their domains (interior and initial/terminal \
             terms; boundary faces stay uniform): `normal(center, sd, corr, uniform)` draws \
             every component as `center + sd * z`, `lognormal(...)` as `center * exp(sd * \
-            z)`, with `z` standard normal and pairwise correlation `corr` (default 0) \
+            z)` (`center` one number, or a point `[c1, c2, ...]` with a value per component), with `z` standard normal and pairwise correlation `corr` (default 0) \
             between the components of a vector; a share `uniform` (default 0.25) of the \
             points stays uniform so the whole domain is still trained; draws outside the \
             domain are redrawn (16 times, then a uniform point). `spread = diffusion` \

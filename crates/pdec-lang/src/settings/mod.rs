@@ -225,12 +225,47 @@ pub enum Sampling {
     /// Draws outside the domain are redrawn (16 times, then a uniform point).
     Law {
         kind: LawKind,
-        center: f64,
+        center: Center,
         sd: f64,
         corr: f64,
         uniform: f64,
         spread: Spread,
     },
+}
+
+/// Where a sampling law is centred: one value for every component (`center = 1`) or a point
+/// (`center = [1, 0.5]`, one value per component, as long as the space variable).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Center {
+    All(f64),
+    Point(Vec<f64>),
+}
+
+impl Center {
+    /// The centre of component `k`.
+    pub fn at(&self, k: usize) -> f64 {
+        match self {
+            Center::All(c) => *c,
+            Center::Point(p) => p.get(k).or(p.last()).copied().unwrap_or(0.0),
+        }
+    }
+
+    /// The largest component's centre.
+    pub fn max(&self) -> f64 {
+        match self {
+            Center::All(c) => *c,
+            Center::Point(p) => p.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+
+    /// The smallest component's centre.
+    pub fn min(&self) -> f64 {
+        match self {
+            Center::All(c) => *c,
+            Center::Point(p) => p.iter().copied().fold(f64::INFINITY, f64::min),
+        }
+    }
 }
 
 /// How a sampling law's spread depends on time.

@@ -67,14 +67,20 @@ pub(super) fn polish(st: &mut Settings, it: &Item, diags: &mut Diags) {
     ) {
         po.history = x as usize;
     }
-    if let Some(x) = arg_number(
-        &a,
-        "time_limit",
-        &|x: f64| x > 0.0 && x <= 1e9,
-        "a number of seconds above 0 and at most 1e9",
-        diags,
-        &mut ok,
-    ) {
+    // `time_limit = none` (the default) says there is none.
+    let limited = a
+        .get("time_limit")
+        .is_some_and(|v| v.word() != Some("none"));
+    if limited
+        && let Some(x) = arg_number(
+            &a,
+            "time_limit",
+            &|x: f64| x > 0.0 && x <= 1e9,
+            "a number of seconds above 0 and at most 1e9",
+            diags,
+            &mut ok,
+        )
+    {
         po.time_limit = Some(x);
     }
     if ok {

@@ -4,9 +4,9 @@
 
 use crate::diag::Diags;
 use crate::settings::values::{
-    Item, arg_number, args_of, bad_value, out_of_range, positive_int, whole_in,
+    Item, Value, arg_number, args_of, bad_value, out_of_range, positive_int, whole_in,
 };
-use crate::settings::{Adaptive, CoordinateLaw, LawKind, Sampling, Settings, Spread};
+use crate::settings::{Adaptive, Center, CoordinateLaw, LawKind, Sampling, Settings, Spread};
 
 /// `sampling = LAW` (space points) and `sampling.NAME = LAW` (one coordinate).
 pub(super) fn sampling(st: &mut Settings, it: &Item, diags: &mut Diags) {
@@ -45,6 +45,7 @@ fn space_law(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let Some(a) = args_of(&args, &names, key, span, diags) else {
         return;
     };
+    let center = center(&a, kind, key, span, diags);
     let mut get = |name: &str, default: Option<f64>, ok: &dyn Fn(f64) -> bool, range: &str| match a
         .get(name)
     {
@@ -65,16 +66,6 @@ fn space_law(st: &mut Settings, it: &Item, diags: &mut Diags) {
             None
         }
     };
-    let center = get(
-        "center",
-        None,
-        &|x: f64| x.is_finite() && (kind == LawKind::Normal || x > 0.0),
-        if kind == LawKind::LogNormal {
-            "a number > 0"
-        } else {
-            "a finite number"
-        },
-    );
     let sd = get(
         "sd",
         None,
@@ -119,6 +110,44 @@ fn space_law(st: &mut Settings, it: &Item, diags: &mut Diags) {
             uniform,
             spread,
         };
+    }
+}
+
+/// The law's `center`: a number for every component or a point `[c1, c2, ...]` (its length
+/// is checked against the space variables with the problem, `pdec::plan::center_dimension`);
+/// each component finite, and positive for `lognormal`.
+fn center(
+    a: &std::collections::BTreeMap<&str, &Value>,
+    kind: LawKind,
+    key: &str,
+    span: crate::source::Span,
+    diags: &mut Diags,
+) -> Option<Center> {
+    let Some(v) = a.get("center") else {
+        diags.push(bad_value(
+            span,
+            key,
+            "`center = ...` among the arguments, e.g. `lognormal(center = 1, sd = 0.3, corr = 0.75)`",
+        ));
+        return None;
+    };
+    let ok = |x: f64| x.is_finite() && (kind == LawKind::Normal || x > 0.0);
+    let center = match (v.number(), v.numbers()) {
+        (Some(c), _) => Some(Center::All(c)),
+        (_, Some(p)) if !p.is_empty() => Some(Center::Point(p)),
+        _ => None,
+    };
+    match center {
+        Some(c) if ok(c.min()) && ok(c.max()) => Some(c),
+        _ => {
+            let range = if kind == LawKind::LogNormal {
+                "a number > 0 or a point `[a, b, ...]` of them"
+            } else {
+                "a finite number or a point `[a, b, ...]`"
+            };
+            diags.push(out_of_range(v.expr.span, "center", range));
+            None
+        }
     }
 }
 

@@ -63,6 +63,14 @@ impl Value<'_> {
         }
     }
 
+    /// A list of numbers: `[1, 0.5]`, a point.
+    pub(super) fn numbers(&self) -> Option<Vec<f64>> {
+        match &self.expr.kind {
+            ExprKind::List(items) => items.iter().map(|e| Value { expr: e }.number()).collect(),
+            _ => None,
+        }
+    }
+
     /// A bare name: `none`, `f64`.
     pub(super) fn word(&self) -> Option<&str> {
         match &self.expr.kind {

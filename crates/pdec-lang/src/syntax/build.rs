@@ -565,7 +565,13 @@ impl Builder {
                     } else {
                         (None, first)
                     };
-                    let (value, vd) = self.expr_depth(value_pair, depth + 1)?;
+                    let (value, vd) = if value_pair.as_rule() == Rule::keyword_value {
+                        let span = self.span(&value_pair);
+                        let kind = ExprKind::Name(self.ident(value_pair));
+                        (Expr { kind, span }, 0)
+                    } else {
+                        self.expr_depth(value_pair, depth + 1)?
+                    };
                     d = d.max(vd);
                     args.push(Arg { name, value });
                 }

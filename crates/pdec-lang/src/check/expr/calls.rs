@@ -50,7 +50,12 @@ impl Checker<'_> {
         env: &Env,
         ctx: Ctx,
     ) -> Option<NodeId> {
-        match self.res.get(env.module, callee.id)? {
+        let res = if env.by_name {
+            self.setting_name(callee, true)
+        } else {
+            self.res.get(env.module, callee.id)
+        };
+        match res? {
             Res::Item(r) if Some(r) == self.unknown_item => {
                 self.diags.push(
                     Diag::error(
@@ -146,6 +151,7 @@ impl Checker<'_> {
             module: r.module,
             locals: HashMap::new(),
             inline_depth: env.inline_depth + 1,
+            by_name: false,
         };
         for (p, v) in params.iter().zip(values) {
             inner.locals.insert(p.id, Local::Value(v?));

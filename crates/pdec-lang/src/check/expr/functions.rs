@@ -264,7 +264,13 @@ mod tests {
     #[test]
     fn mod_is_the_floored_remainder_with_the_sign_of_the_divisor() {
         let (p, e, slope) = exact_and_slope("mod(x, 0.75)");
-        for (x, want) in [(1.0, 0.25), (-1.0, 0.5), (0.75, 0.0), (-0.75, 0.0), (2.9, 0.65)] {
+        for (x, want) in [
+            (1.0, 0.25),
+            (-1.0, 0.5),
+            (0.75, 0.0),
+            (-0.75, 0.0),
+            (2.9, 0.65),
+        ] {
             assert!((at(&p, e, x) - want).abs() < 1e-12, "mod({x}, 0.75)");
             // A sawtooth: slope 1 between its jumps.
             assert_eq!(at(&p, slope, x), 1.0);

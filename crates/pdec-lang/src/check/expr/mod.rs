@@ -100,6 +100,9 @@ pub struct Env {
     pub locals: HashMap<NameId, Local>,
     /// How many `fn` bodies are being inlined around this one.
     pub inline_depth: usize,
+    /// Names are looked up by their text among the user file's top-level names (a
+    /// setting's value, which is not resolved with the file), not by their resolution.
+    pub by_name: bool,
 }
 
 /// Deepest chain of `fn` calls inside `fn` calls.

@@ -14,7 +14,12 @@ impl Checker<'_> {
     /// A name: its local binding, built-in constant, input, the unknown or a `const`.
     pub(super) fn lower_name(&mut self, n: &Ident, env: &Env, ctx: Ctx) -> Option<NodeId> {
         let span = n.span;
-        match self.res.get(env.module, n.id)? {
+        let res = if env.by_name {
+            self.setting_name(n, false)
+        } else {
+            self.res.get(env.module, n.id)
+        };
+        match res? {
             Res::Local(id) => match env.locals.get(&id).copied() {
                 Some(Local::Value(v)) => Some(v),
                 Some(Local::Axis(a)) => Some(self.g.add(

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::geometry::laws::law_fit;
-use crate::settings::{LawKind, Spread};
+use crate::settings::{Center, LawKind, Spread};
 
 /// [`LAYOUT`]'s layout with the given parameter laws (`nu`, `a`).
 fn with_laws(laws: Vec<CoordinateLaw>) -> Layout {
@@ -183,7 +183,7 @@ fn lognormal_sampling_has_its_median_and_correlation_and_stays_inside() {
     let mut l = Layout::new(&p);
     l.sampling = Sampling::Law {
         kind: LawKind::LogNormal,
-        center: 1.0,
+        center: Center::All(1.0),
         sd: 0.2,
         corr: 0.75,
         uniform: 0.0,
@@ -220,7 +220,7 @@ fn lognormal_sampling_has_its_median_and_correlation_and_stays_inside() {
 fn law_fit_sees_a_box_that_cuts_the_common_factor() {
     let law = |kind, center, sd, corr, spread| Sampling::Law {
         kind,
-        center,
+        center: Center::All(center),
         sd,
         corr,
         uniform: 0.25,
@@ -275,7 +275,7 @@ fn a_diffusion_spread_grows_like_the_square_root_of_elapsed_time() {
     let mut l = Layout::new(&p);
     l.sampling = Sampling::Law {
         kind: LawKind::Normal,
-        center: 1.0,
+        center: Center::All(1.0),
         sd: 2.0,
         corr: 0.0,
         uniform: 0.0,
@@ -320,7 +320,7 @@ fn a_law_far_outside_the_domain_falls_back_to_uniform_points() {
     let mut l = Layout::new(&p);
     l.sampling = Sampling::Law {
         kind: LawKind::Normal,
-        center: 50.0,
+        center: Center::All(50.0),
         sd: 0.1,
         corr: 0.0,
         uniform: 0.0,
