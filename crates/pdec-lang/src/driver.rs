@@ -1,13 +1,19 @@
-//! The front end as one call: source text to checked problem, analysis and plan, stopping
-//! after the first stage that reports errors. `pdec check`, `explain` and the tests use it.
+//! The front end as one call: source text to checked problem, analysis and plan.
+//! `pdec check`, `explain` and the tests use it.
+//!
+//! Every independent error of a file is reported in one run, with an honest count: a syntax
+//! error stops at the parse (what follows a statement that did not parse is guesswork), but
+//! after name-resolution errors the problem is still checked (settings included) and only
+//! what the broken statements would cause is held back (`independent_of`); after errors in
+//! the analysis passes the plan's checks of the settings against the problem still run.
 
 use crate::check::{self, Checked};
 use crate::diag::Diags;
 use crate::passes::{self, Analysis};
 use crate::plan::{self, Plan};
 use crate::resolve::{self, Program};
-use crate::source::SourceFile;
-use crate::syntax::ast::{ItemKind, Setting};
+use crate::source::{SourceFile, Span};
+use crate::syntax::ast::{Item, ItemKind, Setting};
 
 /// Everything the front end produced. `plan` is `Some` only when there were no errors.
 pub struct Compiled {
@@ -71,11 +77,15 @@ pub fn compile(source: SourceFile, sets: &[String]) -> Compiled {
         return out;
     }
     let res = resolve::resolve(&out.program, &mut diags);
+    let mut check_diags = Diags::default();
+    let checked = check::check(&out.program, &res, &overrides, &mut check_diags);
     if diags.has_errors() {
+        diags.extend(independent_of(&diags, check_diags, &out.program));
         out.diags = diags;
         return out;
     }
-    let Some(mut checked) = check::check(&out.program, &res, &overrides, &mut diags) else {
+    diags.extend(check_diags);
+    let Some(mut checked) = checked else {
         debug_assert!(
             diags.has_errors(),
             "check rejected the problem without a diagnostic"
@@ -85,7 +95,9 @@ pub fn compile(source: SourceFile, sets: &[String]) -> Compiled {
     };
     passes::ansatz::run(&mut checked.problem, &mut diags);
     let analysis = passes::run(&mut checked.problem, &checked.settings.plan, &mut diags);
-    if !diags.has_errors() {
+    if diags.has_errors() {
+        plan::check_alone(&checked.problem, &checked.settings, &mut diags);
+    } else {
         let plan = plan::plan(&checked.problem, &analysis, &checked.settings, &mut diags);
         if !diags.has_errors() {
             out.plan = Some(plan);
@@ -95,4 +107,70 @@ pub fn compile(source: SourceFile, sets: &[String]) -> Compiled {
     out.analysis = Some(analysis);
     out.diags = diags;
     out
+}
+
+/// The diagnostics of the check that do not follow from the name-resolution errors in
+/// `resolved`: none from a statement holding such an error (its names are missing, so what
+/// the check says of it is a guess) or using a function or constant whose definition holds
+/// one, none at all but the settings' when a declaration holds one (every use of the input
+/// or unknown it declares is then in doubt), and no "too deep" inlining after a recursive
+/// function was reported.
+fn independent_of(resolved: &Diags, checked: Diags, program: &Program) -> Diags {
+    let items = &program.user().ast.items;
+    let inside = |span: Span, item: &Item| {
+        span.file == item.span.file && item.span.start <= span.start && span.end <= item.span.end
+    };
+    let broken: Vec<&Item> = items
+        .iter()
+        .filter(|item| {
+            resolved
+                .iter()
+                .any(|d| d.is_error() && d.primary_span().is_some_and(|s| inside(s, item)))
+        })
+        .collect();
+    let declaration_broken = broken.iter().any(|i| {
+        matches!(
+            i.kind,
+            ItemKind::Time { .. }
+                | ItemKind::Space { .. }
+                | ItemKind::Param { .. }
+                | ItemKind::Unknown { .. }
+        )
+    });
+    // The functions and constants a broken item defines: a statement that uses one is in
+    // doubt too (a repeated parameter changes every call's arity).
+    let broken_names: Vec<&str> = broken
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Fn { name, .. } | ItemKind::Const { name, .. } => Some(name.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    let uses_broken = |item: &Item| {
+        let text = program.sources.text(item.span);
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|word| broken_names.contains(&word))
+    };
+    let recursion = resolved
+        .iter()
+        .any(|d| d.code == "pdec::resolve::recursive_fn");
+    let mut kept = Diags::default();
+    for d in checked.into_vec() {
+        let follows = match d.primary_span() {
+            Some(span) => {
+                let in_settings = span.file != program.user().file
+                    || items
+                        .iter()
+                        .any(|i| matches!(i.kind, ItemKind::Solve(_)) && inside(span, i));
+                let item = items.iter().find(|i| inside(span, i));
+                item.is_some_and(|i| broken.contains(&i) || uses_broken(i))
+                    || (declaration_broken && !in_settings)
+            }
+            None => declaration_broken,
+        } || (recursion && d.code == "pdec::check::too_deep");
+        if !follows {
+            kept.push(d);
+        }
+    }
+    kept
 }

@@ -17,6 +17,18 @@ pub fn check_settings(
     input_width: usize,
     diags: &mut Diags,
 ) {
+    check_settings_alone(problem, settings, input_width, diags);
+    check_free_boundary_sign(problem, analysis, settings, diags);
+}
+
+/// The checks that need the problem and the settings but not the analysis: they run even
+/// where the analysis failed (their errors are independent of its).
+pub fn check_settings_alone(
+    problem: &Problem,
+    settings: &Settings,
+    input_width: usize,
+    diags: &mut Diags,
+) {
     if let crate::settings::Sampling::Law {
         spread: crate::settings::Spread::Diffusion,
         ..
@@ -36,7 +48,6 @@ pub fn check_settings(
     sampling_truncation(problem, settings, diags);
     check_coordinate_laws(problem, settings, diags);
     check_adaptive_pool(settings, input_width, diags);
-    check_free_boundary_sign(problem, analysis, settings, diags);
 }
 
 /// A point `center = [a, b, ...]` has one value per component of every space variable the

@@ -119,6 +119,15 @@ pub fn plan(
     }
 }
 
+/// The plan's checks of the settings against the problem (loss-term names in `weight.NAME`
+/// and `batch.NAME`, sampling laws, the adaptive pool), for a problem whose analysis failed:
+/// their errors are reported beside the analysis's, in the same run.
+pub fn check_alone(problem: &Problem, settings: &Settings, diags: &mut Diags) {
+    let layout = InputLayout::new(problem);
+    terms::loss_terms(problem, settings, diags);
+    checks::check_settings_alone(problem, settings, layout.width, diags);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
