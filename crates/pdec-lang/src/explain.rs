@@ -60,6 +60,9 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     terms(&mut o, &c);
     ansatz(&mut o, &c);
     output_scale(&mut o, &c);
+    if let Some(why) = &c.plan.sampling_chosen {
+        let _ = writeln!(o, "\nsampling law of the points: {why}");
+    }
     free_boundary(&mut o, &c);
     pde_terms(&mut o, &c);
     second_order(&mut o, &c);

@@ -4,7 +4,7 @@
 //! measures how much a domain cuts off a law's tails (the plan's warning).
 
 use crate::ir::Domain;
-use crate::settings::{Center, CoordinateLaw, LawKind, Sampling, Spread};
+use crate::settings::{Center, CoordinateLaw, LawKind, Sampling};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
@@ -115,10 +115,7 @@ pub(super) fn fill_space(
     else {
         return fill_domain_by(rng, domain, coords, out);
     };
-    let sd = match spread {
-        Spread::Constant => sd,
-        Spread::Diffusion => sd * elapsed.max(0.0).sqrt(),
-    };
+    let sd = spread.sd_at(sd, elapsed);
     if rng.random::<f64>() < uniform {
         return fill_domain(rng, domain, out);
     }
@@ -186,10 +183,7 @@ pub fn law_fit(domain: &Domain, law: &Sampling, elapsed: f64, draws: usize) -> O
     else {
         return None;
     };
-    let sd = match spread {
-        Spread::Constant => sd,
-        Spread::Diffusion => sd * elapsed.max(0.0).sqrt(),
-    };
+    let sd = spread.sd_at(sd, elapsed);
     if sd <= 0.0 || draws == 0 || (kind == LawKind::LogNormal && center.min() <= 0.0) {
         return None;
     }

@@ -4,9 +4,12 @@
 //! and batch ([`terms`]), for each second-order term its path (exact, or Monte Carlo with its
 //! factor `B`), the Monte Carlo estimator and the work per point ([`monte_carlo`]), what the
 //! step computes for each term and the derivatives it reads ([`program`], [`needs`]), and the
-//! settings, and the network's output scale from the data ([`output`], `output_scale`); [`checks`] refuses settings that do not fit the problem, and [`program`] a
-//! problem whose derivatives the step cannot carry.
+//! settings, and the network's output scale from the data ([`output`], `output_scale`); the
+//! sampling law of a truncated domain where the user gave none ([`auto_sampling`]);
+//! [`checks`] refuses settings that do not fit the problem, and [`program`] a problem whose
+//! derivatives the step cannot carry.
 
+pub mod auto_sampling;
 pub mod checks;
 pub mod monte_carlo;
 pub mod needs;
@@ -46,6 +49,9 @@ pub struct Plan {
     pub cost: Cost,
     /// `u = shift + scale * net` (`output_scale = auto`), read from the data.
     pub output: Option<OutputScale>,
+    /// Why `settings.sampling` is a law the compiler chose (`boundary none` and no
+    /// `sampling`: [`auto_sampling`]); `None` when it is the user's.
+    pub sampling_chosen: Option<String>,
     pub settings: PlanSettings,
 }
 
@@ -68,8 +74,18 @@ pub fn plan(
     diags: &mut Diags,
 ) -> Plan {
     let layout = InputLayout::new(problem);
-    let terms = terms::loss_terms(problem, settings, diags);
+    // The settings' own checks read what the user wrote; the rest, the law in effect.
     checks::check_settings(problem, analysis, settings, layout.width, diags);
+    let chosen = auto_sampling::choose(problem, analysis, settings);
+    let settings = &match &chosen {
+        Some(c) => {
+            let mut s = settings.clone();
+            s.plan.sampling = c.law.clone();
+            s
+        }
+        None => settings.clone(),
+    };
+    let terms = terms::loss_terms(problem, settings, diags);
     let second_order: Vec<SecondOrderPlan> = analysis
         .second_order
         .iter()
@@ -115,6 +131,7 @@ pub fn plan(
         program,
         cost,
         output,
+        sampling_chosen: chosen.map(|c| c.why),
         settings: settings.plan.clone(),
     }
 }

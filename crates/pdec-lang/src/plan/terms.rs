@@ -466,6 +466,9 @@ fn space_sampler(
         (Spread::Diffusion, Some(t)) => {
             format!("{} * sqrt({} - {})", f(sd), t.name, f(t.lo))
         }
+        (Spread::DiffusionFrom { elapsed }, Some(t)) => {
+            format!("{} * sqrt(|{} - {}|)", f(sd), t.name, f(t.lo + elapsed))
+        }
         _ => f(sd),
     };
     let center = match center {

@@ -267,7 +267,7 @@ pub const TABLE: &[Key] = &[
         },
         row: Row::Own,
         shapes: Shapes::Plan,
-        default: "`uniform`",
+        default: "`uniform` (chosen by the compiler for `boundary none` with a `report`)",
         doc: "the law of space points inside their domains (interior and initial/terminal \
             terms; boundary faces stay uniform): `normal(center, sd, corr, uniform)` draws \
             every component as `center + sd * z`, `lognormal(...)` as `center * exp(sd * \

@@ -269,7 +269,7 @@ impl Center {
 }
 
 /// How a sampling law's spread depends on time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Spread {
     /// `sd` at every time.
@@ -278,6 +278,27 @@ pub enum Spread {
     /// started at `center` at `t0` (`center + sd W_(t - t0)`, or its exponential), which is
     /// where the paths that decide `u(t0, center)` go.
     Diffusion,
+    /// `sd * sqrt(|t - t0 - elapsed|)`: a diffusion from `center` at the time `t0 + elapsed`,
+    /// both ways (where `u` at that time and point is decided, for a forward or a backward
+    /// equation). Chosen by the compiler (plan/auto_sampling.rs), not written.
+    #[serde(rename = "diffusion_from")]
+    DiffusionFrom { elapsed: f64 },
+}
+
+impl Spread {
+    /// The law's spread `elapsed` after the start of the time interval.
+    pub fn sd_at(self, sd: f64, elapsed: f64) -> f64 {
+        match self {
+            Spread::Constant => sd,
+            Spread::Diffusion => sd * elapsed.max(0.0).sqrt(),
+            Spread::DiffusionFrom { elapsed: from } => sd * (elapsed - from).abs().sqrt(),
+        }
+    }
+
+    /// The widest spread over a time interval of length `length`.
+    pub fn widest(self, sd: f64, length: f64) -> f64 {
+        self.sd_at(sd, length).max(self.sd_at(sd, 0.0))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -1,0 +1,374 @@
+//! The sampling law the compiler chooses for a truncated domain. Where a problem is posed on
+//! an unbounded space cut to a box (`boundary none`), asks for values at a point (`report`)
+//! and gives no `sampling` law, uniform points in the box rarely come near what decides the
+//! answer: in 100 dimensions a uniform point of `[-5, 5]^100` lies about 29 from the centre,
+//! and the paths that decide `u(0, x = 0)` spread like a diffusion from it. The law chosen
+//! here puts the points there: centred at the report's point, with the operator's own
+//! spread (`sqrt(2 C_kk / |a|)` for `a u_t + ... + sum C_ij u_ij`) growing like a diffusion
+//! from the report's time, `lognormal` where the diffusion is proportional to the price
+//! (`x_k^2 u_kk`, Black-Scholes-type), and the coefficients' correlation. A quarter of the
+//! points stay uniform. The drift is not followed (the centre stays at the report point).
+//!
+//! The coefficients are read by probing the PDE residual with the IR's evaluator at the
+//! report point: the residual with one second derivative set to 1 (every other derivative
+//! and the unknown 0), minus the residual with all 0, is that derivative's coefficient.
+//! `sampling = uniform` (or any law) in `solve { }` turns the choice off.
+
+use crate::geometry::Layout;
+use crate::ir::eval::{Dense, Layout as DenseLayout, eval_at};
+use crate::ir::{Comp, Coord, Domain, Graph, Op, Problem, Ty, Where};
+use crate::passes::{Analysis, TimeDirection};
+use crate::settings::{Center, LawKind, Sampling, Settings, Spread};
+use std::borrow::Cow;
+
+/// The share of points that stay uniform in the box.
+const UNIFORM_SHARE: f64 = 0.25;
+
+/// A law the compiler chose, and why (for `pdec explain`).
+#[derive(Clone, Debug)]
+pub struct ChosenLaw {
+    pub law: Sampling,
+    pub why: String,
+}
+
+/// The law for `problem` when the compiler chooses one (see the module's comment); `None`
+/// when the user set a law, the domain is bounded by conditions, or the problem does not
+/// say where its answer is wanted.
+pub fn choose(problem: &Problem, analysis: &Analysis, settings: &Settings) -> Option<ChosenLaw> {
+    let user_set = settings.key_spans.keys().any(|k| {
+        k == "sampling"
+            || problem
+                .space
+                .iter()
+                .any(|s| k == &format!("sampling.{}", s.name))
+    });
+    let truncated = !problem
+        .conditions
+        .iter()
+        .any(|c| matches!(c.region, Where::Faces { .. } | Where::Periodic { .. }));
+    let [space] = problem.space.as_slice() else {
+        return None;
+    };
+    if user_set
+        || !truncated
+        || problem.ansatz.is_some()
+        || matches!(space.domain, Domain::Ball { .. })
+        || analysis.direction == TimeDirection::Undetermined
+    {
+        return None;
+    }
+    let time = problem.time.as_ref()?;
+    let first = problem.reports.first()?;
+    let point = first.space.first()?.clone();
+    let at_time = first.time?;
+    if problem
+        .reports
+        .iter()
+        .any(|r| r.space.first() != Some(&point) || r.time != Some(at_time))
+    {
+        return None;
+    }
+    let probe = Probe::new(problem, at_time, &first.params);
+    let diffusion = probe.diffusion(&point)?;
+    // Black-Scholes-type: the diffusion of component k grows like x_k^2.
+    let positive =
+        point.iter().all(|p| *p > 0.0) && space.domain.bounds().iter().all(|(lo, _)| *lo >= 0.0);
+    let lognormal = positive && {
+        let wider: Vec<f64> = point.iter().map(|p| 1.5 * p).collect();
+        probe.diffusion(&wider).is_some_and(|d2| {
+            d2.iter()
+                .zip(&diffusion)
+                .all(|(b, a)| (b / 2.25 - a).abs() <= 1e-6 * a.abs())
+        })
+    };
+    let per_component: Vec<f64> = diffusion
+        .iter()
+        .zip(&point)
+        .map(|(d, p)| if lognormal { d.sqrt() / p } else { d.sqrt() })
+        .collect();
+    let n = per_component.len() as f64;
+    // Three significant digits: a law to read in `pdec explain`, not a measurement.
+    let sd = significant((per_component.iter().map(|s| s * s).sum::<f64>() / n).sqrt());
+    let corr = significant(probe.correlation(&point).unwrap_or(0.0).clamp(0.0, 0.99));
+    if !(sd.is_finite() && sd > 0.0) {
+        return None;
+    }
+    let center = match point.as_slice() {
+        [c] => Center::All(*c),
+        p if p.iter().all(|c| *c == p[0]) => Center::All(p[0]),
+        p => Center::Point(p.to_vec()),
+    };
+    let spread = if at_time == time.lo {
+        Spread::Diffusion
+    } else {
+        Spread::DiffusionFrom {
+            elapsed: at_time - time.lo,
+        }
+    };
+    let kind = if lognormal {
+        LawKind::LogNormal
+    } else {
+        LawKind::Normal
+    };
+    let why = format!(
+        "chosen by the compiler (`boundary none`, no `sampling` set): points spread from the report {} like the equation's diffusion{}; `sampling = uniform` turns this off",
+        first.text,
+        if lognormal {
+            " (proportional to the price: lognormal)"
+        } else {
+            ""
+        }
+    );
+    Some(ChosenLaw {
+        law: Sampling::Law {
+            kind,
+            center,
+            sd,
+            corr,
+            uniform: UNIFORM_SHARE,
+            spread,
+        },
+        why,
+    })
+}
+
+/// `x` rounded to three significant digits.
+fn significant(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(2 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+/// The PDE residual evaluated at one time and parameter point with chosen derivative values.
+struct Probe<'a> {
+    problem: &'a Problem,
+    layout: Layout,
+    row: Vec<f64>,
+}
+
+/// Which derivative is set to 1 in a probe.
+#[derive(Clone, Copy, PartialEq)]
+enum Probed {
+    Nothing,
+    Time,
+    Second(usize, usize),
+}
+
+impl<'a> Probe<'a> {
+    fn new(problem: &'a Problem, time: f64, params: &[f64]) -> Probe<'a> {
+        let layout = Layout::new(problem);
+        let mut row = vec![0.0; layout.width()];
+        if let Some(c) = layout.columns.time() {
+            row[c] = time;
+        }
+        for (k, v) in params.iter().enumerate() {
+            if let Some(c) = layout.columns.param(k) {
+                row[c] = *v;
+            }
+        }
+        Probe {
+            problem,
+            layout,
+            row,
+        }
+    }
+
+    /// The residual at space point `x` with the derivative `probed` set to 1.
+    fn residual(&self, x: &[f64], probed: Probed) -> Option<f64> {
+        let mut row = self.row.clone();
+        let (o, l) = self.layout.columns.space(0)?;
+        if l != x.len() {
+            return None;
+        }
+        row[o..o + l].copy_from_slice(x);
+        let g = &self.problem.graph;
+        let value_of = |op: &Op, ty: &Ty| -> Option<Dense<'static>> {
+            let layout = DenseLayout::of(g, ty);
+            let data = match op {
+                Op::Input(i) => row.get(self.layout.columns(*i)?)?.to_vec(),
+                Op::U => vec![0.0],
+                Op::Deriv(coords) => derivative_values(g, ty, coords, probed, layout.numel()),
+                _ => return None,
+            };
+            (data.len() == layout.numel()).then_some(Dense {
+                layout,
+                data: Cow::Owned(data),
+            })
+        };
+        let v = eval_at(g, self.problem.pde.residual, &value_of)?;
+        (v.data.len() == 1 && v.data[0].is_finite()).then(|| v.data[0])
+    }
+
+    /// `2 |C_kk / a|` for each component `k` at `x`: the diffusion of the equation's paths.
+    fn diffusion(&self, x: &[f64]) -> Option<Vec<f64>> {
+        let base = self.residual(x, Probed::Nothing)?;
+        let a = self.residual(x, Probed::Time)? - base;
+        if a == 0.0 {
+            return None;
+        }
+        (0..x.len())
+            .map(|k| {
+                let c = self.residual(x, Probed::Second(k, k))? - base;
+                let d = 2.0 * (c / a).abs();
+                (d > 0.0).then_some(d)
+            })
+            .collect()
+    }
+
+    /// The coefficients' correlation between the first two components: `C_01 / sqrt(C_00
+    /// C_11)` (the probe sets both `u_01` and `u_10`, so it reads `2 C_01`).
+    fn correlation(&self, x: &[f64]) -> Option<f64> {
+        if x.len() < 2 {
+            return None;
+        }
+        let base = self.residual(x, Probed::Nothing)?;
+        let c = |k, l| Some(self.residual(x, Probed::Second(k, l))? - base);
+        let (c00, c11, c01) = (c(0, 0)?, c(1, 1)?, c(0, 1)? / 2.0);
+        let r = c01 / (c00 * c11).abs().sqrt();
+        r.is_finite().then_some(r)
+    }
+}
+
+/// The values of a derivative node `d(u, coords...)` of type `ty` (every component, over its
+/// index axes and positional dimensions): 1 where it is the probed derivative, else 0.
+fn derivative_values(g: &Graph, ty: &Ty, coords: &[Coord], probed: Probed, n: usize) -> Vec<f64> {
+    let layout = DenseLayout::of(g, ty);
+    let mut out = vec![0.0; n];
+    let extents: Vec<usize> = layout
+        .axes
+        .iter()
+        .map(|(_, len)| *len)
+        .chain(layout.dims.iter().copied())
+        .collect();
+    let mut idx = vec![0usize; extents.len()];
+    for v in out.iter_mut() {
+        // Each coordinate's component at this multi-index.
+        let mut whole = layout.axes.len();
+        let comps: Vec<Option<usize>> = coords
+            .iter()
+            .map(|c| match c {
+                Coord::Time => None,
+                Coord::Space { comp, .. } => Some(match comp {
+                    Comp::Scalar => 0,
+                    Comp::Fixed(k) => *k,
+                    Comp::Axis(a, offset) => {
+                        let pos = layout.axes.iter().position(|(b, _)| b == a).unwrap_or(0);
+                        idx.get(pos).copied().unwrap_or(0) + offset
+                    }
+                    Comp::Whole => {
+                        whole += 1;
+                        idx.get(whole - 1).copied().unwrap_or(0)
+                    }
+                }),
+            })
+            .collect();
+        *v = match (probed, comps.as_slice()) {
+            (Probed::Time, [None]) => 1.0,
+            (Probed::Second(k, l), [Some(a), Some(b)])
+                if (*a, *b) == (k, l) || (*a, *b) == (l, k) =>
+            {
+                1.0
+            }
+            _ => 0.0,
+        };
+        // The next multi-index, last dimension fastest.
+        for d in (0..extents.len()).rev() {
+            idx[d] += 1;
+            if idx[d] < extents[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::settings::{Center, LawKind, Sampling, Spread};
+    use crate::source::SourceFile;
+
+    /// The plan's law and whether the compiler chose it.
+    fn law(text: &str) -> (Sampling, bool) {
+        let c = crate::driver::compile(
+            SourceFile {
+                name: "t.pde".into(),
+                text: text.into(),
+            },
+            &[],
+        );
+        assert!(!c.diags.has_errors(), "{:#?}", c.diags);
+        let plan = c.plan.expect("a plan");
+        (plan.settings.sampling, plan.sampling_chosen.is_some())
+    }
+
+    const HJB: &str = "const d = 10\ntime t in [0, 1]\nspace x in [-5, 5]^d\nunknown u(t, x)\n\
+        boundary none\npde d(u, t) + 0.5 * lap(u) - norm2(grad(u)) = 0\n\
+        terminal u = log((1 + norm(x)^2) / 2)\nreport u(0, x = 0)\n";
+
+    #[test]
+    fn a_backward_diffusion_spreads_from_the_report_with_its_own_coefficient() {
+        // u_t + 0.5 lap(u): paths x + W_t, sd 1 per unit of sqrt(time).
+        let (l, chosen) = law(HJB);
+        assert!(chosen);
+        assert_eq!(
+            l,
+            Sampling::Law {
+                kind: LawKind::Normal,
+                center: Center::All(0.0),
+                sd: 1.0,
+                corr: 0.0,
+                uniform: 0.25,
+                spread: Spread::Diffusion,
+            }
+        );
+    }
+
+    #[test]
+    fn black_scholes_type_diffusion_is_lognormal_with_its_correlation() {
+        let (l, _) = law(
+            "const d = 4\nconst sigma = 0.3\nconst rho[i in 1..d, j in 1..d] = if i == j then 1 else 0.5\n\
+             time t in [0, 1]\nspace x in [0, 4]^d\nunknown u(t, x)\nboundary none\n\
+             pde d(u, t) + 0.5 * sum(i in 1..d, j in 1..d) rho[i, j] * sigma^2 * x[i] * x[j] * d(u, x[i], x[j]) - 0.05 * u = 0\n\
+             terminal u = max(mean(x) - 1, 0)\nreport u(0, x = [1, 1.2, 0.8, 1])\n",
+        );
+        let Sampling::Law {
+            kind,
+            center,
+            sd,
+            corr,
+            ..
+        } = l
+        else {
+            panic!("a law")
+        };
+        assert_eq!(kind, LawKind::LogNormal);
+        assert_eq!(center, Center::Point(vec![1.0, 1.2, 0.8, 1.0]));
+        assert_eq!((sd, corr), (0.3, 0.5));
+    }
+
+    #[test]
+    fn a_forward_equation_spreads_back_from_the_report_time() {
+        let (l, _) = law(
+            "time t in [0, 0.5]\nspace x in [-4, 4]^3\nunknown u(t, x)\nboundary none\n\
+             pde 2 * d(u, t) = lap(u) + u - u^3\ninitial u = 1 / (2 + norm2(x))\nreport u(0.5, x = 0)\n",
+        );
+        let Sampling::Law { sd, spread, .. } = l else {
+            panic!("a law")
+        };
+        // 2 u_t = lap(u): diffusion 2 * 1 / 2 = 1.
+        assert_eq!((sd, spread), (1.0, Spread::DiffusionFrom { elapsed: 0.5 }));
+    }
+
+    #[test]
+    fn the_users_law_bounded_domains_and_reportless_problems_stay_as_written() {
+        let (l, chosen) = law(&format!("{HJB}solve {{ sampling = uniform }}\n"));
+        assert_eq!((l, chosen), (Sampling::Uniform, false));
+        let bounded = HJB.replace("boundary none", "boundary on(x): u = 0");
+        assert!(!law(&bounded).1);
+        let reportless = HJB.replace("report u(0, x = 0)\n", "");
+        assert!(!law(&reportless).1);
+    }
+}
