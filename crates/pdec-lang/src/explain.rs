@@ -6,7 +6,9 @@ use crate::ir::print::Printer;
 use crate::passes::second_order::{Factor, Path, TermClass, TriangularFactor};
 use crate::passes::{Analysis, TimeDirection};
 use crate::plan::{MonteCarloPlan, Plan};
-use crate::settings::{DType, McDifference, McNoise, NetKind, Schedule, SecondOrder};
+use crate::settings::{
+    DType, McDifference, McNoise, NetKind, OutputScaling, Schedule, SecondOrder,
+};
 use crate::syntax::print::format_number as num;
 use std::fmt::Write;
 
@@ -159,7 +161,7 @@ fn ansatz(o: &mut String, c: &Sources) {
     }
 }
 
-/// The network's output scale and where it was read (`output_scale = auto`).
+/// The network's output scale and where it was read (`output_scale`).
 fn output_scale(o: &mut String, c: &Sources) {
     let name = &c.checked.problem.unknown.name;
     match (&c.plan.output, c.plan.settings.output_scale) {
@@ -172,13 +174,14 @@ fn output_scale(o: &mut String, c: &Sources) {
                 s.from.join(", ")
             );
         }
-        (None, true) => {
+        (None, OutputScaling::Always) => {
             let _ = writeln!(
                 o,
                 "\noutput scale: none ({name} = net): no value condition or `exact` to read, or an ansatz"
             );
         }
-        (None, false) => {}
+        // `auto` maps the output only where the data are far from unit scale.
+        (None, _) => {}
     }
 }
 

@@ -26,7 +26,7 @@ pub use terms::{GradientSquarePlan, LossTerm, SecondOrderPlan, TermKind};
 use crate::diag::Diags;
 use crate::ir::Problem;
 use crate::passes::{Analysis, TimeDirection};
-use crate::settings::{FreeBoundaryLoss, PlanSettings, Settings};
+use crate::settings::{FreeBoundaryLoss, OutputScaling, PlanSettings, Settings};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -47,7 +47,7 @@ pub struct Plan {
     #[serde(skip)]
     pub program: program::Program,
     pub cost: Cost,
-    /// `u = shift + scale * net` (`output_scale = auto`), read from the data.
+    /// `u = shift + scale * net` (`output_scale`), read from the data.
     pub output: Option<OutputScale>,
     /// Why `settings.sampling` is a law the compiler chose (`boundary none` and no
     /// `sampling`: [`auto_sampling`]); `None` when it is the user's.
@@ -112,8 +112,11 @@ pub fn plan(
     let monte_carlo = MonteCarloPlan::new(&second_order, &gradient_squares, &settings.plan);
     let cost = Cost::new(&program.pde, monte_carlo.as_ref());
     let output = match settings.plan.output_scale {
-        true => output::output_scale(problem, &terms),
-        false => None,
+        OutputScaling::Always => output::output_scale(problem, &terms),
+        OutputScaling::Auto => {
+            output::output_scale(problem, &terms).filter(output::OutputScale::far_from_unit)
+        }
+        OutputScaling::None => None,
     };
     Plan {
         problem: problem.name.clone(),

@@ -87,11 +87,14 @@ pub const TABLE: &[Key] = &[
         dot: Dot::No,
         row: Row::Own,
         shapes: Shapes::Plan,
-        default: "`none`",
-        doc: "`auto`: the unknown is `shift + scale * net`, `shift` and `scale` the mean and \
+        default: "`auto`",
+        doc: "`always`: the unknown is `shift + scale * net`, `shift` and `scale` the mean and \
             spread of the values the value conditions (`u = g`) and `exact` give `u` on fixed \
             points (`pdec explain` shows them and their sources), so that a solution around \
-            1,000 or varying by 1e-3 starts where the data are; not with an `ansatz`. \
+            1,000 or varying by 1e-3 starts where the data are; not with an `ansatz`. `auto`: \
+            the same where the data are an order of magnitude or more from a network's \
+            starting outputs (mean or spread beyond 10, spread under 0.01: prices in the \
+            thousands, a strike of 40), else none (every example's data are of order one). \
             `none`: the network's output is `u`",
         parse: network::output_scale,
     },

@@ -268,6 +268,19 @@ impl Center {
     }
 }
 
+/// When the network's output is mapped to the data's scale (`output_scale`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputScaling {
+    /// Where the data are an order of magnitude or more from the network's starting outputs
+    /// (mean or spread beyond 10, or a spread under 0.01: `plan::output::far_from_unit`).
+    Auto,
+    /// Always.
+    Always,
+    /// Never: the network's output is the unknown.
+    None,
+}
+
 /// How a sampling law's spread depends on time.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -361,9 +374,9 @@ pub struct PlanSettings {
     pub weights: BTreeMap<String, f64>,
     /// Residual-based adaptive sampling of the PDE's points (`adaptive = residual(...)`).
     pub adaptive: Option<Adaptive>,
-    /// `output_scale = auto`: the network's output shifted and scaled to the data's mean and
-    /// spread (`plan::output`); `none`: the network's output is `u`.
-    pub output_scale: bool,
+    /// `output_scale`: when the network's output is shifted and scaled to the data's mean
+    /// and spread (`plan::OutputScale`).
+    pub output_scale: OutputScaling,
 }
 
 /// The settings only the run loop reads: how long and how fast it steps, its seed, what it
@@ -414,7 +427,7 @@ impl Default for PlanSettings {
             coordinate_laws: BTreeMap::new(),
             weights: BTreeMap::new(),
             adaptive: None,
-            output_scale: false,
+            output_scale: OutputScaling::Auto,
         }
     }
 }

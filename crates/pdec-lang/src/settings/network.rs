@@ -5,7 +5,7 @@
 
 use crate::diag::{Diag, Diags};
 use crate::settings::values::{Item, args_of, bad_value, out_of_range, positive, positive_int};
-use crate::settings::{FreeBoundaryLoss, Net, NetKind, Schedule, Settings};
+use crate::settings::{FreeBoundaryLoss, Net, NetKind, OutputScaling, Schedule, Settings};
 
 /// `net = dgm(layers, width)` or `mlp(layers, width)`: unset arguments keep their value.
 pub(super) fn net(st: &mut Settings, it: &Item, diags: &mut Diags) {
@@ -193,12 +193,13 @@ pub(super) fn weight(st: &mut Settings, it: &Item, diags: &mut Diags) {
     }
 }
 
-/// `output_scale = auto` or `none`.
+/// `output_scale = auto`, `always` or `none`.
 pub(super) fn output_scale(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
-    match v.word() {
-        Some("auto") => st.plan.output_scale = true,
-        Some("none") => st.plan.output_scale = false,
-        _ => diags.push(bad_value(span, key, "`auto` or `none`")),
-    }
+    st.plan.output_scale = match v.word() {
+        Some("auto") => OutputScaling::Auto,
+        Some("always") => OutputScaling::Always,
+        Some("none") => OutputScaling::None,
+        _ => return diags.push(bad_value(span, key, "`auto`, `always` or `none`")),
+    };
 }
