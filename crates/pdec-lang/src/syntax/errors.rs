@@ -276,8 +276,6 @@ fn unexpected_help(h: &Here, c: char, token: &str, expected: &str) -> String {
             .rev()
             .collect();
         format!("multiplication needs an explicit `*`: `{prev} * {token}`")
-    } else if h.rest.starts_with("*/") || (h.rest.starts_with('/') && before.ends_with('*')) {
-        "`*/` closes a comment, but no `/*` is open here (comments do not nest)".to_string()
     } else if token == "=" {
         "`=` separates the two sides of an equation; comparisons inside `if` use `==`".to_string()
     } else if super::split::STATEMENT_KEYWORDS.contains(&token) {

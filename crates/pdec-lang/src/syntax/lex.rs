@@ -8,7 +8,8 @@
 //! - a number glued to a word, `10min`, `2x`, `1e4x` (`pdec::syntax::number_with_suffix`), or
 //!   with its point out of place, `1.`, `.5`, `1.2.3` (`pdec::syntax::malformed_number`): both
 //!   in `numbers`;
-//! - a string not closed on its line (`pdec::syntax::unterminated_string`).
+//! - a string not closed on its line (`pdec::syntax::unterminated_string`), and a `*/` that
+//!   closes no comment (`pdec::syntax::unexpected_token`).
 //!
 //! A statement with a lexical error is not parsed: its other errors would be consequences.
 
@@ -40,6 +41,11 @@ pub(super) fn check(file: FileId, text: &str, chunk: &Chunk) -> Vec<Diag> {
         } else if let Some(comment) = rest.strip_prefix("/*") {
             // The file-level check reports a comment that is never closed.
             i += comment.find("*/").map_or(rest.len(), |k| k + 4);
+        } else if rest.starts_with("*/") {
+            // Never valid outside a comment (`*` then `/` has no operand between): the end of
+            // a comment that was already closed, as when comments are nested.
+            out.push(stray_comment_end(file, i));
+            i += 2;
         } else if c == '"' {
             // A string ends at its closing quote, on its line.
             let body = &rest[1..];
@@ -90,6 +96,13 @@ fn in_language(c: char, rest: &str) -> bool {
         '!' => rest.starts_with("!="),
         _ => !c.is_ascii_control() && confusables::unused_ascii(c).is_none(),
     }
+}
+
+/// A `*/` outside any comment.
+fn stray_comment_end(file: FileId, at: usize) -> Diag {
+    Diag::error("pdec::syntax::unexpected_token", "`*/` outside a comment")
+        .primary(Span::new(file, at, at + 2), "closes no comment")
+        .help("comments do not nest: the first `*/` closes a comment; remove this one, or write the inner comment with `//`")
 }
 
 /// A `"` whose string does not end on its line.
