@@ -8,7 +8,7 @@ use crate::run::error::RunError;
 use crate::run::health::Finding;
 use crate::run::report::{Metrics, ParameterMetrics, ReportValue};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 #[derive(Serialize)]
@@ -38,7 +38,8 @@ pub(crate) struct Summary {
     /// Iterates in the weight average that the model and reports are (`average`); 0: the
     /// last iterate.
     pub averaged_steps: u64,
-    pub final_loss: HashMap<String, f64>,
+    /// By term name, sorted, so the file is the same on every run.
+    pub final_loss: BTreeMap<String, f64>,
     /// Conditions the `ansatz` imposes exactly (no loss term, so not in `final_loss`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub imposed: Vec<String>,

@@ -75,6 +75,9 @@ macro_rules! b {
     };
 }
 
+/// The order is part of the interface: did-you-mean breaks ties between equally close names
+/// by it (`resolve::hints`), so the common functions come before their rarer neighbours
+/// (`sin` before `sinh` and `sign`).
 pub const BUILTINS: &[BuiltinInfo] = &[
     b!(
         "d",

@@ -1,25 +1,56 @@
 //! Did-you-mean suggestions and habits carried over from other notations.
+//!
+//! Suggestions are deterministic: the same input gives the same suggestion on every run and
+//! machine. The rule (documented in `docs/DIAGNOSTICS.md`): among the plausible candidates,
+//! the smallest edit distance (a change of case alone counts as 0), then a candidate of the
+//! kind the position wants, then the earliest in the order the caller gives. Callers give
+//! candidates in a fixed order (declaration order, a table's order), never a hash map's.
 
-/// The closest candidate to `name`, if it is close enough to be a plausible typo.
+/// How far `c` is from `name`, if it is close enough to be a plausible typo: the
+/// Damerau-Levenshtein distance, or 0 when only the case differs.
+pub fn typo_distance(name: &str, c: &str) -> Option<usize> {
+    if c == name {
+        return None;
+    }
+    if c.eq_ignore_ascii_case(name) {
+        return Some(0);
+    }
+    let dist = strsim::damerau_levenshtein(name, c);
+    let limit = (name.len().max(c.len()) / 3).max(1);
+    // Replacing every letter of a short name is not a typo (`y` is not "close" to `t`).
+    (dist <= limit && dist < name.len().min(c.len())).then_some(dist)
+}
+
+/// The closest plausible candidate: the smallest [`typo_distance`], then one that
+/// `preferred` accepts, then the first in the order given.
+pub fn closest<'a, T: Copy>(
+    name: &str,
+    candidates: impl IntoIterator<Item = (&'a str, T)>,
+    preferred: impl Fn(T) -> bool,
+) -> Option<(&'a str, T)> {
+    // The key of the best so far: distance, then not preferred (false sorts first).
+    let mut best_key = (usize::MAX, true);
+    let mut best = None;
+    for (c, t) in candidates {
+        let Some(dist) = typo_distance(name, c) else {
+            continue;
+        };
+        let key = (dist, !preferred(t));
+        if best.is_none() || key < best_key {
+            best_key = key;
+            best = Some((c, t));
+        }
+    }
+    best
+}
+
+/// The closest candidate to `name`, if it is close enough to be a plausible typo; ties go
+/// to the earlier candidate.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    let mut best: Option<(usize, &str)> = None;
-    for c in candidates {
-        if c == name {
-            continue;
-        }
-        let dist = strsim::damerau_levenshtein(name, c);
-        let limit = (name.len().max(c.len()) / 3).max(1);
-        let case_only = c.eq_ignore_ascii_case(name);
-        // Replacing every letter of a short name is not a typo (`y` is not "close" to `t`).
-        let plausible = dist <= limit && dist < name.len().min(c.len());
-        if (plausible || case_only) && best.is_none_or(|(b, _)| dist < b) {
-            best = Some((if case_only { 0 } else { dist }, c));
-        }
-    }
-    best.map(|(_, c)| c.to_string())
+    closest(name, candidates.into_iter().map(|c| (c, ())), |_| true).map(|(c, _)| c.to_string())
 }
 
 /// A hint for a name written in another notation: `u_xx`, `u_t`, `x1`, `nabla`.
@@ -63,6 +94,20 @@ mod tests {
         assert_eq!(did_you_mean("nuu", ["nu", "alpha"]).as_deref(), Some("nu"));
         assert_eq!(did_you_mean("zeta", ["nu", "alpha"]), None);
         assert_eq!(did_you_mean("Sigma", ["sigma"]).as_deref(), Some("sigma"));
+    }
+
+    #[test]
+    fn ties_go_to_the_preferred_kind_then_the_first() {
+        // `sin`, `sinh` and `sign` are all one edit from `sinn`: the order given decides.
+        let order = ["exp", "sin", "sinh", "sign"];
+        assert_eq!(did_you_mean("sinn", order).as_deref(), Some("sin"));
+        let rev = ["sign", "sinh", "sin"];
+        assert_eq!(did_you_mean("sinn", rev).as_deref(), Some("sign"));
+        // A closer candidate wins over a preferred one; at equal distance, the preferred.
+        let kinds = [("t", false), ("tt", true)];
+        assert_eq!(closest("T", kinds, |p| p), Some(("t", false)));
+        let kinds = [("nx", false), ("nv", true)];
+        assert_eq!(closest("nw", kinds, |p| p), Some(("nv", true)));
     }
 
     #[test]

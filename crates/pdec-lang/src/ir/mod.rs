@@ -96,7 +96,7 @@ impl Ty {
 }
 
 /// A network input variable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Input {
     Time,
     /// Index into [`Problem::space`].

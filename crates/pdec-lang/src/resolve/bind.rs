@@ -4,10 +4,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::hints::{InReach, Slot};
 use super::scope::{Kind, Scope};
 use super::{ItemRef, Program, Res};
 use crate::builtins;
-use crate::diag::suggest::{did_you_mean, notation_habit};
+use crate::diag::suggest::notation_habit;
 use crate::diag::{Diag, Diags};
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -37,7 +38,7 @@ impl Resolver<'_> {
             }
             ItemKind::Unknown { args, .. } => {
                 for a in args {
-                    self.value_name(a);
+                    self.value_name(a, Slot::Variable);
                 }
             }
             ItemKind::Const { binders, value, .. } => {
@@ -99,7 +100,12 @@ impl Resolver<'_> {
     }
 
     fn equation(&mut self, eq: &Equation) {
-        self.expr(&eq.lhs);
+        // A bare name on the left (`initial U = 0`) is most likely the unknown.
+        let side = match eq.lhs.kind {
+            ExprKind::Name(_) => Slot::LeftSide,
+            _ => Slot::Value,
+        };
+        self.expr_in(&eq.lhs, side);
         if let Some(r) = &eq.rhs {
             self.expr(r);
         }
@@ -133,6 +139,15 @@ impl Resolver<'_> {
         });
     }
 
+    /// The names in reach, for the help of an undeclared one.
+    fn in_reach(&self) -> InReach<'_> {
+        InReach {
+            program: self.program,
+            scope: &self.scope,
+            locals: &self.locals,
+        }
+    }
+
     fn record(&mut self, id: NameId, r: Res) {
         self.table[id.0 as usize] = Some(r);
         if let Res::Item(i) = r {
@@ -140,7 +155,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn value_name(&mut self, name: &Ident) {
+    fn value_name(&mut self, name: &Ident, slot: Slot) {
         if let Some((_, id)) = self.locals.iter().rev().find(|(n, _)| *n == name.text) {
             let id = *id;
             self.record(name.id, Res::Local(id));
@@ -176,18 +191,8 @@ impl Resolver<'_> {
         if self.scope.poisoned_all || self.scope.poisoned.contains(&name.text) {
             return;
         }
-        let mut candidates: Vec<&str> = self.scope.values.keys().map(String::as_str).collect();
-        candidates.extend(self.locals.iter().map(|(n, _)| n.as_str()));
         let help = notation_habit(&name.text, self.unknown_name.as_deref(), &self.vector_names)
-            .or_else(|| {
-                did_you_mean(&name.text, candidates).map(|s| format!("did you mean `{s}`?"))
-            })
-            .unwrap_or_else(|| {
-                format!(
-                    "declare it, e.g. `const {} = ...` or `param {} in [lo, hi]`",
-                    name.text, name.text
-                )
-            });
+            .unwrap_or_else(|| self.in_reach().unknown_value_help(&name.text, slot));
         self.diags.push(
             Diag::error(
                 "pdec::resolve::unknown_name",
@@ -230,7 +235,6 @@ impl Resolver<'_> {
         if self.scope.poisoned_all || self.scope.poisoned.contains(&name.text) {
             return;
         }
-        let candidates: Vec<&str> = self.scope.callables.keys().map(String::as_str).collect();
         let help = match name.text.as_str() {
             "ln" => "the natural logarithm is `log`".to_string(),
             "laplacian" | "laplace" | "Delta" => "the Laplacian is `lap(u)`".to_string(),
@@ -240,7 +244,7 @@ impl Resolver<'_> {
             }
             "pow" => "powers are written `a ^ b`".to_string(),
             "sum" | "prod" => "write `sum(i in 1..d) expression` or `sum(v)`".to_string(),
-            _ => match did_you_mean(&name.text, candidates) {
+            _ => match self.in_reach().unknown_callee_suggestion(&name.text) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!(
                     "define it with `fn {}(...) = ...`, or import it from std (`pdec std` lists the modules)",
@@ -259,17 +263,28 @@ impl Resolver<'_> {
     }
 
     fn expr(&mut self, e: &Expr) {
+        self.expr_in(e, Slot::Value);
+    }
+
+    /// An expression in a position that takes names of some kinds (`slot`), for the help
+    /// of an undeclared name.
+    fn expr_in(&mut self, e: &Expr, slot: Slot) {
         match &e.kind {
             ExprKind::Number(_) => {}
-            ExprKind::Name(n) => self.value_name(n),
+            ExprKind::Name(n) => self.value_name(n, slot),
             ExprKind::Call { callee, args } => {
                 self.callee(callee);
-                for a in args {
-                    self.expr(&a.value);
+                let builtin = match self.table[callee.id.0 as usize] {
+                    Some(Res::Builtin(b)) => Some(b),
+                    _ => None,
+                };
+                for (k, a) in args.iter().enumerate() {
+                    self.expr_in(&a.value, Slot::of_argument(builtin, k));
                 }
             }
             ExprKind::Index { base, indices } => {
-                self.expr(base);
+                // `d(u, x[i])`: the base is the variable; the index is a value.
+                self.expr_in(base, slot);
                 for i in indices {
                     self.expr(i);
                 }

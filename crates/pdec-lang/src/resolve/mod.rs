@@ -10,10 +10,13 @@
 //! ([`resolve`]: each module's scope, then the walk, then the checks); the steps live beside
 //! it, each importing only earlier ones: `load` (the user's file and the std modules it
 //! reaches), `scope` (item kinds, the two namespaces, what a `use` brings in), `bind` (the
-//! walk that binds every name) and `checks` (recursion among `fn`s, unused items).
+//! walk that binds every name), `hints` (what to suggest for an undeclared name, by the kind
+//! its position takes, in declaration order) and `checks` (recursion among `fn`s, unused
+//! items).
 
 mod bind;
 mod checks;
+mod hints;
 mod load;
 mod scope;
 

@@ -5,7 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::load::normalized;
-use super::{ModuleKind, Program, Res};
+use super::{ItemRef, ModuleKind, Program, Res};
+use crate::builtins;
 use crate::diag::suggest::did_you_mean;
 use crate::diag::{Diag, Diags};
 use crate::source::Span;
@@ -179,12 +180,14 @@ pub(super) fn import(
                 }
                 if !bring(&it.text, it.span, scope, false) {
                     scope.poisoned.insert(it.text.clone());
-                    let candidates: Vec<&str> = ex
-                        .callables
-                        .keys()
-                        .chain(ex.values.keys())
-                        .map(String::as_str)
-                        .collect();
+                    // The module's items in the order it declares them.
+                    let mut candidates = in_declaration_order(&ex.callables);
+                    candidates.extend(in_declaration_order(&ex.values));
+                    candidates.sort_by_key(|(_, r)| match r {
+                        Res::Item(i) => i.item,
+                        _ => usize::MAX,
+                    });
+                    let candidates = candidates.into_iter().map(|(n, _)| n);
                     diags.push(
                         Diag::error(
                             "pdec::resolve::unknown_import",
@@ -200,4 +203,28 @@ pub(super) fn import(
             }
         }
     }
+}
+
+/// Sort key of a resolution in declaration order: the file's items, std's, the builtins.
+fn rank(r: Res) -> (u8, usize, usize) {
+    match r {
+        Res::Local(id) => (0, 0, id.0 as usize),
+        Res::Item(ItemRef { module: 0, item }) => (1, 0, item),
+        Res::Item(ItemRef { module, item }) => (2, module, item),
+        Res::Builtin(b) => (
+            3,
+            0,
+            builtins::BUILTINS
+                .iter()
+                .position(|i| i.builtin == b)
+                .unwrap_or(usize::MAX),
+        ),
+    }
+}
+
+/// The names of a scope's namespace in declaration order (a hash map has none).
+pub(super) fn in_declaration_order(map: &HashMap<String, Res>) -> Vec<(&str, Res)> {
+    let mut v: Vec<(&str, Res)> = map.iter().map(|(n, r)| (n.as_str(), *r)).collect();
+    v.sort_by_key(|(n, r)| (rank(*r), *n));
+    v
 }

@@ -1,5 +1,6 @@
 //! Turning pest's "expected one of" into messages a person can act on, with tailored hints
-//! for habits from other notations (`**`, `:=`, `∂`, `≥`, ...).
+//! for habits from other notations (`**`, `:=`, `a.b`). Characters outside the language never
+//! reach pest: `lex` reports them first.
 
 use super::Rule;
 use crate::diag::Diag;
@@ -25,28 +26,6 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::le | Rule::ge | Rule::lt | Rule::gt | Rule::eq | Rule::ne => "an operator",
         Rule::and_op | Rule::or_op => "an operator",
         Rule::EOI => "the end of the statement",
-        _ => return None,
-    })
-}
-
-/// Characters from mathematical typesetting and their ASCII spelling in pdec.
-fn unicode_habit(c: char) -> Option<&'static str> {
-    Some(match c {
-        '∂' => "derivatives are written `d(u, t)`, `d(u, x, x)`",
-        '∇' => "the gradient is `grad(u)`; the divergence is `div(...)`",
-        'Δ' | '∆' => "the Laplacian is `lap(u)`",
-        '²' => "powers are written `x^2`",
-        '³' => "powers are written `x^3`",
-        '≥' => "write `>=`",
-        '≤' => "write `<=`",
-        '≠' => "write `!=`",
-        '×' | '·' | '⋅' => "multiplication is `*`",
-        '−' => "this is a Unicode minus sign; write `-`",
-        'π' => "the constant is `pi`",
-        '∑' | 'Σ' => "sums are written `sum(i in 1..d) expression`",
-        '∏' => "products are written `prod(i in 1..d) expression`",
-        '√' => "write `sqrt(...)`",
-        '∈' => "write `in`",
         _ => return None,
     })
 }
@@ -77,7 +56,9 @@ pub fn from_pest(
         at: offset + pos,
         rest: &text[pos.min(text.len())..],
     };
-    if let Some(d) = character_habit(&at).or_else(|| notation_habit(&at)) {
+    if let Some(d) =
+        super::numbers::detached_word(file, text, offset, pos).or_else(|| notation_habit(&at))
+    {
         return d;
     }
     let expected = expected_list(&err, &literals);
@@ -125,34 +106,6 @@ fn farthest(err: &pest::error::Error<Rule>, mut pos: usize) -> (usize, Vec<Strin
         }
     }
     (pos, literals)
-}
-
-/// A character from mathematical typesetting, or any other non-ASCII character.
-fn character_habit(h: &Here) -> Option<Diag> {
-    let c = h.ch()?;
-    let width = c.len_utf8();
-    let here = Span::new(h.file, h.at, h.at + width);
-    if let Some(hint) = unicode_habit(c) {
-        return Some(
-            Diag::error(
-                "pdec::syntax::unicode_operator",
-                format!("`{c}` is not part of the `.pde` language"),
-            )
-            .primary(here, "mathematical notation")
-            .help(hint),
-        );
-    }
-    if !c.is_ascii() {
-        return Some(
-            Diag::error(
-                "pdec::syntax::invalid_character",
-                format!("unexpected character `{c}`"),
-            )
-            .primary(here, "not allowed here")
-            .help("names are ASCII letters, digits and `_`; operators are `+ - * / ^`"),
-        );
-    }
-    None
 }
 
 /// Operators and paths from other languages: `**`, `:=`, `a.b` in a `use`.
@@ -270,7 +223,9 @@ fn unexpected(h: &Here, expected: &str) -> Diag {
         .primary(Span::new(h.file, h.at, h.at), "ends here")
         .help("complete the statement; a continued expression goes on an indented line");
     };
-    let token: String = if c.is_alphanumeric() || c == '_' {
+    let token: String = if c.is_ascii_digit() {
+        h.rest[..super::numbers::number_len(h.rest)].to_string()
+    } else if c.is_alphanumeric() || c == '_' {
         h.rest
             .chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
@@ -294,7 +249,24 @@ fn unexpected_help(h: &Here, c: char, token: &str, expected: &str) -> String {
     let juxtaposed = (c.is_alphanumeric() || c == '(')
         && before.ends_with(|p: char| p.is_alphanumeric() || p == ')' || p == '_')
         && !super::split::STATEMENT_KEYWORDS.contains(&token);
-    if juxtaposed {
+    let numbers = token.starts_with(|c: char| c.is_ascii_digit())
+        && before.ends_with(|c: char| c.is_ascii_digit());
+    let setting = h.text.starts_with("solve") && expected.contains("`=`");
+    if juxtaposed && setting {
+        let key: String = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("a setting is `name = value`: `{key} = {token}`")
+    } else if juxtaposed && numbers {
+        format!(
+            "two numbers with nothing between them: numbers have no digit separators (`1000`, not `1 000`); otherwise put an operator or `,` before `{token}`"
+        )
+    } else if juxtaposed {
         let prev: String = before
             .chars()
             .rev()

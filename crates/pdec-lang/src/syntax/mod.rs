@@ -4,11 +4,17 @@
 //! statement keyword), then each statement is parsed on its own with the pest grammar in
 //! `grammar/pde.pest`. A syntax error thus costs one statement, not the rest of the file, and
 //! several independent errors are reported in one run. Nesting is bounded before pest runs,
-//! so hostile input cannot overflow the stack.
+//! so hostile input cannot overflow the stack. Before pest, `lex` checks each statement's
+//! characters, so that a character outside the language or a number glued to a word is
+//! reported at its token, not where pest stumbles next; a `/*` never closed is reported at
+//! the `/*`, not as the statements it swallows.
 
 pub mod ast;
 mod build;
+pub mod confusables;
 mod errors;
+mod lex;
+mod numbers;
 pub mod print;
 pub(crate) mod split;
 
@@ -58,6 +64,12 @@ pub fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
 }
 
+/// Length of the ASCII name characters (`[A-Za-z0-9_]*`) at the start of `s`.
+fn ascii_word_len(s: &str) -> usize {
+    s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len())
+}
+
 /// Deepest bracket nesting accepted in one statement.
 pub const MAX_NESTING: usize = 64;
 /// Most statements read from one file (about 0.7 s of parsing).
@@ -72,7 +84,12 @@ pub fn parse(file: FileId, source: &SourceFile, diags: &mut Diags) -> ast::File 
     pest::set_error_detail(true);
     let mut builder = build::Builder::new(file);
     let mut items = Vec::new();
-    for (n, chunk) in split::statements(&source.text).into_iter().enumerate() {
+    let split = split::split(&source.text);
+    if let Some(at) = split.open_comment {
+        diags.push(unterminated_comment(file, &source.text, at));
+    }
+    let last = split.chunks.len();
+    for (n, chunk) in split.chunks.into_iter().enumerate() {
         if n == MAX_STATEMENTS {
             // Parsing costs tens of microseconds per statement: bound the whole file's time.
             let end = source.text[chunk.start..]
@@ -91,8 +108,18 @@ pub fn parse(file: FileId, source: &SourceFile, diags: &mut Diags) -> ast::File 
             );
             break;
         }
+        let lexical = lex::check(file, &source.text, &chunk);
+        if !lexical.is_empty() {
+            lexical.into_iter().for_each(|d| diags.push(d));
+            continue;
+        }
+        // A statement cut short by a comment that never closes: its "ends too early" is
+        // that comment's doing, reported above.
+        let cut_short = split.open_comment.is_some() && n + 1 == last;
         if let Some(d) = split::check_chunk(file, &source.text, &chunk) {
-            diags.push(d);
+            if !(cut_short && d.code == "pdec::syntax::unclosed_delimiter") {
+                diags.push(d);
+            }
             continue;
         }
         let text = &source.text[chunk.start..chunk.end];
@@ -106,13 +133,65 @@ pub fn parse(file: FileId, source: &SourceFile, diags: &mut Diags) -> ast::File 
                 }
                 diags.extend(std::mem::take(&mut builder.diags));
             }
-            Err(e) => diags.push(errors::from_pest(file, &source.text, chunk.start, text, e)),
+            Err(e) => {
+                let d = errors::from_pest(file, &source.text, chunk.start, text, e);
+                if !(cut_short && d.code == "pdec::syntax::unexpected_end") {
+                    diags.push(d);
+                }
+            }
         }
     }
     ast::File {
         items,
         name_count: builder.next_name,
     }
+}
+
+/// `/*` that is never closed: everything after it is a comment, so the statements it hides
+/// would otherwise be reported missing.
+fn unterminated_comment(file: FileId, text: &str, at: usize) -> Diag {
+    let inside = at + 2;
+    let hidden: Vec<usize> = split::statements(&text[inside..])
+        .iter()
+        .map(|c| inside + c.start)
+        .filter(|&s| {
+            split::STATEMENT_KEYWORDS
+                .iter()
+                .any(|k| starts_with_word(&text[s..], k))
+        })
+        .collect();
+    let swallowed = match hidden.first() {
+        Some(&first) => {
+            let word = split::STATEMENT_KEYWORDS
+                .iter()
+                .find(|k| starts_with_word(&text[first..], k))
+                .unwrap_or(&"");
+            let line = text[..first].matches('\n').count() + 1;
+            let n = hidden.len();
+            let statements = if n == 1 { "statement" } else { "statements" };
+            format!(
+                "; as it is, it runs to the end of the file and swallows {n} {statements}, the first `{word}` on line {line}"
+            )
+        }
+        None => "; as it is, it runs to the end of the file".to_string(),
+    };
+    Diag::error(
+        "pdec::syntax::unterminated_comment",
+        "this comment is never closed",
+    )
+    .primary(
+        Span::new(file, at, at + 2),
+        "`/*` opens a comment without `*/`",
+    )
+    .help(format!(
+        "close it with `*/` where the comment should end{swallowed}; a one-line comment is `// ...`"
+    ))
+}
+
+/// Does `text` start with the word `word` (not a longer name)?
+fn starts_with_word(text: &str, word: &str) -> bool {
+    text.strip_prefix(word)
+        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 /// Parses a single expression (used by `--at` style command-line values and tests).

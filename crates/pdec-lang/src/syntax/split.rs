@@ -69,24 +69,39 @@ fn first_word(line: &str) -> &str {
     &line[..end]
 }
 
+/// A file cut into statements.
+pub struct Split {
+    pub chunks: Vec<Chunk>,
+    /// Where a `/*` starts that is never closed: the rest of the file is that comment.
+    pub open_comment: Option<usize>,
+}
+
 pub fn statements(text: &str) -> Vec<Chunk> {
+    split(text).chunks
+}
+
+pub fn split(text: &str) -> Split {
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut cur: Option<Chunk> = None;
     let mut in_block_comment = false;
+    let mut comment_start = 0usize;
     let mut offset = 0usize;
     for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
+        // Indentation is ASCII: a no-break space before a keyword stays in the statement
+        // before it, where the lexical check names it.
+        let trimmed = line.trim_start_matches([' ', '\t', '\r']);
         let indent = line.len() - trimmed.len();
         let word = first_word(trimmed);
         let no_open = cur.as_ref().is_none_or(|c| c.open.is_empty());
         let keyword = STATEMENT_KEYWORDS.contains(&word) || FOREIGN_KEYWORDS.contains(&word);
         // Any word in column 0 also starts a statement: continuation lines are indented, so
-        // a misspelt keyword (`pde` as `pd`) gets its own message instead of spoiling the
-        // statement before it.
+        // a misspelt keyword (`pde` as `pd`, or as `рde` with a Cyrillic `р`) gets its own
+        // message instead of spoiling the statement before it.
+        let letter = trimmed
+            .starts_with(|c: char| c.is_ascii_alphabetic() || (!c.is_ascii() && c.is_alphabetic()));
         let starts = !in_block_comment
-            && !word.is_empty()
-            && ((keyword && (no_open || indent == 0))
-                || (indent == 0 && no_open && word.starts_with(|c: char| c.is_ascii_alphabetic())));
+            && ((!word.is_empty() && keyword && (no_open || indent == 0))
+                || (indent == 0 && no_open && letter));
         if starts {
             if let Some(c) = cur.take() {
                 chunks.push(c);
@@ -128,6 +143,7 @@ pub fn statements(text: &str) -> Vec<Chunk> {
                 b'/' if bytes.get(i + 1) == Some(&b'/') => break,
                 b'/' if bytes.get(i + 1) == Some(&b'*') => {
                     in_block_comment = true;
+                    comment_start = pos;
                     i += 2;
                     continue;
                 }
@@ -177,7 +193,10 @@ pub fn statements(text: &str) -> Vec<Chunk> {
     }
     // A chunk extends to the start of the next one so that trailing comments stay inside.
     chunks.retain(|c| c.end > c.start);
-    chunks
+    Split {
+        chunks,
+        open_comment: in_block_comment.then_some(comment_start),
+    }
 }
 
 fn stray_chunk(pos: usize) -> Chunk {

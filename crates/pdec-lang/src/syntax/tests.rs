@@ -124,6 +124,51 @@ fn unicode_notation_gets_a_hint() {
 }
 
 #[test]
+fn comments_and_strings_hold_any_text() {
+    parse_ok(
+        "// Péclet, Schrödinger, ∂u/∂t, “quotes”\nconst a = 1 /* σ ≥ 0 */ + 2\nreference \"données.csv\"\n",
+    );
+    // A keyword right after a number is read as the keyword, as before.
+    parse_ok("const a = if 1 < 2 then 1else 2\n");
+}
+
+#[test]
+fn lexical_errors_cost_their_statement_only() {
+    // The Cyrillic `р` in column 0 starts its own statement; the others still parse.
+    let c = codes("рde d(u, t) = 0\nconst a = 10min\nconst b = 1 +\n");
+    assert_eq!(
+        c,
+        [
+            "pdec::syntax::invalid_character",
+            "pdec::syntax::number_with_suffix",
+            "pdec::syntax::unexpected_end"
+        ]
+    );
+    // One report per word and line, however often it repeats.
+    assert_eq!(
+        codes("const a = х + х * х\n"),
+        ["pdec::syntax::invalid_character"]
+    );
+    // A no-break space before a keyword is inside the statement before it, and reported.
+    assert_eq!(
+        codes("const a = 1\n\u{a0}const b = 2\n"),
+        ["pdec::syntax::invalid_character"]
+    );
+}
+
+#[test]
+fn an_unclosed_comment_hides_its_consequences() {
+    assert_eq!(
+        codes("const a = 1 + /* to do\nconst b = 2\n"),
+        ["pdec::syntax::unterminated_comment"]
+    );
+    assert_eq!(
+        codes("/* a */ const a = 1 /* b\n"),
+        ["pdec::syntax::unterminated_comment"]
+    );
+}
+
+#[test]
 fn deep_nesting_is_a_diagnostic_not_a_crash() {
     let deep = format!("report {}1{}", "(".repeat(10_000), ")".repeat(10_000));
     assert_eq!(codes(&deep), ["pdec::syntax::too_deep"]);

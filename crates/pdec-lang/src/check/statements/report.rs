@@ -9,10 +9,11 @@ use crate::resolve::Res;
 use crate::source::Span;
 use crate::syntax::ast::{self, ExprKind};
 use crate::syntax::print;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// Which input each argument of a report gives a value for: the value's span and expression.
-type Given<'e> = HashMap<Input, (Span, &'e ast::Expr)>;
+/// Ordered (time, space, params), so the first bad value reported is the same on every run.
+type Given<'e> = BTreeMap<Input, (Span, &'e ast::Expr)>;
 
 impl Checker<'_> {
     /// `report u(0, x = 1, nu = 0.05)`: a value for every argument and every param.
@@ -38,7 +39,7 @@ impl Checker<'_> {
     /// Which input each argument gives a value for (by position or by name), each input
     /// given once.
     fn report_arguments<'e>(&mut self, args: &'e [ast::Arg], u: &str) -> Option<Given<'e>> {
-        let mut given: Given = HashMap::new();
+        let mut given: Given = BTreeMap::new();
         let mut ok = true;
         for (i, a) in args.iter().enumerate() {
             let input = match &a.name {
