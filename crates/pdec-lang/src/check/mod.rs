@@ -60,6 +60,9 @@ pub struct Checker<'a> {
     /// Inputs whose declaration failed: expressions using them lower to nothing, silently,
     /// so one bad domain does not cascade into errors about every use.
     failed: std::collections::HashSet<Input>,
+    /// Report values outside their input's range, reported once the settings say whether
+    /// extrapolation is allowed.
+    outside_reports: Vec<statements::OutsidePoint>,
 }
 
 /// Checks the program; `overrides` are `--set` settings applied after the file's.
@@ -84,6 +87,7 @@ pub fn check(
         unknown_args: Vec::new(),
         consts: HashMap::new(),
         failed: Default::default(),
+        outside_reports: Vec::new(),
     };
     c.declarations();
     let problem = c.statements();
@@ -100,6 +104,7 @@ pub fn check(
         }
     }
     settings::apply(&mut settings, overrides, c.diags);
+    c.report_ranges(&settings);
     if c.diags.error_count() > errors_before {
         return None;
     }
