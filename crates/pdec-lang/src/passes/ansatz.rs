@@ -14,7 +14,7 @@
 
 use super::substitute::substitute;
 use crate::diag::{Diag, Diags};
-use crate::ir::diff::{DiffError, diff_along};
+use crate::ir::diff::{DiffError, Kinks, diff_along};
 use crate::ir::{Comp, Coord, NodeId, Op, Problem, Ty, Where};
 use crate::source::Span;
 
@@ -35,8 +35,15 @@ pub fn run(problem: &mut Problem, diags: &mut Diags) {
     let mut roots = vec![problem.pde.residual];
     roots.extend(problem.conditions.iter().map(|c| c.residual));
     let dims: Vec<Option<usize>> = problem.space.iter().map(|s| s.domain.dim()).collect();
-    let rewritten = substitute(&mut problem.graph, &roots, ansatz.node, &dims, ansatz.span)
-        .and_then(|map| Ok((map, space_gradient(problem, ansatz.node, ansatz.span)?)));
+    let rewritten = substitute(
+        &mut problem.graph,
+        &roots,
+        ansatz.node,
+        &dims,
+        ansatz.span,
+        Kinks::Refused,
+    )
+    .and_then(|map| Ok((map, space_gradient(problem, ansatz.node, ansatz.span)?)));
     let (map, gradient) = match rewritten {
         Ok(r) => r,
         Err(e) => {

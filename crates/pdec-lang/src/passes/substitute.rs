@@ -1,10 +1,11 @@
 //! The unknown replaced by an expression: every node reachable from some roots rebuilt with
-//! `a` for `u`, its derivatives formed by the product and chain rules ([`diff_along`]) and
-//! `dn(u)` as the face's outward normal dotted with `a`'s gradient. The ansatz pass writes
+//! `a` for `u`, its derivatives formed by the product and chain rules ([`diff_with`]: kinks
+//! refused, or for checks at points off them differentiated side by side) and `dn(u)` as the
+//! face's outward normal dotted with `a`'s gradient. The ansatz pass writes
 //! the problem in the network's output with it (`a` the ansatz); the consistency checks put
 //! the `exact` solution into the conditions and the equation with it.
 
-use crate::ir::diff::{DiffError, diff_along};
+use crate::ir::diff::{DiffError, Kinks, diff_with};
 use crate::ir::{BinOp, Comp, Coord, Graph, NodeId, Op, Shape, Ty, VecRed};
 use crate::source::Span;
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ pub(crate) fn substitute(
     a: NodeId,
     dims: &[Option<usize>],
     span: Span,
+    kinks: Kinks,
 ) -> Result<HashMap<NodeId, NodeId>, DiffError> {
     let n0 = g.len();
     let mut live = vec![false; n0];
@@ -40,8 +42,8 @@ pub(crate) fn substitute(
         let m = |x: &NodeId| map[x];
         let new = match &node.op {
             Op::U => a,
-            Op::Deriv(coords) => derivative(g, a, coords, node.ty.shape, span)?,
-            Op::NormalDeriv => normal_derivative(g, a, dims, span)?,
+            Op::Deriv(coords) => derivative(g, a, coords, node.ty.shape, span, kinks)?,
+            Op::NormalDeriv => normal_derivative(g, a, dims, span, kinks)?,
             Op::Unary(u, x) => g.unary(*u, m(x), sp)?,
             Op::Binary(b, x, y) => g.binary(*b, m(x), m(y), sp)?,
             Op::Select(c, x, y) => g.select(m(c), m(x), m(y), sp)?,
@@ -67,6 +69,7 @@ fn derivative(
     coords: &[Coord],
     shape: Shape,
     span: Span,
+    kinks: Kinks,
 ) -> Result<NodeId, DiffError> {
     let whole = |c: &Coord| {
         matches!(
@@ -81,7 +84,7 @@ fn derivative(
         (0, _) => {
             let mut d = a;
             for c in coords {
-                d = diff_along(g, d, *c, span)?;
+                d = diff_with(g, d, *c, span, kinks)?;
             }
             Ok(d)
         }
@@ -100,7 +103,7 @@ fn derivative(
                         },
                         c => *c,
                     };
-                    d = diff_along(g, d, c, span)?;
+                    d = diff_with(g, d, c, span, kinks)?;
                 }
                 items.push(d);
             }
@@ -117,12 +120,13 @@ fn normal_derivative(
     a: NodeId,
     dims: &[Option<usize>],
     span: Span,
+    kinks: Kinks,
 ) -> Result<NodeId, DiffError> {
     let mut total: Option<NodeId> = None;
     for (var, dim) in dims.iter().enumerate() {
         let term = match dim {
             None => {
-                let d = diff_along(
+                let d = diff_with(
                     g,
                     a,
                     Coord::Space {
@@ -130,6 +134,7 @@ fn normal_derivative(
                         comp: Comp::Scalar,
                     },
                     span,
+                    kinks,
                 )?;
                 let n = g.add(Op::Normal(var), Ty::scalar(), span);
                 g.binary(BinOp::Mul, n, d, span)?
@@ -137,7 +142,7 @@ fn normal_derivative(
             Some(k) => {
                 let comps = (0..*k)
                     .map(|c| {
-                        diff_along(
+                        diff_with(
                             g,
                             a,
                             Coord::Space {
@@ -145,6 +150,7 @@ fn normal_derivative(
                                 comp: Comp::Fixed(c),
                             },
                             span,
+                            kinks,
                         )
                     })
                     .collect::<Result<Vec<_>, _>>()?;

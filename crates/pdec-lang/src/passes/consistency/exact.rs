@@ -1,26 +1,34 @@
 //! `exact` against the problem: the closed form must give each value condition's data on its
 //! slice or faces, satisfy each condition on derivatives (its derivatives formed
-//! symbolically; skipped where it has none, at a kink), be equal on the two faces of a
-//! periodic coordinate, and satisfy the equation inside (skipped with a free-boundary
-//! constraint, where the equation holds only off the exercise region). An `exact` that
-//! disagrees would make every error metric after training measure the distance to something
-//! else.
+//! symbolically; skipped where it has none, at a kink the slice or face may sit on), be equal
+//! on the two faces of a periodic coordinate, and satisfy the equation inside (at random
+//! points, off every kink, where each side of an `if` or a `max` is differentiated; skipped
+//! with a free-boundary constraint, where the equation holds only off the exercise region).
+//! An `exact` that disagrees would make every error metric after training measure the
+//! distance to something else.
 //!
 //! Which statement is wrong is a guess, and the diagnostic's primary label makes it: the
-//! condition, when the exact solution satisfies the equation and every other condition it
-//! was compared with (a wrong initial profile under a right solution); the `exact` statement
-//! otherwise, the usual cause.
+//! condition, when the exact solution satisfies the equation and at least
+//! [`CORROBORATING`] other conditions, all it was compared with (a wrong Robin datum under a
+//! right solution); the `exact` statement otherwise, the usual cause (twice a solution of a
+//! linear problem with zero boundary data satisfies the equation and the boundary and misses
+//! only the initial data).
 
 use super::obstacle::exact_span;
 use super::{At, Probe, Sample, tolerance};
 use crate::diag::render::number as num;
 use crate::diag::{Diag, Diags};
+use crate::ir::diff::Kinks;
 use crate::ir::{BinOp, Graph, NodeId, Op, Where};
 use crate::passes::substitute::substitute;
 
 /// The equation's residual with the exact solution may be this share of its terms' size
 /// (looser than the conditions': derivatives of approximations such as `erf` are exact).
 const EQUATION_TOLERANCE: f64 = 1e-5;
+
+/// Other conditions the exact solution must satisfy, besides the equation, before a single
+/// disagreeing condition rather than `exact` is called the mistake.
+const CORROBORATING: usize = 2;
 
 /// Where the exact solution and a condition (or the equation) disagree most.
 struct Mismatch<'a> {
@@ -85,7 +93,7 @@ pub(super) fn check(
         return;
     };
     let blame_condition =
-        matches!(equation, Verdict::Agrees) && mismatches.len() == 1 && compared >= 2;
+        matches!(equation, Verdict::Agrees) && mismatches.len() == 1 && compared > CORROBORATING;
     let cond = first_sample.condition;
     if blame_condition {
         diags.push(
@@ -168,7 +176,9 @@ fn compare<'a>(
         });
     }
     // Other conditions: the exact solution put into the residual, both sides evaluated.
-    let Some((lhs, rhs)) = substituted_sides(probe, g, exact, s.condition.residual) else {
+    // Strict: a slice or a face may sit on a kink (`if t < T` at `t = T`).
+    let Some((lhs, rhs)) = substituted_sides(probe, g, exact, s.condition.residual, Kinks::Refused)
+    else {
         return Verdict::Skipped;
     };
     let sides: Vec<(&At, f64, f64)> = s
@@ -213,7 +223,8 @@ fn equation<'a>(
 ) -> Verdict<'a> {
     let p = probe.problem;
     let residual = p.pde.residual;
-    let Some((lhs, rhs)) = substituted_sides(probe, g, exact, residual) else {
+    // Side by side: random interior points are off every switch of an `if` or a `max`.
+    let Some((lhs, rhs)) = substituted_sides(probe, g, exact, residual, Kinks::Sided) else {
         return Verdict::Skipped;
     };
     // The size of the terms: the derivatives of the exact solution the equation reads.
@@ -222,7 +233,7 @@ fn equation<'a>(
     let derivatives: Vec<NodeId> = derivative_nodes(&p.graph, residual)
         .into_iter()
         .filter_map(|d| {
-            substitute(g, &[d], exact, &dims, span)
+            substitute(g, &[d], exact, &dims, span, Kinks::Sided)
                 .ok()?
                 .get(&d)
                 .copied()
@@ -276,11 +287,12 @@ fn substituted_sides(
     g: &mut Graph,
     exact: NodeId,
     residual: NodeId,
+    kinks: Kinks,
 ) -> Option<(NodeId, Option<NodeId>)> {
     let p = probe.problem;
     let dims: Vec<Option<usize>> = p.space.iter().map(|s| s.domain.dim()).collect();
     let span = p.exact_span.unwrap_or(p.pde.span);
-    let map = substitute(g, &[residual], exact, &dims, span).ok()?;
+    let map = substitute(g, &[residual], exact, &dims, span, kinks).ok()?;
     let sides = match p.graph.op(residual) {
         Op::Binary(BinOp::Sub, a, b) => (*map.get(a)?, Some(*map.get(b)?)),
         _ => (*map.get(&residual)?, None),

@@ -58,8 +58,8 @@ fn the_verdict_and_its_point_are_the_same_every_run() {
 }
 
 #[test]
-fn an_exact_solution_with_a_kink_in_time_is_compared_on_values_only() {
-    // `if t < 1` has no time derivative: the equation is not checked, the data are.
+fn an_exact_solution_with_a_kink_is_checked_on_each_side() {
+    // `if t < 1` has no time derivative at `t = 1`; inside, each side satisfies the equation.
     let src = "use std::finance::{call, bs_call}\ntime t in [0, 1]\nspace s in [0.01, 3]\n\
                unknown u(t, s)\n\
                pde d(u, t) + 0.02 * s^2 * d(u, s, s) + 0.05 * s * d(u, s) - 0.05 * u = 0\n\
@@ -69,4 +69,15 @@ fn an_exact_solution_with_a_kink_in_time_is_compared_on_values_only() {
     assert!(codes(src).is_empty(), "{:?}", codes(src));
     let wrong = src.replace("3 - exp(-0.05 * (1 - t))", "3 - 1");
     assert_eq!(codes(&wrong), ["pdec::passes::exact_mismatch"]);
+    // The exact solution satisfies the equation and the other conditions: the boundary
+    // condition is blamed.
+    let c = compile(&wrong);
+    let d = c.diags.iter().next().expect("a diagnostic");
+    let start = d.primary_span().expect("a label").start as usize;
+    let line = wrong[..start].matches('\n').count() + 1;
+    assert_eq!(line, 8, "{d:#?}");
+    // A call's exact price under a put's payoff: the exact solution is blamed, once the
+    // equation holds for it but two conditions do not.
+    let put = src.replace("terminal u = call(s, 1)", "terminal u = max(1 - s, 0)");
+    assert_eq!(codes(&put), ["pdec::passes::exact_mismatch"]);
 }
