@@ -15,7 +15,7 @@
 //! only the initial data).
 
 use super::obstacle::exact_span;
-use super::{At, Probe, Sample, tolerance};
+use super::{At, Probe, Sample, affordable, tolerance};
 use crate::diag::render::number as num;
 use crate::diag::{Diag, Diags};
 use crate::ir::diff::Kinks;
@@ -25,6 +25,11 @@ use crate::passes::substitute::substitute;
 /// The equation's residual with the exact solution may be this share of its terms' size
 /// (looser than the conditions': derivatives of approximations such as `erf` are exact).
 const EQUATION_TOLERANCE: f64 = 1e-5;
+
+/// Differentiating the exact solution along a vector of `n` components builds `n x n`
+/// constants for each of its nodes: beyond this many elements (`d = 1000` with a dozen
+/// nodes), the symbolic comparisons (the equation, conditions on derivatives) are skipped.
+const SYMBOLIC_BUDGET: usize = 1 << 22;
 
 /// Other conditions the exact solution must satisfy, besides the equation, before a single
 /// disagreeing condition rather than `exact` is called the mistake.
@@ -57,10 +62,11 @@ pub(super) fn check(
     let p = probe.problem;
     // Substitution adds nodes: a copy of the graph keeps the problem as it was.
     let mut g = p.graph.clone();
+    let symbolic = symbolic_affordable(probe, exact);
     let mut compared = 0;
     let mut mismatches = Vec::new();
     for s in samples {
-        match compare(probe, &mut g, exact, s, scale) {
+        match compare(probe, &mut g, exact, s, scale, symbolic) {
             Verdict::Agrees => compared += 1,
             Verdict::Differs(m) => {
                 compared += 1;
@@ -70,8 +76,8 @@ pub(super) fn check(
         }
     }
     let equation = match p.constraint {
-        Some(_) => Verdict::Skipped,
-        None => equation(probe, &mut g, exact, interior, scale),
+        None if symbolic => equation(probe, &mut g, exact, interior, scale),
+        _ => Verdict::Skipped,
     };
     let span = exact_span(probe, exact);
     let u = &p.unknown.name;
@@ -140,6 +146,7 @@ fn compare<'a>(
     exact: NodeId,
     s: &'a Sample<'a>,
     scale: f64,
+    symbolic: bool,
 ) -> Verdict<'a> {
     let p = probe.problem;
     let u = &p.unknown.name;
@@ -176,6 +183,9 @@ fn compare<'a>(
         });
     }
     // Other conditions: the exact solution put into the residual, both sides evaluated.
+    if !symbolic {
+        return Verdict::Skipped;
+    }
     // Strict: a slice or a face may sit on a kink (`if t < T` at `t = T`).
     let Some((lhs, rhs)) = substituted_sides(probe, g, exact, s.condition.residual, Kinks::Refused)
     else {
@@ -184,6 +194,10 @@ fn compare<'a>(
     let sides: Vec<(&At, f64, f64)> = s
         .points
         .iter()
+        .take(affordable(
+            g,
+            &[lhs].into_iter().chain(rhs).collect::<Vec<_>>(),
+        ))
         .filter_map(|at| {
             let l = probe.value(g, lhs, at, None)?;
             let r = match rhs {
@@ -241,7 +255,12 @@ fn equation<'a>(
         .collect();
     let mut local = 0.0f64;
     let mut residuals = Vec::new();
-    for at in interior {
+    let read: Vec<NodeId> = [lhs]
+        .into_iter()
+        .chain(rhs)
+        .chain(derivatives.iter().copied())
+        .collect();
+    for at in interior.iter().take(affordable(g, &read)) {
         let (Some(l), Some(r)) = (
             probe.value(g, lhs, at, None),
             match rhs {
@@ -298,6 +317,24 @@ fn substituted_sides(
         _ => (*map.get(&residual)?, None),
     };
     Some(sides)
+}
+
+/// Whether the exact solution's derivatives fit [`SYMBOLIC_BUDGET`]: its nodes times the
+/// square of the widest space variable it reads.
+fn symbolic_affordable(probe: &Probe, exact: NodeId) -> bool {
+    let p = probe.problem;
+    let g = &p.graph;
+    let widest = (0..p.space.len())
+        .filter(|k| g.depends_on_input(exact, crate::ir::Input::Space(*k)))
+        .map(|k| p.space[k].domain.dim().unwrap_or(1))
+        .max()
+        .unwrap_or(1);
+    let mut nodes = 0usize;
+    g.any(exact, &mut |_| {
+        nodes += 1;
+        false
+    });
+    nodes.saturating_mul(widest).saturating_mul(widest) <= SYMBOLIC_BUDGET
 }
 
 /// The derivatives of the unknown that `root` reads.

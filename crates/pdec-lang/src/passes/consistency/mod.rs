@@ -35,6 +35,9 @@ const POINTS_PER_FACE: usize = 8;
 const MAX_VALUES: usize = 1 << 18;
 /// The fewest points per region, however wide a point.
 const MIN_POINTS: usize = 16;
+/// Elements evaluated for one expression over all the points of one region at most: an
+/// expression whose nodes hold a `d x d` matrix at `d = 10^5` is not evaluated at all.
+const EVALUATION_BUDGET: usize = 1 << 25;
 /// A difference up to this share of the solution's size is round-off, not a disagreement.
 const TOLERANCE: f64 = 1e-6;
 
@@ -43,9 +46,15 @@ pub fn run(problem: &Problem, diags: &mut Diags) {
     if problem.exact.is_none() && problem.constraint.is_none() {
         return;
     }
+    let g = &problem.graph;
     let probe = Probe {
         problem,
         layout: Layout::new(problem),
+        exact_points: problem.exact.map_or(0, |e| affordable(g, &[e])),
+        obstacle_points: problem
+            .constraint
+            .as_ref()
+            .map_or(0, |c| affordable(g, &[c.obstacle])),
     };
     let samples: Vec<Sample> = problem
         .conditions
@@ -100,6 +109,26 @@ pub(super) struct Sample<'a> {
 pub(super) struct Probe<'a> {
     pub(super) problem: &'a Problem,
     pub(super) layout: Layout,
+    /// Points of each region the exact solution and the obstacle are evaluated at
+    /// ([`affordable`]).
+    exact_points: usize,
+    obstacle_points: usize,
+}
+
+/// At how many points the nodes can be evaluated within [`EVALUATION_BUDGET`]: a point
+/// costs the elements of every node they read.
+pub(super) fn affordable(g: &Graph, nodes: &[NodeId]) -> usize {
+    let mut cost = 0usize;
+    let mut stack = nodes.to_vec();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n) {
+            continue;
+        }
+        cost = cost.saturating_add(g.numel(g.ty(n)).max(1));
+        stack.extend(crate::ir::children(g.op(n)));
+    }
+    EVALUATION_BUDGET / cost.max(1)
 }
 
 impl Probe<'_> {
@@ -177,12 +206,16 @@ impl Probe<'_> {
                     obstacle: None,
                 };
                 let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
-                at.exact = finite(p.exact.and_then(|e| self.value(&p.graph, e, &at, None)));
-                at.obstacle = finite(
-                    p.constraint
-                        .as_ref()
-                        .and_then(|c| self.value(&p.graph, c.obstacle, &at, None)),
-                );
+                if i < self.exact_points {
+                    at.exact = finite(p.exact.and_then(|e| self.value(&p.graph, e, &at, None)));
+                }
+                if i < self.obstacle_points {
+                    at.obstacle = finite(
+                        p.constraint
+                            .as_ref()
+                            .and_then(|c| self.value(&p.graph, c.obstacle, &at, None)),
+                    );
+                }
                 at
             })
             .collect()
@@ -198,15 +231,13 @@ impl Probe<'_> {
         }) {
             return None;
         }
-        let mut out = Vec::with_capacity(points.len());
-        for at in points {
+        let mut out = vec![None; points.len()];
+        for (at, out) in points.iter().zip(&mut out).take(affordable(g, &[residual])) {
             let r = |u: f64| self.value(g, residual, at, Some(u));
             let (Some(r0), Some(r1), Some(r2)) = (r(0.0), r(1.0), r(2.0)) else {
-                out.push(None);
                 continue;
             };
             if !(r0.is_finite() && r1.is_finite() && r2.is_finite()) {
-                out.push(None);
                 continue;
             }
             let slope = r1 - r0;
@@ -214,7 +245,7 @@ impl Probe<'_> {
             if !affine || slope.abs() < 1e-300 {
                 return None;
             }
-            out.push(Some(-r0 / slope).filter(|v| v.is_finite()));
+            *out = Some(-r0 / slope).filter(|v| v.is_finite());
         }
         Some(out)
     }
