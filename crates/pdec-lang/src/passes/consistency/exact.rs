@@ -60,9 +60,13 @@ pub(super) fn check(
     diags: &mut Diags,
 ) {
     let p = probe.problem;
-    // Substitution adds nodes: a copy of the graph keeps the problem as it was.
-    let mut g = p.graph.clone();
     let symbolic = symbolic_affordable(probe, exact);
+    // Substitution adds nodes: a copy of the graph keeps the problem as it was (and only the
+    // symbolic comparisons read it).
+    let mut g = match symbolic {
+        true => p.graph.clone(),
+        false => Graph::default(),
+    };
     let mut compared = 0;
     let mut mismatches = Vec::new();
     for s in samples {
