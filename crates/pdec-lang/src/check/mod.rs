@@ -62,6 +62,9 @@ pub struct Checker<'a> {
     /// Inputs whose declaration failed: expressions using them lower to nothing, silently,
     /// so one bad domain does not cascade into errors about every use.
     failed: std::collections::HashSet<Input>,
+    /// Report values outside their input's range, reported once the settings say whether
+    /// extrapolation is allowed.
+    outside_reports: Vec<statements::OutsidePoint>,
 }
 
 /// Checks the program; `overrides` are `--set` settings applied after the file's.
@@ -86,6 +89,7 @@ pub fn check(
         unknown_args: Vec::new(),
         consts: HashMap::new(),
         failed: Default::default(),
+        outside_reports: Vec::new(),
     };
     c.declarations();
     // Settings' constant expressions are folded before the statements: assembling the
@@ -108,6 +112,7 @@ pub fn check(
     for s in solve_blocks.iter().chain([&overrides]) {
         settings::apply(&mut settings, s, c.diags);
     }
+    c.report_ranges(&settings);
     if c.diags.error_count() > errors_before {
         return None;
     }

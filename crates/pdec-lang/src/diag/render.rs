@@ -232,3 +232,29 @@ pub fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}s")
     }
 }
+
+/// A computed value in a message: six significant digits, trailing zeros dropped (`0.841471`,
+/// `1200`, `-3.5e-9`), so that a point or a gap reads at a glance.
+pub fn number(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if !(-4..=6).contains(&magnitude) {
+        let s = format!("{x:.5e}");
+        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+        return format!("{}e{exponent}", trim(mantissa));
+    }
+    let decimals = (5 - magnitude).max(0) as usize;
+    trim(&format!("{x:.decimals$}"))
+}

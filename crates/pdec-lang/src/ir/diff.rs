@@ -32,6 +32,17 @@ pub fn diff(
     diff_along(g, id, Coord::Space { var, comp }, span)
 }
 
+/// Where a derivative must hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kinks {
+    /// Everywhere, as a residual uses it: a switch of `if`, `max`, `min` or `abs` that the
+    /// coordinate moves is refused (its derivative holds a delta no pointwise value shows).
+    Refused,
+    /// Only at points off every switch, as a check at random points uses it: each side's
+    /// derivative, a `sign` constant.
+    Sided,
+}
+
 /// `d(node) / d(coord)`: along time, or along a scalar component (fixed or axis) of a space
 /// variable.
 pub fn diff_along(
@@ -40,6 +51,18 @@ pub fn diff_along(
     coord: Coord,
     span: Span,
 ) -> Result<NodeId, DiffError> {
+    diff_with(g, id, coord, span, Kinks::Refused)
+}
+
+/// [`diff_along`], with kinks as `kinks` says.
+pub fn diff_with(
+    g: &mut Graph,
+    id: NodeId,
+    coord: Coord,
+    span: Span,
+    kinks: Kinks,
+) -> Result<NodeId, DiffError> {
+    let diff_along = |g: &mut Graph, id, coord, span| diff_with(g, id, coord, span, kinks);
     let zero = g.constant(0.0, span);
     let one = g.constant(1.0, span);
     // Time has no components: `var` never matches a space input when differentiating in t.
@@ -92,6 +115,9 @@ pub fn diff_along(
             if g.as_const(da) == Some(0.0) {
                 return Ok(zero);
             }
+            if u == UnOp::Sign && kinks == Kinks::Sided {
+                return Ok(zero);
+            }
             diff_unary(g, id, u, a, da, one, span)?
         }
         Op::Binary(b, x, y) => {
@@ -108,7 +134,8 @@ pub fn diff_along(
                 Coord::Time => Input::Time,
                 Coord::Space { .. } => Input::Space(var),
             };
-            if g.depends_on_input(c, input) || g.depends_on_unknown(c) {
+            if kinks == Kinks::Refused && (g.depends_on_input(c, input) || g.depends_on_unknown(c))
+            {
                 return Err(DiffError::NotDifferentiable(
                     "a kink or jump (the switch of `if`, `max`, `min` or `abs`)",
                 ));
@@ -365,5 +392,33 @@ mod tests {
             Err(DiffError::NotDifferentiable(_))
         ));
         assert!(diff_along(&mut g, dx, Coord::Time, sp).is_ok());
+    }
+
+    /// Side by side, the same kink has a second derivative: each side's (zero here), valid
+    /// at every point off the switch.
+    #[test]
+    fn side_by_side_a_kink_is_differentiated_on_each_side() {
+        let sp = Span::new(FileId(0), 0, 0);
+        let mut g = Graph::default();
+        let x = g.add(Op::Input(Input::Space(0)), Ty::scalar(), sp);
+        let one = g.constant(1.0, sp);
+        let zero = g.constant(0.0, sp);
+        let ramp = g.binary(BinOp::Sub, one, x, sp).expect("1 - x");
+        let payoff = g.binary(BinOp::Max, ramp, zero, sp).expect("max");
+        let along = Coord::Space {
+            var: 0,
+            comp: Comp::Scalar,
+        };
+        let dx = diff_with(&mut g, payoff, along, sp, Kinks::Sided).expect("first");
+        let dxx = diff_with(&mut g, dx, along, sp, Kinks::Sided).expect("second");
+        let sign = g.unary(UnOp::Sign, x, sp).expect("sign");
+        assert_eq!(diff_with(&mut g, sign, along, sp, Kinks::Sided), Ok(zero));
+        let value = |g: &Graph, n: NodeId, at: f64| {
+            let v =
+                crate::ir::eval::eval_at(g, n, &|_, _| Some(crate::ir::eval::Dense::scalar(at)));
+            v.expect("a value").data[0]
+        };
+        assert_eq!((value(&g, dx, 0.5), value(&g, dx, 2.0)), (-1.0, 0.0));
+        assert_eq!(value(&g, dxx, 0.5), 0.0);
     }
 }

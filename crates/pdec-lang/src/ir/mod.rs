@@ -653,6 +653,10 @@ pub struct Problem {
     pub conditions: Vec<Condition>,
     pub constraint: Option<Constraint>,
     pub exact: Option<NodeId>,
+    /// The `exact` statement (the node's own span may be an identical expression's elsewhere:
+    /// nodes are shared).
+    #[serde(skip)]
+    pub exact_span: Option<Span>,
     /// `ansatz u = ...`: the unknown as an expression of the network's output. After the
     /// ansatz pass every residual is written in the network's output (`Op::U` is then the
     /// network, not the unknown), and this node is how the solution is made from it.

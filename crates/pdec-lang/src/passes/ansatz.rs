@@ -12,11 +12,11 @@
 //! loss (`Problem::imposed`); the others stay loss terms. A free-boundary constraint then
 //! bounds the ansatz, not the network: training forms its gap from the ansatz's value.
 
+use super::substitute::substitute;
 use crate::diag::{Diag, Diags};
-use crate::ir::diff::{DiffError, diff_along};
-use crate::ir::{BinOp, Comp, Coord, Graph, NodeId, Op, Problem, Shape, Ty, VecRed, Where};
+use crate::ir::diff::{DiffError, Kinks, diff_along};
+use crate::ir::{Comp, Coord, NodeId, Op, Problem, Ty, Where};
 use crate::source::Span;
-use std::collections::HashMap;
 
 /// Points drawn on each face and time slice to decide whether a condition holds exactly.
 const CHECK_POINTS: usize = 512;
@@ -35,8 +35,15 @@ pub fn run(problem: &mut Problem, diags: &mut Diags) {
     let mut roots = vec![problem.pde.residual];
     roots.extend(problem.conditions.iter().map(|c| c.residual));
     let dims: Vec<Option<usize>> = problem.space.iter().map(|s| s.domain.dim()).collect();
-    let rewritten = rewrite(&mut problem.graph, &roots, ansatz.node, &dims, ansatz.span)
-        .and_then(|map| Ok((map, space_gradient(problem, ansatz.node, ansatz.span)?)));
+    let rewritten = substitute(
+        &mut problem.graph,
+        &roots,
+        ansatz.node,
+        &dims,
+        ansatz.span,
+        Kinks::Refused,
+    )
+    .and_then(|map| Ok((map, space_gradient(problem, ansatz.node, ansatz.span)?)));
     let (map, gradient) = match rewritten {
         Ok(r) => r,
         Err(e) => {
@@ -74,161 +81,6 @@ pub fn run(problem: &mut Problem, diags: &mut Diags) {
         }
     }
     problem.conditions = kept;
-}
-
-/// Rebuilds every node reachable from `roots` with the ansatz `a` for the unknown: returns
-/// old node -> new node. Nodes come after their children, so one pass in id order sees each
-/// node's children already mapped; the nodes it adds are not visited again (inside them
-/// `Op::U` is the network).
-fn rewrite(
-    g: &mut Graph,
-    roots: &[NodeId],
-    a: NodeId,
-    dims: &[Option<usize>],
-    span: Span,
-) -> Result<HashMap<NodeId, NodeId>, DiffError> {
-    let n0 = g.len();
-    let mut live = vec![false; n0];
-    let mut stack = roots.to_vec();
-    while let Some(n) = stack.pop() {
-        if std::mem::replace(&mut live[n.0 as usize], true) {
-            continue;
-        }
-        stack.extend(crate::ir::children(g.op(n)));
-    }
-    let mut map: HashMap<NodeId, NodeId> = HashMap::new();
-    for (i, is_live) in live.iter().enumerate() {
-        if !is_live {
-            continue;
-        }
-        let id = NodeId(i as u32);
-        let node = g.node(id).clone();
-        let sp = node.span;
-        let m = |x: &NodeId| map[x];
-        let new = match &node.op {
-            Op::U => a,
-            Op::Deriv(coords) => derivative(g, a, coords, node.ty.shape, span)?,
-            Op::NormalDeriv => normal_derivative(g, a, dims, span)?,
-            Op::Unary(u, x) => g.unary(*u, m(x), sp)?,
-            Op::Binary(b, x, y) => g.binary(*b, m(x), m(y), sp)?,
-            Op::Select(c, x, y) => g.select(m(c), m(x), m(y), sp)?,
-            Op::Index(b, sels) => g.index(m(b), sels, sp)?,
-            Op::Reduce(r, axes, b) => g.reduce(*r, axes, m(b), sp)?,
-            Op::ReduceVec(r, v) => g.reduce_vec(*r, m(v), sp)?,
-            Op::Stack(items) => {
-                let items: Vec<NodeId> = items.iter().map(m).collect();
-                g.stack(&items, sp)?
-            }
-            Op::Const(_) | Op::Tensor(_) | Op::Input(_) | Op::AxisValue(_) | Op::Normal(_) => id,
-        };
-        map.insert(id, new);
-    }
-    Ok(map)
-}
-
-/// `d(a)` along `coords`; a whole-vector coordinate (`grad(u)`) becomes the stack of its
-/// components.
-fn derivative(
-    g: &mut Graph,
-    a: NodeId,
-    coords: &[Coord],
-    shape: Shape,
-    span: Span,
-) -> Result<NodeId, DiffError> {
-    let whole = |c: &Coord| {
-        matches!(
-            c,
-            Coord::Space {
-                comp: Comp::Whole,
-                ..
-            }
-        )
-    };
-    match (coords.iter().filter(|c| whole(c)).count(), shape) {
-        (0, _) => {
-            let mut d = a;
-            for c in coords {
-                d = diff_along(g, d, *c, span)?;
-            }
-            Ok(d)
-        }
-        (1, Shape::Vector(n)) => {
-            let mut items = Vec::with_capacity(n);
-            for k in 0..n {
-                let mut d = a;
-                for c in coords {
-                    let c = match c {
-                        Coord::Space {
-                            var,
-                            comp: Comp::Whole,
-                        } => Coord::Space {
-                            var: *var,
-                            comp: Comp::Fixed(k),
-                        },
-                        c => *c,
-                    };
-                    d = diff_along(g, d, c, span)?;
-                }
-                items.push(d);
-            }
-            Ok(g.stack(&items, span)?)
-        }
-        _ => Err(DiffError::NotDifferentiable("hess(u)")),
-    }
-}
-
-/// `dn(a)`: the face's outward normal dotted with `a`'s gradient, over every space variable
-/// (the normal is zero in the components of variables whose face the point is not on).
-fn normal_derivative(
-    g: &mut Graph,
-    a: NodeId,
-    dims: &[Option<usize>],
-    span: Span,
-) -> Result<NodeId, DiffError> {
-    let mut total: Option<NodeId> = None;
-    for (var, dim) in dims.iter().enumerate() {
-        let term = match dim {
-            None => {
-                let d = diff_along(
-                    g,
-                    a,
-                    Coord::Space {
-                        var,
-                        comp: Comp::Scalar,
-                    },
-                    span,
-                )?;
-                let n = g.add(Op::Normal(var), Ty::scalar(), span);
-                g.binary(BinOp::Mul, n, d, span)?
-            }
-            Some(k) => {
-                let comps = (0..*k)
-                    .map(|c| {
-                        diff_along(
-                            g,
-                            a,
-                            Coord::Space {
-                                var,
-                                comp: Comp::Fixed(c),
-                            },
-                            span,
-                        )
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let grad = g.stack(&comps, span)?;
-                let n = g.add(Op::Normal(var), Ty::of_shape(Shape::Vector(*k)), span);
-                let along = g.binary(BinOp::Mul, n, grad, span)?;
-                g.reduce_vec(VecRed::Sum, along, span)?
-            }
-        };
-        total = Some(match total {
-            Some(t) => g.binary(BinOp::Add, t, term, span)?,
-            None => term,
-        });
-    }
-    total.ok_or(DiffError::NotDifferentiable(
-        "`dn(u)` without a space variable",
-    ))
 }
 
 /// `d(a) / d(x_k)` for every space column, in column order (the order `Ansatz::slope` reads).

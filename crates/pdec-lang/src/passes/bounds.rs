@@ -1,7 +1,11 @@
 //! Interval bounds of IR expressions over the whole input box (time range, space domain's
 //! bounding box, parameter ranges). Used to prove that a diffusion coefficient keeps one sign,
-//! which is what lets the compiler factor it as `B B^T` for the Monte Carlo estimator.
+//! which is what lets the compiler factor it as `B B^T` for the Monte Carlo estimator, and
+//! the sign of the time derivative's factor, which gives the time direction. Every bound is
+//! rounded outward ([`rounding`]): the interval holds the expression's exact real values, so a
+//! sign it shows is proven, not an accident of rounding to nearest.
 
+use super::rounding;
 use crate::ir::*;
 use std::collections::HashMap;
 
@@ -38,22 +42,117 @@ impl Interval {
         }
     }
 
-    fn mul(self, o: Interval) -> Interval {
-        let c = [
-            self.lo * o.lo,
-            self.lo * o.hi,
-            self.hi * o.lo,
-            self.hi * o.hi,
-        ];
-        let c = c.map(|v| if v.is_nan() { 0.0 } else { v });
+    /// Only the part of `self` inside `[lo, hi]`: what the function's range allows.
+    fn clamp(self, lo: f64, hi: f64) -> Interval {
         Interval {
-            lo: c.iter().copied().fold(f64::INFINITY, f64::min),
-            hi: c.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            lo: self.lo.max(lo),
+            hi: self.hi.min(hi),
         }
     }
 
-    fn monotone(self, f: impl Fn(f64) -> f64) -> Interval {
-        Interval::new(f(self.lo), f(self.hi))
+    /// A monotone library function's bounds: its values at the ends, widened by the library's
+    /// error unless `exact` says the value is exact there (`exp(0) = 1`).
+    fn monotone(self, f: impl Fn(f64) -> f64, exact: impl Fn(f64) -> bool) -> Interval {
+        let at = |v: f64| {
+            if exact(v) {
+                (f(v), f(v))
+            } else {
+                rounding::libm(f(v))
+            }
+        };
+        let (a, b) = (at(self.lo), at(self.hi));
+        Interval {
+            lo: a.0.min(b.0),
+            hi: a.1.max(b.1),
+        }
+    }
+}
+
+/// Sums, differences, products and quotients with every bound rounded outward.
+impl std::ops::Add for Interval {
+    type Output = Interval;
+    fn add(self, o: Interval) -> Interval {
+        Interval {
+            lo: rounding::add(self.lo, o.lo).0,
+            hi: rounding::add(self.hi, o.hi).1,
+        }
+    }
+}
+
+impl std::ops::Sub for Interval {
+    type Output = Interval;
+    fn sub(self, o: Interval) -> Interval {
+        Interval {
+            lo: rounding::sub(self.lo, o.hi).0,
+            hi: rounding::sub(self.hi, o.lo).1,
+        }
+    }
+}
+
+impl std::ops::Mul for Interval {
+    type Output = Interval;
+    fn mul(self, o: Interval) -> Interval {
+        corners(self, o, rounding::mul)
+    }
+}
+
+/// `self / o` for an `o` that does not contain 0.
+impl std::ops::Div for Interval {
+    type Output = Interval;
+    fn div(self, o: Interval) -> Interval {
+        corners(self, o, rounding::div)
+    }
+}
+
+/// The hull of `op` at the four corners, each rounded outward.
+fn corners(x: Interval, y: Interval, op: fn(f64, f64) -> (f64, f64)) -> Interval {
+    let c = [
+        op(x.lo, y.lo),
+        op(x.lo, y.hi),
+        op(x.hi, y.lo),
+        op(x.hi, y.hi),
+    ];
+    Interval {
+        lo: c.iter().map(|v| v.0).fold(f64::INFINITY, f64::min),
+        hi: c.iter().map(|v| v.1).fold(f64::NEG_INFINITY, f64::max),
+    }
+}
+
+/// The most our `erf` (the evaluator's) is off the true function: its rational approximation
+/// for `|x| >= 0.5` within this, absolutely ...
+const ERF_ERROR: f64 = 3e-7;
+/// ... and its series below within this share of the value.
+const ERF_SERIES_ERROR: f64 = 1e-14;
+
+/// Bounds of the true `erf(x)` from the evaluator's.
+fn erf_bounds(x: f64) -> (f64, f64) {
+    let v = crate::ir::eval::erf(x);
+    let e = if x.abs() < 0.5 {
+        ERF_SERIES_ERROR * v.abs()
+    } else {
+        ERF_ERROR
+    };
+    (rounding::sub(v, e).0, rounding::add(v, e).1)
+}
+
+/// Integer powers up to this are bounded by outward products; higher ones by `powf`.
+const MAX_PRODUCT_POWER: f64 = 64.0;
+
+/// Each component's interval of a domain, rounded outward (a ball's `c +- r`).
+fn component_bounds(d: &Domain) -> Vec<Interval> {
+    match d {
+        Domain::Ball { center, radius } => center
+            .iter()
+            .map(|c| Interval {
+                lo: rounding::sub(*c, *radius).0,
+                hi: rounding::add(*c, *radius).1,
+            })
+            .collect(),
+        _ => d
+            .bounds()
+            .iter()
+            .map(|(lo, hi)| Interval::new(*lo, *hi))
+            .collect(),
     }
 }
 
@@ -109,16 +208,13 @@ impl<'a> Bounds<'a> {
                 let p = &self.problem.params[k];
                 Interval::new(p.lo, p.hi)
             }
-            Op::Input(Input::Space(k)) => {
-                let b = self.problem.space[k].domain.bounds();
-                b.iter()
-                    .map(|(lo, hi)| Interval::new(*lo, *hi))
-                    .reduce(Interval::union)
-                    .unwrap_or(ALL)
-            }
+            Op::Input(Input::Space(k)) => component_bounds(&self.problem.space[k].domain)
+                .into_iter()
+                .reduce(Interval::union)
+                .unwrap_or(ALL),
             Op::Index(base, sels) => {
                 if let Op::Input(Input::Space(k)) = g.op(base) {
-                    let b = self.problem.space[*k].domain.bounds();
+                    let b = component_bounds(&self.problem.space[*k].domain);
                     let comps: Vec<usize> = match sels.first() {
                         Some(Sel::Fixed(c)) => vec![*c],
                         Some(Sel::Axis(a, off)) => (0..g.axis(*a).len()).map(|i| i + off).collect(),
@@ -126,8 +222,7 @@ impl<'a> Bounds<'a> {
                     };
                     return comps
                         .iter()
-                        .filter_map(|c| b.get(*c))
-                        .map(|(lo, hi)| Interval::new(*lo, *hi))
+                        .filter_map(|c| b.get(*c).copied())
                         .reduce(Interval::union)
                         .unwrap_or(ALL);
                 }
@@ -137,11 +232,16 @@ impl<'a> Bounds<'a> {
             Op::Normal(_) => Interval::new(-1.0, 1.0),
             Op::Unary(op, a) => {
                 let x = self.of(a);
+                let zero = |v: f64| v == 0.0;
                 match op {
                     UnOp::Neg => Interval::new(-x.hi, -x.lo),
-                    UnOp::Exp => x.monotone(f64::exp),
-                    UnOp::Log if x.lo > 0.0 => x.monotone(f64::ln),
-                    UnOp::Sqrt if x.lo >= 0.0 => x.monotone(f64::sqrt),
+                    UnOp::Exp => x.monotone(f64::exp, zero).clamp(0.0, f64::INFINITY),
+                    UnOp::Log if x.lo > 0.0 => x.monotone(f64::ln, |v| v == 1.0),
+                    UnOp::Sqrt if x.lo >= 0.0 => Interval {
+                        lo: rounding::sqrt(x.lo).0,
+                        hi: rounding::sqrt(x.hi).1,
+                    }
+                    .clamp(0.0, f64::INFINITY),
                     UnOp::Abs => {
                         if x.lo >= 0.0 {
                             x
@@ -151,13 +251,18 @@ impl<'a> Bounds<'a> {
                             Interval::new(0.0, x.hi.max(-x.lo))
                         }
                     }
-                    UnOp::Tanh => x.monotone(f64::tanh),
-                    UnOp::Atan => x.monotone(f64::atan),
-                    UnOp::Erf => x.monotone(super::super::ir::eval::erf),
-                    UnOp::Sinh => x.monotone(f64::sinh),
+                    UnOp::Tanh => x.monotone(f64::tanh, zero).clamp(-1.0, 1.0),
+                    UnOp::Atan => x.monotone(f64::atan, zero),
+                    UnOp::Erf => Interval {
+                        lo: erf_bounds(x.lo).0,
+                        hi: erf_bounds(x.hi).1,
+                    }
+                    .clamp(-1.0, 1.0),
+                    UnOp::Sinh => x.monotone(f64::sinh, zero),
                     UnOp::Sin | UnOp::Cos => Interval::new(-1.0, 1.0),
                     UnOp::Sign => Interval::new(-1.0, 1.0),
-                    UnOp::Floor => x.monotone(f64::floor),
+                    // Exact in floating point: no widening.
+                    UnOp::Floor => Interval::new(x.lo.floor(), x.hi.floor()),
                     UnOp::Cosh => Interval::new(1.0, f64::INFINITY),
                     _ => ALL,
                 }
@@ -165,32 +270,38 @@ impl<'a> Bounds<'a> {
             Op::Binary(op, a, b) => {
                 let (x, y) = (self.of(a), self.of(b));
                 match op {
-                    BinOp::Add => Interval::new(x.lo + y.lo, x.hi + y.hi),
-                    BinOp::Sub => Interval::new(x.lo - y.hi, x.hi - y.lo),
-                    BinOp::Mul if a == b => {
-                        let sq = x.mul(x);
-                        Interval::new(sq.lo.max(0.0), sq.hi)
-                    }
-                    BinOp::Mul => x.mul(y),
-                    BinOp::Div if y.lo > 0.0 || y.hi < 0.0 => {
-                        x.mul(Interval::new(1.0 / y.lo, 1.0 / y.hi))
-                    }
+                    BinOp::Add => x + y,
+                    BinOp::Sub => x - y,
+                    BinOp::Mul if a == b => (x * x).clamp(0.0, f64::INFINITY),
+                    BinOp::Mul => x * y,
+                    BinOp::Div if y.lo > 0.0 || y.hi < 0.0 => x / y,
                     BinOp::Pow => match g.as_const(b) {
-                        Some(e) if e.fract() == 0.0 && e >= 0.0 => {
-                            let p = |v: f64| v.powf(e);
-                            if e as i64 % 2 == 0 {
+                        Some(e) if e.fract() == 0.0 && (0.0..=MAX_PRODUCT_POWER).contains(&e) => {
+                            let n = e as u32;
+                            if n.is_multiple_of(2) {
                                 let m = x.lo.abs().max(x.hi.abs());
                                 let lo = if x.lo <= 0.0 && x.hi >= 0.0 {
                                     0.0
                                 } else {
-                                    p(x.lo.abs().min(x.hi.abs()))
+                                    rounding::powi(x.lo.abs().min(x.hi.abs()), n).0
                                 };
-                                Interval::new(lo, p(m))
+                                Interval {
+                                    lo,
+                                    hi: rounding::powi(m, n).1,
+                                }
                             } else {
-                                x.monotone(p)
+                                Interval {
+                                    lo: rounding::powi(x.lo, n).0,
+                                    hi: rounding::powi(x.hi, n).1,
+                                }
                             }
                         }
-                        Some(e) if x.lo >= 0.0 => x.monotone(|v| v.powf(e)),
+                        Some(e) if x.lo >= 0.0 => x
+                            .monotone(
+                                |v| v.powf(e),
+                                |v| v == 0.0 || v == 1.0 || e == 0.0 || e == 1.0,
+                            )
+                            .clamp(0.0, f64::INFINITY),
                         _ => ALL,
                     },
                     BinOp::Min => Interval::new(x.lo.min(y.lo), x.hi.min(y.hi)),
@@ -201,8 +312,7 @@ impl<'a> Bounds<'a> {
             Op::Select(_, a, b) => self.of(a).union(self.of(b)),
             Op::Reduce(RedOp::Sum, axes, body) => {
                 let n: usize = axes.iter().map(|a| g.axis(*a).len()).product();
-                let x = self.of(body);
-                Interval::new(x.lo * n as f64, x.hi * n as f64)
+                self.of(body) * Interval::point(n as f64)
             }
             Op::ReduceVec(r, v) => {
                 let x = self.of(v);
@@ -211,7 +321,7 @@ impl<'a> Bounds<'a> {
                     _ => 1.0,
                 };
                 match r {
-                    VecRed::Sum => Interval::new(x.lo * n, x.hi * n),
+                    VecRed::Sum => x * Interval::point(n),
                     VecRed::Mean | VecRed::Max | VecRed::Min => x,
                     VecRed::Prod => ALL,
                 }
@@ -223,5 +333,75 @@ impl<'a> Bounds<'a> {
                 .unwrap_or(ALL),
             Op::Reduce(RedOp::Prod, ..) => ALL,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    /// `0.1 + 0.2` rounds to nearest upwards, so the naive bounds of `0.1 + 0.2 - (0.1 + 0.2)`
+    /// are [0, 0] and call it non-negative; the exact real value (of these `f64`s) is -2^-55.
+    #[test]
+    fn outward_bounds_hold_the_exact_value_rounding_to_nearest_loses() {
+        let rounded = 0.1f64 + 0.2;
+        let naive = (0.1f64 + 0.2) - rounded;
+        assert_eq!(naive, 0.0, "to nearest: a sign it has not proven");
+        let exact = -(2f64.powi(-55));
+        let i = Interval::point(0.1) + Interval::point(0.2) - Interval::point(rounded);
+        assert!(i.lo <= exact && exact <= i.hi, "{i:?}");
+        assert!(!i.nonnegative(), "{i:?}");
+        // Exact operations keep points: nothing widens without a reason.
+        let p = Interval::point(0.5) * Interval::point(4.0) + Interval::point(1.0);
+        assert_eq!(p, Interval::point(3.0));
+    }
+
+    fn coefficient_sign(coefficient: &str, domain: &str) -> Result<f64, String> {
+        let src = format!(
+            "time t in [0, 1]\nspace x in {domain}\nunknown u(t, x)\n\
+             pde d(u, t) = {coefficient} * d(u, x, x)\ninitial u = 0\nboundary on(x): u = 0\n"
+        );
+        let c = crate::driver::compile(
+            SourceFile {
+                name: "t.pde".into(),
+                text: src,
+            },
+            &[],
+        );
+        let a = c.analysis.expect("an analysis");
+        a.second_order[0]
+            .factor
+            .as_ref()
+            .map(|f| f.sign)
+            .map_err(|e| e.clone())
+    }
+
+    /// On `x` in [0.1, 1], `x + 0.2 - 0.30000000000000004` is -2^-55 at `x = 0.1`: rounded to
+    /// nearest its bounds start at 0 and "prove" it non-negative; outward they do not.
+    #[test]
+    fn a_coefficient_that_dips_below_zero_by_rounding_is_not_proven() {
+        let why = coefficient_sign("(x + 0.2 - 0.30000000000000004)", "[0.1, 1]")
+            .expect_err("not proven");
+        assert!(why.contains("may change sign"), "{why}");
+        // Clear signs are still proven, squares and exact zeros included (the residual is
+        // `d(u, t) - c * d(u, x, x)`: a positive `c` is the sign -1).
+        assert_eq!(coefficient_sign("0.5 * 0.04 * x^2", "[0.01, 3]"), Ok(-1.0));
+        assert_eq!(coefficient_sign("x * x", "[0, 1]"), Ok(-1.0));
+        assert_eq!(coefficient_sign("-(exp(x) - 1)", "[0, 2]"), Ok(1.0));
+        assert_eq!(coefficient_sign("sqrt(x) + log(1 + x)", "[0, 2]"), Ok(-1.0));
+    }
+
+    #[test]
+    fn library_functions_are_widened_but_keep_their_exact_points() {
+        let x = Interval::new(0.0, 1.0);
+        let e = x.monotone(f64::exp, |v| v == 0.0);
+        assert_eq!(e.lo, 1.0);
+        assert!(e.hi > std::f64::consts::E);
+        let l = Interval::new(1.0, 2.0).monotone(f64::ln, |v| v == 1.0);
+        assert_eq!(l.lo, 0.0);
+        assert!(l.hi > std::f64::consts::LN_2);
+        let (lo, hi) = erf_bounds(1.0);
+        assert!(lo < 0.8427007929497149 && 0.8427007929497149 < hi);
     }
 }

@@ -1,15 +1,20 @@
 //! Stage 5, passes: analyses of the checked problem that decide how it will be computed.
 //!
-//! Today: the second-order analysis (which PDE terms are linear in second derivatives, their
+//! Today: the consistency checks (`consistency`: the data against a free-boundary constraint,
+//! `exact` against the conditions and the equation; run by the driver before the ansatz pass),
+//! the second-order analysis (which PDE terms are linear in second derivatives, their
 //! factor `C = B B^T`, and whether each takes the exact or the Monte Carlo path under the
 //! `second_order` setting) and the time-direction check (an `initial` condition on a backward
 //! equation is almost always a sign error).
 
 pub mod ansatz;
 pub mod bounds;
+pub mod consistency;
 pub mod gradient_square;
 pub mod linalg;
+mod rounding;
 pub mod second_order;
+mod substitute;
 
 use crate::diag::{Diag, Diags};
 use crate::ir::{Coord, Op, Problem, Where};

@@ -470,6 +470,18 @@ pub const TABLE: &[Key] = &[
             the conditions at the start (high dimension, large coefficients)",
         parse: run::balance,
     },
+    Key {
+        name: "extrapolate",
+        dot: Dot::No,
+        row: Row::Own,
+        shapes: Shapes::Run,
+        default: "`false`",
+        doc: "`true`: a `report` outside the declared ranges of time, space and parameters \
+            is a warning instead of an error (`pdec::check::report_outside_domain`): the \
+            network is trained on the declared box only, and its value outside is an \
+            extrapolation that no loss term controls",
+        parse: run::extrapolate,
+    },
 ];
 
 /// Every key's name, for did-you-mean.

@@ -404,6 +404,9 @@ pub struct RunSettings {
     pub average: f64,
     /// Adaptive multipliers of the terms' weights.
     pub balance: Balance,
+    /// `extrapolate = true`: a `report` outside the declared ranges is a warning, not an
+    /// error (the check reads it; the run prints such reports like the others).
+    pub extrapolate: bool,
 }
 
 impl Default for PlanSettings {
@@ -448,6 +451,7 @@ impl Default for RunSettings {
             on_nan: OnNan::Stop,
             average: 0.0,
             balance: Balance::None,
+            extrapolate: false,
         }
     }
 }

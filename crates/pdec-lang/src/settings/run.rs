@@ -1,5 +1,5 @@
 //! The parsers of the run-control keys: `seed`, `polish`, `time_limit`, `log_every`,
-//! `checkpoint_every`, `on_nan`, `average`, `balance`. Each reads one item into `Settings`, pushing a
+//! `checkpoint_every`, `on_nan`, `average`, `balance`, `extrapolate`. Each reads one item into `Settings`, pushing a
 //! diagnostic instead where the value is not accepted; `keys::TABLE` declares them.
 
 use crate::diag::Diags;
@@ -121,6 +121,16 @@ pub(super) fn on_nan(st: &mut Settings, it: &Item, diags: &mut Diags) {
         Some("stop") => st.run.on_nan = OnNan::Stop,
         Some("rollback") => st.run.on_nan = OnNan::Rollback,
         _ => diags.push(bad_value(span, key, "`stop` or `rollback`")),
+    }
+}
+
+/// `extrapolate = true` or `false`.
+pub(super) fn extrapolate(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    match v.word() {
+        Some("true") => st.run.extrapolate = true,
+        Some("false") => st.run.extrapolate = false,
+        _ => diags.push(bad_value(span, key, "`true` or `false`")),
     }
 }
 

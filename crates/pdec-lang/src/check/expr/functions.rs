@@ -234,8 +234,8 @@ mod tests {
 
     fn with_defs(defs: &str, exact: &str) -> (Problem, NodeId, NodeId) {
         let text = format!(
-            "{defs}\ntime t in [0, 1]\nspace x in [-3, 3]\nunknown u(t, x)\npde d(u, t) = d(u, x, x)\n\
-             initial u = {exact}\nboundary x = -3: u = 0\nboundary x = 3: u = 0\nexact u = {exact}\n"
+            "{defs}\ntime t in [0, 1]\nspace x in [-3, 3]\nunknown u(t, x)\npde d(u, t) = 0\n\
+             initial u = {exact}\nboundary none\nexact u = {exact}\n"
         );
         let c = crate::driver::compile(
             SourceFile {

@@ -4,6 +4,7 @@
 //! Each condition's name, the loss term's, is its locus without inner spaces.
 
 use super::Found;
+use super::time_order::{TimeCondition, time_orders};
 use crate::check::Checker;
 use crate::check::expr::Ctx;
 use crate::diag::Diag;
@@ -29,12 +30,21 @@ impl Checker<'_> {
             return;
         };
         // Counted even when it fails below: a bad condition is not a missing one.
-        s.time_conditions.push((terminal, item.keyword));
+        s.time_conditions.push(TimeCondition {
+            terminal,
+            keyword: item.keyword,
+            span: item.span,
+            orders: None,
+        });
         let Some(r) = self.residual(eq, Ctx::PDE) else {
             return;
         };
         if !self.condition_mentions_unknown(r, eq.span, kw) {
             return;
+        }
+        let orders = time_orders(&self.g, r).into_iter().map(|o| o.0).collect();
+        if let Some(c) = s.time_conditions.last_mut() {
+            c.orders = Some(orders);
         }
         let at = if terminal { t.hi } else { t.lo };
         let name = if self.is_bare_unknown(&eq.lhs) {

@@ -2,14 +2,19 @@
 //! completeness, then the [`Problem`] assembled from them. One room per kind of statement:
 //! `conditions` (`initial`, `terminal`, `boundary`, `periodic`, and the coverage of every
 //! face), `constraint` (the obstacle), `solution` (`exact`, `ansatz`, `reference`) and
-//! `report` (point values). This file holds what they share: `Found`, what the statements
+//! `report` (point values) with `report_range` (inside the trained box), `time_order` (initial or terminal conditions against the
+//! equation's order in time). This file holds what they share: `Found`, what the statements
 //! said so far; the residual of an equation; the checks that a condition involves the unknown
 //! and that a value is a scalar.
 
 mod conditions;
 mod constraint;
 mod report;
+mod report_range;
 mod solution;
+mod time_order;
+
+pub(super) use report_range::OutsidePoint;
 
 use super::Checker;
 use super::expr::{Ctx, Env};
@@ -18,7 +23,6 @@ use crate::ir::{self, Condition, Constraint, Face, Input, NodeId, Pde, Problem, 
 use crate::resolve::{ItemRef, Res};
 use crate::source::Span;
 use crate::syntax::ast::{self, Boundary, Equation, ExprKind, Item, ItemKind};
-use crate::syntax::print;
 use std::collections::BTreeMap;
 
 /// What the statements said, gathered in source order; the problem is assembled from it once
@@ -36,13 +40,14 @@ struct Found {
     /// uncovered.
     unknown_locus: bool,
     constraint: Option<Constraint>,
-    exact: Option<(NodeId, Span)>,
+    /// The node, the keyword (for a duplicate) and the whole statement.
+    exact: Option<(NodeId, Span, Span)>,
     /// The node, the keyword (for a duplicate) and the whole statement (for later passes).
     ansatz: Option<(NodeId, Span, Span)>,
     reference: Option<(String, Span)>,
     reports: Vec<Report>,
-    /// Whether each `initial` or `terminal` is terminal, and its keyword.
-    time_conditions: Vec<(bool, Span)>,
+    /// Each `initial` or `terminal` statement, in source order.
+    time_conditions: Vec<time_order::TimeCondition>,
 }
 
 impl Checker<'_> {
@@ -142,8 +147,8 @@ impl Checker<'_> {
         ));
     }
 
-    /// The problem has an unknown, an equation and, if it depends on time, initial or
-    /// terminal conditions (not both).
+    /// The problem has an unknown, an equation and, if it depends on time, as many initial
+    /// or terminal conditions (not both) as its order in time asks (`time_order`).
     fn completeness(&mut self, s: &Found) {
         let program = self.program;
         let items = &program.user().ast.items;
@@ -168,39 +173,7 @@ impl Checker<'_> {
                     .help("state it: `pde d(u, t) = lap(u)`"),
             );
         }
-        if let Some(t) = &self.time
-            && self.unknown_args.contains(&Input::Time)
-        {
-            if s.time_conditions.is_empty() {
-                self.diags.push(
-                    Diag::error(
-                        "pdec::check::missing_initial",
-                        "a time-dependent problem needs an initial or terminal condition",
-                    )
-                    .primary(t.span, "time declared here")
-                    .help(format!(
-                        "add `initial u = ...` (the value at {} = {}) or, for a backward equation such as Black-Scholes, `terminal u = ...` (at {} = {})",
-                        t.name,
-                        print::format_number(t.lo),
-                        t.name,
-                        print::format_number(t.hi)
-                    )),
-                );
-            }
-            let initial = s.time_conditions.iter().find(|c| !c.0);
-            let terminal = s.time_conditions.iter().find(|c| c.0);
-            if let (Some(i), Some(tc)) = (initial, terminal) {
-                self.diags.push(
-                    Diag::error(
-                        "pdec::check::initial_and_terminal",
-                        "a problem has either initial or terminal conditions, not both",
-                    )
-                    .primary(tc.1, "terminal condition")
-                    .secondary(i.1, "initial condition")
-                    .help("a forward equation takes `initial`, a backward one (`d(u, t) + ... = 0`, as in finance) takes `terminal`"),
-                );
-            }
-        }
+        self.time_determinacy(s);
     }
 
     /// The problem, from what the statements said; its graph compacted to what the roots use.
@@ -230,6 +203,7 @@ impl Checker<'_> {
                 .unwrap_or_else(|| "problem".into())
         });
         let mut pde = pde;
+        let exact_span = exact.map(|e| e.2);
         let mut exact = exact.map(|e| e.0);
         let mut ansatz = ansatz.map(|(node, _, span)| ir::Ansatz {
             node,
@@ -262,6 +236,7 @@ impl Checker<'_> {
             conditions,
             constraint,
             exact,
+            exact_span,
             ansatz,
             imposed: Vec::new(),
             reference: reference.map(|r| r.0),

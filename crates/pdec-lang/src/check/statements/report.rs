@@ -178,8 +178,15 @@ impl Checker<'_> {
         let mut params = vec![0.0; self.params.len()];
         for (input, (span, value)) in given {
             match input {
-                Input::Time => time = Some(self.const_scalar(value, env, "a report value")?),
-                Input::Param(k) => params[k] = self.const_scalar(value, env, "a report value")?,
+                Input::Time => {
+                    let v = self.const_scalar(value, env, "a report value")?;
+                    self.report_value_in_range(input, span, &[v]);
+                    time = Some(v);
+                }
+                Input::Param(k) => {
+                    params[k] = self.const_scalar(value, env, "a report value")?;
+                    self.report_value_in_range(input, span, &[params[k]]);
+                }
                 Input::Space(k) => {
                     let n = self.lower(
                         value,
@@ -216,6 +223,7 @@ impl Checker<'_> {
                             return None;
                         }
                     };
+                    self.report_value_in_range(input, span, &vals);
                     space[k] = vals;
                 }
             }

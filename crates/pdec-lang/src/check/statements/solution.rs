@@ -12,7 +12,7 @@ use crate::syntax::ast::{Equation, Item};
 impl Checker<'_> {
     /// `exact u = expression`: a scalar of the inputs only.
     pub(super) fn exact_statement(&mut self, item: &Item, eq: &Equation, s: &mut Found) {
-        if let Some((_, prev)) = s.exact {
+        if let Some((_, prev, _)) = s.exact {
             self.duplicate(item.keyword, prev, "exact");
             return;
         }
@@ -35,7 +35,7 @@ impl Checker<'_> {
             return;
         };
         if self.scalar_expr(v, rhs.span, "the exact solution") {
-            s.exact = Some((v, item.keyword));
+            s.exact = Some((v, item.keyword, item.span));
         }
     }
 
