@@ -138,6 +138,16 @@ fn show(v: f64) -> String {
     }
 }
 
+/// The byte just after the last character of `s` matching `stop` (0 if none): where the
+/// word that ends `s` starts. The character may be several bytes long (a comment in any
+/// script can precede it).
+fn after_last(s: &str, stop: impl Fn(char) -> bool) -> usize {
+    s.char_indices()
+        .rev()
+        .find(|(_, c)| stop(*c))
+        .map_or(0, |(k, c)| k + c.len_utf8())
+}
+
 /// Where the glued number stands, for the hint.
 enum Place<'t> {
     /// The value of setting `key` (in `solve { }` or `--set`; `None` if not found).
@@ -160,9 +170,9 @@ fn setting_key(before: &str) -> Option<&str> {
             )
     })?;
     let head = before[..eq].trim_end();
-    let start = head
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-        .map_or(0, |k| k + 1);
+    let start = after_last(head, |c| {
+        !(c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    });
     let key = &head[start..];
     (!key.is_empty()).then_some(key)
 }
@@ -219,9 +229,7 @@ pub(super) fn detached_word(
         return None;
     }
     let before = without_trailing_comments(&statement[..pos.min(statement.len())]);
-    let word_start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |k| k + 1);
+    let word_start = after_last(before, |c| !(c.is_ascii_alphanumeric() || c == '_'));
     let word = &before[word_start..];
     let gap = &before[..word_start];
     let value = gap.trim_end_matches([' ', '\t']);
@@ -234,9 +242,9 @@ pub(super) fn detached_word(
     if word.is_empty() || value.len() == gap.len() || !stumbled || super::is_keyword(word) {
         return None;
     }
-    let num_start = value
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-')))
-        .map_or(0, |k| k + 1);
+    let num_start = after_last(value, |c| {
+        !(c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'))
+    });
     let num = &value[num_start..];
     if !num.starts_with(|c: char| c.is_ascii_digit()) || number_len(num) != num.len() {
         return None;
@@ -450,5 +458,18 @@ mod tests {
         assert!(specific_help("0", "x1F", "").is_some_and(|h| h.contains("`31`")));
         assert!(specific_help("1", "d", "-3").is_some_and(|h| h.contains("`1e-3`")));
         assert!(specific_help("2", "x", "").is_none());
+    }
+
+    #[test]
+    fn a_glued_number_after_text_in_any_script_is_reported_without_a_panic() {
+        // The key's start is found after a multi-byte character (a comment in another script).
+        assert_eq!(
+            super::setting_key("solve {\n  // été\u{fffd}lr = "),
+            Some("lr")
+        );
+        assert_eq!(
+            super::after_last("x\u{fffd}abc", |c| !c.is_ascii_alphanumeric()),
+            4
+        );
     }
 }
