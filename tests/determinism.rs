@@ -3,23 +3,11 @@
 //! stdout, stderr and the exit code. Each run is its own process, with its own hash-map seed
 //! (`RandomState`), so a suggestion or a diagnostic chosen by a hash map's order shows here.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{pde_files, root};
+
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn pde_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).expect("a folder").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            pde_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "pde") {
-            out.push(p);
-        }
-    }
-}
 
 /// `--set` overrides of a UI case, from its lines `//@ set KEY=VALUE` (as `tests/ui.rs`).
 fn sets(path: &Path) -> Vec<String> {

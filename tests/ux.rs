@@ -3,6 +3,9 @@
 //! every comment, never changes meaning, idempotent). Diagnostics checked here:
 //! "pdec_lang::fmt::not_formatted", "pdec::cli::file_exists".
 
+mod common;
+use common::{pde_files, root};
+
 use pdec_lang::source::SourceFile;
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
@@ -15,10 +18,6 @@ fn pdec_in(dir: &Path, args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .expect("pdec runs")
-}
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn pdec(args: &[&str]) -> Output {
@@ -189,23 +188,6 @@ fn every_template_checks_clean_trains_and_is_formatted() {
         std::fs::read_to_string(dir.join("rod.pde")).expect("rod"),
         "mine"
     );
-}
-
-/// Every `.pde` file under `dir`.
-fn pde_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("dir")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            pde_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "pde") {
-            out.push(p);
-        }
-    }
 }
 
 /// What the front end makes of a text: diagnostics (code and message) and the plan.

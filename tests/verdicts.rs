@@ -3,24 +3,11 @@
 //! diagnostic codes), because every refusal of a problem the solver cannot compute happens
 //! while planning.
 
+mod common;
+use common::{pde_files, root};
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn pde_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).expect("a folder").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            pde_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "pde") {
-            out.push(p);
-        }
-    }
-}
 
 /// The exit code and the diagnostic codes printed (as JSON lines) by one command.
 fn verdict(args: &[&str]) -> (Option<i32>, BTreeSet<String>) {

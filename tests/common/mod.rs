@@ -34,3 +34,25 @@ pub fn ok(out: &Output) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The project's root (where `examples/` and `tests/` are).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `.pde` file under `dir`, in sorted order.
+pub fn pde_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("a folder")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            pde_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "pde") {
+            out.push(p);
+        }
+    }
+}
