@@ -13,6 +13,9 @@
 //! report point: the residual with one second derivative set to 1 (every other derivative
 //! and the unknown 0), minus the residual with all 0, is that derivative's coefficient.
 //! `sampling = uniform` (or any law) in `solve { }` turns the choice off.
+//!
+//! The same probe checks the time's units ([`time_scale`]): a Black-Scholes-type equation
+//! whose log-price spreads implausibly far over the time interval is warned about.
 
 use crate::geometry::Layout;
 use crate::ir::eval::{Dense, Layout as DenseLayout, eval_at};
@@ -70,17 +73,7 @@ pub fn choose(problem: &Problem, analysis: &Analysis, settings: &Settings) -> Op
     }
     let probe = Probe::new(problem, at_time, &first.params);
     let diffusion = probe.diffusion(&point)?;
-    // Black-Scholes-type: the diffusion of component k grows like x_k^2.
-    let positive =
-        point.iter().all(|p| *p > 0.0) && space.domain.bounds().iter().all(|(lo, _)| *lo >= 0.0);
-    let lognormal = positive && {
-        let wider: Vec<f64> = point.iter().map(|p| 1.5 * p).collect();
-        probe.diffusion(&wider).is_some_and(|d2| {
-            d2.iter()
-                .zip(&diffusion)
-                .all(|(b, a)| (b / 2.25 - a).abs() <= 1e-6 * a.abs())
-        })
-    };
+    let lognormal = proportional_to_price(&probe, &space.domain, &point, &diffusion);
     let per_component: Vec<f64> = diffusion
         .iter()
         .zip(probed_components(point.len()))
@@ -136,6 +129,82 @@ pub fn choose(problem: &Problem, analysis: &Analysis, settings: &Settings) -> Op
         },
         why,
     })
+}
+
+/// Whether the diffusion of each component grows like its square (Black-Scholes-type:
+/// `x_k^2 d(u, x[k], x[k])`), on a domain of positive prices: the diffusion at `1.5 x` is
+/// `2.25` times the one at `x`.
+fn proportional_to_price(probe: &Probe, domain: &Domain, point: &[f64], diffusion: &[f64]) -> bool {
+    let positive =
+        point.iter().all(|p| *p > 0.0) && domain.bounds().iter().all(|(lo, _)| *lo >= 0.0);
+    positive && {
+        let wider: Vec<f64> = point.iter().map(|p| 1.5 * p).collect();
+        probe.diffusion(&wider).is_some_and(|d2| {
+            d2.iter()
+                .zip(diffusion)
+                .all(|(b, a)| (b / 2.25 - a).abs() <= 1e-6 * a.abs())
+        })
+    }
+}
+
+/// Beyond this spread of the log-price over the whole time interval (`sigma sqrt(T)`), the
+/// units are suspect: a volatility of 100% a year over four years is 2; 20% a year over 365
+/// "years" (a maturity in days) is 3.8.
+const LOG_SPREAD_WARNING: f64 = 2.5;
+
+/// A warning when a Black-Scholes-type equation spreads the log-price implausibly far over
+/// its time interval (`pdec::plan::time_scale`): a maturity in days with yearly rates and
+/// volatilities. Read at the first report's point, or the middle of the domain.
+pub fn time_scale(problem: &Problem, diags: &mut crate::diag::Diags) {
+    let (Some(time), [space]) = (&problem.time, problem.space.as_slice()) else {
+        return;
+    };
+    let report = problem.reports.first();
+    let point = match report.and_then(|r| r.space.first()) {
+        Some(p) => p.clone(),
+        None => space
+            .domain
+            .bounds()
+            .iter()
+            .map(|(lo, hi)| (lo + hi) / 2.0)
+            .collect(),
+    };
+    let params: Vec<f64> = match report {
+        Some(r) => r.params.clone(),
+        None => problem.params.iter().map(|p| (p.lo + p.hi) / 2.0).collect(),
+    };
+    let probe = Probe::new(problem, time.lo, &params);
+    let Some(diffusion) = probe.diffusion(&point) else {
+        return;
+    };
+    if !proportional_to_price(&probe, &space.domain, &point, &diffusion) {
+        return;
+    }
+    let sigma = diffusion
+        .iter()
+        .zip(probed_components(point.len()))
+        .map(|(d, k)| d.sqrt() / point[k])
+        .fold(0.0, f64::max);
+    let length = time.hi - time.lo;
+    let spread = sigma * length.sqrt();
+    if spread <= LOG_SPREAD_WARNING {
+        return;
+    }
+    let f = crate::syntax::print::format_number;
+    diags.push(
+        crate::diag::Diag::warning(
+            "pdec::plan::time_scale",
+            format!(
+                "over the time interval (length {}) the log of `{}` spreads by {}: a volatility of {} per unit of time",
+                f(length),
+                space.name,
+                f(significant(spread)),
+                f(significant(sigma))
+            ),
+        )
+        .primary(time.span, "time declared here")
+        .help("is the time in days and the rates and volatilities per year? State both in the same unit: a maturity of three months is `t in [0, 0.25]` in years"),
+    );
 }
 
 /// `x` rounded to three significant digits.
@@ -403,5 +472,29 @@ mod tests {
         assert!(!law(&bounded).1);
         let reportless = HJB.replace("report u(0, x = 0)\n", "");
         assert!(!law(&reportless).1);
+    }
+
+    #[test]
+    fn a_maturity_in_days_with_yearly_volatility_is_warned_about() {
+        let call = |t: &str| {
+            let c = crate::driver::compile(
+                SourceFile {
+                    name: "t.pde".into(),
+                    text: format!(
+                        "time t in [0, {t}]\nspace s in [0.01, 3]\nunknown u(t, s)\n\
+                         pde d(u, t) + 0.5 * 0.2^2 * s^2 * d(u, s, s) + 0.05 * s * d(u, s) - 0.05 * u = 0\n\
+                         terminal u = max(s - 1, 0)\nboundary s = 0.01: u = 0\nboundary s = 3: u = 2\n\
+                         report u(0, s = 1)\n"
+                    ),
+                },
+                &[],
+            );
+            c.diags
+                .iter()
+                .filter(|d| d.code == "pdec::plan::time_scale")
+                .count()
+        };
+        assert_eq!(call("365"), 1);
+        assert_eq!(call("1"), 0);
     }
 }

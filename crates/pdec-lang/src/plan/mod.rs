@@ -76,6 +76,7 @@ pub fn plan(
     let layout = InputLayout::new(problem);
     // The settings' own checks read what the user wrote; the rest, the law in effect.
     checks::check_settings(problem, analysis, settings, layout.width, diags);
+    auto_sampling::time_scale(problem, diags);
     let chosen = auto_sampling::choose(problem, analysis, settings);
     let settings = &match &chosen {
         Some(c) => {
