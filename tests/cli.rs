@@ -3,17 +3,11 @@
 //! ("pdec::load::cannot_read", "pdec::load::too_large", "pdec::load::not_utf8",
 //! "pdec::cli::unknown_std_module").
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::pdec;
 
-fn pdec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pdec"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("pdec runs")
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

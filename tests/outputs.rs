@@ -7,18 +7,12 @@
 //! "pdec::export::unknown_variable", "pdec::export::missing_coordinate",
 //! "pdec::export::vtk_layout", "pdec::export::io", "pdec::export::grid_or_points").
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+mod common;
+use common::pdec;
 
-fn pdec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pdec"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("pdec runs")
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::OnceLock;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

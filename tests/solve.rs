@@ -2,17 +2,11 @@
 //! against closed forms on the exact and the Monte Carlo paths, the run directory's files,
 //! and `pdec eval` reproducing the reported value.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::pdec;
 
-fn pdec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pdec"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("pdec runs")
-}
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn out_dir(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
