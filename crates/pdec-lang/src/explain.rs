@@ -1,5 +1,6 @@
 //! `pdec explain`: the plan in words and numbers.
 
+use crate::geometry::inputs::InputMap;
 use crate::check::Checked;
 use crate::geometry::region::Region;
 use crate::ir::print::Printer;
@@ -66,6 +67,9 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
         let _ = writeln!(o, "\nsampling law of the points: {why}");
     }
     free_boundary(&mut o, &c);
+    if let Some(why) = &c.plan.coordinates_chosen {
+        let _ = writeln!(o, "\ncoordinates: {why}");
+    }
     pde_terms(&mut o, &c);
     second_order(&mut o, &c);
     gradient_squares(&mut o, &c);
@@ -90,10 +94,12 @@ fn header(o: &mut String, c: &Sources) {
     let plan = c.plan;
     let _ = writeln!(o, "problem {} ({file})", p.name);
     let _ = writeln!(o);
+    let logs = plan.layout.inputs.iter().any(|i| !i.map.is_affine());
     let _ = writeln!(
         o,
-        "network inputs ({} columns, each rescaled affinely to [-1, 1]):",
-        plan.layout.width
+        "network inputs ({} columns, each rescaled {}to [-1, 1]):",
+        plan.layout.width,
+        if logs { "" } else { "affinely " }
     );
     for i in &plan.layout.inputs {
         let range = if i.components == 1 {
@@ -103,7 +109,15 @@ fn header(o: &mut String, c: &Sources) {
         } else {
             format!("{} components, per-component box", i.components)
         };
-        let _ = writeln!(o, "  {:<10} {:<6} {range}", i.name, i.kind);
+        let read = match &i.map {
+            InputMap::Affine => String::new(),
+            InputMap::Log { offset } => match offset.iter().all(|v| *v == offset[0]) {
+                true if offset[0] == 0.0 => format!("  read as ln({})", i.name),
+                true => format!("  read as ln({} + {})", i.name, num(offset[0])),
+                false => format!("  read as ln({} + offset), per component", i.name),
+            },
+        };
+        let _ = writeln!(o, "  {:<10} {:<6} {range}{read}", i.name, i.kind);
     }
 }
 

@@ -21,9 +21,32 @@ pub struct NetInput {
     #[serde(skip)]
     pub offset: usize,
     pub components: usize,
-    /// Per-component range: the affine map to [-1, 1] uses it.
+    /// Per-component range: the map to [-1, 1] uses it.
     pub lo: Vec<f64>,
     pub hi: Vec<f64>,
+    /// What the network reads of the input before the map to [-1, 1]: the coordinate, or
+    /// its logarithm (`plan::coordinates`).
+    #[serde(skip_serializing_if = "InputMap::is_affine")]
+    pub map: InputMap,
+}
+
+/// What the network reads of an input: the coordinate as written, or `ln(x + offset)` (a
+/// price's logarithm: Black-Scholes-type operators are constant-coefficient in it). Either
+/// way the network is a function of the user's coordinates, so reports, eval, export and
+/// plots take them unchanged; only the network's features differ.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputMap {
+    Affine,
+    /// `ln(x + offset)` per component; `offset` is 0 where the range starts above zero
+    /// (see `plan::coordinates::log_offset`).
+    Log { offset: Vec<f64> },
+}
+
+impl InputMap {
+    pub fn is_affine(&self) -> bool {
+        matches!(self, InputMap::Affine)
+    }
 }
 
 /// The network's inputs in column order, and the columns of a point in all.
@@ -50,6 +73,7 @@ impl InputLayout {
                 components,
                 lo,
                 hi,
+                map: InputMap::Affine,
             });
             width += components;
         };

@@ -163,34 +163,24 @@ const LOG_SPREAD_WARNING: f64 = 2.5;
 /// its time interval (`pdec::plan::time_scale`): a maturity in days with yearly rates and
 /// volatilities. Read at the first report's point, or the middle of the domain.
 pub fn time_scale(problem: &Problem, diags: &mut crate::diag::Diags) {
-    let (Some(time), [space]) = (&problem.time, problem.space.as_slice()) else {
+    let Some(time) = &problem.time else {
         return;
     };
-    let report = problem.reports.first();
-    let point = match report.and_then(|r| r.space.first()) {
-        Some(p) => p.clone(),
-        None => space
-            .domain
-            .bounds()
-            .iter()
-            .map(|(lo, hi)| (lo + hi) / 2.0)
-            .collect(),
-    };
-    let params: Vec<f64> = match report {
-        Some(r) => r.params.clone(),
-        None => problem.params.iter().map(|p| (p.lo + p.hi) / 2.0).collect(),
-    };
-    let probe = Probe::new(problem, time.lo, &params);
     // The first and the last component: a warning needs no more (and this runs on every
     // problem with time, so it stays cheap in a thousand dimensions).
-    let mut comps = vec![0, point.len().saturating_sub(1)];
-    comps.dedup();
-    let Some(diffusion) = probe.diffusion(&point, &comps) else {
+    let Some(PriceDiffusion {
+        space,
+        point,
+        comps,
+        diffusion,
+    }) = price_diffusion(problem, |d| {
+        let mut comps = vec![0, d.saturating_sub(1)];
+        comps.dedup();
+        comps
+    })
+    else {
         return;
     };
-    if !proportional_to_price(&probe, &space.domain, &point, &comps, &diffusion) {
-        return;
-    }
     let sigma = diffusion
         .iter()
         .zip(&comps)
@@ -218,6 +208,55 @@ pub fn time_scale(problem: &Problem, diags: &mut crate::diag::Diags) {
     );
 }
 
+/// The diffusion of an equation that is Black-Scholes-type in its one space variable.
+pub(super) struct PriceDiffusion<'a> {
+    pub space: &'a crate::ir::SpaceVar,
+    /// Where it was read: the first report's point, or the middle of the domain.
+    pub point: Vec<f64>,
+    /// The components read, and the diffusion `2 |C_kk / a|` of each.
+    pub comps: Vec<usize>,
+    pub diffusion: Vec<f64>,
+}
+
+/// The diffusion of the components `components(d)` when the equation is Black-Scholes-type
+/// in its one space variable (`x_k^2 d(u, x[k], x[k])` on positive prices: see
+/// [`proportional_to_price`]), read at the first report's point (time and parameters too) or
+/// the middle of the domain and the start of time; `None` otherwise.
+pub(super) fn price_diffusion(
+    problem: &Problem,
+    components: impl Fn(usize) -> Vec<usize>,
+) -> Option<PriceDiffusion<'_>> {
+    let (Some(time), [space]) = (&problem.time, problem.space.as_slice()) else {
+        return None;
+    };
+    let report = problem.reports.first();
+    let point = match report.and_then(|r| r.space.first()) {
+        Some(p) => p.clone(),
+        None => space
+            .domain
+            .bounds()
+            .iter()
+            .map(|(lo, hi)| (lo + hi) / 2.0)
+            .collect(),
+    };
+    let params: Vec<f64> = match report {
+        Some(r) => r.params.clone(),
+        None => problem.params.iter().map(|p| (p.lo + p.hi) / 2.0).collect(),
+    };
+    let at = report.and_then(|r| r.time).unwrap_or(time.lo);
+    let probe = Probe::new(problem, at, &params);
+    let comps = components(point.len());
+    let diffusion = probe.diffusion(&point, &comps)?;
+    proportional_to_price(&probe, &space.domain, &point, &comps, &diffusion).then_some(
+        PriceDiffusion {
+            space,
+            point,
+            comps,
+            diffusion,
+        },
+    )
+}
+
 /// `x` rounded to three significant digits.
 fn significant(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
@@ -241,7 +280,7 @@ const PROBED: usize = 8;
 
 /// The components whose coefficients are read: all up to [`PROBED`], else that many spread
 /// evenly (the law has one `sd` for every component: their root mean square).
-fn probed_components(d: usize) -> Vec<usize> {
+pub(super) fn probed_components(d: usize) -> Vec<usize> {
     if d <= PROBED {
         (0..d).collect()
     } else {

@@ -5,12 +5,15 @@
 //! factor `B`), the Monte Carlo estimator and the work per point ([`monte_carlo`]), what the
 //! step computes for each term and the derivatives it reads ([`program`], [`needs`]), and the
 //! settings, and the network's output scale from the data ([`output`], `output_scale`); the
-//! sampling law of a truncated domain where the user gave none ([`auto_sampling`]);
+//! sampling law of a truncated domain where the user gave none ([`auto_sampling`]); the
+//! coordinates the network reads (log-prices for a Black-Scholes-type operator:
+//! [`coordinates`]);
 //! [`checks`] refuses settings that do not fit the problem, and [`program`] a problem whose
 //! derivatives the step cannot carry.
 
 pub mod auto_sampling;
 pub mod checks;
+pub mod coordinates;
 pub mod monte_carlo;
 pub mod needs;
 pub mod output;
@@ -52,6 +55,9 @@ pub struct Plan {
     /// Why `settings.sampling` is a law the compiler chose (`boundary none` and no
     /// `sampling`: [`auto_sampling`]); `None` when it is the user's.
     pub sampling_chosen: Option<String>,
+    /// Why the network reads a space variable's logarithm ([`coordinates`]; the map is in
+    /// `layout`); `None` when it reads the coordinates as written.
+    pub coordinates_chosen: Option<String>,
     pub settings: PlanSettings,
 }
 
@@ -73,9 +79,10 @@ pub fn plan(
     settings: &Settings,
     diags: &mut Diags,
 ) -> Plan {
-    let layout = InputLayout::new(problem);
+    let mut layout = InputLayout::new(problem);
     // The settings' own checks read what the user wrote; the rest, the law in effect.
     checks::check_settings(problem, analysis, settings, layout.width, diags);
+    let coordinates_chosen = coordinates::choose(problem, settings, &mut layout);
     auto_sampling::time_scale(problem, diags);
     let chosen = auto_sampling::choose(problem, analysis, settings);
     let settings = &match &chosen {
@@ -136,6 +143,7 @@ pub fn plan(
         cost,
         output,
         sampling_chosen: chosen.map(|c| c.why),
+        coordinates_chosen,
         settings: settings.plan.clone(),
     }
 }

@@ -99,6 +99,25 @@ pub const TABLE: &[Key] = &[
         parse: network::output_scale,
     },
     Key {
+        name: "coordinates",
+        dot: Dot::No,
+        row: Row::Own,
+        shapes: Shapes::Plan,
+        default: "`auto`",
+        doc: "`log`: where the equation is Black-Scholes-type in a space variable (its \
+            diffusion grows like the square of the coordinate, `x[i]^2 d(u, x[i], x[i])`, on \
+            a range of positive prices), the network reads `ln(x + offset)` instead of `x` \
+            (log-prices; `offset` 0 unless the range starts below 1% of its end). The \
+            equation, the conditions, the points and every report, eval, export and plot stay \
+            in the coordinates as written: only the network's features change (`pdec \
+            explain` says so and why). `auto`: the same for a variable of several components \
+            (a basket: a geometric mean's payoff is one direction in log-prices), the \
+            coordinates as written for one asset (measured: a European call 4% off in \
+            log-prices against 1% in prices at the same budget, docs/RESULTS.md). \
+            `as_written`: never",
+        parse: network::coordinates,
+    },
+    Key {
         name: "steps",
         dot: Dot::No,
         row: Row::Own,

@@ -281,6 +281,20 @@ pub enum OutputScaling {
     None,
 }
 
+/// Which coordinates the network reads (`coordinates`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Coordinates {
+    /// The compiler's choice: log-prices where the operator is Black-Scholes-type in a
+    /// space variable of several components (a basket: `plan::coordinates`), else as
+    /// written.
+    Auto,
+    /// Log-prices wherever the operator is Black-Scholes-type, one asset included.
+    Log,
+    /// The coordinates as written.
+    AsWritten,
+}
+
 /// How a sampling law's spread depends on time.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -377,6 +391,8 @@ pub struct PlanSettings {
     /// `output_scale`: when the network's output is shifted and scaled to the data's mean
     /// and spread (`plan::OutputScale`).
     pub output_scale: OutputScaling,
+    /// `coordinates`: whether the network may read a price's logarithm (`plan::coordinates`).
+    pub coordinates: Coordinates,
 }
 
 /// The settings only the run loop reads: how long and how fast it steps, its seed, what it
@@ -431,6 +447,7 @@ impl Default for PlanSettings {
             weights: BTreeMap::new(),
             adaptive: None,
             output_scale: OutputScaling::Auto,
+            coordinates: Coordinates::Auto,
         }
     }
 }

@@ -5,7 +5,9 @@
 
 use crate::diag::{Diag, Diags};
 use crate::settings::values::{Item, args_of, bad_value, out_of_range, positive, positive_int};
-use crate::settings::{FreeBoundaryLoss, Net, NetKind, OutputScaling, Schedule, Settings};
+use crate::settings::{
+    Coordinates, FreeBoundaryLoss, Net, NetKind, OutputScaling, Schedule, Settings,
+};
 
 /// `net = dgm(layers, width)` or `mlp(layers, width)`: unset arguments keep their value.
 pub(super) fn net(st: &mut Settings, it: &Item, diags: &mut Diags) {
@@ -201,5 +203,16 @@ pub(super) fn output_scale(st: &mut Settings, it: &Item, diags: &mut Diags) {
         Some("always") => OutputScaling::Always,
         Some("none") => OutputScaling::None,
         _ => return diags.push(bad_value(span, key, "`auto`, `always` or `none`")),
+    };
+}
+
+/// `coordinates = auto`, `log` or `as_written`.
+pub(super) fn coordinates(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    st.plan.coordinates = match v.word() {
+        Some("auto") => Coordinates::Auto,
+        Some("log") => Coordinates::Log,
+        Some("as_written") => Coordinates::AsWritten,
+        _ => return diags.push(bad_value(span, key, "`auto`, `log` or `as_written`")),
     };
 }

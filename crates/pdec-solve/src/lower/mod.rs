@@ -17,12 +17,15 @@ use crate::consts::ConstCache;
 use crate::jet::SumWeights;
 use crate::nn::{InputDir, InputJet, Net, Projections};
 use candle_core::{Result, Tensor};
-use pdec_lang::geometry::inputs::InputLayout;
+use pdec_lang::geometry::inputs::{InputLayout, InputMap};
 use pdec_lang::ir::{NodeId, Problem};
 pub use pdec_lang::plan::needs::Needs;
 use std::collections::{BTreeSet, HashMap};
 
 mod eval;
+mod log_map;
+
+pub use log_map::{LogMap, log_map};
 
 pub use eval::Evaluator;
 
@@ -35,9 +38,14 @@ fn err(msg: impl Into<String>) -> candle_core::Error {
 #[derive(Clone, Debug)]
 pub struct Columns {
     pub layout: InputLayout,
-    /// Affine map to [-1, 1]: `z = scale * x + shift`, per column.
+    /// Affine map to [-1, 1]: `z = scale * x + shift`, per column (of `ln(x + offset)` for a
+    /// log column).
     pub scale: Vec<f64>,
     pub shift: Vec<f64>,
+    /// Per column, `Some((offset, floor))` where the network reads `ln(x + offset)`
+    /// (`InputMap::Log`; `floor` the range's start plus `offset`, below which the logarithm
+    /// continues as its tangent line, see [`log_map`]); `None` for a coordinate read as it is.
+    pub log: Vec<Option<(f64, f64)>>,
     /// Device copies of constants used with these columns.
     pub consts: ConstCache,
 }
@@ -47,8 +55,17 @@ impl Columns {
     pub fn new(layout: &InputLayout) -> Columns {
         let width = layout.width;
         let (mut scale, mut shift) = (vec![1.0; width], vec![0.0; width]);
+        let mut log = vec![None; width];
         for input in &layout.inputs {
             for (j, (&lo, &hi)) in input.lo.iter().zip(&input.hi).enumerate() {
+                let (lo, hi) = match &input.map {
+                    InputMap::Affine => (lo, hi),
+                    InputMap::Log { offset } => {
+                        let o = offset.get(j).copied().unwrap_or(0.0);
+                        log[input.offset + j] = Some((o, lo + o));
+                        ((lo + o).ln(), (hi + o).ln())
+                    }
+                };
                 // Degenerate ranges cannot occur (checked), but keep the map finite anyway.
                 let half = ((hi - lo) / 2.0).max(1e-300);
                 scale[input.offset + j] = 1.0 / half;
@@ -59,8 +76,14 @@ impl Columns {
             layout: layout.clone(),
             scale,
             shift,
+            log,
             consts: ConstCache::default(),
         }
+    }
+
+    /// Whether some column is read through its logarithm.
+    pub fn has_log(&self) -> bool {
+        self.log.iter().any(Option::is_some)
     }
 }
 
@@ -159,7 +182,7 @@ pub struct Batch<'a> {
     pub dirs: &'a Directions,
 }
 
-/// Normalised inputs `z = scale * x + shift`.
+/// Normalised inputs `z = scale * x + shift` (of `ln(x + offset)` for a log column).
 pub fn normalise(x: &Tensor, cols: &Columns) -> Result<Tensor> {
     let dev = x.device();
     let dt = x.dtype();
@@ -169,6 +192,10 @@ pub fn normalise(x: &Tensor, cols: &Columns) -> Result<Tensor> {
     let sh = cols
         .consts
         .floats(&cols.shift, &[1, cols.layout.width], dev, dt)?;
+    let x = match cols.has_log() {
+        true => std::borrow::Cow::Owned(log_map(x, cols)?.value),
+        false => std::borrow::Cow::Borrowed(x),
+    };
     x.broadcast_mul(&sc)?.broadcast_add(&sh)
 }
 
@@ -203,7 +230,6 @@ pub fn forward_with(
 ) -> Result<Outputs> {
     let n = x.dim(0)?;
     let (dev, dt) = (x.device().clone(), x.dtype());
-    let z = normalise(x, cols)?;
     let sc = cols
         .consts
         .floats(&cols.scale, &[1, 1, cols.layout.width], &dev, dt)?;
@@ -233,20 +259,25 @@ pub fn forward_with(
     if let Some(j) = jvps {
         parts.push(j.clone());
     }
-    let general = match parts.len() {
+    let raw = match parts.len() {
         0 => None,
-        _ => Some(Tensor::cat(&parts, 0)?.broadcast_mul(&sc)?),
+        _ => Some(Tensor::cat(&parts, 0)?),
     };
-    let jet = net.forward(&InputJet {
-        z,
-        dirs: dirs.dirs.clone(),
-        general,
-        k2: dirs.k2,
-        summed: summed.clone(),
-        consts: cols.consts.clone(),
-        antithetic: None,
-        projections: projections.cloned(),
-    })?;
+    let input = match cols.has_log() {
+        true => log_map::input_jet(cols, x, dirs, raw.as_ref(), summed.clone(), projections)?,
+        false => InputJet {
+            z: normalise(x, cols)?,
+            dirs: dirs.dirs.clone(),
+            general: raw.map(|g| g.broadcast_mul(&sc)).transpose()?,
+            k2: dirs.k2,
+            summed: summed.clone(),
+            consts: cols.consts.clone(),
+            antithetic: None,
+            projections: projections.cloned(),
+            second: None,
+        },
+    };
+    let jet = net.forward(&input)?;
     let f = jet.v.squeeze(1)?;
     let t = jet.t.map(|t| t.squeeze(2)).transpose()?;
     let (s, sum) = match summed {
@@ -280,19 +311,24 @@ pub fn forward_antithetic(
     let sc = cols
         .consts
         .floats(&cols.scale, &[1, cols.layout.width], &dev, dt)?;
-    let jet = net.forward(&InputJet {
-        z: normalise(x, cols)?,
-        dirs: match tangent {
-            true => vec![InputDir::General(0)],
-            false => Vec::new(),
+    let input = match cols.has_log() {
+        true => log_map::antithetic_jet(cols, x, v, tangent)?,
+        false => InputJet {
+            z: normalise(x, cols)?,
+            dirs: match tangent {
+                true => vec![InputDir::General(0)],
+                false => Vec::new(),
+            },
+            general: None,
+            k2: 0,
+            summed: None,
+            consts: cols.consts.clone(),
+            antithetic: Some(v.broadcast_mul(&sc)?),
+            projections: projections.cloned(),
+            second: None,
         },
-        general: None,
-        k2: 0,
-        summed: None,
-        consts: cols.consts.clone(),
-        antithetic: Some(v.broadcast_mul(&sc)?),
-        projections: projections.cloned(),
-    })?;
+    };
+    let jet = net.forward(&input)?;
     Ok(Outputs {
         f: jet.v.squeeze(1)?,
         t: jet.t.map(|t| t.squeeze(2)).transpose()?,

@@ -18,8 +18,8 @@ pub enum InputDir {
     General(usize),
 }
 
-/// The network input with its tangent directions (second-order channels of an affine input
-/// map are zero).
+/// The network input with its tangent directions, and the input map's second-order channels
+/// where it has some (an affine map has none; a log column does: `crate::lower::LogMap`).
 #[derive(Clone, Debug)]
 pub struct InputJet {
     /// Normalised points `[N, D]`.
@@ -42,6 +42,9 @@ pub struct InputJet {
     /// `Some`: the input projections of these points, shared with the step's other passes
     /// over the same points.
     pub projections: Option<Projections>,
+    /// The input's second-order channels in normalised coordinates: `[K2, N, D]`, or the
+    /// summed channel `[N, D]` under `summed`; `None` for zero (an affine input map).
+    pub second: Option<Tensor>,
 }
 
 impl InputJet {
@@ -162,10 +165,22 @@ impl InputJet {
             1 => blocks.pop(),
             _ => Some(Tensor::cat(&blocks, 0)?),
         };
+        // The input map's own second-order channels, through the same product.
+        let s = match &self.second {
+            None => None,
+            Some(h) if h.rank() == 2 => Some(crate::kernels::data_matmul(h, &wt)?),
+            Some(h) => {
+                let (k, d) = (h.dim(0)?, h.dim(2)?);
+                Some(
+                    crate::kernels::data_matmul(&h.reshape((k * n, d))?, &wt)?
+                        .reshape((k, n, width))?,
+                )
+            }
+        };
         Ok(Jet {
             v,
             t,
-            s: None,
+            s,
             k2: self.k2,
             summed: self.summed.clone(),
         })

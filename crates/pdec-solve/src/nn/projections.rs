@@ -258,6 +258,7 @@ mod tests {
                     consts: ConstCache::default(),
                     antithetic,
                     projections: projections.clone(),
+                    second: None,
                 };
                 let mut jets = vec![net.forward(&input(None)).expect("value pass")];
                 for v in &draws {

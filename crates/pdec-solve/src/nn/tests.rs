@@ -38,6 +38,7 @@ fn check(kind: NetKind, layers: usize) {
                 consts: ConstCache::default(),
                 antithetic: None,
                 projections: None,
+                second: None,
             })
             .expect("fwd");
         j.v.flatten_all().expect("f").to_vec1::<f64>().expect("v")[0]
@@ -53,6 +54,7 @@ fn check(kind: NetKind, layers: usize) {
         consts: ConstCache::default(),
         antithetic: None,
         projections: None,
+        second: None,
     };
     let jet = net.forward(&input(None)).expect("jet");
     // The summed channel, weighted and unweighted, equals the weighted sum of the
@@ -160,6 +162,7 @@ fn coordinate_directions_equal_the_same_general_directions() {
                     consts: ConstCache::default(),
                     antithetic: None,
                     projections: None,
+                    second: None,
                 })
                 .expect("jet");
             let flat = |t: Option<Tensor>| {
@@ -271,6 +274,7 @@ fn antithetic_rows_equal_explicit_rows() {
                     consts: ConstCache::default(),
                     antithetic: None,
                     projections: None,
+                    second: None,
                 });
                 let shared = run(InputJet {
                     z: z.clone(),
@@ -284,6 +288,7 @@ fn antithetic_rows_equal_explicit_rows() {
                     consts: ConstCache::default(),
                     antithetic: Some(v.clone()),
                     projections: None,
+                    second: None,
                 });
                 assert_eq!(explicit.1, tangent);
                 assert_eq!(shared.1, tangent);

@@ -254,3 +254,60 @@ fn f32_rounding_of_the_estimate_is_small_against_its_spread() {
         );
     }
 }
+
+/// With the network reading log-prices, the estimator's shifted points go through the map
+/// one by one: the Monte Carlo residual (differences of values and of gradients) averages
+/// to the exact path's residual of the same network.
+#[test]
+fn the_estimate_through_a_log_map_averages_to_the_exact_residual() {
+    let src = "time t in [0, 1]\nspace x in [0.5, 2]^3\nunknown u(t, x)\nboundary none\n\
+        pde d(u, t) + 0.5 * sum(i in 1..3, j in 1..3) 0.04 * (if i == j then 1 else 0.5) * x[i] * x[j] * d(u, x[i], x[j]) = 0\n\
+        terminal u = max(mean(x) - 1, 0)\nreport u(0, x = 1)\n";
+    for difference in ["gradients", "values"] {
+        let sets = |so: &str| {
+            vec![
+                "dtype=f64".to_string(),
+                "net=mlp(layers=2, width=8)".into(),
+                format!("second_order={so}"),
+                format!("mc_difference={difference}"),
+            ]
+        };
+        let (ce, _, pe) = compiled(src, &sets("exact"));
+        let (cm, _, pm) = compiled(src, &sets("monte_carlo(delta = 0.0001)"));
+        for plan in [&pe, &pm] {
+            assert!(
+                plan.layout.inputs.iter().any(|i| !i.map.is_affine()),
+                "a Black-Scholes operator is read in log-prices"
+            );
+        }
+        let (exact, net) = program_and_net(&ce, &pe, 5);
+        let (mc, _) = program_and_net(&cm, &pm, 5);
+        let mut rng = step_rng(3, 0);
+        let b = geometry::sample_interior(&ce.problem, &exact.layout, 6, &mut rng);
+        let (x, _) = exact.tensor(&b).expect("x");
+        let (r, _, _) = exact.pde_residuals(&net, &x, None).expect("exact");
+        let want: Vec<f64> = r[0].to_vec1().expect("v");
+        let m = 4000;
+        let (mut s, mut q) = (vec![0.0; 6], vec![0.0; 6]);
+        for _ in 0..m / 2 {
+            let noise = mc.noise_tensor(&mut rng, 6).expect("noise");
+            let (r, _, _) = mc.pde_residuals(&net, &x, noise.as_ref()).expect("mc");
+            for d in &r {
+                for (k, v) in d.to_vec1::<f64>().expect("v").iter().enumerate() {
+                    s[k] += v;
+                    q[k] += v * v;
+                }
+            }
+        }
+        for k in 0..6 {
+            let mean = s[k] / m as f64;
+            let se = ((q[k] / m as f64 - mean * mean).max(0.0) / m as f64).sqrt();
+            assert!(se > 0.0, "the estimate does not vary: nothing is estimated");
+            assert!(
+                (mean - want[k]).abs() < 5.0 * se + 1e-6,
+                "{difference}, point {k}: mean {mean} vs exact {} (se {se})",
+                want[k]
+            );
+        }
+    }
+}

@@ -11,11 +11,30 @@ fn residual_matches_finite_differences(src: &str, exact_path: bool) {
 }
 
 fn residual_matches_with(src: &str, exact_path: bool, fd: Fd) {
+    residual_matches_mapped(src, exact_path, None, fd)
+}
+
+/// The network reads its space columns as `ln(x + offset)` (the plan's input map).
+fn read_as_logs(plan: &mut Plan, offset: f64) {
+    for input in &mut plan.layout.inputs {
+        if input.kind == "space" {
+            input.map = pdec_lang::geometry::inputs::InputMap::Log {
+                offset: vec![offset; input.components],
+            };
+        }
+    }
+}
+
+/// [`residual_matches_with`], the network reading `ln(x + offset)` when `log` is given.
+fn residual_matches_mapped(src: &str, exact_path: bool, log: Option<f64>, fd: Fd) {
     let mut sets = vec!["dtype=f64".to_string(), "net=dgm(layers=2, width=8)".into()];
     if exact_path {
         sets.push("second_order=exact".into());
     }
-    let (checked, _, plan) = compiled(src, &sets);
+    let (checked, _, mut plan) = compiled(src, &sets);
+    if let Some(offset) = log {
+        read_as_logs(&mut plan, offset);
+    }
     let dev = Device::Cpu;
     let (prog, net) = program_and_net(&checked, &plan, 3);
     let mut rng = step_rng(1, 0);
@@ -104,6 +123,22 @@ fn nonfactorable_and_nonlinear_second_order_terms_match_finite_differences() {
 #[test]
 fn pde_residual_matches_finite_differences_on_the_exact_path() {
     residual_matches_finite_differences(PROBLEM, true);
+}
+
+/// With the network reading log-prices, the jets carry the map's first and second
+/// derivatives: the residual in the user's coordinates still equals finite differences of
+/// the network's values, on the exact path (unit, Cholesky and point-dependent directions,
+/// the summed channel) and the IR's (mixed pairs), with and without an offset.
+#[test]
+fn pde_residual_matches_finite_differences_through_a_log_map() {
+    for offset in [0.0, 0.3] {
+        residual_matches_mapped(PROBLEM, true, Some(offset), &fd_residual);
+    }
+    let mixed = "time t in [0, 1]\nspace x in [0.5, 2]^3\nunknown u(t, x)\nboundary none\n\
+        pde d(u, t) + 0.5 * u * d(u, x[1]) + 0.1 * x[1] * x[2] * d(u, x[1], x[2]) - u^2 * d(u, x[3], x[3]) = 0\nterminal u = 0\n";
+    residual_matches_mapped(mixed, false, Some(0.1), &|p, u, d1, d2| {
+        d1(0) + 0.5 * u * d1(1) + 0.1 * p[1] * p[2] * d2(1, 2) - u * u * d2(3, 3)
+    });
 }
 
 /// Under an ansatz the residual is formed from the network's jets through the rewritten
@@ -258,21 +293,27 @@ fn a_periodic_condition_under_an_ansatz_compares_the_ansatz() {
 #[test]
 fn summed_channel_equals_per_direction_channels() {
     let laplace = "space x in [0, 1]^4\nunknown u(x)\nboundary on(x): u = 0\npde 0.5 * lap(u) + 2 * d(u, x[2], x[2]) = 1\n";
-    for (src, dtype, tol) in [
-        (PROBLEM, "f64", 1e-12),
-        (laplace, "f64", 1e-12),
-        (PROBLEM, "f32", 2e-4),
+    for (src, dtype, tol, log) in [
+        (PROBLEM, "f64", 1e-12, false),
+        (laplace, "f64", 1e-12, false),
+        (PROBLEM, "f32", 2e-4, false),
+        // The log map's own second-order channels, summed or one per direction.
+        (PROBLEM, "f64", 1e-12, true),
+        (laplace, "f64", 1e-12, true),
     ] {
         let sets = [
             format!("dtype={dtype}"),
             "net=dgm(layers=2, width=8)".into(),
             "second_order=exact".into(),
         ];
-        let (checked, _, plan) = compiled(src, &sets);
+        let (checked, _, mut plan) = compiled(src, &sets);
         assert!(
             plan.program.pde.summed,
             "only factor terms read second derivatives"
         );
+        if log {
+            read_as_logs(&mut plan, 0.2);
+        }
         // The same plan with one channel per direction.
         let mut per_direction = plan.clone();
         per_direction.program.pde.summed = false;
