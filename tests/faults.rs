@@ -585,3 +585,109 @@ fn extreme_losses_are_plotted_quickly() {
         assert!(start.elapsed() < Duration::from_secs(30), "{v}");
     }
 }
+
+#[test]
+fn reference_computations_are_bounded_and_their_errors_coded() {
+    let (d, _) = scratch("reference");
+    let out = d.join("b.csv");
+    let start = Instant::now();
+    for args in [
+        vec![
+            "reference",
+            "burgers",
+            "--nt",
+            "100000",
+            "--nx",
+            "100000",
+            "--out",
+            s(&out),
+        ],
+        vec![
+            "reference",
+            "burgers-family",
+            "--nt",
+            "100000",
+            "--out",
+            s(&out),
+        ],
+        vec!["reference", "hjb", "--samples", "1000000000000"],
+        vec![
+            "reference",
+            "american",
+            "--sigma",
+            "1e-9",
+            "--maturity",
+            "1e9",
+        ],
+    ] {
+        let got = pdec(&args);
+        fails_with(&got, "pdec::reference::too_large");
+        assert!(text(&got.stderr).contains("limit"), "{}", text(&got.stderr));
+        let mut json = vec!["--message-format", "json"];
+        json.extend(&args);
+        json_lines(&pdec(&json));
+    }
+    assert!(start.elapsed() < Duration::from_secs(20));
+    assert!(!out.exists());
+    fails_with(
+        &pdec(&["reference", "burgers", "--nt", "0", "--out", s(&out)]),
+        "pdec::reference::bad_argument",
+    );
+    fails_with(
+        &pdec(&["reference", "european", "--sigma=-1"]),
+        "pdec::reference::bad_argument",
+    );
+    // A table over a run's own file is refused like any output.
+    let run = copy_run("reference_run");
+    let before = files(&run);
+    fails_with(
+        &pdec(&["reference", "burgers", "--out", s(&run.join("loss.csv"))]),
+        "pdec::output::run_file",
+    );
+    assert!(before == files(&run));
+}
+
+/// The Rust files under `dir`.
+fn sources(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            sources(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            // Code only: comments may name anything.
+            let text: String = std::fs::read_to_string(&p)
+                .expect("source")
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            out.push((p, text));
+        }
+    }
+}
+
+#[test]
+fn no_file_system_error_is_turned_into_an_internal_error() {
+    // "internal error" (exit 2) is for bugs: a statement that touches the file system must
+    // not map its error to `RunError::Internal` (a full disk, a permission, a missing file
+    // are the user's environment; `RunError::from(io::Error)` is coded).
+    let mut files = Vec::new();
+    sources(&common::root().join("src"), &mut files);
+    let io = [
+        "std::fs::",
+        "File::",
+        "write_atomic",
+        "write_new",
+        "safetensors::load",
+        "read_limited",
+    ];
+    let mut found = Vec::new();
+    for (p, text) in &files {
+        for stmt in text.split(';') {
+            if io.iter().any(|c| stmt.contains(c)) && stmt.contains("Internal(") {
+                found.push(format!("{}: {}", p.display(), stmt.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
