@@ -68,7 +68,8 @@ pub fn american_fd_grid(
         return kind.payoff(s0, k);
     }
     // Not a number rather than an allocation that cannot succeed.
-    if !(grid_nodes(s0, k, r, q, sigma, t, per_std) <= MAX_NODES) {
+    let nodes = grid_nodes(s0, k, r, q, sigma, t, per_std);
+    if nodes.is_nan() || nodes > MAX_NODES {
         return f64::NAN;
     }
     let std = sigma * t.sqrt();
