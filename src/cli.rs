@@ -178,7 +178,7 @@ pub fn run(cli: Cli) -> i32 {
             &output,
             format,
         ),
-        Command::Reference { what } => reference::execute(what),
+        Command::Reference { what } => reference::execute(what, format),
         Command::Bench(spec) => bench::execute(&spec, format),
         Command::New { name, template } => new::execute(&name, template, format),
         Command::Fmt { file, check } => fmt::execute(&file, check, format),

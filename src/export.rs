@@ -7,6 +7,7 @@ use crate::grid::{self, Layout, Purpose, Rule};
 use crate::rundir::{Failure, Opened};
 use candle_core::{Device, Tensor};
 use pdec_lang::diag::Diag;
+use std::io::Write;
 use std::path::Path;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,20 +108,13 @@ pub fn export(run: &Opened, opts: &ExportOptions) -> Result<usize, Failure> {
             write_npz(opts.output, &arrays)
         }
     };
-    bytes_or_file.map_err(|e| {
-        Diag::error(
-            "pdec::export::io",
-            format!("cannot write `{}`: {e}", opts.output.display()),
-        )
-        .help("check that the folder exists and is writable")
-    })?;
+    bytes_or_file
+        .map_err(|e| crate::output::io_diag("pdec::export::io", "write", opts.output, &e))?;
     Ok(rows)
 }
 
 fn write_bytes(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::run::write_atomic(path, bytes).inspect_err(|_| {
-        let _ = std::fs::remove_file(path.with_extension("tmp"));
-    })
+    crate::output::write_atomic(path, bytes)
 }
 
 /// The same layout as `pdec eval --points --output`: the inputs, the unknown, then the
@@ -206,15 +200,53 @@ fn npz_arrays(
     Ok(arrays)
 }
 
+/// The arrays as an NPZ archive (a zip of `.npy` files, stored), built in memory and
+/// finished explicitly, then written atomically.
 fn write_npz(path: &Path, arrays: &[(String, Tensor)]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let r = Tensor::write_npz(arrays, &tmp)
-        .map_err(|e| std::io::Error::other(e.to_string()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if r.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options: zip::write::FileOptions<()> =
+        zip::write::FileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, t) in arrays {
+        zip.start_file(format!("{name}.npy"), options)
+            .map_err(std::io::Error::other)?;
+        zip.write_all(&npy(t).map_err(std::io::Error::other)?)?;
     }
-    r
+    let bytes = zip.finish().map_err(std::io::Error::other)?.into_inner();
+    crate::output::write_atomic(path, &bytes)
+}
+
+/// One array as `.npy` (version 1.0, little-endian f64, C order).
+fn npy(t: &Tensor) -> candle_core::Result<Vec<u8>> {
+    let dims = t.dims();
+    let shape = match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!(
+            "({})",
+            dims.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut header = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}");
+    // The magic, version and length take 10 bytes; the header ends in a newline and pads the
+    // whole preamble to a multiple of 64 bytes.
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let values = t
+        .to_dtype(candle_core::DType::F64)?
+        .flatten_all()?
+        .to_vec1::<f64>()?;
+    let mut out = Vec::with_capacity(10 + header.len() + 8 * values.len());
+    out.extend_from_slice(b"\x93NUMPY\x01\x00");
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for v in values {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    Ok(out)
 }
 
 /// Legacy binary VTK, a rectilinear grid: the first grid axis is VTK's x, the second y, the

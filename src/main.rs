@@ -38,6 +38,11 @@ fn main() {
         // SAFETY: single-threaded here, before any other thread exists.
         unsafe { std::env::set_var("RAYON_NUM_THREADS", cores) };
     }
+    // Rust ignores SIGPIPE, so a write to a closed pipe (`pdec eval ... | head -c 10`) is an
+    // error that `print!` turns into a panic. The default action ends the process quietly,
+    // as `cat` does; every file pdec writes is atomic, so nothing is left half written.
+    // SAFETY: single-threaded here; restores the default disposition of one signal.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = pdec::cli::Cli::parse();
     let worker = std::thread::Builder::new()
         .name("pdec".into())

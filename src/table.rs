@@ -7,6 +7,42 @@ use pdec_lang::diag::Diag;
 use pdec_lang::ir::{Input, Problem};
 use pdec_solve::lower::Columns;
 
+/// Reads a `--points` CSV file (`pdec eval`, `pdec export`): a regular file of at most
+/// [`pdec_lang::loader::MAX_TABLE_BYTES`], in UTF-8.
+pub fn read_points(path: &std::path::Path) -> Result<String, Box<Diag>> {
+    use pdec_lang::loader::{Limited, MAX_TABLE_BYTES, read_limited};
+    let name = path.display();
+    let bytes = read_limited(path, MAX_TABLE_BYTES).map_err(|e| {
+        Box::new(match e {
+            Limited::TooLarge => Diag::error(
+                "pdec::load::too_large",
+                format!(
+                    "`{name}` is larger than {} MiB, the limit of a points file",
+                    MAX_TABLE_BYTES >> 20
+                ),
+            )
+            .help("split the points into several files and evaluate each"),
+            e => Diag::error(
+                "pdec::load::cannot_read",
+                format!("cannot read `{name}`: {e}"),
+            )
+            .help("give a CSV file of points (a regular file)"),
+        })
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        Box::new(
+            Diag::error(
+                "pdec::load::not_utf8",
+                format!(
+                    "`{name}` is not valid UTF-8 (at byte {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+            .help("save the points as UTF-8 CSV text"),
+        )
+    })
+}
+
 /// Points in the network's column order, and the unknown's values if present.
 #[derive(Clone, Debug)]
 pub struct Table {

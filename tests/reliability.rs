@@ -368,6 +368,21 @@ fn damaged_checkpoints_and_directories_are_diagnostics() {
     let out = pdec(&["solve", "--resume", rs]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
+        text(&out.stderr).contains("pdec::run::problem_changed"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A run from before fingerprints: the checkpoint's shapes still catch it.
+    let settings = run.join("settings.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).expect("settings")).expect("json");
+    json.as_object_mut()
+        .expect("object")
+        .remove("problem_fingerprint");
+    std::fs::write(&settings, json.to_string()).expect("write");
+    let out = pdec(&["solve", "--resume", rs]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
         text(&out.stderr).contains("has shape"),
         "{}",
         text(&out.stderr)
@@ -435,7 +450,10 @@ fn a_diverging_run_stops_naming_its_term_and_keeps_the_last_checkpoint() {
     let p = d.join("p.pde");
     std::fs::write(&p, DIVERGES).expect("write");
     let run = d.join("run");
+    // JSON lines: the human form wraps its lines at a fixed width.
     let out = pdec(&[
+        "--message-format",
+        "json",
         "solve",
         p.to_str().expect("utf8"),
         "--quiet",
@@ -444,8 +462,12 @@ fn a_diverging_run_stops_naming_its_term_and_keeps_the_last_checkpoint() {
     ]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert!(err.contains("`pde`") && err.contains("p.pde:4"), "{err}");
-    assert!(err.contains("on_nan = rollback"), "{err}");
+    let d: serde_json::Value = serde_json::from_str(err.trim()).expect("one JSON line");
+    assert_eq!(d["code"], "pdec::run::not_finite");
+    let msg = d["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("`pde`") && msg.contains("p.pde:4"), "{err}");
+    let help = d["help"].as_str().unwrap_or_default();
+    assert!(help.contains("on_nan = rollback"), "{err}");
     assert!(run.join("checkpoint.safetensors").exists());
     // The kept checkpoint resumes (and diverges again, the same way).
     let out = pdec(&["solve", "--resume", run.to_str().expect("utf8"), "--quiet"]);

@@ -110,17 +110,9 @@ fn points_csv(
         print_one(d, format);
         1
     };
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::table::read_points(path) {
         Ok(t) => t,
-        Err(e) => {
-            return fail(
-                Diag::error(
-                    "pdec::load::cannot_read",
-                    format!("cannot read `{}`: {e}", path.display()),
-                )
-                .help("give a CSV file of points"),
-            );
-        }
+        Err(d) => return fail(*d),
     };
     let (Some(checked), Some(plan)) = (&compiled.checked, &compiled.plan) else {
         return 1;
@@ -151,14 +143,11 @@ fn points_csv(
     }
     match output {
         Some(o) => {
-            if let Err(e) = crate::run::write_atomic(o, out.as_bytes()) {
-                return fail(
-                    Diag::error(
-                        "pdec::run::io",
-                        format!("cannot write `{}`: {e}", o.display()),
-                    )
-                    .help("check that the folder exists and is writable"),
-                );
+            if let Err(e) = crate::output::guard(o) {
+                return fail(*e);
+            }
+            if let Err(e) = crate::output::write_atomic(o, out.as_bytes()) {
+                return fail(crate::output::io_diag("pdec::run::io", "write", o, &e));
             }
         }
         None => print!("{out}"),

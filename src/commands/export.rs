@@ -26,22 +26,20 @@ pub fn execute(
     output: &Path,
     format: Format,
 ) -> i32 {
+    // Before any work: an output that is one of a run's own files would destroy it.
+    if let Err(d) = crate::output::guard(output) {
+        print_one(*d, format);
+        return 1;
+    }
     let text;
     let name;
     let source = match (grid, points) {
         (Some(g), None) => crate::export::Source::Grid(g),
         (None, Some(p)) => {
-            text = match std::fs::read_to_string(p) {
+            text = match crate::table::read_points(p) {
                 Ok(t) => t,
-                Err(e) => {
-                    print_one(
-                        Diag::error(
-                            "pdec::load::cannot_read",
-                            format!("cannot read `{}`: {e}", p.display()),
-                        )
-                        .help("give a CSV file of points"),
-                        format,
-                    );
+                Err(d) => {
+                    print_one(*d, format);
                     return 1;
                 }
             };

@@ -2,8 +2,10 @@
 //! forms, finite differences, trees, Monte Carlo), printed or written as CSV tables for a
 //! problem's `reference`. Their argument types are declared here, beside their use.
 
-use crate::commands::report::plain;
+use crate::commands::report::print_one;
 use clap::{Subcommand, ValueEnum};
+use pdec_lang::diag::Diag;
+use pdec_lang::diag::render::Format;
 use std::path::{Path, PathBuf};
 
 /// `--kind`: the option's payoff.
@@ -105,9 +107,52 @@ pub enum ReferenceCommand {
     },
 }
 
-/// Prints the reference value asked for, or writes its table; bad parameters are an
-/// `error:` line and exit code 1.
-pub fn execute(what: ReferenceCommand) -> i32 {
+/// Most rows of a `burgers` or `burgers-family` table (about 40 bytes a row: 400 MB).
+const MAX_TABLE_ROWS: usize = 10_000_000;
+/// Most finite-difference profiles `burgers-family` solves (`--at` points times `--nt`).
+const MAX_PROFILES: usize = 10_000;
+/// Most normal draws of `hjb` (`--samples` times `--d`): minutes of work.
+const MAX_DRAWS: f64 = 1e10;
+/// Most nodes of the American finite-difference grid.
+const MAX_FD_NODES: f64 = 1e7;
+
+/// A refused argument (`pdec::reference::bad_argument`): exit code 1.
+fn bad(format: Format, message: &str, help: &str) -> i32 {
+    print_one(
+        Diag::error("pdec::reference::bad_argument", message).help(help),
+        format,
+    );
+    1
+}
+
+/// A computation over the size limit (`pdec::reference::too_large`), refused before
+/// anything is allocated: exit code 1.
+fn too_large(format: Format, message: String, help: &str) -> i32 {
+    print_one(
+        Diag::error("pdec::reference::too_large", message).help(help),
+        format,
+    );
+    1
+}
+
+/// A table that could not be written: exit code 1.
+fn write_table(out: &Path, csv: &str, format: Format) -> Result<(), i32> {
+    if let Err(d) = crate::output::guard(out) {
+        print_one(*d, format);
+        return Err(1);
+    }
+    crate::output::write_atomic(out, csv.as_bytes()).map_err(|e| {
+        print_one(
+            crate::output::io_diag("pdec::run::io", "write", out, &e),
+            format,
+        );
+        1
+    })
+}
+
+/// Prints the reference value asked for, or writes its table; bad parameters and sizes over
+/// the limits are diagnostics (`pdec::reference::*`) and exit code 1.
+pub fn execute(what: ReferenceCommand, format: Format) -> i32 {
     use crate::reference::{self as r, OptionKind};
     let kind = |k: Kind| {
         if k == Kind::Call {
@@ -117,9 +162,11 @@ pub fn execute(what: ReferenceCommand) -> i32 {
         }
     };
     let (label, value) = match what {
-        ReferenceCommand::Burgers { nu, nt, nx, out } => return burgers_table(nu, nt, nx, &out),
+        ReferenceCommand::Burgers { nu, nt, nx, out } => {
+            return burgers_table(nu, nt, nx, &out, format);
+        }
         ReferenceCommand::BurgersFamily { at, nt, nx, out } => {
-            return burgers_family_table(&at, nt, nx, &out);
+            return burgers_family_table(&at, nt, nx, &out, format);
         }
         ReferenceCommand::Hjb {
             d,
@@ -129,7 +176,7 @@ pub fn execute(what: ReferenceCommand) -> i32 {
             x,
             samples,
             seed,
-        } => return hjb(d, lambda, maturity, t, x, samples, seed),
+        } => return hjb(d, lambda, maturity, t, x, samples, seed, format),
         ReferenceCommand::European(o) => (
             "European",
             r::black_scholes(
@@ -143,6 +190,17 @@ pub fn execute(what: ReferenceCommand) -> i32 {
             ),
         ),
         ReferenceCommand::American(o) => {
+            let nodes =
+                r::american::fd_nodes(o.spot, o.strike, o.rate, o.dividend, o.sigma, o.maturity);
+            if nodes > MAX_FD_NODES {
+                return too_large(
+                    format,
+                    format!(
+                        "the finite-difference grid of this option would have {nodes:.3e} nodes; the limit is {MAX_FD_NODES:.0e}"
+                    ),
+                    "the grid spans the drift `|rate - dividend| * maturity` in steps of `sigma * sqrt(maturity) / 160`: a larger `--sigma` or a shorter `--maturity` shrinks it",
+                );
+            }
             let (v, tree) = crate::progress::spinner(
                 "pricing by finite differences and a binomial tree",
                 || {
@@ -196,11 +254,11 @@ pub fn execute(what: ReferenceCommand) -> i32 {
         }
     };
     if !value.is_finite() {
-        plain(
-            "error",
-            "these parameters have no price (check that volatility, maturity and prices are positive and rho is a valid correlation)",
+        return bad(
+            format,
+            "these parameters have no price",
+            "volatility, maturity and prices must be positive and finite, and rho a valid correlation",
         );
-        return 1;
     }
     println!("{label} price: {value:.8}");
     0
@@ -208,7 +266,17 @@ pub fn execute(what: ReferenceCommand) -> i32 {
 
 /// `pdec reference hjb`: `u(t, x)` by Monte Carlo over the Cole-Hopf transform, with its
 /// 95% confidence interval.
-fn hjb(d: usize, lambda: f64, maturity: f64, t: f64, x: f64, samples: usize, seed: u64) -> i32 {
+#[allow(clippy::too_many_arguments)]
+fn hjb(
+    d: usize,
+    lambda: f64,
+    maturity: f64,
+    t: f64,
+    x: f64,
+    samples: usize,
+    seed: u64,
+    format: Format,
+) -> i32 {
     use crate::reference as r;
     let ok = d >= 1
         && samples >= 2
@@ -218,11 +286,21 @@ fn hjb(d: usize, lambda: f64, maturity: f64, t: f64, x: f64, samples: usize, see
         && (0.0..=maturity).contains(&t)
         && x.is_finite();
     if !ok {
-        plain(
-            "error",
+        return bad(
+            format,
             "need d >= 1, samples >= 2, lambda > 0 and 0 <= t <= maturity (finite values)",
+            "e.g. `pdec reference hjb --d 100 --samples 1000000`",
         );
-        return 1;
+    }
+    let draws = samples as f64 * d as f64;
+    if draws > MAX_DRAWS {
+        return too_large(
+            format,
+            format!(
+                "`--samples` times `--d` is {draws:.3e} normal draws; the limit is {MAX_DRAWS:.0e}"
+            ),
+            "lower `--samples` (the confidence interval shrinks as 1/sqrt(samples): 10^6 gives about three digits)",
+        );
     }
     let e = crate::progress::spinner("Monte Carlo over the Cole-Hopf transform", || {
         r::hjb_monte_carlo(lambda, maturity, t, &vec![x; d], samples, seed)
@@ -252,17 +330,28 @@ fn burgers_csv(nu: f64, nt: usize, nx: usize) -> String {
 }
 
 /// The Cole-Hopf solution of viscous Burgers on a grid, as a CSV table `t,x,u`.
-fn burgers_table(nu: f64, nt: usize, nx: usize, out: &Path) -> i32 {
+fn burgers_table(nu: f64, nt: usize, nx: usize, out: &Path, format: Format) -> i32 {
     if nt < 1 || nx < 2 || !nu.is_finite() || nu <= 0.0 {
-        plain("error", "need nt >= 1, nx >= 2 and nu > 0");
-        return 1;
+        return bad(
+            format,
+            "need nt >= 1, nx >= 2 and nu > 0",
+            "e.g. `--nt 11 --nx 201`",
+        );
+    }
+    if nt.checked_mul(nx).is_none_or(|n| n > MAX_TABLE_ROWS) {
+        return too_large(
+            format,
+            format!(
+                "`--nt {nt}` by `--nx {nx}` is more than {MAX_TABLE_ROWS} rows, the limit of a table"
+            ),
+            "lower `--nt` or `--nx`: a reference table needs a few thousand points",
+        );
     }
     let csv = crate::progress::spinner("tabulating the Cole-Hopf solution", || {
         burgers_csv(nu, nt, nx)
     });
-    if let Err(e) = crate::run::write_atomic(out, csv.as_bytes()) {
-        plain("error", &format!("cannot write `{}`: {e}", out.display()));
-        return 1;
+    if let Err(code) = write_table(out, &csv, format) {
+        return code;
     }
     println!(
         "wrote {} points of the Cole-Hopf solution (nu = {nu}) to {}",
@@ -321,17 +410,17 @@ fn burgers_family_point(s: &str) -> Option<[f64; 4]> {
     }
 }
 
-fn burgers_family_table(at: &[String], nt: usize, nx: usize, out: &Path) -> i32 {
+fn burgers_family_table(at: &[String], nt: usize, nx: usize, out: &Path, format: Format) -> i32 {
     let mut points = Vec::new();
     for s in at {
         match burgers_family_point(s) {
             Some(p) => points.push(p),
             None => {
-                plain(
-                    "error",
+                return bad(
+                    format,
                     &format!("`--at {s}` is not `nu,alpha,a,b` (four numbers, nu > 0)"),
+                    "e.g. `--at 0.05,0.5,-1,1`",
                 );
-                return 1;
             }
         }
     }
@@ -339,15 +428,28 @@ fn burgers_family_table(at: &[String], nt: usize, nx: usize, out: &Path) -> i32 
         points = BURGERS_FAMILY_POINTS.to_vec();
     }
     if nt < 1 || nx < 2 {
-        plain("error", "need nt >= 1 and nx >= 2");
-        return 1;
+        return bad(
+            format,
+            "need nt >= 1 and nx >= 2",
+            "e.g. `--nt 11 --nx 101`",
+        );
+    }
+    let profiles = points.len().saturating_mul(nt);
+    if profiles > MAX_PROFILES || profiles.checked_mul(nx).is_none_or(|n| n > MAX_TABLE_ROWS) {
+        return too_large(
+            format,
+            format!(
+                "{} parameter points by `--nt {nt}` by `--nx {nx}` is over the limits: {MAX_PROFILES} finite-difference profiles and {MAX_TABLE_ROWS} rows",
+                points.len()
+            ),
+            "lower `--nt`, `--nx` or the number of `--at` points",
+        );
     }
     let csv = crate::progress::spinner("solving the Burgers family by finite differences", || {
         burgers_family_csv(&points, nt, nx)
     });
-    if let Err(e) = crate::run::write_atomic(out, csv.as_bytes()) {
-        plain("error", &format!("cannot write `{}`: {e}", out.display()));
-        return 1;
+    if let Err(code) = write_table(out, &csv, format) {
+        return code;
     }
     println!(
         "wrote {} points at {} parameter points to {}",

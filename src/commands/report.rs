@@ -43,12 +43,13 @@ pub fn run_result(r: Result<(), RunError>, format: Format) -> i32 {
     let code = e.exit_code();
     match e {
         RunError::Diag(d) => print_one(*d, format),
-        RunError::NotFinite(msg) => {
-            plain("error", &msg);
-            eprintln!(
-                "  help: lower `lr`, set `clip = 1`, use `dtype = f64`, a smaller Monte Carlo `delta`, or `on_nan = rollback` (back to the last checkpoint with half the learning rate)"
-            );
-        }
+        // A diagnostic of its own (both message formats); exit 3 tells it from bad input.
+        RunError::NotFinite(msg) => print_one(
+            Diag::error("pdec::run::not_finite", msg).help(
+                "lower `lr`, set `clip = 1`, use `dtype = f64`, a smaller Monte Carlo `delta`, or `on_nan = rollback` (back to the last checkpoint with half the learning rate)",
+            ),
+            format,
+        ),
         RunError::Unhealthy(msg) => {
             plain("error", &msg);
             eprintln!(

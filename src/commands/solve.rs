@@ -75,6 +75,9 @@ pub struct SolveArgs {
 
 /// Trains the problem of `args` (or prints its dry run); the exit code of [`run_result`].
 pub fn execute(args: SolveArgs, format: Format) -> i32 {
+    // SIGINT, SIGTERM and SIGHUP from now on stop the run cleanly at its next step (a
+    // checkpoint, the model and summary.json written) instead of killing it mid-write.
+    let _ = crate::run::interrupt_flag();
     let seeds = match solve_seeds::seeds_of(
         args.seeds.as_deref(),
         args.seed,
@@ -299,5 +302,6 @@ fn resume_inputs(dir: &Path, set: &mut Vec<String>) -> Result<Option<PathBuf>, B
     if !dir.join("problem.pde").is_file() {
         return Err(bad("it has no problem.pde".into()));
     }
+    crate::run::fingerprint::check(dir, &json)?;
     Ok(json["source"].as_str().map(PathBuf::from))
 }

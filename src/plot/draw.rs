@@ -55,6 +55,17 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
+/// Whether a point's `y` can be drawn: finite and at most 1e300 in size (the axis' padding
+/// would overflow to infinity, and plotters then never finishes its ticks), and on a log
+/// axis at least 1e-300 (a subnormal loss such as 1e-320 has no usable logarithm range).
+fn drawable(x: f64, y: f64, log: bool) -> bool {
+    x.is_finite() && x.abs() <= 1e300 && y.is_finite() && y.abs() <= 1e300 && (!log || y >= 1e-300)
+}
+
+/// Most decades a log axis spans: below, points are clipped (a loss over more than a hundred
+/// decades has diverged or vanished; the drawing stays quick).
+const MAX_DECADES: f64 = 100.0;
+
 fn pad(lo: f64, hi: f64) -> (f64, f64) {
     if !(lo.is_finite() && hi.is_finite()) {
         return (0.0, 1.0);
@@ -102,7 +113,7 @@ fn draw_lines<DB: DrawingBackend>(
         f64::NEG_INFINITY,
     );
     for (x, y) in pts {
-        if !(x.is_finite() && y.is_finite()) || (c.log_y && *y <= 0.0) {
+        if !drawable(*x, *y, c.log_y) {
             continue;
         }
         x0 = x0.min(*x);
@@ -127,6 +138,7 @@ fn draw_lines<DB: DrawingBackend>(
         } else {
             (y0, y1)
         };
+        let y0 = y0.max(y1 / 10f64.powf(MAX_DECADES));
         let chart = b
             .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
             .map_err(err)?;
@@ -176,7 +188,7 @@ fn lines_body<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64> + ValueFor
             .points
             .iter()
             .copied()
-            .filter(|(x, y)| x.is_finite() && y.is_finite() && (!c.log_y || *y > 0.0))
+            .filter(|(x, y)| drawable(*x, *y, c.log_y))
             .collect();
         if pts.is_empty() {
             continue;

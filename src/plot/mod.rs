@@ -28,7 +28,6 @@ use crate::rundir::{Failure, Opened};
 use crate::table::Table;
 use field::Field;
 use figure::Figure;
-use pdec_lang::diag::Diag;
 use std::path::PathBuf;
 
 /// Width and height of a one-panel picture.
@@ -116,14 +115,8 @@ pub fn plot(run: &Opened, opts: &PlotOptions) -> Result<Vec<PathBuf>, Failure> {
     }
     let mut written = Vec::new();
     for (path, bytes) in files {
-        crate::run::write_atomic(&path, &bytes).map_err(|e| {
-            let _ = std::fs::remove_file(path.with_extension("tmp"));
-            Diag::error(
-                "pdec::plot::io",
-                format!("cannot write `{}`: {e}", path.display()),
-            )
-            .help("check that the run directory is writable and the disk is not full")
-        })?;
+        crate::output::write_atomic(&path, &bytes)
+            .map_err(|e| crate::output::io_diag("pdec::plot::io", "write", &path, &e))?;
         written.push(path);
     }
     Ok(written)

@@ -12,6 +12,10 @@ use pdec_solve::train::{Adam, WeightAverage};
 use std::collections::HashMap;
 use std::path::Path;
 
+/// The largest step or count a checkpoint may hold: 2^53, below which every whole number
+/// is an exact f64 (the checkpoint stores them as f64 scalars).
+const MAX_COUNT: f64 = 9_007_199_254_740_992.0;
+
 /// Everything a resumed run needs to continue as if it had never stopped: the network, the
 /// optimizer's moments and step, the step reached, the wall time spent and the
 /// learning-rate scale left by NaN rollbacks. Points and noise are keyed by seed and step,
@@ -164,14 +168,25 @@ impl Checkpoint {
                 .filter(|x| x.is_finite() && *x >= 0.0)
                 .ok_or_else(|| bad(format!("`{name}` is not a count")))
         };
+        // Steps and counts are whole numbers that an f64 holds exactly (a damaged `1e30` would
+        // saturate to u64::MAX, `1.5` would be read as 1).
+        let count = |name: &str| -> Result<u64, RunError> {
+            let x = meta(name)?;
+            match x.fract() == 0.0 && x <= MAX_COUNT {
+                true => Ok(x as u64),
+                false => Err(bad(format!(
+                    "`{name}` is {x}, not a whole number of at most {MAX_COUNT}"
+                ))),
+            }
+        };
         let mut c = Checkpoint {
-            step: meta("meta.step")? as u64,
+            step: count("meta.step")?,
             wall_s: meta("meta.wall_s")?,
             lr_scale: meta("meta.lr_scale")?,
             params: Vec::new(),
             adam_m: Vec::new(),
             adam_v: Vec::new(),
-            adam_step: meta("meta.adam_step")? as u64,
+            adam_step: count("meta.adam_step")?,
             average: WeightAverage::default(),
             last_loss: Vec::new(),
             balance: Vec::new(),
@@ -190,13 +205,13 @@ impl Checkpoint {
         }
         // Checkpoints written before weight averaging existed have no average: none so far.
         if map.contains_key("meta.average_count") {
-            c.average.count = meta("meta.average_count")? as u64;
+            c.average.count = count("meta.average_count")?;
         }
         // Checkpoints written before the first averaged iterate was recorded have none: a
         // resumed run then starts its average again.
         if map.contains_key("meta.average_first_step") {
             c.average.first = Some((
-                meta("meta.average_first_step")? as u64,
+                count("meta.average_first_step")?,
                 meta("meta.average_first_wall_s")?,
             ));
         }

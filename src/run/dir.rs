@@ -5,53 +5,18 @@
 //! torn one.
 
 use crate::run::error::RunError;
+use crate::run::lock::{self, RunLock};
 use candle_core::Tensor;
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Writes `bytes` to `path` through a temporary file and a rename, so readers never see a
-/// partial file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    sync_dir(path);
-    Ok(())
-}
-
-/// Flushes the folder holding `path`, so that a rename survives a power cut too.
-fn sync_dir(path: &Path) {
-    if let Some(dir) = path.parent()
-        && let Ok(d) = std::fs::File::open(if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        })
-    {
-        let _ = d.sync_all();
-    }
-}
+pub use crate::output::{write_atomic, write_new};
 
 /// Where a run directory keeps its copy of the problem's `reference` table: the table's
 /// relative path is taken under it (a folder of its own, so that no name the problem gives it
 /// can meet the run's own files).
 pub fn reference_folder(run: &Path) -> PathBuf {
     run.join("reference")
-}
-
-/// Writes a new file; fails with `AlreadyExists` rather than overwrite one (`pdec new`).
-pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 /// `2026-11-25T21-17-13` from the system clock (UTC), for run directory names.
@@ -80,47 +45,61 @@ fn timestamp() -> String {
     )
 }
 
-/// A new run directory for problem `name`, or `out` when given (created if missing).
+/// A new run directory for problem `name`, or `out` when given (created if missing). A
+/// name of its own is taken with `create_dir`, which fails if another process took it first.
 pub(crate) fn create(name: &str, out: Option<&Path>) -> std::io::Result<PathBuf> {
     if let Some(o) = out {
         std::fs::create_dir_all(o)?;
         return Ok(o.to_path_buf());
     }
-    let base = PathBuf::from("runs").join(format!("{name}-{}", timestamp()));
+    let runs = PathBuf::from("runs");
+    std::fs::create_dir_all(&runs)?;
+    let base = runs.join(format!("{name}-{}", timestamp()));
     let mut dir = base.clone();
     let mut k = 1;
-    while dir.exists() {
-        k += 1;
-        dir = PathBuf::from(format!("{}-{k}", base.display()));
+    loop {
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                k += 1;
+                dir = PathBuf::from(format!("{}-{k}", base.display()));
+            }
+            Err(e) => return Err(e),
+        }
     }
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
 
-/// safetensors written to a temporary file, flushed to disk, then renamed over `path`: a
-/// crash at any moment leaves the old file or the new one, never a torn one.
+/// safetensors serialised in memory, then written by [`write_atomic`]: a crash at any
+/// moment leaves the old file or the new one, and a failed write (a full disk) is an I/O
+/// error with its code, not a tensor library's error.
 pub(crate) fn save_tensors(tensors: &HashMap<String, Tensor>, path: &Path) -> Result<(), RunError> {
-    let tmp = path.with_extension("tmp");
-    candle_core::safetensors::save(tensors, &tmp)?;
-    std::fs::File::open(&tmp)?.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    sync_dir(path);
-    Ok(())
+    let bytes = safetensors::serialize(tensors, None)
+        .map_err(|e| RunError::Internal(format!("cannot serialise tensors: {e}")))?;
+    write_atomic(path, &bytes).map_err(|e| RunError::io(path, &e))
 }
 
 /// The run directory: the resumed one, or a new one (`--out`, else named after the problem
-/// and the time). Only rank 0 writes: the other ranks never create it.
+/// and the time), locked for this process ([`lock`]); `--out` onto a folder that holds a run
+/// is refused. Only rank 0 writes: the other ranks never create nor lock it.
 pub(crate) fn choose(
     name: &str,
     resume: Option<&Path>,
     out: Option<&Path>,
     root: bool,
-) -> std::io::Result<PathBuf> {
+) -> Result<(PathBuf, Option<RunLock>), RunError> {
     Ok(match (resume, out) {
-        (Some(d), _) => d.to_path_buf(),
-        (None, Some(out)) if !root => out.to_path_buf(),
-        (None, None) if !root => PathBuf::new(),
-        (None, _) => create(name, out)?,
+        (Some(d), _) if root => (d.to_path_buf(), Some(lock::acquire(d)?)),
+        (Some(d), _) => (d.to_path_buf(), None),
+        (None, Some(out)) if !root => (out.to_path_buf(), None),
+        (None, None) if !root => (PathBuf::new(), None),
+        (None, _) => {
+            let dir = create(name, out)
+                .map_err(|e| RunError::io(out.unwrap_or(Path::new("runs")), &e))?;
+            let held = lock::acquire(&dir)?;
+            // Under the lock: a run another process finished here meanwhile is seen.
+            lock::refuse_existing_run(&dir)?;
+            (dir, Some(held))
+        }
     })
 }
 

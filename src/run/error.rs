@@ -35,26 +35,63 @@ impl RunError {
     pub fn message(&self) -> String {
         match self {
             RunError::Diag(d) => format!("{} [{}]", d.message, d.code),
-            RunError::NotFinite(m) | RunError::Unhealthy(m) => m.clone(),
+            RunError::NotFinite(m) => format!("{m} [pdec::run::not_finite]"),
+            RunError::Unhealthy(m) => m.clone(),
             RunError::Internal(m) => format!("internal error in pdec: {m}"),
         }
     }
 }
 
+impl RunError {
+    /// An I/O error on `path` of the run directory: a coded diagnostic whose help fits the
+    /// error (a full disk, a folder that is not writable).
+    pub fn io(path: &std::path::Path, e: &std::io::Error) -> RunError {
+        RunError::Diag(Box::new(crate::output::io_diag(
+            "pdec::run::io",
+            "write",
+            path,
+            e,
+        )))
+    }
+}
+
 impl From<candle_core::Error> for RunError {
     fn from(e: candle_core::Error) -> RunError {
-        RunError::Internal(e.to_string())
+        // An I/O error inside a tensor operation (a file candle reads or writes) is the
+        // user's environment, not a bug.
+        match io_inside(&e) {
+            Some(io) => RunError::from(std::io::Error::new(io.kind(), io.to_string())),
+            None => RunError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// The I/O error a candle error carries, through its backtrace and context wrappers.
+fn io_inside(e: &candle_core::Error) -> Option<&std::io::Error> {
+    match e {
+        candle_core::Error::Io(io) => Some(io),
+        candle_core::Error::WithBacktrace { inner, .. }
+        | candle_core::Error::Context { inner, .. }
+        | candle_core::Error::WithPath { inner, .. } => io_inside(inner),
+        _ => None,
+    }
+}
+
+impl From<csv::Error> for RunError {
+    fn from(e: csv::Error) -> RunError {
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) => RunError::from(io),
+            k => RunError::Internal(format!("{k:?}")),
+        }
     }
 }
 
 impl From<std::io::Error> for RunError {
     fn from(e: std::io::Error) -> RunError {
-        RunError::Diag(Box::new(
-            Diag::error(
-                "pdec::run::io",
-                format!("cannot write the run directory: {e}"),
-            )
-            .help("check that the output folder is writable and the disk is not full"),
-        ))
+        let d = crate::output::io_diag("pdec::run::io", "write", std::path::Path::new(""), &e);
+        RunError::Diag(Box::new(Diag {
+            message: format!("cannot write the run directory: {e}"),
+            ..d
+        }))
     }
 }

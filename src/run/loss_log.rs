@@ -131,8 +131,9 @@ impl<'a> LossLog<'a> {
             rec.extend(multipliers.iter().map(|v| format!("{v:.6e}")));
         }
         if let Some(csv) = &mut self.csv {
-            csv.write_record(&rec)
-                .map_err(|e| RunError::Internal(e.to_string()))?;
+            // The test hook of a full disk (`output::spend`) counts these lines too.
+            crate::output::spend(rec.iter().map(|c| c.len() + 1).sum())?;
+            csv.write_record(&rec)?;
             csv.flush()?;
         }
         Ok(())
@@ -164,6 +165,17 @@ fn loss_log(
     .map_err(|e| RunError::Internal(e.to_string()))?;
     if first_step > 0 {
         let old = std::fs::read_to_string(path).unwrap_or_default();
+        // Rows of another width under this header would not read as one run.
+        if let Some(first) = old.lines().next()
+            && first != text.trim_end()
+        {
+            return Err(RunError::Diag(Box::new(crate::run::fingerprint::changed(
+                &format!(
+                    "its loss.csv has the columns `{first}`, this run would log `{}`",
+                    text.trim_end()
+                ),
+            ))));
+        }
         for line in old.lines().skip(1) {
             let step = line.split(',').next().and_then(|f| f.parse::<u64>().ok());
             if step.is_some_and(|s| s < first_step) {

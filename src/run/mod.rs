@@ -21,7 +21,9 @@
 pub mod checkpoint;
 pub mod dir;
 pub mod error;
+pub(crate) mod fingerprint;
 pub(crate) mod health;
+pub(crate) mod lock;
 mod loss_log;
 pub mod model;
 mod polish;
@@ -80,7 +82,7 @@ pub struct SolveOptions {
     pub label: Option<String>,
 }
 
-/// The flag that Ctrl-C sets: one per process, its handler installed on the first call, so
+/// The flag that Ctrl-C, SIGTERM and SIGHUP set (ctrlc's `termination` feature): one per process, its handler installed on the first call, so
 /// that every run of the process (the seeds of `--seeds`, or the solves of a test) stops.
 pub fn interrupt_flag() -> Arc<AtomicBool> {
     static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
@@ -149,7 +151,8 @@ pub(crate) fn train(
         opts.busy_threads * pdec_solve::device::local_ranks(comm.size()),
     );
     let net = Net::for_plan(plan, st.run.seed, dt, &device)?;
-    let dir = dir::choose(
+    // Held until the run's files are all written.
+    let (dir, _lock) = dir::choose(
         &problem.name,
         opts.resume.as_deref(),
         opts.out.as_deref(),
@@ -172,18 +175,7 @@ pub(crate) fn train(
     let keep_rows_before =
         trainer.step + saved_polish.as_ref().map_or(0, |p| p.state.iterations + 1);
     let polish_wall_before = saved_polish.as_ref().map_or(0.0, |p| p.meta.wall_s);
-    if root {
-        dir::write_inputs(
-            &dir,
-            source_text,
-            resumed.is_some(),
-            opts.reference_file.as_ref(),
-        )?;
-        dir::write_settings(
-            &dir,
-            &settings_json(opts, st, &program, &net, resumed.as_ref()),
-        )?;
-    }
+    // Before anything is written: a resumed run whose loss.csv has other columns is refused.
     let mut log = LossLog::open(
         &program,
         opts.reference.as_ref(),
@@ -193,6 +185,18 @@ pub(crate) fn train(
         st.run.seed,
         st.run.balance != pdec_lang::settings::Balance::None,
     )?;
+    if root {
+        dir::write_inputs(
+            &dir,
+            source_text,
+            resumed.is_some(),
+            opts.reference_file.as_ref(),
+        )?;
+        dir::write_settings(
+            &dir,
+            &settings_json(opts, st, &program, &net, resumed.as_ref(), source_text),
+        )?;
+    }
     let stop = interrupt_flag();
     let mode = match (
         crate::progress::Mode::choose(opts.quiet || !root, opts.log_every, st.run.log_every),
@@ -285,6 +289,7 @@ fn settings_json(
     program: &pdec_solve::train::LossProgram,
     net: &Net,
     resumed: Option<&Checkpoint>,
+    source_text: &str,
 ) -> serde_json::Value {
     serde_json::json!({
         "settings": st,
@@ -292,6 +297,8 @@ fn settings_json(
         "set": opts.sets,
         "source": opts.source.as_ref().map(|p| p.display().to_string()),
         "resumed_at_step": resumed.map(|c| c.step),
+        // `--resume` checks the run's problem.pde against it.
+        "problem_fingerprint": fingerprint::of(source_text),
         "pdec_version": env!("CARGO_PKG_VERSION"),
         "candle_version": "0.11",
         "device": pdec_solve::device::name(&opts.device),

@@ -111,6 +111,16 @@ pub fn load(path: &Path, parameters: usize) -> Result<Checkpoint, RunError> {
             .filter(|v| v.is_finite() && (*v >= 0.0 || name == "meta.loss_before"))
             .ok_or_else(|| bad(format!("`{name}` is not a count")))?;
     }
+    // The counts are whole numbers an f64 holds exactly (not `1e30`, which would saturate,
+    // nor `1.5`, which would be read as 1).
+    for (v, name) in scalars.iter().zip(SCALARS) {
+        let count = !matches!(name, "meta.loss_before" | "meta.wall_s" | "meta.converged");
+        if count && (v.fract() != 0.0 || *v > 9_007_199_254_740_992.0) {
+            return Err(bad(format!(
+                "`{name}` is {v}, not a whole number of at most 2^53"
+            )));
+        }
+    }
     let [
         from_step,
         batches,

@@ -28,24 +28,29 @@ pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
             .help("give the path of a `.pde` file"),
         ));
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Box::new(
+    let too_large = |len: String| {
+        Box::new(
             Diag::error(
                 "pdec::load::too_large",
                 format!(
-                    "`{name}` is {} bytes; problem files are limited to {} bytes",
-                    meta.len(),
-                    MAX_FILE_BYTES
+                    "`{name}` is {len} bytes; problem files are limited to {MAX_FILE_BYTES} bytes"
                 ),
             )
             .help("a `.pde` file describes a problem; data belongs in a `reference` CSV file"),
-        ));
+        )
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len().to_string()));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        Box::new(Diag::error(
-            "pdec::load::cannot_read",
-            format!("cannot read `{name}`: {e}"),
-        ))
+    let bytes = read_limited(path, MAX_FILE_BYTES).map_err(|e| match e {
+        Limited::TooLarge => too_large(format!("more than {MAX_FILE_BYTES}")),
+        e => Box::new(
+            Diag::error(
+                "pdec::load::cannot_read",
+                format!("cannot read `{name}`: {e}"),
+            )
+            .help("give the path of a `.pde` file (a regular file)"),
+        ),
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         Box::new(
@@ -60,6 +65,58 @@ pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
         )
     })?;
     Ok(SourceFile { name, text })
+}
+
+/// Largest `reference` table (and `--points` file) accepted.
+pub const MAX_TABLE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Why [`read_limited`] read nothing.
+#[derive(Debug)]
+pub enum Limited {
+    /// Not a regular file (a FIFO, a device, a socket, a directory): reading it could block
+    /// forever (a FIFO without a writer) or never end (`/dev/zero`).
+    NotRegular,
+    /// Longer than the limit.
+    TooLarge,
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for Limited {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Limited::NotRegular => {
+                write!(f, "it is not a regular file (a FIFO, a device or a socket)")
+            }
+            Limited::TooLarge => write!(f, "it is too large"),
+            Limited::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Reads a regular file of at most `limit` bytes. The type is checked before the file is
+/// opened (opening a FIFO blocks until a writer comes) and again on the open file, and the
+/// read stops at `limit + 1` bytes whatever size the file reports.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Limited> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(Limited::Io)?;
+    if !meta.is_file() {
+        return Err(Limited::NotRegular);
+    }
+    if meta.len() > limit {
+        return Err(Limited::TooLarge);
+    }
+    let f = std::fs::File::open(path).map_err(Limited::Io)?;
+    if !f.metadata().map_err(Limited::Io)?.is_file() {
+        return Err(Limited::NotRegular);
+    }
+    let mut bytes = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Limited::Io)?;
+    match bytes.len() as u64 > limit {
+        true => Err(Limited::TooLarge),
+        false => Ok(bytes),
+    }
 }
 
 /// A `reference "file.csv"` table as read from disk, before it is parsed.
@@ -142,25 +199,34 @@ pub fn read_reference_in(folder: &Path, relative: &str) -> Result<ReferenceFile,
     if !target.starts_with(&root) {
         return Err(outside("resolves outside the problem's folder".into()));
     }
-    let meta = std::fs::metadata(&target).map_err(|e| outside(format!("cannot be read: {e}")))?;
-    if meta.len() > 256 * 1024 * 1024 {
-        return Err(Box::new(
-            Diag::error(
-                "pdec::load::too_large",
-                format!("reference file `{relative}` is larger than 256 MiB"),
-            )
-            .help("sample fewer reference points"),
-        ));
-    }
-    let text = std::fs::read_to_string(&target).map_err(|e| {
-        Box::new(
-            Diag::error(
-                "pdec::load::reference_missing",
-                format!("cannot read reference file `{relative}`: {e}"),
-            )
-            .help("the file must be UTF-8 CSV text"),
-        )
-    })?;
+    let text = read_limited(&target, MAX_TABLE_BYTES)
+        .map_err(|e| match e {
+            Limited::TooLarge => Box::new(
+                Diag::error(
+                    "pdec::load::too_large",
+                    format!("reference file `{relative}` is larger than 256 MiB"),
+                )
+                .help("sample fewer reference points"),
+            ),
+            e => Box::new(
+                Diag::error(
+                    "pdec::load::reference_missing",
+                    format!("cannot read reference file `{relative}`: {e}"),
+                )
+                .help("the file must be UTF-8 CSV text"),
+            ),
+        })
+        .and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|_| {
+                Box::new(
+                    Diag::error(
+                        "pdec::load::reference_missing",
+                        format!("cannot read reference file `{relative}`: it is not UTF-8"),
+                    )
+                    .help("the file must be UTF-8 CSV text"),
+                )
+            })
+        })?;
     Ok(ReferenceFile {
         name: target.display().to_string(),
         copy: copy_name(relative),

@@ -28,6 +28,25 @@ pub fn american_fd(kind: OptionKind, s0: f64, k: f64, r: f64, q: f64, sigma: f64
     (4.0 * fine - coarse) / 3.0
 }
 
+/// The nodes of the finer grid [`american_fd`] solves on (`per_std` = 160), computed without
+/// allocating: callers refuse parameters whose grid would not fit (a tiny `sigma` with a
+/// long maturity asks for petabytes).
+pub fn fd_nodes(s0: f64, k: f64, r: f64, q: f64, sigma: f64, t: f64) -> f64 {
+    grid_nodes(s0, k, r, q, sigma, t, 160)
+}
+
+/// The node count of [`american_fd_grid`]'s grid, as a float (no overflow).
+fn grid_nodes(s0: f64, k: f64, r: f64, q: f64, sigma: f64, t: f64, per_std: usize) -> f64 {
+    let std = sigma * t.sqrt();
+    let mu = r - q - 0.5 * sigma * sigma;
+    let h = std / per_std as f64;
+    let half_width = 8.0 * std + mu.abs() * t;
+    ((k.ln() - s0.ln()).abs() + 2.0 * half_width) / h + 3.0
+}
+
+/// Most nodes [`american_fd_grid`] allocates; beyond, it returns NaN (800 MB of work arrays).
+const MAX_NODES: f64 = 2e7;
+
 /// One finite-difference solve (no extrapolation): `per_std` grid intervals per
 /// `sigma sqrt(t)` in `ln S`, `steps` time steps. Second-order convergent in both.
 #[allow(clippy::too_many_arguments)]
@@ -47,6 +66,11 @@ pub fn american_fd_grid(
     }
     if t <= 0.0 {
         return kind.payoff(s0, k);
+    }
+    // Not a number rather than an allocation that cannot succeed.
+    let nodes = grid_nodes(s0, k, r, q, sigma, t, per_std);
+    if nodes.is_nan() || nodes > MAX_NODES {
+        return f64::NAN;
     }
     let std = sigma * t.sqrt();
     let mu = r - q - 0.5 * sigma * sigma;

@@ -39,7 +39,7 @@ pub use basket::{
     geometric_basket_params,
 };
 pub use binomial::american_binomial;
-pub use finite_difference::{american_fd, american_fd_grid};
+pub use finite_difference::{american_fd, american_fd_grid, fd_nodes};
 pub use integral::american;
 
 fn valid(s0: f64, k: f64, r: f64, q: f64, sigma: f64, t: f64) -> bool {
