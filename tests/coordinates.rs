@@ -72,5 +72,8 @@ fn explain_says_what_the_network_reads() {
     assert!(!one_asset.contains("read as ln"), "{one_asset}");
     let log = explain(&["coordinates=log"]);
     assert!(log.contains("read as ln(s + 0.02)"), "{log}");
-    assert!(log.contains("coordinates: the network reads the log-prices"), "{log}");
+    assert!(
+        log.contains("coordinates: the network reads the log-prices"),
+        "{log}"
+    );
 }

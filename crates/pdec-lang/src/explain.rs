@@ -1,7 +1,7 @@
 //! `pdec explain`: the plan in words and numbers.
 
-use crate::geometry::inputs::InputMap;
 use crate::check::Checked;
+use crate::geometry::inputs::InputMap;
 use crate::geometry::region::Region;
 use crate::ir::print::Printer;
 use crate::passes::second_order::{Factor, Path, TermClass, TriangularFactor};

@@ -40,7 +40,9 @@ pub enum InputMap {
     Affine,
     /// `ln(x + offset)` per component; `offset` is 0 where the range starts above zero
     /// (see `plan::coordinates::log_offset`).
-    Log { offset: Vec<f64> },
+    Log {
+        offset: Vec<f64>,
+    },
 }
 
 impl InputMap {

@@ -68,8 +68,7 @@ pub(super) fn input_jet(
     let (dev, dt) = (x.device(), x.dtype());
     let map = log_map(x, cols)?;
     let sc = cols.consts.floats(&cols.scale, &[1, w], dev, dt)?;
-    let sh = cols.consts.floats(&cols.shift, &[1, w], dev, dt)?;
-    let z = map.value.broadcast_mul(&sc)?.broadcast_add(&sh)?;
+    let z = super::rescale(&map.value, cols)?;
     // The directions in raw coordinates, in `dirs` order: unit rows, then the caller's.
     let mut raw = Vec::with_capacity(dirs.dirs.len());
     for d in &dirs.dirs {
@@ -139,16 +138,12 @@ pub(super) fn antithetic_jet(
     let rows = Tensor::stack(&[base.add(&v)?, base.sub(&v)?], 1)?.reshape((2 * pairs * n, w))?;
     let map = log_map(&rows, cols)?;
     let sc = cols.consts.floats(&cols.scale, &[1, w], dev, dt)?;
-    let sh = cols.consts.floats(&cols.shift, &[1, w], dev, dt)?;
-    let z = map.value.broadcast_mul(&sc)?.broadcast_add(&sh)?;
+    let z = super::rescale(&map.value, cols)?;
     let general = match tangent {
         false => None,
         true => {
             let both = Tensor::stack(&[&v, &v], 1)?.reshape((2 * pairs * n, w))?;
-            Some(
-                both.mul(&map.jacobian.broadcast_mul(&sc)?)?
-                    .unsqueeze(0)?,
-            )
+            Some(both.mul(&map.jacobian.broadcast_mul(&sc)?)?.unsqueeze(0)?)
         }
     };
     Ok(InputJet {

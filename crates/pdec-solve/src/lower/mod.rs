@@ -184,19 +184,22 @@ pub struct Batch<'a> {
 
 /// Normalised inputs `z = scale * x + shift` (of `ln(x + offset)` for a log column).
 pub fn normalise(x: &Tensor, cols: &Columns) -> Result<Tensor> {
-    let dev = x.device();
-    let dt = x.dtype();
+    match cols.has_log() {
+        true => rescale(&log_map(x, cols)?.value, cols),
+        false => rescale(x, cols),
+    }
+}
+
+/// The columns' affine maps to [-1, 1], `scale * v + shift`, on `[N, D]` values.
+fn rescale(v: &Tensor, cols: &Columns) -> Result<Tensor> {
+    let (dev, dt) = (v.device(), v.dtype());
     let sc = cols
         .consts
         .floats(&cols.scale, &[1, cols.layout.width], dev, dt)?;
     let sh = cols
         .consts
         .floats(&cols.shift, &[1, cols.layout.width], dev, dt)?;
-    let x = match cols.has_log() {
-        true => std::borrow::Cow::Owned(log_map(x, cols)?.value),
-        false => std::borrow::Cow::Borrowed(x),
-    };
-    x.broadcast_mul(&sc)?.broadcast_add(&sh)
+    v.broadcast_mul(&sc)?.broadcast_add(&sh)
 }
 
 /// Runs the network on raw points with the given directions. `general` holds the
