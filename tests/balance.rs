@@ -9,11 +9,17 @@ use std::path::{Path, PathBuf};
 
 /// `pdec solve tests/problems/heat1d.pde` into `name` with `sets` (each a `--set` value).
 fn solve(name: &str, sets: &[&str]) -> PathBuf {
+    solve_file("tests/problems/heat1d.pde", name, sets).0
+}
+
+/// `pdec solve FILE` into `name` with `sets`; the run directory and what it printed on
+/// standard error.
+fn solve_file(file: &str, name: &str, sets: &[&str]) -> (PathBuf, String) {
     let dir = common::out_dir("balance", name);
+    // Not `--quiet`: what `pdec solve` says of the balance is part of what is tested.
     let mut args = vec![
         "solve",
-        "tests/problems/heat1d.pde",
-        "--quiet",
+        file,
         "--no-plots",
         "--out",
         dir.to_str().expect("utf8"),
@@ -21,8 +27,9 @@ fn solve(name: &str, sets: &[&str]) -> PathBuf {
     for s in sets {
         args.extend(["--set", s]);
     }
-    ok(&pdec(&args));
-    dir
+    let out = pdec(&args);
+    ok(&out);
+    (dir, String::from_utf8_lossy(&out.stderr).to_string())
 }
 
 /// loss.csv's header and its rows without the clock column.
@@ -78,7 +85,7 @@ fn the_multipliers_are_logged_and_move_the_conditions_up() {
     assert!(all.iter().any(|&x| x > 1.01), "{all:?}");
     // Without balancing there are no such columns.
     let mut plain = BASE.to_vec();
-    plain.push("steps=3");
+    plain.extend(["steps=3", "balance=none"]);
     let (header, _) = loss_csv(&solve("plain", &plain));
     assert!(!header.iter().any(|h| h.starts_with("balance.")));
 }
@@ -129,4 +136,56 @@ fn a_polish_after_balanced_steps_keeps_their_multipliers() {
     let polished = rows.last().expect("rows");
     assert!(polished[0].parse::<u64>().expect("step") > 19);
     assert_eq!(polished[at], adam_end[at]);
+}
+
+/// `balance = auto` (the default) measures the conditions' gradients against the PDE's once,
+/// before the first step: where the PDE swamps a condition (the 100-D heat equation, whose
+/// Laplacian's gradient is hundreds of times its conditions') the run is the one `balance =
+/// gradients()` gives, bit for bit, and says so; where it does not (the 1-D heat equation),
+/// the one `balance = none` gives. A resumed run keeps the choice its checkpoint recorded.
+#[test]
+fn auto_balances_where_the_pde_swamps_a_condition_and_nowhere_else() {
+    let swamped = "tests/problems/heat100.pde";
+    // A small DGM (its Laplacian is what swamps the conditions: 317 times at seed 0).
+    let base = BASE.map(|s| match s.starts_with("net=") {
+        true => "net=dgm(layers = 2, width = 16)",
+        false => s,
+    });
+    let mut sets = base.to_vec();
+    sets.push("steps=12");
+    let (auto, said) = solve_file(swamped, "auto_on", &sets);
+    assert!(
+        said.contains("balance: the PDE's gradient is")
+            && said.contains("gradient balancing is on"),
+        "{said}"
+    );
+    let mut explicit = sets.clone();
+    explicit.push("balance=gradients()");
+    let (gradients, _) = solve_file(swamped, "auto_on_explicit", &explicit);
+    let (header, rows) = loss_csv(&auto);
+    assert!(header.iter().any(|h| h == "balance.initial"), "{header:?}");
+    assert_eq!((header, rows), loss_csv(&gradients));
+    // Resumed from step 5's checkpoint: the same run.
+    let mut first = base.to_vec();
+    first.push("steps=6");
+    let (pieces, _) = solve_file(swamped, "auto_on_pieces", &first);
+    let d = pieces.to_str().expect("utf8");
+    ok(&pdec(&[
+        "solve",
+        "--resume",
+        d,
+        "--quiet",
+        "--no-plots",
+        "--set",
+        "steps=12",
+    ]));
+    assert_eq!(loss_csv(&pieces), loss_csv(&auto));
+    // The 1-D heat equation: nothing swamped, the plain run.
+    let mut plain = BASE.to_vec();
+    plain.push("steps=12");
+    let (auto, said) = solve_file("tests/problems/heat1d.pde", "auto_off", &plain);
+    assert!(!said.contains("balance:"), "{said}");
+    plain.push("balance=none");
+    let (none, _) = solve_file("tests/problems/heat1d.pde", "auto_off_none", &plain);
+    assert_eq!(loss_csv(&auto), loss_csv(&none));
 }

@@ -158,12 +158,23 @@ pub(crate) fn train(
         opts.out.as_deref(),
         root,
     )?;
-    let mut trainer = Trainer::new(compiled, &program, &st.run, &net, comm, &dir)?;
-    trainer.strict = opts.strict;
     let resumed = match &opts.resume {
-        Some(_) => Some(Checkpoint::load(&net, trainer.checkpoint_path(), &device)?),
+        Some(_) => Some(Checkpoint::load(
+            &net,
+            &trainer::checkpoint_path(&dir),
+            &device,
+        )?),
         None => None,
     };
+    // `balance = auto` resolved once, before the first step (or as the checkpoint left it).
+    let (balance, balance_note) =
+        trainer::resolve_balance(st, &program, &net, resumed.as_ref(), comm)?;
+    let run = pdec_lang::settings::RunSettings {
+        balance,
+        ..st.run.clone()
+    };
+    let mut trainer = Trainer::new(compiled, &program, &run, &net, comm, &dir)?;
+    trainer.strict = opts.strict;
     let restarted_average = match &resumed {
         Some(c) => trainer.resume_from(c)?,
         None => false,
@@ -183,7 +194,7 @@ pub(crate) fn train(
         keep_rows_before,
         root,
         st.run.seed,
-        st.run.balance != pdec_lang::settings::Balance::None,
+        run.balance != pdec_lang::settings::Balance::None,
     )?;
     if root {
         dir::write_inputs(
@@ -226,6 +237,9 @@ pub(crate) fn train(
         st.run.steps,
         trainer.names.join(", ")
     ));
+    if let Some(note) = balance_note {
+        progress.note(&note);
+    }
     if restarted_average {
         progress.note(
             "the checkpoint's weight average began outside this run's averaging window (`steps`, `time_limit` or `average` changed): averaging starts again",

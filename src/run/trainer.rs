@@ -14,10 +14,10 @@ use crate::run::report::{ReportValue, report_values};
 use pdec_lang::diag::Diag;
 use pdec_lang::driver::Compiled;
 use pdec_lang::plan::Plan;
-use pdec_lang::settings::{OnNan, RunSettings};
+use pdec_lang::settings::{Balance, OnNan, RunSettings};
 use pdec_solve::distributed::Comm;
 use pdec_solve::nn::Net;
-use pdec_solve::train::{self, Adam, LossProgram, TermBalance, WeightAverage};
+use pdec_solve::train::{self, Adam, LossProgram, TermBalance, WeightAverage, balance};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -107,6 +107,48 @@ fn not_finite(
         "{what} at step {step}; the last checkpoint (step {saved_step}) is kept in {}",
         dir.display()
     ))
+}
+
+/// Where a run directory's checkpoint is.
+pub fn checkpoint_path(dir: &Path) -> PathBuf {
+    dir.join("checkpoint.safetensors")
+}
+
+/// The run's `balance` with `auto` resolved, and a note for the progress output when it turned
+/// balancing on: on a new run from the conditions' gradients against the PDE's on the first
+/// step's points (`pdec_solve::train::condition_gradient_ratio`), on a resumed one as its
+/// checkpoint left it (it saves multipliers only when balancing is on). Every rank resolves
+/// it the same way (the measurement is summed over the ranks).
+pub fn resolve_balance(
+    st: &pdec_lang::settings::Settings,
+    program: &LossProgram,
+    net: &Net,
+    resumed: Option<&Checkpoint>,
+    comm: &Comm,
+) -> Result<(Balance, Option<String>), RunError> {
+    if st.run.balance != Balance::Auto {
+        return Ok((st.run.balance, None));
+    }
+    if let Some(c) = resumed {
+        let on = !c.balance.is_empty();
+        return Ok((
+            if on {
+                balance::AUTO_GRADIENTS
+            } else {
+                Balance::None
+            },
+            None,
+        ));
+    }
+    let ratio = train::condition_gradient_ratio(program, &st.run, net, 0, comm)?;
+    let chosen = balance::resolve_auto(ratio);
+    let note = match (chosen, ratio) {
+        (Balance::Gradients { .. }, Some(r)) => Some(format!(
+            "balance: the PDE's gradient is {r:.0} times a condition's at the start: gradient balancing is on (`balance = gradients()`; `balance = none` turns it off)"
+        )),
+        _ => None,
+    };
+    Ok((chosen, note))
 }
 
 /// The balance a checkpoint saved (`TermBalance::to_vec`); one without it (balancing switched
@@ -206,7 +248,7 @@ impl<'a> Trainer<'a> {
             comm,
             root: comm.is_root(),
             dir,
-            checkpoint_path: dir.join("checkpoint.safetensors"),
+            checkpoint_path: checkpoint_path(dir),
             model_path: dir.join("model.safetensors"),
             last: vec![f64::NAN; names.len()],
             names,
@@ -227,11 +269,6 @@ impl<'a> Trainer<'a> {
             strict: false,
             health_stop: false,
         })
-    }
-
-    /// Where the checkpoint is saved.
-    pub fn checkpoint_path(&self) -> &Path {
-        &self.checkpoint_path
     }
 
     /// Where the model is saved.

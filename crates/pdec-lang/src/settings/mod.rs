@@ -194,6 +194,10 @@ impl Default for Polish {
 pub enum Balance {
     /// The weights as written.
     None,
+    /// `gradients()` where a condition's gradient is swamped by the PDE's at the start
+    /// (measured once on the first step's points: `pdec_solve::train::auto_balance`), else
+    /// `none`. The run resolves it before training; the loop never sees `Auto`.
+    Auto,
     /// Gradient-norm balancing (after learning-rate annealing, Wang, Teng and Perdikaris
     /// 2021, in L2 norms): every `every` steps each term's gradient norm `|g_i|` is measured
     /// (one backward per term on that step) and its multiplier moves to `alpha * lambda_i +
@@ -467,7 +471,7 @@ impl Default for RunSettings {
             checkpoint_every: 1000,
             on_nan: OnNan::Stop,
             average: 0.0,
-            balance: Balance::None,
+            balance: Balance::Auto,
             extrapolate: false,
         }
     }

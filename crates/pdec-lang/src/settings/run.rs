@@ -144,13 +144,19 @@ pub(super) fn average(st: &mut Settings, it: &Item, diags: &mut Diags) {
     }
 }
 
-/// `balance = none`, `gradients(every, alpha)` or `relobralo(temperature, alpha, lookback)`,
+/// `balance = auto`, `none`, `gradients(every, alpha)` or `relobralo(temperature, alpha, lookback)`,
 /// unset arguments at their defaults.
 pub(super) fn balance(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
-    let expected = "`none`, `gradients(every, alpha)` or `relobralo(temperature, alpha, lookback)`";
-    if v.word() == Some("none") {
-        st.run.balance = Balance::None;
+    let expected =
+        "`auto`, `none`, `gradients(every, alpha)` or `relobralo(temperature, alpha, lookback)`";
+    let word = match v.word() {
+        Some("none") => Some(Balance::None),
+        Some("auto") => Some(Balance::Auto),
+        _ => None,
+    };
+    if let Some(b) = word {
+        st.run.balance = b;
         return;
     }
     let Some((name, args)) = v.call() else {

@@ -15,6 +15,50 @@ const LOOKBACK_KEY: u64 = 0x6261_6c61_6e63_6521;
 /// exactly) must not get an unbounded weight.
 const MAX_RATIO: f64 = 1e6;
 
+/// `balance = auto` turns gradient balancing on where the PDE's gradient is at least this
+/// many times a condition's at the start. Measured on the first step (docs/RESULTS.md): the
+/// 100-D heat equation of issue 40 421 (balancing brings its error from 0.63 to 0.12 at
+/// 1,500 steps); every example 58 or less (the 5-D heat box 58, Poisson 23, the European
+/// call 4, whose error balancing doubles), so they train as with `none`.
+pub const AUTO_RATIO: f64 = 100.0;
+
+/// What `balance = auto` turns on.
+pub const AUTO_GRADIENTS: Balance = Balance::Gradients {
+    every: 10,
+    alpha: 0.9,
+};
+
+/// The largest `|g_pde| / |g_i|` over the plan's conditions (initial, terminal, boundary and
+/// periodic terms: not a free-boundary constraint, whose gradient is small where the network
+/// starts above the obstacle, nothing to balance), from each term's gradient norm in plan
+/// order; `None` without a PDE term or a condition with a gradient.
+pub fn condition_ratio(plan: &pdec_lang::plan::Plan, norms: &[f64]) -> Option<f64> {
+    use pdec_lang::plan::TermKind;
+    let pde = plan.terms.iter().position(|t| t.kind == TermKind::Pde)?;
+    let g_pde = *norms.get(pde)?;
+    plan.terms
+        .iter()
+        .zip(norms)
+        .filter(|(t, n)| {
+            matches!(
+                t.kind,
+                TermKind::Initial | TermKind::Terminal | TermKind::Boundary | TermKind::Periodic
+            ) && n.is_finite()
+                && **n > 0.0
+        })
+        .map(|(_, n)| g_pde / n)
+        .filter(|r| r.is_finite())
+        .reduce(f64::max)
+}
+
+/// What `balance = auto` resolves to for a starting ratio ([`condition_ratio`]).
+pub fn resolve_auto(ratio: Option<f64>) -> Balance {
+    match ratio {
+        Some(r) if r >= AUTO_RATIO => AUTO_GRADIENTS,
+        _ => Balance::None,
+    }
+}
+
 /// The multipliers and what ReLoBRaLo remembers of the losses.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TermBalance {
@@ -55,9 +99,9 @@ impl TermBalance {
         TermBalance::new(method, pde, plan.terms.len())
     }
 
-    /// Whether the multipliers change at all.
+    /// Whether the multipliers change at all (an unresolved `auto` is off).
     pub fn is_on(&self) -> bool {
-        self.method != Balance::None
+        !matches!(self.method, Balance::None | Balance::Auto)
     }
 
     /// Whether step `step` must measure each term's gradient norm.
@@ -69,7 +113,7 @@ impl TermBalance {
     /// ranks) and, on the steps that measured them, each term's gradient norm.
     pub fn update(&mut self, step: u64, values: &[f64], norms: Option<&[f64]>, seed: u64) {
         match self.method {
-            Balance::None => {}
+            Balance::None | Balance::Auto => {}
             Balance::Gradients { alpha, .. } => {
                 if let Some(norms) = norms {
                     self.toward_gradient_norms(norms, alpha);
@@ -203,6 +247,32 @@ mod tests {
         let before = b.multipliers[2];
         b.update(20, &[1.0; 3], Some(&[1.0, 1.0, 0.0]), 0);
         assert_eq!(b.multipliers[2], before);
+    }
+
+    #[test]
+    fn auto_turns_gradients_on_where_a_condition_is_swamped() {
+        assert_eq!(resolve_auto(Some(421.0)), AUTO_GRADIENTS);
+        assert_eq!(resolve_auto(Some(AUTO_RATIO)), AUTO_GRADIENTS);
+        assert_eq!(resolve_auto(Some(58.0)), Balance::None);
+        assert_eq!(resolve_auto(None), Balance::None);
+        let c = pdec_lang::driver::compile(
+            pdec_lang::source::SourceFile {
+                name: "t.pde".into(),
+                text: "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\n\
+                    pde d(u, t) = d(u, x, x)\ninitial u = 0\nboundary on(x): u = 0\n\
+                    constraint u >= 0\n"
+                    .into(),
+            },
+            &[],
+        );
+        let plan = c.plan.expect("a plan");
+        let kinds: Vec<&str> = plan.terms.iter().map(|t| t.kind.name()).collect();
+        assert_eq!(kinds, ["pde", "initial", "boundary", "constraint"]);
+        // The constraint's tiny gradient is not a condition swamped; a vanished gradient
+        // has no ratio.
+        assert_eq!(condition_ratio(&plan, &[100.0, 2.0, 0.0, 1e-6]), Some(50.0));
+        assert_eq!(condition_ratio(&plan, &[100.0, 0.0, 0.0, 1.0]), None);
+        assert!(!TermBalance::for_plan(Balance::Auto, &plan).is_on());
     }
 
     #[test]

@@ -95,6 +95,32 @@ pub fn train_step(
     Ok(stepped)
 }
 
+/// The largest `|g_pde| / |g_i|` over the conditions at step `step`'s points and noise with
+/// the network as it is ([`crate::train::balance::condition_ratio`]): what `balance = auto`
+/// reads before the first step. One backward per term on points drawn as the step will draw
+/// them (keyed by seed and step) into a fresh carrier, so the training that follows is the
+/// same as without the measurement. On several ranks, every rank must call it.
+pub fn condition_gradient_ratio(
+    program: &LossProgram,
+    run: &RunSettings,
+    net: &Net,
+    step: u64,
+    comm: &Comm,
+) -> Result<Option<f64>> {
+    let mut carried = CarriedPoints::default();
+    carried.prepare(program, run, net, step, comm)?;
+    let noise = program.draw_noise(&mut step_rng(run.seed ^ NOISE_KEY, step));
+    let share = rank_shares(program, &carried.batches, comm);
+    let ones = vec![1.0; program.plan.terms.len()];
+    let weighing = Weighing {
+        multipliers: &ones,
+        term_gradients: true,
+    };
+    let passes = worker_passes(program, net, &carried.batches, &noise, &share, weighing)?;
+    let norms = term_gradient_norms(&passes, comm)?;
+    Ok(crate::train::balance::condition_ratio(program.plan, &norms))
+}
+
 /// A rank's summed passes: term values `[terms]`, gradients, and each pass's losses.
 struct Summed<'a> {
     values: Tensor,
