@@ -136,7 +136,8 @@ fn sync_dir(path: &Path) {
 }
 
 /// Refuses a user-named output that is one of a run directory's own files (`pdec export RUN
-/// --output RUN/model.safetensors`), or the run's copy of its reference table: writing it
+/// --output RUN/model.safetensors`, its TensorBoard event file), or the run's copy of its
+/// reference table: writing it
 /// would destroy the run. A folder is a run directory when it holds `problem.pde` and
 /// `settings.json`.
 pub fn guard(path: &Path) -> Result<(), Box<Diag>> {
@@ -144,7 +145,13 @@ pub fn guard(path: &Path) -> Result<(), Box<Diag>> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     let is_run = |d: &Path| d.join("problem.pde").is_file() && d.join("settings.json").is_file();
     let own = match &name {
-        Some(n) if RUN_FILES.contains(&n.as_str()) && is_run(dir) => true,
+        Some(n)
+            if (RUN_FILES.contains(&n.as_str())
+                || n.starts_with(crate::run::tensorboard::PREFIX))
+                && is_run(dir) =>
+        {
+            true
+        }
         // Anything under a run's `reference/` folder is its copy of the table.
         _ => dir.ancestors().any(|a| {
             a.file_name().is_some_and(|n| n == "reference") && a.parent().is_some_and(is_run)
@@ -266,6 +273,7 @@ mod tests {
             assert_eq!(e.code, "pdec::output::run_file");
         }
         assert!(guard(&d.join("reference/t.csv")).is_err());
+        assert!(guard(&d.join("events.out.tfevents.1796576276.vm")).is_err());
         assert!(guard(&d.join("u.csv")).is_ok());
         // Not a run directory: any name goes.
         assert!(guard(&std::env::temp_dir().join("model.safetensors")).is_ok());
