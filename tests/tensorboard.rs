@@ -67,7 +67,10 @@ fn python() -> PathBuf {
         return p;
     }
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let venv = tmp.parent().unwrap_or(tmp).join("tensorboard-venv/bin/python");
+    let venv = tmp
+        .parent()
+        .unwrap_or(tmp)
+        .join("tensorboard-venv/bin/python");
     for p in [venv, PathBuf::from("python3")] {
         if has_tensorboard(&p) {
             return p;
@@ -144,7 +147,9 @@ fn same_as_loss_csv(run: &Path, back: &Value, fresh: &[i64]) {
     );
     for (i, col) in header.iter().enumerate().skip(2) {
         let tag = tag_of(col, i, total);
-        let got = scalars[&tag].as_array().unwrap_or_else(|| panic!("no tag {tag}"));
+        let got = scalars[&tag]
+            .as_array()
+            .unwrap_or_else(|| panic!("no tag {tag}"));
         let got_steps: Vec<i64> = got.iter().map(|e| e[0].as_i64().expect("step")).collect();
         assert_eq!(got_steps, steps, "{tag}");
         assert_eq!(back["raw_steps"][&tag], serde_json::json!(steps), "{tag}");
@@ -159,7 +164,11 @@ fn same_as_loss_csv(run: &Path, back: &Value, fresh: &[i64]) {
     }
     let rate = scalars["train/steps_per_s"].as_array().expect("rate");
     let rate_steps: Vec<i64> = rate.iter().map(|e| e[0].as_i64().expect("step")).collect();
-    let want: Vec<i64> = steps.iter().copied().filter(|s| !fresh.contains(s)).collect();
+    let want: Vec<i64> = steps
+        .iter()
+        .copied()
+        .filter(|s| !fresh.contains(s))
+        .collect();
     assert_eq!(rate_steps, want);
     assert!(rate.iter().all(|e| e[1].as_f64().is_some_and(|v| v > 0.0)));
     assert_eq!(back["versions"], serde_json::json!(["brain.Event:2"]));

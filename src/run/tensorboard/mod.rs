@@ -118,9 +118,14 @@ pub fn add_pictures(dir: &Path, pngs: &[PathBuf]) -> Result<bool, RunError> {
         .max()
         .unwrap_or(0);
     let mut pictures = Vec::new();
-    for p in pngs.iter().filter(|p| p.extension().is_some_and(|e| e == "png")) {
+    for p in pngs
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+    {
         let png = std::fs::read(p).map_err(|e| read_error(p, &e))?;
-        let name = p.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned());
+        let name = p
+            .file_stem()
+            .map_or(String::new(), |s| s.to_string_lossy().into_owned());
         pictures.push((format!("plots/{name}"), png));
     }
     let images: Vec<proto::Image> = pictures
@@ -155,9 +160,7 @@ fn kept_before(bytes: &[u8], keep_before: u64) -> Vec<u8> {
     for r in record::records(bytes) {
         match proto::step_of(r) {
             Some((_, true)) => out.extend(record::frame(r)),
-            Some((s, false)) if s >= 0 && (s as u64) < keep_before => {
-                out.extend(record::frame(r))
-            }
+            Some((s, false)) if s >= 0 && (s as u64) < keep_before => out.extend(record::frame(r)),
             _ => {}
         }
     }
@@ -234,7 +237,11 @@ mod tests {
     fn a_resumed_file_keeps_its_version_and_the_steps_before() {
         let mut file = record::frame(&proto::file_version_event(1.0));
         for step in [0, 10, 20, 30] {
-            file.extend(record::frame(&proto::scalars_event(2.0, step, &[("a", 1.0)])));
+            file.extend(record::frame(&proto::scalars_event(
+                2.0,
+                step,
+                &[("a", 1.0)],
+            )));
         }
         // A record cut short at the end, as a full disk leaves it.
         let last = record::frame(&proto::scalars_event(2.0, 40, &[("a", 1.0)]));
@@ -265,6 +272,9 @@ mod tests {
         assert_eq!(png_header(&png), Some((900, 600, 3)));
         assert_eq!(png_header(b"GIF89a"), None);
         let name = file_name();
-        assert!(name.starts_with(PREFIX) && name.len() > PREFIX.len() + 11, "{name}");
+        assert!(
+            name.starts_with(PREFIX) && name.len() > PREFIX.len() + 11,
+            "{name}"
+        );
     }
 }

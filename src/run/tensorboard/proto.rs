@@ -180,7 +180,10 @@ mod tests {
             hex(&both),
             "09000000000000004010ac022a280a0f0a086c6f73732f706465150000803e0a150a07706c6f74732f78220a08021003180322026162"
         );
-        assert_eq!(hex(&header(2.0, -1)), "09000000000000004010ffffffffffffffffff01");
+        assert_eq!(
+            hex(&header(2.0, -1)),
+            "09000000000000004010ffffffffffffffffff01"
+        );
     }
 
     #[test]

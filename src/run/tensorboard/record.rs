@@ -35,7 +35,10 @@ pub fn records(bytes: &[u8]) -> Vec<&[u8]> {
             break;
         }
         let n = u64::from_le_bytes(len.try_into().unwrap_or([0; 8]));
-        let Some(n) = usize::try_from(n).ok().filter(|n| n.checked_add(4).is_some_and(|m| tail.len() - 4 >= m)) else {
+        let Some(n) = usize::try_from(n)
+            .ok()
+            .filter(|n| n.checked_add(4).is_some_and(|m| tail.len() - 4 >= m))
+        else {
             break;
         };
         let (data, after) = tail[4..].split_at(n);
