@@ -25,6 +25,10 @@ pub const RUN_FILES: [&str; 7] = [
     "polish.safetensors",
 ];
 
+/// How a run's TensorBoard event file is named (`events.out.tfevents.<seconds>.<host>`, as
+/// TensorFlow names them; `run::tensorboard`): a run's own file too.
+pub const EVENT_FILE_PREFIX: &str = "events.out.tfevents.";
+
 /// Tests only: `PDEC_FAULT_WRITE_BYTES=N` lets the process write N bytes through this module
 /// (and loss.csv's lines), then fails every write with ENOSPC, as a full disk does. Without
 /// root a test cannot fill a real disk at a chosen moment; this makes it deterministic.
@@ -146,8 +150,7 @@ pub fn guard(path: &Path) -> Result<(), Box<Diag>> {
     let is_run = |d: &Path| d.join("problem.pde").is_file() && d.join("settings.json").is_file();
     let own = match &name {
         Some(n)
-            if (RUN_FILES.contains(&n.as_str())
-                || n.starts_with(crate::run::tensorboard::PREFIX))
+            if (RUN_FILES.contains(&n.as_str()) || n.starts_with(EVENT_FILE_PREFIX))
                 && is_run(dir) =>
         {
             true

@@ -20,8 +20,8 @@ use crate::run::error::RunError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// How TensorFlow names event files; TensorBoard reads files whose name contains it.
-pub const PREFIX: &str = "events.out.tfevents.";
+// How TensorFlow names event files; TensorBoard reads the files whose name contains it.
+use crate::output::EVENT_FILE_PREFIX as PREFIX;
 
 /// The open event file of a run and the tags of the values each logged step writes.
 pub(crate) struct EventLog {
