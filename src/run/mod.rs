@@ -14,8 +14,8 @@
 //! atomic writes), `checkpoint` and `polish_checkpoint` (what `--resume` goes on from),
 //! `model` (the trained weights, `pdec eval`), `trainer` (the Adam steps), `health` (the
 //! training-health detectors the trainer feeds), `loss_log`
-//! (loss.csv), `tensorboard` (the event file), `polish` (the L-BFGS polish), `report` (values and error metrics), `summary`
-//! (summary.json and the printed report), `error` ([`RunError`]); `seeds` (`--seeds`: one
+//! (loss.csv), `tensorboard` (the event file), `polish` (the L-BFGS polish), `report`
+//! (values and error metrics), `summary` (summary.json and the printed report), `error` ([`RunError`]); `seeds` (`--seeds`: one
 //! problem from several seeds side by side, a run directory each) and `spread` (their
 //! group's summary.json and table).
 
