@@ -25,6 +25,10 @@ pub const RUN_FILES: [&str; 7] = [
     "polish.safetensors",
 ];
 
+/// How a run's TensorBoard event file is named (`events.out.tfevents.<seconds>.<host>`, as
+/// TensorFlow names them; `run::tensorboard`): a run's own file too.
+pub const EVENT_FILE_PREFIX: &str = "events.out.tfevents.";
+
 /// Tests only: `PDEC_FAULT_WRITE_BYTES=N` lets the process write N bytes through this module
 /// (and loss.csv's lines), then fails every write with ENOSPC, as a full disk does. Without
 /// root a test cannot fill a real disk at a chosen moment; this makes it deterministic.
@@ -136,7 +140,8 @@ fn sync_dir(path: &Path) {
 }
 
 /// Refuses a user-named output that is one of a run directory's own files (`pdec export RUN
-/// --output RUN/model.safetensors`), or the run's copy of its reference table: writing it
+/// --output RUN/model.safetensors`, its TensorBoard event file), or the run's copy of its
+/// reference table: writing it
 /// would destroy the run. A folder is a run directory when it holds `problem.pde` and
 /// `settings.json`.
 pub fn guard(path: &Path) -> Result<(), Box<Diag>> {
@@ -144,7 +149,12 @@ pub fn guard(path: &Path) -> Result<(), Box<Diag>> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     let is_run = |d: &Path| d.join("problem.pde").is_file() && d.join("settings.json").is_file();
     let own = match &name {
-        Some(n) if RUN_FILES.contains(&n.as_str()) && is_run(dir) => true,
+        Some(n)
+            if (RUN_FILES.contains(&n.as_str()) || n.starts_with(EVENT_FILE_PREFIX))
+                && is_run(dir) =>
+        {
+            true
+        }
         // Anything under a run's `reference/` folder is its copy of the table.
         _ => dir.ancestors().any(|a| {
             a.file_name().is_some_and(|n| n == "reference") && a.parent().is_some_and(is_run)
@@ -266,6 +276,7 @@ mod tests {
             assert_eq!(e.code, "pdec::output::run_file");
         }
         assert!(guard(&d.join("reference/t.csv")).is_err());
+        assert!(guard(&d.join("events.out.tfevents.1796576276.vm")).is_err());
         assert!(guard(&d.join("u.csv")).is_ok());
         // Not a run directory: any name goes.
         assert!(guard(&std::env::temp_dir().join("model.safetensors")).is_ok());

@@ -100,6 +100,11 @@ fn compare(name: &str, problem: &str) {
         let mut f: Vec<String> = std::fs::read_dir(d.join(run))
             .expect("list")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            // The event file's name has the time and the host in it.
+            .map(|n| match n.starts_with("events.out.tfevents.") {
+                true => "events.out.tfevents.*".to_string(),
+                false => n,
+            })
             .collect();
         f.sort();
         f
@@ -107,6 +112,7 @@ fn compare(name: &str, problem: &str) {
     // The files of a one-rank run (polish.safetensors too where the problem polishes).
     let mut expected = vec![
         "checkpoint.safetensors",
+        "events.out.tfevents.*",
         "loss.csv",
         "model.safetensors",
         "problem.pde",
@@ -114,7 +120,7 @@ fn compare(name: &str, problem: &str) {
         "summary.json",
     ];
     if problem.contains("polish") {
-        expected.insert(3, "polish.safetensors");
+        expected.insert(4, "polish.safetensors");
     }
     assert_eq!(files("two"), expected);
     assert_eq!(files("one"), expected);

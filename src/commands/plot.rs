@@ -6,7 +6,8 @@ use pdec_lang::diag::Diag;
 use pdec_lang::diag::render::Format;
 use std::path::Path;
 
-/// `pdec solve` draws the run's pictures; a failure is a warning, never a lost run.
+/// `pdec solve` draws the run's pictures and adds them to its TensorBoard event file; a
+/// failure is a warning, never a lost run.
 pub fn after_solve(
     dir: &Path,
     reference: Option<&crate::table::Table>,
@@ -28,7 +29,23 @@ pub fn after_solve(
                 if !quiet {
                     println!("  plots: {}", crate::plot::names(&files));
                 }
-                return;
+                match crate::run::tensorboard::add_pictures(dir, &files) {
+                    Ok(_) => return,
+                    Err(e) => {
+                        let why = match e {
+                            crate::run::RunError::Diag(d) => format!("{} [{}]", d.message, d.code),
+                            e => e.message(),
+                        };
+                        return print_one(
+                            Diag::warning(
+                                "pdec::plot::failed",
+                                format!("the plots were not added to the TensorBoard event file: {why}"),
+                            )
+                            .help("the run and its pictures are complete; TensorBoard shows its scalars without them"),
+                            format,
+                        );
+                    }
+                }
             }
             Err(crate::rundir::Failure::Run(crate::run::RunError::Diag(d))) => {
                 format!("{} [{}]", d.message, d.code)

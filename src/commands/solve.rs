@@ -61,6 +61,10 @@ pub struct SolveArgs {
     /// Do not draw loss.png, solution.png, ... at the end (`pdec plot` draws them later).
     #[arg(long)]
     pub no_plots: bool,
+    /// Do not write the TensorBoard event file (`events.out.tfevents.*`: loss.csv's values
+    /// while training, the plots at the end).
+    #[arg(long)]
+    pub no_tensorboard: bool,
     /// Refuse to train when a step's estimated memory exceeds SIZE (`8G`, `512M`); on
     /// the CPU the machine's available memory is always a limit too.
     #[arg(long, value_name = "SIZE", value_parser = pdec_solve::memory::parse_size)]
@@ -103,6 +107,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         log_every,
         dry_run,
         no_plots,
+        no_tensorboard,
         max_memory,
         strict,
     } = args;
@@ -187,6 +192,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         comm,
         threads,
         strict,
+        tensorboard: !no_tensorboard,
         busy_threads: threads,
         label: None,
     };

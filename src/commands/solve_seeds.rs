@@ -146,6 +146,7 @@ pub fn execute(group: Group, format: Format) -> i32 {
         source,
         log_every,
         strict,
+        tensorboard,
         ..
     } = opts;
     let (reference, reference_file) = (reference.as_ref(), reference_file.as_ref());
@@ -164,6 +165,7 @@ pub fn execute(group: Group, format: Format) -> i32 {
         busy_threads: each * at_once,
         label: Some(format!("seed {seed}")),
         strict,
+        tensorboard,
     };
     if !quiet {
         eprintln!(

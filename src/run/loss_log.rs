@@ -2,11 +2,13 @@
 //! `exact` and the `reference` table, the reported values, the total weighted by `weight.NAME`,
 //! each term, and with `balance` each term's multiplier as `balance.NAME`),
 //! and per logged polish iteration after the Adam steps (the step length in the `lr`
-//! column). Rank 0 writes it; on other ranks the log is closed and writes nothing.
+//! column). Rank 0 writes it; on other ranks the log is closed and writes nothing. The same
+//! values go to the run's TensorBoard event file when it has one ([`EventLog`]).
 
 use crate::run::dir::write_atomic;
 use crate::run::error::RunError;
 use crate::run::report::{ExactProbe, exact_metrics, exact_probe, table_metrics};
+use crate::run::tensorboard::EventLog;
 use candle_core::{DType, Tensor};
 use pdec_solve::nn::Net;
 use pdec_solve::train::{self, LossProgram};
@@ -22,6 +24,10 @@ pub(crate) struct LossLog<'a> {
     report_points: Option<Tensor>,
     /// Whether the lines end with the balance's multipliers.
     balanced: bool,
+    /// The TensorBoard tag of each column after `step` and `wall_s`.
+    pub tags: Vec<String>,
+    /// The run's event file, which gets every line's values too.
+    pub events: Option<EventLog>,
 }
 
 impl<'a> LossLog<'a> {
@@ -79,12 +85,15 @@ impl<'a> LossLog<'a> {
             true => Some(loss_log(path, &names, &errors, keep_rows_before)?),
             false => None,
         };
+        let tags = tags(program, reference.is_some(), balanced);
         Ok(LossLog {
             csv,
             probe,
             reference,
             report_points,
             balanced,
+            tags,
+            events: None,
         })
     }
 
@@ -112,23 +121,35 @@ impl<'a> LossLog<'a> {
             return Ok(());
         }
         let mut rec = vec![step.to_string(), format!("{wall:.3}"), format!("{lr:.6e}")];
+        // The same values unrounded, for the event file.
+        let mut row = vec![lr];
         if let Some(p) = &self.probe {
             let m = exact_metrics(program, net, p)?;
             rec.push(format!("{:.6e}", m.rel_l2));
+            row.push(m.rel_l2);
         }
         if let Some(t) = self.reference {
-            rec.push(format!("{:.6e}", table_metrics(program, net, t)?.0.rel_l2));
+            let rel_l2 = table_metrics(program, net, t)?.0.rel_l2;
+            rec.push(format!("{rel_l2:.6e}"));
+            row.push(rel_l2);
         }
         if let Some(x) = &self.report_points {
             let v = train::solution(net, program.problem, &program.cols, x)?
                 .to_dtype(DType::F64)?
                 .to_vec1::<f64>()?;
             rec.extend(v.iter().map(|v| format!("{v:.9e}")));
+            row.extend(v);
         }
         rec.push(format!("{total:.6e}"));
         rec.extend(values.iter().map(|v| format!("{v:.6e}")));
+        row.push(total);
+        row.extend(values);
         if self.balanced {
             rec.extend(multipliers.iter().map(|v| format!("{v:.6e}")));
+            row.extend(multipliers);
+        }
+        if let Some(events) = &mut self.events {
+            events.write(step, wall, &row)?;
         }
         if let Some(csv) = &mut self.csv {
             // The test hook of a full disk (`output::spend`) counts these lines too.
@@ -138,6 +159,28 @@ impl<'a> LossLog<'a> {
         }
         Ok(())
     }
+}
+
+/// The TensorBoard tags of loss.csv's columns after `step` and `wall_s`: `train/lr`,
+/// `error/exact_rel_l2` and `error/reference_rel_l2`, `report/EXPR`, `loss/total`,
+/// `loss/NAME` and `balance/NAME` (TensorBoard groups the charts by the part before `/`).
+fn tags(program: &LossProgram, reference: bool, balanced: bool) -> Vec<String> {
+    let problem = program.problem;
+    let mut tags = vec!["train/lr".to_string()];
+    if problem.exact.is_some() {
+        tags.push("error/exact_rel_l2".into());
+    }
+    if reference {
+        tags.push("error/reference_rel_l2".into());
+    }
+    tags.extend(problem.reports.iter().map(|r| format!("report/{}", r.text)));
+    tags.push("loss/total".into());
+    let terms = program.plan.terms.iter();
+    tags.extend(terms.clone().map(|t| format!("loss/{}", t.name)));
+    if balanced {
+        tags.extend(terms.map(|t| format!("balance/{}", t.name)));
+    }
+    tags
 }
 
 /// `loss.csv`, opened for appending. A fresh run writes the header; a resumed run keeps the

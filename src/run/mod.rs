@@ -7,14 +7,15 @@
 //! `loss.csv` (step, wall time, lr, the relative L2 error against `exact` and against the
 //! `reference` table where the problem has them, total and each named term),
 //! `model.safetensors`
-//! (written atomically at checkpoints and at the end), `summary.json`.
+//! (written atomically at checkpoints and at the end), `summary.json`, and unless
+//! `--no-tensorboard` an event file `events.out.tfevents.*` with loss.csv's values.
 //!
 //! [`solve`] runs the steps in order; each concern has its file: `dir` (the directory and
 //! atomic writes), `checkpoint` and `polish_checkpoint` (what `--resume` goes on from),
 //! `model` (the trained weights, `pdec eval`), `trainer` (the Adam steps), `health` (the
 //! training-health detectors the trainer feeds), `loss_log`
-//! (loss.csv), `polish` (the L-BFGS polish), `report` (values and error metrics), `summary`
-//! (summary.json and the printed report), `error` ([`RunError`]); `seeds` (`--seeds`: one
+//! (loss.csv), `tensorboard` (the event file), `polish` (the L-BFGS polish), `report`
+//! (values and error metrics), `summary` (summary.json and the printed report), `error` ([`RunError`]); `seeds` (`--seeds`: one
 //! problem from several seeds side by side, a run directory each) and `spread` (their
 //! group's summary.json and table).
 
@@ -32,6 +33,7 @@ pub mod report;
 pub(crate) mod seeds;
 pub(crate) mod spread;
 mod summary;
+pub(crate) mod tensorboard;
 mod trainer;
 
 pub use checkpoint::Checkpoint;
@@ -74,6 +76,8 @@ pub struct SolveOptions {
     pub threads: usize,
     /// `--strict`: a training-health finding ends the run with [`RunError::Unhealthy`].
     pub strict: bool,
+    /// Write the TensorBoard event file (`--no-tensorboard` turns it off).
+    pub tensorboard: bool,
     /// The training threads of this whole process: `threads`, or more when `pdec solve
     /// --seeds` trains several runs side by side (they share gemm's process-wide setting).
     pub busy_threads: usize,
@@ -196,6 +200,14 @@ pub(crate) fn train(
         st.run.seed,
         run.balance != pdec_lang::settings::Balance::None,
     )?;
+    if root && opts.tensorboard {
+        log.events = Some(tensorboard::EventLog::open(
+            &dir,
+            log.tags.clone(),
+            keep_rows_before,
+            resumed.is_some(),
+        )?);
+    }
     if root {
         dir::write_inputs(
             &dir,
