@@ -20,6 +20,7 @@
 //! is 2.25 times the one at the point, on a range of positive prices.
 
 use super::auto_sampling::{price_diffusion, probed_components};
+use crate::diag::{Diag, Diags};
 use crate::geometry::inputs::{InputLayout, InputMap};
 use crate::ir::{Input, Problem};
 use crate::settings::{Coordinates, Settings};
@@ -42,8 +43,31 @@ pub fn log_offset(lo: f64, hi: f64) -> f64 {
 }
 
 /// Sets the log map on the space variable's columns of `layout` where the equation is
-/// Black-Scholes-type in it and the setting allows; returns why, for `pdec explain`.
-pub fn choose(problem: &Problem, settings: &Settings, layout: &mut InputLayout) -> Option<String> {
+/// Black-Scholes-type in it and the setting allows; returns why, for `pdec explain`. An
+/// explicit `coordinates = log` that finds nothing to map is a warning
+/// (`pdec::plan::coordinates_not_log`): the user expected log-prices and gets prices.
+pub fn choose(
+    problem: &Problem,
+    settings: &Settings,
+    layout: &mut InputLayout,
+    diags: &mut Diags,
+) -> Option<String> {
+    let chosen = choose_map(problem, settings, layout);
+    if chosen.is_none() && settings.plan.coordinates == Coordinates::Log {
+        let mut d = Diag::warning(
+            "pdec::plan::coordinates_not_log",
+            "`coordinates = log`, but no space variable has log-prices to read: the network reads the coordinates as written",
+        )
+        .help("log-prices need one space variable whose diffusion grows like the square of the coordinate (`x^2 d(u, x, x)`, Black-Scholes-type) on a range of positive prices, and a time; `coordinates = auto` says nothing where there is none");
+        if let Some(span) = settings.key_spans.get("coordinates").copied() {
+            d = d.primary(span, "asked for here");
+        }
+        diags.push(d);
+    }
+    chosen
+}
+
+fn choose_map(problem: &Problem, settings: &Settings, layout: &mut InputLayout) -> Option<String> {
     if settings.plan.coordinates == Coordinates::AsWritten {
         return None;
     }

@@ -82,7 +82,7 @@ pub fn plan(
     let mut layout = InputLayout::new(problem);
     // The settings' own checks read what the user wrote; the rest, the law in effect.
     checks::check_settings(problem, analysis, settings, layout.width, diags);
-    let coordinates_chosen = coordinates::choose(problem, settings, &mut layout);
+    let coordinates_chosen = coordinates::choose(problem, settings, &mut layout, diags);
     auto_sampling::time_scale(problem, diags);
     let chosen = auto_sampling::choose(problem, analysis, settings);
     let settings = &match &chosen {
