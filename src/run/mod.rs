@@ -225,7 +225,15 @@ pub(crate) fn train(
         )?;
         dir::write_settings(
             &dir,
-            &settings_json(opts, st, &program, &net, resumed.as_ref(), source_text, &dir),
+            &settings_json(
+                opts,
+                st,
+                &program,
+                &net,
+                resumed.as_ref(),
+                source_text,
+                &dir,
+            ),
         )?;
     }
     let stop = interrupt_flag();

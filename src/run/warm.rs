@@ -168,9 +168,12 @@ fn check_inputs(old: &Plan, new: &Plan, from: &Path) -> Result<(), RunError> {
     };
     let help = "a warm start needs the same inputs in the same order (time, space variables with their components, parameters); ranges may differ";
     let same = old.layout.inputs.len() == new.layout.inputs.len()
-        && old.layout.inputs.iter().zip(&new.layout.inputs).all(|(a, b)| {
-            a.name == b.name && a.kind == b.kind && a.components == b.components
-        });
+        && old
+            .layout
+            .inputs
+            .iter()
+            .zip(&new.layout.inputs)
+            .all(|(a, b)| a.name == b.name && a.kind == b.kind && a.components == b.components);
     if !same {
         return Err(refuse(
             "pdec::run::init_from_inputs",
@@ -230,7 +233,9 @@ fn refit_ranges(
     }
     let (a, b) = (Columns::new(&old.layout), Columns::new(&new.layout));
     let r: Vec<f64> = a.scale.iter().zip(&b.scale).map(|(x, y)| x / y).collect();
-    let c: Vec<f64> = (0..r.len()).map(|j| a.shift[j] - r[j] * b.shift[j]).collect();
+    let c: Vec<f64> = (0..r.len())
+        .map(|j| a.shift[j] - r[j] * b.shift[j])
+        .collect();
     let w = r.len();
     let r = Tensor::from_vec(r, (1, w), &Device::Cpu)?;
     let c = Tensor::from_vec(c, (w, 1), &Device::Cpu)?;
@@ -269,7 +274,9 @@ fn refit_output(
         return Ok(None);
     }
     let (Some(w), Some(b)) = (tensors.get("out.weight"), tensors.get("out.bias")) else {
-        return Err(RunError::Internal("init-from: a network without `out`".into()));
+        return Err(RunError::Internal(
+            "init-from: a network without `out`".into(),
+        ));
     };
     let (w, b) = (w.clone(), b.clone());
     tensors.insert("out.weight".into(), w.affine(c / c2, 0.0)?);
