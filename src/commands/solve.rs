@@ -27,6 +27,11 @@ pub struct SolveArgs {
     /// change settings such as `steps`. The continued run matches an uninterrupted one.
     #[arg(long, value_name = "RUN_DIR", conflicts_with = "file")]
     pub resume: Option<PathBuf>,
+    /// Start from another run's trained network (its model.safetensors) instead of a
+    /// random one: the same `net` and the same inputs in the same order, ranges and
+    /// coefficients may differ. Optimizer, step and schedule start fresh. Not with `--resume`.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub init_from: Option<PathBuf>,
     /// Override a `solve { }` setting, e.g. `--set steps=20000`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -82,6 +87,10 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
     // SIGINT, SIGTERM and SIGHUP from now on stop the run cleanly at its next step (a
     // checkpoint, the model and summary.json written) instead of killing it mid-write.
     let _ = crate::run::interrupt_flag();
+    if let (Some(_), Some(r)) = (&args.init_from, &args.resume) {
+        print_one(init_from_resume(r), format);
+        return 1;
+    }
     let seeds = match solve_seeds::seeds_of(
         args.seeds.as_deref(),
         args.seed,
@@ -98,6 +107,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         file,
         out,
         resume,
+        init_from,
         mut set,
         seed,
         seeds: _,
@@ -167,6 +177,12 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
                 return 1;
             }
         };
+    // Checked before the dry run and before anything is written.
+    let init_from = match init_from.map(|d| crate::run::warm::prepare(&compiled, &d)) {
+        None => None,
+        Some(Ok(w)) => Some(std::sync::Arc::new(w)),
+        Some(Err(e)) => return run_result(Err(e), format),
+    };
     if dry_run {
         return match crate::commands::dry_run::text(&compiled, &file.display().to_string(), &set) {
             Ok(t) => {
@@ -195,6 +211,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         tensorboard: !no_tensorboard,
         busy_threads: threads,
         label: None,
+        init_from,
     };
     if let Some(seeds) = seeds {
         let group = solve_seeds::Group {
@@ -222,6 +239,18 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         crate::commands::plot::after_solve(&dir, reference.as_ref(), quiet, format);
     }
     0
+}
+
+/// `--init-from` with `--resume`: a resumed run goes on from its own checkpoint.
+fn init_from_resume(run: &Path) -> Diag {
+    Diag::error(
+        "pdec::cli::init_from_resume",
+        format!(
+            "`--init-from` starts a new run from another run's network; `--resume {}` goes on with a run's own",
+            run.display()
+        ),
+    )
+    .help("drop `--init-from` to continue the run, or drop `--resume` and give the problem file to start a new run from the other run's network")
 }
 
 /// The problem's `reference` table, parsed, and the file it came from (both `None` when the

@@ -147,6 +147,7 @@ pub fn execute(group: Group, format: Format) -> i32 {
         log_every,
         strict,
         tensorboard,
+        init_from,
         ..
     } = opts;
     let (reference, reference_file) = (reference.as_ref(), reference_file.as_ref());
@@ -166,6 +167,8 @@ pub fn execute(group: Group, format: Format) -> i32 {
         label: Some(format!("seed {seed}")),
         strict,
         tensorboard,
+        // Every seed starts from the same network (its points differ).
+        init_from: init_from.clone(),
     };
     if !quiet {
         eprintln!(

@@ -17,7 +17,8 @@
 //! (loss.csv), `tensorboard` (the event file), `polish` (the L-BFGS polish), `report`
 //! (values and error metrics), `summary` (summary.json and the printed report), `error` ([`RunError`]); `seeds` (`--seeds`: one
 //! problem from several seeds side by side, a run directory each) and `spread` (their
-//! group's summary.json and table).
+//! group's summary.json and table); `warm` (`--init-from`: another run's network, checked
+//! and rewritten for this problem).
 
 pub mod checkpoint;
 pub mod dir;
@@ -35,6 +36,7 @@ pub(crate) mod spread;
 mod summary;
 pub(crate) mod tensorboard;
 mod trainer;
+pub mod warm;
 
 pub use checkpoint::Checkpoint;
 pub use dir::{reference_folder, write_atomic, write_new};
@@ -84,6 +86,8 @@ pub struct SolveOptions {
     /// `seed 3` when the run is one of several (`--seeds`): its progress lines start with
     /// it and are plain lines, never a live bar.
     pub label: Option<String>,
+    /// `--init-from RUN_DIR`: start from that run's network (checked before training).
+    pub init_from: Option<Arc<warm::WarmStart>>,
 }
 
 /// The flag that Ctrl-C, SIGTERM and SIGHUP set (ctrlc's `termination` feature): one per process, its handler installed on the first call, so
@@ -170,6 +174,10 @@ pub(crate) fn train(
         )?),
         None => None,
     };
+    // A new run from another run's network (a resumed one has its own in the checkpoint).
+    if let (None, Some(w)) = (&resumed, &opts.init_from) {
+        w.load_into(&net)?;
+    }
     // `balance = auto` resolved once, before the first step (or as the checkpoint left it).
     let (balance, balance_note) =
         trainer::resolve_balance(st, &program, &net, resumed.as_ref(), comm)?;
@@ -217,7 +225,15 @@ pub(crate) fn train(
         )?;
         dir::write_settings(
             &dir,
-            &settings_json(opts, st, &program, &net, resumed.as_ref(), source_text),
+            &settings_json(
+                opts,
+                st,
+                &program,
+                &net,
+                resumed.as_ref(),
+                source_text,
+                &dir,
+            ),
         )?;
     }
     let stop = interrupt_flag();
@@ -249,6 +265,9 @@ pub(crate) fn train(
         st.run.steps,
         trainer.names.join(", ")
     ));
+    if let (None, Some(w)) = (&resumed, &opts.init_from) {
+        progress.note(&w.note());
+    }
     if let Some(note) = balance_note {
         progress.note(&note);
     }
@@ -316,6 +335,7 @@ fn settings_json(
     net: &Net,
     resumed: Option<&Checkpoint>,
     source_text: &str,
+    dir: &std::path::Path,
 ) -> serde_json::Value {
     serde_json::json!({
         "settings": st,
@@ -323,6 +343,13 @@ fn settings_json(
         "set": opts.sets,
         "source": opts.source.as_ref().map(|p| p.display().to_string()),
         "resumed_at_step": resumed.map(|c| c.step),
+        // `--init-from`: the run whose network this one started from.
+        "init_from": match (&opts.init_from, resumed) {
+            (Some(w), None) => w.json(),
+            // A resumed run keeps what it started from.
+            (_, Some(_)) => warm::recorded(dir),
+            (None, None) => serde_json::Value::Null,
+        },
         // `--resume` checks the run's problem.pde against it.
         "problem_fingerprint": fingerprint::of(source_text),
         "pdec_version": env!("CARGO_PKG_VERSION"),

@@ -1,0 +1,287 @@
+//! `pdec solve NEW.pde --init-from RUN_DIR`: a new run that starts from another run's trained
+//! network (its `model.safetensors`: the weight average, polished, when the run has them)
+//! instead of a random one. Only the weights are taken: Adam's state, the step, the schedule
+//! and the balance multipliers start fresh, as in any new run.
+//!
+//! [`prepare`] opens the run, checks that its network means something for the new problem
+//! (the same `net`; the same inputs in the same order, read through the same maps) and
+//! refuses with a coded diagnostic naming the difference; all before anything is written.
+//! Where the two plans differ only in ranges or in the output scale, the weights are
+//! rewritten so that the new network is the same function of the user's coordinates: the
+//! map to [-1, 1] and `shift + scale * net` are affine, and so are the layers that read them.
+
+use crate::run::RunError;
+use candle_core::{DType, Device, Tensor};
+use pdec_lang::diag::Diag;
+use pdec_lang::driver::Compiled;
+use pdec_lang::plan::Plan;
+use pdec_solve::lower::Columns;
+use pdec_solve::nn::Net;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Another run's network, checked against the new problem and rewritten for its plan.
+#[derive(Debug)]
+pub struct WarmStart {
+    /// The run it comes from (as given, made absolute).
+    pub dir: PathBuf,
+    /// The steps that run trained (its summary.json), when it says.
+    pub step: Option<u64>,
+    /// The weights by name, on the CPU in f64 (converted to the new run's dtype and device
+    /// when loaded).
+    tensors: HashMap<String, Tensor>,
+    /// What was rewritten (ranges, output scale), for the run's opening lines.
+    pub notes: Vec<String>,
+}
+
+fn refuse(code: &'static str, message: String, help: &str) -> RunError {
+    RunError::Diag(Box::new(Diag::error(code, message).help(help)))
+}
+
+/// Opens `from`, checks its network against `compiled`'s plan and rewrites its weights for
+/// it; a coded diagnostic when the run cannot be read or its network does not fit.
+pub fn prepare(compiled: &Compiled, from: &Path) -> Result<WarmStart, RunError> {
+    let Some(plan) = &compiled.plan else {
+        return Err(RunError::Internal("init-from without a plan".into()));
+    };
+    let opened = match crate::rundir::open(from) {
+        Ok(o) => o,
+        Err(crate::rundir::Failure::Run(e)) => return Err(e),
+        Err(crate::rundir::Failure::Compile(_)) => {
+            return Err(refuse(
+                "pdec::run::not_a_run",
+                format!(
+                    "`--init-from {}`: the run's problem.pde no longer compiles",
+                    from.display()
+                ),
+                "`pdec check` the run's problem.pde to see why, or start from another run",
+            ));
+        }
+    };
+    let Some(old) = &opened.compiled.plan else {
+        return Err(RunError::Internal("an opened run without a plan".into()));
+    };
+    check_network(old, plan, from)?;
+    check_inputs(old, plan, from)?;
+    let mut tensors: HashMap<String, Tensor> = HashMap::new();
+    for (name, var) in &opened.net.params {
+        tensors.insert(name.clone(), var.as_tensor().to_dtype(DType::F64)?);
+    }
+    let mut notes = Vec::new();
+    if let Some(n) = refit_ranges(&mut tensors, &opened.net, old, plan)? {
+        notes.push(n);
+    }
+    if let Some(n) = refit_output(&mut tensors, old, plan)? {
+        notes.push(n);
+    }
+    Ok(WarmStart {
+        dir: std::path::absolute(from).unwrap_or_else(|_| from.to_path_buf()),
+        step: trained_steps(from),
+        tensors,
+        notes,
+    })
+}
+
+impl WarmStart {
+    /// Sets `net`'s weights to the run's (in `net`'s dtype, on its device).
+    pub fn load_into(&self, net: &Net) -> Result<(), RunError> {
+        for (name, var) in &net.params {
+            let t = self.tensors.get(name).ok_or_else(|| {
+                RunError::Internal(format!("init-from: no tensor `{name}` after the check"))
+            })?;
+            var.set(&t.to_dtype(var.dtype())?.to_device(var.device())?)?;
+        }
+        Ok(())
+    }
+
+    /// settings.json's `init_from`.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({ "run": self.dir.display().to_string(), "step": self.step })
+    }
+
+    /// The opening line that says where the run starts.
+    pub fn note(&self) -> String {
+        let at = self.step.map_or(String::new(), |s| format!(" (step {s})"));
+        let mut n = format!(
+            "starting from the network of {}{at}; the optimizer, step and schedule start fresh",
+            self.dir.display()
+        );
+        for m in &self.notes {
+            n.push_str("; ");
+            n.push_str(m);
+        }
+        n
+    }
+}
+
+/// The `init_from` a run's settings.json recorded (null when none): a resumed run keeps it.
+pub fn recorded(dir: &Path) -> serde_json::Value {
+    std::fs::read_to_string(dir.join("settings.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .map_or(serde_json::Value::Null, |v| v["init_from"].clone())
+}
+
+/// The steps the run trained, from its summary.json.
+fn trained_steps(dir: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    serde_json::from_str::<serde_json::Value>(&text).ok()?["steps"].as_u64()
+}
+
+fn check_network(old: &Plan, new: &Plan, from: &Path) -> Result<(), RunError> {
+    let (a, b) = (&old.settings.net, &new.settings.net);
+    if a == b {
+        return Ok(());
+    }
+    let show = |n: &pdec_lang::settings::Net| {
+        let kind = match n.kind {
+            pdec_lang::settings::NetKind::Dgm => "dgm",
+            pdec_lang::settings::NetKind::Mlp => "mlp",
+        };
+        format!("{kind}(layers = {}, width = {})", n.layers, n.width)
+    };
+    Err(refuse(
+        "pdec::run::init_from_network",
+        format!(
+            "`--init-from {}`: its network is `net = {}`, this problem's is `net = {}`",
+            from.display(),
+            show(a),
+            show(b)
+        ),
+        "a warm start keeps the network's shape: give this problem the run's `net` (`--set net=...`), or start cold",
+    ))
+}
+
+/// The inputs must be the same columns: names, kinds and components in the same order, read
+/// through the same maps (ranges may differ).
+fn check_inputs(old: &Plan, new: &Plan, from: &Path) -> Result<(), RunError> {
+    let show = |p: &Plan| {
+        p.layout
+            .inputs
+            .iter()
+            .map(|i| match i.components {
+                1 => format!("{} {}", i.kind, i.name),
+                n => format!("{} {} ({n} components)", i.kind, i.name),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let help = "a warm start needs the same inputs in the same order (time, space variables with their components, parameters); ranges may differ";
+    let same = old.layout.inputs.len() == new.layout.inputs.len()
+        && old
+            .layout
+            .inputs
+            .iter()
+            .zip(&new.layout.inputs)
+            .all(|(a, b)| a.name == b.name && a.kind == b.kind && a.components == b.components);
+    if !same {
+        return Err(refuse(
+            "pdec::run::init_from_inputs",
+            format!(
+                "`--init-from {}`: the run's network reads {}; this problem's reads {}",
+                from.display(),
+                show(old),
+                show(new)
+            ),
+            help,
+        ));
+    }
+    for (a, b) in old.layout.inputs.iter().zip(&new.layout.inputs) {
+        if a.map != b.map {
+            let map = |m: &pdec_lang::geometry::inputs::InputMap| match m {
+                pdec_lang::geometry::inputs::InputMap::Affine => "the coordinate".to_string(),
+                pdec_lang::geometry::inputs::InputMap::Log { offset } => {
+                    format!("ln({} + {offset:?})", b.name)
+                }
+            };
+            return Err(refuse(
+                "pdec::run::init_from_inputs",
+                format!(
+                    "`--init-from {}`: the run's network reads {} of `{}`, this problem's reads {}",
+                    from.display(),
+                    map(&a.map),
+                    a.name,
+                    map(&b.map)
+                ),
+                "the network reads a price's logarithm where the range allows (`coordinates`): give both problems the same `coordinates` setting, or start cold",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites the weights that read the inputs so that a changed range maps the same point to
+/// the same features: with `z = s x + h` per column, the old `z` is `r z' + c` in the new
+/// one's terms (`r = s_old / s_new`, `c = h_old - r h_new`), and `W z + b` becomes
+/// `(W r) z' + (b + W c)`.
+fn refit_ranges(
+    tensors: &mut HashMap<String, Tensor>,
+    old_net: &Net,
+    old: &Plan,
+    new: &Plan,
+) -> Result<Option<String>, RunError> {
+    let changed: Vec<&str> = old
+        .layout
+        .inputs
+        .iter()
+        .zip(&new.layout.inputs)
+        .filter(|(a, b)| a.lo != b.lo || a.hi != b.hi)
+        .map(|(a, _)| a.name.as_str())
+        .collect();
+    if changed.is_empty() {
+        return Ok(None);
+    }
+    let (a, b) = (Columns::new(&old.layout), Columns::new(&new.layout));
+    let r: Vec<f64> = a.scale.iter().zip(&b.scale).map(|(x, y)| x / y).collect();
+    let c: Vec<f64> = (0..r.len())
+        .map(|j| a.shift[j] - r[j] * b.shift[j])
+        .collect();
+    let w = r.len();
+    let r = Tensor::from_vec(r, (1, w), &Device::Cpu)?;
+    let c = Tensor::from_vec(c, (w, 1), &Device::Cpu)?;
+    let inputs: Vec<_> = old_net.input_weights().iter().map(Tensor::id).collect();
+    for (name, var) in &old_net.params {
+        if !inputs.contains(&var.as_tensor().id()) {
+            continue;
+        }
+        let bias = name.replace(".weight", ".bias");
+        let Some(wt) = tensors.get(name).cloned() else {
+            continue;
+        };
+        let moved = wt.matmul(&c)?.squeeze(1)?;
+        tensors.insert(name.clone(), wt.broadcast_mul(&r)?);
+        if let Some(bt) = tensors.get(&bias) {
+            let bt = bt.add(&moved)?;
+            tensors.insert(bias, bt);
+        }
+    }
+    Ok(Some(format!(
+        "the range of {} changed: the weights are rewritten so that the network is the same function of the coordinates (outside the run's old range it extrapolates)",
+        changed.join(", ")
+    )))
+}
+
+/// Rewrites the output layer for a changed output scale: `s + c net` equals `s' + c' net'`
+/// with `net' = (c / c') net + (s - s') / c'`.
+fn refit_output(
+    tensors: &mut HashMap<String, Tensor>,
+    old: &Plan,
+    new: &Plan,
+) -> Result<Option<String>, RunError> {
+    let pair = |p: &Plan| p.output.as_ref().map_or((0.0, 1.0), |o| (o.shift, o.scale));
+    let ((s, c), (s2, c2)) = (pair(old), pair(new));
+    if (s, c) == (s2, c2) {
+        return Ok(None);
+    }
+    let (Some(w), Some(b)) = (tensors.get("out.weight"), tensors.get("out.bias")) else {
+        return Err(RunError::Internal(
+            "init-from: a network without `out`".into(),
+        ));
+    };
+    let (w, b) = (w.clone(), b.clone());
+    tensors.insert("out.weight".into(), w.affine(c / c2, 0.0)?);
+    tensors.insert("out.bias".into(), b.affine(c / c2, (s - s2) / c2)?);
+    Ok(Some(format!(
+        "the output scale changed (u = {s} + {c} net, now {s2} + {c2} net): the output layer is rewritten to match"
+    )))
+}
