@@ -178,7 +178,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
             }
         };
     // Checked before the dry run and before anything is written.
-    let init_from = match init_from.map(|d| crate::run::warm::prepare(&compiled, &d)) {
+    let init_from = match init_from.map(|d| warm_start(&compiled, &d)) {
         None => None,
         Some(Ok(w)) => Some(std::sync::Arc::new(w)),
         Some(Err(e)) => return run_result(Err(e), format),
@@ -339,4 +339,36 @@ fn resume_inputs(dir: &Path, set: &mut Vec<String>) -> Result<Option<PathBuf>, B
     }
     crate::run::fingerprint::check(dir, &json)?;
     Ok(json["source"].as_str().map(PathBuf::from))
+}
+
+/// The network of the run in `from` for `--init-from`, checked against `compiled`'s plan
+/// (`run::warm`); a coded diagnostic when the run cannot be read or does not fit.
+fn warm_start(
+    compiled: &pdec_lang::driver::Compiled,
+    from: &std::path::Path,
+) -> Result<crate::run::warm::WarmStart, crate::run::RunError> {
+    use crate::run::RunError;
+    let Some(plan) = &compiled.plan else {
+        return Err(RunError::Internal("init-from without a plan".into()));
+    };
+    let opened = match crate::rundir::open(from) {
+        Ok(o) => o,
+        Err(crate::rundir::Failure::Run(e)) => return Err(e),
+        Err(crate::rundir::Failure::Compile(_)) => {
+            return Err(RunError::Diag(Box::new(
+                pdec_lang::diag::Diag::error(
+                    "pdec::run::not_a_run",
+                    format!(
+                        "`--init-from {}`: the run's problem.pde no longer compiles",
+                        from.display()
+                    ),
+                )
+                .help("`pdec check` the run's problem.pde to see why, or start from another run"),
+            )));
+        }
+    };
+    let Some(old) = &opened.compiled.plan else {
+        return Err(RunError::Internal("an opened run without a plan".into()));
+    };
+    crate::run::warm::from_run(plan, old, &opened.net, from)
 }

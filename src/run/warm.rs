@@ -3,7 +3,7 @@
 //! instead of a random one. Only the weights are taken: Adam's state, the step, the schedule
 //! and the balance multipliers start fresh, as in any new run.
 //!
-//! [`prepare`] opens the run, checks that its network means something for the new problem
+//! [`from_run`] checks that an opened run's network means something for the new problem
 //! (the same `net`; the same inputs in the same order, read through the same maps) and
 //! refuses with a coded diagnostic naming the difference; all before anything is written.
 //! Where the two plans differ only in ranges or in the output scale, the weights are
@@ -13,7 +13,6 @@
 use crate::run::RunError;
 use candle_core::{DType, Device, Tensor};
 use pdec_lang::diag::Diag;
-use pdec_lang::driver::Compiled;
 use pdec_lang::plan::Plan;
 use pdec_solve::lower::Columns;
 use pdec_solve::nn::Net;
@@ -38,40 +37,21 @@ fn refuse(code: &'static str, message: String, help: &str) -> RunError {
     RunError::Diag(Box::new(Diag::error(code, message).help(help)))
 }
 
-/// Opens `from`, checks its network against `compiled`'s plan and rewrites its weights for
-/// it; a coded diagnostic when the run cannot be read or its network does not fit.
-pub fn prepare(compiled: &Compiled, from: &Path) -> Result<WarmStart, RunError> {
-    let Some(plan) = &compiled.plan else {
-        return Err(RunError::Internal("init-from without a plan".into()));
-    };
-    let opened = match crate::rundir::open(from) {
-        Ok(o) => o,
-        Err(crate::rundir::Failure::Run(e)) => return Err(e),
-        Err(crate::rundir::Failure::Compile(_)) => {
-            return Err(refuse(
-                "pdec::run::not_a_run",
-                format!(
-                    "`--init-from {}`: the run's problem.pde no longer compiles",
-                    from.display()
-                ),
-                "`pdec check` the run's problem.pde to see why, or start from another run",
-            ));
-        }
-    };
-    let Some(old) = &opened.compiled.plan else {
-        return Err(RunError::Internal("an opened run without a plan".into()));
-    };
-    check_network(old, plan, from)?;
-    check_inputs(old, plan, from)?;
+/// Checks the network of the run in `from` (its plan `old` and network `old_net`, opened by
+/// the caller: `commands::solve` through `rundir`) against the new problem's plan `new`, and
+/// rewrites its weights for it; a coded diagnostic when the network does not fit.
+pub fn from_run(new: &Plan, old: &Plan, old_net: &Net, from: &Path) -> Result<WarmStart, RunError> {
+    check_network(old, new, from)?;
+    check_inputs(old, new, from)?;
     let mut tensors: HashMap<String, Tensor> = HashMap::new();
-    for (name, var) in &opened.net.params {
+    for (name, var) in &old_net.params {
         tensors.insert(name.clone(), var.as_tensor().to_dtype(DType::F64)?);
     }
     let mut notes = Vec::new();
-    if let Some(n) = refit_ranges(&mut tensors, &opened.net, old, plan)? {
+    if let Some(n) = refit_ranges(&mut tensors, old_net, old, new)? {
         notes.push(n);
     }
-    if let Some(n) = refit_output(&mut tensors, old, plan)? {
+    if let Some(n) = refit_output(&mut tensors, old, new)? {
         notes.push(n);
     }
     Ok(WarmStart {

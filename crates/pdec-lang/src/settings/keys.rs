@@ -103,18 +103,17 @@ pub const TABLE: &[Key] = &[
         dot: Dot::No,
         row: Row::Own,
         shapes: Shapes::Plan,
-        default: "`auto`",
+        default: "`as_written`",
         doc: "`log`: where the equation is Black-Scholes-type in a space variable (its \
             diffusion grows like the square of the coordinate, `x[i]^2 d(u, x[i], x[i])`, on \
             a range of positive prices), the network reads `ln(x + offset)` instead of `x` \
             (log-prices; `offset` 0 unless the range starts below 1% of its end). The \
             equation, the conditions, the points and every report, eval, export and plot stay \
             in the coordinates as written: only the network's features change (`pdec \
-            explain` says so and why). `auto`: the same for a variable of several components \
-            (a basket: a geometric mean's payoff is one direction in log-prices), the \
-            coordinates as written for one asset (measured: a European call 4% off in \
-            log-prices against 1% in prices at the same budget, docs/RESULTS.md). \
-            `as_written`: never",
+            explain` says so and why). Not the default: measured worse on a European call \
+            (+4.2% against +1.1%) and on the 100-D basket at a short budget (+5.6% against \
+            +2.2%), a little better on a 20-D basket (docs/RESULTS.md). `as_written`: the \
+            network reads the coordinates as written",
         parse: network::coordinates,
     },
     Key {

@@ -206,13 +206,12 @@ pub(super) fn output_scale(st: &mut Settings, it: &Item, diags: &mut Diags) {
     };
 }
 
-/// `coordinates = auto`, `log` or `as_written`.
+/// `coordinates = as_written` or `log`.
 pub(super) fn coordinates(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     st.plan.coordinates = match v.word() {
-        Some("auto") => Coordinates::Auto,
         Some("log") => Coordinates::Log,
         Some("as_written") => Coordinates::AsWritten,
-        _ => return diags.push(bad_value(span, key, "`auto`, `log` or `as_written`")),
+        _ => return diags.push(bad_value(span, key, "`as_written` or `log`")),
     };
 }

@@ -270,6 +270,7 @@ fn the_estimate_through_a_log_map_averages_to_the_exact_residual() {
                 "net=mlp(layers=2, width=8)".into(),
                 format!("second_order={so}"),
                 format!("mc_difference={difference}"),
+                "coordinates=log".into(),
             ]
         };
         let (ce, _, pe) = compiled(src, &sets("exact"));
