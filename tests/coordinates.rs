@@ -10,23 +10,13 @@ use std::path::PathBuf;
 
 /// Trains examples/black_scholes.pde for 600 steps with `coordinates = SETTING`.
 fn solve(setting: &str) -> (PathBuf, serde_json::Value) {
-    let dir = common::out_dir("coordinates", setting);
     let set = format!("coordinates={setting}");
-    let out = pdec(&[
-        "solve",
+    common::solve_summary(
         "examples/black_scholes.pde",
-        "--quiet",
-        "--no-plots",
-        "--set",
-        &set,
-        "--set",
-        "steps=600",
-        "--out",
-        dir.to_str().expect("utf8"),
-    ]);
-    ok(&out);
-    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
-    (dir, serde_json::from_str(&text).expect("json"))
+        "coordinates",
+        setting,
+        &[&set, "steps=600"],
+    )
 }
 
 #[test]

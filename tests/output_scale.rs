@@ -9,21 +9,13 @@ use std::path::PathBuf;
 
 /// Trains tests/problems/heat1d_offset.pde with `output_scale = SCALE`; the run and its summary.
 fn solve(scale: &str) -> (PathBuf, serde_json::Value) {
-    let dir = common::out_dir("output_scale", scale);
     let set = format!("output_scale={scale}");
-    let out = pdec(&[
-        "solve",
+    common::solve_summary(
         "tests/problems/heat1d_offset.pde",
-        "--quiet",
-        "--no-plots",
-        "--set",
-        &set,
-        "--out",
-        dir.to_str().expect("utf8"),
-    ]);
-    ok(&out);
-    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
-    (dir, serde_json::from_str(&text).expect("json"))
+        "output_scale",
+        scale,
+        &[&set],
+    )
 }
 
 #[test]

@@ -24,6 +24,25 @@ pub fn out_dir(group: &str, name: &str) -> PathBuf {
     d
 }
 
+/// `pdec solve FILE --quiet --no-plots --set S... --out GROUP/NAME`, asserted to succeed; the
+/// run directory and its summary.json.
+pub fn solve_summary(
+    file: &str,
+    group: &str,
+    name: &str,
+    sets: &[&str],
+) -> (PathBuf, serde_json::Value) {
+    let dir = out_dir(group, name);
+    let mut args = vec!["solve", file, "--quiet", "--no-plots"];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    args.extend(["--out", dir.to_str().expect("utf8")]);
+    ok(&pdec(&args));
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
+    (dir, serde_json::from_str(&text).expect("json"))
+}
+
 /// Asserts that a run of `pdec` exited 0, showing its output when it did not.
 pub fn ok(out: &Output) {
     assert_eq!(
