@@ -516,6 +516,7 @@ fn training_health_names_a_learning_rate_decayed_too_early_and_strict_makes_it_e
         "{stderr}"
     );
     assert!(stderr.contains("--strict"), "{stderr}");
+    assert!(stderr.contains("pdec::run::unhealthy"), "{stderr}");
     let s = summary(&dir);
     assert_eq!(s["stopped"], "health");
     assert_eq!(s["health"][0]["code"], "pdec::health::lr_decayed_early");

@@ -50,12 +50,13 @@ pub fn run_result(r: Result<(), RunError>, format: Format) -> i32 {
             ),
             format,
         ),
-        RunError::Unhealthy(msg) => {
-            plain("error", &msg);
-            eprintln!(
-                "  help: each finding's `help` names the setting that addresses it; `pdec solve --resume RUN` goes on from the checkpoint (without `--strict` to train through)"
-            );
-        }
+        // A diagnostic of its own (both message formats); exit 4 tells it from bad input.
+        RunError::Unhealthy(msg) => print_one(
+            Diag::error("pdec::run::unhealthy", msg).help(
+                "each finding's `help` names the setting that addresses it; `pdec solve --resume RUN` goes on from the checkpoint (without `--strict` to train through)",
+            ),
+            format,
+        ),
         RunError::Internal(msg) => plain(
             "error",
             &format!(

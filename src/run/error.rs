@@ -36,7 +36,7 @@ impl RunError {
         match self {
             RunError::Diag(d) => format!("{} [{}]", d.message, d.code),
             RunError::NotFinite(m) => format!("{m} [pdec::run::not_finite]"),
-            RunError::Unhealthy(m) => m.clone(),
+            RunError::Unhealthy(m) => format!("{m} [pdec::run::unhealthy]"),
             RunError::Internal(m) => format!("internal error in pdec: {m}"),
         }
     }
