@@ -530,3 +530,84 @@ fn a_non_finite_gradient_with_a_finite_loss_is_caught_at_its_step() {
         "{err}"
     );
 }
+
+/// SIGKILL at many moments (delays from a fixed pseudo-random sequence, from before the first
+/// checkpoint to late in the run), each time resumed: the run ends as the one never killed,
+/// loss.csv reading as one run. Killed before its first checkpoint, a run cannot be resumed:
+/// that is a coded diagnostic (`pdec::run::bad_checkpoint`), and the folder is started again.
+#[test]
+fn a_run_killed_at_many_moments_ends_as_the_one_never_killed() {
+    let d = dir("many-kills");
+    let p = d.join("heat.pde");
+    // Longer than HEAT, so that most of the kills land before the end on a fast machine.
+    std::fs::write(&p, HEAT.replace("steps = 1500", "steps = 4000")).expect("write");
+    let ps = p.to_str().expect("utf8");
+    let whole = d.join("whole");
+    let started = Instant::now();
+    let out = pdec(&[
+        "solve",
+        ps,
+        "--quiet",
+        "--out",
+        whole.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Delays up to a third of the whole run's time (at least 50 ms).
+    let span = (started.elapsed().as_millis() as u64 / 3).max(50);
+    let run = d.join("killed");
+    let rs = run.to_str().expect("utf8");
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut kills = 0;
+    for _ in 0..40 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let delay = Duration::from_millis(5 + (state >> 33) % span);
+        let resume = run.join("checkpoint.safetensors").is_file();
+        if !resume && run.exists() {
+            // Killed before its first checkpoint: nothing to resume, said with a code.
+            let out = pdec(&["solve", "--resume", rs, "--quiet"]);
+            assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+            assert!(
+                text(&out.stderr).contains("pdec::run::bad_checkpoint"),
+                "{}",
+                text(&out.stderr)
+            );
+            std::fs::remove_dir_all(&run).expect("remove");
+        }
+        let args: Vec<&str> = match resume {
+            true => vec!["solve", "--resume", rs, "--quiet"],
+            false => vec!["solve", ps, "--quiet", "--out", rs],
+        };
+        let mut child = pdec_cmd(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(delay);
+        if child.try_wait().expect("wait").is_none() {
+            child.kill().expect("SIGKILL");
+            kills += 1;
+        }
+        let _ = child.wait();
+        if run.join("summary.json").is_file() {
+            break;
+        }
+    }
+    assert!(
+        kills >= 3,
+        "only {kills} kills landed: the run is too short"
+    );
+    if !run.join("summary.json").is_file() {
+        let out = match run.join("checkpoint.safetensors").is_file() {
+            true => pdec(&["solve", "--resume", rs, "--quiet"]),
+            false => {
+                let _ = std::fs::remove_dir_all(&run);
+                pdec(&["solve", ps, "--quiet", "--out", rs])
+            }
+        };
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    assert_eq!(final_loss(&run), final_loss(&whole));
+    assert_eq!(losses(&run), losses(&whole), "loss.csv reads as one run");
+}
