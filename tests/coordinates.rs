@@ -33,14 +33,7 @@ fn a_network_reading_log_prices_trains_and_evaluates_in_prices() {
     // At the strike 600 steps are far from the price in either coordinates (0.137 and 0.127
     // against 0.1045); a map applied wrongly is much further.
     assert!((reported - 0.10451).abs() < 0.05, "u(0, 1) = {reported}");
-    let out = pdec(&["eval", dir.to_str().expect("utf8"), "--at", "t = 0, s = 1"]);
-    ok(&out);
-    let printed = String::from_utf8_lossy(&out.stdout);
-    let value: f64 = printed
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .next_back()
-        .expect("a value");
+    let value = common::eval_at(&dir, "t = 0, s = 1");
     assert!(
         (value - reported).abs() < 1e-5,
         "eval {value} against the report {reported}"

@@ -4,7 +4,6 @@
 
 mod common;
 
-use common::{ok, pdec};
 use std::path::PathBuf;
 
 /// Trains tests/problems/heat1d_offset.pde with `output_scale = SCALE`; the run and its summary.
@@ -35,22 +34,10 @@ fn a_solution_around_a_thousand_trains_from_its_data() {
     );
     // eval reloads the run with the plan's scale: the reported value again.
     let reported = auto["reports"][0]["value"].as_f64().expect("report");
-    let out = pdec(&[
-        "eval",
-        dir.to_str().expect("utf8"),
-        "--at",
-        "t = 0.25, x = 0.5",
-    ]);
-    ok(&out);
-    let printed = String::from_utf8_lossy(&out.stdout);
-    let value: f64 = printed
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .next_back()
-        .expect("a value");
+    let value = common::eval_at(&dir, "t = 0.25, x = 0.5");
     assert!(
         (value - reported).abs() < 1e-3,
-        "{printed} against {reported}"
+        "{value} against {reported}"
     );
     assert!((value - (1000.0 + (-std::f64::consts::PI.powi(2) * 0.25).exp())).abs() < 0.6);
 }

@@ -43,6 +43,17 @@ pub fn solve_summary(
     (dir, serde_json::from_str(&text).expect("json"))
 }
 
+/// `pdec eval RUN --at AT`, asserted to succeed: the value it printed (the last number).
+pub fn eval_at(run: &Path, at: &str) -> f64 {
+    let out = pdec(&["eval", run.to_str().expect("utf8"), "--at", at]);
+    ok(&out);
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .next_back()
+        .expect("a value")
+}
+
 /// Asserts that a run of `pdec` exited 0, showing its output when it did not.
 pub fn ok(out: &Output) {
     assert_eq!(
