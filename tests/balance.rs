@@ -53,6 +53,13 @@ fn loss_csv(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// summary.json's `balance`: what the run trained with.
+fn balance_of(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
+    let s: serde_json::Value = serde_json::from_str(&text).expect("json");
+    s["balance"].clone()
+}
+
 const BASE: [&str; 5] = [
     "lr_schedule=constant",
     "log_every=1",
@@ -164,6 +171,7 @@ fn auto_balances_where_the_pde_swamps_a_condition_and_nowhere_else() {
     let (gradients, _) = solve_file(swamped, "auto_on_explicit", &explicit);
     let (header, rows) = loss_csv(&auto);
     assert!(header.iter().any(|h| h == "balance.initial"), "{header:?}");
+    assert_eq!(balance_of(&auto)["kind"], "gradients");
     assert_eq!((header, rows), loss_csv(&gradients));
     // Resumed from step 5's checkpoint: the same run.
     let mut first = base.to_vec();
@@ -185,6 +193,7 @@ fn auto_balances_where_the_pde_swamps_a_condition_and_nowhere_else() {
     plain.push("steps=12");
     let (auto, said) = solve_file("tests/problems/heat1d.pde", "auto_off", &plain);
     assert!(!said.contains("balance:"), "{said}");
+    assert_eq!(balance_of(&auto)["kind"], "none");
     plain.push("balance=none");
     let (none, _) = solve_file("tests/problems/heat1d.pde", "auto_off_none", &plain);
     assert_eq!(loss_csv(&auto), loss_csv(&none));

@@ -93,6 +93,10 @@ fn warm_start_on_a_changed_coefficient_starts_far_below_a_cold_one() {
         from["run"].as_str().is_some_and(|r| r.ends_with("base")),
         "{settings}"
     );
+    // summary.json says it too.
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(warm.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["init_from"], *from, "{summary}");
     // Every seed of a group starts from the same network.
     let group = dir.join("seeds");
     let out = pdec(&[

@@ -432,5 +432,10 @@ fn summarise(
             .health
             .as_ref()
             .map_or_else(Vec::new, |(h, _)| h.findings().to_vec()),
+        balance: trainer.run.balance,
+        init_from: opts
+            .init_from
+            .as_ref()
+            .map(|w| serde_json::json!({ "run": w.dir, "step": w.step })),
     })
 }

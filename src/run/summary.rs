@@ -75,6 +75,12 @@ pub(crate) struct Summary {
     /// Training-health findings (`pdec::health::*`), each once, in the order found; empty
     /// when none.
     pub health: Vec<Finding>,
+    /// The balancing the run trained with: `balance = auto` resolved (`none`, or `gradients`
+    /// where the PDE's gradient swamped a condition's at the start).
+    pub balance: pdec_lang::settings::Balance,
+    /// The run whose network this one started from (`--init-from`): its folder and steps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
