@@ -19,3 +19,6 @@ pub mod report;
 pub mod solve;
 pub mod solve_seeds;
 pub mod std;
+
+#[cfg(test)]
+mod tests;

@@ -35,6 +35,16 @@ pub fn plain(level: &str, message: &str) {
     eprintln!("{level}: {message}");
 }
 
+/// An internal error (a bug in pdec, exit code 2) as a diagnostic, so that under
+/// `--message-format json` it is a JSON line like every other error.
+pub fn internal(message: &str) -> Diag {
+    Diag::error(
+        "pdec::run::internal",
+        format!("internal error in pdec: {message}"),
+    )
+    .help("this is a bug; please report it with the input file")
+}
+
 /// A training's outcome as an exit code, its error printed.
 pub fn run_result(r: Result<(), RunError>, format: Format) -> i32 {
     let Err(e) = r else {
@@ -57,12 +67,7 @@ pub fn run_result(r: Result<(), RunError>, format: Format) -> i32 {
             ),
             format,
         ),
-        RunError::Internal(msg) => plain(
-            "error",
-            &format!(
-                "internal error in pdec: {msg} (this is a bug; please report it with the input file)"
-            ),
-        ),
+        RunError::Internal(msg) => print_one(internal(&msg), format),
     }
     code
 }
