@@ -84,21 +84,27 @@ fn solve_killed_after_rows(problem: &str, run: &Path, rows: usize) {
     );
 }
 
-/// Writes `src` to `d/heat.pde`, runs it whole (`d/whole`), runs it again killed after `rows`
-/// lines of loss.csv (`d/killed`) and resumes that; returns the two run directories.
-fn whole_and_killed_then_resumed(d: &Path, src: &str, rows: usize) -> (PathBuf, PathBuf) {
+/// Writes `src` to `d/heat.pde` and trains it uninterrupted into `d/whole`; both paths.
+fn solve_whole(d: &Path, src: &str) -> (PathBuf, PathBuf) {
     let p = d.join("heat.pde");
     std::fs::write(&p, src).expect("write");
-    let ps = p.to_str().expect("utf8");
     let whole = d.join("whole");
     let out = pdec(&[
         "solve",
-        ps,
+        p.to_str().expect("utf8"),
         "--quiet",
         "--out",
         whole.to_str().expect("utf8"),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    (p, whole)
+}
+
+/// Writes `src` to `d/heat.pde`, runs it whole (`d/whole`), runs it again killed after `rows`
+/// lines of loss.csv (`d/killed`) and resumes that; returns the two run directories.
+fn whole_and_killed_then_resumed(d: &Path, src: &str, rows: usize) -> (PathBuf, PathBuf) {
+    let (p, whole) = solve_whole(d, src);
+    let ps = p.to_str().expect("utf8");
     let killed = d.join("killed");
     solve_killed_after_rows(ps, &killed, rows);
     let out = pdec(&[
@@ -538,20 +544,10 @@ fn a_non_finite_gradient_with_a_finite_loss_is_caught_at_its_step() {
 #[test]
 fn a_run_killed_at_many_moments_ends_as_the_one_never_killed() {
     let d = dir("many-kills");
-    let p = d.join("heat.pde");
-    // Longer than HEAT, so that most of the kills land before the end on a fast machine.
-    std::fs::write(&p, HEAT.replace("steps = 1500", "steps = 4000")).expect("write");
-    let ps = p.to_str().expect("utf8");
-    let whole = d.join("whole");
     let started = Instant::now();
-    let out = pdec(&[
-        "solve",
-        ps,
-        "--quiet",
-        "--out",
-        whole.to_str().expect("utf8"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Longer than HEAT, so that most of the kills land before the end on a fast machine.
+    let (p, whole) = solve_whole(&d, &HEAT.replace("steps = 1500", "steps = 4000"));
+    let ps = p.to_str().expect("utf8");
     // Delays up to a third of the whole run's time (at least 50 ms).
     let span = (started.elapsed().as_millis() as u64 / 3).max(50);
     let run = d.join("killed");
