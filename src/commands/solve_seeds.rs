@@ -7,7 +7,7 @@
 //! ([`crate::run::spread::GroupSummary`]). Every seed's failure is printed under its seed;
 //! the exit code is the first failed seed's (1, 2 or 3), else 0.
 
-use crate::commands::report::{memory_fits, plain, run_result};
+use crate::commands::report::{memory_fits, run_result};
 use crate::run::seeds::{
     Outcome, SeedJob, bad_seeds, parse_seeds, seed_dir, split_threads, train_seeds,
 };
@@ -211,13 +211,8 @@ fn finish(
         match outcome {
             Outcome::Done { dir, .. } => plotted.push(dir),
             Outcome::Failed(e) => {
-                plain(
-                    "error",
-                    &format!(
-                        "seed {seed} failed (the group's summary has the seeds that finished):"
-                    ),
-                );
-                let c = run_result(Err(e), format);
+                // The group's summary has the seeds that finished.
+                let c = run_result(Err(e.for_seed(*seed)), format);
                 if code == 0 {
                     code = c;
                 }
