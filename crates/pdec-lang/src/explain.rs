@@ -66,6 +66,21 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     if let Some(why) = &c.plan.sampling_chosen {
         let _ = writeln!(o, "\nsampling law of the points: {why}");
     }
+    let sequence = match c.plan.settings.sequence {
+        crate::settings::Sequence::Random => None,
+        crate::settings::Sequence::Sobol => Some(("sobol", "an Owen-scrambled Sobol sequence")),
+        crate::settings::Sequence::Halton => Some((
+            "halton",
+            "a Halton sequence with random linear digit scrambling",
+        )),
+    };
+    if let Some((name, what)) = sequence {
+        let _ = writeln!(
+            o,
+            "\npoints: sampling = {name}: every term's points are the next batch of {what} of its own (its first {} coordinates, the rest pseudo-random), keyed by seed and step",
+            crate::geometry::sequence::DIMENSIONS
+        );
+    }
     free_boundary(&mut o, &c);
     if let Some(why) = &c.plan.coordinates_chosen {
         let _ = writeln!(o, "\ncoordinates: {why}");
