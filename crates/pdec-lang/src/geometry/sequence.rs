@@ -158,7 +158,7 @@ fn primes() -> &'static [u64] {
             if found
                 .iter()
                 .take_while(|p| *p * *p <= n)
-                .all(|p| n % p != 0)
+                .all(|p| !n.is_multiple_of(*p))
             {
                 found.push(n);
             }
