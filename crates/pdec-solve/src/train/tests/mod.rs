@@ -82,7 +82,7 @@ fn term_loss(
         prog,
         None,
         DrawKey {
-            seed: seed,
+            seed,
             number: 0,
         },
     );
