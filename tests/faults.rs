@@ -906,3 +906,23 @@ fn every_limit_is_documented_and_raised_by_its_option() {
         ]));
     }
 }
+
+#[test]
+fn json_messages_keep_standard_error_json_while_training() {
+    // Progress, notes and training-health warnings of `pdec solve --message-format json` are
+    // JSON objects, one per line, for one run and for a group of seeds.
+    let (d, p) = scratch("json_progress");
+    let json = ["--message-format", "json", "solve", s(&p), "--no-plots"];
+    let run = d.join("run");
+    let out = pdec(&[&json[..], &["--out", s(&run), "--set", "steps=30"]].concat());
+    ok(&out);
+    json_lines(&out);
+    let err = text(&out.stderr);
+    assert!(err.contains("{\"progress\":{") && err.contains("{\"note\":"), "{err}");
+    assert!(err.contains("\"code\":\"pdec::health::"), "{err}");
+    let group = d.join("group");
+    let out = pdec(&[&json[..], &["--out", s(&group), "--seeds", "0,1"]].concat());
+    ok(&out);
+    json_lines(&out);
+    assert!(text(&out.stderr).contains("\"run\":\"seed 1\""));
+}

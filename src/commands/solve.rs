@@ -212,6 +212,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         busy_threads: threads,
         label: None,
         init_from,
+        json_progress: matches!(format, Format::Json),
     };
     if let Some(seeds) = seeds {
         let group = solve_seeds::Group {

@@ -148,6 +148,7 @@ pub fn execute(group: Group, format: Format) -> i32 {
         strict,
         tensorboard,
         init_from,
+        json_progress,
         ..
     } = opts;
     let (reference, reference_file) = (reference.as_ref(), reference_file.as_ref());
@@ -169,15 +170,20 @@ pub fn execute(group: Group, format: Format) -> i32 {
         tensorboard,
         // Every seed starts from the same network (its points differ).
         init_from: init_from.clone(),
+        json_progress,
     };
     if !quiet {
-        eprintln!(
+        let note = format!(
             "training {} from {} seeds, {at_once} at a time with {each} thread{} each, in {}",
             checked.problem.name,
             seeds.len(),
             if each == 1 { "" } else { "s" },
             dir.display()
         );
+        match json_progress {
+            true => crate::progress::json_event("", "note", note.into()),
+            false => eprintln!("{note}"),
+        }
     }
     let start = std::time::Instant::now();
     let outcomes = train_seeds(&jobs, text, at_once, &options);

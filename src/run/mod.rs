@@ -88,6 +88,8 @@ pub struct SolveOptions {
     pub label: Option<String>,
     /// `--init-from RUN_DIR`: start from that run's network (checked before training).
     pub init_from: Option<Arc<warm::WarmStart>>,
+    /// `--message-format json`: progress as JSON lines on standard error.
+    pub json_progress: bool,
 }
 
 /// The flag that Ctrl-C, SIGTERM and SIGHUP set (ctrlc's `termination` feature): one per process, its handler installed on the first call, so
@@ -238,7 +240,12 @@ pub(crate) fn train(
     }
     let stop = interrupt_flag();
     let mode = match (
-        crate::progress::Mode::choose(opts.quiet || !root, opts.log_every, st.run.log_every),
+        crate::progress::Mode::choose(
+            opts.quiet || !root,
+            opts.json_progress,
+            opts.log_every,
+            st.run.log_every,
+        ),
         &opts.label,
     ) {
         (crate::progress::Mode::Bar, Some(_)) => {
