@@ -28,17 +28,7 @@ pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
             .help("give the path of a `.pde` file"),
         ));
     }
-    let too_large = |len: String| {
-        Box::new(
-            Diag::error(
-                "pdec::load::too_large",
-                format!(
-                    "`{name}` is {len} bytes; problem files are limited to {MAX_FILE_BYTES} bytes"
-                ),
-            )
-            .help("a `.pde` file describes a problem; data belongs in a `reference` CSV file"),
-        )
-    };
+    let too_large = |len: String| too_large(&name, &len);
     if meta.len() > MAX_FILE_BYTES {
         return Err(too_large(meta.len().to_string()));
     }
@@ -65,6 +55,26 @@ pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
         )
     })?;
     Ok(SourceFile { name, text })
+}
+
+/// A problem's text that is not read from disk (an editor's unsaved buffer, for `pdec lsp`),
+/// under `name` (its path), with the size check of [`read_file`]; the text is UTF-8 already.
+pub fn from_text(name: String, text: String) -> Result<SourceFile, Box<Diag>> {
+    match text.len() as u64 > MAX_FILE_BYTES {
+        true => Err(too_large(&name, &text.len().to_string())),
+        false => Ok(SourceFile { name, text }),
+    }
+}
+
+/// `pdec::load::too_large` for a problem file of `len` bytes.
+fn too_large(name: &str, len: &str) -> Box<Diag> {
+    Box::new(
+        Diag::error(
+            "pdec::load::too_large",
+            format!("`{name}` is {len} bytes; problem files are limited to {MAX_FILE_BYTES} bytes"),
+        )
+        .help("a `.pde` file describes a problem; data belongs in a `reference` CSV file"),
+    )
 }
 
 /// Largest `reference` table (and `--points` file) accepted.
