@@ -600,9 +600,5 @@ mod tests {
             }
         }
         assert!(of("const").is_none());
-        assert!(matches!(
-            c.program.user().ast.items[0].kind,
-            ItemKind::Problem(_)
-        ));
     }
 }
