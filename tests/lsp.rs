@@ -31,8 +31,13 @@ impl Client {
     /// Spawns `pdec lsp` and completes the `initialize` handshake; returns the client and
     /// the `initialize` result.
     fn start() -> (Client, Value) {
+        Client::start_with(&["lsp"])
+    }
+
+    /// [`Client::start`] with the command line `pdec ARGS...`.
+    fn start_with(args: &[&str]) -> (Client, Value) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pdec"))
-            .arg("lsp")
+            .args(args)
             .current_dir(common::root())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -244,11 +249,20 @@ fn initialize_announces_the_capabilities_and_shutdown_exits_0() {
     assert_eq!(c.stop(), Some(0));
 }
 
-/// An `exit` without `shutdown` ends the server with code 1, as the protocol asks.
+/// An `exit` without `shutdown` ends the server with code 1, as the protocol asks (`--stdio`,
+/// which clients may add, changes nothing); so does a stream that is not JSON-RPC, without
+/// a panic (exit code 2).
 #[test]
-fn exit_without_shutdown_exits_1() {
-    let (mut c, _) = Client::start();
+fn exit_without_shutdown_or_a_broken_stream_exits_1() {
+    let (mut c, _) = Client::start_with(&["lsp", "--stdio"]);
     c.notify("exit", Value::Null);
+    assert_eq!(c.wait(), Some(1));
+    let (mut c, _) = Client::start();
+    let stdin = c.stdin.as_mut().expect("stdin");
+    stdin
+        .write_all(b"Content-Length: 7\r\n\r\n{{{{{{{")
+        .expect("written");
+    stdin.flush().expect("flushed");
     assert_eq!(c.wait(), Some(1));
 }
 
