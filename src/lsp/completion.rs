@@ -80,7 +80,7 @@ impl Library {
                 item(
                     k.name,
                     CompletionItemKind::PROPERTY,
-                    Some(format!("default {}{dotted}", k.default)),
+                    Some(format!("default {}{dotted}", k.default.replace('`', ""))),
                     Some(k.doc.to_string()).filter(|d| !d.is_empty()),
                 )
             })

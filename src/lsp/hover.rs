@@ -1,6 +1,6 @@
 //! Hover. On a name: its declaration as written (the statement, with the comment lines just
 //! above it), from the user's file or the std module it comes from; a built-in's signature
-//! and doc. Elsewhere on a `pde`, condition or constraint statement: what `pdec explain` says
+//! and doc. On a setting's key in `solve { }`: its default and notes. Elsewhere on a `pde`, condition or constraint statement: what `pdec explain` says
 //! of its loss term (`pdec_lang::explain::statement`: path, factor, work per point), or that
 //! the problem has no plan while it has errors.
 
@@ -10,8 +10,9 @@ use pdec_lang::builtins::BUILTINS;
 use pdec_lang::driver::Compiled;
 use pdec_lang::resolve::index::{declaration, name_at};
 use pdec_lang::resolve::{ModuleKind, Program, Res};
+use pdec_lang::settings::{Dot, TABLE};
 use pdec_lang::source::{FileId, SourceMap, Span};
-use pdec_lang::syntax::ast::{Boundary, Item, ItemKind};
+use pdec_lang::syntax::ast::{Boundary, Item, ItemKind, Setting};
 
 /// Lines of a declaration shown at most.
 const MAX_LINES: usize = 12;
@@ -35,7 +36,10 @@ pub fn hover(doc: &Document, offset: usize) -> Option<Hover> {
         .items
         .iter()
         .find(|i| i.span.start as usize <= offset && offset <= i.span.end as usize)?;
-    let text = term(doc, compiled, item)?;
+    let text = match &item.kind {
+        ItemKind::Solve(settings) => setting(settings, offset)?,
+        _ => term(doc, compiled, item)?,
+    };
     Some(markdown(
         text,
         doc.range(item.span.start as usize..item.span.end as usize),
@@ -117,6 +121,21 @@ pub(super) fn declaration_text(sources: &SourceMap, item: &Item) -> String {
     lines.join("\n")
 }
 
+/// A setting's key in a `solve { }` block: its default and notes (`settings::TABLE`).
+fn setting(settings: &[Setting], offset: usize) -> Option<String> {
+    let s = settings
+        .iter()
+        .find(|s| s.key_span.start as usize <= offset && offset <= s.key_span.end as usize)?;
+    let name = s.key.first()?;
+    let key = TABLE.iter().find(|k| k.name == name)?;
+    let (default, doc) = match (&key.dot, s.key.len()) {
+        (Dot::Setting { default, doc }, 2) => (*default, *doc),
+        _ => (key.default, key.doc),
+    };
+    // The table's cells are markdown already, as `docs/LANGUAGE.md` shows them.
+    Some(format!("`{}`: default {default}\n\n{doc}", s.key.join(".")))
+}
+
 /// What `pdec explain` says of a `pde`, condition or constraint statement.
 fn term(doc: &Document, compiled: &Compiled, item: &Item) -> Option<String> {
     let condition = match &item.kind {
@@ -186,5 +205,11 @@ mod tests {
         let pde = text_at(&broken, "pde").expect("pde");
         assert!(pde.contains("no training plan"), "{pde}");
         assert_eq!(text_at(SRC, "time"), None);
+        let src = format!("{SRC}solve {{\n  steps = 10\n  sampling.x = arcsine\n}}\n");
+        let steps = text_at(&src, "steps").expect("a key");
+        assert!(steps.starts_with("`steps`: default 10000\n"), "{steps}");
+        let law = text_at(&src, "sampling.x").expect("a dotted key");
+        assert!(law.starts_with("`sampling.x`: default `uniform`"), "{law}");
+        assert_eq!(text_at(&src, "10\n"), None);
     }
 }
