@@ -60,10 +60,9 @@ fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
-        completion_provider: Some(CompletionOptions {
-            trigger_characters: Some(vec![".".into()]),
-            ..CompletionOptions::default()
-        }),
+        // Offered as a name is typed; no trigger characters (a `.` in the language only
+        // follows a setting's key, where the names are the file's terms and variables).
+        completion_provider: Some(CompletionOptions::default()),
         definition_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
