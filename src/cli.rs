@@ -11,7 +11,7 @@ use crate::commands::reference::ReferenceCommand;
 use crate::commands::report;
 use crate::commands::solve::SolveArgs;
 use crate::commands::{
-    bench, check, eval, explain, export, fmt, new, plot, reference, solve, std as std_cmd,
+    bench, check, eval, explain, export, fmt, lsp, new, plot, reference, solve, std as std_cmd,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 use pdec_lang::diag::Diag;
@@ -109,6 +109,14 @@ pub enum Command {
         /// the canonical layout.
         #[arg(long)]
         check: bool,
+    },
+    /// Run the language server for editors (the Language Server Protocol over standard input
+    /// and output): diagnostics as you type, hover, completion, go to definition, formatting.
+    Lsp {
+        /// Speak over standard input and output: the default and only transport (clients
+        /// such as VS Code's may pass it).
+        #[arg(long)]
+        stdio: bool,
     },
     /// Time training steps of the DGM network on a d-dimensional heat problem: ms per step
     /// and peak memory for the exact and Monte Carlo second-order paths.
@@ -227,6 +235,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Bench(spec) => bench::execute(&spec, format),
         Command::New { name, template } => new::execute(&name, template, format),
         Command::Fmt { file, check } => fmt::execute(&file, check, format),
+        Command::Lsp { stdio: _ } => lsp::execute(),
         Command::Eval {
             run,
             at,

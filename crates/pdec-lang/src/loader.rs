@@ -26,20 +26,8 @@ pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
             .help("give the path of a `.pde` file"),
         ));
     }
-    // Real problems are a few kilobytes.
     let limit = Limit::ProblemBytes;
-    let too_large = |len: String| {
-        Box::new(
-            Diag::error(
-                "pdec::load::too_large",
-                format!("`{name}` is {len} bytes, over the limit of a problem file"),
-            )
-            .help(format!(
-                "a `.pde` file describes a problem and data belongs in a `reference` CSV file; {}",
-                limit.raise_hint()
-            )),
-        )
-    };
+    let too_large = |len: String| too_large(&name, &len);
     if meta.len() > limit.get() {
         return Err(too_large(meta.len().to_string()));
     }
@@ -66,6 +54,30 @@ pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
         )
     })?;
     Ok(SourceFile { name, text })
+}
+
+/// A problem's text that is not read from disk (an editor's unsaved buffer, for `pdec lsp`),
+/// under `name` (its path), with the size check of [`read_file`]; the text is UTF-8 already.
+pub fn from_text(name: String, text: String) -> Result<SourceFile, Box<Diag>> {
+    match text.len() as u64 > Limit::ProblemBytes.get() {
+        true => Err(too_large(&name, &text.len().to_string())),
+        false => Ok(SourceFile { name, text }),
+    }
+}
+
+/// `pdec::load::too_large` for a problem file of `len` bytes (real problems are a few
+/// kilobytes).
+fn too_large(name: &str, len: &str) -> Box<Diag> {
+    Box::new(
+        Diag::error(
+            "pdec::load::too_large",
+            format!("`{name}` is {len} bytes, over the limit of a problem file"),
+        )
+        .help(format!(
+            "a `.pde` file describes a problem and data belongs in a `reference` CSV file; {}",
+            Limit::ProblemBytes.raise_hint()
+        )),
+    )
 }
 
 /// Why [`read_limited`] read nothing.
