@@ -918,7 +918,10 @@ fn json_messages_keep_standard_error_json_while_training() {
     ok(&out);
     json_lines(&out);
     let err = text(&out.stderr);
-    assert!(err.contains("{\"progress\":{") && err.contains("{\"note\":"), "{err}");
+    assert!(
+        err.contains("{\"progress\":{") && err.contains("{\"note\":"),
+        "{err}"
+    );
     assert!(err.contains("\"code\":\"pdec::health::"), "{err}");
     let group = d.join("group");
     let out = pdec(&[&json[..], &["--out", s(&group), "--seeds", "0,1"]].concat());

@@ -60,7 +60,7 @@ impl Pool {
         let mut rng = step_rng(seed ^ POOL_KEY, step);
         let (problem, layout) = (program.problem, &program.layout);
         // Candidates from the run's sequence too (`sampling = sobol | halton`).
-        let mut drawn = match crate::train::sampling::quasi_random(program.settings.sequence) {
+        let mut drawn = match geometry::sequence::quasi_random(program.settings.sequence) {
             None => geometry::sample_region(problem, layout, &Region::Interior, m, &mut rng),
             Some(kind) => {
                 let key = geometry::sequence::mix(seed ^ POOL_KEY);

@@ -42,6 +42,16 @@ pub enum Kind {
     Halton,
 }
 
+/// The low-discrepancy sequence the `sampling` setting names, if any.
+pub fn quasi_random(sequence: crate::settings::Sequence) -> Option<Kind> {
+    use crate::settings::Sequence;
+    match sequence {
+        Sequence::Random => None,
+        Sequence::Sobol => Some(Kind::Sobol),
+        Sequence::Halton => Some(Kind::Halton),
+    }
+}
+
 /// Coordinates of a scrambled sequence, point by point, padded with `pad`'s numbers.
 pub struct QuasiRandom<'a, R: Rng> {
     kind: Kind,

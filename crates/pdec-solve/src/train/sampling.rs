@@ -10,10 +10,9 @@ use crate::train::program::LossProgram;
 use crate::train::rng::{NOISE_KEY, step_rng};
 use candle_core::{DType, Result};
 use pdec_lang::geometry;
-use pdec_lang::geometry::sequence::{Kind, QuasiRandom, mix};
+use pdec_lang::geometry::sequence::{QuasiRandom, mix, quasi_random};
 use pdec_lang::plan::TermKind;
 use pdec_lang::settings::RunSettings;
-use pdec_lang::settings::Sequence;
 
 /// The points a training carries from step to step: each term's batches (reused for
 /// `resample_every` steps) and the adaptive sampling's pool of candidates. (Not to be
@@ -127,15 +126,6 @@ pub fn sample(
             }
         })
         .collect()
-}
-
-/// The low-discrepancy sequence `sequence` names, if any.
-pub(crate) fn quasi_random(sequence: Sequence) -> Option<Kind> {
-    match sequence {
-        Sequence::Random => None,
-        Sequence::Sobol => Some(Kind::Sobol),
-        Sequence::Halton => Some(Kind::Halton),
-    }
 }
 
 /// A fixed training set: batches drawn once (with their Monte Carlo noise), so that the loss
