@@ -929,3 +929,42 @@ fn json_messages_keep_standard_error_json_while_training() {
     json_lines(&out);
     assert!(text(&out.stderr).contains("\"run\":\"seed 1\""));
 }
+
+#[test]
+fn a_benchmark_row_that_does_not_fit_is_a_coded_diagnostic() {
+    // Under a 2 GB address-space limit the d = 3000 row cannot allocate its step: that row is
+    // `pdec::bench::case_failed` (exit 1, both formats), the d = 1 row is still measured.
+    let bench = |format: &str| {
+        let out = Command::new("bash")
+            .args([
+                "-c",
+                &format!(
+                    "ulimit -v 2000000; exec \"$0\" --message-format {format} bench --d 1,3000 \
+                 --path exact --dtype f32 --width 50 --batch 2048 --steps 1 --warmup 0"
+                ),
+            ])
+            .arg(env!("CARGO_BIN_EXE_pdec"))
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .expect("bash runs");
+        (out.status.code(), text(&out.stdout), out)
+    };
+    let (code, table, out) = bench("human");
+    let err = text(&out.stderr);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("pdec::bench::case_failed") && err.contains("d 3000"),
+        "{err}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.trim_start().starts_with("1  exact")),
+        "{table}"
+    );
+    let (code, _, out) = bench("json");
+    assert_eq!(code, Some(1));
+    json_lines(&out);
+    assert!(text(&out.stderr).contains("\"code\":\"pdec::bench::case_failed\""));
+}
