@@ -45,7 +45,10 @@ fn main() {
     // as `cat` does; every file pdec writes is atomic, so nothing is left half written.
     // SAFETY: single-threaded here; restores the default disposition of one signal.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    let cli = pdec::cli::Cli::parse();
+    let cli = match pdec::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => usage_error(e),
+    };
     let format = cli.format();
     catch_panic_messages(matches!(format, Format::Json));
     let worker = std::thread::Builder::new()
@@ -63,6 +66,39 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// A command line clap refuses: its usage text (exit code 2, help and version exit 0) as clap
+/// prints it, or under `--message-format json` the diagnostic `pdec::cli::usage` as one JSON
+/// line (the format is read from the raw arguments, since they did not parse).
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    let json = {
+        let args: Vec<String> = std::env::args().collect();
+        args.windows(2)
+            .any(|w| w[0] == "--message-format" && w[1] == "json")
+            || args.iter().any(|a| a == "--message-format=json")
+    };
+    let informational = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if !json || informational {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let message = lines
+        .next()
+        .unwrap_or("the command line is not one pdec takes")
+        .trim_start_matches("error: ")
+        .to_string();
+    let help = lines.map(str::trim).collect::<Vec<_>>().join("; ");
+    let d = pdec_lang::diag::Diag::error("pdec::cli::usage", message).help(help);
+    pdec::commands::report::print_one(d, Format::Json);
+    std::process::exit(2);
 }
 
 /// The first panic's message and place, for the diagnostic `main` prints.

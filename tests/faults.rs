@@ -968,3 +968,25 @@ fn a_benchmark_row_that_does_not_fit_is_a_coded_diagnostic() {
     json_lines(&out);
     assert!(text(&out.stderr).contains("\"code\":\"pdec::bench::case_failed\""));
 }
+
+#[test]
+fn a_usage_error_is_a_json_line_under_json_messages() {
+    for args in [
+        &["--message-format", "json", "solve", "--bogus", "x.pde"][..],
+        &["--message-format=json", "frobnicate"][..],
+        &["eval", "--message-format", "json"][..],
+    ] {
+        let out = pdec(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        json_lines(&out);
+        assert!(
+            text(&out.stderr).contains("\"code\":\"pdec::cli::usage\""),
+            "{args:?}"
+        );
+    }
+    // Human messages keep clap's own usage text; help and version are not errors.
+    let human = pdec(&["solve", "--bogus", "x.pde"]);
+    assert_eq!(human.status.code(), Some(2));
+    assert!(text(&human.stderr).contains("Usage: pdec solve"));
+    ok(&pdec(&["--message-format", "json", "--version"]));
+}
