@@ -979,10 +979,9 @@ fn a_usage_error_is_a_json_line_under_json_messages() {
         let out = pdec(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         json_lines(&out);
-        assert!(
-            text(&out.stderr).contains("\"code\":\"pdec::cli::usage\""),
-            "{args:?}"
-        );
+        let code = "pdec::cli::usage";
+        let want = format!("\"code\":\"{code}\"");
+        assert!(text(&out.stderr).contains(&want), "{args:?}");
     }
     // Human messages keep clap's own usage text; help and version are not errors.
     let human = pdec(&["solve", "--bogus", "x.pde"]);
