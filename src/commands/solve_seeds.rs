@@ -169,6 +169,7 @@ pub fn execute(group: Group, format: Format) -> i32 {
         tensorboard,
         // Every seed starts from the same network (its points differ).
         init_from: init_from.clone(),
+        stop: None,
     };
     if !quiet {
         eprintln!(

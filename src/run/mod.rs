@@ -88,6 +88,11 @@ pub struct SolveOptions {
     pub label: Option<String>,
     /// `--init-from RUN_DIR`: start from that run's network (checked before training).
     pub init_from: Option<Arc<warm::WarmStart>>,
+    /// The flag that stops the training cleanly at its next step (a checkpoint, the model
+    /// and summary.json written, `stopped` = `interrupted`): `None` for the process's
+    /// Ctrl-C flag ([`interrupt_flag`]), which installs a signal handler; a library caller
+    /// that keeps its own handler (the Python package) passes a flag it sets itself.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// The flag that Ctrl-C, SIGTERM and SIGHUP set (ctrlc's `termination` feature): one per process, its handler installed on the first call, so
@@ -236,7 +241,7 @@ pub(crate) fn train(
             ),
         )?;
     }
-    let stop = interrupt_flag();
+    let stop = opts.stop.clone().unwrap_or_else(interrupt_flag);
     let mode = match (
         crate::progress::Mode::choose(opts.quiet || !root, opts.log_every, st.run.log_every),
         &opts.label,
