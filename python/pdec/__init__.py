@@ -4,7 +4,7 @@
     run = pdec.solve("examples/burgers.pde", set={"steps": 2000}, seed=0)
     u = run.eval(np.array([[0.5, 0.0], [0.5, 0.25]]))   # columns: run.inputs, here t, x
     du = run.gradient(np.array([[0.5, 0.0]]))            # (1, 2): du/dt, du/dx
-    run.loss, run.summary["metrics"]                     # final loss per term, summary.json
+    run.loss, run.summary["reference_metrics"]           # final loss per term, summary.json
 
 The training, the compiler and the run directory are those of the `pdec` command (the
 native module `pdec._pdec` calls the same Rust code; nothing shells out). Every error is a
@@ -123,10 +123,14 @@ def _error(e: "_pdec.Error") -> PdecError:
     return PdecError([Diagnostic._from_native(d) for d in diagnostics], exit_code)
 
 
+def _python_error(code: str, message: str, help: str) -> PdecError:
+    """An error found before pdec is called, as the diagnostic pdec would print."""
+    text = f"{code}\n\n  \u00d7 {message}\n  help: {help}"
+    return PdecError([Diagnostic(code, "error", message, None, None, help, text)])
+
+
 def _bad_argument(message: str, help: str) -> PdecError:
-    text = f"error[pdec::python::bad_argument]: {message}\n  help: {help}"
-    d = Diagnostic("pdec::python::bad_argument", "error", message, None, None, help, text)
-    return PdecError([d])
+    return _python_error("pdec::python::bad_argument", message, help)
 
 
 def _value(v: object) -> str:
@@ -197,7 +201,8 @@ class Run:
         try:
             a = np.asarray(points, dtype=np.float64)
         except (TypeError, ValueError) as e:
-            raise _bad_argument(
+            raise _python_error(
+                "pdec::python::bad_points",
                 f"the points are not an array of numbers: {e}",
                 f"give an array of shape (n, {len(self.inputs)}) with columns "
                 + ", ".join(self.inputs),
@@ -205,7 +210,8 @@ class Run:
         if a.ndim == 1 and a.shape[0] == len(self.inputs):
             a = a[np.newaxis, :]
         if a.ndim != 2:
-            raise _bad_argument(
+            raise _python_error(
+                "pdec::python::bad_points",
                 f"the points have shape {a.shape}; an array (n, {len(self.inputs)}) is needed",
                 "one row per point, one column per input: " + ", ".join(self.inputs),
             )
