@@ -232,7 +232,7 @@ fn a_solve_from_python_evaluates_as_the_command_line_does() {
 }
 
 const ERRORS: &str = r#"
-import json, sys, warnings
+import json, pickle, sys, warnings
 import numpy as np
 import pdec
 
@@ -255,6 +255,8 @@ def error(f):
         f()
     except pdec.PdecError as e:
         assert isinstance(e.diagnostics[0], pdec.Diagnostic)
+        again = pickle.loads(pickle.dumps(e))
+        assert (again.code, again.diagnostics, again.exit_code) == (e.code, e.diagnostics, e.exit_code)
         return {"code": e.code, "exit_code": e.exit_code, "message": e.message,
                 "span": None if e.diagnostics[0].span is None else [e.diagnostics[0].span.line, e.diagnostics[0].span.column],
                 "str": str(e)}

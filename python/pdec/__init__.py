@@ -104,7 +104,8 @@ class PdecError(Exception):
             first = self.diagnostics[0]
         self.code = first.code if first else "pdec::run::internal"
         self.message = first.message if first else "an error without a diagnostic"
-        super().__init__(f"{self.message} [{self.code}]")
+        # The constructor's arguments, so that the exception pickles (multiprocessing).
+        super().__init__(self.diagnostics, exit_code)
 
     def __str__(self) -> str:
         return "\n".join(d.text for d in self.diagnostics) or self.message
