@@ -39,10 +39,6 @@ impl Diagnostics {
             sources: sources.clone(),
         }
     }
-
-    pub fn has_errors(&self) -> bool {
-        self.list.iter().any(Diag::is_error)
-    }
 }
 
 /// Why a call failed: its diagnostics (at least one error) and the exit code `pdec` ends with
@@ -55,11 +51,6 @@ pub struct Error {
 }
 
 impl Error {
-    /// The first error (the one an exception names).
-    pub fn first(&self) -> Option<&Diag> {
-        self.diagnostics.list.iter().find(|d| d.is_error())
-    }
-
     /// The errors of a compilation (with its warnings, in source order).
     fn compile(c: &Compiled) -> Error {
         Error {
@@ -160,29 +151,6 @@ pub struct SolveRequest {
     /// Stops the training cleanly at its next step when set; `None` for the process's
     /// Ctrl-C flag (which installs a signal handler: see [`crate::run::interrupt_flag`]).
     pub stop: Option<Arc<AtomicBool>>,
-}
-
-impl SolveRequest {
-    /// A request with the command's defaults for the problem file `file`.
-    pub fn new(file: impl Into<PathBuf>) -> SolveRequest {
-        SolveRequest {
-            file: Some(file.into()),
-            out: None,
-            resume: None,
-            init_from: None,
-            sets: Vec::new(),
-            seed: None,
-            device: "cpu".into(),
-            threads: "auto".into(),
-            quiet: false,
-            log_every: None,
-            plots: true,
-            tensorboard: true,
-            max_memory: None,
-            strict: false,
-            stop: None,
-        }
-    }
 }
 
 /// A finished training: its run directory, and the warnings of the problem and of the
