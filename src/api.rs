@@ -229,6 +229,7 @@ pub fn solve(req: SolveRequest) -> Result<Solved, Error> {
         busy_threads: threads,
         label: None,
         init_from,
+        json_progress: false,
         stop: req.stop,
     };
     let (dir, summary) = crate::run::train(&compiled, &text, &opts)?;

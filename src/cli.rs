@@ -8,11 +8,13 @@ use crate::commands::explain::ExplainFormat;
 use crate::commands::export::ExportFormat;
 use crate::commands::new::Template;
 use crate::commands::reference::ReferenceCommand;
+use crate::commands::report;
 use crate::commands::solve::SolveArgs;
 use crate::commands::{
-    bench, check, eval, explain, export, fmt, new, plot, reference, solve, std as std_cmd,
+    bench, check, eval, explain, export, fmt, lsp, new, plot, reference, solve, std as std_cmd,
 };
 use clap::{Parser, Subcommand, ValueEnum};
+use pdec_lang::diag::Diag;
 use pdec_lang::diag::render::Format;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -31,8 +33,32 @@ pub struct Cli {
     /// Colour in diagnostics.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
     pub color: Color,
+    /// Change a size limit on inputs and the work they ask for, e.g. `--limit
+    /// table_bytes=1GiB`, `--limit grid_points=5e7` (the limits: docs/RELIABILITY.md).
+    #[arg(long = "limit", value_name = "NAME=VALUE", global = true)]
+    pub limits: Vec<String>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// How diagnostics are printed: `--message-format`, and in human form `--color` (auto:
+    /// standard error is a terminal and `NO_COLOR` is unset).
+    pub fn format(&self) -> Format {
+        match self.message_format {
+            MessageFormat::Json => Format::Json,
+            MessageFormat::Human => Format::Human {
+                color: match self.color {
+                    Color::Always => true,
+                    Color::Never => false,
+                    Color::Auto => {
+                        std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                    }
+                },
+                width: 100,
+            },
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -83,6 +109,14 @@ pub enum Command {
         /// the canonical layout.
         #[arg(long)]
         check: bool,
+    },
+    /// Run the language server for editors (the Language Server Protocol over standard input
+    /// and output): diagnostics as you type, hover, completion, go to definition, formatting.
+    Lsp {
+        /// Speak over standard input and output: the default and only transport (clients
+        /// such as VS Code's may pass it).
+        #[arg(long)]
+        stdio: bool,
     },
     /// Time training steps of the DGM network on a d-dimensional heat problem: ms per step
     /// and peak memory for the exact and Monte Carlo second-order paths.
@@ -136,22 +170,41 @@ pub enum Command {
     },
 }
 
+/// Reads every `--limit NAME=VALUE` and sets them for the process, or refuses the first
+/// that is not one (`pdec::cli::bad_limit`), before any command runs.
+fn install_limits(given: &[String]) -> Result<(), Box<Diag>> {
+    use pdec_lang::limits::{self, ALL};
+    let mut parsed = Vec::new();
+    for text in given {
+        let limit = limits::parse(text).map_err(|why| {
+            let names: Vec<&str> = ALL.iter().map(|l| l.name()).collect();
+            Box::new(
+                Diag::error("pdec::cli::bad_limit", format!("`--limit {text}`: {why}"))
+                    .help(format!(
+                        "e.g. `--limit table_bytes=1GiB` or `--limit grid_points=5e7`; the limits are {}",
+                        names.join(", ")
+                    )),
+            )
+        })?;
+        parsed.push(limit);
+    }
+    limits::install(&parsed);
+    Ok(())
+}
+
 /// Runs the command line; exit codes: 0 accepted, 1 the input has errors, 2 internal error
 /// (a bug), 3 training diverged, 4 a training-health finding under `pdec solve --strict`.
 pub fn run(cli: Cli) -> i32 {
-    let format = match cli.message_format {
-        MessageFormat::Json => Format::Json,
-        MessageFormat::Human => Format::Human {
-            color: match cli.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => {
-                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            },
-            width: 100,
-        },
-    };
+    let format = cli.format();
+    // Tests only: a panic on demand, to prove that a bug is reported as a diagnostic in both
+    // message formats (`main`'s panic hook; docs/RELIABILITY.md).
+    if std::env::var_os("PDEC_FAULT_PANIC").is_some() {
+        panic!("PDEC_FAULT_PANIC is set");
+    }
+    if let Err(d) = install_limits(&cli.limits) {
+        report::print_one(*d, format);
+        return 1;
+    }
     match cli.command {
         Command::Check { files, set } => check::execute(&files, &set, format),
         Command::Explain {
@@ -182,6 +235,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Bench(spec) => bench::execute(&spec, format),
         Command::New { name, template } => new::execute(&name, template, format),
         Command::Fmt { file, check } => fmt::execute(&file, check, format),
+        Command::Lsp { stdio: _ } => lsp::execute(),
         Command::Eval {
             run,
             at,

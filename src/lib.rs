@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod export;
 pub mod grid;
+pub mod lsp;
 pub mod output;
 pub mod plot;
 pub mod progress;

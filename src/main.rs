@@ -1,7 +1,9 @@
 //! The `pdec` binary: parses the command line and runs it on a thread with a large stack,
-//! turning any panic into exit code 2 with a bug report hint.
+//! turning any panic into exit code 2 and a `pdec::run::internal` diagnostic (a bug report
+//! hint) in the chosen message format.
 
 use clap::Parser;
+use pdec_lang::diag::render::Format;
 
 // glibc maps and unmaps every large tensor buffer; mimalloc keeps them (1.3-2.7x faster
 // training steps on these machines, see docs/CANDLE.md).
@@ -44,6 +46,8 @@ fn main() {
     // SAFETY: single-threaded here; restores the default disposition of one signal.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = pdec::cli::Cli::parse();
+    let format = cli.format();
+    catch_panic_messages(matches!(format, Format::Json));
     let worker = std::thread::Builder::new()
         .name("pdec".into())
         .stack_size(STACK_BYTES)
@@ -51,13 +55,41 @@ fn main() {
     let code = match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         Ok(Err(_)) | Err(_) => {
-            eprintln!(
-                "error: internal error in pdec (this is a bug; please report it with the input file)"
-            );
+            let what = FIRST_PANIC
+                .get()
+                .map_or("a thread panicked", String::as_str);
+            pdec::commands::report::print_one(pdec::commands::report::internal(what), format);
             2
         }
     };
     std::process::exit(code);
+}
+
+/// The first panic's message and place, for the diagnostic `main` prints.
+static FIRST_PANIC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Keeps the first panic's message for `main` instead of printing it: Rust's own hook writes
+/// plain text, which would break `--message-format json`'s one JSON object per line. With
+/// `RUST_BACKTRACE` set and human messages, the default hook prints too (a developer asked
+/// for the backtrace).
+fn catch_panic_messages(json: bool) {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic without a message");
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let _ = FIRST_PANIC.set(format!("{message}{place}"));
+        if !json && std::env::var_os("RUST_BACKTRACE").is_some() {
+            default(info);
+        }
+    }));
 }
 
 #[cfg(test)]

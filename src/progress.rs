@@ -1,7 +1,9 @@
 //! Progress of long work on stderr: a live bar while `pdec solve` trains (step, steps/s,
 //! ETA, learning rate, the loss of every named term) when stderr is a terminal, plain lines
-//! otherwise (logs, pipes, CI, `--log-every`), nothing with `--quiet`; and a spinner for long
-//! computations without steps (`pdec reference`). The final report stays on stdout.
+//! otherwise (logs, pipes, CI, `--log-every`), one JSON object per line under
+//! `--message-format json` (`{"progress": {...}}`, `{"note": ...}`, so that standard error
+//! stays JSON lines), nothing with `--quiet`; and a spinner for long computations without
+//! steps (`pdec reference`). The final report stays on stdout.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -16,14 +18,19 @@ pub enum Mode {
     Lines(u64),
     /// A live bar redrawn in place (stderr is a terminal).
     Bar,
+    /// One JSON object every this many steps, plus the first and the last step
+    /// (`--message-format json`).
+    Json(u64),
 }
 
 impl Mode {
-    /// `--quiet` wins; `--log-every N` asks for plain lines; otherwise a bar on a terminal
-    /// and plain lines every `log_every` steps elsewhere.
-    pub fn choose(quiet: bool, log_every_flag: Option<u64>, log_every: u64) -> Mode {
+    /// `--quiet` wins; JSON messages get JSON lines; `--log-every N` asks for plain lines;
+    /// otherwise a bar on a terminal and plain lines every `log_every` steps elsewhere.
+    pub fn choose(quiet: bool, json: bool, log_every_flag: Option<u64>, log_every: u64) -> Mode {
         if quiet {
             Mode::Quiet
+        } else if json {
+            Mode::Json(log_every_flag.unwrap_or(log_every).max(1))
         } else if let Some(n) = log_every_flag {
             Mode::Lines(n.max(1))
         } else if std::io::stderr().is_terminal() {
@@ -40,6 +47,29 @@ struct Shown {
     total: f64,
     lr: f64,
     terms: String,
+    /// Each term's loss (JSON lines only).
+    values: Vec<(String, f64)>,
+}
+
+/// Writes one JSON object on standard error: `{KEY: value}`, with `"run": label` when the
+/// run is one of several.
+pub fn json_event(label: &str, key: &str, value: serde_json::Value) {
+    let mut o = serde_json::Map::new();
+    o.insert(key.into(), value);
+    if !label.is_empty() {
+        o.insert("run".into(), label.trim_end_matches(": ").into());
+    }
+    eprintln!("{}", serde_json::Value::Object(o));
+}
+
+/// A step's numbers as the JSON object of a `progress` line.
+fn step_json(s: &Shown) -> serde_json::Value {
+    let terms: serde_json::Map<String, serde_json::Value> = s
+        .values
+        .iter()
+        .map(|(n, v)| (n.clone(), (*v).into()))
+        .collect();
+    serde_json::json!({"step": s.step, "loss": s.total, "lr": s.lr, "terms": terms})
 }
 
 /// Training progress: call [`Training::step`] after every optimiser step and
@@ -118,8 +148,27 @@ impl Training {
     pub fn note(&self, text: &str) {
         match (&self.mode, &self.bar) {
             (Mode::Quiet, _) => {}
+            (Mode::Json(_), _) => json_event(&self.label, "note", text.into()),
             (_, Some(bar)) => bar.println(format!("{}{text}", self.label)),
             _ => eprintln!("{}{text}", self.label),
+        }
+    }
+
+    /// A warning found while training (a training-health finding): `text` as a line, or
+    /// under JSON messages the diagnostic `d` as a JSON object like every other.
+    pub fn warning(&self, d: pdec_lang::diag::Diag, text: &str) {
+        match self.mode {
+            Mode::Json(_) => {
+                let mut diags = pdec_lang::diag::Diags::default();
+                diags.push(d);
+                let sources = pdec_lang::source::SourceMap::default();
+                let json = pdec_lang::diag::render::Format::Json;
+                eprint!(
+                    "{}",
+                    pdec_lang::diag::render::render_all(&diags, &sources, json, "")
+                );
+            }
+            _ => self.note(text),
         }
     }
 
@@ -136,21 +185,28 @@ impl Training {
                     ));
                 }
             }
-            Mode::Lines(every) => {
-                let terms = terms_text(names, values);
+            Mode::Lines(every) | Mode::Json(every) => {
+                let json = matches!(self.mode, Mode::Json(_));
+                let shown = Shown {
+                    step,
+                    total,
+                    lr,
+                    terms: if json {
+                        String::new()
+                    } else {
+                        terms_text(names, values)
+                    },
+                    values: if json {
+                        names.iter().cloned().zip(values.iter().copied()).collect()
+                    } else {
+                        Vec::new()
+                    },
+                };
                 let printed = step.is_multiple_of(every) || step + 1 == self.steps;
                 if printed {
-                    eprintln!("{}{}", self.label, line(step, total, lr, &terms));
+                    self.print(&shown);
                 }
-                self.last = Some((
-                    Shown {
-                        step,
-                        total,
-                        lr,
-                        terms,
-                    },
-                    printed,
-                ));
+                self.last = Some((shown, printed));
             }
         }
     }
@@ -162,7 +218,15 @@ impl Training {
             bar.finish();
         }
         if let Some((s, false)) = self.last.take() {
-            eprintln!("{}{}", self.label, line(s.step, s.total, s.lr, &s.terms));
+            self.print(&s);
+        }
+    }
+
+    /// One step's line: plain, or a JSON object.
+    fn print(&self, s: &Shown) {
+        match self.mode {
+            Mode::Json(_) => json_event(&self.label, "progress", step_json(s)),
+            _ => eprintln!("{}{}", self.label, line(s.step, s.total, s.lr, &s.terms)),
         }
     }
 
@@ -211,7 +275,10 @@ mod tests {
             ),
             "step       4  loss 5.000e-1  lr 1.0e-3  [pde 2.500e-1, initial 1.250e-1]"
         );
-        assert_eq!(Mode::choose(true, Some(3), 100), Mode::Quiet);
-        assert_eq!(Mode::choose(false, Some(0), 100), Mode::Lines(1));
+        assert_eq!(Mode::choose(true, false, Some(3), 100), Mode::Quiet);
+        assert_eq!(Mode::choose(true, true, Some(3), 100), Mode::Quiet);
+        assert_eq!(Mode::choose(false, false, Some(0), 100), Mode::Lines(1));
+        assert_eq!(Mode::choose(false, true, None, 100), Mode::Json(100));
+        assert_eq!(Mode::choose(false, true, Some(5), 100), Mode::Json(5));
     }
 }

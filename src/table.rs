@@ -8,20 +8,25 @@ use pdec_lang::ir::{Input, Problem};
 use pdec_solve::lower::Columns;
 
 /// Reads a `--points` CSV file (`pdec eval`, `pdec export`): a regular file of at most
-/// [`pdec_lang::loader::MAX_TABLE_BYTES`], in UTF-8.
+/// [`Limit::TableBytes`](pdec_lang::limits::Limit::TableBytes), in UTF-8.
 pub fn read_points(path: &std::path::Path) -> Result<String, Box<Diag>> {
-    use pdec_lang::loader::{Limited, MAX_TABLE_BYTES, read_limited};
+    use pdec_lang::limits::Limit;
+    use pdec_lang::loader::{Limited, read_limited};
     let name = path.display();
-    let bytes = read_limited(path, MAX_TABLE_BYTES).map_err(|e| {
+    let limit = Limit::TableBytes;
+    let bytes = read_limited(path, limit.get()).map_err(|e| {
         Box::new(match e {
             Limited::TooLarge => Diag::error(
                 "pdec::load::too_large",
                 format!(
-                    "`{name}` is larger than {} MiB, the limit of a points file",
-                    MAX_TABLE_BYTES >> 20
+                    "`{name}` is larger than {}, the limit of a points file",
+                    limit.shown()
                 ),
             )
-            .help("split the points into several files and evaluate each"),
+            .help(format!(
+                "split the points into several files and evaluate each; {}",
+                limit.raise_hint()
+            )),
             e => Diag::error(
                 "pdec::load::cannot_read",
                 format!("cannot read `{name}`: {e}"),

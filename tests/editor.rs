@@ -1,6 +1,7 @@
 //! Editor support stays in step with the language: the TextMate grammar and the VS Code
 //! manifest are valid JSON, every keyword of `grammar/pde.pest` is highlighted as a keyword,
-//! and every built-in function and std module is known to the grammar.
+//! every built-in function and std module is known to the grammar, and the extension starts
+//! `pdec lsp`.
 
 use std::path::Path;
 
@@ -130,4 +131,65 @@ fn builtins_and_std_modules_are_highlighted() {
     let mut ns = Vec::new();
     matches(&g, &|s| s.starts_with("entity.name.namespace"), &mut ns);
     assert!(words(&ns).iter().any(|w| w == "std"), "{ns:?}");
+}
+
+/// What `extension.js` hands the language client, with `vscode` and the client stubbed (the
+/// real ones need VS Code): `pdec.path` (or its default) run as `pdec lsp` for `.pde` files.
+/// Needs `node` (`.ci/run` installs Debian's `nodejs` where it is missing).
+#[test]
+fn the_vscode_extension_starts_pdec_lsp() {
+    let pkg = json("editors/vscode/package.json");
+    assert_eq!(pkg["main"], "./extension.js");
+    assert_eq!(pkg["activationEvents"][0], "onLanguage:pde");
+    let setting = &pkg["contributes"]["configuration"]["properties"]["pdec.path"];
+    assert_eq!(setting["default"], "pdec");
+    assert!(pkg["dependencies"]["vscode-languageclient"].is_string());
+    const STUBS: &str = r#"
+const Module = require('module');
+const seen = {};
+const stubs = {
+  vscode: { workspace: { getConfiguration: (section) => ({ get: (key) => {
+    seen.setting = section + '.' + key;
+    return process.env.PDEC_PATH_SETTING || undefined;
+  } }) } },
+  'vscode-languageclient/node': { LanguageClient: class {
+    constructor(id, name, server, client) { Object.assign(seen, { id, server, client }); }
+    start() { seen.started = true; return Promise.resolve(); }
+    stop() { seen.stopped = true; return Promise.resolve(); }
+  } },
+};
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  return request in stubs ? stubs[request] : load.call(this, request, ...rest);
+};
+const ext = require(process.argv[1]);
+Promise.resolve(ext.activate({ subscriptions: [] }))
+  .then(() => ext.deactivate())
+  .then(() => console.log(JSON.stringify(seen)));
+"#;
+    let extension = Path::new(env!("CARGO_MANIFEST_DIR")).join("editors/vscode/extension.js");
+    let run = |setting: &str| {
+        let out = std::process::Command::new("node")
+            .args(["-e", STUBS])
+            .arg(&extension)
+            .env("PDEC_PATH_SETTING", setting)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {
+                serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("the stub's JSON")
+            }
+            Ok(o) => panic!("extension.js: {}", String::from_utf8_lossy(&o.stderr)),
+            Err(e) => panic!("node runs extension.js ({e}): install Node.js (`.ci/run` does)"),
+        }
+    };
+    let seen = run("");
+    assert_eq!(seen["setting"], "pdec.path");
+    assert_eq!(seen["server"]["command"], setting["default"]);
+    assert_eq!(seen["server"]["args"], serde_json::json!(["lsp"]));
+    assert!(seen["server"].get("transport").is_none(), "stdio: {seen}");
+    assert_eq!(seen["client"]["documentSelector"][0]["language"], "pde");
+    assert_eq!(seen["started"], true);
+    assert_eq!(seen["stopped"], true);
+    let seen = run("/opt/pdec/bin/pdec");
+    assert_eq!(seen["server"]["command"], "/opt/pdec/bin/pdec");
 }

@@ -41,7 +41,8 @@ fn pdec_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pdec"));
     c.args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE");
     for (k, v) in env {
         c.env(k, v);
     }
@@ -690,4 +691,280 @@ fn no_file_system_error_is_turned_into_an_internal_error() {
         }
     }
     assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn a_panic_is_a_coded_internal_error_in_both_formats() {
+    // `PDEC_FAULT_PANIC` panics at the start of every command (tests only): the report is
+    // `pdec::run::internal` with the panic's message and place, exit code 2, and under
+    // `--message-format json` one JSON line and nothing else.
+    let (_, p) = scratch("panic");
+    let panic = [("PDEC_FAULT_PANIC", "1"), ("RUST_BACKTRACE", "1")];
+    // Rust's own message (and backtrace) only where a developer asked and JSON is not kept.
+    let human = pdec_env(&["check", s(&p)], &panic[..1]);
+    let err = text(&human.stderr);
+    assert_eq!(human.status.code(), Some(2), "{err}");
+    assert!(err.contains("pdec::run::internal"), "{err}");
+    assert!(
+        err.contains("PDEC_FAULT_PANIC is set at src/cli.rs"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked at"), "{err}");
+    let with_trace = pdec_env(&["check", s(&p)], &panic);
+    assert!(text(&with_trace.stderr).contains("panicked at"));
+    let json = pdec_env(&["--message-format", "json", "check", s(&p)], &panic);
+    assert_eq!(json.status.code(), Some(2), "{}", text(&json.stderr));
+    json_lines(&json);
+    let lines: Vec<serde_json::Value> = text(&json.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["code"], "pdec::run::internal", "{lines:?}");
+}
+
+/// `pdec ARGS` fails with `code`, and its help names the limit and the `--limit` option.
+fn over_limit(args: &[&str], code: &str, name: &str) {
+    let out = pdec(args);
+    fails_with(&out, code);
+    let err = text(&out.stderr).replace('\n', " ");
+    let err: String = err.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        (err.contains("the limit is") || err.contains("the limits are"))
+            && err.contains(&format!("`--limit {name}=")),
+        "{args:?}: {err}"
+    );
+}
+
+#[test]
+fn every_limit_is_documented_and_raised_by_its_option() {
+    use pdec_lang::limits::{ALL, Limit};
+    let doc = std::fs::read_to_string(common::root().join("docs/RELIABILITY.md")).expect("doc");
+    for l in ALL {
+        let row = format!("| `{}` | {} | {} |", l.name(), l.shown(), l.what());
+        assert!(
+            doc.contains(&row),
+            "docs/RELIABILITY.md lacks the row {row}"
+        );
+    }
+    let (d, p) = scratch("limits");
+    let heat = s(&p);
+    // Each limit refuses past it, names itself, and a value above the size lets it through.
+    over_limit(
+        &["--limit", "problem_bytes=100", "check", heat],
+        "pdec::load::too_large",
+        Limit::ProblemBytes.name(),
+    );
+    ok(&pdec(&["check", heat, "--limit", "problem_bytes=1KiB"]));
+    let consts = d.join("consts.pde");
+    std::fs::write(
+        &consts,
+        HEAT.replace(
+            "unknown u(t, x)",
+            "unknown u(t, x)\nconst _w = [1, 2, 3, 4]",
+        ),
+    )
+    .expect("write");
+    over_limit(
+        &["check", s(&consts), "--limit", "constant_elements=3"],
+        "pdec::check::too_large",
+        "constant_elements",
+    );
+    ok(&pdec(&[
+        "check",
+        s(&consts),
+        "--limit",
+        "constant_elements=4",
+    ]));
+    over_limit(
+        &["check", heat, "--limit", "expression_nodes=5"],
+        "pdec::check::too_large",
+        "expression_nodes",
+    );
+    let run = trained();
+    let points = d.join("points.csv");
+    std::fs::write(&points, "t,x\n0,0.5\n0.5,0.25\n").expect("write");
+    let values = d.join("values.csv");
+    let eval = |limit: &str| {
+        pdec(&[
+            "eval",
+            s(run),
+            "--points",
+            s(&points),
+            "--output",
+            s(&values),
+            "--limit",
+            limit,
+        ])
+    };
+    fails_with(&eval("table_bytes=8"), "pdec::load::too_large");
+    ok(&eval("table_bytes=1KiB"));
+    let export = |limit: &str| {
+        pdec(&[
+            "export",
+            s(run),
+            "--grid",
+            "t = 0..1:11, x = 0..1:11",
+            "--output",
+            s(&d.join("grid.csv")),
+            "--limit",
+            limit,
+        ])
+    };
+    let refused = export("grid_points=120");
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stderr));
+    assert!(text(&refused.stderr).contains("--limit grid_points="));
+    ok(&export("grid_points=121"));
+    let table = d.join("b.csv");
+    let burgers = |limit: &str| {
+        pdec(&[
+            "reference",
+            "burgers",
+            "--nt",
+            "3",
+            "--nx",
+            "11",
+            "--out",
+            s(&table),
+            "--limit",
+            limit,
+        ])
+    };
+    over_limit(
+        &[
+            "reference",
+            "burgers",
+            "--nt",
+            "3",
+            "--nx",
+            "11",
+            "--out",
+            s(&table),
+            "--limit",
+            "reference_rows=32",
+        ],
+        "pdec::reference::too_large",
+        "reference_rows",
+    );
+    ok(&burgers("reference_rows=33"));
+    over_limit(
+        &[
+            "reference",
+            "burgers-family",
+            "--nt",
+            "3",
+            "--out",
+            s(&table),
+            "--limit",
+            "reference_profiles=2",
+        ],
+        "pdec::reference::too_large",
+        "reference_profiles",
+    );
+    let hjb = ["reference", "hjb", "--d", "2", "--samples", "100"];
+    over_limit(
+        &[&hjb[..], &["--limit", "reference_draws=199"]].concat(),
+        "pdec::reference::too_large",
+        "reference_draws",
+    );
+    ok(&pdec(
+        &[&hjb[..], &["--limit", "reference_draws=200"]].concat(),
+    ));
+    over_limit(
+        &["reference", "american", "--limit", "reference_nodes=1000"],
+        "pdec::reference::too_large",
+        "reference_nodes",
+    );
+    let seeds = |limit: &str| {
+        pdec(&[
+            "solve",
+            heat,
+            "--seeds",
+            "0..3",
+            "--dry-run",
+            "--limit",
+            limit,
+        ])
+    };
+    let refused = seeds("seeds=2");
+    fails_with(&refused, "pdec::cli::bad_seeds");
+    assert!(text(&refused.stderr).contains("--limit seeds="));
+    ok(&seeds("seeds=3"));
+    // A malformed limit is refused before the command runs, in both formats.
+    for bad in ["seed=3", "seeds", "seeds=0", "table_bytes=1XB"] {
+        fails_with(
+            &pdec(&["check", heat, "--limit", bad]),
+            "pdec::cli::bad_limit",
+        );
+        json_lines(&pdec(&[
+            "--message-format",
+            "json",
+            "--limit",
+            bad,
+            "check",
+            heat,
+        ]));
+    }
+}
+
+#[test]
+fn json_messages_keep_standard_error_json_while_training() {
+    // Progress, notes and training-health warnings of `pdec solve --message-format json` are
+    // JSON objects, one per line, for one run and for a group of seeds.
+    let (d, p) = scratch("json_progress");
+    let json = ["--message-format", "json", "solve", s(&p), "--no-plots"];
+    let run = d.join("run");
+    let out = pdec(&[&json[..], &["--out", s(&run), "--set", "steps=30"]].concat());
+    ok(&out);
+    json_lines(&out);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("{\"progress\":{") && err.contains("{\"note\":"),
+        "{err}"
+    );
+    assert!(err.contains("\"code\":\"pdec::health::"), "{err}");
+    let group = d.join("group");
+    let out = pdec(&[&json[..], &["--out", s(&group), "--seeds", "0,1"]].concat());
+    ok(&out);
+    json_lines(&out);
+    assert!(text(&out.stderr).contains("\"run\":\"seed 1\""));
+}
+
+#[test]
+fn a_benchmark_row_that_does_not_fit_is_a_coded_diagnostic() {
+    // Under a 2 GB address-space limit the d = 3000 row cannot allocate its step: that row is
+    // `pdec::bench::case_failed` (exit 1, both formats), the d = 1 row is still measured.
+    let bench = |format: &str| {
+        let out = Command::new("bash")
+            .args([
+                "-c",
+                &format!(
+                    "ulimit -v 2000000; exec \"$0\" --message-format {format} bench --d 1,3000 \
+                 --path exact --dtype f32 --width 50 --batch 2048 --steps 1 --warmup 0"
+                ),
+            ])
+            .arg(env!("CARGO_BIN_EXE_pdec"))
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .expect("bash runs");
+        (out.status.code(), text(&out.stdout), out)
+    };
+    let (code, table, out) = bench("human");
+    let err = text(&out.stderr);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("pdec::bench::case_failed") && err.contains("d 3000"),
+        "{err}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.trim_start().starts_with("1  exact")),
+        "{table}"
+    );
+    let (code, _, out) = bench("json");
+    assert_eq!(code, Some(1));
+    json_lines(&out);
+    assert!(text(&out.stderr).contains("\"code\":\"pdec::bench::case_failed\""));
 }

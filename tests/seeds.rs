@@ -219,7 +219,7 @@ fn a_failed_seed_is_named_and_the_others_summarised_with_exit_3() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
-        err.contains("seed 3 failed") && err.contains("the loss term `pde`"),
+        err.contains("× seed 3: ") && err.contains("the loss term `pde`"),
         "{err}"
     );
     assert!(text(&out.stdout).contains("seed 3: FAILED (exit 3)"));

@@ -1,7 +1,7 @@
 //! `pdec bench`: the command-line side of the training-step benchmark in [`crate::bench`]
 //! (its options, the rows they span, one child process per row, the table or JSON lines).
 
-use crate::commands::report::{open_device, plain, print_one};
+use crate::commands::report::{open_device, print_one};
 use clap::ValueEnum;
 use pdec_lang::diag::Diag;
 use pdec_lang::diag::render::Format;
@@ -101,10 +101,15 @@ fn bench_child(spec: &BenchSpec, c: &crate::bench::Case) -> Result<crate::bench:
     let text = String::from_utf8_lossy(&out.stdout);
     match text.lines().find_map(|l| serde_json::from_str(l).ok()) {
         Some(row) if out.status.success() => Ok(row),
+        // The child's first line says why (an allocation that failed, a diagnostic).
         _ => Err(format!(
             "the row's process ended with {} ({})",
             out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("nothing on standard error")
+                .trim()
         )),
     }
 }
@@ -206,6 +211,12 @@ fn bench_command(spec: &BenchSpec, device: &candle_core::Device, format: Format)
             Ok(row) => {
                 if out == BenchFormat::Json {
                     println!("{}", serde_json::to_string(&row).unwrap_or_default());
+                } else if matches!(format, Format::Json) {
+                    crate::progress::json_event(
+                        "",
+                        "progress",
+                        serde_json::to_value(&row).unwrap_or_default(),
+                    );
                 } else {
                     eprintln!(
                         "d {:>4} {:<5} {} width {:>4}: {:.2} ms/step",
@@ -216,15 +227,20 @@ fn bench_command(spec: &BenchSpec, device: &candle_core::Device, format: Format)
             }
             Err(why) => {
                 failed = true;
-                plain(
-                    "error",
-                    &format!(
-                        "d {} {} {} width {} failed: {why}",
-                        c.d,
-                        c.path.name(),
-                        c.dtype,
-                        c.width
-                    ),
+                print_one(
+                    Diag::error(
+                        "pdec::bench::case_failed",
+                        format!(
+                            "the row d {} {} {} width {} batch {} failed: {why}",
+                            c.d,
+                            c.path.name(),
+                            c.dtype,
+                            c.width,
+                            c.batch
+                        ),
+                    )
+                    .help("a row fails when its step does not fit the machine (memory, the device): lower `--batch`, `--d` or `--width`; the other rows are measured and printed"),
+                    format,
                 );
             }
         }
@@ -232,5 +248,5 @@ fn bench_command(spec: &BenchSpec, device: &candle_core::Device, format: Format)
     if out == BenchFormat::Table {
         print!("{}", crate::bench::table(&rows));
     }
-    if failed { 2 } else { 0 }
+    i32::from(failed)
 }

@@ -1,7 +1,7 @@
 //! `pdec explain FILE`: the training plan (stage 6's output) as text for a person (inputs,
 //! loss terms, second-order paths and why) or as the plan's JSON.
 
-use crate::commands::report::{compile_file, plain};
+use crate::commands::report::{compile_file, internal, print_one};
 use clap::ValueEnum;
 use pdec_lang::diag::render::Format;
 use std::path::Path;
@@ -30,7 +30,7 @@ pub fn execute(file: &Path, set: &[String], out: ExplainFormat, format: Format) 
         ExplainFormat::Json => match serde_json::to_string_pretty(plan) {
             Ok(s) => println!("{s}"),
             Err(e) => {
-                plain("internal error", &format!("cannot serialise the plan: {e}"));
+                print_one(internal(&format!("cannot serialise the plan: {e}")), format);
                 return 2;
             }
         },

@@ -1,7 +1,7 @@
 //! `pdec fmt FILE [--check]`: prints a problem file in the canonical layout of
 //! [`pdec_lang::fmt`], or (with `--check`) points at the first line that differs.
 
-use crate::commands::report::{plain, print_diags, print_one};
+use crate::commands::report::{internal, print_diags, print_one};
 use pdec_lang::diag::render::Format;
 use std::path::Path;
 
@@ -25,12 +25,7 @@ pub fn execute(path: &Path, check: bool, format: Format) -> i32 {
     let out = match pdec_lang::fmt::format(&source.text) {
         Ok(o) => o,
         Err(why) => {
-            plain(
-                "error",
-                &format!(
-                    "internal error in pdec fmt: {why} (this is a bug; please report it with the input file)"
-                ),
-            );
+            print_one(internal(&format!("`pdec fmt`: {why}")), format);
             return 2;
         }
     };

@@ -12,6 +12,7 @@ pub mod eval;
 pub mod explain;
 pub mod export;
 pub mod fmt;
+pub mod lsp;
 pub mod new;
 pub mod plot;
 pub mod reference;

@@ -1,7 +1,7 @@
 //! `pdec plot RUN`: the command-line side of [`crate::plot`] (a run's loss.png,
 //! solution.png, ...), and the same pictures `pdec solve` draws at the end of a run.
 
-use crate::commands::report::{failure, plain, print_one};
+use crate::commands::report::{failure, note as report_note, print_one};
 use pdec_lang::diag::render::Format;
 use std::path::Path;
 
@@ -32,7 +32,7 @@ pub fn execute(run: &Path, svg: bool, slice: Option<&str>, format: Format) -> i3
     let reference = match crate::plot::reference_table(&opened) {
         Ok(t) => t,
         Err(note) => {
-            plain("note", &note);
+            report_note(&note, format);
             None
         }
     };

@@ -6,6 +6,7 @@ use crate::commands::report::print_one;
 use clap::{Subcommand, ValueEnum};
 use pdec_lang::diag::Diag;
 use pdec_lang::diag::render::Format;
+use pdec_lang::limits::Limit;
 use std::path::{Path, PathBuf};
 
 /// `--kind`: the option's payoff.
@@ -107,14 +108,10 @@ pub enum ReferenceCommand {
     },
 }
 
-/// Most rows of a `burgers` or `burgers-family` table (about 40 bytes a row: 400 MB).
-const MAX_TABLE_ROWS: usize = 10_000_000;
-/// Most finite-difference profiles `burgers-family` solves (`--at` points times `--nt`).
-const MAX_PROFILES: usize = 10_000;
-/// Most normal draws of `hjb` (`--samples` times `--d`): minutes of work.
-const MAX_DRAWS: f64 = 1e10;
-/// Most nodes of the American finite-difference grid.
-const MAX_FD_NODES: f64 = 1e7;
+// The sizes each table or computation may reach are `pdec_lang::limits`' `reference_*`
+// limits: by default 10^7 rows of a table (about 40 bytes a row: 400 MB), 10^4
+// finite-difference profiles of `burgers-family` (`--at` points times `--nt`), 10^10 normal
+// draws of `hjb` (`--samples` times `--d`: minutes of work), 10^7 nodes of the American grid.
 
 /// A refused argument (`pdec::reference::bad_argument`): exit code 1.
 fn bad(format: Format, message: &str, help: &str) -> i32 {
@@ -125,11 +122,12 @@ fn bad(format: Format, message: &str, help: &str) -> i32 {
     1
 }
 
-/// A computation over the size limit (`pdec::reference::too_large`), refused before
-/// anything is allocated: exit code 1.
-fn too_large(format: Format, message: String, help: &str) -> i32 {
+/// A computation over the size `limit` (`pdec::reference::too_large`), refused before
+/// anything is allocated: exit code 1. The help ends with the limit and how to raise it.
+fn too_large(format: Format, message: String, help: &str, limit: Limit) -> i32 {
     print_one(
-        Diag::error("pdec::reference::too_large", message).help(help),
+        Diag::error("pdec::reference::too_large", message)
+            .help(format!("{help}; {}", limit.raise_hint())),
         format,
     );
     1
@@ -192,13 +190,14 @@ pub fn execute(what: ReferenceCommand, format: Format) -> i32 {
         ReferenceCommand::American(o) => {
             let nodes =
                 r::american::fd_nodes(o.spot, o.strike, o.rate, o.dividend, o.sigma, o.maturity);
-            if nodes > MAX_FD_NODES {
+            if nodes > Limit::ReferenceNodes.get() as f64 {
                 return too_large(
                     format,
                     format!(
-                        "the finite-difference grid of this option would have {nodes:.3e} nodes; the limit is {MAX_FD_NODES:.0e}"
+                        "the finite-difference grid of this option would have {nodes:.3e} nodes, over the limit"
                     ),
                     "the grid spans the drift `|rate - dividend| * maturity` in steps of `sigma * sqrt(maturity) / 160`: a larger `--sigma` or a shorter `--maturity` shrinks it",
+                    Limit::ReferenceNodes,
                 );
             }
             let (v, tree) = crate::progress::spinner(
@@ -293,13 +292,12 @@ fn hjb(
         );
     }
     let draws = samples as f64 * d as f64;
-    if draws > MAX_DRAWS {
+    if draws > Limit::ReferenceDraws.get() as f64 {
         return too_large(
             format,
-            format!(
-                "`--samples` times `--d` is {draws:.3e} normal draws; the limit is {MAX_DRAWS:.0e}"
-            ),
+            format!("`--samples` times `--d` is {draws:.3e} normal draws, over the limit"),
             "lower `--samples` (the confidence interval shrinks as 1/sqrt(samples): 10^6 gives about three digits)",
+            Limit::ReferenceDraws,
         );
     }
     let e = crate::progress::spinner("Monte Carlo over the Cole-Hopf transform", || {
@@ -338,13 +336,18 @@ fn burgers_table(nu: f64, nt: usize, nx: usize, out: &Path, format: Format) -> i
             "e.g. `--nt 11 --nx 201`",
         );
     }
-    if nt.checked_mul(nx).is_none_or(|n| n > MAX_TABLE_ROWS) {
+    if nt
+        .checked_mul(nx)
+        .is_none_or(|n| n > Limit::ReferenceRows.get_usize())
+    {
         return too_large(
             format,
             format!(
-                "`--nt {nt}` by `--nx {nx}` is more than {MAX_TABLE_ROWS} rows, the limit of a table"
+                "`--nt {nt}` by `--nx {nx}` is more than {} rows, the limit of a table",
+                Limit::ReferenceRows.shown()
             ),
             "lower `--nt` or `--nx`: a reference table needs a few thousand points",
+            Limit::ReferenceRows,
         );
     }
     let csv = crate::progress::spinner("tabulating the Cole-Hopf solution", || {
@@ -435,14 +438,26 @@ fn burgers_family_table(at: &[String], nt: usize, nx: usize, out: &Path, format:
         );
     }
     let profiles = points.len().saturating_mul(nt);
-    if profiles > MAX_PROFILES || profiles.checked_mul(nx).is_none_or(|n| n > MAX_TABLE_ROWS) {
+    let over = if profiles > Limit::ReferenceProfiles.get_usize() {
+        Some((Limit::ReferenceProfiles, "finite-difference profiles"))
+    } else if profiles
+        .checked_mul(nx)
+        .is_none_or(|n| n > Limit::ReferenceRows.get_usize())
+    {
+        Some((Limit::ReferenceRows, "rows"))
+    } else {
+        None
+    };
+    if let Some((limit, what)) = over {
         return too_large(
             format,
             format!(
-                "{} parameter points by `--nt {nt}` by `--nx {nx}` is over the limits: {MAX_PROFILES} finite-difference profiles and {MAX_TABLE_ROWS} rows",
-                points.len()
+                "{} parameter points by `--nt {nt}` by `--nx {nx}` is more than {} {what}",
+                points.len(),
+                limit.shown()
             ),
             "lower `--nt`, `--nx` or the number of `--at` points",
+            limit,
         );
     }
     let csv = crate::progress::spinner("solving the Burgers family by finite differences", || {

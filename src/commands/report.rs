@@ -1,6 +1,6 @@
 //! The one diagnostic printer of the commands: every command prints its diagnostics, turns a
-//! [`RunError`] or a run directory's [`Failure`] into an exit code, and writes its plain
-//! `error:` lines through this module, so all of them read alike. Exit codes: 0 accepted,
+//! [`RunError`] or a run directory's [`Failure`] into an exit code, and writes its uncoded
+//! notes through this module, so all of them read alike (JSON lines under JSON messages). Exit codes: 0 accepted,
 //! 1 the input has errors, 2 internal error (a bug), 3 training diverged, 4 a training-health
 //! finding under `pdec solve --strict`. Also the two
 //! steps several commands share and that end in a diagnostic: compiling a problem file
@@ -32,10 +32,13 @@ pub fn print_diags(diags: &Diags, sources: &SourceMap, format: Format, what: &st
     eprint!("{text}");
 }
 
-/// A plain `LEVEL: MESSAGE` line on standard error, for messages that carry no diagnostic
-/// code (a reference command's arguments, a benchmark row that failed, an internal error).
-pub fn plain(level: &str, message: &str) {
-    eprintln!("{level}: {message}");
+/// A note without a diagnostic code on standard error: a `note: MESSAGE` line, or under
+/// JSON messages a `{"note": MESSAGE}` object (standard error stays JSON lines).
+pub fn note(message: &str, format: Format) {
+    match format {
+        Format::Json => crate::progress::json_event("", "note", message.into()),
+        Format::Human { .. } => eprintln!("note: {message}"),
+    }
 }
 
 /// A training's outcome as an exit code, its error printed.

@@ -209,6 +209,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         busy_threads: threads,
         label: None,
         init_from,
+        json_progress: matches!(format, Format::Json),
         stop: None,
     };
     if let Some(seeds) = seeds {

@@ -7,7 +7,7 @@
 //! ([`crate::run::spread::GroupSummary`]). Every seed's failure is printed under its seed;
 //! the exit code is the first failed seed's (1, 2 or 3), else 0.
 
-use crate::commands::report::{memory_fits, plain, run_result};
+use crate::commands::report::{memory_fits, run_result};
 use crate::run::seeds::{
     Outcome, SeedJob, bad_seeds, parse_seeds, seed_dir, split_threads, train_seeds,
 };
@@ -148,6 +148,7 @@ pub fn execute(group: Group, format: Format) -> i32 {
         strict,
         tensorboard,
         init_from,
+        json_progress,
         ..
     } = opts;
     let (reference, reference_file) = (reference.as_ref(), reference_file.as_ref());
@@ -169,16 +170,21 @@ pub fn execute(group: Group, format: Format) -> i32 {
         tensorboard,
         // Every seed starts from the same network (its points differ).
         init_from: init_from.clone(),
+        json_progress,
         stop: None,
     };
     if !quiet {
-        eprintln!(
+        let note = format!(
             "training {} from {} seeds, {at_once} at a time with {each} thread{} each, in {}",
             checked.problem.name,
             seeds.len(),
             if each == 1 { "" } else { "s" },
             dir.display()
         );
+        match json_progress {
+            true => crate::progress::json_event("", "note", note.into()),
+            false => eprintln!("{note}"),
+        }
     }
     let start = std::time::Instant::now();
     let outcomes = train_seeds(&jobs, text, at_once, &options);
@@ -212,13 +218,8 @@ fn finish(
         match outcome {
             Outcome::Done { dir, .. } => plotted.push(dir),
             Outcome::Failed(e) => {
-                plain(
-                    "error",
-                    &format!(
-                        "seed {seed} failed (the group's summary has the seeds that finished):"
-                    ),
-                );
-                let c = run_result(Err(e), format);
+                // The group's summary has the seeds that finished.
+                let c = run_result(Err(e.for_seed(*seed)), format);
                 if code == 0 {
                     code = c;
                 }

@@ -41,9 +41,11 @@ pub enum Purpose {
 
 /// Points per axis when a range has no `:n`.
 pub const DEFAULT_POINTS: usize = 101;
-/// The most points one spec may describe (bounds memory; 4e7 points is about 2.5 GB of f64
-/// in a 8-column problem).
-pub const MAX_POINTS: usize = 20_000_000;
+/// The most points one spec may describe (bounds memory; 2e7 points is about 1.3 GB of f64
+/// in a 8-column problem): `--limit grid_points=N`.
+pub fn max_points() -> usize {
+    pdec_lang::limits::Limit::GridPoints.get_usize()
+}
 
 /// A spec's parse or resolution error: message and help; the caller picks the code.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,7 +5,7 @@
 use super::inputs::{ColKind, InputCol, input_columns, mid, names};
 use super::layout::{Axis, Layout, Rule};
 use super::parse::{Item, Value};
-use super::{DEFAULT_POINTS, ErrorKind, MAX_POINTS, Purpose, SpecError};
+use super::{DEFAULT_POINTS, ErrorKind, Purpose, SpecError, max_points};
 use pdec_lang::ir::{Domain, Problem};
 use pdec_solve::lower::Columns;
 
@@ -438,17 +438,18 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// The layout, unless it has more than [`MAX_POINTS`] points.
+    /// The layout, unless it has more than [`max_points`] points.
     fn finish(self) -> Result<Layout, SpecError> {
         let total = self
             .axes
             .iter()
             .try_fold(1usize, |acc, a| acc.checked_mul(a.n))
-            .filter(|t| *t <= MAX_POINTS);
+            .filter(|t| *t <= max_points());
         if total.is_none() {
+            let limit = pdec_lang::limits::Limit::GridPoints;
             return Err(SpecError::syntax(
-                format!("the grid has more than {MAX_POINTS} points"),
-                "use fewer points per axis",
+                format!("the grid has more than {} points", limit.shown()),
+                format!("use fewer points per axis; {}", limit.raise_hint()),
             ));
         }
         Ok(Layout {

@@ -69,6 +69,21 @@ pub fn internal(message: &str) -> Diag {
 }
 
 impl RunError {
+    /// The same error with `seed N: ` before its message, so that the seeds of one
+    /// `--seeds` group tell their failures apart in both message formats.
+    pub fn for_seed(self, seed: u64) -> RunError {
+        let prefix = |m: String| format!("seed {seed}: {m}");
+        match self {
+            RunError::Diag(mut d) => {
+                d.message = prefix(std::mem::take(&mut d.message));
+                RunError::Diag(d)
+            }
+            RunError::NotFinite(m) => RunError::NotFinite(prefix(m)),
+            RunError::Unhealthy(m) => RunError::Unhealthy(prefix(m)),
+            RunError::Internal(m) => RunError::Internal(prefix(m)),
+        }
+    }
+
     /// An I/O error on `path` of the run directory: a coded diagnostic whose help fits the
     /// error (a full disk, a folder that is not writable).
     pub fn io(path: &std::path::Path, e: &std::io::Error) -> RunError {

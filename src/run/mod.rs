@@ -88,6 +88,8 @@ pub struct SolveOptions {
     pub label: Option<String>,
     /// `--init-from RUN_DIR`: start from that run's network (checked before training).
     pub init_from: Option<Arc<warm::WarmStart>>,
+    /// `--message-format json`: progress as JSON lines on standard error.
+    pub json_progress: bool,
     /// The flag that stops the training cleanly at its next step (a checkpoint, the model
     /// and summary.json written, `stopped` = `interrupted`): `None` for the process's
     /// Ctrl-C flag ([`interrupt_flag`]), which installs a signal handler; a library caller
@@ -243,7 +245,12 @@ pub(crate) fn train(
     }
     let stop = opts.stop.clone().unwrap_or_else(interrupt_flag);
     let mode = match (
-        crate::progress::Mode::choose(opts.quiet || !root, opts.log_every, st.run.log_every),
+        crate::progress::Mode::choose(
+            opts.quiet || !root,
+            opts.json_progress,
+            opts.log_every,
+            st.run.log_every,
+        ),
         &opts.label,
     ) {
         (crate::progress::Mode::Bar, Some(_)) => {

@@ -21,8 +21,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// At most this many seeds in one group (`0..100000` is more likely a typo than a plan).
-pub const MAX_SEEDS: usize = 1024;
+/// At most this many seeds in one group (`0..100000` is more likely a typo than a plan):
+/// 1024 unless `--limit seeds=N`.
+fn max_seeds() -> usize {
+    pdec_lang::limits::Limit::Seeds.get_usize()
+}
+
+/// The refusal of a list over [`max_seeds`].
+fn too_many() -> String {
+    format!(
+        "too many seeds: {}",
+        pdec_lang::limits::Limit::Seeds.raise_hint()
+    )
+}
 
 /// Stack of a seed's thread: the training runs on it (one training thread) as on `main`'s.
 const SEED_STACK: usize = 256 * 1024 * 1024;
@@ -59,16 +70,16 @@ pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
                 a..a.saturating_add(1)
             }
         };
-        if range.end - range.start > MAX_SEEDS as u64 {
-            return Err(format!("more than {MAX_SEEDS} seeds"));
+        if range.end - range.start > max_seeds() as u64 {
+            return Err(too_many());
         }
         for s in range {
             if seeds.contains(&s) {
                 return Err(format!("seed {s} appears twice"));
             }
             seeds.push(s);
-            if seeds.len() > MAX_SEEDS {
-                return Err(format!("more than {MAX_SEEDS} seeds"));
+            if seeds.len() > max_seeds() {
+                return Err(too_many());
             }
         }
     }
@@ -210,7 +221,7 @@ mod tests {
         assert!(why("-1").contains("not a seed"));
         assert!(why("a").contains("not a seed"));
         assert!(why("0..100000").contains("more than"));
-        assert!(why("0..1024,5000").contains("more than"));
+        assert!(why("0..1024,5000").contains("too many seeds: the limit is 1024"));
     }
 
     #[test]

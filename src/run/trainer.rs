@@ -517,7 +517,11 @@ impl<'a> Trainer<'a> {
             false => None,
         };
         for f in health.record(step, lr, values, spread) {
-            progress.note(&f.line());
+            progress.warning(
+                pdec_lang::diag::Diag::warning(f.code, format!("{} (step {})", f.message, f.step))
+                    .help(f.hint.clone()),
+                &f.line(),
+            );
             self.health_stop |= self.strict;
         }
         Ok(())

@@ -6,10 +6,11 @@ use crate::geometry::region::Region;
 use crate::ir::print::Printer;
 use crate::passes::second_order::{Factor, Path, TermClass, TriangularFactor};
 use crate::passes::{Analysis, TimeDirection};
-use crate::plan::{MonteCarloPlan, Plan};
+use crate::plan::{LossTerm, MonteCarloPlan, Plan, TermKind};
 use crate::settings::{
     DType, McDifference, McNoise, NetKind, OutputScaling, Schedule, SecondOrder,
 };
+use crate::source::Span;
 use crate::syntax::print::format_number as num;
 use std::fmt::Write;
 
@@ -65,6 +66,21 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     output_scale(&mut o, &c);
     if let Some(why) = &c.plan.sampling_chosen {
         let _ = writeln!(o, "\nsampling law of the points: {why}");
+    }
+    let sequence = match c.plan.settings.sequence {
+        crate::settings::Sequence::Random => None,
+        crate::settings::Sequence::Sobol => Some(("sobol", "an Owen-scrambled Sobol sequence")),
+        crate::settings::Sequence::Halton => Some((
+            "halton",
+            "a Halton sequence with random linear digit scrambling",
+        )),
+    };
+    if let Some((name, what)) = sequence {
+        let _ = writeln!(
+            o,
+            "\npoints: sampling = {name}: every term's points are the next batch of {what} of its own (its first {} coordinates, the rest pseudo-random), keyed by seed and step",
+            crate::geometry::sequence::DIMENSIONS
+        );
     }
     free_boundary(&mut o, &c);
     if let Some(why) = &c.plan.coordinates_chosen {
@@ -123,27 +139,76 @@ fn header(o: &mut String, c: &Sources) {
 
 /// The loss terms with their weights, batches and samplers.
 fn terms(o: &mut String, c: &Sources) {
-    let plan = c.plan;
     let _ = writeln!(o);
     let _ = writeln!(o, "loss terms (mean squared residuals, weighted):");
-    for t in &plan.terms {
-        let _ = writeln!(
-            o,
-            "  {:<24} weight {:<6} batch {:<6} {}",
-            t.name,
-            num(t.weight),
-            t.batch,
-            t.sampler
-        );
-        if let Region::Faces { faces } = &t.region
-            && faces.len() > 1
-            && faces.len() <= 8
-        {
-            for f in faces {
-                let _ = writeln!(o, "  {:<24}   face {:<14} share {:.3}", "", f.name, f.share);
-            }
+    for t in &c.plan.terms {
+        term(o, t);
+    }
+}
+
+/// One loss term's line (and its faces').
+fn term(o: &mut String, t: &LossTerm) {
+    let _ = writeln!(
+        o,
+        "  {:<24} weight {:<6} batch {:<6} {}",
+        t.name,
+        num(t.weight),
+        t.batch,
+        t.sampler
+    );
+    if let Region::Faces { faces } = &t.region
+        && faces.len() > 1
+        && faces.len() <= 8
+    {
+        for f in faces {
+            let _ = writeln!(o, "  {:<24}   face {:<14} share {:.3}", "", f.name, f.share);
         }
     }
+}
+
+/// What `pdec explain` says of one statement of the user's file, the one whose whole text is
+/// `statement` (for an editor's hover, `pdec lsp`): for the `pde`, its loss term, its terms,
+/// the path and factor of each second-order term and gradient square, and the work per point;
+/// for a condition, its loss term; for the constraint, its loss term and loss form. `None`
+/// for a statement that is no loss term (a declaration, a condition an ansatz imposes).
+pub fn statement(
+    checked: &Checked,
+    analysis: &Analysis,
+    plan: &Plan,
+    statement: Span,
+) -> Option<String> {
+    let c = Sources {
+        file: "",
+        checked,
+        analysis,
+        plan,
+    };
+    let p = &checked.problem;
+    let inside =
+        |s: Span| s.file == statement.file && statement.start <= s.start && s.end <= statement.end;
+    let name = if inside(p.pde.span) {
+        "pde"
+    } else if let Some(cond) = p.conditions.iter().find(|x| inside(x.span)) {
+        cond.name.as_str()
+    } else if p.constraint.as_ref().is_some_and(|x| inside(x.span)) {
+        "constraint"
+    } else {
+        return None;
+    };
+    let t = plan.terms.iter().find(|t| t.name == name)?;
+    let mut o = String::from("loss term:\n");
+    term(&mut o, t);
+    match t.kind {
+        TermKind::Pde => {
+            pde_terms(&mut o, &c);
+            second_order(&mut o, &c);
+            gradient_squares(&mut o, &c);
+            work(&mut o, &c);
+        }
+        TermKind::Constraint => free_boundary(&mut o, &c),
+        _ => {}
+    }
+    Some(o)
 }
 
 /// The ansatz and the conditions it imposes exactly.
@@ -503,4 +568,52 @@ fn monte_carlo_work(o: &mut String, plan: &Plan, mc: &MonteCarloPlan) {
             McNoise::Gaussian => "Gaussian N(0, delta)",
         }
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    const HEAT: &str = "problem heat\nconst d = 20\ntime t in [0, 1]\nspace x in [0, 1]^d\n\
+        unknown u(t, x)\npde d(u, t) = lap(u)\ninitial u = 0\nboundary on(x): u = 0\n";
+
+    /// Each statement's text is the whole explanation's lines for its term.
+    #[test]
+    fn a_statement_is_explained_with_the_lines_of_the_whole() {
+        let c = crate::driver::compile(
+            SourceFile {
+                name: "heat.pde".into(),
+                text: HEAT.into(),
+            },
+            &[],
+        );
+        let (Some(checked), Some(analysis), Some(plan)) = (&c.checked, &c.analysis, &c.plan) else {
+            panic!("compiles: {:?}", c.diags)
+        };
+        let whole = explain("heat.pde", checked, analysis, plan);
+        let of = |keyword: &str| {
+            let item = c
+                .program
+                .user()
+                .ast
+                .items
+                .iter()
+                .find(|i| i.kind.keyword() == keyword);
+            statement(checked, analysis, plan, item.expect("a statement").span)
+        };
+        let pde = of("pde").expect("the pde is a term");
+        assert!(pde.contains("path: monte_carlo"), "{pde}");
+        assert!(pde.contains("B = sqrt(s) D L has 20 column(s)"), "{pde}");
+        assert!(pde.contains("work per collocation point"), "{pde}");
+        let initial = of("initial").expect("a condition is a term");
+        assert!(initial.contains("initial "), "{initial}");
+        assert!(!initial.contains("path:"), "{initial}");
+        for text in [&pde, &initial] {
+            for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
+                assert!(whole.contains(line), "`{line}` is not in:\n{whole}");
+            }
+        }
+        assert!(of("const").is_none());
+    }
 }

@@ -8,7 +8,9 @@
 //!
 //! [`check_case`] drives one input through `driver::compile` (load checks, parse, resolve,
 //! check, passes, plan), both renderers and, when there is a plan, `explain` and the plan's
-//! JSON, under `catch_unwind`, and checks the outcome: acceptance (a plan and no error), or
+//! JSON, and what an editor asks of the text (`pdec lsp`: every name by position, resolved
+//! also after syntax errors, with its declaration; each statement's explanation), under
+//! `catch_unwind`, and checks the outcome: acceptance (a plan and no error), or
 //! errors whose codes are well formed and whose labels lie inside their files on character
 //! boundaries. `tools/fuzz.rs` (`cargo run --release --example fuzz`) runs millions of cases
 //! in worker processes; `tests/fuzz.rs` runs a bounded number in CI.
@@ -628,6 +630,7 @@ fn outcome(case: &Case) -> Result<Verdict, String> {
             return Err(format!("{}: an error without a location", d.code));
         }
     }
+    editor(&compiled)?;
     let human = render_all(
         &compiled.diags,
         sources,
@@ -651,6 +654,32 @@ fn outcome(case: &Case) -> Result<Verdict, String> {
     let _ = crate::explain::explain("fuzz.pde", c, a, p);
     serde_json::to_string(p).map_err(|e| format!("the plan does not serialise: {e}"))?;
     Ok(Verdict::Accepted)
+}
+
+/// What `pdec lsp` asks of a compilation: the statements that parsed resolved (also after
+/// syntax errors, where the driver stops), every name on character boundaries of its file
+/// and its declaration found, and, with a plan, each statement's explanation.
+fn editor(compiled: &crate::driver::Compiled) -> Result<(), String> {
+    let program = &compiled.program;
+    let res = crate::resolve::resolve(program, &mut crate::diag::Diags::default());
+    for m in 0..program.modules.len() {
+        for n in crate::resolve::index::names(program, &res, m) {
+            let text = &program.sources.get(n.span.file).text;
+            let (a, b) = (n.span.start as usize, n.span.end as usize);
+            if text.get(a..b) != Some(n.text.as_str()) {
+                return Err(format!("name `{}` at {a}..{b} is not its text", n.text));
+            }
+            if let Some(r) = n.res {
+                let _ = crate::resolve::index::declaration(program, r, m);
+            }
+        }
+    }
+    if let (Some(c), Some(a), Some(p)) = (&compiled.checked, &compiled.analysis, &compiled.plan) {
+        for item in &program.user().ast.items {
+            let _ = crate::explain::statement(c, a, p, item.span);
+        }
+    }
+    Ok(())
 }
 
 /// Runs `case` on a fresh thread with a [`STACK_BYTES`] stack and returns its verdict; a case

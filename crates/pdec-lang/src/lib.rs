@@ -14,6 +14,7 @@ pub mod fmt;
 pub mod fuzz;
 pub mod geometry;
 pub mod ir;
+pub mod limits;
 pub mod loader;
 pub mod passes;
 pub mod plan;

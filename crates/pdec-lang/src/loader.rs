@@ -2,11 +2,9 @@
 //! the user's file with size and encoding checks; std modules come from the binary.
 
 use crate::diag::Diag;
+use crate::limits::Limit;
 use crate::source::SourceFile;
 use std::path::{Path, PathBuf};
-
-/// Largest `.pde` file accepted. Real problems are a few kilobytes.
-pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
     let name = path.display().to_string();
@@ -28,22 +26,13 @@ pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
             .help("give the path of a `.pde` file"),
         ));
     }
-    let too_large = |len: String| {
-        Box::new(
-            Diag::error(
-                "pdec::load::too_large",
-                format!(
-                    "`{name}` is {len} bytes; problem files are limited to {MAX_FILE_BYTES} bytes"
-                ),
-            )
-            .help("a `.pde` file describes a problem; data belongs in a `reference` CSV file"),
-        )
-    };
-    if meta.len() > MAX_FILE_BYTES {
+    let limit = Limit::ProblemBytes;
+    let too_large = |len: String| too_large(&name, &len);
+    if meta.len() > limit.get() {
         return Err(too_large(meta.len().to_string()));
     }
-    let bytes = read_limited(path, MAX_FILE_BYTES).map_err(|e| match e {
-        Limited::TooLarge => too_large(format!("more than {MAX_FILE_BYTES}")),
+    let bytes = read_limited(path, limit.get()).map_err(|e| match e {
+        Limited::TooLarge => too_large(format!("more than {}", limit.get())),
         e => Box::new(
             Diag::error(
                 "pdec::load::cannot_read",
@@ -67,8 +56,29 @@ pub fn read_file(path: &Path) -> Result<SourceFile, Box<Diag>> {
     Ok(SourceFile { name, text })
 }
 
-/// Largest `reference` table (and `--points` file) accepted.
-pub const MAX_TABLE_BYTES: u64 = 256 * 1024 * 1024;
+/// A problem's text that is not read from disk (an editor's unsaved buffer, for `pdec lsp`),
+/// under `name` (its path), with the size check of [`read_file`]; the text is UTF-8 already.
+pub fn from_text(name: String, text: String) -> Result<SourceFile, Box<Diag>> {
+    match text.len() as u64 > Limit::ProblemBytes.get() {
+        true => Err(too_large(&name, &text.len().to_string())),
+        false => Ok(SourceFile { name, text }),
+    }
+}
+
+/// `pdec::load::too_large` for a problem file of `len` bytes (real problems are a few
+/// kilobytes).
+fn too_large(name: &str, len: &str) -> Box<Diag> {
+    Box::new(
+        Diag::error(
+            "pdec::load::too_large",
+            format!("`{name}` is {len} bytes, over the limit of a problem file"),
+        )
+        .help(format!(
+            "a `.pde` file describes a problem and data belongs in a `reference` CSV file; {}",
+            Limit::ProblemBytes.raise_hint()
+        )),
+    )
+}
 
 /// Why [`read_limited`] read nothing.
 #[derive(Debug)]
@@ -199,14 +209,20 @@ pub fn read_reference_in(folder: &Path, relative: &str) -> Result<ReferenceFile,
     if !target.starts_with(&root) {
         return Err(outside("resolves outside the problem's folder".into()));
     }
-    let text = read_limited(&target, MAX_TABLE_BYTES)
+    let text = read_limited(&target, Limit::TableBytes.get())
         .map_err(|e| match e {
             Limited::TooLarge => Box::new(
                 Diag::error(
                     "pdec::load::too_large",
-                    format!("reference file `{relative}` is larger than 256 MiB"),
+                    format!(
+                        "reference file `{relative}` is larger than {}, the limit of a table",
+                        Limit::TableBytes.shown()
+                    ),
                 )
-                .help("sample fewer reference points"),
+                .help(format!(
+                    "sample fewer reference points; {}",
+                    Limit::TableBytes.raise_hint()
+                )),
             ),
             e => Box::new(
                 Diag::error(

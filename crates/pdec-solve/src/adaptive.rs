@@ -58,15 +58,24 @@ impl Pool {
             .ok_or_else(|| candle_core::Error::Msg("invariant: a pde term".into()))?;
         let m = batch * a.pool;
         let mut rng = step_rng(seed ^ POOL_KEY, step);
-        let points = geometry::sample_region(
-            program.problem,
-            &program.layout,
-            &Region::Interior,
-            m,
-            &mut rng,
-        )
-        .pop()
-        .ok_or_else(|| candle_core::Error::Msg("invariant: interior points".into()))?;
+        let (problem, layout) = (program.problem, &program.layout);
+        // Candidates from the run's sequence too (`sampling = sobol | halton`).
+        let mut drawn = match geometry::sequence::quasi_random(program.settings.sequence) {
+            None => geometry::sample_region(problem, layout, &Region::Interior, m, &mut rng),
+            Some(kind) => {
+                let key = geometry::sequence::mix(seed ^ POOL_KEY);
+                let mut q = geometry::sequence::QuasiRandom::new(
+                    kind,
+                    key,
+                    step.wrapping_mul(m as u64),
+                    &mut rng,
+                );
+                geometry::sample_region(problem, layout, &Region::Interior, m, &mut q)
+            }
+        };
+        let points = drawn
+            .pop()
+            .ok_or_else(|| candle_core::Error::Msg("invariant: interior points".into()))?;
         let loss = weigh(program, net, &points, batch, seed, step, comm)?;
         let mut cdf = probabilities(&loss, a.power, a.uniform);
         let mut acc = 0.0;

@@ -44,8 +44,11 @@ fn grid_nodes(s0: f64, k: f64, r: f64, q: f64, sigma: f64, t: f64, per_std: usiz
     ((k.ln() - s0.ln()).abs() + 2.0 * half_width) / h + 3.0
 }
 
-/// Most nodes [`american_fd_grid`] allocates; beyond, it returns NaN (800 MB of work arrays).
-const MAX_NODES: f64 = 2e7;
+/// Most nodes [`american_fd_grid`] allocates, twice the nodes `pdec reference american`
+/// accepts (its finest grid); beyond, it returns NaN (800 MB of work arrays by default).
+fn max_nodes() -> f64 {
+    2.0 * pdec_lang::limits::Limit::ReferenceNodes.get() as f64
+}
 
 /// One finite-difference solve (no extrapolation): `per_std` grid intervals per
 /// `sigma sqrt(t)` in `ln S`, `steps` time steps. Second-order convergent in both.
@@ -69,7 +72,7 @@ pub fn american_fd_grid(
     }
     // Not a number rather than an allocation that cannot succeed.
     let nodes = grid_nodes(s0, k, r, q, sigma, t, per_std);
-    if nodes.is_nan() || nodes > MAX_NODES {
+    if nodes.is_nan() || nodes > max_nodes() {
         return f64::NAN;
     }
     let std = sigma * t.sqrt();

@@ -21,12 +21,15 @@
 //!   of a coordinate.
 //!
 //! Every sampler takes the random generator as an argument, so a seeded
-//! [`rand_chacha::ChaCha8Rng`] gives bitwise the same batches run after run.
+//! [`rand_chacha::ChaCha8Rng`] gives bitwise the same batches run after run; with
+//! `sampling = sobol | halton` it is a [`sequence::QuasiRandom`] whose numbers, point by
+//! point, are the coordinates of a scrambled low-discrepancy sequence.
 
 pub mod inputs;
 pub mod laws;
 pub mod near;
 pub mod region;
+pub mod sequence;
 #[cfg(test)]
 mod tests;
 
@@ -36,6 +39,7 @@ use inputs::InputLayout;
 use laws::{draw_on, fill_domain_by, fill_space, unit_vector};
 use rand::{Rng, RngExt};
 use region::{FacePlan, Region};
+use sequence::PointRng;
 use std::ops::Range;
 
 /// How a point's columns are drawn: the network's input columns and the law of each.
@@ -211,7 +215,12 @@ fn space_columns(layout: &Layout, var: usize) -> (usize, usize) {
 
 /// Points in the whole space-time-parameter domain, drawn from the layout's laws (uniform by
 /// default).
-pub fn sample_interior(problem: &Problem, layout: &Layout, n: usize, rng: &mut impl Rng) -> Batch {
+pub fn sample_interior(
+    problem: &Problem,
+    layout: &Layout,
+    n: usize,
+    rng: &mut impl PointRng,
+) -> Batch {
     sample_rows(problem, layout, n, None, rng)
 }
 
@@ -221,11 +230,12 @@ fn sample_rows(
     layout: &Layout,
     n: usize,
     at: Option<f64>,
-    rng: &mut impl Rng,
+    rng: &mut impl PointRng,
 ) -> Batch {
     let w = layout.width();
     let mut points = vec![0.0; n * w];
     for row in points.chunks_exact_mut(w.max(1)).take(n) {
+        rng.begin_point();
         fill_row(rng, problem, layout, row, None, at);
     }
     Batch {
@@ -243,7 +253,7 @@ pub fn sample_time_slice(
     layout: &Layout,
     at: f64,
     n: usize,
-    rng: &mut impl Rng,
+    rng: &mut impl PointRng,
 ) -> Batch {
     sample_rows(problem, layout, n, Some(at), rng)
 }
@@ -326,13 +336,14 @@ pub fn sample_faces(
     layout: &Layout,
     faces: &[FacePlan],
     n: usize,
-    rng: &mut impl Rng,
+    rng: &mut impl PointRng,
 ) -> Batch {
     let w = layout.width();
     let n = if faces.is_empty() { 0 } else { n };
     let mut points = vec![0.0; n * w];
     let mut normals = vec![0.0; n * w];
     for i in 0..n {
+        rng.begin_point();
         let face = faces[pick_face(faces, rng.random::<f64>())].face;
         let var = match face {
             Face::Side { var, .. } | Face::Sphere { var } => var,
@@ -370,7 +381,7 @@ pub fn sample_periodic_pairs(
     var: usize,
     comp: Option<usize>,
     n: usize,
-    rng: &mut impl Rng,
+    rng: &mut impl PointRng,
 ) -> (Batch, Batch) {
     let (o, _) = space_columns(layout, var);
     let k = comp.unwrap_or(0);
@@ -398,7 +409,7 @@ pub fn sample_region(
     layout: &Layout,
     region: &Region,
     n: usize,
-    rng: &mut impl Rng,
+    rng: &mut impl PointRng,
 ) -> Vec<Batch> {
     match region {
         Region::Interior => vec![sample_interior(problem, layout, n, rng)],

@@ -37,13 +37,13 @@ fn broadcast_shape(a: Shape, b: Shape) -> Result<Shape, TypeError> {
 impl Graph {
     /// Adds `op` with type `ty`, folding it to a constant when all children are constant.
     fn finish(&mut self, op: Op, ty: Ty, span: Span) -> Result<NodeId, TypeError> {
-        if self.nodes.len() >= MAX_NODES {
+        if self.nodes.len() >= max_nodes() {
             return Err(TypeError::TooLarge);
         }
         let foldable =
             !children(&op).is_empty() && children(&op).iter().all(|c| self.is_constant(*c));
         if foldable {
-            if self.numel(&ty) > MAX_TENSOR {
+            if self.numel(&ty) > max_tensor() {
                 return Err(TypeError::TooLarge);
             }
             if let Some(d) = eval::fold(self, &op, &ty) {
@@ -150,7 +150,7 @@ impl Graph {
         }
         let v = self.as_const(c).unwrap_or(0.0);
         let n = self.numel(ty);
-        if n > MAX_TENSOR {
+        if n > max_tensor() {
             return Err(TypeError::TooLarge);
         }
         Ok(self.from_dense(

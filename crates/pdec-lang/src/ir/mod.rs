@@ -265,9 +265,13 @@ pub struct Graph {
 
 /// Upper bound on IR nodes: a hostile file (functions calling functions twice, 40 deep)
 /// could otherwise grow without limit.
-pub const MAX_NODES: usize = 200_000;
-/// Upper bound on the elements of one folded constant (a 3000 x 3000 matrix).
-pub const MAX_TENSOR: usize = 9_000_000;
+pub fn max_nodes() -> usize {
+    crate::limits::Limit::ExpressionNodes.get_usize()
+}
+/// Upper bound on the elements of one folded constant (a 3000 x 3000 matrix by default).
+pub fn max_tensor() -> usize {
+    crate::limits::Limit::ConstantElements.get_usize()
+}
 
 impl Graph {
     pub fn node(&self, id: NodeId) -> &Node {

@@ -38,8 +38,10 @@ pub struct ChosenLaw {
 /// when the user set a law, the domain is bounded by conditions, or the problem does not
 /// say where its answer is wanted.
 pub fn choose(problem: &Problem, analysis: &Analysis, settings: &Settings) -> Option<ChosenLaw> {
+    // `sampling = sobol | halton` chooses the numbers, not the law: the compiler may still
+    // choose the law they are turned into.
     let user_set = settings.key_spans.keys().any(|k| {
-        k == "sampling"
+        (k == "sampling" && settings.plan.sequence.is_random())
             || problem
                 .space
                 .iter()

@@ -12,11 +12,13 @@
 //! reaches), `scope` (item kinds, the two namespaces, what a `use` brings in), `bind` (the
 //! walk that binds every name), `hints` (what to suggest for an undeclared name, by the kind
 //! its position takes, in declaration order) and `checks` (recursion among `fn`s, unused
-//! items).
+//! items). `index` reads the result by position, for editors: the name at an offset and
+//! where what it refers to is declared.
 
 mod bind;
 mod checks;
 mod hints;
+pub mod index;
 mod load;
 mod scope;
 

@@ -290,7 +290,14 @@ pub const TABLE: &[Key] = &[
         shapes: Shapes::Plan,
         default: "`uniform` (chosen by the compiler for `boundary none` with a `report`)",
         doc: "the law of space points inside their domains (interior and initial/terminal \
-            terms; boundary faces stay uniform): `normal(center, sd, corr, uniform)` draws \
+            terms; boundary faces stay uniform). `sobol` or `halton`: the default law, with \
+            every term's points (time, space, parameters, the face's choice) taken from a \
+            scrambled low-discrepancy sequence instead of pseudo-random numbers (an \
+            Owen-scrambled Sobol sequence, or Halton with random linear digit scrambling; \
+            the first 256 coordinates of a point, the rest pseudo-random), still a \
+            function of seed and step (draw `n` of a term is its points `n * batch ..`), so \
+            resumed runs and MPI ranks draw the same points; `sampling.NAME` laws apply on \
+            top. `normal(center, sd, corr, uniform)` draws \
             every component as `center + sd * z`, `lognormal(...)` as `center * exp(sd * \
             z)` (`center` one number, or a point `[c1, c2, ...]` with a value per component), with `z` standard normal and pairwise correlation `corr` (default 0) \
             between the components of a vector; a share `uniform` (default 0.25) of the \

@@ -296,6 +296,26 @@ pub enum Coordinates {
     Log,
 }
 
+/// Which numbers in `[0, 1)` the sampling laws turn into points (`sampling = sobol`,
+/// `sampling = halton`; `geometry::sequence`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sequence {
+    /// Pseudo-random numbers (ChaCha8 keyed by seed and step): the default.
+    #[default]
+    Random,
+    /// An Owen-scrambled Sobol sequence (256 dimensions, padded with pseudo-random numbers).
+    Sobol,
+    /// A Halton sequence with random linear digit scrambling (256 dimensions, padded).
+    Halton,
+}
+
+impl Sequence {
+    pub fn is_random(&self) -> bool {
+        *self == Sequence::Random
+    }
+}
+
 /// How a sampling law's spread depends on time.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -381,6 +401,9 @@ pub struct PlanSettings {
     pub free_boundary: FreeBoundaryLoss,
     /// The law of interior (and time-slice) space points.
     pub sampling: Sampling,
+    /// The numbers every law draws from (pseudo-random unless `sampling = sobol | halton`).
+    #[serde(skip_serializing_if = "Sequence::is_random")]
+    pub sequence: Sequence,
     /// The law of each parameter over its range, and of the time variable and each interval or
     /// box space variable over its interval (per component), by name (`sampling.NAME`);
     /// uniform when absent.
@@ -444,6 +467,7 @@ impl Default for PlanSettings {
             dtype: DType::F32,
             free_boundary: FreeBoundaryLoss::Variational,
             sampling: Sampling::Uniform,
+            sequence: Sequence::Random,
             coordinate_laws: BTreeMap::new(),
             weights: BTreeMap::new(),
             adaptive: None,

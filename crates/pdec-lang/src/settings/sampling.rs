@@ -6,7 +6,9 @@ use crate::diag::Diags;
 use crate::settings::values::{
     Item, Value, arg_number, args_of, bad_value, out_of_range, positive_int, whole_in,
 };
-use crate::settings::{Adaptive, Center, CoordinateLaw, LawKind, Sampling, Settings, Spread};
+use crate::settings::{
+    Adaptive, Center, CoordinateLaw, LawKind, Sampling, Sequence, Settings, Spread,
+};
 
 /// `sampling = LAW` (space points) and `sampling.NAME = LAW` (one coordinate).
 pub(super) fn sampling(st: &mut Settings, it: &Item, diags: &mut Diags) {
@@ -17,12 +19,20 @@ pub(super) fn sampling(st: &mut Settings, it: &Item, diags: &mut Diags) {
 }
 
 /// `sampling = uniform`, `normal(center, sd, corr, uniform, spread)` or `lognormal(...)`:
-/// the law of space points.
+/// the law of space points; `sobol` or `halton`: the default law, drawn from that
+/// low-discrepancy sequence instead of pseudo-random numbers.
 fn space_law(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
-    let expected = "`uniform`, `normal(center, sd, corr, uniform, spread)` or `lognormal(center, sd, corr, uniform, spread)`";
-    if v.word() == Some("uniform") {
+    let expected = "`uniform`, `sobol`, `halton`, `normal(center, sd, corr, uniform, spread)` or `lognormal(center, sd, corr, uniform, spread)`";
+    let sequence = match v.word() {
+        Some("uniform") => Some(Sequence::Random),
+        Some("sobol") => Some(Sequence::Sobol),
+        Some("halton") => Some(Sequence::Halton),
+        _ => None,
+    };
+    if let Some(sequence) = sequence {
         st.plan.sampling = Sampling::Uniform;
+        st.plan.sequence = sequence;
         return;
     }
     let Some((name, args)) = v.call() else {

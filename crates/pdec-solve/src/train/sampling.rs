@@ -10,9 +10,9 @@ use crate::train::program::LossProgram;
 use crate::train::rng::{NOISE_KEY, step_rng};
 use candle_core::{DType, Result};
 use pdec_lang::geometry;
+use pdec_lang::geometry::sequence::{QuasiRandom, mix, quasi_random};
 use pdec_lang::plan::TermKind;
 use pdec_lang::settings::RunSettings;
-use rand_chacha::ChaCha8Rng;
 
 /// The points a training carries from step to step: each term's batches (reused for
 /// `resample_every` steps) and the adaptive sampling's pool of candidates. (Not to be
@@ -58,37 +58,65 @@ impl CarriedPoints {
             self.batches = sample(
                 program,
                 self.pool.as_ref(),
-                &mut step_rng(run.seed, drawn_at),
+                DrawKey {
+                    seed: run.seed,
+                    number: drawn_at,
+                },
             );
         }
         Ok(())
     }
 }
 
+/// Which draw of a run a set of batches is: the run's seed and the draw's number (the step
+/// that drew it, or a fixed set's index). The points are a function of these two alone.
+#[derive(Clone, Copy, Debug)]
+pub struct DrawKey {
+    pub seed: u64,
+    pub number: u64,
+}
+
 /// Draws each term's batches: the global batch, of which this rank keeps its rows. With a
-/// `pool` (adaptive sampling), the PDE's points are drawn from it.
+/// `pool` (adaptive sampling), the PDE's points are drawn from it. Under `sampling = sobol |
+/// halton` each term's points are the next `batch` points of its own scrambled sequence
+/// (keyed by the seed and the term; draw `n` takes points `n * batch ..`), padded with the
+/// pseudo-random stream, which is otherwise the only source.
 pub fn sample(
     program: &LossProgram,
     pool: Option<&Pool>,
-    rng: &mut ChaCha8Rng,
+    at: DrawKey,
 ) -> Vec<Vec<geometry::Batch>> {
+    let rng = &mut step_rng(at.seed, at.number);
+    let kind = quasi_random(program.settings.sequence);
     program
         .plan
         .terms
         .iter()
-        .map(|t| match t.kind {
+        .enumerate()
+        .map(|(i, t)| match t.kind {
             // The constraint is evaluated on the PDE's points.
             TermKind::Constraint => Vec::new(),
             _ => {
-                let all = match (t.kind, pool) {
-                    (TermKind::Pde, Some(p)) => vec![p.draw(t.batch, rng)],
-                    _ => geometry::sample_region(
+                let all = match (t.kind, pool, kind) {
+                    (TermKind::Pde, Some(p), _) => vec![p.draw(t.batch, rng)],
+                    (_, _, None) => geometry::sample_region(
                         program.problem,
                         &program.layout,
                         &t.region,
                         t.batch,
                         rng,
                     ),
+                    (_, _, Some(kind)) => {
+                        let key = mix(at.seed ^ mix(i as u64 + 1));
+                        let first = at.number.wrapping_mul(t.batch as u64);
+                        geometry::sample_region(
+                            program.problem,
+                            &program.layout,
+                            &t.region,
+                            t.batch,
+                            &mut QuasiRandom::new(kind, key, first, rng),
+                        )
+                    }
                 };
                 if program.shard.1 == 1 {
                     return all;
@@ -114,7 +142,14 @@ impl FixedSet {
     pub fn draw(program: &LossProgram, seed: u64, count: usize, key: u64) -> FixedSet {
         let sets = (0..count as u64)
             .map(|k| {
-                let batches = sample(program, None, &mut step_rng(seed ^ key, k));
+                let batches = sample(
+                    program,
+                    None,
+                    DrawKey {
+                        seed: seed ^ key,
+                        number: k,
+                    },
+                );
                 let noise = program.draw_noise(&mut step_rng(seed ^ key ^ NOISE_KEY, k));
                 (batches, noise)
             })

@@ -170,7 +170,7 @@ impl Checker<'_> {
         // The value over the binders' axes becomes a positional vector or matrix.
         let lens: Vec<usize> = axes.iter().map(|a| self.g.axis(*a).len()).collect();
         let total: usize = lens.iter().product();
-        if total > crate::ir::MAX_TENSOR {
+        if total > crate::ir::max_tensor() {
             self.type_error(TypeError::TooLarge, value.span, "");
             return None;
         }

@@ -121,7 +121,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        if (hi - lo) as u64 >= crate::ir::MAX_TENSOR as u64 {
+        if (hi - lo) as u64 >= crate::ir::max_tensor() as u64 {
             self.type_error(TypeError::TooLarge, b.span, "");
             return None;
         }

@@ -181,11 +181,18 @@ impl Checker<'_> {
                 "the problem expands to too many expression nodes or constant elements",
             )
             .primary(span, "expands too far")
-            .help(format!(
-                "at most {} IR nodes and {} elements per constant; share work through `const` definitions",
-                crate::ir::MAX_NODES,
-                crate::ir::MAX_TENSOR
-            )),
+            .help({
+                use crate::limits::Limit::{ConstantElements, ExpressionNodes};
+                format!(
+                    "share work through `const` definitions; the limits are {} expression nodes and {} elements per constant: `--limit {}={}` and `--limit {}={}` raise them",
+                    ExpressionNodes.shown(),
+                    ConstantElements.shown(),
+                    ExpressionNodes.name(),
+                    4 * ExpressionNodes.get(),
+                    ConstantElements.name(),
+                    4 * ConstantElements.get(),
+                )
+            }),
         };
         self.diags.push(d);
     }

@@ -10,6 +10,7 @@
 mod laws;
 mod layout;
 mod regions;
+mod sequences;
 
 use super::*;
 use crate::driver::compile;

@@ -52,7 +52,7 @@ fn interior_is_uniform_in_the_box() {
     }
 }
 
-const BALL: &str = "
+pub(super) const BALL: &str = "
 time  t in [0, 1]
 space x in ball(3, center = [1, -2, 0.5], radius = 2)
 unknown u(t, x)
@@ -119,7 +119,7 @@ fn sphere_points_are_on_the_sphere_with_outward_normals() {
     }
 }
 
-const BOX: &str = "
+pub(super) const BOX: &str = "
 time  t in [0, 1]
 space x in [0, 1] * [0, 2] * [-1, 2]
 unknown u(t, x)

@@ -35,7 +35,7 @@ fn pointwise_losses_average_to_the_training_loss() {
         }
         let (checked, _, plan) = compiled(src, &sets);
         let (prog, net) = program_and_net(&checked, &plan, 3);
-        let batches = sample(&prog, None, &mut step_rng(3, 0));
+        let batches = sample(&prog, None, DrawKey { seed: 3, number: 0 });
         let noise = prog.draw_noise(&mut step_rng(9, 0));
         assert_eq!(noise.is_empty(), src != HJB5);
         let (uploaded, noise) = prog.upload(&batches, &noise).expect("upload");
@@ -96,7 +96,7 @@ fn free_boundary_losses_match_by_hand(src: &str) {
         let (checked, _, plan) = compiled(src, &sets);
         let (prog, net) = program_and_net(&checked, &plan, 3);
         assert_eq!(prog.active_sign, Some(-1.0));
-        let batches = sample(&prog, None, &mut step_rng(3, 0));
+        let batches = sample(&prog, None, DrawKey { seed: 3, number: 0 });
         let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
         let losses = prog
             .losses(&net, &uploaded, noise.as_ref())

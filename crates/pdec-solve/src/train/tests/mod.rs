@@ -78,7 +78,7 @@ fn term_loss(
     kind: TermKind,
     seed: u64,
 ) -> (Vec<Vec<geometry::Batch>>, usize, f64) {
-    let batches = sample(prog, None, &mut step_rng(seed, 0));
+    let batches = sample(prog, None, DrawKey { seed, number: 0 });
     let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
     let losses = prog.losses(net, &uploaded, noise.as_ref()).expect("losses");
     let k = prog

@@ -38,7 +38,7 @@ fn threads_split_a_step_without_changing_it() {
         sets.extend(batch.split(';').map(String::from));
         let (c, _, plan) = compiled(src, &sets);
         let (mut prog, net) = program_and_net(&c, &plan, 3);
-        let batches = sample(&prog, None, &mut step_rng(4, 0));
+        let batches = sample(&prog, None, DrawKey { seed: 4, number: 0 });
         let noise = prog.draw_noise(&mut step_rng(5, 0));
         let share: Vec<f64> = (0..plan.terms.len())
             .map(|k| 0.5 + 0.1 * k as f64)
@@ -100,7 +100,7 @@ fn one_upload_per_step_gives_every_batch_and_its_normals() {
     .expect("example");
     let (checked, _, plan) = compiled(&src, &["dtype=f64".to_string()]);
     let (prog, _) = program_and_net(&checked, &plan, 0);
-    let batches = sample(&prog, None, &mut step_rng(4, 2));
+    let batches = sample(&prog, None, DrawKey { seed: 4, number: 2 });
     let noise = [0.25, -1.5, 3.0];
     let (up, got) = prog.upload(&batches, &noise).expect("upload");
     let got = got.expect("noise comes back").to_vec1::<f64>().expect("v");
