@@ -4,6 +4,7 @@
 //! benchmarks and the independent reference solvers.
 #![deny(clippy::unwrap_used, clippy::todo)]
 
+pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod commands;

@@ -3,6 +3,7 @@
 //! network loaded from `model.safetensors`, and evaluation of the solution, the exact
 //! solution, the obstacle and the gradient at rows of points.
 
+use crate::grid::ColKind;
 use crate::run::RunError;
 use candle_core::{DType, Device, Tensor};
 use pdec_lang::diag::Diag;
@@ -10,6 +11,7 @@ use pdec_lang::driver::{self, Compiled};
 use pdec_lang::ir::{NodeId, Problem};
 use pdec_solve::lower::{Columns, Directions};
 use pdec_solve::nn::{InputDir, Net};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Why a run directory could not be opened or used.
@@ -138,82 +140,162 @@ impl Opened {
             .collect()
     }
 
-    /// `du/dx_i` for every space column (outer: column, inner: point), by forward-mode jets
-    /// through the network (the same tangents the solver trains with). Where a free-boundary
-    /// projection is active (the value is the obstacle's), the obstacle's gradient by
-    /// central differences in f64.
+    /// The input columns in column order (the order of a point's values in `solution` and
+    /// `gradient_along`), named as the columns of `pdec eval --points`: `t`, `x`, `x1`, ...,
+    /// each parameter.
+    pub fn input_names(&self) -> Vec<String> {
+        crate::grid::input_columns(self.problem(), &self.cols)
+            .into_iter()
+            .map(|c| c.header)
+            .collect()
+    }
+
+    /// `du/dx_i` for every space column (outer: column, inner: point): [`Opened::gradient_along`]
+    /// the space columns.
     pub fn gradient(&self, points: &[f64], rows: usize) -> Result<Vec<Vec<f64>>, RunError> {
-        let space = self.space_columns();
+        let space: Vec<usize> = self.space_columns().into_iter().map(|(c, _)| c).collect();
+        self.gradient_along(&space, points, rows)
+    }
+
+    /// The derivative of the solution along each network column of `columns` (time, a space
+    /// component or a parameter; outer: column, inner: point). The network's derivatives are
+    /// forward-mode jets through it (the same tangents the solver trains with). Under an
+    /// `ansatz`, its derivative along time and space is formed from the network's by the
+    /// product and chain rules (the ansatz pass's nodes for space, the same differentiation
+    /// for time); along a parameter (which the IR does not differentiate), or where forming
+    /// it fails, it is a central difference of the ansatz in f64 (the network's weights
+    /// converted), step `1e-5` of the input's range. Where a free-boundary projection is
+    /// active (the value is the obstacle's), the obstacle's derivative by central
+    /// differences in f64.
+    pub fn gradient_along(
+        &self,
+        columns: &[usize],
+        points: &[f64],
+        rows: usize,
+    ) -> Result<Vec<Vec<f64>>, RunError> {
         let w = self.cols.layout.width;
+        if columns.iter().any(|c| *c >= w) || points.len() != rows * w {
+            return Err(RunError::Internal(format!(
+                "gradient along columns {columns:?} of {w} at {} values for {rows} points",
+                points.len()
+            )));
+        }
+        let kinds: HashMap<usize, ColKind> = crate::grid::input_columns(self.problem(), &self.cols)
+            .into_iter()
+            .map(|c| (c.col, c.kind))
+            .collect();
+        // The problem with the ansatz's time derivative added (when asked and formed).
+        let mut problem = self.problem().clone();
+        let how: Vec<How> = columns
+            .iter()
+            .map(|c| match (&self.problem().ansatz, kinds.get(c)) {
+                (None, _) => How::Jet,
+                (Some(a), Some(ColKind::Space { var, comp })) => {
+                    let vector = problem.space[*var].domain.dim().is_some();
+                    match a.slope(&problem.space, *var, vector.then_some(*comp)) {
+                        Some(node) => How::Node(node),
+                        None => How::Difference,
+                    }
+                }
+                (Some(a), Some(ColKind::Time)) => {
+                    match pdec_lang::ir::diff::diff_along(
+                        &mut problem.graph,
+                        a.node,
+                        pdec_lang::ir::Coord::Time,
+                        a.span,
+                    ) {
+                        Ok(node) => How::Node(node),
+                        Err(_) => How::Difference,
+                    }
+                }
+                (Some(_), _) => How::Difference,
+            })
+            .collect();
         let mut dirs = Directions::default();
-        for (col, _) in &space {
-            dirs.first.insert(*col, dirs.dirs.len());
-            dirs.dirs.push(InputDir::Unit {
-                col: *col,
-                scale: self.cols.scale[*col],
-            });
+        for (c, h) in columns.iter().zip(&how) {
+            if !matches!(h, How::Difference) && !dirs.first.contains_key(c) {
+                dirs.first.insert(*c, dirs.dirs.len());
+                dirs.dirs.push(InputDir::Unit {
+                    col: *c,
+                    scale: self.cols.scale[*c],
+                });
+            }
         }
         dirs.jvp_start = 0;
-        let mut out = vec![Vec::with_capacity(rows); space.len()];
-        for start in (0..rows).step_by(CHUNK) {
-            let n = CHUNK.min(rows - start);
-            let x = Tensor::from_vec(
+        let mut out = vec![Vec::with_capacity(rows); columns.len()];
+        let rows_of = |start: usize, n: usize, dt: DType| -> Result<Tensor, RunError> {
+            Ok(Tensor::from_vec(
                 points[start * w..(start + n) * w].to_vec(),
                 (n, w),
                 &Device::Cpu,
             )?
-            .to_dtype(self.dt)?;
-            let o = pdec_solve::lower::forward(&self.net, &self.cols, &x, &dirs, None, None, None)?;
-            let t = match &self.problem().ansatz {
-                // The ansatz's gradient by the product and chain rules (its nodes were
-                // formed by the ansatz pass), from the network's value and tangents.
-                Some(a) => {
-                    let mut ev = pdec_solve::lower::Evaluator::new(
-                        self.problem(),
-                        &self.cols,
-                        pdec_solve::lower::Batch {
-                            x: x.clone(),
-                            normals: None,
-                            out: &o,
-                            dirs: &dirs,
-                        },
-                    );
-                    let mut rows = Vec::with_capacity(a.space_gradient.len());
-                    for node in &a.space_gradient {
-                        let v = pdec_solve::lower::per_point(&ev.eval(*node)?, n)?;
-                        rows.push(v.to_dtype(DType::F64)?.to_vec1::<f64>()?);
+            .to_dtype(dt)?)
+        };
+        if !dirs.dirs.is_empty() {
+            for start in (0..rows).step_by(CHUNK) {
+                let n = CHUNK.min(rows - start);
+                let x = rows_of(start, n, self.dt)?;
+                let o =
+                    pdec_solve::lower::forward(&self.net, &self.cols, &x, &dirs, None, None, None)?;
+                let tangents = match &o.t {
+                    Some(t) => t.to_dtype(DType::F64)?.to_vec2::<f64>()?,
+                    None => Vec::new(),
+                };
+                let mut ev = pdec_solve::lower::Evaluator::new(
+                    &problem,
+                    &self.cols,
+                    pdec_solve::lower::Batch {
+                        x: x.clone(),
+                        normals: None,
+                        out: &o,
+                        dirs: &dirs,
+                    },
+                );
+                for (k, (c, h)) in columns.iter().zip(&how).enumerate() {
+                    match h {
+                        How::Jet => {
+                            let row = dirs
+                                .first
+                                .get(c)
+                                .and_then(|d| tangents.get(*d))
+                                .ok_or_else(|| {
+                                    RunError::Internal("forward pass without tangents".into())
+                                })?;
+                            out[k].extend_from_slice(row);
+                        }
+                        // The ansatz's derivative, from the network's value and tangents.
+                        How::Node(node) => {
+                            let v = pdec_solve::lower::per_point(&ev.eval(*node)?, n)?;
+                            out[k].extend(v.to_dtype(DType::F64)?.to_vec1::<f64>()?);
+                        }
+                        How::Difference => {}
                     }
-                    rows
                 }
-                None => {
-                    o.t.ok_or_else(|| RunError::Internal("forward pass without tangents".into()))?
-                        .to_dtype(DType::F64)?
-                        .to_vec2::<f64>()?
+            }
+        }
+        if how.iter().any(|h| matches!(h, How::Difference)) {
+            let net = self.net_in(DType::F64)?;
+            for (k, (c, h)) in columns.iter().zip(&how).enumerate() {
+                if !matches!(h, How::Difference) {
+                    continue;
                 }
-            };
-            for (k, row) in t.into_iter().enumerate() {
-                out[k].extend(row);
+                let step = 1e-5 * self.range(*c);
+                for start in (0..rows).step_by(CHUNK) {
+                    let n = CHUNK.min(rows - start);
+                    let x = rows_of(start, n, DType::F64)?;
+                    let along = self.unit(*c, n, step)?;
+                    let p = self.raw_values(&net, &(&x + &along)?)?;
+                    let m = self.raw_values(&net, &(&x - &along)?)?;
+                    out[k].extend(p.iter().zip(&m).map(|(p, m)| (p - m) / (2.0 * step)));
+                }
             }
         }
         if let Some(c) = &self.problem().constraint {
-            let raw: Vec<f64> = {
-                let mut v = Vec::with_capacity(rows);
-                for start in (0..rows).step_by(CHUNK) {
-                    let n = CHUNK.min(rows - start);
-                    let x = Tensor::from_vec(
-                        points[start * w..(start + n) * w].to_vec(),
-                        (n, w),
-                        &Device::Cpu,
-                    )?
-                    .to_dtype(self.dt)?;
-                    v.extend(
-                        pdec_solve::train::values(&self.net, self.problem(), &self.cols, &x)?
-                            .to_dtype(DType::F64)?
-                            .to_vec1::<f64>()?,
-                    );
-                }
-                v
-            };
+            let mut raw = Vec::with_capacity(rows);
+            for start in (0..rows).step_by(CHUNK) {
+                let n = CHUNK.min(rows - start);
+                raw.extend(self.raw_values(&self.net, &rows_of(start, n, self.dt)?)?);
+            }
             let g = self.free(c.obstacle, points, rows)?;
             let active: Vec<usize> = (0..rows)
                 .filter(|i| {
@@ -225,8 +307,8 @@ impl Opened {
                 })
                 .collect();
             if !active.is_empty() {
-                for (k, (col, _)) in space.iter().enumerate() {
-                    let h = 1e-6 * (1.0 / self.cols.scale[*col]).abs().max(1e-12);
+                for (k, col) in columns.iter().enumerate() {
+                    let h = 1e-6 * self.range(*col);
                     let mut plus = Vec::with_capacity(active.len() * w);
                     let mut minus = Vec::with_capacity(active.len() * w);
                     for i in &active {
@@ -248,4 +330,70 @@ impl Opened {
         }
         Ok(out)
     }
+
+    /// The length of the range of column `col` (as declared; 1 if degenerate).
+    fn range(&self, col: usize) -> f64 {
+        self.cols
+            .layout
+            .inputs
+            .iter()
+            .find(|i| (i.offset..i.offset + i.components).contains(&col))
+            .map(|i| i.hi[col - i.offset] - i.lo[col - i.offset])
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .unwrap_or(1.0)
+    }
+
+    /// `[n, width]` rows that are `step` along column `col` and zero elsewhere, in f64.
+    fn unit(&self, col: usize, n: usize, step: f64) -> Result<Tensor, RunError> {
+        let w = self.cols.layout.width;
+        let mut v = vec![0.0; n * w];
+        for r in 0..n {
+            v[r * w + col] = step;
+        }
+        Ok(Tensor::from_vec(v, (n, w), &Device::Cpu)?)
+    }
+
+    /// The solution before a free-boundary projection (the ansatz's value when there is
+    /// one) at the rows of `x`, with `net`.
+    fn raw_values(&self, net: &Net, x: &Tensor) -> Result<Vec<f64>, RunError> {
+        Ok(
+            pdec_solve::train::values(net, self.problem(), &self.cols, x)?
+                .to_dtype(DType::F64)?
+                .to_vec1::<f64>()?,
+        )
+    }
+
+    /// The trained network with its weights converted to `dt`.
+    fn net_in(&self, dt: DType) -> Result<Net, RunError> {
+        let (Some(checked), Some(plan)) = (&self.compiled.checked, &self.compiled.plan) else {
+            return Err(RunError::Internal("an opened run without a plan".into()));
+        };
+        let net = Net::for_plan(plan, checked.settings.run.seed, dt, &Device::Cpu)?;
+        let trained: HashMap<&str, &candle_core::Var> = self
+            .net
+            .params
+            .iter()
+            .map(|(n, v)| (n.as_str(), v))
+            .collect();
+        for (name, to) in &net.params {
+            let from = trained
+                .get(name.as_str())
+                .ok_or_else(|| RunError::Internal(format!("no parameter `{name}`")))?;
+            to.set(&from.as_tensor().to_dtype(dt)?)?;
+        }
+        Ok(net)
+    }
 }
+
+/// How [`Opened::gradient_along`] differentiates along one column.
+enum How {
+    /// The network's tangent along the column.
+    Jet,
+    /// An IR node: the ansatz's derivative, from the network's value and tangents.
+    Node(NodeId),
+    /// A central difference in f64.
+    Difference,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,8 @@
-//! Every diagnostic code used in the source has an entry in docs/DIAGNOSTICS.md and a test
-//! case that triggers it: a `tests/ui` annotation, or (for codes without a source file, such
-//! as unreadable paths) a quoted code in a command-line test (`tests/cli.rs`, `tests/ux.rs`)
-//! or in a unit-test module under `src/` (`tests.rs`, e.g. training health's detectors).
+//! Every diagnostic code used in the source (the Rust crates' and the Python package's) has an
+//! entry in docs/DIAGNOSTICS.md and a test case that triggers it: a `tests/ui` annotation, or
+//! (for codes without a source file, such as unreadable paths) a quoted code in a
+//! command-line test (`tests/cli.rs`, `tests/ux.rs`, `tests/python.rs`) or in a unit-test
+//! module under `src/` (`tests.rs`, e.g. training health's detectors).
 
 use std::path::Path;
 
@@ -37,9 +38,11 @@ fn codes_in(text: &str) -> Vec<String> {
 fn every_code_is_documented_and_tested() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut src = Vec::new();
-    for dir in ["src", "crates"] {
+    for dir in ["src", "crates", "python"] {
         walk(&root.join(dir), "rs", &mut src);
     }
+    // The Python package's own codes (python/pdec/), raised before Rust is called.
+    walk(&root.join("python"), "py", &mut src);
     let mut codes: Vec<String> = src
         .iter()
         .flat_map(|t| {

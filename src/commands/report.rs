@@ -15,6 +15,9 @@ use pdec_lang::driver::{self, Compiled};
 use pdec_lang::source::SourceMap;
 use std::path::Path;
 
+/// The diagnostic of an internal error (a bug): `pdec::run::internal`.
+pub use crate::run::error::internal;
+
 /// Prints one diagnostic that has no source text (a path, a command-line value).
 pub fn print_one(d: Diag, format: Format) {
     let mut diags = Diags::default();
@@ -38,40 +41,15 @@ pub fn note(message: &str, format: Format) {
     }
 }
 
-/// An internal error (a bug in pdec, exit code 2) as a diagnostic, so that under
-/// `--message-format json` it is a JSON line like every other error.
-pub fn internal(message: &str) -> Diag {
-    Diag::error(
-        "pdec::run::internal",
-        format!("internal error in pdec: {message}"),
-    )
-    .help("this is a bug; please report it with the input file")
-}
-
 /// A training's outcome as an exit code, its error printed.
 pub fn run_result(r: Result<(), RunError>, format: Format) -> i32 {
     let Err(e) = r else {
         return 0;
     };
     let code = e.exit_code();
-    match e {
-        RunError::Diag(d) => print_one(*d, format),
-        // A diagnostic of its own (both message formats); exit 3 tells it from bad input.
-        RunError::NotFinite(msg) => print_one(
-            Diag::error("pdec::run::not_finite", msg).help(
-                "lower `lr`, set `clip = 1`, use `dtype = f64`, a smaller Monte Carlo `delta`, or `on_nan = rollback` (back to the last checkpoint with half the learning rate)",
-            ),
-            format,
-        ),
-        // A diagnostic of its own (both message formats); exit 4 tells it from bad input.
-        RunError::Unhealthy(msg) => print_one(
-            Diag::error("pdec::run::unhealthy", msg).help(
-                "each finding's `help` names the setting that addresses it; `pdec solve --resume RUN` goes on from the checkpoint (without `--strict` to train through)",
-            ),
-            format,
-        ),
-        RunError::Internal(msg) => print_one(internal(&msg), format),
-    }
+    // A diagnostic of its own in both message formats; the exit code tells the kinds apart
+    // (3 a non-finite loss, 4 an unhealthy run under `--strict`, 2 a bug).
+    print_one(e.into_diag(), format);
     code
 }
 

@@ -3,16 +3,13 @@
 //! copy and its overrides for `--resume`), compiles them, reads the problem's `reference`
 //! table, then either prints the dry run or refuses a step that cannot fit in memory, trains
 //! through [`crate::run::solve`] and draws the plots. `--seeds` trains once per seed through
-//! [`solve_seeds`].
+//! [`solve_seeds`]. The steps it shares with the library's `solve` (the reference table,
+//! `--resume`'s inputs, `--init-from`'s network) are in [`crate::api`].
 
 use crate::commands::report::{compile_file, memory_fits, open_device, print_one, run_result};
 use crate::commands::solve_seeds;
-use crate::table::Table;
-use pdec_lang::diag::Diag;
 use pdec_lang::diag::render::Format;
-use pdec_lang::driver::Compiled;
-use pdec_lang::loader::ReferenceFile;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// `pdec solve`'s options.
 #[derive(clap::Args, Debug)]
@@ -88,7 +85,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
     // checkpoint, the model and summary.json written) instead of killing it mid-write.
     let _ = crate::run::interrupt_flag();
     if let (Some(_), Some(r)) = (&args.init_from, &args.resume) {
-        print_one(init_from_resume(r), format);
+        print_one(crate::api::init_from_resume(r), format);
         return 1;
     }
     let seeds = match solve_seeds::seeds_of(
@@ -150,7 +147,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
     // A resumed run compiles the run's copy of the problem with the run's overrides,
     // then this command's (which replace those of the same key).
     let (file, source) = match (&resume, file) {
-        (Some(dir), _) => match resume_inputs(dir, &mut set) {
+        (Some(dir), _) => match crate::api::resume_inputs(dir, &mut set) {
             Ok(source) => (dir.join("problem.pde"), source),
             Err(d) => {
                 print_one(*d, format);
@@ -170,7 +167,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         .text
         .clone();
     let (reference, reference_file) =
-        match reference(&compiled, &file, resume.as_deref(), source.as_deref()) {
+        match crate::api::reference(&compiled, &file, resume.as_deref(), source.as_deref()) {
             Ok(r) => r,
             Err(d) => {
                 print_one(*d, format);
@@ -178,7 +175,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
             }
         };
     // Checked before the dry run and before anything is written.
-    let init_from = match init_from.map(|d| warm_start(&compiled, &d)) {
+    let init_from = match init_from.map(|d| crate::api::warm_start(&compiled, &d)) {
         None => None,
         Some(Ok(w)) => Some(std::sync::Arc::new(w)),
         Some(Err(e)) => return run_result(Err(e), format),
@@ -213,6 +210,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         label: None,
         init_from,
         json_progress: matches!(format, Format::Json),
+        stop: None,
     };
     if let Some(seeds) = seeds {
         let group = solve_seeds::Group {
@@ -240,136 +238,4 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         crate::commands::plot::after_solve(&dir, reference.as_ref(), quiet, format);
     }
     0
-}
-
-/// `--init-from` with `--resume`: a resumed run goes on from its own checkpoint.
-fn init_from_resume(run: &Path) -> Diag {
-    Diag::error(
-        "pdec::cli::init_from_resume",
-        format!(
-            "`--init-from` starts a new run from another run's network; `--resume {}` goes on with a run's own",
-            run.display()
-        ),
-    )
-    .help("drop `--init-from` to continue the run, or drop `--resume` and give the problem file to start a new run from the other run's network")
-}
-
-/// The problem's `reference` table, parsed, and the file it came from (both `None` when the
-/// problem has none). A reference table lives beside its problem file; a resumed run
-/// (`resume`, with the original problem at `source` when known) reads the run directory's
-/// copy, or the original's where the run predates copies.
-fn reference(
-    compiled: &Compiled,
-    file: &Path,
-    resume: Option<&Path>,
-    source: Option<&Path>,
-) -> Result<(Option<Table>, Option<ReferenceFile>), Box<Diag>> {
-    let (Some(checked), Some(plan)) = (&compiled.checked, &compiled.plan) else {
-        return Ok((None, None));
-    };
-    let Some(rel) = &checked.problem.reference else {
-        return Ok((None, None));
-    };
-    let p = &checked.problem;
-    let read = match (resume, source) {
-        (Some(dir), original) => {
-            let copies = crate::run::reference_folder(dir);
-            pdec_lang::loader::read_reference_copy(&copies, rel)
-                    .or_else(|e| match original {
-                        Some(o) => pdec_lang::loader::read_reference(o, rel),
-                        None => Err(e),
-                    })
-                    .map_err(|mut d| {
-                        // Neither the run's copy nor the original is there.
-                        if matches!(
-                            d.code,
-                            "pdec::load::reference_missing"
-                                | "pdec::load::reference_outside_folder"
-                        ) {
-                            let beside = original.map_or(String::new(), |o| {
-                                format!(" (or beside the original `{}`)", o.display())
-                            });
-                            d.help = Some(format!(
-                                "the run directory has no copy of its reference table: put `{rel}` under `{}`{beside}",
-                                copies.display()
-                            ));
-                        }
-                        d
-                    })
-        }
-        (None, _) => pdec_lang::loader::read_reference(file, rel),
-    };
-    let r = read?;
-    let cols = pdec_solve::lower::Columns::new(&plan.layout);
-    let table = crate::table::parse(p, &cols, &r.name, &r.text, true)?;
-    Ok((Some(table), Some(r)))
-}
-
-/// The original problem path recorded in a run's settings.json, and the run's `--set`
-/// overrides merged in front of `set` (a key given again now wins).
-fn resume_inputs(dir: &Path, set: &mut Vec<String>) -> Result<Option<PathBuf>, Box<Diag>> {
-    let bad = |why: String| {
-        Box::new(
-            Diag::error(
-                "pdec::run::bad_checkpoint",
-                format!("cannot resume `{}`: {why}", dir.display()),
-            )
-            .help("`--resume` takes a run directory written by `pdec solve` (with problem.pde, settings.json and checkpoint.safetensors)"),
-        )
-    };
-    let text = std::fs::read_to_string(dir.join("settings.json"))
-        .map_err(|e| bad(format!("settings.json: {e}")))?;
-    let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| bad(format!("settings.json: {e}")))?;
-    let key = |s: &str| s.split('=').next().unwrap_or("").trim().to_string();
-    let new_keys: Vec<String> = set.iter().map(|s| key(s)).collect();
-    let mut merged: Vec<String> = json["set"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str())
-                .filter(|s| !new_keys.contains(&key(s)))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    merged.append(set);
-    *set = merged;
-    if !dir.join("problem.pde").is_file() {
-        return Err(bad("it has no problem.pde".into()));
-    }
-    crate::run::fingerprint::check(dir, &json)?;
-    Ok(json["source"].as_str().map(PathBuf::from))
-}
-
-/// The network of the run in `from` for `--init-from`, checked against `compiled`'s plan
-/// (`run::warm`); a coded diagnostic when the run cannot be read or does not fit.
-fn warm_start(
-    compiled: &pdec_lang::driver::Compiled,
-    from: &std::path::Path,
-) -> Result<crate::run::warm::WarmStart, crate::run::RunError> {
-    use crate::run::RunError;
-    let Some(plan) = &compiled.plan else {
-        return Err(RunError::Internal("init-from without a plan".into()));
-    };
-    let opened = match crate::rundir::open(from) {
-        Ok(o) => o,
-        Err(crate::rundir::Failure::Run(e)) => return Err(e),
-        Err(crate::rundir::Failure::Compile(_)) => {
-            return Err(RunError::Diag(Box::new(
-                pdec_lang::diag::Diag::error(
-                    "pdec::run::not_a_run",
-                    format!(
-                        "`--init-from {}`: the run's problem.pde no longer compiles",
-                        from.display()
-                    ),
-                )
-                .help("`pdec check` the run's problem.pde to see why, or start from another run"),
-            )));
-        }
-    };
-    let Some(old) = &opened.compiled.plan else {
-        return Err(RunError::Internal("an opened run without a plan".into()));
-    };
-    crate::run::warm::from_run(plan, old, &opened.net, from)
 }

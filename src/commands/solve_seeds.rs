@@ -171,6 +171,7 @@ pub fn execute(group: Group, format: Format) -> i32 {
         // Every seed starts from the same network (its points differ).
         init_from: init_from.clone(),
         json_progress,
+        stop: None,
     };
     if !quiet {
         let note = format!(

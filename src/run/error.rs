@@ -31,6 +31,22 @@ impl RunError {
         }
     }
 
+    /// The error as the coded diagnostic `pdec` prints for it: a [`RunError::Diag`] as it is,
+    /// the others under `pdec::run::not_finite`, `pdec::run::unhealthy` and
+    /// `pdec::run::internal` with their hints.
+    pub fn into_diag(self) -> Diag {
+        match self {
+            RunError::Diag(d) => *d,
+            RunError::NotFinite(msg) => Diag::error("pdec::run::not_finite", msg).help(
+                "lower `lr`, set `clip = 1`, use `dtype = f64`, a smaller Monte Carlo `delta`, or `on_nan = rollback` (back to the last checkpoint with half the learning rate)",
+            ),
+            RunError::Unhealthy(msg) => Diag::error("pdec::run::unhealthy", msg).help(
+                "each finding's `help` names the setting that addresses it; `pdec solve --resume RUN` goes on from the checkpoint (without `--strict` to train through)",
+            ),
+            RunError::Internal(msg) => internal(&msg),
+        }
+    }
+
     /// The error in one line (a diagnostic's message and code), for `summary.json`.
     pub fn message(&self) -> String {
         match self {
@@ -40,6 +56,16 @@ impl RunError {
             RunError::Internal(m) => format!("internal error in pdec: {m}"),
         }
     }
+}
+
+/// An internal error (a bug in pdec, exit code 2) as a diagnostic, so that under
+/// `--message-format json` it is a JSON line like every other error.
+pub fn internal(message: &str) -> Diag {
+    Diag::error(
+        "pdec::run::internal",
+        format!("internal error in pdec: {message}"),
+    )
+    .help("this is a bug; please report it with the input file")
 }
 
 impl RunError {

@@ -90,6 +90,11 @@ pub struct SolveOptions {
     pub init_from: Option<Arc<warm::WarmStart>>,
     /// `--message-format json`: progress as JSON lines on standard error.
     pub json_progress: bool,
+    /// The flag that stops the training cleanly at its next step (a checkpoint, the model
+    /// and summary.json written, `stopped` = `interrupted`): `None` for the process's
+    /// Ctrl-C flag ([`interrupt_flag`]), which installs a signal handler; a library caller
+    /// that keeps its own handler (the Python package) passes a flag it sets itself.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// The flag that Ctrl-C, SIGTERM and SIGHUP set (ctrlc's `termination` feature): one per process, its handler installed on the first call, so
@@ -238,7 +243,7 @@ pub(crate) fn train(
             ),
         )?;
     }
-    let stop = interrupt_flag();
+    let stop = opts.stop.clone().unwrap_or_else(interrupt_flag);
     let mode = match (
         crate::progress::Mode::choose(
             opts.quiet || !root,
