@@ -220,7 +220,7 @@ mod tests {
         assert!(why("3..3").contains("is empty"));
         assert!(why("-1").contains("not a seed"));
         assert!(why("a").contains("not a seed"));
-        assert!(why("0..100000").contains("more than"));
+        assert!(why("0..100000").contains("too many seeds"));
         assert!(why("0..1024,5000").contains("too many seeds: the limit is 1024"));
     }
 
