@@ -52,10 +52,121 @@ pub fn quasi_random(sequence: crate::settings::Sequence) -> Option<Kind> {
     }
 }
 
+/// One scrambled sequence: Sobol's seed per block, or Halton's digit scrambles.
+enum Scrambled {
+    /// The key; a block's seed is drawn from it. Sobol's coordinates come four at a time
+    /// (sobol_burley's SIMD path): the last four computed, `(index, first dimension)`.
+    Sobol {
+        key: u64,
+        four: Option<(u64, u32, [f32; 4])>,
+    },
+    Halton(DigitScrambles),
+}
+
+impl Scrambled {
+    fn new(kind: Kind, key: u64) -> Scrambled {
+        match kind {
+            Kind::Sobol => Scrambled::Sobol { key, four: None },
+            Kind::Halton => Scrambled::Halton(DigitScrambles::new(key)),
+        }
+    }
+
+    /// Coordinate `dim` of point `index`, in `[0, 1)`.
+    fn coordinate(&mut self, index: u64, dim: u32) -> f64 {
+        match self {
+            Scrambled::Sobol { key, four } => {
+                let set = dim / 4 * 4;
+                let fresh = match four {
+                    Some((i, d, _)) => *i != index || *d != set,
+                    None => true,
+                };
+                if fresh {
+                    let block = index / SOBOL_BLOCK;
+                    let seed = mix(*key ^ mix(block)) as u32;
+                    let local = (index % SOBOL_BLOCK) as u32;
+                    *four = Some((index, set, sobol_burley::sample_4d(local, set / 4, seed)));
+                }
+                four.map_or(0.0, |(_, _, v)| v[(dim - set) as usize] as f64)
+            }
+            Scrambled::Halton(scrambles) => scrambles.coordinate(index, dim),
+        }
+    }
+}
+
+/// Halton's random linear digit scrambling for one key: for dimension `dim` (base `p`, the
+/// `dim`-th prime) and digit position `k`, the map `d -> (a d + b) mod p` with `a != 0`,
+/// drawn from (key, dim, k) once, for every digit a coordinate has.
+struct DigitScrambles {
+    /// Where each dimension's `(a, b)` start in `maps` (and its sums in `tails`).
+    starts: Vec<usize>,
+    maps: Vec<(u64, u64)>,
+    /// What the digits from position `k` on add once the index's own digits are spent (each
+    /// such digit is 0, scrambled to its `b`): `sum_{j >= k} b_j p^-(j+1)`.
+    tails: Vec<f64>,
+}
+
+impl DigitScrambles {
+    fn new(key: u64) -> DigitScrambles {
+        let (mut starts, mut maps, mut tails) = (Vec::new(), Vec::new(), Vec::new());
+        for (dim, &p) in primes().iter().enumerate() {
+            starts.push(maps.len());
+            let n = digits(p);
+            for k in 0..n {
+                let h = mix(key ^ mix(((dim as u64) << 32) | k as u64));
+                maps.push((1 + (h >> 32) % (p - 1), (h & 0xffff_ffff) % p));
+            }
+            let mut tail = vec![0.0; n + 1];
+            for k in (0..n).rev() {
+                let b = maps[maps.len() - n + k].1 as f64;
+                tail[k] = tail[k + 1] + b * (p as f64).powi(-(k as i32 + 1));
+            }
+            tails.extend_from_slice(&tail[..n]);
+        }
+        DigitScrambles {
+            starts,
+            maps,
+            tails,
+        }
+    }
+
+    /// Halton coordinate `dim` of point `index`: the scrambled digits of `index` in base `p`
+    /// after the radix point, until their weight is below 2^-53 (the scrambled trailing
+    /// zeros count too). The scrambling removes the correlations between large bases that
+    /// make plain Halton points fall on lines.
+    fn coordinate(&self, index: u64, dim: u32) -> f64 {
+        let p = primes()[dim as usize];
+        let start = self.starts[dim as usize];
+        let inv = 1.0 / p as f64;
+        let (mut n, mut weight, mut x) = (index, inv, 0.0);
+        let count = digits(p);
+        for (k, &(a, b)) in self.maps[start..start + count].iter().enumerate() {
+            if n == 0 {
+                x += self.tails[start + k];
+                break;
+            }
+            let digit = n % p;
+            n /= p;
+            x += ((a * digit + b) % p) as f64 * weight;
+            weight *= inv;
+        }
+        x.min(1.0 - f64::EPSILON / 2.0)
+    }
+}
+
+/// The digits of a base-`p` coordinate down to a weight of 2^-53.
+fn digits(p: u64) -> usize {
+    let (mut weight, mut k) = (1.0 / p as f64, 0);
+    while weight > 1.0 / 9.007_199_254_740_992e15 {
+        weight /= p as f64;
+        k += 1;
+    }
+    k
+}
+
 /// Coordinates of a scrambled sequence, point by point, padded with `pad`'s numbers.
 pub struct QuasiRandom<'a, R: Rng> {
     kind: Kind,
-    key: u64,
+    scrambled: Scrambled,
     /// The index of the next point [`PointRng::begin_point`] starts.
     next: u64,
     /// The current point's index and the next coordinate asked for; `None` before the first
@@ -69,7 +180,7 @@ impl<'a, R: Rng> QuasiRandom<'a, R> {
     pub fn new(kind: Kind, key: u64, first: u64, pad: &'a mut R) -> QuasiRandom<'a, R> {
         QuasiRandom {
             kind,
-            key,
+            scrambled: Scrambled::new(kind, key),
             next: first,
             at: None,
             pad,
@@ -87,7 +198,7 @@ impl<'a, R: Rng> QuasiRandom<'a, R> {
         if *dim >= DIMENSIONS {
             return low;
         }
-        let u = coordinate(self.kind, self.key, *index, *dim);
+        let u = self.scrambled.coordinate(*index, *dim);
         *dim += 1;
         let cell = match self.kind {
             Kind::Sobol => 2f64.powi(-24),
@@ -123,39 +234,10 @@ impl<R: Rng> PointRng for QuasiRandom<'_, R> {
     }
 }
 
-/// Coordinate `dim` of point `index` of the sequence scrambled by `key`, in `[0, 1)`.
+/// Coordinate `dim` of point `index` of the sequence scrambled by `key`, in `[0, 1)` (one
+/// number: the samplers go through [`QuasiRandom`], which keeps the scrambles).
 pub fn coordinate(kind: Kind, key: u64, index: u64, dim: u32) -> f64 {
-    match kind {
-        Kind::Sobol => {
-            let block = index / SOBOL_BLOCK;
-            let seed = mix(key ^ mix(block)) as u32;
-            sobol_burley::sample((index % SOBOL_BLOCK) as u32, dim, seed) as f64
-        }
-        Kind::Halton => halton(key, index, dim),
-    }
-}
-
-/// Halton coordinate `dim` (base the `dim`-th prime) of point `index`, each digit position
-/// `k` scrambled by the map `d -> (a d + b) mod p` with `a != 0` and `b` drawn from (key,
-/// dim, k): random linear digit scrambling, which removes the correlations between the
-/// large bases that make plain Halton points fall on lines. Digits run until their weight
-/// is below 2^-53, so the scrambled trailing zeros count too.
-fn halton(key: u64, index: u64, dim: u32) -> f64 {
-    let p = primes()[dim as usize];
-    let inv = 1.0 / p as f64;
-    let (mut n, mut weight, mut x) = (index, inv, 0.0);
-    let mut k = 0u64;
-    while weight > 1.0 / 9.007_199_254_740_992e15 {
-        let digit = n % p;
-        n /= p;
-        let h = mix(key ^ mix(((dim as u64) << 32) | k));
-        let a = 1 + (h >> 32) % (p - 1);
-        let b = (h & 0xffff_ffff) % p;
-        x += ((a * digit + b) % p) as f64 * weight;
-        weight *= inv;
-        k += 1;
-    }
-    x.min(1.0 - f64::EPSILON / 2.0)
+    Scrambled::new(kind, key).coordinate(index, dim)
 }
 
 /// The first [`DIMENSIONS`] primes (2, 3, 5, ..., 1619), Halton's bases.
@@ -278,6 +360,29 @@ mod tests {
         let got = first(9, 70_000);
         assert_eq!(got[DIMENSIONS as usize..], pads[DIMENSIONS as usize..]);
         assert_ne!(got[0], pads[0]);
+    }
+
+    #[test]
+    fn halton_tails_equal_the_scrambled_zero_digits() {
+        // The shortcut for the trailing digits against every digit scrambled one by one.
+        let s = DigitScrambles::new(11);
+        for dim in [0u32, 1, 7, 255] {
+            let p = primes()[dim as usize];
+            let start = s.starts[dim as usize];
+            for index in [0u64, 1, 5, 1000, 123_456_789] {
+                let (mut n, mut w, mut x) = (index, 1.0 / p as f64, 0.0);
+                for &(a, b) in &s.maps[start..start + digits(p)] {
+                    x += ((a * (n % p) + b) % p) as f64 * w;
+                    n /= p;
+                    w /= p as f64;
+                }
+                let got = s.coordinate(index, dim);
+                assert!(
+                    (got - x.min(1.0 - f64::EPSILON / 2.0)).abs() < 1e-15,
+                    "{dim} {index}"
+                );
+            }
+        }
     }
 
     #[test]
