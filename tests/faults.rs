@@ -816,37 +816,16 @@ fn every_limit_is_documented_and_raised_by_its_option() {
     assert!(text(&refused.stderr).contains("--limit grid_points="));
     ok(&export("grid_points=121"));
     let table = d.join("b.csv");
-    let burgers = |limit: &str| {
-        pdec(&[
-            "reference",
-            "burgers",
-            "--nt",
-            "3",
-            "--nx",
-            "11",
-            "--out",
-            s(&table),
-            "--limit",
-            limit,
-        ])
+    let burgers = |limit| {
+        let args = ["reference", "burgers", "--nt", "3", "--nx", "11", "--out"];
+        [&args[..], &[s(&table), "--limit", limit]].concat()
     };
     over_limit(
-        &[
-            "reference",
-            "burgers",
-            "--nt",
-            "3",
-            "--nx",
-            "11",
-            "--out",
-            s(&table),
-            "--limit",
-            "reference_rows=32",
-        ],
+        &burgers("reference_rows=32"),
         "pdec::reference::too_large",
         "reference_rows",
     );
-    ok(&burgers("reference_rows=33"));
+    ok(&pdec(&burgers("reference_rows=33")));
     over_limit(
         &[
             "reference",

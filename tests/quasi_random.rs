@@ -3,23 +3,9 @@
 //! setting is explained, checked, and changes the points.
 
 mod common;
-use common::{pdec, solve_summary};
-use std::path::Path;
+use common::{losses_without_clock as losses, pdec, solve_summary};
 
 const HEAT: &str = "tests/problems/heat1d.pde";
-
-/// loss.csv without its wall-time column.
-fn losses(run: &Path) -> Vec<String> {
-    std::fs::read_to_string(run.join("loss.csv"))
-        .expect("loss.csv")
-        .lines()
-        .map(|l| {
-            let mut f: Vec<&str> = l.split(',').collect();
-            f.remove(1);
-            f.join(",")
-        })
-        .collect()
-}
 
 const CONSTANT: [&str; 4] = [
     "lr_schedule=constant",

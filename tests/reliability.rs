@@ -2,6 +2,8 @@
 //! loss as an uninterrupted run; damaged checkpoints are diagnostics; a diverging run names
 //! its loss term, and `on_nan = rollback` recovers from it.
 
+mod common;
+use common::losses_without_clock as losses;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -31,19 +33,6 @@ const HEAT: &str = "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\n\
 pde d(u, t) = d(u, x, x)\ninitial u = sin(pi * x)\nboundary on(x): u = 0\n\
 solve {\n  net = mlp(layers = 2, width = 8)\n  steps = 1500\n  batch = 32\n  \
 checkpoint_every = 25\n  log_every = 50\n  seed = 3\n}\n";
-
-/// loss.csv without its wall-time column: what must match between runs.
-fn losses(run: &Path) -> Vec<String> {
-    std::fs::read_to_string(run.join("loss.csv"))
-        .expect("loss.csv")
-        .lines()
-        .map(|l| {
-            let mut f: Vec<&str> = l.split(',').collect();
-            f.remove(1);
-            f.join(",")
-        })
-        .collect()
-}
 
 fn final_loss(run: &Path) -> serde_json::Value {
     let s: serde_json::Value =

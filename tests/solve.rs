@@ -252,19 +252,10 @@ fn same_seed_gives_the_same_losses() {
     let args = ["--set", "steps=30", "--set", "log_every=1"];
     let (a, _) = solve("tests/problems/heat1d.pde", "seed_a", &args);
     let (b, _) = solve("tests/problems/heat1d.pde", "seed_b", &args);
-    let strip = |d: &Path| -> Vec<String> {
-        std::fs::read_to_string(d.join("loss.csv"))
-            .expect("loss.csv")
-            .lines()
-            .map(|l| {
-                // Drop the wall-clock column.
-                let mut f: Vec<&str> = l.split(',').collect();
-                f.remove(1);
-                f.join(",")
-            })
-            .collect()
-    };
-    assert_eq!(strip(&a), strip(&b));
+    assert_eq!(
+        common::losses_without_clock(&a),
+        common::losses_without_clock(&b)
+    );
 }
 
 /// Insulated walls under an ansatz that imposes the initial value: the boundary term is the

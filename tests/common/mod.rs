@@ -86,3 +86,17 @@ pub fn pde_files(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// A run's loss.csv without its wall-clock column: what must match between two runs that
+/// train alike (same seed, resumed against uninterrupted).
+pub fn losses_without_clock(run: &Path) -> Vec<String> {
+    std::fs::read_to_string(run.join("loss.csv"))
+        .expect("loss.csv")
+        .lines()
+        .map(|l| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            f.remove(1);
+            f.join(",")
+        })
+        .collect()
+}
