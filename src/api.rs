@@ -189,12 +189,7 @@ pub fn solve(req: SolveRequest) -> Result<Solved, Error> {
         }
     };
     let (compiled, mut warnings) = compile(&file, &sets)?;
-    let text = compiled
-        .program
-        .sources
-        .get(compiled.program.user().file)
-        .text
-        .clone();
+    let text = compiled.user_text().to_string();
     let (reference, reference_file) =
         reference(&compiled, &file, req.resume.as_deref(), source.as_deref())?;
     let init_from = match req.init_from.map(|d| warm_start(&compiled, &d)) {

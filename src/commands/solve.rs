@@ -160,12 +160,7 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
     let Some(compiled) = compile_file(&file, &set, format, "nothing was trained") else {
         return 1;
     };
-    let text = compiled
-        .program
-        .sources
-        .get(compiled.program.user().file)
-        .text
-        .clone();
+    let text = compiled.user_text().to_string();
     let (reference, reference_file) =
         match crate::api::reference(&compiled, &file, resume.as_deref(), source.as_deref()) {
             Ok(r) => r,

@@ -24,6 +24,13 @@ pub struct Compiled {
     pub plan: Option<Plan>,
 }
 
+impl Compiled {
+    /// The user's problem file as it was read (what a run directory keeps as problem.pde).
+    pub fn user_text(&self) -> &str {
+        &self.program.sources.get(self.program.user().file).text
+    }
+}
+
 /// `--set key=value` overrides, parsed as a `solve { }` block of their own file so that
 /// their errors are shown against what was typed.
 fn overrides(program: &mut Program, sets: &[String], diags: &mut Diags) -> Vec<Setting> {
