@@ -596,3 +596,73 @@ fn a_run_killed_at_many_moments_ends_as_the_one_never_killed() {
     assert_eq!(final_loss(&run), final_loss(&whole));
     assert_eq!(losses(&run), losses(&whole), "loss.csv reads as one run");
 }
+
+/// loss.csv's `(step, lr)` rows.
+fn learning_rates(run: &Path) -> Vec<(u64, f64)> {
+    losses(run)
+        .iter()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].parse().expect("step"), f[1].parse().expect("lr"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_resume_that_raises_steps_goes_on_from_the_learning_rate_reached() {
+    // 300 steps, then resumed to 1500: the cosine goes on from the learning rate reached
+    // (no jump back up at step 300), and that extension killed halfway and resumed ends as
+    // the one never killed (the continued schedule is in the checkpoint).
+    let d = dir("extended");
+    let (_, first) = solve_whole(&d, &HEAT.replace("steps = 1500", "steps = 300"));
+    let copy = |name: &str| {
+        let to = d.join(name);
+        let ok = Command::new("cp")
+            .args([
+                "-r",
+                first.to_str().expect("utf8"),
+                to.to_str().expect("utf8"),
+            ])
+            .status()
+            .expect("cp");
+        assert!(ok.success());
+        to
+    };
+    let (whole, killed) = (copy("extended-whole"), copy("extended-killed"));
+    let resume = |run: &Path| {
+        pdec_cmd(&[
+            "solve",
+            "--resume",
+            run.to_str().expect("utf8"),
+            "--quiet",
+            "--set",
+            "steps=1500",
+        ])
+    };
+    let out = resume(&whole).output().expect("pdec runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lrs = learning_rates(&whole);
+    let at = |step: u64| lrs.iter().find(|(s, _)| *s == step).expect("logged").1;
+    assert!(at(300) <= at(299), "the learning rate jumped: {lrs:?}");
+    assert!(lrs.windows(2).all(|w| w[1].1 <= w[0].1), "{lrs:?}");
+    // Killed once its loss.csv has 12 more lines (near step 850), then resumed alike.
+    let mut child = resume(&killed)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let start = Instant::now();
+    while losses(&killed).len() < losses(&first).len() + 12 && start.elapsed().as_secs() < 60 {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    assert!(
+        losses(&killed).len() < losses(&whole).len(),
+        "finished before the kill"
+    );
+    let out = resume(&killed).output().expect("pdec runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(losses(&killed), losses(&whole), "loss.csv reads as one run");
+}

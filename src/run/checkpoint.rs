@@ -8,7 +8,7 @@ use crate::run::error::RunError;
 use candle_core::{DType, Device, Tensor};
 use pdec_lang::diag::Diag;
 use pdec_solve::nn::Net;
-use pdec_solve::train::{Adam, WeightAverage};
+use pdec_solve::train::{self, Adam, WeightAverage};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -35,6 +35,11 @@ pub struct Checkpoint {
     pub last_loss: Vec<f64>,
     /// The balance's state (`TermBalance::to_vec`; empty without balancing).
     pub balance: Vec<f64>,
+    /// The `steps` the schedule was following (`None` in checkpoints written before it was
+    /// kept), so that a resume that changes it continues the cosine from where it was.
+    pub planned_steps: Option<u64>,
+    /// The continued cosine of an earlier resume that changed `steps`.
+    pub continued: Option<train::Continued>,
 }
 
 impl Checkpoint {
@@ -67,6 +72,8 @@ impl Checkpoint {
             average: average.clone(),
             last_loss: Vec::new(),
             balance: Vec::new(),
+            planned_steps: None,
+            continued: None,
         })
     }
 
@@ -121,6 +128,16 @@ impl Checkpoint {
                 "meta.balance".into(),
                 Tensor::from_slice(&self.balance, self.balance.len(), &Device::Cpu)?,
             );
+        }
+        if let Some(steps) = self.planned_steps {
+            map.insert("meta.planned_steps".into(), scalar(steps as f64)?);
+        }
+        if let Some(c) = self.continued {
+            map.insert(
+                "meta.continued_from_step".into(),
+                scalar(c.from_step as f64)?,
+            );
+            map.insert("meta.continued_from_lr".into(), scalar(c.from_lr)?);
         }
         if let Some((step, wall)) = self.average.first {
             map.insert("meta.average_first_step".into(), scalar(step as f64)?);
@@ -190,7 +207,19 @@ impl Checkpoint {
             average: WeightAverage::default(),
             last_loss: Vec::new(),
             balance: Vec::new(),
+            planned_steps: None,
+            continued: None,
         };
+        // Checkpoints written before the schedule was kept have neither.
+        if map.contains_key("meta.planned_steps") {
+            c.planned_steps = Some(count("meta.planned_steps")?);
+        }
+        if map.contains_key("meta.continued_from_step") {
+            c.continued = Some(train::Continued {
+                from_step: count("meta.continued_from_step")?,
+                from_lr: meta("meta.continued_from_lr")?,
+            });
+        }
         // Runs without balancing (and older checkpoints) have no balance state.
         if map.contains_key("meta.balance") {
             c.balance = get("meta.balance", None)?

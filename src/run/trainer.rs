@@ -186,6 +186,8 @@ pub(crate) struct Trainer<'a> {
     pub step: u64,
     /// Halved by each NaN rollback.
     pub lr_scale: f64,
+    /// Where the cosine goes on from after a resume that changed `steps`.
+    continued: Option<train::Continued>,
     /// Each term's loss at the last step taken (NaN before the first).
     pub last: Vec<f64>,
     /// `steps`, `time_limit` or `interrupted`: why the loop ended.
@@ -256,6 +258,7 @@ impl<'a> Trainer<'a> {
             average: WeightAverage::default(),
             step: 0,
             lr_scale: 1.0,
+            continued: None,
             stopped: "steps",
             resumed: false,
             wall_offset: 0.0,
@@ -286,6 +289,23 @@ impl<'a> Trainer<'a> {
         self.step = c.step;
         self.wall_offset = c.wall_s;
         self.lr_scale = c.lr_scale;
+        // A resume that changes `steps` goes on from the learning rate the run had reached
+        // (the old schedule's at the checkpoint) instead of jumping to the new cosine's.
+        self.continued = match c.planned_steps {
+            Some(planned) if planned != self.run.steps => {
+                let before = pdec_lang::settings::RunSettings {
+                    steps: planned,
+                    ..self.run.clone()
+                };
+                let from_lr =
+                    train::learning_rate_continued(&before, c.step, c.wall_s, c.continued);
+                Some(train::Continued {
+                    from_step: c.step,
+                    from_lr,
+                })
+            }
+            _ => c.continued,
+        };
         // The final loss of a run resumed with no step left is its checkpoint's.
         if c.last_loss.len() == self.names.len() {
             self.last = c.last_loss.clone();
@@ -337,7 +357,7 @@ impl<'a> Trainer<'a> {
                 stop: interrupted || time_up || self.health_stop,
                 elapsed: self.wall_now(),
             };
-            let scale = self.lr_scale;
+            let (scale, continued) = (self.lr_scale, self.continued);
             let step = self.step;
             let stepped = train::train_step(
                 self.program,
@@ -349,7 +369,7 @@ impl<'a> Trainer<'a> {
                 &mut self.balance,
                 self.comm,
                 control,
-                |elapsed| train::learning_rate(st, step, elapsed) * scale,
+                |elapsed| train::learning_rate_continued(st, step, elapsed, continued) * scale,
             )?;
             let (lr, agreed) = (stepped.lr, stepped.control);
             let values = match stepped.outcome {
@@ -393,6 +413,8 @@ impl<'a> Trainer<'a> {
         if self.balance.is_on() {
             c.balance = self.balance.to_vec();
         }
+        c.planned_steps = Some(self.run.steps);
+        c.continued = self.continued;
         Ok(c)
     }
 

@@ -40,7 +40,7 @@ pub use noise::NoiseLayout;
 pub use program::LossProgram;
 pub use rng::step_rng;
 pub use sampling::{CarriedPoints, DrawKey, FixedSet, sample};
-pub use schedule::{WeightAverage, learning_rate, progress};
+pub use schedule::{Continued, WeightAverage, learning_rate, learning_rate_continued, progress};
 pub use step::{Control, StepOutcome, Stepped, condition_gradient_ratio, train_step};
 pub use upload::Uploaded;
 

@@ -21,6 +21,35 @@ pub fn learning_rate(s: &RunSettings, step: u64, elapsed: f64) -> f64 {
     }
 }
 
+/// Where the cosine of a resumed run that raised `steps` goes on from: the step it resumed
+/// at and the learning rate it had reached there. Without it the cosine over the new total
+/// would jump back up at that step (from `min_lr` to about `lr / 2` when `steps` doubles),
+/// and the extra steps would undo the fine tuning of the first ones.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Continued {
+    pub from_step: u64,
+    pub from_lr: f64,
+}
+
+/// [`learning_rate`], except that with `continued` the cosine runs from the learning rate
+/// reached at `from_step` down to `min_lr` over the steps left (by steps alone). The other
+/// schedules do not depend on `steps` and are unchanged.
+pub fn learning_rate_continued(
+    s: &RunSettings,
+    step: u64,
+    elapsed: f64,
+    continued: Option<Continued>,
+) -> f64 {
+    match (continued, &s.lr_schedule) {
+        (Some(c), Schedule::Cosine { min_lr }) if s.steps > c.from_step => {
+            let left = (s.steps - c.from_step) as f64;
+            let frac = (step.saturating_sub(c.from_step) as f64 / left).min(1.0);
+            min_lr + (c.from_lr - min_lr) * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos())
+        }
+        _ => learning_rate(s, step, elapsed),
+    }
+}
+
 /// How far a training is along, in [0, 1]: steps over `steps`, or seconds over
 /// `time_limit`, whichever is further (the cosine schedule and weight averaging follow it).
 pub fn progress(s: &RunSettings, step: u64, elapsed: f64) -> f64 {
