@@ -89,7 +89,7 @@ pub fn export(run: &Opened, opts: &ExportOptions) -> Result<usize, Failure> {
     let gnames: Vec<String> = run
         .space_columns()
         .into_iter()
-        .map(|(_, n)| format!("d{}_d{n}", p.unknown.name))
+        .map(|(_, n)| format!("d{}_d{n}", p.unknowns[0].name))
         .collect();
     let bytes_or_file = match opts.format {
         Format::Csv => write_bytes(
@@ -191,7 +191,7 @@ fn npz_arrays(
         };
         arrays.push((name.clone(), t));
     }
-    arrays.push((p.unknown.name.clone(), tensor(u.to_vec(), &shape)?));
+    arrays.push((p.unknowns[0].name.clone(), tensor(u.to_vec(), &shape)?));
     if let Some(g) = grads {
         for (name, g) in gn.iter().zip(g) {
             arrays.push((name.clone(), tensor(g, &shape)?));
@@ -288,7 +288,7 @@ fn vtk(
         out
     };
     let p = run.problem();
-    let mut point = vec![Attribute::scalars(&p.unknown.name, 1).with_data(reorder(u))];
+    let mut point = vec![Attribute::scalars(&p.unknowns[0].name, 1).with_data(reorder(u))];
     if let Some(g) = grads {
         for (name, g) in gn.iter().zip(g) {
             point.push(Attribute::scalars(name, 1).with_data(reorder(g)));

@@ -188,28 +188,30 @@ impl Opened {
         let mut problem = self.problem().clone();
         let how: Vec<How> = columns
             .iter()
-            .map(|c| match (&self.problem().ansatz, kinds.get(c)) {
-                (None, _) => How::Jet,
-                (Some(a), Some(ColKind::Space { var, comp })) => {
-                    let vector = problem.space[*var].domain.dim().is_some();
-                    match a.slope(&problem.space, *var, vector.then_some(*comp)) {
-                        Some(node) => How::Node(node),
-                        None => How::Difference,
+            .map(
+                |c| match (&self.problem().unknowns[0].ansatz, kinds.get(c)) {
+                    (None, _) => How::Jet,
+                    (Some(a), Some(ColKind::Space { var, comp })) => {
+                        let vector = problem.space[*var].domain.dim().is_some();
+                        match a.slope(&problem.space, *var, vector.then_some(*comp)) {
+                            Some(node) => How::Node(node),
+                            None => How::Difference,
+                        }
                     }
-                }
-                (Some(a), Some(ColKind::Time)) => {
-                    match pdec_lang::ir::diff::diff_along(
-                        &mut problem.graph,
-                        a.node,
-                        pdec_lang::ir::Coord::Time,
-                        a.span,
-                    ) {
-                        Ok(node) => How::Node(node),
-                        Err(_) => How::Difference,
+                    (Some(a), Some(ColKind::Time)) => {
+                        match pdec_lang::ir::diff::diff_along(
+                            &mut problem.graph,
+                            a.node,
+                            pdec_lang::ir::Coord::Time,
+                            a.span,
+                        ) {
+                            Ok(node) => How::Node(node),
+                            Err(_) => How::Difference,
+                        }
                     }
-                }
-                (Some(_), _) => How::Difference,
-            })
+                    (Some(_), _) => How::Difference,
+                },
+            )
             .collect();
         let mut dirs = Directions::default();
         for (c, h) in columns.iter().zip(&how) {
@@ -237,7 +239,8 @@ impl Opened {
                 let x = rows_of(start, n, self.dt)?;
                 let o =
                     pdec_solve::lower::forward(&self.net, &self.cols, &x, &dirs, None, None, None)?;
-                let tangents = match &o.t {
+                // The first unknown's gradient.
+                let tangents = match &o[0].t {
                     Some(t) => t.to_dtype(DType::F64)?.to_vec2::<f64>()?,
                     None => Vec::new(),
                 };

@@ -58,7 +58,7 @@ pub struct Table {
 
 fn column_names(p: &Problem, cols: &Columns) -> Vec<(usize, Vec<String>)> {
     let mut out = Vec::new();
-    for a in &p.unknown.args {
+    for a in &p.unknowns[0].args {
         match a {
             Input::Time => {
                 if let (Some(c), Some(t)) = (cols.layout.time(), &p.time) {
@@ -140,12 +140,12 @@ pub fn parse(
         Some(
             header
                 .iter()
-                .position(|h| *h == p.unknown.name)
+                .position(|h| *h == p.unknowns[0].name)
                 .ok_or_else(|| {
                     bad(
                         format!(
                             "`{file}` has no column `{}` with the solution's values",
-                            p.unknown.name
+                            p.unknowns[0].name
                         ),
                         "add a column named after the unknown",
                     )
@@ -205,7 +205,7 @@ pub fn header(p: &Problem, cols: &Columns) -> Vec<String> {
         .into_iter()
         .map(|(_, n)| n[0].clone())
         .collect();
-    h.push(p.unknown.name.clone());
+    h.push(p.unknowns[0].name.clone());
     h
 }
 

@@ -63,12 +63,19 @@ pub fn execute(
         return 1;
     };
     let before = checked.problem.reports.len();
-    let unknown = checked.problem.unknown.name.clone();
+    let unknowns: Vec<String> = checked
+        .problem
+        .unknowns
+        .iter()
+        .map(|u| u.name.clone())
+        .collect();
     let mut text = source.text.clone();
     for a in at {
-        // One line each: a value cannot start a new statement.
+        // One line each: a value cannot start a new statement. Every unknown at the point.
         let clean: String = a.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
-        text.push_str(&format!("\nreport {unknown}({clean})"));
+        for u in &unknowns {
+            text.push_str(&format!("\nreport {u}({clean})"));
+        }
     }
     let compiled = driver::compile(
         pdec_lang::source::SourceFile {

@@ -139,7 +139,7 @@ fn setting(settings: &[Setting], offset: usize) -> Option<String> {
 /// What `pdec explain` says of a `pde`, condition or constraint statement.
 fn term(doc: &Document, compiled: &Compiled, item: &Item) -> Option<String> {
     let condition = match &item.kind {
-        ItemKind::Pde(_) | ItemKind::Constraint { .. } => false,
+        ItemKind::Pde { .. } | ItemKind::Constraint { .. } => false,
         ItemKind::Initial(_)
         | ItemKind::Terminal(_)
         | ItemKind::Periodic(_)
@@ -159,7 +159,7 @@ fn term(doc: &Document, compiled: &Compiled, item: &Item) -> Option<String> {
         Some(text) => Some(format!(
             "`pdec explain` of this statement:\n```text\n{text}```"
         )),
-        None if condition && checked.problem.ansatz.is_some() => Some(
+        None if condition && checked.problem.has_ansatz() => Some(
             "`pdec explain`: no loss term, the ansatz imposes this condition exactly".to_string(),
         ),
         None => None,

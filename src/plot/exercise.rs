@@ -32,7 +32,7 @@ pub(super) fn exercise_figure(run: &Opened, layout: &Layout) -> Result<Option<Fi
         .zip(&s.inside)
         .map(|((u, g), ok)| *ok && (u - g).abs() <= tol && (g - floor).abs() > tol)
         .collect();
-    let un = &p.unknown.name;
+    let un = &p.unknowns[0].name;
     let title = caption(
         run,
         layout,

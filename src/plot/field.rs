@@ -223,7 +223,7 @@ pub(super) fn reference_figure(
     let u = run.solution(&t.points, t.rows)?;
     let w = run.cols.layout.width;
     let e: Vec<f64> = u.iter().zip(values).map(|(a, b)| (a - b).abs()).collect();
-    let name = format!("|{} - reference|", run.problem().unknown.name);
+    let name = format!("|{} - reference|", run.problem().unknowns[0].name);
     let title = format!("error against the reference table: {}", run.problem().name);
     let at = |i: usize, c: usize| t.points[i * w + c];
     Ok(Some(match single.as_slice() {

@@ -54,11 +54,15 @@ pub fn plot(run: &Opened, opts: &PlotOptions) -> Result<Vec<PathBuf>, Failure> {
     let items = grid::parse(opts.slice.unwrap_or("")).map_err(|e| e.diag(Purpose::Plot))?;
     let layout =
         grid::resolve(p, &run.cols, &items, Purpose::Plot).map_err(|e| e.diag(Purpose::Plot))?;
-    let un = p.unknown.name.clone();
+    let un = p.unknowns[0].name.clone();
     let mut figures: Vec<(&str, Figure)> = vec![("loss", loss::loss_figure(run)?)];
     let sol =
         |pts: &[f64], rows: usize| -> Result<Vec<f64>, Failure> { Ok(run.solution(pts, rows)?) };
-    let args: Vec<&str> = p.unknown.args.iter().map(|a| p.input_name(*a)).collect();
+    let args: Vec<&str> = p.unknowns[0]
+        .args
+        .iter()
+        .map(|a| p.input_name(*a))
+        .collect();
     figures.push((
         "solution",
         field::field_figure(
@@ -71,7 +75,7 @@ pub fn plot(run: &Opened, opts: &PlotOptions) -> Result<Vec<PathBuf>, Failure> {
             &field::caption(run, &layout, &format!("{un}({})", args.join(", "))),
         )?,
     ));
-    if let Some(exact) = p.exact {
+    if let Some(exact) = p.single().and_then(|u| u.exact) {
         let errf = |pts: &[f64], rows: usize| -> Result<Vec<f64>, Failure> {
             let u = run.solution(pts, rows)?;
             let e = run.free(exact, pts, rows)?;

@@ -48,11 +48,11 @@ impl<'a> LossLog<'a> {
         // The error against the exact solution and the reference table at every logged step,
         // so that loss.csv shows accuracy against time (before `total`: not loss terms).
         let mut errors = Vec::new();
-        let probe = match (problem.exact, root) {
+        let probe = match (problem.single().and_then(|u| u.exact), root) {
             (Some(e), true) => Some(exact_probe(program, e, seed)?),
             _ => None,
         };
-        if problem.exact.is_some() {
+        if problem.single().and_then(|u| u.exact).is_some() {
             errors.push("exact_rel_l2");
         }
         if reference.is_some() {
@@ -167,7 +167,7 @@ impl<'a> LossLog<'a> {
 fn tags(program: &LossProgram, reference: bool, balanced: bool) -> Vec<String> {
     let problem = program.problem;
     let mut tags = vec!["train/lr".to_string()];
-    if problem.exact.is_some() {
+    if problem.single().and_then(|u| u.exact).is_some() {
         tags.push("error/exact_rel_l2".into());
     }
     if reference {

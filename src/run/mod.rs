@@ -392,7 +392,9 @@ fn summarise(
         Some(p) => Some(report::exact_metrics(program, net, p)?),
         None => None,
     };
-    let (metrics_training_law, metrics_near_reports) = match problem.exact {
+    let metrics_by_unknown = report::metrics_by_unknown(program, net, seed)?;
+    let (metrics_training_law, metrics_near_reports) = match problem.single().and_then(|u| u.exact)
+    {
         Some(e) => {
             let (law, near) = report::exact_metrics_where_it_matters(program, net, e, seed)?;
             (Some(law), near)
@@ -423,6 +425,7 @@ fn summarise(
         reports,
         last_iterate_reports,
         metrics,
+        metrics_by_unknown,
         metrics_training_law,
         metrics_near_reports,
         reference_metrics,

@@ -93,7 +93,7 @@ pub fn eval_at(compiled: &Compiled, run: &Path) -> Result<Vec<(String, f64)>, Ru
     for r in &problem.reports {
         let row = train::report_row(problem, &cols, r);
         let x = Tensor::from_vec(row, (1, cols.layout.width), &device)?.to_dtype(dt)?;
-        let v = train::solution(&net, problem, &cols, &x)?
+        let v = train::solution_of(&net, problem, &cols, &x, r.unknown)?
             .to_dtype(DType::F64)?
             .to_vec1::<f64>()?[0];
         out.push((r.text.clone(), v));

@@ -45,10 +45,10 @@ pub(crate) fn report_values(
     for r in &problem.reports {
         let row = train::report_row(problem, cols, r);
         let x = Tensor::from_vec(row, (1, cols.layout.width), device)?.to_dtype(dt)?;
-        let v = train::solution(net, problem, cols, &x)?
+        let v = train::solution_of(net, problem, cols, &x, r.unknown)?
             .to_dtype(DType::F64)?
             .to_vec1::<f64>()?[0];
-        let exact = match problem.exact {
+        let exact = match problem.unknowns[r.unknown].exact {
             Some(e) => Some(
                 train::eval_free(problem, cols, e, &x.to_dtype(DType::F64)?)?.to_vec1::<f64>()?[0],
             ),
@@ -211,6 +211,34 @@ pub(crate) fn exact_probe(
     let x64 = x.to_dtype(DType::F64)?;
     let exact = train::eval_free(program.problem, &program.cols, exact, &x64)?.to_vec1::<f64>()?;
     Ok(ExactProbe { x, exact })
+}
+
+/// Each unknown's errors against its `exact` on the uniform probe's points (4,096 over the
+/// whole domain and parameter box), for a system; empty for a problem of one unknown (its
+/// `metrics` say it).
+pub(crate) fn metrics_by_unknown(
+    program: &LossProgram,
+    net: &Net,
+    seed: u64,
+) -> Result<std::collections::BTreeMap<String, Metrics>, RunError> {
+    let p = program.problem;
+    let mut out = std::collections::BTreeMap::new();
+    if p.unknowns.len() < 2 || !p.has_exact() {
+        return Ok(out);
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x6576_616c);
+    let b = pdec_lang::geometry::sample_interior(p, &program.layout.uniform(), 4096, &mut rng);
+    let (x, _) = program.tensor(&b)?;
+    let x64 = x.to_dtype(DType::F64)?;
+    for (k, u) in p.unknowns.iter().enumerate() {
+        let Some(e) = u.exact else { continue };
+        let want = train::eval_free(p, &program.cols, e, &x64)?.to_vec1::<f64>()?;
+        let got = train::solution_of(net, p, &program.cols, &x, k)?
+            .to_dtype(DType::F64)?
+            .to_vec1::<f64>()?;
+        out.insert(u.name.clone(), metrics_of(&got, &want, 0..got.len()));
+    }
+    Ok(out)
 }
 
 /// Points per region of the error where it matters: the training law's, and around each

@@ -49,6 +49,9 @@ pub(crate) struct Summary {
     pub last_iterate_reports: Vec<ReportValue>,
     /// Errors against `exact` on uniform points over the whole domain and parameter box.
     pub metrics: Option<Metrics>,
+    /// A system's: each unknown's errors against its `exact`, on the same kind of points.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics_by_unknown: BTreeMap<String, Metrics>,
     /// The same on points of the training law (where `sampling` puts the PDE's points).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics_training_law: Option<Metrics>,

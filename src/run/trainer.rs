@@ -70,7 +70,11 @@ fn not_finite(
     let problem = &checked.problem;
     // Point at the statement the term comes from.
     let span = match plan.terms[k].kind {
-        pdec_lang::plan::TermKind::Pde => Some(problem.pde.span),
+        pdec_lang::plan::TermKind::Pde => problem
+            .pdes
+            .iter()
+            .find(|p| p.name == names[k])
+            .map(|p| p.span),
         pdec_lang::plan::TermKind::Constraint => problem.constraint.as_ref().map(|c| c.span),
         _ => problem
             .conditions

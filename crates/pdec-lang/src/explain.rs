@@ -186,8 +186,8 @@ pub fn statement(
     let p = &checked.problem;
     let inside =
         |s: Span| s.file == statement.file && statement.start <= s.start && s.end <= statement.end;
-    let name = if inside(p.pde.span) {
-        "pde"
+    let name = if let Some(pde) = p.pdes.iter().find(|x| inside(x.span)) {
+        pde.name.as_str()
     } else if let Some(cond) = p.conditions.iter().find(|x| inside(x.span)) {
         cond.name.as_str()
     } else if p.constraint.as_ref().is_some_and(|x| inside(x.span)) {
@@ -214,13 +214,19 @@ pub fn statement(
 /// The ansatz and the conditions it imposes exactly.
 fn ansatz(o: &mut String, c: &Sources) {
     let p = &c.checked.problem;
-    if let Some(a) = &p.ansatz {
+    if !p.has_ansatz() {
+        return;
+    }
+    for u in &p.unknowns {
+        let Some(a) = &u.ansatz else { continue };
         let _ = writeln!(
             o,
             "  ansatz: {} = {}  (net: the network's output, in which the PDE terms below are written)",
-            p.unknown.name,
+            u.name,
             Printer { problem: p }.expr(a.node)
         );
+    }
+    {
         let imposed = match p.imposed.is_empty() {
             true => "none".to_string(),
             false => p.imposed.join(", "),
@@ -242,7 +248,7 @@ fn ansatz(o: &mut String, c: &Sources) {
 
 /// The network's output scale and where it was read (`output_scale`).
 fn output_scale(o: &mut String, c: &Sources) {
-    let name = &c.checked.problem.unknown.name;
+    let name = &c.checked.problem.unknowns[0].name;
     match (&c.plan.output, c.plan.settings.output_scale) {
         (Some(s), _) => {
             let _ = writeln!(
@@ -287,7 +293,8 @@ fn free_boundary(o: &mut String, c: &Sources) {
         let obstacle = c
             .map(|c| Printer { problem: p }.expr(c.obstacle))
             .unwrap_or_default();
-        let _ = writeln!(o, "  free boundary: {} {op} {obstacle}", p.unknown.name);
+        let u = c.map_or("u", |c| p.unknowns[c.unknown].name.as_str());
+        let _ = writeln!(o, "  free boundary: {u} {op} {obstacle}");
         let _ = writeln!(
             o,
             "    loss: {}",
@@ -307,8 +314,18 @@ fn free_boundary(o: &mut String, c: &Sources) {
 fn pde_terms(o: &mut String, c: &Sources) {
     let analysis = c.analysis;
     let _ = writeln!(o);
+    let p = &c.checked.problem;
     let _ = writeln!(o, "PDE terms (residual = sum of these):");
-    for t in &analysis.terms {
+    for (k, t) in analysis.terms.iter().enumerate() {
+        // A system: each equation's terms under its loss term's name.
+        if p.pdes.len() > 1 && (k == 0 || analysis.terms[k - 1].equation != t.equation) {
+            let e = &p.pdes[t.equation];
+            let _ = writeln!(
+                o,
+                "  {} (solved for {}):",
+                e.name, p.unknowns[e.unknown].name
+            );
+        }
         let class = match t.class {
             TermClass::Source => "source (no unknown)",
             TermClass::FirstOrder => {
@@ -367,7 +384,11 @@ fn second_order(o: &mut String, c: &Sources) {
         }
     }
     for t in &plan.other_second_order {
-        let _ = writeln!(o, "  exact (not linear in second space derivatives): {t}");
+        let why = match c.checked.problem.unknowns.len() {
+            1 => "not linear in second space derivatives",
+            _ => "a system's terms are computed exactly from the IR",
+        };
+        let _ = writeln!(o, "  exact ({why}): {t}");
     }
 }
 
@@ -403,16 +424,21 @@ fn gradient_squares(o: &mut String, c: &Sources) {
 /// The time direction.
 fn direction(o: &mut String, c: &Sources) {
     let analysis = c.analysis;
+    let words = |d: TimeDirection| match d {
+        TimeDirection::Forward => "forward (initial condition)",
+        TimeDirection::Backward => "backward (terminal condition)",
+        TimeDirection::Undetermined => "not determined by the signs of the terms",
+    };
     let _ = writeln!(o);
-    let _ = writeln!(
-        o,
-        "time direction: {}",
-        match analysis.direction {
-            TimeDirection::Forward => "forward (initial condition)",
-            TimeDirection::Backward => "backward (terminal condition)",
-            TimeDirection::Undetermined => "not determined by the signs of the terms",
+    let p = &c.checked.problem;
+    if p.pdes.len() > 1 {
+        let _ = writeln!(o, "time direction, per equation:");
+        for (e, d) in p.pdes.iter().zip(&analysis.directions) {
+            let _ = writeln!(o, "  {:<22} {}", e.name, words(*d));
         }
-    );
+        return;
+    }
+    let _ = writeln!(o, "time direction: {}", words(analysis.direction));
 }
 
 /// The work per point the training step does, as the plan counts it.

@@ -28,7 +28,7 @@ impl SpreadProbe {
             &mut rng,
         );
         let (x, _) = program.tensor(&b)?;
-        let reference = match program.problem.exact {
+        let reference = match program.problem.single().and_then(|u| u.exact) {
             Some(e) => {
                 let x64 = x.to_dtype(DType::F64)?;
                 let v =

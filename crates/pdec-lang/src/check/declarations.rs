@@ -22,13 +22,12 @@ impl Checker<'_> {
         self.unknown_arguments();
     }
 
-    /// Numbers every input (and finds the unknown), one `time` and one `unknown` at most.
+    /// Numbers every input and every unknown; one `time` at most.
     fn register_inputs(&mut self) {
         let program = self.program;
         // Every input is registered before any domain is evaluated, so that a domain using a
         // later input is reported as not constant rather than silently dropped.
         let mut time_span: Option<Span> = None;
-        let mut unknown_span: Option<Span> = None;
         let (mut n_space, mut n_params) = (0, 0);
         for (i, item) in program.user().ast.items.iter().enumerate() {
             let r = ItemRef { module: 0, item: i };
@@ -49,14 +48,12 @@ impl Checker<'_> {
                     self.inputs.insert(r, Input::Param(n_params));
                     n_params += 1;
                 }
-                ItemKind::Unknown { .. } => {
-                    if let Some(prev) = unknown_span {
-                        self.duplicate(item.keyword, prev, "unknown");
-                        continue;
-                    }
-                    unknown_span = Some(item.keyword);
-                    self.unknown_item = Some(r);
-                }
+                ItemKind::Unknown { name, .. } => self.unknowns.push(super::DeclaredUnknown {
+                    item: r,
+                    name: name.text.clone(),
+                    span: name.span,
+                    args: Vec::new(),
+                }),
                 _ => {}
             }
         }
@@ -139,15 +136,56 @@ impl Checker<'_> {
         }
     }
 
-    /// The unknown's arguments, now that inputs are known: time and space variables, each
-    /// once.
+    /// The unknowns' arguments, now that inputs are known: time and space variables, each
+    /// once; every unknown over the same ones as the first.
     fn unknown_arguments(&mut self) {
         let program = self.program;
-        let Some(r) = self.unknown_item else { return };
-        let ItemKind::Unknown { name, args } = &program.item(r).kind else {
-            return;
-        };
-        self.unknown_name = Some(name.text.clone());
+        let declared = self.unknowns.clone();
+        for (k, u) in declared.iter().enumerate() {
+            let ItemKind::Unknown { name, args } = &program.item(u.item).kind else {
+                continue;
+            };
+            let inputs = self.arguments_of(name, args);
+            self.unknowns[k].args = inputs.clone();
+            if k == 0 {
+                self.unknown_args = inputs;
+                self.inputs_are_arguments(name, args);
+                continue;
+            }
+            let mut mine = inputs.clone();
+            let mut first = self.unknown_args.clone();
+            mine.sort();
+            first.sort();
+            if mine != first {
+                let list = |v: &[Input]| -> String {
+                    v.iter()
+                        .map(|i| self.input_name(*i).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let (theirs, own) = (list(&self.unknown_args), list(&inputs));
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::unknown_arguments_differ",
+                        format!(
+                            "`{}` depends on ({own}) but `{}` on ({theirs})",
+                            name.text, declared[0].name
+                        ),
+                    )
+                    .primary(name.span.to(args.last().map_or(name.span, |a| a.span)), "different arguments")
+                    .secondary(declared[0].span, "the first unknown")
+                    .help(format!(
+                        "the unknowns of a problem share one network, so they take the same arguments: declare `{}({theirs})`",
+                        name.text
+                    )),
+                );
+            }
+        }
+    }
+
+    /// One unknown's arguments as inputs, each a time or space variable, each once.
+    fn arguments_of(&mut self, name: &Ident, args: &[Ident]) -> Vec<Input> {
+        let mut out = Vec::new();
         let mut seen: HashMap<Input, Span> = HashMap::new();
         for a in args {
             let input = match self.res.get(0, a.id) {
@@ -178,7 +216,7 @@ impl Checker<'_> {
                             .help("list each variable once"),
                         );
                     } else {
-                        self.unknown_args.push(i);
+                        out.push(i);
                     }
                 }
                 None => {
@@ -195,7 +233,7 @@ impl Checker<'_> {
                 }
             }
         }
-        self.inputs_are_arguments(name, args);
+        out
     }
 
     /// Every declared time and space variable is an argument of the unknown.

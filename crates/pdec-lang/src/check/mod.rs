@@ -44,6 +44,16 @@ pub struct Checked {
     pub settings: Settings,
 }
 
+/// An `unknown` declaration: its item and name.
+#[derive(Clone, Debug)]
+struct DeclaredUnknown {
+    item: ItemRef,
+    name: String,
+    span: Span,
+    /// Its arguments in declared order (filled once the inputs are known).
+    args: Vec<Input>,
+}
+
 /// The state of stage 4: the graph being built, the inputs and the unknown as declared, and
 /// the `const` items evaluated so far. Each room adds its methods.
 pub struct Checker<'a> {
@@ -55,8 +65,9 @@ pub struct Checker<'a> {
     time: Option<TimeVar>,
     space: Vec<SpaceVar>,
     params: Vec<ParamVar>,
-    unknown_item: Option<ItemRef>,
-    unknown_name: Option<String>,
+    /// The declared unknowns in order (`Op::U(k)` is the k-th).
+    unknowns: Vec<DeclaredUnknown>,
+    /// The unknowns' arguments (every unknown declares the same ones).
     unknown_args: Vec<Input>,
     consts: HashMap<ItemRef, ConstState>,
     /// Inputs whose declaration failed: expressions using them lower to nothing, silently,
@@ -84,8 +95,7 @@ pub fn check(
         time: None,
         space: Vec::new(),
         params: Vec::new(),
-        unknown_item: None,
-        unknown_name: None,
+        unknowns: Vec::new(),
         unknown_args: Vec::new(),
         consts: HashMap::new(),
         failed: Default::default(),
@@ -123,6 +133,18 @@ pub fn check(
 }
 
 impl Checker<'_> {
+    /// The number of the unknown that item `r` declares.
+    fn unknown_of(&self, r: ItemRef) -> Option<usize> {
+        self.unknowns.iter().position(|u| u.item == r)
+    }
+
+    /// The first unknown's name (`u` before any is declared), for hints.
+    fn unknown_name(&self) -> String {
+        self.unknowns
+            .first()
+            .map_or_else(|| "u".into(), |u| u.name.clone())
+    }
+
     /// "a problem has one `what` statement": a second `time`, `pde`, `solve`, ...
     fn duplicate(&mut self, span: Span, prev: Span, what: &str) {
         self.diags.push(

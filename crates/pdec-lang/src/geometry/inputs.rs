@@ -79,7 +79,7 @@ impl InputLayout {
             });
             width += components;
         };
-        for &input in &problem.unknown.args {
+        for &input in problem.args() {
             match input {
                 Input::Time => {
                     if let Some(t) = &problem.time {

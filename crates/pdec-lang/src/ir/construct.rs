@@ -243,7 +243,7 @@ impl Graph {
         // Push indexing into derivatives and elementwise operations so that `grad(u)[i]`
         // becomes `d(u, x[i])`, which the second-order analysis recognises.
         match self.op(base).clone() {
-            Op::Deriv(coords) => {
+            Op::Deriv(unknown, coords) => {
                 let mut coords = coords;
                 let mut it = sels.iter();
                 for c in coords.iter_mut() {
@@ -257,7 +257,7 @@ impl Graph {
                         }
                     }
                 }
-                return self.finish(Op::Deriv(coords), ty, span);
+                return self.finish(Op::Deriv(unknown, coords), ty, span);
             }
             Op::Binary(op, a, b) if sels.len() == dims.len() => {
                 let ia = self.index_if_shaped(a, sels, span)?;
@@ -384,7 +384,15 @@ impl Graph {
     }
 
     /// A derivative node; its type has one positional dimension per `Whole` coordinate.
-    pub fn deriv(&mut self, coords: Vec<Coord>, dims: &[usize], span: Span) -> NodeId {
+    /// `d(u_k, coords...)`: a partial derivative of unknown `unknown`, `dims` its positional
+    /// shape (a gradient's components).
+    pub fn deriv(
+        &mut self,
+        unknown: usize,
+        coords: Vec<Coord>,
+        dims: &[usize],
+        span: Span,
+    ) -> NodeId {
         let mut axes: Vec<AxisId> = coords
             .iter()
             .filter_map(|c| match c {
@@ -416,7 +424,7 @@ impl Graph {
             coords.sort();
         }
         self.add(
-            Op::Deriv(coords),
+            Op::Deriv(unknown, coords),
             Ty {
                 axes,
                 shape,
@@ -496,6 +504,7 @@ mod tests {
     fn indexing_a_gradient_gives_a_partial_derivative() {
         let mut g = Graph::default();
         let grad = g.deriv(
+            0,
             vec![Coord::Space {
                 var: 0,
                 comp: Comp::Whole,
@@ -506,10 +515,13 @@ mod tests {
         let k = g.index(grad, &[Sel::Fixed(3)], sp()).expect("in range");
         assert_eq!(
             g.op(k),
-            &Op::Deriv(vec![Coord::Space {
-                var: 0,
-                comp: Comp::Fixed(3)
-            }])
+            &Op::Deriv(
+                0,
+                vec![Coord::Space {
+                    var: 0,
+                    comp: Comp::Fixed(3)
+                }]
+            )
         );
     }
 }

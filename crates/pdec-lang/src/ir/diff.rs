@@ -98,16 +98,16 @@ pub fn diff_with(
                 g.index(db, &sels, span)?
             }
         }
-        Op::U => g.deriv(vec![coord], &[], span),
-        Op::Deriv(mut coords) => {
+        Op::U(k) => g.deriv(k, vec![coord], &[], span),
+        Op::Deriv(k, mut coords) => {
             if coords.len() >= 2 {
                 return Err(DiffError::OrderTooHigh);
             }
             let dims = g.ty(id).shape.dims();
             coords.push(coord);
-            g.deriv(coords, &dims, span)
+            g.deriv(k, coords, &dims, span)
         }
-        Op::NormalDeriv => return Err(DiffError::OrderTooHigh),
+        Op::NormalDeriv(_) => return Err(DiffError::OrderTooHigh),
         // Only boundary residuals hold it, and nothing differentiates those.
         Op::Normal(_) => return Err(DiffError::NotDifferentiable("a face's normal")),
         Op::Unary(u, a) => {
@@ -350,6 +350,7 @@ mod tests {
         let two = g.constant(2.0, sp);
         let a = g.binary(BinOp::Pow, x, two, sp).expect("power");
         let ux = g.deriv(
+            0,
             vec![Coord::Space {
                 var: 0,
                 comp: Comp::Scalar,
@@ -360,6 +361,7 @@ mod tests {
         let f = g.binary(BinOp::Mul, a, ux, sp).expect("product");
         let d = diff(&mut g, f, 0, Comp::Scalar, sp).expect("differentiable");
         let uxx = g.deriv(
+            0,
             vec![
                 Coord::Space {
                     var: 0,

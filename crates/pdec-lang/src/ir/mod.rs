@@ -1,5 +1,5 @@
 //! The derivative-aware IR: expressions over the network inputs `(t, x, params)` and the
-//! unknown `u` with its derivatives.
+//! unknowns `u, v, ...` with their derivatives.
 //!
 //! Invariants: no names and no unevaluated constants (constant sub-expressions are folded as
 //! nodes are built); every node has a known type and keeps a source span. Sums over index
@@ -220,12 +220,12 @@ pub enum Op {
     Input(Input),
     /// The 1-based value of an index variable.
     AxisValue(AxisId),
-    /// The unknown.
-    U,
-    /// Partial derivative of the unknown along the coordinates, in order.
-    Deriv(Vec<Coord>),
-    /// Outward normal derivative of the unknown (boundary conditions only).
-    NormalDeriv,
+    /// Unknown number `k` (in declaration order).
+    U(usize),
+    /// Partial derivative of unknown `k` along the coordinates, in order.
+    Deriv(usize, Vec<Coord>),
+    /// Outward normal derivative of unknown `k` (boundary conditions only).
+    NormalDeriv(usize),
     /// The outward unit normal of a boundary point's face in the components of space
     /// variable `k` (zero on the faces of the others); made by the ansatz pass, which writes
     /// `dn(u)` as the normal dotted with the ansatz's gradient.
@@ -385,11 +385,28 @@ impl Graph {
         matches!(self.op(id), Op::Const(_) | Op::Tensor(_) | Op::AxisValue(_))
     }
 
-    /// Does the node depend on the unknown (its value or a derivative)?
+    /// Does the node depend on an unknown (its value or a derivative)?
     pub fn depends_on_unknown(&self, id: NodeId) -> bool {
         self.any(id, &mut |op| {
-            matches!(op, Op::U | Op::Deriv(_) | Op::NormalDeriv)
+            matches!(op, Op::U(_) | Op::Deriv(..) | Op::NormalDeriv(_))
         })
+    }
+
+    /// Does the node depend on unknown `k` (its value or a derivative)?
+    pub fn depends_on(&self, id: NodeId, k: usize) -> bool {
+        self.any(id, &mut |op| op.unknown() == Some(k))
+    }
+
+    /// The unknowns the node depends on, in declaration order.
+    pub fn unknowns_in(&self, id: NodeId) -> Vec<usize> {
+        let mut found = std::collections::BTreeSet::new();
+        self.any(id, &mut |op| {
+            if let Some(k) = op.unknown() {
+                found.insert(k);
+            }
+            false
+        });
+        found.into_iter().collect()
     }
 
     /// Does the node depend on a network input?
@@ -414,14 +431,13 @@ impl Graph {
         false
     }
 
-    /// The highest total derivative order of the unknown in the expression.
+    /// The highest total derivative order of any unknown in the expression.
     pub fn derivative_order(&self, id: NodeId) -> usize {
         let mut best = 0;
         self.any(id, &mut |op| {
             let o = match op {
-                Op::U => 0,
-                Op::Deriv(c) => c.len(),
-                Op::NormalDeriv => 1,
+                Op::Deriv(_, c) => c.len(),
+                Op::NormalDeriv(_) => 1,
                 _ => 0,
             };
             best = best.max(o);
@@ -434,6 +450,16 @@ impl Graph {
     pub fn numel(&self, ty: &Ty) -> usize {
         let a: usize = ty.axes.iter().map(|a| self.axis(*a).len()).product();
         a * ty.shape.dims().iter().product::<usize>()
+    }
+}
+
+impl Op {
+    /// The unknown a value or derivative of an unknown is of.
+    pub fn unknown(&self) -> Option<usize> {
+        match self {
+            Op::U(k) | Op::Deriv(k, _) | Op::NormalDeriv(k) => Some(*k),
+            _ => None,
+        }
     }
 }
 
@@ -559,18 +585,34 @@ pub struct ParamVar {
     pub span: Span,
 }
 
+/// An unknown function, with what the problem says of it alone.
 #[derive(Clone, Debug, Serialize)]
 pub struct Unknown {
     pub name: String,
     /// The declared arguments, in order (time and space variables).
     pub args: Vec<Input>,
+    /// `exact NAME = ...`: the solution, for the error after training.
+    pub exact: Option<NodeId>,
+    /// The `exact` statement (the node's own span may be an identical expression's
+    /// elsewhere: nodes are shared).
+    #[serde(skip)]
+    pub exact_span: Option<Span>,
+    /// `ansatz NAME = ...`: the unknown as an expression of its network output. After the
+    /// ansatz pass every residual is written in the network's outputs (`Op::U(k)` is then
+    /// output `k`, not the unknown), and this node is how the solution is made from it.
+    pub ansatz: Option<Ansatz>,
     #[serde(skip)]
     pub span: Span,
 }
 
-/// The PDE as `residual = lhs - rhs = 0`.
+/// One equation as `residual = lhs - rhs = 0`, one loss term.
 #[derive(Clone, Debug, Serialize)]
 pub struct Pde {
+    /// The loss term's name: `pde` for a problem's only equation, else the name written
+    /// (`pde momentum: ...`) or the unknown it is solved for (`pde u`).
+    pub name: String,
+    /// The unknown it is solved for (the checker's match of equations to unknowns).
+    pub unknown: usize,
     pub residual: NodeId,
     #[serde(skip)]
     pub span: Span,
@@ -602,6 +644,8 @@ pub struct Condition {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Constraint {
+    /// The constrained unknown.
+    pub unknown: usize,
     /// `u >= obstacle` (true) or `u <= obstacle`.
     pub at_least: bool,
     pub obstacle: NodeId,
@@ -609,7 +653,7 @@ pub struct Constraint {
     pub span: Span,
 }
 
-/// The unknown as an expression of the network's output (`Op::U` inside `node`).
+/// An unknown as an expression of its network output (`Op::U(k)` inside `node`).
 #[derive(Clone, Debug, Serialize)]
 pub struct Ansatz {
     pub node: NodeId,
@@ -636,6 +680,8 @@ impl Ansatz {
 /// A point at which to print the solution: values for every input and every param.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
+    /// The unknown reported.
+    pub unknown: usize,
     pub text: String,
     pub time: Option<f64>,
     /// One vector of values per space variable.
@@ -652,20 +698,14 @@ pub struct Problem {
     pub time: Option<TimeVar>,
     pub space: Vec<SpaceVar>,
     pub params: Vec<ParamVar>,
-    pub unknown: Unknown,
-    pub pde: Pde,
+    /// The unknowns in declaration order (`Op::U(k)` is `unknowns[k]`); the network has
+    /// one output per unknown.
+    pub unknowns: Vec<Unknown>,
+    /// The equations in source order, one loss term each.
+    pub pdes: Vec<Pde>,
     pub conditions: Vec<Condition>,
     pub constraint: Option<Constraint>,
-    pub exact: Option<NodeId>,
-    /// The `exact` statement (the node's own span may be an identical expression's elsewhere:
-    /// nodes are shared).
-    #[serde(skip)]
-    pub exact_span: Option<Span>,
-    /// `ansatz u = ...`: the unknown as an expression of the network's output. After the
-    /// ansatz pass every residual is written in the network's output (`Op::U` is then the
-    /// network, not the unknown), and this node is how the solution is made from it.
-    pub ansatz: Option<Ansatz>,
-    /// Conditions the ansatz satisfies whatever the network: no loss term (names, as in
+    /// Conditions an ansatz satisfies whatever the network: no loss term (names, as in
     /// [`Condition::name`]).
     pub imposed: Vec<String>,
     pub reference: Option<String>,
@@ -673,6 +713,30 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// The only unknown of a one-unknown problem; `None` with several (the callers that
+    /// have not learnt several unknowns refuse them by this).
+    pub fn single(&self) -> Option<&Unknown> {
+        match self.unknowns.as_slice() {
+            [u] => Some(u),
+            _ => None,
+        }
+    }
+
+    /// Does any unknown have an `exact`?
+    pub fn has_exact(&self) -> bool {
+        self.unknowns.iter().any(|u| u.exact.is_some())
+    }
+
+    /// Does any unknown have an `ansatz`?
+    pub fn has_ansatz(&self) -> bool {
+        self.unknowns.iter().any(|u| u.ansatz.is_some())
+    }
+
+    /// The unknowns' arguments (every unknown has the same ones).
+    pub fn args(&self) -> &[Input] {
+        self.unknowns.first().map_or(&[], |u| u.args.as_slice())
+    }
+
     pub fn input_name(&self, i: Input) -> &str {
         match i {
             Input::Time => self.time.as_ref().map(|t| t.name.as_str()).unwrap_or("t"),

@@ -63,19 +63,15 @@ impl Printer<'_> {
     /// The expression rooted at `id`, with the parentheses precedence needs.
     pub fn expr(&self, id: NodeId) -> String {
         let g = &self.problem.graph;
-        // Under an ansatz the residuals are written in the network's output.
-        let u = match self.problem.ansatz {
-            Some(_) => &"net".to_string(),
-            None => &self.problem.unknown.name,
-        };
+        let u = |k: usize| self.unknown(k);
         match g.op(id) {
             Op::Const(r) => display_number(r.0),
             Op::Tensor(_) => self.tensor(id),
             Op::Input(i) => self.problem.input_name(*i).to_string(),
             Op::AxisValue(a) => self.axis(*a),
-            Op::U => u.clone(),
-            Op::Deriv(coords) => self.deriv(coords, u),
-            Op::NormalDeriv => format!("dn({u})"),
+            Op::U(k) => u(*k),
+            Op::Deriv(k, coords) => self.deriv(coords, &u(*k)),
+            Op::NormalDeriv(k) => format!("dn({})", u(*k)),
             Op::Normal(k) => format!("normal({})", self.problem.input_name(Input::Space(*k))),
             Op::Unary(op, a) => self.unary(*op, *a),
             Op::Binary(op, a, b) => self.binary(id, *op, *a, *b),
@@ -124,6 +120,18 @@ impl Printer<'_> {
     }
 
     /// `grad(u)`, `hess(u)` or `d(u, t, x[i])`.
+    /// Unknown `k`'s name; under an ansatz the residuals are written in the network's
+    /// output, `net` (`net_u` with several unknowns).
+    fn unknown(&self, k: usize) -> String {
+        let p = self.problem;
+        let name = p.unknowns.get(k).map_or("u", |u| u.name.as_str());
+        match (p.has_ansatz(), p.unknowns.len()) {
+            (false, _) => name.to_string(),
+            (true, 1) => "net".into(),
+            (true, _) => format!("net_{name}"),
+        }
+    }
+
     fn deriv(&self, coords: &[Coord], u: &str) -> String {
         let wholes = coords
             .iter()

@@ -2,7 +2,7 @@
 //! output, so that conditions `g` meets and `h` does not disturb hold exactly instead of
 //! being learned (DeepXDE's `output_transform`, Lagaris et al. 1998).
 //!
-//! After this pass `Op::U` means the network's output everywhere: the PDE's and the
+//! After this pass `Op::U(k)` means the network's output `k` everywhere: the PDE's and the
 //! conditions' residuals are rewritten with the ansatz in place of the unknown and its
 //! derivatives expanded by the product and chain rules ([`crate::ir::diff`]), so the
 //! second-order analysis, the lowering and the training see an ordinary problem in the
@@ -29,15 +29,38 @@ const CHECK_SCALE: f64 = 10.0;
 const CHECK_TOLERANCE: f64 = 1e-9;
 
 pub fn run(problem: &mut Problem, diags: &mut Diags) {
-    let Some(ansatz) = problem.ansatz.clone() else {
+    if !problem.has_ansatz() {
         return;
+    }
+    for k in 0..problem.unknowns.len() {
+        if !rewrite(problem, k, diags) {
+            return;
+        }
+    }
+    let mut kept = Vec::new();
+    for c in std::mem::take(&mut problem.conditions) {
+        if holds_for_any_network(problem, &c) {
+            problem.imposed.push(c.name);
+        } else {
+            kept.push(c);
+        }
+    }
+    problem.conditions = kept;
+}
+
+/// Unknown `k`'s ansatz put in its place in every equation and condition; false (and an
+/// error) when its derivatives cannot be formed.
+fn rewrite(problem: &mut Problem, k: usize, diags: &mut Diags) -> bool {
+    let Some(ansatz) = problem.unknowns[k].ansatz.clone() else {
+        return true;
     };
-    let mut roots = vec![problem.pde.residual];
+    let mut roots: Vec<NodeId> = problem.pdes.iter().map(|p| p.residual).collect();
     roots.extend(problem.conditions.iter().map(|c| c.residual));
     let dims: Vec<Option<usize>> = problem.space.iter().map(|s| s.domain.dim()).collect();
     let rewritten = substitute(
         &mut problem.graph,
         &roots,
+        k,
         ansatz.node,
         &dims,
         ansatz.span,
@@ -62,25 +85,19 @@ pub fn run(problem: &mut Problem, diags: &mut Diags) {
                 .primary(ansatz.span, why)
                 .help("build the ansatz from smooth functions (`exp`, `tanh`, products, powers) and leave a kinked condition such as a payoff a loss term; write a Hessian as its entries `d(u, x[i], x[j])`"),
             );
-            return;
+            return false;
         }
     };
-    problem.pde.residual = map[&problem.pde.residual];
+    for p in &mut problem.pdes {
+        p.residual = map[&p.residual];
+    }
     for c in &mut problem.conditions {
         c.residual = map[&c.residual];
     }
-    if let Some(a) = &mut problem.ansatz {
+    if let Some(a) = &mut problem.unknowns[k].ansatz {
         a.space_gradient = gradient;
     }
-    let mut kept = Vec::new();
-    for c in std::mem::take(&mut problem.conditions) {
-        if holds_for_any_network(problem, &c) {
-            problem.imposed.push(c.name);
-        } else {
-            kept.push(c);
-        }
-    }
-    problem.conditions = kept;
+    true
 }
 
 /// `d(a) / d(x_k)` for every space column, in column order (the order `Ansatz::slope` reads).
@@ -110,7 +127,7 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
     use rand::SeedableRng;
     use rand_distr::{Distribution, StandardNormal};
     if p.graph.any(c.residual, &mut |op| {
-        matches!(op, Op::Deriv(_) | Op::NormalDeriv)
+        matches!(op, Op::Deriv(..) | Op::NormalDeriv(_))
     }) {
         return false;
     }
@@ -138,25 +155,32 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
             .collect(),
         Where::Periodic { .. } => return false,
     };
+    let n = p.unknowns.len();
     for b in &batches {
         for _ in 0..CHECK_DRAWS {
-            let draws: Vec<f64> = (0..b.n)
+            // Independent outputs for every unknown at every point.
+            let draws: Vec<f64> = (0..b.n * n)
                 .map(|_| CHECK_SCALE * Distribution::<f64>::sample(&StandardNormal, &mut rng))
                 .collect();
-            let rows = || b.points.chunks(b.width).zip(&draws);
+            let rows = || b.points.chunks(b.width).zip(draws.chunks(n));
             let at = |node| -> Option<Vec<f64>> {
                 rows()
-                    .map(|(row, &net)| value_at(p, &layout, row, net, node))
+                    .map(|(row, nets)| value_at(p, &layout, row, nets, node))
                     .collect()
             };
-            let (Some(res), Some(u)) = (
-                at(c.residual),
-                p.ansatz.as_ref().map_or(Some(Vec::new()), |a| at(a.node)),
-            ) else {
+            let Some(res) = at(c.residual) else {
                 return false;
             };
+            let mut made = Vec::new();
+            for a in p.unknowns.iter().filter_map(|u| u.ansatz.as_ref()) {
+                let Some(v) = at(a.node) else { return false };
+                made.extend(v);
+            }
             // The residual against the size of what it compares, over the whole set.
-            let scale = u.iter().chain(&draws).fold(1.0f64, |m, v| m.max(v.abs()));
+            let scale = made
+                .iter()
+                .chain(&draws)
+                .fold(1.0f64, |m, v| m.max(v.abs()));
             if !res
                 .iter()
                 .all(|r| r.is_finite() && r.abs() <= CHECK_TOLERANCE * scale)
@@ -168,13 +192,14 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
     true
 }
 
-/// A scalar node's value at one point (a row of network inputs) where the network outputs
-/// `net`, by the IR's own evaluator; `None` when it needs more (a derivative, a normal).
+/// A scalar node's value at one point (a row of network inputs) where the unknowns (or the
+/// network's outputs) are `net`, one per unknown, by the IR's own evaluator; `None` when it
+/// needs more (a derivative, a normal).
 pub(crate) fn value_at(
     p: &Problem,
     layout: &crate::geometry::Layout,
     row: &[f64],
-    net: f64,
+    net: &[f64],
     node: NodeId,
 ) -> Option<f64> {
     use crate::ir::eval::{Dense, Layout};
@@ -182,7 +207,7 @@ pub(crate) fn value_at(
     let value_of = |op: &Op, ty: &Ty| -> Option<Dense<'static>> {
         let data = match op {
             Op::Input(i) => row.get(layout.columns(*i)?)?.to_vec(),
-            Op::U => vec![net],
+            Op::U(k) => vec![*net.get(*k)?],
             _ => return None,
         };
         Some(Dense {
@@ -269,7 +294,7 @@ mod tests {
         let c = compiled(src);
         assert!(!c.diags.has_errors(), "{:#?}", c.diags);
         let p = &c.checked.as_ref().expect("checked").problem;
-        let a = p.ansatz.as_ref().expect("ansatz");
+        let a = p.unknowns[0].ansatz.as_ref().expect("ansatz");
         let printed = |var, comp| {
             let node = a.slope(&p.space, var, comp).expect("slope");
             crate::ir::print::Printer { problem: p }.expr(node)
@@ -286,7 +311,7 @@ mod tests {
     fn the_residual_is_written_in_the_network() {
         let c = compiled(&format!("{BURGERS}ansatz u = a + (b - a) * x + t * net\n"));
         let p = &c.checked.as_ref().expect("checked").problem;
-        let text = crate::ir::print::Printer { problem: p }.expr(p.pde.residual);
+        let text = crate::ir::print::Printer { problem: p }.expr(p.pdes[0].residual);
         assert!(text.contains("d(net, x, x)"), "{text}");
         assert!(text.contains("d(net, t)"), "{text}");
     }

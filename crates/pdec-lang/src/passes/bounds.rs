@@ -228,7 +228,7 @@ impl<'a> Bounds<'a> {
                 }
                 self.of(base)
             }
-            Op::U | Op::Deriv(_) | Op::NormalDeriv => ALL,
+            Op::U(_) | Op::Deriv(..) | Op::NormalDeriv(_) => ALL,
             Op::Normal(_) => Interval::new(-1.0, 1.0),
             Op::Unary(op, a) => {
                 let x = self.of(a);

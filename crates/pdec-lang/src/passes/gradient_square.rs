@@ -35,7 +35,9 @@ pub struct GradientSquareTerm {
 
 /// `(var, offset, len)` of `d` when it is `grad(u)` of a vector space variable.
 fn whole_gradient(g: &Graph, d: NodeId) -> Option<(usize, usize, usize)> {
-    let Op::Deriv(c) = g.op(d) else { return None };
+    let Op::Deriv(_, c) = g.op(d) else {
+        return None;
+    };
     let [
         Coord::Space {
             var,
@@ -74,7 +76,9 @@ fn whole_square(g: &Graph, n: NodeId) -> Option<(usize, usize, usize)> {
 
 /// `d(u, x[i])` with `i` the axis `axis`: `(var, offset)`.
 fn axis_derivative(g: &Graph, d: NodeId, axis: AxisId) -> Option<(usize, usize)> {
-    let Op::Deriv(c) = g.op(d) else { return None };
+    let Op::Deriv(_, c) = g.op(d) else {
+        return None;
+    };
     match c.as_slice() {
         [
             Coord::Space {

@@ -35,116 +35,156 @@ pub enum TimeDirection {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Analysis {
-    /// Every additive term of the residual, classified.
+    /// Every additive term of every equation's residual, classified, in equation order.
     pub terms: Vec<Term>,
     /// The terms linear in second space derivatives, with their factor and path.
     pub second_order: Vec<SecondOrderTerm>,
-    /// Terms computed exactly although they involve second derivatives (time, nonlinear).
+    /// Terms computed exactly although they involve second derivatives (time, nonlinear;
+    /// every second-order term of a system).
     pub other_second_order: Vec<String>,
     /// First-order terms `c * |grad u|^2`, with their path.
     pub gradient_squares: Vec<gradient_square::GradientSquareTerm>,
+    /// The problem's time direction: its equations', where they agree.
     pub direction: TimeDirection,
+    /// Each equation's time direction.
+    pub directions: Vec<TimeDirection>,
 }
 
 pub fn run(problem: &mut Problem, settings: &PlanSettings, diags: &mut Diags) -> Analysis {
+    // A system's terms are all computed from the IR for now: the factored paths (the
+    // summed channel, the Monte Carlo estimator, drifts, gradient squares) read one
+    // unknown's network output.
+    let system = problem.unknowns.len() > 1;
     let mut a = Analyzer { problem };
-    let terms = a.terms();
+    let mut all_terms = Vec::new();
     let mut second = Vec::new();
     let mut other = Vec::new();
     let mut squares = Vec::new();
-    let mut time_sign = None;
-    for (term, raw) in &terms {
-        match term.class {
-            TermClass::SecondOrder => {
-                let factor = a.factor(raw);
-                let directions = match &factor {
-                    Ok(f) => f.columns(),
-                    Err(_) => 3,
-                };
-                second.push(SecondOrderTerm {
-                    text: term.text.clone(),
-                    node: term.node,
-                    factor,
-                    directions,
-                    path: Path::Exact,
-                    why: String::new(),
-                    span: raw.span,
-                });
-            }
-            TermClass::OtherSecondOrder => other.push(term.text.clone()),
-            TermClass::FirstOrder => {
-                let g = &a.problem.graph;
-                if let Some((coef, factors, var, offset, len)) = gradient_square::recognise(g, raw)
-                {
-                    squares.push(gradient_square::GradientSquareTerm {
+    let mut directions = Vec::new();
+    for e in 0..a.problem.pdes.len() {
+        let (residual, solved_for) = (a.problem.pdes[e].residual, a.problem.pdes[e].unknown);
+        let terms = a.terms(residual, e);
+        let mut time_sign = None;
+        let mut diffusion_signs = Vec::new();
+        for (term, raw) in &terms {
+            match term.class {
+                TermClass::SecondOrder => {
+                    let factor = a.factor(raw);
+                    if let Ok(f) = &factor
+                        && term.unknown == Some(solved_for)
+                    {
+                        diffusion_signs.push(f.sign);
+                    }
+                    if system {
+                        other.push(term.text.clone());
+                        continue;
+                    }
+                    let directions = match &factor {
+                        Ok(f) => f.columns(),
+                        Err(_) => 3,
+                    };
+                    second.push(SecondOrderTerm {
                         text: term.text.clone(),
                         node: term.node,
-                        coef,
-                        factors,
-                        var,
-                        offset,
-                        len,
+                        factor,
+                        directions,
                         path: Path::Exact,
                         why: String::new(),
+                        span: raw.span,
                     });
                 }
-                // The time-derivative term's sign, for the direction check.
-                let u: Vec<_> = raw
-                    .factors
-                    .iter()
-                    .filter(|f| g.depends_on_unknown(**f))
-                    .collect();
-                if let [d] = u.as_slice()
-                    && let Op::Deriv(c) = g.op(**d)
-                    && c.as_slice() == [Coord::Time]
-                {
-                    let rest: Vec<_> = raw.factors.iter().filter(|f| *f != *d).copied().collect();
-                    let mut s = raw.coef.signum();
-                    let mut known = true;
-                    for f in rest {
-                        let i = bounds::Bounds::new(a.problem).of(f);
-                        if i.nonnegative() {
-                        } else if i.nonpositive() {
-                            s = -s;
-                        } else {
-                            known = false;
-                        }
+                TermClass::OtherSecondOrder => other.push(term.text.clone()),
+                TermClass::FirstOrder => {
+                    let g = &a.problem.graph;
+                    if !system
+                        && let Some((coef, factors, var, offset, len)) =
+                            gradient_square::recognise(g, raw)
+                    {
+                        squares.push(gradient_square::GradientSquareTerm {
+                            text: term.text.clone(),
+                            node: term.node,
+                            coef,
+                            factors,
+                            var,
+                            offset,
+                            len,
+                            path: Path::Exact,
+                            why: String::new(),
+                        });
                     }
-                    if known {
+                    if let Some(s) = time_sign_of(a.problem, raw, solved_for) {
                         time_sign = Some(s);
                     }
                 }
+                TermClass::Source => {}
             }
-            TermClass::Source => {}
         }
+        let diffusion_sign = match diffusion_signs.first() {
+            Some(d) if diffusion_signs.iter().all(|s| s == d) => Some(*d),
+            _ => None,
+        };
+        directions.push(match (time_sign, diffusion_sign) {
+            (Some(t), Some(d)) if t == d => TimeDirection::Backward,
+            (Some(_), Some(_)) => TimeDirection::Forward,
+            _ => TimeDirection::Undetermined,
+        });
+        all_terms.extend(terms.into_iter().map(|t| t.0));
     }
     let problem = a.problem;
+    if system && matches!(settings.second_order, SecondOrder::MonteCarlo { .. }) {
+        diags.push(
+            Diag::error(
+                "pdec::passes::system_monte_carlo",
+                "the Monte Carlo path takes problems of one unknown for now",
+            )
+            .primary(problem.unknowns[1].span, "a second unknown")
+            .help("train the system with `second_order = auto` or `exact`: every term of a system is computed exactly"),
+        );
+    }
     choose_paths(&mut second, settings, diags, problem);
     gradient_square::choose_paths(&mut squares, settings, &second);
-    let diffusion_sign = {
-        let signs: Vec<f64> = second
-            .iter()
-            .filter_map(|t| t.factor.as_ref().ok().map(|f| f.sign))
-            .collect();
-        if !signs.is_empty() && signs.iter().all(|s| *s == signs[0]) {
-            Some(signs[0])
-        } else {
-            None
-        }
-    };
-    let direction = match (time_sign, diffusion_sign) {
-        (Some(t), Some(d)) if t == d => TimeDirection::Backward,
-        (Some(_), Some(_)) => TimeDirection::Forward,
+    let direction = match directions.first() {
+        Some(d) if directions.iter().all(|x| x == d) => *d,
         _ => TimeDirection::Undetermined,
     };
-    check_direction(problem, direction, diags);
+    check_direction(problem, &directions, diags);
     Analysis {
-        terms: terms.into_iter().map(|t| t.0).collect(),
+        terms: all_terms,
         second_order: second,
         other_second_order: other,
         gradient_squares: squares,
         direction,
+        directions,
     }
+}
+
+/// The sign of a term `c * d(u, t)` (`u` the unknown the equation is solved for), where the
+/// bounds prove the sign of its coefficients.
+fn time_sign_of(p: &Problem, raw: &second_order::Raw, solved_for: usize) -> Option<f64> {
+    let g = &p.graph;
+    let u: Vec<_> = raw
+        .factors
+        .iter()
+        .filter(|f| g.depends_on_unknown(**f))
+        .collect();
+    let [d] = u.as_slice() else { return None };
+    let Op::Deriv(k, c) = g.op(**d) else {
+        return None;
+    };
+    if *k != solved_for || c.as_slice() != [Coord::Time] {
+        return None;
+    }
+    let mut s = raw.coef.signum();
+    for f in raw.factors.iter().filter(|f| *f != *d) {
+        let i = bounds::Bounds::new(p).of(*f);
+        if i.nonnegative() {
+        } else if i.nonpositive() {
+            s = -s;
+        } else {
+            return None;
+        }
+    }
+    Some(s)
 }
 
 /// Applies `second_order = exact | monte_carlo | auto` to each term and says why.
@@ -208,19 +248,31 @@ fn choose_paths(
     let _ = problem;
 }
 
-fn check_direction(problem: &Problem, direction: TimeDirection, diags: &mut Diags) {
+/// Each time condition against the direction of the equation solved for its unknown.
+fn check_direction(problem: &Problem, directions: &[TimeDirection], diags: &mut Diags) {
     for c in &problem.conditions {
         let Where::TimeSlice { terminal, .. } = c.region else {
             continue;
         };
-        match (direction, terminal) {
+        let [k] = problem.graph.unknowns_in(c.residual)[..] else {
+            continue;
+        };
+        let Some((e, pde)) = problem
+            .pdes
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.unknown == k)
+        else {
+            continue;
+        };
+        match (directions[e], terminal) {
             (TimeDirection::Backward, false) => diags.push(
                 Diag::error(
                     "pdec::passes::initial_on_backward",
                     "an initial condition on a backward equation",
                 )
                 .primary(c.span, "given at the start of time")
-                .secondary(problem.pde.span, "the time derivative and the diffusion have the same sign: this equation runs backward")
+                .secondary(pde.span, "the time derivative and the diffusion have the same sign: this equation runs backward")
                 .help("backward equations (Black-Scholes, HJB) take `terminal u = ...`; or check the sign of the time derivative"),
             ),
             (TimeDirection::Forward, true) => diags.push(
@@ -229,7 +281,7 @@ fn check_direction(problem: &Problem, direction: TimeDirection, diags: &mut Diag
                     "a terminal condition on a forward equation",
                 )
                 .primary(c.span, "given at the end of time")
-                .secondary(problem.pde.span, "the time derivative and the diffusion have opposite signs: this equation runs forward")
+                .secondary(pde.span, "the time derivative and the diffusion have opposite signs: this equation runs forward")
                 .help("forward equations (heat, Burgers) take `initial u = ...`; or check the sign of the time derivative"),
             ),
             _ => {}

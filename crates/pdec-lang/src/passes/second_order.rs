@@ -110,6 +110,10 @@ pub enum TermClass {
 pub struct Term {
     pub text: String,
     pub node: NodeId,
+    /// The equation it is a term of (index into `Problem::pdes`).
+    pub equation: usize,
+    /// The unknown of its second derivative, for a term linear in one.
+    pub unknown: Option<usize>,
     pub order: usize,
     pub class: TermClass,
 }
@@ -355,9 +359,8 @@ impl Analyzer<'_> {
         .expr(n)
     }
 
-    /// Splits the residual and classifies every term.
-    pub fn terms(&mut self) -> Vec<(Term, Raw)> {
-        let residual = self.problem.pde.residual;
+    /// Splits equation `equation`'s residual and classifies every term.
+    pub fn terms(&mut self, residual: NodeId, equation: usize) -> Vec<(Term, Raw)> {
         let raws = split(&mut self.problem.graph, residual);
         let raws: Vec<Raw> = raws
             .into_iter()
@@ -405,15 +408,17 @@ impl Analyzer<'_> {
                 .map(|f| g.derivative_order(*f))
                 .max()
                 .unwrap_or(0);
+            let mut unknown = None;
             let class = if u_factors.is_empty() {
                 TermClass::Source
             } else if max_order < 2 {
                 TermClass::FirstOrder
             } else {
                 let linear = u_factors.len() == 1
-                    && matches!(g.op(u_factors[0]), Op::Deriv(c) if c.len() == 2
+                    && matches!(g.op(u_factors[0]), Op::Deriv(_, c) if c.len() == 2
                         && c.iter().all(|c| matches!(c, Coord::Space { comp, .. } if *comp != Comp::Whole)));
                 if linear {
+                    unknown = g.op(u_factors[0]).unknown();
                     TermClass::SecondOrder
                 } else {
                     TermClass::OtherSecondOrder
@@ -425,6 +430,8 @@ impl Analyzer<'_> {
                 Term {
                     text,
                     node,
+                    equation,
+                    unknown,
                     order: max_order,
                     class,
                 },
@@ -442,7 +449,7 @@ impl Analyzer<'_> {
             .iter()
             .copied()
             .partition(|f| g.depends_on_unknown(*f));
-        let Op::Deriv(coords) = g.op(deriv[0]).clone() else {
+        let Op::Deriv(_, coords) = g.op(deriv[0]).clone() else {
             return Err("not a plain second derivative".into());
         };
         let (Coord::Space { var: v1, comp: c1 }, Coord::Space { var: v2, comp: c2 }) =

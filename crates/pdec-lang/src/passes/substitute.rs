@@ -10,13 +10,14 @@ use crate::ir::{BinOp, Comp, Coord, Graph, NodeId, Op, Shape, Ty, VecRed};
 use crate::source::Span;
 use std::collections::HashMap;
 
-/// Rebuilds every node reachable from `roots` with `a` for the unknown: returns old node ->
+/// Rebuilds every node reachable from `roots` with `a` for unknown `k`: returns old node ->
 /// new node. Nodes come after their children, so one pass in id order sees each node's
-/// children already mapped; the nodes it adds are not visited again (inside them `Op::U` is
-/// whatever `a` reads: the network for an ansatz).
+/// children already mapped; the nodes it adds are not visited again (inside them `Op::U(k)`
+/// is whatever `a` reads: the network for an ansatz). The other unknowns stay as they are.
 pub(crate) fn substitute(
     g: &mut Graph,
     roots: &[NodeId],
+    k: usize,
     a: NodeId,
     dims: &[Option<usize>],
     span: Span,
@@ -41,9 +42,12 @@ pub(crate) fn substitute(
         let sp = node.span;
         let m = |x: &NodeId| map[x];
         let new = match &node.op {
-            Op::U => a,
-            Op::Deriv(coords) => derivative(g, a, coords, node.ty.shape, span, kinks)?,
-            Op::NormalDeriv => normal_derivative(g, a, dims, span, kinks)?,
+            Op::U(j) if *j == k => a,
+            Op::Deriv(j, coords) if *j == k => {
+                derivative(g, a, coords, node.ty.shape, span, kinks)?
+            }
+            Op::NormalDeriv(j) if *j == k => normal_derivative(g, a, dims, span, kinks)?,
+            Op::U(_) | Op::Deriv(..) | Op::NormalDeriv(_) => id,
             Op::Unary(u, x) => g.unary(*u, m(x), sp)?,
             Op::Binary(b, x, y) => g.binary(*b, m(x), m(y), sp)?,
             Op::Select(c, x, y) => g.select(m(c), m(x), m(y), sp)?,

@@ -56,7 +56,7 @@ pub fn choose(problem: &Problem, analysis: &Analysis, settings: &Settings) -> Op
     };
     if user_set
         || !truncated
-        || problem.ansatz.is_some()
+        || problem.single().is_none_or(|u| u.ansatz.is_some())
         || matches!(space.domain, Domain::Ball { .. })
         || analysis.direction == TimeDirection::Undetermined
     {
@@ -330,8 +330,8 @@ impl<'a> Probe<'a> {
             let layout = DenseLayout::of(g, ty);
             let data = match op {
                 Op::Input(i) => row.get(self.layout.columns(*i)?)?.to_vec(),
-                Op::U => vec![0.0],
-                Op::Deriv(coords) => derivative_values(g, ty, coords, probed, layout.numel()),
+                Op::U(_) => vec![0.0],
+                Op::Deriv(_, coords) => derivative_values(g, ty, coords, probed, layout.numel()),
                 _ => return None,
             };
             (data.len() == layout.numel()).then_some(Dense {
@@ -339,7 +339,7 @@ impl<'a> Probe<'a> {
                 data: Cow::Owned(data),
             })
         };
-        let v = eval_at(g, self.problem.pde.residual, &value_of)?;
+        let v = eval_at(g, self.problem.pdes[0].residual, &value_of)?;
         (v.data.len() == 1 && v.data[0].is_finite()).then(|| v.data[0])
     }
 

@@ -156,7 +156,7 @@ fn check_free_boundary_sign(
     }
     diags.push(
         d.secondary(c.span, "the constraint")
-            .secondary(problem.pde.span, "no time derivative with a diffusion of known sign")
+            .secondary(problem.pdes[0].span, "no time derivative with a diffusion of known sign")
             .help("`free_boundary = penalty` needs no sign; the others follow from a forward or backward equation in time"),
     );
 }

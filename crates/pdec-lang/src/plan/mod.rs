@@ -35,6 +35,8 @@ use serde::Serialize;
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
     pub problem: String,
+    /// The unknowns in order: the network's outputs.
+    pub unknowns: Vec<String>,
     /// The network's input columns.
     #[serde(flatten)]
     pub layout: InputLayout,
@@ -128,6 +130,7 @@ pub fn plan(
     };
     Plan {
         problem: problem.name.clone(),
+        unknowns: problem.unknowns.iter().map(|u| u.name.clone()).collect(),
         layout,
         terms,
         second_order,

@@ -149,7 +149,7 @@ impl Cost {
         let needs = &pde.needs;
         let unit: BTreeSet<usize> = needs.diag.union(&pde.unit_diag).copied().collect();
         let second_order_directions = unit.len() + needs.mixed.len() + pde.general;
-        let drift_jvps = pde.drifts.len();
+        let drift_jvps = pde.drifts().count();
         let gradient_square_jvps = monte_carlo.map_or(0, MonteCarloPlan::point_tangents);
         let first_only = needs.first.iter().filter(|c| !unit.contains(c)).count();
         Cost {

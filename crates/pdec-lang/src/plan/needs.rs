@@ -47,7 +47,7 @@ impl Needs {
             let op = g.op(n);
             stack.extend(ir::children(op));
             match op {
-                Op::Deriv(coords) => match coords.as_slice() {
+                Op::Deriv(_, coords) => match coords.as_slice() {
                     [c] => self.first.extend(columns_of(layout, g, c)),
                     [a, b] => {
                         self.second(layout, g, a, b);
@@ -57,7 +57,7 @@ impl Needs {
                     }
                     _ => return Err(Beyond::AboveSecondOrder(n)),
                 },
-                Op::NormalDeriv => self.normal = true,
+                Op::NormalDeriv(_) => self.normal = true,
                 _ => {}
             }
         }

@@ -44,9 +44,10 @@ impl OutputScale {
 
 /// The output scale of `problem`'s network from its value conditions and `exact`; `None` when
 /// there is nothing to read (only derivative conditions and no `exact`) or an ansatz already
-/// writes the unknown in terms of the network.
+/// writes the unknown in terms of the network. Problems of one unknown only, for now.
 pub fn output_scale(problem: &Problem, terms: &[LossTerm]) -> Option<OutputScale> {
-    if problem.ansatz.is_some() {
+    let unknown = problem.single()?;
+    if unknown.ansatz.is_some() {
         return None;
     }
     let layout = Layout::new(problem);
@@ -68,11 +69,11 @@ pub fn output_scale(problem: &Problem, terms: &[LossTerm]) -> Option<OutputScale
             from.push(t.name.clone());
         }
     }
-    if let Some(exact) = problem.exact {
+    if let Some(exact) = unknown.exact {
         let batches =
             geometry::sample_region(problem, &layout, &Region::Interior, POINTS, &mut rng);
         let read: Vec<f64> = rows(&batches)
-            .filter_map(|row| value_at(problem, &layout, row, 0.0, exact))
+            .filter_map(|row| value_at(problem, &layout, row, &[0.0], exact))
             .filter(|v| v.is_finite())
             .collect();
         if !read.is_empty() {
@@ -105,13 +106,13 @@ fn condition_data(
 ) -> Vec<f64> {
     let g = &problem.graph;
     if g.any(residual, &mut |op| {
-        matches!(op, Op::Deriv(_) | Op::NormalDeriv)
+        matches!(op, Op::Deriv(..) | Op::NormalDeriv(_))
     }) {
         return Vec::new();
     }
     let mut out = Vec::new();
     for row in rows(batches) {
-        let at = |u: f64| value_at(problem, layout, row, u, residual);
+        let at = |u: f64| value_at(problem, layout, row, &[u], residual);
         let (Some(r0), Some(r1), Some(r2)) = (at(0.0), at(1.0), at(2.0)) else {
             return Vec::new();
         };

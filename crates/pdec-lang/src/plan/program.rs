@@ -69,7 +69,7 @@ fn drift_of(p: &Problem, node: NodeId) -> Option<Drift> {
     let (u, rest): (Vec<NodeId>, Vec<NodeId>) =
         factors.iter().partition(|f| g.depends_on_unknown(**f));
     let [d] = u.as_slice() else { return None };
-    let Op::Deriv(coords) = g.op(*d) else {
+    let Op::Deriv(_, coords) = g.op(*d) else {
         return None;
     };
     let [
@@ -97,9 +97,9 @@ fn drift_of(p: &Problem, node: NodeId) -> Option<Drift> {
     })
 }
 
-/// How the PDE residual is computed.
+/// How one equation's residual is computed: the sum of its terms by path.
 #[derive(Clone, Debug, Default)]
-pub struct PdeProgram {
+pub struct EquationProgram {
     /// Terms evaluated from the IR.
     pub ir_terms: Vec<NodeId>,
     pub drifts: Vec<Drift>,
@@ -107,6 +107,15 @@ pub struct PdeProgram {
     /// Gradient squares on the Monte Carlo path: `(w . grad u)^2 / delta` from one
     /// directional derivative per draw in the base pass (after the drifts' ones).
     pub squares: Vec<GradientSquareTerm>,
+}
+
+/// How the equations' residuals are computed, from one base pass over the interior's points
+/// (the network's outputs for every unknown at once). Drifts, factors and gradient squares
+/// belong to problems of one unknown (`passes::run` computes a system's terms from the IR).
+#[derive(Clone, Debug, Default)]
+pub struct PdeProgram {
+    /// One per equation, in `Problem::pdes` order.
+    pub equations: Vec<EquationProgram>,
     /// The derivatives the base pass reads.
     pub needs: Needs,
     /// Second-order unit directions of the exact-path factors (identity or one component),
@@ -117,6 +126,23 @@ pub struct PdeProgram {
     /// The exact-path factor terms are the only second derivatives read: the step carries
     /// their weighted sum as one channel instead of one channel per direction.
     pub summed: bool,
+}
+
+impl PdeProgram {
+    /// Every equation's drifts, in equation order (the order of their directions).
+    pub fn drifts(&self) -> impl Iterator<Item = &Drift> {
+        self.equations.iter().flat_map(|e| &e.drifts)
+    }
+
+    /// Every equation's factored second-order terms, in equation order.
+    pub fn factors(&self) -> impl Iterator<Item = &FactorTerm> {
+        self.equations.iter().flat_map(|e| &e.factors)
+    }
+
+    /// Every equation's Monte Carlo gradient squares, in equation order.
+    pub fn squares(&self) -> impl Iterator<Item = &GradientSquareTerm> {
+        self.equations.iter().flat_map(|e| &e.squares)
+    }
 }
 
 /// One condition's program.
@@ -193,36 +219,28 @@ fn refusal(problem: &Problem, beyond: Beyond) -> Diag {
     }
 }
 
-/// The analysis' PDE terms sorted by how they are computed: IR terms, drifts, factored
+/// Each equation's terms sorted by how they are computed: IR terms, drifts, factored
 /// second-order terms and Monte Carlo gradient squares.
-type SortedTerms = (
-    Vec<NodeId>,
-    Vec<Drift>,
-    Vec<FactorTerm>,
-    Vec<GradientSquareTerm>,
-);
-
-fn sort_terms(problem: &Problem, analysis: &Analysis) -> SortedTerms {
-    let mut ir_terms = Vec::new();
-    let mut drifts = Vec::new();
-    let mut factors = Vec::new();
-    let mut squares = Vec::new();
+fn sort_terms(problem: &Problem, analysis: &Analysis) -> Vec<EquationProgram> {
+    let mut equations = vec![EquationProgram::default(); problem.pdes.len()];
+    let system = problem.unknowns.len() > 1;
     let mut so = analysis.second_order.iter();
     for t in &analysis.terms {
+        let e = &mut equations[t.equation];
         if let Some(q) = analysis
             .gradient_squares
             .iter()
             .find(|q| q.node == t.node && q.path == Path::MonteCarlo)
         {
-            squares.push(q.clone());
+            e.squares.push(q.clone());
             continue;
         }
-        if t.class == TermClass::SecondOrder {
+        if t.class == TermClass::SecondOrder && !system {
             let s = so
                 .next()
                 .expect("invariant: the analysis has one second-order entry per second-order term");
             if let Ok(f) = &s.factor {
-                factors.push(FactorTerm {
+                e.factors.push(FactorTerm {
                     factor: f.clone(),
                     path: s.path,
                 });
@@ -230,38 +248,42 @@ fn sort_terms(problem: &Problem, analysis: &Analysis) -> SortedTerms {
             }
         }
         if t.class == TermClass::FirstOrder
+            && !system
             && let Some(d) = drift_of(problem, t.node)
         {
-            drifts.push(d);
+            e.drifts.push(d);
             continue;
         }
-        ir_terms.push(t.node);
+        e.ir_terms.push(t.node);
     }
-    (ir_terms, drifts, factors, squares)
+    equations
 }
 
-/// The PDE's program: its terms by path and the derivatives its base pass reads.
+/// The equations' program: their terms by path and the derivatives the base pass reads.
 fn pde_program(
     problem: &Problem,
     analysis: &Analysis,
     layout: &InputLayout,
 ) -> Result<PdeProgram, Beyond> {
-    let (ir_terms, drifts, factors, squares) = sort_terms(problem, analysis);
+    let equations = sort_terms(problem, analysis);
     let mut needs = Needs::default();
-    let mut roots = ir_terms.clone();
+    let mut roots: Vec<NodeId> = equations.iter().flat_map(|e| e.ir_terms.clone()).collect();
+    let factors: Vec<&FactorTerm> = equations.iter().flat_map(|e| &e.factors).collect();
     for f in &factors {
         roots.extend(f.factor.scale);
         roots.extend(f.factor.diag.as_ref().map(|d| d.node));
     }
     if let Some(c) = &problem.constraint {
         roots.push(c.obstacle);
-        roots.extend(problem.ansatz.as_ref().map(|a| a.node));
+        roots.extend(problem.unknowns[c.unknown].ansatz.as_ref().map(|a| a.node));
     }
-    for d in &drifts {
-        roots.extend(&d.factors);
-    }
-    for q in &squares {
-        roots.extend(&q.factors);
+    for e in &equations {
+        for d in &e.drifts {
+            roots.extend(&d.factors);
+        }
+        for q in &e.squares {
+            roots.extend(&q.factors);
+        }
     }
     needs.scan(problem, layout, &roots)?;
     // Exact-path factors: unit second-order channels (identity, one component) or
@@ -280,14 +302,14 @@ fn pde_program(
             TriangularFactor::Cholesky { rank, .. } => general += rank,
         }
     }
-    let summed = needs.diag.is_empty()
-        && needs.mixed.is_empty()
-        && factors.iter().any(|f| f.path == Path::Exact);
+    // One summed channel serves the exact factors of one equation.
+    let with_exact = equations
+        .iter()
+        .filter(|e| e.factors.iter().any(|f| f.path == Path::Exact))
+        .count();
+    let summed = needs.diag.is_empty() && needs.mixed.is_empty() && with_exact == 1;
     Ok(PdeProgram {
-        ir_terms,
-        drifts,
-        factors,
-        squares,
+        equations,
         needs,
         unit_diag,
         general,
@@ -310,7 +332,12 @@ fn condition_program(
             if let Region::Periodic { var, comp } = term.region {
                 let (off, _) = layout.space(var).unwrap_or((0, 0));
                 needs.first.insert(off + comp.unwrap_or(0));
-                if let Some(a) = &problem.ansatz {
+                let ansatz = problem
+                    .graph
+                    .unknowns_in(term.residual)
+                    .first()
+                    .and_then(|k| problem.unknowns[*k].ansatz.as_ref());
+                if let Some(a) = ansatz {
                     let slope = a
                         .slope(&problem.space, var, comp)
                         .expect("invariant: the ansatz's gradient has every component");
@@ -328,10 +355,11 @@ fn condition_program(
 }
 
 /// The sign the residual must have where the constraint is active, if the time direction
-/// tells it.
+/// of the constrained unknown's equation tells it.
 fn active_sign(problem: &Problem, analysis: &Analysis) -> Option<f64> {
     problem.constraint.as_ref().and_then(|c| {
-        let backward = match analysis.direction {
+        let e = problem.pdes.iter().position(|p| p.unknown == c.unknown)?;
+        let backward = match analysis.directions[e] {
             TimeDirection::Backward => Some(true),
             TimeDirection::Forward => Some(false),
             TimeDirection::Undetermined => None,

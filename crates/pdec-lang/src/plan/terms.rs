@@ -74,8 +74,11 @@ pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> 
     let f = crate::syntax::print::format_number;
     let interior = interior_sampler(problem, settings);
     let small = (settings.plan.batch / 4).max(64).min(settings.plan.batch);
-    let mut terms = vec![LossTerm {
-        name: "pde".into(),
+    let mut terms: Vec<LossTerm> = problem
+        .pdes
+        .iter()
+        .map(|pde| LossTerm {
+        name: pde.name.clone(),
         kind: TermKind::Pde,
         region: Region::Interior,
         sampler: match &settings.plan.adaptive {
@@ -90,8 +93,9 @@ pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> 
         },
         weight: 1.0,
         batch: settings.plan.batch,
-        residual: problem.pde.residual,
-    }];
+        residual: pde.residual,
+    })
+        .collect();
     for c in &problem.conditions {
         let (kind, region, sampler) = condition_region(problem, &c.region, &interior);
         terms.push(LossTerm {

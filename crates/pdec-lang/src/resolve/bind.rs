@@ -69,7 +69,7 @@ impl Resolver<'_> {
                 self.expr(body);
                 self.locals.truncate(self.locals.len() - params.len());
             }
-            ItemKind::Pde(eq)
+            ItemKind::Pde { eq, .. }
             | ItemKind::Initial(eq)
             | ItemKind::Terminal(eq)
             | ItemKind::Exact(eq)

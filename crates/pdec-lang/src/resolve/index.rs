@@ -106,7 +106,7 @@ fn item_exprs<'a>(item: &'a Item, out: &mut Vec<&'a Expr>) {
         | ItemKind::Time { domain, .. }
         | ItemKind::Space { domain, .. } => out.push(domain),
         ItemKind::Fn { body, .. } => out.push(body),
-        ItemKind::Pde(e)
+        ItemKind::Pde { eq: e, .. }
         | ItemKind::Initial(e)
         | ItemKind::Terminal(e)
         | ItemKind::Exact(e)

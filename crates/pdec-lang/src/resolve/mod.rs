@@ -263,7 +263,7 @@ mod tests {
     fn res_of(program: &Program, res: &Resolution, name: &str, nth: usize) -> Option<Res> {
         let mut found = Vec::new();
         for item in &program.user().ast.items {
-            if let ItemKind::Pde(eq) = &item.kind {
+            if let ItemKind::Pde { eq, .. } = &item.kind {
                 collect_calls(&eq.lhs, &mut |i: &Ident| {
                     if i.text == name {
                         found.push(i.id)

@@ -61,7 +61,11 @@ pub enum ItemKind {
         params: Vec<Ident>,
         body: Expr,
     },
-    Pde(Equation),
+    /// `pde [NAME:] lhs = rhs`.
+    Pde {
+        name: Option<Ident>,
+        eq: Equation,
+    },
     Initial(Equation),
     Terminal(Equation),
     Boundary(Boundary),
@@ -95,7 +99,7 @@ impl ItemKind {
             ItemKind::Space { .. } => "space",
             ItemKind::Unknown { .. } => "unknown",
             ItemKind::Fn { .. } => "fn",
-            ItemKind::Pde(_) => "pde",
+            ItemKind::Pde { .. } => "pde",
             ItemKind::Initial(_) => "initial",
             ItemKind::Terminal(_) => "terminal",
             ItemKind::Boundary(_) => "boundary",

@@ -54,8 +54,9 @@ impl Builder {
         }
     }
 
-    /// Builds one statement (a `*_stmt` pair of the grammar) into an [`Item`].
-    pub fn statement(&mut self, pair: Pair<Rule>) -> Res<Item> {
+    /// Builds one statement (a `*_stmt` pair of the grammar) into its [`Item`]s: one, or one
+    /// per unknown of `unknown u(t, x), v(t, x)`.
+    pub fn statement(&mut self, pair: Pair<Rule>) -> Res<Vec<Item>> {
         let span = self.span(&pair);
         let rule = pair.as_rule();
         let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_in);
@@ -78,12 +79,37 @@ impl Builder {
                 }
             }
             Rule::unknown_stmt => {
-                let name = self.ident(child(inner));
-                let args = inner.map(|p| self.ident(p)).collect();
-                ItemKind::Unknown { name, args }
+                // `unknown u(t, x), v(t, x)`: one item per unknown, each spanning its own
+                // declaration after the first.
+                let mut items = Vec::new();
+                for (i, decl) in inner.enumerate() {
+                    let decl_span = self.span(&decl);
+                    let mut parts = decl.into_inner();
+                    let name = self.ident(child(&mut parts));
+                    let args = parts.map(|p| self.ident(p)).collect();
+                    items.push(Item {
+                        kind: ItemKind::Unknown { name, args },
+                        span: if i == 0 { span } else { decl_span },
+                        keyword,
+                    });
+                }
+                return Ok(items);
             }
             Rule::fn_stmt => self.fn_stmt(inner)?,
-            Rule::pde_stmt => ItemKind::Pde(self.equation(child(inner), "pde")?),
+            Rule::pde_stmt => {
+                let first = child(inner);
+                let (name, eq) = match first.as_rule() {
+                    Rule::term_name => {
+                        let name = self.ident(child(&mut first.into_inner()));
+                        (Some(name), child(inner))
+                    }
+                    _ => (None, first),
+                };
+                ItemKind::Pde {
+                    name,
+                    eq: self.equation(eq, "pde")?,
+                }
+            }
             Rule::initial_stmt => ItemKind::Initial(self.equation(child(inner), "initial")?),
             Rule::terminal_stmt => ItemKind::Terminal(self.equation(child(inner), "terminal")?),
             Rule::exact_stmt => ItemKind::Exact(self.equation(child(inner), "exact")?),
@@ -113,11 +139,11 @@ impl Builder {
             }
             _ => unreachable!("invariant: statement rules are exhaustive"),
         };
-        Ok(Item {
+        Ok(vec![Item {
             kind,
             span,
             keyword,
-        })
+        }])
     }
 
     /// `use a::b`, `use a::{b, c}`, `use a::*`: the children after the keyword.

@@ -128,7 +128,7 @@ pub fn parse(file: FileId, source: &SourceFile, diags: &mut Diags) -> ast::File 
                 let Some(pair) = pairs.next() else { continue };
                 builder.offset = chunk.start;
                 match builder.statement(pair) {
-                    Ok(item) => items.push(item),
+                    Ok(built) => items.extend(built),
                     Err(d) => diags.push(*d),
                 }
                 diags.extend(std::mem::take(&mut builder.diags));

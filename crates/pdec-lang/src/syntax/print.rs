@@ -65,7 +65,8 @@ pub fn item(item: &Item) -> String {
             let a: Vec<&str> = params.iter().map(|i| i.text.as_str()).collect();
             format!("fn {}({}) = {}", name.text, a.join(", "), expr(body))
         }
-        ItemKind::Pde(e) => format!("pde {}", equation(e)),
+        ItemKind::Pde { name: None, eq } => format!("pde {}", equation(eq)),
+        ItemKind::Pde { name: Some(n), eq } => format!("pde {}: {}", n.text, equation(eq)),
         ItemKind::Initial(e) => format!("initial {}", equation(e)),
         ItemKind::Terminal(e) => format!("terminal {}", equation(e)),
         ItemKind::Exact(e) => format!("exact {}", equation(e)),

@@ -297,7 +297,7 @@ fn printed_programs_parse_back_to_the_same_program() {
         assert_eq!(print::file(&second), printed);
         assert_eq!(first.items.len(), second.items.len());
         for (a, b) in first.items.iter().zip(&second.items) {
-            if let (ItemKind::Pde(x), ItemKind::Pde(y)) = (&a.kind, &b.kind) {
+            if let (ItemKind::Pde { eq: x, .. }, ItemKind::Pde { eq: y, .. }) = (&a.kind, &b.kind) {
                 assert_eq!(bracketed(&x.lhs), bracketed(&y.lhs));
             }
         }

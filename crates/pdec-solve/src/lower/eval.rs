@@ -4,7 +4,7 @@
 //! tables ([`Directions`]); index sums, selections and reductions are tensor operations on the
 //! axis dimensions.
 
-use super::{Batch, Columns, err};
+use super::{Batch, Columns, Outputs, err};
 use candle_core::{DType, Device, Result, Tensor};
 use pdec_lang::ir::{
     AxisId, BinOp, Comp, Coord, Input, NodeId, Op, Problem, RedOp, Sel, Shape, Ty, UnOp, VecRed,
@@ -82,44 +82,50 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn tangent(&self, k: usize) -> Result<Tensor> {
-        let t = self
-            .batch
+    /// Unknown `u`'s outputs.
+    fn out(&self, u: usize) -> Result<&Outputs> {
+        self.batch
             .out
+            .get(u)
+            .ok_or_else(|| err("invariant: an output per unknown"))
+    }
+
+    fn tangent(&self, u: usize, k: usize) -> Result<Tensor> {
+        let t = self
+            .out(u)?
             .t
             .as_ref()
             .ok_or_else(|| err("invariant: tangents were requested"))?;
         t.get(k)
     }
 
-    fn channel(&self, k: usize) -> Result<Tensor> {
+    fn channel(&self, u: usize, k: usize) -> Result<Tensor> {
         let s = self
-            .batch
-            .out
+            .out(u)?
             .s
             .as_ref()
             .ok_or_else(|| err("invariant: second-order channels were requested"))?;
         s.get(k)
     }
 
-    fn first(&self, col: usize) -> Result<Tensor> {
+    fn first(&self, u: usize, col: usize) -> Result<Tensor> {
         let k = *self
             .batch
             .dirs
             .first
             .get(&col)
             .ok_or_else(|| err("invariant: first derivative requested"))?;
-        self.tangent(k)
+        self.tangent(u, k)
     }
 
-    fn second(&self, a: usize, b: usize) -> Result<Tensor> {
+    fn second(&self, u: usize, a: usize, b: usize) -> Result<Tensor> {
         let d = self.batch.dirs;
         let diag = |c: usize| -> Result<Tensor> {
             let k = *d
                 .diag
                 .get(&c)
                 .ok_or_else(|| err("invariant: diagonal second derivative requested"))?;
-            self.channel(k)
+            self.channel(u, k)
         };
         if a == b {
             return diag(a);
@@ -129,10 +135,11 @@ impl<'a> Evaluator<'a> {
             .mixed
             .get(&(a.min(b), a.max(b)))
             .ok_or_else(|| err("invariant: mixed derivative requested"))?;
-        ((self.channel(k)? - diag(a)?)? - diag(b)?)?.affine(0.5, 0.0)
+        ((self.channel(u, k)? - diag(a)?)? - diag(b)?)?.affine(0.5, 0.0)
     }
 
-    fn deriv(&self, coords: &[Coord], ty: &Ty) -> Result<Tensor> {
+    /// Unknown `u`'s derivative along `coords`.
+    fn deriv(&self, u: usize, coords: &[Coord], ty: &Ty) -> Result<Tensor> {
         let g = &self.problem.graph;
         let cols: Vec<Vec<usize>> = coords
             .iter()
@@ -164,11 +171,11 @@ impl<'a> Evaluator<'a> {
                 if multi(c) {
                     let ts: Vec<Tensor> = cols[0]
                         .iter()
-                        .map(|col| self.first(*col))
+                        .map(|col| self.first(u, *col))
                         .collect::<Result<_>>()?;
                     Tensor::stack(&ts, 1)?
                 } else {
-                    self.first(cols[0][0])?
+                    self.first(u, cols[0][0])?
                 }
             }
             [a, b] => {
@@ -176,7 +183,7 @@ impl<'a> Evaluator<'a> {
                 if same {
                     let ts: Vec<Tensor> = cols[0]
                         .iter()
-                        .map(|c| self.second(*c, *c))
+                        .map(|c| self.second(u, *c, *c))
                         .collect::<Result<_>>()?;
                     Tensor::stack(&ts, 1)?
                 } else {
@@ -184,7 +191,7 @@ impl<'a> Evaluator<'a> {
                     for x in &cols[0] {
                         let row: Vec<Tensor> = cols[1]
                             .iter()
-                            .map(|y| self.second(*x, *y))
+                            .map(|y| self.second(u, *x, *y))
                             .collect::<Result<_>>()?;
                         rows.push(if multi(b) {
                             Tensor::stack(&row, 1)?
@@ -278,16 +285,16 @@ impl<'a> Evaluator<'a> {
                     .broadcast_as(full)?
             }
             Op::Input(i) => self.input(i, &ty)?,
-            Op::U => self.batch.out.f.clone(),
-            Op::Deriv(coords) => self.deriv(&coords, &ty)?,
+            Op::U(u) => self.out(u)?.f.clone(),
+            Op::Deriv(u, coords) => self.deriv(u, &coords, &ty)?,
             Op::Normal(k) => self.normal(k, &ty)?,
-            Op::NormalDeriv => {
+            Op::NormalDeriv(u) => {
                 let k = self
                     .batch
                     .dirs
                     .normal
                     .ok_or_else(|| err("invariant: normal direction requested"))?;
-                self.tangent(k)?
+                self.tangent(u, k)?
             }
             Op::Unary(op, a) => self.unary(op, a)?,
             Op::Binary(op, a, b) => self.binary(op, a, b, &ty)?,

@@ -178,7 +178,8 @@ pub struct Outputs {
 pub struct Batch<'a> {
     pub x: Tensor,
     pub normals: Option<Tensor>,
-    pub out: &'a Outputs,
+    /// The network's outputs, one per unknown.
+    pub out: &'a [Outputs],
     pub dirs: &'a Directions,
 }
 
@@ -213,7 +214,7 @@ pub fn forward(
     extra: Option<&Tensor>,
     normals: Option<&Tensor>,
     jvps: Option<&Tensor>,
-) -> Result<Outputs> {
+) -> Result<Vec<Outputs>> {
     forward_with(net, cols, x, dirs, extra, normals, jvps, None, None)
 }
 
@@ -230,7 +231,7 @@ pub fn forward_with(
     jvps: Option<&Tensor>,
     summed: Option<SumWeights>,
     projections: Option<&Projections>,
-) -> Result<Outputs> {
+) -> Result<Vec<Outputs>> {
     let n = x.dim(0)?;
     let (dev, dt) = (x.device().clone(), x.dtype());
     let sc = cols
@@ -281,20 +282,38 @@ pub fn forward_with(
         },
     };
     let jet = net.forward(&input)?;
-    let f = jet.v.squeeze(1)?;
-    let t = jet.t.map(|t| t.squeeze(2)).transpose()?;
-    let (s, sum) = match summed {
-        // A zero channel (no second-order direction reached the output) is `None`: zeros.
-        Some(_) => (
-            None,
-            Some(match jet.s {
-                Some(s) => s.squeeze(1)?,
-                None => Tensor::zeros(n, x.dtype(), x.device())?,
-            }),
-        ),
-        None => (jet.s.map(|s| s.squeeze(2)).transpose()?, None),
-    };
-    Ok(Outputs { f, t, s, sum })
+    split_outputs(&jet, summed.is_some(), n, x)
+}
+
+/// The output jet `[N, M]` (tangents `[K, N, M]`, channels `[K2, N, M]` or the summed
+/// `[N, M]`) cut into one [`Outputs`] per unknown.
+fn split_outputs(
+    jet: &crate::jet::Jet,
+    summed: bool,
+    n: usize,
+    x: &Tensor,
+) -> Result<Vec<Outputs>> {
+    let m = jet.v.dim(1)?;
+    let col = |t: &Tensor, dim: usize, k: usize| t.narrow(dim, k, 1)?.squeeze(dim);
+    (0..m)
+        .map(|k| {
+            let f = col(&jet.v, 1, k)?;
+            let t = jet.t.as_ref().map(|t| col(t, 2, k)).transpose()?;
+            let (s, sum) = match summed {
+                // A zero channel (no second-order direction reached the output) is `None`:
+                // zeros.
+                true => (
+                    None,
+                    Some(match &jet.s {
+                        Some(s) => col(s, 1, k)?,
+                        None => Tensor::zeros(n, x.dtype(), x.device())?,
+                    }),
+                ),
+                false => (jet.s.as_ref().map(|s| col(s, 2, k)).transpose()?, None),
+            };
+            Ok(Outputs { f, t, s, sum })
+        })
+        .collect()
 }
 
 /// The network at the Monte Carlo estimator's antithetic pairs `[x + v_1, x - v_1, ...,
@@ -309,7 +328,7 @@ pub fn forward_antithetic(
     v: &Tensor,
     tangent: bool,
     projections: Option<&Projections>,
-) -> Result<Outputs> {
+) -> Result<Vec<Outputs>> {
     let (dev, dt) = (x.device().clone(), x.dtype());
     let sc = cols
         .consts
@@ -332,31 +351,30 @@ pub fn forward_antithetic(
         },
     };
     let jet = net.forward(&input)?;
-    Ok(Outputs {
-        f: jet.v.squeeze(1)?,
-        t: jet.t.map(|t| t.squeeze(2)).transpose()?,
-        s: None,
-        sum: None,
-    })
+    split_outputs(&jet, false, x.dim(0)?, x)
 }
 
 /// A node free of derivatives of the network at points `x` `[N, D]`, with the network's
-/// output given as `f` `[N]`: `[N]` (an exact solution, an obstacle with `f` anything; an
-/// ansatz, or a condition's residual under one, with the network's values or test draws).
+/// outputs given as `f` (`[N]` each, one per unknown): `[N]` (an exact solution, an obstacle
+/// with `f` anything; an ansatz, or a condition's residual under one, with the network's
+/// values or test draws).
 pub fn eval_with_values(
     p: &Problem,
     cols: &Columns,
     node: NodeId,
     x: &Tensor,
-    f: &Tensor,
+    f: &[Tensor],
 ) -> Result<Tensor> {
     let n = x.dim(0)?;
-    let out = Outputs {
-        f: f.clone(),
-        t: None,
-        s: None,
-        sum: None,
-    };
+    let out: Vec<Outputs> = f
+        .iter()
+        .map(|f| Outputs {
+            f: f.clone(),
+            t: None,
+            s: None,
+            sum: None,
+        })
+        .collect();
     let dirs = Directions::default();
     let mut ev = Evaluator::new(
         p,

@@ -28,6 +28,19 @@ impl Net {
         dtype: DType,
         dev: &Device,
     ) -> Result<Net> {
+        Net::with_outputs(s, input, 1, seed, dtype, dev)
+    }
+
+    /// A network with `outputs` outputs (one per unknown of a system), initialised from
+    /// `seed`; with one output the parameters are [`Net::new`]'s.
+    pub fn with_outputs(
+        s: &NetSettings,
+        input: usize,
+        outputs: usize,
+        seed: u64,
+        dtype: DType,
+        dev: &Device,
+    ) -> Result<Net> {
         // A stream of its own, so sampling does not shift when the network changes.
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6e65_7477_6f72_6b00);
         let mut params = Vec::new();
@@ -96,7 +109,7 @@ impl Net {
         } else {
             width
         };
-        let out = dense("out", 1, inp, &mut rng, &mut params)?;
+        let out = dense("out", outputs, inp, &mut rng, &mut params)?;
         Ok(Net {
             kind: s.kind,
             params,

@@ -26,7 +26,8 @@ struct Dense {
     b: Var,
 }
 
-/// A DGM or MLP network from the input columns to one output, with its parameters.
+/// A DGM or MLP network from the input columns to its outputs (one per unknown), with its
+/// parameters.
 pub struct Net {
     pub kind: NetKind,
     /// Every trainable tensor with its name, in a fixed order (optimizer, checkpoints).
@@ -55,7 +56,7 @@ impl Net {
         self.out.w.device().clone()
     }
 
-    /// The network on an input jet; the output jet has width 1.
+    /// The network on an input jet; the output jet has one column per output (unknown).
     pub fn forward(&self, x: &InputJet) -> Result<Jet> {
         let mut h: Option<Jet> = None;
         for layer in &self.layers {
@@ -109,7 +110,16 @@ impl Net {
         dev: &Device,
     ) -> Result<Net> {
         let output = plan.output.as_ref().map(|o| (o.shift, o.scale));
-        Ok(Net::new(&plan.settings.net, plan.layout.width, seed, dtype, dev)?.with_output(output))
+        let outputs = plan.unknowns.len().max(1);
+        Ok(Net::with_outputs(
+            &plan.settings.net,
+            plan.layout.width,
+            outputs,
+            seed,
+            dtype,
+            dev,
+        )?
+        .with_output(output))
     }
 
     /// The network with its output shifted and scaled: `shift + scale * output` (the plan's

@@ -6,24 +6,42 @@ use crate::nn::Net;
 use candle_core::{Result, Tensor};
 use pdec_lang::ir::{NodeId, Problem};
 
-/// The unknown at explicit points `[M, D]` (no derivatives): the network's values, or
-/// the problem's ansatz made from them.
-pub fn values(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Tensor> {
+/// Every unknown at explicit points `[M, D]` (no derivatives), one `[M]` each: the
+/// network's values, or the unknown's ansatz made from them.
+pub fn all_values(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Vec<Tensor>> {
     let out = lower::forward(net, cols, x, &Directions::default(), None, None, None)?;
-    match &p.ansatz {
-        Some(a) => lower::eval_with_values(p, cols, a.node, x, &out.f),
-        None => Ok(out.f),
-    }
+    let f: Vec<Tensor> = out.iter().map(|o| o.f.clone()).collect();
+    p.unknowns
+        .iter()
+        .zip(&f)
+        .map(|(u, fk)| match &u.ansatz {
+            Some(a) => lower::eval_with_values(p, cols, a.node, x, &f),
+            None => Ok(fk.clone()),
+        })
+        .collect()
 }
 
-/// The solution at explicit points: the network's values, projected onto the free-boundary
-/// constraint when there is one (`max(u, g)` for `u >= g`). The exact solution satisfies the
-/// constraint, so the projection can only move a value closer to it; for an American option
-/// it is the early-exercise rule itself.
-pub fn solution(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Tensor> {
-    let u = values(net, p, cols, x)?;
+/// Unknown `k` at explicit points `[M, D]` (no derivatives): [`all_values`]' `k`-th.
+pub fn values_of(net: &Net, p: &Problem, cols: &Columns, x: &Tensor, k: usize) -> Result<Tensor> {
+    all_values(net, p, cols, x)?
+        .into_iter()
+        .nth(k)
+        .ok_or_else(|| candle_core::Error::Msg("invariant: an output per unknown".into()))
+}
+
+/// The first unknown at explicit points (the only one of most problems).
+pub fn values(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Tensor> {
+    values_of(net, p, cols, x, 0)
+}
+
+/// Unknown `k` at explicit points: the network's values, projected onto the free-boundary
+/// constraint when it bounds `k` (`max(u, g)` for `u >= g`). The exact solution satisfies
+/// the constraint, so the projection can only move a value closer to it; for an American
+/// option it is the early-exercise rule itself.
+pub fn solution_of(net: &Net, p: &Problem, cols: &Columns, x: &Tensor, k: usize) -> Result<Tensor> {
+    let u = values_of(net, p, cols, x, k)?;
     match &p.constraint {
-        Some(c) => {
+        Some(c) if c.unknown == k => {
             let g = eval_free(p, cols, c.obstacle, x)?.to_dtype(u.dtype())?;
             if c.at_least {
                 u.maximum(&g)
@@ -31,8 +49,13 @@ pub fn solution(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Te
                 u.minimum(&g)
             }
         }
-        None => Ok(u),
+        _ => Ok(u),
     }
+}
+
+/// The first unknown's solution at explicit points ([`solution_of`]).
+pub fn solution(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Tensor> {
+    solution_of(net, p, cols, x, 0)
 }
 
 /// A point of the input space as a row, from a report.
@@ -59,5 +82,6 @@ pub fn report_row(p: &Problem, cols: &Columns, r: &pdec_lang::ir::Report) -> Vec
 /// Evaluates a network-free node (an exact solution) on points.
 pub fn eval_free(p: &Problem, cols: &Columns, node: NodeId, x: &Tensor) -> Result<Tensor> {
     let zero = Tensor::zeros(x.dim(0)?, x.dtype(), x.device())?;
-    lower::eval_with_values(p, cols, node, x, &zero)
+    let zeros = vec![zero; p.unknowns.len().max(1)];
+    lower::eval_with_values(p, cols, node, x, &zeros)
 }

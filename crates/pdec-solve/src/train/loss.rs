@@ -39,11 +39,13 @@ impl LossProgram<'_> {
         noise: Option<&Tensor>,
     ) -> Result<StepLosses> {
         let mut terms: Vec<Option<Tensor>> = vec![None; self.plan.terms.len()];
-        let pde_index = self
-            .plan
-            .terms
-            .iter()
-            .position(|t| t.kind == TermKind::Pde)
+        // The equations' terms, in equation order; all are evaluated on the first one's
+        // points (one base pass gives every unknown's derivatives).
+        let pde_terms: Vec<usize> = (0..self.plan.terms.len())
+            .filter(|k| self.plan.terms[*k].kind == TermKind::Pde)
+            .collect();
+        let pde_index = *pde_terms
+            .first()
             .ok_or_else(|| err("invariant: a pde term"))?;
         let x = batches[pde_index][0].x.clone();
         let has_mc = self.noise.estimates() == 2;
@@ -60,24 +62,27 @@ impl LossProgram<'_> {
                 a.sqr()?.mean_all()
             }
         };
-        let PdeLossParts { pairs, gap } = self.pde_loss_pairs(&res, &f, obstacle.as_ref())?;
-        let mut pde: Option<Tensor> = None;
-        for (a, b) in &pairs {
-            let l = sq(a, b)?;
-            pde = Some(match pde {
-                Some(p) => (p + l)?,
-                None => l,
-            });
-        }
-        terms[pde_index] = pde;
-        if let Some(gap) = gap
-            && let Some(ci) = self
-                .plan
-                .terms
-                .iter()
-                .position(|t| t.kind == TermKind::Constraint)
-        {
-            terms[ci] = Some(gap.neg()?.relu()?.sqr()?.mean_all()?);
+        for (e, index) in pde_terms.iter().enumerate() {
+            let PdeLossParts { pairs, gap } =
+                self.pde_loss_pairs(e, &res[e], &f, obstacle.as_ref())?;
+            let mut pde: Option<Tensor> = None;
+            for (a, b) in &pairs {
+                let l = sq(a, b)?;
+                pde = Some(match pde {
+                    Some(p) => (p + l)?,
+                    None => l,
+                });
+            }
+            terms[*index] = pde;
+            if let Some(gap) = gap
+                && let Some(ci) = self
+                    .plan
+                    .terms
+                    .iter()
+                    .position(|t| t.kind == TermKind::Constraint)
+            {
+                terms[ci] = Some(gap.neg()?.relu()?.sqr()?.mean_all()?);
+            }
         }
         for (k, term) in self.plan.terms.iter().enumerate() {
             let Some(prog) = &self.conditions[k] else {
@@ -124,15 +129,26 @@ impl LossProgram<'_> {
                 .find(|t| t.kind == kind)
                 .map_or(1.0, |t| t.weight)
         };
-        let PdeLossParts { pairs, gap } = self.pde_loss_pairs(&res, &f, obstacle.as_ref())?;
-        let mut pde = Tensor::zeros(n, self.dtype, &self.device)?;
-        for (a, b) in &pairs {
-            pde = (pde + (a * b)?)?;
-        }
-        let mut total = pde.affine(weight(TermKind::Pde), 0.0)?;
-        if let Some(gap) = gap {
-            let violation = gap.neg()?.relu()?.sqr()?;
-            total = (total + violation.affine(weight(TermKind::Constraint), 0.0)?)?;
+        let pde_weights: Vec<f64> = self
+            .plan
+            .terms
+            .iter()
+            .filter(|t| t.kind == TermKind::Pde)
+            .map(|t| t.weight)
+            .collect();
+        let mut total = Tensor::zeros(n, self.dtype, &self.device)?;
+        for (e, w) in pde_weights.iter().enumerate() {
+            let PdeLossParts { pairs, gap } =
+                self.pde_loss_pairs(e, &res[e], &f, obstacle.as_ref())?;
+            let mut pde = Tensor::zeros(n, self.dtype, &self.device)?;
+            for (a, b) in &pairs {
+                pde = (pde + (a * b)?)?;
+            }
+            total = (total + pde.affine(*w, 0.0)?)?;
+            if let Some(gap) = gap {
+                let violation = gap.neg()?.relu()?.sqr()?;
+                total = (total + violation.affine(weight(TermKind::Constraint), 0.0)?)?;
+            }
         }
         Ok(total)
     }
@@ -140,14 +156,23 @@ impl LossProgram<'_> {
     /// The PDE term's pieces under the free-boundary form in force ([`PdeLossParts`]).
     /// [`LossProgram::losses`] takes means of them, [`LossProgram::pointwise_loss`] keeps
     /// them per point, so training and adaptive sampling weigh points alike.
+    /// Equation `e`'s: the constraint's loss form applies to the equation solved for the
+    /// constrained unknown.
     fn pde_loss_pairs(
         &self,
+        e: usize,
         res: &[Tensor],
         f: &Tensor,
         obstacle: Option<&Tensor>,
     ) -> Result<PdeLossParts> {
         let (a, b) = (&res[0], res.get(1).unwrap_or(&res[0]));
-        let (Some(c), Some(g)) = (&self.problem.constraint, obstacle) else {
+        let constrained = self.problem.constraint.as_ref().filter(|c| {
+            self.problem
+                .pdes
+                .get(e)
+                .is_some_and(|p| p.unknown == c.unknown)
+        });
+        let (Some(c), Some(g)) = (constrained, obstacle) else {
             return Ok(PdeLossParts {
                 pairs: vec![(a.clone(), b.clone())],
                 gap: None,
@@ -225,6 +250,12 @@ impl LossProgram<'_> {
                     vals.push((u, t));
                     continue;
                 }
+                // `periodic x`: one term per unknown, its residual that unknown.
+                let k = self.problem.graph.op(term.residual).unknown().unwrap_or(0);
+                let out = out
+                    .into_iter()
+                    .nth(k)
+                    .ok_or_else(|| err("invariant: an output per unknown"))?;
                 let t = out
                     .t
                     .ok_or_else(|| err("invariant: periodic tangent"))?

@@ -34,7 +34,7 @@ pub mod upload;
 
 pub use adam::Adam;
 pub use balance::TermBalance;
-pub use eval::{eval_free, report_row, solution, values};
+pub use eval::{all_values, eval_free, report_row, solution, solution_of, values, values_of};
 pub use loss::StepLosses;
 pub use noise::NoiseLayout;
 pub use program::LossProgram;

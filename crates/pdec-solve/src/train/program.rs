@@ -69,13 +69,13 @@ impl<'a> LossProgram<'a> {
         let noise = NoiseLayout::new(plan.monte_carlo.as_ref());
         // The derivatives' directions, then the drifts', then one per Monte Carlo draw of
         // each gradient square.
-        let square_jvps = pde.squares.len() * noise.draws_per_step();
+        let square_jvps = pde.squares().count() * noise.draws_per_step();
         let pde_dirs = Directions::new(
             &pde.needs,
             &cols,
             pde.general,
             &pde.unit_diag,
-            pde.drifts.len() + square_jvps,
+            pde.drifts().count() + square_jvps,
         );
         let conditions = plan
             .program

@@ -14,7 +14,7 @@ use crate::train::program::{LossProgram, err};
 use candle_core::{Result, Tensor};
 use pdec_lang::passes::second_order::{Factor, Path, TriangularFactor};
 use pdec_lang::plan::MonteCarloPlan;
-use pdec_lang::plan::program::FactorTerm;
+use pdec_lang::plan::program::{EquationProgram, FactorTerm};
 
 impl LossProgram<'_> {
     /// `sqrt(s)` `[N]` and the diagonal `[N, len]` of a factor, on a batch.
@@ -156,9 +156,8 @@ impl LossProgram<'_> {
                 (ev_second(ev, off + component)? * s.sqr()?)?
             }
             TriangularFactor::Cholesky { rank, .. } => {
-                let ch = ev
-                    .batch
-                    .out
+                // Factored terms belong to problems of one unknown (`plan::program`).
+                let ch = ev.batch.out[0]
                     .s
                     .as_ref()
                     .ok_or_else(|| err("invariant: channels for factor columns"))?;
@@ -190,7 +189,7 @@ impl LossProgram<'_> {
         let dirs = &self.pde_dirs;
         let mut w: Vec<W> = (0..dirs.k2).map(|_| W::Const(0.0)).collect();
         let mut general = dirs.factor_start();
-        for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
+        for f in self.pde.factors().filter(|f| f.path == Path::Exact) {
             let f = &f.factor;
             let scale = match f.scale {
                 Some(s) => Some(lower::per_point(&pre.eval(s)?, n)?),
@@ -257,10 +256,10 @@ impl LossProgram<'_> {
         Ok((SumWeights(Some(rows)), 1.0))
     }
 
-    /// The PDE residual on a batch, with Monte Carlo terms estimated from the noise: returns
-    /// one residual per estimate (one when there is no Monte Carlo term), the
-    /// unknown's value `[N]` (the network's, or under an ansatz with a constraint the
-    /// ansatz's) and the obstacle `[N]` when there is a constraint. Weight by weight
+    /// The first equation's residual on a batch, with Monte Carlo terms estimated from the
+    /// noise: returns one residual per estimate (one when there is no Monte Carlo term), the
+    /// constrained unknown's value `[N]` (the network's, or under an ansatz with a constraint
+    /// the ansatz's) and the obstacle `[N]` when there is a constraint. Weight by weight
     /// products (the tests compare with it; training stacks them, [`LossProgram::losses`]).
     #[cfg(test)]
     pub(super) fn pde_residuals(
@@ -269,10 +268,13 @@ impl LossProgram<'_> {
         x: &Tensor,
         noise: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Tensor, Option<Tensor>)> {
-        self.pde_residuals_with(net, x, noise, &Projections::default())
+        let (mut r, u, obstacle) =
+            self.pde_residuals_with(net, x, noise, &Projections::default())?;
+        Ok((r.swap_remove(0), u, obstacle))
     }
 
-    /// [`LossProgram::pde_residuals`] with the value pass and the antithetic passes sharing
+    /// Every equation's residuals (one per estimate) on one batch, as
+    /// [`LossProgram::pde_residuals`], with the value pass and the antithetic passes sharing
     /// `projections` (the points' products with the input weights).
     pub(super) fn pde_residuals_with(
         &self,
@@ -280,16 +282,16 @@ impl LossProgram<'_> {
         x: &Tensor,
         noise: Option<&Tensor>,
         projections: &Projections,
-    ) -> Result<(Vec<Tensor>, Tensor, Option<Tensor>)> {
+    ) -> Result<(Vec<Vec<Tensor>>, Tensor, Option<Tensor>)> {
         let n = x.dim(0)?;
         // Exact-path Cholesky directions depend on the points: evaluate their factors first
         // on a network-free evaluator (they never involve the unknown).
-        let zero = Outputs {
+        let zero = [Outputs {
             f: Tensor::zeros(n, self.dtype, &self.device)?,
             t: None,
             s: None,
             sum: None,
-        };
+        }];
         let empty_dirs = Directions::default();
         let mut pre = Evaluator::new(
             self.problem,
@@ -335,45 +337,65 @@ impl LossProgram<'_> {
                 dirs: &self.pde_dirs,
             },
         );
-        let rest = self.base_residual(&mut ev, &out, summed.as_ref().map(|(_, c)| *c), n)?;
+        let summed = summed.as_ref().map(|(_, c)| *c);
+        let mut rests = Vec::new();
+        let (mut drifts, mut general) = (0, self.pde_dirs.factor_start());
+        for e in &self.pde.equations {
+            rests.push(self.base_residual(&mut ev, &out, e, summed, n, drifts, general)?);
+            drifts += e.drifts.len();
+            general += e
+                .factors
+                .iter()
+                .filter(|f| f.path == Path::Exact)
+                .map(|f| match f.factor.triangular {
+                    TriangularFactor::Cholesky { rank, .. } => rank,
+                    _ => 0,
+                })
+                .sum::<usize>();
+        }
         let obstacle = match &self.problem.constraint {
             Some(c) => Some(lower::per_point(&ev.eval(c.obstacle)?, n)?),
             None => None,
         };
-        // The constraint bounds the unknown: under an ansatz that is the ansatz's value,
+        // The constraint bounds its unknown: under an ansatz that is the ansatz's value,
         // not the network's output.
-        let u = match (&obstacle, &self.problem.ansatz) {
+        let k = self.problem.constraint.as_ref().map_or(0, |c| c.unknown);
+        let u = match (&obstacle, &self.problem.unknowns[k].ansatz) {
             (Some(_), Some(a)) => lower::per_point(&ev.eval(a.node)?, n)?,
-            _ => out.f.clone(),
+            _ => out[k].f.clone(),
         };
         let mc: Vec<&FactorTerm> = self
             .pde
-            .factors
-            .iter()
+            .factors()
             .filter(|f| f.path == Path::MonteCarlo)
             .collect();
-        if mc.is_empty() && self.pde.squares.is_empty() {
-            return Ok((vec![rest], u, obstacle));
+        if mc.is_empty() && self.pde.squares().next().is_none() {
+            return Ok((rests.into_iter().map(|r| vec![r]).collect(), u, obstacle));
         }
+        // Monte Carlo terms belong to problems of one unknown and one equation
+        // (`passes::run`).
+        let [rest] = rests.as_slice() else {
+            return Err(err("invariant: Monte Carlo terms in a system"));
+        };
         let mut residuals = vec![rest.clone(); self.noise.estimates()];
-        self.add_gradient_squares(&mut ev, &out, n, &mut residuals)?;
+        self.add_gradient_squares(&mut ev, &out[0], n, &mut residuals)?;
         if mc.is_empty() {
-            return Ok((residuals, u, obstacle));
+            return Ok((vec![residuals], u, obstacle));
         }
         let noise = noise.ok_or_else(|| err("invariant: noise for the Monte Carlo terms"))?;
         let mut blocks = self.noise.factor_blocks(noise, n);
         for f in mc {
             for r in residuals.iter_mut() {
-                self.add_factor_estimate(net, x, &mut ev, &out, f, &mut blocks, projections, r)?;
+                self.add_factor_estimate(net, x, &mut ev, &out[0], f, &mut blocks, projections, r)?;
             }
         }
-        Ok((residuals, u, obstacle))
+        Ok((vec![residuals], u, obstacle))
     }
 
     /// The directions of the exact-path Cholesky factors' columns `[r, N, D]`, stacked.
     fn exact_cholesky_directions(&self, pre: &mut Evaluator, n: usize) -> Result<Option<Tensor>> {
         let mut extra = Vec::new();
-        for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
+        for f in self.pde.factors().filter(|f| f.path == Path::Exact) {
             if matches!(f.factor.triangular, TriangularFactor::Cholesky { .. }) {
                 extra.push(self.cholesky_dirs(pre, &f.factor, n)?);
             }
@@ -388,7 +410,7 @@ impl LossProgram<'_> {
     /// Drift directions b(x) `[1, N, D]`, one per drift.
     fn drift_directions(&self, pre: &mut Evaluator, n: usize) -> Result<Vec<Tensor>> {
         let mut jv = Vec::new();
-        for d in &self.pde.drifts {
+        for d in self.pde.drifts() {
             let mut b: Option<Tensor> = None;
             for f in &d.factors {
                 let v = pre.eval(*f)?;
@@ -414,12 +436,12 @@ impl LossProgram<'_> {
         n: usize,
         jv: &mut Vec<Tensor>,
     ) -> Result<()> {
-        if self.pde.squares.is_empty() {
+        if self.pde.squares().next().is_none() {
             return Ok(());
         }
         let noise = noise.ok_or_else(|| err("invariant: noise for the gradient squares"))?;
         let mut blocks = self.noise.square_blocks(noise, n);
-        for q in &self.pde.squares {
+        for q in self.pde.squares() {
             for _ in 0..self.noise.draws_per_step() {
                 let w = blocks.next_block()?.reshape((1, n, q.len))?;
                 jv.push(self.pad(&w, q.var, q.offset)?);
@@ -428,36 +450,43 @@ impl LossProgram<'_> {
         Ok(())
     }
 
-    /// The residual's terms without Monte Carlo estimates: IR terms, drifts, then the exact
-    /// factors (from the summed channel scaled by `summed`, or term by term).
+    /// One equation's residual without Monte Carlo estimates: IR terms, drifts, then the
+    /// exact factors (from the summed channel scaled by `summed`, or term by term). Its
+    /// drifts' tangents start `drifts` after the first drift's, its Cholesky directions at
+    /// `general_start`; drifts and factors read the only unknown's outputs.
+    #[allow(clippy::too_many_arguments)]
     fn base_residual(
         &self,
         ev: &mut Evaluator,
-        out: &Outputs,
+        out: &[Outputs],
+        e: &EquationProgram,
         summed: Option<f64>,
         n: usize,
+        drifts: usize,
+        general_start: usize,
     ) -> Result<Tensor> {
         let mut rest = Tensor::zeros(n, self.dtype, &self.device)?;
-        for t in &self.pde.ir_terms {
+        for t in &e.ir_terms {
             let v = ev.eval(*t)?;
             rest = (rest + lower::per_point(&v, n)?)?;
         }
-        for k in 0..self.pde.drifts.len() {
-            let t = out
+        for k in 0..e.drifts.len() {
+            let t = out[0]
                 .t
                 .as_ref()
                 .ok_or_else(|| err("invariant: drift tangents"))?;
-            rest = (rest + t.get(self.pde_dirs.jvp_start + k)?)?;
+            rest = (rest + t.get(self.pde_dirs.jvp_start + drifts + k)?)?;
         }
-        if let Some(c) = summed {
-            let sum = out
+        let exact = e.factors.iter().filter(|f| f.path == Path::Exact);
+        if let Some(c) = summed.filter(|_| e.factors.iter().any(|f| f.path == Path::Exact)) {
+            let sum = out[0]
                 .sum
                 .as_ref()
                 .ok_or_else(|| err("invariant: the summed channel was asked for"))?;
             rest = (rest + sum.affine(c, 0.0)?)?;
         } else {
-            let mut general_start = self.pde_dirs.factor_start();
-            for f in self.pde.factors.iter().filter(|f| f.path == Path::Exact) {
+            let mut general_start = general_start;
+            for f in exact {
                 rest = (rest + self.exact_factor_value(ev, &f.factor, n, general_start)?)?;
                 if let TriangularFactor::Cholesky { rank, .. } = f.factor.triangular {
                     general_start += rank;
@@ -477,8 +506,8 @@ impl LossProgram<'_> {
         residuals: &mut [Tensor],
     ) -> Result<()> {
         let (delta, per) = (self.noise.delta(), self.noise.draws_per_estimate());
-        let mut k = self.pde_dirs.jvp_start + self.pde.drifts.len();
-        for q in &self.pde.squares {
+        let mut k = self.pde_dirs.jvp_start + self.pde.drifts().count();
+        for q in self.pde.squares() {
             let t = out
                 .t
                 .as_ref()
@@ -547,9 +576,12 @@ impl LossProgram<'_> {
         let pair = |j: usize| -> Result<Tensor> {
             let row = |k: usize, t: &Tensor| t.narrow(0, (2 * j + k) * n, n);
             match values {
-                true => (row(0, &o.f)? - &out.f)? + (row(1, &o.f)? - &out.f)?,
+                true => (row(0, &o[0].f)? - &out.f)? + (row(1, &o[0].f)? - &out.f)?,
                 false => {
-                    let t = o.t.as_ref().ok_or_else(|| err("invariant: one tangent"))?;
+                    let t = o[0]
+                        .t
+                        .as_ref()
+                        .ok_or_else(|| err("invariant: one tangent"))?;
                     let t = t.squeeze(0)?;
                     (row(0, &t)? - row(1, &t)?)? * 0.5
                 }
@@ -570,8 +602,8 @@ fn ev_second(ev: &Evaluator, col: usize) -> Result<Tensor> {
         .diag
         .get(&col)
         .ok_or_else(|| err("invariant: diagonal channel for a factor"))?;
-    ev.batch
-        .out
+    // Factored terms belong to problems of one unknown (`plan::program`).
+    ev.batch.out[0]
         .s
         .as_ref()
         .ok_or_else(|| err("invariant: channels"))?

@@ -56,7 +56,7 @@ impl Checker<'_> {
             self.res.get(env.module, callee.id)
         };
         match res? {
-            Res::Item(r) if Some(r) == self.unknown_item => {
+            Res::Item(r) if self.unknown_of(r).is_some() => {
                 self.diags.push(
                     Diag::error(
                         "pdec::check::unknown_call",

@@ -20,9 +20,7 @@ impl Checker<'_> {
             self.arity(span, "d", info.signature, n);
             return None;
         }
-        if !self.expect_unknown(args, "d", env) {
-            return None;
-        }
+        let unknown = self.expect_unknown(args, "d", env)?;
         let mut coords = Vec::new();
         for a in &args[1..] {
             coords.push(self.coord(&a.value, env));
@@ -69,7 +67,7 @@ impl Checker<'_> {
                 _ => None,
             })
             .collect();
-        Some(self.g.deriv(coords, &dims, span))
+        Some(self.g.deriv(unknown, coords, &dims, span))
     }
 
     /// Resolves a derivative coordinate argument: `t`, `x`, `x[i]`, `x[1]`.
@@ -180,24 +178,43 @@ impl Checker<'_> {
         }
     }
 
-    /// The first argument of a derivative operator must be the unknown itself.
-    pub(super) fn expect_unknown(&mut self, args: &[Arg], op: &str, env: &Env) -> bool {
-        let ok = matches!(&args.first().map(|a| &a.value.kind),
-            Some(ExprKind::Name(n)) if self.res.get(env.module, n.id).is_some_and(|r| matches!(r, Res::Item(i) if Some(i) == self.unknown_item)));
-        if !ok && let Some(a) = args.first() {
-            let u = self.unknown_name.clone().unwrap_or_else(|| "u".into());
+    /// The first argument of a derivative operator must be an unknown itself: its number.
+    pub(super) fn expect_unknown(&mut self, args: &[Arg], op: &str, env: &Env) -> Option<usize> {
+        let found = match args.first().map(|a| &a.value.kind) {
+            Some(ExprKind::Name(n)) => match self.res.get(env.module, n.id) {
+                Some(Res::Item(i)) => self.unknown_of(i),
+                _ => None,
+            },
+            _ => None,
+        };
+        if found.is_none()
+            && let Some(a) = args.first()
+        {
+            let u = self.unknown_name();
+            let (which, label, of) = match self.unknowns.len() {
+                0 | 1 => (
+                    format!("the unknown `{u}`"),
+                    "not the unknown",
+                    format!("`{u}`"),
+                ),
+                _ => (
+                    "an unknown".to_string(),
+                    "not an unknown",
+                    "an unknown".to_string(),
+                ),
+            };
             self.diags.push(
                 Diag::error(
                     "pdec::check::derivative_of_non_unknown",
-                    format!("`{op}` applies to the unknown `{u}` only"),
+                    format!("`{op}` applies to {which} only"),
                 )
-                .primary(a.value.span, "not the unknown")
+                .primary(a.value.span, label)
                 .help(format!(
-                    "derivatives are taken of `{u}`; expand the expression by hand, e.g. `d({u}^2, x)` is `2 * {u} * d({u}, x)`"
+                    "derivatives are taken of {of}; expand the expression by hand, e.g. `d({u}^2, x)` is `2 * {u} * d({u}, x)`"
                 )),
             );
         }
-        ok
+        found
     }
 
     /// The space variable an operator acts on: the only one, or the one named.

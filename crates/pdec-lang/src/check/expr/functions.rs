@@ -246,7 +246,7 @@ mod tests {
         );
         assert!(!c.diags.has_errors(), "{:#?}", c.diags);
         let mut p = c.checked.expect("checked").problem;
-        let e = p.exact.expect("exact");
+        let e = p.unknowns[0].exact.expect("exact");
         let span = p.graph.node(e).span;
         let slope = diff(&mut p.graph, e, 0, Comp::Scalar, span).expect("differentiable");
         (p, e, slope)

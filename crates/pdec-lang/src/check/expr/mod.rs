@@ -34,8 +34,8 @@ pub struct Ctx {
     pub unknown: bool,
     /// `dn(u)`: only in boundary conditions.
     pub normal: bool,
-    /// `net`, the network's output: only in an `ansatz`.
-    pub network: bool,
+    /// `net`, the network's output for unknown `k`: only in `k`'s `ansatz`.
+    pub network: Option<usize>,
     /// Describes the place, for messages: "a constant", "the obstacle".
     pub what: &'static str,
     /// Code used when the unknown appears where it may not.
@@ -47,7 +47,7 @@ impl Ctx {
         inputs: false,
         unknown: false,
         normal: false,
-        network: false,
+        network: None,
         what: "a constant",
         unknown_code: "pdec::check::not_constant",
     };
@@ -55,7 +55,7 @@ impl Ctx {
         inputs: true,
         unknown: true,
         normal: false,
-        network: false,
+        network: None,
         what: "the equation",
         unknown_code: "",
     };
@@ -68,7 +68,7 @@ impl Ctx {
         inputs: true,
         unknown: false,
         normal: false,
-        network: false,
+        network: None,
         what: "the obstacle",
         unknown_code: "pdec::check::obstacle_depends_on_unknown",
     };
@@ -77,9 +77,10 @@ impl Ctx {
         unknown_code: "pdec::check::exact_depends_on_unknown",
         ..Ctx::OBSTACLE
     };
-    /// The unknown as an expression of the network's output `net` (and of the inputs).
+    /// The unknown as an expression of the network's output `net` (and of the inputs); the
+    /// caller sets `network` to the unknown's number.
     pub const ANSATZ: Ctx = Ctx {
-        network: true,
+        network: Some(0),
         what: "the ansatz",
         unknown_code: "pdec::check::ansatz_depends_on_unknown",
         ..Ctx::OBSTACLE

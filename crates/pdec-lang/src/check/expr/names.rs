@@ -38,8 +38,9 @@ impl Checker<'_> {
             Res::Builtin(Builtin::E) => Some(self.g.constant(std::f64::consts::E, span)),
             // Inside an ansatz, `U` stands for the network's output; the ansatz pass then
             // puts the whole expression where the unknown was (passes/ansatz.rs).
-            Res::Builtin(Builtin::Net) if ctx.network => {
-                Some(self.g.add(Op::U, Ty::scalar(), span))
+            Res::Builtin(Builtin::Net) if ctx.network.is_some() => {
+                let k = ctx.network.unwrap_or(0);
+                Some(self.g.add(Op::U(k), Ty::scalar(), span))
             }
             Res::Builtin(Builtin::Net) => {
                 self.diags.push(
@@ -50,8 +51,8 @@ impl Checker<'_> {
                     .primary(span, format!("used in {}", ctx.what))
                     .help(format!(
                         "write the problem in terms of the unknown `{}`; `ansatz {} = ... net ...` says how the unknown is made from the network",
-                        self.unknown_name.clone().unwrap_or_else(|| "u".into()),
-                        self.unknown_name.clone().unwrap_or_else(|| "u".into())
+                        self.unknown_name(),
+                        self.unknown_name()
                     )),
                 );
                 None
@@ -75,12 +76,12 @@ impl Checker<'_> {
                     };
                     return Some(self.g.add(Op::Input(input), Ty::of_shape(shape), span));
                 }
-                if Some(r) == self.unknown_item {
+                if let Some(k) = self.unknown_of(r) {
                     if !ctx.unknown {
                         self.unknown_not_allowed(span, ctx);
                         return None;
                     }
-                    return Some(self.g.add(Op::U, Ty::scalar(), span));
+                    return Some(self.g.add(Op::U(k), Ty::scalar(), span));
                 }
                 match self.program.item(r).kind.keyword() {
                     "const" => return self.const_value(r, span),

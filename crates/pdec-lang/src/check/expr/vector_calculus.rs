@@ -28,9 +28,7 @@ impl Checker<'_> {
             self.arity(span, &callee.text, info.signature, n);
             return None;
         }
-        if !self.expect_unknown(args, &callee.text, env) {
-            return None;
-        }
+        let unknown = self.expect_unknown(args, &callee.text, env)?;
         // `lap(u)` with several space variables sums over all of them.
         let vars: Vec<usize> = if b == Builtin::Lap && n == 1 {
             let v: Vec<usize> = self
@@ -56,6 +54,7 @@ impl Checker<'_> {
             let dim = self.space[var].domain.dim();
             let node = match (b, dim) {
                 (Builtin::Grad, None) => self.g.deriv(
+                    unknown,
                     vec![Coord::Space {
                         var,
                         comp: Comp::Scalar,
@@ -64,6 +63,7 @@ impl Checker<'_> {
                     span,
                 ),
                 (Builtin::Grad, Some(d)) => self.g.deriv(
+                    unknown,
                     vec![Coord::Space {
                         var,
                         comp: Comp::Whole,
@@ -72,6 +72,7 @@ impl Checker<'_> {
                     span,
                 ),
                 (Builtin::Hess, Some(d)) => self.g.deriv(
+                    unknown,
                     vec![
                         Coord::Space {
                             var,
@@ -84,6 +85,7 @@ impl Checker<'_> {
                 ),
                 // A scalar variable: the Hessian and the Laplacian are d(u, x, x).
                 (_, None) => self.g.deriv(
+                    unknown,
                     vec![
                         Coord::Space {
                             var,
@@ -101,7 +103,7 @@ impl Checker<'_> {
                         var,
                         comp: Comp::Axis(a, 0),
                     };
-                    let h = self.g.deriv(vec![c, c], &[], span);
+                    let h = self.g.deriv(unknown, vec![c, c], &[], span);
                     let r = self.g.reduce(RedOp::Sum, &[a], h, span);
                     self.t(r, span)?
                 }
@@ -219,9 +221,7 @@ impl Checker<'_> {
             self.arity(span, "dn", info.signature, n);
             return None;
         }
-        if !self.expect_unknown(args, "dn", env) {
-            return None;
-        }
+        let unknown = self.expect_unknown(args, "dn", env)?;
         if !ctx.normal {
             self.diags.push(
                 Diag::error(
@@ -233,6 +233,6 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(self.g.add(Op::NormalDeriv, Ty::scalar(), span))
+        Some(self.g.add(Op::NormalDeriv(unknown), Ty::scalar(), span))
     }
 }

@@ -35,19 +35,25 @@ impl Checker<'_> {
             keyword: item.keyword,
             span: item.span,
             orders: None,
+            unknown: self.bare_unknown(&eq.lhs),
         });
-        let Some(r) = self.residual(eq, Ctx::PDE) else {
+        let Some((r, lhs)) = self.residual_and_lhs(eq, Ctx::PDE) else {
             return;
         };
         if !self.condition_mentions_unknown(r, eq.span, kw) {
             return;
         }
-        let orders = time_orders(&self.g, r).into_iter().map(|o| o.0).collect();
+        let k = self.condition_unknown(r, lhs);
+        let orders = time_orders(&self.g, r, k)
+            .into_iter()
+            .map(|o| o.0)
+            .collect();
         if let Some(c) = s.time_conditions.last_mut() {
             c.orders = Some(orders);
+            c.unknown = Some(k);
         }
         let at = if terminal { t.hi } else { t.lo };
-        let name = if self.is_bare_unknown(&eq.lhs) {
+        let name = if self.is_bare_unknown(&eq.lhs) && self.unknowns.len() == 1 {
             kw.to_string()
         } else {
             format!("{kw} {}", print::expr(&eq.lhs))
@@ -71,27 +77,51 @@ impl Checker<'_> {
         } = locus;
         s.boundary_spans.push(item.span);
         let faces = self.locus(lhs, rhs.as_ref(), binders);
-        let r = self.residual(condition, Ctx::BOUNDARY);
+        let r = self.residual_and_lhs(condition, Ctx::BOUNDARY);
         let Some(faces) = faces else {
             // Which faces it meant is unknown: do not call any face uncovered.
             s.unknown_locus = true;
             return;
         };
+        // The unknown it covers the faces for; which one a failed condition meant is unknown
+        // where there are several.
+        let k = match r {
+            Some((r, l)) if self.g.depends_on_unknown(r) => self.condition_unknown(r, l),
+            _ if self.unknowns.len() > 1 => {
+                s.unknown_locus = true;
+                0
+            }
+            _ => 0,
+        };
         for f in &faces {
-            if let Some(prev) = s.covered.insert(*f, *span) {
+            if let Some(prev) = s.covered.insert((*f, k), *span) {
                 let fname = self.face_name(*f);
-                self.diags.push(
-                    Diag::error(
-                        "pdec::check::face_covered_twice",
+                let (message, help) = match self.unknowns.len() {
+                    0 | 1 => (
                         format!("the face `{fname}` has two boundary conditions"),
-                    )
-                    .primary(*span, "second condition for this face")
-                    .secondary(prev, "first condition")
-                    .help("give each face one condition; combine them (Robin) if both matter"),
+                        "give each face one condition; combine them (Robin) if both matter"
+                            .to_string(),
+                    ),
+                    _ => (
+                        format!(
+                            "the face `{fname}` has two boundary conditions for `{}`",
+                            self.unknowns[k].name
+                        ),
+                        format!(
+                            "give each face one condition per unknown; a condition counts for the unknown on its left side (here `{}`)",
+                            self.unknowns[k].name
+                        ),
+                    ),
+                };
+                self.diags.push(
+                    Diag::error("pdec::check::face_covered_twice", message)
+                        .primary(*span, "second condition for this face")
+                        .secondary(prev, "first condition")
+                        .help(help),
                 );
             }
         }
-        let Some(r) = r else { return };
+        let Some((r, _)) = r else { return };
         if !self.condition_mentions_unknown(r, condition.span, "boundary") {
             return;
         }
@@ -114,6 +144,9 @@ impl Checker<'_> {
                 .collect();
             name.push_str(&format!(" for {}", b.join(", ")));
         }
+        if self.unknowns.len() > 1 {
+            name.push_str(&format!(": {}", compact(&print::expr(&condition.lhs))));
+        }
         s.conditions.push(Condition {
             name,
             region: Where::Faces { faces },
@@ -129,27 +162,34 @@ impl Checker<'_> {
             s.unknown_locus = true;
             return;
         };
-        for f in &faces {
-            if let Some(prev) = s.covered.insert(*f, e.span) {
-                let fname = self.face_name(*f);
-                self.diags.push(
-                    Diag::error(
-                        "pdec::check::face_covered_twice",
-                        format!("the face `{fname}` has two boundary conditions"),
-                    )
-                    .primary(e.span, "periodicity covers this face")
-                    .secondary(prev, "another condition")
-                    .help("a periodic coordinate needs no other condition on its faces"),
-                );
+        // Every unknown is periodic in the coordinate: one term each.
+        for k in 0..self.unknowns.len().max(1) {
+            for f in &faces {
+                if let Some(prev) = s.covered.insert((*f, k), e.span) {
+                    let fname = self.face_name(*f);
+                    self.diags.push(
+                        Diag::error(
+                            "pdec::check::face_covered_twice",
+                            format!("the face `{fname}` has two boundary conditions"),
+                        )
+                        .primary(e.span, "periodicity covers this face")
+                        .secondary(prev, "another condition")
+                        .help("a periodic coordinate needs no other condition on its faces"),
+                    );
+                }
             }
+            let u = self.g.add(ir::Op::U(k), ir::Ty::scalar(), e.span);
+            let mut name = format!("periodic {}", compact(&print::expr(e)));
+            if self.unknowns.len() > 1 {
+                name.push_str(&format!(": {}", self.unknowns[k].name));
+            }
+            s.conditions.push(Condition {
+                name,
+                region: Where::Periodic { var, comp },
+                residual: u,
+                span: item.span,
+            });
         }
-        let u = self.g.add(ir::Op::U, ir::Ty::scalar(), e.span);
-        s.conditions.push(Condition {
-            name: format!("periodic {}", compact(&print::expr(e))),
-            region: Where::Periodic { var, comp },
-            residual: u,
-            span: item.span,
-        });
     }
 
     /// Every face of every space domain has a condition, unless `boundary none` says none
@@ -168,42 +208,66 @@ impl Checker<'_> {
                 );
             }
         } else if !s.unknown_locus {
-            let mut missing_by_var: BTreeMap<usize, Vec<Face>> = BTreeMap::new();
-            for (k, v) in self.space.iter().enumerate() {
-                if self.failed.contains(&Input::Space(k)) {
-                    continue;
-                }
-                for f in v.domain.faces(k) {
-                    if !s.covered.contains_key(&f) {
-                        missing_by_var.entry(k).or_default().push(f);
-                    }
+            let needs = self.needs_boundary_data(s);
+            for (u, _) in needs.iter().enumerate().filter(|(_, n)| **n) {
+                self.missing_faces(s, u);
+            }
+        }
+    }
+
+    /// The faces without a condition for unknown `u`, one error per space variable.
+    fn missing_faces(&mut self, s: &Found, u: usize) {
+        let mut missing_by_var: BTreeMap<usize, Vec<Face>> = BTreeMap::new();
+        for (k, v) in self.space.iter().enumerate() {
+            if self.failed.contains(&Input::Space(k)) {
+                continue;
+            }
+            for f in v.domain.faces(k) {
+                if !s.covered.contains_key(&(f, u)) {
+                    missing_by_var.entry(k).or_default().push(f);
                 }
             }
-            for (var, faces) in missing_by_var {
-                let names: Vec<String> = faces
-                    .iter()
-                    .take(4)
-                    .map(|f| format!("`{}`", self.face_name(*f)))
-                    .collect();
-                let more = if faces.len() > 4 {
-                    format!(" and {} more", faces.len() - 4)
-                } else {
-                    String::new()
-                };
-                let v = &self.space[var];
-                self.diags.push(
-                    Diag::error(
-                        "pdec::check::missing_boundary",
-                        format!("{} of `{}` {} no boundary condition", crate::diag::render::plural(faces.len(), "face"), v.name, if faces.len() == 1 { "has" } else { "have" }),
-                    )
-                    .primary(v.span, format!("uncovered: {}{more}", names.join(", ")))
-                    .help(format!(
-                        "add e.g. `boundary {}: u = ...` or `boundary on({}): ...`; write `boundary none` to train without boundary data (unbounded domains, sampling boxes)",
-                        self.face_name(faces[0]),
-                        v.name
-                    )),
-                );
-            }
+        }
+        let several = self.unknowns.len() > 1;
+        let name = self
+            .unknowns
+            .get(u)
+            .map_or("u".to_string(), |d| d.name.clone());
+        for (var, faces) in missing_by_var {
+            let names: Vec<String> = faces
+                .iter()
+                .take(4)
+                .map(|f| format!("`{}`", self.face_name(*f)))
+                .collect();
+            let more = if faces.len() > 4 {
+                format!(" and {} more", faces.len() - 4)
+            } else {
+                String::new()
+            };
+            let v = &self.space[var];
+            let which = if several {
+                format!(" for `{name}`")
+            } else {
+                String::new()
+            };
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::missing_boundary",
+                    format!(
+                        "{} of `{}` {} no boundary condition{which}",
+                        crate::diag::render::plural(faces.len(), "face"),
+                        v.name,
+                        if faces.len() == 1 { "has" } else { "have" }
+                    ),
+                )
+                .primary(v.span, format!("uncovered: {}{more}", names.join(", ")))
+                .help(format!(
+                    "add e.g. `boundary {}: {} = ...` or `boundary on({}): ...`; write `boundary none` to train without boundary data (unbounded domains, sampling boxes)",
+                    self.face_name(faces[0]),
+                    if several { name.as_str() } else { "u" },
+                    v.name
+                )),
+            );
         }
     }
 }

@@ -22,7 +22,7 @@ impl Checker<'_> {
             self.duplicate(item.keyword, prev.span, "constraint");
             return;
         }
-        if !self.is_bare_unknown(lhs) {
+        let Some(k) = self.bare_unknown(lhs) else {
             self.diags.push(
                 Diag::error(
                     "pdec::check::constraint_lhs",
@@ -31,11 +31,11 @@ impl Checker<'_> {
                 .primary(lhs.span, "not the unknown")
                 .help(format!(
                     "write `constraint {} >= obstacle`",
-                    self.unknown_name.clone().unwrap_or_else(|| "u".into())
+                    self.unknown_name()
                 )),
             );
             return;
-        }
+        };
         let Some(g) = self.lower(rhs, &Env::default(), Ctx::OBSTACLE) else {
             return;
         };
@@ -43,6 +43,7 @@ impl Checker<'_> {
             return;
         }
         s.constraint = Some(Constraint {
+            unknown: k,
             at_least: *op == ast::ConstraintOp::AtLeast,
             obstacle: g,
             span: item.span,

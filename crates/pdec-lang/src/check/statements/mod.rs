@@ -12,6 +12,7 @@ mod constraint;
 mod report;
 mod report_range;
 mod solution;
+mod systems;
 mod time_order;
 
 pub(super) use report_range::OutsidePoint;
@@ -24,26 +25,29 @@ use crate::resolve::{ItemRef, Res};
 use crate::source::Span;
 use crate::syntax::ast::{self, Boundary, Equation, ExprKind, Item, ItemKind};
 use std::collections::BTreeMap;
+use systems::FoundPde;
 
 /// What the statements said, gathered in source order; the problem is assembled from it once
 /// every statement has been checked.
 #[derive(Default)]
 struct Found {
-    pde: Option<(Pde, Span)>,
+    /// The equations in source order.
+    pdes: Vec<FoundPde>,
     problem_name: Option<(String, Span)>,
     conditions: Vec<Condition>,
-    /// Each face with a condition, and the locus that gave it.
-    covered: BTreeMap<Face, Span>,
+    /// Each face with a condition for an unknown, and the locus that gave it.
+    covered: BTreeMap<(Face, usize), Span>,
     boundary_none: Option<Span>,
     boundary_spans: Vec<Span>,
     /// A locus failed to check: which faces it meant is unknown, so no face is called
     /// uncovered.
     unknown_locus: bool,
     constraint: Option<Constraint>,
-    /// The node, the keyword (for a duplicate) and the whole statement.
-    exact: Option<(NodeId, Span, Span)>,
-    /// The node, the keyword (for a duplicate) and the whole statement (for later passes).
-    ansatz: Option<(NodeId, Span, Span)>,
+    /// Per unknown: the node, the keyword (for a duplicate) and the whole statement.
+    exact: BTreeMap<usize, (NodeId, Span, Span)>,
+    /// Per unknown: the node, the keyword (for a duplicate) and the whole statement (for
+    /// later passes).
+    ansatz: BTreeMap<usize, (NodeId, Span, Span)>,
     reference: Option<(String, Span)>,
     reports: Vec<Report>,
     /// Each `initial` or `terminal` statement, in source order.
@@ -68,9 +72,9 @@ impl Checker<'_> {
         for item in items {
             self.statement(item, &mut s);
         }
-        self.completeness(&s);
+        let solved_for = self.completeness(&s);
         self.boundary_coverage(&s);
-        self.assemble(s)
+        self.assemble(s, &solved_for)
     }
 
     /// One statement, checked; what it says is added to `s`.
@@ -83,7 +87,7 @@ impl Checker<'_> {
                     s.problem_name = Some((n.text.clone(), item.keyword));
                 }
             }
-            ItemKind::Pde(eq) => self.pde_statement(item, eq, s),
+            ItemKind::Pde { name, eq } => self.pde_statement(item, name.as_ref(), eq, s),
             ItemKind::Initial(eq) | ItemKind::Terminal(eq) => self.time_condition(item, eq, s),
             ItemKind::Boundary(Boundary::None(span)) => {
                 if let Some(prev) = s.boundary_none {
@@ -115,16 +119,32 @@ impl Checker<'_> {
         }
     }
 
-    /// `pde lhs = rhs`: one, and it involves the unknown.
-    fn pde_statement(&mut self, item: &Item, eq: &Equation, s: &mut Found) {
-        if let Some((_, prev)) = &s.pde {
-            self.duplicate(item.keyword, *prev, "pde");
-            return;
-        }
+    /// `pde [name:] lhs = rhs`: it involves an unknown.
+    fn pde_statement(
+        &mut self,
+        item: &Item,
+        name: Option<&ast::Ident>,
+        eq: &Equation,
+        s: &mut Found,
+    ) {
         let Some(r) = self.residual(eq, Ctx::PDE) else {
+            // Counted: a bad equation is not a missing one.
+            s.pdes.push(FoundPde {
+                name: name.cloned(),
+                residual: None,
+                span: eq.span,
+                keyword: item.keyword,
+            });
             return;
         };
         if !self.g.depends_on_unknown(r) {
+            // Counted, as a failed one: the system's count cannot be trusted.
+            s.pdes.push(FoundPde {
+                name: name.cloned(),
+                residual: None,
+                span: eq.span,
+                keyword: item.keyword,
+            });
             self.diags.push(
                 Diag::error(
                     "pdec::check::pde_without_unknown",
@@ -133,27 +153,27 @@ impl Checker<'_> {
                 .primary(eq.span, "nothing to solve for")
                 .help(format!(
                     "write the equation in terms of `{}` and its derivatives",
-                    self.unknown_name.clone().unwrap_or_else(|| "u".into())
+                    self.unknown_name()
                 )),
             );
             return;
         }
-        s.pde = Some((
-            Pde {
-                residual: r,
-                span: eq.span,
-            },
-            item.keyword,
-        ));
+        s.pdes.push(FoundPde {
+            name: name.cloned(),
+            residual: Some(r),
+            span: eq.span,
+            keyword: item.keyword,
+        });
     }
 
-    /// The problem has an unknown, an equation and, if it depends on time, as many initial
-    /// or terminal conditions (not both) as its order in time asks (`time_order`).
-    fn completeness(&mut self, s: &Found) {
+    /// The problem has unknowns and equations, as many of each (`systems`) and, if it
+    /// depends on time, as many initial or terminal conditions per unknown as its
+    /// equations' order in time asks (`time_order`).
+    fn completeness(&mut self, s: &Found) -> Vec<Option<usize>> {
         let program = self.program;
         let items = &program.user().ast.items;
         let file_span = Span::new(program.user().file, 0, 0);
-        if self.unknown_item.is_none() {
+        if self.unknowns.is_empty() {
             self.diags.push(
                 Diag::error(
                     "pdec::check::missing_unknown",
@@ -163,9 +183,9 @@ impl Checker<'_> {
                 .help("declare the solution's name and arguments: `unknown u(t, x)`"),
             );
         }
-        if s.pde.is_none()
-            && self.unknown_item.is_some()
-            && !items.iter().any(|i| matches!(i.kind, ItemKind::Pde(_)))
+        if s.pdes.is_empty()
+            && !self.unknowns.is_empty()
+            && !items.iter().any(|i| matches!(i.kind, ItemKind::Pde { .. }))
         {
             self.diags.push(
                 Diag::error("pdec::check::missing_pde", "the problem has no equation")
@@ -173,14 +193,16 @@ impl Checker<'_> {
                     .help("state it: `pde d(u, t) = lap(u)`"),
             );
         }
+        let solved_for = self.equations_against_unknowns(s);
         self.time_determinacy(s);
+        solved_for
     }
 
     /// The problem, from what the statements said; its graph compacted to what the roots use.
-    fn assemble(&mut self, s: Found) -> Option<Problem> {
+    fn assemble(&mut self, s: Found, solved_for: &[Option<usize>]) -> Option<Problem> {
         let program = self.program;
         let Found {
-            pde,
+            pdes,
             problem_name,
             mut conditions,
             mut constraint,
@@ -190,11 +212,21 @@ impl Checker<'_> {
             reports,
             ..
         } = s;
-        let (pde, _) = pde?;
-        let unknown_item = self.unknown_item?;
-        let ItemKind::Unknown { name, .. } = &program.item(unknown_item).kind else {
+        if self.unknowns.is_empty() || pdes.is_empty() {
             return None;
-        };
+        }
+        let mut pdes: Vec<Pde> = pdes
+            .iter()
+            .zip(solved_for)
+            .map(|(p, k)| {
+                Some(Pde {
+                    name: self.equation_name(p, *k, pdes.len()),
+                    unknown: k.unwrap_or(0),
+                    residual: p.residual?,
+                    span: p.span,
+                })
+            })
+            .collect::<Option<_>>()?;
         let problem_name = problem_name.map(|p| p.0).unwrap_or_else(|| {
             let file = &program.sources.get(program.user().file).name;
             std::path::Path::new(file)
@@ -202,20 +234,31 @@ impl Checker<'_> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "problem".into())
         });
-        let mut pde = pde;
-        let exact_span = exact.map(|e| e.2);
-        let mut exact = exact.map(|e| e.0);
-        let mut ansatz = ansatz.map(|(node, _, span)| ir::Ansatz {
-            node,
-            space_gradient: Vec::new(),
-            span,
-        });
+        let mut unknowns: Vec<Unknown> = self
+            .unknowns
+            .iter()
+            .enumerate()
+            .map(|(k, u)| Unknown {
+                name: u.name.clone(),
+                args: u.args.clone(),
+                exact: exact.get(&k).map(|e| e.0),
+                exact_span: exact.get(&k).map(|e| e.2),
+                ansatz: ansatz.get(&k).map(|(node, _, span)| ir::Ansatz {
+                    node: *node,
+                    space_gradient: Vec::new(),
+                    span: *span,
+                }),
+                span: u.span,
+            })
+            .collect();
         {
-            let mut roots: Vec<&mut NodeId> = vec![&mut pde.residual];
+            let mut roots: Vec<&mut NodeId> = pdes.iter_mut().map(|p| &mut p.residual).collect();
             roots.extend(conditions.iter_mut().map(|c| &mut c.residual));
             roots.extend(constraint.iter_mut().map(|c| &mut c.obstacle));
-            roots.extend(exact.iter_mut());
-            roots.extend(ansatz.iter_mut().map(|a| &mut a.node));
+            for u in unknowns.iter_mut() {
+                roots.extend(u.exact.iter_mut());
+                roots.extend(u.ansatz.iter_mut().map(|a| &mut a.node));
+            }
             self.g.compact(&mut roots);
         }
         Some(Problem {
@@ -227,17 +270,10 @@ impl Checker<'_> {
                 .filter(|_| self.unknown_args.contains(&Input::Time)),
             space: self.space.clone(),
             params: self.params.clone(),
-            unknown: Unknown {
-                name: name.text.clone(),
-                args: self.unknown_args.clone(),
-                span: name.span,
-            },
-            pde,
+            unknowns,
+            pdes,
             conditions,
             constraint,
-            exact,
-            exact_span,
-            ansatz,
             imposed: Vec::new(),
             reference: reference.map(|r| r.0),
             reports,
@@ -246,6 +282,11 @@ impl Checker<'_> {
 
     /// Lowers `lhs = rhs` to `lhs - rhs`.
     fn residual(&mut self, eq: &Equation, ctx: Ctx) -> Option<NodeId> {
+        self.residual_and_lhs(eq, ctx).map(|(r, _)| r)
+    }
+
+    /// Lowers `lhs = rhs` to `lhs - rhs`, with the left side's node.
+    fn residual_and_lhs(&mut self, eq: &Equation, ctx: Ctx) -> Option<(NodeId, NodeId)> {
         let env = Env::default();
         let lhs = self.lower(&eq.lhs, &env, ctx);
         let rhs = eq.rhs.as_ref().map(|r| self.lower(r, &env, ctx));
@@ -283,24 +324,31 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(node)
+        Some((node, lhs))
     }
 
-    /// The unknown by itself (`u`), as the left side of constraints and `exact`.
-    fn is_bare_unknown(&self, e: &ast::Expr) -> bool {
+    /// The unknown an expression is by itself (`u`), as the left side of constraints,
+    /// `exact` and `ansatz`.
+    fn bare_unknown(&self, e: &ast::Expr) -> Option<usize> {
         match &e.kind {
-            ExprKind::Name(n) => {
-                matches!(self.res.get(0, n.id), Some(Res::Item(r)) if Some(r) == self.unknown_item)
-            }
-            _ => false,
+            ExprKind::Name(n) => match self.res.get(0, n.id) {
+                Some(Res::Item(r)) => self.unknown_of(r),
+                _ => None,
+            },
+            _ => None,
         }
+    }
+
+    /// Is the expression an unknown by itself?
+    fn is_bare_unknown(&self, e: &ast::Expr) -> bool {
+        self.bare_unknown(e).is_some()
     }
 
     fn condition_mentions_unknown(&mut self, r: NodeId, span: Span, kw: &str) -> bool {
         if self.g.depends_on_unknown(r) {
             return true;
         }
-        let u = self.unknown_name.clone().unwrap_or_else(|| "u".into());
+        let u = self.unknown_name();
         self.diags.push(
             Diag::error(
                 "pdec::check::condition_without_unknown",

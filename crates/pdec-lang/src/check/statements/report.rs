@@ -18,38 +18,48 @@ type Given<'e> = BTreeMap<Input, (Span, &'e ast::Expr)>;
 impl Checker<'_> {
     /// `report u(0, x = 1, nu = 0.05)`: a value for every argument and every param.
     pub(super) fn report(&mut self, e: &ast::Expr) -> Option<Report> {
-        let u = self.unknown_name.clone().unwrap_or_else(|| "u".into());
+        let first = self.unknown_name();
         let ExprKind::Call { callee, args } = &e.kind else {
-            self.report_not_unknown(e.span, &u);
+            self.report_not_unknown(e.span, &first);
             return None;
         };
-        if !matches!(self.res.get(0, callee.id), Some(Res::Item(r)) if Some(r) == self.unknown_item)
-        {
-            self.report_not_unknown(e.span, &u);
+        let Some(k) = (match self.res.get(0, callee.id) {
+            Some(Res::Item(r)) => self.unknown_of(r),
+            _ => None,
+        }) else {
+            self.report_not_unknown(e.span, &first);
             return None;
-        }
+        };
         let env = Env::default();
-        let given = self.report_arguments(args, &u)?;
+        let u = callee.text.clone();
+        let given = self.report_arguments(args, &u, &self.unknowns[k].args.clone())?;
         if !self.report_complete(&given, e) {
             return None;
         }
-        self.report_point(e, given, &env)
+        let mut r = self.report_point(e, given, &env)?;
+        r.unknown = k;
+        Some(r)
     }
 
     /// Which input each argument gives a value for (by position or by name), each input
     /// given once.
-    fn report_arguments<'e>(&mut self, args: &'e [ast::Arg], u: &str) -> Option<Given<'e>> {
+    fn report_arguments<'e>(
+        &mut self,
+        args: &'e [ast::Arg],
+        u: &str,
+        positions: &[Input],
+    ) -> Option<Given<'e>> {
         let mut given: Given = BTreeMap::new();
         let mut ok = true;
         for (i, a) in args.iter().enumerate() {
             let input = match &a.name {
-                None => match self.unknown_args.get(i) {
+                None => match positions.get(i) {
                     Some(input) => *input,
                     None => {
                         self.diags.push(
                             Diag::error(
                                 "pdec::check::arity",
-                                format!("`{u}` has {} arguments", self.unknown_args.len()),
+                                format!("`{u}` has {} arguments", positions.len()),
                             )
                             .primary(a.value.span, "one too many")
                             .help(if self.params.is_empty() {
@@ -229,6 +239,7 @@ impl Checker<'_> {
             }
         }
         Some(Report {
+            unknown: 0,
             text: print::expr(e),
             time,
             space,

@@ -12,11 +12,7 @@ use crate::syntax::ast::{Equation, Item};
 impl Checker<'_> {
     /// `exact u = expression`: a scalar of the inputs only.
     pub(super) fn exact_statement(&mut self, item: &Item, eq: &Equation, s: &mut Found) {
-        if let Some((_, prev, _)) = s.exact {
-            self.duplicate(item.keyword, prev, "exact");
-            return;
-        }
-        if !self.is_bare_unknown(&eq.lhs) {
+        let Some(k) = self.bare_unknown(&eq.lhs) else {
             self.diags.push(
                 Diag::error(
                     "pdec::check::exact_lhs",
@@ -25,9 +21,14 @@ impl Checker<'_> {
                 .primary(eq.lhs.span, "not the unknown")
                 .help(format!(
                     "write `exact {} = expression`",
-                    self.unknown_name.clone().unwrap_or_else(|| "u".into())
+                    self.unknown_name()
                 )),
             );
+            return;
+        };
+        if let Some((_, prev, _)) = s.exact.get(&k) {
+            let what = self.exact_kind("exact", k);
+            self.duplicate(item.keyword, *prev, &what);
             return;
         }
         let Some(rhs) = &eq.rhs else { return };
@@ -35,18 +36,14 @@ impl Checker<'_> {
             return;
         };
         if self.scalar_expr(v, rhs.span, "the exact solution") {
-            s.exact = Some((v, item.keyword, item.span));
+            s.exact.insert(k, (v, item.keyword, item.span));
         }
     }
 
     /// `ansatz u = expression`: a scalar of `net` and the inputs, no derivatives of the
     /// unknown.
     pub(super) fn ansatz_statement(&mut self, item: &Item, eq: &Equation, s: &mut Found) {
-        if let Some((_, prev, _)) = s.ansatz {
-            self.duplicate(item.keyword, prev, "ansatz");
-            return;
-        }
-        if !self.is_bare_unknown(&eq.lhs) {
+        let Some(k) = self.bare_unknown(&eq.lhs) else {
             self.diags.push(
                 Diag::error(
                     "pdec::check::ansatz_lhs",
@@ -55,13 +52,22 @@ impl Checker<'_> {
                 .primary(eq.lhs.span, "not the unknown")
                 .help(format!(
                     "write `ansatz {} = g + h * net`, with `net` the network's output",
-                    self.unknown_name.clone().unwrap_or_else(|| "u".into())
+                    self.unknown_name()
                 )),
             );
             return;
+        };
+        if let Some((_, prev, _)) = s.ansatz.get(&k) {
+            let what = self.exact_kind("ansatz", k);
+            self.duplicate(item.keyword, *prev, &what);
+            return;
         }
         let Some(rhs) = &eq.rhs else { return };
-        let Some(v) = self.lower(rhs, &Env::default(), Ctx::ANSATZ) else {
+        let ctx = Ctx {
+            network: Some(k),
+            ..Ctx::ANSATZ
+        };
+        let Some(v) = self.lower(rhs, &Env::default(), ctx) else {
             return;
         };
         if !self.scalar_expr(v, rhs.span, "the ansatz") {
@@ -69,7 +75,7 @@ impl Checker<'_> {
         }
         // `d(u, x)` names the unknown without reading it as a value.
         if self.g.any(v, &mut |op| {
-            matches!(op, ir::Op::Deriv(_) | ir::Op::NormalDeriv)
+            matches!(op, ir::Op::Deriv(..) | ir::Op::NormalDeriv(_))
         }) {
             self.diags.push(
                 Diag::error(
@@ -92,7 +98,16 @@ impl Checker<'_> {
             );
             return;
         }
-        s.ansatz = Some((v, item.keyword, item.span));
+        s.ansatz.insert(k, (v, item.keyword, item.span));
+    }
+
+    /// `exact` or `exact v` (with several unknowns, one statement per unknown), for a
+    /// duplicate's message.
+    fn exact_kind(&self, kw: &str, k: usize) -> String {
+        match self.unknowns.len() {
+            0 | 1 => kw.to_string(),
+            _ => format!("{kw} {}", self.unknowns[k].name),
+        }
     }
 
     /// `reference "path"`: a relative path that stays inside the problem's folder.

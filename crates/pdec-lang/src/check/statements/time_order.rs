@@ -22,11 +22,14 @@ pub(super) struct TimeCondition {
     pub(super) span: Span,
     /// The time orders it reads (sorted, distinct); `None` when it failed to check.
     pub(super) orders: Option<Vec<usize>>,
+    /// The unknown it is for (`systems::condition_unknown`); `None` when it failed to check
+    /// and its left side is not an unknown by itself.
+    pub(super) unknown: Option<usize>,
 }
 
-/// The time orders of the unknown's values and derivatives that `node` reads, sorted and
+/// The time orders of unknown `k`'s values and derivatives that `node` reads, sorted and
 /// distinct, with the span of the first node of each.
-pub(super) fn time_orders(g: &Graph, node: NodeId) -> Vec<(usize, Span)> {
+pub(super) fn time_orders(g: &Graph, node: NodeId, k: usize) -> Vec<(usize, Span)> {
     let mut found: Vec<(usize, Span, NodeId)> = Vec::new();
     let mut stack = vec![node];
     let mut seen = std::collections::HashSet::new();
@@ -36,8 +39,8 @@ pub(super) fn time_orders(g: &Graph, node: NodeId) -> Vec<(usize, Span)> {
         }
         let op = g.op(n);
         let order = match op {
-            Op::U | Op::NormalDeriv => Some(0),
-            Op::Deriv(c) => Some(c.iter().filter(|c| **c == Coord::Time).count()),
+            Op::U(j) | Op::NormalDeriv(j) if *j == k => Some(0),
+            Op::Deriv(j, c) if *j == k => Some(c.iter().filter(|c| **c == Coord::Time).count()),
             _ => None,
         };
         if let Some(o) = order {
@@ -52,61 +55,137 @@ pub(super) fn time_orders(g: &Graph, node: NodeId) -> Vec<(usize, Span)> {
 }
 
 impl Checker<'_> {
-    /// The time conditions against the equation's order in time, where time plays a part (a
-    /// time variable the unknown depends on). Runs after every statement.
+    /// The time conditions against the equations' order in time, per unknown, where time
+    /// plays a part (a time variable the unknowns depend on). Runs after every statement.
     pub(super) fn time_determinacy(&mut self, s: &Found) {
         let Some(t) = self.time.clone() else { return };
         if !self.unknown_args.contains(&Input::Time) {
             return;
         }
-        let Some((pde, _)) = &s.pde else {
+        let residuals: Vec<(NodeId, Span)> = s
+            .pdes
+            .iter()
+            .filter_map(|p| Some((p.residual?, p.span)))
+            .collect();
+        if residuals.is_empty() {
             // Without an equation only the count can be checked.
-            if s.time_conditions.is_empty() && self.unknown_item.is_some() {
-                self.missing_initial(&t.name, t.lo, t.hi, t.span, 1);
+            if s.time_conditions.is_empty() && !self.unknowns.is_empty() && s.pdes.is_empty() {
+                self.missing_initial(&self.unknown_name(), &t.name, t.lo, t.hi, t.span, 1);
             }
             return;
-        };
-        let pde_orders = time_orders(&self.g, pde.residual);
-        let (order, order_span) = pde_orders
-            .last()
-            .copied()
-            .map_or((0, pde.span), |(o, sp)| (o, sp));
-        if order == 0 {
-            self.no_time_derivative(s, &t.name, t.span, pde.span);
+        }
+        // Each unknown's order in time: the most `t`s in one derivative of it, in any
+        // equation, with where that derivative is.
+        let orders: Vec<(usize, Span)> = (0..self.unknowns.len().max(1))
+            .map(|k| {
+                residuals
+                    .iter()
+                    .filter_map(|(r, span)| {
+                        time_orders(&self.g, *r, k)
+                            .last()
+                            .copied()
+                            .or(Some((0, *span)))
+                    })
+                    .max_by_key(|(o, _)| *o)
+                    .unwrap_or((0, residuals[0].1))
+            })
+            .collect();
+        let pde_span = residuals[0].1;
+        if orders.iter().all(|(o, _)| *o == 0) {
+            self.no_time_derivative(s, &t.name, t.span, pde_span);
             return;
         }
+        // A condition that failed to check and names no unknown could be anyone's.
+        let unattributed = s.time_conditions.iter().any(|c| c.unknown.is_none());
         if s.time_conditions.is_empty() {
-            self.missing_initial(&t.name, t.lo, t.hi, t.span, order);
+            let (k, order) = orders
+                .iter()
+                .enumerate()
+                .find(|(_, (o, _))| *o > 0)
+                .map_or((0, 1), |(k, (o, _))| (k, *o));
+            let u = self.unknowns.get(k).map_or("u".into(), |d| d.name.clone());
+            self.missing_initial(&u, &t.name, t.lo, t.hi, t.span, order);
             return;
         }
-        let initial = s.time_conditions.iter().find(|c| !c.terminal);
-        let terminal = s.time_conditions.iter().find(|c| c.terminal);
-        if let (Some(i), Some(tc)) = (initial, terminal) {
-            self.diags.push(
-                Diag::error(
-                    "pdec::check::initial_and_terminal",
-                    "a problem has either initial or terminal conditions, not both",
-                )
-                .primary(tc.keyword, "terminal condition")
-                .secondary(i.keyword, "initial condition")
-                .help("a forward equation takes `initial`, a backward one (`d(u, t) + ... = 0`, as in finance) takes `terminal`"),
-            );
-            return;
+        for (k, (order, order_span)) in orders.iter().copied().enumerate() {
+            let conds: Vec<&TimeCondition> = s
+                .time_conditions
+                .iter()
+                .filter(|c| c.unknown.unwrap_or(0) == k || self.unknowns.len() <= 1)
+                .collect();
+            let u = self.unknowns.get(k).map_or("u".into(), |d| d.name.clone());
+            if order == 0 {
+                // An unknown without a time derivative (a pressure beside velocities) takes
+                // no time data; a condition on it is data the equations cannot carry.
+                if !conds.is_empty() && self.unknowns.len() > 1 {
+                    self.no_time_derivative_of(&u, &conds, &t.name, pde_span);
+                }
+                continue;
+            }
+            if conds.is_empty() {
+                if !unattributed {
+                    self.missing_initial(&u, &t.name, t.lo, t.hi, t.span, order);
+                }
+                continue;
+            }
+            let initial = conds.iter().find(|c| !c.terminal);
+            let terminal = conds.iter().find(|c| c.terminal);
+            if let (Some(i), Some(tc)) = (initial, terminal) {
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::initial_and_terminal",
+                        if self.unknowns.len() > 1 {
+                            format!("`{u}` has either initial or terminal conditions, not both")
+                        } else {
+                            "a problem has either initial or terminal conditions, not both".into()
+                        },
+                    )
+                    .primary(tc.keyword, "terminal condition")
+                    .secondary(i.keyword, "initial condition")
+                    .help("a forward equation takes `initial`, a backward one (`d(u, t) + ... = 0`, as in finance) takes `terminal`"),
+                );
+                continue;
+            }
+            // A condition that failed to check has its own error; what it meant is unknown.
+            if conds.iter().any(|c| c.orders.is_none()) {
+                continue;
+            }
+            self.count_time_conditions(&conds, &u, order, order_span, &t.name);
         }
-        // A condition that failed to check has its own error; what it meant is unknown.
-        if s.time_conditions.iter().any(|c| c.orders.is_none()) {
-            return;
+    }
+
+    /// Time data on an unknown that no equation differentiates in time.
+    fn no_time_derivative_of(&mut self, u: &str, conds: &[&TimeCondition], t: &str, pde: Span) {
+        let mut d = Diag::error(
+            "pdec::check::no_time_derivative",
+            format!("no equation has a derivative of `{u}` in `{t}`, yet `{u}` is given time data"),
+        )
+        .primary(
+            conds[0].span,
+            "data the equations cannot take: nothing carries it in time",
+        )
+        .secondary(pde, "the equations");
+        for c in &conds[1..] {
+            d = d.secondary(c.span, "more data on it");
         }
-        self.count_time_conditions(s, order, order_span, &t.name);
+        self.diags.push(d.help(format!(
+            "remove the condition: `{u}` is fixed at each time by the other unknowns (as a pressure is); or give it an equation with `d({u}, {t})`"
+        )));
     }
 
     /// Each condition is matched to one order below the equation's: a condition on a higher
     /// derivative, or a second one on an order already given, is extra; an order left
     /// without a condition is missing.
-    fn count_time_conditions(&mut self, s: &Found, order: usize, order_span: Span, t: &str) {
-        let u = self.unknown_name.clone().unwrap_or_else(|| "u".into());
-        let what = |o: usize| derivative_text(&u, t, o);
-        let kw = if s.time_conditions[0].terminal {
+    fn count_time_conditions(
+        &mut self,
+        conds: &[&TimeCondition],
+        u: &str,
+        order: usize,
+        order_span: Span,
+        t: &str,
+    ) {
+        let what = |o: usize| derivative_text(u, t, o);
+        let kw = if conds[0].terminal {
             "terminal"
         } else {
             "initial"
@@ -114,17 +193,11 @@ impl Checker<'_> {
         let end = self
             .time
             .as_ref()
-            .map(|tv| {
-                print::format_number(if s.time_conditions[0].terminal {
-                    tv.hi
-                } else {
-                    tv.lo
-                })
-            })
+            .map(|tv| print::format_number(if conds[0].terminal { tv.hi } else { tv.lo }))
             .unwrap_or_default();
         let order_text = order_words(order);
         // Pure conditions (one order) first, so that a mixed one takes whatever is left.
-        let mut by_purity: Vec<&TimeCondition> = s.time_conditions.iter().collect();
+        let mut by_purity: Vec<&TimeCondition> = conds.to_vec();
         by_purity.sort_by_key(|c| c.orders.as_ref().map_or(0, Vec::len));
         let mut taken: Vec<Option<Span>> = vec![None; order];
         let mut extra = false;
@@ -145,7 +218,7 @@ impl Checker<'_> {
                     .help(format!(
                         "remove this condition: a {} equation takes {}; if the equation should be of higher order in time, write it with `{}`",
                         order_words(order).replace(' ', "-"),
-                        needed_list(kw, &u, t, order),
+                        needed_list(kw, u, t, order),
                         what(top + 1)
                     )),
                 );
@@ -186,8 +259,7 @@ impl Checker<'_> {
         let Some(first_missing) = missing.first().copied().filter(|_| !extra) else {
             return;
         };
-        let given: Vec<String> = s
-            .time_conditions
+        let given: Vec<String> = conds
             .iter()
             .filter(|c| {
                 c.orders
@@ -199,7 +271,7 @@ impl Checker<'_> {
                 format!("`{kw} {}`", what(o.last().copied().unwrap_or(0)))
             })
             .collect();
-        let last = s.time_conditions.last().map_or(order_span, |c| c.span);
+        let last = conds.last().map_or(order_span, |c| c.span);
         let example = match first_missing {
             0 => format!("`{kw} {} = ...` (the value at {t} = {end})", what(0)),
             _ => format!(
@@ -218,7 +290,7 @@ impl Checker<'_> {
                 "pdec::check::missing_time_condition",
                 format!(
                     "the equation is {order_text} in time and needs {order} {kw} conditions, on {}; {} given",
-                    needed_orders(&u, t, order),
+                    needed_orders(u, t, order),
                     if given.is_empty() {
                         "none is".to_string()
                     } else {
@@ -240,7 +312,7 @@ impl Checker<'_> {
 
     /// The equation reads no time derivative, yet the unknown depends on time.
     fn no_time_derivative(&mut self, s: &Found, t: &str, time_span: Span, pde_span: Span) {
-        let u = self.unknown_name.clone().unwrap_or_else(|| "u".into());
+        let u = self.unknown_name();
         let mut d = Diag::error(
             "pdec::check::no_time_derivative",
             format!("the equation has no derivative in `{t}`, but `{u}` depends on `{t}`"),
@@ -259,14 +331,13 @@ impl Checker<'_> {
     }
 
     /// No initial or terminal condition at all.
-    fn missing_initial(&mut self, t: &str, lo: f64, hi: f64, span: Span, order: usize) {
-        let u = self.unknown_name.clone().unwrap_or_else(|| "u".into());
+    fn missing_initial(&mut self, u: &str, t: &str, lo: f64, hi: f64, span: Span, order: usize) {
         let f = print::format_number;
         let second = if order >= 2 {
             format!(
                 "; a {} equation needs `{}` too",
                 order_words(order).replace(' ', "-"),
-                derivative_text(&u, t, 1)
+                derivative_text(u, t, 1)
             )
         } else {
             String::new()
@@ -274,7 +345,10 @@ impl Checker<'_> {
         self.diags.push(
             Diag::error(
                 "pdec::check::missing_initial",
-                "a time-dependent problem needs an initial or terminal condition",
+                match self.unknowns.len() {
+                    0 | 1 => "a time-dependent problem needs an initial or terminal condition".into(),
+                    _ => format!("`{u}` is differentiated in time and needs an initial or terminal condition"),
+                },
             )
             .primary(span, "time declared here")
             .help(format!(

@@ -84,7 +84,7 @@ pub(super) fn check(
         _ => Verdict::Skipped,
     };
     let span = exact_span(probe, exact);
-    let u = &p.unknown.name;
+    let u = &probe.unknown.name;
     let Some((first_sample, first)) = mismatches.first() else {
         if let Verdict::Differs(m) = equation {
             diags.push(
@@ -93,7 +93,7 @@ pub(super) fn check(
                     format!("`exact` does not satisfy the equation: {}", m.what),
                 )
                 .primary(span, "not a solution of the equation")
-                .secondary(p.pde.span, "the equation")
+                .secondary(p.pdes[0].span, "the equation")
                 .help(format!(
                     "check the exact solution against the equation (its derivatives are taken symbolically; the residual is measured at {}): a wrong `exact` makes every error metric after training measure the distance to something else",
                     probe.describe(m.at)
@@ -135,7 +135,7 @@ pub(super) fn check(
         );
     }
     if let Verdict::Differs(_) = equation {
-        d = d.secondary(p.pde.span, "nor does it satisfy the equation");
+        d = d.secondary(p.pdes[0].span, "nor does it satisfy the equation");
     }
     diags.push(d.help(format!(
         "an `exact` that is wrong is the usual cause: compare it with what the condition asks of `{u}` at {}; if the condition is what is wrong, correct it instead. A wrong `exact` makes every error metric after training measure the distance to something else",
@@ -152,8 +152,7 @@ fn compare<'a>(
     scale: f64,
     symbolic: bool,
 ) -> Verdict<'a> {
-    let p = probe.problem;
-    let u = &p.unknown.name;
+    let u = &probe.unknown.name;
     let tol = tolerance(scale);
     // Periodic: the same value on both faces.
     if let Where::Periodic { .. } = s.condition.region {
@@ -240,18 +239,18 @@ fn equation<'a>(
     scale: f64,
 ) -> Verdict<'a> {
     let p = probe.problem;
-    let residual = p.pde.residual;
+    let residual = p.pdes[0].residual;
     // Side by side: random interior points are off every switch of an `if` or a `max`.
     let Some((lhs, rhs)) = substituted_sides(probe, g, exact, residual, Kinks::Sided) else {
         return Verdict::Skipped;
     };
     // The size of the terms: the derivatives of the exact solution the equation reads.
     let dims: Vec<Option<usize>> = p.space.iter().map(|s| s.domain.dim()).collect();
-    let span = p.pde.span;
+    let span = p.pdes[0].span;
     let derivatives: Vec<NodeId> = derivative_nodes(&p.graph, residual)
         .into_iter()
         .filter_map(|d| {
-            substitute(g, &[d], exact, &dims, span, Kinks::Sided)
+            substitute(g, &[d], 0, exact, &dims, span, Kinks::Sided)
                 .ok()?
                 .get(&d)
                 .copied()
@@ -314,8 +313,8 @@ fn substituted_sides(
 ) -> Option<(NodeId, Option<NodeId>)> {
     let p = probe.problem;
     let dims: Vec<Option<usize>> = p.space.iter().map(|s| s.domain.dim()).collect();
-    let span = p.exact_span.unwrap_or(p.pde.span);
-    let map = substitute(g, &[residual], exact, &dims, span, kinks).ok()?;
+    let span = probe.unknown.exact_span.unwrap_or(p.pdes[0].span);
+    let map = substitute(g, &[residual], 0, exact, &dims, span, kinks).ok()?;
     let sides = match p.graph.op(residual) {
         Op::Binary(BinOp::Sub, a, b) => (*map.get(a)?, Some(*map.get(b)?)),
         _ => (*map.get(&residual)?, None),
@@ -350,7 +349,7 @@ fn derivative_nodes(g: &Graph, root: NodeId) -> Vec<NodeId> {
         if !seen.insert(n) {
             continue;
         }
-        if matches!(g.op(n), Op::Deriv(_)) {
+        if matches!(g.op(n), Op::Deriv(..)) {
             out.push(n);
         }
         stack.extend(crate::ir::children(g.op(n)));

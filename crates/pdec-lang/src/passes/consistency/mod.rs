@@ -42,15 +42,22 @@ const EVALUATION_BUDGET: usize = 1 << 25;
 const TOLERANCE: f64 = 1e-6;
 
 /// Runs both checks on the checked problem (before the ansatz pass).
+///
+/// Problems of one unknown only, for now: with several, the conditions of each unknown and the
+/// equations coupling them are not checked against the `exact`s and the obstacle yet.
 pub fn run(problem: &Problem, diags: &mut Diags) {
-    if problem.exact.is_none() && problem.constraint.is_none() {
+    let Some(unknown) = problem.single() else {
+        return;
+    };
+    if unknown.exact.is_none() && problem.constraint.is_none() {
         return;
     }
     let g = &problem.graph;
     let probe = Probe {
         problem,
+        unknown,
         layout: Layout::new(problem),
-        exact_points: problem.exact.map_or(0, |e| affordable(g, &[e])),
+        exact_points: unknown.exact.map_or(0, |e| affordable(g, &[e])),
         obstacle_points: problem
             .constraint
             .as_ref()
@@ -76,7 +83,7 @@ pub fn run(problem: &Problem, diags: &mut Diags) {
     if let Some(c) = &problem.constraint {
         obstacle::check(&probe, c, &samples, &interior, scale, diags);
     }
-    if let Some(e) = problem.exact {
+    if let Some(e) = unknown.exact {
         exact::check(&probe, e, &samples, &interior, scale, diags);
     }
 }
@@ -108,6 +115,8 @@ pub(super) struct Sample<'a> {
 /// The problem with the layout its points are drawn in.
 pub(super) struct Probe<'a> {
     pub(super) problem: &'a Problem,
+    /// The problem's only unknown.
+    pub(super) unknown: &'a crate::ir::Unknown,
     pub(super) layout: Layout,
     /// Points of each region the exact solution and the obstacle are evaluated at
     /// ([`affordable`]).
@@ -207,7 +216,11 @@ impl Probe<'_> {
                 };
                 let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
                 if i < self.exact_points {
-                    at.exact = finite(p.exact.and_then(|e| self.value(&p.graph, e, &at, None)));
+                    at.exact = finite(
+                        self.unknown
+                            .exact
+                            .and_then(|e| self.value(&p.graph, e, &at, None)),
+                    );
                 }
                 if i < self.obstacle_points {
                     at.obstacle = finite(
@@ -227,7 +240,7 @@ impl Probe<'_> {
     fn data(&self, residual: NodeId, points: &[At]) -> Option<Vec<Option<f64>>> {
         let g = &self.problem.graph;
         if g.any(residual, &mut |op| {
-            matches!(op, Op::Deriv(_) | Op::NormalDeriv)
+            matches!(op, Op::Deriv(..) | Op::NormalDeriv(_))
         }) {
             return None;
         }
@@ -266,7 +279,7 @@ impl Probe<'_> {
         let value_of = |op: &Op, ty: &Ty| -> Option<Dense<'static>> {
             let data = match op {
                 Op::Input(i) => at.row.get(self.layout.columns(*i)?)?.to_vec(),
-                Op::U => vec![u?],
+                Op::U(_) => vec![u?],
                 Op::Normal(var) => {
                     let cols = self.layout.columns(Input::Space(*var))?;
                     at.normal.as_ref()?.get(cols)?.to_vec()
@@ -305,7 +318,7 @@ impl Probe<'_> {
     pub(super) fn describe(&self, at: &At) -> String {
         let p = self.problem;
         let num = crate::diag::render::number;
-        let mut inputs: Vec<Input> = p.unknown.args.clone();
+        let mut inputs: Vec<Input> = self.unknown.args.clone();
         inputs.extend((0..p.params.len()).map(Input::Param));
         let mut parts = Vec::new();
         for i in inputs {

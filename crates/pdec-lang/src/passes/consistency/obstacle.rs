@@ -27,7 +27,7 @@ pub(super) fn check(
     diags: &mut Diags,
 ) {
     let op = if c.at_least { ">=" } else { "<=" };
-    let u = &probe.problem.unknown.name;
+    let u = &probe.unknown.name;
     for s in samples {
         let Some(data) = &s.data else { continue };
         let values = s.points.iter().zip(data).map(|(at, v)| (at, *v));
@@ -56,7 +56,7 @@ pub(super) fn check(
             )),
         );
     }
-    let Some(exact) = probe.problem.exact else {
+    let Some(exact) = probe.unknown.exact else {
         return;
     };
     let points = interior
@@ -128,5 +128,8 @@ fn data_words(region: &Where) -> &'static str {
 /// The `exact` statement's span (its node's, failing that).
 pub(super) fn exact_span(probe: &Probe, exact: NodeId) -> crate::source::Span {
     let p = probe.problem;
-    p.exact_span.unwrap_or_else(|| p.graph.node(exact).span)
+    probe
+        .unknown
+        .exact_span
+        .unwrap_or_else(|| p.graph.node(exact).span)
 }

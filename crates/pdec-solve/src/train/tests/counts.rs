@@ -35,7 +35,7 @@ fn the_plans_count_is_the_steps_layout() {
                 "{what}"
             );
             assert_eq!(
-                prog.noise.draws_per_step() * plan.program.pde.squares.len(),
+                prog.noise.draws_per_step() * plan.program.pde.squares().count(),
                 plan.cost.gradient_square_jvps,
                 "{what}"
             );

@@ -109,9 +109,10 @@ fn stacked_input_products_give_the_same_residuals_and_gradients() {
         let (x, _) = prog.tensor(&b).expect("x");
         let noise = prog.noise_tensor(&mut rng, 7).expect("noise");
         let run = |proj: Projections| {
-            let (r, f, _) = prog
+            let (mut r, f, _) = prog
                 .pde_residuals_with(&net, &x, noise.as_ref(), &proj)
                 .expect("residuals");
+            let r = r.swap_remove(0);
             let loss = ((&r[0] * &r[1]).expect("m").sum_all().expect("s")
                 + f.sqr().expect("sq").sum_all().expect("s"))
             .expect("loss");
