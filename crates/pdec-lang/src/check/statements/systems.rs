@@ -184,25 +184,28 @@ impl Checker<'_> {
         }
     }
 
-    /// Which unknowns need boundary data: those with a space derivative in an equation, or
-    /// every unknown when none has one (a problem without space derivatives is asked for data
-    /// on every face, as always, unless it says `boundary none`).
+    /// Which unknowns need a condition on every face. One unknown: always (unless `boundary
+    /// none`), as for every problem before systems. In a system: those with a second space
+    /// derivative in an equation; an unknown its equations differentiate at most once in
+    /// space (a pressure, a transported quantity) takes data only where the user gives it (an
+    /// outlet, the inflow faces), so its faces are not all asked for.
     pub(super) fn needs_boundary_data(&self, s: &Found) -> Vec<bool> {
         let n = self.unknowns.len();
+        if n <= 1 || s.pdes.iter().any(|p| p.residual.is_none()) {
+            return vec![true; n];
+        }
         let mut needs = vec![false; n];
         for r in s.pdes.iter().filter_map(|p| p.residual) {
             self.g.any(r, &mut |op| {
                 if let Op::Deriv(k, c) = op
-                    && c.iter().any(|c| matches!(c, Coord::Space { .. }))
+                    && c.len() == 2
+                    && c.iter().all(|c| matches!(c, Coord::Space { .. }))
                     && *k < n
                 {
                     needs[*k] = true;
                 }
                 false
             });
-        }
-        if !needs.iter().any(|b| *b) || s.pdes.iter().any(|p| p.residual.is_none()) {
-            needs = vec![true; n];
         }
         needs
     }
