@@ -319,6 +319,17 @@ fn fill_face(
                 *x = c + radius * g;
             }
         }
+        Face::Surface { var, surface } => {
+            let (o, l) = space_columns(layout, var);
+            let Domain::Csg(csg) = &problem.space[var].domain else {
+                panic!(
+                    "surface face of `{}`, which is not a constructive domain",
+                    problem.space[var].name
+                );
+            };
+            let s = &csg.surfaces[surface];
+            csg.sample_surface(s, rng, &mut row[o..o + l], &mut normal[o..o + l]);
+        }
     }
 }
 
@@ -345,9 +356,7 @@ pub fn sample_faces(
     for i in 0..n {
         rng.begin_point();
         let face = faces[pick_face(faces, rng.random::<f64>())].face;
-        let var = match face {
-            Face::Side { var, .. } | Face::Sphere { var } => var,
-        };
+        let var = face.var();
         let row = &mut points[i * w..(i + 1) * w];
         fill_row(rng, problem, layout, row, Some(var), None);
         fill_face(

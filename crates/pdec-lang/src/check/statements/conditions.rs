@@ -80,10 +80,11 @@ impl Checker<'_> {
         for f in &faces {
             if let Some(prev) = s.covered.insert(*f, *span) {
                 let fname = self.face_name(*f);
+                let at = self.face_point(*f);
                 self.diags.push(
                     Diag::error(
                         "pdec::check::face_covered_twice",
-                        format!("the face `{fname}` has two boundary conditions"),
+                        format!("the face `{fname}` has two boundary conditions{at}"),
                     )
                     .primary(*span, "second condition for this face")
                     .secondary(prev, "first condition")
@@ -190,11 +191,12 @@ impl Checker<'_> {
                 } else {
                     String::new()
                 };
+                let at = self.face_point(faces[0]);
                 let v = &self.space[var];
                 self.diags.push(
                     Diag::error(
                         "pdec::check::missing_boundary",
-                        format!("{} of `{}` {} no boundary condition", crate::diag::render::plural(faces.len(), "face"), v.name, if faces.len() == 1 { "has" } else { "have" }),
+                        format!("{} of `{}` {} no boundary condition{at}", crate::diag::render::plural(faces.len(), "face"), v.name, if faces.len() == 1 { "has" } else { "have" }),
                     )
                     .primary(v.span, format!("uncovered: {}{more}", names.join(", ")))
                     .help(format!(
