@@ -10,13 +10,16 @@
 //! What each region draws:
 //!
 //! - **interior** ([`sample_interior`]): time uniform in its interval, each space variable
-//!   uniform in its domain (a ball uniform in volume), each parameter uniform in its range,
+//!   uniform in its domain (a ball uniform in volume, a constructive domain by rejection from
+//!   its bounding box: `ir::csg`), each parameter uniform in its range,
 //!   unless a `sampling` law (space points) or a `sampling.NAME` law (a parameter, the time,
 //!   the coordinates of an interval or box) says otherwise ([`Layout::with_settings`]);
 //! - **time slice** ([`sample_time_slice`]): the same with time fixed;
 //! - **faces** ([`sample_faces`]): a face chosen with the probability of its
 //!   [`FacePlan::share`], a point uniform on it (the fixed coordinate set *exactly* to the
-//!   bound), the rest as in the interior; each point carries the face's outward unit normal;
+//!   bound; on a piece of a constructive domain, uniform on the piece by rejection from its
+//!   primitive's surface), the rest as in the interior; each point carries the face's (the
+//!   domain's) outward unit normal;
 //! - **periodic** ([`sample_periodic_pairs`]): one random point placed on both opposite faces
 //!   of a coordinate.
 //!
