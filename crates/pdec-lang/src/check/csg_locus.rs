@@ -86,7 +86,7 @@ impl Checker<'_> {
         let k = k as usize - 1;
         let faces = self.surfaces_where(var, |p, part| match p {
             Primitive::Box { lo, hi } => {
-                part / 2 == k && value == if part % 2 == 0 { lo[k] } else { hi[k] }
+                part / 2 == k && value == if part.is_multiple_of(2) { lo[k] } else { hi[k] }
             }
             Primitive::HalfSpace { normal, offset } => {
                 (0..dim).all(|j| j == k || normal[j] == 0.0) && normal[k] * value == *offset

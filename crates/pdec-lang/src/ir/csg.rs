@@ -207,7 +207,7 @@ impl Primitive {
                     *o = a[j] + (b[j] - a[j]) * rng.random::<f64>();
                 }
                 let k = part / 2;
-                out[k] = if part % 2 == 0 { a[k] } else { b[k] };
+                out[k] = if part.is_multiple_of(2) { a[k] } else { b[k] };
                 true
             }
             Primitive::Ball { center, radius } => {
@@ -243,7 +243,9 @@ impl Primitive {
     pub fn normal(&self, part: usize, p: &[f64], out: &mut [f64]) {
         out.iter_mut().for_each(|o| *o = 0.0);
         match self {
-            Primitive::Box { .. } => out[part / 2] = if part % 2 == 0 { -1.0 } else { 1.0 },
+            Primitive::Box { .. } => {
+                out[part / 2] = if part.is_multiple_of(2) { -1.0 } else { 1.0 }
+            }
             Primitive::Ball { center, radius } => {
                 for ((o, v), c) in out.iter_mut().zip(p).zip(center) {
                     *o = (v - c) / radius;
@@ -270,7 +272,7 @@ impl Primitive {
         match self {
             Primitive::Box { lo, hi } => {
                 let k = part / 2;
-                let at = if part % 2 == 0 { lo[k] } else { hi[k] };
+                let at = if part.is_multiple_of(2) { lo[k] } else { hi[k] };
                 (p[k] - at).abs() <= tol
                     && p.iter()
                         .zip(lo.iter().zip(hi))
@@ -430,12 +432,14 @@ impl Csg {
         if let Some(comp) = bounds
             .iter()
             .position(|(a, b)| !(a.is_finite() && b.is_finite()))
+            && bounds[comp].0 <= bounds[comp].1
         {
-            if bounds[comp].0 <= bounds[comp].1 {
-                return Err(CsgError::Unbounded { comp });
-            }
+            return Err(CsgError::Unbounded { comp });
         }
-        if bounds.iter().any(|(a, b)| !(a < b)) {
+        if bounds
+            .iter()
+            .any(|(a, b)| a.partial_cmp(b) != Some(std::cmp::Ordering::Less))
+        {
             return Err(CsgError::Empty { draws: 0 });
         }
         let lo: Vec<f64> = bounds.iter().map(|b| b.0).collect();
@@ -672,12 +676,12 @@ fn gaussian_direction(rng: &mut impl Rng, out: &mut [f64]) {
 /// The area of the sphere of radius `r` in `d` dimensions, `2 pi^(d/2) r^(d-1) / Gamma(d/2)`.
 pub fn sphere_area(d: usize, r: f64) -> f64 {
     // Gamma(d/2) by its recurrence from Gamma(1) = 1 or Gamma(1/2) = sqrt(pi).
-    let mut log_gamma = if d % 2 == 0 {
+    let mut log_gamma = if d.is_multiple_of(2) {
         0.0
     } else {
         0.5 * std::f64::consts::PI.ln()
     };
-    let mut z = if d % 2 == 0 { 1.0 } else { 0.5 };
+    let mut z = if d.is_multiple_of(2) { 1.0 } else { 0.5 };
     while z + 0.5 < d as f64 / 2.0 {
         log_gamma += z.ln();
         z += 1.0;
@@ -704,7 +708,11 @@ impl Csg {
         match (&self.prims[s.prim], named) {
             (Primitive::Box { lo, hi }, name) => {
                 let k = s.part / 2;
-                let at = if s.part % 2 == 0 { lo[k] } else { hi[k] };
+                let at = if s.part.is_multiple_of(2) {
+                    lo[k]
+                } else {
+                    hi[k]
+                };
                 let face = format!("{var}[{}] = {}", k + 1, num(at));
                 match name {
                     Some(n) => format!("{face} of {n}"),

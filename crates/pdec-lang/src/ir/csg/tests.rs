@@ -88,7 +88,7 @@ fn a_polygon_l_shape_matches_the_boxes() {
             [0.0, 2.0],
         ],
     };
-    let c = Csg::build(vec![l], vec![CsgNode::Prim { prim: 0 }], Vec::new()).unwrap();
+    let c = Csg::build(vec![l], vec![CsgNode::Prim { prim: 0 }], Vec::new()).expect("present");
     assert!(close(c.acceptance, 0.75, 0.03));
     let total: f64 = c.surfaces.iter().map(|s| s.area).sum();
     assert_eq!(c.surfaces.len(), 6);
@@ -108,7 +108,7 @@ fn a_half_space_cuts_a_triangle() {
         ],
     );
     assert!(close(c.acceptance, 0.5, 0.03));
-    let diagonal = c.surfaces.iter().find(|s| s.prim == 1).unwrap();
+    let diagonal = c.surfaces.iter().find(|s| s.prim == 1).expect("present");
     assert!(close(diagonal.area, 2f64.sqrt(), 0.05), "{}", diagonal.area);
     let total: f64 = c.surfaces.iter().map(|s| s.area).sum();
     assert!(close(total, 2.0 + 2f64.sqrt(), 0.05), "{total}");
@@ -215,7 +215,7 @@ fn boundary_points_are_uniform_on_each_piece() {
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     let (mut p, mut nrm) = (vec![0.0; 2], vec![0.0; 2]);
     // The hole: uniform in angle (8 bins).
-    let hole = c.surfaces.iter().find(|s| s.prim == 1).unwrap();
+    let hole = c.surfaces.iter().find(|s| s.prim == 1).expect("present");
     assert!(close(hole.area, 2.0 * std::f64::consts::PI * 0.2, 0.02));
     let mut counts = [0.0; 8];
     for _ in 0..8000 {
@@ -230,7 +230,7 @@ fn boundary_points_are_uniform_on_each_piece() {
         .surfaces
         .iter()
         .find(|s| (s.prim, s.part) == (0, 0))
-        .unwrap();
+        .expect("present");
     let mut counts = [0.0; 10];
     for _ in 0..10_000 {
         c.sample_surface(face, &mut rng, &mut p, &mut nrm);
@@ -253,7 +253,7 @@ fn a_partly_removed_face_is_sampled_only_where_it_is_boundary() {
         .surfaces
         .iter()
         .find(|s| (s.prim, s.part) == (0, 1))
-        .unwrap();
+        .expect("present");
     assert!(close(right.fraction, 0.5, 0.1));
     for _ in 0..500 {
         c.sample_surface(right, &mut rng, &mut p, &mut n);
@@ -264,7 +264,7 @@ fn a_partly_removed_face_is_sampled_only_where_it_is_boundary() {
         .surfaces
         .iter()
         .find(|s| (s.prim, s.part) == (1, 0))
-        .unwrap();
+        .expect("present");
     for _ in 0..500 {
         c.sample_surface(notch, &mut rng, &mut p, &mut n);
         assert!(p[0] == 1.0 && p[1] >= 1.0, "{p:?}");
