@@ -40,6 +40,13 @@ pub(super) fn sample(run: &Opened, layout: &Layout, values: &[Vec<f64>]) -> Samp
                         .sum();
                     r2 <= radius * radius * (1.0 + 1e-9)
                 }
+                // A constructive domain: its points (the slice's other coordinates as set).
+                Domain::Csg(c) => {
+                    let Some((off, n)) = run.cols.layout.space(k) else {
+                        return true;
+                    };
+                    c.contains(&row[off..off + n])
+                }
                 _ => true,
             })
         })

@@ -41,6 +41,10 @@ pub enum Builtin {
     On,
     Ball,
     Sphere,
+    /// Primitives of constructive domains.
+    Box,
+    HalfSpace,
+    Polygon,
     // Values.
     Pi,
     E,
@@ -211,6 +215,27 @@ pub const BUILTINS: &[BuiltinInfo] = &[
         Callable,
         "sphere(n, center = c, radius = r)",
         "the sphere, the surface of a ball (a boundary locus)"
+    ),
+    b!(
+        "box",
+        Box,
+        Callable,
+        "box([a, b]^n)",
+        "a box as a piece of a constructive domain (`box([0, 1]^2) as plate`)"
+    ),
+    b!(
+        "halfspace",
+        HalfSpace,
+        Callable,
+        "halfspace(normal = n, offset = c)",
+        "the points with `n . x <= c`, a piece of a constructive domain"
+    ),
+    b!(
+        "polygon",
+        Polygon,
+        Callable,
+        "polygon([x1, y1], [x2, y2], ...)",
+        "a simple polygon in 2-D, a piece of a constructive domain"
     ),
     b!("pi", Pi, Value, "pi", "3.14159..."),
     b!("e", E, Value, "e", "2.71828..."),

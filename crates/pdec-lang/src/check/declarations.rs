@@ -113,7 +113,12 @@ impl Checker<'_> {
                     }
                 }
                 (ItemKind::Space { domain, .. }, Input::Space(k)) => {
-                    match self.domain(domain, DomainUse::Space) {
+                    let d = if self.is_constructive(domain) {
+                        self.csg_domain(domain, k)
+                    } else {
+                        self.domain(domain, DomainUse::Space)
+                    };
+                    match d {
                         Some(d) => self.space[k].domain = d,
                         None => {
                             self.failed.insert(input);

@@ -91,7 +91,7 @@ impl Checker<'_> {
                         match d {
                             Domain::Interval { lo, hi } => Some((vec![lo], vec![hi])),
                             Domain::Box { lo, hi } => Some((lo, hi)),
-                            Domain::Ball { .. } => {
+                            Domain::Ball { .. } | Domain::Csg(_) => {
                                 this.bad_domain(e, usage);
                                 None
                             }
@@ -178,18 +178,26 @@ impl Checker<'_> {
                 }
             }
         }
-        let Some(dim) = dim else {
-            self.diags.push(
-                Diag::error("pdec::check::arity", "`ball` needs its dimension")
-                    .primary(e.span, "no dimension")
-                    .help("write `ball(d, center = 0, radius = 1)`"),
-            );
-            return None;
+        // A list center gives the dimension: `ball(center = [0.3, 0], radius = 0.2)`.
+        let listed = match center.map(|c| &c.kind) {
+            Some(ExprKind::List(items)) if dim.is_none() => Some(items.len() as i64),
+            _ => None,
         };
-        let n = self.dimension(
-            dim,
-            "the first argument of `ball` is the number of components",
-        )?;
+        let n = match (dim, listed) {
+            (_, Some(n)) => n,
+            (Some(dim), None) => self.dimension(
+                dim,
+                "the first argument of `ball` is the number of components",
+            )?,
+            (None, None) => {
+                self.diags.push(
+                    Diag::error("pdec::check::arity", "`ball` needs its dimension")
+                        .primary(e.span, "no dimension")
+                        .help("write `ball(d, center = 0, radius = 1)`, or give the center as a list: `ball(center = [0, 0], radius = 1)`"),
+                );
+                return None;
+            }
+        };
         let r = match radius {
             Some(r) => self.const_scalar(r, &env, "a radius")?,
             None => 1.0,

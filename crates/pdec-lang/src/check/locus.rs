@@ -106,6 +106,13 @@ impl Checker<'_> {
             env.locals.insert(b.name.id, Local::Axis(a));
             axes.push(a);
         }
+        if rhs.is_none()
+            && let ExprKind::Name(n) = &lhs.kind
+            && let Some(Res::Local(id)) = self.res.get(0, n.id)
+            && let Some(&(var, piece)) = self.pieces.get(&id)
+        {
+            return self.piece_faces(var, piece, span);
+        }
         let Some(rhs) = rhs else {
             // `on(x)`: the whole boundary.
             if let ExprKind::Call { callee, args } = &lhs.kind
@@ -228,6 +235,10 @@ impl Checker<'_> {
         };
         let value = value?;
         let bounds = self.space[var].domain.bounds();
+        if let Domain::Csg(_) = self.space[var].domain {
+            let k = self.const_int(&indices[0], env, "a component")?;
+            return self.csg_component_faces(var, k, value, indices[0].span, span);
+        }
         if !matches!(self.space[var].domain, Domain::Box { .. }) {
             self.not_a_face(span, Some(var), "a component of a ball is not a face");
             return None;
@@ -303,6 +314,9 @@ impl Checker<'_> {
             && let ExprKind::Name(n) = &a.value.kind
             && let Some(var) = self.space_var(n)
         {
+            if let Domain::Csg(_) = &self.space[var].domain {
+                return self.csg_sphere_faces(var, value, span);
+            }
             if let Domain::Ball { center, radius } = &self.space[var].domain {
                 if center.iter().all(|c| *c == 0.0) && value == *radius {
                     return Some(vec![Face::Sphere { var }]);

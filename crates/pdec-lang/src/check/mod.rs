@@ -14,6 +14,8 @@
 //! This file holds the [`Checker`] they all extend and [`check`], which runs them in order
 //! and then reads the settings.
 
+mod csg;
+mod csg_locus;
 mod declarations;
 mod domain;
 mod expr;
@@ -76,6 +78,9 @@ pub struct Checker<'a> {
     /// Report values outside their input's range, reported once the settings say whether
     /// extrapolation is allowed.
     outside_reports: Vec<statements::OutsidePoint>,
+    /// The pieces constructive domains name (`ball(...) as hole`): binding occurrence to
+    /// (space variable, index into its `Csg::pieces`).
+    pieces: HashMap<crate::syntax::ast::NameId, (usize, usize)>,
 }
 
 /// Checks the program; `overrides` are `--set` settings applied after the file's.
@@ -100,6 +105,7 @@ pub fn check(
         consts: HashMap::new(),
         failed: Default::default(),
         outside_reports: Vec::new(),
+        pieces: HashMap::new(),
     };
     c.declarations();
     // Settings' constant expressions are folded before the statements: assembling the

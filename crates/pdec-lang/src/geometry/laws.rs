@@ -75,6 +75,8 @@ pub(super) fn fill_domain_by(
                 *v = c + s * *v;
             }
         }
+        // Uniform by rejection from the bounding box (the plan refuses coordinate laws).
+        Domain::Csg(c) => c.sample_inside(rng, out),
     }
 }
 
@@ -90,6 +92,7 @@ pub(crate) fn inside(domain: &Domain, p: &[f64]) -> bool {
             let r2: f64 = p.iter().zip(center).map(|(v, c)| (v - c) * (v - c)).sum();
             r2 <= radius * radius
         }
+        Domain::Csg(c) => c.contains(p),
     }
 }
 

@@ -10,13 +10,16 @@
 //! What each region draws:
 //!
 //! - **interior** ([`sample_interior`]): time uniform in its interval, each space variable
-//!   uniform in its domain (a ball uniform in volume), each parameter uniform in its range,
+//!   uniform in its domain (a ball uniform in volume, a constructive domain by rejection from
+//!   its bounding box: `ir::csg`), each parameter uniform in its range,
 //!   unless a `sampling` law (space points) or a `sampling.NAME` law (a parameter, the time,
 //!   the coordinates of an interval or box) says otherwise ([`Layout::with_settings`]);
 //! - **time slice** ([`sample_time_slice`]): the same with time fixed;
 //! - **faces** ([`sample_faces`]): a face chosen with the probability of its
 //!   [`FacePlan::share`], a point uniform on it (the fixed coordinate set *exactly* to the
-//!   bound), the rest as in the interior; each point carries the face's outward unit normal;
+//!   bound; on a piece of a constructive domain, uniform on the piece by rejection from its
+//!   primitive's surface), the rest as in the interior; each point carries the face's (the
+//!   domain's) outward unit normal;
 //! - **periodic** ([`sample_periodic_pairs`]): one random point placed on both opposite faces
 //!   of a coordinate.
 //!
@@ -319,6 +322,17 @@ fn fill_face(
                 *x = c + radius * g;
             }
         }
+        Face::Surface { var, surface } => {
+            let (o, l) = space_columns(layout, var);
+            let Domain::Csg(csg) = &problem.space[var].domain else {
+                panic!(
+                    "surface face of `{}`, which is not a constructive domain",
+                    problem.space[var].name
+                );
+            };
+            let s = &csg.surfaces[surface];
+            csg.sample_surface(s, rng, &mut row[o..o + l], &mut normal[o..o + l]);
+        }
     }
 }
 
@@ -345,9 +359,7 @@ pub fn sample_faces(
     for i in 0..n {
         rng.begin_point();
         let face = faces[pick_face(faces, rng.random::<f64>())].face;
-        let var = match face {
-            Face::Side { var, .. } | Face::Sphere { var } => var,
-        };
+        let var = face.var();
         let row = &mut points[i * w..(i + 1) * w];
         fill_row(rng, problem, layout, row, Some(var), None);
         fill_face(

@@ -9,6 +9,7 @@
 //! the same node. The IR knows nothing about neural networks.
 
 mod construct;
+pub mod csg;
 pub mod diff;
 pub mod eval;
 pub mod print;
@@ -477,9 +478,20 @@ pub fn children(op: &Op) -> Vec<NodeId> {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Domain {
-    Interval { lo: f64, hi: f64 },
-    Box { lo: Vec<f64>, hi: Vec<f64> },
-    Ball { center: Vec<f64>, radius: f64 },
+    Interval {
+        lo: f64,
+        hi: f64,
+    },
+    Box {
+        lo: Vec<f64>,
+        hi: Vec<f64>,
+    },
+    Ball {
+        center: Vec<f64>,
+        radius: f64,
+    },
+    /// A constructive domain: unions, intersections and differences of primitives.
+    Csg(csg::Csg),
 }
 
 impl Domain {
@@ -489,6 +501,7 @@ impl Domain {
             Domain::Interval { .. } => None,
             Domain::Box { lo, .. } => Some(lo.len()),
             Domain::Ball { center, .. } => Some(center.len()),
+            Domain::Csg(c) => Some(c.dim()),
         }
     }
 
@@ -500,6 +513,7 @@ impl Domain {
             Domain::Ball { center, radius } => {
                 center.iter().map(|c| (c - radius, c + radius)).collect()
             }
+            Domain::Csg(c) => c.bounds(),
         }
     }
 
@@ -527,6 +541,9 @@ impl Domain {
                 })
                 .collect(),
             Domain::Ball { .. } => vec![Face::Sphere { var }],
+            Domain::Csg(c) => (0..c.surfaces.len())
+                .map(|surface| Face::Surface { var, surface })
+                .collect(),
         }
     }
 }
@@ -550,6 +567,18 @@ pub enum Face {
     },
     /// The surface of a ball.
     Sphere { var: usize },
+    /// A piece of the boundary of a constructive domain: index into its
+    /// [`csg::Csg::surfaces`].
+    Surface { var: usize, surface: usize },
+}
+
+impl Face {
+    /// The space variable whose boundary the face is part of.
+    pub fn var(self) -> usize {
+        match self {
+            Face::Side { var, .. } | Face::Sphere { var } | Face::Surface { var, .. } => var,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -765,6 +794,10 @@ pub fn face_name(space: &[SpaceVar], f: Face) -> String {
         }
         Face::Sphere { var } => match &space[var].domain {
             Domain::Ball { radius, .. } => format!("norm({}) = {}", space[var].name, num(*radius)),
+            _ => format!("on({})", space[var].name),
+        },
+        Face::Surface { var, surface } => match &space[var].domain {
+            Domain::Csg(c) => c.surface_name(&space[var].name, surface),
             _ => format!("on({})", space[var].name),
         },
     }

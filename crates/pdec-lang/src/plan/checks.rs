@@ -19,6 +19,35 @@ pub fn check_settings(
 ) {
     check_settings_alone(problem, settings, input_width, diags);
     check_free_boundary_sign(problem, analysis, settings, diags);
+    low_acceptance(problem, diags);
+}
+
+/// Below this share of the bounding box, rejection sampling of a constructive domain is
+/// slow enough to say so.
+pub const LOW_ACCEPTANCE: f64 = 0.05;
+
+/// A constructive domain that fills little of its bounding box: each interior point costs
+/// `1 / acceptance` draws.
+fn low_acceptance(problem: &Problem, diags: &mut Diags) {
+    for s in &problem.space {
+        let Domain::Csg(c) = &s.domain else { continue };
+        if c.acceptance >= LOW_ACCEPTANCE {
+            continue;
+        }
+        diags.push(
+            Diag::warning(
+                "pdec::plan::low_acceptance",
+                format!(
+                    "the domain of `{}` fills {:.2}% of its bounding box: each interior point costs about {:.0} draws",
+                    s.name,
+                    100.0 * c.acceptance,
+                    1.0 / c.acceptance
+                ),
+            )
+            .primary(s.span, "points are drawn in its bounding box and kept when inside")
+            .help("points stay uniform, only slower to draw; a domain that is mostly empty space in its box (an intersection with a thin slab, a small corner of a ball) is better described by a smaller box around it"),
+        );
+    }
 }
 
 /// The checks that need the problem and the settings but not the analysis: they run even
@@ -255,18 +284,23 @@ fn check_space_law(
     diags: &mut Diags,
 ) -> Option<(f64, f64)> {
     let name = &s.name;
-    if let Domain::Ball { .. } = s.domain {
+    if let Domain::Ball { .. } | Domain::Csg(_) = s.domain {
+        let shape = if matches!(s.domain, Domain::Ball { .. }) {
+            "a ball"
+        } else {
+            "a constructive domain"
+        };
         let mut d = Diag::error(
             "pdec::plan::coordinate_law_on_ball",
             format!(
-                "`sampling.{name}` draws each coordinate over its interval, and `{name}` is in a ball"
+                "`sampling.{name}` draws each coordinate over its interval, and `{name}` is in {shape}"
             ),
         );
         if let Some(span) = span {
             d = d.primary(span, "a law per coordinate");
         }
-        diags.push(d.secondary(s.span, "declared in a ball here").help(
-            "a ball has no interval per coordinate: remove the setting (points stay uniform in its volume), or use `sampling = normal(...)` to put more points around a centre",
+        diags.push(d.secondary(s.span, format!("declared in {shape} here")).help(
+            format!("{shape} has no interval per coordinate: remove the setting (points stay uniform in its volume), or use `sampling = normal(...)` to put more points around a centre"),
         ));
         return None;
     }

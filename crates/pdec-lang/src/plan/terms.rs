@@ -367,6 +367,12 @@ fn domain_text(d: &Domain) -> String {
             },
             f(*radius)
         ),
+        Domain::Csg(c) => format!(
+            "a constructive domain ({} primitives, {} boundary pieces; drawn in its bounding box, {:.1}% kept)",
+            c.prims.len(),
+            c.surfaces.len(),
+            100.0 * c.acceptance
+        ),
     }
 }
 
@@ -379,6 +385,7 @@ fn face_measure(p: &Problem, face: Face) -> f64 {
             let n = center.len() as f64;
             std::f64::consts::PI.powf(n / 2.0) / gamma(n / 2.0 + 1.0) * radius.powf(n)
         }
+        Domain::Csg(c) => c.volume(),
     };
     let (var, own) = match face {
         Face::Side { var, comp, .. } => {
@@ -404,6 +411,10 @@ fn face_measure(p: &Problem, face: Face) -> f64 {
                 2.0 * std::f64::consts::PI.powf(n / 2.0) / gamma(n / 2.0) * radius.powf(n - 1.0),
             )
         }
+        Face::Surface { var, surface } => match &p.space[var].domain {
+            Domain::Csg(c) => (var, c.surfaces[surface].area),
+            _ => return 1.0,
+        },
     };
     let others: f64 = p
         .space

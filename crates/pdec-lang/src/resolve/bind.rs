@@ -314,6 +314,11 @@ impl Resolver<'_> {
                     self.expr(i);
                 }
             }
+            // `ball(...) as hole`: `hole` is declared (the scope has it already).
+            ExprKind::Named { inner, name } => {
+                self.expr_in(inner, slot);
+                self.table[name.id.0 as usize] = Some(Res::Local(name.id));
+            }
         }
     }
 }

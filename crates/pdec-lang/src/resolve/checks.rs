@@ -131,6 +131,8 @@ pub(super) fn visit_names(e: &Expr, f: &mut impl FnMut(&Ident, bool)) {
         }
         ExprKind::ReduceVector { arg, .. } => visit_names(arg, f),
         ExprKind::List(items) => items.iter().for_each(|i| visit_names(i, f)),
+        // The name after `as` is declared here, not used.
+        ExprKind::Named { inner, .. } => visit_names(inner, f),
     }
 }
 

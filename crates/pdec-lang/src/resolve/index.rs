@@ -150,6 +150,7 @@ fn children<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
         }
         ExprKind::ReduceVector { arg, .. } => out.push(arg),
         ExprKind::List(items) => out.extend(items),
+        ExprKind::Named { inner, .. } => out.push(inner),
     }
 }
 
@@ -270,6 +271,7 @@ impl Walk<'_> {
                     self.push(&b.name, Some(Res::Local(b.name.id)));
                 }
             }
+            ExprKind::Named { name, .. } => self.push(name, Some(Res::Local(name.id))),
             _ => {}
         }
         let mut kids = Vec::new();

@@ -196,6 +196,28 @@ pub fn resolve(program: &Program, diags: &mut Diags) -> Resolution {
                 scope.callables.insert(name.text.clone(), r);
             }
         }
+        // The pieces a constructive domain names (`ball(...) as hole`): values that name
+        // their binding occurrence, for `boundary hole: ...`.
+        for item in &module.ast.items {
+            if let ItemKind::Space { domain, .. } = &item.kind {
+                for name in domain.piece_names() {
+                    if let Some(prev) = seen.get(&(false, name.text.clone())) {
+                        diags.push(
+                            Diag::error(
+                                "pdec::resolve::duplicate_definition",
+                                format!("`{}` is defined twice", name.text),
+                            )
+                            .primary(name.span, "defined again here")
+                            .secondary(*prev, "first defined here")
+                            .help("give each piece of the domain its own name"),
+                        );
+                        continue;
+                    }
+                    seen.insert((false, name.text.clone()), name.span);
+                    scope.values.insert(name.text.clone(), Res::Local(name.id));
+                }
+            }
+        }
         let unknown_name = module.ast.items.iter().find_map(|i| match &i.kind {
             ItemKind::Unknown { name, .. } => Some(name.text.clone()),
             _ => None,

@@ -189,6 +189,27 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The names a constructive domain declares with `as` (`ball(...) as hole`), in order:
+    /// those on its operands and set operations, the pieces `boundary NAME` can name.
+    pub fn piece_names(&self) -> Vec<&Ident> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match &e.kind {
+                ExprKind::Named { inner, name } => {
+                    out.push(name);
+                    stack.push(inner);
+                }
+                ExprKind::Binary { lhs, rhs, .. } => stack.extend([&**rhs, &**lhs]),
+                _ => {}
+            }
+        }
+        out.sort_by_key(|n| n.span.start);
+        out
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Number(f64),
@@ -229,6 +250,11 @@ pub enum ExprKind {
     },
     /// `[a, b]`: an interval, a vector literal.
     List(Vec<Expr>),
+    /// `ball(...) as hole`: a piece of a constructive domain and the name it declares.
+    Named {
+        inner: Box<Expr>,
+        name: Ident,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -407,6 +407,21 @@ impl Builder {
                         unreachable!()
                     };
                     let span = self.span(&ix);
+                    if ix.as_rule() == Rule::as_name {
+                        let name = ix
+                            .into_inner()
+                            .find(|p| p.as_rule() == Rule::ident)
+                            .expect("invariant: `as` names an identifier");
+                        lhs = Expr {
+                            span: lhs.span.to(span),
+                            kind: ExprKind::Named {
+                                inner: Box::new(lhs),
+                                name: self.ident(name),
+                            },
+                        };
+                        lhs_depth += 1;
+                        continue;
+                    }
                     let mut indices = Vec::new();
                     let mut d = lhs_depth;
                     for e in ix.into_inner() {
@@ -474,7 +489,7 @@ impl Builder {
             .into_inner()
             .map(|p| match p.as_rule() {
                 Rule::neg | Rule::pos | Rule::not_op | Rule::reduce_op => Tok::Prefix(p),
-                Rule::index => Tok::Postfix(p),
+                Rule::index | Rule::as_name => Tok::Postfix(p),
                 Rule::add
                 | Rule::sub
                 | Rule::mul

@@ -57,6 +57,7 @@ pub const KEYWORDS: &[&str] = &[
     "and",
     "or",
     "not",
+    "as",
 ];
 
 /// A reserved word (cannot be a name).

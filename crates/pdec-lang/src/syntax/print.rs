@@ -213,6 +213,7 @@ pub fn expr(e: &Expr) -> String {
             let i: Vec<String> = items.iter().map(expr).collect();
             format!("[{}]", i.join(", "))
         }
+        ExprKind::Named { inner, name } => format!("{} as {}", wrap(inner, u8::MAX), name.text),
     }
 }
 

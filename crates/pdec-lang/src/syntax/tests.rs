@@ -224,7 +224,7 @@ mod roundtrip {
     fn is_keyword(s: &str) -> bool {
         super::super::split::STATEMENT_KEYWORDS.contains(&s)
             || [
-                "none", "if", "then", "else", "sum", "prod", "in", "for", "and", "or", "not",
+                "none", "if", "then", "else", "sum", "prod", "in", "for", "and", "or", "not", "as",
             ]
             .contains(&s)
     }

@@ -178,7 +178,11 @@ impl Checker<'_> {
             self.unknown_not_allowed(span, ctx);
             return None;
         }
-        if !matches!(b, Builtin::Ball | Builtin::Sphere) && !self.no_named(&callee.text, args) {
+        if !matches!(
+            b,
+            Builtin::Ball | Builtin::Sphere | Builtin::HalfSpace | Builtin::Box | Builtin::Polygon
+        ) && !self.no_named(&callee.text, args)
+        {
             return None;
         }
         match b {
@@ -209,7 +213,12 @@ impl Checker<'_> {
                 self.lower_vector_reduction(b, callee, args, span, env, ctx)
             }
             Builtin::Dot => self.lower_dot(args, span, env, ctx),
-            Builtin::On | Builtin::Ball | Builtin::Sphere => {
+            Builtin::On
+            | Builtin::Ball
+            | Builtin::Sphere
+            | Builtin::Box
+            | Builtin::HalfSpace
+            | Builtin::Polygon => {
                 self.misplaced_region(b, callee, span);
                 None
             }

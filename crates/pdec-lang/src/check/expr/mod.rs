@@ -228,6 +228,10 @@ impl Checker<'_> {
             }
             ExprKind::ReduceVector { op, arg } => self.lower_reduce_vector(op, arg, span, env, ctx),
             ExprKind::List(items) => self.lower_list(items, span, env, ctx),
+            ExprKind::Named { name, .. } => {
+                self.misplaced_piece_name(name, span);
+                None
+            }
             ExprKind::Index { base, indices } => self.lower_index(base, indices, span, env, ctx),
             ExprKind::Call { callee, args } => self.lower_call(callee, args, span, env, ctx),
         }

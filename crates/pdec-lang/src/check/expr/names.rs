@@ -31,6 +31,24 @@ impl Checker<'_> {
                     },
                     span,
                 )),
+                // A piece of a constructive domain (`ball(...) as hole`) is a place.
+                None if env.module == 0 && self.is_piece(id) => {
+                    self.diags.push(
+                        Diag::error(
+                            "pdec::check::misplaced_domain",
+                            format!(
+                                "`{}` is a piece of the boundary and cannot be used as a value",
+                                n.text
+                            ),
+                        )
+                        .primary(span, "a region, not a number")
+                        .help(format!(
+                            "use it as a boundary locus: `boundary {}: u = 0`",
+                            n.text
+                        )),
+                    );
+                    None
+                }
                 // A binder whose range failed to check: already reported.
                 None => None,
             },

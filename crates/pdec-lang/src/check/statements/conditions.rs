@@ -96,15 +96,16 @@ impl Checker<'_> {
         for f in &faces {
             if let Some(prev) = s.covered.insert((*f, k), *span) {
                 let fname = self.face_name(*f);
+                let at = self.face_point(*f);
                 let (message, help) = match self.unknowns.len() {
                     0 | 1 => (
-                        format!("the face `{fname}` has two boundary conditions"),
+                        format!("the face `{fname}` has two boundary conditions{at}"),
                         "give each face one condition; combine them (Robin) if both matter"
                             .to_string(),
                     ),
                     _ => (
                         format!(
-                            "the face `{fname}` has two boundary conditions for `{}`",
+                            "the face `{fname}` has two boundary conditions for `{}`{at}",
                             self.unknowns[k].name
                         ),
                         format!(
@@ -244,6 +245,7 @@ impl Checker<'_> {
             } else {
                 String::new()
             };
+            let at = self.face_point(faces[0]);
             let v = &self.space[var];
             let which = if several {
                 format!(" for `{name}`")
@@ -254,7 +256,7 @@ impl Checker<'_> {
                 Diag::error(
                     "pdec::check::missing_boundary",
                     format!(
-                        "{} of `{}` {} no boundary condition{which}",
+                        "{} of `{}` {} no boundary condition{which}{at}",
                         crate::diag::render::plural(faces.len(), "face"),
                         v.name,
                         if faces.len() == 1 { "has" } else { "have" }

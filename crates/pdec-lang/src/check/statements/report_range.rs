@@ -156,6 +156,14 @@ fn outside_domain(name: &str, domain: &Domain, x: &[f64]) -> Option<(String, Str
                     )
                 })
         }
+        Domain::Csg(c) => (x.len() == c.dim() && !c.contains(x)).then(|| {
+            let p: Vec<String> = x.iter().take(4).map(|v| num(*v)).collect();
+            let more = if x.len() > 4 { ", ..." } else { "" };
+            (
+                format!("`{name} = [{}{more}]` is outside the domain", p.join(", ")),
+                format!("`{name}` inside its constructive domain"),
+            )
+        }),
     }
 }
 

@@ -7,6 +7,7 @@
 //! `regions` (the samplers of each kind of region, and determinism by seed) and `laws` (the
 //! coordinate and space-point laws, and `law_fit`).
 
+mod csg;
 mod laws;
 mod layout;
 mod regions;
@@ -64,6 +65,11 @@ fn in_domain(d: &Domain, x: &[f64]) -> bool {
         }
         Domain::Ball { center, radius } => {
             x.len() == center.len() && dist(x, center) <= radius * (1.0 + 1e-12)
+        }
+        // On a surface, rounding may put the point a hair outside.
+        Domain::Csg(c) => {
+            x.len() == c.dim()
+                && (c.contains(x) || c.prims.iter().any(|p| p.near_surface(x, c.step)))
         }
     }
 }
@@ -145,6 +151,22 @@ fn check_face_point(
                         .zip(&normal[o..o + n])
                         .all(|((x, c), m)| ((x - c) / radius - m).abs() < 1e-12)
             }
+            Face::Surface { var, surface } => {
+                let (o, n) = l.columns.space(var).expect("columns");
+                let Domain::Csg(c) = &p.space[var].domain else {
+                    panic!("not a constructive domain")
+                };
+                let s = &c.surfaces[surface];
+                let x = &row[o..o + n];
+                let mut own = vec![0.0; n];
+                c.prims[s.prim].near_part(s.part, x, c.step * 1e-2)
+                    && c.boundary_side(s.prim, s.part, x, &mut own)
+                        .is_some_and(|sign| {
+                            own.iter()
+                                .zip(&normal[o..o + n])
+                                .all(|(a, m)| (sign * a - m).abs() < 1e-12)
+                        })
+            }
         };
         if on {
             assert!(
@@ -155,9 +177,7 @@ fn check_face_point(
         }
     }
     let i = found.unwrap_or_else(|| panic!("point {row:?} normal {normal:?} on no face"));
-    let var = match faces[i].face {
-        Face::Side { var, .. } | Face::Sphere { var } => var,
-    };
+    let var = faces[i].face.var();
     let (o, n) = l.columns.space(var).expect("columns");
     // Only the face variable's columns carry the normal.
     for (c, m) in normal.iter().enumerate() {
