@@ -80,7 +80,7 @@ pub fn export(run: &Opened, opts: &ExportOptions) -> Result<usize, Failure> {
                 .into());
         }
     }
-    let u = run.solution(&points, rows)?;
+    let u = run.solutions(&points, rows)?;
     let grads = if opts.gradient {
         Some(run.gradient(&points, rows)?)
     } else {
@@ -122,7 +122,7 @@ fn write_bytes(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 fn csv(
     run: &Opened,
     points: &[f64],
-    u: &[f64],
+    u: &[Vec<f64>],
     grads: Option<&[Vec<f64>]>,
     gn: &[String],
 ) -> String {
@@ -135,10 +135,11 @@ fn csv(
     let hc = crate::table::header_columns(p, cols);
     let mut out = header.join(",");
     out.push('\n');
-    for (i, v) in u.iter().enumerate() {
+    let rows = u.first().map_or(0, Vec::len);
+    for i in 0..rows {
         let row = &points[i * cols.layout.width..(i + 1) * cols.layout.width];
         let mut cells: Vec<String> = hc.iter().map(|c| format!("{}", row[*c])).collect();
-        cells.push(format!("{v}"));
+        cells.extend(u.iter().map(|u| format!("{}", u[i])));
         if let Some(g) = grads {
             cells.extend(g.iter().map(|g| format!("{}", g[i])));
         }
@@ -159,7 +160,7 @@ fn npz_arrays(
     layout: Option<&Layout>,
     points: &[f64],
     rows: usize,
-    u: &[f64],
+    u: &[Vec<f64>],
     grads: Option<Vec<Vec<f64>>>,
     gn: &[String],
 ) -> Result<Vec<(String, Tensor)>, Failure> {
@@ -191,7 +192,9 @@ fn npz_arrays(
         };
         arrays.push((name.clone(), t));
     }
-    arrays.push((p.unknowns[0].name.clone(), tensor(u.to_vec(), &shape)?));
+    for (unknown, u) in p.unknowns.iter().zip(u) {
+        arrays.push((unknown.name.clone(), tensor(u.to_vec(), &shape)?));
+    }
     if let Some(g) = grads {
         for (name, g) in gn.iter().zip(g) {
             arrays.push((name.clone(), tensor(g, &shape)?));
@@ -254,7 +257,7 @@ fn npy(t: &Tensor) -> candle_core::Result<Vec<u8>> {
 fn vtk(
     run: &Opened,
     l: &Layout,
-    u: &[f64],
+    u: &[Vec<f64>],
     grads: Option<&[Vec<f64>]>,
     gn: &[String],
 ) -> Result<Vec<u8>, Failure> {
@@ -288,7 +291,12 @@ fn vtk(
         out
     };
     let p = run.problem();
-    let mut point = vec![Attribute::scalars(&p.unknowns[0].name, 1).with_data(reorder(u))];
+    let mut point: Vec<Attribute> = p
+        .unknowns
+        .iter()
+        .zip(u)
+        .map(|(unknown, u)| Attribute::scalars(&unknown.name, 1).with_data(reorder(u)))
+        .collect();
     if let Some(g) = grads {
         for (name, g) in gn.iter().zip(g) {
             point.push(Attribute::scalars(name, 1).with_data(reorder(g)));

@@ -106,9 +106,28 @@ impl Opened {
         &self.compiled.checked.as_ref().expect("checked").problem
     }
 
-    /// The solution (projected onto a free-boundary constraint) at `rows` points.
+    /// The (first) unknown's solution (projected onto a free-boundary constraint) at `rows`
+    /// points.
     pub fn solution(&self, points: &[f64], rows: usize) -> Result<Vec<f64>, RunError> {
-        crate::run::solution_at(self.problem(), &self.cols, &self.net, points, rows, self.dt)
+        self.solution_of(0, points, rows)
+    }
+
+    /// Unknown `k`'s solution at `rows` points.
+    pub fn solution_of(&self, k: usize, points: &[f64], rows: usize) -> Result<Vec<f64>, RunError> {
+        crate::run::solution_of_at(
+            self.problem(),
+            &self.cols,
+            &self.net,
+            points,
+            rows,
+            self.dt,
+            k,
+        )
+    }
+
+    /// Every unknown's solution at `rows` points, in declaration order.
+    pub fn solutions(&self, points: &[f64], rows: usize) -> Result<Vec<Vec<f64>>, RunError> {
+        crate::run::solutions_at(self.problem(), &self.cols, &self.net, points, rows, self.dt)
     }
 
     /// A network-free expression (`exact`, an obstacle) at the points, in f64.

@@ -205,7 +205,7 @@ pub fn header(p: &Problem, cols: &Columns) -> Vec<String> {
         .into_iter()
         .map(|(_, n)| n[0].clone())
         .collect();
-    h.push(p.unknowns[0].name.clone());
+    h.extend(p.unknowns.iter().map(|u| u.name.clone()));
     h
 }
 

@@ -98,3 +98,39 @@ fn coupled_time_directions_are_checked_per_unknown() {
         assert!(text.contains(term), "{term}:\n{text}");
     }
 }
+
+/// Exports and `eval --points` write every unknown as a column; the plots draw each one.
+#[test]
+fn outputs_have_every_unknown() {
+    let (run, _) = solve_summary(COUPLED, "systems", "outputs", &["steps=20", "batch=128"]);
+    let r = run.to_str().expect("utf8");
+    let csv = run.join("grid.csv");
+    ok(&pdec(&[
+        "export",
+        r,
+        "--grid",
+        "t = 0.5, x = 0..1:5",
+        "--output",
+        csv.to_str().expect("utf8"),
+    ]));
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let header = text.lines().next().expect("header");
+    assert_eq!(header, "t,x,u,v", "{text}");
+    let row: Vec<f64> = text
+        .lines()
+        .nth(3)
+        .expect("a row")
+        .split(',')
+        .map(|c| c.parse().expect("number"))
+        .collect();
+    assert_ne!(row[2], row[3], "two outputs, not one twice: {text}");
+    ok(&pdec(&["plot", r]));
+    for f in [
+        "solution_u.png",
+        "solution_v.png",
+        "error_u.png",
+        "error_v.png",
+    ] {
+        assert!(run.join(f).exists(), "{f}");
+    }
+}

@@ -131,7 +131,7 @@ fn points_csv(
         Err(d) => return fail(*d),
     };
     let result = crate::run::load_net(compiled, run).and_then(|(net, dt)| {
-        crate::run::solution_at(p, &cols, &net, &table.points, table.rows, dt)
+        crate::run::solutions_at(p, &cols, &net, &table.points, table.rows, dt)
     });
     let values = match result {
         Ok(v) => v,
@@ -141,10 +141,10 @@ fn points_csv(
     out.push_str(&crate::table::header(p, &cols).join(","));
     out.push('\n');
     let hc = crate::table::header_columns(p, &cols);
-    for (i, v) in values.iter().enumerate() {
+    for i in 0..table.rows {
         let row = &table.points[i * cols.layout.width..(i + 1) * cols.layout.width];
         let mut cells: Vec<String> = hc.iter().map(|c| format!("{}", row[*c])).collect();
-        cells.push(format!("{v}"));
+        cells.extend(values.iter().map(|u| format!("{}", u[i])));
         out.push_str(&cells.join(","));
         out.push('\n');
     }

@@ -19,7 +19,7 @@ pub(super) fn exercise_figure(run: &Opened, layout: &Layout) -> Result<Option<Fi
     let values: Vec<Vec<f64>> = axes.iter().map(Axis::values).collect();
     let s = sample(run, layout, &values);
     let rows = s.points.len() / w.max(1);
-    let u = run.solution(&s.points, rows)?;
+    let u = run.solution_of(c.unknown, &s.points, rows)?;
     let g = run.free(c.obstacle, &s.points, rows)?;
     let scale = g.iter().fold(1.0f64, |m, v| m.max(v.abs()));
     let tol = EXERCISE_TOL * scale;
@@ -32,7 +32,7 @@ pub(super) fn exercise_figure(run: &Opened, layout: &Layout) -> Result<Option<Fi
         .zip(&s.inside)
         .map(|((u, g), ok)| *ok && (u - g).abs() <= tol && (g - floor).abs() > tol)
         .collect();
-    let un = &p.unknowns[0].name;
+    let un = &p.unknowns[c.unknown].name;
     let title = caption(
         run,
         layout,

@@ -54,52 +54,58 @@ pub fn plot(run: &Opened, opts: &PlotOptions) -> Result<Vec<PathBuf>, Failure> {
     let items = grid::parse(opts.slice.unwrap_or("")).map_err(|e| e.diag(Purpose::Plot))?;
     let layout =
         grid::resolve(p, &run.cols, &items, Purpose::Plot).map_err(|e| e.diag(Purpose::Plot))?;
-    let un = p.unknowns[0].name.clone();
-    let mut figures: Vec<(&str, Figure)> = vec![("loss", loss::loss_figure(run)?)];
-    let sol =
-        |pts: &[f64], rows: usize| -> Result<Vec<f64>, Failure> { Ok(run.solution(pts, rows)?) };
-    let args: Vec<&str> = p.unknowns[0]
-        .args
-        .iter()
-        .map(|a| p.input_name(*a))
-        .collect();
-    figures.push((
-        "solution",
-        field::field_figure(
-            run,
-            &layout,
-            &Field {
-                name: un.clone(),
-                eval: &sol,
-            },
-            &field::caption(run, &layout, &format!("{un}({})", args.join(", "))),
-        )?,
-    ));
-    if let Some(exact) = p.single().and_then(|u| u.exact) {
-        let errf = |pts: &[f64], rows: usize| -> Result<Vec<f64>, Failure> {
-            let u = run.solution(pts, rows)?;
-            let e = run.free(exact, pts, rows)?;
-            Ok(u.iter().zip(&e).map(|(a, b)| (a - b).abs()).collect())
+    let mut figures: Vec<(String, Figure)> = vec![("loss".into(), loss::loss_figure(run)?)];
+    // One solution (and error) picture per unknown: `solution.png`, or `solution_u.png`,
+    // `solution_v.png` for a system.
+    let several = p.unknowns.len() > 1;
+    for (k, unknown) in p.unknowns.iter().enumerate() {
+        let un = unknown.name.clone();
+        let file = |base: &str| match several {
+            true => format!("{base}_{un}"),
+            false => base.to_string(),
         };
+        let sol = |pts: &[f64], rows: usize| -> Result<Vec<f64>, Failure> {
+            Ok(run.solution_of(k, pts, rows)?)
+        };
+        let args: Vec<&str> = unknown.args.iter().map(|a| p.input_name(*a)).collect();
         figures.push((
-            "error",
+            file("solution"),
             field::field_figure(
                 run,
                 &layout,
                 &Field {
-                    name: format!("|{un} - exact|"),
-                    eval: &errf,
+                    name: un.clone(),
+                    eval: &sol,
                 },
-                &field::caption(run, &layout, "error against the exact solution"),
+                &field::caption(run, &layout, &format!("{un}({})", args.join(", "))),
             )?,
         ));
-    } else if let Some(t) = opts.reference
-        && let Some(f) = field::reference_figure(run, &layout, t)?
-    {
-        figures.push(("error", f));
+        if let Some(exact) = unknown.exact {
+            let errf = |pts: &[f64], rows: usize| -> Result<Vec<f64>, Failure> {
+                let u = run.solution_of(k, pts, rows)?;
+                let e = run.free(exact, pts, rows)?;
+                Ok(u.iter().zip(&e).map(|(a, b)| (a - b).abs()).collect())
+            };
+            figures.push((
+                file("error"),
+                field::field_figure(
+                    run,
+                    &layout,
+                    &Field {
+                        name: format!("|{un} - exact|"),
+                        eval: &errf,
+                    },
+                    &field::caption(run, &layout, "error against the exact solution"),
+                )?,
+            ));
+        } else if let Some(t) = opts.reference.filter(|_| !several)
+            && let Some(f) = field::reference_figure(run, &layout, t)?
+        {
+            figures.push(("error".into(), f));
+        }
     }
     if let Some(f) = exercise::exercise_figure(run, &layout)? {
-        figures.push(("exercise", f));
+        figures.push(("exercise".into(), f));
     }
     // Draw everything before writing anything.
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();

@@ -129,8 +129,7 @@ pub(crate) fn metrics_of(u: &[f64], values: &[f64], rows: impl Iterator<Item = u
     }
 }
 
-/// The solution at rows of points (in chunks, to bound memory), computed on the network's
-/// device (a GPU-trained network evaluates the reference table on the GPU).
+/// The (first) unknown's solution at rows of points ([`solution_of_at`]).
 pub fn solution_at(
     p: &pdec_lang::ir::Problem,
     cols: &pdec_solve::lower::Columns,
@@ -138,6 +137,34 @@ pub fn solution_at(
     points: &[f64],
     rows: usize,
     dt: DType,
+) -> Result<Vec<f64>, RunError> {
+    solution_of_at(p, cols, net, points, rows, dt, 0)
+}
+
+/// Every unknown's solution at rows of points, one vector each in declaration order.
+pub fn solutions_at(
+    p: &pdec_lang::ir::Problem,
+    cols: &pdec_solve::lower::Columns,
+    net: &Net,
+    points: &[f64],
+    rows: usize,
+    dt: DType,
+) -> Result<Vec<Vec<f64>>, RunError> {
+    (0..p.unknowns.len())
+        .map(|k| solution_of_at(p, cols, net, points, rows, dt, k))
+        .collect()
+}
+
+/// Unknown `k`'s solution at rows of points (in chunks, to bound memory), computed on the
+/// network's device (a GPU-trained network evaluates the reference table on the GPU).
+pub fn solution_of_at(
+    p: &pdec_lang::ir::Problem,
+    cols: &pdec_solve::lower::Columns,
+    net: &Net,
+    points: &[f64],
+    rows: usize,
+    dt: DType,
+    k: usize,
 ) -> Result<Vec<f64>, RunError> {
     let mut out = Vec::with_capacity(rows);
     let chunk = 8192;
@@ -152,7 +179,7 @@ pub fn solution_at(
         )?
         .to_dtype(dt)?;
         out.extend(
-            train::solution(net, p, cols, &x)?
+            train::solution_of(net, p, cols, &x, k)?
                 .to_dtype(DType::F64)?
                 .to_vec1::<f64>()?,
         );
