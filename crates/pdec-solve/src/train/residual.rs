@@ -438,16 +438,29 @@ impl LossProgram<'_> {
         n: usize,
     ) -> Result<Tensor> {
         let mut rest = Tensor::zeros(n, self.dtype, &self.device)?;
-        for t in &self.pde.ir_terms {
-            let v = ev.eval(*t)?;
-            rest = (rest + lower::per_point(&v, n)?)?;
-        }
-        for k in 0..self.pde.drifts.len() {
+        // Each drift's directional derivative: a term of its own, or the value of its node
+        // inside an IR term (evaluated from it, not from the gradient).
+        let mut own = Vec::new();
+        for (k, d) in self.pde.drifts.iter().enumerate() {
             let t = out
                 .t
                 .as_ref()
                 .ok_or_else(|| err("invariant: drift tangents"))?;
-            rest = (rest + t.get(self.pde_dirs.jvp_start + k)?)?;
+            let mut jvp = t.get(self.pde_dirs.jvp_start + k)?;
+            for f in &d.scalars {
+                jvp = (jvp * lower::per_point(&ev.eval(*f)?, n)?)?;
+            }
+            match d.inside {
+                Some(node) => ev.know(node, jvp),
+                None => own.push(jvp),
+            }
+        }
+        for t in &self.pde.ir_terms {
+            let v = ev.eval(*t)?;
+            rest = (rest + lower::per_point(&v, n)?)?;
+        }
+        for jvp in own {
+            rest = (rest + jvp)?;
         }
         if let Some(c) = summed {
             let sum = out
