@@ -133,15 +133,19 @@ fn drifts_inside_nonlinear_terms_are_directional_derivatives() {
     // Two drifts (a term of its own with `u` as a per-point scalar, or a node inside the
     // IR term), one of them inside `max`.
     assert_eq!(pde.drifts.len(), 2, "{:?}", pde.drifts);
-    assert!(pde.drifts.iter().any(|d| d.inside.is_some()), "{:?}", pde.drifts);
+    assert!(
+        pde.drifts.iter().any(|d| d.inside.is_some()),
+        "{:?}",
+        pde.drifts
+    );
     // The IR terms read d(u, t) alone: no first derivative along x.
     assert_eq!(pde.needs.first.iter().copied().collect::<Vec<_>>(), [0]);
     residual_matches_with(src, true, &|p, u, d1, d2| {
         let (mut drift, mut up) = (0.0, 0.0);
         let mut lap = 0.0;
-        for i in 1..=3 {
-            drift += (p[i] - 1.0) * d1(i);
-            up += p[i] * d1(i);
+        for (i, xi) in p.iter().enumerate().skip(1) {
+            drift += (xi - 1.0) * d1(i);
+            up += xi * d1(i);
             lap += d2(i, i);
         }
         d1(0) + u * drift + (up / 2.0).max(0.0) + 0.5 * lap
