@@ -53,4 +53,9 @@ fn threads_auto_follows_a_one_cpu_affinity_mask() {
     assert_eq!(s["ranks"], 1, "{s:#}");
     assert_eq!(s["ranks_on_node"], 1, "{s:#}");
     assert_eq!(s["device"], "cpu", "{s:#}");
+    // One CPU of several: the mask was chosen for this process.
+    let online = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if online > 1 {
+        assert_eq!(s["cpus_pinned"], true, "{s:#}");
+    }
 }

@@ -373,6 +373,8 @@ fn settings_json(
         "ranks": opts.comm.size(),
         "ranks_on_node": pdec_solve::device::local_ranks(opts.comm.size()),
         "usable_cores": pdec_solve::host::cores(),
+        // The affinity mask leaves out some of the machine's CPUs: a launcher chose them.
+        "cpus_pinned": pdec_solve::host::pinned(),
         "input_width": program.plan.layout.width,
         "parameters": net.parameter_count(),
     })

@@ -49,13 +49,19 @@ pub fn open(spec: DeviceSpec) -> Result<Device, Box<Diag>> {
 /// `--threads auto | N`: how many threads train on slices of each step's batch
 /// ([`crate::train::LossProgram::workers`]). `auto` is, on the CPU, the cores this process
 /// may use ([`crate::host::cores`]: physical cores within the affinity mask and the cgroup
-/// CPU quota) shared among the `ranks` processes of an MPI job on this node, and one thread
+/// CPU quota), shared among the `ranks` processes of an MPI job on this node unless a
+/// launcher pinned each to its own CPUs ([`crate::host::pinned`]), and one thread
 /// on a GPU (one stream does the work there). More than one thread is a CPU-only choice.
 pub fn threads(spec: &str, device: &Device, ranks: usize) -> Result<usize, Box<Diag>> {
     let s = spec.trim();
     if s == "auto" {
         return Ok(match device.is_cpu() {
-            true => (crate::host::cores() / local_ranks(ranks)).max(1),
+            // Ranks a launcher pinned to their own CPUs keep them; otherwise the ranks on
+            // the node share its cores.
+            true => match crate::host::pinned() {
+                true => crate::host::cores(),
+                false => (crate::host::cores() / local_ranks(ranks)).max(1),
+            },
             false => 1,
         });
     }
@@ -232,8 +238,8 @@ mod tests {
         assert_eq!(threads("auto", &Device::Cpu, 1).expect("auto"), cores);
         assert_eq!(
             threads("auto", &Device::Cpu, 2 * cores).expect("shared"),
-            1,
-            "more ranks than cores: one thread each"
+            if crate::host::pinned() { cores } else { 1 },
+            "more ranks than cores: one thread each, unless pinned to their own CPUs"
         );
         assert_eq!(threads(" 3 ", &Device::Cpu, 1).expect("n"), 3);
         for bad in ["0", "-1", "two", "", "5000"] {

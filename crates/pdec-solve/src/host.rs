@@ -28,6 +28,27 @@ pub fn usable_cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Whether the process's affinity mask leaves out some of the machine's online CPUs: a
+/// launcher (`mpirun`'s binding, `taskset`, a batch scheduler's cpuset) chose its CPUs, so
+/// the cores within the mask are this process's own, not shared with the other MPI ranks
+/// on the node.
+pub fn pinned() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: a zeroed cpu_set_t is a valid empty set; sched_getaffinity writes at most
+        // its size; sysconf and CPU_COUNT only read.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            let ok = libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set);
+            let online = libc::sysconf(libc::_SC_NPROCESSORS_ONLN);
+            if ok == 0 && online > 0 {
+                return i64::from(libc::CPU_COUNT(&set)) < online as i64;
+            }
+        }
+    }
+    false
+}
+
 /// Memory this process may still take, in bytes, and what bounds it: the smaller of the
 /// host's `MemAvailable` and the room left under a cgroup memory limit. `None` where neither
 /// can be read.
