@@ -32,11 +32,11 @@ fn main() {
     }
     // Without RAYON_NUM_THREADS, candle works out its matmul thread count (the physical core
     // count) on every matmul by reading /proc/cpuinfo: about 350 reads per Monte Carlo
-    // training step, 3% of it. Setting the variable to that same count once keeps every
-    // thread count as it was (candle's matmuls; rayon's pool, now physical rather than logical
-    // cores, where they differ) and removes the reads.
+    // training step, 3% of it. Setting the variable once removes the reads; its value is the
+    // physical cores this process may use (within its affinity mask and cgroup CPU quota,
+    // `host::cores`), so matmuls under `taskset -c 0` do not spread over cores it may not use.
     if std::env::var_os("RAYON_NUM_THREADS").is_none() {
-        let cores = num_cpus::get_physical().max(1).to_string();
+        let cores = pdec_solve::host::cores().to_string();
         // SAFETY: single-threaded here, before any other thread exists.
         unsafe { std::env::set_var("RAYON_NUM_THREADS", cores) };
     }

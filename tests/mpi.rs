@@ -89,6 +89,13 @@ fn compare(name: &str, problem: &str) {
         text(&two.stderr)
     );
     same_curve(&curve(&d.join("one")), &curve(&d.join("two")));
+    // settings.json says how each run ran: one rank, two ranks.
+    let ranks = |run: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(d.join(run).join("settings.json")).expect("settings");
+        serde_json::from_str::<serde_json::Value>(&text).expect("json")["ranks"].clone()
+    };
+    assert_eq!(ranks("one"), 1);
+    assert_eq!(ranks("two"), 2);
     // Rank 0 alone wrote: the run directory holds one set of files, nothing else appeared.
     let mut entries: Vec<String> = std::fs::read_dir(&d)
         .expect("list")

@@ -34,6 +34,13 @@ Second-order paths:
   mc / func         the same with forward-mode JVPs (torch.func.jvp) for du/dt and the four
                     directional derivatives.
 
+`--path mc_gradients` is this estimator under `pdec bench`'s name for it (`mc_difference =
+gradients`); rows print the path as asked. Rows before run 6 of docs/RESULTS.md name it `mc`;
+since then `--path mc` is pdec's default difference of values (`mc_difference = values`),
+`Q = (u(x + v) + u(x - v) - 2 u(x)) / delta` with u(x) and du/dt from the base pass
+(autograd: reverse mode; func: one jvp), the shifted points by plain forward passes, the
+first factor's without a graph.
+
 Prints one JSON object per case, with the keys of `pdec bench --format json` plus
 "impl": "pytorch", "variant", "torch" and "threads".
 """
@@ -226,10 +233,41 @@ def residual_mc_func(net, prob, x, gen):
     return mc_combine(prob, ut, torch.cat(jv, 0), n)
 
 
+def residual_mc_values(net, prob, x, gen, variant):
+    """The difference of values (pdec's `mc_difference = values`)."""
+    n = x.shape[0]
+    v = mc_directions(prob, n, gen)
+    if variant == "autograd":
+        x = x.requires_grad_(True)
+        u0 = net(x)
+        (g,) = torch.autograd.grad(u0.sum(), x, create_graph=True)
+        ut = g[:, 0]
+    else:
+        from torch.func import jvp
+
+        et = torch.zeros_like(x)
+        et[:, 0] = 1.0
+        u0, ut = jvp(net, (x,), (et,))
+    a = []
+    for k in range(2):
+        pts = torch.cat([x.detach() + v[k], x.detach() - v[k]], 0)
+        if k == 0:
+            with torch.no_grad():
+                both = net(pts)
+        else:
+            both = net(pts)
+        a.append(ut - (both[:n] + both[n:] - 2 * u0) / prob.delta)
+    return a
+
+
 def pde_loss(net, prob, x, path, variant, gen):
     if path == "exact":
         r = (residual_exact_autograd if variant == "autograd" else residual_exact_func)(net, prob, x)
         return (r * r).mean()
+    if path == "mc":
+        a, b = residual_mc_values(net, prob, x, gen, variant)
+        prod = a.detach() * b
+        return (2 * prod - prod.detach()).mean()
     fn = residual_mc_autograd if variant == "autograd" else residual_mc_func
     a, b = fn(net, prob, x, gen)
     prod = a.detach() * b
@@ -362,7 +400,9 @@ def csv_list(kind):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--d", type=csv_list(int), default=[1, 10, 100, 200])
-    p.add_argument("--path", type=csv_list(str), default=["exact", "mc"])
+    p.add_argument("--path", type=csv_list(str), default=["exact", "mc", "mc_gradients"],
+                   help="exact, mc (difference of values), mc_gradients (of directional "
+                        "derivatives)")
     p.add_argument("--variant", type=csv_list(str), default=["autograd"],
                    help="autograd (double autograd / reverse JVPs) and/or func (torch.func)")
     p.add_argument("--dtype", type=csv_list(str), default=["f32"])

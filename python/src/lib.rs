@@ -249,10 +249,11 @@ fn solve<'py>(
     Ok((Run { opened }, diag_list(py, &warnings)?))
 }
 
-/// The physical core count (the thread count the `pdec` binary gives candle's matmuls).
+/// The physical cores this process may use, within its affinity mask and cgroup CPU quota
+/// (the thread count the `pdec` binary gives candle's matmuls).
 #[pyfunction]
 fn physical_cores() -> usize {
-    num_cpus::get_physical().max(1)
+    pdec_solve::host::cores()
 }
 
 /// A trained run: its network at points.

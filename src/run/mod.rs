@@ -366,8 +366,15 @@ fn settings_json(
         "problem_fingerprint": fingerprint::of(source_text),
         "pdec_version": env!("CARGO_PKG_VERSION"),
         "candle_version": "0.11",
+        // How the run ran: the device, the training threads of each rank, the MPI ranks,
+        // and the CPUs `--threads auto` could use (affinity mask and cgroup quota).
         "device": pdec_solve::device::name(&opts.device),
         "threads": opts.threads,
+        "ranks": opts.comm.size(),
+        "ranks_on_node": pdec_solve::device::local_ranks(opts.comm.size()),
+        "usable_cores": pdec_solve::host::cores(),
+        // The affinity mask leaves out some of the machine's CPUs: a launcher chose them.
+        "cpus_pinned": pdec_solve::host::pinned(),
         "input_width": program.plan.layout.width,
         "parameters": net.parameter_count(),
     })

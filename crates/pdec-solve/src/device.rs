@@ -47,14 +47,21 @@ pub fn open(spec: DeviceSpec) -> Result<Device, Box<Diag>> {
 }
 
 /// `--threads auto | N`: how many threads train on slices of each step's batch
-/// ([`crate::train::LossProgram::workers`]). `auto` is the machine's physical cores shared
-/// among the `ranks` processes of an MPI job on this node on the CPU, and one thread on a GPU (one stream
-/// does the work there). More than one thread is a CPU-only choice.
+/// ([`crate::train::LossProgram::workers`]). `auto` is, on the CPU, the cores this process
+/// may use ([`crate::host::cores`]: physical cores within the affinity mask and the cgroup
+/// CPU quota), shared among the `ranks` processes of an MPI job on this node unless a
+/// launcher pinned each to its own CPUs ([`crate::host::pinned`]), and one thread
+/// on a GPU (one stream does the work there). More than one thread is a CPU-only choice.
 pub fn threads(spec: &str, device: &Device, ranks: usize) -> Result<usize, Box<Diag>> {
     let s = spec.trim();
     if s == "auto" {
         return Ok(match device.is_cpu() {
-            true => (num_cpus::get_physical() / local_ranks(ranks)).max(1),
+            // Ranks a launcher pinned to their own CPUs keep them; otherwise the ranks on
+            // the node share its cores.
+            true => match crate::host::pinned() {
+                true => crate::host::cores(),
+                false => (crate::host::cores() / local_ranks(ranks)).max(1),
+            },
             false => 1,
         });
     }
@@ -79,7 +86,9 @@ pub fn threads(spec: &str, device: &Device, ranks: usize) -> Result<usize, Box<D
                 "pdec::cli::bad_threads",
                 format!("`{spec}` is not a thread count"),
             )
-            .help("use `auto` (the physical cores) or a number from 1 to 1024"),
+            .help(
+                "use `auto` (the physical cores this process may use) or a number from 1 to 1024",
+            ),
         )),
     }
 }
@@ -100,7 +109,7 @@ pub fn threads(spec: &str, device: &Device, ranks: usize) -> Result<usize, Box<D
 /// process.
 pub fn tune_cpu_matmul(width: usize, busy: usize) {
     const NARROW_WORK: usize = 100_000_000;
-    let threshold = if busy >= num_cpus::get_physical() {
+    let threshold = if busy >= crate::host::cores() {
         usize::MAX
     } else if width <= 64 {
         NARROW_WORK
@@ -225,12 +234,12 @@ mod tests {
 
     #[test]
     fn thread_counts() {
-        let cores = num_cpus::get_physical().max(1);
+        let cores = crate::host::cores();
         assert_eq!(threads("auto", &Device::Cpu, 1).expect("auto"), cores);
         assert_eq!(
             threads("auto", &Device::Cpu, 2 * cores).expect("shared"),
-            1,
-            "more ranks than cores: one thread each"
+            if crate::host::pinned() { cores } else { 1 },
+            "more ranks than cores: one thread each, unless pinned to their own CPUs"
         );
         assert_eq!(threads(" 3 ", &Device::Cpu, 1).expect("n"), 3);
         for bad in ["0", "-1", "two", "", "5000"] {

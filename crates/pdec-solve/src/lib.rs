@@ -8,6 +8,7 @@ pub mod adaptive;
 pub mod consts;
 pub mod device;
 pub mod distributed;
+pub mod host;
 pub mod jet;
 pub mod kernels;
 pub mod lower;

@@ -1,7 +1,8 @@
 //! The resource guard (issue 6): before `pdec solve` allocates anything, estimate the memory
 //! of one training step from the plan and the settings, and refuse with
 //! `pdec::run::too_much_memory`, naming the setting to lower, when the estimate exceeds the
-//! machine's available memory (`MemAvailable` in `/proc/meminfo`, CPU runs) or the
+//! memory this process may take on a CPU run (the host's `MemAvailable`, or less where a
+//! cgroup memory limit leaves less: [`crate::host::memory_available`]) or the
 //! `--max-memory SIZE` limit.
 //!
 //! The model (docs/RELIABILITY.md has its calibration): a step keeps, for every network layer,
@@ -112,14 +113,6 @@ pub fn estimate(plan: &Plan, polish: Option<&Polish>) -> Estimate {
     }
 }
 
-/// `MemAvailable` from `/proc/meminfo`, in bytes (`None` where there is no such file).
-pub fn available() -> Option<f64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024.0)
-}
-
 /// `8G`, `512M`, `64k`, `1.5GiB`, `2GB`, `1000000` (bytes): binary units, case-insensitive.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
@@ -155,8 +148,9 @@ pub fn human(bytes: f64) -> String {
     }
 }
 
-/// Refuses a plan whose step would not fit: `limit` from `--max-memory`, and the machine's
-/// available memory when `cpu` (a GPU's memory is its own; only `--max-memory` applies).
+/// Refuses a plan whose step would not fit: `limit` from `--max-memory`, and the memory this
+/// process may take when `cpu` (host and cgroup; a GPU's memory is its own: only
+/// `--max-memory` applies).
 pub fn guard(
     plan: &Plan,
     settings: &Settings,
@@ -177,11 +171,15 @@ pub fn guard_runs(
 ) -> Result<Estimate, Box<Diag>> {
     let mut e = estimate(plan, settings.run.polish.as_ref());
     e.bytes *= runs.max(1) as f64;
-    let avail = if cpu { available() } else { None };
+    let avail = if cpu {
+        crate::host::memory_available()
+    } else {
+        None
+    };
     let (cap, what) = match (limit.map(|l| l as f64), avail) {
-        (Some(l), Some(a)) if a < l => (a, "the memory available on this machine (MemAvailable)"),
+        (Some(l), Some((a, bound))) if a < l => (a, bound.describe()),
         (Some(l), _) => (l, "the `--max-memory` limit"),
-        (None, Some(a)) => (a, "the memory available on this machine (MemAvailable)"),
+        (None, Some((a, bound))) => (a, bound.describe()),
         (None, None) => return Ok(e),
     };
     if e.bytes <= cap {

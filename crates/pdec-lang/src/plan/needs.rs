@@ -37,11 +37,23 @@ impl Needs {
         layout: &InputLayout,
         roots: &[NodeId],
     ) -> Result<(), Beyond> {
+        self.scan_except(p, layout, roots, &BTreeSet::new())
+    }
+
+    /// [`Needs::scan`] with the nodes in `except` (and what only they read) left out: values
+    /// the step computes otherwise (a drift's directional derivative inside an IR term).
+    pub fn scan_except(
+        &mut self,
+        p: &Problem,
+        layout: &InputLayout,
+        roots: &[NodeId],
+        except: &BTreeSet<NodeId>,
+    ) -> Result<(), Beyond> {
         let g = &p.graph;
         let mut seen = HashSet::new();
         let mut stack: Vec<NodeId> = roots.to_vec();
         while let Some(n) = stack.pop() {
-            if !seen.insert(n) {
+            if !seen.insert(n) || except.contains(&n) {
                 continue;
             }
             let op = g.op(n);

@@ -23,16 +23,26 @@ pub struct FactorTerm {
     pub path: Path,
 }
 
-/// A drift term `coef * sum(i) c_1[i] * ... * d(u, x[i])`: one Jacobian-vector product
-/// along `b = coef * c_1 * ...` instead of one tangent per component.
+/// A drift `s * coef * sum(i) c_1[i] * ... * d(u, x[i])` (coefficients free of `u`, `s` a
+/// product of per-point scalars): one Jacobian-vector product along `b = coef * c_1 * ...`
+/// instead of one tangent per component, times `s`.
+/// A term of the residual by itself, or a node inside a term the IR evaluates (`inside`:
+/// `u * sum(i) b[i] * d(u, x[i])`, `max(0, sum(i) ...)`), where the directional derivative
+/// stands for the node.
 #[derive(Clone, Debug)]
 pub struct Drift {
     pub coef: f64,
+    /// The direction's factors (free of `u`; the summed index or none).
     pub factors: Vec<NodeId>,
+    /// Per-point factors with `u` and without the index (`u` in `u * sum(i) b[i] *
+    /// d(u, x[i])`): the directional derivative times their product.
+    pub scalars: Vec<NodeId>,
     pub var: usize,
     pub offset: usize,
     /// Components the index ranges over.
     pub len: usize,
+    /// The node the drift's value replaces inside an IR term (`None`: a term of its own).
+    pub inside: Option<NodeId>,
 }
 
 fn flatten_product(g: &crate::ir::Graph, n: NodeId, coef: &mut f64, out: &mut Vec<NodeId>) {
@@ -45,45 +55,76 @@ fn flatten_product(g: &crate::ir::Graph, n: NodeId, coef: &mut f64, out: &mut Ve
             *coef = -*coef;
             flatten_product(g, *a, coef, out);
         }
+        // `... / d`, a division by a constant number.
+        crate::ir::Op::Binary(crate::ir::BinOp::Div, a, b)
+            if g.ty(*b).axes.is_empty()
+                && matches!(g.op(*b), crate::ir::Op::Const(c) if c.0 != 0.0) =>
+        {
+            if let crate::ir::Op::Const(c) = g.op(*b) {
+                *coef /= c.0;
+            }
+            flatten_product(g, *a, coef, out);
+        }
         crate::ir::Op::Const(c) if g.ty(n).axes.is_empty() => *coef *= c.0,
         _ => out.push(n),
     }
 }
 
-/// Recognises `sum(i in r) coef * c[i] * ... * d(u, x[i])` with coefficients free of `u`.
+/// Recognises `s_1 * ... * sum(i in r) coef * c[i] * ... * d(u, x[i])` with coefficients
+/// `c` free of `u` and per-point scalars `s` (no index; `u`, `d(u, t)`, a parameter), inside
+/// the sum or out of it.
 fn drift_of(p: &Problem, node: NodeId) -> Option<Drift> {
     use crate::ir::{Comp, Coord, Op, RedOp};
     let g = &p.graph;
+    let scalar = |f: &NodeId| {
+        let t = g.ty(*f);
+        t.shape == crate::ir::Shape::Scalar && !t.boolean && t.axes.is_empty()
+    };
+    if !scalar(&node) {
+        return None;
+    }
     let mut coef = 1.0;
     let mut outer = Vec::new();
     flatten_product(g, node, &mut coef, &mut outer);
-    let [reduce] = outer.as_slice() else {
+    let (sums, outside): (Vec<NodeId>, Vec<NodeId>) = outer
+        .iter()
+        .partition(|f| matches!(g.op(**f), Op::Reduce(RedOp::Sum, ..)));
+    let [reduce] = sums.as_slice() else {
         return None;
     };
     let Op::Reduce(RedOp::Sum, axes, body) = g.op(*reduce) else {
         return None;
     };
     let [axis] = axes.as_slice() else { return None };
-    let mut factors = Vec::new();
-    flatten_product(g, *body, &mut coef, &mut factors);
-    let (u, rest): (Vec<NodeId>, Vec<NodeId>) =
-        factors.iter().partition(|f| g.depends_on_unknown(**f));
-    let [d] = u.as_slice() else { return None };
-    let Op::Deriv(_, coords) = g.op(*d) else {
-        return None;
-    };
-    let [
-        Coord::Space {
-            var,
-            comp: Comp::Axis(a, offset),
-        },
-    ] = coords.as_slice()
-    else {
-        return None;
-    };
-    if a != axis {
+    if !outside.iter().all(scalar) {
         return None;
     }
+    let mut factors = Vec::new();
+    flatten_product(g, *body, &mut coef, &mut factors);
+    factors.extend(outside);
+    let (u, rest): (Vec<NodeId>, Vec<NodeId>) =
+        factors.iter().partition(|f| g.depends_on_unknown(**f));
+    // One derivative along the summed index; the other factors with `u` are per-point
+    // scalars that multiply the directional derivative.
+    let mut along = None;
+    let mut scalars = Vec::new();
+    for f in u {
+        match g.op(f) {
+            Op::Deriv(_, coords) if along.is_none() => match coords.as_slice() {
+                [
+                    Coord::Space {
+                        var,
+                        comp: Comp::Axis(a, offset),
+                    },
+                ] if a == axis => along = Some((*var, *offset)),
+                _ if scalar(&f) => scalars.push(f),
+                _ => return None,
+            },
+            _ if scalar(&f) => scalars.push(f),
+            _ => return None,
+        }
+    }
+    let (var, offset) = along?;
     let plain = rest.iter().all(|f| {
         let t = g.ty(*f);
         t.shape == crate::ir::Shape::Scalar && !t.boolean && t.axes.iter().all(|x| x == axis)
@@ -91,10 +132,37 @@ fn drift_of(p: &Problem, node: NodeId) -> Option<Drift> {
     plain.then(|| Drift {
         coef,
         factors: rest,
-        var: *var,
-        offset: *offset,
-        len: g.axis(*a).len(),
+        scalars,
+        var,
+        offset,
+        len: g.axis(*axis).len(),
+        inside: None,
     })
+}
+
+/// The drifts inside the IR term at `root` (the largest nodes that are drifts, each once),
+/// appended to `out` with their node in `inside`.
+fn drifts_inside(p: &Problem, root: NodeId, out: &mut Vec<Drift>) {
+    let g = &p.graph;
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n) || !g.depends_on_unknown(n) {
+            continue;
+        }
+        if g.ty(n).axes.is_empty()
+            && let Some(d) = drift_of(p, n)
+        {
+            if !out.iter().any(|o| o.inside == Some(n)) {
+                out.push(Drift {
+                    inside: Some(n),
+                    ..d
+                });
+            }
+            continue;
+        }
+        stack.extend(crate::ir::children(g.op(n)));
+    }
 }
 
 /// How one equation's residual is computed: the sum of its terms by path.
@@ -256,6 +324,17 @@ fn sort_terms(problem: &Problem, analysis: &Analysis) -> Vec<EquationProgram> {
         }
         e.ir_terms.push(t.node);
     }
+    // A drift inside an IR term is one directional derivative too, wherever it sits (a
+    // system's terms stay whole: drifts read one unknown's output).
+    if !system {
+        for e in equations.iter_mut() {
+            let mut inner = Vec::new();
+            for t in &e.ir_terms {
+                drifts_inside(problem, *t, &mut inner);
+            }
+            e.drifts.extend(inner);
+        }
+    }
     equations
 }
 
@@ -267,7 +346,15 @@ fn pde_program(
 ) -> Result<PdeProgram, Beyond> {
     let equations = sort_terms(problem, analysis);
     let mut needs = Needs::default();
-    let mut roots: Vec<NodeId> = equations.iter().flat_map(|e| e.ir_terms.clone()).collect();
+    // The IR terms read their drifts' directional derivatives, not the nodes' derivatives.
+    let ir_terms: Vec<NodeId> = equations.iter().flat_map(|e| e.ir_terms.clone()).collect();
+    let inside: BTreeSet<NodeId> = equations
+        .iter()
+        .flat_map(|e| &e.drifts)
+        .filter_map(|d| d.inside)
+        .collect();
+    needs.scan_except(problem, layout, &ir_terms, &inside)?;
+    let mut roots = Vec::new();
     let factors: Vec<&FactorTerm> = equations.iter().flat_map(|e| &e.factors).collect();
     for f in &factors {
         roots.extend(f.factor.scale);
@@ -280,6 +367,7 @@ fn pde_program(
     for e in &equations {
         for d in &e.drifts {
             roots.extend(&d.factors);
+            roots.extend(&d.scalars);
         }
         for q in &e.squares {
             roots.extend(&q.factors);

@@ -466,16 +466,29 @@ impl LossProgram<'_> {
         general_start: usize,
     ) -> Result<Tensor> {
         let mut rest = Tensor::zeros(n, self.dtype, &self.device)?;
-        for t in &e.ir_terms {
-            let v = ev.eval(*t)?;
-            rest = (rest + lower::per_point(&v, n)?)?;
-        }
-        for k in 0..e.drifts.len() {
+        // Each drift's directional derivative: a term of its own, or the value of its node
+        // inside an IR term (evaluated from it, not from the gradient).
+        let mut own = Vec::new();
+        for (k, d) in e.drifts.iter().enumerate() {
             let t = out[0]
                 .t
                 .as_ref()
                 .ok_or_else(|| err("invariant: drift tangents"))?;
-            rest = (rest + t.get(self.pde_dirs.jvp_start + drifts + k)?)?;
+            let mut jvp = t.get(self.pde_dirs.jvp_start + drifts + k)?;
+            for f in &d.scalars {
+                jvp = (jvp * lower::per_point(&ev.eval(*f)?, n)?)?;
+            }
+            match d.inside {
+                Some(node) => ev.know(node, jvp),
+                None => own.push(jvp),
+            }
+        }
+        for t in &e.ir_terms {
+            let v = ev.eval(*t)?;
+            rest = (rest + lower::per_point(&v, n)?)?;
+        }
+        for jvp in own {
+            rest = (rest + jvp)?;
         }
         let exact = e.factors.iter().filter(|f| f.path == Path::Exact);
         if let Some(c) = summed.filter(|_| e.factors.iter().any(|f| f.path == Path::Exact)) {

@@ -120,6 +120,35 @@ fn nonfactorable_and_nonlinear_second_order_terms_match_finite_differences() {
     });
 }
 
+/// Issue 38: a drift multiplied by `u` or inside `max(...)` (divided by a number) is one
+/// directional derivative each, not the full gradient: the base pass carries the time tangent and the two drifts'
+/// directions (plus the Laplacian's unit directions), and the residual is unchanged.
+#[test]
+fn drifts_inside_nonlinear_terms_are_directional_derivatives() {
+    let src = "time t in [0, 1]\nspace x in [0.5, 2]^3\nunknown u(t, x)\nboundary none\n\
+        pde d(u, t) + u * sum(i in 1..3) (x[i] - 1) * d(u, x[i]) \
+        + max(0, sum(i in 1..3) x[i] * d(u, x[i]) / 2) + 0.5 * lap(u) = 0\nterminal u = 0\n";
+    let (_, _, plan) = compiled(src, &["second_order=exact".to_string()]);
+    let pde = &plan.program.pde;
+    // Two drifts (a term of its own with `u` as a per-point scalar, or a node inside the
+    // IR term), one of them inside `max`.
+    let drifts: Vec<_> = pde.drifts().collect();
+    assert_eq!(drifts.len(), 2, "{drifts:?}");
+    assert!(drifts.iter().any(|d| d.inside.is_some()), "{drifts:?}");
+    // The IR terms read d(u, t) alone: no first derivative along x.
+    assert_eq!(pde.needs.first.iter().copied().collect::<Vec<_>>(), [0]);
+    residual_matches_with(src, true, &|p, u, d1, d2| {
+        let (mut drift, mut up) = (0.0, 0.0);
+        let mut lap = 0.0;
+        for (i, xi) in p.iter().enumerate().skip(1) {
+            drift += (xi - 1.0) * d1(i);
+            up += xi * d1(i);
+            lap += d2(i, i);
+        }
+        d1(0) + u * drift + (up / 2.0).max(0.0) + 0.5 * lap
+    });
+}
+
 #[test]
 fn pde_residual_matches_finite_differences_on_the_exact_path() {
     residual_matches_finite_differences(PROBLEM, true);
