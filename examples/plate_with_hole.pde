@@ -13,8 +13,8 @@ space   x in box([-1, 1]^2) - ball(center = [0, 0], radius = R) as hole
 unknown u(x)
 
 pde      lap(u) = 0
-boundary hole: dn(u) = 0                                  // insulated
-boundary x[1] = -1 where x[2] > 0: u = T(x)               // heated part of the left side
+boundary hole: dn(u) = 0                     // insulated
+boundary x[1] = -1 where x[2] > 0: u = T(x)  // heated part of the left side
 boundary x[1] = -1 where x[2] <= 0: dn(u) = 1 + R^2 / norm2(x) - 2 * R^2 * x[1]^2 / norm2(x)^2
 boundary x[1] = 1: u = T(x)
 boundary x[2] = -1: u = T(x)
