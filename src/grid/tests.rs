@@ -218,12 +218,16 @@ fn a_grid_over_an_l_shape_warns_of_the_points_outside() {
     );
     let items = parse("x[1] = 0..2:5, x[2] = 0..2:5").expect("parses");
     let l = resolve(&p, &cols, &items, Purpose::Export).expect("resolves");
-    let d = crate::table::outside_warning(&p, &cols, &l.points(), l.len(), "point")
-        .expect("a warning");
+    let d =
+        crate::table::outside_warning(&p, &cols, &l.points(), l.len(), "point").expect("a warning");
     assert_eq!(d.code, "pdec::run::point_outside_domain");
     // x[1], x[2] in {1.5, 2}: 4 of the 25 points are strictly in the notch (its edges are
     // the domain's boundary).
-    assert!(d.message.starts_with("4 of 25 points are outside"), "{}", d.message);
+    assert!(
+        d.message.starts_with("4 of 25 points are outside"),
+        "{}",
+        d.message
+    );
     // Inside the L only: no warning.
     let items = parse("x[1] = 0..1:5, x[2] = 0..2:5").expect("parses");
     let l = resolve(&p, &cols, &items, Purpose::Export).expect("resolves");

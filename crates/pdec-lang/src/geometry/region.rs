@@ -28,7 +28,10 @@ fn is_one(v: &f64) -> bool {
 impl FacePlan {
     /// Each face of a condition's region with share 1, keeping its restriction: for checks
     /// that draw on every face in turn.
-    pub fn each(faces: &[Face], restriction: Option<&crate::ir::restrict::Restriction>) -> Vec<FacePlan> {
+    pub fn each(
+        faces: &[Face],
+        restriction: Option<&crate::ir::restrict::Restriction>,
+    ) -> Vec<FacePlan> {
         faces
             .iter()
             .enumerate()

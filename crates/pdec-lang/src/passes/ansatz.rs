@@ -145,7 +145,9 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
         Where::Faces { faces, restriction } => {
             crate::geometry::region::FacePlan::each(faces, restriction.as_ref())
                 .into_iter()
-                .map(|plan| crate::geometry::sample_faces(p, &layout, &[plan], CHECK_POINTS, &mut rng))
+                .map(|plan| {
+                    crate::geometry::sample_faces(p, &layout, &[plan], CHECK_POINTS, &mut rng)
+                })
                 .collect()
         }
         Where::Periodic { .. } => return false,

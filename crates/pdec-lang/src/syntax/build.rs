@@ -223,7 +223,10 @@ impl Builder {
         }
         let mut restriction = None;
         if p.as_rule() == Rule::where_clause {
-            let e = p.into_inner().nth(1).expect("invariant: `where` has an expression");
+            let e = p
+                .into_inner()
+                .nth(1)
+                .expect("invariant: `where` has an expression");
             restriction = Some(self.expr(e)?);
             p = child(inner);
         }

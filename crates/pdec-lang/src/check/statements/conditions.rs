@@ -169,7 +169,10 @@ impl Checker<'_> {
             name.push_str(&format!(" for {}", b.join(", ")));
         }
         if let Some(e) = restriction {
-            name.push_str(&format!(" where {}", compact_keeping_words(&print::expr(e))));
+            name.push_str(&format!(
+                " where {}",
+                compact_keeping_words(&print::expr(e))
+            ));
         }
         if self.unknowns.len() > 1 {
             name.push_str(&format!(": {}", compact(&print::expr(&condition.lhs))));

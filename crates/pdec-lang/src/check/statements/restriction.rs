@@ -156,8 +156,7 @@ impl Checker<'_> {
                     .iter()
                     .filter(|(_, r)| restrict::holds(&self.g, *r, var, p))
                     .collect();
-                if keep.len() == 1 || (keep.is_empty() && !needs.get(*u).copied().unwrap_or(true))
-                {
+                if keep.len() == 1 || (keep.is_empty() && !needs.get(*u).copied().unwrap_or(true)) {
                     continue;
                 }
                 let at = self.point_text(var, p);

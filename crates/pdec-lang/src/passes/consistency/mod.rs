@@ -169,7 +169,8 @@ impl Probe<'_> {
                     // Every face, evenly.
                     let per_face = n.div_ceil(faces.len().max(1));
                     for plan in plans {
-                        let b = geometry::sample_faces(p, &self.layout, &[plan], per_face, &mut rng);
+                        let b =
+                            geometry::sample_faces(p, &self.layout, &[plan], per_face, &mut rng);
                         points.extend(self.points_of(&b));
                     }
                 } else {
