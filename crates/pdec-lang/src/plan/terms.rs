@@ -396,7 +396,7 @@ fn domain_text(d: &Domain) -> String {
 }
 
 /// Area (measure) of a face, times the volume of the other space variables' domains.
-fn face_measure(p: &Problem, face: Face) -> f64 {
+pub(super) fn face_measure(p: &Problem, face: Face) -> f64 {
     let volume = |d: &Domain| match d {
         Domain::Interval { lo, hi } => hi - lo,
         Domain::Box { lo, hi } => lo.iter().zip(hi).map(|(a, b)| b - a).product(),
