@@ -63,7 +63,7 @@ fn low_acceptance(problem: &Problem, diags: &mut Diags) {
             .collect();
         let whole: f64 = areas.iter().sum();
         let kept: f64 = areas.iter().zip(&r.shares).map(|(a, s)| a * s).sum();
-        if !(whole > 0.0) || kept / whole >= LOW_ACCEPTANCE {
+        if whole <= 0.0 || whole.is_nan() || kept / whole >= LOW_ACCEPTANCE {
             continue;
         }
         let share = kept / whole;
