@@ -45,8 +45,9 @@ pub struct ExportOptions<'a> {
     pub output: &'a Path,
 }
 
-/// What was written: the number of points.
-pub fn export(run: &Opened, opts: &ExportOptions) -> Result<usize, Failure> {
+/// What was written: the number of points, and the warning when some lie outside the domain
+/// (`table::outside_warning`).
+pub fn export(run: &Opened, opts: &ExportOptions) -> Result<(usize, Option<Diag>), Failure> {
     let p = run.problem();
     let cols = &run.cols;
     let (layout, points, rows) = match opts.source {
@@ -80,6 +81,8 @@ pub fn export(run: &Opened, opts: &ExportOptions) -> Result<usize, Failure> {
                 .into());
         }
     }
+    let what = if layout.is_some() { "point" } else { "row" };
+    let outside = crate::table::outside_warning(p, cols, &points, rows, what);
     let u = run.solutions(&points, rows)?;
     let grads = if opts.gradient {
         Some(run.gradient(&points, rows)?)
@@ -110,7 +113,7 @@ pub fn export(run: &Opened, opts: &ExportOptions) -> Result<usize, Failure> {
     };
     bytes_or_file
         .map_err(|e| crate::output::io_diag("pdec::export::io", "write", opts.output, &e))?;
-    Ok(rows)
+    Ok((rows, outside))
 }
 
 fn write_bytes(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

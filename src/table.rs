@@ -213,3 +213,62 @@ pub fn header(p: &Problem, cols: &Columns) -> Vec<String> {
 pub fn header_columns(p: &Problem, cols: &Columns) -> Vec<usize> {
     column_names(p, cols).into_iter().map(|(c, _)| c).collect()
 }
+
+/// The warning `pdec::run::point_outside_domain` when rows of `points` (`rows` of the
+/// layout's width) lie outside their space variable's domain, naming the first such row
+/// (1-based, as `what` counts them: "row" of a points file, "point" of a grid); `None` when
+/// every row is inside. The values there are still computed: like a report under
+/// `extrapolate = true`, they are the network's, which no loss term controlled.
+pub fn outside_warning(
+    p: &Problem,
+    cols: &Columns,
+    points: &[f64],
+    rows: usize,
+    what: &str,
+) -> Option<Diag> {
+    use pdec_lang::ir::Domain;
+    let w = cols.layout.width;
+    let slack = |lo: f64, hi: f64| 1e-12 * lo.abs().max(hi.abs()).max(1.0);
+    let inside = |d: &Domain, x: &[f64]| match d {
+        Domain::Csg(c) => c.contains_closure(x),
+        Domain::Ball { center, radius } => {
+            let r2: f64 = x.iter().zip(center).map(|(v, c)| (v - c) * (v - c)).sum();
+            r2.sqrt() <= radius + slack(0.0, *radius)
+        }
+        _ => d
+            .bounds()
+            .iter()
+            .zip(x)
+            .all(|((lo, hi), v)| *v >= lo - slack(*lo, *hi) && *v <= hi + slack(*lo, *hi)),
+    };
+    for (k, s) in p.space.iter().enumerate() {
+        let Some((o, l)) = cols.layout.space(k) else {
+            continue;
+        };
+        let out: Vec<usize> = (0..rows)
+            .filter(|i| !inside(&s.domain, &points[i * w + o..i * w + o + l]))
+            .collect();
+        let Some(first) = out.first() else {
+            continue;
+        };
+        let x = &points[first * w + o..first * w + o + l];
+        let shown: Vec<String> = x.iter().take(4).map(|v| format!("{v}")).collect();
+        let more = if l > 4 { ", ..." } else { "" };
+        return Some(
+            Diag::warning(
+                "pdec::run::point_outside_domain",
+                format!(
+                    "{} of {rows} {what}s {} outside the domain of `{}`; the first is {what} {} (`{} = [{}{more}]`)",
+                    out.len(),
+                    if out.len() == 1 { "is" } else { "are" },
+                    s.name,
+                    first + 1,
+                    s.name,
+                    shown.join(", ")
+                ),
+            )
+            .help("the network was trained inside the domain only: its values there are extrapolations that no loss term controlled (plots mask them); drop those points if they are not wanted"),
+        );
+    }
+    None
+}

@@ -39,6 +39,7 @@ const COMMON: &[&str] = &[
 /// `(case name, problem file, extra arguments)`.
 const CASES: &[(&str, &str, &[&str])] = &[
     ("american_basket", "examples/american_basket.pde", &[]),
+    ("annulus", "examples/annulus.pde", &[]),
     (
         "american_basket_log",
         "examples/american_basket_log.pde",
@@ -50,6 +51,8 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("heat_ball", "examples/heat_ball.pde", &[]),
     ("heat_box", "examples/heat_box.pde", &[]),
     ("hjb", "examples/hjb.pde", &[]),
+    ("lshape", "examples/lshape.pde", &[]),
+    ("plate_with_hole", "examples/plate_with_hole.pde", &[]),
     ("poisson_mixed", "examples/poisson_mixed.pde", &[]),
     ("american_put", "tests/problems/american_put.pde", &[]),
     (

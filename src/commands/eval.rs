@@ -130,6 +130,9 @@ fn points_csv(
         Ok(t) => t,
         Err(d) => return fail(*d),
     };
+    if let Some(d) = crate::table::outside_warning(p, &cols, &table.points, table.rows, "row") {
+        print_one(d, format);
+    }
     let result = crate::run::load_net(compiled, run).and_then(|(net, dt)| {
         crate::run::solutions_at(p, &cols, &net, &table.points, table.rows, dt)
     });

@@ -81,7 +81,10 @@ pub fn execute(
         crate::export::export(&opened, &opts)
     });
     match result {
-        Ok(n) => {
+        Ok((n, outside)) => {
+            if let Some(d) = outside {
+                print_one(d, format);
+            }
             println!("wrote {n} points to {}", output.display());
             0
         }

@@ -208,3 +208,28 @@ fn plot_without_time_shows_two_space_axes() {
     assert_eq!(l.axes[1].label, "x[2]");
     assert_eq!(l.len(), 121 * 121);
 }
+
+/// A grid over a constructive domain's bounding box has points in the notch of the L: the
+/// export warns `pdec::run::point_outside_domain`, naming how many and the first.
+#[test]
+fn a_grid_over_an_l_shape_warns_of_the_points_outside() {
+    let (p, cols) = problem(
+        "space x in [0, 2]^2 - box([1, 2]^2) as notch\nunknown u(x)\npde lap(u) = 1\nboundary on(x): u = 0\n",
+    );
+    let items = parse("x[1] = 0..2:5, x[2] = 0..2:5").expect("parses");
+    let l = resolve(&p, &cols, &items, Purpose::Export).expect("resolves");
+    let d =
+        crate::table::outside_warning(&p, &cols, &l.points(), l.len(), "point").expect("a warning");
+    assert_eq!(d.code, "pdec::run::point_outside_domain");
+    // x[1], x[2] in {1.5, 2}: 4 of the 25 points are strictly in the notch (its edges are
+    // the domain's boundary).
+    assert!(
+        d.message.starts_with("4 of 25 points are outside"),
+        "{}",
+        d.message
+    );
+    // Inside the L only: no warning.
+    let items = parse("x[1] = 0..1:5, x[2] = 0..2:5").expect("parses");
+    let l = resolve(&p, &cols, &items, Purpose::Export).expect("resolves");
+    assert!(crate::table::outside_warning(&p, &cols, &l.points(), l.len(), "point").is_none());
+}

@@ -207,6 +207,7 @@ pub const TOKENS: &[&str] = &[
     "then",
     "else",
     "for",
+    "where",
     "in",
     "and",
     "or",

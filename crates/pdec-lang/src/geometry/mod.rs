@@ -19,7 +19,8 @@
 //!   [`FacePlan::share`], a point uniform on it (the fixed coordinate set *exactly* to the
 //!   bound; on a piece of a constructive domain, uniform on the piece by rejection from its
 //!   primitive's surface), the rest as in the interior; each point carries the face's (the
-//!   domain's) outward unit normal;
+//!   domain's) outward unit normal; on a face restricted by `where`, redrawn until the
+//!   restriction holds (`ir::restrict`);
 //! - **periodic** ([`sample_periodic_pairs`]): one random point placed on both opposite faces
 //!   of a coordinate.
 //!
@@ -36,7 +37,7 @@ pub mod sequence;
 #[cfg(test)]
 mod tests;
 
-use crate::ir::{Domain, Face, Input, Problem, Side};
+use crate::ir::{Domain, Face, Input, Problem, Side, restrict};
 use crate::settings::{CoordinateLaw, PlanSettings, Sampling};
 use inputs::InputLayout;
 use laws::{draw_on, fill_domain_by, fill_space, unit_vector};
@@ -358,18 +359,24 @@ pub fn sample_faces(
     let mut normals = vec![0.0; n * w];
     for i in 0..n {
         rng.begin_point();
-        let face = faces[pick_face(faces, rng.random::<f64>())].face;
+        let plan = &faces[pick_face(faces, rng.random::<f64>())];
+        let face = plan.face;
         let var = face.var();
         let row = &mut points[i * w..(i + 1) * w];
         fill_row(rng, problem, layout, row, Some(var), None);
-        fill_face(
-            rng,
-            problem,
-            layout,
-            face,
-            row,
-            &mut normals[i * w..(i + 1) * w],
-        );
+        let normal = &mut normals[i * w..(i + 1) * w];
+        fill_face(rng, problem, layout, face, row, normal);
+        if let Some(r) = plan.restriction {
+            // By rejection: the checker measured the share kept (`FacePlan::acceptance`) and
+            // refused a restriction that keeps none of the condition's faces.
+            let (o, l) = space_columns(layout, var);
+            for _ in 0..restrict::MAX_TRIES {
+                if restrict::holds(&problem.graph, r, var, &row[o..o + l]) {
+                    break;
+                }
+                fill_face(rng, problem, layout, face, row, normal);
+            }
+        }
     }
     Batch {
         n,

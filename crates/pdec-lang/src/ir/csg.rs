@@ -318,6 +318,27 @@ impl Csg {
         self.node_contains(self.nodes.len() - 1, p)
     }
 
+    /// Is `p` in the closure of the domain, up to rounding? [`Csg::contains`] takes a
+    /// difference's removed set as closed, so the edges of a notch or a hole, which are the
+    /// domain's boundary, are not in it; this also counts a point one `10 step` along a
+    /// coordinate from a point of the domain.
+    pub fn contains_closure(&self, p: &[f64]) -> bool {
+        if self.contains(p) {
+            return true;
+        }
+        let mut q = p.to_vec();
+        for k in 0..p.len() {
+            for s in [-1.0, 1.0] {
+                q[k] = p[k] + s * 10.0 * self.step;
+                if self.contains(&q) {
+                    return true;
+                }
+            }
+            q[k] = p[k];
+        }
+        false
+    }
+
     fn node_contains(&self, n: usize, p: &[f64]) -> bool {
         match self.nodes[n] {
             CsgNode::Prim { prim } => self.prims[prim].contains(p),

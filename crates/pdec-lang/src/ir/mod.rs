@@ -13,6 +13,7 @@ pub mod csg;
 pub mod diff;
 pub mod eval;
 pub mod print;
+pub mod restrict;
 
 use crate::source::Span;
 use serde::Serialize;
@@ -652,8 +653,13 @@ pub struct Pde {
 pub enum Where {
     /// The time slice `t = at` (initial or terminal condition).
     TimeSlice { at: f64, terminal: bool },
-    /// Faces of the space domain (for all times and parameters).
-    Faces { faces: Vec<Face> },
+    /// Faces of the space domain (for all times and parameters), or the part of them a
+    /// `where` restriction keeps.
+    Faces {
+        faces: Vec<Face>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        restriction: Option<restrict::Restriction>,
+    },
     /// Periodicity in one coordinate: `u` equal on its two opposite faces.
     Periodic { var: usize, comp: Option<usize> },
 }

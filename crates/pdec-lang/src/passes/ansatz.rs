@@ -142,17 +142,14 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
             CHECK_POINTS,
             &mut rng,
         )],
-        Where::Faces { faces } => faces
-            .iter()
-            .map(|f| {
-                let plan = [crate::geometry::region::FacePlan {
-                    face: *f,
-                    name: String::new(),
-                    share: 1.0,
-                }];
-                crate::geometry::sample_faces(p, &layout, &plan, CHECK_POINTS, &mut rng)
-            })
-            .collect(),
+        Where::Faces { faces, restriction } => {
+            crate::geometry::region::FacePlan::each(faces, restriction.as_ref())
+                .into_iter()
+                .map(|plan| {
+                    crate::geometry::sample_faces(p, &layout, &[plan], CHECK_POINTS, &mut rng)
+                })
+                .collect()
+        }
         Where::Periodic { .. } => return false,
     };
     let n = p.unknowns.len();

@@ -48,6 +48,39 @@ fn low_acceptance(problem: &Problem, diags: &mut Diags) {
             .help("points stay uniform, only slower to draw; a domain that is mostly empty space in its box (an intersection with a thin slab, a small corner of a ball) is better described by a smaller box around it"),
         );
     }
+    // A `where` restriction that keeps a small share of its faces' area.
+    for c in &problem.conditions {
+        let crate::ir::Where::Faces {
+            faces,
+            restriction: Some(r),
+        } = &c.region
+        else {
+            continue;
+        };
+        let areas: Vec<f64> = faces
+            .iter()
+            .map(|f| super::terms::face_measure(problem, *f))
+            .collect();
+        let whole: f64 = areas.iter().sum();
+        let kept: f64 = areas.iter().zip(&r.shares).map(|(a, s)| a * s).sum();
+        if whole <= 0.0 || whole.is_nan() || kept / whole >= LOW_ACCEPTANCE {
+            continue;
+        }
+        let share = kept / whole;
+        diags.push(
+            Diag::warning(
+                "pdec::plan::low_acceptance",
+                format!(
+                    "the restriction `{}` keeps {:.2}% of its faces: each of the condition's points costs about {:.0} draws",
+                    r.text,
+                    100.0 * share,
+                    1.0 / share
+                ),
+            )
+            .primary(c.span, "points are drawn on the faces and kept where the restriction holds")
+            .help("points stay uniform, only slower to draw; name fewer faces in the locus (`x[1] = 0` rather than `on(x)`) so that the restriction keeps more of them"),
+        );
+    }
 }
 
 /// The checks that need the problem and the settings but not the analysis: they run even

@@ -225,13 +225,19 @@ fn condition_region(
                     .join("; ")
             ),
         ),
-        Where::Faces { faces } => {
-            let measures: Vec<f64> = faces.iter().map(|fc| face_measure(problem, *fc)).collect();
+        Where::Faces { faces, restriction } => {
+            let kept = |i: usize| restriction.as_ref().map_or(1.0, |r| r.shares[i]);
+            let measures: Vec<f64> = faces
+                .iter()
+                .enumerate()
+                .map(|(i, fc)| face_measure(problem, *fc) * kept(i))
+                .collect();
             let total: f64 = measures.iter().sum();
             let plans: Vec<FacePlan> = faces
                 .iter()
                 .zip(&measures)
-                .map(|(fc, m)| FacePlan {
+                .enumerate()
+                .map(|(i, (fc, m))| FacePlan {
                     face: *fc,
                     name: problem.face_name(*fc),
                     share: if total > 0.0 {
@@ -239,9 +245,11 @@ fn condition_region(
                     } else {
                         1.0 / faces.len() as f64
                     },
+                    restriction: restriction.as_ref().map(|r| r.node),
+                    acceptance: kept(i),
                 })
                 .collect();
-            let sampler = if faces.len() == 1 {
+            let mut sampler = if faces.len() == 1 {
                 match faces[0] {
                     Face::Sphere { .. } => "uniform on the sphere".to_string(),
                     _ => format!("uniform on the face {}", plans[0].name),
@@ -252,6 +260,17 @@ fn condition_region(
                     faces.len()
                 )
             };
+            if let Some(r) = restriction {
+                let kept: Vec<String> = plans
+                    .iter()
+                    .map(|p| format!("{:.1}%", 100.0 * p.acceptance))
+                    .collect();
+                sampler.push_str(&format!(
+                    ", where {}, by rejection (acceptance {})",
+                    r.text,
+                    kept.join(", ")
+                ));
+            }
             (TermKind::Boundary, Region::Faces { faces: plans }, sampler)
         }
         Where::Periodic { var, comp } => (
@@ -377,7 +396,7 @@ fn domain_text(d: &Domain) -> String {
 }
 
 /// Area (measure) of a face, times the volume of the other space variables' domains.
-fn face_measure(p: &Problem, face: Face) -> f64 {
+pub(super) fn face_measure(p: &Problem, face: Face) -> f64 {
     let volume = |d: &Domain| match d {
         Domain::Interval { lo, hi } => hi - lo,
         Domain::Box { lo, hi } => lo.iter().zip(hi).map(|(a, b)| b - a).product(),

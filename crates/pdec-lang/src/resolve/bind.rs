@@ -80,12 +80,16 @@ impl Resolver<'_> {
                     lhs,
                     rhs,
                     binders,
+                    restriction,
                     condition,
                     ..
                 } = &**locus;
                 let n = self.push_binders(binders);
                 self.expr(lhs);
                 if let Some(r) = rhs {
+                    self.expr(r);
+                }
+                if let Some(r) = restriction {
                     self.expr(r);
                 }
                 self.equation(condition);

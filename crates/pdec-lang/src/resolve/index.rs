@@ -115,6 +115,7 @@ fn item_exprs<'a>(item: &'a Item, out: &mut Vec<&'a Expr>) {
             l.binders.iter().for_each(|b| out.extend([&b.lo, &b.hi]));
             out.push(&l.lhs);
             out.extend(l.rhs.as_ref());
+            out.extend(l.restriction.as_ref());
             eq(&l.condition, out);
         }
         ItemKind::Periodic(e) | ItemKind::Report(e) => out.push(e),

@@ -163,6 +163,8 @@ pub struct Locus {
     pub span: Span,
     /// `for i in 1..d`.
     pub binders: Vec<Binder>,
+    /// `where x[2] > 0`: the part of the locus the condition is on.
+    pub restriction: Option<Expr>,
     pub condition: Equation,
 }
 

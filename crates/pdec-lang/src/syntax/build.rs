@@ -221,12 +221,22 @@ impl Builder {
             }
             p = child(inner);
         }
+        let mut restriction = None;
+        if p.as_rule() == Rule::where_clause {
+            let e = p
+                .into_inner()
+                .nth(1)
+                .expect("invariant: `where` has an expression");
+            restriction = Some(self.expr(e)?);
+            p = child(inner);
+        }
         let condition = self.equation(p, "boundary")?;
         Ok(Boundary::Locus(Box::new(Locus {
             lhs,
             rhs,
             span: locus_span,
             binders,
+            restriction,
             condition,
         })))
     }

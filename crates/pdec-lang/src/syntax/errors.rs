@@ -21,6 +21,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::kw_none => "`none`",
         Rule::kw_in => "`in`",
         Rule::kw_for => "`for`",
+        Rule::kw_where => "`where`",
         Rule::index => "`[`",
         Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow => "an operator",
         Rule::le | Rule::ge | Rule::lt | Rule::gt | Rule::eq | Rule::ne => "an operator",

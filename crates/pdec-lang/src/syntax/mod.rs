@@ -58,6 +58,7 @@ pub const KEYWORDS: &[&str] = &[
     "or",
     "not",
     "as",
+    "where",
 ];
 
 /// A reserved word (cannot be a name).

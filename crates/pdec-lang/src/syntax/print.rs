@@ -77,6 +77,7 @@ pub fn item(item: &Item) -> String {
                 lhs,
                 rhs,
                 binders: bs,
+                restriction,
                 condition,
                 ..
             } = &**locus;
@@ -86,6 +87,9 @@ pub fn item(item: &Item) -> String {
             }
             if !bs.is_empty() {
                 let _ = write!(s, " for {}", binders(bs));
+            }
+            if let Some(r) = restriction {
+                let _ = write!(s, " where {}", expr(r));
             }
             let _ = write!(s, ": {}", equation(condition));
             s

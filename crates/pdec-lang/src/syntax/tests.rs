@@ -225,6 +225,7 @@ mod roundtrip {
         super::super::split::STATEMENT_KEYWORDS.contains(&s)
             || [
                 "none", "if", "then", "else", "sum", "prod", "in", "for", "and", "or", "not", "as",
+                "where",
             ]
             .contains(&s)
     }

@@ -73,10 +73,21 @@ impl Checker<'_> {
             rhs,
             span,
             binders,
+            restriction,
             condition,
         } = locus;
         s.boundary_spans.push(item.span);
-        let faces = self.locus(lhs, rhs.as_ref(), binders);
+        let mut faces = self.locus(lhs, rhs.as_ref(), binders);
+        let mut restricted = None;
+        if let (Some(e), Some(fs)) = (restriction, &faces) {
+            match self.restriction(e, binders, fs, *span) {
+                Some((kept, r)) => {
+                    faces = Some(kept);
+                    restricted = Some(r);
+                }
+                None => faces = None,
+            }
+        }
         let r = self.residual_and_lhs(condition, Ctx::BOUNDARY);
         let Some(faces) = faces else {
             // Which faces it meant is unknown: do not call any face uncovered.
@@ -94,7 +105,19 @@ impl Checker<'_> {
             _ => 0,
         };
         for f in &faces {
-            if let Some(prev) = s.covered.insert((*f, k), *span) {
+            let prev = match &restricted {
+                // A restricted condition meets a whole-face one here, or joins the other
+                // restricted ones (checked point by point once all are known).
+                Some(r) => {
+                    s.partial.entry((*f, k)).or_default().push((*span, r.node));
+                    s.covered.get(&(*f, k)).copied()
+                }
+                None => s
+                    .covered
+                    .insert((*f, k), *span)
+                    .or_else(|| s.partial.get(&(*f, k)).map(|p| p[0].0)),
+            };
+            if let Some(prev) = prev {
                 let fname = self.face_name(*f);
                 let at = self.face_point(*f);
                 let (message, help) = match self.unknowns.len() {
@@ -145,12 +168,21 @@ impl Checker<'_> {
                 .collect();
             name.push_str(&format!(" for {}", b.join(", ")));
         }
+        if let Some(e) = restriction {
+            name.push_str(&format!(
+                " where {}",
+                compact_keeping_words(&print::expr(e))
+            ));
+        }
         if self.unknowns.len() > 1 {
             name.push_str(&format!(": {}", compact(&print::expr(&condition.lhs))));
         }
         s.conditions.push(Condition {
             name,
-            region: Where::Faces { faces },
+            region: Where::Faces {
+                faces,
+                restriction: restricted,
+            },
             residual: r,
             span: item.span,
         });
@@ -213,6 +245,7 @@ impl Checker<'_> {
             for (u, _) in needs.iter().enumerate().filter(|(_, n)| **n) {
                 self.missing_faces(s, u);
             }
+            self.partial_coverage(s, &needs);
         }
     }
 
@@ -224,7 +257,7 @@ impl Checker<'_> {
                 continue;
             }
             for f in v.domain.faces(k) {
-                if !s.covered.contains_key(&(f, u)) {
+                if !s.covered.contains_key(&(f, u)) && !s.partial.contains_key(&(f, u)) {
                     missing_by_var.entry(k).or_default().push(f);
                 }
             }
@@ -272,6 +305,22 @@ impl Checker<'_> {
             );
         }
     }
+}
+
+/// `x[2] > 0 and x[1] < 1` -> `x[2]>0 and x[1]<1`: without inner spaces but those around
+/// `and`, `or` and `not`.
+fn compact_keeping_words(s: &str) -> String {
+    let logic = |t: &str| matches!(t, "and" | "or" | "not");
+    let mut out = String::new();
+    let mut prev = "";
+    for t in s.split(' ').filter(|t| !t.is_empty()) {
+        if !out.is_empty() && (logic(prev) || logic(t)) {
+            out.push(' ');
+        }
+        out.push_str(t);
+        prev = t;
+    }
+    out
 }
 
 /// `x[i] = 0` -> `x[i]=0`: loss-term names without inner spaces.

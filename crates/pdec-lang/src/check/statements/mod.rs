@@ -2,7 +2,8 @@
 //! completeness, then the [`Problem`] assembled from them. One room per kind of statement:
 //! `conditions` (`initial`, `terminal`, `boundary`, `periodic`, and the coverage of every
 //! face), `constraint` (the obstacle), `solution` (`exact`, `ansatz`, `reference`) and
-//! `report` (point values) with `report_range` (inside the trained box), `time_order` (initial or terminal conditions against the
+//! `report` (point values) with `report_range` (inside the trained box), `restriction`
+//! (`where` on a boundary locus, and the coverage of a face by restricted conditions), `time_order` (initial or terminal conditions against the
 //! equation's order in time). This file holds what they share: `Found`, what the statements
 //! said so far; the residual of an equation; the checks that a condition involves the unknown
 //! and that a value is a scalar.
@@ -11,6 +12,7 @@ mod conditions;
 mod constraint;
 mod report;
 mod report_range;
+mod restriction;
 mod solution;
 mod systems;
 mod time_order;
@@ -37,6 +39,9 @@ struct Found {
     conditions: Vec<Condition>,
     /// Each face with a condition for an unknown, and the locus that gave it.
     covered: BTreeMap<(Face, usize), Span>,
+    /// Each face with conditions restricted by `where` for an unknown (and no whole-face
+    /// one): the loci and their restrictions.
+    partial: BTreeMap<(Face, usize), Vec<restriction::Partial>>,
     boundary_none: Option<Span>,
     boundary_spans: Vec<Span>,
     /// A locus failed to check: which faces it meant is unknown, so no face is called
@@ -253,7 +258,16 @@ impl Checker<'_> {
             .collect();
         {
             let mut roots: Vec<&mut NodeId> = pdes.iter_mut().map(|p| &mut p.residual).collect();
-            roots.extend(conditions.iter_mut().map(|c| &mut c.residual));
+            for c in conditions.iter_mut() {
+                roots.push(&mut c.residual);
+                if let ir::Where::Faces {
+                    restriction: Some(r),
+                    ..
+                } = &mut c.region
+                {
+                    roots.push(&mut r.node);
+                }
+            }
             roots.extend(constraint.iter_mut().map(|c| &mut c.obstacle));
             for u in unknowns.iter_mut() {
                 roots.extend(u.exact.iter_mut());

@@ -156,7 +156,7 @@ fn outside_domain(name: &str, domain: &Domain, x: &[f64]) -> Option<(String, Str
                     )
                 })
         }
-        Domain::Csg(c) => (x.len() == c.dim() && !c.contains(x)).then(|| {
+        Domain::Csg(c) => (x.len() == c.dim() && !c.contains_closure(x)).then(|| {
             let p: Vec<String> = x.iter().take(4).map(|v| num(*v)).collect();
             let more = if x.len() > 4 { ", ..." } else { "" };
             (

@@ -11,6 +11,7 @@ mod csg;
 mod laws;
 mod layout;
 mod regions;
+mod restricted;
 mod sequences;
 
 use super::*;

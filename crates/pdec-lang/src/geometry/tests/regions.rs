@@ -271,6 +271,8 @@ fn periodic_pairs_are_the_same_point_on_opposite_faces() {
         },
         name: String::new(),
         share: 1.0,
+        restriction: None,
+        acceptance: 1.0,
     };
     for i in 0..n {
         let (pa, pb) = (a.point(i), b.point(i));

@@ -21,7 +21,7 @@ use crate::diag::Diags;
 use crate::geometry::region::FacePlan;
 use crate::geometry::{self, Batch, Layout};
 use crate::ir::eval::{Dense, Layout as DenseLayout};
-use crate::ir::{Condition, Face, Graph, Input, NodeId, Op, Problem, Ty, Where};
+use crate::ir::{Condition, Graph, Input, NodeId, Op, Problem, Ty, Where};
 use rand::SeedableRng;
 use std::borrow::Cow;
 
@@ -162,23 +162,18 @@ impl Probe<'_> {
                 )),
                 Vec::new(),
             ),
-            Where::Faces { faces } => {
-                let plan = |f: &Face| FacePlan {
-                    face: *f,
-                    name: String::new(),
-                    share: 1.0,
-                };
+            Where::Faces { faces, restriction } => {
+                let plans = FacePlan::each(faces, restriction.as_ref());
                 let mut points = Vec::new();
                 if faces.len() * POINTS_PER_FACE <= n {
                     // Every face, evenly.
                     let per_face = n.div_ceil(faces.len().max(1));
-                    for f in faces {
+                    for plan in plans {
                         let b =
-                            geometry::sample_faces(p, &self.layout, &[plan(f)], per_face, &mut rng);
+                            geometry::sample_faces(p, &self.layout, &[plan], per_face, &mut rng);
                         points.extend(self.points_of(&b));
                     }
                 } else {
-                    let plans: Vec<FacePlan> = faces.iter().map(plan).collect();
                     let b = geometry::sample_faces(p, &self.layout, &plans, n, &mut rng);
                     points.extend(self.points_of(&b));
                 }
