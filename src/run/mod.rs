@@ -42,7 +42,7 @@ pub use checkpoint::Checkpoint;
 pub use dir::{reference_folder, write_atomic, write_new};
 pub use error::RunError;
 pub use model::{eval_at, load_net};
-pub use report::{solution_at, solution_of_at, solutions_at};
+pub use report::{solution_of_at, solutions_at};
 
 use candle_core::Device;
 use loss_log::LossLog;

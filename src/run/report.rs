@@ -75,13 +75,15 @@ pub(crate) fn table_metrics(
         .values
         .as_ref()
         .ok_or_else(|| RunError::Internal("reference table without values".into()))?;
-    let u = solution_at(
+    // A reference table holds the first unknown's values.
+    let u = solution_of_at(
         program.problem,
         &program.cols,
         net,
         &t.points,
         t.rows,
         program.dtype,
+        0,
     )?;
     let all = metrics_of(&u, values, 0..t.rows);
     let params: Vec<usize> = program.cols.layout.params().collect();
@@ -127,18 +129,6 @@ pub(crate) fn metrics_of(u: &[f64], values: &[f64], rows: impl Iterator<Item = u
         max_abs,
         points,
     }
-}
-
-/// The (first) unknown's solution at rows of points ([`solution_of_at`]).
-pub fn solution_at(
-    p: &pdec_lang::ir::Problem,
-    cols: &pdec_solve::lower::Columns,
-    net: &Net,
-    points: &[f64],
-    rows: usize,
-    dt: DType,
-) -> Result<Vec<f64>, RunError> {
-    solution_of_at(p, cols, net, points, rows, dt, 0)
 }
 
 /// Every unknown's solution at rows of points, one vector each in declaration order.
