@@ -109,8 +109,10 @@ pub(super) fn worker_passes(
                 .iter()
                 .enumerate()
                 .map(|(k, t)| {
+                    // The constraint and a system's other equations take the first
+                    // equation's points.
                     let n = match (t.kind, pde) {
-                        (TermKind::Constraint, Some(p)) => rows_of(p),
+                        (TermKind::Constraint | TermKind::Pde, Some(p)) => rows_of(p),
                         _ => rows_of(k),
                     };
                     let (lo, hi) = cut(n);
@@ -279,13 +281,15 @@ pub(super) fn rank_shares(
     batches: &[Vec<geometry::Batch>],
     comm: &Comm,
 ) -> Vec<f64> {
-    let pde_rows = program
+    let pde = program
         .plan
         .terms
         .iter()
-        .position(|t| t.kind == TermKind::Pde)
+        .position(|t| t.kind == TermKind::Pde);
+    let pde_rows = pde
         .and_then(|k| batches[k].first().map(|b| b.n))
         .unwrap_or(0);
+    let pde_batch = pde.map_or(1, |k| program.plan.terms[k].batch);
     program
         .plan
         .terms
@@ -295,11 +299,13 @@ pub(super) fn rank_shares(
             if comm.size() == 1 {
                 return 1.0;
             }
-            let local = match t.kind {
-                TermKind::Constraint => pde_rows,
-                _ => b.first().map_or(0, |b| b.n),
+            let (local, of) = match t.kind {
+                TermKind::Constraint => (pde_rows, t.batch),
+                // A system's equations share the first equation's points.
+                TermKind::Pde => (pde_rows, pde_batch),
+                _ => (b.first().map_or(0, |b| b.n), t.batch),
             };
-            local as f64 / t.batch.max(1) as f64
+            local as f64 / of.max(1) as f64
         })
         .collect()
 }

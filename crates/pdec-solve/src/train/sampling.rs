@@ -88,14 +88,21 @@ pub fn sample(
 ) -> Vec<Vec<geometry::Batch>> {
     let rng = &mut step_rng(at.seed, at.number);
     let kind = quasi_random(program.settings.sequence);
+    let first_pde = program
+        .plan
+        .terms
+        .iter()
+        .position(|t| t.kind == TermKind::Pde);
     program
         .plan
         .terms
         .iter()
         .enumerate()
         .map(|(i, t)| match t.kind {
-            // The constraint is evaluated on the PDE's points.
+            // The constraint is evaluated on the PDE's points, and a system's every equation
+            // on the first equation's (one base pass gives every unknown's derivatives).
             TermKind::Constraint => Vec::new(),
+            TermKind::Pde if Some(i) != first_pde => Vec::new(),
             _ => {
                 let all = match (t.kind, pool, kind) {
                     (TermKind::Pde, Some(p), _) => vec![p.draw(t.batch, rng)],
