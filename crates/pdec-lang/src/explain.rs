@@ -7,9 +7,7 @@ use crate::ir::print::Printer;
 use crate::passes::second_order::{Factor, Path, TermClass, TriangularFactor};
 use crate::passes::{Analysis, TimeDirection};
 use crate::plan::{LossTerm, MonteCarloPlan, Plan, TermKind};
-use crate::settings::{
-    DType, McDifference, McNoise, NetKind, OutputScaling, Schedule, SecondOrder,
-};
+use crate::settings::{DType, McDifference, McNoise, NetKind, Scaling, Schedule, SecondOrder};
 use crate::source::Span;
 use crate::syntax::print::format_number as num;
 use std::fmt::Write;
@@ -64,6 +62,7 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     terms(&mut o, &c);
     ansatz(&mut o, &c);
     output_scale(&mut o, &c);
+    residual_scale(&mut o, &c);
     if let Some(why) = &c.plan.sampling_chosen {
         let _ = writeln!(o, "\nsampling law of the points: {why}");
     }
@@ -259,7 +258,7 @@ fn output_scale(o: &mut String, c: &Sources) {
                 s.from.join(", ")
             );
         }
-        (None, OutputScaling::Always) => {
+        (None, Scaling::Always) => {
             let _ = writeln!(
                 o,
                 "\noutput scale: none ({name} = net): no value condition or `exact` to read, or an ansatz"
@@ -267,6 +266,32 @@ fn output_scale(o: &mut String, c: &Sources) {
         }
         // `auto` maps the output only where the data are far from unit scale.
         (None, _) => {}
+    }
+}
+
+/// Each equation's residual size and the weight it gives its term (`residual_scale`): shown
+/// where applied, or for every equation when `always` asks.
+fn residual_scale(o: &mut String, c: &Sources) {
+    let always = c.plan.settings.residual_scale == Scaling::Always;
+    for s in c.plan.residual_scales.iter().flatten() {
+        if !(s.applied || always) {
+            continue;
+        }
+        let _ = writeln!(
+            o,
+            "\nresidual scale: `{}` is about {} for a unit change of the unknown (its term {}, with each derivative over its coordinate's range length): {}",
+            s.term,
+            significant(s.scale),
+            s.from,
+            match s.applied {
+                true => format!(
+                    "its weight is multiplied by 1 / {}^2 = {} (`residual_scale = none` keeps the written weight)",
+                    significant(s.scale),
+                    significant(s.factor())
+                ),
+                false => "weight left as written".to_string(),
+            }
+        );
     }
 }
 

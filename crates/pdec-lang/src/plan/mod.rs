@@ -4,7 +4,8 @@
 //! and batch ([`terms`]), for each second-order term its path (exact, or Monte Carlo with its
 //! factor `B`), the Monte Carlo estimator and the work per point ([`monte_carlo`]), what the
 //! step computes for each term and the derivatives it reads ([`program`], [`needs`]), and the
-//! settings, and the network's output scale from the data ([`output`], `output_scale`); the
+//! settings, and the network's output scale from the data ([`output`], `output_scale`); each
+//! equation's residual size, which weighs its term in other units ([`residual_scale`]); the
 //! sampling law of a truncated domain where the user gave none ([`auto_sampling`]); the
 //! coordinates the network reads (log-prices for a Black-Scholes-type operator:
 //! [`coordinates`]);
@@ -18,18 +19,20 @@ pub mod monte_carlo;
 pub mod needs;
 pub mod output;
 pub mod program;
+pub mod residual_scale;
 pub mod terms;
 
 pub use crate::geometry::inputs::{InputLayout, NetInput};
 pub use crate::geometry::region::{FacePlan, Region};
 pub use monte_carlo::{Cost, MonteCarloPlan, NoiseBlock};
 pub use output::OutputScale;
+pub use residual_scale::ResidualScale;
 pub use terms::{GradientSquarePlan, LossTerm, SecondOrderPlan, TermKind};
 
 use crate::diag::Diags;
 use crate::ir::Problem;
 use crate::passes::{Analysis, TimeDirection};
-use crate::settings::{FreeBoundaryLoss, OutputScaling, PlanSettings, Settings};
+use crate::settings::{FreeBoundaryLoss, PlanSettings, Scaling, Settings};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -54,6 +57,9 @@ pub struct Plan {
     pub cost: Cost,
     /// `u = shift + scale * net` (`output_scale`), read from the data.
     pub output: Option<OutputScale>,
+    /// Each equation's residual size (`residual_scale`), in equation order; where applied,
+    /// its PDE term's weight already holds the factor.
+    pub residual_scales: Vec<Option<ResidualScale>>,
     /// Why `settings.sampling` is a law the compiler chose (`boundary none` and no
     /// `sampling`: [`auto_sampling`]); `None` when it is the user's.
     pub sampling_chosen: Option<String>,
@@ -95,7 +101,20 @@ pub fn plan(
         }
         None => settings.clone(),
     };
-    let terms = terms::loss_terms(problem, settings, diags);
+    let mut terms = terms::loss_terms(problem, settings, diags);
+    let residual_scales = residual_scale::residual_scales(problem, analysis, |s| {
+        match settings.plan.residual_scale {
+            Scaling::Always => true,
+            Scaling::Auto => s.far_from_unit(),
+            Scaling::None => false,
+        }
+    });
+    // The PDE terms come first, in equation order.
+    for (t, s) in terms.iter_mut().zip(&residual_scales) {
+        if let Some(s) = s {
+            t.weight *= s.factor();
+        }
+    }
     let second_order: Vec<SecondOrderPlan> = analysis
         .second_order
         .iter()
@@ -122,11 +141,11 @@ pub fn plan(
     let monte_carlo = MonteCarloPlan::new(&second_order, &gradient_squares, &settings.plan);
     let cost = Cost::new(&program.pde, monte_carlo.as_ref());
     let output = match settings.plan.output_scale {
-        OutputScaling::Always => output::output_scale(problem, &terms),
-        OutputScaling::Auto => {
+        Scaling::Always => output::output_scale(problem, &terms),
+        Scaling::Auto => {
             output::output_scale(problem, &terms).filter(output::OutputScale::far_from_unit)
         }
-        OutputScaling::None => None,
+        Scaling::None => None,
     };
     Plan {
         problem: problem.name.clone(),
@@ -145,6 +164,7 @@ pub fn plan(
         program,
         cost,
         output,
+        residual_scales,
         sampling_chosen: chosen.map(|c| c.why),
         coordinates_chosen,
         settings: settings.plan.clone(),

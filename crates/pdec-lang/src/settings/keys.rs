@@ -99,6 +99,21 @@ pub const TABLE: &[Key] = &[
         parse: network::output_scale,
     },
     Key {
+        name: "residual_scale",
+        dot: Dot::No,
+        row: Row::Own,
+        shapes: Shapes::Plan,
+        default: "`auto`",
+        doc: "`always`: each equation's PDE term is weighted by `1 / N^2`, `N` the size of its \
+            largest term when the unknown changes by one over the domain (every derivative \
+            `1 / L^k` for coordinates of range length `L`), so that the equation is trained in \
+            unit ranges whatever units it is written in (`pdec explain` shows `N` and the term \
+            it came from). `auto`: the same where `N` is beyond 10 or under 0.1 (a maturity \
+            in days with daily rates, a domain in millimetres), else none (every example's \
+            equations are within). `none`: the written weights",
+        parse: network::residual_scale,
+    },
+    Key {
         name: "coordinates",
         dot: Dot::No,
         row: Row::Own,

@@ -272,12 +272,14 @@ impl Center {
     }
 }
 
-/// When the network's output is mapped to the data's scale (`output_scale`).
+/// When a scale read from the problem is applied: the network's output mapped to the data's
+/// scale (`output_scale`), an equation's residual divided by its size (`residual_scale`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum OutputScaling {
-    /// Where the data are an order of magnitude or more from the network's starting outputs
-    /// (mean or spread beyond 10, or a spread under 0.01: `plan::output::far_from_unit`).
+pub enum Scaling {
+    /// Where the scale is an order of magnitude or more from one (the output's mean or
+    /// spread beyond 10, or a spread under 0.01: `plan::output::far_from_unit`; an
+    /// equation's size beyond 10 or under 0.1: `plan::residual_scale`).
     Auto,
     /// Always.
     Always,
@@ -414,7 +416,10 @@ pub struct PlanSettings {
     pub adaptive: Option<Adaptive>,
     /// `output_scale`: when the network's output is shifted and scaled to the data's mean
     /// and spread (`plan::OutputScale`).
-    pub output_scale: OutputScaling,
+    pub output_scale: Scaling,
+    /// `residual_scale`: when an equation's PDE term is weighted by its residual's size
+    /// (`plan::residual_scale`).
+    pub residual_scale: Scaling,
     /// `coordinates`: whether the network may read a price's logarithm (`plan::coordinates`).
     pub coordinates: Coordinates,
 }
@@ -471,7 +476,8 @@ impl Default for PlanSettings {
             coordinate_laws: BTreeMap::new(),
             weights: BTreeMap::new(),
             adaptive: None,
-            output_scale: OutputScaling::Auto,
+            output_scale: Scaling::Auto,
+            residual_scale: Scaling::Auto,
             coordinates: Coordinates::AsWritten,
         }
     }

@@ -5,9 +5,7 @@
 
 use crate::diag::{Diag, Diags};
 use crate::settings::values::{Item, args_of, bad_value, out_of_range, positive, positive_int};
-use crate::settings::{
-    Coordinates, FreeBoundaryLoss, Net, NetKind, OutputScaling, Schedule, Settings,
-};
+use crate::settings::{Coordinates, FreeBoundaryLoss, Net, NetKind, Scaling, Schedule, Settings};
 
 /// `net = dgm(layers, width)` or `mlp(layers, width)`: unset arguments keep their value.
 pub(super) fn net(st: &mut Settings, it: &Item, diags: &mut Diags) {
@@ -197,13 +195,29 @@ pub(super) fn weight(st: &mut Settings, it: &Item, diags: &mut Diags) {
 
 /// `output_scale = auto`, `always` or `none`.
 pub(super) fn output_scale(st: &mut Settings, it: &Item, diags: &mut Diags) {
-    let (key, v, span) = (it.key, &it.v, it.span);
-    st.plan.output_scale = match v.word() {
-        Some("auto") => OutputScaling::Auto,
-        Some("always") => OutputScaling::Always,
-        Some("none") => OutputScaling::None,
-        _ => return diags.push(bad_value(span, key, "`auto`, `always` or `none`")),
-    };
+    if let Some(s) = scaling(it, diags) {
+        st.plan.output_scale = s;
+    }
+}
+
+/// `residual_scale = auto`, `always` or `none`.
+pub(super) fn residual_scale(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    if let Some(s) = scaling(it, diags) {
+        st.plan.residual_scale = s;
+    }
+}
+
+/// `auto`, `always` or `none`.
+fn scaling(it: &Item, diags: &mut Diags) -> Option<Scaling> {
+    match it.v.word() {
+        Some("auto") => Some(Scaling::Auto),
+        Some("always") => Some(Scaling::Always),
+        Some("none") => Some(Scaling::None),
+        _ => {
+            diags.push(bad_value(it.span, it.key, "`auto`, `always` or `none`"));
+            None
+        }
+    }
 }
 
 /// `coordinates = as_written` or `log`.
