@@ -31,9 +31,9 @@ fn explain_shows_the_scale_and_the_weight() {
     let text = String::from_utf8_lossy(&out.stdout);
     // d(u, t) over 1,800 seconds is the largest term: 1 / 1800, weight 1800^2.
     assert!(
-        text.contains("residual scale: `pde` is about 0.0005556")
+        text.contains("residual scale: `pde` is about 5.556e-4")
             && text.contains("its term d(u, t)")
-            && text.contains("= 3240000"),
+            && text.contains("= 3.240e6 "),
         "{text}"
     );
     assert!(text.contains("pde                      weight 3240000"), "{text}");

@@ -281,18 +281,26 @@ fn residual_scale(o: &mut String, c: &Sources) {
             o,
             "\nresidual scale: `{}` is about {} for a unit change of the unknown (its term {}, with each derivative over its coordinate's range length): {}",
             s.term,
-            significant(s.scale),
+            readable(s.scale),
             s.from,
             match s.applied {
                 true => format!(
                     "its weight is multiplied by 1 / {}^2 = {} (`residual_scale = none` keeps the written weight)",
-                    significant(s.scale),
-                    significant(s.factor())
+                    readable(s.scale),
+                    readable(s.factor())
                 ),
                 false => "weight left as written".to_string(),
             }
         );
     }
+}
+
+/// `x` to four significant digits, in scientific notation when far from one (`1.000e-6`).
+fn readable(x: f64) -> String {
+    if x != 0.0 && !(1e-3..1e6).contains(&x.abs()) {
+        return format!("{x:.3e}");
+    }
+    significant(x)
 }
 
 /// `x` to four significant digits (`1000.5`, `0.6666`).
