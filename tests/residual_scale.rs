@@ -36,5 +36,8 @@ fn explain_shows_the_scale_and_the_weight() {
             && text.contains("= 3.240e6 "),
         "{text}"
     );
-    assert!(text.contains("pde                      weight 3240000"), "{text}");
+    assert!(
+        text.contains("pde                      weight 3240000"),
+        "{text}"
+    );
 }

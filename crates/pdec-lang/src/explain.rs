@@ -224,6 +224,9 @@ fn ansatz(o: &mut String, c: &Sources) {
             u.name,
             Printer { problem: p }.expr(a.node)
         );
+        if let Some(why) = &a.chosen {
+            let _ = writeln!(o, "    chosen by the compiler: {why}");
+        }
     }
     {
         let imposed = match p.imposed.is_empty() {
@@ -371,8 +374,21 @@ fn pde_terms(o: &mut String, c: &Sources) {
             TermClass::SecondOrder => "second order, linear",
             TermClass::OtherSecondOrder => "second order, computed exactly",
         };
-        let _ = writeln!(o, "  {:<22} {}", class, t.text);
+        let _ = writeln!(o, "  {:<22} {}", class, shortened(&t.text));
     }
+}
+
+/// Longest term printed whole: an ansatz's derivatives expand into terms of thousands of
+/// characters, which say nothing a reader can check.
+const LONGEST_TERM: usize = 240;
+
+/// `text`, or its start and its length when longer than [`LONGEST_TERM`].
+fn shortened(text: &str) -> String {
+    if text.chars().count() <= LONGEST_TERM {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(LONGEST_TERM - 40).collect();
+    format!("{start} ... ({} characters in all)", text.chars().count())
 }
 
 /// Each second-order term's factor and path.

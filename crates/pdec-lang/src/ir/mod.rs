@@ -697,6 +697,8 @@ pub struct Ansatz {
     pub space_gradient: Vec<NodeId>,
     #[serde(skip)]
     pub span: Span,
+    /// Why the compiler wrote it (`passes::kink_ansatz`); `None` for the user's `ansatz`.
+    pub chosen: Option<String>,
 }
 
 impl Ansatz {

@@ -11,6 +11,7 @@ pub mod ansatz;
 pub mod bounds;
 pub mod consistency;
 pub mod gradient_square;
+pub mod kink_ansatz;
 pub mod linalg;
 mod rounding;
 pub mod second_order;

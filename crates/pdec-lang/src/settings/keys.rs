@@ -114,6 +114,21 @@ pub const TABLE: &[Key] = &[
         parse: network::residual_scale,
     },
     Key {
+        name: "kink_ansatz",
+        dot: Dot::No,
+        row: Row::Own,
+        shapes: Shapes::Plan,
+        default: "`auto`",
+        doc: "`auto`: terminal (or initial) data `u = max(f, 0)` with a kink inside the domain \
+            (a call's or a put's payoff) are imposed by an ansatz, `u = g + (T - t) * net`, `g` \
+            the data smoothed by the equation's diffusion over the time left (the Bachelier \
+            price with the normal volatility at the kink), so the network learns a smooth \
+            remainder instead of rounding the kink off; `pdec explain` says when. Only for one \
+            unknown without an `ansatz` or a free boundary, no parameters and one space \
+            variable of one component. `none`: the data stay a loss term",
+        parse: network::kink_ansatz,
+    },
+    Key {
         name: "coordinates",
         dot: Dot::No,
         row: Row::Own,

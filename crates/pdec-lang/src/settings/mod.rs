@@ -420,6 +420,9 @@ pub struct PlanSettings {
     /// `residual_scale`: when an equation's PDE term is weighted by its residual's size
     /// (`plan::residual_scale`).
     pub residual_scale: Scaling,
+    /// `kink_ansatz`: whether the compiler imposes kinked time data `max(f, 0)` by an
+    /// ansatz smoothed by the equation's diffusion (`passes::kink_ansatz`).
+    pub kink_ansatz: bool,
     /// `coordinates`: whether the network may read a price's logarithm (`plan::coordinates`).
     pub coordinates: Coordinates,
 }
@@ -478,6 +481,7 @@ impl Default for PlanSettings {
             adaptive: None,
             output_scale: Scaling::Auto,
             residual_scale: Scaling::Auto,
+            kink_ansatz: true,
             coordinates: Coordinates::AsWritten,
         }
     }

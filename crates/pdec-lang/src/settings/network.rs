@@ -207,6 +207,15 @@ pub(super) fn residual_scale(st: &mut Settings, it: &Item, diags: &mut Diags) {
     }
 }
 
+/// `kink_ansatz = auto` or `none`.
+pub(super) fn kink_ansatz(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    st.plan.kink_ansatz = match it.v.word() {
+        Some("auto") => true,
+        Some("none") => false,
+        _ => return diags.push(bad_value(it.span, it.key, "`auto` or `none`")),
+    };
+}
+
 /// `auto`, `always` or `none`.
 fn scaling(it: &Item, diags: &mut Diags) -> Option<Scaling> {
     match it.v.word() {

@@ -252,6 +252,7 @@ impl Checker<'_> {
                     node: *node,
                     space_gradient: Vec::new(),
                     span: *span,
+                    chosen: None,
                 }),
                 span: u.span,
             })
