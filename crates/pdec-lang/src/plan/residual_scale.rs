@@ -183,7 +183,10 @@ mod tests {
                 text: src.into(),
             },
             // The equation as written, not rewritten by the kinked payoff's ansatz.
-            &[format!("residual_scale={setting}"), "kink_ansatz=none".into()],
+            &[
+                format!("residual_scale={setting}"),
+                "kink_ansatz=none".into(),
+            ],
         );
         assert!(!c.diags.has_errors(), "{:#?}", c.diags);
         let plan = c.plan.expect("a plan");
