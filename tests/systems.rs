@@ -184,7 +184,7 @@ fn a_vector_unknown_trains_to_its_closed_form() {
 fn a_vector_unknown_is_its_components() {
     let sets = ["steps=30", "batch=128", "seed=3"];
     let (_, scalar) = solve_summary(COUPLED, "systems", "as_scalars", &sets);
-    let (_, vector) = solve_summary(COUPLED_VECTOR, "systems", "as_vector", &sets);
+    let (run, vector) = solve_summary(COUPLED_VECTOR, "systems", "as_vector", &sets);
     let pairs = [
         ("pde u", "pde U[1]"),
         ("pde v", "pde U[2]"),
@@ -203,6 +203,27 @@ fn a_vector_unknown_is_its_components() {
             "{a} {x} against {b} {y}"
         );
     }
+    // `eval --at` prints each component, and exports have a column each.
+    let r = run.to_str().expect("utf8");
+    let out = pdec(&["eval", r, "--at", "0, 0.5"]);
+    ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once(" = ").map(|(n, _)| n))
+        .collect();
+    assert_eq!(names, ["U[1](0, 0.5)", "U[2](0, 0.5)"], "{text}");
+    let csv = run.join("grid.csv");
+    ok(&pdec(&[
+        "export",
+        r,
+        "--grid",
+        "t = 0.5, x = 0..1:3",
+        "--output",
+        csv.to_str().expect("utf8"),
+    ]));
+    let table = std::fs::read_to_string(&csv).expect("csv");
+    assert_eq!(table.lines().next(), Some("t,x,U[1],U[2]"), "{table}");
 }
 
 /// Vector calculus on a vector unknown: `convect(U, U)`, `div(U)`, `lap(U)` and `grad(p)`
