@@ -5,7 +5,7 @@
 //! declarations into components, and finds which unknown (or component) an expression
 //! names, with the errors of a component that does not exist.
 
-use super::expr::Env;
+use super::expr::{Ctx, Env};
 use super::{Checker, DeclaredUnknown, UnknownRef};
 use crate::diag::Diag;
 use crate::ir::{NodeId, Op, Ty};
@@ -196,9 +196,9 @@ impl Checker<'_> {
     /// A constant index's value, or `None` for anything else (an index variable); only an
     /// error of the expression itself is reported.
     fn const_scalar_quiet(&mut self, ix: &Expr, env: &Env) -> Option<f64> {
-        let ctx = crate::check::Ctx {
+        let ctx = Ctx {
             what: "an index",
-            ..crate::check::Ctx::CONST
+            ..Ctx::CONST
         };
         let n = self.lower(ix, env, ctx)?;
         self.g.as_const(n)
@@ -345,6 +345,39 @@ mod tests {
         .expect("checks");
         let pr = Printer { problem: &p };
         assert_eq!(pr.expr(p.pdes[0].residual), "d(c, t) + 2 * d(c, x)");
+    }
+
+    #[test]
+    fn normal_derivatives_and_reports_are_per_component() {
+        let p = check(
+            "space x in [0, 1]\nunknown U(x)[2]\npde lap(U) = [1, 2]\n\
+             boundary x = 0: U = 0\nboundary x = 1: dn(U) + U = [0, 1]\nreport U(0.5)\n",
+        )
+        .expect("checks");
+        let pr = Printer { problem: &p };
+        let last: Vec<(String, String)> = p.conditions[2..]
+            .iter()
+            .map(|c| (c.name.clone(), pr.expr(c.residual)))
+            .collect();
+        assert_eq!(
+            last,
+            [
+                (
+                    "boundary x=1: (dn(U)+U)[1]".to_string(),
+                    "dn(U[1]) + U[1]".to_string()
+                ),
+                (
+                    "boundary x=1: (dn(U)+U)[2]".to_string(),
+                    "dn(U[2]) + U[2] - 1".to_string()
+                )
+            ]
+        );
+        let reports: Vec<(usize, &str)> = p
+            .reports
+            .iter()
+            .map(|r| (r.unknown, r.text.as_str()))
+            .collect();
+        assert_eq!(reports, [(0, "U[1](0.5)"), (1, "U[2](0.5)")]);
     }
 
     #[test]
