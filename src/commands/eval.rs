@@ -63,12 +63,15 @@ pub fn execute(
         return 1;
     };
     let before = checked.problem.reports.len();
-    let unknowns: Vec<String> = checked
+    // A vector unknown's components (`U[1]`, `U[2]`) are reported by its name: `report
+    // U(...)` gives each of them.
+    let mut unknowns: Vec<String> = checked
         .problem
         .unknowns
         .iter()
-        .map(|u| u.name.clone())
+        .map(|u| u.name.split('[').next().unwrap_or(&u.name).to_string())
         .collect();
+    unknowns.dedup();
     let mut text = source.text.clone();
     for a in at {
         // One line each: a value cannot start a new statement. Every unknown at the point.

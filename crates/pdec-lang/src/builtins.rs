@@ -11,6 +11,10 @@ pub enum Builtin {
     Div,
     /// Outward normal derivative, on a boundary only.
     Dn,
+    /// Curl of a 2-D (scalar) or 3-D (vector) field.
+    Curl,
+    /// `convect(a, F)`: the convective derivative `(a . grad) F`.
+    Convect,
     // Elementwise functions.
     Exp,
     Log,
@@ -118,6 +122,20 @@ pub const BUILTINS: &[BuiltinInfo] = &[
         Callable,
         "dn(u)",
         "outward normal derivative, in boundary conditions"
+    ),
+    b!(
+        "curl",
+        Curl,
+        Callable,
+        "curl(F)",
+        "curl of a vector field built from the unknowns: a scalar in 2-D, a vector in 3-D"
+    ),
+    b!(
+        "convect",
+        Convect,
+        Callable,
+        "convect(a, F)",
+        "convective derivative (a . grad) F, e.g. convect(U, U) in Navier-Stokes"
     ),
     b!("exp", Exp, Callable, "exp(z)", "exponential"),
     b!("log", Log, Callable, "log(z)", "natural logarithm"),

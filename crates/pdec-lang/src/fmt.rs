@@ -595,6 +595,16 @@ mod tests {
     }
 
     #[test]
+    fn vector_unknowns_are_printed_canonically() {
+        let src =
+            "unknown U(t,x) [ 2 ],p(t,x)\npde m:d(U,t)+convect(U,U)=0\nboundary on(x):U=[0,0]\n";
+        let want = "unknown U(t, x)[2], p(t, x)\npde      m: d(U, t) + convect(U, U) = 0\nboundary on(x): U = [0, 0]\n";
+        let got = format(src).expect("formats");
+        assert_eq!(got, want);
+        assert_eq!(format(&got).expect("formats"), got);
+    }
+
+    #[test]
     fn comments_and_blank_lines_are_kept() {
         let src = "\n\n// head\n/* block\n   comment */\nproblem p   /* inline */  // tail\n\n\n\nuse std::finance::{ call , put }\n";
         let got = format(src).expect("formats");

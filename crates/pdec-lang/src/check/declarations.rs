@@ -53,6 +53,7 @@ impl Checker<'_> {
                     name: name.text.clone(),
                     span: name.span,
                     args: Vec::new(),
+                    component: None,
                 }),
                 _ => {}
             }
@@ -142,12 +143,13 @@ impl Checker<'_> {
     }
 
     /// The unknowns' arguments, now that inputs are known: time and space variables, each
-    /// once; every unknown over the same ones as the first.
+    /// once; every unknown over the same ones as the first. Then each vector unknown
+    /// becomes its components (`vector_unknowns`).
     fn unknown_arguments(&mut self) {
         let program = self.program;
         let declared = self.unknowns.clone();
         for (k, u) in declared.iter().enumerate() {
-            let ItemKind::Unknown { name, args } = &program.item(u.item).kind else {
+            let ItemKind::Unknown { name, args, .. } = &program.item(u.item).kind else {
                 continue;
             };
             let inputs = self.arguments_of(name, args);
@@ -186,6 +188,7 @@ impl Checker<'_> {
                 );
             }
         }
+        self.vector_unknowns();
     }
 
     /// One unknown's arguments as inputs, each a time or space variable, each once.

@@ -22,6 +22,7 @@ mod expr;
 mod locus;
 mod setting_values;
 mod statements;
+mod vector_unknowns;
 
 pub use expr::Ctx;
 
@@ -54,6 +55,30 @@ struct DeclaredUnknown {
     span: Span,
     /// Its arguments in declared order (filled once the inputs are known).
     args: Vec<Input>,
+    /// A vector unknown's component (0-based): `name` is then `U[1]`, `U[2]`, ...
+    component: Option<usize>,
+}
+
+/// An unknown as an expression names it: a scalar unknown or one component (`u`, `U[2]`),
+/// or a vector unknown's components (`U`), by their numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UnknownRef {
+    Scalar(usize),
+    /// Components `first .. first + len`.
+    Vector {
+        first: usize,
+        len: usize,
+    },
+}
+
+impl UnknownRef {
+    /// The unknowns' numbers, in order.
+    pub(crate) fn numbers(self) -> std::ops::Range<usize> {
+        match self {
+            UnknownRef::Scalar(k) => k..k + 1,
+            UnknownRef::Vector { first, len } => first..first + len,
+        }
+    }
 }
 
 /// The state of stage 4: the graph being built, the inputs and the unknown as declared, and
@@ -139,9 +164,23 @@ pub fn check(
 }
 
 impl Checker<'_> {
-    /// The number of the unknown that item `r` declares.
+    /// The number of the unknown that item `r` declares (a vector unknown's first
+    /// component).
     fn unknown_of(&self, r: ItemRef) -> Option<usize> {
         self.unknowns.iter().position(|u| u.item == r)
+    }
+
+    /// The unknowns that item `r` declares: one scalar, or a vector's components.
+    fn unknown_ref(&self, r: ItemRef) -> Option<UnknownRef> {
+        let first = self.unknown_of(r)?;
+        if self.unknowns[first].component.is_none() {
+            return Some(UnknownRef::Scalar(first));
+        }
+        let len = self.unknowns[first..]
+            .iter()
+            .take_while(|u| u.item == r)
+            .count();
+        Some(UnknownRef::Vector { first, len })
     }
 
     /// The first unknown's name (`u` before any is declared), for hints.

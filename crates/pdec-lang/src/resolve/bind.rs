@@ -36,9 +36,14 @@ impl Resolver<'_> {
                     self.mark_used_by_text(&s.value);
                 }
             }
-            ItemKind::Unknown { args, .. } => {
+            ItemKind::Unknown {
+                args, components, ..
+            } => {
                 for a in args {
                     self.value_name(a, Slot::Variable);
+                }
+                if let Some(n) = components {
+                    self.expr(n);
                 }
             }
             ItemKind::Const { binders, value, .. } => {

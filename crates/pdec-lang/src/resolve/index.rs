@@ -121,9 +121,9 @@ fn item_exprs<'a>(item: &'a Item, out: &mut Vec<&'a Expr>) {
         ItemKind::Periodic(e) | ItemKind::Report(e) => out.push(e),
         ItemKind::Constraint { lhs, rhs, .. } => out.extend([lhs, rhs]),
         ItemKind::Solve(settings) => out.extend(settings.iter().map(|s| &s.value)),
+        ItemKind::Unknown { components, .. } => out.extend(components.as_ref()),
         ItemKind::Problem(_)
         | ItemKind::Use(_)
-        | ItemKind::Unknown { .. }
         | ItemKind::Boundary(Boundary::None(_))
         | ItemKind::Reference { .. } => {}
     }

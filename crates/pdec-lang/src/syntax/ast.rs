@@ -55,6 +55,8 @@ pub enum ItemKind {
     Unknown {
         name: Ident,
         args: Vec<Ident>,
+        /// `unknown U(t, x)[2]`: the number of components of a vector unknown.
+        components: Option<Expr>,
     },
     Fn {
         name: Ident,

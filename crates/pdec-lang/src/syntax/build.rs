@@ -86,9 +86,22 @@ impl Builder {
                     let decl_span = self.span(&decl);
                     let mut parts = decl.into_inner();
                     let name = self.ident(child(&mut parts));
-                    let args = parts.map(|p| self.ident(p)).collect();
+                    let mut args = Vec::new();
+                    let mut components = None;
+                    for p in parts {
+                        match p.as_rule() {
+                            Rule::components => {
+                                components = Some(self.expr(child(&mut p.into_inner()))?)
+                            }
+                            _ => args.push(self.ident(p)),
+                        }
+                    }
                     items.push(Item {
-                        kind: ItemKind::Unknown { name, args },
+                        kind: ItemKind::Unknown {
+                            name,
+                            args,
+                            components,
+                        },
                         span: if i == 0 { span } else { decl_span },
                         keyword,
                     });

@@ -57,9 +57,16 @@ pub fn item(item: &Item) -> String {
         ItemKind::Param { name, domain } => format!("param {} in {}", name.text, expr(domain)),
         ItemKind::Time { name, domain } => format!("time {} in {}", name.text, expr(domain)),
         ItemKind::Space { name, domain } => format!("space {} in {}", name.text, expr(domain)),
-        ItemKind::Unknown { name, args } => {
+        ItemKind::Unknown {
+            name,
+            args,
+            components,
+        } => {
             let a: Vec<&str> = args.iter().map(|i| i.text.as_str()).collect();
-            format!("unknown {}({})", name.text, a.join(", "))
+            match components {
+                None => format!("unknown {}({})", name.text, a.join(", ")),
+                Some(n) => format!("unknown {}({})[{}]", name.text, a.join(", "), expr(n)),
+            }
         }
         ItemKind::Fn { name, params, body } => {
             let a: Vec<&str> = params.iter().map(|i| i.text.as_str()).collect();

@@ -104,6 +104,30 @@ solve {
 }
 
 #[test]
+fn vector_unknowns_declare_their_components() {
+    let f = parse_ok("unknown U(t, x)[d + 1], p(t, x)\n");
+    let decls: Vec<(String, Option<String>)> = f
+        .items
+        .iter()
+        .map(|i| match &i.kind {
+            ItemKind::Unknown {
+                name, components, ..
+            } => (name.text.clone(), components.as_ref().map(print::expr)),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(
+        decls,
+        [
+            ("U".to_string(), Some("d + 1".to_string())),
+            ("p".to_string(), None)
+        ]
+    );
+    assert_eq!(print::item(&f.items[0]), "unknown U(t, x)[d + 1]");
+    assert!(!codes("unknown U(t, x)[]\n").is_empty());
+}
+
+#[test]
 fn each_bad_statement_reports_once_and_parsing_goes_on() {
     let c =
         codes("problem p\nconst a := 1\npde d(u, t) == lap(u)\nconst b = 2 ** 3\nimport numpy\n");

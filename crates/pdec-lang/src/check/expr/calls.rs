@@ -192,6 +192,8 @@ impl Checker<'_> {
             }
             Builtin::Div => self.lower_div(args, span, env, ctx),
             Builtin::Dn => self.lower_dn(args, span, env, ctx),
+            Builtin::Curl => self.lower_curl(args, span, env, ctx),
+            Builtin::Convect => self.lower_convect(args, span, env, ctx),
             Builtin::Exp
             | Builtin::Log
             | Builtin::Sqrt

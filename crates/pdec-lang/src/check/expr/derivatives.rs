@@ -4,7 +4,8 @@
 
 use super::{Env, out_of_range};
 use crate::builtins::{self, Builtin};
-use crate::check::Checker;
+use crate::check::vector_unknowns::Named;
+use crate::check::{Checker, UnknownRef};
 use crate::diag::Diag;
 use crate::ir::{Comp, Coord, Input, NodeId, Sel, Shape, TypeError};
 use crate::resolve::Res;
@@ -67,7 +68,38 @@ impl Checker<'_> {
                 _ => None,
             })
             .collect();
-        Some(self.g.deriv(unknown, coords, &dims, span))
+        match unknown {
+            UnknownRef::Scalar(k) => Some(self.g.deriv(k, coords, &dims, span)),
+            // `d(U, t)`: the vector of its components' derivatives.
+            UnknownRef::Vector { first, .. } => {
+                if !dims.is_empty() {
+                    self.vector_unknown_operator("d", first, span);
+                    return None;
+                }
+                let items: Vec<NodeId> = unknown
+                    .numbers()
+                    .map(|k| self.g.deriv(k, coords.clone(), &[], span))
+                    .collect();
+                let r = self.g.stack(&items, span);
+                self.t(r, span)
+            }
+        }
+    }
+
+    /// An operator whose value on a vector unknown would be a matrix (`grad(U)`,
+    /// `d(U, x)` along a vector `x`): the IR's vectors hold scalars.
+    pub(super) fn vector_unknown_operator(&mut self, op: &str, first: usize, span: Span) {
+        let u = self.base_name(first);
+        self.diags.push(
+            Diag::error(
+                "pdec::check::vector_unknown_operator",
+                format!("`{op}` of the vector unknown `{u}` would be a matrix"),
+            )
+            .primary(span, "a matrix of derivatives")
+            .help(format!(
+                "apply it to one component (`{op}({u}[1], ...)`), or use the vector operators: `div({u})`, `curl({u})`, `convect({u}, {u})`, `lap({u})`"
+            )),
+        );
     }
 
     /// Resolves a derivative coordinate argument: `t`, `x`, `x[i]`, `x[1]`.
@@ -178,13 +210,17 @@ impl Checker<'_> {
         }
     }
 
-    /// The first argument of a derivative operator must be an unknown itself: its number.
-    pub(super) fn expect_unknown(&mut self, args: &[Arg], op: &str, env: &Env) -> Option<usize> {
-        let found = match args.first().map(|a| &a.value.kind) {
-            Some(ExprKind::Name(n)) => match self.res.get(env.module, n.id) {
-                Some(Res::Item(i)) => self.unknown_of(i),
-                _ => None,
-            },
+    /// The first argument of a derivative operator must be an unknown itself (or a vector
+    /// unknown's component, `U[2]`): which.
+    pub(super) fn expect_unknown(
+        &mut self,
+        args: &[Arg],
+        op: &str,
+        env: &Env,
+    ) -> Option<UnknownRef> {
+        let found = match args.first().map(|a| self.named_unknown(&a.value, env)) {
+            Some(Named::Unknown(u)) => Some(u),
+            Some(Named::Failed) => return None,
             _ => None,
         };
         if found.is_none()

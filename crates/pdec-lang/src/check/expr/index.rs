@@ -18,6 +18,9 @@ impl Checker<'_> {
         env: &Env,
         ctx: Ctx,
     ) -> Option<NodeId> {
+        if self.missing_component(base, indices, env) {
+            return None;
+        }
         let b = self.lower(base, env, ctx)?;
         let dims = self.g.ty(b).shape.dims();
         let mut sels = Vec::new();

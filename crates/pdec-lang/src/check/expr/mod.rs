@@ -8,8 +8,9 @@
 //! sums, vector literals), `index` (`v[i]`, index ranges), `names` (names to inputs, the
 //! unknown, `net`, constants), `consts` (compile-time constants and `const` items), `calls`
 //! (`fn` inlining and the dispatch of built-ins), `functions` (elementwise built-ins and
-//! reductions), `derivatives` (`d` and its coordinates) and `vector_calculus` (`grad`,
-//! `hess`, `lap`, `div`, `dn`).
+//! reductions), `derivatives` (`d` and its coordinates), `vector_calculus` (`grad`,
+//! `hess`, `lap`, `div`, `dn`) and `vector_fields` (`curl`, `convect`, the divergence of
+//! several unknowns).
 
 mod calls;
 mod consts;
@@ -19,6 +20,7 @@ mod index;
 mod names;
 mod operators;
 mod vector_calculus;
+mod vector_fields;
 
 use super::Checker;
 use crate::diag::Diag;
@@ -199,7 +201,11 @@ impl Checker<'_> {
     }
 
     /// Wraps a graph constructor: reports its type error (if any) at `span`.
-    fn t(&mut self, r: Result<NodeId, TypeError>, span: Span) -> Option<NodeId> {
+    pub(in crate::check) fn t(
+        &mut self,
+        r: Result<NodeId, TypeError>,
+        span: Span,
+    ) -> Option<NodeId> {
         match r {
             Ok(n) => Some(n),
             Err(e) => {

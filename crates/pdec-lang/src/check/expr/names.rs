@@ -94,12 +94,12 @@ impl Checker<'_> {
                     };
                     return Some(self.g.add(Op::Input(input), Ty::of_shape(shape), span));
                 }
-                if let Some(k) = self.unknown_of(r) {
+                if let Some(u) = self.unknown_ref(r) {
                     if !ctx.unknown {
                         self.unknown_not_allowed(span, ctx);
                         return None;
                     }
-                    return Some(self.g.add(Op::U(k), Ty::scalar(), span));
+                    return self.unknown_value(u, span);
                 }
                 match self.program.item(r).kind.keyword() {
                     "const" => return self.const_value(r, span),

@@ -5,7 +5,7 @@
 
 use super::{Ctx, Env};
 use crate::builtins::{self, Builtin};
-use crate::check::Checker;
+use crate::check::{Checker, UnknownRef};
 use crate::diag::Diag;
 use crate::ir::diff::{self, DiffError};
 use crate::ir::{BinOp, Comp, Coord, Input, NodeId, Op, RedOp, Sel, Shape, Ty, TypeError};
@@ -49,8 +49,35 @@ impl Checker<'_> {
         } else {
             vec![self.operator_var(args, &callee.text, span, env)?]
         };
+        match unknown {
+            UnknownRef::Scalar(k) => self.grad_hess_lap_of(b, k, &vars, span),
+            // `lap(U)` componentwise; `grad(U)` only along a scalar variable (else a matrix).
+            UnknownRef::Vector { first, .. } => {
+                let scalar_vars = vars.iter().all(|v| self.space[*v].domain.dim().is_none());
+                if b == Builtin::Hess || (b == Builtin::Grad && !scalar_vars) {
+                    self.vector_unknown_operator(&callee.text, first, span);
+                    return None;
+                }
+                let mut items = Vec::new();
+                for k in unknown.numbers() {
+                    items.push(self.grad_hess_lap_of(b, k, &vars, span)?);
+                }
+                let r = self.g.stack(&items, span);
+                self.t(r, span)
+            }
+        }
+    }
+
+    /// `grad`, `hess` or `lap` of unknown `k` along `vars` (summed over them).
+    fn grad_hess_lap_of(
+        &mut self,
+        b: Builtin,
+        unknown: usize,
+        vars: &[usize],
+        span: Span,
+    ) -> Option<NodeId> {
         let mut total: Option<NodeId> = None;
-        for var in vars {
+        for &var in vars {
             let dim = self.space[var].domain.dim();
             let node = match (b, dim) {
                 (Builtin::Grad, None) => self.g.deriv(
@@ -165,6 +192,11 @@ impl Checker<'_> {
                     );
                     return None;
                 }
+                // A field of several unknowns (a vector unknown's components): unrolled, so
+                // no index variable meets a vector of unknowns.
+                if self.g.unknowns_in(field).len() > 1 {
+                    return self.divergence_unrolled(field, var, d, span, args[0].value.span);
+                }
                 let a = self.g.new_axis("k", 1, d as i64);
                 let comp = Comp::Axis(a, 0);
                 let fk = self.g.index(field, &[Sel::Axis(a, 0)], span);
@@ -176,35 +208,7 @@ impl Checker<'_> {
                 })
             }
         };
-        match result {
-            Ok(r) => Some(r),
-            Err(DiffError::Type(e)) => {
-                self.type_error(e, span, "");
-                None
-            }
-            Err(DiffError::OrderTooHigh) => {
-                self.diags.push(
-                    Diag::error(
-                        "pdec::check::derivative_order",
-                        "this divergence needs derivatives of order three or more",
-                    )
-                    .primary(span, "order too high")
-                    .help("pdec computes derivatives up to second order"),
-                );
-                None
-            }
-            Err(DiffError::NotDifferentiable(what)) => {
-                self.diags.push(
-                    Diag::error(
-                        "pdec::check::not_differentiable",
-                        format!("cannot differentiate {what} inside `div`"),
-                    )
-                    .primary(args[0].value.span, "not differentiable")
-                    .help("write the divergence out with `d(...)` terms"),
-                );
-                None
-            }
-        }
+        self.derivative_result(result, span, args[0].value.span, "divergence", "div")
     }
 
     /// `dn(u)`: the outward normal derivative, on a boundary only.
@@ -233,6 +237,17 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(self.g.add(Op::NormalDeriv(unknown), Ty::scalar(), span))
+        // `dn(U)`: the vector of its components' normal derivatives.
+        let items: Vec<NodeId> = unknown
+            .numbers()
+            .map(|k| self.g.add(Op::NormalDeriv(k), Ty::scalar(), span))
+            .collect();
+        match unknown {
+            UnknownRef::Scalar(_) => Some(items[0]),
+            UnknownRef::Vector { .. } => {
+                let r = self.g.stack(&items, span);
+                self.t(r, span)
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 use super::Found;
 use super::time_order::{TimeCondition, time_orders};
+use super::vector_equations::component_text;
 use crate::check::Checker;
 use crate::check::expr::Ctx;
 use crate::diag::Diag;
@@ -29,41 +30,60 @@ impl Checker<'_> {
             );
             return;
         };
-        // Counted even when it fails below: a bad condition is not a missing one.
-        s.time_conditions.push(TimeCondition {
-            terminal,
-            keyword: item.keyword,
-            span: item.span,
-            orders: None,
-            unknown: self.bare_unknown(&eq.lhs),
-        });
-        let Some((r, lhs)) = self.residual_and_lhs(eq, Ctx::PDE) else {
+        let Some(rs) = self.residual_components(eq, Ctx::PDE) else {
+            // Counted: a bad condition is not a missing one (one per component it names).
+            let named: Vec<Option<usize>> = match self.bare_unknown(&eq.lhs) {
+                Some(u) => u.numbers().map(Some).collect(),
+                None => vec![None],
+            };
+            for unknown in named {
+                s.time_conditions.push(TimeCondition {
+                    terminal,
+                    keyword: item.keyword,
+                    span: item.span,
+                    orders: None,
+                    unknown,
+                });
+            }
             return;
         };
-        if !self.condition_mentions_unknown(r, eq.span, kw) {
-            return;
+        let of = rs.len();
+        for (j, (r, lhs)) in rs.into_iter().enumerate() {
+            if !self.condition_mentions_unknown(r, eq.span, kw) {
+                s.time_conditions.push(TimeCondition {
+                    terminal,
+                    keyword: item.keyword,
+                    span: item.span,
+                    orders: None,
+                    unknown: None,
+                });
+                continue;
+            }
+            let k = self.condition_unknown(r, lhs);
+            let orders = time_orders(&self.g, r, k)
+                .into_iter()
+                .map(|o| o.0)
+                .collect();
+            s.time_conditions.push(TimeCondition {
+                terminal,
+                keyword: item.keyword,
+                span: item.span,
+                orders: Some(orders),
+                unknown: Some(k),
+            });
+            let at = if terminal { t.hi } else { t.lo };
+            let name = if self.is_bare_unknown(&eq.lhs) && self.unknowns.len() == 1 {
+                kw.to_string()
+            } else {
+                format!("{kw} {}", component_text(&eq.lhs, j, of))
+            };
+            s.conditions.push(Condition {
+                name,
+                region: Where::TimeSlice { at, terminal },
+                residual: r,
+                span: item.span,
+            });
         }
-        let k = self.condition_unknown(r, lhs);
-        let orders = time_orders(&self.g, r, k)
-            .into_iter()
-            .map(|o| o.0)
-            .collect();
-        if let Some(c) = s.time_conditions.last_mut() {
-            c.orders = Some(orders);
-            c.unknown = Some(k);
-        }
-        let at = if terminal { t.hi } else { t.lo };
-        let name = if self.is_bare_unknown(&eq.lhs) && self.unknowns.len() == 1 {
-            kw.to_string()
-        } else {
-            format!("{kw} {}", print::expr(&eq.lhs))
-        };
-        s.conditions.push(Condition {
-            name,
-            region: Where::TimeSlice { at, terminal },
-            residual: r,
-            span: item.span,
-        });
     }
 
     /// `boundary locus: lhs = rhs`: a condition on the faces the locus names.
@@ -88,33 +108,97 @@ impl Checker<'_> {
                 None => faces = None,
             }
         }
-        let r = self.residual_and_lhs(condition, Ctx::BOUNDARY);
+        let rs = self.residual_components(condition, Ctx::BOUNDARY);
         let Some(faces) = faces else {
             // Which faces it meant is unknown: do not call any face uncovered.
             s.unknown_locus = true;
             return;
         };
-        // The unknown it covers the faces for; which one a failed condition meant is unknown
-        // where there are several.
-        let k = match r {
-            Some((r, l)) if self.g.depends_on_unknown(r) => self.condition_unknown(r, l),
-            _ if self.unknowns.len() > 1 => {
+        let Some(rs) = rs else {
+            // Which unknown a failed condition meant is unknown where there are several.
+            if self.unknowns.len() > 1 {
                 s.unknown_locus = true;
-                0
             }
-            _ => 0,
+            self.cover_faces(&faces, 0, restricted.as_ref(), *span, s);
+            return;
         };
-        for f in &faces {
+        let of = rs.len();
+        for (j, (r, l)) in rs.into_iter().enumerate() {
+            // The unknown it covers the faces for.
+            let k = if self.g.depends_on_unknown(r) {
+                self.condition_unknown(r, l)
+            } else {
+                if self.unknowns.len() > 1 {
+                    s.unknown_locus = true;
+                }
+                0
+            };
+            self.cover_faces(&faces, k, restricted.as_ref(), *span, s);
+            if !self.condition_mentions_unknown(r, condition.span, "boundary") {
+                continue;
+            }
+            let mut name = format!("boundary {}", compact(&print::expr(lhs)));
+            if let Some(r) = rhs {
+                name.push('=');
+                name.push_str(&compact(&print::expr(r)));
+            }
+            if !binders.is_empty() {
+                let b: Vec<String> = binders
+                    .iter()
+                    .map(|b| {
+                        format!(
+                            "{} in {}..{}",
+                            b.name.text,
+                            print::expr(&b.lo),
+                            print::expr(&b.hi)
+                        )
+                    })
+                    .collect();
+                name.push_str(&format!(" for {}", b.join(", ")));
+            }
+            if let Some(e) = restriction {
+                name.push_str(&format!(
+                    " where {}",
+                    compact_keeping_words(&print::expr(e))
+                ));
+            }
+            if self.unknowns.len() > 1 {
+                let text = component_text(&condition.lhs, j, of);
+                name.push_str(&format!(": {}", compact(&text)));
+            }
+            s.conditions.push(Condition {
+                name,
+                region: Where::Faces {
+                    faces: faces.clone(),
+                    restriction: restricted.clone(),
+                },
+                residual: r,
+                span: item.span,
+            });
+        }
+    }
+
+    /// The faces covered for unknown `k` by a condition at `span` (whole or restricted), with
+    /// the error of a face covered twice.
+    fn cover_faces(
+        &mut self,
+        faces: &[Face],
+        k: usize,
+        restricted: Option<&crate::ir::restrict::Restriction>,
+        span: crate::source::Span,
+        s: &mut Found,
+    ) {
+        for f in faces {
             let prev = match &restricted {
                 // A restricted condition meets a whole-face one here, or joins the other
                 // restricted ones (checked point by point once all are known).
                 Some(r) => {
-                    s.partial.entry((*f, k)).or_default().push((*span, r.node));
+                    s.partial.entry((*f, k)).or_default().push((span, r.node));
                     s.covered.get(&(*f, k)).copied()
                 }
                 None => s
                     .covered
-                    .insert((*f, k), *span)
+                    .insert((*f, k), span)
                     .or_else(|| s.partial.get(&(*f, k)).map(|p| p[0].0)),
             };
             if let Some(prev) = prev {
@@ -139,53 +223,12 @@ impl Checker<'_> {
                 };
                 self.diags.push(
                     Diag::error("pdec::check::face_covered_twice", message)
-                        .primary(*span, "second condition for this face")
+                        .primary(span, "second condition for this face")
                         .secondary(prev, "first condition")
                         .help(help),
                 );
             }
         }
-        let Some((r, _)) = r else { return };
-        if !self.condition_mentions_unknown(r, condition.span, "boundary") {
-            return;
-        }
-        let mut name = format!("boundary {}", compact(&print::expr(lhs)));
-        if let Some(r) = rhs {
-            name.push('=');
-            name.push_str(&compact(&print::expr(r)));
-        }
-        if !binders.is_empty() {
-            let b: Vec<String> = binders
-                .iter()
-                .map(|b| {
-                    format!(
-                        "{} in {}..{}",
-                        b.name.text,
-                        print::expr(&b.lo),
-                        print::expr(&b.hi)
-                    )
-                })
-                .collect();
-            name.push_str(&format!(" for {}", b.join(", ")));
-        }
-        if let Some(e) = restriction {
-            name.push_str(&format!(
-                " where {}",
-                compact_keeping_words(&print::expr(e))
-            ));
-        }
-        if self.unknowns.len() > 1 {
-            name.push_str(&format!(": {}", compact(&print::expr(&condition.lhs))));
-        }
-        s.conditions.push(Condition {
-            name,
-            region: Where::Faces {
-                faces,
-                restriction: restricted,
-            },
-            residual: r,
-            span: item.span,
-        });
     }
 
     /// `periodic x` or `periodic x[k]`: both faces of the coordinate, identified.

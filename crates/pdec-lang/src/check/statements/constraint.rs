@@ -2,8 +2,9 @@
 //! that does not depend on the unknown on the right.
 
 use super::Found;
-use crate::check::Checker;
 use crate::check::expr::{Ctx, Env};
+use crate::check::vector_unknowns::Named;
+use crate::check::{Checker, UnknownRef};
 use crate::diag::Diag;
 use crate::ir::Constraint;
 use crate::syntax::ast::{self, Item};
@@ -22,7 +23,12 @@ impl Checker<'_> {
             self.duplicate(item.keyword, prev.span, "constraint");
             return;
         }
-        let Some(k) = self.bare_unknown(lhs) else {
+        let k = match self.named_unknown(lhs, &Env::default()) {
+            Named::Unknown(UnknownRef::Scalar(k)) => Some(k),
+            Named::Failed => return,
+            _ => None,
+        };
+        let Some(k) = k else {
             self.diags.push(
                 Diag::error(
                     "pdec::check::constraint_lhs",

@@ -16,11 +16,12 @@ mod restriction;
 mod solution;
 mod systems;
 mod time_order;
+mod vector_equations;
 
 pub(super) use report_range::OutsidePoint;
 
-use super::Checker;
 use super::expr::{Ctx, Env};
+use super::{Checker, UnknownRef};
 use crate::diag::Diag;
 use crate::ir::{self, Condition, Constraint, Face, Input, NodeId, Pde, Problem, Report, Unknown};
 use crate::resolve::{ItemRef, Res};
@@ -109,9 +110,8 @@ impl Checker<'_> {
             ItemKind::Ansatz(eq) => self.ansatz_statement(item, eq, s),
             ItemKind::Reference { path, span } => self.reference_statement(item, path, span, s),
             ItemKind::Report(e) => {
-                if let Some(r) = self.report(e) {
-                    s.reports.push(r);
-                }
+                let r = self.report(e);
+                s.reports.extend(r);
             }
             ItemKind::Use(_)
             | ItemKind::Const { .. }
@@ -124,7 +124,8 @@ impl Checker<'_> {
         }
     }
 
-    /// `pde [name:] lhs = rhs`: it involves an unknown.
+    /// `pde [name:] lhs = rhs`: it involves an unknown. A vector equation is one equation
+    /// per component (`vector_equations`).
     fn pde_statement(
         &mut self,
         item: &Item,
@@ -132,24 +133,33 @@ impl Checker<'_> {
         eq: &Equation,
         s: &mut Found,
     ) {
-        let Some(r) = self.residual(eq, Ctx::PDE) else {
+        let found = |residual, component| FoundPde {
+            name: name.cloned(),
+            residual,
+            span: eq.span,
+            keyword: item.keyword,
+            component,
+        };
+        let Some(rs) = self.residual_components(eq, Ctx::PDE) else {
             // Counted: a bad equation is not a missing one.
-            s.pdes.push(FoundPde {
-                name: name.cloned(),
-                residual: None,
-                span: eq.span,
-                keyword: item.keyword,
-            });
+            s.pdes.push(found(None, None));
             return;
         };
+        let vector = rs.len() > 1;
+        for (j, (r, _)) in rs.into_iter().enumerate() {
+            let component = vector.then_some(j);
+            if !self.pde_involves_unknown(r, eq) {
+                // Counted, as a failed one: the system's count cannot be trusted.
+                s.pdes.push(found(None, component));
+                continue;
+            }
+            s.pdes.push(found(Some(r), component));
+        }
+    }
+
+    /// The equation involves an unknown; else reported.
+    fn pde_involves_unknown(&mut self, r: NodeId, eq: &Equation) -> bool {
         if !self.g.depends_on_unknown(r) {
-            // Counted, as a failed one: the system's count cannot be trusted.
-            s.pdes.push(FoundPde {
-                name: name.cloned(),
-                residual: None,
-                span: eq.span,
-                keyword: item.keyword,
-            });
             self.diags.push(
                 Diag::error(
                     "pdec::check::pde_without_unknown",
@@ -161,14 +171,9 @@ impl Checker<'_> {
                     self.unknown_name()
                 )),
             );
-            return;
+            return false;
         }
-        s.pdes.push(FoundPde {
-            name: name.cloned(),
-            residual: Some(r),
-            span: eq.span,
-            keyword: item.keyword,
-        });
+        true
     }
 
     /// The problem has unknowns and equations, as many of each (`systems`) and, if it
@@ -295,18 +300,21 @@ impl Checker<'_> {
         })
     }
 
-    /// Lowers `lhs = rhs` to `lhs - rhs`.
-    fn residual(&mut self, eq: &Equation, ctx: Ctx) -> Option<NodeId> {
-        self.residual_and_lhs(eq, ctx).map(|(r, _)| r)
-    }
-
     /// Lowers `lhs = rhs` to `lhs - rhs`, with the left side's node.
     fn residual_and_lhs(&mut self, eq: &Equation, ctx: Ctx) -> Option<(NodeId, NodeId)> {
         let env = Env::default();
         let lhs = self.lower(&eq.lhs, &env, ctx);
         let rhs = eq.rhs.as_ref().map(|r| self.lower(r, &env, ctx));
-        let lhs = lhs?;
-        let rhs = rhs??;
+        self.scalar_residual(eq, lhs?, rhs??)
+    }
+
+    /// `lhs - rhs` of a scalar equation, with the left side's node.
+    fn scalar_residual(
+        &mut self,
+        eq: &Equation,
+        lhs: NodeId,
+        rhs: NodeId,
+    ) -> Option<(NodeId, NodeId)> {
         let r = self.g.binary(ir::BinOp::Sub, lhs, rhs, eq.span);
         let node = match r {
             Ok(n) => n,
@@ -342,15 +350,27 @@ impl Checker<'_> {
         Some((node, lhs))
     }
 
-    /// The unknown an expression is by itself (`u`), as the left side of constraints,
-    /// `exact` and `ansatz`.
-    fn bare_unknown(&self, e: &ast::Expr) -> Option<usize> {
-        match &e.kind {
+    /// The unknown an expression is by itself (`u`, `U`, or `U[2]` with a number), as the
+    /// left side of a time condition; nothing is reported.
+    fn bare_unknown(&self, e: &ast::Expr) -> Option<UnknownRef> {
+        let of_name = |e: &ast::Expr| match &e.kind {
             ExprKind::Name(n) => match self.res.get(0, n.id) {
-                Some(Res::Item(r)) => self.unknown_of(r),
+                Some(Res::Item(r)) => self.unknown_ref(r),
                 _ => None,
             },
             _ => None,
+        };
+        match &e.kind {
+            ExprKind::Index { base, indices } => match (of_name(base), indices.as_slice()) {
+                (Some(UnknownRef::Vector { first, len }), [ix]) => match ix.kind {
+                    ExprKind::Number(v) if v.fract() == 0.0 && v >= 1.0 && v <= len as f64 => {
+                        Some(UnknownRef::Scalar(first + v as usize - 1))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => of_name(e),
         }
     }
 

@@ -1,8 +1,8 @@
 //! `report u(0, x = 1, nu = 0.05)`: the unknown at one point, with a constant value for
 //! every argument of the unknown (by position or name) and every parameter (by name).
 
-use crate::check::Checker;
 use crate::check::expr::{Ctx, Env};
+use crate::check::{Checker, UnknownRef};
 use crate::diag::Diag;
 use crate::ir::{self, Input, Report};
 use crate::resolve::Res;
@@ -16,29 +16,52 @@ use std::collections::BTreeMap;
 type Given<'e> = BTreeMap<Input, (Span, &'e ast::Expr)>;
 
 impl Checker<'_> {
-    /// `report u(0, x = 1, nu = 0.05)`: a value for every argument and every param.
-    pub(super) fn report(&mut self, e: &ast::Expr) -> Option<Report> {
+    /// `report u(0, x = 1, nu = 0.05)`: a value for every argument and every param; a
+    /// vector unknown's report is one per component (`U[1](0, 1)`, ...).
+    pub(super) fn report(&mut self, e: &ast::Expr) -> Vec<Report> {
+        let Some((r, u)) = self.report_of(e) else {
+            return Vec::new();
+        };
+        if let UnknownRef::Scalar(k) = u {
+            return vec![Report { unknown: k, ..r }];
+        }
+        let base = self.base_name(u.numbers().start);
+        u.numbers()
+            .map(|k| Report {
+                unknown: k,
+                text: format!(
+                    "{}{}",
+                    self.unknowns[k].name,
+                    &r.text[base.len().min(r.text.len())..]
+                ),
+                ..r.clone()
+            })
+            .collect()
+    }
+
+    /// One report's point, and the unknown (or vector unknown) it is of.
+    fn report_of(&mut self, e: &ast::Expr) -> Option<(Report, UnknownRef)> {
         let first = self.unknown_name();
         let ExprKind::Call { callee, args } = &e.kind else {
             self.report_not_unknown(e.span, &first);
             return None;
         };
-        let Some(k) = (match self.res.get(0, callee.id) {
-            Some(Res::Item(r)) => self.unknown_of(r),
+        let Some(u) = (match self.res.get(0, callee.id) {
+            Some(Res::Item(r)) => self.unknown_ref(r),
             _ => None,
         }) else {
             self.report_not_unknown(e.span, &first);
             return None;
         };
         let env = Env::default();
-        let u = callee.text.clone();
-        let given = self.report_arguments(args, &u, &self.unknowns[k].args.clone())?;
+        let k = u.numbers().start;
+        let name = callee.text.clone();
+        let given = self.report_arguments(args, &name, &self.unknowns[k].args.clone())?;
         if !self.report_complete(&given, e) {
             return None;
         }
-        let mut r = self.report_point(e, given, &env)?;
-        r.unknown = k;
-        Some(r)
+        let r = self.report_point(e, given, &env)?;
+        Some((r, u))
     }
 
     /// Which input each argument gives a value for (by position or by name), each input

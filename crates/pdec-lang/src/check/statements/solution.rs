@@ -3,16 +3,26 @@
 //! `reference "file.csv"` (data inside the problem's folder).
 
 use super::Found;
-use crate::check::Checker;
 use crate::check::expr::{Ctx, Env};
+use crate::check::vector_unknowns::Named;
+use crate::check::{Checker, UnknownRef};
 use crate::diag::Diag;
 use crate::ir;
 use crate::syntax::ast::{Equation, Item};
 
 impl Checker<'_> {
-    /// `exact u = expression`: a scalar of the inputs only.
+    /// `exact u = expression`: a scalar of the inputs only; `exact U = [a, b]` gives each
+    /// component of a vector unknown its own.
     pub(super) fn exact_statement(&mut self, item: &Item, eq: &Equation, s: &mut Found) {
-        let Some(k) = self.bare_unknown(&eq.lhs) else {
+        let u = match self.named_unknown(&eq.lhs, &Env::default()) {
+            Named::Unknown(u) => Some(u),
+            Named::Failed => return,
+            Named::Other => None,
+        };
+        if let Some(UnknownRef::Vector { first, len }) = u {
+            return self.vector_exact(item, eq, first, len, s);
+        }
+        let Some(UnknownRef::Scalar(k)) = u else {
             self.diags.push(
                 Diag::error(
                     "pdec::check::exact_lhs",
@@ -43,7 +53,26 @@ impl Checker<'_> {
     /// `ansatz u = expression`: a scalar of `net` and the inputs, no derivatives of the
     /// unknown.
     pub(super) fn ansatz_statement(&mut self, item: &Item, eq: &Equation, s: &mut Found) {
-        let Some(k) = self.bare_unknown(&eq.lhs) else {
+        let k = match self.named_unknown(&eq.lhs, &Env::default()) {
+            Named::Unknown(UnknownRef::Scalar(k)) => Some(k),
+            Named::Unknown(UnknownRef::Vector { first, .. }) => {
+                let u = self.base_name(first);
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::ansatz_lhs",
+                        format!("the ansatz of the vector unknown `{u}` is given per component"),
+                    )
+                    .primary(eq.lhs.span, "a vector unknown")
+                    .help(format!(
+                        "write `ansatz {u}[1] = g + h * net`, one statement per component (`net` is that component's output)"
+                    )),
+                );
+                return;
+            }
+            Named::Failed => return,
+            Named::Other => None,
+        };
+        let Some(k) = k else {
             self.diags.push(
                 Diag::error(
                     "pdec::check::ansatz_lhs",
@@ -99,6 +128,39 @@ impl Checker<'_> {
             return;
         }
         s.ansatz.insert(k, (v, item.keyword, item.span));
+    }
+
+    /// `exact U = [a, b]`: a vector of the unknown's length, one `exact` per component.
+    fn vector_exact(
+        &mut self,
+        item: &Item,
+        eq: &Equation,
+        first: usize,
+        len: usize,
+        s: &mut Found,
+    ) {
+        let Some(rhs) = &eq.rhs else { return };
+        let Some(v) = self.lower(rhs, &Env::default(), Ctx::EXACT) else {
+            return;
+        };
+        let shape = self.g.ty(v).shape;
+        if shape != ir::Shape::Vector(len) {
+            self.vector_equation_shape(eq, ir::Shape::Vector(len), shape);
+            return;
+        }
+        for j in 0..len {
+            let k = first + j;
+            if let Some((_, prev, _)) = s.exact.get(&k) {
+                let what = self.exact_kind("exact", k);
+                self.duplicate(item.keyword, *prev, &what);
+                continue;
+            }
+            let c = self.g.index(v, &[ir::Sel::Fixed(j)], rhs.span);
+            let Some(c) = self.t(c, rhs.span) else { return };
+            if self.scalar_expr(c, rhs.span, "the exact solution") {
+                s.exact.insert(k, (c, item.keyword, item.span));
+            }
+        }
     }
 
     /// `exact` or `exact v` (with several unknowns, one statement per unknown), for a

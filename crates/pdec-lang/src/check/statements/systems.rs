@@ -22,6 +22,8 @@ pub(super) struct FoundPde {
     /// The equation.
     pub(super) span: Span,
     pub(super) keyword: Span,
+    /// A vector equation's component (0-based): its loss term is `NAME[j + 1]`.
+    pub(super) component: Option<usize>,
 }
 
 impl Checker<'_> {
@@ -135,7 +137,10 @@ impl Checker<'_> {
         count: usize,
     ) -> String {
         match (&p.name, solved_for) {
-            (Some(n), _) => n.text.clone(),
+            (Some(n), _) => match p.component {
+                Some(j) => format!("{}[{}]", n.text, j + 1),
+                None => n.text.clone(),
+            },
             (None, _) if count == 1 => "pde".into(),
             (None, Some(k)) => format!("pde {}", self.unknowns[k].name),
             (None, None) => "pde".into(),
