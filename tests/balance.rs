@@ -188,9 +188,10 @@ fn auto_balances_where_the_pde_swamps_a_condition_and_nowhere_else() {
         "steps=12",
     ]));
     assert_eq!(loss_csv(&pieces), loss_csv(&auto));
-    // The 1-D heat equation: nothing swamped, the plain run.
+    // The 1-D heat equation with its conditions weighted up: nothing swamped (a starting
+    // ratio of 15 over weights of 10), the plain run.
     let mut plain = BASE.to_vec();
-    plain.push("steps=12");
+    plain.extend(["steps=12", "weight.initial=10", "weight.boundary=10"]);
     let (auto, said) = solve_file("tests/problems/heat1d.pde", "auto_off", &plain);
     assert!(!said.contains("balance:"), "{said}");
     assert_eq!(balance_of(&auto)["kind"], "none");

@@ -219,7 +219,8 @@ fn an_ansatz_trains_through_the_monte_carlo_path() {
     assert_eq!(s["second_order"][0]["path"], "monte_carlo");
     let csv = std::fs::read_to_string(dir.join("loss.csv")).expect("loss.csv");
     let header = csv.lines().next().expect("a header");
-    assert!(header.ends_with(",total,pde,boundary on(x)"), "{header}");
+    // (`balance = auto` turns balancing on here: its multipliers follow the terms.)
+    assert!(header.contains(",total,pde,boundary on(x)"), "{header}");
 }
 
 #[test]
@@ -577,9 +578,17 @@ fn the_polish_stops_at_its_own_time_limit() {
 
 #[test]
 fn an_lbfgs_polish_after_a_short_adam_run_cuts_the_error() {
-    // 1,000 Adam steps leave the 1-D heat problem at about 3.6e-2; 200 L-BFGS iterations on
-    // 8 fixed batches bring it near 6e-3 (docs/RESULTS.md, section "Adam, then L-BFGS").
-    let base = ["--set", "steps=1000", "--set", "log_every=250"];
+    // 1,000 Adam steps leave the 1-D heat problem at about 3.6e-2 without balancing; 200
+    // L-BFGS iterations on 8 fixed batches bring it near 6e-3 (docs/RESULTS.md, section
+    // "Adam, then L-BFGS"). Balancing (on by default here) would leave the polish less to do.
+    let base = [
+        "--set",
+        "steps=1000",
+        "--set",
+        "log_every=250",
+        "--set",
+        "balance=none",
+    ];
     let (_, plain) = solve("tests/problems/heat1d.pde", "polish_plain", &base);
     let mut args = base.to_vec();
     args.extend(["--set", "polish=lbfgs(steps = 200, batches = 8)"]);
