@@ -283,6 +283,12 @@ impl Resolver<'_> {
                     _ => None,
                 };
                 for (k, a) in args.iter().enumerate() {
+                    // `dist(boundary)`: a word, not a name (the checker reads it).
+                    if builtin == Some(builtins::Builtin::Dist)
+                        && matches!(&a.value.kind, ExprKind::Name(n) if n.text == "boundary")
+                    {
+                        continue;
+                    }
                     self.expr_in(&a.value, Slot::of_argument(builtin, k));
                 }
             }

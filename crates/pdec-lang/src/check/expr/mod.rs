@@ -8,12 +8,13 @@
 //! sums, vector literals), `index` (`v[i]`, index ranges), `names` (names to inputs, the
 //! unknown, `net`, constants), `consts` (compile-time constants and `const` items), `calls`
 //! (`fn` inlining and the dispatch of built-ins), `functions` (elementwise built-ins and
-//! reductions), `derivatives` (`d` and its coordinates) and `vector_calculus` (`grad`,
-//! `hess`, `lap`, `div`, `dn`).
+//! reductions), `derivatives` (`d` and its coordinates), `vector_calculus` (`grad`,
+//! `hess`, `lap`, `div`, `dn`) and `dist` (distances to boundary pieces).
 
 mod calls;
 mod consts;
 mod derivatives;
+mod dist;
 mod functions;
 mod index;
 mod names;
