@@ -78,7 +78,21 @@ impl Checker<'_> {
             }
         }
         let r = self.dist_node(&levels, span);
-        self.t(r, span)
+        let node = self.t(r, span)?;
+        // `pdec explain` prints the call, not the arithmetic it stands for.
+        let names: Vec<&str> = args
+            .iter()
+            .filter_map(|a| match &a.value.kind {
+                ExprKind::Name(n) => Some(n.text.as_str()),
+                _ => None,
+            })
+            .collect();
+        let text = format!("dist({})", names.join(", "));
+        self.g.labels.entry(node).or_insert(crate::ir::Label {
+            text,
+            coords: Vec::new(),
+        });
+        Some(node)
     }
 
     /// The surfaces one argument names: `(var, Some(surface))` for a surface of a
@@ -212,21 +226,29 @@ impl Checker<'_> {
         );
     }
 
-    /// The R-equivalence of the levels as IR: `a b / (a + b)` folded left.
+    /// The R-equivalence of the levels as IR: one level as it is, several as
+    /// `1 / (1 / phi_1 + ... + 1 / phi_n)`. Each level appears once, so the derivatives the
+    /// ansatz pass forms stay linear in their number (the product form `a b / (a + b)`,
+    /// folded, names its left side twice at every step and its derivatives double with each
+    /// surface). On a surface `1 / phi_i` is infinite and the value exactly 0.
     fn dist_node(&mut self, levels: &[Chosen], span: Span) -> Result<NodeId, crate::ir::TypeError> {
-        let mut acc: Option<NodeId> = None;
+        if let [one] = levels {
+            return self.level_node(one, span);
+        }
+        let one = self.g.constant(1.0, span);
+        let mut sum: Option<NodeId> = None;
         for c in levels {
             let v = self.level_node(c, span)?;
-            acc = Some(match acc {
-                None => v,
-                Some(a) => {
-                    let num = self.g.binary(BinOp::Mul, a, v, span)?;
-                    let den = self.g.binary(BinOp::Add, a, v, span)?;
-                    self.g.binary(BinOp::Div, num, den, span)?
-                }
+            let inv = self.g.binary(BinOp::Div, one, v, span)?;
+            sum = Some(match sum {
+                None => inv,
+                Some(s) => self.g.binary(BinOp::Add, s, inv, span)?,
             });
         }
-        Ok(acc.unwrap_or_else(|| self.g.constant(1.0, span)))
+        match sum {
+            Some(s) => self.g.binary(BinOp::Div, one, s, span),
+            None => Ok(one),
+        }
     }
 
     fn level_node(&mut self, c: &Chosen, span: Span) -> Result<NodeId, crate::ir::TypeError> {

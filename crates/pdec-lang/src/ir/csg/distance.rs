@@ -12,10 +12,11 @@
 //! segment in 2-D; elsewhere (a 3-D face whose plane enters the domain, a sphere or a plane
 //! part of which is inside) the surface is refused ([`Untrimmable`]), because its level would
 //! vanish inside the domain. The levels of several surfaces are joined by R-equivalence with
-//! `m = 1`, `phi = 1 / (1 / phi_1 + ... + 1 / phi_n)`, computed pairwise as
-//! `a b / (a + b)`: zero exactly where one level is, positive where all are, smooth except
-//! where two vanish at once (the corners), with unit normal slope on every surface. `m = 1`
-//! keeps the join a rational function (no further square root) and is the paper's choice.
+//! `m = 1`, `phi = 1 / (1 / phi_1 + ... + 1 / phi_n)`: zero exactly where one level is,
+//! positive where all are, smooth except where two vanish at once (the corners), with unit
+//! normal slope on every surface. `m = 1` keeps the join a rational function of the levels
+//! (no further root); `m = 2` would make it a closer distance (second normal derivative 0 on
+//! the surfaces) at the cost of a square root.
 
 use super::{Csg, MAX_TRIES, Primitive};
 use rand::{RngExt, SeedableRng};
@@ -83,11 +84,14 @@ fn segment_parts(a: [f64; 2], b: [f64; 2], p: &[f64]) -> (f64, f64) {
     (f, t)
 }
 
-/// R-equivalence (`m = 1`) of level values: what `dist` computes from its levels.
+/// R-equivalence (`m = 1`) of level values: what `dist` computes from its levels, one as it
+/// is, several as `1 / (1 / phi_1 + ... + 1 / phi_n)` (0 where one of them is).
 pub fn join(values: &[f64]) -> f64 {
-    let mut it = values.iter().copied();
-    let first = it.next().unwrap_or(0.0);
-    it.fold(first, |a, b| a * b / (a + b))
+    match values {
+        [] => 1.0,
+        [one] => *one,
+        _ => 1.0 / values.iter().map(|v| 1.0 / v).sum::<f64>(),
+    }
 }
 
 impl Csg {

@@ -174,3 +174,29 @@ fn zero_on_the_pieces_it_names() {
         }
     }
 }
+
+#[test]
+fn many_surfaces_stay_small_and_print_as_the_call() {
+    // A 16-gon: each level appears once in the join, so the ansatz's second derivatives
+    // stay within the node limit (a product form doubled with every edge).
+    let n = 16;
+    let vertices: Vec<String> = (0..n)
+        .map(|k| {
+            let a = std::f64::consts::TAU * k as f64 / n as f64;
+            format!("[{:.4}, {:.4}]", a.cos(), a.sin())
+        })
+        .collect();
+    let src = format!(
+        "space x in polygon({})\nunknown u(x)\npde -lap(u) = 1\nboundary on(x): u = 0\n\
+         ansatz u = dist(boundary) * net\n",
+        vertices.join(", ")
+    );
+    let c = compiled(&src);
+    let p = problem(&c);
+    assert_eq!(p.imposed, ["boundary on(x)"]);
+    let printer = crate::ir::print::Printer { problem: p };
+    let a = p.unknowns[0].ansatz.as_ref().expect("ansatz").node;
+    assert_eq!(printer.expr(a), "dist(boundary) * net");
+    let pde = printer.expr(p.pdes[0].residual);
+    assert!(pde.contains("d(dist(boundary), x[k], x[k])"), "{pde}");
+}
