@@ -3,7 +3,7 @@
 // inner circle the domain's outward normal points into the hole, towards the centre, so
 // dn(u) = -du/dr = -1/r = -2 there. The ansatz imposes the outer value exactly:
 // dist(outer) = (1 - |x|^2) / 2 vanishes on the outer circle only, so the inner flux stays
-// a loss term (docs/RESULTS.md: a third of the soft-constraint run's error).
+// a loss term (docs/RESULTS.md: a tenth of the soft-constraint run's error at 2,000 steps).
 problem annulus
 
 space   x in ball(center = [0, 0], radius = 1) as outer - ball(center = [0, 0], radius = 0.5) as inner
