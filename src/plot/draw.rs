@@ -294,6 +294,11 @@ fn draw_heat<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &HeatMap) -> 
                 .map(|d| Circle::new((d.0, d.1), 4, colour(d.2).filled())),
         )
         .map_err(err)?;
+    for line in &h.outline {
+        chart
+            .draw_series(LineSeries::new(line.iter().copied(), BLACK.stroke_width(2)))
+            .map_err(err)?;
+    }
     if !h.curve.is_empty() {
         chart
             .draw_series(h.curve.iter().map(|p| Circle::new(*p, 2, BLACK.filled())))

@@ -119,6 +119,7 @@ pub(super) fn exercise_figure(run: &Opened, layout: &Layout) -> Result<Option<Fi
                 binary: Some(["continuation".into(), "exercise".into()]),
                 curve,
                 curve_name: "exercise boundary".into(),
+                outline: Vec::new(),
             })
         }
     }))

@@ -1,8 +1,9 @@
 //! `solution.png` and `error.png`: a field (the solution, `|u - exact|`) on the points of a
 //! plot [`Layout`]: one axis, a line; time and one space axis, lines at a few times beside a
-//! heat map; two space axes, a heat map. Points outside a ball domain are left blank. Also
-//! `|u - reference|` at a reference table's points, and the helpers `exercise.rs` shares
-//! (sampling a layout, heat-map cells, captions).
+//! heat map; two space axes, a heat map. Points outside a ball or constructive domain are left
+//! blank, and the boundary of a 2-D one is outlined. Also `|u - reference|` at a reference
+//! table's points, and the helpers `exercise.rs` shares (sampling a layout, heat-map cells,
+//! captions).
 
 use super::TIME_SLICES;
 use super::figure::{Cell, Figure, HeatMap, LineChart, PALETTE, Series, tick};
@@ -52,6 +53,54 @@ pub(super) fn sample(run: &Opened, layout: &Layout, values: &[Vec<f64>]) -> Samp
         })
         .collect();
     Sampled { points, inside }
+}
+
+/// Segments drawn along each outline curve (a circle in 400 steps is smooth at the pictures'
+/// size).
+const OUTLINE_STEPS: usize = 400;
+
+/// The boundary of a 2-D constructive domain or ball whose two components are the heat map's
+/// axes, as polylines in the axes' order; empty otherwise (a slice of a larger domain, a
+/// box, whose boundary is the frame).
+pub(super) fn outline(run: &Opened, layout: &Layout) -> Vec<Vec<(f64, f64)>> {
+    let [a, b] = layout.axes.as_slice() else {
+        return Vec::new();
+    };
+    let (&[ca], &[cb]) = (a.cols.as_slice(), b.cols.as_slice()) else {
+        return Vec::new();
+    };
+    let p = run.problem();
+    for (k, s) in p.space.iter().enumerate() {
+        let Some((off, 2)) = run.cols.layout.space(k) else {
+            continue;
+        };
+        let swap = match (ca.checked_sub(off), cb.checked_sub(off)) {
+            (Some(0), Some(1)) => false,
+            (Some(1), Some(0)) => true,
+            _ => continue,
+        };
+        let lines = match &s.domain {
+            Domain::Csg(c) => c.outline(OUTLINE_STEPS),
+            Domain::Ball { center, radius } => vec![
+                (0..=OUTLINE_STEPS)
+                    .map(|i| {
+                        let t = std::f64::consts::TAU * i as f64 / OUTLINE_STEPS as f64;
+                        [center[0] + radius * t.cos(), center[1] + radius * t.sin()]
+                    })
+                    .collect(),
+            ],
+            _ => Vec::new(),
+        };
+        return lines
+            .into_iter()
+            .map(|l| {
+                l.into_iter()
+                    .map(|q| if swap { (q[1], q[0]) } else { (q[0], q[1]) })
+                    .collect()
+            })
+            .collect();
+    }
+    Vec::new()
 }
 
 /// A field's values at rows of points: `f(points, rows)`.
@@ -161,6 +210,7 @@ pub(super) fn field_figure(
                 binary: None,
                 curve: Vec::new(),
                 curve_name: String::new(),
+                outline: outline(run, layout),
             });
             if !axes[0].time {
                 return Ok(heat);
@@ -269,6 +319,7 @@ pub(super) fn reference_figure(
                 binary: None,
                 curve: Vec::new(),
                 curve_name: String::new(),
+                outline: outline(run, layout),
             })
         }
         _ => return Ok(None),

@@ -68,6 +68,8 @@ pub(super) struct HeatMap {
     /// Points drawn on top in black (a boundary).
     pub(super) curve: Vec<(f64, f64)>,
     pub(super) curve_name: String,
+    /// Lines drawn on top in black: the outline of the domain's boundary pieces.
+    pub(super) outline: Vec<Vec<(f64, f64)>>,
 }
 
 /// A picture: one chart, or charts side by side.

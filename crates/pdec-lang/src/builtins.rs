@@ -54,6 +54,8 @@ pub enum Builtin {
     E,
     /// The network's output, inside an `ansatz` only.
     Net,
+    /// `dist(boundary)`, `dist(PIECE, ...)`: an approximate distance to boundary pieces.
+    Dist,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,6 +256,13 @@ pub const BUILTINS: &[BuiltinInfo] = &[
         Callable,
         "polygon([x1, y1], [x2, y2], ...)",
         "a simple polygon in 2-D, a piece of a constructive domain"
+    ),
+    b!(
+        "dist",
+        Dist,
+        Callable,
+        "dist(boundary)",
+        "an approximate distance to the boundary, or to named pieces (`dist(hole)`), zero on them and positive inside: `ansatz u = g + dist(boundary) * net`"
     ),
     b!("pi", Pi, Value, "pi", "3.14159..."),
     b!("e", E, Value, "e", "2.71828..."),

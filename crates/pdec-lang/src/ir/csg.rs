@@ -15,6 +15,9 @@
 use rand::{Rng, RngExt, SeedableRng};
 use serde::Serialize;
 
+pub mod distance;
+pub mod outline;
+
 /// One primitive set. All are closed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

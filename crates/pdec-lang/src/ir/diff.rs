@@ -62,6 +62,28 @@ pub fn diff_with(
     span: Span,
     kinks: Kinks,
 ) -> Result<NodeId, DiffError> {
+    let d = diff_node(g, id, coord, span, kinks)?;
+    // A named node's derivative prints as the derivative of the name.
+    if let Some(l) = g.labels.get(&id).cloned()
+        && !g.is_constant(d)
+    {
+        let mut coords = l.coords;
+        coords.push(coord);
+        g.labels.entry(d).or_insert(super::Label {
+            text: l.text,
+            coords,
+        });
+    }
+    Ok(d)
+}
+
+fn diff_node(
+    g: &mut Graph,
+    id: NodeId,
+    coord: Coord,
+    span: Span,
+    kinks: Kinks,
+) -> Result<NodeId, DiffError> {
     let diff_along = |g: &mut Graph, id, coord, span| diff_with(g, id, coord, span, kinks);
     let zero = g.constant(0.0, span);
     let one = g.constant(1.0, span);

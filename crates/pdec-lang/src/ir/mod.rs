@@ -263,6 +263,18 @@ pub struct Graph {
     pub axes: Vec<Axis>,
     #[serde(skip)]
     interned: HashMap<(Op, Ty), NodeId>,
+    /// Names that print in place of a node's expression: `dist(boundary)` stands for the
+    /// arithmetic it is built from, and its derivatives for theirs (`d(dist(boundary),
+    /// x[1])`). Printing only: the nodes keep their arithmetic.
+    #[serde(skip)]
+    pub labels: HashMap<NodeId, Label>,
+}
+
+/// A printed name of a node: `text`, differentiated along `coords`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    pub text: String,
+    pub coords: Vec<Coord>,
 }
 
 /// Upper bound on IR nodes: a hostile file (functions calling functions twice, 40 deep)
@@ -353,6 +365,11 @@ impl Graph {
         for r in roots.iter_mut() {
             **r = map[r.0 as usize];
         }
+        self.labels = std::mem::take(&mut self.labels)
+            .into_iter()
+            .filter(|(n, _)| live[n.0 as usize])
+            .map(|(n, l)| (map[n.0 as usize], l))
+            .collect();
     }
 
     /// Adds a node (or returns the existing identical one). Does not fold.

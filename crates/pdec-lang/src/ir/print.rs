@@ -33,6 +33,9 @@ impl Printer<'_> {
     }
 
     fn prec(&self, id: NodeId) -> u8 {
+        if self.problem.graph.labels.contains_key(&id) {
+            return 10;
+        }
         match self.problem.graph.op(id) {
             Op::Binary(op, ..) => match op {
                 BinOp::Or => 1,
@@ -63,6 +66,12 @@ impl Printer<'_> {
     /// The expression rooted at `id`, with the parentheses precedence needs.
     pub fn expr(&self, id: NodeId) -> String {
         let g = &self.problem.graph;
+        if let Some(l) = g.labels.get(&id) {
+            return match l.coords.as_slice() {
+                [] => l.text.clone(),
+                cs => self.deriv(cs, &l.text),
+            };
+        }
         let u = |k: usize| self.unknown(k);
         match g.op(id) {
             Op::Const(r) => display_number(r.0),

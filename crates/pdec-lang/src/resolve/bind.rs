@@ -200,7 +200,14 @@ impl Resolver<'_> {
         if self.scope.poisoned_all || self.scope.poisoned.contains(&name.text) {
             return;
         }
-        let help = notation_habit(&name.text, self.unknown_name.as_deref(), &self.vector_names)
+        // The keyword `boundary` reaches here only as a call's argument other than `dist`'s.
+        let keyword = (name.text == "boundary").then(|| {
+            "`boundary` as a value names the domain's boundary in `dist(boundary)` only (a distance to it, zero on it)".to_string()
+        });
+        let help = keyword
+            .or_else(|| {
+                notation_habit(&name.text, self.unknown_name.as_deref(), &self.vector_names)
+            })
             .unwrap_or_else(|| self.in_reach().unknown_value_help(&name.text, slot));
         self.diags.push(
             Diag::error(
@@ -288,6 +295,12 @@ impl Resolver<'_> {
                     _ => None,
                 };
                 for (k, a) in args.iter().enumerate() {
+                    // `dist(boundary)`: a word, not a name (the checker reads it).
+                    if builtin == Some(builtins::Builtin::Dist)
+                        && matches!(&a.value.kind, ExprKind::Name(n) if n.text == "boundary")
+                    {
+                        continue;
+                    }
                     self.expr_in(&a.value, Slot::of_argument(builtin, k));
                 }
             }

@@ -629,7 +629,11 @@ impl Builder {
                     } else {
                         (None, first)
                     };
-                    let (value, vd) = if value_pair.as_rule() == Rule::keyword_value {
+                    let word = matches!(
+                        value_pair.as_rule(),
+                        Rule::keyword_value | Rule::boundary_arg
+                    );
+                    let (value, vd) = if word {
                         let span = self.span(&value_pair);
                         let kind = ExprKind::Name(self.ident(value_pair));
                         (Expr { kind, span }, 0)

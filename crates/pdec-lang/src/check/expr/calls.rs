@@ -224,6 +224,7 @@ impl Checker<'_> {
                 self.misplaced_region(b, callee, span);
                 None
             }
+            Builtin::Dist => self.lower_dist(callee, args, span, env, ctx),
             Builtin::Pi | Builtin::E | Builtin::Net => None,
         }
     }

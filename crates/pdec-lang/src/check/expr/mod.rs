@@ -9,12 +9,13 @@
 //! unknown, `net`, constants), `consts` (compile-time constants and `const` items), `calls`
 //! (`fn` inlining and the dispatch of built-ins), `functions` (elementwise built-ins and
 //! reductions), `derivatives` (`d` and its coordinates), `vector_calculus` (`grad`,
-//! `hess`, `lap`, `div`, `dn`) and `vector_fields` (`curl`, `convect`, the divergence of
-//! several unknowns).
+//! `hess`, `lap`, `div`, `dn`), `vector_fields` (`curl`, `convect`, the divergence of
+//! several unknowns) and `dist` (distances to boundary pieces).
 
 mod calls;
 mod consts;
 mod derivatives;
+mod dist;
 mod functions;
 mod index;
 mod names;
