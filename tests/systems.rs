@@ -14,6 +14,33 @@ fn rel_l2(summary: &serde_json::Value, unknown: &str) -> f64 {
         .unwrap_or_else(|| panic!("metrics of {unknown}: {summary}"))
 }
 
+/// The checks both trainings of the coupled system share: the loss terms by name, each
+/// unknown within 1e-2 of its closed form, and the two reports in the ratio 2 (`v = 2 u`).
+fn assert_coupled_trained(s: &serde_json::Value, terms: &[&str], unknowns: [&str; 2]) {
+    let names: Vec<&str> = s["final_loss"]
+        .as_object()
+        .expect("final_loss")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(names, terms);
+    for u in unknowns {
+        let e = rel_l2(s, u);
+        assert!(e <= 1e-2, "{u}: rel-L2 {e}");
+    }
+    let r = s["reports"].as_array().expect("reports");
+    let (u, v) = (
+        r[0]["value"].as_f64().expect(unknowns[0]),
+        r[1]["value"].as_f64().expect(unknowns[1]),
+    );
+    assert!(
+        (v / u - 2.0).abs() < 0.05,
+        "{} {u}, {} {v}",
+        unknowns[0],
+        unknowns[1]
+    );
+}
+
 /// Two coupled linear equations with a closed form train to 1e-2 on each unknown, in well
 /// under a minute on 2 cores; every equation and condition is its own loss term.
 #[test]
@@ -24,34 +51,19 @@ fn a_coupled_linear_system_trains_to_its_closed_form() {
         "coupled",
         &["steps=800", "batch=512", "seed=0"],
     );
-    let terms: Vec<&str> = s["final_loss"]
-        .as_object()
-        .expect("final_loss")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        terms,
-        [
+    // The reports are each of their own unknown (v = 2 u).
+    assert_coupled_trained(
+        &s,
+        &[
             "boundary on(x): u",
             "boundary on(x): v",
             "initial u",
             "initial v",
             "pde u",
-            "pde v"
-        ]
+            "pde v",
+        ],
+        ["u", "v"],
     );
-    for u in ["u", "v"] {
-        let e = rel_l2(&s, u);
-        assert!(e <= 1e-2, "{u}: rel-L2 {e}");
-    }
-    // The reports are each of their own unknown (v = 2 u).
-    let r = s["reports"].as_array().expect("reports");
-    let (u, v) = (
-        r[0]["value"].as_f64().expect("u"),
-        r[1]["value"].as_f64().expect("v"),
-    );
-    assert!((v / u - 2.0).abs() < 0.05, "u {u}, v {v}");
 }
 
 /// `pdec eval --at` prints every unknown at the point, each from its own output.
@@ -148,34 +160,19 @@ fn a_vector_unknown_trains_to_its_closed_form() {
         "vector",
         &["steps=800", "batch=512", "seed=0"],
     );
-    let terms: Vec<&str> = s["final_loss"]
-        .as_object()
-        .expect("final_loss")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        terms,
-        [
+    // `report U(0.5, 0.5)` reports each component (U[2] = 2 U[1]).
+    assert_coupled_trained(
+        &s,
+        &[
             "boundary on(x): U[1]",
             "boundary on(x): U[2]",
             "initial U[1]",
             "initial U[2]",
             "pde U[1]",
-            "pde U[2]"
-        ]
+            "pde U[2]",
+        ],
+        ["U[1]", "U[2]"],
     );
-    for u in ["U[1]", "U[2]"] {
-        let e = rel_l2(&s, u);
-        assert!(e <= 1e-2, "{u}: rel-L2 {e}");
-    }
-    // `report U(0.5, 0.5)` reports each component (U[2] = 2 U[1]).
-    let r = s["reports"].as_array().expect("reports");
-    let (u, v) = (
-        r[0]["value"].as_f64().expect("U[1]"),
-        r[1]["value"].as_f64().expect("U[2]"),
-    );
-    assert!((v / u - 2.0).abs() < 0.05, "U[1] {u}, U[2] {v}");
 }
 
 /// The vector version is the scalar version term for term: the same residuals, conditions

@@ -102,7 +102,7 @@ pub fn compile(source: SourceFile, sets: &[String]) -> Compiled {
     };
     // The problem as written, before the ansatz rewrites its conditions in the network.
     passes::consistency::run(&checked.problem, &mut diags);
-    passes::kink_ansatz::run(&mut checked.problem, &checked.settings.plan, &mut diags);
+    passes::kink_ansatz::run(&mut checked.problem, &checked.settings.plan);
     passes::ansatz::run(&mut checked.problem, &mut diags);
     let analysis = passes::run(&mut checked.problem, &checked.settings.plan, &mut diags);
     if diags.has_errors() {

@@ -22,7 +22,6 @@
 //! and `f` free of kinks itself with one sign change on the interval. Anything else keeps the
 //! problem as written (`pdec explain` then says nothing). `kink_ansatz = none` turns it off.
 
-use crate::diag::Diags;
 use crate::ir::eval::{Dense, Layout as DenseLayout, eval_at};
 use crate::ir::{Ansatz, BinOp, Coord, Input, NodeId, Op, Problem, Ty, UnOp, Where};
 use crate::settings::PlanSettings;
@@ -35,12 +34,14 @@ const SCAN: usize = 2001;
 /// below any training error, and no point divides by zero.
 const EPSILON: f64 = 1e-8;
 
-/// Builds the ansatz where it applies and says why, or leaves the problem as it is.
-pub fn run(problem: &mut Problem, settings: &PlanSettings, _diags: &mut Diags) -> Option<String> {
+/// Builds the ansatz where it applies (its `chosen` says why), or leaves the problem as it is.
+pub fn run(problem: &mut Problem, settings: &PlanSettings) {
     if !settings.kink_ansatz {
-        return None;
+        return;
     }
-    let found = find(problem)?;
+    let Some(found) = find(problem) else {
+        return;
+    };
     let why = format!(
         "the {} data `{}` have a kink at {} = {}; the data smoothed by the equation's diffusion over the time left (normal volatility {} at the kink) plus {} * net impose them exactly and leave the network a smooth remainder (`kink_ansatz = none` keeps the condition as a loss term)",
         if found.terminal {
@@ -58,15 +59,16 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings, _diags: &mut Diags) -
             "(t - t0)"
         },
     );
-    let node = build(problem, &found)?;
+    let Some(node) = build(problem, &found) else {
+        return;
+    };
     let span = problem.unknowns[0].span;
     problem.unknowns[0].ansatz = Some(Ansatz {
         node,
         space_gradient: Vec::new(),
         span,
-        chosen: Some(why.clone()),
+        chosen: Some(why),
     });
-    Some(why)
 }
 
 /// What the ansatz is made of.
