@@ -10,8 +10,11 @@
 //! (the solution of `u_tau = (s_n^2 / 2) u_ff` from `max(f, 0)`: the Bachelier price, the
 //! first term of the short-time expansion at the kink), with `tau` the time left and `s_n`
 //! the normal volatility of `f` at the kink, `sqrt(2 D) |f'|` for the equation's diffusion
-//! `D`, is what the solution looks like near the kink to leading order. The compiler writes
-//! `u = g + tau * net`: the data hold exactly at `tau = 0` (the ansatz pass checks it, as for
+//! `D`, is what the solution looks like near the kink to leading order. The equation's drift
+//! `b` and discount rate `rho` at the kink (`u_tau = D u_xx + b u_x - rho u`) move and
+//! discount it, `exp(-rho tau) g(f + b f' tau)`: without them the remainder `(u - g) / tau`
+//! holds `b f' N(d) - rho g`, a step and a kink as sharp as the payoff's at `tau = 0`, which
+//! the network would have to fit. The compiler writes `u = g + tau * net`: the data hold exactly at `tau = 0` (the ansatz pass checks it, as for
 //! a user's ansatz, and drops the condition's loss term), and what the network learns is the
 //! smooth remainder.
 //!
@@ -26,6 +29,8 @@ use crate::ir::eval::{Dense, Layout as DenseLayout, eval_at};
 use crate::ir::{Ansatz, BinOp, Coord, Input, NodeId, Op, Problem, Ty, UnOp, Where};
 use crate::settings::PlanSettings;
 use std::borrow::Cow;
+
+mod remainder;
 
 /// Points scanned along the interval for the sign changes of `f`.
 const SCAN: usize = 2001;
@@ -42,26 +47,35 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings) {
     let Some(found) = find(problem) else {
         return;
     };
+    let Some(smoothed) = build(problem, &found) else {
+        return;
+    };
+    // Unscaled where a residual holds derivatives the scale's differences do not give.
+    let scale = remainder::scale(problem, &found, smoothed).unwrap_or(1.0);
+    let Some(node) = with_network(problem, &found, smoothed, scale) else {
+        return;
+    };
+    let number = |x: f64| crate::syntax::print::format_number(significant(x));
+    let var = &problem.space[0].name;
     let why = format!(
-        "the {} data `{}` have a kink at {} = {}; the data smoothed by the equation's diffusion over the time left (normal volatility {} at the kink) plus {} * net impose them exactly and leave the network a smooth remainder (`kink_ansatz = none` keeps the condition as a loss term)",
+        "the {} data `{}` have a kink at {var} = {}; the data smoothed by the equation over the time left (normal volatility {}, drift {} and discount rate {}: the equation's own, linearised at the kink, the volatility at the midpoint between {var} and the kink) plus {} * {} * net impose them exactly and leave the network a smooth remainder, scaled by the size of what the smoothed data miss of the equation and the conditions (`kink_ansatz = none` keeps the condition as a loss term)",
         if found.terminal {
             "terminal"
         } else {
             "initial"
         },
         crate::ir::print::Printer { problem }.expr(found.data),
-        problem.space[0].name,
-        crate::syntax::print::format_number(significant(found.at)),
-        crate::syntax::print::format_number(significant(found.normal_vol)),
+        number(found.at),
+        found.vol.text(var, found.at),
+        found.drift.text(var, found.at),
+        found.discount.text(var, found.at),
+        number(scale),
         if found.terminal {
             "(T - t)"
         } else {
             "(t - t0)"
         },
     );
-    let Some(node) = build(problem, &found) else {
-        return;
-    };
     let span = problem.unknowns[0].span;
     problem.unknowns[0].ansatz = Some(Ansatz {
         node,
@@ -69,6 +83,35 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings) {
         span,
         chosen: Some(why),
     });
+}
+
+/// `at + slope * (x - kink)`: a coefficient of the equation linearised at the kink.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Linear {
+    at: f64,
+    slope: f64,
+}
+
+impl Linear {
+    const ZERO: Linear = Linear {
+        at: 0.0,
+        slope: 0.0,
+    };
+
+    /// `0.2 + 0.1 (s - 1)`, or `0.05` without a slope.
+    fn text(self, var: &str, kink: f64) -> String {
+        let number = |x: f64| crate::syntax::print::format_number(significant(x));
+        match self.slope {
+            0.0 => number(self.at),
+            slope => format!(
+                "{} {} {} ({var} - {})",
+                number(self.at),
+                if slope < 0.0 { "-" } else { "+" },
+                number(slope.abs()),
+                number(kink)
+            ),
+        }
+    }
 }
 
 /// What the ansatz is made of.
@@ -81,8 +124,14 @@ struct Kink {
     at_time: f64,
     /// Where `f` changes sign.
     at: f64,
-    /// `s_n = sqrt(2 D) |f'|` at the kink.
-    normal_vol: f64,
+    /// `f'` at the kink.
+    slope: f64,
+    /// The normal volatility `sqrt(2 D) |f'|` at the midpoint between `x` and the kink.
+    vol: Linear,
+    /// The equation's drift `b` (`u_tau = D u_xx + b u_x - rho u`).
+    drift: Linear,
+    /// Its discount rate `rho`.
+    discount: Linear,
 }
 
 fn find(p: &Problem) -> Option<Kink> {
@@ -147,10 +196,13 @@ fn find(p: &Problem) -> Option<Kink> {
     let slope = (value(at + h)? - value(at - h)?) / (2.0 * h);
     // The equation at the kink, at the data's time: `a u_t + c u_xx + (the rest)`.
     let residual = p.pdes[0].residual;
-    let coefficient = |coords: &[Coord]| -> Option<f64> {
+    // `coords` names a derivative of `u`, `None` names `u` itself: its coefficient in the
+    // residual at the data's time and the point `x`, where the residual is affine in it.
+    let coefficient = |coords: Option<&[Coord]>, x: f64| -> Option<f64> {
         let with = |v: f64| {
-            scalar_at(p, residual, at_time, at, &|op: &Op| match op {
-                Op::Deriv(0, c) if c.as_slice() == coords => Some(v),
+            scalar_at(p, residual, at_time, x, &|op: &Op| match op {
+                Op::Deriv(0, c) if Some(c.as_slice()) == coords => Some(v),
+                Op::U(0) if coords.is_none() => Some(v),
                 Op::Deriv(..) | Op::U(_) => Some(0.0),
                 _ => None,
             })
@@ -163,22 +215,53 @@ fn find(p: &Problem) -> Option<Kink> {
         var: 0,
         comp: crate::ir::Comp::Scalar,
     };
-    let a = coefficient(&[Coord::Time])?;
-    let c = coefficient(&[space, space])?;
-    // Terminal data and a backward equation: u_tau = (c / a) u_xx; initial: -(c / a).
-    let diffusion = if terminal { c / a } else { -c / a };
-    // Nine digits: the central difference's rounding would otherwise print as 0.200000000002.
-    let normal_vol = round_to((2.0 * diffusion).sqrt() * slope.abs(), 9);
-    (diffusion > 0.0 && normal_vol.is_finite() && normal_vol > 0.0 && time.hi > time.lo).then_some(
-        Kink {
-            data,
-            f,
-            terminal,
-            at_time,
-            at,
-            normal_vol,
-        },
-    )
+    // In the time left, `u_tau = D u_xx + b u_x - rho u`: the equation's own signs for
+    // terminal data and a backward equation, the opposite for initial data.
+    let sign = if terminal { 1.0 } else { -1.0 };
+    let time_coefficient = |x: f64| coefficient(Some(&[Coord::Time]), x);
+    let per_time = |coords: Option<&[Coord]>, x: f64| -> Option<f64> {
+        Some(sign * coefficient(coords, x)? / time_coefficient(x)?)
+    };
+    let h = 1e-4 * (hi - lo);
+    // The value at the kink and the central difference across it, to nine digits (the
+    // difference's rounding would otherwise print as 0.200000000002).
+    let linear = |value: &dyn Fn(f64) -> Option<f64>| -> Option<Linear> {
+        let l = Linear {
+            at: round_to(value(at)?, 9),
+            slope: round_to((value(at + h)? - value(at - h)?) / (2.0 * h), 9),
+        };
+        (l.at.is_finite() && l.slope.is_finite()).then_some(l)
+    };
+    let diffusion = per_time(Some(&[space, space]), at)?;
+    if diffusion <= 0.0 || time.hi <= time.lo {
+        return None;
+    }
+    let normal_vol =
+        |x: f64| Some((2.0 * per_time(Some(&[space, space]), x)?).sqrt() * slope.abs());
+    // The midpoint's volatility moves half as fast as the point's (the first term of the
+    // normal volatility's expansion in the distance to the kink).
+    let vol = linear(&normal_vol).map(|l| Linear {
+        at: l.at,
+        slope: round_to(l.slope / 2.0, 9),
+    })?;
+    if vol.at <= 0.0 {
+        return None;
+    }
+    // A first-order term or a discount that is not affine in `u` (a nonlinear equation) is
+    // left out: the smoothing is then the driftless one, still exact at `tau = 0`.
+    let drift = linear(&|x| per_time(Some(&[space]), x)).unwrap_or(Linear::ZERO);
+    let discount = linear(&|x| Some(-per_time(None, x)?)).unwrap_or(Linear::ZERO);
+    Some(Kink {
+        data,
+        f,
+        terminal,
+        at_time,
+        at,
+        slope,
+        vol,
+        drift,
+        discount,
+    })
 }
 
 /// The one point of `[lo, hi]` where `value` changes sign, by bisection; `None` with none or
@@ -242,16 +325,31 @@ fn scalar_at(
     (v.data.len() == 1 && v.data[0].is_finite()).then(|| v.data[0])
 }
 
-/// `f N(d) + s sqrt(tau') phi(d) + tau * net`, `d = f / (s sqrt(tau'))`, `tau' = tau + eps`.
+/// The smoothed data `exp(-rho tau) (F N(d) + w phi(d))`, `F = f + b f' tau`, `w = s_n
+/// sqrt(tau')`, `d = F / w`, `tau' = tau + eps`, with the kink's linearised coefficients.
 fn build(p: &mut Problem, k: &Kink) -> Option<NodeId> {
     let span = p.unknowns[0].span;
     let time = p.time.as_ref()?;
     let length = time.hi - time.lo;
+    let (lo, hi) = p.space[0].domain.bounds()[0];
     let g = &mut p.graph;
     let c = |g: &mut crate::ir::Graph, v: f64| g.constant(v, span);
     let bin = |g: &mut crate::ir::Graph, op, a, b| g.binary(op, a, b, span).ok();
     let un = |g: &mut crate::ir::Graph, op, a| g.unary(op, a, span).ok();
     let t = g.add(Op::Input(Input::Time), Ty::scalar(), span);
+    let x = g.add(Op::Input(Input::Space(0)), Ty::scalar(), span);
+    let kink = c(g, k.at);
+    let dx = bin(g, BinOp::Sub, x, kink)?;
+    // `at + slope * (x - kink)`.
+    let line = |g: &mut crate::ir::Graph, l: Linear| -> Option<NodeId> {
+        let at = c(g, l.at);
+        if l.slope == 0.0 {
+            return Some(at);
+        }
+        let slope = c(g, l.slope);
+        let moved = bin(g, BinOp::Mul, slope, dx)?;
+        bin(g, BinOp::Add, at, moved)
+    };
     let at = c(g, k.at_time);
     let tau = match k.terminal {
         true => bin(g, BinOp::Sub, at, t)?,
@@ -260,9 +358,33 @@ fn build(p: &mut Problem, k: &Kink) -> Option<NodeId> {
     let eps = c(g, EPSILON * length);
     let shifted = bin(g, BinOp::Add, tau, eps)?;
     let root = un(g, UnOp::Sqrt, shifted)?;
-    let vol = c(g, k.normal_vol);
+    // The volatility's line where it stays above a quarter of its value at the kink over
+    // the interval, else its exponential, positive everywhere with the same slope there.
+    let lowest = [lo, hi]
+        .iter()
+        .map(|end| k.vol.at + k.vol.slope * (end - k.at))
+        .fold(f64::INFINITY, f64::min);
+    let vol = if lowest >= 0.25 * k.vol.at {
+        line(g, k.vol)?
+    } else {
+        let rate = c(g, k.vol.slope / k.vol.at);
+        let exponent = bin(g, BinOp::Mul, rate, dx)?;
+        let grows = un(g, UnOp::Exp, exponent)?;
+        let at = c(g, k.vol.at);
+        bin(g, BinOp::Mul, at, grows)?
+    };
     let width = bin(g, BinOp::Mul, vol, root)?;
-    let d = bin(g, BinOp::Div, k.f, width)?;
+    // `f` carried by the drift over the time left: `f + b f' tau`.
+    let f = if k.drift == Linear::ZERO {
+        k.f
+    } else {
+        let drift = line(g, k.drift)?;
+        let slope = c(g, k.slope);
+        let rate = bin(g, BinOp::Mul, drift, slope)?;
+        let moved = bin(g, BinOp::Mul, rate, tau)?;
+        bin(g, BinOp::Add, k.f, moved)?
+    };
+    let d = bin(g, BinOp::Div, f, width)?;
     // N(d) = (1 + erf(d / sqrt(2))) / 2; phi(d) = exp(-d^2 / 2) / sqrt(2 pi).
     let sqrt2 = c(g, std::f64::consts::SQRT_2);
     let scaled = bin(g, BinOp::Div, d, sqrt2)?;
@@ -278,12 +400,36 @@ fn build(p: &mut Problem, k: &Kink) -> Option<NodeId> {
     let gauss = un(g, UnOp::Exp, exponent)?;
     let norm = c(g, (2.0 * std::f64::consts::PI).sqrt());
     let pdf = bin(g, BinOp::Div, gauss, norm)?;
-    let intrinsic = bin(g, BinOp::Mul, k.f, cdf)?;
+    let intrinsic = bin(g, BinOp::Mul, f, cdf)?;
     let time_value = bin(g, BinOp::Mul, width, pdf)?;
     let smoothed = bin(g, BinOp::Add, intrinsic, time_value)?;
+    if k.discount == Linear::ZERO {
+        return Some(smoothed);
+    }
+    // Discounted over the time left: `exp(-rho tau) * (...)`.
+    let rate = line(g, k.discount)?;
+    let minus = c(g, -1.0);
+    let rate = bin(g, BinOp::Mul, minus, rate)?;
+    let exponent = bin(g, BinOp::Mul, rate, tau)?;
+    let factor = un(g, UnOp::Exp, exponent)?;
+    bin(g, BinOp::Mul, factor, smoothed)
+}
+
+/// `smoothed + scale * tau * net`.
+fn with_network(p: &mut Problem, k: &Kink, smoothed: NodeId, scale: f64) -> Option<NodeId> {
+    let span = p.unknowns[0].span;
+    let g = &mut p.graph;
+    let t = g.add(Op::Input(Input::Time), Ty::scalar(), span);
+    let at = g.constant(k.at_time, span);
+    let tau = match k.terminal {
+        true => g.binary(BinOp::Sub, at, t, span).ok()?,
+        false => g.binary(BinOp::Sub, t, at, span).ok()?,
+    };
+    let scale = g.constant(scale, span);
     let net = g.add(Op::U(0), Ty::scalar(), span);
-    let remainder = bin(g, BinOp::Mul, tau, net)?;
-    bin(g, BinOp::Add, smoothed, remainder)
+    let scaled = g.binary(BinOp::Mul, scale, tau, span).ok()?;
+    let remainder = g.binary(BinOp::Mul, scaled, net, span).ok()?;
+    g.binary(BinOp::Add, smoothed, remainder, span).ok()
 }
 
 /// `x` to four significant digits (for the explanation).
@@ -301,95 +447,4 @@ fn round_to(x: f64, digits: i32) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::source::SourceFile;
-
-    /// The compiled problem's ansatz explanation and imposed conditions.
-    fn chosen(src: &str, sets: &[&str]) -> (Option<String>, Vec<String>) {
-        let c = crate::driver::compile(
-            SourceFile {
-                name: "t.pde".into(),
-                text: src.into(),
-            },
-            &sets.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-        );
-        assert!(!c.diags.has_errors(), "{:#?}", c.diags);
-        let p = c.checked.expect("checked").problem;
-        let why = p.unknowns[0].ansatz.as_ref().and_then(|a| a.chosen.clone());
-        (why, p.imposed)
-    }
-
-    const CALL: &str = "time t in [0, 1]\nspace s in [0.01, 3]\nunknown u(t, s)\n\
-        pde d(u, t) + 0.5 * 0.2^2 * s^2 * d(u, s, s) + 0.05 * s * d(u, s) - 0.05 * u = 0\n\
-        terminal u = max(s - 1.2, 0)\nboundary s = 0.01: u = 0\n\
-        boundary s = 3: u = s - 1.2 * exp(-0.05 * (1 - t))\n";
-
-    #[test]
-    fn a_call_payoff_is_smoothed_with_the_normal_volatility_at_the_strike() {
-        let (why, imposed) = chosen(CALL, &[]);
-        let why = why.expect("an ansatz for the kinked payoff");
-        // sigma K = 0.2 * 1.2: the diffusion 0.02 s^2 at s = 1.2.
-        assert!(
-            why.contains("kink at s = 1.2") && why.contains("volatility 0.24"),
-            "{why}"
-        );
-        assert_eq!(imposed, vec!["terminal".to_string()]);
-        let (none, imposed) = chosen(CALL, &["kink_ansatz=none"]);
-        assert!(none.is_none() && imposed.is_empty());
-    }
-
-    #[test]
-    fn initial_data_of_a_forward_equation_are_smoothed_too() {
-        // u_t = u_xx: diffusion 1, f = 2 (x - 0.25), normal volatility sqrt(2) * 2.
-        let src = "time t in [0, 0.5]\nspace x in [-1, 1]\nunknown u(t, x)\n\
-                   pde d(u, t) = d(u, x, x)\ninitial u = max(2 * (x - 0.25), 0)\n\
-                   boundary on(x): u = 0\n";
-        let (why, imposed) = chosen(src, &[]);
-        let why = why.expect("an ansatz");
-        assert!(
-            why.contains("initial") && why.contains("volatility 2.828"),
-            "{why}"
-        );
-        assert_eq!(imposed, vec!["initial".to_string()]);
-    }
-
-    #[test]
-    fn nothing_is_built_where_a_piece_is_missing() {
-        let cases = [
-            // An American option: exercised, the solution is its payoff.
-            format!("{CALL}constraint u >= max(s - 1.2, 0)\n"),
-            // The kink outside the domain: smooth data.
-            CALL.replace("max(s - 1.2, 0)", "max(s - 5, 0)"),
-            // A kink inside f itself.
-            CALL.replace("max(s - 1.2, 0)", "max(abs(s - 1.2) - 0.1, 0)"),
-            // Two sign changes.
-            CALL.replace("max(s - 1.2, 0)", "max((s - 1) * (s - 2), 0)"),
-            // A parameter.
-            CALL.replace("time t", "param k in [1, 2]\ntime t")
-                .replace("max(s - 1.2, 0)", "max(s - k, 0)"),
-            // The user's own ansatz.
-            format!("{CALL}ansatz u = max(s - 1.2, 0) + (1 - t) * net\n"),
-            // A diffusion of the wrong sign for terminal data is the checker's business; a
-            // forward equation with terminal data never gets here. An equation without a
-            // second derivative has no diffusion to smooth with.
-            "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) + d(u, x) = 0\n\
-             terminal u = max(x - 0.5, 0)\nboundary x = 0: u = 0\n"
-                .to_string(),
-        ];
-        for src in &cases {
-            let c = crate::driver::compile(
-                SourceFile {
-                    name: "t.pde".into(),
-                    text: src.clone(),
-                },
-                &[],
-            );
-            let Some(checked) = c.checked else { continue };
-            let chosen = checked.problem.unknowns[0]
-                .ansatz
-                .as_ref()
-                .and_then(|a| a.chosen.clone());
-            assert!(chosen.is_none(), "{src}: {chosen:?}");
-        }
-    }
-}
+mod tests;
