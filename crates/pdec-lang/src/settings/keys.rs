@@ -120,10 +120,12 @@ pub const TABLE: &[Key] = &[
         shapes: Shapes::Plan,
         default: "`auto`",
         doc: "`auto`: terminal (or initial) data `u = max(f, 0)` with a kink inside the domain \
-            (a call's or a put's payoff) are imposed by an ansatz, `u = g + (T - t) * net`, `g` \
-            the data smoothed by the equation's diffusion over the time left (the Bachelier \
-            price with the normal volatility at the kink), so the network learns a smooth \
-            remainder instead of rounding the kink off; `pdec explain` says when. Only for one \
+            (a call's or a put's payoff) are imposed by an ansatz, `u = g + c * (T - t) * \
+            net`, `g` the data smoothed by the equation over the time left (the Bachelier \
+            price with the equation's diffusion, drift and discount linearised at the kink), \
+            `c` the size of what `g` misses of the equation and the conditions, so the \
+            network learns a small smooth remainder instead of rounding the kink off; `pdec \
+            explain` says when and prints `g` and `c`. Only for one \
             unknown without an `ansatz` or a free boundary, no parameters and one space \
             variable of one component. `none`: the data stay a loss term",
         parse: network::kink_ansatz,

@@ -193,7 +193,7 @@ fn find(p: &Problem) -> Option<Kink> {
     let value = |x: f64| scalar_at(p, f, at_time, x, &|_| None);
     let at = one_root(&value, lo, hi)?;
     let h = 1e-6 * (hi - lo);
-    let slope = (value(at + h)? - value(at - h)?) / (2.0 * h);
+    let slope = round_to((value(at + h)? - value(at - h)?) / (2.0 * h), 9);
     // The equation at the kink, at the data's time: `a u_t + c u_xx + (the rest)`.
     let residual = p.pdes[0].residual;
     // `coords` names a derivative of `u`, `None` names `u` itself: its coefficient in the
