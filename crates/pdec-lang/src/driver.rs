@@ -104,6 +104,9 @@ pub fn compile(source: SourceFile, sets: &[String]) -> Compiled {
     passes::consistency::run(&checked.problem, &mut diags);
     passes::kink_ansatz::run(&mut checked.problem, &checked.settings.plan);
     passes::ansatz::run(&mut checked.problem, &mut diags);
+    if !diags.has_errors() {
+        passes::ansatz_scale::run(&mut checked.problem, checked.settings.plan.output_scale);
+    }
     let analysis = passes::run(&mut checked.problem, &checked.settings.plan, &mut diags);
     if diags.has_errors() {
         plan::check_alone(&checked.problem, &checked.settings, &mut diags);

@@ -227,6 +227,9 @@ fn ansatz(o: &mut String, c: &Sources) {
         if let Some(why) = &a.chosen {
             let _ = writeln!(o, "    chosen by the compiler: {why}");
         }
+        if let Some(why) = &a.scaled {
+            let _ = writeln!(o, "    scaled by the compiler: {why}");
+        }
     }
     {
         let imposed = match p.imposed.is_empty() {

@@ -716,6 +716,8 @@ pub struct Ansatz {
     pub span: Span,
     /// Why the compiler wrote it (`passes::kink_ansatz`); `None` for the user's `ansatz`.
     pub chosen: Option<String>,
+    /// Why the network's output in it is multiplied by a constant (`passes::ansatz_scale`).
+    pub scaled: Option<String>,
 }
 
 impl Ansatz {

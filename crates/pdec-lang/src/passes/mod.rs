@@ -8,6 +8,7 @@
 //! equation is almost always a sign error).
 
 pub mod ansatz;
+pub mod ansatz_scale;
 pub mod bounds;
 pub mod consistency;
 pub mod gradient_square;

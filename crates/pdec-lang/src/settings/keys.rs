@@ -91,11 +91,16 @@ pub const TABLE: &[Key] = &[
         doc: "`always`: the unknown is `shift + scale * net`, `shift` and `scale` the mean and \
             spread of the values the value conditions (`u = g`) and `exact` give `u` on fixed \
             points (`pdec explain` shows them and their sources), so that a solution around \
-            1,000 or varying by 1e-3 starts where the data are; not with an `ansatz`. `auto`: \
-            the same where the data are an order of magnitude or more from a network's \
-            starting outputs (mean or spread beyond 10, spread under 0.01: prices in the \
-            thousands, a strike of 40), else none (every example's data are of order one). \
-            `none`: the network's output is `u`",
+            1,000 or varying by 1e-3 starts where the data are. With an `ansatz` `u = g + h \
+            * net` (the user's or the compiler's, `kink_ansatz`) the network's output is \
+            multiplied by the size of the remainder instead: what `g` misses of the equation \
+            and of the conditions left as loss terms per unit of `net`, the largest root mean \
+            square ratio on fixed points (`passes::ansatz_scale`). `auto`: the same where the \
+            data are an order of magnitude or more from a network's starting outputs (mean or \
+            spread beyond 10, spread under 0.01: prices in the thousands, a strike of 40; a \
+            remainder beyond 10 or under 0.1: the smoothed payoff's few thousandths), else \
+            none (every example's data are of order one). `none`: the network's output is `u` \
+            (or the ansatz's `net`)",
         parse: network::output_scale,
     },
     Key {

@@ -258,6 +258,7 @@ impl Checker<'_> {
                     space_gradient: Vec::new(),
                     span: *span,
                     chosen: None,
+                    scaled: None,
                 }),
                 span: u.span,
             })

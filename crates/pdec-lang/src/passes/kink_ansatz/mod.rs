@@ -30,8 +30,6 @@ use crate::ir::{Ansatz, BinOp, Coord, Input, NodeId, Op, Problem, Ty, UnOp, Wher
 use crate::settings::PlanSettings;
 use std::borrow::Cow;
 
-mod remainder;
-
 /// Points scanned along the interval for the sign changes of `f`.
 const SCAN: usize = 2001;
 
@@ -50,15 +48,13 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings) {
     let Some(smoothed) = build(problem, &found) else {
         return;
     };
-    // Unscaled where a residual holds derivatives the scale's differences do not give.
-    let scale = remainder::scale(problem, &found, smoothed).unwrap_or(1.0);
-    let Some(node) = with_network(problem, &found, smoothed, scale) else {
+    let Some(node) = with_network(problem, &found, smoothed) else {
         return;
     };
     let number = |x: f64| crate::syntax::print::format_number(significant(x));
     let var = &problem.space[0].name;
     let why = format!(
-        "the {} data `{}` have a kink at {var} = {}; the data smoothed by the equation over the time left (normal volatility {}, drift {} and discount rate {}: the equation's own, linearised at the kink, the volatility at the midpoint between {var} and the kink) plus {} * {} * net impose them exactly and leave the network a smooth remainder, scaled by the size of what the smoothed data miss of the equation and the conditions (`kink_ansatz = none` keeps the condition as a loss term)",
+        "the {} data `{}` have a kink at {var} = {}; the data smoothed by the equation over the time left (normal volatility {}, drift {} and discount rate {}: the equation's own, linearised at the kink, the volatility at the midpoint between {var} and the kink) plus {} * net impose them exactly and leave the network a smooth remainder (`kink_ansatz = none` keeps the condition as a loss term)",
         if found.terminal {
             "terminal"
         } else {
@@ -69,7 +65,6 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings) {
         found.vol.text(var, found.at),
         found.drift.text(var, found.at),
         found.discount.text(var, found.at),
-        number(scale),
         if found.terminal {
             "(T - t)"
         } else {
@@ -82,6 +77,7 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings) {
         space_gradient: Vec::new(),
         span,
         chosen: Some(why),
+        scaled: None,
     });
 }
 
@@ -415,8 +411,9 @@ fn build(p: &mut Problem, k: &Kink) -> Option<NodeId> {
     bin(g, BinOp::Mul, factor, smoothed)
 }
 
-/// `smoothed + scale * tau * net`.
-fn with_network(p: &mut Problem, k: &Kink, smoothed: NodeId, scale: f64) -> Option<NodeId> {
+/// `smoothed + tau * net` (`passes::ansatz_scale` then scales `net` to what `smoothed`
+/// misses).
+fn with_network(p: &mut Problem, k: &Kink, smoothed: NodeId) -> Option<NodeId> {
     let span = p.unknowns[0].span;
     let g = &mut p.graph;
     let t = g.add(Op::Input(Input::Time), Ty::scalar(), span);
@@ -425,10 +422,8 @@ fn with_network(p: &mut Problem, k: &Kink, smoothed: NodeId, scale: f64) -> Opti
         true => g.binary(BinOp::Sub, at, t, span).ok()?,
         false => g.binary(BinOp::Sub, t, at, span).ok()?,
     };
-    let scale = g.constant(scale, span);
     let net = g.add(Op::U(0), Ty::scalar(), span);
-    let scaled = g.binary(BinOp::Mul, scale, tau, span).ok()?;
-    let remainder = g.binary(BinOp::Mul, scaled, net, span).ok()?;
+    let remainder = g.binary(BinOp::Mul, tau, net, span).ok()?;
     g.binary(BinOp::Add, smoothed, remainder, span).ok()
 }
 

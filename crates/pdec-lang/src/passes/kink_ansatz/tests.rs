@@ -49,11 +49,22 @@ fn the_coefficients_linearised_at_the_kink_are_named() {
     );
 }
 
-/// The number in `plus SCALE * (T - t) * net`.
-fn remainder_scale(why: &str) -> f64 {
-    let after = why.split(" plus ").nth(1).expect("a scale");
+/// The factor `passes::ansatz_scale` put on the network (1 where it put none).
+fn network_scale(src: &str) -> f64 {
+    let c = crate::driver::compile(
+        SourceFile {
+            name: "t.pde".into(),
+            text: src.into(),
+        },
+        &[],
+    );
+    let p = c.checked.expect("checked").problem;
+    let Some(why) = p.unknowns[0].ansatz.as_ref().and_then(|a| a.scaled.clone()) else {
+        return 1.0;
+    };
+    let after = why.split("multiplied by ").nth(1).expect("a scale");
     after
-        .split(' ')
+        .split(':')
         .next()
         .and_then(|n| n.parse().ok())
         .expect("a number")
@@ -63,8 +74,7 @@ fn remainder_scale(why: &str) -> f64 {
 fn the_network_is_scaled_to_what_the_smoothed_data_miss() {
     // The call's smoothing misses the equation by a few thousandths (the lognormal against
     // the normal law, second order in the distance to the strike).
-    let (why, _) = chosen(CALL, &[]);
-    let call = remainder_scale(&why.expect("an ansatz"));
+    let call = network_scale(CALL);
     assert!((1e-3..1e-2).contains(&call), "{call}");
     // Dirichlet data that leave the smoothed data (about 2 x at x = 1) by 3 (1 - t): the
     // network must make up the difference on that face, a scale of 3.
@@ -72,8 +82,10 @@ fn the_network_is_scaled_to_what_the_smoothed_data_miss() {
                pde d(u, t) + 0.3 * d(u, x, x) = 0\n\
                terminal u = max(2 * x, 0)\nboundary x = -1: u = 0\n\
                boundary x = 1: u = 2 + 3 * (1 - t)\n";
-    let (why, _) = chosen(src, &[]);
-    let faces = remainder_scale(&why.expect("an ansatz"));
+    // Within a decade of one: `output_scale = auto` leaves it.
+    assert_eq!(network_scale(src), 1.0);
+    let forced = src.to_string() + "solve {\n  output_scale = always\n}\n";
+    let faces = network_scale(&forced);
     assert!((2.5..3.5).contains(&faces), "{faces}");
 }
 
