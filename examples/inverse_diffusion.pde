@@ -22,7 +22,7 @@ observe u from "inverse_diffusion_data.csv"
 
 solve {
   net   = mlp(layers = 3, width = 32)
-  steps = 3000
+  steps = 6000
   batch = 256
   lr    = 3e-3
 }

@@ -669,7 +669,9 @@ impl Coefficient {
     pub fn value(&self, theta: f64) -> f64 {
         let (a, b) = self.ends();
         let v = a + (b - a) / (1.0 + (-theta).exp());
-        if self.log { v.exp() } else { v }
+        // `exp(ln hi)` may round above `hi`.
+        let v = if self.log { v.exp() } else { v };
+        v.clamp(self.lo, self.hi)
     }
 
     /// The trained parameter that gives the initial value.

@@ -345,3 +345,72 @@ fn outside(p: &Problem, layout: &InputLayout, row: &[f64]) -> Option<String> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    const SRC: &str = "time t in [0, 1]\nspace x in [0, 1]^2\nparam nu in [0.1, 1]\n\
+        unknown u(t, x)\nunknown const k in [0.01, 100] log\n\
+        pde d(u, t) = k * nu * lap(u)\ninitial u = 0\nboundary on(x): u = 0\n\
+        observe u from \"obs.csv\"\n";
+
+    fn read(text: &str) -> (Problem, Diags) {
+        let mut c = crate::driver::compile_without_data(
+            SourceFile {
+                name: "t.pde".into(),
+                text: SRC.into(),
+            },
+            &[],
+        );
+        assert!(!c.diags.has_errors(), "{:?}", c.diags);
+        let mut p = c.checked.take().expect("checked").problem;
+        let file = c.program.sources.add("obs.csv", text);
+        let mut diags = Diags::default();
+        read_rows(&mut p, 0, file, text, &mut diags);
+        (p, diags)
+    }
+
+    #[test]
+    fn rows_land_in_the_network_columns_whatever_the_header_order() {
+        let (p, diags) = read("u, nu, x[2], x1, t\n0.5, 0.2, 0.75, 0.25, 1\n\n1.5,1,0,0,0\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        let o = &p.observations[0];
+        assert_eq!(o.width, 4);
+        assert_eq!(o.points, vec![1.0, 0.25, 0.75, 0.2, 0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(o.values, vec![0.5, 1.5]);
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_and_no_row_is_kept() {
+        let (p, diags) = read(
+            "t,x1,x2,nu,u\n0,0.5,0.5,0.5,1\n0,0.5,0.5,0.5,2\n0,2,0.5,0.5,1\n0,0.5\n0,0.5,0.5,0.05,1\n",
+        );
+        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "pdec::data::duplicate_point",
+                "pdec::data::outside_domain",
+                "pdec::data::wrong_count",
+                "pdec::data::outside_domain"
+            ]
+        );
+        assert!(p.observations[0].values.is_empty());
+    }
+
+    #[test]
+    fn a_coefficient_starts_at_its_initial_value_and_never_leaves_its_range() {
+        let (p, _) = read("t,x1,x2,nu,u\n0,0.5,0.5,0.5,1\n");
+        let k = &p.coefficients[0];
+        assert!(k.log);
+        // The geometric middle of [0.01, 100].
+        assert!((k.init - 1.0).abs() < 1e-12);
+        assert!((k.value(k.theta0()) - k.init).abs() < 1e-12);
+        for theta in [-1e3, -30.0, -1.0, 0.0, 1.0, 30.0, 1e3] {
+            let v = k.value(theta);
+            assert!((0.01..=100.0).contains(&v), "{theta}: {v}");
+        }
+    }
+}

@@ -147,7 +147,10 @@ impl Net {
                 let s = candle_core::Tensor::ones_like(theta.as_tensor())?
                     .broadcast_div(&(theta.as_tensor().neg()?.exp()? + 1.0)?)?;
                 let v = s.affine(b - a, a)?;
-                if c.log { v.exp() } else { Ok(v) }
+                // `exp(ln hi)` may round above `hi`: the value stays inside whatever the
+                // rounding (the clamp is the identity, gradient included, inside).
+                let v = if c.log { v.exp()? } else { v };
+                v.clamp(c.lo, c.hi)
             })
             .collect()
     }
