@@ -457,8 +457,10 @@ fn second_order(o: &mut String, c: &Sources) {
         }
     }
     for t in &plan.other_second_order {
-        let why = match c.checked.problem.unknowns.len() {
-            1 => "not linear in second space derivatives",
+        let p = &c.checked.problem;
+        let why = match (p.unknowns.len(), p.coefficients.is_empty()) {
+            (1, true) => "not linear in second space derivatives",
+            (1, false) => "with unknown coefficients every term is computed exactly from the IR",
             _ => "a system's terms are computed exactly from the IR",
         };
         let _ = writeln!(o, "  exact ({why}): {t}");
