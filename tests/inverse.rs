@@ -53,6 +53,35 @@ fn the_example_data_are_the_exact_solution_on_the_documented_grid() {
     assert_ne!(a, c);
     assert_eq!(a.lines().count(), 51);
     assert_eq!(a.lines().next(), Some("t,x,u"));
+    // Burgers observations from the Cole-Hopf reference, as Raissi et al.'s inverse problem.
+    let burgers = |seed: &str, name: &str| {
+        let p = dir.join(name);
+        ok(&pdec(&[
+            "reference",
+            "burgers",
+            "--sample",
+            "20",
+            "--seed",
+            seed,
+            "--out",
+            p.to_str().expect("utf8"),
+        ]));
+        std::fs::read_to_string(p).expect("written")
+    };
+    let (a, b) = (burgers("1", "ba.csv"), burgers("1", "bb.csv"));
+    assert_eq!(a, b);
+    assert_eq!(a.lines().count(), 21);
+    for line in a.lines().skip(1) {
+        let v: Vec<f64> = line
+            .split(',')
+            .map(|c| c.parse().expect("number"))
+            .collect();
+        assert!(
+            (0.0..=1.0).contains(&v[0]) && (-1.0..=1.0).contains(&v[1]),
+            "{line}"
+        );
+        assert!(v[2].abs() <= 1.0, "{line}");
+    }
 }
 
 /// The diffusivity of DeepXDE's diffusion inverse example, from ten values at t = 1: within

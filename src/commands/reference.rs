@@ -71,6 +71,14 @@ pub enum ReferenceCommand {
         /// Points in [-1, 1].
         #[arg(long, default_value_t = 201)]
         nx: usize,
+        /// Instead of the grid: `N` points drawn uniformly in [0, 1] x [-1, 1] from `--seed`
+        /// (observations for `observe`), with Gaussian noise of standard deviation `--noise`.
+        #[arg(long)]
+        sample: Option<usize>,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value_t = 0.0)]
+        noise: f64,
         #[arg(long)]
         out: PathBuf,
     },
@@ -193,7 +201,21 @@ pub fn execute(what: ReferenceCommand, format: Format) -> i32 {
             };
             return crate::commands::reference_exact::execute(&file, at, &out, format);
         }
-        ReferenceCommand::Burgers { nu, nt, nx, out } => {
+        ReferenceCommand::Burgers {
+            nu,
+            sample: Some(n),
+            seed,
+            noise,
+            out,
+            ..
+        } => {
+            return crate::commands::reference_exact::burgers_sample(
+                nu, n, seed, noise, &out, format,
+            );
+        }
+        ReferenceCommand::Burgers {
+            nu, nt, nx, out, ..
+        } => {
             return burgers_table(nu, nt, nx, &out, format);
         }
         ReferenceCommand::BurgersFamily { at, nt, nx, out } => {

@@ -152,3 +152,51 @@ fn value_at(
     let v = eval_at(g, exact, &value_of)?;
     (v.data.len() == 1).then(|| v.data[0])
 }
+
+/// `pdec reference burgers --sample N --seed S --noise SIGMA --out obs.csv`: the Cole-Hopf
+/// solution at `n` points drawn uniformly in `[0, 1] x [-1, 1]` (Raissi et al.'s inverse
+/// Burgers data), with Gaussian noise.
+pub fn burgers_sample(nu: f64, n: usize, seed: u64, noise: f64, out: &Path, format: Format) -> i32 {
+    use rand::RngExt;
+    if !(nu.is_finite() && nu > 0.0) || !(noise >= 0.0 && noise.is_finite()) {
+        return bad(
+            format,
+            "need nu > 0 and a noise of 0 or more",
+            "e.g. `--sample 2000 --noise 0.01`",
+        );
+    }
+    if n == 0 || n > pdec_lang::limits::Limit::ReferenceRows.get() as usize {
+        return bad(
+            format,
+            "`--sample` must be at least 1 and within the reference row limit",
+            "e.g. `--sample 2000`",
+        );
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut noise_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6e6f_6973_6500);
+    let normal = Normal::new(0.0, noise.max(f64::MIN_POSITIVE)).expect("a valid deviation");
+    let mut text = String::from("t,x,u\n");
+    for _ in 0..n {
+        let t: f64 = rng.random_range(0.0..1.0);
+        let x: f64 = rng.random_range(-1.0..1.0);
+        let mut u = crate::reference::burgers_cole_hopf(nu, t, x);
+        if noise > 0.0 {
+            u += normal.sample(&mut noise_rng);
+        }
+        text.push_str(&format!("{t},{x},{u:.12}\n"));
+    }
+    if let Err(d) = crate::output::guard(out) {
+        print_one(*d, format);
+        return 1;
+    }
+    match crate::output::write_atomic(out, text.as_bytes()) {
+        Ok(()) => 0,
+        Err(e) => {
+            print_one(
+                crate::output::io_diag("pdec::run::io", "write", out, &e),
+                format,
+            );
+            1
+        }
+    }
+}
