@@ -158,7 +158,7 @@ fn value_at(
 /// Burgers data), with Gaussian noise.
 pub fn burgers_sample(nu: f64, n: usize, seed: u64, noise: f64, out: &Path, format: Format) -> i32 {
     use rand::RngExt;
-    if !(nu.is_finite() && nu > 0.0) || !(noise >= 0.0 && noise.is_finite()) {
+    if !(nu.is_finite() && nu > 0.0 && noise >= 0.0 && noise.is_finite()) {
         return bad(
             format,
             "need nu > 0 and a noise of 0 or more",

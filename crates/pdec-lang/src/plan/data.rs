@@ -400,6 +400,30 @@ mod tests {
         assert!(p.observations[0].values.is_empty());
     }
 
+    /// Under an ansatz the unknown is made from the network: the data are compared with the
+    /// ansatz, not with the network's raw output.
+    #[test]
+    fn an_observation_under_an_ansatz_observes_the_ansatz() {
+        let src = "time t in [0, 1]\nspace x in [-1, 1]\nunknown u(t, x)\n\
+            unknown const k in [0.1, 10]\npde d(u, t) = k * d(u, x, x)\ninitial u = 0\n\
+            boundary on(x): u = 0\nansatz u = t * net\nobserve u from \"obs.csv\"\n";
+        let c = crate::driver::compile_without_data(
+            SourceFile {
+                name: "t.pde".into(),
+                text: src.into(),
+            },
+            &[],
+        );
+        assert!(!c.diags.has_errors(), "{:?}", c.diags);
+        let p = &c.checked.as_ref().expect("checked").problem;
+        let node = p.observations[0].node;
+        assert!(!matches!(p.graph.op(node), crate::ir::Op::U(_)));
+        assert!(p.graph.depends_on_input(node, Input::Time));
+        let plan = c.plan.as_ref().expect("plan");
+        let data = plan.terms.iter().find(|t| t.name == "data").expect("data");
+        assert_eq!(data.residual, node);
+    }
+
     #[test]
     fn a_coefficient_starts_at_its_initial_value_and_never_leaves_its_range() {
         let (p, _) = read("t,x1,x2,nu,u\n0,0.5,0.5,0.5,1\n");

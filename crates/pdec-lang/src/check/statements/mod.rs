@@ -118,7 +118,7 @@ impl Checker<'_> {
                 path,
                 span,
                 weight,
-            } => self.observe_statement(item, target, path, *span, weight.as_ref(), s),
+            } => self.observe_statement(target, path, *span, weight.as_ref(), s),
             ItemKind::Report(e) => {
                 let r = self.report(e);
                 s.reports.extend(r);

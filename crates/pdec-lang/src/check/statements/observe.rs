@@ -10,20 +10,18 @@ use crate::check::expr::{Ctx, Env};
 use crate::diag::Diag;
 use crate::ir::{Observation, Op};
 use crate::source::Span;
-use crate::syntax::ast::{Expr, Item};
+use crate::syntax::ast::Expr;
 use crate::syntax::print::format_number;
 
 impl Checker<'_> {
     pub(super) fn observe_statement(
         &mut self,
-        item: &Item,
         target: &Expr,
         path: &str,
         span: Span,
         weight: Option<&Expr>,
         s: &mut Found,
     ) {
-        let _ = item;
         let ctx = Ctx {
             what: "an observation",
             ..Ctx::PDE
