@@ -258,3 +258,36 @@ fn a_resumed_inverse_run_goes_on_as_if_it_never_stopped() {
     assert!(a[0].contains(",C,"), "{}", a[0]);
     assert_eq!(a, b);
 }
+
+/// A component of a vector unknown is observed by its name as written (`U[1]`) or without
+/// brackets (`U1`); data for another component are not it.
+#[test]
+fn a_component_of_a_vector_unknown_is_observed_by_its_name() {
+    let dir = out_dir("inverse", "vector");
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let file = dir.join("v.pde");
+    std::fs::write(
+        &file,
+        "time t in [0, 1]\nspace x in [-1, 1]\nunknown U(t, x)[2]\nunknown const k in [0.1, 10]\n\
+         pde d(U, t) = k * d(U, x, x)\ninitial U = [sin(pi * x), 0]\nboundary on(x): U = [0, 0]\n\
+         observe U[1] from \"obs.csv\"\n",
+    )
+    .expect("problem");
+    let f = file.to_str().expect("utf8");
+    for (header, code) in [
+        ("t,x,U[1]", None),
+        ("t,x,U1", None),
+        ("t,x,U2", Some("pdec::data::missing_column")),
+    ] {
+        std::fs::write(dir.join("obs.csv"), format!("{header}\n1,0.5,0.1\n")).expect("data");
+        let out = pdec(&["check", f]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match code {
+            None => assert_eq!(out.status.code(), Some(0), "{header}: {stderr}"),
+            Some(c) => {
+                assert_eq!(out.status.code(), Some(1), "{header}: {stderr}");
+                assert!(stderr.contains(c), "{header}: {stderr}");
+            }
+        }
+    }
+}
