@@ -107,8 +107,18 @@ pub fn check(path: &Path, sets: &[String]) -> Diagnostics {
 /// Reads and compiles a problem file through the plan: the compilation and its warnings, or
 /// its errors.
 pub fn compile(path: &Path, sets: &[String]) -> Result<(Compiled, Diagnostics), Error> {
+    compile_in(path, sets, None)
+}
+
+/// [`compile`], with `observe` data read under `data` (a run directory's copies) instead of
+/// the problem file's folder.
+pub fn compile_in(
+    path: &Path,
+    sets: &[String],
+    data: Option<&Path>,
+) -> Result<(Compiled, Diagnostics), Error> {
     let source = pdec_lang::loader::read_file(path)?;
-    let compiled = driver::compile(source, sets);
+    let compiled = driver::compile_in(source, sets, data);
     if compiled.diags.has_errors() {
         return Err(Error::compile(&compiled));
     }
@@ -188,7 +198,8 @@ pub fn solve(req: SolveRequest) -> Result<Solved, Error> {
             .into());
         }
     };
-    let (compiled, mut warnings) = compile(&file, &sets)?;
+    let copies = req.resume.as_deref().map(crate::run::reference_folder);
+    let (compiled, mut warnings) = compile_in(&file, &sets, copies.as_deref())?;
     let text = compiled.user_text().to_string();
     let (reference, reference_file) =
         reference(&compiled, &file, req.resume.as_deref(), source.as_deref())?;

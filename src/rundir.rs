@@ -83,7 +83,9 @@ pub fn open(run: &Path) -> Result<Opened, Failure> {
         .help("the run did not finish its first checkpoint; train again")
         .into());
     }
-    let compiled = driver::compile(source, &sets(run));
+    // Its `observe` data from the run's own copies.
+    let data = crate::run::reference_folder(run);
+    let compiled = driver::compile_in(source, &sets(run), Some(&data));
     let cols = match (&compiled.checked, &compiled.plan) {
         (Some(_), Some(plan)) if !compiled.diags.has_errors() => Columns::new(&plan.layout),
         _ => return Err(Failure::Compile(Box::new(compiled))),
@@ -271,6 +273,7 @@ impl Opened {
                         normals: None,
                         out: &o,
                         dirs: &dirs,
+                        coefs: &[],
                     },
                 );
                 for (k, (c, h)) in columns.iter().zip(&how).enumerate() {

@@ -51,6 +51,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("heat_ball", "examples/heat_ball.pde", &[]),
     ("heat_box", "examples/heat_box.pde", &[]),
     ("hjb", "examples/hjb.pde", &[]),
+    ("inverse_diffusion", "examples/inverse_diffusion.pde", &[]),
     ("lshape", "examples/lshape.pde", &[]),
     ("plate_with_hole", "examples/plate_with_hole.pde", &[]),
     ("poisson_mixed", "examples/poisson_mixed.pde", &[]),

@@ -96,9 +96,20 @@ fn run_case(path: &Path, bless: bool) -> Result<(), Failed> {
     let user = &compiled.program.sources.get(pdec_lang::source::FileId(0));
     let mut actual: Vec<(usize, String)> = Vec::new();
     for d in compiled.diags.iter() {
-        let line = match d.primary_span() {
-            Some(s) if s.file == pdec_lang::source::FileId(0) => user.line_col(s.start as usize).0,
-            Some(_) => 0, // in a std module or `--set`
+        // A diagnostic in another file (a std module, `--set`, an `observe` data file) is
+        // annotated on the case's line its first label there points at, if any.
+        let in_user = d
+            .labels
+            .iter()
+            .find(|l| l.primary)
+            .filter(|l| l.span.file == pdec_lang::source::FileId(0))
+            .or_else(|| {
+                d.labels
+                    .iter()
+                    .find(|l| l.span.file == pdec_lang::source::FileId(0))
+            });
+        let line = match in_user {
+            Some(l) => user.line_col(l.span.start as usize).0,
             None => 0,
         };
         actual.push((line, d.code.to_string()));

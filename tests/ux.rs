@@ -259,6 +259,15 @@ fn formatted_examples_explain_to_the_same_plan_and_are_canonical() {
         assert_eq!(out.status.code(), Some(0), "{path}: {}", text(&out.stderr));
         let copy = dir.join(f.file_name().expect("name"));
         std::fs::write(&copy, &out.stdout).expect("write");
+        // The `observe` data files beside it, as beside the original.
+        for e in std::fs::read_dir(f.parent().expect("folder"))
+            .expect("folder")
+            .flatten()
+        {
+            if e.path().extension().is_some_and(|x| x == "csv") {
+                std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+            }
+        }
         let a = pdec(&["explain", "--format", "json", path]);
         let b = pdec(&["explain", "--format", "json", copy.to_str().expect("utf8")]);
         assert_eq!(a.status.code(), Some(0), "{path}");

@@ -57,7 +57,8 @@ pub fn execute(
             })
         })
         .unwrap_or_default();
-    let first = driver::compile(source.clone(), &sets);
+    let data = crate::run::reference_folder(run);
+    let first = driver::compile_in(source.clone(), &sets, Some(&data));
     let Some(checked) = &first.checked else {
         print_diags(&first.diags, &first.program.sources, format, "");
         return 1;
@@ -80,12 +81,13 @@ pub fn execute(
             text.push_str(&format!("\nreport {u}({clean})"));
         }
     }
-    let compiled = driver::compile(
+    let compiled = driver::compile_in(
         pdec_lang::source::SourceFile {
             name: format!("{} (with --at)", problem.display()),
             text,
         },
         &sets,
+        Some(&data),
     );
     print_diags(&compiled.diags, &compiled.program.sources, format, "");
     if compiled.diags.has_errors() {

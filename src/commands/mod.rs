@@ -16,6 +16,7 @@ pub mod lsp;
 pub mod new;
 pub mod plot;
 pub mod reference;
+pub mod reference_exact;
 pub mod report;
 pub mod solve;
 pub mod solve_seeds;

@@ -38,6 +38,23 @@ pub struct OptionArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ReferenceCommand {
+    /// A problem's `exact` solution at points, as a data table for `observe` (columns: the
+    /// inputs, then the unknown): on a grid (`--grid "t = 1, x = -1..1:10"`, as `pdec export`)
+    /// or at `--sample N` points drawn uniformly in the domain from `--seed`, with Gaussian
+    /// noise of standard deviation `--noise`.
+    Exact {
+        file: PathBuf,
+        #[arg(long)]
+        grid: Option<String>,
+        #[arg(long)]
+        sample: Option<usize>,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value_t = 0.0)]
+        noise: f64,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// European option price (Black-Scholes-Merton closed form).
     European(OptionArgs),
     /// American option on one asset (finite differences with early exercise, cross-checked
@@ -54,6 +71,14 @@ pub enum ReferenceCommand {
         /// Points in [-1, 1].
         #[arg(long, default_value_t = 201)]
         nx: usize,
+        /// Instead of the grid: `N` points drawn uniformly in [0, 1] x [-1, 1] from `--seed`
+        /// (observations for `observe`), with Gaussian noise of standard deviation `--noise`.
+        #[arg(long)]
+        sample: Option<usize>,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value_t = 0.0)]
+        noise: f64,
         #[arg(long)]
         out: PathBuf,
     },
@@ -160,7 +185,37 @@ pub fn execute(what: ReferenceCommand, format: Format) -> i32 {
         }
     };
     let (label, value) = match what {
-        ReferenceCommand::Burgers { nu, nt, nx, out } => {
+        ReferenceCommand::Exact {
+            file,
+            grid,
+            sample,
+            seed,
+            noise,
+            out,
+        } => {
+            let at = crate::commands::reference_exact::Points {
+                grid: grid.as_deref(),
+                sample,
+                seed,
+                noise,
+            };
+            return crate::commands::reference_exact::execute(&file, at, &out, format);
+        }
+        ReferenceCommand::Burgers {
+            nu,
+            sample: Some(n),
+            seed,
+            noise,
+            out,
+            ..
+        } => {
+            return crate::commands::reference_exact::burgers_sample(
+                nu, n, seed, noise, &out, format,
+            );
+        }
+        ReferenceCommand::Burgers {
+            nu, nt, nx, out, ..
+        } => {
             return burgers_table(nu, nt, nx, &out, format);
         }
         ReferenceCommand::BurgersFamily { at, nt, nx, out } => {

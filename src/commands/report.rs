@@ -66,6 +66,17 @@ pub fn failure(f: Failure, format: Format) -> i32 {
 
 /// Loads and compiles; prints diagnostics. `None` when the file had errors.
 pub fn compile_file(path: &Path, set: &[String], format: Format, what: &str) -> Option<Compiled> {
+    compile_file_in(path, set, format, what, None)
+}
+
+/// [`compile_file`], with `observe` data read under `data` (a run directory's copies).
+pub fn compile_file_in(
+    path: &Path,
+    set: &[String],
+    format: Format,
+    what: &str,
+    data: Option<&Path>,
+) -> Option<Compiled> {
     let source = match pdec_lang::loader::read_file(path) {
         Ok(s) => s,
         Err(d) => {
@@ -74,7 +85,7 @@ pub fn compile_file(path: &Path, set: &[String], format: Format, what: &str) -> 
             return None;
         }
     };
-    let compiled = driver::compile(source, set);
+    let compiled = driver::compile_in(source, set, data);
     print_diags(&compiled.diags, &compiled.program.sources, format, what);
     if compiled.diags.has_errors() {
         return None;

@@ -6,7 +6,7 @@
 //! [`solve_seeds`]. The steps it shares with the library's `solve` (the reference table,
 //! `--resume`'s inputs, `--init-from`'s network) are in [`crate::api`].
 
-use crate::commands::report::{compile_file, memory_fits, open_device, print_one, run_result};
+use crate::commands::report::{compile_file_in, memory_fits, open_device, print_one, run_result};
 use crate::commands::solve_seeds;
 use pdec_lang::diag::render::Format;
 use std::path::PathBuf;
@@ -157,7 +157,15 @@ pub fn execute(args: SolveArgs, format: Format) -> i32 {
         (None, Some(f)) => (f.clone(), Some(f)),
         (None, None) => return 1,
     };
-    let Some(compiled) = compile_file(&file, &set, format, "nothing was trained") else {
+    // A resumed run's `observe` data are its own copies.
+    let copies = resume.as_deref().map(crate::run::reference_folder);
+    let Some(compiled) = compile_file_in(
+        &file,
+        &set,
+        format,
+        "nothing was trained",
+        copies.as_deref(),
+    ) else {
         return 1;
     };
     let text = compiled.user_text().to_string();

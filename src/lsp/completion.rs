@@ -119,7 +119,8 @@ fn declared(it: &Item) -> Option<(&str, CompletionItemKind)> {
         ItemKind::Param { name, .. }
         | ItemKind::Time { name, .. }
         | ItemKind::Space { name, .. }
-        | ItemKind::Unknown { name, .. } => (&name.text, CompletionItemKind::VARIABLE),
+        | ItemKind::Unknown { name, .. }
+        | ItemKind::Coefficient { name, .. } => (&name.text, CompletionItemKind::VARIABLE),
         _ => None?,
     })
 }

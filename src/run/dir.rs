@@ -111,9 +111,23 @@ pub(crate) fn write_inputs(
     source_text: &str,
     resumed: bool,
     reference_file: Option<&pdec_lang::loader::ReferenceFile>,
+    observations: &[pdec_lang::ir::Observation],
 ) -> Result<(), RunError> {
     if !resumed {
         write_atomic(&dir.join("problem.pde"), source_text.as_bytes())?;
+    }
+    // The `observe` data files beside the reference table's copy, at the paths the problem
+    // names: `pdec eval`, `plot` and `--resume` compile the run's problem against them.
+    for o in observations {
+        if let Some(name) = pdec_lang::loader::copy_name(&o.path) {
+            let copy = reference_folder(dir).join(name);
+            if !copy.exists() {
+                if let Some(folder) = copy.parent() {
+                    std::fs::create_dir_all(folder)?;
+                }
+                write_atomic(&copy, o.text.as_bytes())?;
+            }
+        }
     }
     if let Some(r) = reference_file
         && let Some(name) = &r.copy

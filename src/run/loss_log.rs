@@ -1,5 +1,6 @@
 //! `loss.csv`: one line per logged step (step, wall time, learning rate, the errors against
-//! `exact` and the `reference` table, the reported values, the total weighted by `weight.NAME`,
+//! `exact` and the `reference` table, the reported values, each unknown coefficient's value
+//! under its name, the total weighted by `weight.NAME`,
 //! each term, and with `balance` each term's multiplier as `balance.NAME`),
 //! and per logged polish iteration after the Adam steps (the step length in the `lr`
 //! column). Rank 0 writes it; on other ranks the log is closed and writes nothing. The same
@@ -61,6 +62,9 @@ impl<'a> LossLog<'a> {
         // The reported values too (the quantity a user waits for, e.g. a price at one point),
         // named by their expression: columns before `total`, as the errors.
         errors.extend(problem.reports.iter().map(|r| r.text.as_str()));
+        // Each unknown coefficient's value as training identifies it, named by the
+        // coefficient.
+        errors.extend(program.plan.coefficients.iter().map(|c| c.name.as_str()));
         let report_points = match problem.reports.is_empty() {
             true => None,
             false => {
@@ -140,6 +144,10 @@ impl<'a> LossLog<'a> {
             rec.extend(v.iter().map(|v| format!("{v:.9e}")));
             row.extend(v);
         }
+        for (_, v) in net.identified()? {
+            rec.push(format!("{v:.9e}"));
+            row.push(v);
+        }
         rec.push(format!("{total:.6e}"));
         rec.extend(values.iter().map(|v| format!("{v:.6e}")));
         row.push(total);
@@ -174,6 +182,8 @@ fn tags(program: &LossProgram, reference: bool, balanced: bool) -> Vec<String> {
         tags.push("error/reference_rel_l2".into());
     }
     tags.extend(problem.reports.iter().map(|r| format!("report/{}", r.text)));
+    let coefs = program.plan.coefficients.iter();
+    tags.extend(coefs.map(|c| format!("coefficient/{}", c.name)));
     tags.push("loss/total".into());
     let terms = program.plan.terms.iter();
     tags.extend(terms.clone().map(|t| format!("loss/{}", t.name)));

@@ -229,6 +229,7 @@ pub(crate) fn train(
             source_text,
             resumed.is_some(),
             opts.reference_file.as_ref(),
+            &problem.observations,
         )?;
         dir::write_settings(
             &dir,
@@ -430,6 +431,7 @@ fn summarise(
         final_loss: names.zip(trainer.last.iter().copied()).collect(),
         imposed: problem.imposed.clone(),
         reports,
+        identified: net.identified()?.into_iter().collect(),
         last_iterate_reports,
         metrics,
         metrics_by_unknown,

@@ -289,6 +289,7 @@ pub(crate) fn exact_metrics_where_it_matters(
         width: program.cols.layout.width,
         points: Vec::new(),
         normals: None,
+        values: None,
     };
     for r in &problem.reports {
         let center = train::report_row(problem, &program.cols, r);

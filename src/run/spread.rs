@@ -124,6 +124,9 @@ pub(crate) struct GroupSummary {
     pub threads_per_seed: usize,
     pub wall_time_s: f64,
     pub runs: Vec<SeedRun>,
+    /// Each unknown coefficient's identified value over the seeds.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub identified: BTreeMap<String, Spread>,
     pub reports: Vec<ReportSpread>,
     pub metrics: Option<MetricsSpread>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -198,9 +201,13 @@ impl GroupSummary {
                 .collect()
         });
         let mut terms: BTreeMap<String, Vec<(u64, f64)>> = BTreeMap::new();
+        let mut identified: BTreeMap<String, Vec<(u64, f64)>> = BTreeMap::new();
         for (s, sum) in &done {
             for (name, v) in &sum.final_loss {
                 terms.entry(name.clone()).or_default().push((*s, *v));
+            }
+            for (name, v) in &sum.identified {
+                identified.entry(name.clone()).or_default().push((*s, *v));
             }
         }
         GroupSummary {
@@ -211,6 +218,10 @@ impl GroupSummary {
             threads_per_seed,
             wall_time_s,
             runs: seeds.iter().zip(outcomes).map(seed_run).collect(),
+            identified: identified
+                .into_iter()
+                .filter_map(|(name, v)| Some((name, Spread::of(v)?)))
+                .collect(),
             reports,
             metrics: metrics_spread(&done, |s| s.metrics.as_ref()),
             metrics_training_law: metrics_spread(&done, |s| s.metrics_training_law.as_ref()),
@@ -254,6 +265,9 @@ impl GroupSummary {
         );
         let fixed = |v: f64| format!("{v:.6}");
         let sci = |v: f64| format!("{v:.3e}");
+        for (name, v) in &self.identified {
+            println!("  {name} = {}   (identified from the data)", v.text(fixed));
+        }
         for r in &self.reports {
             let exact = r
                 .exact

@@ -44,6 +44,9 @@ pub(crate) struct Summary {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub imposed: Vec<String>,
     pub reports: Vec<ReportValue>,
+    /// Each unknown coefficient's value identified by training (`unknown const`), by name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub identified: BTreeMap<String, f64>,
     /// The same reports from the last iterate, when `reports` are the weight average's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub last_iterate_reports: Vec<ReportValue>,
@@ -148,6 +151,9 @@ impl Summary {
                 p.fresh_loss_after,
                 p.fresh_points
             );
+        }
+        for (name, v) in &self.identified {
+            println!("  {name} = {v:.6}   (identified from the data)");
         }
         for (i, r) in self.reports.iter().enumerate() {
             let last = match self.last_iterate_reports.get(i) {

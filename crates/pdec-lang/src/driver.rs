@@ -14,6 +14,7 @@ use crate::plan::{self, Plan};
 use crate::resolve::{self, Program};
 use crate::source::{SourceFile, Span};
 use crate::syntax::ast::{Item, ItemKind, Setting};
+use std::path::{Path, PathBuf};
 
 /// Everything the front end produced. `plan` is `Some` only when there were no errors.
 pub struct Compiled {
@@ -68,7 +69,34 @@ fn overrides(program: &mut Program, sets: &[String], diags: &mut Diags) -> Vec<S
         .collect()
 }
 
+/// Stages 1-6 on a problem's text; its `observe` data files are read from the folder of
+/// `source.name` (see [`compile_in`]).
 pub fn compile(source: SourceFile, sets: &[String]) -> Compiled {
+    compile_in(source, sets, None)
+}
+
+/// [`compile`], with the data files of `observe` read under `data` (a run directory's copies)
+/// instead of the problem file's folder.
+pub fn compile_in(source: SourceFile, sets: &[String], data: Option<&Path>) -> Compiled {
+    let folder: PathBuf = match data {
+        Some(d) => d.to_path_buf(),
+        None => Path::new(&source.name)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
+    };
+    compile_with(source, sets, Some(&folder))
+}
+
+/// [`compile`] without reading the `observe` data files: their terms have no rows. For what
+/// needs only the problem's equations and `exact` (`pdec reference exact`, which writes the
+/// data a problem then observes).
+pub fn compile_without_data(source: SourceFile, sets: &[String]) -> Compiled {
+    compile_with(source, sets, None)
+}
+
+fn compile_with(source: SourceFile, sets: &[String], folder: Option<&Path>) -> Compiled {
     let mut diags = Diags::default();
     let mut program = resolve::load_program(source, &mut diags);
     let overrides = overrides(&mut program, sets, &mut diags);
@@ -100,6 +128,14 @@ pub fn compile(source: SourceFile, sets: &[String]) -> Compiled {
         out.diags = diags;
         return out;
     };
+    if let Some(folder) = folder {
+        read_observations(&mut out.program, &mut checked.problem, folder, &mut diags);
+    }
+    if diags.has_errors() {
+        out.checked = Some(checked);
+        out.diags = diags;
+        return out;
+    }
     // The problem as written, before the ansatz rewrites its conditions in the network.
     passes::consistency::run(&checked.problem, &mut diags);
     passes::kink_ansatz::run(&mut checked.problem, &checked.settings.plan);
@@ -120,6 +156,28 @@ pub fn compile(source: SourceFile, sets: &[String]) -> Compiled {
     out.analysis = Some(analysis);
     out.diags = diags;
     out
+}
+
+/// Reads every `observe` data file under `folder` (inside it, as `reference` tables), each
+/// a source file of its own so that the rows' diagnostics point into it, and checks its
+/// rows (`plan::data`).
+fn read_observations(
+    program: &mut Program,
+    p: &mut crate::ir::Problem,
+    folder: &Path,
+    diags: &mut Diags,
+) {
+    for k in 0..p.observations.len() {
+        let o = &p.observations[k];
+        match crate::loader::read_data_in(folder, &o.path) {
+            Ok(f) => {
+                let file = program.sources.add(o.path.clone(), f.text.clone());
+                plan::data::read_rows(p, k, file, &f.text, diags);
+                p.observations[k].text = f.text;
+            }
+            Err(d) => diags.push(d.primary(o.span, "named here")),
+        }
+    }
 }
 
 /// The diagnostics of the check that do not follow from the name-resolution errors in
@@ -148,6 +206,7 @@ fn independent_of(resolved: &Diags, checked: Diags, program: &Program) -> Diags 
                 | ItemKind::Space { .. }
                 | ItemKind::Param { .. }
                 | ItemKind::Unknown { .. }
+                | ItemKind::Coefficient { .. }
         )
     });
     // The functions and constants a broken item defines: a statement that uses one is in

@@ -60,6 +60,7 @@ pub fn explain(file: &str, checked: &Checked, analysis: &Analysis, plan: &Plan) 
     let mut o = String::new();
     header(&mut o, &c);
     terms(&mut o, &c);
+    coefficients(&mut o, &c);
     ansatz(&mut o, &c);
     output_scale(&mut o, &c);
     residual_scale(&mut o, &c);
@@ -142,6 +143,29 @@ fn terms(o: &mut String, c: &Sources) {
     let _ = writeln!(o, "loss terms (mean squared residuals, weighted):");
     for t in &c.plan.terms {
         term(o, t);
+    }
+}
+
+/// The unknown coefficients: range, scale and initial value.
+fn coefficients(o: &mut String, c: &Sources) {
+    if c.plan.coefficients.is_empty() {
+        return;
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "unknown coefficients (trained with the network's weights by the same Adam steps; the value is lo + (hi - lo) * sigmoid(theta), of ln lo and ln hi on a log scale, so it never leaves its range):"
+    );
+    for k in &c.plan.coefficients {
+        let _ = writeln!(
+            o,
+            "  {:<24} in [{}, {}]  {} scale  init {}",
+            k.name,
+            num(k.lo),
+            num(k.hi),
+            if k.log { "log" } else { "linear" },
+            num(k.init)
+        );
     }
 }
 
@@ -436,8 +460,10 @@ fn second_order(o: &mut String, c: &Sources) {
         }
     }
     for t in &plan.other_second_order {
-        let why = match c.checked.problem.unknowns.len() {
-            1 => "not linear in second space derivatives",
+        let p = &c.checked.problem;
+        let why = match (p.unknowns.len(), p.coefficients.is_empty()) {
+            (1, true) => "not linear in second space derivatives",
+            (1, false) => "with unknown coefficients every term is computed exactly from the IR",
             _ => "a system's terms are computed exactly from the IR",
         };
         let _ = writeln!(o, "  exact ({why}): {t}");

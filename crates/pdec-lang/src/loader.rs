@@ -189,9 +189,51 @@ pub fn read_reference(problem_path: &Path, relative: &str) -> Result<ReferenceFi
 /// Reads a reference table at `relative` under `folder` (a problem's folder, or a run
 /// directory's copy of it), kept inside it.
 pub fn read_reference_in(folder: &Path, relative: &str) -> Result<ReferenceFile, Box<Diag>> {
+    read_table_in(folder, relative, TableKind::Reference)
+}
+
+/// Which kind of table a problem names: a `reference` (errors after training) or an
+/// `observe` data set (a loss term). Both obey the same rules; their codes differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableKind {
+    Reference,
+    Data,
+}
+
+impl TableKind {
+    fn word(self) -> &'static str {
+        match self {
+            TableKind::Reference => "reference",
+            TableKind::Data => "data",
+        }
+    }
+}
+
+/// Reads an `observe` data file named by a problem file, as [`read_reference_in`] reads a
+/// reference table: under `folder`, kept inside it, within the size limit, UTF-8.
+pub fn read_data_in(folder: &Path, relative: &str) -> Result<ReferenceFile, Box<Diag>> {
+    read_table_in(folder, relative, TableKind::Data)
+}
+
+fn read_table_in(
+    folder: &Path,
+    relative: &str,
+    kind: TableKind,
+) -> Result<ReferenceFile, Box<Diag>> {
+    let word = kind.word();
+    let (outside_code, missing_code) = match kind {
+        TableKind::Reference => (
+            "pdec::load::reference_outside_folder",
+            "pdec::load::reference_missing",
+        ),
+        TableKind::Data => (
+            "pdec::load::data_outside_folder",
+            "pdec::load::data_missing",
+        ),
+    };
     let outside = |why: String| {
         Box::new(
-            Diag::error("pdec::load::reference_outside_folder", format!("reference file `{relative}` {why}"))
+            Diag::error(outside_code, format!("{word} file `{relative}` {why}"))
                 .help("put the CSV file next to the `.pde` file (or in a sub-folder) and name it with a relative path"),
         )
     };
@@ -200,8 +242,8 @@ pub fn read_reference_in(folder: &Path, relative: &str) -> Result<ReferenceFile,
     let target = std::fs::canonicalize(folder.join(relative)).map_err(|e| {
         Box::new(
             Diag::error(
-                "pdec::load::reference_missing",
-                format!("cannot read reference file `{relative}`: {e}"),
+                missing_code,
+                format!("cannot read {word} file `{relative}`: {e}"),
             )
             .help("the path is relative to the folder of the `.pde` file"),
         )
@@ -215,7 +257,7 @@ pub fn read_reference_in(folder: &Path, relative: &str) -> Result<ReferenceFile,
                 Diag::error(
                     "pdec::load::too_large",
                     format!(
-                        "reference file `{relative}` is larger than {}, the limit of a table",
+                        "{word} file `{relative}` is larger than {}, the limit of a table",
                         Limit::TableBytes.shown()
                     ),
                 )
@@ -226,8 +268,8 @@ pub fn read_reference_in(folder: &Path, relative: &str) -> Result<ReferenceFile,
             ),
             e => Box::new(
                 Diag::error(
-                    "pdec::load::reference_missing",
-                    format!("cannot read reference file `{relative}`: {e}"),
+                    missing_code,
+                    format!("cannot read {word} file `{relative}`: {e}"),
                 )
                 .help("the file must be UTF-8 CSV text"),
             ),
@@ -236,8 +278,8 @@ pub fn read_reference_in(folder: &Path, relative: &str) -> Result<ReferenceFile,
             String::from_utf8(bytes).map_err(|_| {
                 Box::new(
                     Diag::error(
-                        "pdec::load::reference_missing",
-                        format!("cannot read reference file `{relative}`: it is not UTF-8"),
+                        missing_code,
+                        format!("cannot read {word} file `{relative}`: it is not UTF-8"),
                     )
                     .help("the file must be UTF-8 CSV text"),
                 )

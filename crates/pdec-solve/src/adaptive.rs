@@ -106,6 +106,7 @@ impl Pool {
             width: w,
             points,
             normals: None,
+            values: None,
         }
     }
 }
@@ -302,6 +303,7 @@ mod tests {
                 width: 2,
                 points: vec![0.0, 0.0, 1.0, 10.0, 2.0, 20.0, 3.0, 30.0],
                 normals: None,
+                values: None,
             },
             cdf,
         };

@@ -15,6 +15,7 @@ use crate::syntax::print::format_number;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DomainUse {
     Param,
+    Coefficient,
     Time,
     Space,
 }
@@ -24,6 +25,9 @@ impl Checker<'_> {
     fn bad_domain(&mut self, e: &Expr, usage: DomainUse) {
         let help = match usage {
             DomainUse::Param => "a parameter ranges over an interval: `param nu in [0.01, 0.1]`",
+            DomainUse::Coefficient => {
+                "an unknown coefficient ranges over an interval: `unknown const k in [0.01, 10]`"
+            }
             DomainUse::Time => "time ranges over an interval: `time t in [0, 1]`",
             DomainUse::Space => {
                 "write an interval `[0, 1]`, a box `[0, 1]^d` or `[0, 1] * [0, 2]`, or `ball(d, center = 0, radius = 1)`"

@@ -14,6 +14,7 @@
 //! This file holds the [`Checker`] they all extend and [`check`], which runs them in order
 //! and then reads the settings.
 
+mod coefficients;
 mod csg;
 mod csg_locus;
 mod declarations;
@@ -106,6 +107,9 @@ pub struct Checker<'a> {
     /// The pieces constructive domains name (`ball(...) as hole`): binding occurrence to
     /// (space variable, index into its `Csg::pieces`).
     pieces: HashMap<crate::syntax::ast::NameId, (usize, usize)>,
+    /// `unknown const` items and their index into `coefficients` (`Op::Coef(k)`).
+    coef_items: HashMap<ItemRef, usize>,
+    coefficients: Vec<crate::ir::Coefficient>,
 }
 
 /// Checks the program; `overrides` are `--set` settings applied after the file's.
@@ -131,8 +135,11 @@ pub fn check(
         failed: Default::default(),
         outside_reports: Vec::new(),
         pieces: HashMap::new(),
+        coef_items: HashMap::new(),
+        coefficients: Vec::new(),
     };
     c.declarations();
+    c.coefficient_declarations();
     // Settings' constant expressions are folded before the statements: assembling the
     // problem compacts the graph, after which the nodes of `const` items have moved.
     let mut solve_blocks = Vec::new();

@@ -133,6 +133,8 @@ pub struct Batch {
     /// periodic pair): `n * width` values, the outward unit normal of the point's face in the
     /// columns of its space variable, zero in every other column. `None` elsewhere.
     pub normals: Option<Vec<f64>>,
+    /// For rows of a data set: the observed value of each row (`n` values).
+    pub values: Option<Vec<f64>>,
 }
 
 impl Batch {
@@ -144,6 +146,7 @@ impl Batch {
             width: self.width,
             points: self.points[a..b].to_vec(),
             normals: self.normals.as_ref().map(|v| v[a..b].to_vec()),
+            values: self.values.as_ref().map(|v| v[lo..hi].to_vec()),
         }
     }
 
@@ -247,6 +250,7 @@ fn sample_rows(
         width: w,
         points,
         normals: None,
+        values: None,
     }
 }
 
@@ -383,6 +387,7 @@ pub fn sample_faces(
         width: w,
         points,
         normals: Some(normals),
+        values: None,
     }
 }
 
@@ -438,5 +443,34 @@ pub fn sample_region(
             let (a, b) = sample_periodic_pairs(problem, layout, *var, *comp, n, rng);
             vec![a, b]
         }
+        Region::Data { set } => vec![sample_data(&problem.observations[*set], n, rng)],
+    }
+}
+
+/// `n` rows of a data set: all of them in order when `n` is their number, else `n` distinct
+/// rows drawn uniformly (a partial shuffle).
+fn sample_data(o: &crate::ir::Observation, n: usize, rng: &mut impl PointRng) -> Batch {
+    let rows = o.rows();
+    let mut order: Vec<usize> = (0..rows).collect();
+    let n = n.min(rows);
+    if n < rows {
+        for i in 0..n {
+            let j = rng.random_range(i..rows);
+            order.swap(i, j);
+        }
+    }
+    let w = o.width;
+    let mut points = Vec::with_capacity(n * w);
+    let mut values = Vec::with_capacity(n);
+    for &r in &order[..n] {
+        points.extend_from_slice(&o.points[r * w..(r + 1) * w]);
+        values.push(o.values[r]);
+    }
+    Batch {
+        n,
+        width: w,
+        points,
+        normals: None,
+        values: Some(values),
     }
 }

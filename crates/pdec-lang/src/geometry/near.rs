@@ -44,6 +44,7 @@ pub fn sample_near(
         width,
         points,
         normals: None,
+        values: None,
     }
 }
 

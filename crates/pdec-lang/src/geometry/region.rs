@@ -61,4 +61,8 @@ pub enum Region {
         var: usize,
         comp: Option<usize>,
     },
+    /// The rows of data set `set` ([`crate::ir::Problem::observations`]).
+    Data {
+        set: usize,
+    },
 }

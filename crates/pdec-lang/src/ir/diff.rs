@@ -94,7 +94,8 @@ fn diff_node(
     };
     let op = g.op(id).clone();
     Ok(match op {
-        Op::Const(_) | Op::Tensor(_) | Op::AxisValue(_) => zero,
+        // A coefficient is constant in the inputs.
+        Op::Const(_) | Op::Tensor(_) | Op::AxisValue(_) | Op::Coef(_) => zero,
         Op::Input(Input::Time) if coord == Coord::Time => one,
         Op::Input(Input::Space(v)) if v == var => {
             // x (a whole vector) differentiated along one component: a unit vector.

@@ -240,6 +240,9 @@ pub enum Op {
     ReduceVec(VecRed, NodeId),
     /// `[a, b, c]` with scalar entries.
     Stack(Vec<NodeId>),
+    /// Unknown coefficient `k` ([`Problem::coefficients`]): a scalar the solver trains
+    /// beside the network's weights; before training its initial value.
+    Coef(usize),
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -409,6 +412,11 @@ impl Graph {
         self.any(id, &mut |op| {
             matches!(op, Op::U(_) | Op::Deriv(..) | Op::NormalDeriv(_))
         })
+    }
+
+    /// Does the node read an unknown coefficient (`Op::Coef`)?
+    pub fn depends_on_coefficient(&self, id: NodeId) -> bool {
+        self.any(id, &mut |op| matches!(op, Op::Coef(_)))
     }
 
     /// Does the node depend on unknown `k` (its value or a derivative)?
@@ -632,6 +640,82 @@ pub struct ParamVar {
     pub span: Span,
 }
 
+/// `unknown const k in [lo, hi] init v log`: a scalar identified from data. The solver trains
+/// `theta` and reads `lo + (hi - lo) * sigmoid(theta)` (under `log`, the same of `ln lo`
+/// and `ln hi`, then `exp`), so the value never leaves `(lo, hi)`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Coefficient {
+    pub name: String,
+    pub lo: f64,
+    pub hi: f64,
+    /// The initial value: written, or the middle of the range (the geometric middle under
+    /// `log`).
+    pub init: f64,
+    pub log: bool,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Coefficient {
+    /// The range's ends on the trained scale (their logarithms under `log`).
+    fn ends(&self) -> (f64, f64) {
+        match self.log {
+            true => (self.lo.ln(), self.hi.ln()),
+            false => (self.lo, self.hi),
+        }
+    }
+
+    /// The value of the trained parameter `theta`.
+    pub fn value(&self, theta: f64) -> f64 {
+        let (a, b) = self.ends();
+        let v = a + (b - a) / (1.0 + (-theta).exp());
+        // `exp(ln hi)` may round above `hi`.
+        let v = if self.log { v.exp() } else { v };
+        v.clamp(self.lo, self.hi)
+    }
+
+    /// The trained parameter that gives the initial value.
+    pub fn theta0(&self) -> f64 {
+        let (a, b) = self.ends();
+        let v = if self.log { self.init.ln() } else { self.init };
+        let s = ((v - a) / (b - a)).clamp(1e-12, 1.0 - 1e-12);
+        (s / (1.0 - s)).ln()
+    }
+}
+
+/// `observe u from "data.csv" weight w`: measured values of an unknown at points, one loss
+/// term (the weighted mean squared misfit). The rows are read and checked by the front end
+/// (`driver::compile`, `check::observe`), in the network's input columns.
+#[derive(Clone, Debug, Serialize)]
+pub struct Observation {
+    /// The loss term's name: `data`, or `data_NAME` when there are several.
+    pub name: String,
+    /// What is observed, as written (`u`, `U[1]`): the data column's name.
+    pub target: String,
+    /// The observed value: `Op::U(k)` of the unknown or component.
+    pub node: NodeId,
+    pub path: String,
+    pub weight: f64,
+    /// Rows in the network's input columns (`width` each), and the observed values.
+    pub width: usize,
+    #[serde(skip)]
+    pub points: Vec<f64>,
+    #[serde(skip)]
+    pub values: Vec<f64>,
+    /// The file's text as read (a run directory keeps a copy).
+    #[serde(skip)]
+    pub text: String,
+    /// The data file's own source file, once read (diagnostics point into it).
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Observation {
+    pub fn rows(&self) -> usize {
+        self.values.len()
+    }
+}
+
 /// An unknown function, with what the problem says of it alone.
 #[derive(Clone, Debug, Serialize)]
 pub struct Unknown {
@@ -766,6 +850,10 @@ pub struct Problem {
     pub imposed: Vec<String>,
     pub reference: Option<String>,
     pub reports: Vec<Report>,
+    /// `unknown const`: scalars trained with the network (`Op::Coef(k)` is `coefficients[k]`).
+    pub coefficients: Vec<Coefficient>,
+    /// `observe`: data terms.
+    pub observations: Vec<Observation>,
 }
 
 impl Problem {

@@ -78,6 +78,11 @@ impl Printer<'_> {
             Op::Tensor(_) => self.tensor(id),
             Op::Input(i) => self.problem.input_name(*i).to_string(),
             Op::AxisValue(a) => self.axis(*a),
+            Op::Coef(k) => self
+                .problem
+                .coefficients
+                .get(*k)
+                .map_or_else(|| format!("coef{k}"), |c| c.name.clone()),
             Op::U(k) => u(*k),
             Op::Deriv(k, coords) => self.deriv(coords, &u(*k)),
             Op::NormalDeriv(k) => format!("dn({})", u(*k)),

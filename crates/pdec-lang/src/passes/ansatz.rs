@@ -56,6 +56,8 @@ fn rewrite(problem: &mut Problem, k: usize, diags: &mut Diags) -> bool {
     };
     let mut roots: Vec<NodeId> = problem.pdes.iter().map(|p| p.residual).collect();
     roots.extend(problem.conditions.iter().map(|c| c.residual));
+    // An observation compares the unknown, which the ansatz makes from the network, too.
+    roots.extend(problem.observations.iter().map(|o| o.node));
     let dims: Vec<Option<usize>> = problem.space.iter().map(|s| s.domain.dim()).collect();
     let rewritten = substitute(
         &mut problem.graph,
@@ -93,6 +95,9 @@ fn rewrite(problem: &mut Problem, k: usize, diags: &mut Diags) -> bool {
     }
     for c in &mut problem.conditions {
         c.residual = map[&c.residual];
+    }
+    for o in &mut problem.observations {
+        o.node = map[&o.node];
     }
     if let Some(a) = &mut problem.unknowns[k].ansatz {
         a.space_gradient = gradient;

@@ -189,6 +189,11 @@ impl<'a> Bounds<'a> {
         let g = &self.problem.graph;
         match g.op(id).clone() {
             Op::Const(r) => Interval::point(r.0),
+            // An unknown coefficient stays inside its declared range.
+            Op::Coef(k) => match self.problem.coefficients.get(k) {
+                Some(c) => Interval::new(c.lo, c.hi),
+                None => Interval::new(f64::NEG_INFINITY, f64::INFINITY),
+            },
             Op::Tensor(k) => {
                 let d = &g.tensors[k].data;
                 Interval {

@@ -55,8 +55,9 @@ pub struct Analysis {
 pub fn run(problem: &mut Problem, settings: &PlanSettings, diags: &mut Diags) -> Analysis {
     // A system's terms are all computed from the IR for now: the factored paths (the
     // summed channel, the Monte Carlo estimator, drifts, gradient squares) read one
-    // unknown's network output.
-    let system = problem.unknowns.len() > 1;
+    // unknown's network output. So are a problem's with unknown coefficients: the
+    // factors and drifts are evaluated before the network's pass, outside the gradient.
+    let system = problem.unknowns.len() > 1 || !problem.coefficients.is_empty();
     let mut a = Analyzer { problem };
     let mut all_terms = Vec::new();
     let mut second = Vec::new();
@@ -133,7 +134,18 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings, diags: &mut Diags) ->
         all_terms.extend(terms.into_iter().map(|t| t.0));
     }
     let problem = a.problem;
-    if system && matches!(settings.second_order, SecondOrder::MonteCarlo { .. }) {
+    let monte_carlo = matches!(settings.second_order, SecondOrder::MonteCarlo { .. });
+    if monte_carlo && problem.unknowns.len() == 1 && !problem.coefficients.is_empty() {
+        diags.push(
+            Diag::error(
+                "pdec::passes::coefficient_monte_carlo",
+                "the Monte Carlo path takes problems without unknown coefficients for now",
+            )
+            .primary(problem.coefficients[0].span, "an unknown coefficient")
+            .help("train it with `second_order = auto` or `exact`: with unknown coefficients every term is computed exactly"),
+        );
+    }
+    if problem.unknowns.len() > 1 && monte_carlo {
         diags.push(
             Diag::error(
                 "pdec::passes::system_monte_carlo",

@@ -58,7 +58,12 @@ pub(crate) fn substitute(
                 let items: Vec<NodeId> = items.iter().map(m).collect();
                 g.stack(&items, sp)?
             }
-            Op::Const(_) | Op::Tensor(_) | Op::Input(_) | Op::AxisValue(_) | Op::Normal(_) => id,
+            Op::Const(_)
+            | Op::Tensor(_)
+            | Op::Input(_)
+            | Op::AxisValue(_)
+            | Op::Normal(_)
+            | Op::Coef(_) => id,
         };
         map.insert(id, new);
     }

@@ -15,6 +15,7 @@
 pub mod auto_sampling;
 pub mod checks;
 pub mod coordinates;
+pub mod data;
 pub mod monte_carlo;
 pub mod needs;
 pub mod output;
@@ -70,6 +71,9 @@ pub struct Plan {
     /// Why the network reads a space variable's logarithm ([`coordinates`]; the map is in
     /// `layout`); `None` when it reads the coordinates as written.
     pub coordinates_chosen: Option<String>,
+    /// `unknown const`: the coefficients trained beside the network (range, scale, initial
+    /// value), in declaration order (`Op::Coef(k)`).
+    pub coefficients: Vec<crate::ir::Coefficient>,
     pub settings: PlanSettings,
 }
 
@@ -175,6 +179,7 @@ pub fn plan(
             .iter()
             .find_map(|u| u.ansatz.as_ref().and_then(|a| a.chosen.clone())),
         coordinates_chosen,
+        coefficients: problem.coefficients.clone(),
         settings: settings.plan.clone(),
     }
 }

@@ -291,7 +291,9 @@ fn refusal(problem: &Problem, beyond: Beyond) -> Diag {
 /// second-order terms and Monte Carlo gradient squares.
 fn sort_terms(problem: &Problem, analysis: &Analysis) -> Vec<EquationProgram> {
     let mut equations = vec![EquationProgram::default(); problem.pdes.len()];
-    let system = problem.unknowns.len() > 1;
+    // As `passes::run`: a system's terms, and those of a problem with unknown coefficients,
+    // are IR terms.
+    let system = problem.unknowns.len() > 1 || !problem.coefficients.is_empty();
     let mut so = analysis.second_order.iter();
     for t in &analysis.terms {
         let e = &mut equations[t.equation];

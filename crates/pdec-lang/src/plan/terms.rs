@@ -19,6 +19,8 @@ pub enum TermKind {
     Boundary,
     Periodic,
     Constraint,
+    /// `observe`: the mean squared misfit to data rows.
+    Data,
 }
 
 impl TermKind {
@@ -30,6 +32,7 @@ impl TermKind {
             TermKind::Boundary => "boundary",
             TermKind::Periodic => "periodic",
             TermKind::Constraint => "constraint",
+            TermKind::Data => "data",
         }
     }
 }
@@ -119,7 +122,35 @@ pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> 
             residual: c.obstacle,
         });
     }
+    for (i, o) in problem.observations.iter().enumerate() {
+        terms.push(LossTerm {
+            name: o.name.clone(),
+            kind: TermKind::Data,
+            region: Region::Data { set: i },
+            sampler: String::new(),
+            weight: o.weight,
+            batch: settings.plan.batch,
+            residual: o.node,
+        });
+    }
     weights_and_batches(problem, settings, &mut terms, diags);
+    // A data term takes every row when there are at most `batch` of them, else `batch` rows
+    // drawn afresh with the points.
+    for t in terms.iter_mut() {
+        if let Region::Data { set } = t.region {
+            let o = &problem.observations[set];
+            t.batch = t.batch.min(o.rows()).max(1);
+            t.sampler = match t.batch == o.rows() {
+                true => format!("all {} rows of \"{}\" every step", o.rows(), o.path),
+                false => format!(
+                    "{} of the {} rows of \"{}\", drawn with the points",
+                    t.batch,
+                    o.rows(),
+                    o.path
+                ),
+            };
+        }
+    }
     terms
 }
 

@@ -51,6 +51,18 @@ impl Resolver<'_> {
                 self.expr(value);
                 self.locals.truncate(self.locals.len() - n);
             }
+            ItemKind::Coefficient { range, init, .. } => {
+                self.expr(range);
+                if let Some(v) = init {
+                    self.expr(v);
+                }
+            }
+            ItemKind::Observe { target, weight, .. } => {
+                self.expr(target);
+                if let Some(w) = weight {
+                    self.expr(w);
+                }
+            }
             ItemKind::Param { domain, .. }
             | ItemKind::Time { domain, .. }
             | ItemKind::Space { domain, .. } => self.expr(domain),

@@ -122,6 +122,14 @@ fn item_exprs<'a>(item: &'a Item, out: &mut Vec<&'a Expr>) {
         ItemKind::Constraint { lhs, rhs, .. } => out.extend([lhs, rhs]),
         ItemKind::Solve(settings) => out.extend(settings.iter().map(|s| &s.value)),
         ItemKind::Unknown { components, .. } => out.extend(components.as_ref()),
+        ItemKind::Coefficient { range, init, .. } => {
+            out.push(range);
+            out.extend(init.as_ref());
+        }
+        ItemKind::Observe { target, weight, .. } => {
+            out.push(target);
+            out.extend(weight.as_ref());
+        }
         ItemKind::Problem(_)
         | ItemKind::Use(_)
         | ItemKind::Boundary(Boundary::None(_))

@@ -20,6 +20,7 @@ pub(super) enum Kind {
     Time,
     Space,
     Unknown,
+    Coefficient,
     Fn,
 }
 
@@ -31,6 +32,7 @@ impl Kind {
             ItemKind::Time { name, .. } => (Kind::Time, name),
             ItemKind::Space { name, .. } => (Kind::Space, name),
             ItemKind::Unknown { name, .. } => (Kind::Unknown, name),
+            ItemKind::Coefficient { name, .. } => (Kind::Coefficient, name),
             ItemKind::Fn { name, .. } => (Kind::Fn, name),
             _ => return None,
         })
@@ -43,6 +45,7 @@ impl Kind {
             Kind::Time => "the time variable",
             Kind::Space => "a space variable",
             Kind::Unknown => "the unknown",
+            Kind::Coefficient => "an unknown coefficient",
             Kind::Fn => "a function",
         }
     }

@@ -58,6 +58,14 @@ pub enum ItemKind {
         /// `unknown U(t, x)[2]`: the number of components of a vector unknown.
         components: Option<Expr>,
     },
+    /// `unknown const k in [lo, hi] [init v] [log]`: a scalar coefficient identified from
+    /// data, trained beside the network's weights.
+    Coefficient {
+        name: Ident,
+        range: Expr,
+        init: Option<Expr>,
+        log: bool,
+    },
     Fn {
         name: Ident,
         params: Vec<Ident>,
@@ -85,6 +93,14 @@ pub enum ItemKind {
         path: String,
         span: Span,
     },
+    /// `observe TARGET from "data.csv" [weight W]`: measurements of the unknown (or a
+    /// component of a vector unknown) as a loss term.
+    Observe {
+        target: Expr,
+        path: String,
+        span: Span,
+        weight: Option<Expr>,
+    },
     Report(Expr),
     Solve(Vec<Setting>),
 }
@@ -100,6 +116,7 @@ impl ItemKind {
             ItemKind::Time { .. } => "time",
             ItemKind::Space { .. } => "space",
             ItemKind::Unknown { .. } => "unknown",
+            ItemKind::Coefficient { .. } => "unknown const",
             ItemKind::Fn { .. } => "fn",
             ItemKind::Pde { .. } => "pde",
             ItemKind::Initial(_) => "initial",
@@ -110,6 +127,7 @@ impl ItemKind {
             ItemKind::Exact(_) => "exact",
             ItemKind::Ansatz(_) => "ansatz",
             ItemKind::Reference { .. } => "reference",
+            ItemKind::Observe { .. } => "observe",
             ItemKind::Report(_) => "report",
             ItemKind::Solve(_) => "solve",
         }

@@ -54,6 +54,31 @@ impl Builder {
         }
     }
 
+    /// `const k in [lo, hi] init v log` after `unknown`.
+    fn coefficient(&mut self, decl: Pair<Rule>) -> Res<ItemKind> {
+        let mut parts = decl
+            .into_inner()
+            .filter(|p| !matches!(p.as_rule(), Rule::kw_in | Rule::kw_const));
+        let name = self.ident(child(&mut parts));
+        let range = self.expr(child(&mut parts))?;
+        let (mut init, mut log) = (None, false);
+        for p in parts {
+            match p.as_rule() {
+                Rule::coef_init => {
+                    let mut q = p.into_inner().filter(|p| p.as_rule() != Rule::kw_init);
+                    init = Some(self.expr(child(&mut q))?);
+                }
+                _ => log = true,
+            }
+        }
+        Ok(ItemKind::Coefficient {
+            name,
+            range,
+            init,
+            log,
+        })
+    }
+
     /// Builds one statement (a `*_stmt` pair of the grammar) into its [`Item`]s: one, or one
     /// per unknown of `unknown u(t, x), v(t, x)`.
     pub fn statement(&mut self, pair: Pair<Rule>) -> Res<Vec<Item>> {
@@ -79,10 +104,18 @@ impl Builder {
                 }
             }
             Rule::unknown_stmt => {
+                let first = child(inner);
+                if first.as_rule() == Rule::coef_decl {
+                    return Ok(vec![Item {
+                        kind: self.coefficient(first)?,
+                        span,
+                        keyword,
+                    }]);
+                }
                 // `unknown u(t, x), v(t, x)`: one item per unknown, each spanning its own
                 // declaration after the first.
                 let mut items = Vec::new();
-                for (i, decl) in inner.enumerate() {
+                for (i, decl) in std::iter::once(first).chain(inner).enumerate() {
                     let decl_span = self.span(&decl);
                     let mut parts = decl.into_inner();
                     let name = self.ident(child(&mut parts));
@@ -140,6 +173,27 @@ impl Builder {
                 ItemKind::Reference {
                     path: s[1..s.len() - 1].to_string(),
                     span,
+                }
+            }
+            Rule::observe_stmt => {
+                let target = self.expr(child(inner))?;
+                let _from = child(inner);
+                let p = child(inner);
+                let span = self.span(&p);
+                let s = p.as_str();
+                let weight = match inner.next() {
+                    Some(w) => {
+                        let mut parts = w.into_inner();
+                        let _kw = child(&mut parts);
+                        Some(self.expr(child(&mut parts))?)
+                    }
+                    None => None,
+                };
+                ItemKind::Observe {
+                    target,
+                    path: s[1..s.len() - 1].to_string(),
+                    span,
+                    weight,
                 }
             }
             Rule::report_stmt => ItemKind::Report(self.expr(child(inner))?),

@@ -44,6 +44,7 @@ pub const KEYWORDS: &[&str] = &[
     "exact",
     "ansatz",
     "reference",
+    "observe",
     "report",
     "solve",
     "none",

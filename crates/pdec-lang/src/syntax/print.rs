@@ -68,6 +68,21 @@ pub fn item(item: &Item) -> String {
                 Some(n) => format!("unknown {}({})[{}]", name.text, a.join(", "), expr(n)),
             }
         }
+        ItemKind::Coefficient {
+            name,
+            range,
+            init,
+            log,
+        } => {
+            let mut s = format!("unknown const {} in {}", name.text, expr(range));
+            if let Some(v) = init {
+                let _ = write!(s, " init {}", expr(v));
+            }
+            if *log {
+                s.push_str(" log");
+            }
+            s
+        }
         ItemKind::Fn { name, params, body } => {
             let a: Vec<&str> = params.iter().map(|i| i.text.as_str()).collect();
             format!("fn {}({}) = {}", name.text, a.join(", "), expr(body))
@@ -112,6 +127,18 @@ pub fn item(item: &Item) -> String {
             expr(rhs)
         ),
         ItemKind::Reference { path, .. } => format!("reference \"{path}\""),
+        ItemKind::Observe {
+            target,
+            path,
+            weight,
+            ..
+        } => {
+            let mut s = format!("observe {} from \"{path}\"", expr(target));
+            if let Some(w) = weight {
+                let _ = write!(s, " weight {}", expr(w));
+            }
+            s
+        }
         ItemKind::Report(e) => format!("report {}", expr(e)),
         ItemKind::Solve(settings) => {
             let mut s = String::from("solve {\n");

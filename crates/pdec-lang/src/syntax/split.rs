@@ -27,6 +27,7 @@ pub const STATEMENT_KEYWORDS: &[&str] = &[
     "exact",
     "ansatz",
     "reference",
+    "observe",
     "report",
     "solve",
 ];

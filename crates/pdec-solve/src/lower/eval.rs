@@ -309,6 +309,13 @@ impl<'a> Evaluator<'a> {
             Op::Reduce(r, axes, body) => self.reduce(r, &axes, body)?,
             Op::ReduceVec(r, v) => self.reduce_vec(r, v)?,
             Op::Stack(items) => self.stack(&items, &ty)?,
+            Op::Coef(k) => self
+                .batch
+                .coefs
+                .get(k)
+                .ok_or_else(|| err("invariant: the unknown coefficients are given"))?
+                .to_dtype(dt)?
+                .broadcast_as(full)?,
         })
     }
 

@@ -181,6 +181,9 @@ pub struct Batch<'a> {
     /// The network's outputs, one per unknown.
     pub out: &'a [Outputs],
     pub dirs: &'a Directions,
+    /// The unknown coefficients' values (`[1]` each, `Op::Coef(k)` is the k-th; from
+    /// [`crate::nn::Net::coefficients`], so their gradients reach the trained parameters).
+    pub coefs: &'a [Tensor],
 }
 
 /// Normalised inputs `z = scale * x + shift` (of `ln(x + offset)` for a log column).
@@ -384,6 +387,7 @@ pub fn eval_with_values(
             normals: None,
             out: &out,
             dirs: &dirs,
+            coefs: &[],
         },
     );
     per_point(&ev.eval(node)?, n)

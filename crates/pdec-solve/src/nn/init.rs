@@ -116,6 +116,7 @@ impl Net {
             layers,
             out,
             output: None,
+            coefs: Vec::new(),
         })
     }
 }

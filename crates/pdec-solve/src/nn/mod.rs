@@ -36,6 +36,9 @@ pub struct Net {
     out: Dense,
     /// `(shift, scale)`: the unknown is `shift + scale * output` (the plan's output scale).
     output: Option<(f64, f64)>,
+    /// The unknown coefficients (`unknown const`): each trained parameter `theta` (also in
+    /// `params`, as `coef.NAME`, after the network's) with its range and scale.
+    coefs: Vec<(Var, pdec_lang::ir::Coefficient)>,
 }
 
 /// One layer of either network, in forward order.
@@ -111,7 +114,7 @@ impl Net {
     ) -> Result<Net> {
         let output = plan.output.as_ref().map(|o| (o.shift, o.scale));
         let outputs = plan.unknowns.len().max(1);
-        Ok(Net::with_outputs(
+        let mut net = Net::with_outputs(
             &plan.settings.net,
             plan.layout.width,
             outputs,
@@ -119,7 +122,50 @@ impl Net {
             dtype,
             dev,
         )?
-        .with_output(output))
+        .with_output(output);
+        // After the network's own, so that a problem without coefficients keeps its
+        // parameters (and their initial values) exactly.
+        for c in &plan.coefficients {
+            let theta = Var::from_tensor(&Tensor::new(&[c.theta0()], dev)?.to_dtype(dtype)?)?;
+            net.params.push((format!("coef.{}", c.name), theta.clone()));
+            net.coefs.push((theta, c.clone()));
+        }
+        Ok(net)
+    }
+
+    /// The unknown coefficients' values, `[1]` each, as functions of their trained
+    /// parameters: `lo + (hi - lo) * sigmoid(theta)`, of `ln lo` and `ln hi` then `exp`
+    /// under `log`. Never outside the range, whatever `theta`.
+    pub fn coefficients(&self) -> Result<Vec<Tensor>> {
+        self.coefs
+            .iter()
+            .map(|(theta, c)| {
+                let (a, b) = match c.log {
+                    true => (c.lo.ln(), c.hi.ln()),
+                    false => (c.lo, c.hi),
+                };
+                let s = candle_core::Tensor::ones_like(theta.as_tensor())?
+                    .broadcast_div(&(theta.as_tensor().neg()?.exp()? + 1.0)?)?;
+                let v = s.affine(b - a, a)?;
+                // `exp(ln hi)` may round above `hi`: the value stays inside whatever the
+                // rounding (the clamp is the identity, gradient included, inside).
+                let v = if c.log { v.exp()? } else { v };
+                v.clamp(c.lo, c.hi)
+            })
+            .collect()
+    }
+
+    /// Each unknown coefficient's name and current value.
+    pub fn identified(&self) -> Result<Vec<(String, f64)>> {
+        let values = self.coefficients()?;
+        self.coefs
+            .iter()
+            .zip(values)
+            .map(|((_, c), v)| {
+                let v = v.to_dtype(candle_core::DType::F64)?.to_vec1::<f64>()?;
+                Ok((c.name.clone(), v[0]))
+            })
+            .collect()
     }
 
     /// The network with its output shifted and scaled: `shift + scale * output` (the plan's

@@ -228,6 +228,7 @@ impl LossProgram<'_> {
         batches: &[Uploaded],
         projections: &Projections,
     ) -> Result<Tensor> {
+        let coefs = net.coefficients()?;
         if term.kind == TermKind::Periodic {
             let mut vals = Vec::new();
             for b in batches {
@@ -243,6 +244,7 @@ impl LossProgram<'_> {
                             normals: None,
                             out: &out,
                             dirs: &prog.dirs,
+                            coefs: &coefs,
                         },
                     );
                     let u = lower::per_point(&ev.eval(term.residual)?, n)?;
@@ -291,9 +293,16 @@ impl LossProgram<'_> {
                 normals,
                 out: &out,
                 dirs: &prog.dirs,
+                coefs: &coefs,
             },
         );
         let r = lower::per_point(&ev.eval(term.residual)?, n)?;
+        // A data term's residual is the misfit to the observed values.
+        let r = match (term.kind, &batches[0].values) {
+            (TermKind::Data, Some(y)) => (r - y)?,
+            (TermKind::Data, None) => return Err(err("invariant: a data batch has its values")),
+            _ => r,
+        };
         r.sqr()?.mean_all()
     }
 }

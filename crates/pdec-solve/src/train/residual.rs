@@ -293,6 +293,7 @@ impl LossProgram<'_> {
             sum: None,
         }];
         let empty_dirs = Directions::default();
+        let coefs = net.coefficients()?;
         let mut pre = Evaluator::new(
             self.problem,
             &self.cols,
@@ -301,6 +302,7 @@ impl LossProgram<'_> {
                 normals: None,
                 out: &zero,
                 dirs: &empty_dirs,
+                coefs: &coefs,
             },
         );
         let extra = self.exact_cholesky_directions(&mut pre, n)?;
@@ -335,6 +337,7 @@ impl LossProgram<'_> {
                 normals: None,
                 out: &out,
                 dirs: &self.pde_dirs,
+                coefs: &coefs,
             },
         );
         let summed = summed.as_ref().map(|(_, c)| *c);

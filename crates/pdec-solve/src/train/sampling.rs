@@ -106,6 +106,14 @@ pub fn sample(
             _ => {
                 let all = match (t.kind, pool, kind) {
                     (TermKind::Pde, Some(p), _) => vec![p.draw(t.batch, rng)],
+                    // Data rows are drawn from the pseudo-random stream whatever `sampling`.
+                    (TermKind::Data, _, _) => geometry::sample_region(
+                        program.problem,
+                        &program.layout,
+                        &t.region,
+                        t.batch,
+                        rng,
+                    ),
                     (_, _, None) => geometry::sample_region(
                         program.problem,
                         &program.layout,

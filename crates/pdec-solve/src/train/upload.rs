@@ -13,6 +13,8 @@ use rand_chacha::ChaCha8Rng;
 pub struct Uploaded {
     pub x: Tensor,
     pub normals: Option<Tensor>,
+    /// A data term's observed values `[N]`.
+    pub values: Option<Tensor>,
 }
 
 impl LossProgram<'_> {
@@ -30,27 +32,35 @@ impl LossProgram<'_> {
             if let Some(n) = &b.normals {
                 buf.extend_from_slice(n);
             }
+            if let Some(v) = &b.values {
+                buf.extend_from_slice(v);
+            }
         }
         let points = buf.len();
         buf.extend_from_slice(noise);
         let len = buf.len();
         let all = Tensor::from_vec(buf, len, &self.device)?.to_dtype(self.dtype)?;
         let mut at = 0;
-        let mut take = |rows: usize| -> Result<Tensor> {
-            let t = all.narrow(0, at, rows * width)?.reshape((rows, width))?;
-            at += rows * width;
+        // The next `len` values, flat.
+        let mut take = |len: usize| -> Result<Tensor> {
+            let t = all.narrow(0, at, len)?;
+            at += len;
             Ok(t)
         };
         let mut out = Vec::with_capacity(batches.len());
         for term in batches {
             let mut v = Vec::with_capacity(term.len());
             for b in term {
-                let x = take(b.n)?;
+                let x = take(b.n * width)?.reshape((b.n, width))?;
                 let normals = match &b.normals {
+                    Some(_) => Some(take(b.n * width)?.reshape((b.n, width))?),
+                    None => None,
+                };
+                let values = match &b.values {
                     Some(_) => Some(take(b.n)?),
                     None => None,
                 };
-                v.push(Uploaded { x, normals });
+                v.push(Uploaded { x, normals, values });
             }
             out.push(v);
         }

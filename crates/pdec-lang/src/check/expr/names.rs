@@ -94,6 +94,13 @@ impl Checker<'_> {
                     };
                     return Some(self.g.add(Op::Input(input), Ty::of_shape(shape), span));
                 }
+                if let Some(k) = self.coef_items.get(&r).copied() {
+                    if !ctx.unknown {
+                        self.coefficient_not_allowed(n, ctx);
+                        return None;
+                    }
+                    return Some(self.g.add(Op::Coef(k), Ty::scalar(), span));
+                }
                 if let Some(u) = self.unknown_ref(r) {
                     if !ctx.unknown {
                         self.unknown_not_allowed(span, ctx);
@@ -124,6 +131,21 @@ impl Checker<'_> {
             )
             .primary(n.span, "a network input, not a constant")
             .help("constants, domains and index ranges may use only numbers and other constants"),
+        );
+    }
+
+    /// An unknown coefficient where only known values may stand.
+    fn coefficient_not_allowed(&mut self, n: &Ident, ctx: Ctx) {
+        self.diags.push(
+            Diag::error(
+                "pdec::check::coefficient_not_allowed",
+                format!(
+                    "{} must be known before training, but it uses the unknown coefficient `{}`",
+                    ctx.what, n.text
+                ),
+            )
+            .primary(n.span, "identified by training")
+            .help("an unknown coefficient may appear in equations and conditions, where the unknown may"),
         );
     }
 

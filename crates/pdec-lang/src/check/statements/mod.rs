@@ -10,6 +10,7 @@
 
 mod conditions;
 mod constraint;
+mod observe;
 mod report;
 mod report_range;
 mod restriction;
@@ -58,6 +59,8 @@ struct Found {
     reports: Vec<Report>,
     /// Each `initial` or `terminal` statement, in source order.
     time_conditions: Vec<time_order::TimeCondition>,
+    /// `observe` statements, in source order (their rows not yet read).
+    observations: Vec<ir::Observation>,
 }
 
 impl Checker<'_> {
@@ -79,6 +82,7 @@ impl Checker<'_> {
             self.statement(item, &mut s);
         }
         let solved_for = self.completeness(&s);
+        self.coefficients_have_data(&s);
         self.boundary_coverage(&s);
         self.assemble(s, &solved_for)
     }
@@ -109,6 +113,12 @@ impl Checker<'_> {
             ItemKind::Exact(eq) => self.exact_statement(item, eq, s),
             ItemKind::Ansatz(eq) => self.ansatz_statement(item, eq, s),
             ItemKind::Reference { path, span } => self.reference_statement(item, path, span, s),
+            ItemKind::Observe {
+                target,
+                path,
+                span,
+                weight,
+            } => self.observe_statement(target, path, *span, weight.as_ref(), s),
             ItemKind::Report(e) => {
                 let r = self.report(e);
                 s.reports.extend(r);
@@ -119,6 +129,7 @@ impl Checker<'_> {
             | ItemKind::Time { .. }
             | ItemKind::Space { .. }
             | ItemKind::Unknown { .. }
+            | ItemKind::Coefficient { .. }
             | ItemKind::Fn { .. }
             | ItemKind::Solve(_) => {}
         }
@@ -220,8 +231,10 @@ impl Checker<'_> {
             ansatz,
             reference,
             reports,
+            mut observations,
             ..
         } = s;
+        observe::name_observations(&mut observations);
         if self.unknowns.is_empty() || pdes.is_empty() {
             return None;
         }
@@ -276,6 +289,7 @@ impl Checker<'_> {
                 }
             }
             roots.extend(constraint.iter_mut().map(|c| &mut c.obstacle));
+            roots.extend(observations.iter_mut().map(|o| &mut o.node));
             for u in unknowns.iter_mut() {
                 roots.extend(u.exact.iter_mut());
                 roots.extend(u.ansatz.iter_mut().map(|a| &mut a.node));
@@ -298,6 +312,8 @@ impl Checker<'_> {
             imposed: Vec::new(),
             reference: reference.map(|r| r.0),
             reports,
+            coefficients: std::mem::take(&mut self.coefficients),
+            observations,
         })
     }
 

@@ -200,7 +200,7 @@ impl Checker<'_> {
 }
 
 /// Why a reference path would reach outside the problem's folder, if it does.
-fn reference_problem(path: &str) -> Option<&'static str> {
+pub(super) fn reference_problem(path: &str) -> Option<&'static str> {
     let p = std::path::Path::new(path);
     if path.is_empty() {
         return Some("the path is empty");

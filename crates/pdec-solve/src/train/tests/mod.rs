@@ -11,6 +11,7 @@ use pdec_lang::passes::second_order::Path;
 use pdec_lang::plan::{Plan, TermKind};
 use pdec_lang::source::SourceFile;
 
+mod coefficients;
 mod counts;
 mod loss;
 mod monte_carlo;
@@ -22,12 +23,13 @@ mod step;
 /// plain values, in f64.
 type Fd<'a> = &'a dyn Fn(&[f64], &f64, &dyn Fn(usize) -> f64, &dyn Fn(usize, usize) -> f64) -> f64;
 
-/// The checked problem, analysis and plan of a source with `--set` overrides (no errors).
+/// The checked problem, analysis and plan of a source with `--set` overrides (no errors);
+/// `observe` data files are not read (their terms have no rows).
 pub(crate) fn compiled(
     src: &str,
     sets: &[String],
 ) -> (pdec_lang::check::Checked, pdec_lang::passes::Analysis, Plan) {
-    let c = pdec_lang::driver::compile(
+    let c = pdec_lang::driver::compile_without_data(
         SourceFile {
             name: "t.pde".into(),
             text: src.into(),

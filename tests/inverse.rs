@@ -1,0 +1,293 @@
+//! Data and inverse problems end to end: an unknown coefficient identified from observations
+//! (`examples/inverse_diffusion.pde`), the data written by `pdec reference exact`, and bad data
+//! refused by the front end before anything is written.
+
+mod common;
+
+use common::{ok, out_dir, pdec, root, solve_summary};
+use std::path::Path;
+
+/// The example's data are what its documented command writes.
+#[test]
+fn the_example_data_are_the_exact_solution_on_the_documented_grid() {
+    let dir = out_dir("inverse", "reference_exact");
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let out = dir.join("obs.csv");
+    ok(&pdec(&[
+        "reference",
+        "exact",
+        "examples/inverse_diffusion.pde",
+        "--grid",
+        "t = 1, x = -1..1:10",
+        "--out",
+        out.to_str().expect("utf8"),
+    ]));
+    let written = std::fs::read_to_string(&out).expect("written");
+    let committed =
+        std::fs::read_to_string(root().join("examples/inverse_diffusion_data.csv")).expect("data");
+    assert_eq!(written, committed);
+    // Sampled points with noise: reproducible from the seed, different from another seed.
+    let sample = |seed: &str, name: &str| {
+        let p = dir.join(name);
+        ok(&pdec(&[
+            "reference",
+            "exact",
+            "examples/inverse_diffusion.pde",
+            "--sample",
+            "50",
+            "--seed",
+            seed,
+            "--noise",
+            "0.01",
+            "--out",
+            p.to_str().expect("utf8"),
+        ]));
+        std::fs::read_to_string(p).expect("written")
+    };
+    let (a, b, c) = (
+        sample("3", "a.csv"),
+        sample("3", "b.csv"),
+        sample("4", "c.csv"),
+    );
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert_eq!(a.lines().count(), 51);
+    assert_eq!(a.lines().next(), Some("t,x,u"));
+    // Burgers observations from the Cole-Hopf reference, as Raissi et al.'s inverse problem.
+    let burgers = |seed: &str, name: &str| {
+        let p = dir.join(name);
+        ok(&pdec(&[
+            "reference",
+            "burgers",
+            "--sample",
+            "20",
+            "--seed",
+            seed,
+            "--out",
+            p.to_str().expect("utf8"),
+        ]));
+        std::fs::read_to_string(p).expect("written")
+    };
+    let (a, b) = (burgers("1", "ba.csv"), burgers("1", "bb.csv"));
+    assert_eq!(a, b);
+    assert_eq!(a.lines().count(), 21);
+    for line in a.lines().skip(1) {
+        let v: Vec<f64> = line
+            .split(',')
+            .map(|c| c.parse().expect("number"))
+            .collect();
+        assert!(
+            (0.0..=1.0).contains(&v[0]) && (-1.0..=1.0).contains(&v[1]),
+            "{line}"
+        );
+        assert!(v[2].abs() <= 1.0, "{line}");
+    }
+}
+
+/// The diffusivity of DeepXDE's diffusion inverse example, from ten values at t = 1: within
+/// 1% of 1 in a few seconds of release training (3,000 steps, half the example's). The run logs its trajectory, reports it, and
+/// keeps its data so that `pdec eval` reopens the run.
+#[test]
+fn a_diffusivity_is_identified_from_ten_observations() {
+    let (dir, summary) = solve_summary(
+        "examples/inverse_diffusion.pde",
+        "inverse",
+        "diffusion",
+        &["steps=3000"],
+    );
+    let c = summary["identified"]["C"].as_f64().expect("identified C");
+    assert!((c - 1.0).abs() < 0.01, "C = {c}");
+    assert!(summary["final_loss"]["data"].as_f64().is_some());
+    let log = std::fs::read_to_string(dir.join("loss.csv")).expect("loss.csv");
+    let header: Vec<&str> = log.lines().next().expect("header").split(',').collect();
+    let col = header.iter().position(|h| *h == "C").expect("a C column");
+    assert!(header.contains(&"data"));
+    let first: f64 = log
+        .lines()
+        .nth(1)
+        .expect("a row")
+        .split(',')
+        .nth(col)
+        .expect("C")
+        .parse()
+        .expect("a number");
+    // Starts at its `init` (2, moved by one step), ends where the summary says.
+    assert!((first - 2.0).abs() < 0.05, "first C = {first}");
+    assert!(dir.join("reference/inverse_diffusion_data.csv").is_file());
+    let u = common::eval_at(&dir, "t = 1, x = 0.5");
+    assert!((u - (-1f64).exp()).abs() < 0.02, "u(1, 0.5) = {u}");
+}
+
+/// A problem beside `data` (a CSV text) in a fresh folder, solved into `run`: it must fail
+/// with `code` and leave no run directory.
+fn refused(name: &str, observe: &str, data: Option<&str>, code: &str) {
+    let dir = out_dir("inverse_refused", name);
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let problem = format!(
+        "time t in [0, 1]\nspace x in [-1, 1]\nunknown u(t, x)\nunknown const k in [0.1, 10]\n\
+         pde d(u, t) = k * d(u, x, x)\ninitial u = sin(pi * x)\nboundary on(x): u = 0\n{observe}\n"
+    );
+    let file = dir.join("p.pde");
+    std::fs::write(&file, problem).expect("problem");
+    if let Some(d) = data {
+        std::fs::write(dir.join("obs.csv"), d).expect("data");
+    }
+    let run = dir.join("run");
+    for command in ["check", "solve"] {
+        let mut args = vec![command, file.to_str().expect("utf8")];
+        if command == "solve" {
+            args.extend(["--out", run.to_str().expect("utf8")]);
+        }
+        let out = pdec(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name} {command}: {stderr}");
+        assert!(stderr.contains(code), "{name} {command}: {stderr}");
+    }
+    assert!(!run.exists(), "{name}: a run directory was made");
+    assert!(!Path::new(&dir.join("runs")).exists());
+}
+
+#[test]
+fn bad_data_is_refused_before_anything_is_written() {
+    let obs = "observe u from \"obs.csv\"";
+    refused(
+        "missing_column",
+        obs,
+        Some("x,u\n0.5,0.1\n"),
+        "pdec::data::missing_column",
+    );
+    refused(
+        "nan",
+        obs,
+        Some("t,x,u\n1,0.5,NaN\n"),
+        "pdec::data::not_finite",
+    );
+    refused(
+        "outside",
+        obs,
+        Some("t,x,u\n1,1.5,0.1\n"),
+        "pdec::data::outside_domain",
+    );
+    refused(
+        "climbs_out",
+        "observe u from \"../obs.csv\"",
+        None,
+        "pdec::check::data_outside_folder",
+    );
+    refused("missing", obs, None, "pdec::load::data_missing");
+}
+
+/// A link inside the folder to a file outside it is refused, as for `reference`.
+#[cfg(unix)]
+#[test]
+fn a_data_file_linked_from_outside_the_folder_is_refused() {
+    let dir = out_dir("inverse_refused", "link");
+    std::fs::create_dir_all(dir.join("problem")).expect("scratch");
+    std::fs::write(dir.join("outside.csv"), "t,x,u\n1,0.5,0.1\n").expect("data");
+    std::os::unix::fs::symlink(dir.join("outside.csv"), dir.join("problem/obs.csv")).expect("link");
+    let file = dir.join("problem/p.pde");
+    std::fs::write(
+        &file,
+        "time t in [0, 1]\nspace x in [-1, 1]\nunknown u(t, x)\nunknown const k in [0.1, 10]\n\
+         pde d(u, t) = k * d(u, x, x)\ninitial u = sin(pi * x)\nboundary on(x): u = 0\n\
+         observe u from \"obs.csv\"\n",
+    )
+    .expect("problem");
+    let run = dir.join("run");
+    let out = pdec(&[
+        "solve",
+        file.to_str().expect("utf8"),
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("pdec::load::data_outside_folder"),
+        "{stderr}"
+    );
+    assert!(!run.exists());
+}
+
+/// loss.csv without its wall-time column.
+fn log_rows(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("loss.csv"))
+        .expect("loss.csv")
+        .lines()
+        .map(|l| {
+            let mut cells: Vec<&str> = l.split(',').collect();
+            cells.remove(1);
+            cells.join(",")
+        })
+        .collect()
+}
+
+/// The coefficient and its Adam moments are in the checkpoint: a run stopped and resumed
+/// logs what one uninterrupted run logs, the coefficient's column included.
+#[test]
+fn a_resumed_inverse_run_goes_on_as_if_it_never_stopped() {
+    let base = [
+        "lr_schedule=constant",
+        "log_every=1",
+        "checkpoint_every=10",
+        "batch=64",
+        "net=mlp(layers = 2, width = 16)",
+    ];
+    let mut whole = base.to_vec();
+    whole.push("steps=25");
+    let (whole_dir, _) =
+        solve_summary("examples/inverse_diffusion.pde", "inverse", "whole", &whole);
+    let mut first = base.to_vec();
+    first.push("steps=10");
+    let (dir, _) = solve_summary(
+        "examples/inverse_diffusion.pde",
+        "inverse",
+        "pieces",
+        &first,
+    );
+    ok(&pdec(&[
+        "solve",
+        "--resume",
+        dir.to_str().expect("utf8"),
+        "--quiet",
+        "--no-plots",
+        "--set",
+        "steps=25",
+    ]));
+    let (a, b) = (log_rows(&dir), log_rows(&whole_dir));
+    assert!(a[0].contains(",C,"), "{}", a[0]);
+    assert_eq!(a, b);
+}
+
+/// A component of a vector unknown is observed by its name as written (`U[1]`) or without
+/// brackets (`U1`); data for another component are not it.
+#[test]
+fn a_component_of_a_vector_unknown_is_observed_by_its_name() {
+    let dir = out_dir("inverse", "vector");
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let file = dir.join("v.pde");
+    std::fs::write(
+        &file,
+        "time t in [0, 1]\nspace x in [-1, 1]\nunknown U(t, x)[2]\nunknown const k in [0.1, 10]\n\
+         pde d(U, t) = k * d(U, x, x)\ninitial U = [sin(pi * x), 0]\nboundary on(x): U = [0, 0]\n\
+         observe U[1] from \"obs.csv\"\n",
+    )
+    .expect("problem");
+    let f = file.to_str().expect("utf8");
+    for (header, code) in [
+        ("t,x,U[1]", None),
+        ("t,x,U1", None),
+        ("t,x,U2", Some("pdec::data::missing_column")),
+    ] {
+        std::fs::write(dir.join("obs.csv"), format!("{header}\n1,0.5,0.1\n")).expect("data");
+        let out = pdec(&["check", f]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match code {
+            None => assert_eq!(out.status.code(), Some(0), "{header}: {stderr}"),
+            Some(c) => {
+                assert_eq!(out.status.code(), Some(1), "{header}: {stderr}");
+                assert!(stderr.contains(c), "{header}: {stderr}");
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+// A data file that does not exist.
+time t in [0, 1]
+space x in [-1, 1]
+unknown u(t, x)
+unknown const k in [0.1, 10]
+pde d(u, t) = k * d(u, x, x)
+initial u = sin(pi * x)
+boundary on(x): u = 0
+observe u from "absent.csv" //~ pdec::load::data_missing

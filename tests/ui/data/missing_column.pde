@@ -1,0 +1,9 @@
+// Data rows checked before training: pdec::data::missing_column.
+time t in [0, 1]
+space x in [-1, 1]
+unknown u(t, x)
+unknown const k in [0.1, 10]
+pde d(u, t) = k * d(u, x, x)
+initial u = sin(pi * x)
+boundary on(x): u = 0
+observe u from "missing_column.csv" //~ pdec::data::missing_column
