@@ -9,6 +9,7 @@
 
 pub mod ansatz;
 pub mod bounds;
+mod bounds_ball;
 pub mod consistency;
 pub mod gradient_square;
 pub mod kink_ansatz;
