@@ -11,6 +11,7 @@ use pdec_lang::passes::second_order::Path;
 use pdec_lang::plan::{Plan, TermKind};
 use pdec_lang::source::SourceFile;
 
+mod coordinates;
 mod counts;
 mod loss;
 mod monte_carlo;
