@@ -121,10 +121,7 @@ fn explain_counts_the_monte_carlo_work_of_each_setting() {
             "examples/heat_box.pde",
             ["mc_noise=coordinates", "mc_draws=4"],
         ),
-        (
-            "examples/hjb.pde",
-            ["mc_noise=coordinates", "mc_draws=2"],
-        ),
+        ("examples/hjb.pde", ["mc_noise=coordinates", "mc_draws=2"]),
     ] {
         let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
         let c = compile(&root().join(problem), &sets);

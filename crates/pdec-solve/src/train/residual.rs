@@ -17,7 +17,10 @@ use pdec_lang::plan::MonteCarloPlan;
 use pdec_lang::plan::program::{EquationProgram, FactorTerm};
 
 impl LossProgram<'_> {
-    /// `sqrt(s)` `[N]` and the diagonal `[N, len]` of a factor, on a batch.
+    /// `sqrt(s)` `[N]` and the diagonal `[N, len]` of a factor, on a batch. `s` and a
+    /// square-rooted diagonal are proven non-negative over the domain, but rounding can take
+    /// them just below zero at its edge (`1 - sum(x * x)` in f32 at a point drawn on the
+    /// unit ball's inside, d = 1,000): they are clamped at zero before the root, not NaN.
     fn factor_parts(
         &self,
         ev: &mut Evaluator,
@@ -25,13 +28,13 @@ impl LossProgram<'_> {
         n: usize,
     ) -> Result<(Tensor, Option<Tensor>)> {
         let s = match f.scale {
-            Some(s) => ev.eval(s)?.sqrt()?,
+            Some(s) => ev.eval(s)?.relu()?.sqrt()?,
             None => Tensor::ones(n, self.dtype, &self.device)?,
         };
         let d = match &f.diag {
             Some(d) => {
                 let v = ev.eval(d.node)?;
-                Some(if d.sqrt { v.sqrt()? } else { v })
+                Some(if d.sqrt { v.relu()?.sqrt()? } else { v })
             }
             None => None,
         };
