@@ -34,6 +34,9 @@ pub enum BenchPath {
     /// The Monte Carlo path with `mc_difference = gradients` (the DGM paper's difference of
     /// directional derivatives).
     MonteCarloGradients,
+    /// The Monte Carlo path with `mc_noise = coordinates` (sampled coordinates, SDGD) and the
+    /// default difference of values.
+    MonteCarloCoordinates,
 }
 
 impl BenchPath {
@@ -42,6 +45,7 @@ impl BenchPath {
             BenchPath::Exact => "exact",
             BenchPath::MonteCarlo => "mc",
             BenchPath::MonteCarloGradients => "mc_gradients",
+            BenchPath::MonteCarloCoordinates => "mc_coordinates",
         }
     }
 }
@@ -86,6 +90,7 @@ pub fn problem_source(c: &Case, steps: usize) -> String {
         BenchPath::Exact => "exact",
         BenchPath::MonteCarlo => "monte_carlo()",
         BenchPath::MonteCarloGradients => "monte_carlo()\n  mc_difference = gradients",
+        BenchPath::MonteCarloCoordinates => "monte_carlo()\n  mc_noise = coordinates",
     };
     format!(
         "problem bench\n\
@@ -274,7 +279,7 @@ pub fn table(rows: &[Row]) -> String {
     groups.sort();
     groups.dedup();
     for (dtype, width) in groups {
-        for path in ["exact", "mc", "mc_gradients"] {
+        for path in ["exact", "mc", "mc_gradients", "mc_coordinates"] {
             let mut g: Vec<&Row> = rows
                 .iter()
                 .filter(|r| r.dtype == dtype && r.width == width && r.path == path)
@@ -303,6 +308,7 @@ pub fn table(rows: &[Row]) -> String {
             for (path, what) in [
                 ("mc", "Monte Carlo"),
                 ("mc_gradients", "Monte Carlo (gradients)"),
+                ("mc_coordinates", "Monte Carlo (coordinates)"),
             ] {
                 if let (Some(ex), Some(mc)) = (find("exact"), find(path)) {
                     let _ = writeln!(
@@ -338,6 +344,7 @@ mod tests {
             BenchPath::Exact,
             BenchPath::MonteCarlo,
             BenchPath::MonteCarloGradients,
+            BenchPath::MonteCarloCoordinates,
         ] {
             let row = run_case(&case(path), 1, 2, &Device::Cpu, 2).expect("row");
             assert_eq!(row.d, 3);
@@ -361,6 +368,11 @@ mod tests {
                 BenchPath::MonteCarloGradients,
                 Path::MonteCarlo,
                 McDifference::Gradients,
+            ),
+            (
+                BenchPath::MonteCarloCoordinates,
+                Path::MonteCarlo,
+                McDifference::Values,
             ),
         ] {
             let c = driver::compile(

@@ -88,6 +88,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
         &["--set", "mc_noise=gaussian"],
     ),
     (
+        "heat5_mc_coordinates",
+        "tests/problems/heat5_mc.pde",
+        &["--set", "mc_noise=coordinates"],
+    ),
+    (
         "heat5_exact",
         "tests/problems/heat5_mc.pde",
         &["--set", "second_order=exact"],

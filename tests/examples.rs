@@ -88,7 +88,8 @@ fn every_std_module_checks() {
 }
 
 /// `pdec explain` reports the work the training step does for each Monte Carlo setting: the
-/// draws per estimate and the difference change the passes and the noise it counts.
+/// draws per estimate, the difference and the noise law change the passes and the noise it
+/// counts.
 #[test]
 fn explain_counts_the_monte_carlo_work_of_each_setting() {
     for (problem, sets) in [
@@ -116,6 +117,11 @@ fn explain_counts_the_monte_carlo_work_of_each_setting() {
             "examples/hjb.pde",
             ["mc_draws=4", "mc_difference=gradients"],
         ),
+        (
+            "examples/heat_box.pde",
+            ["mc_noise=coordinates", "mc_draws=4"],
+        ),
+        ("examples/hjb.pde", ["mc_noise=coordinates", "mc_draws=2"]),
     ] {
         let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
         let c = compile(&root().join(problem), &sets);

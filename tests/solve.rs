@@ -231,6 +231,17 @@ fn laplacian_in_5d_trains_through_the_monte_carlo_path() {
     assert!(rel <= 5e-2, "relative L2 error {rel}");
 }
 
+/// Stochastic dimension gradient descent: each estimate of the 20-D Laplacian reads 4 of its
+/// 20 second derivatives (`mc_noise = coordinates`, `mc_draws = 4`), and the training still
+/// reaches the closed form.
+#[test]
+fn sampled_coordinates_train_the_20d_heat_equation() {
+    let (_, s) = solve("tests/problems/heat20_sdgd.pde", "heat20_sdgd", &[]);
+    assert_eq!(s["second_order"][0]["path"], "monte_carlo");
+    let rel = s["metrics"]["rel_l2"].as_f64().expect("rel_l2");
+    assert!(rel <= 5e-2, "relative L2 error {rel}");
+}
+
 #[test]
 fn hjb_in_5d_trains_with_the_gradient_square_estimated() {
     let (_, s) = solve("tests/problems/hjb5_mc.pde", "hjb5", &[]);

@@ -20,7 +20,8 @@ pub struct BenchSpec {
     #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10, 100, 200, 500])]
     d: Vec<usize>,
     /// Second-order paths: `exact`, `mc` (Monte Carlo with the default `mc_difference =
-    /// values`; `mc_values` is the same), `mc_gradients` (`mc_difference = gradients`).
+    /// values`; `mc_values` is the same), `mc_gradients` (`mc_difference = gradients`),
+    /// `mc_coordinates` (`mc_noise = coordinates`: sampled coordinates, SDGD).
     #[arg(long, value_delimiter = ',', default_values_t = ["exact".to_string(), "mc".to_string(), "mc_gradients".to_string()])]
     path: Vec<String>,
     /// Precisions: `f32`, `f64`.
@@ -139,10 +140,11 @@ fn bench_command(spec: &BenchSpec, device: &candle_core::Device, format: Format)
             "exact" => paths.push(BenchPath::Exact),
             "mc" | "monte_carlo" | "mc_values" => paths.push(BenchPath::MonteCarlo),
             "mc_gradients" => paths.push(BenchPath::MonteCarloGradients),
+            "mc_coordinates" => paths.push(BenchPath::MonteCarloCoordinates),
             other => {
                 return bad(
                     &format!("`{other}` is not a second-order path"),
-                    "use `exact`, `mc` or `mc_gradients`",
+                    "use `exact`, `mc`, `mc_gradients` or `mc_coordinates`",
                 );
             }
         }

@@ -663,15 +663,32 @@ fn monte_carlo_work(o: &mut String, plan: &Plan, mc: &MonteCarloPlan) {
             mc.point_tangents()
         );
     }
+    let law = match mc.noise {
+        McNoise::Rademacher => "Rademacher (+- sqrt(delta))".to_string(),
+        McNoise::Gaussian => "Gaussian N(0, delta)".to_string(),
+        McNoise::Coordinates => format!(
+            "coordinates (stochastic dimension, SDGD): each draw one column b_i of B (of the gradient, for a square), w = sqrt(delta) e_i, {} distinct of the n = {} per estimate (mc_draws), an estimate (n / k) sum over the sampled i of b_i^T H b_i, unbiased; the value per draw is i, and a diagonal B moves one input column (its products are columns of the input weights); mc_noise = coordinates",
+            mc.draws_per_estimate,
+            columns_list(mc)
+        ),
+    };
     let _ = writeln!(
         o,
-        "  monte carlo noise: {} value(s) per point, {}",
+        "  monte carlo noise: {} value(s) per point, {law}",
         mc.noise_per_point(),
-        match mc.noise {
-            McNoise::Rademacher => "Rademacher (+- sqrt(delta))",
-            McNoise::Gaussian => "Gaussian N(0, delta)",
-        }
     );
+}
+
+/// The columns of each Monte Carlo term, as `n` in the explanation of coordinate draws.
+fn columns_list(mc: &MonteCarloPlan) -> String {
+    let mut cols: Vec<String> = mc
+        .factors
+        .iter()
+        .chain(&mc.gradient_squares)
+        .map(|b| b.columns.to_string())
+        .collect();
+    cols.dedup();
+    cols.join(", ")
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! that `div(a * grad(u))` reaches the second-order analysis as `a * lap(u) + grad(a) .
 //! grad(u)`, and to write an `ansatz`'s derivatives in those of the network.
 
+use super::diag_sum;
 use super::*;
 
 /// Why an expression has no derivative here.
@@ -171,10 +172,21 @@ fn diff_node(
             if r != RedOp::Sum {
                 return Err(DiffError::NotDifferentiable("`prod` over an index"));
             }
+            if let Coord::Space { var, comp } = coord
+                && let Some(d) = diag_sum::diff_reduce(g, &axes, body, (var, comp), span, kinks)?
+            {
+                return Ok(d);
+            }
             let db = diff_along(g, body, coord, span)?;
             g.reduce(RedOp::Sum, &axes, db, span)?
         }
         Op::ReduceVec(r, v) => {
+            if r == VecRed::Sum
+                && let Coord::Space { var, comp } = coord
+                && let Some(d) = diag_sum::diff_reduce_vec(g, v, (var, comp), span, kinks)?
+            {
+                return Ok(d);
+            }
             let dv = diff_along(g, v, coord, span)?;
             match r {
                 VecRed::Sum => g.reduce_vec(VecRed::Sum, dv, span)?,

@@ -10,6 +10,7 @@
 
 mod construct;
 pub mod csg;
+mod diag_sum;
 pub mod diff;
 pub mod eval;
 pub mod print;

@@ -1,5 +1,6 @@
 //! Interval bounds of IR expressions over the whole input box (time range, space domain's
-//! bounding box, parameter ranges). Used to prove that a diffusion coefficient keeps one sign,
+//! bounding box, parameter ranges; a squared distance over a ball's points, not its box:
+//! [`ball`]). Used to prove that a diffusion coefficient keeps one sign,
 //! which is what lets the compiler factor it as `B B^T` for the Monte Carlo estimator, and
 //! the sign of the time derivative's factor, which gives the time direction. Every bound is
 //! rounded outward ([`rounding`]): the interval holds the expression's exact real values, so a
@@ -7,6 +8,7 @@
 
 use super::rounding;
 use crate::ir::*;
+use crate::passes::bounds_ball as ball;
 use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -186,6 +188,9 @@ impl<'a> Bounds<'a> {
     }
 
     fn compute(&mut self, id: NodeId) -> Interval {
+        if let Some(i) = ball::squared_distance(self.problem, id) {
+            return i;
+        }
         let g = &self.problem.graph;
         match g.op(id).clone() {
             Op::Const(r) => Interval::point(r.0),

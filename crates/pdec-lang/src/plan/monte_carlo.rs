@@ -86,13 +86,18 @@ impl MonteCarloPlan {
         self.estimates * self.draws_per_estimate
     }
 
-    /// The columns of each block of a step's noise, in the order it is drawn and read: each
-    /// factor's draws (estimate by estimate), then each gradient square's.
+    /// The values per point of each block of a step's noise, in the order it is drawn and
+    /// read: each factor's draws (estimate by estimate), then each gradient square's. A
+    /// block holds `w`'s columns, or under `mc_noise = coordinates` the one column drawn.
     pub fn noise_blocks(&self) -> Vec<usize> {
+        let width = |b: &NoiseBlock| match self.noise {
+            McNoise::Coordinates => 1,
+            McNoise::Rademacher | McNoise::Gaussian => b.columns,
+        };
         self.factors
             .iter()
             .chain(&self.gradient_squares)
-            .flat_map(|b| std::iter::repeat_n(b.columns, self.draws()))
+            .flat_map(|b| std::iter::repeat_n(width(b), self.draws()))
             .collect()
     }
 

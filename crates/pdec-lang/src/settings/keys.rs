@@ -227,8 +227,11 @@ pub const TABLE: &[Key] = &[
         shapes: Shapes::Plan,
         default: "`rademacher`",
         doc: "noise `w` of the Monte Carlo estimator: `rademacher` (`+-sqrt(delta)`, \
-            Hutchinson: no variance from the diagonal of `B^T H B`) or `gaussian` (`N(0, \
-            delta)`, as in the paper); both are unbiased",
+            Hutchinson: no variance from the diagonal of `B^T H B`), `gaussian` (`N(0, \
+            delta)`, as in the paper) or `coordinates` (stochastic dimension gradient descent: \
+            each draw one of the `n` columns `b_i` of `B`, `w = sqrt(delta) e_i`, and \
+            `mc_draws` distinct ones per estimate, which averages `n b_i^T H b_i` over them: \
+            no variance from the off-diagonal of `B^T H B`); all are unbiased",
         parse: second_order::mc_noise,
     },
     Key {

@@ -74,7 +74,8 @@ pub enum SecondOrder {
     },
 }
 
-/// Distribution of the Monte Carlo noise `w` (both have `E[w w^T] = delta I`).
+/// Distribution of the Monte Carlo noise `w` (`E[w w^T] = delta I`; for coordinates
+/// `(delta / n) I`, and the estimate is weighted by `n`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum McNoise {
@@ -83,6 +84,11 @@ pub enum McNoise {
     Rademacher,
     /// `N(0, delta)` per component, as in the DGM paper.
     Gaussian,
+    /// One coordinate per draw, `sqrt(delta)` on one of the `n` columns of the factor `B`
+    /// (or of the gradient), `mc_draws` distinct ones per estimate, the estimate weighted by
+    /// `n`: stochastic dimension gradient descent (SDGD, Hu, Shukla, Karniadakis and
+    /// Kawaguchi), `(n / k) sum` over `k` sampled columns of `b_i^T H b_i`.
+    Coordinates,
 }
 
 /// How a parameter, the time variable or a coordinate of an interval or box space variable

@@ -49,13 +49,18 @@ pub(super) fn auto_mc_threshold(st: &mut Settings, it: &Item, diags: &mut Diags)
     }
 }
 
-/// `mc_noise = rademacher` or `gaussian`.
+/// `mc_noise = rademacher`, `gaussian` or `coordinates`.
 pub(super) fn mc_noise(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     match v.word() {
         Some("rademacher") => st.plan.mc_noise = McNoise::Rademacher,
         Some("gaussian") => st.plan.mc_noise = McNoise::Gaussian,
-        _ => diags.push(bad_value(span, key, "`rademacher` or `gaussian`")),
+        Some("coordinates") => st.plan.mc_noise = McNoise::Coordinates,
+        _ => diags.push(bad_value(
+            span,
+            key,
+            "`rademacher`, `gaussian` or `coordinates`",
+        )),
     }
 }
 

@@ -15,7 +15,7 @@
 
 use crate::consts::ConstCache;
 use crate::jet::SumWeights;
-use crate::nn::{InputDir, InputJet, Net, Projections};
+use crate::nn::{Antithetic, InputDir, InputJet, Net, Projections};
 use candle_core::{Result, Tensor};
 use pdec_lang::geometry::inputs::{InputLayout, InputMap};
 use pdec_lang::ir::{NodeId, Problem};
@@ -348,10 +348,55 @@ pub fn forward_antithetic(
             k2: 0,
             summed: None,
             consts: cols.consts.clone(),
-            antithetic: Some(v.broadcast_mul(&sc)?),
+            antithetic: Some(Antithetic::Dense(v.broadcast_mul(&sc)?)),
             projections: projections.cloned(),
             second: None,
         },
+    };
+    let jet = net.forward(&input)?;
+    split_outputs(&jet, false, x.dim(0)?, x)
+}
+
+/// [`forward_antithetic`] along directions that each move one input column: row `r` of
+/// the pairs moves column `at[r]` (`u32`, `[P N]`) by `by[r]`, in the user's coordinates.
+/// The input weights' products with them are their columns (`O(W)` a row, not `O(D W)`),
+/// and no `[P N, D]` tensor is formed; log columns take the dense form.
+pub fn forward_antithetic_columns(
+    net: &Net,
+    cols: &Columns,
+    x: &Tensor,
+    (at, by): (&Tensor, &Tensor),
+    tangent: bool,
+    projections: Option<&Projections>,
+) -> Result<Vec<Outputs>> {
+    let (dev, dt) = (x.device().clone(), x.dtype());
+    let width = cols.layout.width;
+    if cols.has_log() {
+        let all = Tensor::arange(0u32, width as u32, &dev)?.unsqueeze(0)?;
+        let v = at
+            .unsqueeze(1)?
+            .broadcast_eq(&all)?
+            .to_dtype(dt)?
+            .broadcast_mul(&by.unsqueeze(1)?)?;
+        return forward_antithetic(net, cols, x, &v, tangent, projections);
+    }
+    let sc = cols.consts.floats(&cols.scale, &[width], &dev, dt)?;
+    let input = InputJet {
+        z: normalise(x, cols)?,
+        dirs: match tangent {
+            true => vec![InputDir::General(0)],
+            false => Vec::new(),
+        },
+        general: None,
+        k2: 0,
+        summed: None,
+        consts: cols.consts.clone(),
+        antithetic: Some(Antithetic::Columns {
+            at: at.clone(),
+            by: (by * sc.index_select(at, 0)?)?,
+        }),
+        projections: projections.cloned(),
+        second: None,
     };
     let jet = net.forward(&input)?;
     split_outputs(&jet, false, x.dim(0)?, x)

@@ -18,6 +18,17 @@ pub enum InputDir {
     General(usize),
 }
 
+/// The Monte Carlo estimator's directions `v_j` of the antithetic rows (see
+/// [`InputJet::antithetic`]), in normalised coordinates.
+#[derive(Clone, Debug)]
+pub enum Antithetic {
+    /// `[P N, D]`.
+    Dense(Tensor),
+    /// Row `r` moves input column `at[r]` (`u32`, `[P N]`) by `by[r]` (`[P N]`): sampled
+    /// coordinates of a diagonal factor, whose products with a weight are its columns.
+    Columns { at: Tensor, by: Tensor },
+}
+
 /// The network input with its tangent directions, and the input map's second-order channels
 /// where it has some (an affine map has none; a log column does: `crate::lower::LogMap`).
 #[derive(Clone, Debug)]
@@ -38,7 +49,7 @@ pub struct InputJet {
     /// one tangent direction (`dirs` is `[General(0)]`) `v_j`, or none (`dirs` empty). Each input projection then
     /// multiplies `z` and `v` once (`(1 + P) N` rows) instead of the `2 P N` rows and their
     /// `2 P N` tangents.
-    pub antithetic: Option<Tensor>,
+    pub antithetic: Option<Antithetic>,
     /// `Some`: the input projections of these points, shared with the step's other passes
     /// over the same points.
     pub projections: Option<Projections>,
@@ -190,16 +201,21 @@ impl InputJet {
 impl InputJet {
     /// [`InputJet::linear`] on antithetic rows: `(z +- v_j) W^T + b = (z W^T + b) +- v_j W^T`,
     /// tangent `v_j W^T` on both rows of a pair.
-    fn antithetic_linear(&self, v: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Jet> {
+    fn antithetic_linear(&self, v: &Antithetic, w: &Tensor, b: Option<&Tensor>) -> Result<Jet> {
         let wt = w.t()?;
         let (n, width) = (self.z.dim(0)?, wt.dim(1)?);
-        let pairs = v.dim(0)? / n.max(1);
         let pz = self.project(w, b)?;
-        let pv = match &self.projections {
-            Some(p) => p.directions(v, w)?,
-            None => crate::kernels::data_matmul(v, &wt)?,
-        }
-        .reshape((pairs, n, width))?;
+        let pv = match (v, &self.projections) {
+            (Antithetic::Dense(v), Some(p)) => p.directions(v, w)?,
+            (Antithetic::Dense(v), None) => crate::kernels::data_matmul(v, &wt)?,
+            // `by[r] W[:, at[r]]`: a column of the weight per row.
+            (Antithetic::Columns { at, by }, _) => w
+                .index_select(at, 1)?
+                .t()?
+                .broadcast_mul(&by.unsqueeze(1)?)?,
+        };
+        let pairs = pv.dim(0)? / n.max(1);
+        let pv = pv.reshape((pairs, n, width))?;
         let (plus, minus) = if pairs == 1 {
             let pv = pv.squeeze(0)?;
             ((&pz + &pv)?.unsqueeze(0)?, (&pz - &pv)?.unsqueeze(0)?)

@@ -13,7 +13,7 @@ mod init;
 mod input;
 mod projections;
 
-pub use input::{InputDir, InputJet};
+pub use input::{Antithetic, InputDir, InputJet};
 pub use projections::{Projections, parameter_gradients};
 
 use crate::jet::Jet;

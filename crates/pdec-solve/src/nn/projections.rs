@@ -256,7 +256,7 @@ mod tests {
                     k2: 0,
                     summed: None,
                     consts: ConstCache::default(),
-                    antithetic,
+                    antithetic: antithetic.map(crate::nn::Antithetic::Dense),
                     projections: projections.clone(),
                     second: None,
                 };

@@ -286,7 +286,7 @@ fn antithetic_rows_equal_explicit_rows() {
                     k2: 0,
                     summed: None,
                     consts: ConstCache::default(),
-                    antithetic: Some(v.clone()),
+                    antithetic: Some(super::Antithetic::Dense(v.clone())),
                     projections: None,
                     second: None,
                 });

@@ -54,6 +54,32 @@ impl NoiseLayout {
         self.monte_carlo.as_ref().map_or(1e-3, |m| m.delta)
     }
 
+    /// Whether the buffer holds drawn columns (`mc_noise = coordinates`) instead of `w`.
+    pub fn coordinates(&self) -> bool {
+        self.monte_carlo
+            .as_ref()
+            .is_some_and(|m| m.noise == McNoise::Coordinates)
+    }
+
+    /// `w = sqrt(delta) e_i` `[N, n]` of a block of drawn columns `i` `[N]` (held as floats).
+    pub fn coordinate(&self, cols: &Tensor, n: usize) -> Result<Tensor> {
+        let all = Tensor::arange(0u32, n as u32, cols.device())?.unsqueeze(0)?;
+        cols.to_dtype(candle_core::DType::U32)?
+            .unsqueeze(1)?
+            .broadcast_eq(&all)?
+            .to_dtype(cols.dtype())?
+            .affine(self.delta().sqrt(), 0.0)
+    }
+
+    /// The factor that makes a draw of a term of `columns` columns unbiased: `n` under
+    /// `mc_noise = coordinates` (one of the `n` columns is drawn), 1 otherwise.
+    pub fn weight(&self, columns: usize) -> f64 {
+        match self.monte_carlo.as_ref().map(|m| m.noise) {
+            Some(McNoise::Coordinates) => columns as f64,
+            _ => 1.0,
+        }
+    }
+
     /// The columns of each block, in buffer order.
     fn blocks(&self) -> Vec<usize> {
         self.monte_carlo
@@ -72,17 +98,61 @@ impl NoiseLayout {
             .monte_carlo
             .as_ref()
             .map_or(McNoise::Rademacher, |m| m.noise);
+        if noise == McNoise::Coordinates {
+            return self.draw_coordinates(rng, global, (lo, hi));
+        }
         let mut out = Vec::new();
         for cols in self.blocks() {
-            let w: Vec<f64> = match noise {
-                McNoise::Gaussian => (0..global * cols)
+            let w: Vec<f64> = match noise == McNoise::Gaussian {
+                true => (0..global * cols)
                     .map(|_| sd * Distribution::<f64>::sample(&StandardNormal, rng))
                     .collect(),
-                McNoise::Rademacher => (0..global * cols)
+                false => (0..global * cols)
                     .map(|_| if rng.random::<bool>() { sd } else { -sd })
                     .collect(),
             };
             out.extend_from_slice(&w[lo * cols..hi * cols]);
+        }
+        out
+    }
+
+    /// [`NoiseLayout::draw`] under `mc_noise = coordinates`: per term, estimate and row, the
+    /// estimate's draws take distinct columns `i` (a fresh permutation each `n` draws, so each
+    /// draw's column is uniform), and the buffer holds `i` itself, one value per point and
+    /// draw: `w = sqrt(delta) e_i` ([`NoiseLayout::coordinate`]), `E[w w^T] = (delta / n)
+    /// I`, and the estimate multiplies by `n` ([`NoiseLayout::weight`]). The shift `v = B w`
+    /// stays as long as one Rademacher component, so the difference of values is as accurate
+    /// as at `d = 1`, where `sqrt(delta n) e_i` would move `x` by `sqrt(delta n)`.
+    fn draw_coordinates(
+        &self,
+        rng: &mut ChaCha8Rng,
+        global: usize,
+        (lo, hi): (usize, usize),
+    ) -> Vec<f64> {
+        let Some(mc) = &self.monte_carlo else {
+            return Vec::new();
+        };
+        let per = mc.draws_per_estimate;
+        let mut out = Vec::new();
+        for term in mc.factors.iter().chain(&mc.gradient_squares) {
+            let n = term.columns;
+            let mut perm: Vec<usize> = (0..n).collect();
+            for _ in 0..mc.estimates {
+                // picks[row * per + j]: the column of draw j at this row.
+                let mut picks = vec![0usize; global * per];
+                for row in 0..global {
+                    for j in 0..per {
+                        // Partial Fisher-Yates: position j % n takes a uniform pick of the rest.
+                        let at = j % n;
+                        let k = rng.random_range(at..n);
+                        perm.swap(at, k);
+                        picks[row * per + j] = perm[at];
+                    }
+                }
+                for j in 0..per {
+                    out.extend((lo..hi).map(|row| picks[row * per + j] as f64));
+                }
+            }
         }
         out
     }
@@ -120,7 +190,7 @@ impl NoiseLayout {
             rows,
             blocks: self.blocks(),
             next: factors.len() * per,
-            at: factors.iter().map(|b| b.columns * rows * per).sum(),
+            at: self.blocks()[..factors.len() * per].iter().sum::<usize>() * rows,
         }
     }
 }

@@ -17,7 +17,10 @@ use pdec_lang::plan::MonteCarloPlan;
 use pdec_lang::plan::program::{EquationProgram, FactorTerm};
 
 impl LossProgram<'_> {
-    /// `sqrt(s)` `[N]` and the diagonal `[N, len]` of a factor, on a batch.
+    /// `sqrt(s)` `[N]` and the diagonal `[N, len]` of a factor, on a batch. `s` and a
+    /// square-rooted diagonal are proven non-negative over the domain, but rounding can take
+    /// them just below zero at its edge (`1 - sum(x * x)` in f32 at a point drawn on the
+    /// unit ball's inside, d = 1,000): they are clamped at zero before the root, not NaN.
     fn factor_parts(
         &self,
         ev: &mut Evaluator,
@@ -25,13 +28,13 @@ impl LossProgram<'_> {
         n: usize,
     ) -> Result<(Tensor, Option<Tensor>)> {
         let s = match f.scale {
-            Some(s) => ev.eval(s)?.sqrt()?,
+            Some(s) => ev.eval(s)?.relu()?.sqrt()?,
             None => Tensor::ones(n, self.dtype, &self.device)?,
         };
         let d = match &f.diag {
             Some(d) => {
                 let v = ev.eval(d.node)?;
-                Some(if d.sqrt { v.sqrt()? } else { v })
+                Some(if d.sqrt { v.relu()?.sqrt()? } else { v })
             }
             None => None,
         };
@@ -127,6 +130,34 @@ impl LossProgram<'_> {
         }
         v = v.broadcast_mul(&s.unsqueeze(1)?)?;
         self.pad(&v, f.var, offset)
+    }
+
+    /// `v = B w` for a draw of one column `i` `[N]` (held as floats) of a diagonal factor
+    /// (`L` the identity or a unit vector): the input column `v` moves at each point, `[N]`
+    /// `u32`, and its value `sqrt(delta) sqrt(s) d_i`, `[N]`.
+    fn mc_column(
+        &self,
+        ev: &mut Evaluator,
+        f: &Factor,
+        n: usize,
+        drawn: &Tensor,
+    ) -> Result<(Tensor, Tensor)> {
+        let offset = match f.triangular {
+            TriangularFactor::Identity { offset, .. } => offset,
+            TriangularFactor::Unit { component } => component,
+            TriangularFactor::Cholesky { .. } => return Err(err("invariant: a diagonal factor")),
+        };
+        let (s, d) = self.factor_parts(ev, f, n)?;
+        let u32 = candle_core::DType::U32;
+        let i = drawn.to_dtype(u32)?;
+        let mut v = s.affine(self.noise.delta().sqrt(), 0.0)?;
+        if let Some(d) = d {
+            let d = d.broadcast_as((n, f.columns()))?.contiguous()?;
+            v = (v * d.gather(&i.unsqueeze(1)?, 1)?.squeeze(1)?)?;
+        }
+        let column = self.space_offset(f.var)? + offset;
+        let at = (drawn + column as f64)?.to_dtype(u32)?;
+        Ok((at, v))
     }
 
     /// The exact value of a factored second-order term from the base pass.
@@ -446,7 +477,11 @@ impl LossProgram<'_> {
         let mut blocks = self.noise.square_blocks(noise, n);
         for q in self.pde.squares() {
             for _ in 0..self.noise.draws_per_step() {
-                let w = blocks.next_block()?.reshape((1, n, q.len))?;
+                let w = match self.noise.coordinates() {
+                    true => self.noise.coordinate(&blocks.next_block()?, q.len)?,
+                    false => blocks.next_block()?,
+                };
+                let w = w.reshape((1, n, q.len))?;
                 jv.push(self.pad(&w, q.var, q.offset)?);
             }
         }
@@ -528,7 +563,8 @@ impl LossProgram<'_> {
                 .t
                 .as_ref()
                 .ok_or_else(|| err("invariant: gradient-square tangents"))?;
-            let mut c = Tensor::full(q.coef / (delta * per as f64), n, &self.device)?
+            let weight = self.noise.weight(q.len);
+            let mut c = Tensor::full(q.coef * weight / (delta * per as f64), n, &self.device)?
                 .to_dtype(self.dtype)?;
             for f in &q.factors {
                 c = (c * lower::per_point(&ev.eval(*f)?, n)?)?;
@@ -565,27 +601,53 @@ impl LossProgram<'_> {
         // ([x + v1, x - v1, ...]): the loss detaches the first factor, so backward
         // never walks its pass, where one pass over all draws would run backward over
         // every row.
-        let mut vs = Vec::new();
-        for _ in 0..per {
-            let w = blocks.next_block()?.reshape((n, cols))?;
-            vs.push(self.mc_direction(ev, &f.factor, n, w)?);
-        }
         // A difference of values unless the plan asks for directional derivatives.
         let values = !self
             .noise
             .monte_carlo
             .as_ref()
             .is_some_and(MonteCarloPlan::shifted_tangent);
+        let sparse = self.noise.coordinates()
+            && !matches!(f.factor.triangular, TriangularFactor::Cholesky { .. });
         // Rows [x + v1, x - v1, ...], each with its derivative along v_j (the values
         // alone for a difference of values).
-        let o = lower::forward_antithetic(
-            net,
-            &self.cols,
-            x,
-            &Tensor::cat(&vs, 0)?,
-            !values,
-            Some(projections),
-        )?;
+        let o = match sparse {
+            // Each v_j is one input column per point: its rows of the input weights.
+            true => {
+                let (mut at, mut by) = (Vec::new(), Vec::new());
+                for _ in 0..per {
+                    let (c, v) = self.mc_column(ev, &f.factor, n, &blocks.next_block()?)?;
+                    at.push(c);
+                    by.push(v);
+                }
+                lower::forward_antithetic_columns(
+                    net,
+                    &self.cols,
+                    x,
+                    (&Tensor::cat(&at, 0)?, &Tensor::cat(&by, 0)?),
+                    !values,
+                    Some(projections),
+                )?
+            }
+            false => {
+                let mut vs = Vec::new();
+                for _ in 0..per {
+                    let w = match self.noise.coordinates() {
+                        true => self.noise.coordinate(&blocks.next_block()?, cols)?,
+                        false => blocks.next_block()?.reshape((n, cols))?,
+                    };
+                    vs.push(self.mc_direction(ev, &f.factor, n, w)?);
+                }
+                lower::forward_antithetic(
+                    net,
+                    &self.cols,
+                    x,
+                    &Tensor::cat(&vs, 0)?,
+                    !values,
+                    Some(projections),
+                )?
+            }
+        };
         // Pair j: u(x + v_j) + u(x - v_j) - 2 u(x) (each row minus the base pass's
         // value), or (grad u(x + v_j) - grad u(x - v_j)) . v_j / 2; both estimate
         // v_j^T H v_j, which the scale turns into the term's estimate.
@@ -603,7 +665,7 @@ impl LossProgram<'_> {
                 }
             }
         };
-        let scale = f.factor.sign / (delta * per as f64);
+        let scale = f.factor.sign * self.noise.weight(cols) / (delta * per as f64);
         for j in 0..per {
             *r = (&*r + (pair(j)? * scale)?)?;
         }

@@ -12,6 +12,7 @@ use pdec_lang::plan::{Plan, TermKind};
 use pdec_lang::source::SourceFile;
 
 mod coefficients;
+mod coordinates;
 mod counts;
 mod loss;
 mod monte_carlo;

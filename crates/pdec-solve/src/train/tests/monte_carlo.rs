@@ -6,10 +6,7 @@ use super::*;
 #[test]
 fn monte_carlo_gradient_is_unbiased_and_one_draw_is_not() {
     for difference in ["gradients", "values"] {
-        two_draw_gradient_is_unbiased(
-            "time t in [0, 1]\nspace x in [-1, 1]^5\nunknown u(t, x)\nboundary none\npde d(u, t) = 0.5 * lap(u) + 0.25 * sum(i in 1..5) x[i]^2 * d(u, x[i], x[i])\ninitial u = 0\n",
-            difference,
-        );
+        two_draw_gradient_is_unbiased(LAP5, difference, &[]);
     }
 }
 
@@ -22,13 +19,16 @@ fn monte_carlo_gradient_squares_keep_the_gradient_unbiased() {
             .iter()
             .all(|q| q.path == Path::MonteCarlo)
     );
-    two_draw_gradient_is_unbiased(HJB5, "gradients");
+    two_draw_gradient_is_unbiased(HJB5, "gradients", &[]);
 }
+
+/// Two diagonal second-order terms in five dimensions.
+pub(super) const LAP5: &str = "time t in [0, 1]\nspace x in [-1, 1]^5\nunknown u(t, x)\nboundary none\npde d(u, t) = 0.5 * lap(u) + 0.25 * sum(i in 1..5) x[i]^2 * d(u, x[i], x[i])\ninitial u = 0\n";
 
 /// The Monte Carlo residual of `mc` at the points `x` (its two draws per step, 4,000 draws in
 /// all) averages to `want` within five standard errors (plus `slack`, the estimator's delta
 /// bias), and varies (something is estimated).
-fn averages_to(
+pub(super) fn averages_to(
     mc: &LossProgram,
     net: &Net,
     x: &Tensor,
@@ -91,16 +91,22 @@ fn the_gradient_square_estimate_averages_to_the_exact_residual() {
 }
 
 /// The stacked input products change nothing but the work: a DGM's Monte Carlo residuals
-/// (both difference forms, gradient squares included) and every parameter gradient of
-/// a loss over them are the weight-by-weight ones.
+/// (both difference forms, gradient squares included, dense draws and sampled coordinates)
+/// and every parameter gradient of a loss over them are the weight-by-weight ones.
 #[test]
 fn stacked_input_products_give_the_same_residuals_and_gradients() {
-    for form in ["gradients", "values"] {
+    for (form, law) in [
+        ("gradients", "rademacher"),
+        ("values", "rademacher"),
+        ("gradients", "coordinates"),
+        ("values", "coordinates"),
+    ] {
         let sets: Vec<String> = vec![
             "auto_mc_threshold=1".into(),
             "net=dgm(layers = 2, width = 6)".into(),
             "dtype=f64".into(),
             format!("mc_difference={form}"),
+            format!("mc_noise={law}"),
         ];
         let (c, _, p) = compiled(HJB5, &sets);
         let (prog, net) = program_and_net(&c, &p, 9);
@@ -135,7 +141,7 @@ fn stacked_input_products_give_the_same_residuals_and_gradients() {
         for (i, (a, b)) in alone.iter().zip(&stacked).enumerate() {
             assert!(
                 (a - b).abs() <= tol * a.abs().max(1.0),
-                "{form} {i}: {a} vs {b}"
+                "{form} {law} {i}: {a} vs {b}"
             );
         }
     }
@@ -143,15 +149,16 @@ fn stacked_input_products_give_the_same_residuals_and_gradients() {
 
 /// The two-draw Monte Carlo loss's gradient is unbiased for the exact one (a chi-squared
 /// test over many draws), where one draw for both factors is biased.
-fn two_draw_gradient_is_unbiased(src: &str, difference: &str) {
+pub(super) fn two_draw_gradient_is_unbiased(src: &str, difference: &str, extra: &[&str]) {
     let build = |so: &str| {
-        let sets = vec![
+        let mut sets = vec![
             "dtype=f64".to_string(),
             "net=mlp(layers=2, width=8)".into(),
             format!("second_order={so}"),
             "auto_mc_threshold=1".into(),
             format!("mc_difference={difference}"),
         ];
+        sets.extend(extra.iter().map(|s| s.to_string()));
         compiled(src, &sets)
     };
     let (ce, _, pe) = build("exact");
