@@ -10,7 +10,6 @@
 
 mod construct;
 pub mod csg;
-mod diag_sum;
 pub mod diff;
 pub mod eval;
 pub mod print;

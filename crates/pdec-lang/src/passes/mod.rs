@@ -10,7 +10,6 @@
 pub mod ansatz;
 pub mod ansatz_scale;
 pub mod bounds;
-mod bounds_ball;
 pub mod consistency;
 pub mod gradient_square;
 pub mod kink_ansatz;

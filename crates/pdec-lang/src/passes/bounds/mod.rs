@@ -8,7 +8,7 @@
 
 use super::rounding;
 use crate::ir::*;
-use crate::passes::bounds_ball as ball;
+mod ball;
 use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq)]

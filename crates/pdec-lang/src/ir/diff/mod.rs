@@ -3,7 +3,7 @@
 //! that `div(a * grad(u))` reaches the second-order analysis as `a * lap(u) + grad(a) .
 //! grad(u)`, and to write an `ansatz`'s derivatives in those of the network.
 
-use super::diag_sum;
+mod diag_sum;
 use super::*;
 
 /// Why an expression has no derivative here.

@@ -5,8 +5,8 @@
 //! term: the result is `f'(x[i])` with `i` set where `i + off = k`, O(d). `sum(x * x)` over a
 //! whole vector is the same sum written with an index of its own.
 
-use super::diff::{DiffError, Kinks, diff_with};
-use super::*;
+use super::{DiffError, Kinks, diff_with};
+use crate::ir::*;
 use std::collections::HashMap;
 
 /// `d(sum(axes) body) / d(x_var[comp])` with the delta folded away, or `None` where the body
@@ -252,7 +252,7 @@ impl Subst {
 
 #[cfg(test)]
 mod tests {
-    use super::super::diff::diff;
+    use super::super::diff;
     use super::super::eval::{Dense, Layout, eval_at};
     use super::*;
     use crate::source::FileId;

@@ -7,9 +7,9 @@
 //! index forms `sum(i in 1..d) (x[i] - a[i]) * (x[i] - a[i])`, `a` a constant, `x` a space
 //! variable declared in a ball and read whole.
 
-use super::bounds::Interval;
-use super::rounding;
+use super::Interval;
 use crate::ir::*;
+use crate::passes::rounding;
 
 /// The interval of `id` when it is such a sum over a ball; `None` otherwise.
 pub(super) fn squared_distance(problem: &Problem, id: NodeId) -> Option<Interval> {
