@@ -115,6 +115,11 @@ pub fn execute(file: &Path, at: Points, out: &Path, format: Format) -> i32 {
         text.push_str(&cells.join(","));
         text.push_str(&format!(",{v:.12}\n"));
     }
+    write_table(out, &text, format)
+}
+
+/// Writes a sampled table to `out` (never over a run's own files, atomically); the exit code.
+fn write_table(out: &Path, text: &str, format: Format) -> i32 {
     if let Err(d) = crate::output::guard(out) {
         print_one(*d, format);
         return 1;
@@ -185,18 +190,5 @@ pub fn burgers_sample(nu: f64, n: usize, seed: u64, noise: f64, out: &Path, form
         }
         text.push_str(&format!("{t},{x},{u:.12}\n"));
     }
-    if let Err(d) = crate::output::guard(out) {
-        print_one(*d, format);
-        return 1;
-    }
-    match crate::output::write_atomic(out, text.as_bytes()) {
-        Ok(()) => 0,
-        Err(e) => {
-            print_one(
-                crate::output::io_diag("pdec::run::io", "write", out, &e),
-                format,
-            );
-            1
-        }
-    }
+    write_table(out, &text, format)
 }
