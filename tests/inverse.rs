@@ -114,6 +114,10 @@ fn a_diffusivity_is_identified_from_ten_observations() {
     // Starts at its `init` (2, moved by one step), ends where the summary says.
     assert!((first - 2.0).abs() < 0.05, "first C = {first}");
     assert!(dir.join("reference/inverse_diffusion_data.csv").is_file());
+    // Its trajectory drawn from loss.csv by `pdec plot` (a problem without coefficients has
+    // no such picture).
+    ok(&pdec(&["plot", dir.to_str().expect("utf8")]));
+    assert!(dir.join("coefficients.png").is_file());
     let u = common::eval_at(&dir, "t = 1, x = 0.5");
     assert!((u - (-1f64).exp()).abs() < 0.02, "u(1, 0.5) = {u}");
 }

@@ -1,14 +1,17 @@
 //! `loss.png`: every loss term of the run's `loss.csv` against the step, log scale; the
 //! weighted total in black; with `balance`, each term's multiplier (`balance.NAME`) thin,
-//! with dots, in its term's colour.
+//! with dots, in its term's colour. `coefficients.png`: each unknown coefficient's value as
+//! training identifies it (its `loss.csv` column).
 
 use super::figure::{Figure, LineChart, PALETTE, Series};
 use crate::rundir::Opened;
 use pdec_lang::diag::Diag;
 use plotters::prelude::*;
 
-/// `loss.csv` as columns: step, then `(name, values)` for `total` and each term.
-pub(super) fn loss_figure(run: &Opened) -> Result<Figure, Diag> {
+/// `loss.csv`'s header and every column as `(step, value)` pairs.
+type Columns = (Vec<String>, Vec<Vec<(f64, f64)>>);
+
+fn read_loss_csv(run: &Opened) -> Result<Columns, Diag> {
     let path = run.dir.join("loss.csv");
     let bad = |why: String| {
         Diag::error(
@@ -38,7 +41,7 @@ pub(super) fn loss_figure(run: &Opened) -> Result<Figure, Diag> {
         let Some(s) = rec.get(step).and_then(|s| s.parse::<f64>().ok()) else {
             continue;
         };
-        for (k, c) in cols.iter_mut().enumerate().skip(first) {
+        for (k, c) in cols.iter_mut().enumerate() {
             if let Some(v) = rec.get(k).and_then(|v| v.parse::<f64>().ok()) {
                 c.push((s, v));
             }
@@ -47,6 +50,13 @@ pub(super) fn loss_figure(run: &Opened) -> Result<Figure, Diag> {
     if cols[first].is_empty() {
         return Err(bad("it has no rows".into()));
     }
+    Ok((header, cols))
+}
+
+/// `loss.csv` as columns: step, then `(name, values)` for `total` and each term.
+pub(super) fn loss_figure(run: &Opened) -> Result<Figure, Diag> {
+    let (header, mut cols) = read_loss_csv(run)?;
+    let first = header.iter().position(|h| h == "total").unwrap_or(0);
     let mut series = Vec::new();
     let terms = header[first + 1..]
         .iter()
@@ -90,4 +100,39 @@ pub(super) fn loss_figure(run: &Opened) -> Result<Figure, Diag> {
         bands: Vec::new(),
         band_name: String::new(),
     }))
+}
+
+/// Each unknown coefficient's trajectory, named with the range it was declared in (log scale
+/// where every coefficient is trained on one); `None` for a problem without coefficients.
+pub(super) fn coefficient_figure(run: &Opened) -> Result<Option<Figure>, Diag> {
+    let coefficients = &run.problem().coefficients;
+    if coefficients.is_empty() {
+        return Ok(None);
+    }
+    let (header, mut cols) = read_loss_csv(run)?;
+    let mut series = Vec::new();
+    for (i, c) in coefficients.iter().enumerate() {
+        let Some(k) = header.iter().position(|h| *h == c.name) else {
+            continue;
+        };
+        series.push(Series {
+            name: format!("{} in [{}, {}]", c.name, c.lo, c.hi),
+            points: std::mem::take(&mut cols[k]),
+            color: PALETTE[i % PALETTE.len()],
+            width: 2,
+            dots: false,
+        });
+    }
+    if series.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Figure::Lines(LineChart {
+        title: format!("identified coefficients: {}", run.problem().name),
+        x_label: "step".into(),
+        y_label: "value as training identifies it".into(),
+        log_y: coefficients.iter().all(|c| c.log),
+        series,
+        bands: Vec::new(),
+        band_name: String::new(),
+    })))
 }

@@ -55,6 +55,9 @@ pub fn plot(run: &Opened, opts: &PlotOptions) -> Result<Vec<PathBuf>, Failure> {
     let layout =
         grid::resolve(p, &run.cols, &items, Purpose::Plot).map_err(|e| e.diag(Purpose::Plot))?;
     let mut figures: Vec<(String, Figure)> = vec![("loss".into(), loss::loss_figure(run)?)];
+    if let Some(f) = loss::coefficient_figure(run)? {
+        figures.push(("coefficients".into(), f));
+    }
     // One solution (and error) picture per unknown: `solution.png`, or `solution_u.png`,
     // `solution_v.png` for a system.
     let several = p.unknowns.len() > 1;
