@@ -144,12 +144,6 @@ pub fn resolve_balance(
             None,
         ));
     }
-    // The compiler's smoothed payoff carries the solution; what is left to weigh are the
-    // far-field faces of a truncated price domain, which balancing over-weights
-    // (docs/RESULTS.md: the call 7% low with it, within 0.6% without).
-    if program.plan.ansatz_chosen.is_some() {
-        return Ok((Balance::None, None));
-    }
     let ratio = train::condition_gradient_ratio(program, &st.run, net, 0, comm)?;
     let chosen = balance::resolve_auto(ratio);
     let note = match (chosen, ratio) {

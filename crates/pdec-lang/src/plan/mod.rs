@@ -64,10 +64,6 @@ pub struct Plan {
     /// Why `settings.sampling` is a law the compiler chose (`boundary none` and no
     /// `sampling`: [`auto_sampling`]); `None` when it is the user's.
     pub sampling_chosen: Option<String>,
-    /// Why the compiler wrote the unknown's ansatz (`passes::kink_ansatz`); `None` when it
-    /// did not. `balance = auto` stays off then (measured: the call with its payoff smoothed
-    /// trains 7% low with balancing, which over-weights its far-field faces).
-    pub ansatz_chosen: Option<String>,
     /// Why the network reads a space variable's logarithm ([`coordinates`]; the map is in
     /// `layout`); `None` when it reads the coordinates as written.
     pub coordinates_chosen: Option<String>,
@@ -174,10 +170,6 @@ pub fn plan(
         output,
         residual_scales,
         sampling_chosen: chosen.map(|c| c.why),
-        ansatz_chosen: problem
-            .unknowns
-            .iter()
-            .find_map(|u| u.ansatz.as_ref().and_then(|a| a.chosen.clone())),
         coordinates_chosen,
         coefficients: problem.coefficients.clone(),
         settings: settings.plan.clone(),

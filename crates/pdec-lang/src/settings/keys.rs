@@ -529,7 +529,7 @@ pub const TABLE: &[Key] = &[
             when the PDE's gradient is 10 times or more a condition's (the 100-D heat \
             equation: 421, Poisson with mixed conditions: 23, the 5-D heat box: 58, each \
             trained 14 to 40 times more accurately; the European call: 4, left as with \
-            `none`; off where the compiler smoothed a kinked payoff, `kink_ansatz`); \
+            `none`); \
             `pdec solve` says when it does. `gradients(every = 10, alpha = 0.9)` measures each \
             term's gradient norm every `every` steps (one backward per term then) and moves \
             the multiplier of each term `i` towards `max(1, |g_pde| / |g_i|)` (gradient-norm \
