@@ -114,7 +114,7 @@ fn remainder_scale(p: &Problem) -> Option<f64> {
             scale = scale.max(r);
         }
     }
-    (scale > 0.0 && scale.is_finite()).then(|| significant(scale))
+    (scale > 0.0 && scale.is_finite()).then(|| super::kink_ansatz::round_to(scale, 3))
 }
 
 /// `rms(r(0)) / rms(r(1) - r(0))` of `residual` over `batches`; `None` where a point cannot
@@ -158,12 +158,6 @@ fn constant_net(p: &Problem, layout: &Layout, row: &[f64], c: f64, node: NodeId)
     };
     let v = crate::ir::eval::eval_at(&p.graph, node, &value_of)?;
     (v.data.len() == 1 && v.data[0].is_finite()).then(|| v.data[0])
-}
-
-/// `x` to three significant digits.
-fn significant(x: f64) -> f64 {
-    let scale = 10f64.powi(2 - x.abs().log10().floor() as i32);
-    (x * scale).round() / scale
 }
 
 #[cfg(test)]

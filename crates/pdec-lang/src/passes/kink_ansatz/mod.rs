@@ -433,7 +433,7 @@ fn significant(x: f64) -> f64 {
 }
 
 /// `x` to `digits` significant digits.
-fn round_to(x: f64, digits: i32) -> f64 {
+pub(crate) fn round_to(x: f64, digits: i32) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
