@@ -139,6 +139,7 @@ fn compile_with(source: SourceFile, sets: &[String], folder: Option<&Path>) -> C
     // The problem as written, before the ansatz rewrites its conditions in the network.
     passes::consistency::run(&checked.problem, &mut diags);
     passes::kink_ansatz::run(&mut checked.problem, &checked.settings.plan);
+    passes::time_ansatz::run(&mut checked.problem, &checked.settings.plan);
     passes::ansatz::run(&mut checked.problem, &mut diags);
     if !diags.has_errors() {
         passes::ansatz_scale::run(&mut checked.problem, checked.settings.plan.output_scale);

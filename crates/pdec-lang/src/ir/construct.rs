@@ -138,9 +138,29 @@ impl Graph {
             BinOp::Sub if ca == Some(0.0) && same_ty(self, b) => {
                 return self.unary(UnOp::Neg, b, span);
             }
+            // `norm(v)^2` is the sum of squares: its derivatives then have no `1 / norm(v)`,
+            // which is 0 / 0 at `v = 0` (the origin of `norm(x)^2` data).
+            BinOp::Pow if cb == Some(2.0) => {
+                if let Some(squares) = self.sum_of_squares_under_sqrt(a) {
+                    if same_ty(self, squares) {
+                        return Ok(squares);
+                    }
+                }
+            }
             _ => {}
         }
         self.finish(Op::Binary(op, a, b), ty, span)
+    }
+
+    /// `s` where `a` is `sqrt(s)` with `s = sum(v * v)` (a norm), else `None`.
+    fn sum_of_squares_under_sqrt(&self, a: NodeId) -> Option<NodeId> {
+        let Op::Unary(UnOp::Sqrt, s) = *self.op(a) else {
+            return None;
+        };
+        let Op::ReduceVec(VecRed::Sum, m) = *self.op(s) else {
+            return None;
+        };
+        matches!(*self.op(m), Op::Binary(BinOp::Mul, x, y) if x == y).then_some(s)
     }
 
     /// A value of type `ty` equal to the scalar constant `c` (folded).

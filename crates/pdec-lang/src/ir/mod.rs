@@ -802,6 +802,11 @@ pub struct Ansatz {
     pub chosen: Option<String>,
     /// Why the network's output in it is multiplied by a constant (`passes::ansatz_scale`).
     pub scaled: Option<String>,
+    /// Whether `passes::ansatz_scale` may scale it: not the compiler's time ansatz, whose
+    /// remainder is the solution's rate of change (of the network's own order), and whose
+    /// fixed uniform points miss where a truncated domain's law puts the training points.
+    #[serde(skip)]
+    pub rescale: bool,
 }
 
 impl Ansatz {

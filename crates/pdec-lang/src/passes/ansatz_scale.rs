@@ -26,12 +26,15 @@ const POINTS: usize = 512;
 /// `auto` scales where the remainder is an order of magnitude or more from one.
 const FAR: f64 = 10.0;
 
+/// A ratio under this is `g`'s rounding, not a remainder.
+const NOTHING_MISSED: f64 = 1e-9;
+
 /// Rescales the network of a problem of one unknown with an ansatz; says why in the ansatz.
 pub fn run(problem: &mut Problem, setting: Scaling) {
     if setting == Scaling::None || problem.unknowns.len() != 1 {
         return;
     }
-    let Some(ansatz) = problem.unknowns[0].ansatz.clone() else {
+    let Some(ansatz) = problem.unknowns[0].ansatz.clone().filter(|a| a.rescale) else {
         return;
     };
     let Some(scale) = remainder_scale(problem) else {
@@ -98,7 +101,9 @@ fn remainder_scale(p: &Problem) -> Option<f64> {
     // A stream of its own and a fixed seed: the scale is part of the plan, the same each run.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x7363_616c_6564);
     let interior = geometry::sample_region(p, &layout, &Region::Interior, POINTS, &mut rng);
-    let mut scale = ratio(p, &layout, p.pdes[0].residual, &interior).unwrap_or(0.0);
+    // Without the equation's ratio (a term the plan-time evaluator cannot read, such as an
+    // unknown coefficient) the conditions alone would say nothing of the remainder's size.
+    let mut scale = ratio(p, &layout, p.pdes[0].residual, &interior)?;
     for c in &p.conditions {
         let batches: Vec<geometry::Batch> = match &c.region {
             Where::TimeSlice { at, .. } => vec![geometry::sample_time_slice(
@@ -114,7 +119,9 @@ fn remainder_scale(p: &Problem) -> Option<f64> {
             scale = scale.max(r);
         }
     }
-    (scale > 0.0 && scale.is_finite()).then(|| super::kink_ansatz::round_to(scale, 3))
+    // A remainder at the rounding level of `g`'s arithmetic is none: `g` already meets
+    // everything, and a factor of 1e-16 would only stop the network from moving.
+    (scale > NOTHING_MISSED && scale.is_finite()).then(|| super::kink_ansatz::round_to(scale, 3))
 }
 
 /// `rms(r(0)) / rms(r(1) - r(0))` of `residual` over `batches`; `None` where a point cannot

@@ -90,6 +90,35 @@ fn axis_derivative(g: &Graph, d: NodeId, axis: AxisId) -> Option<(usize, usize)>
     }
 }
 
+/// Does `root` hold a gradient square of several components, in any of the spellings
+/// [`recognise`] reads (a sum over an index axis counts by its squared axis derivative)?
+/// Asked before an ansatz is built: with `u = g + h * net` the square no longer has this
+/// form, and its one-tangent estimate is lost.
+pub fn appears_in(g: &Graph, root: NodeId) -> bool {
+    let mut stack = vec![root];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n) {
+            continue;
+        }
+        let whole = whole_square(g, n).is_some_and(|(_, _, len)| len >= 2);
+        let by_axis = match g.op(n) {
+            Op::Reduce(RedOp::Sum, axes, body) => match axes.as_slice() {
+                [a] => square_of(g, *body)
+                    .and_then(|d| axis_derivative(g, d, *a))
+                    .is_some_and(|_| g.axis(*a).len() >= 2),
+                _ => false,
+            },
+            _ => false,
+        };
+        if whole || by_axis {
+            return true;
+        }
+        stack.extend(children(g.op(n)));
+    }
+    false
+}
+
 /// Recognises a split term (see [`super::second_order`]) as a gradient square.
 pub fn recognise(g: &Graph, raw: &Raw) -> Option<(f64, Vec<NodeId>, usize, usize, usize)> {
     let (u, rest): (Vec<NodeId>, Vec<NodeId>) =

@@ -17,6 +17,7 @@ pub mod linalg;
 mod rounding;
 pub mod second_order;
 mod substitute;
+pub mod time_ansatz;
 
 use crate::diag::{Diag, Diags};
 use crate::ir::{Coord, Op, Problem, Where};

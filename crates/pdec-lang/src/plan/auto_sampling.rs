@@ -56,7 +56,12 @@ pub fn choose(problem: &Problem, analysis: &Analysis, settings: &Settings) -> Op
     };
     if user_set
         || !truncated
-        || problem.single().is_none_or(|u| u.ansatz.is_some())
+        // The user's ansatz may impose faces (their conditions are then gone from the list
+        // above); the compiler's impose time data only, and read as the problem does: in
+        // `g + h * net` the coefficients of `net`'s derivatives are the equation's times `h`.
+        || problem
+            .single()
+            .is_none_or(|u| u.ansatz.as_ref().is_some_and(|a| a.chosen.is_none()))
         || matches!(space.domain, Domain::Ball { .. })
         || analysis.direction == TimeDirection::Undetermined
     {

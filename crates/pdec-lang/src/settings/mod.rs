@@ -429,6 +429,9 @@ pub struct PlanSettings {
     /// `kink_ansatz`: whether the compiler imposes kinked time data `max(f, 0)` by an
     /// ansatz smoothed by the equation's diffusion (`passes::kink_ansatz`).
     pub kink_ansatz: bool,
+    /// `time_ansatz`: whether the compiler imposes smooth time data `u = f` by the ansatz
+    /// `f + tau * net` (`passes::time_ansatz`).
+    pub time_ansatz: bool,
     /// `coordinates`: whether the network may read a price's logarithm (`plan::coordinates`).
     pub coordinates: Coordinates,
 }
@@ -488,6 +491,7 @@ impl Default for PlanSettings {
             output_scale: Scaling::Auto,
             residual_scale: Scaling::Auto,
             kink_ansatz: true,
+            time_ansatz: false,
             coordinates: Coordinates::AsWritten,
         }
     }

@@ -216,6 +216,15 @@ pub(super) fn kink_ansatz(st: &mut Settings, it: &Item, diags: &mut Diags) {
     };
 }
 
+/// `time_ansatz = always` or `none`.
+pub(super) fn time_ansatz(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    st.plan.time_ansatz = match it.v.word() {
+        Some("always") => true,
+        Some("none") => false,
+        _ => return diags.push(bad_value(it.span, it.key, "`always` or `none`")),
+    };
+}
+
 /// `auto`, `always` or `none`.
 fn scaling(it: &Item, diags: &mut Diags) -> Option<Scaling> {
     match it.v.word() {

@@ -272,6 +272,7 @@ impl Checker<'_> {
                     span: *span,
                     chosen: None,
                     scaled: None,
+                    rescale: true,
                 }),
                 span: u.span,
             })

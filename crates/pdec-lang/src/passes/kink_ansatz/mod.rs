@@ -78,6 +78,7 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings) {
         span,
         chosen: Some(why),
         scaled: None,
+        rescale: true,
     });
 }
 
