@@ -177,7 +177,7 @@ mod tests {
         for _ in 0..2000 {
             c.sample_inside(&mut rng, &mut p);
             for s in 0..c.surfaces.len() {
-                assert!(c.level(s).unwrap().value(&p) >= 0.0, "{p:?}");
+                assert!(c.level(s).expect("a level").value(&p) >= 0.0, "{p:?}");
             }
         }
     }
