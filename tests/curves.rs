@@ -47,6 +47,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     ("black_scholes", "examples/black_scholes.pde", &[]),
     ("burgers", "examples/burgers.pde", &[]),
+    ("cube_minus_ball", "examples/cube_minus_ball.pde", &[]),
     ("burgers_family", "examples/burgers_family.pde", &[]),
     ("heat_ball", "examples/heat_ball.pde", &[]),
     ("heat_box", "examples/heat_box.pde", &[]),

@@ -271,6 +271,11 @@ pub struct Graph {
     /// x[1])`). Printing only: the nodes keep their arithmetic.
     #[serde(skip)]
     pub labels: HashMap<NodeId, Label>,
+    /// Nodes proven non-negative at every point of the space domain by how they were built
+    /// (a `dist` whose levels the construction proves, `csg::distance::sign`), which interval
+    /// bounds over the bounding box cannot see. Read by `passes::bounds`.
+    #[serde(skip)]
+    pub nonnegative: std::collections::HashSet<NodeId>,
 }
 
 /// A printed name of a node: `text`, differentiated along `coords`.
@@ -372,6 +377,11 @@ impl Graph {
             .into_iter()
             .filter(|(n, _)| live[n.0 as usize])
             .map(|(n, l)| (map[n.0 as usize], l))
+            .collect();
+        self.nonnegative = std::mem::take(&mut self.nonnegative)
+            .into_iter()
+            .filter(|n| live[n.0 as usize])
+            .map(|n| map[n.0 as usize])
             .collect();
     }
 

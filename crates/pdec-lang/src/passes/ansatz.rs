@@ -13,6 +13,8 @@
 //! bounds the ansatz, not the network: training forms its gap from the ansatz's value.
 
 use super::substitute::substitute;
+
+mod defined;
 use crate::diag::{Diag, Diags};
 use crate::ir::diff::{DiffError, Kinks, diff_along};
 use crate::ir::{Comp, Coord, NodeId, Op, Problem, Ty, Where};
@@ -46,6 +48,16 @@ pub fn run(problem: &mut Problem, diags: &mut Diags) {
         }
     }
     problem.conditions = kept;
+    // The first ansatz's span: the one the message points at (one unknown in practice).
+    let span = problem
+        .unknowns
+        .iter()
+        .find_map(|u| u.ansatz.as_ref().map(|a| a.span));
+    for c in &problem.conditions {
+        if let (Some(point), Some(span)) = (defined::undefined_at(problem, c), span) {
+            diags.push(defined::diag(c, &point, span));
+        }
+    }
 }
 
 /// Unknown `k`'s ansatz put in its place in every equation and condition; false (and an

@@ -68,9 +68,19 @@ impl Checker<'_> {
             return None;
         }
         let mut levels = Vec::new();
+        // Whether the construction proves every level non-negative on the domain.
+        let mut proven = true;
         for (var, surface) in chosen {
             match self.level_of(var, surface) {
-                Ok(more) => levels.extend(more.into_iter().map(|level| Chosen { var, level })),
+                Ok(more) => {
+                    // A box's, a ball's or an interval's own faces are non-negative on it.
+                    proven &= match (&self.space[var].domain, surface) {
+                        (Domain::Csg(c), Some(s)) => more.iter().all(|l| c.level_nonnegative(s, l)),
+                        (Domain::Csg(_), None) => false,
+                        _ => true,
+                    };
+                    levels.extend(more.into_iter().map(|level| Chosen { var, level }));
+                }
                 Err(e) => {
                     self.untrimmable(var, e, span);
                     return None;
@@ -79,6 +89,10 @@ impl Checker<'_> {
         }
         let r = self.dist_node(&levels, span);
         let node = self.t(r, span)?;
+        // The Monte Carlo path needs the sign of `dist` in front of second derivatives.
+        if proven {
+            self.g.nonnegative.insert(node);
+        }
         // `pdec explain` prints the call, not the arithmetic it stands for.
         let names: Vec<&str> = args
             .iter()

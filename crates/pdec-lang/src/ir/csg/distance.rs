@@ -21,6 +21,8 @@
 use super::{Csg, MAX_TRIES, Primitive};
 use rand::{RngExt, SeedableRng};
 
+mod sign;
+
 /// The normalised level of one boundary surface.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Level {

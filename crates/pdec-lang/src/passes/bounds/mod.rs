@@ -1,6 +1,7 @@
 //! Interval bounds of IR expressions over the whole input box (time range, space domain's
 //! bounding box, parameter ranges; a squared distance over a ball's points, not its box:
-//! [`ball`]). Used to prove that a diffusion coefficient keeps one sign,
+//! [`ball`]; a `dist` the construction proves non-negative on the domain's points,
+//! `Graph::nonnegative`). Used to prove that a diffusion coefficient keeps one sign,
 //! which is what lets the compiler factor it as `B B^T` for the Monte Carlo estimator, and
 //! the sign of the time derivative's factor, which gives the time direction. Every bound is
 //! rounded outward ([`rounding`]): the interval holds the expression's exact real values, so a
@@ -192,6 +193,14 @@ impl<'a> Bounds<'a> {
             return i;
         }
         let g = &self.problem.graph;
+        // A `dist` whose levels the construction proves non-negative on the domain; its
+        // arithmetic (`1 / phi` of levels that vanish on the box) says nothing bounded.
+        if g.nonnegative.contains(&id) {
+            return Interval {
+                lo: 0.0,
+                hi: f64::INFINITY,
+            };
+        }
         match g.op(id).clone() {
             Op::Const(r) => Interval::point(r.0),
             // An unknown coefficient stays inside its declared range.
@@ -285,6 +294,8 @@ impl<'a> Bounds<'a> {
                     BinOp::Mul if a == b => (x * x).clamp(0.0, f64::INFINITY),
                     BinOp::Mul => x * y,
                     BinOp::Div if y.lo > 0.0 || y.hi < 0.0 => x / y,
+                    // A denominator that may be 0: nothing is known.
+                    BinOp::Div => ALL,
                     BinOp::Pow => match g.as_const(b) {
                         Some(e) if e.fract() == 0.0 && (0.0..=MAX_PRODUCT_POWER).contains(&e) => {
                             let n = e as u32;
@@ -400,6 +411,48 @@ mod tests {
         assert_eq!(coefficient_sign("x * x", "[0, 1]"), Ok(-1.0));
         assert_eq!(coefficient_sign("-(exp(x) - 1)", "[0, 2]"), Ok(1.0));
         assert_eq!(coefficient_sign("sqrt(x) + log(1 + x)", "[0, 2]"), Ok(-1.0));
+    }
+
+    /// A quotient whose denominator may vanish is unbounded: `1 / (x - 0.5)` changes sign on
+    /// `[0, 1]` (the fall-through once gave it a comparison's `[0, 1]`).
+    #[test]
+    fn a_quotient_by_what_may_be_zero_is_not_proven() {
+        let why = coefficient_sign("(1 / (x - 0.5))", "[0, 1]").expect_err("not proven");
+        assert!(why.contains("may change sign"), "{why}");
+        assert_eq!(coefficient_sign("(1 / (x + 1))", "[0, 1]"), Ok(-1.0));
+    }
+
+    /// The factor of `u = dist(boundary) * net` in front of the network's Laplacian: proven
+    /// non-negative on a cube minus a ball (the Monte Carlo path is open), not on a union of
+    /// two squares, where neither square contains the domain.
+    #[test]
+    fn a_dist_ansatz_factor_is_proven_where_the_construction_proves_it() {
+        let factor = |domain: &str| {
+            let src = format!(
+                "space x in {domain}\nunknown u(x)\npde lap(u) = 1\n\
+                 boundary on(x): u = 0\nansatz u = dist(boundary) * net\n"
+            );
+            let c = crate::driver::compile(
+                SourceFile {
+                    name: "t.pde".into(),
+                    text: src,
+                },
+                &[],
+            );
+            let a = c.analysis.expect("an analysis");
+            a.second_order[0]
+                .factor
+                .as_ref()
+                .map(|f| f.sign)
+                .map_err(|e| e.clone())
+        };
+        assert_eq!(
+            factor("[0, 1]^4 - ball(4, center = 0.5, radius = 0.7)"),
+            Ok(1.0)
+        );
+        assert_eq!(factor("[0, 1]^3"), Ok(1.0));
+        let why = factor("box([0, 1]^2) or box([2, 3] * [0, 1])").expect_err("unproven");
+        assert!(why.contains("may change sign"), "{why}");
     }
 
     #[test]
