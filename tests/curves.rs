@@ -143,6 +143,13 @@ const CASES: &[(&str, &str, &[&str])] = &[
         "tests/problems/heat1d_offset.pde",
         &["--set", "output_scale=auto"],
     ),
+    // Systems with a gauge (`mean p = 0`): steady, and of time (groups of points per time).
+    (
+        "kovasznay",
+        "examples/kovasznay.pde",
+        &["--set", "polish=none"],
+    ),
+    ("gauged_heat", "tests/problems/gauged_heat.pde", &[]),
 ];
 
 fn root() -> &'static Path {

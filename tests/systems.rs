@@ -244,3 +244,50 @@ fn vector_calculus_expands_by_component() {
         assert!(text.contains(term), "{term}:\n{text}");
     }
 }
+
+/// A gauged unknown of time (`mean p = 0`, with `p` read only through `d(p, x)`): the gauge
+/// is its own loss term, fixes `p`'s constant at each time (so the error with the mean
+/// removed is small, which a constant left free per time would spoil), the metrics say the
+/// mean was removed, and the report's exact value is shifted to the gauge (`exact p` is
+/// written with 3 added).
+#[test]
+fn a_gauge_fixes_the_constant_of_a_pressure_like_unknown() {
+    let (_, s) = solve_summary(
+        "tests/problems/gauged_heat.pde",
+        "systems",
+        "gauge",
+        // The gauge's weight 10: at 800 steps, weight 1 leaves p's constant wobbling in time
+        // (rel-L2 1.9e-2 with the mean removed, 1.2e-2 at weight 10; docs/RESULTS.md).
+        &["steps=800", "batch=512", "seed=0", "weight.\"mean p\"=10"],
+    );
+    let names: Vec<&str> = s["final_loss"]
+        .as_object()
+        .expect("final_loss")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(names.contains(&"mean p"), "{names:?}");
+    for u in ["u", "p"] {
+        let e = rel_l2(&s, u);
+        assert!(e <= 2e-2, "{u}: rel-L2 {e}");
+    }
+    assert_eq!(s["metrics_by_unknown"]["p"]["mean_removed"], true, "{s}");
+    assert!(
+        s["metrics_by_unknown"]["u"].get("mean_removed").is_none(),
+        "{s}"
+    );
+    // p(0.5, 0.25) = -exp(-0.05 pi^2) cos(pi / 4) / pi, the exact value less its mean (3).
+    let r = &s["reports"][0];
+    let want = -(-0.05 * std::f64::consts::PI.powi(2)).exp() * (std::f64::consts::PI / 4.0).cos()
+        / std::f64::consts::PI;
+    let exact = r["exact"].as_f64().expect("exact");
+    assert!(
+        (exact - want).abs() < 1e-3,
+        "shifted exact {exact}, want {want}"
+    );
+    let value = r["value"].as_f64().expect("value");
+    assert!(
+        (value - want).abs() < 1e-2,
+        "p(0.5, 0.25) = {value}, want {want}"
+    );
+}

@@ -138,11 +138,20 @@ impl<'a> LossLog<'a> {
             row.push(rel_l2);
         }
         if let Some(x) = &self.report_points {
-            let v = train::solution(net, program.problem, &program.cols, x)?
+            // Each report of its own unknown (a system's `report v(...)` is `v`'s value).
+            for (i, r) in program.problem.reports.iter().enumerate() {
+                let v = train::solution_of(
+                    net,
+                    program.problem,
+                    &program.cols,
+                    &x.narrow(0, i, 1)?,
+                    r.unknown,
+                )?
                 .to_dtype(DType::F64)?
-                .to_vec1::<f64>()?;
-            rec.extend(v.iter().map(|v| format!("{v:.9e}")));
-            row.extend(v);
+                .to_vec1::<f64>()?[0];
+                rec.push(format!("{v:.9e}"));
+                row.push(v);
+            }
         }
         for (_, v) in net.identified()? {
             rec.push(format!("{v:.9e}"));

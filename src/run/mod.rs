@@ -395,7 +395,7 @@ fn summarise(
     polish: Option<PolishSummary>,
 ) -> Result<Summary, RunError> {
     let (problem, plan, seed) = (program.problem, program.plan, trainer.run.seed);
-    let reports = report::report_values(problem, &program.cols, net, &opts.device, program.dtype)?;
+    let reports = report::report_values(program, net)?;
     let metrics = match &log.probe {
         Some(p) => Some(report::exact_metrics(program, net, p)?),
         None => None,

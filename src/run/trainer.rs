@@ -569,13 +569,7 @@ impl<'a> Trainer<'a> {
         }
         let program = self.program;
         let r = match self.root {
-            true => report_values(
-                program.problem,
-                &program.cols,
-                self.net,
-                &program.device,
-                program.dtype,
-            )?,
+            true => report_values(program, self.net)?,
             false => Vec::new(),
         };
         self.average.apply(self.net)?;

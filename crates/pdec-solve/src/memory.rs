@@ -83,6 +83,11 @@ pub fn estimate(plan: &Plan, polish: Option<&Polish>) -> Estimate {
             TermKind::Constraint => 0.0,
             // Two passes (both faces) with one tangent each.
             TermKind::Periodic => 4.0 * n,
+            // A value at each of the group's points.
+            TermKind::Gauge => match t.region {
+                pdec_lang::geometry::region::Region::Gauge { group } => group as f64 * n,
+                _ => n,
+            },
             _ => 2.0 * n,
         };
     }

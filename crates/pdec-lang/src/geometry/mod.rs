@@ -426,8 +426,39 @@ pub fn sample_periodic_pairs(
     (first, second)
 }
 
+/// Groups of interior points for a gauge: `group` batches of `n` rows, row `i` of each with
+/// the first's time and parameters and its own space point, so that the product of an
+/// unknown's values at two points of a row is an unbiased estimate of the square of its
+/// mean over space at that time.
+pub fn sample_gauge_groups(
+    problem: &Problem,
+    layout: &Layout,
+    group: usize,
+    n: usize,
+    rng: &mut impl PointRng,
+) -> Vec<Batch> {
+    let first = sample_interior(problem, layout, n, rng);
+    let w = first.width;
+    let space: Vec<usize> = (0..problem.space.len())
+        .filter_map(|v| layout.columns.space(v))
+        .flat_map(|(o, len)| o..o + len)
+        .collect();
+    let mut out = vec![first];
+    for _ in 1..group.max(2) {
+        let mut b = sample_interior(problem, layout, n, rng);
+        for i in 0..n {
+            for c in (0..w).filter(|c| !space.contains(c)) {
+                b.points[i * w + c] = out[0].points[i * w + c];
+            }
+        }
+        out.push(b);
+    }
+    out
+}
+
 /// The points of one loss term's region: one batch, or for [`Region::Periodic`] the two
-/// batches of [`sample_periodic_pairs`] (lower face first).
+/// batches of [`sample_periodic_pairs`] (lower face first), for [`Region::Gauge`] those of
+/// [`sample_gauge_groups`].
 pub fn sample_region(
     problem: &Problem,
     layout: &Layout,
@@ -444,6 +475,7 @@ pub fn sample_region(
             vec![a, b]
         }
         Region::Data { set } => vec![sample_data(&problem.observations[*set], n, rng)],
+        Region::Gauge { group } => sample_gauge_groups(problem, layout, *group, n, rng),
     }
 }
 

@@ -65,4 +65,9 @@ pub enum Region {
     Data {
         set: usize,
     },
+    /// A gauge's groups of interior points: `group` batches whose rows share time and
+    /// parameters, space drawn independently ([`crate::geometry::sample_gauge_groups`]).
+    Gauge {
+        group: usize,
+    },
 }

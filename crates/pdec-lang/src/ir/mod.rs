@@ -788,6 +788,21 @@ pub struct Condition {
     pub span: Span,
 }
 
+/// `mean p = value`: the gauge of an unknown its equations fix only up to a constant (a
+/// pressure). Its loss term asks that the unknown's mean over the space domain, at each
+/// time and parameter value, be `value`; the metrics compare it with the mean removed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Gauge {
+    /// The loss term's name: `mean p`.
+    pub name: String,
+    pub unknown: usize,
+    pub value: f64,
+    /// `Op::U(unknown) - value`: its mean over the space domain is zero when the gauge holds.
+    pub residual: NodeId,
+    #[serde(skip)]
+    pub span: Span,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Constraint {
     /// The constrained unknown.
@@ -869,6 +884,8 @@ pub struct Problem {
     pub coefficients: Vec<Coefficient>,
     /// `observe`: data terms.
     pub observations: Vec<Observation>,
+    /// `mean p = 0`: at most one per unknown.
+    pub gauges: Vec<Gauge>,
 }
 
 impl Problem {
@@ -884,6 +901,11 @@ impl Problem {
     /// Does any unknown have an `exact`?
     pub fn has_exact(&self) -> bool {
         self.unknowns.iter().any(|u| u.exact.is_some())
+    }
+
+    /// Unknown `k`'s gauge, if it has one.
+    pub fn gauge(&self, k: usize) -> Option<&Gauge> {
+        self.gauges.iter().find(|g| g.unknown == k)
     }
 
     /// Does any unknown have an `ansatz`?

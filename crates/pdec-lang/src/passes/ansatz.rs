@@ -70,6 +70,7 @@ fn rewrite(problem: &mut Problem, k: usize, diags: &mut Diags) -> bool {
     roots.extend(problem.conditions.iter().map(|c| c.residual));
     // An observation compares the unknown, which the ansatz makes from the network, too.
     roots.extend(problem.observations.iter().map(|o| o.node));
+    roots.extend(problem.gauges.iter().map(|g| g.residual));
     let dims: Vec<Option<usize>> = problem.space.iter().map(|s| s.domain.dim()).collect();
     let rewritten = substitute(
         &mut problem.graph,
@@ -110,6 +111,9 @@ fn rewrite(problem: &mut Problem, k: usize, diags: &mut Diags) -> bool {
     }
     for o in &mut problem.observations {
         o.node = map[&o.node];
+    }
+    for g in &mut problem.gauges {
+        g.residual = map[&g.residual];
     }
     if let Some(a) = &mut problem.unknowns[k].ansatz {
         a.space_gradient = gradient;

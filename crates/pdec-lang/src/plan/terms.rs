@@ -21,6 +21,8 @@ pub enum TermKind {
     Constraint,
     /// `observe`: the mean squared misfit to data rows.
     Data,
+    /// `mean p = c`: the unknown's mean over space, at each time, is `c`.
+    Gauge,
 }
 
 impl TermKind {
@@ -33,6 +35,7 @@ impl TermKind {
             TermKind::Periodic => "periodic",
             TermKind::Constraint => "constraint",
             TermKind::Data => "data",
+            TermKind::Gauge => "gauge",
         }
     }
 }
@@ -133,6 +136,18 @@ pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> 
             residual: o.node,
         });
     }
+    for g in &problem.gauges {
+        let group = gauge_group(problem);
+        terms.push(LossTerm {
+            name: g.name.clone(),
+            kind: TermKind::Gauge,
+            region: Region::Gauge { group },
+            sampler: gauge_sampler(problem, group),
+            weight: 1.0,
+            batch: (settings.plan.batch / group).max(8),
+            residual: g.residual,
+        });
+    }
     weights_and_batches(problem, settings, &mut terms, diags);
     // A data term takes every row when there are at most `batch` of them, else `batch` rows
     // drawn afresh with the points.
@@ -152,6 +167,35 @@ pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> 
         }
     }
     terms
+}
+
+/// Points per time (and parameter value) of a gauge's groups: more points per time make
+/// its estimate less noisy (the products of `k (k - 1) / 2` pairs per row, not one); with
+/// no time and no parameters every point of the batch pairs with every other, and two
+/// batches suffice.
+fn gauge_group(problem: &Problem) -> usize {
+    match problem.time.is_none() && problem.params.is_empty() {
+        true => 2,
+        false => 16,
+    }
+}
+
+/// How a gauge's points are drawn, in words. Its loss is a U-statistic: the mean of the
+/// products `r r'` of the residual `r = u - value` at distinct points with the same time and
+/// parameters, unbiased for `(mean over space - value)^2`; the square of a batch mean would
+/// add the variance of `u` over the batch, whose gradient pulls `u` towards a constant.
+fn gauge_sampler(problem: &Problem, group: usize) -> String {
+    let mut shared: Vec<&str> = problem.time.iter().map(|t| t.name.as_str()).collect();
+    shared.extend(problem.params.iter().map(|p| p.name.as_str()));
+    match shared.is_empty() {
+        true => format!(
+            "{group} batches of interior points; the loss is the mean of r r' over distinct points (r = residual), an unbiased estimate of (mean - value)^2"
+        ),
+        false => format!(
+            "{group} interior points per row with the same {} and space drawn independently; the loss is the mean of r r' over distinct points of a row (r = residual), an unbiased estimate of (mean over space - value)^2",
+            shared.join(", ")
+        ),
+    }
 }
 
 /// How the interior's points are drawn, in words.

@@ -90,7 +90,8 @@ impl Resolver<'_> {
             | ItemKind::Initial(eq)
             | ItemKind::Terminal(eq)
             | ItemKind::Exact(eq)
-            | ItemKind::Ansatz(eq) => self.equation(eq),
+            | ItemKind::Ansatz(eq)
+            | ItemKind::Gauge(eq) => self.equation(eq),
             ItemKind::Boundary(Boundary::None(_)) => {}
             ItemKind::Boundary(Boundary::Locus(locus)) => {
                 let Locus {

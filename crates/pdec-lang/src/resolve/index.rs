@@ -110,7 +110,8 @@ fn item_exprs<'a>(item: &'a Item, out: &mut Vec<&'a Expr>) {
         | ItemKind::Initial(e)
         | ItemKind::Terminal(e)
         | ItemKind::Exact(e)
-        | ItemKind::Ansatz(e) => eq(e, out),
+        | ItemKind::Ansatz(e)
+        | ItemKind::Gauge(e) => eq(e, out),
         ItemKind::Boundary(Boundary::Locus(l)) => {
             l.binders.iter().for_each(|b| out.extend([&b.lo, &b.hi]));
             out.push(&l.lhs);

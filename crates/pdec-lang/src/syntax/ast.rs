@@ -103,6 +103,8 @@ pub enum ItemKind {
     },
     Report(Expr),
     Solve(Vec<Setting>),
+    /// `mean p = c`: the gauge of an unknown its equations fix only up to a constant.
+    Gauge(Equation),
 }
 
 impl ItemKind {
@@ -130,6 +132,7 @@ impl ItemKind {
             ItemKind::Observe { .. } => "observe",
             ItemKind::Report(_) => "report",
             ItemKind::Solve(_) => "solve",
+            ItemKind::Gauge(_) => "mean",
         }
     }
 }

@@ -160,6 +160,7 @@ impl Builder {
             Rule::terminal_stmt => ItemKind::Terminal(self.equation(child(inner), "terminal")?),
             Rule::exact_stmt => ItemKind::Exact(self.equation(child(inner), "exact")?),
             Rule::ansatz_stmt => ItemKind::Ansatz(self.equation(child(inner), "ansatz")?),
+            Rule::gauge_stmt => ItemKind::Gauge(self.equation(child(inner), "mean")?),
             Rule::boundary_stmt => ItemKind::Boundary(self.boundary_stmt(inner)?),
             Rule::periodic_stmt => ItemKind::Periodic(self.expr(child(inner))?),
             Rule::constraint_stmt => {

@@ -93,6 +93,7 @@ pub fn item(item: &Item) -> String {
         ItemKind::Terminal(e) => format!("terminal {}", equation(e)),
         ItemKind::Exact(e) => format!("exact {}", equation(e)),
         ItemKind::Ansatz(e) => format!("ansatz {}", equation(e)),
+        ItemKind::Gauge(e) => format!("mean {}", equation(e)),
         ItemKind::Boundary(Boundary::None(_)) => "boundary none".into(),
         ItemKind::Boundary(Boundary::Locus(locus)) => {
             let Locus {

@@ -32,6 +32,11 @@ pub const STATEMENT_KEYWORDS: &[&str] = &[
     "solve",
 ];
 
+/// `mean p = 0`, the gauge statement. `mean` is also a function (`mean(x)`), so it is no
+/// reserved word: a line's `mean` starts a statement unless a `(` follows it, so an
+/// indented `mean(...)` stays a continuation line.
+pub const GAUGE_WORD: &str = "mean";
+
 /// Words that start statements in other languages; each gets a tailored message.
 pub const FOREIGN_KEYWORDS: &[&str] = &[
     "import",
@@ -94,7 +99,10 @@ pub fn split(text: &str) -> Split {
         let indent = line.len() - trimmed.len();
         let word = first_word(trimmed);
         let no_open = cur.as_ref().is_none_or(|c| c.open.is_empty());
-        let keyword = STATEMENT_KEYWORDS.contains(&word) || FOREIGN_KEYWORDS.contains(&word);
+        // `mean` not followed by `(` is the gauge statement (`mean p = 0`), wherever it is.
+        let gauge = word == GAUGE_WORD && !trimmed[word.len()..].trim_start().starts_with('(');
+        let keyword =
+            STATEMENT_KEYWORDS.contains(&word) || FOREIGN_KEYWORDS.contains(&word) || gauge;
         // Any word in column 0 also starts a statement: continuation lines are indented, so
         // a misspelt keyword (`pde` as `pd`, or as `рde` with a Cyrillic `р`) gets its own
         // message instead of spoiling the statement before it.
@@ -292,7 +300,7 @@ pub fn check_chunk(file: FileId, text: &str, chunk: &Chunk) -> Option<Diag> {
             .help(help),
         );
     }
-    if !STATEMENT_KEYWORDS.contains(&word) {
+    if !STATEMENT_KEYWORDS.contains(&word) && word != GAUGE_WORD {
         let suggestion =
             crate::diag::suggest::did_you_mean(word, STATEMENT_KEYWORDS.iter().copied());
         let (label_span, found) = if word.is_empty() {
@@ -346,5 +354,18 @@ mod tests {
         assert_eq!(chunks.len(), 2);
         assert_eq!(chunks[0].open.len(), 1);
         assert!(chunks[1].open.is_empty());
+    }
+
+    #[test]
+    fn mean_starts_a_gauge_but_not_a_call() {
+        // `mean p = 0` is a statement, indented or not; `mean(x)` on a continuation line is
+        // the function.
+        let src = "pde lap(u) = 1 +\n    mean(x)\n  mean p = 0\nmean q = 1\n";
+        let chunks = statements(src);
+        let texts: Vec<&str> = chunks.iter().map(|c| &src[c.start..c.end]).collect();
+        assert_eq!(
+            texts,
+            ["pde lap(u) = 1 +\n    mean(x)", "mean p = 0", "mean q = 1"]
+        );
     }
 }

@@ -268,6 +268,9 @@ impl LossProgram<'_> {
             let dd = (&vals[0].1 - &vals[1].1)?.sqr()?.mean_all()?;
             return du + dd;
         }
+        if term.kind == TermKind::Gauge {
+            return self.gauge_loss(net, term, prog, batches);
+        }
         let (x, normals) = (batches[0].x.clone(), batches[0].normals.clone());
         let n = x.dim(0)?;
         let out = lower::forward_with(
@@ -304,5 +307,55 @@ impl LossProgram<'_> {
             _ => r,
         };
         r.sqr()?.mean_all()
+    }
+}
+
+impl LossProgram<'_> {
+    /// A gauge's loss, a U-statistic: the mean of `r r'` over distinct points of a row of
+    /// its groups (the same time and parameters, independent space points; every pair of
+    /// points where there is neither), where `r = u - value`. Its expectation is the mean
+    /// over time of `(mean over space of u - value)^2`, with no bias from the batch (the
+    /// square of one batch's mean adds the variance of `u` over the batch, whose gradient
+    /// would flatten it); like a Monte Carlo PDE term's, its value on one batch may be
+    /// slightly negative. The groups' points go through the network as one pass.
+    fn gauge_loss(
+        &self,
+        net: &Net,
+        term: &LossTerm,
+        prog: &ConditionPass,
+        batches: &[Uploaded],
+    ) -> Result<Tensor> {
+        let coefs = net.coefficients()?;
+        let k = batches.len();
+        let rows = batches.first().map_or(Ok(0), |b| b.x.dim(0))?;
+        if k < 2 {
+            return Err(err("invariant: a gauge has two batches or more"));
+        }
+        let xs: Vec<&Tensor> = batches.iter().map(|b| &b.x).collect();
+        let x = Tensor::cat(&xs, 0)?;
+        let out = lower::forward(net, &self.cols, &x, &prog.dirs, None, None, None)?;
+        let mut ev = Evaluator::new(
+            self.problem,
+            &self.cols,
+            Batch {
+                x: x.clone(),
+                normals: None,
+                out: &out,
+                dirs: &prog.dirs,
+                coefs: &coefs,
+            },
+        );
+        let r = lower::per_point(&ev.eval(term.residual)?, k * rows)?;
+        // `(sum r)^2 - sum r^2` is the sum of `r r'` over ordered pairs of distinct points.
+        let pairs = |r: &Tensor, dim: usize, m: usize| -> Result<Tensor> {
+            let s = r.sum(dim)?;
+            let q = r.sqr()?.sum(dim)?;
+            (s.sqr()? - q)?.affine(1.0 / (m * (m - 1)) as f64, 0.0)
+        };
+        if self.problem.time.is_none() && self.problem.params.is_empty() {
+            // Nothing shared: every two points of the batches are a pair.
+            return pairs(&r, 0, k * rows);
+        }
+        pairs(&r.reshape((k, rows))?, 0, k)?.mean_all()
     }
 }

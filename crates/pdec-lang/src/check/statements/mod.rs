@@ -10,6 +10,7 @@
 
 mod conditions;
 mod constraint;
+mod gauge;
 mod observe;
 mod report;
 mod report_range;
@@ -61,6 +62,8 @@ struct Found {
     time_conditions: Vec<time_order::TimeCondition>,
     /// `observe` statements, in source order (their rows not yet read).
     observations: Vec<ir::Observation>,
+    /// `mean p = 0` statements, one per unknown.
+    gauges: Vec<gauge::FoundGauge>,
 }
 
 impl Checker<'_> {
@@ -82,6 +85,7 @@ impl Checker<'_> {
             self.statement(item, &mut s);
         }
         let solved_for = self.completeness(&s);
+        self.gauges_free(&s);
         self.coefficients_have_data(&s);
         self.boundary_coverage(&s);
         self.assemble(s, &solved_for)
@@ -119,6 +123,7 @@ impl Checker<'_> {
                 span,
                 weight,
             } => self.observe_statement(target, path, *span, weight.as_ref(), s),
+            ItemKind::Gauge(eq) => self.gauge_statement(item, eq, s),
             ItemKind::Report(e) => {
                 let r = self.report(e);
                 s.reports.extend(r);
@@ -232,8 +237,10 @@ impl Checker<'_> {
             reference,
             reports,
             mut observations,
+            gauges,
             ..
         } = s;
+        let mut gauges: Vec<ir::Gauge> = gauges.into_iter().map(|g| g.gauge).collect();
         observe::name_observations(&mut observations);
         if self.unknowns.is_empty() || pdes.is_empty() {
             return None;
@@ -291,6 +298,7 @@ impl Checker<'_> {
             }
             roots.extend(constraint.iter_mut().map(|c| &mut c.obstacle));
             roots.extend(observations.iter_mut().map(|o| &mut o.node));
+            roots.extend(gauges.iter_mut().map(|g| &mut g.residual));
             for u in unknowns.iter_mut() {
                 roots.extend(u.exact.iter_mut());
                 roots.extend(u.ansatz.iter_mut().map(|a| &mut a.node));
@@ -315,6 +323,7 @@ impl Checker<'_> {
             reports,
             coefficients: std::mem::take(&mut self.coefficients),
             observations,
+            gauges,
         })
     }
 
