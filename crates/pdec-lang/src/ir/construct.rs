@@ -493,6 +493,26 @@ mod tests {
     }
 
     #[test]
+    fn a_norm_squared_is_its_sum_of_squares_and_other_roots_stay() {
+        let mut g = Graph::default();
+        let x = g.add(
+            Op::Input(Input::Space(0)),
+            Ty::of_shape(Shape::Vector(3)),
+            sp(),
+        );
+        let two = g.constant(2.0, sp());
+        let sq = g.binary(BinOp::Mul, x, x, sp()).expect("same shape");
+        let sum = g.reduce_vec(VecRed::Sum, sq, sp()).expect("a vector");
+        let norm = g.unary(UnOp::Sqrt, sum, sp()).expect("a scalar");
+        assert_eq!(g.binary(BinOp::Pow, norm, two, sp()), Ok(sum));
+        // sqrt(s)^2 of any other s keeps its root (s may be negative: NaN stays NaN).
+        let first = g.index(x, &[Sel::Fixed(0)], sp()).expect("in range");
+        let root = g.unary(UnOp::Sqrt, first, sp()).expect("a scalar");
+        let squared = g.binary(BinOp::Pow, root, two, sp()).expect("a power");
+        assert!(matches!(g.op(squared), Op::Binary(BinOp::Pow, ..)));
+    }
+
+    #[test]
     fn type_errors_are_values_not_panics() {
         let mut g = Graph::default();
         let v2 = g.add(
