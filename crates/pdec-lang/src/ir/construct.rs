@@ -141,10 +141,10 @@ impl Graph {
             // `norm(v)^2` is the sum of squares: its derivatives then have no `1 / norm(v)`,
             // which is 0 / 0 at `v = 0` (the origin of `norm(x)^2` data).
             BinOp::Pow if cb == Some(2.0) => {
-                if let Some(squares) = self.sum_of_squares_under_sqrt(a) {
-                    if same_ty(self, squares) {
-                        return Ok(squares);
-                    }
+                if let Some(squares) = self.sum_of_squares_under_sqrt(a)
+                    && same_ty(self, squares)
+                {
+                    return Ok(squares);
                 }
             }
             _ => {}
