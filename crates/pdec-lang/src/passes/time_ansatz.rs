@@ -168,26 +168,7 @@ fn tau_text(data: &TimeData, t0: f64, t1: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::source::SourceFile;
-
-    /// Each unknown's ansatz explanation, and the conditions imposed.
-    fn chosen(src: &str, sets: &[&str]) -> (Vec<Option<String>>, Vec<String>) {
-        let c = crate::driver::compile(
-            SourceFile {
-                name: "t.pde".into(),
-                text: src.into(),
-            },
-            &sets.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-        );
-        assert!(!c.diags.has_errors(), "{:#?}", c.diags);
-        let p = c.checked.expect("checked").problem;
-        let why = p
-            .unknowns
-            .iter()
-            .map(|u| u.ansatz.as_ref().and_then(|a| a.chosen.clone()))
-            .collect();
-        (why, p.imposed)
-    }
+    use crate::passes::kink_ansatz::tests::chosen_for_each as chosen;
 
     const ALWAYS: &str = "time_ansatz=always";
 

@@ -443,4 +443,4 @@ pub(crate) fn round_to(x: f64, digits: i32) -> f64 {
 }
 
 #[cfg(test)]
-mod tests;
+pub(in crate::passes) mod tests;

@@ -1,8 +1,12 @@
 //! The kink ansatz: where it is built, what it says, and that it solves what it can.
 use crate::source::SourceFile;
 
-/// The compiled problem's ansatz explanation and imposed conditions.
-fn chosen(src: &str, sets: &[&str]) -> (Option<String>, Vec<String>) {
+/// Each unknown's ansatz explanation (`Ansatz::chosen`) and the conditions imposed, of the
+/// compiled problem (also `time_ansatz`'s tests).
+pub(in crate::passes) fn chosen_for_each(
+    src: &str,
+    sets: &[&str],
+) -> (Vec<Option<String>>, Vec<String>) {
     let c = crate::driver::compile(
         SourceFile {
             name: "t.pde".into(),
@@ -12,8 +16,18 @@ fn chosen(src: &str, sets: &[&str]) -> (Option<String>, Vec<String>) {
     );
     assert!(!c.diags.has_errors(), "{:#?}", c.diags);
     let p = c.checked.expect("checked").problem;
-    let why = p.unknowns[0].ansatz.as_ref().and_then(|a| a.chosen.clone());
+    let why = p
+        .unknowns
+        .iter()
+        .map(|u| u.ansatz.as_ref().and_then(|a| a.chosen.clone()))
+        .collect();
     (why, p.imposed)
+}
+
+/// The first unknown's ansatz explanation and the conditions imposed.
+fn chosen(src: &str, sets: &[&str]) -> (Option<String>, Vec<String>) {
+    let (why, imposed) = chosen_for_each(src, sets);
+    (why.into_iter().next().flatten(), imposed)
 }
 
 const CALL: &str = "time t in [0, 1]\nspace s in [0.01, 3]\nunknown u(t, s)\n\
