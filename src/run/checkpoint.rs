@@ -40,6 +40,10 @@ pub struct Checkpoint {
     pub planned_steps: Option<u64>,
     /// The continued cosine of an earlier resume that changed `steps`.
     pub continued: Option<train::Continued>,
+    /// The peak learning rate the run trained with (`lr = auto` resolved; `None` in
+    /// checkpoints written before it was kept), so that a resumed `lr = auto` run goes on
+    /// with it instead of probing again.
+    pub lr: Option<f64>,
 }
 
 impl Checkpoint {
@@ -74,6 +78,7 @@ impl Checkpoint {
             balance: Vec::new(),
             planned_steps: None,
             continued: None,
+            lr: None,
         })
     }
 
@@ -131,6 +136,9 @@ impl Checkpoint {
         }
         if let Some(steps) = self.planned_steps {
             map.insert("meta.planned_steps".into(), scalar(steps as f64)?);
+        }
+        if let Some(lr) = self.lr {
+            map.insert("meta.lr".into(), scalar(lr)?);
         }
         if let Some(c) = self.continued {
             map.insert(
@@ -209,10 +217,18 @@ impl Checkpoint {
             balance: Vec::new(),
             planned_steps: None,
             continued: None,
+            lr: None,
         };
         // Checkpoints written before the schedule was kept have neither.
         if map.contains_key("meta.planned_steps") {
             c.planned_steps = Some(count("meta.planned_steps")?);
+        }
+        if map.contains_key("meta.lr") {
+            let lr = meta("meta.lr")?;
+            if lr <= 0.0 || lr >= 10.0 {
+                return Err(bad(format!("`meta.lr` is {lr}, not a learning rate")));
+            }
+            c.lr = Some(lr);
         }
         if map.contains_key("meta.continued_from_step") {
             c.continued = Some(train::Continued {

@@ -192,8 +192,18 @@ pub(crate) fn train(
         balance,
         ..st.run.clone()
     };
+    // `lr = auto` resolved once, after the balance it probes with (or as the checkpoint left it).
+    let probe_started = std::time::Instant::now();
+    let (lr, lr_probe) = trainer::resolve_lr(&run, &program, &net, resumed.as_ref(), comm)?;
+    let run = pdec_lang::settings::RunSettings { lr, ..run };
     let mut trainer = Trainer::new(compiled, &program, &run, &net, comm, &dir)?;
     trainer.strict = opts.strict;
+    if lr_probe.is_some() {
+        // The probe's seconds count towards the run's wall time (and its `time_limit`).
+        trainer.spent_before(probe_started.elapsed().as_secs_f64());
+    }
+    let lr_note = lr_probe.as_ref().map(trainer::lr_probe_note);
+    trainer.lr_probe = lr_probe;
     let restarted_average = match &resumed {
         Some(c) => trainer.resume_from(c)?,
         None => false,
@@ -231,18 +241,20 @@ pub(crate) fn train(
             opts.reference_file.as_ref(),
             &problem.observations,
         )?;
-        dir::write_settings(
+        let mut settings = settings_json(
+            opts,
+            st,
+            &program,
+            &net,
+            resumed.as_ref(),
+            source_text,
             &dir,
-            &settings_json(
-                opts,
-                st,
-                &program,
-                &net,
-                resumed.as_ref(),
-                source_text,
-                &dir,
-            ),
-        )?;
+        );
+        // The peak learning rate the run trains with, and whether `lr = auto` chose it (the
+        // settings keep the file's value).
+        settings["lr"] = serde_json::json!(run.lr);
+        settings["lr_auto"] = serde_json::json!(st.run.lr_auto);
+        dir::write_settings(&dir, &settings)?;
     }
     let stop = opts.stop.clone().unwrap_or_else(interrupt_flag);
     let mode = match (
@@ -282,6 +294,9 @@ pub(crate) fn train(
         progress.note(&w.note());
     }
     if let Some(note) = balance_note {
+        progress.note(&note);
+    }
+    if let Some(note) = lr_note {
         progress.note(&note);
     }
     if restarted_average {
@@ -461,5 +476,14 @@ fn summarise(
             .init_from
             .as_ref()
             .map(|w| serde_json::json!({ "run": w.dir, "step": w.step })),
+        lr: trainer.run.lr,
+        lr_probe: trainer.lr_probe.as_ref().map(|p| {
+            serde_json::json!({
+                "steps": p.steps,
+                "candidates": p.candidates,
+                "scores": p.scores,
+                "chosen": p.chosen,
+            })
+        }),
     })
 }

@@ -87,6 +87,12 @@ pub(crate) struct Summary {
     /// The run whose network this one started from (`--init-from`): its folder and steps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub init_from: Option<serde_json::Value>,
+    /// The peak learning rate the run trained with (`lr = auto` resolved).
+    pub lr: f64,
+    /// `lr = auto`'s probe, when the run made one: each candidate's score (the mean over the
+    /// terms of the log of their fall; `null`: it went non-finite) and the one chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lr_probe: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]

@@ -155,6 +155,52 @@ pub fn resolve_balance(
     Ok((chosen, note))
 }
 
+/// The run's peak learning rate with `lr = auto` resolved, and the probe when one ran: on a
+/// new run of at least `lr_auto::MIN_STEPS` steps the probe's choice
+/// (`pdec_solve::train::lr_probe`, from the network's starting weights, which it leaves as
+/// they were), on a resumed one the rate its checkpoint trained with (1e-3, the former
+/// default, for checkpoints that did not record it).
+pub fn resolve_lr(
+    run: &RunSettings,
+    program: &LossProgram,
+    net: &Net,
+    resumed: Option<&Checkpoint>,
+    comm: &Comm,
+) -> Result<(f64, Option<train::LrProbe>), RunError> {
+    use pdec_lang::settings::lr_auto;
+    if !run.lr_auto {
+        return Ok((run.lr, None));
+    }
+    if let Some(c) = resumed {
+        return Ok((c.lr.unwrap_or(run.lr), None));
+    }
+    if !lr_auto::probes(run.steps) {
+        return Ok((run.lr, None));
+    }
+    let probe = train::probe_learning_rate(program, run, net, comm, &lr_auto::CANDIDATES)?;
+    Ok((probe.chosen, Some(probe)))
+}
+
+/// The progress line of an `lr = auto` probe: each candidate's fall (the geometric mean over
+/// the terms of start / end) and the choice.
+pub fn lr_probe_note(p: &train::LrProbe) -> String {
+    let falls: Vec<String> = p
+        .candidates
+        .iter()
+        .zip(&p.scores)
+        .map(|(c, s)| match s {
+            Some(s) => format!("{c:e}: {:.3}x", (-s).exp()),
+            None => format!("{c:e}: non-finite"),
+        })
+        .collect();
+    format!(
+        "lr = auto: {:e} (in {} steps from the same start the loss terms fell by {} as a geometric mean; `lr = X` fixes it)",
+        p.chosen,
+        p.steps,
+        falls.join(", ")
+    )
+}
+
 /// The balance a checkpoint saved (`TermBalance::to_vec`); one without it (balancing switched
 /// on at a resume, or a foreign layout) starts from ones, as a new run does.
 fn saved_balance(run: &RunSettings, plan: &Plan, saved: &[f64]) -> TermBalance {
@@ -213,6 +259,8 @@ pub(crate) struct Trainer<'a> {
     pub health: Option<(Health, SpreadProbe)>,
     /// `--strict`: a health finding ends the training (`stopped` is then `health`).
     pub strict: bool,
+    /// `lr = auto`'s probe, when this run made one (for summary.json).
+    pub lr_probe: Option<train::LrProbe>,
     /// A finding under `--strict`: stop before the next step (several ranks agree through
     /// the step's allreduce, as for Ctrl-C).
     health_stop: bool,
@@ -274,6 +322,7 @@ impl<'a> Trainer<'a> {
             balance: TermBalance::for_plan(run.balance, program.plan),
             health,
             strict: false,
+            lr_probe: None,
             health_stop: false,
         })
     }
@@ -315,6 +364,11 @@ impl<'a> Trainer<'a> {
             self.last = c.last_loss.clone();
         }
         Ok(restarted_average)
+    }
+
+    /// Counts `seconds` spent before the loop (the `lr = auto` probe) as training time.
+    pub fn spent_before(&mut self, seconds: f64) {
+        self.wall_offset += seconds;
     }
 
     /// Seconds of training so far, over every piece of a resumed run.
@@ -418,6 +472,7 @@ impl<'a> Trainer<'a> {
             c.balance = self.balance.to_vec();
         }
         c.planned_steps = Some(self.run.steps);
+        c.lr = Some(self.run.lr);
         c.continued = self.continued;
         Ok(c)
     }

@@ -586,13 +586,19 @@ fn settings(o: &mut String, c: &Sources) {
         st.plan.net.width,
         st.run.steps,
         st.plan.batch,
-        num(st.run.lr),
+        match st.run.lr_auto {
+            true => "auto".to_string(),
+            false => num(st.run.lr),
+        },
         match st.plan.dtype {
             DType::F32 => "f32",
             DType::F64 => "f64",
         },
         st.run.seed
     );
+    if st.run.lr_auto {
+        let _ = writeln!(o, "{}", lr_auto_line(st.run.steps));
+    }
     if let Some(po) = &st.run.polish {
         let budget = po
             .time_limit
@@ -689,6 +695,24 @@ fn columns_list(mc: &MonteCarloPlan) -> String {
         .collect();
     cols.dedup();
     cols.join(", ")
+}
+
+/// What `lr = auto` will do for a run of `steps` steps (the probe itself runs at training).
+fn lr_auto_line(steps: u64) -> String {
+    use crate::settings::lr_auto;
+    if !lr_auto::probes(steps) {
+        return format!(
+            "lr = auto: a run of fewer than {} steps takes lr = {} without a probe",
+            lr_auto::MIN_STEPS,
+            num(lr_auto::WITHOUT_PROBE)
+        );
+    }
+    let tried: Vec<String> = lr_auto::CANDIDATES.iter().map(|&c| num(c)).collect();
+    format!(
+        "lr = auto: before training, lr = {} each train {} steps from the same weights on the run's first points; the run starts again with the one whose loss terms fell furthest (the mean of each term's log fall; summary.json's `lr_probe`)",
+        tried.join(", "),
+        lr_auto::probe_steps(steps)
+    )
 }
 
 #[cfg(test)]

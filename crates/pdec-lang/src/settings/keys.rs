@@ -194,8 +194,8 @@ pub const TABLE: &[Key] = &[
         dot: Dot::No,
         row: Row::Own,
         shapes: Shapes::Run,
-        default: "`1e-3`",
-        doc: "",
+        default: "`auto`",
+        doc: "`auto`: before training, a probe trains 1e-3, 3e-3 and 1e-2 for a twentieth of `steps` each (10 to 200 steps), from the run's starting weights on the points its first steps draw, and the run starts again with the one whose loss terms fell furthest (the mean over the terms of the log of their fall, so a large term does not outvote the conditions; a rate that goes non-finite is out): the run is then the one `lr = CHOSEN` would give. `pdec solve` prints each rate's fall and the choice, `summary.json` and settings.json keep `lr` (and the probe, `lr_probe`), a resumed run keeps its rate; the probe's seconds count towards `time_limit`. Runs under 200 steps take 1e-3 without a probe. A number fixes the rate",
         parse: network::lr,
     },
     Key {

@@ -16,6 +16,7 @@
 //! with its parser and the same `Shapes` tag (a test keeps tags and halves in step).
 
 mod keys;
+pub mod lr_auto;
 mod network;
 mod run;
 mod sampling;
@@ -442,7 +443,14 @@ pub struct PlanSettings {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunSettings {
     pub steps: u64,
+    /// The peak learning rate; under `lr_auto` the run's probe replaces it before the first
+    /// step (it is then `lr_auto::WITHOUT_PROBE`, what a run too short to probe takes).
     pub lr: f64,
+    /// `lr = auto` (the default): the learning rate is chosen by a probe at the start of
+    /// training (`pdec_solve::train::lr_probe`). Not a key of its own (the `lr` key sets it),
+    /// so not serialised here: settings.json records it beside the rate the run took.
+    #[serde(skip)]
+    pub lr_auto: bool,
     pub lr_schedule: Schedule,
     /// Clip the gradient's global norm to this value.
     pub clip: Option<f64>,
@@ -501,7 +509,8 @@ impl Default for RunSettings {
     fn default() -> RunSettings {
         RunSettings {
             steps: 10_000,
-            lr: 1e-3,
+            lr: lr_auto::WITHOUT_PROBE,
+            lr_auto: true,
             lr_schedule: Schedule::Cosine { min_lr: 1e-5 },
             clip: None,
             seed: 0,

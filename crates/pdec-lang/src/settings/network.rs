@@ -74,13 +74,17 @@ pub(super) fn batch(st: &mut Settings, it: &Item, diags: &mut Diags) {
     }
 }
 
-/// `lr = x` in (0, 10).
+/// `lr = x` in (0, 10), or `auto` (a probe before training chooses it).
 pub(super) fn lr(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
+    if v.word() == Some("auto") {
+        (st.run.lr, st.run.lr_auto) = (super::lr_auto::WITHOUT_PROBE, true);
+        return;
+    }
     match v.number() {
-        Some(x) if x > 0.0 && x < 10.0 => st.run.lr = x,
+        Some(x) if x > 0.0 && x < 10.0 => (st.run.lr, st.run.lr_auto) = (x, false),
         Some(_) => diags.push(out_of_range(span, key, "in (0, 10)")),
-        None => diags.push(bad_value(span, key, "a number such as 1e-3")),
+        None => diags.push(bad_value(span, key, "a number such as 1e-3, or `auto`")),
     }
 }
 

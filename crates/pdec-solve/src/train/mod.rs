@@ -14,7 +14,7 @@
 //! [`upload`] (points and noise to the device), [`gradients`], [`adam`], [`parallel`] (the
 //! split over threads and ranks), [`step`] ([`train_step`]), [`sampling`] (the points of a
 //! step, carried between steps, or fixed), [`balance`] (adaptive multipliers of the terms'
-//! weights), [`rng`] (the random streams), [`schedule`]
+//! weights), [`rng`] (the random streams), [`lr_probe`] (`lr = auto`: the learning rate chosen by a short probe), [`schedule`]
 //! (learning rate, progress, weight averaging) and [`eval`] (the solution at points).
 
 pub mod adam;
@@ -22,6 +22,7 @@ pub mod balance;
 pub mod eval;
 pub mod gradients;
 pub mod loss;
+pub mod lr_probe;
 pub mod noise;
 pub mod parallel;
 pub mod program;
@@ -36,6 +37,7 @@ pub use adam::Adam;
 pub use balance::TermBalance;
 pub use eval::{all_values, eval_free, report_row, solution, solution_of, values, values_of};
 pub use loss::StepLosses;
+pub use lr_probe::{LrProbe, probe_learning_rate};
 pub use noise::NoiseLayout;
 pub use program::LossProgram;
 pub use rng::step_rng;

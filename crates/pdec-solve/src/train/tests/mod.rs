@@ -15,6 +15,7 @@ mod coefficients;
 mod coordinates;
 mod counts;
 mod loss;
+mod lr_probe;
 mod monte_carlo;
 mod residual;
 mod step;
