@@ -22,6 +22,7 @@
 
 pub mod checkpoint;
 pub mod dir;
+mod divergence;
 pub mod error;
 pub(crate) mod fingerprint;
 pub(crate) mod health;
@@ -477,6 +478,7 @@ fn summarise(
             .as_ref()
             .map(|w| serde_json::json!({ "run": w.dir, "step": w.step })),
         lr: trainer.run.lr,
+        divergence_rollbacks: trainer.divergence_rollbacks.clone(),
         lr_probe: trainer.lr_probe.as_ref().map(|p| {
             serde_json::json!({
                 "steps": p.steps,

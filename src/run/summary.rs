@@ -89,6 +89,10 @@ pub(crate) struct Summary {
     pub init_from: Option<serde_json::Value>,
     /// The peak learning rate the run trained with (`lr = auto` resolved).
     pub lr: f64,
+    /// Each `on_divergence = rollback` taken: the step it was found at, the step of the best
+    /// window it went back to, the rise, the learning-rate scale after it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub divergence_rollbacks: Vec<serde_json::Value>,
     /// `lr = auto`'s probe, when the run made one: each candidate's score (the mean over the
     /// terms of the log of their fall; `null`: it went non-finite) and the one chosen.
     #[serde(skip_serializing_if = "Option::is_none")]

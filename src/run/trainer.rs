@@ -5,6 +5,7 @@
 //! ranks every rank runs the loop; only rank 0 writes files.
 
 use crate::run::checkpoint::Checkpoint;
+use crate::run::divergence::{self, Guard, Verdict};
 use crate::run::error::RunError;
 use crate::run::health::probe::SpreadProbe;
 use crate::run::health::{Health, TermInfo};
@@ -212,6 +213,17 @@ fn saved_balance(run: &RunSettings, plan: &Plan, saved: &[f64]) -> TermBalance {
     }
 }
 
+/// Whether the run guards against divergence: `on_divergence = rollback`, except under
+/// `adaptive` sampling, whose pool moves the points to where the loss is high (the terms
+/// rise by design).
+fn guards_divergence(compiled: &Compiled, run: &RunSettings) -> bool {
+    let adaptive = compiled
+        .checked
+        .as_ref()
+        .is_some_and(|c| c.settings.plan.adaptive.is_some());
+    run.on_divergence == pdec_lang::settings::OnDivergence::Rollback && !adaptive
+}
+
 /// NaN rollbacks allowed in one run before it stops with exit code 3.
 const MAX_ROLLBACKS: u32 = 8;
 
@@ -261,6 +273,10 @@ pub(crate) struct Trainer<'a> {
     pub strict: bool,
     /// `lr = auto`'s probe, when this run made one (for summary.json).
     pub lr_probe: Option<train::LrProbe>,
+    /// `on_divergence = rollback`: the windows of the terms and the state at the best one.
+    divergence: Option<(Guard, Option<Checkpoint>)>,
+    /// Each divergence rollback taken (for summary.json).
+    pub divergence_rollbacks: Vec<serde_json::Value>,
     /// A finding under `--strict`: stop before the next step (several ranks agree through
     /// the step's allreduce, as for Ctrl-C).
     health_stop: bool,
@@ -277,6 +293,7 @@ impl<'a> Trainer<'a> {
         dir: &'a Path,
     ) -> Result<Trainer<'a>, RunError> {
         let names: Vec<String> = program.plan.terms.iter().map(|t| t.name.clone()).collect();
+        let names_len = names.len();
         let health = match comm.is_root() {
             true => {
                 let (probe, reference) = SpreadProbe::new(program, run.seed)?;
@@ -323,6 +340,9 @@ impl<'a> Trainer<'a> {
             health,
             strict: false,
             lr_probe: None,
+            divergence: guards_divergence(compiled, run)
+                .then(|| (Guard::new(run.steps, names_len), None)),
+            divergence_rollbacks: Vec::new(),
             health_stop: false,
         })
     }
@@ -566,6 +586,7 @@ impl<'a> Trainer<'a> {
         progress.step(step, total_v, lr, &self.names, &values);
         self.step += 1;
         let step = self.step;
+        self.guard_divergence(&values, progress)?;
         if st.checkpoint_every > 0 && step.is_multiple_of(st.checkpoint_every) {
             let mut c = self.take(self.wall_now())?;
             c.last_loss = self.last.clone();
@@ -576,6 +597,61 @@ impl<'a> Trainer<'a> {
             self.saved_step = step;
             if self.last_good.is_some() {
                 self.last_good = Some(c);
+            }
+        }
+        Ok(())
+    }
+
+    /// Feeds a step's losses (the network after its update, `self.step` steps taken) to the
+    /// divergence guard: keeps the state at each best window, and on a jump goes back to it
+    /// with half the learning rate (`divergence`; every rank alike, the values being summed
+    /// over the ranks). Called before the checkpoint of the step, so a rollback is saved at the
+    /// next.
+    fn guard_divergence(
+        &mut self,
+        values: &[f64],
+        progress: &crate::progress::Training,
+    ) -> Result<(), RunError> {
+        let Some((guard, _)) = &mut self.divergence else {
+            return Ok(());
+        };
+        match guard.record(values) {
+            Verdict::Nothing => {}
+            Verdict::NewBest => {
+                let mut c = self.take(self.wall_now())?;
+                c.last_loss = values.to_vec();
+                if let Some((_, best)) = &mut self.divergence {
+                    *best = Some(c);
+                }
+            }
+            Verdict::Jumped { factor } => {
+                let Some((guard, Some(best))) = &mut self.divergence else {
+                    return Ok(());
+                };
+                let taken = self.divergence_rollbacks.len() as u32;
+                if taken >= divergence::MAX_DIVERGENCE_ROLLBACKS {
+                    return Ok(());
+                }
+                guard.restart();
+                let at = self.step;
+                best.restore(self.net, &mut self.adam, &mut self.average)?;
+                self.balance = saved_balance(self.run, self.program.plan, &best.balance);
+                self.lr_scale *= 0.5;
+                self.step = best.step;
+                self.points.clear();
+                progress.note(&format!(
+                    "warning: the loss terms rose {factor:.0}x above their best (geometric mean over the terms, by step {at}); back to step {} with the learning rate x{} (divergence rollback {} of {}; a lower `lr` avoids it, `on_divergence = continue` turns it off)",
+                    best.step,
+                    self.lr_scale,
+                    taken + 1,
+                    divergence::MAX_DIVERGENCE_ROLLBACKS
+                ));
+                self.divergence_rollbacks.push(serde_json::json!({
+                    "at_step": at,
+                    "back_to_step": best.step,
+                    "factor": factor,
+                    "lr_scale": self.lr_scale,
+                }));
             }
         }
         Ok(())

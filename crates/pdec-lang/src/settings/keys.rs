@@ -522,6 +522,21 @@ pub const TABLE: &[Key] = &[
         parse: run::on_nan,
     },
     Key {
+        name: "on_divergence",
+        dot: Dot::No,
+        row: Row::Own,
+        shapes: Shapes::Run,
+        default: "`rollback`",
+        doc: "what the loss terms jumping far above the best they reached does: `rollback` \
+            goes back to the state of the best window with half the learning rate (at most \
+            3 times; the progress output says so, summary.json lists each in \
+            `divergence_rollbacks`). Windows of `steps / 100` steps (10 to 50); a jump is two \
+            windows in a row whose geometric mean of the terms' window means (each floored \
+            at a thousandth of its first window) is more than 4 times the best. Off under \
+            `adaptive` sampling, whose points seek high losses. `continue`: train on",
+        parse: run::on_divergence,
+    },
+    Key {
         name: "average",
         dot: Dot::No,
         row: Row::Own,

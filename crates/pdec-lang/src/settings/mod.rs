@@ -375,6 +375,17 @@ pub enum OnNan {
     Rollback,
 }
 
+/// What the loss terms jumping far above their best does to the run
+/// (`pdec::run::divergence`'s guard).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDivergence {
+    /// Back to the state of the best window with half the learning rate (at most 3 times).
+    Rollback,
+    /// Train on.
+    Continue,
+}
+
 /// Every setting of a run: what shapes the plan and what only the run loop reads, kept apart
 /// so that the plan (the contract training is built from) holds the first alone. Serialised
 /// flat, as the `solve { }` block writes them.
@@ -464,6 +475,7 @@ pub struct RunSettings {
     pub log_every: u64,
     pub checkpoint_every: u64,
     pub on_nan: OnNan,
+    pub on_divergence: OnDivergence,
     /// The share of the training, at its end, over which the weights are averaged
     /// (Polyak-Ruppert): the reported and saved network is that mean. 0: the last iterate.
     pub average: f64,
@@ -520,6 +532,7 @@ impl Default for RunSettings {
             log_every: 100,
             checkpoint_every: 1000,
             on_nan: OnNan::Stop,
+            on_divergence: OnDivergence::Rollback,
             average: 0.0,
             balance: Balance::Auto,
             extrapolate: false,

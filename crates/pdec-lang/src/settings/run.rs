@@ -1,12 +1,12 @@
 //! The parsers of the run-control keys: `seed`, `polish`, `time_limit`, `log_every`,
-//! `checkpoint_every`, `on_nan`, `average`, `balance`, `extrapolate`. Each reads one item into `Settings`, pushing a
+//! `checkpoint_every`, `on_nan`, `on_divergence`, `average`, `balance`, `extrapolate`. Each reads one item into `Settings`, pushing a
 //! diagnostic instead where the value is not accepted; `keys::TABLE` declares them.
 
 use crate::diag::Diags;
 use crate::settings::values::{
     Item, arg_number, args_of, bad_value, out_of_range, positive, positive_int, whole_in,
 };
-use crate::settings::{Balance, OnNan, Polish, Settings};
+use crate::settings::{Balance, OnDivergence, OnNan, Polish, Settings};
 
 /// `seed = N`, a whole number below 2^53 (exactly representable in the f64 it is read as).
 pub(super) fn seed(st: &mut Settings, it: &Item, diags: &mut Diags) {
@@ -121,6 +121,16 @@ pub(super) fn on_nan(st: &mut Settings, it: &Item, diags: &mut Diags) {
         Some("stop") => st.run.on_nan = OnNan::Stop,
         Some("rollback") => st.run.on_nan = OnNan::Rollback,
         _ => diags.push(bad_value(span, key, "`stop` or `rollback`")),
+    }
+}
+
+/// `on_divergence = rollback` or `continue`.
+pub(super) fn on_divergence(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    let (key, v, span) = (it.key, &it.v, it.span);
+    match v.word() {
+        Some("rollback") => st.run.on_divergence = OnDivergence::Rollback,
+        Some("continue") => st.run.on_divergence = OnDivergence::Continue,
+        _ => diags.push(bad_value(span, key, "`rollback` or `continue`")),
     }
 }
 

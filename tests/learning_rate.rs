@@ -1,6 +1,8 @@
-//! `lr = auto` end to end: the probe's choice is the rate the run trains with (summary.json,
-//! settings.json, loss.csv, the progress line), a resumed run keeps it without probing again,
-//! and short runs and a written rate take no probe.
+//! The learning rate end to end. `lr = auto`: the probe's choice is the rate the run trains
+//! with (summary.json, settings.json, loss.csv, the progress line), a resumed run keeps it
+//! without probing again, and short runs and a written rate take no probe.
+//! `on_divergence = rollback`: a rate that makes the terms jump sends the run back to its best
+//! window with half the rate; `continue` trains on.
 
 mod common;
 use common::{out_dir, pdec, solve_summary};
@@ -13,7 +15,7 @@ fn read_json(path: &std::path::Path) -> serde_json::Value {
 
 #[test]
 fn the_probe_chooses_the_rate_the_run_trains_and_resumes_with() {
-    let dir = out_dir("lr_auto", "probe");
+    let dir = out_dir("learning_rate", "probe");
     let args = [
         "solve",
         "tests/problems/heat1d.pde",
@@ -99,7 +101,7 @@ fn the_probe_chooses_the_rate_the_run_trains_and_resumes_with() {
 fn short_runs_and_a_written_rate_take_no_probe() {
     let (_, s) = solve_summary(
         "tests/problems/heat1d.pde",
-        "lr_auto",
+        "learning_rate",
         "short",
         &["lr=auto", "steps=50", SMALL],
     );
@@ -107,10 +109,42 @@ fn short_runs_and_a_written_rate_take_no_probe() {
     assert!(s.get("lr_probe").is_none(), "{s}");
     let (_, s) = solve_summary(
         "tests/problems/heat1d.pde",
-        "lr_auto",
+        "learning_rate",
         "written",
         &["lr=5e-3", "steps=300", SMALL],
     );
     assert_eq!(s["lr"].as_f64(), Some(5e-3));
     assert!(s.get("lr_probe").is_none(), "{s}");
+}
+
+#[test]
+fn a_jump_of_the_terms_rolls_back_to_the_best_window_with_half_the_rate() {
+    let sets = |on: &'static str| ["lr=0.5", "lr_schedule=constant", "steps=300", SMALL, on];
+    let (_, s) = solve_summary(
+        "tests/problems/heat1d.pde",
+        "learning_rate",
+        "rollback",
+        &sets("on_divergence=rollback"),
+    );
+    let taken = s["divergence_rollbacks"]
+        .as_array()
+        .expect("rollbacks taken");
+    assert!(!taken.is_empty() && taken.len() <= 3, "{taken:?}");
+    for (k, r) in taken.iter().enumerate() {
+        let (at, back) = (r["at_step"].as_u64(), r["back_to_step"].as_u64());
+        assert!(back < at, "{r}");
+        assert!(r["factor"].as_f64().expect("factor") > 4.0, "{r}");
+        assert_eq!(
+            r["lr_scale"].as_f64(),
+            Some(0.5f64.powi(k as i32 + 1)),
+            "{r}"
+        );
+    }
+    let (_, s) = solve_summary(
+        "tests/problems/heat1d.pde",
+        "learning_rate",
+        "continue",
+        &sets("on_divergence=continue"),
+    );
+    assert!(s.get("divergence_rollbacks").is_none(), "{s}");
 }
