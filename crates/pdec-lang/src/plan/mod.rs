@@ -124,6 +124,7 @@ pub fn plan(
         .iter()
         .map(|t| SecondOrderPlan {
             term: t.text.clone(),
+            equation: problem.pdes[t.equation].name.clone(),
             path: t.path,
             why: t.why.clone(),
             directions: t.directions,
