@@ -188,7 +188,7 @@ impl LossProgram<'_> {
                 (ev_second(ev, off + component)? * s.sqr()?)?
             }
             TriangularFactor::Cholesky { rank, .. } => {
-                // Factored terms belong to problems of one unknown (`plan::program`).
+                // Exact-path factors belong to problems of one unknown (`plan::program`).
                 let ch = ev.batch.out[0]
                     .s
                     .as_ref()
@@ -704,7 +704,7 @@ fn ev_second(ev: &Evaluator, col: usize) -> Result<Tensor> {
         .diag
         .get(&col)
         .ok_or_else(|| err("invariant: diagonal channel for a factor"))?;
-    // Factored terms belong to problems of one unknown (`plan::program`).
+    // Exact-path factors belong to problems of one unknown (`plan::program`).
     ev.batch.out[0]
         .s
         .as_ref()
