@@ -150,6 +150,15 @@ const CASES: &[(&str, &str, &[&str])] = &[
         &["--set", "polish=none"],
     ),
     ("gauged_heat", "tests/problems/gauged_heat.pde", &[]),
+    // Systems on the Monte Carlo path (each equation's own factor and passes), and a
+    // mean-field game's backward and forward equations.
+    (
+        "coupled_heat20_mc",
+        "tests/problems/coupled_heat20_mc.pde",
+        &[],
+    ),
+    ("reaction_diffusion", "examples/reaction_diffusion.pde", &[]),
+    ("mfg", "examples/mfg.pde", &[]),
 ];
 
 fn root() -> &'static Path {

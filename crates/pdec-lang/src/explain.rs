@@ -425,8 +425,12 @@ fn second_order(o: &mut String, c: &Sources) {
     if !plan.second_order.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "second-order terms:");
+        let several = checked.problem.pdes.len() > 1;
         for (k, t) in plan.second_order.iter().enumerate() {
             let _ = writeln!(o, "  {}. {}", k + 1, t.term);
+            if several {
+                let _ = writeln!(o, "     equation: {}", t.equation);
+            }
             match (&t.factor, &t.not_factorable) {
                 (Some(f), _) => {
                     let _ = writeln!(o, "     Monte Carlo-eligible: {}", factor_text(checked, f));
@@ -461,10 +465,9 @@ fn second_order(o: &mut String, c: &Sources) {
     }
     for t in &plan.other_second_order {
         let p = &c.checked.problem;
-        let why = match (p.unknowns.len(), p.coefficients.is_empty()) {
-            (1, true) => "not linear in second space derivatives",
-            (1, false) => "with unknown coefficients every term is computed exactly from the IR",
-            _ => "a system's terms are computed exactly from the IR",
+        let why = match p.coefficients.is_empty() {
+            true => "not linear in second space derivatives",
+            false => "with unknown coefficients every term is computed exactly from the IR",
         };
         let _ = writeln!(o, "  exact ({why}): {t}");
     }

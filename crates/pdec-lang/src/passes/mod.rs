@@ -43,7 +43,7 @@ pub struct Analysis {
     /// The terms linear in second space derivatives, with their factor and path.
     pub second_order: Vec<SecondOrderTerm>,
     /// Terms computed exactly although they involve second derivatives (time, nonlinear;
-    /// every second-order term of a system).
+    /// every second-order term of a problem with unknown coefficients).
     pub other_second_order: Vec<String>,
     /// First-order terms `c * |grad u|^2`, with their path.
     pub gradient_squares: Vec<gradient_square::GradientSquareTerm>,
@@ -54,11 +54,13 @@ pub struct Analysis {
 }
 
 pub fn run(problem: &mut Problem, settings: &PlanSettings, diags: &mut Diags) -> Analysis {
-    // A system's terms are all computed from the IR for now: the factored paths (the
-    // summed channel, the Monte Carlo estimator, drifts, gradient squares) read one
-    // unknown's network output. So are a problem's with unknown coefficients: the
-    // factors and drifts are evaluated before the network's pass, outside the gradient.
-    let system = problem.unknowns.len() > 1 || !problem.coefficients.is_empty();
+    // A problem with unknown coefficients has all its terms computed from the IR: the
+    // factors and drifts are evaluated before the network's pass, outside the gradient. A
+    // system's second-order terms are factored equation by equation (the Monte Carlo
+    // estimator reads the output of the unknown each term differentiates); its drifts and
+    // gradient squares stay IR terms, and so do its exact-path factors (`plan::program`).
+    let coefficients = !problem.coefficients.is_empty();
+    let several = problem.unknowns.len() > 1;
     let mut a = Analyzer { problem };
     let mut all_terms = Vec::new();
     let mut second = Vec::new();
@@ -79,7 +81,7 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings, diags: &mut Diags) ->
                     {
                         diffusion_signs.push(f.sign);
                     }
-                    if system {
+                    if coefficients {
                         other.push(term.text.clone());
                         continue;
                     }
@@ -91,6 +93,8 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings, diags: &mut Diags) ->
                         text: term.text.clone(),
                         node: term.node,
                         factor,
+                        equation: e,
+                        unknown: term.unknown.unwrap_or(solved_for),
                         directions,
                         path: Path::Exact,
                         why: String::new(),
@@ -100,7 +104,8 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings, diags: &mut Diags) ->
                 TermClass::OtherSecondOrder => other.push(term.text.clone()),
                 TermClass::FirstOrder => {
                     let g = &a.problem.graph;
-                    if !system
+                    if !coefficients
+                        && !several
                         && let Some((coef, factors, var, offset, len)) =
                             gradient_square::recognise(g, raw)
                     {
@@ -136,7 +141,7 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings, diags: &mut Diags) ->
     }
     let problem = a.problem;
     let monte_carlo = matches!(settings.second_order, SecondOrder::MonteCarlo { .. });
-    if monte_carlo && problem.unknowns.len() == 1 && !problem.coefficients.is_empty() {
+    if monte_carlo && !problem.coefficients.is_empty() {
         diags.push(
             Diag::error(
                 "pdec::passes::coefficient_monte_carlo",
@@ -144,16 +149,6 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings, diags: &mut Diags) ->
             )
             .primary(problem.coefficients[0].span, "an unknown coefficient")
             .help("train it with `second_order = auto` or `exact`: with unknown coefficients every term is computed exactly"),
-        );
-    }
-    if problem.unknowns.len() > 1 && monte_carlo {
-        diags.push(
-            Diag::error(
-                "pdec::passes::system_monte_carlo",
-                "the Monte Carlo path takes problems of one unknown for now",
-            )
-            .primary(problem.unknowns[1].span, "a second unknown")
-            .help("train the system with `second_order = auto` or `exact`: every term of a system is computed exactly"),
         );
     }
     choose_paths(&mut second, settings, diags, problem);
@@ -202,18 +197,24 @@ fn time_sign_of(p: &Problem, raw: &second_order::Raw, solved_for: usize) -> Opti
     Some(s)
 }
 
-/// Applies `second_order = exact | monte_carlo | auto` to each term and says why.
+/// Applies `second_order = exact | monte_carlo | auto` to each term and says why. `auto`
+/// counts the factorable directions of each equation on its own: an equation's terms take
+/// one path, chosen by its own size (one equation for a problem of one unknown).
 fn choose_paths(
     terms: &mut [SecondOrderTerm],
     settings: &PlanSettings,
     diags: &mut Diags,
     problem: &Problem,
 ) {
-    let total: usize = terms
-        .iter()
-        .filter(|t| t.factor.is_ok())
-        .map(|t| t.directions)
-        .sum();
+    let total_of = |e: usize| -> usize {
+        terms
+            .iter()
+            .filter(|t| t.equation == e && t.factor.is_ok())
+            .map(|t| t.directions)
+            .sum()
+    };
+    let totals: Vec<usize> = (0..problem.pdes.len()).map(total_of).collect();
+    let several = problem.pdes.len() > 1;
     for t in terms.iter_mut() {
         match (&settings.second_order, &t.factor) {
             (SecondOrder::Exact, _) => {
@@ -243,16 +244,21 @@ fn choose_paths(
                 t.why = format!("not factorable: {reason}");
             }
             (SecondOrder::Auto, Ok(_)) => {
+                let total = totals.get(t.equation).copied().unwrap_or(0);
+                let of = match several {
+                    true => format!(" in {}", problem.pdes[t.equation].name),
+                    false => String::new(),
+                };
                 if total >= settings.auto_mc_threshold {
                     t.path = Path::MonteCarlo;
                     t.why = format!(
-                        "auto: {total} second-order directions >= auto_mc_threshold = {}",
+                        "auto: {total} second-order directions{of} >= auto_mc_threshold = {}",
                         settings.auto_mc_threshold
                     );
                 } else {
                     t.path = Path::Exact;
                     t.why = format!(
-                        "auto: {total} second-order direction{} < auto_mc_threshold = {}; exact is cheap",
+                        "auto: {total} second-order direction{}{of} < auto_mc_threshold = {}; exact is cheap",
                         if total == 1 { "" } else { "s" },
                         settings.auto_mc_threshold
                     );
@@ -260,7 +266,6 @@ fn choose_paths(
             }
         }
     }
-    let _ = problem;
 }
 
 /// Each time condition against the direction of the equation solved for its unknown.

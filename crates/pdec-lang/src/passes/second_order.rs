@@ -83,6 +83,11 @@ pub struct SecondOrderTerm {
     pub node: NodeId,
     /// `Ok` when the term factors as `B B^T`; otherwise why not.
     pub factor: Result<Factor, String>,
+    /// The equation it is a term of (index into `Problem::pdes`): each equation chooses
+    /// its own path.
+    pub equation: usize,
+    /// The unknown (network output) whose second derivatives it holds.
+    pub unknown: usize,
     /// Second-order directions the exact path needs.
     pub directions: usize,
     pub path: Path,

@@ -124,6 +124,7 @@ pub fn plan(
         .iter()
         .map(|t| SecondOrderPlan {
             term: t.text.clone(),
+            equation: problem.pdes[t.equation].name.clone(),
             path: t.path,
             why: t.why.clone(),
             directions: t.directions,
@@ -188,6 +189,7 @@ pub fn check_alone(problem: &Problem, settings: &Settings, diags: &mut Diags) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::passes::second_order::Path;
     use crate::source::SourceFile;
 
     fn plan_of(src: &str, sets: &[String]) -> (Option<Plan>, bool) {
@@ -230,5 +232,39 @@ mod tests {
             plan.expect("plan").free_boundary,
             Some(FreeBoundaryLoss::Variational)
         );
+    }
+
+    /// `second_order = auto` weighs each equation of a system on its own: the 20-D
+    /// Laplacian of `u` takes the Monte Carlo path as a factor read at `u`'s output, the one
+    /// second derivative of `v` stays an exact IR term; `monte_carlo` takes both.
+    #[test]
+    fn a_systems_equations_choose_their_paths_one_by_one() {
+        let src = "time t in [0, 1]\nspace x in [0, 1]^20\nunknown u(t, x), v(t, x)\n\
+            pde d(u, t) = lap(u) + v\npde d(v, t) = 0.5 * d(v, x[3], x[3]) - u\n\
+            initial u = 0\ninitial v = 0\nboundary on(x): u = 0\nboundary on(x): v = 0\n";
+        let (plan, errors) = plan_of(src, &[]);
+        assert!(!errors);
+        let plan = plan.expect("plan");
+        let paths: Vec<(&str, Path)> = plan
+            .second_order
+            .iter()
+            .map(|t| (t.equation.as_str(), t.path))
+            .collect();
+        assert_eq!(paths, [("pde u", Path::MonteCarlo), ("pde v", Path::Exact)]);
+        let eqs = &plan.program.pde.equations;
+        let read: Vec<Vec<usize>> = eqs
+            .iter()
+            .map(|e| e.factors.iter().map(|f| f.unknown).collect())
+            .collect();
+        assert_eq!(read, [vec![0], vec![]]);
+        assert_eq!(eqs[1].ir_terms.len(), 3, "d(v, t), the exact term and u");
+        let mc = plan.monte_carlo.as_ref().expect("a Monte Carlo section");
+        assert_eq!(mc.factors.len(), 1);
+        let (plan, errors) = plan_of(src, &["second_order=monte_carlo".into()]);
+        assert!(!errors, "a system takes the Monte Carlo path");
+        let plan = plan.expect("plan");
+        assert!(plan.second_order.iter().all(|t| t.path == Path::MonteCarlo));
+        let read: Vec<usize> = plan.program.pde.factors().map(|f| f.unknown).collect();
+        assert_eq!(read, [0, 1]);
     }
 }

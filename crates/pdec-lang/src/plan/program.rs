@@ -21,6 +21,9 @@ use std::collections::BTreeSet;
 pub struct FactorTerm {
     pub factor: Factor,
     pub path: Path,
+    /// The network output whose second derivatives the term holds: the Monte Carlo
+    /// estimator's shifted passes read that output.
+    pub unknown: usize,
 }
 
 /// A drift `s * coef * sum(i) c_1[i] * ... * d(u, x[i])` (coefficients free of `u`, `s` a
@@ -178,8 +181,10 @@ pub struct EquationProgram {
 }
 
 /// How the equations' residuals are computed, from one base pass over the interior's points
-/// (the network's outputs for every unknown at once). Drifts, factors and gradient squares
-/// belong to problems of one unknown (`passes::run` computes a system's terms from the IR).
+/// (the network's outputs for every unknown at once). Drifts, gradient squares and
+/// exact-path factors belong to problems of one unknown (they read its output's channels);
+/// a system's Monte Carlo factors each read their own unknown's output, and its other terms
+/// are IR terms.
 #[derive(Clone, Debug, Default)]
 pub struct PdeProgram {
     /// One per equation, in `Problem::pdes` order.
@@ -291,9 +296,11 @@ fn refusal(problem: &Problem, beyond: Beyond) -> Diag {
 /// second-order terms and Monte Carlo gradient squares.
 fn sort_terms(problem: &Problem, analysis: &Analysis) -> Vec<EquationProgram> {
     let mut equations = vec![EquationProgram::default(); problem.pdes.len()];
-    // As `passes::run`: a system's terms, and those of a problem with unknown coefficients,
-    // are IR terms.
-    let system = problem.unknowns.len() > 1 || !problem.coefficients.is_empty();
+    // As `passes::run`: a problem with unknown coefficients has only IR terms; a system's
+    // second-order terms are factors on the Monte Carlo path, IR terms on the exact one
+    // (the summed channel and the exact factors' channels read one unknown's output).
+    let coefficients = !problem.coefficients.is_empty();
+    let single = problem.unknowns.len() == 1 && !coefficients;
     let mut so = analysis.second_order.iter();
     for t in &analysis.terms {
         let e = &mut equations[t.equation];
@@ -305,20 +312,23 @@ fn sort_terms(problem: &Problem, analysis: &Analysis) -> Vec<EquationProgram> {
             e.squares.push(q.clone());
             continue;
         }
-        if t.class == TermClass::SecondOrder && !system {
+        if t.class == TermClass::SecondOrder && !coefficients {
             let s = so
                 .next()
                 .expect("invariant: the analysis has one second-order entry per second-order term");
-            if let Ok(f) = &s.factor {
+            if let Ok(f) = &s.factor
+                && (single || s.path == Path::MonteCarlo)
+            {
                 e.factors.push(FactorTerm {
                     factor: f.clone(),
                     path: s.path,
+                    unknown: s.unknown,
                 });
                 continue;
             }
         }
         if t.class == TermClass::FirstOrder
-            && !system
+            && single
             && let Some(d) = drift_of(problem, t.node)
         {
             e.drifts.push(d);
@@ -328,7 +338,7 @@ fn sort_terms(problem: &Problem, analysis: &Analysis) -> Vec<EquationProgram> {
     }
     // A drift inside an IR term is one directional derivative too, wherever it sits (a
     // system's terms stay whole: drifts read one unknown's output).
-    if !system {
+    if single {
         for e in equations.iter_mut() {
             let mut inner = Vec::new();
             for t in &e.ir_terms {

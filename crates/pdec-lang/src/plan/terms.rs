@@ -56,6 +56,8 @@ pub struct LossTerm {
 #[derive(Clone, Debug, Serialize)]
 pub struct SecondOrderPlan {
     pub term: String,
+    /// The equation's name (its loss term): each equation's terms choose their path.
+    pub equation: String,
     pub path: Path,
     pub why: String,
     pub directions: usize,

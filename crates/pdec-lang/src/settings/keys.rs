@@ -223,7 +223,8 @@ pub const TABLE: &[Key] = &[
         shapes: Shapes::Plan,
         default: "`auto`",
         doc: "`auto` takes the Monte Carlo path when the factorable second-order terms need \
-            at least `auto_mc_threshold` (16) directions; gradient squares `c * |grad u|^2` \
+            at least `auto_mc_threshold` (16) directions (in a system, each equation's own \
+            terms); gradient squares `c * |grad u|^2` \
             take it when they and the second-order terms together need that many and no \
             second-order term is exact (see below)",
         parse: second_order::second_order,

@@ -2,8 +2,9 @@
 //! terms, drifts along one direction each, exact-path second-order factors through their channels
 //! or the summed channel), then the Monte Carlo estimates: each gradient square from directional
 //! derivatives along its draws, each Monte Carlo factor `C = B B^T` from an antithetic pass along
-//! `v = B w` per draw. The noise is read in [`NoiseLayout`]'s order; an *estimate* is one of the
-//! independent residuals the two-draw loss multiplies.
+//! `v = B w` per draw, read at the output of the unknown the term differentiates (a system's
+//! equations each have their own). The noise is read in [`NoiseLayout`]'s order; an
+//! *estimate* is one of the independent residuals the two-draw loss multiplies.
 //!
 //! [`NoiseLayout`]: crate::train::noise::NoiseLayout
 
@@ -187,7 +188,7 @@ impl LossProgram<'_> {
                 (ev_second(ev, off + component)? * s.sqr()?)?
             }
             TriangularFactor::Cholesky { rank, .. } => {
-                // Factored terms belong to problems of one unknown (`plan::program`).
+                // Exact-path factors belong to problems of one unknown (`plan::program`).
                 let ch = ev.batch.out[0]
                     .s
                     .as_ref()
@@ -398,32 +399,53 @@ impl LossProgram<'_> {
             (Some(_), Some(a)) => lower::per_point(&ev.eval(a.node)?, n)?,
             _ => out[k].f.clone(),
         };
-        let mc: Vec<&FactorTerm> = self
-            .pde
-            .factors()
-            .filter(|f| f.path == Path::MonteCarlo)
-            .collect();
-        if mc.is_empty() && self.pde.squares().next().is_none() {
+        let any_mc = self.pde.factors().any(|f| f.path == Path::MonteCarlo);
+        if !any_mc && self.pde.squares().next().is_none() {
             return Ok((rests.into_iter().map(|r| vec![r]).collect(), u, obstacle));
         }
-        // Monte Carlo terms belong to problems of one unknown and one equation
-        // (`passes::run`).
-        let [rest] = rests.as_slice() else {
-            return Err(err("invariant: Monte Carlo terms in a system"));
+        // Gradient squares belong to problems of one unknown and one equation
+        // (`passes::run`); Monte Carlo factors to any equation, each estimated from the
+        // output of the unknown it differentiates.
+        if self.pde.squares().next().is_some() && rests.len() != 1 {
+            return Err(err("invariant: gradient squares in a system"));
+        }
+        let mut blocks = match any_mc {
+            true => Some(self.noise.factor_blocks(
+                noise.ok_or_else(|| err("invariant: noise for the Monte Carlo terms"))?,
+                n,
+            )),
+            false => None,
         };
-        let mut residuals = vec![rest.clone(); self.noise.estimates()];
-        self.add_gradient_squares(&mut ev, &out[0], n, &mut residuals)?;
-        if mc.is_empty() {
-            return Ok((vec![residuals], u, obstacle));
-        }
-        let noise = noise.ok_or_else(|| err("invariant: noise for the Monte Carlo terms"))?;
-        let mut blocks = self.noise.factor_blocks(noise, n);
-        for f in mc {
-            for r in residuals.iter_mut() {
-                self.add_factor_estimate(net, x, &mut ev, &out[0], f, &mut blocks, projections, r)?;
+        let mut all = Vec::with_capacity(rests.len());
+        for (e, rest) in self.pde.equations.iter().zip(rests) {
+            let mc: Vec<&FactorTerm> = e
+                .factors
+                .iter()
+                .filter(|f| f.path == Path::MonteCarlo)
+                .collect();
+            if mc.is_empty() && e.squares.is_empty() {
+                // No estimate: one residual, which the loss squares.
+                all.push(vec![rest]);
+                continue;
             }
+            let mut residuals = vec![rest; self.noise.estimates()];
+            self.add_gradient_squares(&mut ev, &out[0], n, &mut residuals)?;
+            // The noise is read in the plan's order: factor by factor in equation order,
+            // each factor's estimates in turn.
+            for f in mc {
+                let blocks = blocks
+                    .as_mut()
+                    .ok_or_else(|| err("invariant: noise blocks for the factors"))?;
+                let base = out
+                    .get(f.unknown)
+                    .ok_or_else(|| err("invariant: an output per unknown"))?;
+                for r in residuals.iter_mut() {
+                    self.add_factor_estimate(net, x, &mut ev, base, f, blocks, projections, r)?;
+                }
+            }
+            all.push(residuals);
         }
-        Ok((vec![residuals], u, obstacle))
+        Ok((all, u, obstacle))
     }
 
     /// The directions of the exact-path Cholesky factors' columns `[r, N, D]`, stacked.
@@ -579,7 +601,8 @@ impl LossProgram<'_> {
     }
 
     /// Adds one estimate of Monte Carlo factor `f` to residual `r`, from the next
-    /// `draws_per_estimate` noise blocks.
+    /// `draws_per_estimate` noise blocks; `out` is the base pass's output of the factor's
+    /// unknown.
     #[allow(clippy::too_many_arguments)]
     fn add_factor_estimate(
         &self,
@@ -651,15 +674,16 @@ impl LossProgram<'_> {
         // Pair j: u(x + v_j) + u(x - v_j) - 2 u(x) (each row minus the base pass's
         // value), or (grad u(x + v_j) - grad u(x - v_j)) . v_j / 2; both estimate
         // v_j^T H v_j, which the scale turns into the term's estimate.
+        // The shifted passes' output of the term's unknown.
+        let o = o
+            .get(f.unknown)
+            .ok_or_else(|| err("invariant: an output per unknown"))?;
         let pair = |j: usize| -> Result<Tensor> {
             let row = |k: usize, t: &Tensor| t.narrow(0, (2 * j + k) * n, n);
             match values {
-                true => (row(0, &o[0].f)? - &out.f)? + (row(1, &o[0].f)? - &out.f)?,
+                true => (row(0, &o.f)? - &out.f)? + (row(1, &o.f)? - &out.f)?,
                 false => {
-                    let t = o[0]
-                        .t
-                        .as_ref()
-                        .ok_or_else(|| err("invariant: one tangent"))?;
+                    let t = o.t.as_ref().ok_or_else(|| err("invariant: one tangent"))?;
                     let t = t.squeeze(0)?;
                     (row(0, &t)? - row(1, &t)?)? * 0.5
                 }
@@ -680,7 +704,7 @@ fn ev_second(ev: &Evaluator, col: usize) -> Result<Tensor> {
         .diag
         .get(&col)
         .ok_or_else(|| err("invariant: diagonal channel for a factor"))?;
-    // Factored terms belong to problems of one unknown (`plan::program`).
+    // Exact-path factors belong to problems of one unknown (`plan::program`).
     ev.batch.out[0]
         .s
         .as_ref()

@@ -314,3 +314,79 @@ fn the_estimate_through_a_log_map_averages_to_the_exact_residual() {
         averages_to(&mc, &net, &x, &want, &mut rng, 1e-6);
     }
 }
+
+/// A system's equations each take their own factor on the Monte Carlo path (a Laplacian of
+/// `u`, a diagonal with a varying coefficient of `v`, a correlated one of `u` again), each
+/// estimated from the output of the unknown it differentiates: every equation's estimate
+/// averages to the exact path's residual of the same network, for both differences.
+#[test]
+fn a_systems_estimates_average_to_each_equations_exact_residual() {
+    let src = "time t in [0, 1]\nspace x in [-1, 1]^3\nunknown u(t, x), v(t, x), w(t, x)\nboundary none\n\
+        pde d(u, t) = 0.5 * lap(u) + v * w\n\
+        pde d(v, t) = sum(i in 1..3) (1 + x[i]^2) * d(v, x[i], x[i]) - u\n\
+        pde d(w, t) = sum(i in 1..3, j in 1..3) 0.1 * (if i == j then 1 else 0.4) * d(u, x[i], x[j]) + 0.2 * lap(w)\n\
+        initial u = 0\ninitial v = 0\ninitial w = 0\n";
+    for difference in ["gradients", "values"] {
+        let sets = |so: &str| {
+            vec![
+                "dtype=f64".to_string(),
+                "net=mlp(layers=2, width=8)".into(),
+                format!("second_order={so}"),
+                format!("mc_difference={difference}"),
+            ]
+        };
+        let (ce, _, pe) = compiled(src, &sets("exact"));
+        let (cm, _, pm) = compiled(src, &sets("monte_carlo(delta = 0.0001)"));
+        assert_eq!(pm.second_order.len(), 4);
+        assert!(pm.second_order.iter().all(|t| t.path == Path::MonteCarlo));
+        let unknowns: Vec<Vec<usize>> = pm
+            .program
+            .pde
+            .equations
+            .iter()
+            .map(|e| e.factors.iter().map(|f| f.unknown).collect())
+            .collect();
+        assert_eq!(unknowns, [vec![0], vec![1], vec![0, 2]]);
+        let (exact, _) = program_and_net(&ce, &pe, 5);
+        let (mc, _) = program_and_net(&cm, &pm, 5);
+        // One output per unknown.
+        let net = Net::for_plan(&pe, 5, exact.dtype, &Device::Cpu).expect("net");
+        let mut rng = step_rng(3, 0);
+        let n = 6;
+        let b = geometry::sample_interior(&ce.problem, &exact.layout, n, &mut rng);
+        let (x, _) = exact.tensor(&b).expect("x");
+        let p = Projections::default();
+        let (want, _, _) = exact.pde_residuals_with(&net, &x, None, &p).expect("exact");
+        let m = 4000;
+        let eqs = want.len();
+        let (mut s, mut q) = (vec![vec![0.0; n]; eqs], vec![vec![0.0; n]; eqs]);
+        for _ in 0..m / 2 {
+            let noise = mc.noise_tensor(&mut rng, n).expect("noise");
+            let (r, _, _) = mc
+                .pde_residuals_with(&net, &x, noise.as_ref(), &p)
+                .expect("mc");
+            for (e, estimates) in r.iter().enumerate() {
+                assert_eq!(estimates.len(), 2, "two estimates per equation");
+                for d in estimates {
+                    for (k, v) in d.to_vec1::<f64>().expect("v").iter().enumerate() {
+                        s[e][k] += v;
+                        q[e][k] += v * v;
+                    }
+                }
+            }
+        }
+        for e in 0..eqs {
+            let want: Vec<f64> = want[e][0].to_vec1().expect("want");
+            for k in 0..n {
+                let mean = s[e][k] / m as f64;
+                let se = ((q[e][k] / m as f64 - mean * mean).max(0.0) / m as f64).sqrt();
+                assert!(se > 0.0, "equation {e}: nothing is estimated");
+                assert!(
+                    (mean - want[k]).abs() < 5.0 * se + 1e-6,
+                    "{difference}: equation {e} point {k}: mean {mean} vs exact {} (se {se})",
+                    want[k]
+                );
+            }
+        }
+    }
+}
