@@ -742,6 +742,9 @@ pub struct Unknown {
     /// ansatz pass every residual is written in the network's outputs (`Op::U(k)` is then
     /// output `k`, not the unknown), and this node is how the solution is made from it.
     pub ansatz: Option<Ansatz>,
+    /// `unknown coef k(x) in [lo, hi]`: a coefficient function, no equation of its own,
+    /// determined by data; its range (its `ansatz` keeps it inside).
+    pub coefficient: Option<Coefficient>,
     #[serde(skip)]
     pub span: Span,
 }

@@ -37,13 +37,22 @@ impl Resolver<'_> {
                 }
             }
             ItemKind::Unknown {
-                args, components, ..
+                args,
+                components,
+                coef,
+                ..
             } => {
                 for a in args {
                     self.value_name(a, Slot::Variable);
                 }
                 if let Some(n) = components {
                     self.expr(n);
+                }
+                if let Some(c) = coef {
+                    self.expr(&c.range);
+                    if let Some(v) = &c.init {
+                        self.expr(v);
+                    }
                 }
             }
             ItemKind::Const { binders, value, .. } => {

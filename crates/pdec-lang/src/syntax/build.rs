@@ -79,6 +79,39 @@ impl Builder {
         })
     }
 
+    /// `unknown coef k(x) in [lo, hi] [init v] [log]`: an unknown with a range.
+    fn coefficient_function(&mut self, decl: Pair<Rule>) -> Res<ItemKind> {
+        let mut parts = decl.into_inner().filter(|p| p.as_rule() != Rule::kw_in);
+        let keyword = self.span(&child(&mut parts));
+        let name = self.ident(child(&mut parts));
+        let mut args = Vec::new();
+        let mut range = None;
+        let (mut init, mut log) = (None, false);
+        for p in parts {
+            match p.as_rule() {
+                Rule::ident => args.push(self.ident(p)),
+                Rule::coef_init => {
+                    let mut q = p.into_inner().filter(|p| p.as_rule() != Rule::kw_init);
+                    init = Some(self.expr(child(&mut q))?);
+                }
+                Rule::coef_log => log = true,
+                _ => range = Some(self.expr(p)?),
+            }
+        }
+        let range = range.expect("the grammar requires a range");
+        Ok(ItemKind::Unknown {
+            name,
+            args,
+            components: None,
+            coef: Some(CoefRange {
+                keyword,
+                range,
+                init,
+                log,
+            }),
+        })
+    }
+
     /// Builds one statement (a `*_stmt` pair of the grammar) into its [`Item`]s: one, or one
     /// per unknown of `unknown u(t, x), v(t, x)`.
     pub fn statement(&mut self, pair: Pair<Rule>) -> Res<Vec<Item>> {
@@ -112,6 +145,13 @@ impl Builder {
                         keyword,
                     }]);
                 }
+                if first.as_rule() == Rule::coef_fn_decl {
+                    return Ok(vec![Item {
+                        kind: self.coefficient_function(first)?,
+                        span,
+                        keyword,
+                    }]);
+                }
                 // `unknown u(t, x), v(t, x)`: one item per unknown, each spanning its own
                 // declaration after the first.
                 let mut items = Vec::new();
@@ -134,6 +174,7 @@ impl Builder {
                             name,
                             args,
                             components,
+                            coef: None,
                         },
                         span: if i == 0 { span } else { decl_span },
                         keyword,

@@ -60,7 +60,29 @@ pub fn item(item: &Item) -> String {
         ItemKind::Unknown {
             name,
             args,
+            coef: Some(c),
+            ..
+        } => {
+            let a: Vec<&str> = args.iter().map(|i| i.text.as_str()).collect();
+            let mut s = format!(
+                "unknown coef {}({}) in {}",
+                name.text,
+                a.join(", "),
+                expr(&c.range)
+            );
+            if let Some(v) = &c.init {
+                let _ = write!(s, " init {}", expr(v));
+            }
+            if c.log {
+                s.push_str(" log");
+            }
+            s
+        }
+        ItemKind::Unknown {
+            name,
+            args,
             components,
+            coef: None,
         } => {
             let a: Vec<&str> = args.iter().map(|i| i.text.as_str()).collect();
             match components {

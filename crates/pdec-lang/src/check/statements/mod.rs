@@ -264,16 +264,18 @@ impl Checker<'_> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "problem".into())
         });
-        let mut unknowns: Vec<Unknown> = self
-            .unknowns
-            .iter()
-            .enumerate()
-            .map(|(k, u)| Unknown {
-                name: u.name.clone(),
-                args: u.args.clone(),
-                exact: exact.get(&k).map(|e| e.0),
-                exact_span: exact.get(&k).map(|e| e.2),
-                ansatz: ansatz.get(&k).map(|(node, _, span)| ir::Ansatz {
+        let mut unknowns: Vec<Unknown> = Vec::new();
+        for (k, u) in self.unknowns.clone().into_iter().enumerate() {
+            let ansatz = match self.coef_fns.get(&k).cloned() {
+                Some(c) => Some(ir::Ansatz {
+                    node: self.coefficient_function_value(k)?,
+                    space_gradient: Vec::new(),
+                    span: c.span,
+                    chosen: Some(coefficient_function_why(&c)),
+                    scaled: None,
+                    rescale: false,
+                }),
+                None => ansatz.get(&k).map(|(node, _, span)| ir::Ansatz {
                     node: *node,
                     space_gradient: Vec::new(),
                     span: *span,
@@ -281,9 +283,17 @@ impl Checker<'_> {
                     scaled: None,
                     rescale: true,
                 }),
+            };
+            unknowns.push(Unknown {
+                name: u.name.clone(),
+                args: u.args.clone(),
+                exact: exact.get(&k).map(|e| e.0),
+                exact_span: exact.get(&k).map(|e| e.2),
+                ansatz,
+                coefficient: self.coef_fns.get(&k).cloned(),
                 span: u.span,
-            })
-            .collect();
+            });
+        }
         {
             let mut roots: Vec<&mut NodeId> = pdes.iter_mut().map(|p| &mut p.residual).collect();
             for c in conditions.iter_mut() {
@@ -446,4 +456,17 @@ impl Checker<'_> {
         );
         false
     }
+}
+
+/// Why a coefficient function's ansatz is there, for `pdec explain`.
+fn coefficient_function_why(c: &ir::Coefficient) -> String {
+    use crate::syntax::print::format_number;
+    format!(
+        "the unknown coefficient `{}` is kept inside [{}, {}]{} by a sigmoid of the network's output, starting at {}",
+        c.name,
+        format_number(c.lo),
+        format_number(c.hi),
+        if c.log { " on a log scale" } else { "" },
+        format_number(c.init)
+    )
 }

@@ -97,35 +97,114 @@ impl Checker<'_> {
         });
     }
 
-    /// An unknown coefficient needs data: with no `observe` nothing determines it.
+    /// An unknown coefficient (`unknown const`, `unknown coef`) needs data that reach it: an
+    /// `observe` of an unknown that shares an equation or condition with it, directly or
+    /// through other unknowns (or of the coefficient function itself). With no data, or data
+    /// only of unknowns it is not tied to, nothing determines it.
     pub(super) fn coefficients_have_data(&mut self, s: &Found) {
-        if !s.observations.is_empty() || self.observe_written() {
+        let written = self.observe_statements();
+        // An `observe` that failed to check could have observed anything.
+        if written > s.observations.len() {
             return;
         }
+        let n = self.unknowns.len();
+        let reached = self.reached_by_data(s);
         let unknown = self.unknown_name();
-        for c in &self.coefficients {
+        let mut missing: Vec<(String, crate::source::Span)> = self
+            .coefficients
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !reached[n + j])
+            .map(|(_, c)| (c.name.clone(), c.span))
+            .collect();
+        missing.extend(
+            (0..n)
+                .filter(|k| self.is_coefficient_function(*k) && !reached[*k])
+                // One no equation reads is `unknown_not_in_equation` already.
+                .filter(|k| {
+                    s.pdes
+                        .iter()
+                        .filter_map(|p| p.residual)
+                        .any(|r| self.g.unknowns_in(r).contains(k))
+                })
+                .map(|k| (self.unknowns[k].name.clone(), self.unknowns[k].span)),
+        );
+        for (name, span) in missing {
+            let (label, help) = match written {
+                0 => (
+                    "identified from data, but the problem has none".to_string(),
+                    format!(
+                        "add measurements of the solution, `observe {unknown} from \"data.csv\"`, or make `{name}` known (a `const`, or a `fn` of the inputs)"
+                    ),
+                ),
+                _ => (
+                    "no data set observes an unknown tied to it by an equation".to_string(),
+                    format!(
+                        "observe an unknown whose equation reads `{name}` (or `{name}` itself), or make `{name}` known"
+                    ),
+                ),
+            };
             self.diags.push(
                 Diag::error(
                     "pdec::check::coefficient_without_data",
-                    format!("nothing determines the unknown coefficient `{}`", c.name),
+                    format!("nothing determines the unknown coefficient `{name}`"),
                 )
-                .primary(c.span, "identified from data, but the problem has none")
-                .help(format!(
-                    "add measurements of the solution, `observe {} from \"data.csv\"`, or make `{}` a `const` if its value is known",
-                    unknown, c.name
-                )),
+                .primary(span, label)
+                .help(help),
             );
         }
     }
 
-    /// Does the file have an `observe` statement (one that failed to check included)?
-    fn observe_written(&self) -> bool {
+    /// Which unknowns (`0..n`) and `unknown const`s (`n..`) the data reach: the classes of
+    /// "read by one equation or condition" that hold an observed unknown.
+    fn reached_by_data(&self, s: &Found) -> Vec<bool> {
+        let n = self.unknowns.len();
+        let mut class: Vec<usize> = (0..n + self.coefficients.len()).collect();
+        fn root(class: &mut [usize], mut i: usize) -> usize {
+            while class[i] != i {
+                class[i] = class[class[i]];
+                i = class[i];
+            }
+            i
+        }
+        let roots = s
+            .pdes
+            .iter()
+            .filter_map(|p| p.residual)
+            .chain(s.conditions.iter().map(|c| c.residual));
+        for r in roots {
+            let mut read: Vec<usize> = self.g.unknowns_in(r);
+            self.g.any(r, &mut |op| {
+                if let Op::Coef(j) = op {
+                    read.push(n + *j);
+                }
+                false
+            });
+            for w in read.windows(2) {
+                let (a, b) = (root(&mut class, w[0]), root(&mut class, w[1]));
+                class[a] = b;
+            }
+        }
+        let observed: Vec<usize> = s
+            .observations
+            .iter()
+            .flat_map(|o| self.g.unknowns_in(o.node))
+            .map(|k| root(&mut class, k))
+            .collect();
+        (0..class.len())
+            .map(|i| observed.contains(&root(&mut class, i)))
+            .collect()
+    }
+
+    /// The number of `observe` statements in the file (those that failed to check included).
+    fn observe_statements(&self) -> usize {
         self.program
             .user()
             .ast
             .items
             .iter()
-            .any(|i| matches!(i.kind, crate::syntax::ast::ItemKind::Observe { .. }))
+            .filter(|i| matches!(i.kind, crate::syntax::ast::ItemKind::Observe { .. }))
+            .count()
     }
 }
 
