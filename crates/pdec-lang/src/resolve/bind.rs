@@ -66,8 +66,14 @@ impl Resolver<'_> {
                     self.expr(v);
                 }
             }
-            ItemKind::Observe { target, weight, .. } => {
+            ItemKind::Observe {
+                target, weight, at, ..
+            } => {
                 self.expr(target);
+                for (a, b) in at {
+                    self.expr(a);
+                    self.expr(b);
+                }
                 if let Some(w) = weight {
                     self.expr(w);
                 }

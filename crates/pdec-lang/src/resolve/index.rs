@@ -135,8 +135,11 @@ fn item_exprs<'a>(item: &'a Item, out: &mut Vec<&'a Expr>) {
             out.push(range);
             out.extend(init.as_ref());
         }
-        ItemKind::Observe { target, weight, .. } => {
+        ItemKind::Observe {
+            target, weight, at, ..
+        } => {
             out.push(target);
+            at.iter().for_each(|(a, b)| out.extend([a, b]));
             out.extend(weight.as_ref());
         }
         ItemKind::Problem(_)

@@ -100,6 +100,8 @@ pub enum ItemKind {
     /// component of a vector unknown) as a loss term.
     Observe {
         target: Expr,
+        /// `at x = 1, t = 0.5`: inputs fixed for every row (their columns left out).
+        at: Vec<(Expr, Expr)>,
         path: String,
         span: Span,
         weight: Option<Expr>,

@@ -219,7 +219,17 @@ impl Builder {
             }
             Rule::observe_stmt => {
                 let target = self.expr(child(inner))?;
-                let _from = child(inner);
+                let mut at = Vec::new();
+                // `at x = 1, ...`, or already the word `from`.
+                let next = child(inner);
+                if next.as_rule() == Rule::observe_at {
+                    for f in next.into_inner().filter(|p| p.as_rule() != Rule::kw_at) {
+                        let mut sides = f.into_inner();
+                        let lhs = self.expr(child(&mut sides))?;
+                        at.push((lhs, self.expr(child(&mut sides))?));
+                    }
+                    let _from = child(inner);
+                }
                 let p = child(inner);
                 let span = self.span(&p);
                 let s = p.as_str();
@@ -233,6 +243,7 @@ impl Builder {
                 };
                 ItemKind::Observe {
                     target,
+                    at,
                     path: s[1..s.len() - 1].to_string(),
                     span,
                     weight,

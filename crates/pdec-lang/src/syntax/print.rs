@@ -152,11 +152,20 @@ pub fn item(item: &Item) -> String {
         ItemKind::Reference { path, .. } => format!("reference \"{path}\""),
         ItemKind::Observe {
             target,
+            at,
             path,
             weight,
             ..
         } => {
-            let mut s = format!("observe {} from \"{path}\"", expr(target));
+            let mut s = format!("observe {}", expr(target));
+            if !at.is_empty() {
+                let fixed: Vec<String> = at
+                    .iter()
+                    .map(|(a, b)| format!("{} = {}", expr(a), expr(b)))
+                    .collect();
+                let _ = write!(s, " at {}", fixed.join(", "));
+            }
+            let _ = write!(s, " from \"{path}\"");
             if let Some(w) = weight {
                 let _ = write!(s, " weight {}", expr(w));
             }

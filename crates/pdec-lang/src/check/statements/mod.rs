@@ -12,6 +12,7 @@ mod conditions;
 mod constraint;
 mod gauge;
 mod observe;
+mod observe_at;
 mod report;
 mod report_range;
 mod restriction;
@@ -119,10 +120,11 @@ impl Checker<'_> {
             ItemKind::Reference { path, span } => self.reference_statement(item, path, span, s),
             ItemKind::Observe {
                 target,
+                at,
                 path,
                 span,
                 weight,
-            } => self.observe_statement(target, path, *span, weight.as_ref(), s),
+            } => self.observe_statement(target, at, path, *span, weight.as_ref(), s),
             ItemKind::Gauge(eq) => self.gauge_statement(item, eq, s),
             ItemKind::Report(e) => {
                 let r = self.report(e);

@@ -8,7 +8,7 @@ use super::solution::reference_problem;
 use crate::check::Checker;
 use crate::check::expr::{Ctx, Env};
 use crate::diag::Diag;
-use crate::ir::{Observation, Op};
+use crate::ir::{NodeId, Observation, Op};
 use crate::source::Span;
 use crate::syntax::ast::Expr;
 use crate::syntax::print::format_number;
@@ -17,6 +17,7 @@ impl Checker<'_> {
     pub(super) fn observe_statement(
         &mut self,
         target: &Expr,
+        at: &[(Expr, Expr)],
         path: &str,
         span: Span,
         weight: Option<&Expr>,
@@ -27,26 +28,8 @@ impl Checker<'_> {
             ..Ctx::PDE
         };
         let node = self.lower(target, &Env::default(), ctx);
-        let node = node.filter(|n| {
-            if matches!(self.g.op(*n), Op::U(_)) {
-                return true;
-            }
-            self.diags.push(
-                Diag::error(
-                    "pdec::check::observe_target",
-                    format!(
-                        "`{}` cannot be observed: data give the value of an unknown",
-                        crate::syntax::print::expr(target)
-                    ),
-                )
-                .primary(target.span, "not an unknown's value")
-                .help(format!(
-                    "observe the unknown itself, `observe {} from \"data.csv\"`, or one component of a vector unknown, `observe U[1] from ...`",
-                    self.unknown_name()
-                )),
-            );
-            false
-        });
+        let node = node.filter(|n| self.observable(*n, target));
+        let fixed = self.observe_fixed(at);
         if let Some(why) = reference_problem(path) {
             self.diags.push(
                 Diag::error(
@@ -80,12 +63,14 @@ impl Checker<'_> {
                     None
                 }),
         };
-        let (Some(node), Some(weight)) = (node, w) else {
+        let (Some(node), Some(weight), Some(fixed)) = (node, w, fixed) else {
             return;
         };
         s.observations.push(Observation {
             name: String::new(),
             target: crate::syntax::print::expr(target),
+            derived: !matches!(self.g.op(node), Op::U(_)),
+            fixed,
             node,
             path: path.to_string(),
             weight,
@@ -95,6 +80,41 @@ impl Checker<'_> {
             text: String::new(),
             span,
         });
+    }
+
+    /// What data can give: a scalar quantity of the unknowns (their values, derivatives
+    /// along the inputs, combinations), not a normal derivative (data rows carry no normal).
+    fn observable(&mut self, n: NodeId, target: &Expr) -> bool {
+        if !self.scalar_expr(n, target.span, "an observed quantity") {
+            return false;
+        }
+        let normal = self.g.any(n, &mut |op| matches!(op, Op::NormalDeriv(_)));
+        if self.g.depends_on_unknown(n) && !normal {
+            return true;
+        }
+        let text = crate::syntax::print::expr(target);
+        let (why, help) = match normal {
+            true => (
+                "a normal derivative".to_string(),
+                "data rows carry no normal: write the derivative along the coordinate, e.g. `observe d(u, x) at x = 1 from \"flux.csv\"` (on x = 1 of [0, 1] that is `dn(u)`; on x = 0, `-d(u, x)`)".to_string(),
+            ),
+            false => (
+                "not a quantity of the unknowns".to_string(),
+                format!(
+                    "observe an unknown (`observe {} from \"data.csv\"`), a component (`U[1]`) or an expression of them (`d(u, x)`)",
+                    self.unknown_name()
+                ),
+            ),
+        };
+        self.diags.push(
+            Diag::error(
+                "pdec::check::observe_target",
+                format!("`{text}` cannot be observed: {why}"),
+            )
+            .primary(target.span, why)
+            .help(help),
+        );
+        false
     }
 
     /// An unknown coefficient (`unknown const`, `unknown coef`) needs data that reach it: an
