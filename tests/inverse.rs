@@ -365,6 +365,22 @@ fn a_flux_on_a_face_identifies_a_diffusivity() {
     ok(&explain);
     let text = String::from_utf8_lossy(&explain.stdout);
     assert!(text.contains("d(u, x) at x = 1: all 1 rows"), "{text}");
+    // `noise 0.1` instead of a weight: the weight 1 / 0.1^2.
+    let noisy = dir.join("noisy.pde");
+    let source = std::fs::read_to_string(&file).expect("problem");
+    std::fs::write(
+        &noisy,
+        source.replace("\"flux.csv\"", "\"flux.csv\" noise 0.1"),
+    )
+    .expect("noisy");
+    let explain = pdec(&["explain", noisy.to_str().expect("utf8")]);
+    ok(&explain);
+    let text = String::from_utf8_lossy(&explain.stdout);
+    let data = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("data "))
+        .expect("data");
+    assert!(data.contains("weight 100 "), "{data}");
     let (_, summary) = solve_summary(
         file.to_str().expect("utf8"),
         "inverse",

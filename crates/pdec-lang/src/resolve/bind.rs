@@ -67,9 +67,16 @@ impl Resolver<'_> {
                 }
             }
             ItemKind::Observe {
-                target, weight, at, ..
+                target,
+                weight,
+                at,
+                noise,
+                ..
             } => {
                 self.expr(target);
+                if let Some(n) = noise {
+                    self.expr(n);
+                }
                 for (a, b) in at {
                     self.expr(a);
                     self.expr(b);

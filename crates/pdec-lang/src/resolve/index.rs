@@ -136,9 +136,14 @@ fn item_exprs<'a>(item: &'a Item, out: &mut Vec<&'a Expr>) {
             out.extend(init.as_ref());
         }
         ItemKind::Observe {
-            target, weight, at, ..
+            target,
+            weight,
+            at,
+            noise,
+            ..
         } => {
             out.push(target);
+            out.extend(noise.as_ref());
             at.iter().for_each(|(a, b)| out.extend([a, b]));
             out.extend(weight.as_ref());
         }

@@ -102,6 +102,9 @@ pub enum ItemKind {
         target: Expr,
         /// `at x = 1, t = 0.5`: inputs fixed for every row (their columns left out).
         at: Vec<(Expr, Expr)>,
+        /// `noise 0.01`: the data's noise level, the weight `1 / noise^2` (instead of
+        /// `weight`).
+        noise: Option<Expr>,
         path: String,
         span: Span,
         weight: Option<Expr>,

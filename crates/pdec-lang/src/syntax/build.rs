@@ -233,20 +233,24 @@ impl Builder {
                 let p = child(inner);
                 let span = self.span(&p);
                 let s = p.as_str();
-                let weight = match inner.next() {
-                    Some(w) => {
-                        let mut parts = w.into_inner();
-                        let _kw = child(&mut parts);
-                        Some(self.expr(child(&mut parts))?)
+                let (mut weight, mut noise) = (None, None);
+                if let Some(w) = inner.next() {
+                    let rule = w.as_rule();
+                    let mut parts = w.into_inner();
+                    let _kw = child(&mut parts);
+                    let e = Some(self.expr(child(&mut parts))?);
+                    match rule {
+                        Rule::observe_noise => noise = e,
+                        _ => weight = e,
                     }
-                    None => None,
-                };
+                }
                 ItemKind::Observe {
                     target,
                     at,
                     path: s[1..s.len() - 1].to_string(),
                     span,
                     weight,
+                    noise,
                 }
             }
             Rule::report_stmt => ItemKind::Report(self.expr(child(inner))?),

@@ -155,6 +155,7 @@ pub fn item(item: &Item) -> String {
             at,
             path,
             weight,
+            noise,
             ..
         } => {
             let mut s = format!("observe {}", expr(target));
@@ -168,6 +169,9 @@ pub fn item(item: &Item) -> String {
             let _ = write!(s, " from \"{path}\"");
             if let Some(w) = weight {
                 let _ = write!(s, " weight {}", expr(w));
+            }
+            if let Some(n) = noise {
+                let _ = write!(s, " noise {}", expr(n));
             }
             s
         }

@@ -124,7 +124,14 @@ impl Checker<'_> {
                 path,
                 span,
                 weight,
-            } => self.observe_statement(target, at, path, *span, weight.as_ref(), s),
+                noise,
+            } => {
+                let weight = match noise {
+                    Some(n) => Some((n, true)),
+                    None => weight.as_ref().map(|w| (w, false)),
+                };
+                self.observe_statement(target, at, path, *span, weight, s)
+            }
             ItemKind::Gauge(eq) => self.gauge_statement(item, eq, s),
             ItemKind::Report(e) => {
                 let r = self.report(e);

@@ -20,7 +20,8 @@ impl Checker<'_> {
         at: &[(Expr, Expr)],
         path: &str,
         span: Span,
-        weight: Option<&Expr>,
+        // The `weight`, or the `noise` level (`true`) whose weight is `1 / noise^2`.
+        weight: Option<(&Expr, bool)>,
         s: &mut Found,
     ) {
         let ctx = Ctx {
@@ -43,22 +44,27 @@ impl Checker<'_> {
         }
         let w = match weight {
             None => Some(1.0),
-            Some(e) => self
+            Some((e, noise)) => self
                 .const_scalar(e, &Env::default(), "a weight")
                 .and_then(|w| {
-                    if w > 0.0 && w.is_finite() {
-                        return Some(w);
+                    let weight = if noise { (1.0 / w).powi(2) } else { w };
+                    if w > 0.0 && w.is_finite() && weight.is_finite() {
+                        return Some(weight);
                     }
+                    let (what, help) = match noise {
+                        true => ("noise level", "the noise level is the data's standard deviation, whose weight is 1 / noise^2: `noise 0.01`"),
+                        false => ("weight", "a weight multiplies the data's mean squared misfit: `weight 10`"),
+                    };
                     self.diags.push(
                         Diag::error(
                             "pdec::check::observe_weight",
                             format!(
-                                "the weight of an observation must be positive, not {}",
+                                "the {what} of an observation must be positive, not {}",
                                 format_number(w)
                             ),
                         )
                         .primary(e.span, "not a positive number")
-                        .help("a weight multiplies the data's mean squared misfit: `weight 10`"),
+                        .help(help),
                     );
                     None
                 }),
