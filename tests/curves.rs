@@ -53,6 +53,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("heat_box", "examples/heat_box.pde", &[]),
     ("hjb", "examples/hjb.pde", &[]),
     ("inverse_diffusion", "examples/inverse_diffusion.pde", &[]),
+    (
+        "inverse_coefficient",
+        "examples/inverse_coefficient.pde",
+        &[],
+    ),
     ("lshape", "examples/lshape.pde", &[]),
     ("plate_with_hole", "examples/plate_with_hole.pde", &[]),
     ("poisson_mixed", "examples/poisson_mixed.pde", &[]),

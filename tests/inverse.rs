@@ -179,6 +179,13 @@ fn bad_data_is_refused_before_anything_is_written() {
         "pdec::check::data_outside_folder",
     );
     refused("missing", obs, None, "pdec::load::data_missing");
+    // A fixed input's column is not the file's to give.
+    refused(
+        "fixed_column",
+        "observe d(u, x) at t = 1 from \"obs.csv\"",
+        Some("t,x,value\n1,0.5,0.1\n"),
+        "pdec::data::unknown_column",
+    );
 }
 
 /// A link inside the folder to a file outside it is refused, as for `reference`.
@@ -294,4 +301,93 @@ fn a_component_of_a_vector_unknown_is_observed_by_its_name() {
             }
         }
     }
+}
+
+/// A coefficient function (`unknown coef k(x) in [0.01, 2]`) identified from 25 observations
+/// of `u` (`examples/inverse_coefficient.pde`, shortened): its metrics come from its `exact`
+/// like any unknown's. The example's data are what its
+/// documented command writes (`--unknown` may be left out: `k` is a coefficient function).
+#[test]
+fn a_coefficient_function_is_identified_from_observations_of_the_solution() {
+    let dir = out_dir("inverse", "coefficient_data");
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let out = dir.join("obs.csv");
+    ok(&pdec(&[
+        "reference",
+        "exact",
+        "examples/inverse_coefficient.pde",
+        "--grid",
+        "x = 0..1:25",
+        "--out",
+        out.to_str().expect("utf8"),
+    ]));
+    let committed = std::fs::read_to_string(root().join("examples/inverse_coefficient_data.csv"))
+        .expect("data");
+    assert_eq!(std::fs::read_to_string(&out).expect("written"), committed);
+    let (run, summary) = solve_summary(
+        "examples/inverse_coefficient.pde",
+        "inverse",
+        "coefficient",
+        &["steps=1500", "net=mlp(layers = 2, width = 24)"],
+    );
+    let k = summary["metrics_by_unknown"]["k"]["rel_l2"]
+        .as_f64()
+        .expect("k's metrics");
+    let u = summary["metrics_by_unknown"]["u"]["rel_l2"]
+        .as_f64()
+        .expect("u's metrics");
+    // Measured 0.06 and 0.006 (the example's 5,000 steps: 0.014, docs/RESULTS.md).
+    assert!(k < 0.1, "k rel-L2 {k}");
+    assert!(u < 0.02, "u rel-L2 {u}");
+    // k(0.5) = 1.1 (`pdec eval` prints `u`, then `k`).
+    let at = common::eval_at(&run, "x = 0.5");
+    assert!((at - 1.1).abs() < 0.15, "k(0.5) = {at}");
+}
+
+/// A derived quantity on a fixed face: the flux `d(u, x)` at `x = 1` (one row, a `value`
+/// column and no input column) determines the diffusivity of `-C u'' = pi^2 sin(pi x)`,
+/// `u = sin(pi x) / C`, whose flux there is `-pi / C`.
+#[test]
+fn a_flux_on_a_face_identifies_a_diffusivity() {
+    let dir = out_dir("inverse", "flux");
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let file = dir.join("p.pde");
+    std::fs::write(
+        &file,
+        "space x in [0, 1]\nunknown u(x)\nunknown const C in [0.1, 10] init 2 log\n\
+         pde -C * d(u, x, x) = pi^2 * sin(pi * x)\nboundary on(x): u = 0\n\
+         exact u = sin(pi * x)\nobserve d(u, x) at x = 1 from \"flux.csv\"\n\
+         solve {\n  net = mlp(layers = 2, width = 24)\n  lr = 1e-2\n}\n",
+    )
+    .expect("problem");
+    std::fs::write(dir.join("flux.csv"), "value\n-3.141592653590\n").expect("data");
+    let explain = pdec(&["explain", file.to_str().expect("utf8")]);
+    ok(&explain);
+    let text = String::from_utf8_lossy(&explain.stdout);
+    assert!(text.contains("d(u, x) at x = 1: all 1 rows"), "{text}");
+    // `noise 0.1` instead of a weight: the weight 1 / 0.1^2.
+    let noisy = dir.join("noisy.pde");
+    let source = std::fs::read_to_string(&file).expect("problem");
+    std::fs::write(
+        &noisy,
+        source.replace("\"flux.csv\"", "\"flux.csv\" noise 0.1"),
+    )
+    .expect("noisy");
+    let explain = pdec(&["explain", noisy.to_str().expect("utf8")]);
+    ok(&explain);
+    let text = String::from_utf8_lossy(&explain.stdout);
+    let data = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("data "))
+        .expect("data");
+    assert!(data.contains("weight 100 "), "{data}");
+    let (_, summary) = solve_summary(
+        file.to_str().expect("utf8"),
+        "inverse",
+        "flux_run",
+        &["steps=1000"],
+    );
+    let c = summary["identified"]["C"].as_f64().expect("identified C");
+    // Measured 1.0002 at 1,000 steps (0.987 at 2,000).
+    assert!((c - 1.0).abs() < 0.03, "C = {c}");
 }

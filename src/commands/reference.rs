@@ -52,6 +52,10 @@ pub enum ReferenceCommand {
         seed: u64,
         #[arg(long, default_value_t = 0.0)]
         noise: f64,
+        /// The unknown whose `exact` is sampled (a name as `observe` writes it: `v`, `U[1]`);
+        /// by default the only one that is not a coefficient function (`unknown coef`).
+        #[arg(long)]
+        unknown: Option<String>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -191,6 +195,7 @@ pub fn execute(what: ReferenceCommand, format: Format) -> i32 {
             sample,
             seed,
             noise,
+            unknown,
             out,
         } => {
             let at = crate::commands::reference_exact::Points {
@@ -198,6 +203,7 @@ pub fn execute(what: ReferenceCommand, format: Format) -> i32 {
                 sample,
                 seed,
                 noise,
+                unknown: unknown.as_deref(),
             };
             return crate::commands::reference_exact::execute(&file, at, &out, format);
         }

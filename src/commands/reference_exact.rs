@@ -23,6 +23,9 @@ pub struct Points<'a> {
     pub sample: Option<usize>,
     pub seed: u64,
     pub noise: f64,
+    /// `--unknown NAME`: whose `exact` (by default the only unknown that is not a
+    /// coefficient function).
+    pub unknown: Option<&'a str>,
 }
 
 fn bad(format: Format, message: &str, help: &str) -> i32 {
@@ -55,11 +58,21 @@ pub fn execute(file: &Path, at: Points, out: &Path, format: Format) -> i32 {
         return 1;
     };
     let p = &checked.problem;
-    let Some(exact) = p.single().and_then(|u| u.exact) else {
+    let k = match sampled_unknown(p, at.unknown) {
+        Ok(k) => k,
+        Err((message, help)) => return bad(format, &message, &help),
+    };
+    let Some(exact) = p.unknowns[k].exact else {
         return bad(
             format,
-            "the problem has no `exact` solution of one unknown to sample",
-            "write the closed form: `exact u = ...`",
+            &format!(
+                "the unknown `{}` has no `exact` solution to sample",
+                p.unknowns[k].name
+            ),
+            &format!(
+                "write the closed form: `exact {} = ...`",
+                p.unknowns[k].name
+            ),
         );
     };
     let cols = Columns::new(&plan.layout);
@@ -94,7 +107,9 @@ pub fn execute(file: &Path, at: Points, out: &Path, format: Format) -> i32 {
     };
     let mut noise_rng = ChaCha8Rng::seed_from_u64(at.seed ^ 0x6e6f_6973_6500);
     let normal = Normal::new(0.0, at.noise.max(f64::MIN_POSITIVE)).expect("a valid deviation");
-    let header = crate::table::header(p, &cols);
+    let mut header = crate::table::header(p, &cols);
+    header.truncate(header.len() - p.unknowns.len());
+    header.push(p.unknowns[k].name.clone());
     let order = crate::table::header_columns(p, &cols);
     let mut text = header.join(",");
     text.push('\n');
@@ -116,6 +131,40 @@ pub fn execute(file: &Path, at: Points, out: &Path, format: Format) -> i32 {
         text.push_str(&format!(",{v:.12}\n"));
     }
     write_table(out, &text, format)
+}
+
+/// The unknown `--unknown` names, or the only one that is not a coefficient function; else
+/// the message and help of the refusal.
+fn sampled_unknown(p: &Problem, name: Option<&str>) -> Result<usize, (String, String)> {
+    let names = || {
+        p.unknowns
+            .iter()
+            .map(|u| format!("`{}`", u.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(name) = name {
+        return p
+            .unknowns
+            .iter()
+            .position(|u| u.name == name)
+            .ok_or_else(|| {
+                (
+                    format!("the problem has no unknown `{name}`"),
+                    format!("its unknowns: {}", names()),
+                )
+            });
+    }
+    let solved: Vec<usize> = (0..p.unknowns.len())
+        .filter(|k| p.unknowns[*k].coefficient.is_none())
+        .collect();
+    match solved.as_slice() {
+        [k] => Ok(*k),
+        _ => Err((
+            "the problem has several unknowns: which one's `exact` to sample?".into(),
+            format!("name it with `--unknown NAME` (one of {})", names()),
+        )),
+    }
 }
 
 /// Writes a sampled table to `out` (never over a run's own files, atomically); the exit code.

@@ -110,6 +110,9 @@ pub struct Checker<'a> {
     /// `unknown const` items and their index into `coefficients` (`Op::Coef(k)`).
     coef_items: HashMap<ItemRef, usize>,
     coefficients: Vec<crate::ir::Coefficient>,
+    /// `unknown coef k(x) in [lo, hi]`: each coefficient function's range, by unknown number
+    /// (those whose range failed to check are absent).
+    coef_fns: std::collections::BTreeMap<usize, crate::ir::Coefficient>,
 }
 
 /// Checks the program; `overrides` are `--set` settings applied after the file's.
@@ -137,9 +140,11 @@ pub fn check(
         pieces: HashMap::new(),
         coef_items: HashMap::new(),
         coefficients: Vec::new(),
+        coef_fns: Default::default(),
     };
     c.declarations();
     c.coefficient_declarations();
+    c.coefficient_functions();
     // Settings' constant expressions are folded before the statements: assembling the
     // problem compacts the graph, after which the nodes of `const` items have moved.
     let mut solve_blocks = Vec::new();

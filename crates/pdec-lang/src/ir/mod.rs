@@ -702,8 +702,13 @@ pub struct Observation {
     pub name: String,
     /// What is observed, as written (`u`, `U[1]`): the data column's name.
     pub target: String,
-    /// The observed value: `Op::U(k)` of the unknown or component.
+    /// The observed quantity: `Op::U(k)` of the unknown or component, or an expression of
+    /// the unknowns (`d(u, x)`), whose column is then `value`.
     pub node: NodeId,
+    /// Whether `node` is more than an unknown's value (its data column is named `value`).
+    pub derived: bool,
+    /// `at x = 1, t = 0.5`: inputs fixed for every row, their columns absent from the file.
+    pub fixed: Vec<(Input, f64)>,
     pub path: String,
     pub weight: f64,
     /// Rows in the network's input columns (`width` each), and the observed values.
@@ -742,6 +747,9 @@ pub struct Unknown {
     /// ansatz pass every residual is written in the network's outputs (`Op::U(k)` is then
     /// output `k`, not the unknown), and this node is how the solution is made from it.
     pub ansatz: Option<Ansatz>,
+    /// `unknown coef k(x) in [lo, hi]`: a coefficient function, no equation of its own,
+    /// determined by data; its range (its `ansatz` keeps it inside).
+    pub coefficient: Option<Coefficient>,
     #[serde(skip)]
     pub span: Span,
 }

@@ -68,8 +68,26 @@ fn column_names(p: &Problem, layout: &InputLayout) -> Vec<(usize, Vec<String>)> 
     out
 }
 
+/// The input columns a data set's file holds: all but those `at` fixes.
+fn columns_read(p: &Problem, layout: &InputLayout, o: &Observation) -> Vec<(usize, Vec<String>)> {
+    let fixed: Vec<usize> = o
+        .fixed
+        .iter()
+        .filter_map(|(i, _)| layout.columns(*i))
+        .flatten()
+        .collect();
+    column_names(p, layout)
+        .into_iter()
+        .filter(|(c, _)| !fixed.contains(c))
+        .collect()
+}
+
 /// The observed quantity's accepted names: as written, and `U1` for `U[1]`.
 fn target_names(o: &Observation) -> Vec<String> {
+    // A derived quantity's text (`d(u, x)`) holds commas: its column is `value`.
+    if o.derived {
+        return vec!["value".into()];
+    }
     let plain: String = o.target.chars().filter(|c| !"[] ".contains(*c)).collect();
     let mut v = vec![o.target.clone()];
     if plain != o.target {
@@ -110,7 +128,7 @@ fn rows_into(p: &mut Problem, k: usize, file: FileId, text: &str, diags: &mut Di
         return;
     };
     // Which header cell holds each input column, and the observed value.
-    let names = column_names(p, &layout);
+    let names = columns_read(p, &layout, o);
     let targets = target_names(o);
     let mut index = Vec::new();
     for (col, accepted) in &names {
@@ -137,7 +155,7 @@ fn rows_into(p: &mut Problem, k: usize, file: FileId, text: &str, diags: &mut Di
                     "pdec::data::unknown_column",
                     format!(
                         "data column `{}` is neither an input nor `{}`",
-                        c.text, o.target
+                        c.text, targets[0]
                     ),
                 )
                 .primary(c.span, "not a column of this problem")
@@ -180,6 +198,11 @@ fn rows_into(p: &mut Problem, k: usize, file: FileId, text: &str, diags: &mut Di
             continue;
         }
         let mut row = vec![0.0; layout.width];
+        for (input, v) in &o.fixed {
+            if let Some(c) = layout.columns(*input) {
+                row[c].iter_mut().for_each(|x| *x = *v);
+            }
+        }
         let mut ok = true;
         for &(col, pos) in &index {
             match number(&cells[pos], diags) {
@@ -248,11 +271,11 @@ fn missing_column(
 
 /// The columns a data file of `o` has, in words.
 fn expected(p: &Problem, layout: &InputLayout, o: &Observation) -> String {
-    let mut v: Vec<String> = column_names(p, layout)
+    let mut v: Vec<String> = columns_read(p, layout, o)
         .into_iter()
         .map(|(_, n)| format!("`{}`", n[0]))
         .collect();
-    v.push(format!("`{}`", o.target));
+    v.push(format!("`{}`", target_names(o)[0]));
     v.join(", ")
 }
 
@@ -357,10 +380,14 @@ mod tests {
         observe u from \"obs.csv\"\n";
 
     fn read(text: &str) -> (Problem, Diags) {
+        read_for(SRC, text)
+    }
+
+    fn read_for(src: &str, text: &str) -> (Problem, Diags) {
         let mut c = crate::driver::compile_without_data(
             SourceFile {
                 name: "t.pde".into(),
-                text: SRC.into(),
+                text: src.into(),
             },
             &[],
         );
@@ -380,6 +407,30 @@ mod tests {
         assert_eq!(o.width, 4);
         assert_eq!(o.points, vec![1.0, 0.25, 0.75, 0.2, 0.0, 0.0, 0.0, 1.0]);
         assert_eq!(o.values, vec![0.5, 1.5]);
+    }
+
+    /// `observe d(u, x[1]) at t = 0.5, nu = 1`: the file gives `x1`, `x2` and `value`; the
+    /// fixed inputs fill their columns.
+    #[test]
+    fn a_derived_quantity_at_fixed_inputs_reads_the_other_columns_and_value() {
+        let src = SRC.replace(
+            "observe u from",
+            "observe d(u, x[1]) at t = 0.5, nu = 1 from",
+        );
+        let (p, diags) = read_for(&src, "value,x2,x1\n3,0.75,0.25\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        let o = &p.observations[0];
+        assert!(o.derived);
+        assert_eq!(o.points, vec![0.5, 0.25, 0.75, 1.0]);
+        assert_eq!(o.values, vec![3.0]);
+        // A fixed input's column, or the target's text as a column, is not this file's.
+        for bad in ["t,x1,x2,value\n0.5,0.25,0.75,3\n", "x1,x2,u\n0.25,0.75,3\n"] {
+            let (_, diags) = read_for(&src, bad);
+            assert!(
+                diags.iter().any(|d| d.code == "pdec::data::unknown_column"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

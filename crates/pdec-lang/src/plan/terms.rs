@@ -8,6 +8,7 @@ use crate::geometry::region::{FacePlan, Region};
 use crate::ir::{Domain, Face, Problem, Where};
 use crate::passes::second_order::{Factor, Path};
 use crate::settings::{CoordinateLaw, Settings};
+use crate::syntax::print::format_number;
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -166,6 +167,19 @@ pub fn loss_terms(problem: &Problem, settings: &Settings, diags: &mut Diags) -> 
                     o.path
                 ),
             };
+            // What a derived or fixed data set observes, which its name does not say.
+            if o.derived || !o.fixed.is_empty() {
+                let fixed: Vec<String> = o
+                    .fixed
+                    .iter()
+                    .map(|(i, v)| format!("{} = {}", problem.input_name(*i), format_number(*v)))
+                    .collect();
+                let at = match fixed.is_empty() {
+                    true => String::new(),
+                    false => format!(" at {}", fixed.join(", ")),
+                };
+                t.sampler = format!("{}{at}: {}", o.target, t.sampler);
+            }
         }
     }
     terms

@@ -37,13 +37,22 @@ impl Resolver<'_> {
                 }
             }
             ItemKind::Unknown {
-                args, components, ..
+                args,
+                components,
+                coef,
+                ..
             } => {
                 for a in args {
                     self.value_name(a, Slot::Variable);
                 }
                 if let Some(n) = components {
                     self.expr(n);
+                }
+                if let Some(c) = coef {
+                    self.expr(&c.range);
+                    if let Some(v) = &c.init {
+                        self.expr(v);
+                    }
                 }
             }
             ItemKind::Const { binders, value, .. } => {
@@ -57,8 +66,21 @@ impl Resolver<'_> {
                     self.expr(v);
                 }
             }
-            ItemKind::Observe { target, weight, .. } => {
+            ItemKind::Observe {
+                target,
+                weight,
+                at,
+                noise,
+                ..
+            } => {
                 self.expr(target);
+                if let Some(n) = noise {
+                    self.expr(n);
+                }
+                for (a, b) in at {
+                    self.expr(a);
+                    self.expr(b);
+                }
                 if let Some(w) = weight {
                     self.expr(w);
                 }

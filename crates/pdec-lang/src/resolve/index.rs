@@ -122,13 +122,29 @@ fn item_exprs<'a>(item: &'a Item, out: &mut Vec<&'a Expr>) {
         ItemKind::Periodic(e) | ItemKind::Report(e) => out.push(e),
         ItemKind::Constraint { lhs, rhs, .. } => out.extend([lhs, rhs]),
         ItemKind::Solve(settings) => out.extend(settings.iter().map(|s| &s.value)),
-        ItemKind::Unknown { components, .. } => out.extend(components.as_ref()),
+        ItemKind::Unknown {
+            components, coef, ..
+        } => {
+            out.extend(components.as_ref());
+            if let Some(c) = coef {
+                out.push(&c.range);
+                out.extend(c.init.as_ref());
+            }
+        }
         ItemKind::Coefficient { range, init, .. } => {
             out.push(range);
             out.extend(init.as_ref());
         }
-        ItemKind::Observe { target, weight, .. } => {
+        ItemKind::Observe {
+            target,
+            weight,
+            at,
+            noise,
+            ..
+        } => {
             out.push(target);
+            out.extend(noise.as_ref());
+            at.iter().for_each(|(a, b)| out.extend([a, b]));
             out.extend(weight.as_ref());
         }
         ItemKind::Problem(_)

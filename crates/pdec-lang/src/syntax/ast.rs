@@ -57,6 +57,9 @@ pub enum ItemKind {
         args: Vec<Ident>,
         /// `unknown U(t, x)[2]`: the number of components of a vector unknown.
         components: Option<Expr>,
+        /// `unknown coef k(x) in [lo, hi] [init v] [log]`: a coefficient function, determined
+        /// by data through the equations that read it.
+        coef: Option<CoefRange>,
     },
     /// `unknown const k in [lo, hi] [init v] [log]`: a scalar coefficient identified from
     /// data, trained beside the network's weights.
@@ -97,6 +100,11 @@ pub enum ItemKind {
     /// component of a vector unknown) as a loss term.
     Observe {
         target: Expr,
+        /// `at x = 1, t = 0.5`: inputs fixed for every row (their columns left out).
+        at: Vec<(Expr, Expr)>,
+        /// `noise 0.01`: the data's noise level, the weight `1 / noise^2` (instead of
+        /// `weight`).
+        noise: Option<Expr>,
         path: String,
         span: Span,
         weight: Option<Expr>,
@@ -105,6 +113,16 @@ pub enum ItemKind {
     Solve(Vec<Setting>),
     /// `mean p = c`: the gauge of an unknown its equations fix only up to a constant.
     Gauge(Equation),
+}
+
+/// The range of `unknown coef k(x) in [lo, hi] [init v] [log]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CoefRange {
+    /// The word `coef`.
+    pub keyword: Span,
+    pub range: Expr,
+    pub init: Option<Expr>,
+    pub log: bool,
 }
 
 impl ItemKind {

@@ -79,6 +79,39 @@ impl Builder {
         })
     }
 
+    /// `unknown coef k(x) in [lo, hi] [init v] [log]`: an unknown with a range.
+    fn coefficient_function(&mut self, decl: Pair<Rule>) -> Res<ItemKind> {
+        let mut parts = decl.into_inner().filter(|p| p.as_rule() != Rule::kw_in);
+        let keyword = self.span(&child(&mut parts));
+        let name = self.ident(child(&mut parts));
+        let mut args = Vec::new();
+        let mut range = None;
+        let (mut init, mut log) = (None, false);
+        for p in parts {
+            match p.as_rule() {
+                Rule::ident => args.push(self.ident(p)),
+                Rule::coef_init => {
+                    let mut q = p.into_inner().filter(|p| p.as_rule() != Rule::kw_init);
+                    init = Some(self.expr(child(&mut q))?);
+                }
+                Rule::coef_log => log = true,
+                _ => range = Some(self.expr(p)?),
+            }
+        }
+        let range = range.expect("the grammar requires a range");
+        Ok(ItemKind::Unknown {
+            name,
+            args,
+            components: None,
+            coef: Some(CoefRange {
+                keyword,
+                range,
+                init,
+                log,
+            }),
+        })
+    }
+
     /// Builds one statement (a `*_stmt` pair of the grammar) into its [`Item`]s: one, or one
     /// per unknown of `unknown u(t, x), v(t, x)`.
     pub fn statement(&mut self, pair: Pair<Rule>) -> Res<Vec<Item>> {
@@ -112,6 +145,13 @@ impl Builder {
                         keyword,
                     }]);
                 }
+                if first.as_rule() == Rule::coef_fn_decl {
+                    return Ok(vec![Item {
+                        kind: self.coefficient_function(first)?,
+                        span,
+                        keyword,
+                    }]);
+                }
                 // `unknown u(t, x), v(t, x)`: one item per unknown, each spanning its own
                 // declaration after the first.
                 let mut items = Vec::new();
@@ -134,6 +174,7 @@ impl Builder {
                             name,
                             args,
                             components,
+                            coef: None,
                         },
                         span: if i == 0 { span } else { decl_span },
                         keyword,
@@ -178,23 +219,38 @@ impl Builder {
             }
             Rule::observe_stmt => {
                 let target = self.expr(child(inner))?;
-                let _from = child(inner);
+                let mut at = Vec::new();
+                // `at x = 1, ...`, or already the word `from`.
+                let next = child(inner);
+                if next.as_rule() == Rule::observe_at {
+                    for f in next.into_inner().filter(|p| p.as_rule() != Rule::kw_at) {
+                        let mut sides = f.into_inner();
+                        let lhs = self.expr(child(&mut sides))?;
+                        at.push((lhs, self.expr(child(&mut sides))?));
+                    }
+                    let _from = child(inner);
+                }
                 let p = child(inner);
                 let span = self.span(&p);
                 let s = p.as_str();
-                let weight = match inner.next() {
-                    Some(w) => {
-                        let mut parts = w.into_inner();
-                        let _kw = child(&mut parts);
-                        Some(self.expr(child(&mut parts))?)
+                let (mut weight, mut noise) = (None, None);
+                if let Some(w) = inner.next() {
+                    let rule = w.as_rule();
+                    let mut parts = w.into_inner();
+                    let _kw = child(&mut parts);
+                    let e = Some(self.expr(child(&mut parts))?);
+                    match rule {
+                        Rule::observe_noise => noise = e,
+                        _ => weight = e,
                     }
-                    None => None,
-                };
+                }
                 ItemKind::Observe {
                     target,
+                    at,
                     path: s[1..s.len() - 1].to_string(),
                     span,
                     weight,
+                    noise,
                 }
             }
             Rule::report_stmt => ItemKind::Report(self.expr(child(inner))?),

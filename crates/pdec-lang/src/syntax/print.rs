@@ -60,7 +60,29 @@ pub fn item(item: &Item) -> String {
         ItemKind::Unknown {
             name,
             args,
+            coef: Some(c),
+            ..
+        } => {
+            let a: Vec<&str> = args.iter().map(|i| i.text.as_str()).collect();
+            let mut s = format!(
+                "unknown coef {}({}) in {}",
+                name.text,
+                a.join(", "),
+                expr(&c.range)
+            );
+            if let Some(v) = &c.init {
+                let _ = write!(s, " init {}", expr(v));
+            }
+            if c.log {
+                s.push_str(" log");
+            }
+            s
+        }
+        ItemKind::Unknown {
+            name,
+            args,
             components,
+            coef: None,
         } => {
             let a: Vec<&str> = args.iter().map(|i| i.text.as_str()).collect();
             match components {
@@ -130,13 +152,26 @@ pub fn item(item: &Item) -> String {
         ItemKind::Reference { path, .. } => format!("reference \"{path}\""),
         ItemKind::Observe {
             target,
+            at,
             path,
             weight,
+            noise,
             ..
         } => {
-            let mut s = format!("observe {} from \"{path}\"", expr(target));
+            let mut s = format!("observe {}", expr(target));
+            if !at.is_empty() {
+                let fixed: Vec<String> = at
+                    .iter()
+                    .map(|(a, b)| format!("{} = {}", expr(a), expr(b)))
+                    .collect();
+                let _ = write!(s, " at {}", fixed.join(", "));
+            }
+            let _ = write!(s, " from \"{path}\"");
             if let Some(w) = weight {
                 let _ = write!(s, " weight {}", expr(w));
+            }
+            if let Some(n) = noise {
+                let _ = write!(s, " noise {}", expr(n));
             }
             s
         }

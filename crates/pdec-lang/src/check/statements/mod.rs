@@ -12,6 +12,7 @@ mod conditions;
 mod constraint;
 mod gauge;
 mod observe;
+mod observe_at;
 mod report;
 mod report_range;
 mod restriction;
@@ -119,10 +120,18 @@ impl Checker<'_> {
             ItemKind::Reference { path, span } => self.reference_statement(item, path, span, s),
             ItemKind::Observe {
                 target,
+                at,
                 path,
                 span,
                 weight,
-            } => self.observe_statement(target, path, *span, weight.as_ref(), s),
+                noise,
+            } => {
+                let weight = match noise {
+                    Some(n) => Some((n, true)),
+                    None => weight.as_ref().map(|w| (w, false)),
+                };
+                self.observe_statement(target, at, path, *span, weight, s)
+            }
             ItemKind::Gauge(eq) => self.gauge_statement(item, eq, s),
             ItemKind::Report(e) => {
                 let r = self.report(e);
@@ -264,16 +273,18 @@ impl Checker<'_> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "problem".into())
         });
-        let mut unknowns: Vec<Unknown> = self
-            .unknowns
-            .iter()
-            .enumerate()
-            .map(|(k, u)| Unknown {
-                name: u.name.clone(),
-                args: u.args.clone(),
-                exact: exact.get(&k).map(|e| e.0),
-                exact_span: exact.get(&k).map(|e| e.2),
-                ansatz: ansatz.get(&k).map(|(node, _, span)| ir::Ansatz {
+        let mut unknowns: Vec<Unknown> = Vec::new();
+        for (k, u) in self.unknowns.clone().into_iter().enumerate() {
+            let ansatz = match self.coef_fns.get(&k).cloned() {
+                Some(c) => Some(ir::Ansatz {
+                    node: self.coefficient_function_value(k)?,
+                    space_gradient: Vec::new(),
+                    span: c.span,
+                    chosen: Some(coefficient_function_why(&c)),
+                    scaled: None,
+                    rescale: false,
+                }),
+                None => ansatz.get(&k).map(|(node, _, span)| ir::Ansatz {
                     node: *node,
                     space_gradient: Vec::new(),
                     span: *span,
@@ -281,9 +292,17 @@ impl Checker<'_> {
                     scaled: None,
                     rescale: true,
                 }),
+            };
+            unknowns.push(Unknown {
+                name: u.name.clone(),
+                args: u.args.clone(),
+                exact: exact.get(&k).map(|e| e.0),
+                exact_span: exact.get(&k).map(|e| e.2),
+                ansatz,
+                coefficient: self.coef_fns.get(&k).cloned(),
                 span: u.span,
-            })
-            .collect();
+            });
+        }
         {
             let mut roots: Vec<&mut NodeId> = pdes.iter_mut().map(|p| &mut p.residual).collect();
             for c in conditions.iter_mut() {
@@ -446,4 +465,17 @@ impl Checker<'_> {
         );
         false
     }
+}
+
+/// Why a coefficient function's ansatz is there, for `pdec explain`.
+fn coefficient_function_why(c: &ir::Coefficient) -> String {
+    use crate::syntax::print::format_number;
+    format!(
+        "the unknown coefficient `{}` is kept inside [{}, {}]{} by a sigmoid of the network's output, starting at {}",
+        c.name,
+        format_number(c.lo),
+        format_number(c.hi),
+        if c.log { " on a log scale" } else { "" },
+        format_number(c.init)
+    )
 }

@@ -86,6 +86,21 @@ impl Checker<'_> {
             );
             return;
         };
+        if self.is_coefficient_function(k) {
+            let u = self.unknowns[k].name.clone();
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::coefficient_function_ansatz",
+                    format!("the unknown coefficient `{u}` takes no `ansatz`"),
+                )
+                .primary(item.span, "an ansatz for a coefficient function")
+                .secondary(self.unknowns[k].span, "declared with `unknown coef`")
+                .help(format!(
+                    "its range is its ansatz (a sigmoid of the network's output); remove this, or declare `{u}` a plain unknown with `unknown {u}(...)`"
+                )),
+            );
+            return;
+        }
         if let Some((_, prev, _)) = s.ansatz.get(&k) {
             let what = self.exact_kind("ansatz", k);
             self.duplicate(item.keyword, *prev, &what);

@@ -31,12 +31,20 @@ impl Checker<'_> {
     /// with the errors of a system that does not match.
     pub(super) fn equations_against_unknowns(&mut self, s: &Found) -> Vec<Option<usize>> {
         let n = self.unknowns.len();
+        // No equation is solved for a coefficient function (`unknown coef`): data determine it.
         let involved: Vec<Option<Vec<usize>>> = s
             .pdes
             .iter()
-            .map(|p| p.residual.map(|r| self.preference(r)))
+            .map(|p| {
+                p.residual.map(|r| {
+                    let mut ks = self.preference(r);
+                    ks.retain(|k| !self.is_coefficient_function(*k));
+                    ks
+                })
+            })
             .collect();
         let solved_for = matching(&involved, n);
+        let coef_fns = (0..n).filter(|k| self.is_coefficient_function(*k)).count();
         self.duplicate_equation_names(s, &solved_for);
         // A failed equation might have involved anything: no count can be trusted; no
         // equation at all is `missing_pde`.
@@ -48,6 +56,11 @@ impl Checker<'_> {
         solved_for.iter().flatten().for_each(|k| matched[*k] = true);
         for k in (0..n).filter(|k| !matched[*k]) {
             let u = self.unknowns[k].clone();
+            if self.is_coefficient_function(k) {
+                self.coefficient_function_read(s, k);
+                continue;
+            }
+            let n = n - coef_fns;
             let anywhere = involved.iter().flatten().any(|v| v.contains(&k));
             let mut d =
                 if anywhere {
@@ -90,6 +103,7 @@ impl Checker<'_> {
                 .flatten()
                 .map(|k| format!("`{}`", self.unknowns[*k].name))
                 .collect();
+            let n = n - coef_fns;
             self.diags.push(
                 Diag::error(
                     "pdec::check::extra_equation",
@@ -104,6 +118,31 @@ impl Checker<'_> {
             );
         }
         solved_for
+    }
+
+    /// A coefficient function some equation reads; else `unknown_not_in_equation`: nothing
+    /// would carry the data to it.
+    fn coefficient_function_read(&mut self, s: &Found, k: usize) {
+        let read = s
+            .pdes
+            .iter()
+            .filter_map(|p| p.residual)
+            .any(|r| self.g.unknowns_in(r).contains(&k));
+        if read {
+            return;
+        }
+        let u = self.unknowns[k].clone();
+        self.diags.push(
+            Diag::error(
+                "pdec::check::unknown_not_in_equation",
+                format!("the unknown coefficient `{}` appears in no equation", u.name),
+            )
+            .primary(u.span, "declared here, never used by a `pde`")
+            .help(format!(
+                "use `{}` in the equation whose solution the data observe (e.g. `pde -d({} * d(u, x), x) = f`), or remove it",
+                u.name, u.name
+            )),
+        );
     }
 
     /// The unknowns an equation involves, the one it is most likely solved for first: a time
@@ -197,7 +236,7 @@ impl Checker<'_> {
     pub(super) fn needs_boundary_data(&self, s: &Found) -> Vec<bool> {
         let n = self.unknowns.len();
         if n <= 1 || s.pdes.iter().any(|p| p.residual.is_none()) {
-            return vec![true; n];
+            return (0..n).map(|k| !self.is_coefficient_function(k)).collect();
         }
         let mut needs = vec![false; n];
         for r in s.pdes.iter().filter_map(|p| p.residual) {
@@ -206,6 +245,7 @@ impl Checker<'_> {
                     && c.len() == 2
                     && c.iter().all(|c| matches!(c, Coord::Space { .. }))
                     && *k < n
+                    && !self.is_coefficient_function(*k)
                 {
                     needs[*k] = true;
                 }

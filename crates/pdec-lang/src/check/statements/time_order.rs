@@ -76,8 +76,12 @@ impl Checker<'_> {
         }
         // Each unknown's order in time: the most `t`s in one derivative of it, in any
         // equation, with where that derivative is.
+        // A coefficient function takes no time data, whatever the equations read of it.
         let orders: Vec<(usize, Span)> = (0..self.unknowns.len().max(1))
             .map(|k| {
+                if self.is_coefficient_function(k) {
+                    return (0, residuals[0].1);
+                }
                 residuals
                     .iter()
                     .filter_map(|(r, span)| {
