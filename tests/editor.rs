@@ -109,6 +109,77 @@ fn every_pest_keyword_is_a_keyword_of_the_textmate_grammar() {
     );
 }
 
+/// The words that `grammar/pde.pest` spells as keywords of one statement (`kw_coef = @{ "coef"
+/// ~ !ident_char }`, `coef_log`) but leaves out of its reserved `keyword` rule.
+fn pest_contextual_keywords() -> Vec<String> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar/pde.pest");
+    let text = std::fs::read_to_string(p).expect("grammar");
+    let reserved = pest_keywords();
+    text.lines()
+        .filter_map(|l| {
+            let (rule, body) = l.split_once('=')?;
+            let rule = rule.trim();
+            let word = body
+                .trim()
+                .strip_prefix("@{ \"")?
+                .strip_suffix("\" ~ !ident_char }")?;
+            (rule.starts_with("kw_") || rule == "coef_log").then(|| word.to_string())
+        })
+        .filter(|w| !reserved.contains(w))
+        .collect()
+}
+
+/// `coef`, `init`, `log`, `at`, `from`, `weight`, `noise` and `mean` are keywords only in
+/// their statements (`unknown coef k(x) in [0, 1] init 0.5 log`, `observe d(u, x) at x = 1
+/// from "f.csv" noise 0.01`, `mean p = 0`), and names or functions elsewhere: each is
+/// highlighted as a keyword by a rule of those statements, and none by the rules that apply
+/// everywhere (`log(x)` stays a function, `at` or `noise` a name).
+#[test]
+fn contextual_keywords_are_highlighted_in_their_statements_only() {
+    let g = json("editors/pde.tmLanguage.json");
+    let contextual = pest_contextual_keywords();
+    for w in [
+        "coef", "init", "log", "at", "from", "weight", "noise", "mean",
+    ] {
+        assert!(contextual.iter().any(|c| c == w), "{w} in {contextual:?}");
+    }
+    let is_keyword = |s: &str| s.starts_with("keyword");
+    let mut statements = Vec::new();
+    matches(
+        &g["repository"]["declarations"],
+        &is_keyword,
+        &mut statements,
+    );
+    let mut everywhere = Vec::new();
+    matches(&g["repository"]["keywords"], &is_keyword, &mut everywhere);
+    let statements = words(&statements);
+    let everywhere = words(&everywhere);
+    let missing: Vec<&String> = contextual
+        .iter()
+        .filter(|w| !statements.contains(w) && !everywhere.contains(w))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "contextual keywords not in the TextMate grammar: {missing:?}"
+    );
+    for w in [
+        "coef", "init", "log", "at", "from", "weight", "noise", "mean",
+    ] {
+        assert!(
+            !everywhere.iter().any(|e| e == w),
+            "`{w}` is highlighted as a keyword everywhere, not only in its statement"
+        );
+    }
+    // `log` is a keyword only where no `(` follows it: `log(x)` is the function there too.
+    let mut logs = Vec::new();
+    matches(&g["repository"]["declarations"], &is_keyword, &mut logs);
+    let log = logs
+        .iter()
+        .find(|r| r.contains("(log)"))
+        .expect("a rule for `log`");
+    assert!(log.contains("(?!\\s*\\()"), "{log}");
+}
+
 #[test]
 fn builtins_and_std_modules_are_highlighted() {
     let g = json("editors/pde.tmLanguage.json");

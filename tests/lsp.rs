@@ -411,6 +411,51 @@ fn completion_offers_keywords_functions_and_settings() {
     assert_eq!(c.stop(), Some(0));
 }
 
+/// The words that are keywords only in one statement come where that statement takes them
+/// next, and not elsewhere: `coef` after `unknown`, `init` and `log` after an unknown
+/// coefficient's range, `at` and `from` after `observe`'s target, `weight` and `noise` after
+/// its file.
+#[test]
+fn completion_offers_contextual_keywords_in_their_statements() {
+    let text = "problem inverse\ntime t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\n\
+        unknown \nunknown coef k(x) in [0.01, 2] \nobserve d(u, x) \n\
+        observe u from \"u.csv\" \npde d(u, t) = k * lap(u)\n";
+    let (_, uri) = scratch("contextual", text);
+    let (mut c, _) = Client::start();
+    c.open(&uri, text);
+    // After the `nth` occurrence of `needle`.
+    let keywords = |c: &mut Client, needle: &str, nth: usize| -> Vec<String> {
+        let at = position(text, needle, nth, needle.len());
+        c.at("textDocument/completion", &uri, at)
+            .as_array()
+            .expect("a list of items")
+            .iter()
+            .filter(|i| i["kind"] == 14)
+            .map(|i| i["label"].as_str().expect("label").to_string())
+            .collect()
+    };
+    let contextual = ["coef", "init", "log", "at", "from", "weight", "noise"];
+    for (needle, nth, want) in [
+        ("unknown ", 1, &["coef"][..]),
+        ("in [0.01, 2] ", 0, &["init", "log"]),
+        ("observe d(u, x) ", 0, &["at", "from"]),
+        ("\"u.csv\" ", 0, &["weight", "noise"]),
+        ("pde d(u, t) = ", 0, &[]),
+        ("u(t, x)", 0, &[]),
+    ] {
+        let got = keywords(&mut c, needle, nth);
+        for w in contextual {
+            assert_eq!(
+                got.iter().any(|g| g == w),
+                want.contains(&w),
+                "`{w}` after `{needle}`: {got:?}"
+            );
+        }
+        assert!(got.iter().any(|g| g == "boundary"), "{got:?}");
+    }
+    assert_eq!(c.stop(), Some(0));
+}
+
 #[test]
 fn definition_goes_to_the_declaring_name() {
     let (_, uri) = scratch("definition", HEAT);
