@@ -168,3 +168,42 @@ fn the_polish_points_count_against_the_memory() {
     let out = pdec(&without.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// The estimate counts the `[N, d]` rows of points, noise and shifted points and the input
+/// layer's parameter copies: at d = 20,000 (batch 1024, DGM 3 x 50, f32) it stays within
+/// -25% .. +35% of the peaks `pdec bench` measured (docs/RELIABILITY.md, "Memory guard"),
+/// where the `[N, width]` model alone was 4 to 9 times under them at d = 100,000.
+#[test]
+fn the_estimate_counts_rows_as_wide_as_the_input() {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("memory-wide");
+    std::fs::create_dir_all(&d).expect("dir");
+    // (noise, measured peak in MiB): `pdec bench --d 20000 --path mc,mc_coordinates
+    // --batch 1024 --width 50 --dtype f32`, 2026-12-07.
+    for (noise, measured) in [("rademacher", 3233.0), ("coordinates", 1815.0)] {
+        let p = d.join(format!("heat_{noise}.pde"));
+        std::fs::write(
+            &p,
+            format!(
+                "const d = 20000\ntime t in [0, 1]\nspace x in [-1, 1]^d\nunknown u(t, x)\n\
+                 boundary none\npde d(u, t) = 0.5 * lap(u)\ninitial u = sum(i in 1..d) x[i]^2 / d\n\
+                 solve {{\n  net = dgm(layers = 3, width = 50)\n  batch = 1024\n  lr = 1e-4\n  \
+                 second_order = monte_carlo()\n  mc_noise = {noise}\n  dtype = f32\n}}\n"
+            ),
+        )
+        .expect("write");
+        let out = pdec(&["solve", p.to_str().expect("utf-8"), "--max-memory", "1M"]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        let gib: f64 = stderr
+            .split("needs about ")
+            .nth(1)
+            .and_then(|rest| rest.split(" GiB").next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("an estimate in GiB: {stderr}"));
+        let ratio = gib * 1024.0 / measured;
+        assert!(
+            (0.75..=1.35).contains(&ratio),
+            "{noise}: estimate {gib} GiB against {measured} MiB measured (ratio {ratio:.2})"
+        );
+    }
+}

@@ -9,15 +9,22 @@
 //! a fixed number of `[N, width]` tensors per jet channel for the backward pass, so
 //!
 //! ```text
-//! bytes = BASE + 5 * params * b + ALPHA(kind) * b * width * (layers + 1) * sum_terms(points * channels)
+//! bytes = BASE + PARAM_COPIES * params * b + ALPHA(kind) * b * width * (layers + 1) * sum_terms(points * channels)
+//!       + b * inputs * (ROWS_PER_POINT * sum_terms(points) + ROWS_PER_SHIFTED * shifted rows)
 //! ```
 //!
 //! `BASE` = 45 MiB, `ALPHA` = 36 for DGM (a DGM layer is four gates, each a jet through
 //! `tanh`, with products of jets) and 5 for the MLP, fitted to the peak RSS of 24 `pdec bench`
-//! rows (within 16%) and checked on `pdec solve` runs (within -31% .. +9%).
+//! rows (within 16%) and checked on `pdec solve` runs (within -31% .. +9%). The last line, the
+//! `[N, inputs]` tensors (the points on the device and the host's f64 draw, the Monte Carlo
+//! noise, directions and shifted points), and `PARAM_COPIES` were fitted to the Monte Carlo
+//! rows at d = 1,000 to 100,000 (docs/RELIABILITY.md): there the input layer holds almost all
+//! the parameters and the points' rows are as wide as the input, which the `[N, width]` model
+//! leaves out (it was 5.7x under the measured peak at d = 100,000).
 //!
 //! with `b` the dtype's size, `params` the network's parameter count (value, gradient, two Adam
-//! moments and a checkpoint copy) and, per loss term, its batch times its jet channels: the PDE
+//! moments, the checkpoint and the divergence guard's best state, the stacked input weights and
+//! their product's gradient, Adam's temporaries) and, per loss term, its batch times its jet channels: the PDE
 //! term carries the value, its tangent directions and one second-order channel per exact
 //! direction; the Monte Carlo path adds a batch for each of its shifted points `x +- v`
 //! (`plan::MonteCarloPlan::shifted_points`), each with one tangent for a difference of
@@ -32,6 +39,15 @@ pub const BASE: f64 = 45.0 * MIB;
 /// Stored `[N, width]` tensors per layer and channel (calibrated, see docs/RELIABILITY.md).
 pub const ALPHA_DGM: f64 = 36.0;
 pub const ALPHA_MLP: f64 = 5.0;
+/// Parameter-sized tensors alive at a step's peak (fitted at d = 100,000, where the input
+/// weights are 99.9% of the parameters).
+pub const PARAM_COPIES: f64 = 17.0;
+/// `[N, inputs]` tensors per point of a loss term (fitted on `mc_noise = coordinates`, whose
+/// shifted points add no such rows).
+pub const ROWS_PER_POINT: f64 = 7.0;
+/// `[N, inputs]` tensors per shifted point `x +- v` under dense Monte Carlo noise (the noise,
+/// the directions and the shifted points themselves).
+pub const ROWS_PER_SHIFTED: f64 = 3.3;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -46,6 +62,9 @@ pub struct Estimate {
     pub point_channels: f64,
     /// Exact second-order directions of the PDE term.
     pub exact_directions: usize,
+    /// `[N, inputs]` rows of one step: every term's points, and the Monte Carlo path's shifted
+    /// points where its noise is dense, weighted as in the model.
+    pub input_rows: f64,
 }
 
 /// Parameters of the network for `input` columns.
@@ -75,8 +94,18 @@ pub fn estimate(plan: &Plan, polish: Option<&Polish>) -> Estimate {
     let channels = c.second_order_channels;
     let pde_channels = 1.0 + tangents as f64 + channels as f64;
     let mut point_channels = 0.0;
+    let mut points = 0.0;
     for t in &plan.terms {
         let n = t.batch as f64;
+        points += match t.kind {
+            TermKind::Constraint => 0.0,
+            TermKind::Periodic => 2.0 * n,
+            TermKind::Gauge => match t.region {
+                pdec_lang::geometry::region::Region::Gauge { group } => group as f64 * n,
+                _ => n,
+            },
+            _ => n,
+        };
         point_channels += match t.kind {
             TermKind::Pde => n * pde_channels,
             // Shares the PDE term's pass.
@@ -91,11 +120,17 @@ pub fn estimate(plan: &Plan, polish: Option<&Polish>) -> Estimate {
             _ => 2.0 * n,
         };
     }
+    let mut input_rows = ROWS_PER_POINT * points;
     if let Some(mc) = &plan.monte_carlo {
         // The shifted points x +- v of every draw, each a value and, for a difference of
         // directional derivatives, one tangent.
         let channels = 1.0 + f64::from(u8::from(mc.shifted_tangent()));
-        point_channels += mc.shifted_points() as f64 * plan.pde_batch() as f64 * channels;
+        let shifted = mc.shifted_points() as f64 * plan.pde_batch() as f64;
+        point_channels += shifted * channels;
+        // Sampled coordinates move one input column: no `[N, inputs]` noise or shifted rows.
+        if mc.noise != pdec_lang::settings::McNoise::Coordinates {
+            input_rows += ROWS_PER_SHIFTED * shifted;
+        }
     }
     let alpha = match s.net.kind {
         NetKind::Dgm => ALPHA_DGM,
@@ -108,13 +143,18 @@ pub fn estimate(plan: &Plan, polish: Option<&Polish>) -> Estimate {
         po.batches as f64 * points * 2.0 * plan.layout.width as f64 * 8.0
             + (2.0 * po.history as f64 + 8.0) * params * 8.0
     });
-    let bytes = BASE + 5.0 * params * b + alpha * b * w * (l + 1.0) * point_channels + polish;
+    let bytes = BASE
+        + PARAM_COPIES * params * b
+        + alpha * b * w * (l + 1.0) * point_channels
+        + b * plan.layout.width as f64 * input_rows
+        + polish;
     Estimate {
         bytes,
         params,
         pde_channels,
         point_channels,
         exact_directions: exact,
+        input_rows,
     }
 }
 
