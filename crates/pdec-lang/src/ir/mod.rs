@@ -13,6 +13,7 @@ pub mod csg;
 pub mod diff;
 pub mod eval;
 pub mod print;
+pub(crate) mod replace;
 pub mod restrict;
 
 use crate::source::Span;

@@ -23,51 +23,16 @@ pub(crate) fn substitute(
     span: Span,
     kinks: Kinks,
 ) -> Result<HashMap<NodeId, NodeId>, DiffError> {
-    let n0 = g.len();
-    let mut live = vec![false; n0];
-    let mut stack = roots.to_vec();
-    while let Some(n) = stack.pop() {
-        if std::mem::replace(&mut live[n.0 as usize], true) {
-            continue;
-        }
-        stack.extend(crate::ir::children(g.op(n)));
-    }
-    let mut map: HashMap<NodeId, NodeId> = HashMap::new();
-    for (i, is_live) in live.iter().enumerate() {
-        if !is_live {
-            continue;
-        }
-        let id = NodeId(i as u32);
-        let node = g.node(id).clone();
-        let sp = node.span;
-        let m = |x: &NodeId| map[x];
-        let new = match &node.op {
-            Op::U(j) if *j == k => a,
+    crate::ir::replace::replace(g, roots, |g, node| {
+        Ok(match &node.op {
+            Op::U(j) if *j == k => Some(a),
             Op::Deriv(j, coords) if *j == k => {
-                derivative(g, a, coords, node.ty.shape, span, kinks)?
+                Some(derivative(g, a, coords, node.ty.shape, span, kinks)?)
             }
-            Op::NormalDeriv(j) if *j == k => normal_derivative(g, a, dims, span, kinks)?,
-            Op::U(_) | Op::Deriv(..) | Op::NormalDeriv(_) => id,
-            Op::Unary(u, x) => g.unary(*u, m(x), sp)?,
-            Op::Binary(b, x, y) => g.binary(*b, m(x), m(y), sp)?,
-            Op::Select(c, x, y) => g.select(m(c), m(x), m(y), sp)?,
-            Op::Index(b, sels) => g.index(m(b), sels, sp)?,
-            Op::Reduce(r, axes, b) => g.reduce(*r, axes, m(b), sp)?,
-            Op::ReduceVec(r, v) => g.reduce_vec(*r, m(v), sp)?,
-            Op::Stack(items) => {
-                let items: Vec<NodeId> = items.iter().map(m).collect();
-                g.stack(&items, sp)?
-            }
-            Op::Const(_)
-            | Op::Tensor(_)
-            | Op::Input(_)
-            | Op::AxisValue(_)
-            | Op::Normal(_)
-            | Op::Coef(_) => id,
-        };
-        map.insert(id, new);
-    }
-    Ok(map)
+            Op::NormalDeriv(j) if *j == k => Some(normal_derivative(g, a, dims, span, kinks)?),
+            _ => None,
+        })
+    })
 }
 
 /// `d(a)` along `coords`; a whole-vector coordinate (`grad(u)`) becomes the stack of its
