@@ -255,6 +255,8 @@ impl Opened {
             .to_dtype(dt)?)
         };
         if !dirs.dirs.is_empty() {
+            // An ansatz's derivative may read the unknown coefficients.
+            let coefs = self.net.coefficients()?;
             for start in (0..rows).step_by(CHUNK) {
                 let n = CHUNK.min(rows - start);
                 let x = rows_of(start, n, self.dt)?;
@@ -273,7 +275,7 @@ impl Opened {
                         normals: None,
                         out: &o,
                         dirs: &dirs,
-                        coefs: &[],
+                        coefs: &coefs,
                     },
                 );
                 for (k, (c, h)) in columns.iter().zip(&how).enumerate() {

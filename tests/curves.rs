@@ -53,6 +53,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("heat_box", "examples/heat_box.pde", &[]),
     ("hjb", "examples/hjb.pde", &[]),
     ("inverse_diffusion", "examples/inverse_diffusion.pde", &[]),
+    ("implied_vol", "examples/implied_vol.pde", &[]),
     (
         "inverse_coefficient",
         "examples/inverse_coefficient.pde",

@@ -66,11 +66,8 @@ fn rewrite(problem: &mut Problem, k: usize, diags: &mut Diags) -> bool {
     let Some(ansatz) = problem.unknowns[k].ansatz.clone() else {
         return true;
     };
-    let mut roots: Vec<NodeId> = problem.pdes.iter().map(|p| p.residual).collect();
-    roots.extend(problem.conditions.iter().map(|c| c.residual));
     // An observation compares the unknown, which the ansatz makes from the network, too.
-    roots.extend(problem.observations.iter().map(|o| o.node));
-    roots.extend(problem.gauges.iter().map(|g| g.residual));
+    let roots = super::substitute::term_roots(problem);
     let dims: Vec<Option<usize>> = problem.space.iter().map(|s| s.domain.dim()).collect();
     let rewritten = substitute(
         &mut problem.graph,
@@ -103,18 +100,7 @@ fn rewrite(problem: &mut Problem, k: usize, diags: &mut Diags) -> bool {
             return false;
         }
     };
-    for p in &mut problem.pdes {
-        p.residual = map[&p.residual];
-    }
-    for c in &mut problem.conditions {
-        c.residual = map[&c.residual];
-    }
-    for o in &mut problem.observations {
-        o.node = map[&o.node];
-    }
-    for g in &mut problem.gauges {
-        g.residual = map[&g.residual];
-    }
+    super::substitute::remap_terms(problem, &map);
     if let Some(a) = &mut problem.unknowns[k].ansatz {
         a.space_gradient = gradient;
     }
@@ -180,10 +166,25 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
             let draws: Vec<f64> = (0..b.n * n)
                 .map(|_| CHECK_SCALE * Distribution::<f64>::sample(&StandardNormal, &mut rng))
                 .collect();
+            // And any value of each unknown coefficient in its range.
+            let coefs: Vec<f64> = p
+                .coefficients
+                .iter()
+                .map(|c| {
+                    let u: f64 = rand_distr::Distribution::<f64>::sample(
+                        &rand_distr::StandardUniform,
+                        &mut rng,
+                    );
+                    match c.log {
+                        true => (c.lo.ln() + u * (c.hi.ln() - c.lo.ln())).exp(),
+                        false => c.lo + u * (c.hi - c.lo),
+                    }
+                })
+                .collect();
             let rows = || b.points.chunks(b.width).zip(draws.chunks(n));
             let at = |node| -> Option<Vec<f64>> {
                 rows()
-                    .map(|(row, nets)| value_at(p, &layout, row, nets, node))
+                    .map(|(row, nets)| value_with(p, &layout, row, (nets, &coefs), node))
                     .collect()
             };
             let Some(res) = at(c.residual) else {
@@ -211,13 +212,25 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
 }
 
 /// A scalar node's value at one point (a row of network inputs) where the unknowns (or the
-/// network's outputs) are `net`, one per unknown, by the IR's own evaluator; `None` when it
-/// needs more (a derivative, a normal).
+/// network's outputs) are `net`, one per unknown, and the unknown coefficients their initial
+/// values, by the IR's own evaluator; `None` when it needs more (a derivative, a normal).
 pub(crate) fn value_at(
     p: &Problem,
     layout: &crate::geometry::Layout,
     row: &[f64],
     net: &[f64],
+    node: NodeId,
+) -> Option<f64> {
+    let initial: Vec<f64> = p.coefficients.iter().map(|c| c.init).collect();
+    value_with(p, layout, row, (net, &initial), node)
+}
+
+/// [`value_at`] with the unknown coefficients `coefs` (in declaration order).
+fn value_with(
+    p: &Problem,
+    layout: &crate::geometry::Layout,
+    row: &[f64],
+    (net, coefs): (&[f64], &[f64]),
     node: NodeId,
 ) -> Option<f64> {
     use crate::ir::eval::{Dense, Layout};
@@ -226,6 +239,7 @@ pub(crate) fn value_at(
         let data = match op {
             Op::Input(i) => row.get(layout.columns(*i)?)?.to_vec(),
             Op::U(k) => vec![*net.get(*k)?],
+            Op::Coef(k) => vec![*coefs.get(*k)?],
             _ => return None,
         };
         Some(Dense {

@@ -51,8 +51,9 @@ pub fn run(problem: &mut Problem, setting: Scaling) {
     let Ok(scaled) = g.binary(BinOp::Mul, factor, net, span) else {
         return;
     };
-    let mut roots: Vec<NodeId> = problem.pdes.iter().map(|p| p.residual).collect();
-    roots.extend(problem.conditions.iter().map(|c| c.residual));
+    // Every term that reads the network (observations and gauges too: a term left out would
+    // see the unscaled network while the equation sees the scaled one).
+    let mut roots = super::substitute::term_roots(problem);
     roots.push(ansatz.node);
     roots.extend(ansatz.space_gradient.iter().copied());
     let dims: Vec<Option<usize>> = problem.space.iter().map(|s| s.domain.dim()).collect();
@@ -69,12 +70,7 @@ pub fn run(problem: &mut Problem, setting: Scaling) {
     ) else {
         return;
     };
-    for p in &mut problem.pdes {
-        p.residual = map[&p.residual];
-    }
-    for c in &mut problem.conditions {
-        c.residual = map[&c.residual];
-    }
+    super::substitute::remap_terms(problem, &map);
     let Some(a) = &mut problem.unknowns[0].ansatz else {
         return;
     };
@@ -156,6 +152,8 @@ fn constant_net(p: &Problem, layout: &Layout, row: &[f64], c: f64, node: NodeId)
             Op::Input(i) => row.get(layout.columns(*i)?)?.to_vec(),
             Op::U(0) => vec![c; dense.numel()],
             Op::Deriv(0, _) | Op::NormalDeriv(0) => vec![0.0; dense.numel()],
+            // An unknown coefficient at its initial value.
+            Op::Coef(k) => vec![p.coefficients.get(*k)?.init],
             _ => return None,
         };
         Some(Dense {

@@ -35,6 +35,33 @@ pub(crate) fn substitute(
     })
 }
 
+/// Every term's node that reads the unknowns: the equations' and conditions' residuals,
+/// the observations and the gauges (what [`substitute`] must rewrite to change the unknown
+/// everywhere the loss sees it).
+pub(crate) fn term_roots(problem: &crate::ir::Problem) -> Vec<NodeId> {
+    let mut roots: Vec<NodeId> = problem.pdes.iter().map(|p| p.residual).collect();
+    roots.extend(problem.conditions.iter().map(|c| c.residual));
+    roots.extend(problem.observations.iter().map(|o| o.node));
+    roots.extend(problem.gauges.iter().map(|g| g.residual));
+    roots
+}
+
+/// Points every term of [`term_roots`] at its rewritten node.
+pub(crate) fn remap_terms(problem: &mut crate::ir::Problem, map: &HashMap<NodeId, NodeId>) {
+    for p in &mut problem.pdes {
+        p.residual = map[&p.residual];
+    }
+    for c in &mut problem.conditions {
+        c.residual = map[&c.residual];
+    }
+    for o in &mut problem.observations {
+        o.node = map[&o.node];
+    }
+    for g in &mut problem.gauges {
+        g.residual = map[&g.residual];
+    }
+}
+
 /// `d(a)` along `coords`; a whole-vector coordinate (`grad(u)`) becomes the stack of its
 /// components.
 fn derivative(

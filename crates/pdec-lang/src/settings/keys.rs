@@ -127,7 +127,9 @@ pub const TABLE: &[Key] = &[
         doc: "`auto`: terminal (or initial) data `u = max(f, 0)` with a kink inside the domain \
             (a call's or a put's payoff) are imposed by an ansatz, `u = g + c * (T - t) * \
             net`, `g` the data smoothed by the equation over the time left (the Bachelier \
-            price with the equation's diffusion, drift and discount linearised at the kink), \
+            price with the equation's diffusion, drift and discount linearised at the kink; \
+            where the equation reads an `unknown const`, such as an implied volatility, \
+            written in it instead, so the smoothing fits every value the training gives it), \
             `c` the size of what `g` misses of the equation and the conditions, so the \
             network learns a small smooth remainder instead of rounding the kink off; `pdec \
             explain` says when and prints `g` and `c`. Only for one \

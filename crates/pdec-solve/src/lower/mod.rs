@@ -403,15 +403,16 @@ pub fn forward_antithetic_columns(
 }
 
 /// A node free of derivatives of the network at points `x` `[N, D]`, with the network's
-/// outputs given as `f` (`[N]` each, one per unknown): `[N]` (an exact solution, an obstacle
-/// with `f` anything; an ansatz, or a condition's residual under one, with the network's
-/// values or test draws).
+/// outputs given as `f` (`[N]` each, one per unknown) and the unknown coefficients' values
+/// `coefs` (`[1]` each; empty where the node reads none): `[N]` (an exact solution, an
+/// obstacle with `f` anything; an ansatz, or a condition's residual under one, with the
+/// network's values or test draws).
 pub fn eval_with_values(
     p: &Problem,
     cols: &Columns,
     node: NodeId,
     x: &Tensor,
-    f: &[Tensor],
+    (f, coefs): (&[Tensor], &[Tensor]),
 ) -> Result<Tensor> {
     let n = x.dim(0)?;
     let out: Vec<Outputs> = f
@@ -432,7 +433,7 @@ pub fn eval_with_values(
             normals: None,
             out: &out,
             dirs: &dirs,
-            coefs: &[],
+            coefs,
         },
     );
     per_point(&ev.eval(node)?, n)

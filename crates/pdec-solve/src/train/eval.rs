@@ -11,11 +11,13 @@ use pdec_lang::ir::{NodeId, Problem};
 pub fn all_values(net: &Net, p: &Problem, cols: &Columns, x: &Tensor) -> Result<Vec<Tensor>> {
     let out = lower::forward(net, cols, x, &Directions::default(), None, None, None)?;
     let f: Vec<Tensor> = out.iter().map(|o| o.f.clone()).collect();
+    // An ansatz may read the unknown coefficients (the kink ansatz smoothed in them).
+    let coefs = net.coefficients()?;
     p.unknowns
         .iter()
         .zip(&f)
         .map(|(u, fk)| match &u.ansatz {
-            Some(a) => lower::eval_with_values(p, cols, a.node, x, &f),
+            Some(a) => lower::eval_with_values(p, cols, a.node, x, (&f, &coefs)),
             None => Ok(fk.clone()),
         })
         .collect()
@@ -83,5 +85,5 @@ pub fn report_row(p: &Problem, cols: &Columns, r: &pdec_lang::ir::Report) -> Vec
 pub fn eval_free(p: &Problem, cols: &Columns, node: NodeId, x: &Tensor) -> Result<Tensor> {
     let zero = Tensor::zeros(x.dim(0)?, x.dtype(), x.device())?;
     let zeros = vec![zero; p.unknowns.len().max(1)];
-    lower::eval_with_values(p, cols, node, x, &zeros)
+    lower::eval_with_values(p, cols, node, x, (&zeros, &[]))
 }

@@ -30,6 +30,8 @@ use crate::ir::{Ansatz, BinOp, Coord, Input, NodeId, Op, Problem, Ty, UnOp, Wher
 use crate::settings::PlanSettings;
 use std::borrow::Cow;
 
+mod symbolic;
+
 /// Points scanned along the interval for the sign changes of `f`.
 const SCAN: usize = 2001;
 
@@ -53,8 +55,20 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings) {
     };
     let number = |x: f64| crate::syntax::print::format_number(significant(x));
     let var = &problem.space[0].name;
+    let coefficients = match found.symbolic {
+        false => format!(
+            "normal volatility {}, drift {} and discount rate {}: the equation's own, linearised at the kink",
+            found.vol.text(var, found.at),
+            found.drift.text(var, found.at),
+            found.discount.text(var, found.at),
+        ),
+        true => format!(
+            "normal volatility, drift and discount rate: the equation's own at the data's time, written in the trained {}",
+            trained_names(problem, problem.pdes[0].residual)
+        ),
+    };
     let why = format!(
-        "the {} data `{}` have a kink at {var} = {}; the data smoothed by the equation over the time left (normal volatility {}, drift {} and discount rate {}: the equation's own, linearised at the kink, the volatility at the midpoint between {var} and the kink) plus {} * net impose them exactly and leave the network a smooth remainder (`kink_ansatz = none` keeps the condition as a loss term)",
+        "the {} data `{}` have a kink at {var} = {}; the data smoothed by the equation over the time left ({coefficients}, the volatility at the midpoint between {var} and the kink) plus {} * net impose them exactly and leave the network a smooth remainder (`kink_ansatz = none` keeps the condition as a loss term)",
         if found.terminal {
             "terminal"
         } else {
@@ -62,9 +76,6 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings) {
         },
         crate::ir::print::Printer { problem }.expr(found.data),
         number(found.at),
-        found.vol.text(var, found.at),
-        found.drift.text(var, found.at),
-        found.discount.text(var, found.at),
         if found.terminal {
             "(T - t)"
         } else {
@@ -80,6 +91,22 @@ pub fn run(problem: &mut Problem, settings: &PlanSettings) {
         scaled: None,
         rescale: true,
     });
+}
+
+/// "`sigma`", "`a` and `b`": the unknown coefficients `node` reads, in declaration order.
+fn trained_names(p: &Problem, node: NodeId) -> String {
+    let names: Vec<String> = p
+        .coefficients
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| p.graph.any(node, &mut |op| *op == Op::Coef(*k)))
+        .map(|(_, c)| format!("`{}`", c.name))
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// `at + slope * (x - kink)`: a coefficient of the equation linearised at the kink.
@@ -129,6 +156,10 @@ struct Kink {
     drift: Linear,
     /// Its discount rate `rho`.
     discount: Linear,
+    /// The equation reads an unknown coefficient: the three above are its values at the
+    /// coefficients' initial values (for the checks), and the smoothing is written in the
+    /// coefficients ([`symbolic`]).
+    symbolic: bool,
 }
 
 fn find(p: &Problem) -> Option<Kink> {
@@ -178,6 +209,7 @@ fn find(p: &Problem) -> Option<Kink> {
             op,
             Op::U(_)
                 | Op::Deriv(..)
+                | Op::Coef(_)
                 | Op::Input(Input::Time)
                 | Op::Select(..)
                 | Op::Unary(UnOp::Abs | UnOp::Sign | UnOp::Floor, _)
@@ -201,6 +233,8 @@ fn find(p: &Problem) -> Option<Kink> {
                 Op::Deriv(0, c) if Some(c.as_slice()) == coords => Some(v),
                 Op::U(0) if coords.is_none() => Some(v),
                 Op::Deriv(..) | Op::U(_) => Some(0.0),
+                // The checks read an unknown coefficient at its initial value.
+                Op::Coef(k) => p.coefficients.get(*k).map(|c| c.init),
                 _ => None,
             })
         };
@@ -244,6 +278,16 @@ fn find(p: &Problem) -> Option<Kink> {
     if vol.at <= 0.0 {
         return None;
     }
+    // Written in the trained coefficients, the volatility is the diffusion's root at the
+    // midpoint between each point and the kink, not a line: it must be positive there.
+    let symbolic = g.depends_on_coefficient(residual);
+    let midpoints_diffuse = (0..=64).all(|i| {
+        let x = lo + (hi - lo) * i as f64 / 64.0;
+        per_time(Some(&[space, space]), 0.5 * (x + at)).is_some_and(|d| d > 0.0)
+    });
+    if symbolic && !midpoints_diffuse {
+        return None;
+    }
     // A first-order term or a discount that is not affine in `u` (a nonlinear equation) is
     // left out: the smoothing is then the driftless one, still exact at `tau = 0`.
     let drift = linear(&|x| per_time(Some(&[space]), x)).unwrap_or(Linear::ZERO);
@@ -258,6 +302,7 @@ fn find(p: &Problem) -> Option<Kink> {
         vol,
         drift,
         discount,
+        symbolic,
     })
 }
 
@@ -355,31 +400,37 @@ fn build(p: &mut Problem, k: &Kink) -> Option<NodeId> {
     let eps = c(g, EPSILON * length);
     let shifted = bin(g, BinOp::Add, tau, eps)?;
     let root = un(g, UnOp::Sqrt, shifted)?;
-    // The volatility's line where it stays above a quarter of its value at the kink over
-    // the interval, else its exponential, positive everywhere with the same slope there.
-    let lowest = [lo, hi]
-        .iter()
-        .map(|end| k.vol.at + k.vol.slope * (end - k.at))
-        .fold(f64::INFINITY, f64::min);
-    let vol = if lowest >= 0.25 * k.vol.at {
-        line(g, k.vol)?
-    } else {
-        let rate = c(g, k.vol.slope / k.vol.at);
-        let exponent = bin(g, BinOp::Mul, rate, dx)?;
-        let grows = un(g, UnOp::Exp, exponent)?;
-        let at = c(g, k.vol.at);
-        bin(g, BinOp::Mul, at, grows)?
+    let (vol, drift, discount) = match k.symbolic {
+        true => {
+            let s = symbolic::build(p, k, x, span)?;
+            (s.vol, s.drift, s.discount)
+        }
+        false => {
+            let drift = match k.drift == Linear::ZERO {
+                true => None,
+                false => Some(line(&mut p.graph, k.drift)?),
+            };
+            let discount = match k.discount == Linear::ZERO {
+                true => None,
+                false => Some(line(&mut p.graph, k.discount)?),
+            };
+            (
+                linear_vol(&mut p.graph, k, (lo, hi), dx, span)?,
+                drift,
+                discount,
+            )
+        }
     };
+    let g = &mut p.graph;
     let width = bin(g, BinOp::Mul, vol, root)?;
     // `f` carried by the drift over the time left: `f + b f' tau`.
-    let f = if k.drift == Linear::ZERO {
-        k.f
-    } else {
-        let drift = line(g, k.drift)?;
+    let f = if let Some(drift) = drift {
         let slope = c(g, k.slope);
         let rate = bin(g, BinOp::Mul, drift, slope)?;
         let moved = bin(g, BinOp::Mul, rate, tau)?;
         bin(g, BinOp::Add, k.f, moved)?
+    } else {
+        k.f
     };
     let d = bin(g, BinOp::Div, f, width)?;
     // N(d) = (1 + erf(d / sqrt(2))) / 2; phi(d) = exp(-d^2 / 2) / sqrt(2 pi).
@@ -400,16 +451,46 @@ fn build(p: &mut Problem, k: &Kink) -> Option<NodeId> {
     let intrinsic = bin(g, BinOp::Mul, f, cdf)?;
     let time_value = bin(g, BinOp::Mul, width, pdf)?;
     let smoothed = bin(g, BinOp::Add, intrinsic, time_value)?;
-    if k.discount == Linear::ZERO {
+    let Some(rate) = discount else {
         return Some(smoothed);
-    }
+    };
     // Discounted over the time left: `exp(-rho tau) * (...)`.
-    let rate = line(g, k.discount)?;
     let minus = c(g, -1.0);
     let rate = bin(g, BinOp::Mul, minus, rate)?;
     let exponent = bin(g, BinOp::Mul, rate, tau)?;
     let factor = un(g, UnOp::Exp, exponent)?;
     bin(g, BinOp::Mul, factor, smoothed)
+}
+
+/// The normal volatility's line at the kink where it stays above a quarter of its value at
+/// the kink over the interval, else its exponential, positive everywhere with the same slope
+/// there.
+fn linear_vol(
+    g: &mut crate::ir::Graph,
+    k: &Kink,
+    (lo, hi): (f64, f64),
+    dx: NodeId,
+    span: crate::source::Span,
+) -> Option<NodeId> {
+    let lowest = [lo, hi]
+        .iter()
+        .map(|end| k.vol.at + k.vol.slope * (end - k.at))
+        .fold(f64::INFINITY, f64::min);
+    let at = g.constant(k.vol.at, span);
+    let slope = match lowest >= 0.25 * k.vol.at {
+        true => k.vol.slope,
+        false => k.vol.slope / k.vol.at,
+    };
+    let slope = g.constant(slope, span);
+    let moved = g.binary(BinOp::Mul, slope, dx, span).ok()?;
+    if lowest >= 0.25 * k.vol.at {
+        return match k.vol.slope == 0.0 {
+            true => Some(at),
+            false => g.binary(BinOp::Add, at, moved, span).ok(),
+        };
+    }
+    let grows = g.unary(UnOp::Exp, moved, span).ok()?;
+    g.binary(BinOp::Mul, at, grows, span).ok()
 }
 
 /// `smoothed + tau * net` (`passes::ansatz_scale` then scales `net` to what `smoothed`

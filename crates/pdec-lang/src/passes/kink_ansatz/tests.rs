@@ -192,3 +192,87 @@ fn nothing_is_built_where_a_piece_is_missing() {
         assert!(chosen.is_none(), "{src}: {chosen:?}");
     }
 }
+
+/// A call whose volatility is an unknown coefficient (an implied volatility): the smoothing
+/// is written in the coefficient, and at any of its values it is the smoothing the compiler
+/// builds for that value written as a number. Observations of `u` are compared with the
+/// same scaled ansatz as the equation.
+#[test]
+fn a_trained_volatility_smooths_the_payoff_with_its_own_value() {
+    let with_sigma = |sigma: &str, coefficient: bool| {
+        let head = match coefficient {
+            true => format!("unknown const sigma in [0.05, 1] init {sigma} log\n"),
+            false => format!("const sigma = {sigma}\n"),
+        };
+        let observe = match coefficient {
+            true => "observe u from \"obs.csv\"\n",
+            false => "",
+        };
+        format!(
+            "{head}time t in [0, 1]\nspace s in [0.01, 3]\nunknown u(t, s)\n\
+             pde d(u, t) + 0.5 * sigma^2 * s^2 * d(u, s, s) + 0.05 * s * d(u, s) - 0.05 * u = 0\n\
+             terminal u = max(s - 1.2, 0)\nboundary s = 0.01: u = 0\n\
+             boundary s = 3: u = s - 1.2 * exp(-0.05 * (1 - t))\n{observe}"
+        )
+    };
+    let problem = |src: &str| {
+        let c = crate::driver::compile_without_data(
+            SourceFile {
+                name: "t.pde".into(),
+                text: src.into(),
+            },
+            &["output_scale=none".into()],
+        );
+        assert!(!c.diags.has_errors(), "{:?}", c.diags);
+        c.checked.expect("checked").problem
+    };
+    for sigma in ["0.25", "0.4"] {
+        let trained = problem(&with_sigma(sigma, true));
+        let fixed = problem(&with_sigma(sigma, false));
+        let a = trained.unknowns[0].ansatz.as_ref().expect("an ansatz");
+        let why = a.chosen.clone().expect("chosen by the compiler");
+        assert!(why.contains("written in the trained `sigma`"), "{why}");
+        let b = fixed.unknowns[0].ansatz.as_ref().expect("an ansatz").node;
+        // `value_at` reads the coefficient at its initial value, here `sigma`.
+        let at = |p: &crate::ir::Problem, node, t: f64, s: f64| {
+            let layout = crate::geometry::Layout::new(p);
+            crate::passes::ansatz::value_at(p, &layout, &[t, s], &[0.3], node).expect("a value")
+        };
+        for (t, s) in [(0.0, 1.0), (0.5, 1.2), (0.9, 0.7), (0.99, 1.25), (0.2, 2.5)] {
+            let (x, y) = (at(&trained, a.node, t, s), at(&fixed, b, t, s));
+            assert!(
+                (x - y).abs() <= 1e-9 * (1.0 + y.abs()),
+                "sigma {sigma}, t {t}, s {s}: {x} against {y}"
+            );
+        }
+        // The terminal data hold for every value of the coefficient: imposed.
+        assert_eq!(trained.imposed, vec!["terminal".to_string()]);
+    }
+}
+
+/// With the network scaled to what the smoothing misses (`output_scale`), an observation
+/// sees the same unknown as the equation: the scaled ansatz, not the unscaled one.
+#[test]
+fn observations_see_the_network_scaled_as_the_equation_does() {
+    let src = "unknown const sigma in [0.05, 1] init 0.4 log\ntime t in [0, 1]\n\
+        space s in [0.01, 3]\nunknown u(t, s)\n\
+        pde d(u, t) + 0.5 * sigma^2 * s^2 * d(u, s, s) + 0.05 * s * d(u, s) - 0.05 * u = 0\n\
+        terminal u = max(s - 1.2, 0)\nboundary s = 0.01: u = 0\n\
+        boundary s = 3: u = s - 1.2 * exp(-0.05 * (1 - t))\nobserve u from \"obs.csv\"\n";
+    let c = crate::driver::compile_without_data(
+        SourceFile {
+            name: "t.pde".into(),
+            text: src.into(),
+        },
+        &[],
+    );
+    assert!(!c.diags.has_errors(), "{:?}", c.diags);
+    let p = c.checked.expect("checked").problem;
+    let a = p.unknowns[0].ansatz.as_ref().expect("an ansatz");
+    assert!(a.scaled.is_some(), "the call's network is scaled");
+    let layout = crate::geometry::Layout::new(&p);
+    let at = |node| {
+        crate::passes::ansatz::value_at(&p, &layout, &[0.3, 1.1], &[0.7], node).expect("a value")
+    };
+    assert_eq!(at(p.observations[0].node), at(a.node));
+}
