@@ -114,7 +114,7 @@ fn header(o: &mut String, c: &Sources) {
     let _ = writeln!(
         o,
         "network inputs ({} columns, each rescaled {}to [-1, 1]):",
-        plan.layout.width,
+        plan.layout.net_width(),
         if logs { "" } else { "affinely " }
     );
     for i in &plan.layout.inputs {
@@ -134,6 +134,19 @@ fn header(o: &mut String, c: &Sources) {
             },
         };
         let _ = writeln!(o, "  {:<10} {:<6} {range}{read}", i.name, i.kind);
+    }
+    for f in &plan.layout.features {
+        let c: Vec<String> = f.center.iter().map(|v| num(*v)).collect();
+        let _ = writeln!(
+            o,
+            "  {:<10} {:<6} a / sqrt(|{} - c|^2 + (a/2)^2), c = [{}], a = {}: the hole (primitive {}) enclosed by the domain, which the network spans without points (geometry::features)",
+            "hole",
+            "input",
+            f.var,
+            c.join(", "),
+            num(f.radius),
+            f.prim + 1
+        );
     }
 }
 

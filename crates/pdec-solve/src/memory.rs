@@ -85,7 +85,12 @@ pub fn estimate(plan: &Plan, polish: Option<&Polish>) -> Estimate {
         DType::F64 => 8.0,
     };
     let (w, l) = (s.net.width as f64, s.net.layers as f64);
-    let params = parameters(s.net.kind, s.net.layers, s.net.width, plan.layout.width);
+    let params = parameters(
+        s.net.kind,
+        s.net.layers,
+        s.net.width,
+        plan.layout.net_width(),
+    );
     // The base pass's tangent directions and second-order channels, as the step lays them
     // out (the plan counts them); at least one tangent, as calibrated.
     let c = &plan.cost;

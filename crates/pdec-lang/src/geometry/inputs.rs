@@ -4,7 +4,8 @@
 //! carries it (`Plan::layout`); the samplers draw points in its order and the solver reads
 //! its columns.
 
-use crate::ir::{Input, Problem};
+use super::features::{HoleFeature, hole_features};
+use crate::ir::{Domain, Input, Problem};
 use serde::Serialize;
 use std::ops::Range;
 
@@ -57,6 +58,10 @@ pub struct InputLayout {
     pub inputs: Vec<NetInput>,
     #[serde(rename = "input_width")]
     pub width: usize,
+    /// Extra network inputs after the columns: one per hole of a constructive domain
+    /// (`geometry::features`), computed from the points, never sampled.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<HoleFeature>,
 }
 
 impl InputLayout {
@@ -98,7 +103,27 @@ impl InputLayout {
         for (k, p) in problem.params.iter().enumerate() {
             push(Input::Param(k), &p.name, "param", vec![p.lo], vec![p.hi]);
         }
-        InputLayout { inputs, width }
+        let features = inputs
+            .iter()
+            .filter_map(|i| match i.input {
+                Input::Space(k) => match &problem.space[k].domain {
+                    Domain::Csg(csg) => Some(hole_features(&i.name, csg, i.offset)),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        InputLayout {
+            inputs,
+            width,
+            features,
+        }
+    }
+
+    /// How many inputs the network reads: the columns, then the holes' features.
+    pub fn net_width(&self) -> usize {
+        self.width + self.features.len()
     }
 
     /// The columns of an input; `None` for a variable the network does not read.

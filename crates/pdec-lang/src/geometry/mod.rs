@@ -29,6 +29,7 @@
 //! `sampling = sobol | halton` it is a [`sequence::QuasiRandom`] whose numbers, point by
 //! point, are the coordinates of a scrambled low-discrepancy sequence.
 
+pub mod features;
 pub mod inputs;
 pub mod laws;
 pub mod near;

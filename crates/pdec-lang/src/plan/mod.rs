@@ -95,6 +95,9 @@ pub fn plan(
     // The settings' own checks read what the user wrote; the rest, the law in effect.
     checks::check_settings(problem, analysis, settings, layout.width, diags);
     let coordinates_chosen = coordinates::choose(problem, settings, &mut layout, diags);
+    if !settings.plan.hole_inputs {
+        layout.features.clear();
+    }
     auto_sampling::time_scale(problem, diags);
     let chosen = auto_sampling::choose(problem, analysis, settings);
     let settings = &match &chosen {

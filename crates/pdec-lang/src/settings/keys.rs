@@ -174,6 +174,23 @@ pub const TABLE: &[Key] = &[
         parse: network::coordinates,
     },
     Key {
+        name: "hole_inputs",
+        dot: Dot::No,
+        row: Row::Own,
+        shapes: Shapes::Plan,
+        default: "`auto`",
+        doc: "`auto`: per hole of a constructive domain (a subtracted ball, box or polygon \
+            enclosed by the domain, its bounding box strictly inside the domain's), the \
+            network reads one more input, `a / sqrt(|x - c|^2 + (a/2)^2)` with `c` the \
+            hole's centre and `a` its inner radius (`pdec explain` lists them). The network \
+            spans the hole, where no point is drawn, and a solution that continues into it \
+            only with sources inside (potential flow around a cylinder) is a smooth function \
+            of this input: measured, `examples/plate_with_hole.pde` trains to 5.0e-4 in 3,000 \
+            steps, 1.4e-3 in 2,000 instead of 1.2e-1 (docs/RESULTS.md, \"Holes\"). Points, conditions, reports and exports \
+            are unchanged. `none`: the network reads the coordinates alone",
+        parse: network::hole_inputs,
+    },
+    Key {
         name: "steps",
         dot: Dot::No,
         row: Row::Own,

@@ -446,6 +446,9 @@ pub struct PlanSettings {
     pub time_ansatz: bool,
     /// `coordinates`: whether the network may read a price's logarithm (`plan::coordinates`).
     pub coordinates: Coordinates,
+    /// `hole_inputs`: whether the network reads an inverse distance per hole of a
+    /// constructive domain (`geometry::features`).
+    pub hole_inputs: bool,
 }
 
 /// The settings only the run loop reads: how long and how fast it steps, its seed, what it
@@ -513,6 +516,7 @@ impl Default for PlanSettings {
             kink_ansatz: true,
             time_ansatz: false,
             coordinates: Coordinates::AsWritten,
+            hole_inputs: true,
         }
     }
 }

@@ -242,6 +242,15 @@ fn scaling(it: &Item, diags: &mut Diags) -> Option<Scaling> {
     }
 }
 
+/// `hole_inputs = auto` or `none`.
+pub(super) fn hole_inputs(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    st.plan.hole_inputs = match it.v.word() {
+        Some("auto") => true,
+        Some("none") => false,
+        _ => return diags.push(bad_value(it.span, it.key, "`auto` or `none`")),
+    };
+}
+
 /// `coordinates = as_written` or `log`.
 pub(super) fn coordinates(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);

@@ -68,7 +68,7 @@ pub(super) fn input_jet(
     let (dev, dt) = (x.device(), x.dtype());
     let map = log_map(x, cols)?;
     let sc = cols.consts.floats(&cols.scale, &[1, w], dev, dt)?;
-    let z = super::rescale(&map.value, cols)?;
+    let z = super::with_features(super::rescale(&map.value, cols)?, x, cols)?;
     // The directions in raw coordinates, in `dirs` order: unit rows, then the caller's.
     let mut raw = Vec::with_capacity(dirs.dirs.len());
     for d in &dirs.dirs {
@@ -92,12 +92,23 @@ pub(super) fn input_jet(
         false => {
             let raw = Tensor::cat(&raw, 0)?; // [K, N, D]
             let jac = map.jacobian.broadcast_mul(&sc)?;
-            let tangents = raw.broadcast_mul(&jac.unsqueeze(0)?)?;
+            let mut tangents = raw.broadcast_mul(&jac.unsqueeze(0)?)?;
+            // The holes' features move along every direction (`[K, N, F]` appended).
+            let holes = match cols.layout.features.is_empty() {
+                true => None,
+                false => Some(super::features::jets(x, &raw, dirs.k2, cols)?),
+            };
+            if let Some((t, _)) = &holes {
+                tangents = Tensor::cat(&[&tangents, t], 2)?;
+            }
             let second = match dirs.k2 {
                 0 => None,
                 k2 => {
                     let curv = map.curvature.broadcast_mul(&sc)?.unsqueeze(0)?;
-                    let per = raw.narrow(0, 0, k2)?.sqr()?.broadcast_mul(&curv)?; // [K2, N, D]
+                    let mut per = raw.narrow(0, 0, k2)?.sqr()?.broadcast_mul(&curv)?; // [K2, N, D]
+                    if let Some((_, Some(h))) = &holes {
+                        per = Tensor::cat(&[&per, h], 2)?;
+                    }
                     Some(match &summed {
                         None => per,
                         Some(SumWeights(None)) => per.sum(0)?,
@@ -138,12 +149,19 @@ pub(super) fn antithetic_jet(
     let rows = Tensor::stack(&[base.add(&v)?, base.sub(&v)?], 1)?.reshape((2 * pairs * n, w))?;
     let map = log_map(&rows, cols)?;
     let sc = cols.consts.floats(&cols.scale, &[1, w], dev, dt)?;
-    let z = super::rescale(&map.value, cols)?;
+    let z = super::with_features(super::rescale(&map.value, cols)?, &rows, cols)?;
     let general = match tangent {
         false => None,
         true => {
             let both = Tensor::stack(&[&v, &v], 1)?.reshape((2 * pairs * n, w))?;
-            Some(both.mul(&map.jacobian.broadcast_mul(&sc)?)?.unsqueeze(0)?)
+            let t = both.mul(&map.jacobian.broadcast_mul(&sc)?)?.unsqueeze(0)?;
+            Some(match cols.layout.features.is_empty() {
+                true => t,
+                false => {
+                    let (h, _) = super::features::jets(&rows, &both.unsqueeze(0)?, 0, cols)?;
+                    Tensor::cat(&[&t, &h], 2)?
+                }
+            })
         }
     };
     Ok(InputJet {

@@ -23,6 +23,7 @@ pub use pdec_lang::plan::needs::Needs;
 use std::collections::{BTreeSet, HashMap};
 
 mod eval;
+mod features;
 mod log_map;
 
 pub use log_map::{LogMap, log_map};
@@ -84,6 +85,13 @@ impl Columns {
     /// Whether some column is read through its logarithm.
     pub fn has_log(&self) -> bool {
         self.log.iter().any(Option::is_some)
+    }
+
+    /// Whether the network's input is not an affine map of the point: a log column, or a
+    /// hole's feature (`geometry::features`). Such inputs take the point-dependent jets of
+    /// [`log_map`], which carry both.
+    pub fn nonaffine(&self) -> bool {
+        self.has_log() || !self.layout.features.is_empty()
     }
 }
 
@@ -186,11 +194,20 @@ pub struct Batch<'a> {
     pub coefs: &'a [Tensor],
 }
 
-/// Normalised inputs `z = scale * x + shift` (of `ln(x + offset)` for a log column).
+/// Normalised inputs `z = scale * x + shift` (of `ln(x + offset)` for a log column), then
+/// the holes' features.
 pub fn normalise(x: &Tensor, cols: &Columns) -> Result<Tensor> {
-    match cols.has_log() {
-        true => rescale(&log_map(x, cols)?.value, cols),
+    match cols.nonaffine() {
+        true => with_features(rescale(&log_map(x, cols)?.value, cols)?, x, cols),
         false => rescale(x, cols),
+    }
+}
+
+/// The normalised columns `z` `[N, D]` of the points `x` followed by the holes' features.
+fn with_features(z: Tensor, x: &Tensor, cols: &Columns) -> Result<Tensor> {
+    match cols.layout.features.is_empty() {
+        true => Ok(z),
+        false => Tensor::cat(&[z, features::values(x, cols)?], 1),
     }
 }
 
@@ -270,7 +287,7 @@ pub fn forward_with(
         0 => None,
         _ => Some(Tensor::cat(&parts, 0)?),
     };
-    let input = match cols.has_log() {
+    let input = match cols.nonaffine() {
         true => log_map::input_jet(cols, x, dirs, raw.as_ref(), summed.clone(), projections)?,
         false => InputJet {
             z: normalise(x, cols)?,
@@ -336,7 +353,7 @@ pub fn forward_antithetic(
     let sc = cols
         .consts
         .floats(&cols.scale, &[1, cols.layout.width], &dev, dt)?;
-    let input = match cols.has_log() {
+    let input = match cols.nonaffine() {
         true => log_map::antithetic_jet(cols, x, v, tangent)?,
         false => InputJet {
             z: normalise(x, cols)?,
@@ -371,7 +388,7 @@ pub fn forward_antithetic_columns(
 ) -> Result<Vec<Outputs>> {
     let (dev, dt) = (x.device().clone(), x.dtype());
     let width = cols.layout.width;
-    if cols.has_log() {
+    if cols.nonaffine() {
         let all = Tensor::arange(0u32, width as u32, &dev)?.unsqueeze(0)?;
         let v = at
             .unsqueeze(1)?

@@ -116,7 +116,7 @@ impl Net {
         let outputs = plan.unknowns.len().max(1);
         let mut net = Net::with_outputs(
             &plan.settings.net,
-            plan.layout.width,
+            plan.layout.net_width(),
             outputs,
             seed,
             dtype,
