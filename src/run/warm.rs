@@ -110,6 +110,28 @@ fn trained_steps(dir: &Path) -> Option<u64> {
 
 fn check_network(old: &Plan, new: &Plan, from: &Path) -> Result<(), RunError> {
     let (a, b) = (&old.settings.net, &new.settings.net);
+    if a == b && old.networks != new.networks {
+        let show = |p: &Plan| {
+            p.networks
+                .iter()
+                .map(|n| {
+                    let u: Vec<&str> = n.unknowns.iter().map(|k| p.unknowns[*k].as_str()).collect();
+                    format!("({})", u.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        return Err(refuse(
+            "pdec::run::init_from_network",
+            format!(
+                "`--init-from {}`: its networks are {}, this problem's are {}",
+                from.display(),
+                show(old),
+                show(new)
+            ),
+            "a warm start keeps the networks: give this problem the run's `networks` and `net.NAME` settings and arguments, or start cold",
+        ));
+    }
     if a == b {
         return Ok(());
     }
@@ -253,14 +275,21 @@ fn refit_output(
     if (s, c) == (s2, c2) {
         return Ok(None);
     }
-    let (Some(w), Some(b)) = (tensors.get("out.weight"), tensors.get("out.bias")) else {
-        return Err(RunError::Internal(
-            "init-from: a network without `out`".into(),
-        ));
+    let prefixes: Vec<String> = match new.networks.is_empty() {
+        true => vec![String::new()],
+        false => new.networks.iter().map(|n| n.prefix.clone()).collect(),
     };
-    let (w, b) = (w.clone(), b.clone());
-    tensors.insert("out.weight".into(), w.affine(c / c2, 0.0)?);
-    tensors.insert("out.bias".into(), b.affine(c / c2, (s - s2) / c2)?);
+    for p in prefixes {
+        let (wn, bn) = (format!("{p}out.weight"), format!("{p}out.bias"));
+        let (Some(w), Some(b)) = (tensors.get(&wn), tensors.get(&bn)) else {
+            return Err(RunError::Internal(
+                "init-from: a network without `out`".into(),
+            ));
+        };
+        let (w, b) = (w.clone(), b.clone());
+        tensors.insert(wn, w.affine(c / c2, 0.0)?);
+        tensors.insert(bn, b.affine(c / c2, (s - s2) / c2)?);
+    }
     Ok(Some(format!(
         "the output scale changed (u = {s} + {c} net, now {s2} + {c2} net): the output layer is rewritten to match"
     )))
