@@ -58,7 +58,7 @@ pub struct Table {
 
 fn column_names(p: &Problem, cols: &Columns) -> Vec<(usize, Vec<String>)> {
     let mut out = Vec::new();
-    for a in &p.unknowns[0].args {
+    for a in &p.args() {
         match a {
             Input::Time => {
                 if let (Some(c), Some(t)) = (cols.layout.time(), &p.time) {

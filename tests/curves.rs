@@ -69,6 +69,17 @@ const CASES: &[(&str, &str, &[&str])] = &[
         &[],
     ),
     ("heat1d", "tests/problems/heat1d.pde", &[]),
+    // Two networks: a steady unknown's beside a time-dependent one's, and one per unknown.
+    (
+        "steady_beside_heat",
+        "tests/problems/steady_beside_heat.pde",
+        &[],
+    ),
+    (
+        "coupled_heat_separate",
+        "tests/problems/coupled_heat.pde",
+        &["--set", "networks=separate"],
+    ),
     ("heat1d_ansatz", "tests/problems/heat1d_ansatz.pde", &[]),
     (
         "heat1d_neumann_ansatz",

@@ -43,6 +43,7 @@ fn refuse(code: &'static str, message: String, help: &str) -> RunError {
 pub fn from_run(new: &Plan, old: &Plan, old_net: &Net, from: &Path) -> Result<WarmStart, RunError> {
     check_network(old, new, from)?;
     check_inputs(old, new, from)?;
+    check_networks(old, new, from)?;
     let mut tensors: HashMap<String, Tensor> = HashMap::new();
     for (name, var) in &old_net.params {
         tensors.insert(name.clone(), var.as_tensor().to_dtype(DType::F64)?);
@@ -130,6 +131,41 @@ fn check_network(old: &Plan, new: &Plan, from: &Path) -> Result<(), RunError> {
         ),
         "a warm start keeps the network's shape: give this problem the run's `net` (`--set net=...`), or start cold",
     ))
+}
+
+/// The same networks: the unknowns grouped alike, each network of the same shape reading the
+/// same columns (after [`check_inputs`], so that a changed input is named as such).
+fn check_networks(old: &Plan, new: &Plan, from: &Path) -> Result<(), RunError> {
+    if old.networks != new.networks {
+        let show = |p: &Plan| {
+            p.networks
+                .iter()
+                .map(|n| {
+                    let u: Vec<&str> = n.unknowns.iter().map(|k| p.unknowns[*k].as_str()).collect();
+                    let i: Vec<&str> = p
+                        .layout
+                        .inputs
+                        .iter()
+                        .filter(|c| n.columns.contains(&c.offset))
+                        .map(|c| c.name.as_str())
+                        .collect();
+                    format!("{} from ({})", u.join(", "), i.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        return Err(refuse(
+            "pdec::run::init_from_network",
+            format!(
+                "`--init-from {}`: its networks are {}, this problem's are {}",
+                from.display(),
+                show(old),
+                show(new)
+            ),
+            "a warm start keeps the networks: give this problem the run's `networks` and `net.NAME` settings and arguments, or start cold",
+        ));
+    }
+    Ok(())
 }
 
 /// The inputs must be the same columns: names, kinds and components in the same order, read
@@ -253,14 +289,21 @@ fn refit_output(
     if (s, c) == (s2, c2) {
         return Ok(None);
     }
-    let (Some(w), Some(b)) = (tensors.get("out.weight"), tensors.get("out.bias")) else {
-        return Err(RunError::Internal(
-            "init-from: a network without `out`".into(),
-        ));
+    let prefixes: Vec<String> = match new.networks.is_empty() {
+        true => vec![String::new()],
+        false => new.networks.iter().map(|n| n.prefix.clone()).collect(),
     };
-    let (w, b) = (w.clone(), b.clone());
-    tensors.insert("out.weight".into(), w.affine(c / c2, 0.0)?);
-    tensors.insert("out.bias".into(), b.affine(c / c2, (s - s2) / c2)?);
+    for p in prefixes {
+        let (wn, bn) = (format!("{p}out.weight"), format!("{p}out.bias"));
+        let (Some(w), Some(b)) = (tensors.get(&wn), tensors.get(&bn)) else {
+            return Err(RunError::Internal(
+                "init-from: a network without `out`".into(),
+            ));
+        };
+        let (w, b) = (w.clone(), b.clone());
+        tensors.insert(wn, w.affine(c / c2, 0.0)?);
+        tensors.insert(bn, b.affine(c / c2, (s - s2) / c2)?);
+    }
     Ok(Some(format!(
         "the output scale changed (u = {s} + {c} net, now {s2} + {c2} net): the output layer is rewritten to match"
     )))

@@ -615,6 +615,12 @@ fn settings(o: &mut String, c: &Sources) {
     if st.run.lr_auto {
         let _ = writeln!(o, "{}", lr_auto_line(st.run.steps));
     }
+    if plan.networks.len() > 1 {
+        let _ = writeln!(o, "networks:");
+        for line in crate::plan::networks::describe(&plan.networks, &plan.unknowns, &plan.layout) {
+            let _ = writeln!(o, "{line}");
+        }
+    }
     if let Some(po) = &st.run.polish {
         let budget = po
             .time_limit

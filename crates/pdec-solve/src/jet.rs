@@ -196,4 +196,53 @@ impl Jet {
             summed: self.summed.clone(),
         })
     }
+
+    /// The jets of several networks on the same input side by side, output columns in
+    /// order: values `[N, W1 + W2 + ...]` and the tangents and channels likewise (a channel
+    /// one network lacks, zero, is made zeros beside another's).
+    pub fn cat_outputs(jets: &[Jet]) -> Result<Jet> {
+        let first = jets
+            .first()
+            .ok_or_else(|| candle_core::Error::Msg("invariant: one jet at least".into()))?;
+        let last = |t: &Tensor| t.rank() - 1;
+        let cat = |parts: Vec<Option<&Tensor>>, like: &[&Tensor]| -> Result<Option<Tensor>> {
+            let Some(model) = parts.iter().flatten().next().copied() else {
+                return Ok(None);
+            };
+            let filled = parts
+                .iter()
+                .zip(like)
+                .map(|(p, v)| match p {
+                    Some(p) => Ok((*p).clone()),
+                    None => {
+                        let mut dims = model.dims().to_vec();
+                        let n = dims.len();
+                        dims[n - 1] = v.dim(1)?;
+                        Tensor::zeros(dims, model.dtype(), model.device())
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Some(Tensor::cat(&filled, last(model))?))
+        };
+        let values: Vec<&Tensor> = jets.iter().map(|j| &j.v).collect();
+        Ok(Jet {
+            v: Tensor::cat(&values, 1)?,
+            t: cat(jets.iter().map(|j| j.t.as_ref()).collect(), &values)?,
+            s: cat(jets.iter().map(|j| j.s.as_ref()).collect(), &values)?,
+            k2: jets.iter().map(|j| j.k2).max().unwrap_or(first.k2),
+            summed: jets.iter().find_map(|j| j.summed.clone()),
+        })
+    }
+
+    /// The output columns `cols` in that order (on values, tangents and channels).
+    pub fn select_outputs(&self, cols: &Tensor) -> Result<Jet> {
+        let pick = |t: &Tensor| t.index_select(cols, t.rank() - 1);
+        Ok(Jet {
+            v: pick(&self.v)?,
+            t: self.t.as_ref().map(pick).transpose()?,
+            s: self.s.as_ref().map(pick).transpose()?,
+            k2: self.k2,
+            summed: self.summed.clone(),
+        })
+    }
 }

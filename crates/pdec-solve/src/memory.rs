@@ -84,13 +84,15 @@ pub fn estimate(plan: &Plan, polish: Option<&Polish>) -> Estimate {
         DType::F32 => 4.0,
         DType::F64 => 8.0,
     };
-    let (w, l) = (s.net.width as f64, s.net.layers as f64);
-    let params = parameters(
-        s.net.kind,
-        s.net.layers,
-        s.net.width,
-        plan.layout.net_width(),
-    );
+    // Each network's parameters and activations (several: `plan::networks`).
+    let nets: Vec<&pdec_lang::settings::Net> = match plan.networks.len() > 1 {
+        true => plan.networks.iter().map(|n| &n.net).collect(),
+        false => vec![&s.net],
+    };
+    let params: f64 = nets
+        .iter()
+        .map(|n| parameters(n.kind, n.layers, n.width, plan.layout.net_width()))
+        .sum();
     // The base pass's tangent directions and second-order channels, as the step lays them
     // out (the plan counts them); at least one tangent, as calibrated.
     let c = &plan.cost;
@@ -137,10 +139,7 @@ pub fn estimate(plan: &Plan, polish: Option<&Polish>) -> Estimate {
             input_rows += ROWS_PER_SHIFTED * shifted;
         }
     }
-    let alpha = match s.net.kind {
-        NetKind::Dgm => ALPHA_DGM,
-        NetKind::Mlp => ALPHA_MLP,
-    };
+
     // The L-BFGS polish keeps its fixed points on the host (f64, with normals on faces: at
     // most twice the columns) and `history` pairs of weight-sized f64 vectors.
     let polish = polish.map_or(0.0, |po| {
@@ -148,9 +147,20 @@ pub fn estimate(plan: &Plan, polish: Option<&Polish>) -> Estimate {
         po.batches as f64 * points * 2.0 * plan.layout.width as f64 * 8.0
             + (2.0 * po.history as f64 + 8.0) * params * 8.0
     });
+    let activations: f64 = nets
+        .iter()
+        .map(|n| {
+            let alpha = match n.kind {
+                NetKind::Dgm => ALPHA_DGM,
+                NetKind::Mlp => ALPHA_MLP,
+            };
+            let (w, l) = (n.width as f64, n.layers as f64);
+            alpha * b * w * (l + 1.0) * point_channels
+        })
+        .sum();
     let bytes = BASE
         + PARAM_COPIES * params * b
-        + alpha * b * w * (l + 1.0) * point_channels
+        + activations
         + b * plan.layout.width as f64 * input_rows
         + polish;
     Estimate {

@@ -143,50 +143,34 @@ impl Checker<'_> {
     }
 
     /// The unknowns' arguments, now that inputs are known: time and space variables, each
-    /// once; every unknown over the same ones as the first. Then each vector unknown
-    /// becomes its components (`vector_unknowns`).
+    /// once. Unknowns may take different ones (`unknown p(x)` beside `u(t, x)`: a network of
+    /// its own reads them, `plan::networks`); every declared time and space variable is an
+    /// argument of one at least. Then each vector unknown becomes its components
+    /// (`vector_unknowns`).
     fn unknown_arguments(&mut self) {
         let program = self.program;
         let declared = self.unknowns.clone();
+        let mut widest: Option<(usize, usize)> = None;
         for (k, u) in declared.iter().enumerate() {
             let ItemKind::Unknown { name, args, .. } = &program.item(u.item).kind else {
                 continue;
             };
             let inputs = self.arguments_of(name, args);
             self.unknowns[k].args = inputs.clone();
-            if k == 0 {
-                self.unknown_args = inputs;
-                self.inputs_are_arguments(name, args);
-                continue;
+            for i in inputs {
+                if !self.unknown_args.contains(&i) {
+                    self.unknown_args.push(i);
+                }
             }
-            let mut mine = inputs.clone();
-            let mut first = self.unknown_args.clone();
-            mine.sort();
-            first.sort();
-            if mine != first {
-                let list = |v: &[Input]| -> String {
-                    v.iter()
-                        .map(|i| self.input_name(*i).to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                let (theirs, own) = (list(&self.unknown_args), list(&inputs));
-                self.diags.push(
-                    Diag::error(
-                        "pdec::check::unknown_arguments_differ",
-                        format!(
-                            "`{}` depends on ({own}) but `{}` on ({theirs})",
-                            name.text, declared[0].name
-                        ),
-                    )
-                    .primary(name.span.to(args.last().map_or(name.span, |a| a.span)), "different arguments")
-                    .secondary(declared[0].span, "the first unknown")
-                    .help(format!(
-                        "the unknowns of a problem share one network, so they take the same arguments: declare `{}({theirs})`",
-                        name.text
-                    )),
-                );
+            if widest.is_none_or(|(_, n)| args.len() > n) {
+                widest = Some((k, args.len()));
             }
+        }
+        // The help names the unknown of most arguments, the one that most likely misses one.
+        if let Some((k, _)) = widest
+            && let ItemKind::Unknown { name, args, .. } = &program.item(declared[k].item).kind
+        {
+            self.inputs_are_arguments(name, args);
         }
         self.vector_unknowns();
     }
@@ -244,7 +228,8 @@ impl Checker<'_> {
         out
     }
 
-    /// Every declared time and space variable is an argument of the unknown.
+    /// Every declared time and space variable is an argument of an unknown (`name`'s, in
+    /// the help).
     fn inputs_are_arguments(&mut self, name: &Ident, args: &[Ident]) {
         let mut declared: Vec<(Input, Span, String)> = Vec::new();
         if let Some(t) = &self.time {

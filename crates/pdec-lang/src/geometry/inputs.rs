@@ -65,8 +65,8 @@ pub struct InputLayout {
 }
 
 impl InputLayout {
-    /// The inputs of the problem's network: the unknown's arguments in order, then the
-    /// parameters in declaration order.
+    /// The inputs of the problem's networks: the unknowns' arguments in order
+    /// ([`Problem::args`]), then the parameters in declaration order.
     pub fn new(problem: &Problem) -> InputLayout {
         let mut inputs = Vec::new();
         let mut width = 0;
@@ -84,7 +84,7 @@ impl InputLayout {
             });
             width += components;
         };
-        for &input in problem.args() {
+        for input in problem.args() {
             match input {
                 Input::Time => {
                     if let Some(t) = &problem.time {

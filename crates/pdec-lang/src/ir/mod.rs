@@ -922,9 +922,19 @@ impl Problem {
         self.unknowns.iter().any(|u| u.ansatz.is_some())
     }
 
-    /// The unknowns' arguments (every unknown has the same ones).
-    pub fn args(&self) -> &[Input] {
-        self.unknowns.first().map_or(&[], |u| u.args.as_slice())
+    /// The problem's time and space inputs: every unknown's arguments, the first unknown's
+    /// in its order, then those of the others that it does not take (`unknown p(x)` beside
+    /// `u(t, x)`), in declaration order.
+    pub fn args(&self) -> Vec<Input> {
+        let mut out: Vec<Input> = Vec::new();
+        for u in &self.unknowns {
+            for a in &u.args {
+                if !out.contains(a) {
+                    out.push(*a);
+                }
+            }
+        }
+        out
     }
 
     pub fn input_name(&self, i: Input) -> &str {

@@ -18,6 +18,7 @@ pub mod coordinates;
 pub mod data;
 pub mod monte_carlo;
 pub mod needs;
+pub mod networks;
 pub mod output;
 pub mod program;
 pub mod residual_scale;
@@ -26,6 +27,7 @@ pub mod terms;
 pub use crate::geometry::inputs::{InputLayout, NetInput};
 pub use crate::geometry::region::{FacePlan, Region};
 pub use monte_carlo::{Cost, MonteCarloPlan, NoiseBlock};
+pub use networks::NetworkPlan;
 pub use output::OutputScale;
 pub use residual_scale::ResidualScale;
 pub use terms::{GradientSquarePlan, LossTerm, SecondOrderPlan, TermKind};
@@ -39,11 +41,16 @@ use serde::Serialize;
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
     pub problem: String,
-    /// The unknowns in order: the network's outputs.
+    /// The unknowns in order: the networks' outputs, concatenated in this order.
     pub unknowns: Vec<String>,
-    /// The network's input columns.
+    /// The networks' input columns.
     #[serde(flatten)]
     pub layout: InputLayout,
+    /// The networks: which unknowns each outputs, which columns it reads, its kind and size
+    /// ([`networks`]); one for a problem whose unknowns take the same arguments (unless
+    /// `networks = separate` or `net.NAME`).
+    #[serde(skip_serializing_if = "networks::is_one")]
+    pub networks: Vec<NetworkPlan>,
     pub terms: Vec<LossTerm>,
     pub second_order: Vec<SecondOrderPlan>,
     pub other_second_order: Vec<String>,
@@ -145,6 +152,7 @@ pub fn plan(
             components: t.len,
         })
         .collect();
+    let networks = networks::networks(problem, &layout, settings, diags);
     let program = program::program(problem, analysis, &layout, &terms, diags);
     let monte_carlo = MonteCarloPlan::new(&second_order, &gradient_squares, &settings.plan);
     let cost = Cost::new(&program.pde, monte_carlo.as_ref());
@@ -159,6 +167,7 @@ pub fn plan(
         problem: problem.name.clone(),
         unknowns: problem.unknowns.iter().map(|u| u.name.clone()).collect(),
         layout,
+        networks,
         terms,
         second_order,
         other_second_order: analysis.other_second_order.clone(),
@@ -186,6 +195,7 @@ pub fn plan(
 pub fn check_alone(problem: &Problem, settings: &Settings, diags: &mut Diags) {
     let layout = InputLayout::new(problem);
     terms::loss_terms(problem, settings, diags);
+    networks::networks(problem, &layout, settings, diags);
     checks::check_settings_alone(problem, settings, layout.width, diags);
 }
 

@@ -75,12 +75,33 @@ pub enum Shapes {
 pub const TABLE: &[Key] = &[
     Key {
         name: "net",
-        dot: Dot::No,
+        dot: Dot::Setting {
+            default: "`net`",
+            doc: "unknown `NAME`'s own network (`net.p = mlp(width = 30)`): `NAME` gets a \
+                network of its own whatever `networks` says, of this kind, its `layers` and \
+                `width` where given, else `net`'s; a vector unknown's components share it. A \
+                name that is no unknown is an error (`pdec::plan::unknown_network`)",
+        },
         row: Row::Own,
         shapes: Shapes::Plan,
         default: "`dgm(layers = 3, width = 50)`",
         doc: "DGM network of the paper, or a tanh MLP",
         parse: network::net,
+    },
+    Key {
+        name: "networks",
+        dot: Dot::No,
+        row: Row::Own,
+        shapes: Shapes::Plan,
+        default: "`shared`",
+        doc: "`shared`: the unknowns that take the same arguments are the outputs of one \
+            network (a problem whose unknowns all take the same ones has one network, as \
+            before); an unknown of fewer arguments (`unknown p(x)` beside `u(t, x)`) has a \
+            network of its own that reads only its arguments and the parameters. \
+            `separate`: one network per unknown (a vector unknown's components share one), \
+            each with `net`'s kind and size unless `net.NAME` says otherwise. `pdec explain` \
+            lists the networks when there are several",
+        parse: network::networks,
     },
     Key {
         name: "output_scale",
@@ -620,7 +641,7 @@ pub const KEYS: &[&str] = &{
 };
 
 /// The help of a dotted key whose key takes no name after the dot.
-const DOT_HELP: &str = "only `weight.TERM` and `batch.TERM` (a loss-term name) and `sampling.PARAM` (a parameter) take a name after the dot";
+const DOT_HELP: &str = "only `weight.TERM` and `batch.TERM` (a loss-term name), `sampling.PARAM` (a parameter) and `net.UNKNOWN` (an unknown) take a name after the dot";
 
 /// Applies settings in order (the file's block, then command-line overrides).
 pub fn apply(settings: &mut Settings, items: &[Setting], diags: &mut Diags) {

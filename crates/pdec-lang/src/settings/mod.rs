@@ -43,6 +43,43 @@ pub struct Net {
     pub width: usize,
 }
 
+/// `networks`: how the unknowns are grouped into networks (`plan::networks`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Networks {
+    /// One multi-output network for the unknowns that take the same arguments.
+    #[default]
+    Shared,
+    /// One network per unknown (a vector unknown's components share theirs).
+    Separate,
+}
+
+impl Networks {
+    pub fn is_shared(&self) -> bool {
+        *self == Networks::Shared
+    }
+}
+
+/// `net.NAME = mlp(layers = 2)`: one unknown's own network, its arguments unset falling back
+/// to `net`'s (whatever the order the two are written in).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NetOverride {
+    pub kind: NetKind,
+    pub layers: Option<usize>,
+    pub width: Option<usize>,
+}
+
+impl NetOverride {
+    /// The network it gives over `base` (the `net` setting).
+    pub fn over(&self, base: &Net) -> Net {
+        Net {
+            kind: self.kind,
+            layers: self.layers.unwrap_or(base.layers),
+            width: self.width.unwrap_or(base.width),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Schedule {
@@ -405,6 +442,12 @@ pub struct Settings {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlanSettings {
     pub net: Net,
+    /// `networks`: one network per argument list (`shared`) or per unknown (`separate`).
+    #[serde(skip_serializing_if = "Networks::is_shared")]
+    pub networks: Networks,
+    /// `net.NAME`: an unknown's own network, by the unknown's name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub net_per_unknown: BTreeMap<String, NetOverride>,
     /// Points per step for the PDE term; other terms default to a share of it.
     pub batch: usize,
     /// Per-term batch sizes, keyed by loss-term name or kind (`boundary`, `initial`).
@@ -497,6 +540,8 @@ impl Default for PlanSettings {
                 layers: 3,
                 width: 50,
             },
+            networks: Networks::Shared,
+            net_per_unknown: BTreeMap::new(),
             batch: 1024,
             batch_per_term: BTreeMap::new(),
             second_order: SecondOrder::Auto,

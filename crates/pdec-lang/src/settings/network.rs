@@ -5,9 +5,12 @@
 
 use crate::diag::{Diag, Diags};
 use crate::settings::values::{Item, args_of, bad_value, out_of_range, positive, positive_int};
-use crate::settings::{Coordinates, FreeBoundaryLoss, Net, NetKind, Scaling, Schedule, Settings};
+use crate::settings::{
+    Coordinates, FreeBoundaryLoss, Net, NetKind, NetOverride, Networks, Scaling, Schedule, Settings,
+};
 
-/// `net = dgm(layers, width)` or `mlp(layers, width)`: unset arguments keep their value.
+/// `net = dgm(layers, width)` or `mlp(layers, width)`: unset arguments keep their value;
+/// `net.NAME = ...`: unknown `NAME`'s own network, unset arguments `net`'s.
 pub(super) fn net(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);
     let Some((name, args)) = v.call() else {
@@ -33,6 +36,27 @@ pub(super) fn net(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let Some(a) = args_of(&args, &["layers", "width"], key, span, diags) else {
         return;
     };
+    if let Some(name) = it.sub {
+        let mut own = NetOverride {
+            kind,
+            layers: None,
+            width: None,
+        };
+        if let Some(l) = a.get("layers") {
+            match positive_int(l, "layers", 64.0, diags) {
+                Some(l) => own.layers = Some(l as usize),
+                None => return,
+            }
+        }
+        if let Some(w) = a.get("width") {
+            match positive_int(w, "width", 65536.0, diags) {
+                Some(w) => own.width = Some(w as usize),
+                None => return,
+            }
+        }
+        st.plan.net_per_unknown.insert(name.to_string(), own);
+        return;
+    }
     let mut net = Net {
         kind,
         layers: st.plan.net.layers,
@@ -51,6 +75,15 @@ pub(super) fn net(st: &mut Settings, it: &Item, diags: &mut Diags) {
         }
     }
     st.plan.net = net;
+}
+
+/// `networks = shared` or `separate`.
+pub(super) fn networks(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    st.plan.networks = match it.v.word() {
+        Some("shared") => Networks::Shared,
+        Some("separate") => Networks::Separate,
+        _ => return diags.push(bad_value(it.span, it.key, "`shared` or `separate`")),
+    };
 }
 
 /// `steps = N`, 1 to 1e12.

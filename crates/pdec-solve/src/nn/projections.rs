@@ -174,13 +174,16 @@ impl Projections {
     }
 }
 
-/// Each parameter's gradient in order (zeros where the loss does not depend on it): `grads`'
-/// own plus what `projections` held back (see [`Projections::weight_gradients`]).
+/// Each parameter of `net` its gradient in order (zeros where the loss does not depend on
+/// it): `grads`' own plus what `projections` held back (see
+/// [`Projections::weight_gradients`]), the input columns a network does not read masked
+/// ([`Net::mask_gradients`]).
 pub fn parameter_gradients(
-    params: &[(String, Var)],
+    net: &Net,
     grads: &GradStore,
     projections: &[Projections],
 ) -> Result<Vec<Tensor>> {
+    let params = &net.params;
     let mut extra: HashMap<TensorId, Tensor> = HashMap::new();
     for p in projections {
         for (id, g) in p.weight_gradients(grads)? {
@@ -191,7 +194,7 @@ pub fn parameter_gradients(
             extra.insert(id, sum);
         }
     }
-    params
+    let all = params
         .iter()
         .map(|(_, p)| {
             let own = grads.get(p.as_tensor()).cloned();
@@ -202,7 +205,8 @@ pub fn parameter_gradients(
                 (None, None) => p.zeros_like(),
             }
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    net.mask_gradients(all)
 }
 
 #[cfg(test)]
@@ -276,7 +280,7 @@ mod tests {
                 }
                 let g = loss.backward().expect("backward");
                 let banks: Vec<Projections> = projections.iter().cloned().collect();
-                let gs = parameter_gradients(&net.params, &g, &banks).expect("gradients");
+                let gs = parameter_gradients(&net, &g, &banks).expect("gradients");
                 for gp in gs {
                     out.extend(gp.flatten_all().expect("f").to_vec1::<f64>().expect("g"));
                 }

@@ -309,3 +309,193 @@ fn jets_match_finite_differences() {
     check(NetKind::Mlp, 3);
     check(NetKind::Dgm, 2);
 }
+
+/// Several networks side by side: the joined output is each network's alone, in the
+/// unknowns' order; a network that does not read an input column has exactly zero
+/// derivatives along it, before and after training steps.
+mod networks {
+    use super::super::init::network_seed;
+    use super::super::*;
+    use crate::consts::ConstCache;
+    use crate::train::adam::Adam;
+    use candle_core::DType;
+    use pdec_lang::plan::NetworkPlan;
+    use pdec_lang::settings::{Net as NetSettings, NetKind};
+
+    fn network(
+        kind: NetKind,
+        unknowns: Vec<usize>,
+        columns: Vec<usize>,
+        prefix: &str,
+    ) -> NetworkPlan {
+        NetworkPlan {
+            prefix: prefix.into(),
+            unknowns,
+            columns,
+            net: NetSettings {
+                kind,
+                layers: 2,
+                width: 6,
+            },
+        }
+    }
+
+    /// Points `[4, 3]` with one coordinate direction per column (second-order channels on
+    /// all) and one point-dependent direction.
+    fn input() -> InputJet {
+        let dev = Device::Cpu;
+        let z = Tensor::from_vec(
+            (0..12)
+                .map(|i| ((i as f64) * 0.37).sin())
+                .collect::<Vec<_>>(),
+            (4, 3),
+            &dev,
+        )
+        .expect("z");
+        let general = Tensor::from_vec(
+            (0..12)
+                .map(|i| ((i as f64) * 0.91).cos())
+                .collect::<Vec<_>>(),
+            (1, 4, 3),
+            &dev,
+        )
+        .expect("g");
+        InputJet {
+            z,
+            dirs: vec![
+                InputDir::Unit { col: 0, scale: 1.0 },
+                InputDir::Unit { col: 1, scale: 2.0 },
+                InputDir::Unit { col: 2, scale: 1.0 },
+                InputDir::General(0),
+            ],
+            general: Some(general),
+            k2: 4,
+            summed: None,
+            consts: ConstCache::default(),
+            antithetic: None,
+            projections: None,
+            second: None,
+        }
+    }
+
+    fn flat(t: &Tensor) -> Vec<f64> {
+        t.flatten_all()
+            .expect("flat")
+            .to_vec1::<f64>()
+            .expect("f64")
+    }
+
+    /// Output column `k` of a jet: value, tangents and channels.
+    fn column(j: &Jet, k: usize) -> Vec<f64> {
+        let mut out = flat(&j.v.narrow(1, k, 1).expect("v"));
+        out.extend(flat(&j.t.as_ref().expect("t").narrow(2, k, 1).expect("t")));
+        out.extend(flat(&j.s.as_ref().expect("s").narrow(2, k, 1).expect("s")));
+        out
+    }
+
+    /// `u, v` from one network of all columns, `p` from one of columns 1 and 2, declared
+    /// `u, p, v`: each unknown's column of the joined output is its network's alone, bit for
+    /// bit, and the parameters are named by network.
+    #[test]
+    fn the_joined_output_is_each_network_alone() {
+        let dev = Device::Cpu;
+        for kind in [NetKind::Dgm, NetKind::Mlp] {
+            let nets = [
+                network(kind, vec![0, 2], vec![0, 1, 2], ""),
+                network(kind, vec![1], vec![1, 2], "net.p."),
+            ];
+            let both = Net::from_networks(&nets, 3, 11, DType::F64, &dev).expect("both");
+            let joined = both.forward(&input()).expect("joined");
+            assert_eq!(joined.v.dims(), &[4, 3]);
+            for (i, n) in nets.iter().enumerate() {
+                let alone = Net::from_networks(
+                    std::slice::from_ref(n),
+                    3,
+                    network_seed(11, i),
+                    DType::F64,
+                    &dev,
+                )
+                .expect("alone");
+                let own = alone.forward(&input()).expect("alone");
+                for (c, k) in n.unknowns.iter().enumerate() {
+                    assert_eq!(
+                        column(&joined, *k),
+                        column(&own, c),
+                        "{kind:?}: unknown {k}"
+                    );
+                }
+            }
+            assert!(both.params[0].0 == "dgm.in.weight" || both.params[0].0 == "mlp.0.weight");
+            assert!(both.params.iter().any(|(n, _)| n == "net.p.out.weight"));
+            assert_eq!(both.networks(), 2);
+        }
+    }
+
+    /// A network that does not read column 0 (a steady unknown beside time): its tangent and
+    /// second-order channel along column 0 are exactly zero, and stay so after Adam steps on a
+    /// loss that reads every derivative (the masked gradients never move the zero columns).
+    #[test]
+    fn an_input_not_read_has_zero_derivatives_before_and_after_steps() {
+        let dev = Device::Cpu;
+        for kind in [NetKind::Dgm, NetKind::Mlp] {
+            let nets = [network(kind, vec![0], vec![1, 2], "")];
+            let net = Net::from_networks(&nets, 3, 5, DType::F64, &dev).expect("net");
+            let mut adam = Adam::new(&net.params).expect("adam");
+            for step in 0..=5 {
+                let j = net.forward(&input()).expect("jet");
+                let t = j.t.as_ref().expect("t");
+                let s = j.s.as_ref().expect("s");
+                assert!(
+                    flat(&t.narrow(0, 0, 1).expect("t0"))
+                        .iter()
+                        .all(|v| *v == 0.0),
+                    "{kind:?} step {step}"
+                );
+                assert!(
+                    flat(&s.narrow(0, 0, 1).expect("s0"))
+                        .iter()
+                        .all(|v| *v == 0.0),
+                    "{kind:?} step {step}"
+                );
+                // The other directions do move the output.
+                assert!(
+                    flat(&t.narrow(0, 1, 1).expect("t1"))
+                        .iter()
+                        .any(|v| *v != 0.0)
+                );
+                let loss = (j.v.sqr().expect("sq").sum_all().expect("s")
+                    + t.affine(1.0, 0.3)
+                        .expect("a")
+                        .sqr()
+                        .expect("sq")
+                        .sum_all()
+                        .expect("s"))
+                .expect("loss")
+                .add(
+                    &s.affine(1.0, -0.2)
+                        .expect("a")
+                        .sqr()
+                        .expect("sq")
+                        .sum_all()
+                        .expect("s"),
+                )
+                .expect("loss");
+                let g = parameter_gradients(&net, &loss.backward().expect("backward"), &[])
+                    .expect("gradients");
+                adam.update_with(&net.params, g, 1e-2, None).expect("step");
+            }
+            for w in net.input_weights() {
+                assert!(
+                    flat(&w.narrow(1, 0, 1).expect("col"))
+                        .iter()
+                        .all(|v| *v == 0.0)
+                );
+                assert!(
+                    flat(&w.narrow(1, 1, 1).expect("col"))
+                        .iter()
+                        .any(|v| *v != 0.0)
+                );
+            }
+        }
+    }
+}

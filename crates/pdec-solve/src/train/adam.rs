@@ -1,7 +1,6 @@
 //! Adam, with its state in the open (moments and step count) so that a checkpoint can
 //! save and restore it.
 
-use crate::train::gradients::gradients;
 use candle_core::{Result, Tensor, Var};
 
 /// Adam (with our own state, so that it can be checkpointed).
@@ -29,19 +28,6 @@ impl Adam {
             beta2: 0.999,
             eps: 1e-8,
         })
-    }
-
-    /// One update. The gradient norm for clipping stays on the device: one host read per
-    /// step at most (on a GPU every read is a synchronisation).
-    pub fn update(
-        &mut self,
-        params: &[(String, Var)],
-        grads: &candle_core::backprop::GradStore,
-        lr: f64,
-        clip: Option<f64>,
-    ) -> Result<()> {
-        let gs = gradients(params, grads, &[])?;
-        self.update_with(params, gs, lr, clip)
     }
 
     /// One update from gradients in parameter order.

@@ -3,15 +3,15 @@
 
 use crate::nn::{self, Net, Projections};
 use crate::train::loss::StepLosses;
-use candle_core::{DType, Result, Tensor, Var};
+use candle_core::{DType, Result, Tensor};
 
 /// Each parameter's gradient (zeros where the loss does not depend on it), in order.
 pub(super) fn gradients(
-    params: &[(String, Var)],
+    net: &Net,
     grads: &candle_core::backprop::GradStore,
     projections: &[Projections],
 ) -> Result<Vec<Tensor>> {
-    nn::parameter_gradients(params, grads, projections)
+    nn::parameter_gradients(net, grads, projections)
 }
 
 /// `sum |g|^2` over all gradients, as a one-element tensor (no host read).
@@ -29,11 +29,7 @@ pub(super) fn nonfinite_gradient_term(net: &Net, passes: &[&StepLosses]) -> Resu
     let terms = passes.first().map_or(0, |l| l.terms.len());
     for k in 0..terms {
         for losses in passes {
-            let g = gradients(
-                &net.params,
-                &losses.terms[k].backward()?,
-                &losses.projections,
-            )?;
+            let g = gradients(net, &losses.terms[k].backward()?, &losses.projections)?;
             let n2 = squared_norm(&g)?.to_scalar::<f64>()?;
             if !n2.is_finite() {
                 return Ok(k);

@@ -199,7 +199,7 @@ fn pass(
         values.push((l * *g)?.reshape(1)?);
         if weighing.term_gradients {
             let own = (l * (t.weight * f * g))?;
-            let own = gradients(&net.params, &own.backward()?, &losses.projections)?;
+            let own = gradients(net, &own.backward()?, &losses.projections)?;
             let scaled: Vec<Tensor> = own
                 .iter()
                 .map(|x| x.affine(*m, 0.0))
@@ -224,7 +224,7 @@ fn pass(
     }
     let grads = match (grads, total) {
         (Some(g), _) => g,
-        (None, Some(total)) => gradients(&net.params, &total.backward()?, &losses.projections)?,
+        (None, Some(total)) => gradients(net, &total.backward()?, &losses.projections)?,
         (None, None) => return Err(err("no loss terms")),
     };
     Ok(Pass {

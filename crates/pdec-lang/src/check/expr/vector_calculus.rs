@@ -31,8 +31,9 @@ impl Checker<'_> {
         let unknown = self.expect_unknown(args, &callee.text, env)?;
         // `lap(u)` with several space variables sums over all of them.
         let vars: Vec<usize> = if b == Builtin::Lap && n == 1 {
-            let v: Vec<usize> = self
-                .unknown_args
+            // Over the unknown's own space variables (`lap(p)` of `p(x)` beside `u(t, x, y)`).
+            let own = self.unknowns[unknown.numbers().start].args.clone();
+            let v: Vec<usize> = own
                 .iter()
                 .filter_map(|i| match i {
                     Input::Space(k) => Some(*k),

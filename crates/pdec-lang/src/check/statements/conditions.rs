@@ -296,7 +296,12 @@ impl Checker<'_> {
     fn missing_faces(&mut self, s: &Found, u: usize) {
         let mut missing_by_var: BTreeMap<usize, Vec<Face>> = BTreeMap::new();
         for (k, v) in self.space.iter().enumerate() {
-            if self.failed.contains(&Input::Space(k)) {
+            // An unknown that does not take a space variable has no faces along it.
+            let takes = self
+                .unknowns
+                .get(u)
+                .is_none_or(|d| d.args.contains(&Input::Space(k)));
+            if self.failed.contains(&Input::Space(k)) || !takes {
                 continue;
             }
             for f in v.domain.faces(k) {

@@ -8,6 +8,7 @@
 //! said so far; the residual of an equation; the checks that a condition involves the unknown
 //! and that a value is a scalar.
 
+mod arguments;
 mod conditions;
 mod constraint;
 mod gauge;
@@ -85,6 +86,7 @@ impl Checker<'_> {
         for item in items {
             self.statement(item, &mut s);
         }
+        self.derivatives_along_arguments();
         let solved_for = self.completeness(&s);
         self.gauges_free(&s);
         self.coefficients_have_data(&s);

@@ -56,11 +56,21 @@ impl Checker<'_> {
         let env = Env::default();
         let k = u.numbers().start;
         let name = callee.text.clone();
-        let given = self.report_arguments(args, &name, &self.unknowns[k].args.clone())?;
-        if !self.report_complete(&given, e) {
+        let own = self.unknowns[k].args.clone();
+        // An unknown of fewer arguments than the problem's inputs (`p(x)` beside `u(t, x)`)
+        // takes its own (`report p(0.5)`) or a point of the whole problem (`report p(0,
+        // 0.5)`, as `pdec eval --at` writes for every unknown), whose other values it ignores.
+        let positional = args.iter().filter(|a| a.name.is_none()).count();
+        let positions = match positional == self.unknown_args.len() && own.len() < positional {
+            true => self.unknown_args.clone(),
+            false => own.clone(),
+        };
+        let given = self.report_arguments(args, &name, &positions)?;
+        if !self.report_complete(&given, e, &own) {
             return None;
         }
-        let r = self.report_point(e, given, &env)?;
+        let mut r = self.report_point(e, given, &env)?;
+        self.fill_untaken(&mut r, &own);
         Some((r, u))
     }
 
@@ -158,11 +168,11 @@ impl Checker<'_> {
         Some(given)
     }
 
-    /// Every argument of the unknown and every parameter has a value; if not, it is reported.
-    fn report_complete(&mut self, given: &Given, e: &ast::Expr) -> bool {
+    /// Every argument of the unknown (`own`) and every parameter has a value; if not, it is
+    /// reported.
+    fn report_complete(&mut self, given: &Given, e: &ast::Expr, own: &[Input]) -> bool {
         let mut missing: Vec<String> = Vec::new();
-        for i in self
-            .unknown_args
+        for i in own
             .iter()
             .copied()
             .chain((0..self.params.len()).map(Input::Param))
@@ -269,6 +279,29 @@ impl Checker<'_> {
             params,
             span: e.span,
         })
+    }
+
+    /// The inputs of the problem that the unknown does not take (`report p(0.5)` of `p(x)`
+    /// beside `u(t, x)`), which the networks' input still has a column for: the start of
+    /// time, the middle of a space variable's box. The unknown's network does not read them.
+    fn fill_untaken(&self, r: &mut Report, own: &[Input]) {
+        for &i in &self.unknown_args {
+            if own.contains(&i) {
+                continue;
+            }
+            match i {
+                Input::Time => r.time = r.time.or(self.time.as_ref().map(|t| t.lo)),
+                Input::Space(k) if r.space[k].is_empty() => {
+                    r.space[k] = self.space[k]
+                        .domain
+                        .bounds()
+                        .iter()
+                        .map(|(lo, hi)| 0.5 * (lo + hi))
+                        .collect();
+                }
+                _ => {}
+            }
+        }
     }
 
     fn report_not_unknown(&mut self, span: Span, u: &str) {

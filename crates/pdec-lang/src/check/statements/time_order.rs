@@ -79,7 +79,13 @@ impl Checker<'_> {
         // A coefficient function takes no time data, whatever the equations read of it.
         let orders: Vec<(usize, Span)> = (0..self.unknowns.len().max(1))
             .map(|k| {
-                if self.is_coefficient_function(k) {
+                // Nor does an unknown without time (`p(x)`): a time derivative of it is
+                // `derivative_not_argument`'s error.
+                let steady = self
+                    .unknowns
+                    .get(k)
+                    .is_some_and(|u| !u.args.contains(&Input::Time));
+                if self.is_coefficient_function(k) || steady {
                     return (0, residuals[0].1);
                 }
                 residuals
@@ -118,6 +124,9 @@ impl Checker<'_> {
                 .filter(|c| c.unknown.unwrap_or(0) == k || self.unknowns.len() <= 1)
                 .collect();
             let u = self.unknowns.get(k).map_or("u".into(), |d| d.name.clone());
+            if self.time_data_without_time(k, &conds, &t.name).is_some() {
+                continue;
+            }
             if order == 0 {
                 // An unknown without a time derivative (a pressure beside velocities) takes
                 // no time data; a condition on it is data the equations cannot carry.

@@ -122,8 +122,7 @@ fn stacked_input_products_give_the_same_residuals_and_gradients() {
             let loss = ((&r[0] * &r[1]).expect("m").sum_all().expect("s")
                 + f.sqr().expect("sq").sum_all().expect("s"))
             .expect("loss");
-            let g =
-                gradients(&net.params, &loss.backward().expect("b"), &[proj]).expect("gradients");
+            let g = gradients(&net, &loss.backward().expect("b"), &[proj]).expect("gradients");
             let mut out: Vec<f64> = r
                 .iter()
                 .flat_map(|t| t.to_vec1::<f64>().expect("r"))
