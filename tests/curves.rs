@@ -55,6 +55,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("inverse_diffusion", "examples/inverse_diffusion.pde", &[]),
     ("implied_vol", "examples/implied_vol.pde", &[]),
     (
+        "burgers_inverse",
+        "examples/burgers_inverse.pde",
+        &["--set", "polish=none"],
+    ),
+    (
         "inverse_coefficient",
         "examples/inverse_coefficient.pde",
         &[],

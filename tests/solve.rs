@@ -459,6 +459,11 @@ fn every_example_trains_a_step_without_panicking() {
             "steps=1",
             "--set",
             "batch=32",
+            // A step, not the finish: the polish of a 1-step run would spend its thousands
+            // of L-BFGS iterations here (25 s for burgers_inverse); the polish has tests of its own
+            // (`the_polish_stops_at_its_own_time_limit`, tests/balance.rs, tests/mpi.rs).
+            "--set",
+            "polish=none",
         ]);
         assert_eq!(
             out.status.code(),
