@@ -443,7 +443,6 @@ pub struct Settings {
 pub struct PlanSettings {
     pub net: Net,
     /// `networks`: one network per argument list (`shared`) or per unknown (`separate`).
-    #[serde(skip_serializing_if = "Networks::is_shared")]
     pub networks: Networks,
     /// `net.NAME`: an unknown's own network, by the unknown's name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
