@@ -18,7 +18,7 @@ boundary x = 1: u = 0
 observe u from "burgers_inverse_data.csv"
 
 solve {
-  net    = mlp(layers = 4, width = 50)
+  net    = mlp(layers = 8, width = 20)  // Raissi et al.'s network: depth resolves the shock
   steps  = 8000
   batch  = 2048
   clip   = 1
