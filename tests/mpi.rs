@@ -68,8 +68,16 @@ fn same_curve(a: &[Vec<f64>], b: &[Vec<f64>]) {
 }
 
 fn compare(name: &str, problem: &str) {
+    compare_with(name, problem, &[]);
+}
+
+/// [`compare`] with more files beside the problem (`observe`'s data: `(name, contents)`).
+fn compare_with(name: &str, problem: &str, files: &[(&str, &str)]) {
     let d = dir(name);
     std::fs::write(d.join("p.pde"), problem).expect("write");
+    for (file, text) in files {
+        std::fs::write(d.join(file), text).expect("write");
+    }
     let one = pdec(
         &d,
         1,
@@ -102,7 +110,10 @@ fn compare(name: &str, problem: &str) {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     entries.sort();
-    assert_eq!(entries, ["one", "p.pde", "two"]);
+    let mut beside: Vec<&str> = vec!["one", "p.pde", "two"];
+    beside.extend(files.iter().map(|(f, _)| *f));
+    beside.sort();
+    assert_eq!(entries, beside);
     let files = |run: &str| -> Vec<String> {
         let mut f: Vec<String> = std::fs::read_dir(d.join(run))
             .expect("list")
@@ -128,6 +139,14 @@ fn compare(name: &str, problem: &str) {
     ];
     if problem.contains("polish") {
         expected.insert(4, "polish.safetensors");
+    }
+    if !files.is_empty() {
+        // The data are copied into the run (`reference/`), so the run stands on its own.
+        let at = expected
+            .iter()
+            .position(|f| *f > "reference")
+            .unwrap_or(expected.len());
+        expected.insert(at, "reference");
     }
     assert_eq!(files("two"), expected);
     assert_eq!(files("one"), expected);
@@ -165,6 +184,31 @@ fn two_ranks_weigh_the_one_rank_adaptive_pool() {
          initial u = sum(i in 1..3) x[i]^2\nboundary none\nsolve {\n  net = dgm(layers = 1, width = 8)\n  \
          steps = 30\n  batch = 31\n  second_order = monte_carlo()\n  dtype = f64\n  log_every = 1\n  \
          adaptive = residual(pool = 5, every = 10)\n}\n",
+    );
+}
+
+#[test]
+fn two_ranks_split_the_data_rows_and_train_a_coefficient_as_one() {
+    // 50 observations, 16 drawn a step (`batch.data`): each rank takes its rows of the same
+    // draw, and the coefficient's column in loss.csv follows the one-rank run.
+    let rows: String = (0..50)
+        .map(|i| {
+            let x = -0.98 + 0.04 * i as f64;
+            let t = 0.02 * i as f64;
+            format!(
+                "{t},{x},{}\n",
+                (-t).exp() * (std::f64::consts::PI * x).sin()
+            )
+        })
+        .collect();
+    compare_with(
+        "data",
+        "time t in [0, 1]\nspace x in [-1, 1]\nunknown u(t, x)\nunknown const C in [0.1, 10] init 2 log\n\
+         pde d(u, t) = C * d(u, x, x) - exp(-t) * (1 - pi^2) * sin(pi * x)\n\
+         initial u = sin(pi * x)\nboundary on(x): u = 0\nobserve u from \"obs.csv\"\n\
+         solve {\n  net = mlp(layers = 2, width = 8)\n  steps = 30\n  batch = 64\n  batch.data = 16\n  \
+         dtype = f64\n  log_every = 1\n}\n",
+        &[("obs.csv", &format!("t,x,u\n{rows}"))],
     );
 }
 

@@ -172,11 +172,11 @@ pub fn load(path: &Path, parameters: usize) -> Result<Checkpoint, RunError> {
 mod tests {
     use super::*;
 
-    /// A file in a directory of its own under the system's temporary directory.
-    fn scratch(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("pdec-polish-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        dir.join("polish.safetensors")
+    /// A file in a temporary directory of its own, removed when the guard drops.
+    fn scratch() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("scratch dir");
+        let path = dir.path().join("polish.safetensors");
+        (dir, path)
     }
 
     fn example() -> (Meta, State) {
@@ -202,7 +202,7 @@ mod tests {
 
     #[test]
     fn a_saved_polish_reads_back_bit_for_bit() {
-        let path = scratch("roundtrip");
+        let (_dir, path) = scratch();
         let (meta, state) = example();
         save(&path, &meta, &state).expect("save");
         let back = load(&path, 3).expect("load");
@@ -211,7 +211,7 @@ mod tests {
 
     #[test]
     fn a_polish_with_no_pairs_yet_reads_back() {
-        let path = scratch("no-pairs");
+        let (_dir, path) = scratch();
         let (meta, _) = example();
         let state = State::start(vec![1.0, 2.0, 3.0]);
         save(&path, &meta, &state).expect("save");
@@ -220,7 +220,7 @@ mod tests {
 
     #[test]
     fn a_polish_of_another_network_or_a_damaged_file_is_a_diagnostic() {
-        let path = scratch("damaged");
+        let (_dir, path) = scratch();
         let (meta, state) = example();
         save(&path, &meta, &state).expect("save");
         let Err(RunError::Diag(d)) = load(&path, 4) else {

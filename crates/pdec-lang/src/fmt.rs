@@ -234,6 +234,8 @@ fn is_close(t: &str) -> bool {
 /// The statement being laid out.
 struct Stmt {
     solve: bool,
+    /// An `unknown` statement: `init` at its top level is a keyword (`init [1, 2]`).
+    unknown: bool,
     end: usize,
     stack: Vec<Open>,
     prev: Prev,
@@ -280,6 +282,9 @@ impl Stmt {
         let tt = t.text;
         self.prev = match t.kind {
             Kind::Word if tt == "sum" || tt == "prod" => Prev::Reduce,
+            Kind::Word if self.unknown && tt == "init" && self.stack.is_empty() => {
+                Prev::OperandNext
+            }
             Kind::Word if crate::syntax::is_keyword(tt) => {
                 if tt == "in"
                     && let Some(Open::Reduce { binders }) = self.stack.last_mut()
@@ -343,6 +348,7 @@ pub fn layout(text: &str) -> Result<String, String> {
             let c = &chunks[next_chunk];
             stmt = Some(Stmt {
                 solve: first.text == "solve",
+                unknown: first.text == "unknown",
                 end: c.end,
                 stack: Vec::new(),
                 prev: Prev::OperandNext,
@@ -599,6 +605,15 @@ mod tests {
         let src =
             "unknown U(t,x) [ 2 ],p(t,x)\npde m:d(U,t)+convect(U,U)=0\nboundary on(x):U=[0,0]\n";
         let want = "unknown U(t, x)[2], p(t, x)\npde      m: d(U, t) + convect(U, U) = 0\nboundary on(x): U = [0, 0]\n";
+        let got = format(src).expect("formats");
+        assert_eq!(got, want);
+        assert_eq!(format(&got).expect("formats"), got);
+    }
+
+    #[test]
+    fn a_vector_of_coefficients_keeps_init_apart_from_its_values() {
+        let src = "unknown const   k[ 2 ] in [0.1,3] init[1,2] log\nunknown const init in [1, 2]\n";
+        let want = "unknown const k[2] in [0.1, 3] init [1, 2] log\nunknown const init in [1, 2]\n";
         let got = format(src).expect("formats");
         assert_eq!(got, want);
         assert_eq!(format(&got).expect("formats"), got);

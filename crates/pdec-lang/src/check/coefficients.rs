@@ -2,25 +2,40 @@
 //! range is an interval of constants, the initial value a constant strictly inside it (by
 //! default the middle, the geometric middle under `log`), and `log` asks for a range above
 //! zero. Uses lower to `Op::Coef(k)` (`expr/names.rs`), allowed where the unknown is.
+//! `unknown const k[3] ...` declares that many scalars, `k[1]` .. `k[3]`, each its own
+//! `Op::Coef` with the one range (the initial value one number, or a vector of one per
+//! component); `k` alone is their vector, as a vector unknown's name is.
 //! `unknown coef k(x) in [lo, hi] ...`, a coefficient function, takes the same range rules; it
 //! is an unknown (a network output) whose value is made inside its range by an ansatz.
 
 use super::Checker;
 use super::domain::DomainUse;
-use super::expr::Env;
+use super::expr::{Ctx, Env};
+use super::vector_unknowns::MAX_COMPONENTS;
 use crate::diag::Diag;
-use crate::ir::{BinOp, Coefficient, Domain, NodeId, Op, Ty, UnOp};
+use crate::ir::{BinOp, Coefficient, Domain, NodeId, Op, Shape, Ty, UnOp};
 use crate::resolve::ItemRef;
+use crate::source::Span;
 use crate::syntax::ast::{Expr, Ident, ItemKind};
 use crate::syntax::print::format_number;
 
+/// Where an `unknown const` item's coefficients sit in `coefficients`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct CoefItem {
+    pub first: usize,
+    /// `Some(n)` for a vector `k[n]` (even of one component: `k` is then a vector).
+    pub components: Option<usize>,
+}
+
 impl Checker<'_> {
-    /// Every `unknown const` of the user's file, checked and numbered in source order.
+    /// Every `unknown const` of the user's file, checked and numbered in source order (a
+    /// vector's components one after the other).
     pub(super) fn coefficient_declarations(&mut self) {
         let program = self.program;
         for (i, item) in program.user().ast.items.iter().enumerate() {
             let ItemKind::Coefficient {
                 name,
+                components,
                 range,
                 init,
                 log,
@@ -28,12 +43,114 @@ impl Checker<'_> {
             else {
                 continue;
             };
-            let Some(c) = self.coefficient_range(name, range, init.as_ref(), *log) else {
-                continue;
+            let count = match components {
+                None => None,
+                Some(n) => match self.coefficient_count(name, n) {
+                    Some(c) => Some(c),
+                    None => continue,
+                },
             };
-            self.coef_items
-                .insert(ItemRef { module: 0, item: i }, self.coefficients.len());
-            self.coefficients.push(c);
+            let inits = match (init, count) {
+                (Some(e), Some(n)) => match self.coefficient_inits(name, e, n) {
+                    Some(v) => v.into_iter().map(Some).collect(),
+                    None => continue,
+                },
+                (_, n) => vec![None; n.unwrap_or(1)],
+            };
+            let first = self.coefficients.len();
+            let mut ok = true;
+            for (j, v) in inits.iter().enumerate() {
+                let init = match (v, init) {
+                    (Some(v), Some(e)) => Some(Init::Value(*v, e.span)),
+                    (None, Some(e)) => Some(Init::Expr(e)),
+                    _ => None,
+                };
+                let Some(mut c) = self.coefficient_range(name, range, init, *log) else {
+                    ok = false;
+                    break;
+                };
+                if count.is_some() {
+                    c.name = format!("{}[{}]", name.text, j + 1);
+                }
+                self.coefficients.push(c);
+            }
+            if !ok {
+                self.coefficients.truncate(first);
+                continue;
+            }
+            self.coef_items.insert(
+                ItemRef { module: 0, item: i },
+                CoefItem {
+                    first,
+                    components: count,
+                },
+            );
+        }
+    }
+
+    /// The value of an `unknown const`'s name: its `Op::Coef`, or the vector of them.
+    pub(super) fn coefficient_value(&mut self, c: CoefItem, span: Span) -> Option<NodeId> {
+        match c.components {
+            None => Some(self.g.add(Op::Coef(c.first), Ty::scalar(), span)),
+            Some(n) => {
+                let items: Vec<NodeId> = (c.first..c.first + n)
+                    .map(|k| self.g.add(Op::Coef(k), Ty::scalar(), span))
+                    .collect();
+                let r = self.g.stack(&items, span);
+                self.t(r, span)
+            }
+        }
+    }
+
+    /// The number of components of `unknown const k[n]`: a whole constant in
+    /// `1..=MAX_COMPONENTS`.
+    fn coefficient_count(&mut self, name: &Ident, n: &Expr) -> Option<usize> {
+        let c = self.const_int(n, &Env::default(), "the number of components")?;
+        if (1..=MAX_COMPONENTS).contains(&c) {
+            return Some(c as usize);
+        }
+        self.diags.push(
+            Diag::error(
+                "pdec::check::bad_component_count",
+                format!("a vector of coefficients has 1 to {MAX_COMPONENTS} components, not {c}"),
+            )
+            .primary(n.span, "number of components")
+            .help(format!(
+                "declare how many, e.g. `unknown const {}[2] in [0, 1]`; a scalar coefficient has no `[...]`",
+                name.text
+            )),
+        );
+        None
+    }
+
+    /// The initial values of a vector of `n` coefficients: one number for all, or a vector of
+    /// `n` (checked against the range one by one later).
+    fn coefficient_inits(&mut self, name: &Ident, e: &Expr, n: usize) -> Option<Vec<f64>> {
+        let what = "an initial value";
+        let node = self.lower(e, &Env::default(), Ctx { what, ..Ctx::CONST })?;
+        let ty = self.g.ty(node).clone();
+        let values = crate::ir::eval::leaf(&self.g, node).map(|d| d.data.to_vec());
+        match (ty.shape, values) {
+            (Shape::Scalar, Some(v)) if v.len() == 1 => Some(vec![v[0]; n]),
+            (Shape::Vector(m), Some(v)) if m == n && ty.axes.is_empty() && v.len() == n => Some(v),
+            (shape, _) => {
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::coefficient_init_shape",
+                        format!(
+                            "`{}` has {n} components but its initial value is {}",
+                            name.text,
+                            shape.describe()
+                        ),
+                    )
+                    .primary(e.span, format!("not one number nor a vector of {n}"))
+                    .help(format!(
+                        "give one number for every component (`init 0.5`) or one per component (`init [{}]`)",
+                        vec!["0.5"; n.min(4)].join(", ")
+                    )),
+                );
+                None
+            }
         }
     }
 
@@ -50,7 +167,8 @@ impl Checker<'_> {
             else {
                 continue;
             };
-            if let Some(r) = self.coefficient_range(name, &c.range, c.init.as_ref(), c.log) {
+            let init = c.init.as_ref().map(Init::Expr);
+            if let Some(r) = self.coefficient_range(name, &c.range, init, c.log) {
                 self.coef_fns.insert(k, r);
             }
         }
@@ -103,7 +221,7 @@ impl Checker<'_> {
         &mut self,
         name: &Ident,
         range: &Expr,
-        init: Option<&Expr>,
+        init: Option<Init>,
         log: bool,
     ) -> Option<Coefficient> {
         let Some(Domain::Interval { lo, hi }) = self.domain(range, DomainUse::Coefficient) else {
@@ -129,8 +247,14 @@ impl Checker<'_> {
             false => 0.5 * (lo + hi),
         };
         let value = match init {
-            Some(e) => {
-                let v = self.const_scalar(e, &Env::default(), "an initial value")?;
+            Some(init) => {
+                let (v, span) = match init {
+                    Init::Value(v, span) => (v, span),
+                    Init::Expr(e) => (
+                        self.const_scalar(e, &Env::default(), "an initial value")?,
+                        e.span,
+                    ),
+                };
                 if !(lo < v && v < hi) {
                     self.diags.push(
                         Diag::error(
@@ -143,7 +267,7 @@ impl Checker<'_> {
                                 format_number(hi)
                             ),
                         )
-                        .primary(e.span, "outside the range")
+                        .primary(span, "outside the range")
                         .help(format!(
                             "the value always stays strictly inside the range; start inside it, e.g. `init {}`",
                             format_number(middle)
@@ -164,6 +288,13 @@ impl Checker<'_> {
             span: name.span,
         })
     }
+}
+
+/// A coefficient's initial value: its expression, or a vector's component already evaluated.
+#[derive(Clone, Copy)]
+enum Init<'e> {
+    Expr(&'e Expr),
+    Value(f64, Span),
 }
 
 #[cfg(test)]

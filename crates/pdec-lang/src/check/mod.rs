@@ -107,8 +107,8 @@ pub struct Checker<'a> {
     /// The pieces constructive domains name (`ball(...) as hole`): binding occurrence to
     /// (space variable, index into its `Csg::pieces`).
     pieces: HashMap<crate::syntax::ast::NameId, (usize, usize)>,
-    /// `unknown const` items and their index into `coefficients` (`Op::Coef(k)`).
-    coef_items: HashMap<ItemRef, usize>,
+    /// `unknown const` items and their indices into `coefficients` (`Op::Coef(k)`).
+    coef_items: HashMap<ItemRef, coefficients::CoefItem>,
     coefficients: Vec<crate::ir::Coefficient>,
     /// `unknown coef k(x) in [lo, hi]`: each coefficient function's range, by unknown number
     /// (those whose range failed to check are absent).

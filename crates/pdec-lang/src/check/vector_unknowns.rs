@@ -15,7 +15,7 @@ use crate::syntax::ast::{Expr, ExprKind, ItemKind};
 
 /// Most components of one vector unknown: each is a network output with its own loss
 /// terms, plots and columns; more is a mistake, not a field.
-const MAX_COMPONENTS: i64 = 64;
+pub(super) const MAX_COMPONENTS: i64 = 64;
 
 /// What an expression names, as the left side of `exact` or the first argument of `d`.
 pub(crate) enum Named {

@@ -60,7 +60,15 @@ impl Resolver<'_> {
                 self.expr(value);
                 self.locals.truncate(self.locals.len() - n);
             }
-            ItemKind::Coefficient { range, init, .. } => {
+            ItemKind::Coefficient {
+                components,
+                range,
+                init,
+                ..
+            } => {
+                if let Some(n) = components {
+                    self.expr(n);
+                }
                 self.expr(range);
                 if let Some(v) = init {
                     self.expr(v);

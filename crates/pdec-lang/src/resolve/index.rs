@@ -131,7 +131,13 @@ fn item_exprs<'a>(item: &'a Item, out: &mut Vec<&'a Expr>) {
                 out.extend(c.init.as_ref());
             }
         }
-        ItemKind::Coefficient { range, init, .. } => {
+        ItemKind::Coefficient {
+            components,
+            range,
+            init,
+            ..
+        } => {
+            out.extend(components.as_ref());
             out.push(range);
             out.extend(init.as_ref());
         }

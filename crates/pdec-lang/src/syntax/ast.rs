@@ -65,6 +65,8 @@ pub enum ItemKind {
     /// data, trained beside the network's weights.
     Coefficient {
         name: Ident,
+        /// `unknown const k[3] ...`: a vector of that many coefficients.
+        components: Option<Expr>,
         range: Expr,
         init: Option<Expr>,
         log: bool,

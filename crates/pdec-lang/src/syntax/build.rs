@@ -60,7 +60,13 @@ impl Builder {
             .into_inner()
             .filter(|p| !matches!(p.as_rule(), Rule::kw_in | Rule::kw_const));
         let name = self.ident(child(&mut parts));
-        let range = self.expr(child(&mut parts))?;
+        let mut next = child(&mut parts);
+        let mut components = None;
+        if next.as_rule() == Rule::components {
+            components = Some(self.expr(child(&mut next.into_inner()))?);
+            next = child(&mut parts);
+        }
+        let range = self.expr(next)?;
         let (mut init, mut log) = (None, false);
         for p in parts {
             match p.as_rule() {
@@ -73,6 +79,7 @@ impl Builder {
         }
         Ok(ItemKind::Coefficient {
             name,
+            components,
             range,
             init,
             log,

@@ -92,11 +92,15 @@ pub fn item(item: &Item) -> String {
         }
         ItemKind::Coefficient {
             name,
+            components,
             range,
             init,
             log,
         } => {
-            let mut s = format!("unknown const {} in {}", name.text, expr(range));
+            let size = components
+                .as_ref()
+                .map_or(String::new(), |n| format!("[{}]", expr(n)));
+            let mut s = format!("unknown const {}{size} in {}", name.text, expr(range));
             if let Some(v) = init {
                 let _ = write!(s, " init {}", expr(v));
             }

@@ -94,12 +94,12 @@ impl Checker<'_> {
                     };
                     return Some(self.g.add(Op::Input(input), Ty::of_shape(shape), span));
                 }
-                if let Some(k) = self.coef_items.get(&r).copied() {
+                if let Some(c) = self.coef_items.get(&r).copied() {
                     if !ctx.unknown {
                         self.coefficient_not_allowed(n, ctx);
                         return None;
                     }
-                    return Some(self.g.add(Op::Coef(k), Ty::scalar(), span));
+                    return self.coefficient_value(c, span);
                 }
                 if let Some(u) = self.unknown_ref(r) {
                     if !ctx.unknown {
