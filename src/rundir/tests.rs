@@ -128,6 +128,7 @@ fn the_projection_takes_the_obstacles_derivative() {
         .raw_values(
             &run.net,
             &candle_core::Tensor::from_vec(x.clone(), (64, 2), &Device::Cpu).expect("x"),
+            0,
         )
         .expect("raw");
     let u = run.solution(&x, 64).expect("u");
