@@ -450,4 +450,4 @@ enum How {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -164,3 +164,84 @@ fn report_time(p: &Problem, v: &VectorUnknown) -> Option<f64> {
         .filter(|r| v.components.contains(&r.unknown))
         .find_map(|r| r.time)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::quiver_figures;
+    use crate::grid;
+    use crate::plot::figure::Figure;
+    use crate::rundir::tests::{file, opened};
+
+    /// The arrows and the speed map are the two components at their points, at the report's
+    /// time by default or the slice's, along the picture's axes in the slice's order; a slice
+    /// off the plane draws none.
+    #[test]
+    fn arrows_are_the_components_at_their_points() {
+        let run = opened("tg.pde", &file("examples/taylor_green.pde"), &[]);
+        let w = run.cols.layout.width;
+        let t = run.cols.layout.time().expect("time");
+        let (x, _) = run.cols.layout.space(0).expect("x");
+        let tau = std::f64::consts::TAU;
+        for (slice, at, swap) in [
+            ("", 1.0, false),
+            ("t = 0.5", 0.5, false),
+            (
+                &format!("t = 0.25, x[2] = 0..{tau}, x[1] = 0..{tau}") as &str,
+                0.25,
+                true,
+            ),
+        ] {
+            let items = grid::parse(slice).expect("a slice");
+            let Ok(figures) = quiver_figures(&run, &items) else {
+                panic!("{slice}: the figures failed");
+            };
+            let [(name, Figure::Heat(h))] = figures.as_slice() else {
+                panic!("{slice}: one heat map");
+            };
+            assert_eq!(name, "quiver_U");
+            let q = h.quiver.as_ref().expect("arrows");
+            assert_eq!(q.arrows.len(), super::ARROWS * super::ARROWS, "{slice}");
+            let mut rows = Vec::new();
+            for a in &q.arrows {
+                let mut row = vec![0.0; w];
+                row[t] = at;
+                let (x1, x2) = if swap { (a[1], a[0]) } else { (a[0], a[1]) };
+                row[x] = x1;
+                row[x + 1] = x2;
+                rows.extend(row);
+            }
+            let n = q.arrows.len();
+            let u1 = run.solution_of(0, &rows, n).expect("U[1]");
+            let u2 = run.solution_of(1, &rows, n).expect("U[2]");
+            for (i, a) in q.arrows.iter().enumerate() {
+                let (along_x, along_y) = if swap { (u2[i], u1[i]) } else { (u1[i], u2[i]) };
+                assert!(
+                    (a[2] - along_x).abs() < 1e-12 && (a[3] - along_y).abs() < 1e-12,
+                    "{slice}: {a:?} against ({along_x}, {along_y})"
+                );
+            }
+            // The speed map's corner cell is |U| at the plane's corner (0, 0).
+            let mut corner = vec![0.0; w];
+            corner[t] = at;
+            let c1 = run.solution_of(0, &corner, 1).expect("U[1]")[0];
+            let c2 = run.solution_of(1, &corner, 1).expect("U[2]")[0];
+            assert!((h.cells[0].v - c1.hypot(c2)).abs() < 1e-12, "{slice}");
+        }
+        let items = grid::parse("x[1] = 1").expect("a slice");
+        assert!(quiver_figures(&run, &items).is_ok_and(|f| f.is_empty()));
+        // A report of `U` at t = 0.3 puts the default picture there.
+        let text = file("examples/taylor_green.pde").replace("report U(1,", "report U(0.3,");
+        let run = opened("tg.pde", &text, &[]);
+        let Ok(figures) = quiver_figures(&run, &[]) else {
+            panic!("the figures failed");
+        };
+        let [(_, Figure::Heat(h))] = figures.as_slice() else {
+            panic!("one heat map");
+        };
+        let a = h.quiver.as_ref().expect("arrows").arrows[0];
+        let mut row = vec![0.0; w];
+        (row[t], row[x], row[x + 1]) = (0.3, a[0], a[1]);
+        let u1 = run.solution_of(0, &row, 1).expect("U[1]")[0];
+        assert!((a[2] - u1).abs() < 1e-12, "{a:?} against {u1} at t = 0.3");
+    }
+}
