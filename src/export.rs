@@ -1,6 +1,6 @@
-//! `pdec export RUN_DIR`: the trained solution (and with `--gradient` its space gradient) on a
-//! grid (`--grid "t = 0..1:101, x = -1..1:201"`, see [`crate::grid`]) or at the rows of a CSV
-//! table (`--points`), as CSV, NPZ (NumPy) or legacy VTK (ParaView). Files are written to a
+//! `pdec export RUN_DIR`: the trained solution (and with `--gradient` each unknown's space
+//! gradient) on a grid (`--grid "t = 0..1:101, x = -1..1:201"`, see [`crate::grid`]) or at the
+//! rows of a CSV table (`--points`), as CSV, NPZ (NumPy) or legacy VTK (ParaView). Files are written to a
 //! temporary name and renamed, so a failed export leaves nothing behind.
 
 use crate::grid::{self, Layout, Purpose, Rule};
@@ -84,15 +84,17 @@ pub fn export(run: &Opened, opts: &ExportOptions) -> Result<(usize, Option<Diag>
     let what = if layout.is_some() { "point" } else { "row" };
     let outside = crate::table::outside_warning(p, cols, &points, rows, what);
     let u = run.solutions(&points, rows)?;
+    // Every unknown's gradient, unknown by unknown: `du_dx`, then `dv_dx`, ...
     let grads = if opts.gradient {
-        Some(run.gradient(&points, rows)?)
+        Some(run.gradients(&points, rows)?)
     } else {
         None
     };
-    let gnames: Vec<String> = run
-        .space_columns()
-        .into_iter()
-        .map(|(_, n)| format!("d{}_d{n}", p.unknowns[0].name))
+    let space = run.space_columns();
+    let gnames: Vec<String> = p
+        .unknowns
+        .iter()
+        .flat_map(|u| space.iter().map(move |(_, n)| format!("d{}_d{n}", u.name)))
         .collect();
     let bytes_or_file = match opts.format {
         Format::Csv => write_bytes(
@@ -256,7 +258,8 @@ fn npy(t: &Tensor) -> candle_core::Result<Vec<u8>> {
 }
 
 /// Legacy binary VTK, a rectilinear grid: the first grid axis is VTK's x, the second y, the
-/// third z; `u` and the gradient components are point data.
+/// third z; each unknown (each component of a vector unknown), each vector unknown of 2 or 3
+/// components as `VECTORS`, and the gradient components are point data.
 fn vtk(
     run: &Opened,
     l: &Layout,
@@ -300,6 +303,16 @@ fn vtk(
         .zip(u)
         .map(|(unknown, u)| Attribute::scalars(&unknown.name, 1).with_data(reorder(u)))
         .collect();
+    // A vector unknown of 2 or 3 components is also one `VECTORS` array under its own name
+    // (ParaView's glyphs and streamlines take it), a 2-component one with a zero third
+    // component, as VTK's vectors have 3.
+    for v in p.vector_unknowns() {
+        if !(2..=3).contains(&v.components.len()) {
+            continue;
+        }
+        let comps: Vec<Vec<f64>> = v.components.iter().map(|k| reorder(&u[*k])).collect();
+        point.push(Attribute::vectors(&v.name).with_data(interleave(&comps)));
+    }
     if let Some(g) = grads {
         for (name, g) in gn.iter().zip(g) {
             point.push(Attribute::scalars(name, 1).with_data(reorder(g)));
@@ -342,4 +355,29 @@ fn vtk(
     vtk.write_legacy(&mut bytes)
         .map_err(|e| crate::run::RunError::Internal(format!("cannot encode VTK: {e}")))?;
     Ok(bytes)
+}
+
+/// Components as VTK's vector tuples: `(a, b, c)` per point, zeros for missing components.
+fn interleave(comps: &[Vec<f64>]) -> Vec<f64> {
+    let n = comps.first().map_or(0, Vec::len);
+    let mut out = vec![0.0; 3 * n];
+    for (j, c) in comps.iter().take(3).enumerate() {
+        for (i, v) in c.iter().enumerate() {
+            out[3 * i + j] = *v;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::interleave;
+
+    #[test]
+    fn two_components_are_padded_with_zeros() {
+        let v = interleave(&[vec![1.0, 2.0], vec![3.0, 4.0]]);
+        assert_eq!(v, [1.0, 3.0, 0.0, 2.0, 4.0, 0.0]);
+        let w = interleave(&[vec![1.0], vec![2.0], vec![3.0]]);
+        assert_eq!(w, [1.0, 2.0, 3.0]);
+    }
 }

@@ -178,7 +178,28 @@ impl Opened {
         self.gradient_along(&space, points, rows)
     }
 
-    /// The derivative of the solution along each network column of `columns` (time, a space
+    /// Every unknown's space gradient, unknown by unknown in declaration order (outer: the
+    /// unknown's space columns, then the next unknown's; inner: point).
+    pub fn gradients(&self, points: &[f64], rows: usize) -> Result<Vec<Vec<f64>>, RunError> {
+        let space: Vec<usize> = self.space_columns().into_iter().map(|(c, _)| c).collect();
+        let mut out = Vec::new();
+        for k in 0..self.problem().unknowns.len() {
+            out.extend(self.gradient_of(k, &space, points, rows)?);
+        }
+        Ok(out)
+    }
+
+    /// The first unknown's derivatives along `columns` ([`Opened::gradient_of`]).
+    pub fn gradient_along(
+        &self,
+        columns: &[usize],
+        points: &[f64],
+        rows: usize,
+    ) -> Result<Vec<Vec<f64>>, RunError> {
+        self.gradient_of(0, columns, points, rows)
+    }
+
+    /// The derivative of unknown `k` along each network column of `columns` (time, a space
     /// component or a parameter; outer: column, inner: point). The network's derivatives are
     /// forward-mode jets through it (the same tangents the solver trains with). Under an
     /// `ansatz`, its derivative along time and space is formed from the network's by the
@@ -188,13 +209,17 @@ impl Opened {
     /// converted), step `1e-5` of the input's range. Where a free-boundary projection is
     /// active (the value is the obstacle's), the obstacle's derivative by central
     /// differences in f64.
-    pub fn gradient_along(
+    pub fn gradient_of(
         &self,
+        k: usize,
         columns: &[usize],
         points: &[f64],
         rows: usize,
     ) -> Result<Vec<Vec<f64>>, RunError> {
         let w = self.cols.layout.width;
+        if k >= self.problem().unknowns.len() {
+            return Err(RunError::Internal(format!("no unknown {k}")));
+        }
         if columns.iter().any(|c| *c >= w) || points.len() != rows * w {
             return Err(RunError::Internal(format!(
                 "gradient along columns {columns:?} of {w} at {} values for {rows} points",
@@ -210,7 +235,7 @@ impl Opened {
         let how: Vec<How> = columns
             .iter()
             .map(
-                |c| match (&self.problem().unknowns[0].ansatz, kinds.get(c)) {
+                |c| match (&self.problem().unknowns[k].ansatz, kinds.get(c)) {
                     (None, _) => How::Jet,
                     (Some(a), Some(ColKind::Space { var, comp })) => {
                         let vector = problem.space[*var].domain.dim().is_some();
@@ -262,8 +287,8 @@ impl Opened {
                 let x = rows_of(start, n, self.dt)?;
                 let o =
                     pdec_solve::lower::forward(&self.net, &self.cols, &x, &dirs, None, None, None)?;
-                // The first unknown's gradient.
-                let tangents = match &o[0].t {
+                // Unknown `k`'s output.
+                let tangents = match &o[k].t {
                     Some(t) => t.to_dtype(DType::F64)?.to_vec2::<f64>()?,
                     None => Vec::new(),
                 };
@@ -278,7 +303,7 @@ impl Opened {
                         coefs: &coefs,
                     },
                 );
-                for (k, (c, h)) in columns.iter().zip(&how).enumerate() {
+                for (i, (c, h)) in columns.iter().zip(&how).enumerate() {
                     match h {
                         How::Jet => {
                             let row = dirs
@@ -288,12 +313,12 @@ impl Opened {
                                 .ok_or_else(|| {
                                     RunError::Internal("forward pass without tangents".into())
                                 })?;
-                            out[k].extend_from_slice(row);
+                            out[i].extend_from_slice(row);
                         }
                         // The ansatz's derivative, from the network's value and tangents.
                         How::Node(node) => {
                             let v = pdec_solve::lower::per_point(&ev.eval(*node)?, n)?;
-                            out[k].extend(v.to_dtype(DType::F64)?.to_vec1::<f64>()?);
+                            out[i].extend(v.to_dtype(DType::F64)?.to_vec1::<f64>()?);
                         }
                         How::Difference => {}
                     }
@@ -302,7 +327,7 @@ impl Opened {
         }
         if how.iter().any(|h| matches!(h, How::Difference)) {
             let net = self.net_in(DType::F64)?;
-            for (k, (c, h)) in columns.iter().zip(&how).enumerate() {
+            for (i, (c, h)) in columns.iter().zip(&how).enumerate() {
                 if !matches!(h, How::Difference) {
                     continue;
                 }
@@ -311,17 +336,19 @@ impl Opened {
                     let n = CHUNK.min(rows - start);
                     let x = rows_of(start, n, DType::F64)?;
                     let along = self.unit(*c, n, step)?;
-                    let p = self.raw_values(&net, &(&x + &along)?)?;
-                    let m = self.raw_values(&net, &(&x - &along)?)?;
-                    out[k].extend(p.iter().zip(&m).map(|(p, m)| (p - m) / (2.0 * step)));
+                    let p = self.raw_values(&net, &(&x + &along)?, k)?;
+                    let m = self.raw_values(&net, &(&x - &along)?, k)?;
+                    out[i].extend(p.iter().zip(&m).map(|(p, m)| (p - m) / (2.0 * step)));
                 }
             }
         }
-        if let Some(c) = &self.problem().constraint {
+        if let Some(c) = &self.problem().constraint
+            && c.unknown == k
+        {
             let mut raw = Vec::with_capacity(rows);
             for start in (0..rows).step_by(CHUNK) {
                 let n = CHUNK.min(rows - start);
-                raw.extend(self.raw_values(&self.net, &rows_of(start, n, self.dt)?)?);
+                raw.extend(self.raw_values(&self.net, &rows_of(start, n, self.dt)?, k)?);
             }
             let g = self.free(c.obstacle, points, rows)?;
             let active: Vec<usize> = (0..rows)
@@ -334,12 +361,12 @@ impl Opened {
                 })
                 .collect();
             if !active.is_empty() {
-                for (k, col) in columns.iter().enumerate() {
+                for (i, col) in columns.iter().enumerate() {
                     let h = 1e-6 * self.range(*col);
                     let mut plus = Vec::with_capacity(active.len() * w);
                     let mut minus = Vec::with_capacity(active.len() * w);
-                    for i in &active {
-                        let row = &points[i * w..(i + 1) * w];
+                    for r in &active {
+                        let row = &points[r * w..(r + 1) * w];
                         let mut a = row.to_vec();
                         a[*col] += h;
                         plus.extend(a);
@@ -349,8 +376,8 @@ impl Opened {
                     }
                     let gp = self.free(c.obstacle, &plus, active.len())?;
                     let gm = self.free(c.obstacle, &minus, active.len())?;
-                    for (j, i) in active.iter().enumerate() {
-                        out[k][*i] = (gp[j] - gm[j]) / (2.0 * h);
+                    for (j, r) in active.iter().enumerate() {
+                        out[i][*r] = (gp[j] - gm[j]) / (2.0 * h);
                     }
                 }
             }
@@ -380,11 +407,11 @@ impl Opened {
         Ok(Tensor::from_vec(v, (n, w), &Device::Cpu)?)
     }
 
-    /// The solution before a free-boundary projection (the ansatz's value when there is
+    /// Unknown `k` before a free-boundary projection (the ansatz's value when there is
     /// one) at the rows of `x`, with `net`.
-    fn raw_values(&self, net: &Net, x: &Tensor) -> Result<Vec<f64>, RunError> {
+    fn raw_values(&self, net: &Net, x: &Tensor, k: usize) -> Result<Vec<f64>, RunError> {
         Ok(
-            pdec_solve::train::values(net, self.problem(), &self.cols, x)?
+            pdec_solve::train::values_of(net, self.problem(), &self.cols, x, k)?
                 .to_dtype(DType::F64)?
                 .to_vec1::<f64>()?,
         )
@@ -423,4 +450,4 @@ enum How {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -2,7 +2,7 @@
 //! viridis colour bar or two region colours, rows of panels; rendered in memory as PNG or
 //! SVG bytes. The font is DejaVu Sans, embedded from `assets/` and registered once.
 
-use super::figure::{Figure, HeatMap, LineChart, tick};
+use super::figure::{Figure, HeatMap, LineChart, Quiver, tick};
 use super::{SIZE, WIDE};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
@@ -299,6 +299,25 @@ fn draw_heat<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &HeatMap) -> 
             .draw_series(LineSeries::new(line.iter().copied(), BLACK.stroke_width(2)))
             .map_err(err)?;
     }
+    if let Some(q) = &h.quiver {
+        let (pw, ph) = chart.plotting_area().dim_in_pixel();
+        let scale = (pw as f64 / (x1 - x0), ph as f64 / (y1 - y0));
+        let arrows = arrow_paths(q, scale);
+        chart
+            .draw_series(
+                arrows
+                    .iter()
+                    .map(|a| PathElement::new(a.shaft.to_vec(), BLACK.stroke_width(1))),
+            )
+            .map_err(err)?;
+        chart
+            .draw_series(
+                arrows
+                    .iter()
+                    .map(|a| Polygon::new(a.head.to_vec(), BLACK.filled())),
+            )
+            .map_err(err)?;
+    }
     if !h.curve.is_empty() {
         chart
             .draw_series(h.curve.iter().map(|p| Circle::new(*p, 2, BLACK.filled())))
@@ -354,6 +373,67 @@ fn draw_heat<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &HeatMap) -> 
     Ok(())
 }
 
+/// Half the angle of an arrow's head.
+const HEAD_ANGLE: f64 = 0.4;
+
+/// One arrow of a quiver in data units: its shaft from the tail to the head's base, and its
+/// head, a triangle (the tip first).
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Arrow {
+    pub(super) shaft: [(f64, f64); 2],
+    pub(super) head: [(f64, f64); 3],
+}
+
+/// Each arrow of a quiver, centred on its point. `scale` is pixels per data unit along x
+/// and y: the arrows are scaled together on screen (the longest 90% of a grid step), so
+/// their lengths compare and their heads look alike whatever the axes' units.
+pub(super) fn arrow_paths(q: &Quiver, scale: (f64, f64)) -> Vec<Arrow> {
+    let longest = q
+        .arrows
+        .iter()
+        .map(|a| a[2].hypot(a[3]))
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let room = 0.9 * (q.spacing.0 * scale.0).min(q.spacing.1 * scale.1);
+    if longest <= 0.0 || !room.is_finite() || room <= 0.0 {
+        return Vec::new();
+    }
+    // Pixels per unit of the field.
+    let k = room / longest;
+    let to_data = |(a, b): (f64, f64)| (a / scale.0, b / scale.1);
+    q.arrows
+        .iter()
+        .filter_map(|&[x, y, a, b]| {
+            // On screen, y up; an arrow under a pixel is left out.
+            let (px, py) = (a * k, b * k);
+            let len = px.hypot(py);
+            if !len.is_finite() || len < 1.0 {
+                return None;
+            }
+            let at = |f: f64| {
+                let d = to_data((f * px, f * py));
+                (x + d.0, y + d.1)
+            };
+            // The head: 40% of a short arrow, at most 7 pixels long.
+            let head = (0.4 * len).min(7.0);
+            let (ux, uy) = (px / len, py / len);
+            let barb = |s: f64| {
+                let (c, n) = (HEAD_ANGLE.cos(), s * HEAD_ANGLE.sin());
+                // The reversed direction turned by +- HEAD_ANGLE, `head / cos` long.
+                let (vx, vy) = (-ux, -uy);
+                let r = head / c;
+                let d = to_data((r * (vx * c - vy * n), r * (vx * n + vy * c)));
+                let tip = at(0.5);
+                (tip.0 + d.0, tip.1 + d.1)
+            };
+            Some(Arrow {
+                shaft: [at(-0.5), at(0.5 - head / len)],
+                head: [at(0.5), barb(1.0), barb(-1.0)],
+            })
+        })
+        .collect()
+}
+
 /// Renders a figure as PNG bytes.
 pub(super) fn png(f: &Figure) -> Result<Vec<u8>, String> {
     register_font()?;
@@ -386,4 +466,40 @@ pub(super) fn svg(f: &Figure) -> Result<String, String> {
         root.present().map_err(err)?;
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arrow_paths;
+    use crate::plot::figure::Quiver;
+
+    /// The longest arrow spans 90% of a grid step on screen, centred on its point, its head
+    /// at the tip and symmetric about the shaft, which ends at the head's base; a vector
+    /// half as long draws half as long; a zero vector draws nothing.
+    #[test]
+    fn arrows_are_scaled_together_on_screen() {
+        let q = Quiver {
+            arrows: vec![
+                [1.0, 2.0, 4.0, 0.0],
+                [3.0, 2.0, 0.0, 2.0],
+                [5.0, 2.0, 0.0, 0.0],
+            ],
+            spacing: (2.0, 1.0),
+        };
+        // 10 pixels per unit along x, 40 along y: a step is 20 x 40 pixels.
+        let arrows = arrow_paths(&q, (10.0, 40.0));
+        assert_eq!(arrows.len(), 2);
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        // 18 pixels along x: 1.8 data units, from 0.1 to 1.9; a head 7 pixels long.
+        let a = &arrows[0];
+        assert!(close(a.shaft[0].0, 0.1) && close(a.head[0].0, 1.9), "{a:?}");
+        assert!(close(a.shaft[1].0, 1.2) && close(a.head[1].0, 1.2), "{a:?}");
+        assert!(a.shaft.iter().all(|p| close(p.1, 2.0)), "{a:?}");
+        assert!(close(a.head[1].1 - 2.0, 2.0 - a.head[2].1), "{a:?}");
+        assert!((a.head[1].1 - 2.0) * (a.head[2].1 - 2.0) < 0.0, "{a:?}");
+        // Half the field: 9 pixels along y, 0.225 data units.
+        let v = &arrows[1];
+        assert!(close(v.head[0].1 - v.shaft[0].1, 9.0 / 40.0), "{v:?}");
+        assert!(close(v.shaft[0].0, 3.0), "{v:?}");
+    }
 }

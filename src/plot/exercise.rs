@@ -120,6 +120,7 @@ pub(super) fn exercise_figure(run: &Opened, layout: &Layout) -> Result<Option<Fi
                 curve,
                 curve_name: "exercise boundary".into(),
                 outline: Vec::new(),
+                quiver: None,
             })
         }
     }))

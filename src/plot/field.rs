@@ -211,6 +211,7 @@ pub(super) fn field_figure(
                 curve: Vec::new(),
                 curve_name: String::new(),
                 outline: outline(run, layout),
+                quiver: None,
             });
             if !axes[0].time {
                 return Ok(heat);
@@ -320,6 +321,7 @@ pub(super) fn reference_figure(
                 curve: Vec::new(),
                 curve_name: String::new(),
                 outline: outline(run, layout),
+                quiver: None,
             })
         }
         _ => return Ok(None),

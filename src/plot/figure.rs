@@ -1,6 +1,6 @@
 //! The pictures as data, before any drawing: a line chart, a heat map, or a row of them
 //! ([`Figure`]), with the palette of lines and the tick labels' number format. Built by
-//! `loss.rs`, `field.rs` and `exercise.rs`; drawn by `draw.rs`.
+//! `loss.rs`, `field.rs`, `quiver.rs` and `exercise.rs`; drawn by `draw.rs`.
 
 use plotters::prelude::*;
 
@@ -70,6 +70,17 @@ pub(super) struct HeatMap {
     pub(super) curve_name: String,
     /// Lines drawn on top in black: the outline of the domain's boundary pieces.
     pub(super) outline: Vec<Vec<(f64, f64)>>,
+    /// Arrows drawn on top (a vector field's quiver), if any.
+    pub(super) quiver: Option<Quiver>,
+}
+
+/// A vector field's arrows on a coarse grid: each `[x, y, a, b]`, the point and the field's
+/// components along the two axes. The drawing scales them together, the longest to a share
+/// of the grid's `spacing` (in data units along x and y), so lengths compare.
+#[derive(Clone, Debug)]
+pub(super) struct Quiver {
+    pub(super) arrows: Vec<[f64; 4]>,
+    pub(super) spacing: (f64, f64),
 }
 
 /// A picture: one chart, or charts side by side.

@@ -7,6 +7,8 @@
 //!   axes, a heat map. Higher dimensions go along `--slice` or the box's diagonal.
 //! - `error.png`: `|u - exact|` in the same layout, or `|u - reference|` at the reference
 //!   table's points.
+//! - `quiver_U.png`: a vector unknown of 2 components on a 2-D space variable, arrows over
+//!   a heat map of its speed on that plane (at a reported or the end time).
 //! - `exercise.png` (free-boundary problems): where the solution is within a tolerance of the
 //!   obstacle, and the boundary of that region.
 //!
@@ -14,7 +16,8 @@
 //! rename, so a failed plot leaves no partial file.
 //!
 //! Files: `figure.rs` (the pictures as data), `draw.rs` (drawing them with `plotters`, the
-//! embedded font), `loss.rs`, `field.rs` (solution and error), `exercise.rs`; this file draws
+//! embedded font), `loss.rs`, `field.rs` (solution and error), `quiver.rs` (vector fields),
+//! `exercise.rs`; this file draws
 //! a run's pictures and writes them.
 
 mod draw;
@@ -22,6 +25,7 @@ mod exercise;
 mod field;
 mod figure;
 mod loss;
+mod quiver;
 
 use crate::grid::{self, Purpose};
 use crate::rundir::{Failure, Opened};
@@ -107,6 +111,7 @@ pub fn plot(run: &Opened, opts: &PlotOptions) -> Result<Vec<PathBuf>, Failure> {
             figures.push(("error".into(), f));
         }
     }
+    figures.extend(quiver::quiver_figures(run, &items)?);
     if let Some(f) = exercise::exercise_figure(run, &layout)? {
         figures.push(("exercise".into(), f));
     }

@@ -13,7 +13,8 @@ use pdec_solve::nn::Net;
 use rand::{RngExt, SeedableRng};
 use std::path::PathBuf;
 
-fn opened(name: &str, text: &str, sets: &[&str]) -> Opened {
+/// A run of the problem `text` with its network fresh from initialisation (seed 7, f64).
+pub(crate) fn opened(name: &str, text: &str, sets: &[&str]) -> Opened {
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     let compiled = driver::compile(
         SourceFile {
@@ -35,7 +36,8 @@ fn opened(name: &str, text: &str, sets: &[&str]) -> Opened {
     }
 }
 
-fn file(path: &str) -> String {
+/// A file of the project, read.
+pub(crate) fn file(path: &str) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(root.join(path)).expect("a problem file")
 }
@@ -128,6 +130,7 @@ fn the_projection_takes_the_obstacles_derivative() {
         .raw_values(
             &run.net,
             &candle_core::Tensor::from_vec(x.clone(), (64, 2), &Device::Cpu).expect("x"),
+            0,
         )
         .expect("raw");
     let u = run.solution(&x, 64).expect("u");

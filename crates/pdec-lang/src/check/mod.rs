@@ -113,6 +113,10 @@ pub struct Checker<'a> {
     /// `unknown coef k(x) in [lo, hi]`: each coefficient function's range, by unknown number
     /// (those whose range failed to check are absent).
     coef_fns: std::collections::BTreeMap<usize, crate::ir::Coefficient>,
+    /// Each `dn(u)` lowered, by unknown and the call's own span (nodes are shared, so a
+    /// node's span may be another statement's): a boundary condition checks its own against
+    /// its faces.
+    dn_calls: Vec<(usize, Span)>,
 }
 
 /// Checks the program; `overrides` are `--set` settings applied after the file's.
@@ -138,6 +142,7 @@ pub fn check(
         failed: Default::default(),
         outside_reports: Vec::new(),
         pieces: HashMap::new(),
+        dn_calls: Vec::new(),
         coef_items: HashMap::new(),
         coefficients: Vec::new(),
         coef_fns: Default::default(),

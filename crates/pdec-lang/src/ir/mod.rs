@@ -15,6 +15,7 @@ pub mod eval;
 pub mod print;
 pub(crate) mod replace;
 pub mod restrict;
+mod vectors;
 
 use crate::source::Span;
 use serde::Serialize;
@@ -974,3 +975,4 @@ pub fn face_name(space: &[SpaceVar], f: Face) -> String {
     }
 }
 pub use construct::TypeError;
+pub use vectors::{VectorUnknown, component_of};

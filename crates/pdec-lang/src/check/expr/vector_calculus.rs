@@ -241,7 +241,10 @@ impl Checker<'_> {
         // `dn(U)`: the vector of its components' normal derivatives.
         let items: Vec<NodeId> = unknown
             .numbers()
-            .map(|k| self.g.add(Op::NormalDeriv(k), Ty::scalar(), span))
+            .map(|k| {
+                self.dn_calls.push((k, span));
+                self.g.add(Op::NormalDeriv(k), Ty::scalar(), span)
+            })
             .collect();
         match unknown {
             UnknownRef::Scalar(_) => Some(items[0]),

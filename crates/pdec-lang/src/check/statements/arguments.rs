@@ -1,12 +1,15 @@
 //! Unknowns of fewer arguments than the problem has inputs (`unknown p(x)` beside
 //! `u(t, x)`): a derivative of one along an input it does not take, however it was written
 //! (`d(p, t)`, `grad(p, y)`, a `div` differentiated symbolically), is an error rather than a
-//! silent zero; and time data on an unknown that does not take time is refused with a hint.
+//! silent zero, as is `dn(p)` on a face of a space variable it does not take (the face's
+//! normal lies along that variable); and time data on an unknown that does not take time is
+//! refused with a hint.
 
 use super::time_order::TimeCondition;
 use crate::check::Checker;
 use crate::diag::Diag;
-use crate::ir::{Coord, Input, NodeId, Op};
+use crate::ir::{Coord, Face, Input, NodeId, Op};
+use crate::source::Span;
 use std::collections::BTreeSet;
 
 impl Checker<'_> {
@@ -49,6 +52,62 @@ impl Checker<'_> {
                     .primary(span, format!("a derivative of `{name}` along `{v}`"))
                     .help(format!(
                         "its derivative along `{v}` is zero: drop the term, or declare `unknown {}({})` if it varies in `{v}`",
+                        base(&name),
+                        wider.join(", ")
+                    )),
+                );
+            }
+        }
+    }
+
+    /// The `dn(p)` calls lowered since `from` (a boundary condition's, on `faces`) where
+    /// `p` does not take the faces' space variable: one error per unknown and variable.
+    pub(super) fn normal_derivatives_along_arguments(&mut self, from: usize, faces: &[Face]) {
+        let calls: Vec<(usize, Span)> = self.dn_calls.get(from..).unwrap_or_default().to_vec();
+        let mut reported: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for (k, span) in calls {
+            let Some(u) = self.unknowns.get(k) else {
+                continue;
+            };
+            for f in faces {
+                let var = f.var();
+                if u.args.contains(&Input::Space(var)) || !reported.insert((k, var)) {
+                    continue;
+                }
+                let name = u.name.clone();
+                let args: Vec<&str> = u.args.iter().map(|a| self.input_name(*a)).collect();
+                let v = self.input_name(Input::Space(var)).to_string();
+                let declared = format!("{}({})", base(&name), args.join(", "));
+                let face = crate::ir::face_name(&self.space, *f);
+                let own: Vec<&str> = u
+                    .args
+                    .iter()
+                    .filter(|a| matches!(a, Input::Space(_)))
+                    .map(|a| self.input_name(*a))
+                    .collect();
+                let wider: Vec<&str> = self
+                    .unknown_args
+                    .iter()
+                    .filter(|a| **a == Input::Space(var) || u.args.contains(a))
+                    .map(|a| self.input_name(*a))
+                    .collect();
+                let own = match own.as_slice() {
+                    [] => format!("`{name}` takes no space variable: drop the condition"),
+                    o => format!(
+                        "give `{name}` its conditions on the faces of `{}` only",
+                        o.join("`, `")
+                    ),
+                };
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::normal_not_argument",
+                        format!(
+                            "`dn({name})` on `{face}` is zero: `{name}` is declared `{declared}`, which does not depend on `{v}`"
+                        ),
+                    )
+                    .primary(span, format!("`dn({name})` on a face of `{v}`"))
+                    .help(format!(
+                        "{own}, or declare `unknown {}({})` if it varies in `{v}`",
                         base(&name),
                         wider.join(", ")
                     )),

@@ -108,7 +108,11 @@ impl Checker<'_> {
                 None => faces = None,
             }
         }
+        let dn_from = self.dn_calls.len();
         let rs = self.residual_components(condition, Ctx::BOUNDARY);
+        if let Some(fs) = &faces {
+            self.normal_derivatives_along_arguments(dn_from, fs);
+        }
         let Some(faces) = faces else {
             // Which faces it meant is unknown: do not call any face uncovered.
             s.unknown_locus = true;
