@@ -298,7 +298,7 @@ fn vector_calculus_expands_by_component() {
 /// written with 3 added).
 #[test]
 fn a_gauge_fixes_the_constant_of_a_pressure_like_unknown() {
-    let (_, s) = solve_summary(
+    let (run, s) = solve_summary(
         "tests/problems/gauged_heat.pde",
         "systems",
         "gauge",
@@ -322,6 +322,22 @@ fn a_gauge_fixes_the_constant_of_a_pressure_like_unknown() {
         s["metrics_by_unknown"]["u"].get("mean_removed").is_none(),
         "{s}"
     );
+    // loss.csv follows each unknown's error against time; its last line is the summary's
+    // (the same points, p's mean removed).
+    let csv = std::fs::read_to_string(run.join("loss.csv")).expect("loss.csv");
+    let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
+    let last: Vec<&str> = csv.lines().last().expect("a line").split(',').collect();
+    for u in ["u", "p"] {
+        let column = format!("exact_rel_l2.{u}");
+        let at = header.iter().position(|h| *h == column);
+        let at = at.unwrap_or_else(|| panic!("no {column} in {header:?}"));
+        let logged: f64 = last[at].parse().expect("a number");
+        let e = rel_l2(&s, u);
+        assert!(
+            (logged - e).abs() <= 1e-6 * e,
+            "{u}: {logged} logged, {e} in the summary"
+        );
+    }
     // p(0.5, 0.25) = -exp(-0.05 pi^2) cos(pi / 4) / pi, the exact value less its mean (3).
     let r = &s["reports"][0];
     let want = -(-0.05 * std::f64::consts::PI.powi(2)).exp() * (std::f64::consts::PI / 4.0).cos()

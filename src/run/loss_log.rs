@@ -8,7 +8,7 @@
 
 use crate::run::dir::write_atomic;
 use crate::run::error::RunError;
-use crate::run::report::{ExactProbe, exact_metrics, exact_probe, table_metrics};
+use crate::run::report::{ExactProbe, exact_columns, exact_metrics, exact_probe, table_metrics};
 use crate::run::tensorboard::EventLog;
 use candle_core::{DType, Tensor};
 use pdec_solve::nn::Net;
@@ -46,25 +46,23 @@ impl<'a> LossLog<'a> {
         let problem = program.problem;
         let (device, dt) = (&program.device, program.dtype);
         let mut names: Vec<String> = program.plan.terms.iter().map(|t| t.name.clone()).collect();
-        // The error against the exact solution and the reference table at every logged step,
-        // so that loss.csv shows accuracy against time (before `total`: not loss terms).
-        let mut errors = Vec::new();
-        let probe = match (problem.single().and_then(|u| u.exact), root) {
-            (Some(e), true) => Some(exact_probe(program, e, seed)?),
-            _ => None,
+        // The error against the exact solution (each unknown's, in a system) and the
+        // reference table at every logged step, so that loss.csv shows accuracy against time
+        // (before `total`: not loss terms).
+        let probe = match root {
+            true => exact_probe(program, seed)?,
+            false => None,
         };
-        if problem.single().and_then(|u| u.exact).is_some() {
-            errors.push("exact_rel_l2");
-        }
+        let mut errors = exact_columns(problem);
         if reference.is_some() {
-            errors.push("reference_rel_l2");
+            errors.push("reference_rel_l2".into());
         }
         // The reported values too (the quantity a user waits for, e.g. a price at one point),
         // named by their expression: columns before `total`, as the errors.
-        errors.extend(problem.reports.iter().map(|r| r.text.as_str()));
+        errors.extend(problem.reports.iter().map(|r| r.text.clone()));
         // Each unknown coefficient's value as training identifies it, named by the
         // coefficient.
-        errors.extend(program.plan.coefficients.iter().map(|c| c.name.as_str()));
+        errors.extend(program.plan.coefficients.iter().map(|c| c.name.clone()));
         let report_points = match problem.reports.is_empty() {
             true => None,
             false => {
@@ -128,9 +126,10 @@ impl<'a> LossLog<'a> {
         // The same values unrounded, for the event file.
         let mut row = vec![lr];
         if let Some(p) = &self.probe {
-            let m = exact_metrics(program, net, p)?;
-            rec.push(format!("{:.6e}", m.rel_l2));
-            row.push(m.rel_l2);
+            for m in exact_metrics(program, net, p)? {
+                rec.push(format!("{:.6e}", m.rel_l2));
+                row.push(m.rel_l2);
+            }
         }
         if let Some(t) = self.reference {
             let rel_l2 = table_metrics(program, net, t)?.0.rel_l2;
@@ -179,14 +178,13 @@ impl<'a> LossLog<'a> {
 }
 
 /// The TensorBoard tags of loss.csv's columns after `step` and `wall_s`: `train/lr`,
-/// `error/exact_rel_l2` and `error/reference_rel_l2`, `report/EXPR`, `loss/total`,
+/// `error/exact_rel_l2` (a system's `error/exact_rel_l2.NAME`) and `error/reference_rel_l2`,
+/// `report/EXPR`, `loss/total`,
 /// `loss/NAME` and `balance/NAME` (TensorBoard groups the charts by the part before `/`).
 fn tags(program: &LossProgram, reference: bool, balanced: bool) -> Vec<String> {
     let problem = program.problem;
     let mut tags = vec!["train/lr".to_string()];
-    if problem.single().and_then(|u| u.exact).is_some() {
-        tags.push("error/exact_rel_l2".into());
-    }
+    tags.extend(exact_columns(problem).iter().map(|c| format!("error/{c}")));
     if reference {
         tags.push("error/reference_rel_l2".into());
     }
@@ -208,11 +206,11 @@ fn tags(program: &LossProgram, reference: bool, balanced: bool) -> Vec<String> {
 fn loss_log(
     path: &Path,
     names: &[String],
-    errors: &[&str],
+    errors: &[String],
     first_step: u64,
 ) -> Result<csv::Writer<std::fs::File>, RunError> {
     let mut header = vec!["step".to_string(), "wall_s".into(), "lr".into()];
-    header.extend(errors.iter().map(|e| e.to_string()));
+    header.extend(errors.iter().cloned());
     header.push("total".into());
     header.extend(names.iter().cloned());
     // Column names with commas or quotes (reports such as `u(0, x = 0)`) are quoted by the

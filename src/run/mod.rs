@@ -412,9 +412,10 @@ fn summarise(
 ) -> Result<Summary, RunError> {
     let (problem, plan, seed) = (program.problem, program.plan, trainer.run.seed);
     let reports = report::report_values(program, net)?;
-    let metrics = match &log.probe {
-        Some(p) => Some(report::exact_metrics(program, net, p)?),
-        None => None,
+    // A problem of one unknown: its probe's errors (a system's are `metrics_by_unknown`).
+    let metrics = match (&log.probe, problem.single()) {
+        (Some(p), Some(_)) => report::exact_metrics(program, net, p)?.into_iter().next(),
+        _ => None,
     };
     let metrics_by_unknown = report::metrics_by_unknown(program, net, seed)?;
     let (metrics_training_law, metrics_near_reports) = match problem.single().and_then(|u| u.exact)

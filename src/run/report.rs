@@ -278,25 +278,49 @@ pub(crate) fn violation(
 /// run, then compared with the network at every logged step and at the end.
 pub(crate) struct ExactProbe {
     pub x: Tensor,
-    pub exact: Vec<f64>,
+    /// Each unknown with an `exact`: its number and its exact values at `x`.
+    pub exact: Vec<(usize, Vec<f64>)>,
 }
 
+/// The probe of every unknown with an `exact` (none when no unknown has one).
 pub(crate) fn exact_probe(
     program: &LossProgram,
-    exact: pdec_lang::ir::NodeId,
     seed: u64,
-) -> Result<ExactProbe, RunError> {
+) -> Result<Option<ExactProbe>, RunError> {
+    let p = program.problem;
+    let with: Vec<(usize, pdec_lang::ir::NodeId)> = (p.unknowns.iter().enumerate())
+        .filter_map(|(k, u)| u.exact.map(|e| (k, e)))
+        .collect();
+    if with.is_empty() {
+        return Ok(None);
+    }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x6576_616c);
-    let b = pdec_lang::geometry::sample_interior(
-        program.problem,
-        &program.layout.uniform(),
-        4096,
-        &mut rng,
-    );
+    let b = pdec_lang::geometry::sample_interior(p, &program.layout.uniform(), 4096, &mut rng);
     let (x, _) = program.tensor(&b)?;
     let x64 = x.to_dtype(DType::F64)?;
-    let exact = train::eval_free(program.problem, &program.cols, exact, &x64)?.to_vec1::<f64>()?;
-    Ok(ExactProbe { x, exact })
+    let mut exact = Vec::with_capacity(with.len());
+    for (k, e) in with {
+        exact.push((
+            k,
+            train::eval_free(p, &program.cols, e, &x64)?.to_vec1::<f64>()?,
+        ));
+    }
+    Ok(Some(ExactProbe { x, exact }))
+}
+
+/// loss.csv's error columns of the probe: `exact_rel_l2` for a problem of one unknown, and
+/// `exact_rel_l2.NAME` for each unknown of a system with an `exact` (in the probe's order).
+pub(crate) fn exact_columns(problem: &pdec_lang::ir::Problem) -> Vec<String> {
+    if problem.single().is_some() {
+        return match problem.unknowns[0].exact {
+            Some(_) => vec!["exact_rel_l2".into()],
+            None => Vec::new(),
+        };
+    }
+    (problem.unknowns.iter())
+        .filter(|u| u.exact.is_some())
+        .map(|u| format!("exact_rel_l2.{}", u.name))
+        .collect()
 }
 
 /// Each unknown's errors against its `exact` on the uniform probe's points (4,096 over the
@@ -392,14 +416,20 @@ fn metrics_on(
     Ok(unknown_metrics(program.problem, 0, &u, &want))
 }
 
-/// Errors of the trained solution against `exact` at the probe's points.
+/// Each probed unknown's errors against its `exact` at the probe's points (in the probe's
+/// order).
 pub(crate) fn exact_metrics(
     program: &LossProgram,
     net: &Net,
     probe: &ExactProbe,
-) -> Result<Metrics, RunError> {
-    let u = train::solution(net, program.problem, &program.cols, &probe.x)?
-        .to_dtype(DType::F64)?
-        .to_vec1::<f64>()?;
-    Ok(unknown_metrics(program.problem, 0, &u, &probe.exact))
+) -> Result<Vec<Metrics>, RunError> {
+    let p = program.problem;
+    let mut out = Vec::with_capacity(probe.exact.len());
+    for (k, want) in &probe.exact {
+        let got = train::solution_of(net, p, &program.cols, &probe.x, *k)?
+            .to_dtype(DType::F64)?
+            .to_vec1::<f64>()?;
+        out.push(unknown_metrics(p, *k, &got, want));
+    }
+    Ok(out)
 }

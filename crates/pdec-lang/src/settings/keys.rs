@@ -538,8 +538,8 @@ pub const TABLE: &[Key] = &[
         shapes: Shapes::Run,
         default: "100",
         doc: "lines of `loss.csv` and progress (with `exact` or a `reference` table, each \
-            line also evaluates the relative L2 error: columns `exact_rel_l2`, \
-            `reference_rel_l2`; and every `report`, one column each named by its expression)",
+            line also evaluates the relative L2 error: columns `exact_rel_l2` (a system's \
+            `exact_rel_l2.NAME` per unknown), `reference_rel_l2`; and every `report`, one column each named by its expression)",
         parse: run::log_every,
     },
     Key {
