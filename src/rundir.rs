@@ -47,19 +47,37 @@ pub struct Opened {
     pub cols: Columns,
 }
 
-/// The `--set` overrides a run was trained with.
-fn sets(run: &Path) -> Vec<String> {
-    std::fs::read_to_string(run.join("settings.json"))
+/// Settings added after runs were made whose default changes the network's inputs: a run
+/// whose settings.json does not print the key was trained as the value here says (`auto`
+/// would read a network of another width: `bad_checkpoint`).
+const ADDED_SINCE: &[(&str, &str)] = &[("hole_inputs", "none")];
+
+/// The `--set` overrides a run was trained with, and for a run made before a setting in
+/// [`ADDED_SINCE`] existed, the value it was trained as.
+pub(crate) fn sets(run: &Path) -> Vec<String> {
+    let saved = std::fs::read_to_string(run.join("settings.json"))
         .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| {
-            v.get("set").and_then(|s| s.as_array()).map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            })
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+    let Some(saved) = saved else {
+        return Vec::new();
+    };
+    let mut sets: Vec<String> = saved
+        .get("set")
+        .and_then(|s| s.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if let Some(printed) = saved.get("settings").and_then(|s| s.as_object()) {
+        for (key, then) in ADDED_SINCE {
+            if !printed.contains_key(*key) {
+                sets.push(format!("{key}={then}"));
+            }
+        }
+    }
+    sets
 }
 
 /// Opens a run directory: `problem.pde`, `settings.json`, `model.safetensors`.

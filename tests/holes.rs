@@ -42,3 +42,25 @@ fn the_hole_input_lets_the_network_learn_the_flow_around_the_hole() {
     let v = eval_at(&dir, "x = [0.6, 0]");
     assert!((v - 0.25).abs() < 0.05, "u(0.6, 0) = {v}, exact 0.25");
 }
+
+/// A run made before `hole_inputs` existed read the coordinates alone; its settings.json
+/// neither prints the key nor sets it. It still opens as it was trained (`none`), rather
+/// than as today's default, whose extra input would not fit its weights.
+#[test]
+fn a_run_made_before_hole_inputs_existed_still_opens() {
+    let mut sets = SMALL.to_vec();
+    sets[0] = "steps=5";
+    sets.push("hole_inputs=none");
+    let (dir, _) = solve_summary("examples/plate_with_hole.pde", "holes", "older", &sets);
+    let before = eval_at(&dir, "x = [0.6, 0]");
+    let path = dir.join("settings.json");
+    let mut saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("settings.json"))
+            .expect("json");
+    let printed = saved["settings"].as_object_mut().expect("settings");
+    assert!(printed.remove("hole_inputs").is_some(), "{printed:?}");
+    let set = saved["set"].as_array_mut().expect("set");
+    set.retain(|s| s.as_str() != Some("hole_inputs=none"));
+    std::fs::write(&path, serde_json::to_string_pretty(&saved).expect("json")).expect("write");
+    assert_eq!(eval_at(&dir, "x = [0.6, 0]"), before);
+}
