@@ -375,16 +375,10 @@ pub fn resume_inputs(dir: &Path, set: &mut Vec<String>) -> Result<Option<PathBuf
         serde_json::from_str(&text).map_err(|e| bad(format!("settings.json: {e}")))?;
     let key = |s: &str| s.split('=').next().unwrap_or("").trim().to_string();
     let new_keys: Vec<String> = set.iter().map(|s| key(s)).collect();
-    let mut merged: Vec<String> = json["set"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str())
-                .filter(|s| !new_keys.contains(&key(s)))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut merged: Vec<String> = crate::run::saved_sets::from_json(&json)
+        .into_iter()
+        .filter(|s| !new_keys.contains(&key(s)))
+        .collect();
     merged.append(set);
     *set = merged;
     if !dir.join("problem.pde").is_file() {

@@ -47,21 +47,6 @@ pub struct Opened {
     pub cols: Columns,
 }
 
-/// The `--set` overrides a run was trained with.
-fn sets(run: &Path) -> Vec<String> {
-    std::fs::read_to_string(run.join("settings.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| {
-            v.get("set").and_then(|s| s.as_array()).map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            })
-        })
-        .unwrap_or_default()
-}
-
 /// Opens a run directory: `problem.pde`, `settings.json`, `model.safetensors`.
 pub fn open(run: &Path) -> Result<Opened, Failure> {
     let problem = run.join("problem.pde");
@@ -85,7 +70,7 @@ pub fn open(run: &Path) -> Result<Opened, Failure> {
     }
     // Its `observe` data from the run's own copies.
     let data = crate::run::reference_folder(run);
-    let compiled = driver::compile_in(source, &sets(run), Some(&data));
+    let compiled = driver::compile_in(source, &crate::run::saved_sets::of_run(run), Some(&data));
     let cols = match (&compiled.checked, &compiled.plan) {
         (Some(_), Some(plan)) if !compiled.diags.has_errors() => Columns::new(&plan.layout),
         _ => return Err(Failure::Compile(Box::new(compiled))),

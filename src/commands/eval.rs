@@ -46,17 +46,7 @@ pub fn execute(
             return 1;
         }
     };
-    let sets: Vec<String> = std::fs::read_to_string(run.join("settings.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| {
-            v.get("set").and_then(|s| s.as_array()).map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            })
-        })
-        .unwrap_or_default();
+    let sets = crate::run::saved_sets::of_run(run);
     let data = crate::run::reference_folder(run);
     let first = driver::compile_in(source.clone(), &sets, Some(&data));
     let Some(checked) = &first.checked else {

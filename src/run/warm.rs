@@ -202,6 +202,25 @@ fn check_inputs(old: &Plan, new: &Plan, from: &Path) -> Result<(), RunError> {
             help,
         ));
     }
+    if old.layout.periodic != new.layout.periodic {
+        let show = |p: &Plan| match p.layout.periodic.is_empty() {
+            true => "no periodic coordinate through cos and sin".to_string(),
+            false => (p.layout.periodic.iter())
+                .map(|f| format!("cos and sin of `{}` over [{}, {}]", f.var, f.lo, f.hi))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        return Err(refuse(
+            "pdec::run::init_from_inputs",
+            format!(
+                "`--init-from {}`: the run's network reads {}, this problem's reads {}",
+                from.display(),
+                show(old),
+                show(new)
+            ),
+            "a periodic coordinate is read through cos and sin of its angle (`periodic_inputs`): give both problems the same periodic coordinates, ranges and `periodic_inputs` setting, or start cold",
+        ));
+    }
     for (a, b) in old.layout.inputs.iter().zip(&new.layout.inputs) {
         if a.map != b.map {
             let map = |m: &pdec_lang::geometry::inputs::InputMap| match m {
