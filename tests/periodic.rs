@@ -97,5 +97,7 @@ fn periodic_inputs_train_the_periodic_heat_equation_better() {
         summary["metrics"]["rel_l2"].as_f64().expect("rel_l2")
     };
     let (with, without) = (rel("auto"), rel("none"));
-    assert!(with < without, "auto {with}, none {without}");
+    // Measured 1.3e-2 with the inputs and 0.92 with the pair term (f32, seed 0).
+    assert!(with <= 5e-2, "auto {with}");
+    assert!(without >= 4.0 * with, "auto {with}, none {without}");
 }
