@@ -211,7 +211,8 @@ mod tests {
     use crate::passes::second_order::Path;
     use crate::source::SourceFile;
 
-    fn plan_of(src: &str, sets: &[String]) -> (Option<Plan>, bool) {
+    /// The plan of a source text with `--set` overrides, and whether it had errors.
+    pub(super) fn plan_of(src: &str, sets: &[String]) -> (Option<Plan>, bool) {
         let c = crate::driver::compile(
             SourceFile {
                 name: "t.pde".into(),

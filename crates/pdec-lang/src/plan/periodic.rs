@@ -34,18 +34,11 @@ pub fn imposed(problem: &Problem, layout: &InputLayout, term: &LossTerm) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
 
     fn plan_of(src: &str) -> crate::plan::Plan {
-        let c = crate::driver::compile(
-            SourceFile {
-                name: "t.pde".into(),
-                text: src.into(),
-            },
-            &[],
-        );
-        assert!(!c.diags.has_errors(), "{:?}", c.diags);
-        c.plan.expect("a plan")
+        let (plan, errors) = crate::plan::tests::plan_of(src, &[]);
+        assert!(!errors, "{src}");
+        plan.expect("a plan")
     }
 
     const BOX: &str = "time t in [0, 1]\nspace x in [0, 2 * pi] * [-1, 1]\nunknown u(t, x)\n\
