@@ -47,39 +47,6 @@ pub struct Opened {
     pub cols: Columns,
 }
 
-/// Settings added after runs were made whose default changes the network's inputs: a run
-/// whose settings.json does not print the key was trained as the value here says (`auto`
-/// would read a network of another width: `bad_checkpoint`).
-const ADDED_SINCE: &[(&str, &str)] = &[("hole_inputs", "none")];
-
-/// The `--set` overrides a run was trained with, and for a run made before a setting in
-/// [`ADDED_SINCE`] existed, the value it was trained as.
-pub(crate) fn sets(run: &Path) -> Vec<String> {
-    let saved = std::fs::read_to_string(run.join("settings.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
-    let Some(saved) = saved else {
-        return Vec::new();
-    };
-    let mut sets: Vec<String> = saved
-        .get("set")
-        .and_then(|s| s.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    if let Some(printed) = saved.get("settings").and_then(|s| s.as_object()) {
-        for (key, then) in ADDED_SINCE {
-            if !printed.contains_key(*key) {
-                sets.push(format!("{key}={then}"));
-            }
-        }
-    }
-    sets
-}
-
 /// Opens a run directory: `problem.pde`, `settings.json`, `model.safetensors`.
 pub fn open(run: &Path) -> Result<Opened, Failure> {
     let problem = run.join("problem.pde");
@@ -103,7 +70,7 @@ pub fn open(run: &Path) -> Result<Opened, Failure> {
     }
     // Its `observe` data from the run's own copies.
     let data = crate::run::reference_folder(run);
-    let compiled = driver::compile_in(source, &sets(run), Some(&data));
+    let compiled = driver::compile_in(source, &crate::run::saved_sets::of_run(run), Some(&data));
     let cols = match (&compiled.checked, &compiled.plan) {
         (Some(_), Some(plan)) if !compiled.diags.has_errors() => Columns::new(&plan.layout),
         _ => return Err(Failure::Compile(Box::new(compiled))),

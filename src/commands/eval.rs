@@ -46,7 +46,7 @@ pub fn execute(
             return 1;
         }
     };
-    let sets = crate::rundir::sets(run);
+    let sets = crate::run::saved_sets::of_run(run);
     let data = crate::run::reference_folder(run);
     let first = driver::compile_in(source.clone(), &sets, Some(&data));
     let Some(checked) = &first.checked else {

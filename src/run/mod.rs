@@ -32,6 +32,7 @@ pub mod model;
 mod polish;
 pub mod polish_checkpoint;
 pub mod report;
+pub mod saved_sets;
 pub(crate) mod seeds;
 pub(crate) mod spread;
 mod summary;

@@ -202,6 +202,25 @@ fn check_inputs(old: &Plan, new: &Plan, from: &Path) -> Result<(), RunError> {
             help,
         ));
     }
+    if old.layout.periodic != new.layout.periodic {
+        let show = |p: &Plan| match p.layout.periodic.is_empty() {
+            true => "no periodic coordinate through cos and sin".to_string(),
+            false => (p.layout.periodic.iter())
+                .map(|f| format!("cos and sin of `{}` over [{}, {}]", f.var, f.lo, f.hi))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        return Err(refuse(
+            "pdec::run::init_from_inputs",
+            format!(
+                "`--init-from {}`: the run's network reads {}, this problem's reads {}",
+                from.display(),
+                show(old),
+                show(new)
+            ),
+            "a periodic coordinate is read through cos and sin of its angle (`periodic_inputs`): give both problems the same periodic coordinates, ranges and `periodic_inputs` setting, or start cold",
+        ));
+    }
     for (a, b) in old.layout.inputs.iter().zip(&new.layout.inputs) {
         if a.map != b.map {
             let map = |m: &pdec_lang::geometry::inputs::InputMap| match m {
@@ -248,11 +267,15 @@ fn refit_ranges(
         return Ok(None);
     }
     let (a, b) = (Columns::new(&old.layout), Columns::new(&new.layout));
-    let r: Vec<f64> = a.scale.iter().zip(&b.scale).map(|(x, y)| x / y).collect();
-    let c: Vec<f64> = (0..r.len())
+    let mut r: Vec<f64> = a.scale.iter().zip(&b.scale).map(|(x, y)| x / y).collect();
+    let mut c: Vec<f64> = (0..r.len())
         .map(|j| a.shift[j] - r[j] * b.shift[j])
         .collect();
-    let w = r.len();
+    // The features after the columns (holes', periodic coordinates') are kept as they are:
+    // the periodic ones are the same functions (`check_inputs` refuses changed ones).
+    let w = new.layout.net_width();
+    r.resize(w, 1.0);
+    c.resize(w, 0.0);
     let r = Tensor::from_vec(r, (1, w), &Device::Cpu)?;
     let c = Tensor::from_vec(c, (w, 1), &Device::Cpu)?;
     let inputs: Vec<_> = old_net.input_weights().iter().map(Tensor::id).collect();

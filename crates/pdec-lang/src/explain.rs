@@ -148,6 +148,19 @@ fn header(o: &mut String, c: &Sources) {
             f.prim + 1
         );
     }
+    for f in &plan.layout.periodic {
+        let _ = writeln!(
+            o,
+            "  {:<10} {:<6} cos and sin of 2 pi ({} - {}) / {}, read instead of {}: `periodic {}` is imposed by the inputs, exactly (periodic_inputs = auto; its pair terms are dropped, an ansatz's kept)",
+            f.var,
+            "inputs",
+            f.var,
+            num(f.lo),
+            num(f.hi - f.lo),
+            f.var,
+            f.var
+        );
+    }
 }
 
 /// The loss terms with their weights, batches and samplers.

@@ -5,6 +5,7 @@
 //! its columns.
 
 use super::features::{HoleFeature, hole_features};
+use super::periodic::PeriodicFeature;
 use crate::ir::{Domain, Input, Problem};
 use serde::Serialize;
 use std::ops::Range;
@@ -62,6 +63,10 @@ pub struct InputLayout {
     /// (`geometry::features`), computed from the points, never sampled.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<HoleFeature>,
+    /// Then two inputs per periodic coordinate, `cos` and `sin` of its angle, read instead
+    /// of its column (`geometry::periodic`, `periodic_inputs = auto`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub periodic: Vec<PeriodicFeature>,
 }
 
 impl InputLayout {
@@ -118,12 +123,24 @@ impl InputLayout {
             inputs,
             width,
             features,
+            periodic: Vec::new(),
         }
     }
 
-    /// How many inputs the network reads: the columns, then the holes' features.
+    /// How many inputs the network reads: the columns, then the holes' features, then the
+    /// periodic coordinates' cos and sin.
     pub fn net_width(&self) -> usize {
+        self.periodic_start() + 2 * self.periodic.len()
+    }
+
+    /// The first periodic input (`cos` of the first periodic coordinate), after the holes'.
+    pub fn periodic_start(&self) -> usize {
         self.width + self.features.len()
+    }
+
+    /// Whether the network reads inputs computed from the point besides its columns.
+    pub fn has_features(&self) -> bool {
+        !self.features.is_empty() || !self.periodic.is_empty()
     }
 
     /// The columns of an input; `None` for a variable the network does not read.

@@ -33,6 +33,7 @@ pub mod features;
 pub mod inputs;
 pub mod laws;
 pub mod near;
+pub mod periodic;
 pub mod region;
 pub mod sequence;
 #[cfg(test)]

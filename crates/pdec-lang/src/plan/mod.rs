@@ -20,6 +20,7 @@ pub mod monte_carlo;
 pub mod needs;
 pub mod networks;
 pub mod output;
+pub mod periodic;
 pub mod program;
 pub mod residual_scale;
 pub mod terms;
@@ -105,6 +106,9 @@ pub fn plan(
     if !settings.plan.hole_inputs {
         layout.features.clear();
     }
+    if settings.plan.periodic_inputs {
+        layout.periodic = crate::geometry::periodic::periodic_features(problem, &layout);
+    }
     auto_sampling::time_scale(problem, diags);
     let chosen = auto_sampling::choose(problem, analysis, settings);
     let settings = &match &chosen {
@@ -116,6 +120,8 @@ pub fn plan(
         None => settings.clone(),
     };
     let mut terms = terms::loss_terms(problem, settings, diags);
+    // The pair terms the periodic inputs make hold exactly.
+    terms.retain(|t| !periodic::imposed(problem, &layout, t));
     let residual_scales = residual_scale::residual_scales(problem, analysis, |s| {
         match settings.plan.residual_scale {
             Scaling::Always => true,
@@ -205,7 +211,8 @@ mod tests {
     use crate::passes::second_order::Path;
     use crate::source::SourceFile;
 
-    fn plan_of(src: &str, sets: &[String]) -> (Option<Plan>, bool) {
+    /// The plan of a source text with `--set` overrides, and whether it had errors.
+    pub(super) fn plan_of(src: &str, sets: &[String]) -> (Option<Plan>, bool) {
         let c = crate::driver::compile(
             SourceFile {
                 name: "t.pde".into(),

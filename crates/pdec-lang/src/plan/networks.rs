@@ -132,7 +132,17 @@ fn group(problem: &Problem, layout: &InputLayout, s: &PlanSettings) -> Vec<Netwo
                     .filter(|(_, f)| columns.contains(&f.offset))
                     .map(|(j, _)| layout.width + j)
                     .collect();
+                // A periodic coordinate it reads: cos and sin instead of the column.
+                let periodic: Vec<usize> = (layout.periodic.iter().enumerate())
+                    .filter(|(_, f)| columns.contains(&f.column))
+                    .flat_map(|(j, _)| {
+                        let c = layout.periodic_start() + 2 * j;
+                        [c, c + 1]
+                    })
+                    .collect();
+                columns.retain(|c| !layout.periodic.iter().any(|f| f.column == *c));
                 columns.extend(features);
+                columns.extend(periodic);
                 let net = match s.net_per_unknown.get(&base) {
                     Some(o) => o.over(&s.net),
                     None => s.net.clone(),
@@ -173,10 +183,19 @@ pub fn describe(
         .enumerate()
         .map(|(i, n)| {
             let names: Vec<&str> = n.unknowns.iter().map(|k| unknowns[*k].as_str()).collect();
+            // An input it reads a column of, or the periodic features of.
+            let periodic = |c: usize| {
+                (layout.periodic.iter().enumerate()).any(|(j, f)| {
+                    f.column == c && n.columns.contains(&(layout.periodic_start() + 2 * j))
+                })
+            };
             let inputs: Vec<&str> = layout
                 .inputs
                 .iter()
-                .filter(|c| n.columns.contains(&c.offset))
+                .filter(|c| {
+                    (c.offset..c.offset + c.components)
+                        .any(|k| n.columns.contains(&k) || periodic(k))
+                })
                 .map(|c| c.name.as_str())
                 .collect();
             let kind = match n.net.kind {

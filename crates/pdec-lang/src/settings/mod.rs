@@ -491,6 +491,9 @@ pub struct PlanSettings {
     /// `hole_inputs`: whether the network reads an inverse distance per hole of a
     /// constructive domain (`geometry::features`).
     pub hole_inputs: bool,
+    /// `periodic_inputs`: whether the network reads cos and sin of a periodic coordinate
+    /// instead of the coordinate, making it exactly periodic (`geometry::periodic`).
+    pub periodic_inputs: bool,
 }
 
 /// The settings only the run loop reads: how long and how fast it steps, its seed, what it
@@ -561,6 +564,7 @@ impl Default for PlanSettings {
             time_ansatz: false,
             coordinates: Coordinates::AsWritten,
             hole_inputs: true,
+            periodic_inputs: true,
         }
     }
 }

@@ -284,6 +284,15 @@ pub(super) fn hole_inputs(st: &mut Settings, it: &Item, diags: &mut Diags) {
     };
 }
 
+/// `periodic_inputs = auto` or `none`.
+pub(super) fn periodic_inputs(st: &mut Settings, it: &Item, diags: &mut Diags) {
+    st.plan.periodic_inputs = match it.v.word() {
+        Some("auto") => true,
+        Some("none") => false,
+        _ => return diags.push(bad_value(it.span, it.key, "`auto` or `none`")),
+    };
+}
+
 /// `coordinates = as_written` or `log`.
 pub(super) fn coordinates(st: &mut Settings, it: &Item, diags: &mut Diags) {
     let (key, v, span) = (it.key, &it.v, it.span);

@@ -93,8 +93,9 @@ pub(super) fn input_jet(
             let raw = Tensor::cat(&raw, 0)?; // [K, N, D]
             let jac = map.jacobian.broadcast_mul(&sc)?;
             let mut tangents = raw.broadcast_mul(&jac.unsqueeze(0)?)?;
-            // The holes' features move along every direction (`[K, N, F]` appended).
-            let holes = match cols.layout.features.is_empty() {
+            // The features (holes', periodic) move along every direction (`[K, N, F]`
+            // appended).
+            let holes = match !cols.layout.has_features() {
                 true => None,
                 false => Some(super::features::jets(x, &raw, dirs.k2, cols)?),
             };
@@ -155,7 +156,7 @@ pub(super) fn antithetic_jet(
         true => {
             let both = Tensor::stack(&[&v, &v], 1)?.reshape((2 * pairs * n, w))?;
             let t = both.mul(&map.jacobian.broadcast_mul(&sc)?)?.unsqueeze(0)?;
-            Some(match cols.layout.features.is_empty() {
+            Some(match !cols.layout.has_features() {
                 true => t,
                 false => {
                     let (h, _) = super::features::jets(&rows, &both.unsqueeze(0)?, 0, cols)?;

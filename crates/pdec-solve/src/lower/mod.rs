@@ -87,11 +87,12 @@ impl Columns {
         self.log.iter().any(Option::is_some)
     }
 
-    /// Whether the network's input is not an affine map of the point: a log column, or a
-    /// hole's feature (`geometry::features`). Such inputs take the point-dependent jets of
-    /// [`log_map`], which carry both.
+    /// Whether the network's input is not an affine map of the point: a log column, a
+    /// hole's feature (`geometry::features`) or a periodic coordinate's cos and sin
+    /// (`geometry::periodic`). Such inputs take the point-dependent jets of [`log_map`],
+    /// which carry them all.
     pub fn nonaffine(&self) -> bool {
-        self.has_log() || !self.layout.features.is_empty()
+        self.has_log() || self.layout.has_features()
     }
 }
 
@@ -195,7 +196,7 @@ pub struct Batch<'a> {
 }
 
 /// Normalised inputs `z = scale * x + shift` (of `ln(x + offset)` for a log column), then
-/// the holes' features.
+/// the features.
 pub fn normalise(x: &Tensor, cols: &Columns) -> Result<Tensor> {
     match cols.nonaffine() {
         true => with_features(rescale(&log_map(x, cols)?.value, cols)?, x, cols),
@@ -203,9 +204,10 @@ pub fn normalise(x: &Tensor, cols: &Columns) -> Result<Tensor> {
     }
 }
 
-/// The normalised columns `z` `[N, D]` of the points `x` followed by the holes' features.
+/// The normalised columns `z` `[N, D]` of the points `x` followed by the features (the
+/// holes', the periodic coordinates').
 fn with_features(z: Tensor, x: &Tensor, cols: &Columns) -> Result<Tensor> {
-    match cols.layout.features.is_empty() {
+    match !cols.layout.has_features() {
         true => Ok(z),
         false => Tensor::cat(&[z, features::values(x, cols)?], 1),
     }

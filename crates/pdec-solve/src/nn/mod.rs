@@ -179,7 +179,8 @@ impl Net {
         dev: &Device,
     ) -> Result<Net> {
         let output = plan.output.as_ref().map(|o| (o.shift, o.scale));
-        // The network reads the columns, then the holes' features (`geometry::features`).
+        // The network reads the columns, then the features (`geometry::features`, the holes';
+        // `geometry::periodic`, cos and sin of a periodic coordinate).
         let width = plan.layout.net_width();
         let one = [pdec_lang::plan::NetworkPlan {
             prefix: String::new(),

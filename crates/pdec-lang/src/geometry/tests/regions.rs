@@ -237,6 +237,9 @@ initial u = 0
 periodic x[1]
 boundary x[2] = -1: u = 0
 boundary x[2] = 1: u = 0
+solve {
+  periodic_inputs = none
+}
 ";
 
 #[test]

@@ -54,9 +54,10 @@ pub(crate) fn program_and_net<'a>(
     net_seed: u64,
 ) -> (LossProgram<'a>, Net) {
     let prog = LossProgram::new(&c.problem, plan, Device::Cpu);
+    // The columns, then the features (holes', periodic coordinates' cos and sin).
     let net = Net::new(
         &c.settings.plan.net,
-        plan.layout.width,
+        plan.layout.net_width(),
         net_seed,
         prog.dtype,
         &Device::Cpu,

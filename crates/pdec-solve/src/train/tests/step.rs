@@ -28,6 +28,11 @@ fn threads_split_a_step_without_changing_it() {
         ),
         (
             "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = 0.1 * d(u, x, x) - d(u, x)\ninitial u = sin(2 * pi * x)\nperiodic x\n",
+            "batch=8;periodic_inputs=none",
+        ),
+        // The same with the periodic coordinate read as cos and sin (no pair term).
+        (
+            "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x)\npde d(u, t) = 0.1 * d(u, x, x) - d(u, x)\ninitial u = sin(2 * pi * x)\nperiodic x\n",
             "batch=8",
         ),
         // Monte Carlo Laplacian and gradient squares: their noise is cut the same way.
