@@ -123,8 +123,10 @@ fn a_vector_unknown_is_a_vtk_vector_field() -> Result<(), Box<dyn std::error::Er
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| *v)
                 .ok_or_else(|| format!("{name} in {want:?}"))?;
+            // f32 networks evaluated in batches of other sizes (and the periodic inputs'
+            // cos and sin) differ in the last bits: a few 1e-7; swapped components by 0.1.
             assert!(
-                (got[j] - w).abs() <= 1e-7 * (1.0 + w.abs()),
+                (got[j] - w).abs() <= 1e-6 * (1.0 + w.abs()),
                 "{name} at x = [{x1}, {x2}]: VTK {} against eval {w}",
                 got[j]
             );

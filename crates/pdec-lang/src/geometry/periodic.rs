@@ -7,7 +7,6 @@
 //! does not read): every function of them is periodic in `x_k` with all its derivatives, so
 //! the pair terms of an unknown the network gives directly are dropped (`plan::periodic`).
 
-use super::inputs::InputLayout;
 use crate::ir::{Problem, Where};
 use serde::Serialize;
 
@@ -37,14 +36,18 @@ impl PeriodicFeature {
 }
 
 /// The features of the problem's periodic coordinates, in the order of their `periodic`
-/// statements (a coordinate once).
-pub fn periodic_features(problem: &Problem, layout: &InputLayout) -> Vec<PeriodicFeature> {
+/// statements (a coordinate once); `space(v)` is space variable `v`'s columns `(offset, len)`
+/// (`InputLayout::space`, which holds the features: passed in, not imported).
+pub fn periodic_features(
+    problem: &Problem,
+    space: impl Fn(usize) -> Option<(usize, usize)>,
+) -> Vec<PeriodicFeature> {
     let mut out: Vec<PeriodicFeature> = Vec::new();
     for c in &problem.conditions {
         let Where::Periodic { var, comp } = c.region else {
             continue;
         };
-        let Some((offset, len)) = layout.space(var) else {
+        let Some((offset, len)) = space(var) else {
             continue;
         };
         let k = comp.unwrap_or(0);

@@ -107,7 +107,8 @@ pub fn plan(
         layout.features.clear();
     }
     if settings.plan.periodic_inputs {
-        layout.periodic = crate::geometry::periodic::periodic_features(problem, &layout);
+        layout.periodic =
+            crate::geometry::periodic::periodic_features(problem, |v| layout.space(v));
     }
     auto_sampling::time_scale(problem, diags);
     let chosen = auto_sampling::choose(problem, analysis, settings);
