@@ -72,10 +72,10 @@ fn compare(name: &str, problem: &str) {
 }
 
 /// [`compare`] with more files beside the problem (`observe`'s data: `(name, contents)`).
-fn compare_with(name: &str, problem: &str, files: &[(&str, &str)]) {
+fn compare_with(name: &str, problem: &str, extra: &[(&str, &str)]) {
     let d = dir(name);
     std::fs::write(d.join("p.pde"), problem).expect("write");
-    for (file, text) in files {
+    for (file, text) in extra {
         std::fs::write(d.join(file), text).expect("write");
     }
     let one = pdec(
@@ -111,7 +111,7 @@ fn compare_with(name: &str, problem: &str, files: &[(&str, &str)]) {
         .collect();
     entries.sort();
     let mut beside: Vec<&str> = vec!["one", "p.pde", "two"];
-    beside.extend(files.iter().map(|(f, _)| *f));
+    beside.extend(extra.iter().map(|(f, _)| *f));
     beside.sort();
     assert_eq!(entries, beside);
     let files = |run: &str| -> Vec<String> {
@@ -140,7 +140,7 @@ fn compare_with(name: &str, problem: &str, files: &[(&str, &str)]) {
     if problem.contains("polish") {
         expected.insert(4, "polish.safetensors");
     }
-    if !files.is_empty() {
+    if !extra.is_empty() {
         // The data are copied into the run (`reference/`), so the run stands on its own.
         let at = expected
             .iter()
