@@ -285,7 +285,7 @@ fn vector_calculus_expands_by_component() {
         "U[1] * d(U[2], x[1])",
         "d(p, x[2])",
         "initial U[2]",
-        "periodic x[2]: p",
+        "`periodic x[2]` is imposed by the inputs",
     ] {
         assert!(text.contains(term), "{term}:\n{text}");
     }
