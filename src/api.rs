@@ -376,7 +376,7 @@ pub fn resume_inputs(dir: &Path, set: &mut Vec<String>) -> Result<Option<PathBuf
     let key = |s: &str| s.split('=').next().unwrap_or("").trim().to_string();
     let new_keys: Vec<String> = set.iter().map(|s| key(s)).collect();
     // The run's own overrides (and the values of settings added since it was made).
-    let mut merged: Vec<String> = crate::run::saved_sets::of_run(dir)
+    let mut merged: Vec<String> = crate::run::saved_sets::from_json(&json)
         .into_iter()
         .filter(|s| !new_keys.contains(&key(s)))
         .collect();

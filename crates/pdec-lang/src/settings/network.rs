@@ -246,11 +246,9 @@ pub(super) fn residual_scale(st: &mut Settings, it: &Item, diags: &mut Diags) {
 
 /// `kink_ansatz = auto` or `none`.
 pub(super) fn kink_ansatz(st: &mut Settings, it: &Item, diags: &mut Diags) {
-    st.plan.kink_ansatz = match it.v.word() {
-        Some("auto") => true,
-        Some("none") => false,
-        _ => return diags.push(bad_value(it.span, it.key, "`auto` or `none`")),
-    };
+    if let Some(on) = auto_or_none(it, diags) {
+        st.plan.kink_ansatz = on;
+    }
 }
 
 /// `time_ansatz = always` or `none`.
@@ -260,6 +258,18 @@ pub(super) fn time_ansatz(st: &mut Settings, it: &Item, diags: &mut Diags) {
         Some("none") => false,
         _ => return diags.push(bad_value(it.span, it.key, "`always` or `none`")),
     };
+}
+
+/// `auto` (on) or `none` (off).
+fn auto_or_none(it: &Item, diags: &mut Diags) -> Option<bool> {
+    match it.v.word() {
+        Some("auto") => Some(true),
+        Some("none") => Some(false),
+        _ => {
+            diags.push(bad_value(it.span, it.key, "`auto` or `none`"));
+            None
+        }
+    }
 }
 
 /// `auto`, `always` or `none`.
@@ -277,20 +287,16 @@ fn scaling(it: &Item, diags: &mut Diags) -> Option<Scaling> {
 
 /// `hole_inputs = auto` or `none`.
 pub(super) fn hole_inputs(st: &mut Settings, it: &Item, diags: &mut Diags) {
-    st.plan.hole_inputs = match it.v.word() {
-        Some("auto") => true,
-        Some("none") => false,
-        _ => return diags.push(bad_value(it.span, it.key, "`auto` or `none`")),
-    };
+    if let Some(on) = auto_or_none(it, diags) {
+        st.plan.hole_inputs = on;
+    }
 }
 
 /// `periodic_inputs = auto` or `none`.
 pub(super) fn periodic_inputs(st: &mut Settings, it: &Item, diags: &mut Diags) {
-    st.plan.periodic_inputs = match it.v.word() {
-        Some("auto") => true,
-        Some("none") => false,
-        _ => return diags.push(bad_value(it.span, it.key, "`auto` or `none`")),
-    };
+    if let Some(on) = auto_or_none(it, diags) {
+        st.plan.periodic_inputs = on;
+    }
 }
 
 /// `coordinates = as_written` or `log`.
