@@ -156,6 +156,12 @@ const CASES: &[(&str, &str, &[&str])] = &[
         &["--set", "balance=gradients(every = 5)"],
     ),
     (
+        // A free-boundary constraint keeps its written weight under gradient balancing.
+        "american_put_balance_gradients",
+        "tests/problems/american_put.pde",
+        &["--set", "balance=gradients(every = 5)"],
+    ),
+    (
         "heat1d_balance_relobralo",
         "tests/problems/heat1d.pde",
         &["--set", "balance=relobralo()"],

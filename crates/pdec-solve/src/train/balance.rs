@@ -71,6 +71,13 @@ pub struct TermBalance {
     pub pde: Option<usize>,
     /// One per plan term, in plan order.
     pub multipliers: Vec<f64>,
+    /// Terms gradient balancing leaves at 1, one flag per plan term: a free-boundary
+    /// constraint, whose gradient is near zero wherever the network sits above the obstacle
+    /// (most of a run), so that its target `|g_pde| / |g_i|` grows without bound and the
+    /// first touch of the obstacle then kicks the network with that weight (measured: an
+    /// American put's constraint multiplier rose to 4.5e5 and the PDE term stopped falling,
+    /// docs/RESULTS.md, "Free boundaries keep their written weight").
+    pub held: Vec<bool>,
     /// ReLoBRaLo: the losses of the first step and of the last.
     pub first: Vec<f64>,
     pub last: Vec<f64>,
@@ -87,6 +94,7 @@ impl TermBalance {
             method,
             pde,
             multipliers: vec![1.0; terms],
+            held: vec![false; terms],
             first: Vec::new(),
             last: Vec::new(),
             measured: false,
@@ -99,7 +107,13 @@ impl TermBalance {
             .terms
             .iter()
             .position(|t| t.kind == pdec_lang::plan::TermKind::Pde);
-        TermBalance::new(method, pde, plan.terms.len())
+        let mut balance = TermBalance::new(method, pde, plan.terms.len());
+        balance.held = plan
+            .terms
+            .iter()
+            .map(|t| t.kind == pdec_lang::plan::TermKind::Constraint)
+            .collect();
+        balance
     }
 
     /// Whether the multipliers change at all (an unresolved `auto` is off).
@@ -138,7 +152,7 @@ impl TermBalance {
     /// they match, and none is lowered below its written weight: a condition that cannot be
     /// met exactly (kinked terminal data) keeps a large gradient, and lowering it would trade
     /// its fit for the PDE's. Without a PDE term, `sum_j |g_j| / |g_i|`. A term with no
-    /// gradient (or a non-finite one) keeps its multiplier.
+    /// gradient (or a non-finite one) keeps its multiplier, and so does a held term.
     fn toward_gradient_norms(&mut self, norms: &[f64], alpha: f64) {
         let total: f64 = norms.iter().filter(|n| n.is_finite()).sum();
         if total <= 0.0 || !total.is_finite() {
@@ -147,7 +161,7 @@ impl TermBalance {
         let reference = self.pde.and_then(|p| norms.get(p).copied());
         let first = !self.measured;
         for (i, (m, &n)) in self.multipliers.iter_mut().zip(norms).enumerate() {
-            if !(n.is_finite() && n > total / MAX_RATIO) {
+            if !(n.is_finite() && n > total / MAX_RATIO) || self.held.get(i) == Some(&true) {
                 continue;
             }
             let target = match reference {
@@ -277,6 +291,10 @@ mod tests {
         assert_eq!(condition_ratio(&plan, &[100.0, 2.0, 0.0, 1e-6]), Some(50.0));
         assert_eq!(condition_ratio(&plan, &[100.0, 0.0, 0.0, 1.0]), None);
         assert!(!TermBalance::for_plan(Balance::Auto, &plan).is_on());
+        // Gradient balancing raises the swamped conditions and holds the constraint at 1.
+        let mut b = TermBalance::for_plan(AUTO_GRADIENTS, &plan);
+        b.update(0, &[1.0; 4], Some(&[100.0, 2.0, 4.0, 1e-3]), 0);
+        assert_eq!(b.multipliers, vec![1.0, 50.0, 25.0, 1.0]);
     }
 
     #[test]
