@@ -78,8 +78,11 @@ pub(crate) fn polish_network(
 ) -> Result<PolishSummary, RunError> {
     let started = Instant::now();
     let first = place.first;
+    // Anchored at the network as the Adam steps left it (a resumed polish too: the saved
+    // polish's weights are set only below).
     let set = train::FixedSet::draw(program, run.seed, po.batches, POLISH_KEY)
-        .weighed(&place.multipliers);
+        .weighed(&place.multipliers)
+        .anchored(program, net)?;
     let pde_batch = program.plan.pde_batch();
     let points = po.batches * pde_batch;
     let budget = po
@@ -400,7 +403,8 @@ impl<'a> FreshCheck<'a> {
             program,
             net,
             comm,
-            set: train::FixedSet::draw(program, seed, fresh_batches, FRESH_KEY),
+            set: train::FixedSet::draw(program, seed, fresh_batches, FRESH_KEY)
+                .anchored(program, net)?,
             points: fresh_batches * pde_batch,
             before: (0.0, BTreeMap::new()),
         };

@@ -13,6 +13,17 @@ use pdec_lang::plan::{LossTerm, TermKind};
 use pdec_lang::settings::FreeBoundaryLoss;
 use rand_chacha::ChaCha8Rng;
 
+/// Where a loss's points come from, which decides how a gauge is estimated
+/// ([`LossProgram::gauge_loss`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Points {
+    /// New points every step (the Adam steps): the estimate must be unbiased over draws.
+    Fresh,
+    /// One fixed set (the polish's quasi-Newton minimisation): the loss is a function of
+    /// the weights on those points, and must be bounded below on them.
+    Fixed,
+}
+
 /// The losses of one step: one scalar per plan term, in plan order.
 pub struct StepLosses {
     pub terms: Vec<Tensor>,
@@ -31,12 +42,24 @@ struct PdeLossParts {
 }
 
 impl LossProgram<'_> {
-    /// The losses of every term on the given batches (`batches[k]` for plan term k).
+    /// The losses of every term on the given batches (`batches[k]` for plan term k), drawn
+    /// afresh for this step.
     pub fn losses(
         &self,
         net: &Net,
         batches: &[Vec<Uploaded>],
         noise: Option<&Tensor>,
+    ) -> Result<StepLosses> {
+        self.losses_on(net, batches, noise, Points::Fresh)
+    }
+
+    /// [`LossProgram::losses`] on points drawn afresh or fixed (`points`).
+    pub fn losses_on(
+        &self,
+        net: &Net,
+        batches: &[Vec<Uploaded>],
+        noise: Option<&Tensor>,
+        points: Points,
     ) -> Result<StepLosses> {
         let mut terms: Vec<Option<Tensor>> = vec![None; self.plan.terms.len()];
         // The equations' terms, in equation order; all are evaluated on the first one's
@@ -97,7 +120,7 @@ impl LossProgram<'_> {
                 continue;
             }
             let p = Projections::for_net(net);
-            terms[k] = Some(self.condition_loss(net, term, prog, &batches[k], &p)?);
+            terms[k] = Some(self.condition_loss(net, term, prog, &batches[k], &p, points)?);
             projections.push(p);
         }
         let terms = terms
@@ -227,6 +250,7 @@ impl LossProgram<'_> {
         prog: &ConditionPass,
         batches: &[Uploaded],
         projections: &Projections,
+        points: Points,
     ) -> Result<Tensor> {
         let coefs = net.coefficients()?;
         if term.kind == TermKind::Periodic {
@@ -269,7 +293,7 @@ impl LossProgram<'_> {
             return du + dd;
         }
         if term.kind == TermKind::Gauge {
-            return self.gauge_loss(net, term, prog, batches);
+            return self.gauge_loss(net, term, prog, batches, points);
         }
         let (x, normals) = (batches[0].x.clone(), batches[0].normals.clone());
         let n = x.dim(0)?;
@@ -311,21 +335,29 @@ impl LossProgram<'_> {
 }
 
 impl LossProgram<'_> {
-    /// A gauge's loss, a U-statistic: the mean of `r r'` over distinct points of a row of
-    /// its groups (the same time and parameters, independent space points; every pair of
-    /// points where there is neither), where `r = u - value`. Its expectation is the mean
-    /// over time of `(mean over space of u - value)^2`, with no bias from the batch (the
-    /// square of one batch's mean adds the variance of `u` over the batch, whose gradient
-    /// would flatten it); like a Monte Carlo PDE term's, its value on one batch may be
-    /// slightly negative. The groups' points go through the network as one pass.
+    /// A gauge's loss on fresh points, a U-statistic: the mean of `r r'` over distinct
+    /// points of a row of its groups (the same time and parameters, independent space
+    /// points; every pair of points where there is neither), where `r = u - value`. Its
+    /// expectation is the mean over time of `(mean over space of u - value)^2`, with no bias
+    /// from the batch (the square of one batch's mean adds the variance of `u` over the
+    /// batch, whose gradient would flatten it); like a Monte Carlo PDE term's, its value on
+    /// one batch may be slightly negative. On a fixed set (the polish) the square of the
+    /// row's mean of `r - anchor` instead, the anchor `r` at the network the set was
+    /// anchored at ([`crate::train::FixedSet::anchored`]): the U-statistic is unbounded
+    /// below on fixed points (its `- sum r^2` rewards spreading `r`), and `r` alone would ask
+    /// the set's mean of `u` to vanish, which differs from the domain's by the set's sampling
+    /// error (`std(u) / sqrt(m)`, 0.025 for Kovasznay's pressure on 1,024 points), so the
+    /// polish would reshape `u` to fit that error. Anchored, the polish keeps the constant
+    /// where the Adam steps left it and leaves the shape to the equations. The groups' points
+    /// go through the network as one pass.
     fn gauge_loss(
         &self,
         net: &Net,
         term: &LossTerm,
         prog: &ConditionPass,
         batches: &[Uploaded],
+        points: Points,
     ) -> Result<Tensor> {
-        let coefs = net.coefficients()?;
         let k = batches.len();
         let rows = batches.first().map_or(Ok(0), |b| b.x.dim(0))?;
         if k < 2 {
@@ -333,7 +365,41 @@ impl LossProgram<'_> {
         }
         let xs: Vec<&Tensor> = batches.iter().map(|b| &b.x).collect();
         let x = Tensor::cat(&xs, 0)?;
-        let out = lower::forward(net, &self.cols, &x, &prog.dirs, None, None, None)?;
+        let mut r = self.gauge_residual(net, term, prog, &x)?;
+        if points == Points::Fixed {
+            // Anchored ([`crate::train::FixedSet::anchored`]): the change since the anchor.
+            let anchors: Option<Vec<&Tensor>> = batches.iter().map(|b| b.values.as_ref()).collect();
+            if let Some(a) = anchors {
+                r = (r - Tensor::cat(&a, 0)?.to_dtype(self.dtype)?)?;
+            }
+        }
+        // `(sum r)^2 - sum r^2` is the sum of `r r'` over ordered pairs of distinct points.
+
+        let pairs = |r: &Tensor, dim: usize, m: usize| -> Result<Tensor> {
+            let s = r.sum(dim)?;
+            if points == Points::Fixed {
+                return s.sqr()?.affine(1.0 / (m * m) as f64, 0.0);
+            }
+            let q = r.sqr()?.sum(dim)?;
+            (s.sqr()? - q)?.affine(1.0 / (m * (m - 1)) as f64, 0.0)
+        };
+        if self.problem.time.is_none() && self.problem.params.is_empty() {
+            // Nothing shared: every two points of the batches are a pair.
+            return pairs(&r, 0, k * rows);
+        }
+        pairs(&r.reshape((k, rows))?, 0, k)?.mean_all()
+    }
+
+    /// A gauge's residual `u - value` at each of the points `x` `[N, D]`: `[N]`.
+    pub(crate) fn gauge_residual(
+        &self,
+        net: &Net,
+        term: &LossTerm,
+        prog: &ConditionPass,
+        x: &Tensor,
+    ) -> Result<Tensor> {
+        let coefs = net.coefficients()?;
+        let out = lower::forward(net, &self.cols, x, &prog.dirs, None, None, None)?;
         let mut ev = Evaluator::new(
             self.problem,
             &self.cols,
@@ -345,17 +411,32 @@ impl LossProgram<'_> {
                 coefs: &coefs,
             },
         );
-        let r = lower::per_point(&ev.eval(term.residual)?, k * rows)?;
-        // `(sum r)^2 - sum r^2` is the sum of `r r'` over ordered pairs of distinct points.
-        let pairs = |r: &Tensor, dim: usize, m: usize| -> Result<Tensor> {
-            let s = r.sum(dim)?;
-            let q = r.sqr()?.sum(dim)?;
-            (s.sqr()? - q)?.affine(1.0 / (m * (m - 1)) as f64, 0.0)
-        };
-        if self.problem.time.is_none() && self.problem.params.is_empty() {
-            // Nothing shared: every two points of the batches are a pair.
-            return pairs(&r, 0, k * rows);
+        lower::per_point(&ev.eval(term.residual)?, x.dim(0)?)
+    }
+
+    /// Each gauge's residual at the points of `batches` (a step's, as [`crate::train::sample`]
+    /// draws them, not uploaded): one vector per batch of each gauge term, `None` for every
+    /// other term.
+    pub fn gauge_residuals(
+        &self,
+        net: &Net,
+        batches: &[Vec<pdec_lang::geometry::Batch>],
+    ) -> Result<Vec<Option<Vec<Vec<f64>>>>> {
+        let mut all = Vec::with_capacity(batches.len());
+        for (k, term) in self.plan.terms.iter().enumerate() {
+            let (TermKind::Gauge, Some(prog)) = (term.kind, &self.conditions[k]) else {
+                all.push(None);
+                continue;
+            };
+            let mut per_batch = Vec::new();
+            for b in &batches[k] {
+                let x = Tensor::from_slice(&b.points, (b.n, b.width), &self.device)?
+                    .to_dtype(self.dtype)?;
+                let r = self.gauge_residual(net, term, prog, &x)?;
+                per_batch.push(r.to_dtype(candle_core::DType::F64)?.to_vec1::<f64>()?);
+            }
+            all.push(Some(per_batch));
         }
-        pairs(&r.reshape((k, rows))?, 0, k)?.mean_all()
+        Ok(all)
     }
 }

@@ -36,7 +36,7 @@ pub mod upload;
 pub use adam::Adam;
 pub use balance::TermBalance;
 pub use eval::{all_values, eval_free, report_row, solution, solution_of, values, values_of};
-pub use loss::StepLosses;
+pub use loss::{Points, StepLosses};
 pub use lr_probe::{LrProbe, probe_learning_rate};
 pub use noise::NoiseLayout;
 pub use program::LossProgram;

@@ -7,7 +7,7 @@
 use crate::distributed::Comm;
 use crate::nn::Net;
 use crate::train::gradients::gradients;
-use crate::train::loss::StepLosses;
+use crate::train::loss::{Points, StepLosses};
 use crate::train::program::{LossProgram, err};
 use candle_core::{Result, Tensor};
 use pdec_lang::geometry;
@@ -31,6 +31,8 @@ pub(super) struct Pass {
 pub(super) struct Weighing<'a> {
     pub(super) multipliers: &'a [f64],
     pub(super) term_gradients: bool,
+    /// Fresh points (a training step) or a fixed set (the polish).
+    pub(super) points: Points,
 }
 
 /// One thread's slice of a step: its batches, its Monte Carlo noise, and each term's share
@@ -182,7 +184,7 @@ fn pass(
     weighing: Weighing,
 ) -> Result<Pass> {
     let (uploaded, noise) = program.upload(batches, noise)?;
-    let losses = program.losses(net, &uploaded, noise.as_ref())?;
+    let losses = program.losses_on(net, &uploaded, noise.as_ref(), weighing.points)?;
     let mut total: Option<Tensor> = None;
     let mut values = Vec::with_capacity(losses.terms.len());
     let mut term_grads = Vec::new();

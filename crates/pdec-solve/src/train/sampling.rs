@@ -5,6 +5,7 @@
 use crate::adaptive::Pool;
 use crate::distributed::Comm;
 use crate::nn::Net;
+use crate::train::loss::Points;
 use crate::train::parallel::{Weighing, rank_shares, sum_passes, worker_passes};
 use crate::train::program::LossProgram;
 use crate::train::rng::{NOISE_KEY, step_rng};
@@ -182,6 +183,23 @@ impl FixedSet {
         self
     }
 
+    /// The same set with each gauge's points carrying the gauge's residual at `net` (the
+    /// network the polish starts from) as their values: on a fixed set a gauge measures how
+    /// far its mean has moved since ([`LossProgram::losses_on`] with [`Points::Fixed`]),
+    /// not the set's own mean, whose sampling error the polish would otherwise fit.
+    pub fn anchored(mut self, program: &LossProgram, net: &Net) -> Result<FixedSet> {
+        for (batches, _) in &mut self.sets {
+            let residuals = program.gauge_residuals(net, batches)?;
+            for (term, r) in batches.iter_mut().zip(residuals) {
+                let Some(r) = r else { continue };
+                for (b, v) in term.iter_mut().zip(r) {
+                    b.values = Some(v);
+                }
+            }
+        }
+        Ok(self)
+    }
+
     /// The balance's multiplier of each term's weight.
     pub fn multipliers(&self) -> &[f64] {
         &self.multipliers
@@ -203,6 +221,7 @@ impl FixedSet {
             let weighing = Weighing {
                 multipliers: &self.multipliers,
                 term_gradients: false,
+                points: Points::Fixed,
             };
             let passes = worker_passes(program, net, batches, noise, &share, weighing)?;
             let (v, g) = sum_passes(&passes)?;

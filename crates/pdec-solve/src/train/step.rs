@@ -7,7 +7,7 @@ use crate::nn::Net;
 use crate::train::adam::Adam;
 use crate::train::balance::TermBalance;
 use crate::train::gradients::{nonfinite_gradient_term, squared_norm};
-use crate::train::loss::StepLosses;
+use crate::train::loss::{Points, StepLosses};
 use crate::train::parallel::{
     Weighing, rank_shares, sum_passes, term_gradient_norms, worker_passes,
 };
@@ -72,6 +72,7 @@ pub fn train_step(
     let weighing = Weighing {
         multipliers: &balance.multipliers,
         term_gradients: balance.wants_gradient_norms(step),
+        points: Points::Fresh,
     };
     let passes = worker_passes(program, net, batches, &noise, &share, weighing)?;
     let norms = match weighing.term_gradients {
@@ -115,6 +116,7 @@ pub fn condition_gradient_ratio(
     let weighing = Weighing {
         multipliers: &ones,
         term_gradients: true,
+        points: Points::Fresh,
     };
     let passes = worker_passes(program, net, &carried.batches, &noise, &share, weighing)?;
     let norms = term_gradient_norms(&passes, comm)?;

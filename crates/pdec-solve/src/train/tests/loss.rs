@@ -147,3 +147,82 @@ fn free_boundary_losses_match_by_hand(src: &str) {
     }
     assert!(pde_loss[1] > pde_loss[0]);
 }
+
+/// A gauge (`mean p = 0`) on fresh points is the U-statistic `((sum r)^2 - sum r^2) /
+/// (m (m - 1))`, unbiased over draws; on a fixed set (the polish) the square of the mean,
+/// `(sum r)^2 / m^2`, which is never negative: the U-statistic's `- sum r^2` would reward a
+/// quasi-Newton method for spreading `p` over the set's points.
+#[test]
+fn a_gauge_is_unbiased_on_fresh_points_and_bounded_below_on_a_fixed_set() {
+    // A Neumann problem: `p` is fixed up to a constant, which the gauge picks.
+    let src = "space x in [0, 1]\nunknown p(x)\npde d(p, x, x) = 1\n\
+               boundary x = 0: dn(p) = 0\nboundary x = 1: dn(p) = 1\nmean p = 0\n";
+    let sets = vec!["dtype=f64".to_string(), "net=mlp(layers=2, width=8)".into()];
+    let (checked, _, plan) = compiled(src, &sets);
+    let (prog, net) = program_and_net(&checked, &plan, 3);
+    let batches = sample(&prog, None, DrawKey { seed: 3, number: 0 });
+    let (uploaded, noise) = prog.upload(&batches, &[]).expect("upload");
+    let k = plan
+        .terms
+        .iter()
+        .position(|t| t.kind == TermKind::Gauge)
+        .expect("a gauge term");
+    let value = |points| {
+        prog.losses_on(&net, &uploaded, noise.as_ref(), points)
+            .expect("losses")
+            .terms[k]
+            .to_scalar::<f64>()
+            .expect("scalar")
+    };
+    // By hand: p at every point of the gauge's batches (nothing is shared without time).
+    let xs: Vec<&Tensor> = uploaded[k].iter().map(|b| &b.x).collect();
+    let x = Tensor::cat(&xs, 0).expect("cat");
+    let p = crate::train::eval::values(&net, &checked.problem, &prog.cols, &x)
+        .and_then(|p| p.flatten_all()?.to_vec1::<f64>())
+        .expect("p");
+    let m = p.len() as f64;
+    let (s, q) = (p.iter().sum::<f64>(), p.iter().map(|v| v * v).sum::<f64>());
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * b.abs().max(1e-12);
+    let fresh = value(Points::Fresh);
+    let fixed = value(Points::Fixed);
+    assert!(close(fresh, (s * s - q) / (m * (m - 1.0))), "{fresh}");
+    assert!(close(fixed, s * s / (m * m)), "{fixed}");
+    assert!(fixed >= 0.0);
+}
+
+/// Anchored at a network, a fixed set's gauge measures how far the mean has moved since:
+/// zero at that network whatever the set's own mean, and the square of the moved mean
+/// after the constant is shifted.
+#[test]
+fn an_anchored_gauge_measures_the_change_of_the_mean() {
+    let src = "space x in [0, 1]\nunknown p(x)\npde d(p, x, x) = 1\n\
+               boundary x = 0: dn(p) = 0\nboundary x = 1: dn(p) = 1\nmean p = 0\n";
+    let sets = vec!["dtype=f64".to_string(), "net=mlp(layers=2, width=8)".into()];
+    let (checked, _, plan) = compiled(src, &sets);
+    let (prog, net) = program_and_net(&checked, &plan, 3);
+    let k = plan
+        .terms
+        .iter()
+        .position(|t| t.kind == TermKind::Gauge)
+        .expect("a gauge term");
+    let comm = crate::distributed::Comm::single();
+    let gauge = |set: &crate::train::FixedSet| {
+        set.loss_and_gradient(&prog, &net, &comm).expect("loss").0[k]
+    };
+    let plain = crate::train::FixedSet::draw(&prog, 5, 2, 77);
+    let anchored = crate::train::FixedSet::draw(&prog, 5, 2, 77)
+        .anchored(&prog, &net)
+        .expect("anchored");
+    assert!(gauge(&plain) > 1e-6, "{}", gauge(&plain));
+    assert!(gauge(&anchored).abs() < 1e-24, "{}", gauge(&anchored));
+    // Shift the constant by 0.1: the anchored gauge is 0.01.
+    let (_, bias) = net
+        .params
+        .iter()
+        .find(|(name, _)| name == "out.bias")
+        .expect("the output bias");
+    bias.set(&(bias.as_tensor() + 0.1).expect("shift"))
+        .expect("set");
+    let moved = gauge(&anchored);
+    assert!((moved - 0.01).abs() < 1e-9, "{moved}");
+}

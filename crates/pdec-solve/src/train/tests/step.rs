@@ -53,6 +53,7 @@ fn threads_split_a_step_without_changing_it() {
             let weighing = Weighing {
                 multipliers: &ones,
                 term_gradients,
+                points: crate::train::Points::Fresh,
             };
             let passes =
                 worker_passes(prog, &net, &batches, &noise, &share, weighing).expect("passes");
