@@ -648,6 +648,12 @@ fn settings(o: &mut String, c: &Sources) {
             po.batches,
             po.batches
         );
+        if plan.terms.iter().any(|t| t.kind == TermKind::Gauge) {
+            let _ = writeln!(
+                o,
+                "  a gauge, on the polish's fixed points, is the square of its mean change since the polish began: the constant stays where the Adam steps put it (the fixed points' own mean differs from the domain's by their sampling error)"
+            );
+        }
     }
 }
 
