@@ -628,7 +628,11 @@ pub const TABLE: &[Key] = &[
             the multiplier of each term `i` towards `max(1, |g_pde| / |g_i|)` (gradient-norm \
             balancing after Wang, Teng and Perdikaris 2021, one-sided: a condition the PDE's \
             gradient swamps is raised to match it, none is lowered, so a condition that \
-            cannot be met exactly, such as kinked terminal data, keeps its weight); `relobralo(temperature = 0.1, alpha \
+            cannot be met exactly, such as kinked terminal data, keeps its weight; a \
+            free-boundary `constraint` keeps its written weight: its gradient is near zero \
+            wherever the network sits above the obstacle, and a multiplier grown from that \
+            (measured: 4.5e5 on an American put) kicks the network at the first touch); \
+            `relobralo(temperature = 0.1, alpha \
             = 0.999, lookback = 0.999)` weighs terms by how slowly their losses fall, from \
             the loss values alone (Bischof and Kraus 2021). For a PDE whose residual swamps \
             the conditions at the start (high dimension, large coefficients)",
