@@ -32,10 +32,7 @@ report u(x = [0.5, 0.5])
 report v(x = [0.5, 0.5])
 report p(x = [0.5, 0.5])
 
-// Adam, then L-BFGS on fixed points: seed 0 crosses every error of DeepXDE's own example
-// (u 2.5e-4, v 1.1e-3, p 4.5e-4) after 1,500 L-BFGS iterations and ends u 1.3e-4,
-// v 6.4e-4, p 3.0e-4 (docs/RESULTS.md, "DeepXDE's Kovasznay example, side by side").
 solve {
   steps  = 12000
-  polish = lbfgs(steps = 2000, batches = 4)
+  polish = lbfgs(steps = 500, batches = 4)
 }

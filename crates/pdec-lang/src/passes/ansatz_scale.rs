@@ -20,8 +20,35 @@ use crate::ir::{BinOp, NodeId, Op, Problem, Ty, Where};
 use crate::settings::Scaling;
 use rand::SeedableRng;
 
-/// Points per region the residuals are read on.
+/// Points per region the residuals are read on, at most.
 const POINTS: usize = 512;
+
+/// Values computed per region at most (a residual's values per point times the points): the
+/// scale is an order-of-magnitude estimate, and the plan-time evaluator reads one point at a
+/// time, so a residual as large as `dist(boundary)`'s Laplacian in 100 dimensions (6 x 10^5
+/// values a point) is read on fewer points (measured: `pdec check` took 46 s at 512, a
+/// fuzzer's case). Every example's residual (at most 176 values a point) keeps all 512.
+const WORK: usize = 2_000_000;
+
+/// Points per region at least.
+const MIN_POINTS: usize = 16;
+
+/// The points per region for residuals of `p`: [`POINTS`], or fewer where the PDE's residual
+/// has more values a point than [`WORK`] allows.
+fn points_for(p: &Problem) -> usize {
+    let g = &p.graph;
+    let mut values = 0usize;
+    let mut stack = vec![p.pdes[0].residual];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n) {
+            continue;
+        }
+        values += crate::ir::eval::Layout::of(g, g.ty(n)).numel().max(1);
+        stack.extend(crate::ir::children(g.op(n)));
+    }
+    (WORK / values.max(1)).clamp(MIN_POINTS, POINTS)
+}
 
 /// `auto` scales where the remainder is an order of magnitude or more from one.
 const FAR: f64 = 10.0;
@@ -96,18 +123,19 @@ fn remainder_scale(p: &Problem) -> Option<f64> {
     let layout = Layout::new(p);
     // A stream of its own and a fixed seed: the scale is part of the plan, the same each run.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x7363_616c_6564);
-    let interior = geometry::sample_region(p, &layout, &Region::Interior, POINTS, &mut rng);
+    let points = points_for(p);
+    let interior = geometry::sample_region(p, &layout, &Region::Interior, points, &mut rng);
     // Without the equation's ratio (a term the plan-time evaluator cannot read, such as an
     // unknown coefficient) the conditions alone would say nothing of the remainder's size.
     let mut scale = ratio(p, &layout, p.pdes[0].residual, &interior)?;
     for c in &p.conditions {
         let batches: Vec<geometry::Batch> = match &c.region {
             Where::TimeSlice { at, .. } => vec![geometry::sample_time_slice(
-                p, &layout, *at, POINTS, &mut rng,
+                p, &layout, *at, points, &mut rng,
             )],
             Where::Faces { faces, restriction } => FacePlan::each(faces, restriction.as_ref())
                 .into_iter()
-                .map(|plan| geometry::sample_faces(p, &layout, &[plan], POINTS, &mut rng))
+                .map(|plan| geometry::sample_faces(p, &layout, &[plan], points, &mut rng))
                 .collect(),
             Where::Periodic { .. } => continue,
         };
