@@ -34,5 +34,5 @@ report p(x = [0.5, 0.5])
 
 solve {
   steps  = 12000
-  polish = lbfgs(steps = 500, batches = 4)
+  polish = lbfgs(steps = 2000, batches = 4)
 }

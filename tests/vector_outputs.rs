@@ -21,6 +21,8 @@ fn run() -> &'static Path {
             "steps=2",
             "--set",
             "batch=64",
+            "--set",
+            "polish=none",
             "--out",
             s(&dir),
         ]));

@@ -470,6 +470,23 @@ impl Graph {
         false
     }
 
+    /// Every node reachable from `id`, each once, children before their parents (`id` last).
+    /// Iterative: graphs can be deep.
+    pub fn reachable(&self, id: NodeId) -> Vec<NodeId> {
+        let mut order = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![(id, false)];
+        while let Some((n, expanded)) = stack.pop() {
+            if expanded {
+                order.push(n);
+            } else if seen.insert(n) {
+                stack.push((n, true));
+                stack.extend(children(self.op(n)).into_iter().map(|c| (c, false)));
+            }
+        }
+        order
+    }
+
     /// The highest total derivative order of any unknown in the expression.
     pub fn derivative_order(&self, id: NodeId) -> usize {
         let mut best = 0;

@@ -17,6 +17,7 @@ use super::substitute::substitute;
 mod defined;
 use crate::diag::{Diag, Diags};
 use crate::ir::diff::{DiffError, Kinks, diff_along};
+use crate::ir::eval::Evaluator;
 use crate::ir::{Comp, Coord, NodeId, Op, Problem, Ty, Where};
 use crate::source::Span;
 
@@ -183,8 +184,9 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
                 .collect();
             let rows = || b.points.chunks(b.width).zip(draws.chunks(n));
             let at = |node| -> Option<Vec<f64>> {
+                let node = Evaluator::new(&p.graph, node);
                 rows()
-                    .map(|(row, nets)| value_with(p, &layout, row, (nets, &coefs), node))
+                    .map(|(row, nets)| value_with(p, &layout, row, (nets, &coefs), &node))
                     .collect()
             };
             let Some(res) = at(c.residual) else {
@@ -214,12 +216,24 @@ fn holds_for_any_network(p: &Problem, c: &crate::ir::Condition) -> bool {
 /// A scalar node's value at one point (a row of network inputs) where the unknowns (or the
 /// network's outputs) are `net`, one per unknown, and the unknown coefficients their initial
 /// values, by the IR's own evaluator; `None` when it needs more (a derivative, a normal).
+#[cfg(test)]
 pub(crate) fn value_at(
     p: &Problem,
     layout: &crate::geometry::Layout,
     row: &[f64],
     net: &[f64],
     node: NodeId,
+) -> Option<f64> {
+    value_by(p, layout, row, net, &Evaluator::new(&p.graph, node))
+}
+
+/// [`value_at`] with the node's evaluator built once (for many points).
+pub(crate) fn value_by(
+    p: &Problem,
+    layout: &crate::geometry::Layout,
+    row: &[f64],
+    net: &[f64],
+    node: &Evaluator,
 ) -> Option<f64> {
     let initial: Vec<f64> = p.coefficients.iter().map(|c| c.init).collect();
     value_with(p, layout, row, (net, &initial), node)
@@ -231,7 +245,7 @@ fn value_with(
     layout: &crate::geometry::Layout,
     row: &[f64],
     (net, coefs): (&[f64], &[f64]),
-    node: NodeId,
+    node: &Evaluator,
 ) -> Option<f64> {
     use crate::ir::eval::{Dense, Layout};
     use std::borrow::Cow;
@@ -247,7 +261,7 @@ fn value_with(
             data: Cow::Owned(data),
         })
     };
-    let v = crate::ir::eval::eval_at(&p.graph, node, &value_of)?;
+    let v = node.eval(&value_of)?;
     (v.data.len() == 1).then(|| v.data[0])
 }
 

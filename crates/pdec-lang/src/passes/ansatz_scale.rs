@@ -16,6 +16,7 @@
 use super::substitute::substitute;
 use crate::geometry::{self, Layout, region::FacePlan, region::Region};
 use crate::ir::diff::Kinks;
+use crate::ir::eval::Evaluator;
 use crate::ir::{BinOp, NodeId, Op, Problem, Ty, Where};
 use crate::settings::Scaling;
 use rand::SeedableRng;
@@ -37,16 +38,11 @@ const MIN_POINTS: usize = 16;
 /// has more values a point than [`WORK`] allows.
 fn points_for(p: &Problem) -> usize {
     let g = &p.graph;
-    let mut values = 0usize;
-    let mut stack = vec![p.pdes[0].residual];
-    let mut seen = std::collections::HashSet::new();
-    while let Some(n) = stack.pop() {
-        if !seen.insert(n) {
-            continue;
-        }
-        values += crate::ir::eval::Layout::of(g, g.ty(n)).numel().max(1);
-        stack.extend(crate::ir::children(g.op(n)));
-    }
+    let values: usize = g
+        .reachable(p.pdes[0].residual)
+        .into_iter()
+        .map(|n| crate::ir::eval::Layout::of(g, g.ty(n)).numel().max(1))
+        .sum();
     (WORK / values.max(1)).clamp(MIN_POINTS, POINTS)
 }
 
@@ -157,10 +153,11 @@ fn ratio(
     batches: &[geometry::Batch],
 ) -> Option<f64> {
     let (mut missed, mut answered) = (0.0, 0.0);
+    let residual = Evaluator::new(&p.graph, residual);
     for b in batches {
         for row in b.points.chunks(b.width.max(1)) {
-            let r0 = constant_net(p, layout, row, 0.0, residual)?;
-            let r1 = constant_net(p, layout, row, 1.0, residual)?;
+            let r0 = constant_net(p, layout, row, 0.0, &residual)?;
+            let r1 = constant_net(p, layout, row, 1.0, &residual)?;
             missed += r0 * r0;
             answered += (r1 - r0) * (r1 - r0);
         }
@@ -171,7 +168,13 @@ fn ratio(
 
 /// A node's value at one point where the network's output is the constant `c` (so its
 /// derivatives and its normal derivative are zero).
-fn constant_net(p: &Problem, layout: &Layout, row: &[f64], c: f64, node: NodeId) -> Option<f64> {
+fn constant_net(
+    p: &Problem,
+    layout: &Layout,
+    row: &[f64],
+    c: f64,
+    node: &Evaluator,
+) -> Option<f64> {
     use crate::ir::eval::{Dense, Layout as DenseLayout};
     use std::borrow::Cow;
     let value_of = |op: &Op, ty: &Ty| -> Option<Dense<'static>> {
@@ -189,7 +192,7 @@ fn constant_net(p: &Problem, layout: &Layout, row: &[f64], c: f64, node: NodeId)
             data: Cow::Owned(v),
         })
     };
-    let v = crate::ir::eval::eval_at(&p.graph, node, &value_of)?;
+    let v = node.eval(&value_of)?;
     (v.data.len() == 1 && v.data[0].is_finite()).then(|| v.data[0])
 }
 

@@ -7,8 +7,9 @@
 //! `lr` have crossed the distance. Read at plan time on fixed points (the same every run).
 
 use crate::geometry::{self, Layout};
+use crate::ir::eval::Evaluator;
 use crate::ir::{NodeId, Op, Problem};
-use crate::passes::ansatz::value_at;
+use crate::passes::ansatz::value_by;
 use crate::plan::{LossTerm, Region, TermKind};
 use rand::SeedableRng;
 use serde::Serialize;
@@ -72,8 +73,9 @@ pub fn output_scale(problem: &Problem, terms: &[LossTerm]) -> Option<OutputScale
     if let Some(exact) = unknown.exact {
         let batches =
             geometry::sample_region(problem, &layout, &Region::Interior, POINTS, &mut rng);
+        let exact = Evaluator::new(&problem.graph, exact);
         let read: Vec<f64> = rows(&batches)
-            .filter_map(|row| value_at(problem, &layout, row, &[0.0], exact))
+            .filter_map(|row| value_by(problem, &layout, row, &[0.0], &exact))
             .filter(|v| v.is_finite())
             .collect();
         if !read.is_empty() {
@@ -111,8 +113,9 @@ fn condition_data(
         return Vec::new();
     }
     let mut out = Vec::new();
+    let residual = Evaluator::new(g, residual);
     for row in rows(batches) {
-        let at = |u: f64| value_at(problem, layout, row, &[u], residual);
+        let at = |u: f64| value_by(problem, layout, row, &[u], &residual);
         let (Some(r0), Some(r1), Some(r2)) = (at(0.0), at(1.0), at(2.0)) else {
             return Vec::new();
         };

@@ -16,7 +16,7 @@
 //! a problem already in unit ranges trains as it did.
 
 use crate::geometry::{self, Layout};
-use crate::ir::eval::{Dense, Layout as DenseLayout, eval_at};
+use crate::ir::eval::{Dense, Evaluator, Layout as DenseLayout};
 use crate::ir::{Coord, NodeId, Op, Problem, RedOp, Ty, VecRed};
 use crate::passes::Analysis;
 use crate::passes::second_order::TermClass;
@@ -123,6 +123,7 @@ fn term_size(problem: &Problem, layout: &Layout, rows: &[&[f64]], node: NodeId) 
         false
     });
     let mut size: f64 = 0.0;
+    let term = Evaluator::new(g, node);
     for row in rows {
         let value_of = |op: &Op, ty: &Ty| -> Option<Dense<'static>> {
             let dense = DenseLayout::of(g, ty);
@@ -143,7 +144,7 @@ fn term_size(problem: &Problem, layout: &Layout, rows: &[&[f64]], node: NodeId) 
                 data: Cow::Owned(data),
             })
         };
-        let v = eval_at(g, node, &value_of)?;
+        let v = term.eval(&value_of)?;
         for x in v.data.iter() {
             if x.is_finite() {
                 size = size.max(x.abs());

@@ -24,6 +24,7 @@ pub(super) fn undefined_at(p: &Problem, c: &Condition) -> Option<Vec<f64>> {
     };
     let layout = crate::geometry::Layout::new(p);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x6465_6669_6e65);
+    let residual = crate::ir::eval::Evaluator::new(&p.graph, c.residual);
     for plan in crate::geometry::region::FacePlan::each(faces, restriction.as_ref()) {
         let b = crate::geometry::sample_faces(p, &layout, &[plan], POINTS, &mut rng);
         for i in 0..b.n {
@@ -51,7 +52,7 @@ pub(super) fn undefined_at(p: &Problem, c: &Condition) -> Option<Vec<f64>> {
                     data: Cow::Owned(data),
                 })
             };
-            let v = crate::ir::eval::eval_at(&p.graph, c.residual, &value_of)?;
+            let v = residual.eval(&value_of)?;
             if v.data.iter().any(|x| !x.is_finite()) {
                 return Some(layout_point(p, &layout, row));
             }
