@@ -40,6 +40,11 @@ impl Checker<'_> {
                     time_span = Some(item.keyword);
                     self.inputs.insert(r, Input::Time);
                 }
+                // A second definition of a name is resolve's error and never read: its domain
+                // is not checked (a constructive one costs milliseconds, and a file of a
+                // thousand copies took seconds).
+                ItemKind::Space { name, .. } | ItemKind::Param { name, .. }
+                    if self.res.top_value(&name.text) != Some(Res::Item(r)) => {}
                 ItemKind::Space { .. } => {
                     self.inputs.insert(r, Input::Space(n_space));
                     n_space += 1;

@@ -2,8 +2,8 @@
 //! `u(t, x)`): a derivative of one along an input it does not take, however it was written
 //! (`d(p, t)`, `grad(p, y)`, a `div` differentiated symbolically), is an error rather than a
 //! silent zero, as is `dn(p)` on a face of a space variable it does not take (the face's
-//! normal lies along that variable); and time data on an unknown that does not take time is
-//! refused with a hint.
+//! normal lies along that variable); and data on a face of a space variable, or at a time, that
+//! an unknown does not take are refused with a hint (they would give it everywhere).
 
 use super::time_order::TimeCondition;
 use crate::check::Checker;
@@ -114,6 +114,63 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+
+    /// A condition (residual `r`) on faces of a space variable that none of the unknowns it
+    /// reads takes (`boundary y = 0: p = 0` for `p(x)`): the face holds every value of the
+    /// unknown's own arguments, so the condition gives it everywhere, beside its equation.
+    /// One error per condition (at its first such variable). `dn(p)` there has its own.
+    pub(super) fn face_data_along_arguments(&mut self, r: NodeId, faces: &[Face], span: Span) {
+        let read = self.g.unknowns_in(r);
+        let Some(var) = faces.iter().map(|f| f.var()).find(|v| {
+            read.iter().all(|k| {
+                self.unknowns
+                    .get(*k)
+                    .is_some_and(|u| !u.args.contains(&Input::Space(*v)))
+            })
+        }) else {
+            return;
+        };
+        let Some(u) = read.first().and_then(|k| self.unknowns.get(*k)) else {
+            return;
+        };
+        let name = u.name.clone();
+        let args: Vec<&str> = u.args.iter().map(|a| self.input_name(*a)).collect();
+        let declared = format!("{}({})", base(&name), args.join(", "));
+        let v = self.input_name(Input::Space(var)).to_string();
+        let wider: Vec<&str> = self
+            .unknown_args
+            .iter()
+            .filter(|a| **a == Input::Space(var) || u.args.contains(a))
+            .map(|a| self.input_name(*a))
+            .collect();
+        let own: Vec<&str> = u
+            .args
+            .iter()
+            .filter(|a| matches!(a, Input::Space(_)))
+            .map(|a| self.input_name(*a))
+            .collect();
+        let instead = match own.as_slice() {
+            [] => format!("`{name}` takes no space variable: remove the condition"),
+            o => format!(
+                "give `{name}` its conditions on the faces of `{}` only",
+                o.join("`, `")
+            ),
+        };
+        self.diags.push(
+            Diag::error(
+                "pdec::check::face_not_argument",
+                format!(
+                    "`{name}` does not depend on `{v}`, so a condition on a face of `{v}` gives it everywhere"
+                ),
+            )
+            .primary(span, format!("a condition on `{declared}` on a face of `{v}`"))
+            .help(format!(
+                "{instead}, or declare `unknown {}({})` if it varies in `{v}`",
+                base(&name),
+                wider.join(", ")
+            )),
+        );
     }
 
     /// Time data on unknown `k`, which does not take time: `Some(())` once reported.

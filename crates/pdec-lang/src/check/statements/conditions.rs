@@ -141,6 +141,12 @@ impl Checker<'_> {
             if !self.condition_mentions_unknown(r, condition.span, "boundary") {
                 continue;
             }
+            if !self
+                .g
+                .any(r, &mut |op| matches!(op, ir::Op::NormalDeriv(_)))
+            {
+                self.face_data_along_arguments(r, &faces, item.span);
+            }
             let mut name = format!("boundary {}", compact(&print::expr(lhs)));
             if let Some(r) = rhs {
                 name.push('=');
