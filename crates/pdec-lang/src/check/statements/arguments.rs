@@ -122,12 +122,14 @@ impl Checker<'_> {
     /// One error per condition (at its first such variable). `dn(p)` there has its own.
     pub(super) fn face_data_along_arguments(&mut self, r: NodeId, faces: &[Face], span: Span) {
         let read = self.g.unknowns_in(r);
+        // A variable no unknown takes is `input_not_argument`'s error already.
         let Some(var) = faces.iter().map(|f| f.var()).find(|v| {
-            read.iter().all(|k| {
-                self.unknowns
-                    .get(*k)
-                    .is_some_and(|u| !u.args.contains(&Input::Space(*v)))
-            })
+            self.unknown_args.contains(&Input::Space(*v))
+                && read.iter().all(|k| {
+                    self.unknowns
+                        .get(*k)
+                        .is_some_and(|u| !u.args.contains(&Input::Space(*v)))
+                })
         }) else {
             return;
         };

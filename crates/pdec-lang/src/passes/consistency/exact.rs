@@ -24,26 +24,26 @@ use crate::passes::substitute::substitute;
 
 /// The equation's residual with the exact solution may be this share of its terms' size
 /// (looser than the conditions': derivatives of approximations such as `erf` are exact).
-const EQUATION_TOLERANCE: f64 = 1e-5;
+pub(super) const EQUATION_TOLERANCE: f64 = 1e-5;
 
 /// Differentiating the exact solution along a vector of `n` components builds `n x n`
 /// constants for each of its nodes: beyond this many elements (`d = 1000` with a dozen
 /// nodes), the symbolic comparisons (the equation, conditions on derivatives) are skipped.
-const SYMBOLIC_BUDGET: usize = 1 << 22;
+pub(super) const SYMBOLIC_BUDGET: usize = 1 << 22;
 
 /// Other conditions the exact solution must satisfy, besides the equation, before a single
 /// disagreeing condition rather than `exact` is called the mistake.
-const CORROBORATING: usize = 2;
+pub(super) const CORROBORATING: usize = 2;
 
 /// Where the exact solution and a condition (or the equation) disagree most.
-struct Mismatch<'a> {
-    at: &'a At,
+pub(super) struct Mismatch<'a> {
+    pub(super) at: &'a At,
     /// In words: what each side gives there.
-    what: String,
+    pub(super) what: String,
 }
 
 /// What comparing the exact solution with a condition (or the equation) found.
-enum Verdict<'a> {
+pub(super) enum Verdict<'a> {
     Agrees,
     Differs(Mismatch<'a>),
     /// Not compared: no point where both sides are finite, or no derivative of `exact`.
@@ -341,7 +341,7 @@ fn symbolic_affordable(probe: &Probe, exact: NodeId) -> bool {
 }
 
 /// The derivatives of the unknown that `root` reads.
-fn derivative_nodes(g: &Graph, root: NodeId) -> Vec<NodeId> {
+pub(super) fn derivative_nodes(g: &Graph, root: NodeId) -> Vec<NodeId> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     let mut seen = std::collections::HashSet::new();
@@ -360,7 +360,7 @@ fn derivative_nodes(g: &Graph, root: NodeId) -> Vec<NodeId> {
 
 /// The worst of some differences, when it is beyond the tolerance (the first such point on a
 /// tie, so the verdict depends on nothing but the points), said in words by `say`.
-fn worst<'a, T>(
+pub(super) fn worst<'a, T>(
     diffs: impl Iterator<Item = (&'a At, f64, T)>,
     tol: f64,
     say: impl Fn(&At, T) -> String,

@@ -16,6 +16,7 @@
 
 mod exact;
 mod obstacle;
+mod system;
 
 use crate::diag::Diags;
 use crate::geometry::region::FacePlan;
@@ -41,12 +42,13 @@ const EVALUATION_BUDGET: usize = 1 << 25;
 /// A difference up to this share of the solution's size is round-off, not a disagreement.
 const TOLERANCE: f64 = 1e-6;
 
-/// Runs both checks on the checked problem (before the ansatz pass).
-///
-/// Problems of one unknown only, for now: with several, the conditions of each unknown and the
-/// equations coupling them are not checked against the `exact`s and the obstacle yet.
+/// Runs both checks on the checked problem (before the ansatz pass). A system's `exact`s
+/// are checked by `system` (its obstacle is not: the constraint's data are one unknown's).
 pub fn run(problem: &Problem, diags: &mut Diags) {
     let Some(unknown) = problem.single() else {
+        if problem.has_exact() {
+            run_system(problem, diags);
+        }
         return;
     };
     if unknown.exact.is_none() && problem.constraint.is_none() {
@@ -88,6 +90,32 @@ pub fn run(problem: &Problem, diags: &mut Diags) {
     }
 }
 
+/// The closed forms of a system against its conditions and equations, at the points a
+/// single unknown's are probed at (no data, no exact values per point: `system` substitutes).
+fn run_system(problem: &Problem, diags: &mut Diags) {
+    let probe = Probe {
+        problem,
+        unknown: &problem.unknowns[0],
+        layout: Layout::new(problem),
+        exact_points: 0,
+        obstacle_points: 0,
+    };
+    let samples: Vec<Sample> = problem
+        .conditions
+        .iter()
+        .enumerate()
+        .map(|(i, c)| probe.sample(i, c))
+        .collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(SEED);
+    let interior = probe.points_of(&geometry::sample_interior(
+        problem,
+        &probe.layout,
+        probe.count(),
+        &mut rng,
+    ));
+    system::check(&probe, &samples, &interior, diags);
+}
+
 /// The seed of the interior's points; each condition's adds its index.
 const SEED: u64 = 0x0063_6f6e_7369_7374;
 
@@ -115,7 +143,7 @@ pub(super) struct Sample<'a> {
 /// The problem with the layout its points are drawn in.
 pub(super) struct Probe<'a> {
     pub(super) problem: &'a Problem,
-    /// The problem's only unknown.
+    /// The problem's only unknown (a system's first: its `exact` is not read then).
     pub(super) unknown: &'a crate::ir::Unknown,
     pub(super) layout: Layout,
     /// Points of each region the exact solution and the obstacle are evaluated at
@@ -313,7 +341,15 @@ impl Probe<'_> {
     pub(super) fn describe(&self, at: &At) -> String {
         let p = self.problem;
         let num = crate::diag::render::number;
-        let mut inputs: Vec<Input> = self.unknown.args.clone();
+        // One unknown's arguments in its order; a system's every argument, time first.
+        let mut inputs: Vec<Input> = match p.unknowns.len() {
+            1 => self.unknown.args.clone(),
+            _ => {
+                let all: std::collections::BTreeSet<Input> =
+                    p.unknowns.iter().flat_map(|u| u.args.clone()).collect();
+                all.into_iter().collect()
+            }
+        };
         inputs.extend((0..p.params.len()).map(Input::Param));
         let mut parts = Vec::new();
         for i in inputs {
