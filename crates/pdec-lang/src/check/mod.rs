@@ -95,7 +95,7 @@ pub struct Checker<'a> {
     params: Vec<ParamVar>,
     /// The declared unknowns in order (`Op::U(k)` is the k-th).
     unknowns: Vec<DeclaredUnknown>,
-    /// The unknowns' arguments (every unknown declares the same ones).
+    /// Every unknown's arguments, each input once (unknowns may take different ones).
     unknown_args: Vec<Input>,
     consts: HashMap<ItemRef, ConstState>,
     /// Inputs whose declaration failed: expressions using them lower to nothing, silently,
