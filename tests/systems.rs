@@ -269,6 +269,54 @@ fn a_vector_unknown_is_its_components() {
     assert_eq!(table.lines().next(), Some("t,x,U[1],U[2]"), "{table}");
 }
 
+/// A vector unknown's `ansatz U = g + h * net` (`net` the vector of its outputs) is its
+/// components' ansatzes: it imposes every component's conditions, and a short run gives the
+/// losses of the same ansatz written one component at a time.
+#[test]
+fn a_vector_ansatz_is_its_components_ansatzes() {
+    let problem = std::fs::read_to_string(COUPLED_VECTOR).expect("problem");
+    let dir = common::out_dir("systems", "vector_ansatz_files");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let write = |name: &str, ansatz: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("{problem}{ansatz}")).expect("write");
+        path.to_str().expect("utf8").to_string()
+    };
+    let vector = write(
+        "vector.pde",
+        "ansatz U = [sin(pi * x), 2 * sin(pi * x)] + t * x * (1 - x) * net\n",
+    );
+    let components = write(
+        "components.pde",
+        "ansatz U[1] = sin(pi * x) + t * x * (1 - x) * net\n\
+         ansatz U[2] = 2 * sin(pi * x) + t * x * (1 - x) * net\n",
+    );
+    let sets = ["steps=30", "batch=128", "seed=3"];
+    let (_, v) = solve_summary(&vector, "systems", "vector_ansatz", &sets);
+    let (_, c) = solve_summary(&components, "systems", "component_ansatzes", &sets);
+    let terms = |s: &serde_json::Value| -> Vec<String> {
+        s["final_loss"]
+            .as_object()
+            .expect("final_loss")
+            .keys()
+            .cloned()
+            .collect()
+    };
+    // Every condition is imposed: only the equations are trained.
+    assert_eq!(terms(&v), ["pde U[1]", "pde U[2]"]);
+    assert_eq!(terms(&v), terms(&c));
+    for t in ["pde U[1]", "pde U[2]"] {
+        let (x, y) = (
+            v["final_loss"][t].as_f64().expect(t),
+            c["final_loss"][t].as_f64().expect(t),
+        );
+        assert!(
+            (x - y).abs() <= 1e-9 * x.abs().max(1e-12),
+            "{t}: {x} against {y}"
+        );
+    }
+}
+
 /// Vector calculus on a vector unknown: `convect(U, U)`, `div(U)`, `lap(U)` and `grad(p)`
 /// expand into each component's own terms, so each component of the momentum equation is
 /// matched to an unknown of its own (the Taylor-Green example checks and explains).

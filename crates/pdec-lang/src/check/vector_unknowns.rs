@@ -271,8 +271,8 @@ mod tests {
     fn a_vector_unknown_is_its_components_and_a_vector_equation_its_rows() {
         let p = check(&format!(
             "{HEAD}pde momentum: d(U, t) + convect(U, U) + grad(p) = lap(U)\n\
-             pde div(U) = 0\ninitial U = [x[2], 0]\nboundary on(x): U = 0\n\
-             exact U = [t, 2 * t]\nexact p = 0\n"
+             pde div(U) = 0\ninitial U = [0, 0]\nboundary on(x): U = [t, 2 * t]\n\
+             exact U = [t, 2 * t]\nexact p = -(x[1] + 2 * x[2])\n"
         ))
         .expect("checks");
         let names: Vec<&str> = p.unknowns.iter().map(|u| u.name.as_str()).collect();
@@ -310,7 +310,7 @@ mod tests {
             .iter()
             .map(|u| pr.expr(u.exact.expect("exact")))
             .collect();
-        assert_eq!(exact, ["t", "2 * t", "0"]);
+        assert_eq!(exact, ["t", "2 * t", "-(x[1] + 2 * x[2])"]);
     }
 
     #[test]

@@ -37,8 +37,9 @@ pub struct Ctx {
     pub unknown: bool,
     /// `dn(u)`: only in boundary conditions.
     pub normal: bool,
-    /// `net`, the network's output for unknown `k`: only in `k`'s `ansatz`.
-    pub network: Option<usize>,
+    /// `net`, the network's output for unknown `k` (`(k, 1)`), or the vector of the outputs
+    /// of a vector unknown's `n` components from `k` on (`(k, n)`): only in its `ansatz`.
+    pub network: Option<(usize, usize)>,
     /// Describes the place, for messages: "a constant", "the obstacle".
     pub what: &'static str,
     /// Code used when the unknown appears where it may not.
@@ -81,9 +82,9 @@ impl Ctx {
         ..Ctx::OBSTACLE
     };
     /// The unknown as an expression of the network's output `net` (and of the inputs); the
-    /// caller sets `network` to the unknown's number.
+    /// caller sets `network` to the unknown's number (and its components).
     pub const ANSATZ: Ctx = Ctx {
-        network: Some(0),
+        network: Some((0, 1)),
         what: "the ansatz",
         unknown_code: "pdec::check::ansatz_depends_on_unknown",
         ..Ctx::OBSTACLE

@@ -57,8 +57,18 @@ impl Checker<'_> {
             // Inside an ansatz, `U` stands for the network's output; the ansatz pass then
             // puts the whole expression where the unknown was (passes/ansatz.rs).
             Res::Builtin(Builtin::Net) if ctx.network.is_some() => {
-                let k = ctx.network.unwrap_or(0);
-                Some(self.g.add(Op::U(k), Ty::scalar(), span))
+                let (k, n) = ctx.network.unwrap_or((0, 1));
+                let outputs: Vec<NodeId> = (k..k + n)
+                    .map(|j| self.g.add(Op::U(j), Ty::scalar(), span))
+                    .collect();
+                match outputs.as_slice() {
+                    [one] => Some(*one),
+                    // A vector unknown's ansatz: `net` is the vector of its outputs.
+                    _ => {
+                        let v = self.g.stack(&outputs, span);
+                        self.t(v, span)
+                    }
+                }
             }
             Res::Builtin(Builtin::Net) => {
                 self.diags.push(

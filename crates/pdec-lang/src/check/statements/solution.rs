@@ -51,23 +51,13 @@ impl Checker<'_> {
     }
 
     /// `ansatz u = expression`: a scalar of `net` and the inputs, no derivatives of the
-    /// unknown.
+    /// unknown; `ansatz U = ...` of a vector unknown, a vector of `net` (its outputs), one
+    /// ansatz per component.
     pub(super) fn ansatz_statement(&mut self, item: &Item, eq: &Equation, s: &mut Found) {
         let k = match self.named_unknown(&eq.lhs, &Env::default()) {
             Named::Unknown(UnknownRef::Scalar(k)) => Some(k),
-            Named::Unknown(UnknownRef::Vector { first, .. }) => {
-                let u = self.base_name(first);
-                self.diags.push(
-                    Diag::error(
-                        "pdec::check::ansatz_lhs",
-                        format!("the ansatz of the vector unknown `{u}` is given per component"),
-                    )
-                    .primary(eq.lhs.span, "a vector unknown")
-                    .help(format!(
-                        "write `ansatz {u}[1] = g + h * net`, one statement per component (`net` is that component's output)"
-                    )),
-                );
-                return;
+            Named::Unknown(UnknownRef::Vector { first, len }) => {
+                return self.vector_ansatz(item, eq, first, len, s);
             }
             Named::Failed => return,
             Named::Other => None,
@@ -86,19 +76,7 @@ impl Checker<'_> {
             );
             return;
         };
-        if self.is_coefficient_function(k) {
-            let u = self.unknowns[k].name.clone();
-            self.diags.push(
-                Diag::error(
-                    "pdec::check::coefficient_function_ansatz",
-                    format!("the unknown coefficient `{u}` takes no `ansatz`"),
-                )
-                .primary(item.span, "an ansatz for a coefficient function")
-                .secondary(self.unknowns[k].span, "declared with `unknown coef`")
-                .help(format!(
-                    "its range is its ansatz (a sigmoid of the network's output); remove this, or declare `{u}` a plain unknown with `unknown {u}(...)`"
-                )),
-            );
+        if self.coefficient_function_ansatz(k, item) {
             return;
         }
         if let Some((_, prev, _)) = s.ansatz.get(&k) {
@@ -108,7 +86,7 @@ impl Checker<'_> {
         }
         let Some(rhs) = &eq.rhs else { return };
         let ctx = Ctx {
-            network: Some(k),
+            network: Some((k, 1)),
             ..Ctx::ANSATZ
         };
         let Some(v) = self.lower(rhs, &Env::default(), ctx) else {
@@ -117,6 +95,104 @@ impl Checker<'_> {
         if !self.scalar_expr(v, rhs.span, "the ansatz") {
             return;
         }
+        if self.ansatz_reads_network(v, rhs.span) {
+            s.ansatz.insert(k, (v, item.keyword, item.span));
+        }
+    }
+
+    /// `ansatz U = expression` of a vector unknown of `len` components from `first` on: a
+    /// vector of `net` (the vector of its outputs) and the inputs; component `j` is `U[j]`'s
+    /// ansatz and reads `U[j]`'s output only (`dist(walls) * net`, `[g1 + h * net[1], ...]`).
+    fn vector_ansatz(
+        &mut self,
+        item: &Item,
+        eq: &Equation,
+        first: usize,
+        len: usize,
+        s: &mut Found,
+    ) {
+        if self.coefficient_function_ansatz(first, item) {
+            return;
+        }
+        let Some(rhs) = &eq.rhs else { return };
+        let ctx = Ctx {
+            network: Some((first, len)),
+            ..Ctx::ANSATZ
+        };
+        let Some(v) = self.lower(rhs, &Env::default(), ctx) else {
+            return;
+        };
+        let shape = self.g.ty(v).shape;
+        if shape != ir::Shape::Vector(len) {
+            self.vector_equation_shape(eq, ir::Shape::Vector(len), shape);
+            return;
+        }
+        for j in 0..len {
+            let k = first + j;
+            if let Some((_, prev, _)) = s.ansatz.get(&k) {
+                let what = self.exact_kind("ansatz", k);
+                self.duplicate(item.keyword, *prev, &what);
+                continue;
+            }
+            // Indexing goes through elementwise operations and the stack of outputs: the
+            // component reads the outputs its own expression reads.
+            let c = self.g.index(v, &[ir::Sel::Fixed(j)], rhs.span);
+            let Some(c) = self.t(c, rhs.span) else { return };
+            let others: Vec<usize> = self
+                .g
+                .unknowns_in(c)
+                .into_iter()
+                .filter(|o| *o != k)
+                .collect();
+            if let Some(o) = others.first() {
+                let (name, other) = (
+                    self.unknowns[k].name.clone(),
+                    self.unknowns[*o].name.clone(),
+                );
+                self.diags.push(
+                    Diag::error(
+                        "pdec::check::ansatz_other_component",
+                        format!("the ansatz of `{name}` reads the network's output for `{other}`"),
+                    )
+                    .primary(rhs.span, format!("component {} reads `{other}`'s output", j + 1))
+                    .help(format!(
+                        "each component is made from its own output: `net[{}]` in component {} (an elementwise `g + h * net` does that)",
+                        j + 1,
+                        j + 1
+                    )),
+                );
+                return;
+            }
+            if !self.ansatz_reads_network(c, rhs.span) {
+                return;
+            }
+            s.ansatz.insert(k, (c, item.keyword, item.span));
+        }
+    }
+
+    /// Unknown `k` is a coefficient function, whose range is its ansatz: an error, and true.
+    fn coefficient_function_ansatz(&mut self, k: usize, item: &Item) -> bool {
+        if !self.is_coefficient_function(k) {
+            return false;
+        }
+        let u = self.unknowns[k].name.clone();
+        self.diags.push(
+            Diag::error(
+                "pdec::check::coefficient_function_ansatz",
+                format!("the unknown coefficient `{u}` takes no `ansatz`"),
+            )
+            .primary(item.span, "an ansatz for a coefficient function")
+            .secondary(self.unknowns[k].span, "declared with `unknown coef`")
+            .help(format!(
+                "its range is its ansatz (a sigmoid of the network's output); remove this, or declare `{u}` a plain unknown with `unknown {u}(...)`"
+            )),
+        );
+        true
+    }
+
+    /// The ansatz `v` (at `span`) uses `net` and no derivative of the unknown; else an
+    /// error, and false.
+    fn ansatz_reads_network(&mut self, v: ir::NodeId, span: crate::source::Span) -> bool {
         // `d(u, x)` names the unknown without reading it as a value.
         if self.g.any(v, &mut |op| {
             matches!(op, ir::Op::Deriv(..) | ir::Op::NormalDeriv(_))
@@ -126,10 +202,10 @@ impl Checker<'_> {
                     "pdec::check::ansatz_depends_on_unknown",
                     "the ansatz cannot use derivatives of the unknown",
                 )
-                .primary(rhs.span, "derivatives of the unknown are used here")
+                .primary(span, "derivatives of the unknown are used here")
                 .help("the ansatz defines the unknown from `net` and the inputs; derivatives of both are taken for you"),
             );
-            return;
+            return false;
         }
         if !self.g.depends_on_unknown(v) {
             self.diags.push(
@@ -137,12 +213,12 @@ impl Checker<'_> {
                     "pdec::check::ansatz_without_net",
                     "the ansatz does not use the network's output `net`",
                 )
-                .primary(rhs.span, "nothing left to train")
+                .primary(span, "nothing left to train")
                 .help("write it as `g + h * net`: `g` meets the conditions, `h` vanishes where they are given (e.g. `t * x * (1 - x)`)"),
             );
-            return;
+            return false;
         }
-        s.ansatz.insert(k, (v, item.keyword, item.span));
+        true
     }
 
     /// `exact U = [a, b]`: a vector of the unknown's length, one `exact` per component.
