@@ -75,29 +75,13 @@ impl Checker<'_> {
                     continue;
                 }
                 let name = u.name.clone();
-                let args: Vec<&str> = u.args.iter().map(|a| self.input_name(*a)).collect();
                 let v = self.input_name(Input::Space(var)).to_string();
-                let declared = format!("{}({})", base(&name), args.join(", "));
                 let face = crate::ir::face_name(&self.space, *f);
-                let own: Vec<&str> = u
-                    .args
-                    .iter()
-                    .filter(|a| matches!(a, Input::Space(_)))
-                    .map(|a| self.input_name(*a))
-                    .collect();
-                let wider: Vec<&str> = self
-                    .unknown_args
-                    .iter()
-                    .filter(|a| **a == Input::Space(var) || u.args.contains(a))
-                    .map(|a| self.input_name(*a))
-                    .collect();
-                let own = match own.as_slice() {
-                    [] => format!("`{name}` takes no space variable: drop the condition"),
-                    o => format!(
-                        "give `{name}` its conditions on the faces of `{}` only",
-                        o.join("`, `")
-                    ),
-                };
+                let Wording {
+                    declared,
+                    own,
+                    wider,
+                } = self.wording(k, var);
                 self.diags.push(
                     Diag::error(
                         "pdec::check::normal_not_argument",
@@ -107,9 +91,7 @@ impl Checker<'_> {
                     )
                     .primary(span, format!("`dn({name})` on a face of `{v}`"))
                     .help(format!(
-                        "{own}, or declare `unknown {}({})` if it varies in `{v}`",
-                        base(&name),
-                        wider.join(", ")
+                        "{own}, or declare `unknown {wider}` if it varies in `{v}`"
                     )),
                 );
             }
@@ -133,32 +115,19 @@ impl Checker<'_> {
         }) else {
             return;
         };
-        let Some(u) = read.first().and_then(|k| self.unknowns.get(*k)) else {
+        let Some((k, u)) = read
+            .first()
+            .and_then(|k| Some((*k, self.unknowns.get(*k)?)))
+        else {
             return;
         };
         let name = u.name.clone();
-        let args: Vec<&str> = u.args.iter().map(|a| self.input_name(*a)).collect();
-        let declared = format!("{}({})", base(&name), args.join(", "));
         let v = self.input_name(Input::Space(var)).to_string();
-        let wider: Vec<&str> = self
-            .unknown_args
-            .iter()
-            .filter(|a| **a == Input::Space(var) || u.args.contains(a))
-            .map(|a| self.input_name(*a))
-            .collect();
-        let own: Vec<&str> = u
-            .args
-            .iter()
-            .filter(|a| matches!(a, Input::Space(_)))
-            .map(|a| self.input_name(*a))
-            .collect();
-        let instead = match own.as_slice() {
-            [] => format!("`{name}` takes no space variable: remove the condition"),
-            o => format!(
-                "give `{name}` its conditions on the faces of `{}` only",
-                o.join("`, `")
-            ),
-        };
+        let Wording {
+            declared,
+            own,
+            wider,
+        } = self.wording(k, var);
         self.diags.push(
             Diag::error(
                 "pdec::check::face_not_argument",
@@ -168,11 +137,42 @@ impl Checker<'_> {
             )
             .primary(span, format!("a condition on `{declared}` on a face of `{v}`"))
             .help(format!(
-                "{instead}, or declare `unknown {}({})` if it varies in `{v}`",
-                base(&name),
-                wider.join(", ")
+                "{own}, or declare `unknown {wider}` if it varies in `{v}`"
             )),
         );
+    }
+
+    /// What a message about unknown `k` and the space variable `var` it does not take says.
+    fn wording(&self, k: usize, var: usize) -> Wording {
+        let Some(u) = self.unknowns.get(k) else {
+            return Wording::default();
+        };
+        let name = &u.name;
+        let args: Vec<&str> = u.args.iter().map(|a| self.input_name(*a)).collect();
+        let own: Vec<&str> = u
+            .args
+            .iter()
+            .filter(|a| matches!(a, Input::Space(_)))
+            .map(|a| self.input_name(*a))
+            .collect();
+        // Its arguments and `var`, in the problem's order (time first).
+        let wider: Vec<&str> = self
+            .unknown_args
+            .iter()
+            .filter(|a| **a == Input::Space(var) || u.args.contains(a))
+            .map(|a| self.input_name(*a))
+            .collect();
+        Wording {
+            declared: format!("{}({})", base(name), args.join(", ")),
+            own: match own.as_slice() {
+                [] => format!("`{name}` takes no space variable: remove the condition"),
+                o => format!(
+                    "give `{name}` its conditions on the faces of `{}` only",
+                    o.join("`, `")
+                ),
+            },
+            wider: format!("{}({})", base(name), wider.join(", ")),
+        }
     }
 
     /// Time data on unknown `k`, which does not take time: `Some(())` once reported.
@@ -208,6 +208,15 @@ impl Checker<'_> {
         )));
         Some(())
     }
+}
+
+/// An unknown's messages about a space variable it does not take: its declaration (`p(x)`),
+/// where its conditions belong, and the declaration that would take the variable.
+#[derive(Default)]
+struct Wording {
+    declared: String,
+    own: String,
+    wider: String,
 }
 
 /// A vector unknown's component `U[2]` is declared as `U`.

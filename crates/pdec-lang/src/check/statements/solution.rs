@@ -119,25 +119,18 @@ impl Checker<'_> {
             network: Some((first, len)),
             ..Ctx::ANSATZ
         };
-        let Some(v) = self.lower(rhs, &Env::default(), ctx) else {
+        // Indexing goes through elementwise operations and the stack of outputs: each
+        // component reads the outputs its own expression reads.
+        let Some(components) = self.vector_components(eq, rhs, ctx, len) else {
             return;
         };
-        let shape = self.g.ty(v).shape;
-        if shape != ir::Shape::Vector(len) {
-            self.vector_equation_shape(eq, ir::Shape::Vector(len), shape);
-            return;
-        }
-        for j in 0..len {
+        for (j, c) in components.into_iter().enumerate() {
             let k = first + j;
             if let Some((_, prev, _)) = s.ansatz.get(&k) {
                 let what = self.exact_kind("ansatz", k);
                 self.duplicate(item.keyword, *prev, &what);
                 continue;
             }
-            // Indexing goes through elementwise operations and the stack of outputs: the
-            // component reads the outputs its own expression reads.
-            let c = self.g.index(v, &[ir::Sel::Fixed(j)], rhs.span);
-            let Some(c) = self.t(c, rhs.span) else { return };
             let others: Vec<usize> = self
                 .g
                 .unknowns_in(c)
@@ -231,27 +224,43 @@ impl Checker<'_> {
         s: &mut Found,
     ) {
         let Some(rhs) = &eq.rhs else { return };
-        let Some(v) = self.lower(rhs, &Env::default(), Ctx::EXACT) else {
+        let Some(components) = self.vector_components(eq, rhs, Ctx::EXACT, len) else {
             return;
         };
-        let shape = self.g.ty(v).shape;
-        if shape != ir::Shape::Vector(len) {
-            self.vector_equation_shape(eq, ir::Shape::Vector(len), shape);
-            return;
-        }
-        for j in 0..len {
+        for (j, c) in components.into_iter().enumerate() {
             let k = first + j;
             if let Some((_, prev, _)) = s.exact.get(&k) {
                 let what = self.exact_kind("exact", k);
                 self.duplicate(item.keyword, *prev, &what);
                 continue;
             }
-            let c = self.g.index(v, &[ir::Sel::Fixed(j)], rhs.span);
-            let Some(c) = self.t(c, rhs.span) else { return };
             if self.scalar_expr(c, rhs.span, "the exact solution") {
                 s.exact.insert(k, (c, item.keyword, item.span));
             }
         }
+    }
+
+    /// The right side of `exact U = ...` or `ansatz U = ...` (`eq`), lowered in `ctx`, as its
+    /// `len` components; `None` (reported) unless it is a vector of that length.
+    fn vector_components(
+        &mut self,
+        eq: &Equation,
+        rhs: &crate::syntax::ast::Expr,
+        ctx: Ctx,
+        len: usize,
+    ) -> Option<Vec<ir::NodeId>> {
+        let v = self.lower(rhs, &Env::default(), ctx)?;
+        let shape = self.g.ty(v).shape;
+        if shape != ir::Shape::Vector(len) {
+            self.vector_equation_shape(eq, ir::Shape::Vector(len), shape);
+            return None;
+        }
+        (0..len)
+            .map(|j| {
+                let c = self.g.index(v, &[ir::Sel::Fixed(j)], rhs.span);
+                self.t(c, rhs.span)
+            })
+            .collect()
     }
 
     /// `exact` or `exact v` (with several unknowns, one statement per unknown), for a
@@ -283,6 +292,27 @@ impl Checker<'_> {
                 )
                 .primary(*span, "outside the problem's folder")
                 .help("put the CSV file next to the `.pde` file (or in a sub-folder) and give a relative path"),
+            );
+            return;
+        }
+        // A table's values column is one unknown's: in a system the others would go
+        // uncompared while its metrics read as the solution's.
+        let solved: Vec<String> = (0..self.unknowns.len())
+            .filter(|k| !self.is_coefficient_function(*k))
+            .map(|k| format!("`{}`", self.unknowns[k].name))
+            .collect();
+        if solved.len() > 1 {
+            self.diags.push(
+                Diag::error(
+                    "pdec::check::reference_in_system",
+                    format!(
+                        "a `reference` table compares one unknown, and this problem has {}: {}",
+                        solved.len(),
+                        solved.join(", ")
+                    ),
+                )
+                .primary(item.span, "a reference table in a system")
+                .help("give each unknown its closed form with `exact` (its metrics are per unknown), or compare a trained run with tabulated values at their points: `pdec eval RUN --points FILE.csv` prints every unknown there"),
             );
             return;
         }

@@ -65,22 +65,7 @@ pub fn run(problem: &Problem, diags: &mut Diags) {
             .as_ref()
             .map_or(0, |c| affordable(g, &[c.obstacle])),
     };
-    let samples: Vec<Sample> = problem
-        .conditions
-        .iter()
-        .enumerate()
-        .map(|(i, c)| probe.sample(i, c))
-        .collect();
-    let interior = {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(SEED);
-        let n = probe.count();
-        probe.points_of(&geometry::sample_interior(
-            problem,
-            &probe.layout,
-            n,
-            &mut rng,
-        ))
-    };
+    let (samples, interior) = probe.points();
     let scale = probe.scale(&samples, &interior);
     if let Some(c) = &problem.constraint {
         obstacle::check(&probe, c, &samples, &interior, scale, diags);
@@ -100,19 +85,7 @@ fn run_system(problem: &Problem, diags: &mut Diags) {
         exact_points: 0,
         obstacle_points: 0,
     };
-    let samples: Vec<Sample> = problem
-        .conditions
-        .iter()
-        .enumerate()
-        .map(|(i, c)| probe.sample(i, c))
-        .collect();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(SEED);
-    let interior = probe.points_of(&geometry::sample_interior(
-        problem,
-        &probe.layout,
-        probe.count(),
-        &mut rng,
-    ));
+    let (samples, interior) = probe.points();
     system::check(&probe, &samples, &interior, diags);
 }
 
@@ -168,7 +141,22 @@ pub(super) fn affordable(g: &Graph, nodes: &[NodeId]) -> usize {
     EVALUATION_BUDGET / cost.max(1)
 }
 
-impl Probe<'_> {
+impl<'a> Probe<'a> {
+    /// Every condition's points (and data), and the interior's.
+    fn points(&self) -> (Vec<Sample<'a>>, Vec<At>) {
+        let samples = self
+            .problem
+            .conditions
+            .iter()
+            .enumerate()
+            .map(|(i, c)| self.sample(i, c))
+            .collect();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(SEED);
+        let interior =
+            geometry::sample_interior(self.problem, &self.layout, self.count(), &mut rng);
+        (samples, self.points_of(&interior))
+    }
+
     /// Points per region: [`POINTS`], fewer for wide inputs.
     fn count(&self) -> usize {
         (MAX_VALUES / self.layout.width().max(1)).clamp(MIN_POINTS, POINTS)
