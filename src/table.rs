@@ -1,7 +1,8 @@
 //! Tables of points in CSV: `reference "file.csv"` data and `pdec eval --points`. Columns are
 //! named after the problem's inputs: the time variable, each scalar space variable, each
 //! component of a vector variable as `x1`, `x2`, ... (or `x[1]`, ...), and each parameter;
-//! a reference table also has a column named after the unknown.
+//! a reference table also has a column of values named after an unknown (a system's, one for
+//! each unknown it gives: `u`, `v`, `U[1]`).
 
 use pdec_lang::diag::Diag;
 use pdec_lang::ir::{Input, Problem};
@@ -48,12 +49,23 @@ pub fn read_points(path: &std::path::Path) -> Result<String, Box<Diag>> {
     })
 }
 
-/// Points in the network's column order, and the unknown's values if present.
+/// Points in the network's column order, and the values of each unknown the table has a
+/// column for: `(unknown, values)` in declaration order (none for a table of points).
 #[derive(Clone, Debug)]
 pub struct Table {
     pub rows: usize,
     pub points: Vec<f64>,
-    pub values: Option<Vec<f64>>,
+    pub values: Vec<(usize, Vec<f64>)>,
+}
+
+impl Table {
+    /// The values of unknown `k`, when the table has its column.
+    pub fn values_of(&self, k: usize) -> Option<&[f64]> {
+        self.values
+            .iter()
+            .find(|(u, _)| *u == k)
+            .map(|(_, v)| v.as_slice())
+    }
 }
 
 fn column_names(p: &Problem, cols: &Columns) -> Vec<(usize, Vec<String>)> {
@@ -136,26 +148,35 @@ pub fn parse(
             })?;
         index.push((col, pos));
     }
-    let value_pos = if want_values {
-        Some(
-            header
-                .iter()
-                .position(|h| *h == p.unknowns[0].name)
-                .ok_or_else(|| {
-                    bad(
-                        format!(
-                            "`{file}` has no column `{}` with the solution's values",
-                            p.unknowns[0].name
-                        ),
-                        "add a column named after the unknown",
-                    )
-                })?,
-        )
-    } else {
-        None
+    // The unknowns' value columns: the only unknown's, or those of a system it has.
+    let value_pos: Vec<(usize, usize)> = match want_values {
+        false => Vec::new(),
+        true => p
+            .unknowns
+            .iter()
+            .enumerate()
+            .filter_map(|(k, u)| Some((k, header.iter().position(|h| *h == u.name)?)))
+            .collect(),
     };
+    if want_values && value_pos.is_empty() {
+        let names: Vec<String> = p.unknowns.iter().map(|u| format!("`{}`", u.name)).collect();
+        return Err(match names.as_slice() {
+            [one] => bad(
+                format!("`{file}` has no column {one} with the solution's values"),
+                "add a column named after the unknown",
+            ),
+            _ => bad(
+                format!(
+                    "`{file}` has no column of values named after an unknown ({})",
+                    names.join(", ")
+                ),
+                "add a column for each unknown the table gives, named after it",
+            ),
+        });
+    }
     let mut points = Vec::new();
-    let mut values = Vec::new();
+    let mut values: Vec<(usize, Vec<f64>)> =
+        value_pos.iter().map(|(k, _)| (*k, Vec::new())).collect();
     let mut rows = 0;
     for (line, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| {
@@ -181,8 +202,8 @@ pub fn parse(
             row[*col] = num(*pos)?;
         }
         points.extend(row);
-        if let Some(v) = value_pos {
-            values.push(num(v)?);
+        for ((_, pos), (_, column)) in value_pos.iter().zip(&mut values) {
+            column.push(num(*pos)?);
         }
         rows += 1;
     }
@@ -195,7 +216,7 @@ pub fn parse(
     Ok(Table {
         rows,
         points,
-        values: value_pos.map(|_| values),
+        values,
     })
 }
 

@@ -317,6 +317,103 @@ fn a_vector_ansatz_is_its_components_ansatzes() {
     }
 }
 
+/// A system's reference table gives each unknown it has a column for, compared one by one:
+/// summary.json's `reference_metrics_by_unknown` and loss.csv's `reference_rel_l2.NAME`, each
+/// against its own unknown (recomputed here from `pdec eval --points`); a table of `v` alone
+/// compares `v` alone.
+#[test]
+fn a_reference_table_compares_each_unknown_it_gives() {
+    let dir = common::out_dir("systems", "reference_files");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = |name: &str| dir.join(name).to_str().expect("utf8").to_string();
+    // Each unknown's closed form at t = 1 (columns t, x and the unknown).
+    let sample = |u: &str| -> Vec<String> {
+        let out = path(&format!("{u}.csv"));
+        ok(&pdec(&[
+            "reference",
+            "exact",
+            COUPLED,
+            "--unknown",
+            u,
+            "--grid",
+            "t = 1, x = 0..1:9",
+            "--out",
+            &out,
+        ]));
+        let text = std::fs::read_to_string(&out).expect("csv");
+        text.lines().map(str::to_string).collect()
+    };
+    let (u, v) = (sample("u"), sample("v"));
+    let joined: String = u
+        .iter()
+        .zip(&v)
+        .map(|(a, b)| format!("{a},{}\n", b.rsplit(',').next().expect("a value")))
+        .collect();
+    std::fs::write(dir.join("uv.csv"), &joined).expect("write");
+    let problem = std::fs::read_to_string(COUPLED).expect("problem");
+    let with = |table: &str| {
+        let file = path(&format!("with_{table}.pde"));
+        std::fs::write(&file, format!("{problem}reference \"{table}\"\n")).expect("write");
+        file
+    };
+    let sets = ["steps=30", "batch=128", "seed=3"];
+    let (run, s) = solve_summary(&with("uv.csv"), "systems", "reference_uv", &sets);
+    let by = s["reference_metrics_by_unknown"]
+        .as_object()
+        .expect("by unknown");
+    assert_eq!(by.keys().collect::<Vec<_>>(), ["u", "v"], "{s}");
+    assert!(s["reference_metrics"].is_null(), "{s}");
+    // Each against its own column: the errors of `pdec eval --points` at the table's points.
+    let out = pdec(&[
+        "eval",
+        run.to_str().expect("utf8"),
+        "--points",
+        &path("uv.csv"),
+    ]);
+    ok(&out);
+    let predicted: Vec<Vec<f64>> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|c| c.parse().expect("a number")).collect())
+        .collect();
+    let table: Vec<Vec<f64>> = joined
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|c| c.parse().expect("a number")).collect())
+        .collect();
+    for (name, col) in [("u", 2), ("v", 3)] {
+        let (mut num, mut den) = (0.0, 0.0);
+        for (p, t) in predicted.iter().zip(&table) {
+            num += (p[col] - t[col]).powi(2);
+            den += t[col].powi(2);
+        }
+        let want = (num / den).sqrt();
+        let got = by[name]["rel_l2"].as_f64().expect("rel_l2");
+        assert!(
+            (got - want).abs() <= 1e-4 * want,
+            "{name}: {got} against {want}"
+        );
+        assert_eq!(by[name]["points"].as_u64(), Some(9));
+    }
+    let header = |run: &std::path::Path| {
+        let log = std::fs::read_to_string(run.join("loss.csv")).expect("loss.csv");
+        log.lines().next().expect("a header").to_string()
+    };
+    let h = header(&run);
+    assert!(h.contains("reference_rel_l2.u,reference_rel_l2.v"), "{h}");
+    // A table of `v` alone.
+    let (run, s) = solve_summary(&with("v.csv"), "systems", "reference_v", &sets);
+    let by = s["reference_metrics_by_unknown"]
+        .as_object()
+        .expect("by unknown");
+    assert_eq!(by.keys().collect::<Vec<_>>(), ["v"], "{s}");
+    let h = header(&run);
+    assert!(
+        h.contains("reference_rel_l2.v") && !h.contains("reference_rel_l2.u"),
+        "{h}"
+    );
+}
+
 /// Vector calculus on a vector unknown: `convect(U, U)`, `div(U)`, `lap(U)` and `grad(p)`
 /// expand into each component's own terms, so each component of the momentum equation is
 /// matched to an unknown of its own (the Taylor-Green example checks and explains).

@@ -8,7 +8,9 @@
 
 use crate::run::dir::write_atomic;
 use crate::run::error::RunError;
-use crate::run::report::{ExactProbe, exact_columns, exact_metrics, exact_probe, table_metrics};
+use crate::run::report::{
+    ExactProbe, exact_columns, exact_metrics, exact_probe, reference_columns, table_metrics,
+};
 use crate::run::tensorboard::EventLog;
 use candle_core::{DType, Tensor};
 use pdec_solve::nn::Net;
@@ -54,9 +56,8 @@ impl<'a> LossLog<'a> {
             false => None,
         };
         let mut errors = exact_columns(problem);
-        if reference.is_some() {
-            errors.push("reference_rel_l2".into());
-        }
+        let reference_columns = reference.map_or(Vec::new(), |t| reference_columns(problem, t));
+        errors.extend(reference_columns.iter().cloned());
         // The reported values too (the quantity a user waits for, e.g. a price at one point),
         // named by their expression: columns before `total`, as the errors.
         errors.extend(problem.reports.iter().map(|r| r.text.clone()));
@@ -87,7 +88,7 @@ impl<'a> LossLog<'a> {
             true => Some(loss_log(path, &names, &errors, keep_rows_before)?),
             false => None,
         };
-        let tags = tags(program, reference.is_some(), balanced);
+        let tags = tags(program, &reference_columns, balanced);
         Ok(LossLog {
             csv,
             probe,
@@ -132,9 +133,11 @@ impl<'a> LossLog<'a> {
             }
         }
         if let Some(t) = self.reference {
-            let rel_l2 = table_metrics(program, net, t)?.0.rel_l2;
-            rec.push(format!("{rel_l2:.6e}"));
-            row.push(rel_l2);
+            for m in table_metrics(program, net, t)? {
+                let rel_l2 = m.all.rel_l2;
+                rec.push(format!("{rel_l2:.6e}"));
+                row.push(rel_l2);
+            }
         }
         if let Some(x) = &self.report_points {
             // Each report of its own unknown (a system's `report v(...)` is `v`'s value).
@@ -178,16 +181,14 @@ impl<'a> LossLog<'a> {
 }
 
 /// The TensorBoard tags of loss.csv's columns after `step` and `wall_s`: `train/lr`,
-/// `error/exact_rel_l2` (a system's `error/exact_rel_l2.NAME`) and `error/reference_rel_l2`,
+/// `error/exact_rel_l2` and `error/reference_rel_l2` (a system's `.NAME` per unknown),
 /// `report/EXPR`, `loss/total`,
 /// `loss/NAME` and `balance/NAME` (TensorBoard groups the charts by the part before `/`).
-fn tags(program: &LossProgram, reference: bool, balanced: bool) -> Vec<String> {
+fn tags(program: &LossProgram, reference: &[String], balanced: bool) -> Vec<String> {
     let problem = program.problem;
     let mut tags = vec!["train/lr".to_string()];
     tags.extend(exact_columns(problem).iter().map(|c| format!("error/{c}")));
-    if reference {
-        tags.push("error/reference_rel_l2".into());
-    }
+    tags.extend(reference.iter().map(|c| format!("error/{c}")));
     tags.extend(problem.reports.iter().map(|r| format!("report/{}", r.text)));
     let coefs = program.plan.coefficients.iter();
     tags.extend(coefs.map(|c| format!("coefficient/{}", c.name)));

@@ -51,6 +51,7 @@ use loss_log::LossLog;
 use pdec_lang::driver::Compiled;
 use pdec_solve::nn::Net;
 use polish::{PolishPlace, polish_network};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -427,13 +428,21 @@ fn summarise(
         }
         None => (None, None),
     };
-    let (reference_metrics, reference_by_parameters) = match &opts.reference {
-        Some(t) => {
-            let (all, groups) = report::table_metrics(program, net, t)?;
-            (Some(all), groups)
+    // One unknown's errors as `reference_metrics` (and per parameter point); a system's
+    // per unknown the table has a column for.
+    let (mut reference_metrics, mut reference_by_parameters) = (None, Vec::new());
+    let mut reference_metrics_by_unknown = BTreeMap::new();
+    if let Some(t) = &opts.reference {
+        for m in report::table_metrics(program, net, t)? {
+            match problem.unknowns.len() {
+                1 => (reference_metrics, reference_by_parameters) = (Some(m.all), m.by_parameters),
+                _ => {
+                    reference_metrics_by_unknown
+                        .insert(problem.unknowns[m.unknown].name.clone(), m.all);
+                }
+            }
         }
-        None => (None, Vec::new()),
-    };
+    }
     let constraint_violation = match &problem.constraint {
         Some(c) => Some(report::violation(program, net, c, seed)?),
         None => None,
@@ -457,6 +466,7 @@ fn summarise(
         metrics_near_reports,
         reference_metrics,
         reference_by_parameters,
+        reference_metrics_by_unknown,
         constraint_violation,
         second_order: plan
             .second_order

@@ -72,19 +72,46 @@ pub(crate) fn report_values(
     Ok(reports)
 }
 
-/// Errors of the trained solution at a table's points against its values, over the whole
-/// table and, for a problem with parameters, at each parameter point it holds (rows grouped
-/// by their parameter values, in order of first appearance).
+/// Errors of the trained solution at a table's points against its values, for each unknown
+/// it has a column for (in declaration order), over the whole table and, for a problem with
+/// parameters, at each parameter point it holds (rows grouped by their parameter values, in
+/// order of first appearance).
 pub(crate) fn table_metrics(
     program: &LossProgram,
     net: &Net,
     t: &crate::table::Table,
+) -> Result<Vec<TableMetrics>, RunError> {
+    if t.values.is_empty() {
+        return Err(RunError::Internal("reference table without values".into()));
+    }
+    t.values
+        .iter()
+        .map(|(k, values)| {
+            let (all, by) = unknown_table_metrics(program, net, t, *k, values)?;
+            Ok(TableMetrics {
+                unknown: *k,
+                all,
+                by_parameters: by,
+            })
+        })
+        .collect()
+}
+
+/// One unknown's errors against a reference table's column.
+pub(crate) struct TableMetrics {
+    pub unknown: usize,
+    pub all: Metrics,
+    pub by_parameters: Vec<ParameterMetrics>,
+}
+
+/// [`table_metrics`] of unknown `k` against its column `values`.
+fn unknown_table_metrics(
+    program: &LossProgram,
+    net: &Net,
+    t: &crate::table::Table,
+    k: usize,
+    values: &[f64],
 ) -> Result<(Metrics, Vec<ParameterMetrics>), RunError> {
-    let values = t
-        .values
-        .as_ref()
-        .ok_or_else(|| RunError::Internal("reference table without values".into()))?;
-    // A reference table holds the first unknown's values.
     let u = solution_of_at(
         program.problem,
         &program.cols,
@@ -92,7 +119,7 @@ pub(crate) fn table_metrics(
         &t.points,
         t.rows,
         program.dtype,
-        0,
+        k,
     )?;
     let all = metrics_of(&u, values, 0..t.rows);
     let params: Vec<usize> = program.cols.layout.params().collect();
@@ -321,6 +348,23 @@ pub(crate) fn exact_columns(problem: &pdec_lang::ir::Problem) -> Vec<String> {
         .filter(|u| u.exact.is_some())
         .map(|u| format!("exact_rel_l2.{}", u.name))
         .collect()
+}
+
+/// loss.csv's error columns of a reference table: `reference_rel_l2` for a problem of one
+/// unknown, and `reference_rel_l2.NAME` for each unknown of a system the table has a column
+/// for (in [`table_metrics`]'s order).
+pub(crate) fn reference_columns(
+    problem: &pdec_lang::ir::Problem,
+    t: &crate::table::Table,
+) -> Vec<String> {
+    match problem.single() {
+        Some(_) => vec!["reference_rel_l2".into()],
+        None => t
+            .values
+            .iter()
+            .map(|(k, _)| format!("reference_rel_l2.{}", problem.unknowns[*k].name))
+            .collect(),
+    }
 }
 
 /// Each unknown's errors against its `exact` on the uniform probe's points (4,096 over the

@@ -67,6 +67,9 @@ pub(crate) struct Summary {
     /// The same errors at each parameter point of the table (problems with parameters).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reference_by_parameters: Vec<ParameterMetrics>,
+    /// A system's: each unknown's errors against its column of the `reference` table.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub reference_metrics_by_unknown: BTreeMap<String, Metrics>,
     /// Largest violation of the free-boundary constraint by the raw network (before the
     /// projection applied to reported values), on fresh interior points.
     pub constraint_violation: Option<f64>,
@@ -189,6 +192,12 @@ impl Summary {
         if let Some(m) = &self.reference_metrics {
             println!(
                 "  against the reference table: relative L2 error {:.3e}, max abs error {:.3e} on {} points",
+                m.rel_l2, m.max_abs, m.points
+            );
+        }
+        for (name, m) in &self.reference_metrics_by_unknown {
+            println!(
+                "  {name} against the reference table: relative L2 error {:.3e}, max abs error {:.3e} on {} points",
                 m.rel_l2, m.max_abs, m.points
             );
         }

@@ -558,7 +558,7 @@ pub const TABLE: &[Key] = &[
         default: "100",
         doc: "lines of `loss.csv` and progress (with `exact` or a `reference` table, each \
             line also evaluates the relative L2 error: columns `exact_rel_l2` (a system's \
-            `exact_rel_l2.NAME` per unknown), `reference_rel_l2`; and every `report`, one column each named by its expression)",
+            `exact_rel_l2.NAME` per unknown), `reference_rel_l2` (a system's `reference_rel_l2.NAME` per unknown its table gives); and every `report`, one column each named by its expression)",
         parse: run::log_every,
     },
     Key {

@@ -295,27 +295,6 @@ impl Checker<'_> {
             );
             return;
         }
-        // A table's values column is one unknown's: in a system the others would go
-        // uncompared while its metrics read as the solution's.
-        let solved: Vec<String> = (0..self.unknowns.len())
-            .filter(|k| !self.is_coefficient_function(*k))
-            .map(|k| format!("`{}`", self.unknowns[k].name))
-            .collect();
-        if solved.len() > 1 {
-            self.diags.push(
-                Diag::error(
-                    "pdec::check::reference_in_system",
-                    format!(
-                        "a `reference` table compares one unknown, and this problem has {}: {}",
-                        solved.len(),
-                        solved.join(", ")
-                    ),
-                )
-                .primary(item.span, "a reference table in a system")
-                .help("give each unknown its closed form with `exact` (its metrics are per unknown), or compare a trained run with tabulated values at their points: `pdec eval RUN --points FILE.csv` prints every unknown there"),
-            );
-            return;
-        }
         s.reference = Some((path.to_string(), item.keyword));
     }
 }
