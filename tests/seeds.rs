@@ -136,6 +136,60 @@ fn three_seeds_give_the_median_and_each_seed_is_its_own_single_run() {
     assert!(reports[0][0] != reports[0][1]);
 }
 
+/// A system's per-unknown errors (against each `exact` and each column of the reference
+/// table) have their spread over the seeds too, each seed's value its run's.
+#[test]
+fn a_systems_errors_per_unknown_are_spread_over_the_seeds() {
+    let dir = scratch("system");
+    let rate = 1.0 - 0.1 * std::f64::consts::PI.powi(2);
+    let mut table = String::from("t,x,u,v\n");
+    for x in [0.25, 0.5, 0.75] {
+        let u = rate.exp() * (std::f64::consts::PI * x).sin();
+        table.push_str(&format!("1,{x},{u},{}\n", 2.0 * u));
+    }
+    std::fs::write(dir.join("uv.csv"), table).expect("write");
+    let p = dir.join("coupled.pde");
+    std::fs::write(
+        &p,
+        "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x), v(t, x)\n\
+         pde d(u, t) = 0.1 * d(u, x, x) + 0.5 * v\npde d(v, t) = 0.1 * d(v, x, x) + 2 * u\n\
+         initial u = sin(pi * x)\ninitial v = 2 * sin(pi * x)\nboundary on(x): u = 0\n\
+         boundary on(x): v = 0\nexact u = exp((1 - 0.1 * pi^2) * t) * sin(pi * x)\n\
+         exact v = 2 * exp((1 - 0.1 * pi^2) * t) * sin(pi * x)\nreference \"uv.csv\"\n\
+         solve {\n  net = mlp(layers = 1, width = 8)\n  steps = 10\n  batch = 32\n}\n",
+    )
+    .expect("write");
+    let group = dir.join("group");
+    let out = pdec(&[
+        "solve",
+        s(&p),
+        "--seeds",
+        "0..3",
+        "--threads",
+        "2",
+        "--no-plots",
+        "--out",
+        s(&group),
+    ]);
+    assert_ok(&out);
+    let g = json(&group.join("summary.json"));
+    let keys = ["0", "1", "2"];
+    for by in ["metrics_by_unknown", "reference_metrics_by_unknown"] {
+        for u in ["u", "v"] {
+            let values = middle_checked(&g[by][u]["rel_l2"], &keys);
+            for (k, seed) in keys.iter().enumerate() {
+                let run = json(&group.join(format!("seed-{seed}")).join("summary.json"));
+                assert_eq!(run[by][u]["rel_l2"].as_f64(), Some(values[k]), "{by} {u}");
+            }
+        }
+    }
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("u against the reference table: relative L2 error"),
+        "{table}"
+    );
+}
+
 #[test]
 fn bad_seed_lists_and_combinations_are_refused_leaving_nothing() {
     let dir = scratch("refused");

@@ -136,9 +136,31 @@ pub(crate) struct GroupSummary {
     pub reference_metrics: Option<MetricsSpread>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reference_by_parameters: Vec<ParameterSpread>,
+    /// A system's: each unknown's errors against its `exact`, and against its column of the
+    /// `reference` table, over the seeds.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics_by_unknown: BTreeMap<String, MetricsSpread>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub reference_metrics_by_unknown: BTreeMap<String, MetricsSpread>,
     pub constraint_violation: Option<Spread>,
     /// Each loss term's final value.
     pub final_loss: BTreeMap<String, Spread>,
+}
+
+/// Each unknown's `by` metrics (named as in the first seed that has them) over the seeds.
+fn by_unknown_spread<'a>(
+    done: &[(u64, &'a Summary)],
+    by: impl Fn(&'a Summary) -> &'a BTreeMap<String, Metrics>,
+) -> BTreeMap<String, MetricsSpread> {
+    let names: std::collections::BTreeSet<&String> =
+        done.iter().flat_map(|(_, s)| by(s).keys()).collect();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let spread = metrics_spread(done, |s| by(s).get(name))?;
+            Some((name.clone(), spread))
+        })
+        .collect()
 }
 
 /// `metric` of every finished seed that has one, as a spread.
@@ -228,6 +250,10 @@ impl GroupSummary {
             metrics_near_reports: metrics_spread(&done, |s| s.metrics_near_reports.as_ref()),
             reference_metrics: metrics_spread(&done, |s| s.reference_metrics.as_ref()),
             reference_by_parameters: by_parameters,
+            metrics_by_unknown: by_unknown_spread(&done, |s| &s.metrics_by_unknown),
+            reference_metrics_by_unknown: by_unknown_spread(&done, |s| {
+                &s.reference_metrics_by_unknown
+            }),
             constraint_violation: Spread::of(
                 done.iter()
                     .filter_map(|(s, sum)| Some((*s, sum.constraint_violation?))),
@@ -284,8 +310,14 @@ impl GroupSummary {
         if let Some(m) = &self.reference_metrics {
             metrics("against the reference table: ", m);
         }
+        for (name, m) in &self.reference_metrics_by_unknown {
+            metrics(&format!("{name} against the reference table: "), m);
+        }
         if let Some(m) = &self.metrics {
             metrics("", m);
+        }
+        for (name, m) in &self.metrics_by_unknown {
+            metrics(&format!("{name}: "), m);
         }
         if let Some(m) = &self.metrics_training_law {
             metrics("on the training law's points: ", m);

@@ -373,8 +373,8 @@ impl LossProgram<'_> {
                 r = (r - Tensor::cat(&a, 0)?.to_dtype(self.dtype)?)?;
             }
         }
-        // `(sum r)^2 - sum r^2` is the sum of `r r'` over ordered pairs of distinct points.
-
+        // `(sum r)^2 - sum r^2` is the sum of `r r'` over ordered pairs of distinct points (on
+        // a fixed set, the square of the mean change itself: see above).
         let pairs = |r: &Tensor, dim: usize, m: usize| -> Result<Tensor> {
             let s = r.sum(dim)?;
             if points == Points::Fixed {
