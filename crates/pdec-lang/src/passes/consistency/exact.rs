@@ -24,7 +24,7 @@ use crate::passes::substitute::substitute;
 
 /// The equation's residual with the exact solution may be this share of its terms' size
 /// (looser than the conditions': derivatives of approximations such as `erf` are exact).
-pub(super) const EQUATION_TOLERANCE: f64 = 1e-5;
+const EQUATION_TOLERANCE: f64 = 1e-5;
 
 /// Differentiating the exact solution along a vector of `n` components builds `n x n`
 /// constants for each of its nodes: beyond this many elements (`d = 1000` with a dozen
@@ -256,6 +256,21 @@ fn equation<'a>(
                 .copied()
         })
         .collect();
+    equation_verdict(probe, g, (lhs, rhs), &derivatives, interior, scale)
+}
+
+/// An equation's residual `lhs - rhs` (`lhs` alone without `rhs`) with the exact solution
+/// in, at the interior points where both sides are finite, against the size of its terms
+/// (the sides and the `derivatives` of the exact solution it reads): the worst beyond
+/// [`EQUATION_TOLERANCE`] of that size, said in words.
+pub(super) fn equation_verdict<'a>(
+    probe: &Probe,
+    g: &Graph,
+    (lhs, rhs): (NodeId, Option<NodeId>),
+    derivatives: &[NodeId],
+    interior: &'a [At],
+    scale: f64,
+) -> Verdict<'a> {
     let mut local = 0.0f64;
     let mut residuals = Vec::new();
     let read: Vec<NodeId> = [lhs]
@@ -277,7 +292,7 @@ fn equation<'a>(
             continue;
         }
         local = local.max(l.abs()).max(r.abs());
-        for d in &derivatives {
+        for d in derivatives {
             for v in probe.values(g, *d, at).unwrap_or_default() {
                 if v.is_finite() {
                     local = local.max(v.abs());

@@ -12,7 +12,7 @@
 //! condition's (or the equation's) unknown otherwise.
 
 use super::exact::{
-    CORROBORATING, EQUATION_TOLERANCE, SYMBOLIC_BUDGET, Verdict, derivative_nodes, worst,
+    CORROBORATING, SYMBOLIC_BUDGET, Verdict, derivative_nodes, equation_verdict, worst,
 };
 use super::{At, Probe, Sample, affordable, tolerance};
 use crate::diag::render::number as num;
@@ -229,41 +229,8 @@ fn equation<'a>(
     // The size of the terms: the derivatives of the closed forms the equation reads.
     let derivatives = derivative_nodes(&p.graph, residual);
     let derivatives = closed_forms(p, g, &derivatives, Kinks::Sided).unwrap_or_default();
-    let read: Vec<NodeId> = [lhs, rhs].into_iter().chain(derivatives.clone()).collect();
-    let mut local = 0.0f64;
-    let mut residuals = Vec::new();
-    for at in interior.iter().take(affordable(g, &read)) {
-        let (Some(l), Some(r)) = (probe.value(g, lhs, at, None), probe.value(g, rhs, at, None))
-        else {
-            continue;
-        };
-        if !(l.is_finite() && r.is_finite()) {
-            continue;
-        }
-        local = local.max(l.abs()).max(r.abs());
-        for d in &derivatives {
-            for v in probe.values(g, *d, at).unwrap_or_default() {
-                if v.is_finite() {
-                    local = local.max(v.abs());
-                }
-            }
-        }
-        residuals.push((at, l - r));
-    }
-    let unknown = p.pdes[e].unknown;
-    let v = worst(
-        residuals.into_iter().map(|(at, r)| (at, r.abs(), r)),
-        EQUATION_TOLERANCE * scale.max(local),
-        |at, r| {
-            format!(
-                "at {} its residual (left side minus right side) is {}, against terms of size {}",
-                probe.describe(at),
-                num(r),
-                num(local)
-            )
-        },
-    );
-    found(v, unknown)
+    let v = equation_verdict(probe, g, (lhs, Some(rhs)), &derivatives, interior, scale);
+    found(v, p.pdes[e].unknown)
 }
 
 /// The two sides of a residual `lhs - rhs` (the residual and zero when folding left no
