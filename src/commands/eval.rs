@@ -60,7 +60,7 @@ pub fn execute(
         .problem
         .unknowns
         .iter()
-        .map(|u| u.name.split('[').next().unwrap_or(&u.name).to_string())
+        .map(|u| pdec_lang::ir::declared_name(&u.name).to_string())
         .collect();
     unknowns.dedup();
     let mut text = source.text.clone();

@@ -992,4 +992,4 @@ pub fn face_name(space: &[SpaceVar], f: Face) -> String {
     }
 }
 pub use construct::TypeError;
-pub use vectors::{VectorUnknown, component_of};
+pub use vectors::{VectorUnknown, component_of, declared_name};

@@ -20,6 +20,12 @@ pub fn component_of(name: &str) -> Option<(&str, usize)> {
     Some((base, j))
 }
 
+/// The name an unknown was declared with: a component `U[2]` belongs to `U`, a scalar
+/// unknown is its own.
+pub fn declared_name(name: &str) -> &str {
+    component_of(name).map_or(name, |(base, _)| base)
+}
+
 impl Problem {
     /// The vector unknowns in declaration order; scalar unknowns are not listed.
     pub fn vector_unknowns(&self) -> Vec<VectorUnknown> {

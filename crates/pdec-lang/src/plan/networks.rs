@@ -10,7 +10,7 @@
 use crate::diag::suggest::did_you_mean;
 use crate::diag::{Diag, Diags};
 use crate::geometry::inputs::InputLayout;
-use crate::ir::{Input, Problem};
+use crate::ir::{Input, Problem, declared_name};
 use crate::settings::{Net, NetKind, PlanSettings};
 use serde::Serialize;
 
@@ -57,11 +57,6 @@ pub fn is_one(n: &[NetworkPlan]) -> bool {
     n.len() <= 1
 }
 
-/// A vector unknown's component `U[2]` belongs to `U`.
-fn base_name(name: &str) -> &str {
-    name.split('[').next().unwrap_or(name)
-}
-
 /// The problem's networks under the settings; a `net.NAME` that names no unknown is an
 /// error on the setting's span.
 pub fn networks(
@@ -77,7 +72,7 @@ pub fn networks(
 fn check_names(problem: &Problem, settings: &crate::settings::Settings, diags: &mut Diags) {
     let mut names: Vec<&str> = Vec::new();
     for u in &problem.unknowns {
-        let b = base_name(&u.name);
+        let b = declared_name(&u.name);
         if !names.contains(&b) {
             names.push(b);
         }
@@ -111,7 +106,7 @@ fn group(problem: &Problem, layout: &InputLayout, s: &PlanSettings) -> Vec<Netwo
     let mut keys: Vec<Key> = Vec::new();
     let mut out: Vec<NetworkPlan> = Vec::new();
     for (k, u) in problem.unknowns.iter().enumerate() {
-        let base = base_name(&u.name).to_string();
+        let base = declared_name(&u.name).to_string();
         let own = s.net_per_unknown.contains_key(&base);
         let mut args = u.args.clone();
         args.sort();

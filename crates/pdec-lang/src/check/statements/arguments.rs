@@ -8,7 +8,7 @@
 use super::time_order::TimeCondition;
 use crate::check::Checker;
 use crate::diag::Diag;
-use crate::ir::{Coord, Face, Input, NodeId, Op};
+use crate::ir::{Coord, Face, Input, NodeId, Op, declared_name};
 use crate::source::Span;
 use std::collections::BTreeSet;
 
@@ -36,7 +36,7 @@ impl Checker<'_> {
                 let (name, span) = (u.name.clone(), node.span);
                 let args: Vec<&str> = u.args.iter().map(|a| self.input_name(*a)).collect();
                 let v = self.input_name(input).to_string();
-                let declared = format!("{}({})", base(&name), args.join(", "));
+                let declared = format!("{}({})", declared_name(&name), args.join(", "));
                 // The arguments it would take, in the problem's order (time first).
                 let wider: Vec<&str> = self
                     .unknown_args
@@ -52,7 +52,7 @@ impl Checker<'_> {
                     .primary(span, format!("a derivative of `{name}` along `{v}`"))
                     .help(format!(
                         "its derivative along `{v}` is zero: drop the term, or declare `unknown {}({})` if it varies in `{v}`",
-                        base(&name),
+                        declared_name(&name),
                         wider.join(", ")
                     )),
                 );
@@ -163,7 +163,7 @@ impl Checker<'_> {
             .map(|a| self.input_name(*a))
             .collect();
         Wording {
-            declared: format!("{}({})", base(name), args.join(", ")),
+            declared: format!("{}({})", declared_name(name), args.join(", ")),
             own: match own.as_slice() {
                 [] => format!("`{name}` takes no space variable: remove the condition"),
                 o => format!(
@@ -171,7 +171,7 @@ impl Checker<'_> {
                     o.join("`, `")
                 ),
             },
-            wider: format!("{}({})", base(name), wider.join(", ")),
+            wider: format!("{}({})", declared_name(name), wider.join(", ")),
         }
     }
 
@@ -192,7 +192,7 @@ impl Checker<'_> {
             true => ("terminal", "a"),
             false => ("initial", "an"),
         };
-        let declared = format!("{}({})", base(&name), args.join(", "));
+        let declared = format!("{}({})", declared_name(&name), args.join(", "));
         let mut d = Diag::error(
             "pdec::check::time_data_without_time",
             format!("`{name}` does not depend on `{t}`, so it takes no {kw} condition"),
@@ -203,7 +203,7 @@ impl Checker<'_> {
         }
         self.diags.push(d.help(format!(
             "a steady unknown is fixed by its equation and boundary conditions at every time: remove the condition, or declare `unknown {}({t}, {})` if it changes in time",
-            base(&name),
+            declared_name(&name),
             args.join(", ")
         )));
         Some(())
@@ -217,9 +217,4 @@ struct Wording {
     declared: String,
     own: String,
     wider: String,
-}
-
-/// A vector unknown's component `U[2]` is declared as `U`.
-fn base(name: &str) -> &str {
-    name.split('[').next().unwrap_or(name)
 }
