@@ -233,7 +233,7 @@ pub fn eval_at(
 
 /// One node's evaluation, planned once and run at many points: the nodes it reads, children
 /// first, each with its result's layout and how it is computed. The checks evaluate the same
-/// residual at thousands of points (a 100-D `dist` ansatz's residual has 7,000 nodes);
+/// residual at thousands of points (a 100-D `dist` ansatz's residual has thousands of nodes);
 /// walking the graph, hashing node ids and comparing layouts at every point cost seconds.
 pub struct Evaluator<'g> {
     g: &'g Graph,

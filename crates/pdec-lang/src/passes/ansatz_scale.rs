@@ -26,9 +26,9 @@ const POINTS: usize = 512;
 
 /// Values computed per region at most (a residual's values per point times the points): the
 /// scale is an order-of-magnitude estimate, and the plan-time evaluator reads one point at a
-/// time, so a residual as large as `dist(boundary)`'s Laplacian in 100 dimensions (6 x 10^5
-/// values a point) is read on fewer points (measured: `pdec check` took 46 s at 512, a
-/// fuzzer's case). Every example's residual (at most 176 values a point) keeps all 512.
+/// time, so a residual as large as `dist(boundary)`'s Laplacian in 100 dimensions (thousands
+/// of 100-vectors a point) is read on fewer points (measured: `pdec check` took 46 s at 512,
+/// a fuzzer's case). The examples' residuals are small enough to keep all 512.
 const WORK: usize = 2_000_000;
 
 /// Points per region at least.
