@@ -498,3 +498,65 @@ fn a_gauge_fixes_the_constant_of_a_pressure_like_unknown() {
         "p(0.5, 0.25) = {value}, want {want}"
     );
 }
+
+/// The Jacobian `grad(U)` trains as the derivatives it stands for: entries, a diagonal
+/// (`grad(U)[i, i]`), rows (`grad(U)[1]`) and `div` of the whole matrix give the losses of the
+/// same equation written with components, to rounding, from the same starting network.
+#[test]
+fn the_jacobian_trains_as_its_entries() {
+    let dir = common::out_dir("systems", "jacobian");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let write = |name: &str, equation: &str| {
+        let path = dir.join(format!("{name}.pde"));
+        let text = format!(
+            "space x in [0, 1]^2\nunknown U(x)[2]\npde a: {equation} = [1, x[1]]\nboundary on(x): U = 0\n"
+        );
+        std::fs::write(&path, text).expect("write");
+        path.to_str().expect("utf8").to_string()
+    };
+    let forms = [
+        write(
+            "components",
+            "-lap(U) + [d(U[1], x[1])^2 + d(U[1], x[2])^2 + d(U[2], x[1])^2 + d(U[2], x[2])^2 \
+             + d(U[1], x[1]) * x[1] + d(U[2], x[1]) * x[2], \
+             div(U) + d(U[2], x[1]) * x[1] + d(U[2], x[2]) * x[2]]",
+        ),
+        write(
+            "entries",
+            "-lap(U) + [sum(i in 1..2, j in 1..2) grad(U)[i, j]^2 + sum(i in 1..2) grad(U)[i, 1] * x[i], \
+             sum(i in 1..2) grad(U)[i, i] + sum(j in 1..2) grad(U)[2, j] * x[j]]",
+        ),
+        write(
+            "rows",
+            "-div(grad(U)) + [norm2(grad(U)[1]) + norm2(d(U, x)[2]) + sum(i in 1..2) grad(U)[i][1] * x[i], \
+             sum(i in 1..2) d(U, x)[i, i] + dot(grad(U)[2], x)]",
+        ),
+    ];
+    let losses: Vec<Vec<f64>> = forms
+        .iter()
+        .enumerate()
+        .map(|(k, file)| {
+            let (_, s) = solve_summary(
+                file,
+                "systems",
+                &format!("jacobian_run{k}"),
+                &["steps=3", "batch=64"],
+            );
+            s["final_loss"]
+                .as_object()
+                .expect("final_loss")
+                .values()
+                .map(|v| v.as_f64().expect("a loss"))
+                .collect()
+        })
+        .collect();
+    for (k, l) in losses.iter().enumerate().skip(1) {
+        for (a, b) in l.iter().zip(&losses[0]) {
+            assert!(
+                (a - b).abs() <= 1e-5 * b.abs(),
+                "form {k}: {l:?} against {:?}",
+                losses[0]
+            );
+        }
+    }
+}

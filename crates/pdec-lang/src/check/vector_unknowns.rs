@@ -380,6 +380,43 @@ mod tests {
         assert_eq!(reports, [(0, "U[1](0.5)"), (1, "U[2](0.5)")]);
     }
 
+    /// The Jacobian's entries are read against the Taylor-Green vortex, a solution of the
+    /// Navier-Stokes equations: a transposed Jacobian (`grad(U)[j, i]`) is no solution.
+    #[test]
+    fn the_jacobian_is_the_matrix_of_the_components_gradients() {
+        let problem = |momentum: &str| {
+            format!(
+                "const nu = 0.1\ntime t in [0, 1]\nspace x in [0, 2 * pi]^2\nunknown U(t, x)[2], p(t, x)\n\
+                 pde {momentum}\npde div(U) = 0\n\
+                 initial U = [-cos(x[1]) * sin(x[2]), sin(x[1]) * cos(x[2])]\n\
+                 periodic x[1]\nperiodic x[2]\nmean p = 0\n\
+                 exact U = [-cos(x[1]) * sin(x[2]) * exp(-2 * nu * t), sin(x[1]) * cos(x[2]) * exp(-2 * nu * t)]\n\
+                 exact p = -(cos(2 * x[1]) + cos(2 * x[2])) / 4 * exp(-4 * nu * t)\n"
+            )
+        };
+        for jacobian in [
+            "d(U, t) + convect(U, U) + grad(p) = nu * lap(U)",
+            "d(U, t) + [sum(j in 1..2) U[j] * grad(U)[1, j], sum(j in 1..2) U[j] * d(U, x)[2, j]] + grad(p) = div(nu * grad(U))",
+            "d(U, t) + [dot(U, grad(U)[1]), dot(U, grad(U)[2])] + grad(p) = nu * div(grad(U))",
+        ] {
+            assert!(check(&problem(jacobian)).is_ok(), "{jacobian}");
+        }
+        let transposed = "d(U, t) + [sum(j in 1..2) U[j] * grad(U)[j, 1], sum(j in 1..2) U[j] * grad(U)[j, 2]] + grad(p) = nu * lap(U)";
+        let e = check(&problem(transposed)).expect_err("not a solution");
+        assert!(e.contains(&"pdec::passes::exact_not_solution"), "{e:?}");
+        // A diagonal (an index variable used twice) is the divergence.
+        let diagonal = problem("d(U, t) + convect(U, U) + grad(p) = nu * lap(U)")
+            .replace("pde div(U) = 0", "pde sum(i in 1..2) grad(U)[i, i] = 0");
+        assert!(check(&diagonal).is_ok());
+        // A row under an index variable keeps the matrix in the graph (its own evaluation).
+        assert!(check(&diagonal.replace("grad(U)[i, i]", "grad(U)[i][i]")).is_ok());
+        let e = check(&diagonal.replace("grad(U)[i, i]", "grad(U)[i][1]")).expect_err("not zero");
+        assert!(e.contains(&"pdec::passes::exact_not_solution"), "{e:?}");
+        let trace_of_square = diagonal.replace("grad(U)[i, i]", "grad(U)[i, i]^2");
+        let e = check(&trace_of_square).expect_err("not a solution");
+        assert!(e.contains(&"pdec::passes::exact_not_solution"), "{e:?}");
+    }
+
     #[test]
     fn shapes_and_components_are_checked() {
         let code = |body: &str| check(&format!("{HEAD}{body}")).expect_err("an error");
@@ -392,13 +429,22 @@ mod tests {
             code(&format!("pde d(U, t) = U[3]\n{rest}"))
                 .contains(&"pdec::check::component_out_of_range")
         );
+        // The Jacobian is a matrix, not a vector; a Hessian of `U` would have three indices.
         assert!(
             code(&format!("pde d(U, t) = grad(U)\n{rest}"))
-                .contains(&"pdec::check::vector_unknown_operator")
+                .contains(&"pdec::check::shape_mismatch")
         );
         assert!(
-            code(&format!("pde d(U, t) = d(U, x)\n{rest}"))
-                .contains(&"pdec::check::vector_unknown_operator")
+            code(&format!(
+                "pde d(U, t) = sum(i in 1..2) hess(U)[i, i]\n{rest}"
+            ))
+            .contains(&"pdec::check::vector_unknown_operator")
+        );
+        assert!(
+            code(&format!(
+                "pde d(U, t) = sum(i in 1..2) d(U, x, x)[i, i]\n{rest}"
+            ))
+            .contains(&"pdec::check::vector_unknown_operator")
         );
         assert!(
             code(&format!("pde d(U, t) = lap(U)\n{rest}exact U[0] = 1\n"))

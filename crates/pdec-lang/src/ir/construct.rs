@@ -279,24 +279,39 @@ impl Graph {
                 }
                 return self.finish(Op::Deriv(unknown, coords), ty, span);
             }
-            Op::Binary(op, a, b) if sels.len() == dims.len() => {
+            // Elementwise operands are scalars or of the base's shape, so a row of a matrix
+            // (`(nu * grad(U))[1]`) is pushed in as well as an entry.
+            Op::Binary(op, a, b) if sels.len() == dims.len() || dims.len() == 2 => {
                 let ia = self.index_if_shaped(a, sels, span)?;
                 let ib = self.index_if_shaped(b, sels, span)?;
                 return self.binary(op, ia, ib, span);
             }
-            Op::Unary(op, a) if sels.len() == dims.len() => {
+            Op::Unary(op, a) if sels.len() == dims.len() || dims.len() == 2 => {
                 let ia = self.index(a, sels, span)?;
                 return self.unary(op, ia, span);
             }
-            Op::Select(c, a, b) if sels.len() == dims.len() => {
+            Op::Select(c, a, b) if sels.len() == dims.len() || dims.len() == 2 => {
                 let ic = self.index_if_shaped(c, sels, span)?;
                 let ia = self.index_if_shaped(a, sels, span)?;
                 let ib = self.index_if_shaped(b, sels, span)?;
                 return self.select(ic, ia, ib, span);
             }
-            Op::Stack(items) if sels.len() == 1 => {
+            // A row of a stack is its item; a column of a stack of vectors is the stack of
+            // the items' entries (so `grad(U)[i, j]` is `U[i]`'s `d(., x[j])` under `i`).
+            Op::Stack(items) => {
                 if let Sel::Fixed(k) = sels[0] {
-                    return Ok(items[k]);
+                    return match &sels[1..] {
+                        [] => Ok(items[k]),
+                        rest => self.index(items[k], rest, span),
+                    };
+                }
+                if let [row, column] = sels {
+                    let mut entries = Vec::with_capacity(items.len());
+                    for i in &items {
+                        entries.push(self.index(*i, &[*column], span)?);
+                    }
+                    let stacked = self.stack(&entries, span)?;
+                    return self.index(stacked, &[*row], span);
                 }
             }
             _ => {}
@@ -386,18 +401,29 @@ impl Graph {
         self.finish(Op::ReduceVec(op, v), ty, span)
     }
 
+    /// Scalars stacked into a vector, or vectors of one length into a matrix whose rows
+    /// they are (the Jacobian `grad(U)` of a vector unknown: row `i` is `grad(U[i])`).
     pub fn stack(&mut self, items: &[NodeId], span: Span) -> Result<NodeId, TypeError> {
         let mut axes = Vec::new();
+        let item_shape = items.first().map_or(Shape::Scalar, |i| self.ty(*i).shape);
         for i in items {
             let t = self.ty(*i);
-            if t.shape != Shape::Scalar || t.boolean {
+            let fits = match item_shape {
+                Shape::Scalar | Shape::Vector(_) => t.shape == item_shape,
+                Shape::Matrix(..) => false,
+            };
+            if !fits || t.boolean {
                 return Err(TypeError::ScalarEntryExpected(t.shape));
             }
             axes = union_axes(&axes, &t.axes);
         }
+        let shape = match item_shape {
+            Shape::Vector(d) => Shape::Matrix(items.len(), d),
+            _ => Shape::Vector(items.len()),
+        };
         let ty = Ty {
             axes,
-            shape: Shape::Vector(items.len()),
+            shape,
             boolean: false,
         };
         self.finish(Op::Stack(items.to_vec()), ty, span)

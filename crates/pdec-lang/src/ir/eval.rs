@@ -471,20 +471,22 @@ fn fold_with<'a>(
                 .collect()
         }
         Op::Stack(items) => {
+            // Item `k` is row `k`: its own positional index (a vector item's) follows.
             let vals: Vec<Dense<'_>> = items.iter().map(|i| get(*i)).collect::<Option<_>>()?;
-            let n = items.len();
+            let rows = out.axes.len();
             let mut data = vec![0.0; out.numel()];
             for_each_index(&out, |flat, idx| {
-                let k = idx[out.axes.len()];
-                let v = &vals[k];
+                let v = &vals[idx[rows]];
                 let inner = Layout {
                     axes: v.layout.axes.clone(),
                     dims: vec![],
                 };
-                let off = broadcast_offset(&inner, &out, idx);
+                let mut off = broadcast_offset(&inner, &out, idx);
+                for (k, len) in v.layout.dims.iter().enumerate() {
+                    off = off * len + idx[rows + 1 + k];
+                }
                 data[flat] = v.data[off];
             });
-            let _ = n;
             data
         }
         _ => return None,

@@ -458,12 +458,17 @@ impl<'a> Evaluator<'a> {
                 }
                 Sel::Axis(a, off) => {
                     let len = g.axis(a).len();
-                    x = x.narrow(pos, off, len)?;
-                    if order.contains(&Some(a)) {
-                        return Err(err(
-                            "indexing with an axis the value already has is not supported",
-                        ));
+                    // An axis the value already has takes the diagonal (`grad(U)[i, i]`):
+                    // entry `k` of that axis, position `off + k` of this dimension.
+                    if let Some(have) = order.iter().position(|o| *o == Some(a)) {
+                        let p = have + 1;
+                        let parts = (0..len)
+                            .map(|k| x.narrow(p, k, 1)?.narrow(pos, off + k, 1)?.squeeze(pos))
+                            .collect::<candle_core::Result<Vec<_>>>()?;
+                        x = Tensor::cat(&parts, p)?;
+                        continue;
                     }
+                    x = x.narrow(pos, off, len)?;
                     order.push(Some(a));
                     pos += 1;
                 }
@@ -528,11 +533,16 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    /// Scalar items stacked into the result's positional dimension.
+    /// Items stacked into the result's first positional dimension: scalars into a vector,
+    /// vectors into the rows of a matrix.
     fn stack(&mut self, items: &[NodeId], ty: &Ty) -> Result<Tensor> {
         let g = &self.problem.graph;
+        let item_shape = match ty.shape {
+            Shape::Matrix(_, d) => Shape::Vector(d),
+            _ => Shape::Scalar,
+        };
         let item_ty = Ty {
-            shape: Shape::Scalar,
+            shape: item_shape,
             ..ty.clone()
         };
         let mut parts = Vec::new();

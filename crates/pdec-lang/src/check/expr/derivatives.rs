@@ -70,15 +70,16 @@ impl Checker<'_> {
             .collect();
         match unknown {
             UnknownRef::Scalar(k) => Some(self.g.deriv(k, coords, &dims, span)),
-            // `d(U, t)`: the vector of its components' derivatives.
+            // `d(U, t)`: the vector of its components' derivatives; `d(U, x)` along a vector
+            // `x` the Jacobian (row `i` is `d(U[i], x)`); along `x` twice, three indices.
             UnknownRef::Vector { first, .. } => {
-                if !dims.is_empty() {
+                if dims.len() > 1 {
                     self.vector_unknown_operator("d", first, span);
                     return None;
                 }
                 let items: Vec<NodeId> = unknown
                     .numbers()
-                    .map(|k| self.g.deriv(k, coords.clone(), &[], span))
+                    .map(|k| self.g.deriv(k, coords.clone(), &dims, span))
                     .collect();
                 let r = self.g.stack(&items, span);
                 self.t(r, span)
@@ -86,18 +87,20 @@ impl Checker<'_> {
         }
     }
 
-    /// An operator whose value on a vector unknown would be a matrix (`grad(U)`,
-    /// `d(U, x)` along a vector `x`): the IR's vectors hold scalars.
+    /// An operator whose value on a vector unknown would have three indices (`hess(U)`,
+    /// `d(U, x, x)` along a vector `x`): the IR's values are at most matrices.
     pub(super) fn vector_unknown_operator(&mut self, op: &str, first: usize, span: Span) {
         let u = self.base_name(first);
         self.diags.push(
             Diag::error(
                 "pdec::check::vector_unknown_operator",
-                format!("`{op}` of the vector unknown `{u}` would be a matrix"),
+                format!(
+                    "`{op}` of the vector unknown `{u}` would have three indices (component, and two of space)"
+                ),
             )
-            .primary(span, "a matrix of derivatives")
+            .primary(span, "a component's Hessian for each component")
             .help(format!(
-                "apply it to one component (`{op}({u}[1], ...)`), or use the vector operators: `div({u})`, `curl({u})`, `convect({u}, {u})`, `lap({u})`"
+                "apply it to one component (`{op}({u}[1], ...)`), or use `lap({u})` (componentwise) or the Jacobian `grad({u})`"
             )),
         );
     }

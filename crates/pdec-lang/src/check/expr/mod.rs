@@ -174,7 +174,12 @@ impl Checker<'_> {
                 format!("expected a vector, found {}", s.describe()),
             )
             .primary(span, "not a vector")
-            .help("this function reduces the components of a vector"),
+            .help(match s {
+                // The Jacobian `grad(U)` is the matrix users meet most; `dot(U, grad(U))`
+                // would not be the convective term, so no matrix product is guessed.
+                crate::ir::Shape::Matrix(..) => "this function takes a vector: take a row (`A[1]`, `grad(U)[1]` is `grad(U[1])`) or sum over entries (`sum(j in 1..n) A[i, j] * v[j]`); `(a . grad) U` is `convect(a, U)`",
+                _ => "this function reduces the components of a vector",
+            }),
             TypeError::ScalarEntryExpected(s) => Diag::error(
                 "pdec::check::entry_not_scalar",
                 format!("vector entries must be scalars, found {}", s.describe()),

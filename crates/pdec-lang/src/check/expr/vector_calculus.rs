@@ -52,10 +52,10 @@ impl Checker<'_> {
         };
         match unknown {
             UnknownRef::Scalar(k) => self.grad_hess_lap_of(b, k, &vars, span),
-            // `lap(U)` componentwise; `grad(U)` only along a scalar variable (else a matrix).
+            // `lap(U)` componentwise; `grad(U)` along a vector variable is the Jacobian, the
+            // matrix whose row `i` is `grad(U[i])`; `hess(U)` would have three indices.
             UnknownRef::Vector { first, .. } => {
-                let scalar_vars = vars.iter().all(|v| self.space[*v].domain.dim().is_none());
-                if b == Builtin::Hess || (b == Builtin::Grad && !scalar_vars) {
+                if b == Builtin::Hess {
                     self.vector_unknown_operator(&callee.text, first, span);
                     return None;
                 }
@@ -178,6 +178,18 @@ impl Checker<'_> {
                 }
                 diff::diff(&mut self.g, field, var, Comp::Scalar, span)
             }
+            // A matrix field (the Jacobian `grad(U)`, `nu * grad(U)`) row by row: the
+            // vector of its rows' divergences (`div(grad(U))` is `lap(U)`).
+            Some(d) if matches!(shape, Shape::Matrix(_, m) if m == d) => {
+                let mut rows = Vec::new();
+                for i in 0..shape.dims()[0] {
+                    let row = self.g.index(field, &[Sel::Fixed(i)], span);
+                    let row = self.t(row, span)?;
+                    rows.push(self.divergence(row, var, d, span, args[0].value.span)?);
+                }
+                let r = self.g.stack(&rows, span);
+                return self.t(r, span);
+            }
             Some(d) => {
                 if shape != Shape::Vector(d) {
                     self.diags.push(
@@ -189,27 +201,40 @@ impl Checker<'_> {
                             ),
                         )
                         .primary(args[0].value.span, "not a vector field")
-                        .help("e.g. `div(a * grad(u))`"),
+                        .help("e.g. `div(a * grad(u))`, or `div(nu * grad(U))` of a vector unknown `U`"),
                     );
                     return None;
                 }
-                // A field of several unknowns (a vector unknown's components): unrolled, so
-                // no index variable meets a vector of unknowns.
-                if self.g.unknowns_in(field).len() > 1 {
-                    return self.divergence_unrolled(field, var, d, span, args[0].value.span);
-                }
-                let a = self.g.new_axis("k", 1, d as i64);
-                let comp = Comp::Axis(a, 0);
-                let fk = self.g.index(field, &[Sel::Axis(a, 0)], span);
-                let fk = self.t(fk, span)?;
-                diff::diff(&mut self.g, fk, var, comp, span).and_then(|dk| {
-                    self.g
-                        .reduce(RedOp::Sum, &[a], dk, span)
-                        .map_err(DiffError::from)
-                })
+                return self.divergence(field, var, d, span, args[0].value.span);
             }
         };
         self.derivative_result(result, span, args[0].value.span, "divergence", "div")
+    }
+
+    /// The divergence of `field`, a vector of length `d` (the dimension of `var`).
+    fn divergence(
+        &mut self,
+        field: NodeId,
+        var: usize,
+        d: usize,
+        span: Span,
+        arg_span: Span,
+    ) -> Option<NodeId> {
+        // A field of several unknowns (a vector unknown's components): unrolled, so no
+        // index variable meets a vector of unknowns.
+        if self.g.unknowns_in(field).len() > 1 {
+            return self.divergence_unrolled(field, var, d, span, arg_span);
+        }
+        let a = self.g.new_axis("k", 1, d as i64);
+        let comp = Comp::Axis(a, 0);
+        let fk = self.g.index(field, &[Sel::Axis(a, 0)], span);
+        let fk = self.t(fk, span)?;
+        let result = diff::diff(&mut self.g, fk, var, comp, span).and_then(|dk| {
+            self.g
+                .reduce(RedOp::Sum, &[a], dk, span)
+                .map_err(DiffError::from)
+        });
+        self.derivative_result(result, span, arg_span, "divergence", "div")
     }
 
     /// `dn(u)`: the outward normal derivative, on a boundary only.

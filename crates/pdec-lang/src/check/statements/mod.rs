@@ -391,7 +391,7 @@ impl Checker<'_> {
                     format!("an equation must be scalar, but this one is {what}"),
                 )
                 .primary(eq.span, "not a scalar equation")
-                .help("sum over free indices, or write one equation; vector equations are not supported"),
+                .help("sum over free indices, or write one equation per component; a vector equation (one per component) needs a vector unknown, `pde: d(U, t) = lap(U)`, and a matrix one is never taken"),
             );
             return None;
         }
