@@ -560,3 +560,55 @@ fn the_jacobian_trains_as_its_entries() {
         }
     }
 }
+
+/// A system's exact second-order terms with proportional weights share the summed channel
+/// (each equation reads its unknowns' sums times its ratio); written so that they cannot
+/// (one direction at a time), they take a channel per direction. Both train alike.
+#[test]
+fn proportional_second_order_terms_share_the_summed_channel() {
+    let dir = common::out_dir("systems", "summed");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let write = |name: &str, lap_v: &str| {
+        let path = dir.join(format!("{name}.pde"));
+        let text = format!(
+            "time t in [0, 1]\nspace x in [0, 1]^2\nunknown u(t, x), v(t, x)\n\
+             pde d(u, t) = 0.5 * lap(u) + 0.25 * {lap_v} + v\npde d(v, t) = 2 * {lap_v} - u\n\
+             initial u = sin(pi * x[1])\ninitial v = 0\nboundary on(x): u = 0\nboundary on(x): v = 0\n"
+        );
+        std::fs::write(&path, text).expect("write");
+        path.to_str().expect("utf8").to_string()
+    };
+    let forms = [
+        (
+            write("summed", "lap(v)"),
+            "2 with second-order channels summed into one",
+        ),
+        (
+            write("per_direction", "(d(v, x[1], x[1]) + d(v, x[2], x[2]))"),
+            "2 with a second-order channel each",
+        ),
+    ];
+    let mut losses = Vec::new();
+    for (k, (file, channels)) in forms.iter().enumerate() {
+        let out = pdec(&["explain", file]);
+        ok(&out);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(channels), "{channels}:\n{text}");
+        let (_, s) = solve_summary(file, "systems", &format!("summed_run{k}"), &["steps=3"]);
+        let l: Vec<f64> = s["final_loss"]
+            .as_object()
+            .expect("final_loss")
+            .values()
+            .map(|v| v.as_f64().expect("a loss"))
+            .collect();
+        losses.push(l);
+    }
+    for (a, b) in losses[0].iter().zip(&losses[1]) {
+        assert!(
+            (a - b).abs() <= 1e-5 * b.abs(),
+            "{:?} against {:?}",
+            losses[0],
+            losses[1]
+        );
+    }
+}

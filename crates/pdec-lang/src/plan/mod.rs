@@ -23,6 +23,7 @@ pub mod output;
 pub mod periodic;
 pub mod program;
 pub mod residual_scale;
+pub mod summed;
 pub mod terms;
 
 pub use crate::geometry::inputs::{InputLayout, NetInput};

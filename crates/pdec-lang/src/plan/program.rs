@@ -13,6 +13,7 @@ use crate::passes::gradient_square::GradientSquareTerm;
 use crate::passes::second_order::{Factor, Path, TermClass, TriangularFactor};
 use crate::passes::{Analysis, TimeDirection};
 use crate::plan::needs::{Beyond, MAX_MIXED, Needs};
+use crate::plan::summed::{self, SummedRead};
 use crate::plan::terms::{LossTerm, TermKind};
 use std::collections::BTreeSet;
 
@@ -178,13 +179,16 @@ pub struct EquationProgram {
     /// Gradient squares on the Monte Carlo path: `(w . grad u)^2 / delta` from one
     /// directional derivative per draw in the base pass (after the drifts' ones).
     pub squares: Vec<GradientSquareTerm>,
+    /// Under [`PdeProgram::summed`], the unknowns whose summed channel (times a ratio) is
+    /// this equation's exact factors' value.
+    pub summed: Vec<SummedRead>,
 }
 
 /// How the equations' residuals are computed, from one base pass over the interior's points
-/// (the network's outputs for every unknown at once). Drifts, gradient squares and
-/// exact-path factors belong to problems of one unknown (they read its output's channels);
-/// a system's Monte Carlo factors each read their own unknown's output, and its other terms
-/// are IR terms.
+/// (the network's outputs for every unknown at once). Drifts and gradient squares belong to
+/// problems of one unknown (they read its output's channels); a system's Monte Carlo factors
+/// each read their own unknown's output, its exact factors the summed channel when one
+/// serves them all (`plan::summed`), and its other terms are IR terms.
 #[derive(Clone, Debug, Default)]
 pub struct PdeProgram {
     /// One per equation, in `Problem::pdes` order.
@@ -197,7 +201,8 @@ pub struct PdeProgram {
     /// Point-dependent second-order directions of the exact-path factors (Cholesky columns).
     pub general: usize,
     /// The exact-path factor terms are the only second derivatives read: the step carries
-    /// their weighted sum as one channel instead of one channel per direction.
+    /// their weighted sum as one channel instead of one channel per direction (the first
+    /// (equation, unknown) group's weights; each equation's `summed` reads it).
     pub summed: bool,
 }
 
@@ -210,6 +215,17 @@ impl PdeProgram {
     /// Every equation's factored second-order terms, in equation order.
     pub fn factors(&self) -> impl Iterator<Item = &FactorTerm> {
         self.equations.iter().flat_map(|e| &e.factors)
+    }
+
+    /// The exact factors whose weights the summed channel carries: the first equation's with
+    /// any, of the unknown it reads first (`plan::summed`); the others' are multiples.
+    pub fn summed_reference(&self) -> impl Iterator<Item = &FactorTerm> {
+        let first = self.equations.iter().find(|e| !e.summed.is_empty());
+        let unknown = first.map(|e| e.summed[0].unknown);
+        first
+            .into_iter()
+            .flat_map(|e| &e.factors)
+            .filter(move |f| f.path == Path::Exact && Some(f.unknown) == unknown)
     }
 
     /// Every equation's Monte Carlo gradient squares, in equation order.
@@ -294,11 +310,14 @@ fn refusal(problem: &Problem, beyond: Beyond) -> Diag {
 
 /// Each equation's terms sorted by how they are computed: IR terms, drifts, factored
 /// second-order terms and Monte Carlo gradient squares.
-fn sort_terms(problem: &Problem, analysis: &Analysis) -> Vec<EquationProgram> {
+/// A system's exact-path factors are kept only with `system_exact` (to be served by the
+/// summed channel), else they are IR terms.
+fn sort_terms(problem: &Problem, analysis: &Analysis, system_exact: bool) -> Vec<EquationProgram> {
     let mut equations = vec![EquationProgram::default(); problem.pdes.len()];
     // As `passes::run`: a problem with unknown coefficients has only IR terms; a system's
-    // second-order terms are factors on the Monte Carlo path, IR terms on the exact one
-    // (the summed channel and the exact factors' channels read one unknown's output).
+    // second-order terms are factors on the Monte Carlo path, and on the exact one factors
+    // when the summed channel serves them all, IR terms otherwise (the exact factors'
+    // per-direction channels are read from one unknown's output).
     let coefficients = !problem.coefficients.is_empty();
     let single = problem.unknowns.len() == 1 && !coefficients;
     let mut so = analysis.second_order.iter();
@@ -317,7 +336,7 @@ fn sort_terms(problem: &Problem, analysis: &Analysis) -> Vec<EquationProgram> {
                 .next()
                 .expect("invariant: the analysis has one second-order entry per second-order term");
             if let Ok(f) = &s.factor
-                && (single || s.path == Path::MonteCarlo)
+                && (single || system_exact || s.path == Path::MonteCarlo)
             {
                 e.factors.push(FactorTerm {
                     factor: f.clone(),
@@ -350,13 +369,12 @@ fn sort_terms(problem: &Problem, analysis: &Analysis) -> Vec<EquationProgram> {
     equations
 }
 
-/// The equations' program: their terms by path and the derivatives the base pass reads.
-fn pde_program(
+/// The derivatives the base pass reads for `equations`' terms.
+fn equation_needs(
     problem: &Problem,
-    analysis: &Analysis,
     layout: &InputLayout,
-) -> Result<PdeProgram, Beyond> {
-    let equations = sort_terms(problem, analysis);
+    equations: &[EquationProgram],
+) -> Result<Needs, Beyond> {
     let mut needs = Needs::default();
     // The IR terms read their drifts' directional derivatives, not the nodes' derivatives.
     let ir_terms: Vec<NodeId> = equations.iter().flat_map(|e| e.ir_terms.clone()).collect();
@@ -367,8 +385,7 @@ fn pde_program(
         .collect();
     needs.scan_except(problem, layout, &ir_terms, &inside)?;
     let mut roots = Vec::new();
-    let factors: Vec<&FactorTerm> = equations.iter().flat_map(|e| &e.factors).collect();
-    for f in &factors {
+    for f in equations.iter().flat_map(|e| &e.factors) {
         roots.extend(f.factor.scale);
         roots.extend(f.factor.diag.as_ref().map(|d| d.node));
     }
@@ -376,7 +393,7 @@ fn pde_program(
         roots.push(c.obstacle);
         roots.extend(problem.unknowns[c.unknown].ansatz.as_ref().map(|a| a.node));
     }
-    for e in &equations {
+    for e in equations {
         for d in &e.drifts {
             roots.extend(&d.factors);
             roots.extend(&d.scalars);
@@ -386,6 +403,38 @@ fn pde_program(
         }
     }
     needs.scan(problem, layout, &roots)?;
+    Ok(needs)
+}
+
+/// The equations' program: their terms by path and the derivatives the base pass reads.
+fn pde_program(
+    problem: &Problem,
+    analysis: &Analysis,
+    layout: &InputLayout,
+) -> Result<PdeProgram, Beyond> {
+    let single = problem.unknowns.len() == 1;
+    let mut equations = sort_terms(problem, analysis, !single);
+    let mut needs = equation_needs(problem, layout, &equations)?;
+    // One summed channel serves the exact factors when no other term reads a second
+    // derivative and their weights agree (`plan::summed`); a system's exact factors are IR
+    // terms otherwise.
+    let second = !needs.diag.is_empty() || !needs.mixed.is_empty();
+    let reads = match second {
+        true => None,
+        false => summed::summed_reads(problem, &equations),
+    };
+    let system_exact = equations
+        .iter()
+        .any(|e| e.factors.iter().any(|f| f.path == Path::Exact));
+    if !single && reads.is_none() && system_exact {
+        equations = sort_terms(problem, analysis, false);
+        needs = equation_needs(problem, layout, &equations)?;
+    }
+    let summed = reads.is_some();
+    for (e, r) in equations.iter_mut().zip(reads.unwrap_or_default()) {
+        e.summed = r;
+    }
+    let factors: Vec<&FactorTerm> = equations.iter().flat_map(|e| &e.factors).collect();
     // Exact-path factors: unit second-order channels (identity, one component) or
     // point-dependent columns of B (Cholesky).
     let mut unit_diag = BTreeSet::new();
@@ -402,12 +451,6 @@ fn pde_program(
             TriangularFactor::Cholesky { rank, .. } => general += rank,
         }
     }
-    // One summed channel serves the exact factors of one equation.
-    let with_exact = equations
-        .iter()
-        .filter(|e| e.factors.iter().any(|f| f.path == Path::Exact))
-        .count();
-    let summed = needs.diag.is_empty() && needs.mixed.is_empty() && with_exact == 1;
     Ok(PdeProgram {
         equations,
         needs,

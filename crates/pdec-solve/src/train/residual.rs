@@ -221,7 +221,7 @@ impl LossProgram<'_> {
         let dirs = &self.pde_dirs;
         let mut w: Vec<W> = (0..dirs.k2).map(|_| W::Const(0.0)).collect();
         let mut general = dirs.factor_start();
-        for f in self.pde.factors().filter(|f| f.path == Path::Exact) {
+        for f in self.pde.summed_reference() {
             let f = &f.factor;
             let scale = match f.scale {
                 Some(s) => Some(lower::per_point(&pre.eval(s)?, n)?),
@@ -511,7 +511,8 @@ impl LossProgram<'_> {
     }
 
     /// One equation's residual without Monte Carlo estimates: IR terms, drifts, then the
-    /// exact factors (from the summed channel scaled by `summed`, or term by term). Its
+    /// exact factors (from its unknowns' summed channels scaled by `summed` and their
+    /// ratios, or term by term). Its
     /// drifts' tangents start `drifts` after the first drift's, its Cholesky directions at
     /// `general_start`; drifts and factors read the only unknown's outputs.
     #[allow(clippy::too_many_arguments)]
@@ -551,12 +552,16 @@ impl LossProgram<'_> {
             rest = (rest + jvp)?;
         }
         let exact = e.factors.iter().filter(|f| f.path == Path::Exact);
-        if let Some(c) = summed.filter(|_| e.factors.iter().any(|f| f.path == Path::Exact)) {
-            let sum = out[0]
-                .sum
-                .as_ref()
-                .ok_or_else(|| err("invariant: the summed channel was asked for"))?;
-            rest = (rest + sum.affine(c, 0.0)?)?;
+        if let Some(c) = summed {
+            // Each unknown's weighted sum, times the equation's ratio to the reference's
+            // weights (`plan::summed`).
+            for read in &e.summed {
+                let sum = out
+                    .get(read.unknown)
+                    .and_then(|o| o.sum.as_ref())
+                    .ok_or_else(|| err("invariant: the summed channel was asked for"))?;
+                rest = (rest + sum.affine(c * read.ratio, 0.0)?)?;
+            }
         } else {
             let mut general_start = general_start;
             for f in exact {
