@@ -175,6 +175,20 @@ fn two_ranks_follow_the_one_rank_curve_on_the_monte_carlo_path() {
 }
 
 #[test]
+fn two_ranks_follow_the_one_rank_curve_for_a_system() {
+    // Two unknowns, one network with an output each, their Laplacians from one summed
+    // channel read with a ratio per equation.
+    compare(
+        "system",
+        "time t in [0, 1]\nspace x in [0, 1]^2\nunknown u(t, x), v(t, x)\n\
+         pde d(u, t) = 0.5 * lap(u) + v\npde d(v, t) = 2 * lap(v) - u\n\
+         initial u = sin(pi * x[1])\ninitial v = 0\nboundary on(x): u = 0\nboundary on(x): v = 0\n\
+         solve {\n  net = mlp(layers = 2, width = 8)\n  steps = 30\n  batch = 64\n  dtype = f64\n  \
+         log_every = 1\n}\n",
+    );
+}
+
+#[test]
 fn two_ranks_weigh_the_one_rank_adaptive_pool() {
     // The pool's chunks are dealt round the ranks (and one rank's round its two threads)
     // and summed: both runs draw their points from the same pool, Monte Carlo noise and all.

@@ -612,3 +612,72 @@ fn proportional_second_order_terms_share_the_summed_channel() {
         );
     }
 }
+
+/// A system's non-finite loss is named by its equation (name and span), as one
+/// unknown's is, and the last checkpoint is kept.
+#[test]
+fn a_systems_non_finite_loss_names_its_equation() {
+    let dir = common::out_dir("systems", "blowup");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("p.pde");
+    std::fs::write(
+        &file,
+        "time t in [0, 1]\nspace x in [0, 1]\nunknown u(t, x), v(t, x)\n\
+         pde heat: d(u, t) = d(u, x, x) + v\npde blowup: d(v, t) = d(v, x, x) + exp(v)\n\
+         initial u = 0\ninitial v = 0\nboundary on(x): u = 0\nboundary on(x): v = 0\n\
+         solve {\n  net = mlp(layers = 2, width = 16)\n  steps = 200\n  batch = 64\n  lr = 9\n  \
+         lr_schedule = constant\n  checkpoint_every = 10\n}\n",
+    )
+    .expect("write");
+    let run = dir.join("run");
+    let out = pdec(&[
+        "--message-format",
+        "json",
+        "solve",
+        file.to_str().expect("utf8"),
+        "--quiet",
+        "--out",
+        run.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let d: serde_json::Value = serde_json::from_str(err.trim()).expect("one JSON line");
+    assert_eq!(d["code"], "pdec::run::not_finite");
+    let msg = d["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("`blowup`") && msg.contains("p.pde:5"), "{err}");
+    assert!(run.join("checkpoint.safetensors").exists());
+}
+
+/// Same input, same output: a system's run (two unknowns, a vector one, the summed channel
+/// and a gauge) repeated gives the same loss curve and errors, bit for bit.
+#[test]
+fn a_system_trains_the_same_twice() {
+    let runs: Vec<(String, serde_json::Value)> = (0..2)
+        .map(|k| {
+            let (dir, s) = solve_summary(
+                "examples/taylor_green.pde",
+                "systems",
+                &format!("twice{k}"),
+                &["steps=20", "batch=128", "polish=none", "lr=1e-3"],
+            );
+            let curve = std::fs::read_to_string(dir.join("loss.csv")).expect("loss.csv");
+            // The wall-clock column differs; every other one must not.
+            let curve = curve
+                .lines()
+                .map(|l| {
+                    let mut f: Vec<&str> = l.split(',').collect();
+                    f.remove(1);
+                    f.join(",")
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            (curve, s)
+        })
+        .collect();
+    assert_eq!(runs[0].0, runs[1].0);
+    assert_eq!(
+        runs[0].1["metrics_by_unknown"],
+        runs[1].1["metrics_by_unknown"]
+    );
+    assert_eq!(runs[0].1["final_loss"], runs[1].1["final_loss"]);
+}
