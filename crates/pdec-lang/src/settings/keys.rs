@@ -592,7 +592,10 @@ pub const TABLE: &[Key] = &[
             3 times; the progress output says so, summary.json lists each in \
             `divergence_rollbacks`). Windows of `steps / 100` steps (10 to 50); a jump is two \
             windows in a row whose geometric mean of the terms' window means (each floored \
-            at a thousandth of its first window) is more than 4 times the best. Off under \
+            at a thousandth of its first window, and a term whose window mean has come out \
+            negative, a Monte Carlo term's or a gauge's estimate, at the largest such \
+            magnitude: swings within its noise are neither progress nor a jump) is more \
+            than 4 times the best window's, read with the same floors. Off under \
             `adaptive` sampling, whose points seek high losses. `continue`: train on",
         parse: run::on_divergence,
     },
