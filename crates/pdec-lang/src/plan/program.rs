@@ -13,7 +13,7 @@ use crate::passes::gradient_square::GradientSquareTerm;
 use crate::passes::second_order::{Factor, Path, TermClass, TriangularFactor};
 use crate::passes::{Analysis, TimeDirection};
 use crate::plan::needs::{Beyond, MAX_MIXED, Needs};
-use crate::plan::summed::{self, SummedRead};
+use crate::plan::summed::{self, ExactFactor, SummedRead};
 use crate::plan::terms::{LossTerm, TermKind};
 use std::collections::BTreeSet;
 
@@ -421,7 +421,19 @@ fn pde_program(
     let second = !needs.diag.is_empty() || !needs.mixed.is_empty();
     let reads = match second {
         true => None,
-        false => summed::summed_reads(problem, &equations),
+        false => {
+            let exact: Vec<ExactFactor<'_>> = equations
+                .iter()
+                .enumerate()
+                .flat_map(|(e, eq)| {
+                    eq.factors
+                        .iter()
+                        .filter(|f| f.path == Path::Exact)
+                        .map(move |f| (e, f.unknown, &f.factor))
+                })
+                .collect();
+            summed::summed_reads(problem, equations.len(), &exact)
+        }
     };
     let system_exact = equations
         .iter()

@@ -6,9 +6,8 @@
 //! `D2 * lap(v)` in a reaction-diffusion system. Each equation then reads its unknowns'
 //! sums times their ratios.
 
-use super::program::{EquationProgram, FactorTerm};
 use crate::ir::{Op, Problem};
-use crate::passes::second_order::{Factor, Path, TriangularFactor};
+use crate::passes::second_order::{Factor, TriangularFactor};
 
 /// One equation's read of the summed channel: unknown `unknown`'s sum times `ratio`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -17,35 +16,34 @@ pub struct SummedRead {
     pub ratio: f64,
 }
 
-/// The exact-path factors of each (equation, unknown) group, in equation order, each
-/// group's factors in term order.
-fn groups(equations: &[EquationProgram]) -> Vec<(usize, usize, Vec<&Factor>)> {
+/// An exact-path factor term: its equation, the unknown it differentiates and its factor.
+pub(super) type ExactFactor<'a> = (usize, usize, &'a Factor);
+
+/// The factors of each (equation, unknown) group, in the order of `exact` (equation order,
+/// each group's factors in term order).
+fn groups<'a>(exact: &[ExactFactor<'a>]) -> Vec<(usize, usize, Vec<&'a Factor>)> {
     let mut out: Vec<(usize, usize, Vec<&Factor>)> = Vec::new();
-    for (e, eq) in equations.iter().enumerate() {
-        let exact = eq.factors.iter().filter(|f| f.path == Path::Exact);
-        for FactorTerm {
-            factor, unknown, ..
-        } in exact
-        {
-            match out.iter_mut().find(|(g, u, _)| *g == e && u == unknown) {
-                Some((_, _, fs)) => fs.push(factor),
-                None => out.push((e, *unknown, vec![factor])),
-            }
+    for &(e, unknown, factor) in exact {
+        match out.iter_mut().find(|(g, u, _)| *g == e && *u == unknown) {
+            Some((_, _, fs)) => fs.push(factor),
+            None => out.push((e, unknown, vec![factor])),
         }
     }
     out
 }
 
-/// Each equation's reads of one summed channel (the first group's weights), or `None` when
-/// no group or none can share it. A single group takes any factor; several share
-/// coordinate directions only (each Cholesky factor brings directions of its own).
+/// Each of the `equations` equations' reads of one summed channel (the first group's
+/// weights), or `None` when no group or none can share it. A single group takes any factor;
+/// several share coordinate directions only (each Cholesky factor brings directions of its
+/// own).
 pub(super) fn summed_reads(
     problem: &Problem,
-    equations: &[EquationProgram],
+    equations: usize,
+    exact: &[ExactFactor<'_>],
 ) -> Option<Vec<Vec<SummedRead>>> {
-    let groups = groups(equations);
+    let groups = groups(exact);
     let (_, _, reference) = groups.first()?;
-    let mut reads = vec![Vec::new(); equations.len()];
+    let mut reads = vec![Vec::new(); equations];
     for (e, unknown, factors) in &groups {
         let ratio = match groups.len() {
             1 => 1.0,
