@@ -278,8 +278,18 @@ mod tests {
             .iter()
             .map(|e| e.factors.iter().map(|f| f.unknown).collect())
             .collect();
-        assert_eq!(read, [vec![0], vec![]]);
-        assert_eq!(eqs[1].ir_terms.len(), 3, "d(v, t), the exact term and u");
+        assert_eq!(read, [vec![0], vec![1]]);
+        // The exact term is read from the summed channel (`plan::summed`), one group alone.
+        assert!(plan.program.pde.summed);
+        assert_eq!(eqs[0].summed, []);
+        assert_eq!(
+            eqs[1].summed,
+            [crate::plan::summed::SummedRead {
+                unknown: 1,
+                ratio: 1.0
+            }]
+        );
+        assert_eq!(eqs[1].ir_terms.len(), 2, "d(v, t) and u");
         let mc = plan.monte_carlo.as_ref().expect("a Monte Carlo section");
         assert_eq!(mc.factors.len(), 1);
         let (plan, errors) = plan_of(src, &["second_order=monte_carlo".into()]);
